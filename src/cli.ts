@@ -1,0 +1,104 @@
+#!/usr/bin/env node
+import { parseArgs } from 'node:util';
+import { DEFAULT_CONFIG_FILE } from './config/load.js';
+import { GraphMcpError, messageOf } from './errors.js';
+import { loadGraphMcp } from './graph-mcp.js';
+import { createLogger } from './log.js';
+import { DEFAULT_HOST, DEFAULT_PORT, serve } from './http/serve.js';
+import { VERSION } from './version.js';
+
+const HELP = `graph-mcp ${VERSION}: serve LangGraph.js graphs as MCP tools
+
+Usage:
+  graph-mcp serve [--config FILE] [--port N] [--host ADDR]
+      Serve every graph in the config at http://HOST:PORT/mcp.
+      Port and host also come from PORT and HOST.
+  graph-mcp check [--config FILE]
+      Validate the config, load every graph and print the tool list.
+
+Options:
+  -c, --config FILE   agent.config.json or langgraph.json (default: ${DEFAULT_CONFIG_FILE})
+  -p, --port N        port to listen on (default: ${DEFAULT_PORT})
+      --host ADDR     address to bind (default: ${DEFAULT_HOST})
+  -h, --help          show this help
+  -v, --version       show the version
+`;
+
+async function main(argv: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: {
+      config: { type: 'string', short: 'c' },
+      port: { type: 'string', short: 'p' },
+      host: { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+      version: { type: 'boolean', short: 'v' },
+    },
+  });
+  if (values.version) {
+    process.stdout.write(`${VERSION}\n`);
+    return 0;
+  }
+  const command = positionals[0];
+  if (values.help || command === undefined || command === 'help') {
+    process.stdout.write(HELP);
+    return command === undefined && !values.help ? 1 : 0;
+  }
+  const config = values.config ?? DEFAULT_CONFIG_FILE;
+
+  if (command === 'check') {
+    const graphMcp = await loadGraphMcp({ config, logger: createLogger({ level: 'silent' }) });
+    for (const tool of graphMcp.tools.tools) {
+      const props = Object.keys((tool.definition.inputSchema.properties as Record<string, unknown> | undefined) ?? {});
+      process.stdout.write(`${tool.name}(${props.join(', ')})  ${tool.definition.description ?? ''}\n`);
+    }
+    process.stdout.write(`ok: ${graphMcp.tools.tools.length} tool(s) from ${graphMcp.config.configPath ?? config}\n`);
+    return 0;
+  }
+
+  if (command === 'serve') {
+    const port = parsePort(values.port ?? process.env.PORT);
+    const host = values.host ?? process.env.HOST ?? DEFAULT_HOST;
+    const graphMcp = await loadGraphMcp({ config });
+    const running = await serve(graphMcp, { port, host });
+    await new Promise<void>((resolve) => {
+      let stopping = false;
+      const stop = (signal: NodeJS.Signals) => {
+        if (stopping) {
+          graphMcp.logger.warn({ signal }, 'second signal: exiting now');
+          process.exit(1);
+        }
+        stopping = true;
+        graphMcp.logger.info({ signal, runs: graphMcp.runs.size }, 'shutting down');
+        void running.close().then(resolve);
+      };
+      process.once('SIGTERM', stop);
+      process.once('SIGINT', stop);
+    });
+    graphMcp.logger.info('stopped');
+    return 0;
+  }
+
+  process.stderr.write(`graph-mcp: unknown command "${command}"\n\n${HELP}`);
+  return 1;
+}
+
+function parsePort(value: string | undefined): number {
+  if (value === undefined || value === '') return DEFAULT_PORT;
+  const port = Number(value);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) {
+    throw new GraphMcpError('OPTIONS_INVALID', `port must be an integer from 0 to 65535, got ${JSON.stringify(value)}`);
+  }
+  return port;
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (error: unknown) => {
+    process.stderr.write(`graph-mcp: ${messageOf(error)}\n`);
+    process.exitCode = 1;
+  },
+);

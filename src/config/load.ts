@@ -1,0 +1,134 @@
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import type { z } from 'zod';
+import { GraphMcpError } from '../errors.js';
+import { agentConfigSchema, type AgentConfig, type GraphEntryConfig } from './schema.js';
+import { parseModuleRef, type ModuleRef } from './module-ref.js';
+import { parseConfigText } from './parse-json.js';
+
+export type SchemaSource =
+  | { kind: 'inline'; schema: Record<string, unknown> }
+  | { kind: 'module'; ref: ModuleRef };
+
+export interface ResolvedGraphEntry {
+  /** The tool name: the key under `graphs`. */
+  name: string;
+  module: ModuleRef;
+  title: string | undefined;
+  description: string | undefined;
+  inputSchema: SchemaSource | undefined;
+  outputSchema: SchemaSource | undefined;
+  annotations: GraphEntryConfig['annotations'];
+  timeoutMs: number;
+  recursionLimit: number;
+  access: { scopes: string[]; rule: ModuleRef | undefined };
+}
+
+/** `agent.config.json` after validation, defaults and path resolution. */
+export interface ResolvedConfig {
+  /** Absolute path of the file read, or `undefined` for a config given as a value. */
+  configPath: string | undefined;
+  /** Directory that relative paths in the config are resolved against. */
+  baseDir: string;
+  name: string;
+  graphs: ResolvedGraphEntry[];
+  http: AgentConfig['http'];
+  defaults: AgentConfig['defaults'];
+  env: { file: string } | { values: Record<string, string> } | undefined;
+  auth: AgentConfig['auth'];
+  secrets: AgentConfig['secrets'];
+  logLevel: AgentConfig['log_level'];
+}
+
+export const DEFAULT_CONFIG_FILE = 'agent.config.json';
+
+/**
+ * Reads, validates and resolves a config file. Every failure is a
+ * `GraphMcpError` whose message names the file, the JSON path of the bad
+ * field and what was expected.
+ */
+export async function loadConfigFile(configPath: string): Promise<ResolvedConfig> {
+  const absolute = path.resolve(configPath);
+  let text: string;
+  try {
+    text = await readFile(absolute, 'utf8');
+  } catch (cause) {
+    const code = (cause as NodeJS.ErrnoException).code;
+    throw new GraphMcpError(
+      code === 'ENOENT' ? 'CONFIG_NOT_FOUND' : 'CONFIG_INVALID',
+      code === 'ENOENT' ? `${absolute}: config file not found` : `${absolute}: cannot read config file (${code ?? 'error'})`,
+      { cause },
+    );
+  }
+  const raw = parseConfigText(text, absolute);
+  return resolveConfig(raw, { baseDir: path.dirname(absolute), source: absolute });
+}
+
+/**
+ * Validates and resolves a config value (the parsed contents of
+ * `agent.config.json`). `source` names it in error messages.
+ */
+export function resolveConfig(raw: unknown, options: { baseDir: string; source?: string }): ResolvedConfig {
+  const source = options.source ?? 'config';
+  const parsed = agentConfigSchema.safeParse(raw);
+  if (!parsed.success) {
+    throw new GraphMcpError('CONFIG_INVALID', formatIssues(source, parsed.error.issues));
+  }
+  const config = parsed.data;
+  const baseDir = path.resolve(options.baseDir);
+
+  const graphs = Object.entries(config.graphs).map(([name, entry]): ResolvedGraphEntry => {
+    const object = typeof entry === 'string' ? { path: entry } : entry;
+    const at = `graphs.${name}`;
+    return {
+      name,
+      module: parseModuleRef(object.path, baseDir, `${source}: ${at}.path`),
+      title: 'title' in object ? object.title : undefined,
+      description: 'description' in object ? object.description : undefined,
+      inputSchema: schemaSource('input_schema' in object ? object.input_schema : undefined, baseDir, `${source}: ${at}.input_schema`),
+      outputSchema: schemaSource('output_schema' in object ? object.output_schema : undefined, baseDir, `${source}: ${at}.output_schema`),
+      annotations: 'annotations' in object ? object.annotations : undefined,
+      timeoutMs: ('timeout_ms' in object ? object.timeout_ms : undefined) ?? config.defaults.timeout_ms,
+      recursionLimit: ('recursion_limit' in object ? object.recursion_limit : undefined) ?? config.defaults.recursion_limit,
+      access: {
+        scopes: ('access' in object ? object.access?.scopes : undefined) ?? [],
+        rule:
+          'access' in object && object.access?.path
+            ? parseModuleRef(object.access.path, baseDir, `${source}: ${at}.access.path`)
+            : undefined,
+      },
+    };
+  });
+
+  return {
+    configPath: options.source === undefined ? undefined : options.source,
+    baseDir,
+    name: config.name ?? 'graph-mcp',
+    graphs,
+    http: config.http,
+    defaults: config.defaults,
+    env:
+      config.env === undefined
+        ? undefined
+        : typeof config.env === 'string'
+          ? { file: path.resolve(baseDir, config.env) }
+          : { values: config.env },
+    auth: config.auth,
+    secrets: config.secrets,
+    logLevel: config.log_level,
+  };
+}
+
+function schemaSource(value: string | Record<string, unknown> | undefined, baseDir: string, where: string): SchemaSource | undefined {
+  if (value === undefined) return undefined;
+  if (typeof value === 'string') return { kind: 'module', ref: parseModuleRef(value, baseDir, where) };
+  return { kind: 'inline', schema: value };
+}
+
+function formatIssues(source: string, issues: readonly z.core.$ZodIssue[]): string {
+  const lines = issues.map((issue) => {
+    const at = issue.path.length === 0 ? '(top level)' : issue.path.map(String).join('.');
+    return `  ${at}: ${issue.message}`;
+  });
+  return `${source}: invalid config\n${lines.join('\n')}`;
+}

@@ -1,0 +1,181 @@
+import { z } from 'zod';
+
+/**
+ * The one source of truth for `agent.config.json`. The published JSON Schema
+ * (`agent.config.schema.json`) is generated from this file at build time.
+ *
+ * The file is a superset of `langgraph.json`: top-level keys we do not use
+ * (`dependencies`, `dockerfile_lines`, `node_version`, ...) are accepted and
+ * ignored, so an unchanged LangGraph project loads.
+ */
+
+/** `"./path/to/module.ts:exportName"`: a module path and a named export. */
+export const moduleRefSchema = z
+  .string()
+  .regex(/^.+:[A-Za-z_$][\w$]*$/, 'a module reference of the form "./path/to/module.ts:exportName"')
+  .describe('A module path relative to the config file, a colon, and the name of an export: "./graphs/triage.ts:graph".');
+
+const jsonSchemaObject = z
+  .record(z.string(), z.unknown())
+  .describe('An inline JSON Schema (draft 2020-12) describing an object.');
+
+const schemaSource = z.union([jsonSchemaObject, moduleRefSchema]);
+
+/** MCP tool names: `[A-Za-z0-9_.-]{1,128}` (checked again, with the graph named, at load). */
+const toolNameKey = z.string();
+
+export const toolAnnotationsSchema = z
+  .object({
+    title: z.string().optional(),
+    readOnlyHint: z.boolean().optional(),
+    destructiveHint: z.boolean().optional(),
+    idempotentHint: z.boolean().optional(),
+    openWorldHint: z.boolean().optional(),
+  })
+  .strict()
+  .describe('MCP tool annotations: hints for clients about the tool\'s behaviour.');
+
+export const accessSchema = z
+  .object({
+    scopes: z
+      .array(z.string().min(1))
+      .optional()
+      .describe('Scopes the caller must hold (all of them) to see and call this tool.'),
+    path: moduleRefSchema
+      .optional()
+      .describe('A module export `(principal, tool) => boolean` for rules beyond scopes.'),
+  })
+  .strict();
+
+export const graphEntrySchema = z
+  .object({
+    path: moduleRefSchema,
+    title: z.string().min(1).optional().describe('Human-readable tool title.'),
+    description: z.string().min(1).optional().describe('Tool description shown to the caller\'s model.'),
+    input_schema: schemaSource
+      .optional()
+      .describe('The tool\'s input: an inline JSON Schema, or a reference to a zod schema export.'),
+    output_schema: schemaSource
+      .optional()
+      .describe('The tool\'s structured output: an inline JSON Schema, or a reference to a zod schema export.'),
+    annotations: toolAnnotationsSchema.optional(),
+    timeout_ms: z.number().int().positive().optional().describe('Abort the run after this many milliseconds.'),
+    recursion_limit: z.number().int().positive().optional().describe('LangGraph recursion limit (super-steps) for one run.'),
+    access: accessSchema.optional(),
+  })
+  // langgraph.json graph objects may carry keys we do not use.
+  .loose();
+
+export const jwtSchema = z
+  .object({
+    secret_env: z.string().min(1).optional().describe('Name of the environment variable that holds the HMAC secret.'),
+    public_key_path: z.string().min(1).optional().describe('Path (relative to the config file) of a PEM public key.'),
+    algorithms: z.array(z.enum(['HS256', 'HS384', 'HS512', 'RS256', 'RS384', 'RS512', 'ES256', 'ES384', 'ES512', 'PS256', 'PS384', 'PS512'])).min(1),
+    issuer: z.union([z.string(), z.array(z.string()).min(1)]).optional(),
+    audience: z.union([z.string(), z.array(z.string()).min(1)]).optional(),
+    clock_tolerance_s: z.number().int().min(0).default(5),
+    scopes_claim: z.string().default('scope').describe('Claim holding the scopes: a space-separated string or an array.'),
+    subject_claim: z.string().default('sub'),
+  })
+  .strict();
+
+export const authSchema = z
+  .object({
+    path: moduleRefSchema.optional().describe('A module export `authenticate(request) => principal`.'),
+    jwt: jwtSchema.optional(),
+    resource_metadata: z
+      .object({
+        resource: z.string().url().describe('This server\'s canonical URL (the resource identifier).'),
+        authorization_servers: z.array(z.string().url()).min(1),
+        scopes_supported: z.array(z.string()).optional(),
+        resource_name: z.string().optional(),
+      })
+      .strict()
+      .optional()
+      .describe('RFC 9728 protected resource metadata, served under /.well-known/oauth-protected-resource.'),
+  })
+  .strict()
+  .refine((auth) => (auth.path === undefined) !== (auth.jwt === undefined), {
+    message: 'set exactly one of "path" (custom authenticate function) or "jwt"',
+  });
+
+export const secretsSchema = z
+  .object({
+    path: moduleRefSchema.optional().describe('A module export implementing the SecretStore interface.'),
+    file: z.string().min(1).optional().describe('A JSON file {principalId: {server: {headerName: value}}} (development).'),
+    sqlite: z
+      .object({
+        path: z.string().min(1),
+        key_env: z.string().min(1).default('GRAPH_MCP_SECRETS_KEY'),
+      })
+      .strict()
+      .optional(),
+    servers: z
+      .record(
+        z.string(),
+        z
+          .object({
+            url: z.string().url(),
+            transport: z.enum(['http', 'sse']).default('http'),
+          })
+          .strict(),
+      )
+      .optional()
+      .describe('Downstream MCP servers a graph node may open on the caller\'s behalf.'),
+  })
+  .strict();
+
+export const httpSchema = z
+  .object({
+    disable_mcp: z.boolean().default(false).describe('Mount nothing: the MCP endpoint answers 404.'),
+    mcp_path: z
+      .string()
+      .regex(/^\/[^\s?#]*$/, 'a path starting with "/"')
+      .default('/mcp'),
+    max_body_bytes: z
+      .number()
+      .int()
+      .positive()
+      .default(4 * 1024 * 1024)
+      .describe('Largest accepted request body in bytes; larger bodies are answered 413.'),
+    allowed_hosts: z
+      .array(z.string().min(1))
+      .optional()
+      .describe('Host header values accepted (DNS-rebinding protection). Default: localhost names when bound to loopback, any otherwise.'),
+    allowed_origins: z
+      .array(z.string().min(1))
+      .optional()
+      .describe('Origin header hostnames accepted. Default: localhost names when bound to loopback, any otherwise.'),
+  })
+  .strict();
+
+export const runDefaultsSchema = z
+  .object({
+    timeout_ms: z.number().int().positive().default(300_000),
+    recursion_limit: z.number().int().positive().default(25),
+    shutdown_grace_ms: z.number().int().min(0).default(10_000),
+  })
+  .strict();
+
+export const agentConfigSchema = z
+  .object({
+    $schema: z.string().optional(),
+    name: z.string().min(1).optional().describe('Server name reported to MCP clients.'),
+    graphs: z
+      .record(toolNameKey, z.union([moduleRefSchema, graphEntrySchema]))
+      .refine((graphs) => Object.keys(graphs).length > 0, { message: 'list at least one graph' }),
+    http: httpSchema.default(httpSchema.parse({})),
+    defaults: runDefaultsSchema.default(runDefaultsSchema.parse({})),
+    env: z
+      .union([z.string().min(1), z.record(z.string(), z.string())])
+      .optional()
+      .describe('A dotenv file to load (path relative to the config file), or variables to set.'),
+    auth: authSchema.optional(),
+    secrets: secretsSchema.optional(),
+    log_level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).optional(),
+  })
+  .loose();
+
+export type AgentConfigInput = z.input<typeof agentConfigSchema>;
+export type AgentConfig = z.output<typeof agentConfigSchema>;
+export type GraphEntryConfig = z.output<typeof graphEntrySchema>;

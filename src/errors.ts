@@ -1,0 +1,58 @@
+/**
+ * Every error graph-mcp raises on purpose carries a stable string `code`.
+ * Callers branch on the code, never on the message; the HTTP, JSON-RPC and
+ * tool-result forms of an error are chosen from the code in one place each
+ * (`http/`, `mcp/` and `run/`).
+ */
+export type ErrorCode =
+  // start-up
+  | 'CONFIG_NOT_FOUND'
+  | 'CONFIG_INVALID'
+  | 'MODULE_LOAD_FAILED'
+  | 'EXPORT_NOT_FOUND'
+  | 'GRAPH_INVALID'
+  | 'SCHEMA_INVALID'
+  | 'TOOL_NAME_INVALID'
+  | 'OPTIONS_INVALID'
+  // one tool call
+  | 'TOOL_NOT_FOUND'
+  | 'INVALID_ARGUMENTS'
+  | 'GRAPH_FAILED'
+  | 'OUTPUT_INVALID'
+  | 'RUN_TIMEOUT'
+  | 'RUN_CANCELLED'
+  | 'RECURSION_LIMIT'
+  // auth
+  | 'UNAUTHENTICATED'
+  | 'INVALID_TOKEN'
+  | 'INSUFFICIENT_SCOPE'
+  | 'MALFORMED_AUTHORIZATION'
+  | 'SECRET_STORE';
+
+export class GraphMcpError extends Error {
+  readonly code: ErrorCode;
+  /** Extra machine-readable detail (never secrets). */
+  readonly details: Record<string, unknown> | undefined;
+
+  constructor(code: ErrorCode, message: string, options?: { cause?: unknown; details?: Record<string, unknown> }) {
+    super(message, options?.cause === undefined ? undefined : { cause: options.cause });
+    this.name = 'GraphMcpError';
+    this.code = code;
+    this.details = options?.details;
+  }
+}
+
+export function isGraphMcpError(value: unknown, code?: ErrorCode): value is GraphMcpError {
+  return value instanceof GraphMcpError && (code === undefined || value.code === code);
+}
+
+/** The message of anything thrown, without its stack. */
+export function messageOf(error: unknown): string {
+  if (error instanceof Error) return error.message || error.name;
+  if (typeof error === 'string') return error;
+  try {
+    return JSON.stringify(error) ?? String(error);
+  } catch {
+    return String(error);
+  }
+}

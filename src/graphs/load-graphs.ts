@@ -1,0 +1,62 @@
+import type { Tool } from '@modelcontextprotocol/server';
+import type { ResolvedConfig, ResolvedGraphEntry, SchemaSource } from '../config/load.js';
+import { importExport } from './load-module.js';
+import { resolveGraph } from './resolve-graph.js';
+import { graphInputSchema, graphOutputSchema, propertiesOf, schemaExportToJsonSchema, type JsonSchema } from './schemas.js';
+import { buildGraphTool, type GraphTool } from './tool.js';
+
+/** Every tool, computed once at start-up; lookups are O(1). */
+export interface ToolRegistry {
+  readonly tools: readonly GraphTool[];
+  /** The `tools/list` entries, in config order. */
+  readonly definitions: readonly Tool[];
+  get(name: string): GraphTool | undefined;
+}
+
+export function createToolRegistry(tools: readonly GraphTool[]): ToolRegistry {
+  const byName = new Map(tools.map((tool) => [tool.name, tool]));
+  const definitions = tools.map((tool) => tool.definition);
+  return {
+    tools,
+    definitions,
+    get: (name) => byName.get(name),
+  };
+}
+
+/** Imports, compiles and describes every graph in the config. Fails on the first bad graph, naming it. */
+export async function loadGraphTools(config: Pick<ResolvedConfig, 'graphs'>): Promise<ToolRegistry> {
+  const tools: GraphTool[] = [];
+  for (const entry of config.graphs) tools.push(await loadGraphTool(entry));
+  return createToolRegistry(tools);
+}
+
+export async function loadGraphTool(entry: ResolvedGraphEntry): Promise<GraphTool> {
+  const what = `graph "${entry.name}"`;
+  const graph = await resolveGraph(await importExport(entry.module, what), what);
+  const ownInput = graphInputSchema(graph);
+  const ownOutput = graphOutputSchema(graph);
+  const configInput = await fromSource(entry.inputSchema, 'input', `${what}: input_schema`);
+  const configOutput = await fromSource(entry.outputSchema, 'output', `${what}: output_schema`);
+  return buildGraphTool({
+    name: entry.name,
+    title: entry.title,
+    description: entry.description,
+    annotations: entry.annotations,
+    graph,
+    timeoutMs: entry.timeoutMs,
+    recursionLimit: entry.recursionLimit,
+    requiredScopes: entry.access.scopes,
+    inputSchema: configInput ?? ownInput,
+    inputSource: configInput ? 'config' : 'graph',
+    outputSchema: configOutput ?? ownOutput,
+    outputSource: configOutput ? 'config' : 'graph',
+    graphInputFields: Object.keys(propertiesOf(ownInput) ?? {}),
+    graphOutputFields: Object.keys(propertiesOf(ownOutput) ?? {}),
+  });
+}
+
+async function fromSource(source: SchemaSource | undefined, io: 'input' | 'output', what: string): Promise<JsonSchema | undefined> {
+  if (source === undefined) return undefined;
+  if (source.kind === 'inline') return source.schema;
+  return schemaExportToJsonSchema(await importExport(source.ref, what), io, what);
+}

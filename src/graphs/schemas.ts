@@ -1,0 +1,115 @@
+import { getInputTypeSchema, getOutputTypeSchema } from '@langchain/langgraph/zod/schema';
+import { GraphMcpError, messageOf } from '../errors.js';
+import type { RunnableGraph } from './resolve-graph.js';
+
+export type JsonSchema = Record<string, unknown>;
+
+/**
+ * Turns a schema export into JSON Schema without relying on *our* copy of
+ * zod: a zod 4 schema converts itself (`schema.toJSONSchema()`), a zod 3
+ * schema goes through `@langchain/core`'s converter, and a plain JSON Schema
+ * object is taken as is.
+ */
+export async function schemaExportToJsonSchema(value: unknown, io: 'input' | 'output', what: string): Promise<JsonSchema> {
+  if (value !== null && typeof value === 'object') {
+    const candidate = value as { toJSONSchema?: unknown; _def?: unknown; safeParse?: unknown };
+    if (typeof candidate.toJSONSchema === 'function') {
+      try {
+        return (candidate.toJSONSchema as (options: unknown) => JsonSchema)({ io, unrepresentable: 'any' });
+      } catch (cause) {
+        throw new GraphMcpError('SCHEMA_INVALID', `${what}: cannot convert the zod schema to JSON Schema: ${messageOf(cause)}`, { cause });
+      }
+    }
+    if (candidate._def !== undefined && typeof candidate.safeParse === 'function') {
+      const { toJsonSchema } = await import('@langchain/core/utils/json_schema');
+      return toJsonSchema(value as Parameters<typeof toJsonSchema>[0]) as JsonSchema;
+    }
+    if ('type' in value || 'properties' in value || '$ref' in value || 'anyOf' in value) return value as JsonSchema;
+  }
+  throw new GraphMcpError('SCHEMA_INVALID', `${what}: expected a zod schema or a JSON Schema object`);
+}
+
+interface StateBuilder {
+  _inputDefinition?: unknown;
+  _outputDefinition?: unknown;
+  _inputRuntimeDefinition?: unknown;
+  _schemaRuntimeDefinition?: unknown;
+}
+
+/**
+ * The graph's own input schema. LangGraph reports every input field as
+ * optional (input is a partial state update); when the graph declares a
+ * separate zod input schema, the fields that schema does not let be
+ * undefined are marked required again.
+ */
+export function graphInputSchema(graph: RunnableGraph): JsonSchema | undefined {
+  const builder = graph.builder as StateBuilder | undefined;
+  const derived = safely(() => getInputTypeSchema(graph as never) as JsonSchema | undefined);
+  const schema = derived ?? channelsSchema(builder?._inputDefinition);
+  if (schema === undefined) return undefined;
+  const declared = builder?._inputRuntimeDefinition;
+  if (declared !== undefined && declared !== builder?._schemaRuntimeDefinition) {
+    const required = requiredZodKeys(declared);
+    if (required.length > 0) return { ...schema, required };
+  }
+  return schema;
+}
+
+export function graphOutputSchema(graph: RunnableGraph): JsonSchema | undefined {
+  const builder = graph.builder as StateBuilder | undefined;
+  const derived = safely(() => getOutputTypeSchema(graph as never) as JsonSchema | undefined);
+  return derived ?? channelsSchema(builder?._outputDefinition);
+}
+
+/** An `Annotation.Root` state carries no types: each channel becomes a field of any type. */
+function channelsSchema(definition: unknown): JsonSchema | undefined {
+  if (definition === null || typeof definition !== 'object') return undefined;
+  const keys = Object.keys(definition);
+  if (keys.length === 0) return undefined;
+  return { type: 'object', properties: Object.fromEntries(keys.map((key) => [key, {}])) };
+}
+
+function requiredZodKeys(schema: unknown): string[] {
+  const shape = (schema as { shape?: unknown }).shape;
+  if (shape === null || typeof shape !== 'object') return [];
+  return Object.entries(shape as Record<string, { safeParse?: (v: unknown) => { success: boolean } }>)
+    .filter(([, field]) => typeof field?.safeParse === 'function' && !field.safeParse(undefined).success)
+    .map(([key]) => key);
+}
+
+function safely<T>(fn: () => T): T | undefined {
+  try {
+    return fn();
+  } catch {
+    return undefined;
+  }
+}
+
+export function propertiesOf(schema: JsonSchema | undefined): Record<string, unknown> | undefined {
+  const properties = schema?.properties;
+  return properties !== null && typeof properties === 'object' ? (properties as Record<string, unknown>) : undefined;
+}
+
+/** The tool-facing `message` field that stands in for a graph's `messages` channel. */
+export const MESSAGE_INPUT_FIELD = {
+  type: 'string',
+  description: 'The message to send to the agent.',
+} as const;
+
+export const MESSAGE_OUTPUT_FIELD = {
+  type: 'string',
+  description: "The text of the agent's final message.",
+} as const;
+
+/** Replaces a `messages` channel with a plain `message` string, keeping any other fields. */
+export function withMessageField(schema: JsonSchema, field: JsonSchema, required: boolean): JsonSchema {
+  const { messages: _messages, ...rest } = propertiesOf(schema) ?? {};
+  const otherRequired = Array.isArray(schema.required) ? (schema.required as string[]).filter((key) => key !== 'messages') : [];
+  const { $schema: _s, ...base } = schema;
+  return {
+    ...base,
+    type: 'object',
+    properties: { message: field, ...rest },
+    ...(required || otherRequired.length > 0 ? { required: required ? ['message', ...otherRequired] : otherRequired } : {}),
+  };
+}

@@ -1,0 +1,161 @@
+import type { Tool, ToolAnnotations } from '@modelcontextprotocol/server';
+import { GraphMcpError } from '../errors.js';
+import type { RunnableGraph } from './resolve-graph.js';
+import {
+  MESSAGE_INPUT_FIELD,
+  MESSAGE_OUTPUT_FIELD,
+  propertiesOf,
+  withMessageField,
+  type JsonSchema,
+} from './schemas.js';
+import { isMessage, messageText, messageType, toPlainJson } from './to-json.js';
+import { compileValidator, type Validator } from './validator.js';
+
+/** A graph ready to serve as one MCP tool; built once at start-up. */
+export interface GraphTool {
+  readonly name: string;
+  /** Exactly what `tools/list` shows. */
+  readonly definition: Tool;
+  readonly graph: RunnableGraph;
+  readonly timeoutMs: number;
+  readonly recursionLimit: number;
+  /** Node completions per run when fixed by the graph's shape (a straight line), for progress `total`. */
+  readonly progressTotal: number | undefined;
+  /** Scopes the caller must hold; empty for none. */
+  readonly requiredScopes: readonly string[];
+  validateArguments: Validator;
+  validateOutput: Validator;
+  /** Tool arguments -> graph input. */
+  toGraphInput(args: Record<string, unknown>): unknown;
+  /** Final graph state -> structured tool output (plain JSON, limited to the output schema). */
+  fromGraphOutput(state: unknown): Record<string, unknown>;
+}
+
+export interface GraphToolSpec {
+  name: string;
+  title?: string | undefined;
+  description?: string | undefined;
+  annotations?: ToolAnnotations | undefined;
+  graph: RunnableGraph;
+  timeoutMs: number;
+  recursionLimit: number;
+  requiredScopes?: readonly string[];
+  /** The tool's input schema, and where it came from (`config` wins over `graph`). */
+  inputSchema: JsonSchema | undefined;
+  inputSource: 'config' | 'graph';
+  outputSchema: JsonSchema | undefined;
+  outputSource: 'config' | 'graph';
+  /** The graph's own input/output fields, used to map a `message` field onto a `messages` channel. */
+  graphInputFields: readonly string[];
+  graphOutputFields: readonly string[];
+}
+
+export const TOOL_NAME_PATTERN = /^[A-Za-z0-9_.-]{1,128}$/;
+
+const ANY_OBJECT: JsonSchema = { type: 'object' };
+
+export function buildGraphTool(spec: GraphToolSpec): GraphTool {
+  const what = `graph "${spec.name}"`;
+  if (!TOOL_NAME_PATTERN.test(spec.name)) {
+    throw new GraphMcpError(
+      'TOOL_NAME_INVALID',
+      `${what}: "${spec.name}" is not a valid MCP tool name (1 to 128 of A-Z a-z 0-9 _ . -)`,
+    );
+  }
+
+  // A graph's `messages` channel is offered to callers as a plain `message`
+  // string. A schema from config opts in by naming `message` (not `messages`).
+  const inputFromGraph = spec.inputSource === 'graph';
+  let inputSchema = objectRoot(spec.inputSchema ?? ANY_OBJECT, `${what}: input schema`);
+  const messageIn = spec.graphInputFields.includes('messages') && (inputFromGraph || namesMessageNotMessages(inputSchema));
+  if (messageIn && inputFromGraph) inputSchema = withMessageField(inputSchema, MESSAGE_INPUT_FIELD, true);
+
+  const outputFromGraph = spec.outputSource === 'graph';
+  let outputSchema = objectRoot(spec.outputSchema ?? ANY_OBJECT, `${what}: output schema`);
+  const messageOut = spec.graphOutputFields.includes('messages') && (outputFromGraph || namesMessageNotMessages(outputSchema));
+  if (messageOut && outputFromGraph) outputSchema = withMessageField(outputSchema, MESSAGE_OUTPUT_FIELD, true);
+
+  const outputKeys = Object.keys(propertiesOf(outputSchema) ?? {});
+  const definition: Tool = {
+    name: spec.name,
+    ...(spec.title ? { title: spec.title } : {}),
+    description: spec.description ?? `Runs the LangGraph graph "${spec.name}".`,
+    inputSchema: inputSchema as Tool['inputSchema'],
+    outputSchema: outputSchema as NonNullable<Tool['outputSchema']>,
+    ...(spec.annotations ? { annotations: spec.annotations } : {}),
+  };
+
+  return {
+    name: spec.name,
+    definition,
+    graph: spec.graph,
+    timeoutMs: spec.timeoutMs,
+    recursionLimit: spec.recursionLimit,
+    progressTotal: straightLineLength(spec.graph),
+    requiredScopes: spec.requiredScopes ?? [],
+    validateArguments: compileValidator(inputSchema, `${what}: input schema`),
+    validateOutput: compileValidator(outputSchema, `${what}: output schema`),
+    toGraphInput(args) {
+      if (!messageIn) return args;
+      const { message, ...rest } = args;
+      return { ...rest, messages: [{ role: 'user', content: String(message) }] };
+    },
+    fromGraphOutput(state) {
+      const record = state !== null && typeof state === 'object' ? (state as Record<string, unknown>) : { result: state };
+      const out: Record<string, unknown> = {};
+      if (messageOut) out.message = finalAiText(record.messages);
+      const keys = outputKeys.length > 0 ? outputKeys : Object.keys(record);
+      for (const key of keys) {
+        if (key === 'message' && messageOut) continue;
+        if (messageOut && key === 'messages') continue;
+        if (key in record) {
+          const value = toPlainJson(record[key]);
+          if (value !== undefined) out[key] = value;
+        }
+      }
+      return out;
+    },
+  };
+}
+
+function namesMessageNotMessages(schema: JsonSchema): boolean {
+  const properties = propertiesOf(schema);
+  return properties?.message !== undefined && properties.messages === undefined;
+}
+
+function objectRoot(schema: JsonSchema, what: string): JsonSchema {
+  if (schema.type !== undefined && schema.type !== 'object') {
+    throw new GraphMcpError('SCHEMA_INVALID', `${what}: MCP requires an object schema at the root (got type ${JSON.stringify(schema.type)})`);
+  }
+  return schema.type === 'object' ? schema : { ...schema, type: 'object' };
+}
+
+function finalAiText(messages: unknown): string {
+  if (!Array.isArray(messages)) return '';
+  for (let i = messages.length - 1; i >= 0; i -= 1) {
+    const message: unknown = messages[i];
+    if (isMessage(message) && messageType(message) === 'ai') return messageText(message);
+  }
+  return '';
+}
+
+/**
+ * When every node has one way out and no branch can loop, each node runs
+ * exactly once, so the run's length is known before it starts.
+ */
+function straightLineLength(graph: RunnableGraph): number | undefined {
+  try {
+    const drawable = (graph as unknown as { getGraph(): { nodes: Record<string, unknown>; edges: Array<{ source: string; target: string; conditional?: boolean }> } }).getGraph();
+    const nodes = Object.keys(drawable.nodes).filter((id) => id !== '__start__' && id !== '__end__');
+    const outDegree = new Map<string, number>();
+    for (const edge of drawable.edges) {
+      if (edge.conditional) return undefined;
+      outDegree.set(edge.source, (outDegree.get(edge.source) ?? 0) + 1);
+    }
+    if ((outDegree.get('__start__') ?? 0) !== 1) return undefined;
+    if (nodes.some((id) => outDegree.get(id) !== 1)) return undefined;
+    return nodes.length > 0 ? nodes.length : undefined;
+  } catch {
+    return undefined;
+  }
+}

@@ -1,0 +1,71 @@
+import { Ajv2020, type ErrorObject, type ValidateFunction } from 'ajv/dist/2020.js';
+import addFormatsModule from 'ajv-formats';
+import { GraphMcpError, messageOf } from '../errors.js';
+
+// ajv-formats is CommonJS; its default export arrives wrapped under ESM.
+const addFormats = ((addFormatsModule as unknown as { default?: typeof addFormatsModule }).default ??
+  addFormatsModule) as unknown as (ajv: Ajv2020) => Ajv2020;
+
+/** Checks a value against a JSON Schema; returns one readable line per problem, empty when valid. */
+export type Validator = (value: unknown) => string[];
+
+let shared: Ajv2020 | undefined;
+
+function ajv(): Ajv2020 {
+  if (shared === undefined) {
+    // strict: false - user schemas may carry keywords ajv does not know
+    // (zod emits some); they are annotations, not constraints.
+    shared = new Ajv2020({ allErrors: true, strict: false, validateFormats: true });
+    addFormats(shared);
+  }
+  return shared;
+}
+
+/**
+ * Compiles a JSON Schema once, at start-up. `what` names the schema in the
+ * start-up error if it does not compile.
+ */
+export function compileValidator(schema: Record<string, unknown>, what: string): Validator {
+  // Tool schemas default to draft 2020-12; an explicit older "$schema" is
+  // dropped for validation rather than failing (the keywords we meet are
+  // common to both drafts).
+  const { $schema: _ignored, ...body } = schema;
+  let validate: ValidateFunction;
+  try {
+    validate = ajv().compile(body);
+  } catch (cause) {
+    throw new GraphMcpError('SCHEMA_INVALID', `${what}: not a valid JSON Schema: ${messageOf(cause)}`, { cause });
+  }
+  return (value) => (validate(value) ? [] : formatErrors(validate.errors ?? []));
+}
+
+function formatErrors(errors: ErrorObject[]): string[] {
+  const lines = errors.map((error) => {
+    const at = fieldPath(error.instancePath);
+    switch (error.keyword) {
+      case 'required':
+        return `${joinPath(at, String(error.params.missingProperty))}: required`;
+      case 'additionalProperties':
+        return `${joinPath(at, String(error.params.additionalProperty))}: unknown field`;
+      case 'enum':
+        return `${at || '(root)'}: must be one of ${(error.params.allowedValues as unknown[]).map((v) => JSON.stringify(v)).join(', ')}`;
+      default:
+        return `${at || '(root)'}: ${error.message ?? 'invalid'}`;
+    }
+  });
+  return [...new Set(lines)];
+}
+
+/** "/items/0/name" -> "items[0].name" */
+function fieldPath(instancePath: string): string {
+  if (instancePath === '') return '';
+  return instancePath
+    .slice(1)
+    .split('/')
+    .map((part) => part.replace(/~1/g, '/').replace(/~0/g, '~'))
+    .reduce((acc, part) => (/^\d+$/.test(part) ? `${acc}[${part}]` : acc ? `${acc}.${part}` : part), '');
+}
+
+function joinPath(base: string, key: string): string {
+  return base ? `${base}.${key}` : key;
+}

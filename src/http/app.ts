@@ -1,0 +1,35 @@
+import express, { type Express } from 'express';
+import type { GraphMcp } from '../graph-mcp.js';
+import { VERSION } from '../version.js';
+import { createMcpRouter, type McpRouterOptions } from './router.js';
+
+/**
+ * The standalone app: the MCP router plus `GET /ok` (health) and
+ * `GET /info` (version and graph names).
+ */
+export function createApp(graphMcp: GraphMcp, routerOptions: McpRouterOptions = {}, isDraining: () => boolean = () => false): Express {
+  const app = express();
+  app.disable('x-powered-by');
+  // While shutting down, requests on kept-alive connections are turned away
+  // so that only runs already in flight use the grace period.
+  app.use((_req, res, next) => {
+    if (!isDraining()) return next();
+    res.set('Connection', 'close').status(503).json({ error: 'shutting_down' });
+  });
+  app.get('/ok', (_req, res) => {
+    res.json({ ok: true });
+  });
+  app.get('/info', (_req, res) => {
+    res.json({
+      name: graphMcp.config.name,
+      version: VERSION,
+      mcp: graphMcp.config.http.disable_mcp ? null : graphMcp.config.http.mcp_path,
+      graphs: graphMcp.tools.tools.map((tool) => tool.name),
+    });
+  });
+  app.use(createMcpRouter(graphMcp, routerOptions));
+  app.use((_req, res) => {
+    res.status(404).json({ error: 'not_found' });
+  });
+  return app;
+}

@@ -1,0 +1,121 @@
+import { toNodeHandler } from '@modelcontextprotocol/node';
+import { validateHostHeader, validateOriginHeader, type AuthInfo } from '@modelcontextprotocol/server';
+import { Router, type NextFunction, type Request, type RequestHandler, type Response } from 'express';
+import { GraphMcpError } from '../errors.js';
+import type { GraphMcp } from '../graph-mcp.js';
+import { runWithRequestLog, type RequestLog } from '../mcp/request-log.js';
+import { jsonRpcError } from './json-rpc-error.js';
+
+export interface McpRouterOptions {
+  /**
+   * `Host` header values accepted on the MCP path (DNS-rebinding
+   * protection); hostnames without port. `false` turns the check off.
+   * @default the config's `http.allowed_hosts`, else no check (the standalone
+   * server checks localhost names when bound to a loopback address)
+   */
+  allowedHosts?: string[] | false;
+  /**
+   * `Origin` hostnames accepted; requests without `Origin` (non-browser
+   * clients) always pass. `false` turns the check off.
+   * @default the config's `http.allowed_origins`, else no check
+   */
+  allowedOrigins?: string[] | false;
+  /**
+   * Middleware that authenticates the caller before the MCP handler runs.
+   * It sets `req.auth` (see `authInfoForPrincipal`) or answers the refusal
+   * itself. Omit it for an open endpoint, or when the app's own middleware
+   * already sets `req.auth`.
+   */
+  authenticate?: RequestHandler;
+}
+
+/**
+ * An Express router serving the MCP endpoint on the config's `mcp_path`.
+ * Mount it next to the app's own routes; it works with or without the app's
+ * `express.json()` (an already parsed body is used as is). With
+ * `http.disable_mcp` the router is empty, so the path answers 404.
+ */
+export function createMcpRouter(graphMcp: GraphMcp, options: McpRouterOptions = {}): Router {
+  const { config, logger } = graphMcp;
+  const router = Router();
+  if (config.http.disable_mcp) {
+    logger.info({ mcp: false }, 'MCP is off (http.disable_mcp): nothing is mounted');
+    return router;
+  }
+  const allowedHosts = pickList(options.allowedHosts, config.http.allowed_hosts, 'allowedHosts');
+  const allowedOrigins = pickList(options.allowedOrigins, config.http.allowed_origins, 'allowedOrigins');
+  const path = config.http.mcp_path;
+  const serve = toNodeHandler(graphMcp.handler, {
+    maxRequestBodySize: config.http.max_body_bytes,
+    onerror: (error) => logger.error({ err: { message: error.message } }, 'MCP request could not be served'),
+  });
+
+  router.all(path, logRequest(graphMcp));
+  if (allowedHosts || allowedOrigins) router.all(path, guardHostAndOrigin(allowedHosts, allowedOrigins));
+  if (options.authenticate) router.all(path, options.authenticate);
+  router.all(path, (req: Request, res: Response) => {
+    // An app-level body parser has drained the stream already: hand over its result.
+    const parsed = (req as { _body?: boolean })._body === true || req.body !== undefined ? req.body : undefined;
+    void serve(req as Parameters<typeof serve>[0], res, parsed);
+  });
+  return router;
+}
+
+/** The `req.auth` graph-mcp expects for an authenticated caller. The inbound token is not kept. */
+export function authInfoForPrincipal(principal: { id: string; scopes: readonly string[] } & Record<string, unknown>): AuthInfo {
+  return { token: '', clientId: principal.id, scopes: [...principal.scopes], extra: { principal } };
+}
+
+function pickList(option: string[] | false | undefined, fromConfig: string[] | undefined, name: string): string[] | undefined {
+  if (option === false) return undefined;
+  if (option !== undefined) {
+    if (!Array.isArray(option) || option.some((item) => typeof item !== 'string' || item.length === 0)) {
+      throw new GraphMcpError('OPTIONS_INVALID', `createMcpRouter: "${name}" must be a list of hostnames or false`);
+    }
+    return option;
+  }
+  return fromConfig;
+}
+
+function guardHostAndOrigin(allowedHosts: string[] | undefined, allowedOrigins: string[] | undefined): RequestHandler {
+  return (req: Request, res: Response, next: NextFunction) => {
+    if (allowedHosts) {
+      const host = validateHostHeader(req.headers.host, allowedHosts);
+      if (!host.ok) {
+        jsonRpcError(res, 403, -32000, `Forbidden: ${host.message}`);
+        return;
+      }
+    }
+    if (allowedOrigins) {
+      const origin = validateOriginHeader(req.headers.origin, allowedOrigins);
+      if (!origin.ok) {
+        jsonRpcError(res, 403, -32000, 'Forbidden: Origin not allowed');
+        return;
+      }
+    }
+    next();
+  };
+}
+
+/** One JSON log line per request: what was asked, by whom, how it ended, how long it took. */
+function logRequest(graphMcp: GraphMcp): RequestHandler {
+  return (req: Request, res: Response, next: NextFunction) => {
+    const started = performance.now();
+    const record: RequestLog = {};
+    res.once('close', () => {
+      const auth = (req as { auth?: AuthInfo }).auth;
+      graphMcp.logger.info(
+        {
+          http: { method: req.method, path: req.path, status: res.statusCode },
+          ...(record.method ? { method: record.method } : {}),
+          ...(record.tool ? { tool: record.tool } : {}),
+          ...(auth?.clientId ? { principal: auth.clientId } : {}),
+          outcome: record.outcome ?? (res.statusCode < 400 ? 'ok' : 'refused'),
+          duration_ms: Math.round((performance.now() - started) * 10) / 10,
+        },
+        'mcp request',
+      );
+    });
+    runWithRequestLog(record, next);
+  };
+}

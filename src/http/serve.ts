@@ -1,0 +1,77 @@
+import { once } from 'node:events';
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { localhostAllowedHostnames, localhostAllowedOrigins } from '@modelcontextprotocol/server';
+import type { GraphMcp } from '../graph-mcp.js';
+import { createApp } from './app.js';
+import type { McpRouterOptions } from './router.js';
+
+export interface ServeOptions extends McpRouterOptions {
+  /** @default 8123 */
+  port?: number;
+  /** @default "127.0.0.1" */
+  host?: string;
+}
+
+export interface RunningServer {
+  readonly server: Server;
+  /** The MCP endpoint's URL (with the port actually bound). */
+  readonly url: string;
+  /** Stops accepting, lets in-flight runs finish within the grace period, then stops. */
+  close(graceMs?: number): Promise<void>;
+}
+
+export const DEFAULT_PORT = 8123;
+export const DEFAULT_HOST = '127.0.0.1';
+
+export function isLoopback(host: string): boolean {
+  return host === 'localhost' || host === '::1' || host === '[::1]' || /^127\./.test(host);
+}
+
+/**
+ * Serves graph-mcp on its own. Bound to a loopback address, the Host and
+ * Origin headers are checked against localhost names unless configured
+ * otherwise (a browser page elsewhere cannot reach the server by DNS
+ * rebinding).
+ */
+export async function serve(graphMcp: GraphMcp, options: ServeOptions = {}): Promise<RunningServer> {
+  const host = options.host ?? DEFAULT_HOST;
+  const port = options.port ?? DEFAULT_PORT;
+  const loopback = isLoopback(host);
+  let draining = false;
+  const app = createApp(graphMcp, {
+    ...options,
+    allowedHosts: options.allowedHosts ?? graphMcp.config.http.allowed_hosts ?? (loopback ? localhostAllowedHostnames() : false),
+    allowedOrigins: options.allowedOrigins ?? graphMcp.config.http.allowed_origins ?? (loopback ? localhostAllowedOrigins() : false),
+  }, () => draining);
+  const server = app.listen(port, host);
+  await once(server, 'listening');
+  const address = server.address() as AddressInfo;
+  const shownHost = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+  const url = `http://${shownHost}:${address.port}${graphMcp.config.http.mcp_path}`;
+  graphMcp.logger.info(
+    {
+      url: graphMcp.config.http.disable_mcp ? null : url,
+      tools: graphMcp.tools.tools.map((tool) => tool.name),
+      mcp: !graphMcp.config.http.disable_mcp,
+    },
+    graphMcp.config.http.disable_mcp ? `listening on ${shownHost}:${address.port} (MCP is off)` : `serving ${graphMcp.tools.tools.length} graph(s) at ${url}`,
+  );
+
+  let closing: Promise<void> | undefined;
+  return {
+    server,
+    url,
+    close(graceMs) {
+      closing ??= (async () => {
+        draining = true;
+        const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+        server.closeIdleConnections();
+        await graphMcp.close(graceMs);
+        server.closeAllConnections();
+        await closed;
+      })();
+      return closing;
+    },
+  };
+}

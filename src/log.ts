@@ -1,0 +1,30 @@
+import { pino, type DestinationStream, type Logger, type LevelWithSilent } from 'pino';
+
+export type { Logger } from 'pino';
+
+export interface LoggerOptions {
+  /** Default: `LOG_LEVEL` from the environment, else the config's `log_level`, else `info`. */
+  level?: LevelWithSilent | undefined;
+  /** Where JSON lines go. Default: stdout. */
+  destination?: DestinationStream;
+}
+
+/**
+ * Structured JSON logs, one object per line. Field names that could carry a
+ * credential are redacted wherever they appear, as a second line of defence:
+ * graph-mcp itself never logs a token.
+ */
+export function createLogger(options: LoggerOptions = {}): Logger {
+  const level = (process.env.LOG_LEVEL as LevelWithSilent | undefined) ?? options.level ?? 'info';
+  return pino(
+    {
+      level,
+      base: { service: 'graph-mcp' },
+      redact: {
+        paths: ['authorization', 'token', 'password', 'secret', '*.authorization', '*.token', '*.password', '*.secret', 'headers.authorization', 'req.headers.authorization'],
+        censor: '[redacted]',
+      },
+    },
+    options.destination,
+  );
+}

@@ -1,0 +1,71 @@
+import type { GraphTool } from '../graphs/tool.js';
+
+export interface ProgressUpdate {
+  /** Increases with every update: completed nodes, plus a fraction for messages within a step. */
+  progress: number;
+  /** The number of node completions the run will make, when the graph's shape fixes it. */
+  total?: number;
+  message?: string;
+}
+
+/** Receives progress; a rejected send (the client went away) does not stop the run here. */
+export type ProgressReporter = (update: ProgressUpdate) => Promise<void> | void;
+
+/**
+ * Streams the graph instead of invoking it: one progress update per
+ * completed node (`updates` mode), one per message a node writes through
+ * LangGraph's custom stream writer (`custom` mode), and the final state
+ * from the last `values` chunk, so the graph runs once.
+ */
+export async function streamWithProgress(
+  tool: GraphTool,
+  input: unknown,
+  config: Record<string, unknown>,
+  report: ProgressReporter,
+): Promise<unknown> {
+  const stream = await tool.graph.stream(input, { ...config, streamMode: ['updates', 'custom', 'values'] });
+  let finalState: unknown;
+  let completed = 0;
+  let withinStep = 0;
+  const send = async (update: ProgressUpdate) => {
+    try {
+      await report(update);
+    } catch {
+      // The run's own signal decides whether the run goes on.
+    }
+  };
+  for await (const chunk of stream) {
+    if (!Array.isArray(chunk) || chunk.length !== 2) continue;
+    const [mode, data] = chunk as [string, unknown];
+    if (mode === 'values') {
+      finalState = data;
+    } else if (mode === 'updates' && data !== null && typeof data === 'object') {
+      for (const node of Object.keys(data)) {
+        if (node.startsWith('__')) continue; // __interrupt__ and other internal keys
+        completed += 1;
+        withinStep = 0;
+        await send({ progress: completed, ...totalOf(tool), message: node });
+      }
+    } else if (mode === 'custom') {
+      const message = customMessage(data);
+      if (message === undefined) continue;
+      withinStep += 1;
+      // Stays below the next whole step: completed + 1/2, 2/3, 3/4, ...
+      await send({ progress: completed + withinStep / (withinStep + 1), ...totalOf(tool), message });
+    }
+  }
+  return finalState;
+}
+
+function totalOf(tool: GraphTool): { total?: number } {
+  return tool.progressTotal === undefined ? {} : { total: tool.progressTotal };
+}
+
+/** A custom chunk becomes a message when it is a string or carries a string `message`. */
+function customMessage(data: unknown): string | undefined {
+  if (typeof data === 'string') return data;
+  if (data !== null && typeof data === 'object' && typeof (data as { message?: unknown }).message === 'string') {
+    return (data as { message: string }).message;
+  }
+  return undefined;
+}
