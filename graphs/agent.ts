@@ -33,7 +33,7 @@ const WORDS: Record<string, '+' | '-' | '*' | '/'> = { plus: '+', minus: '-', ti
  * with it, and otherwise it answers directly.
  */
 export class ScriptedChatModel extends FakeChatModel {
-  override bindTools(): this {
+  override bindTools(_tools: unknown[]): this {
     return this;
   }
 

@@ -1,0 +1,26 @@
+// The public API. Everything a project needs is exported here by name;
+// anything not listed is internal and may change.
+
+// Load and serve
+export { loadGraphMcp, principalFromAuthInfo, type GraphMcp, type LoadGraphMcpOptions } from './graph-mcp.js';
+export { createMcpRouter, authInfoForPrincipal, type McpRouterOptions } from './http/router.js';
+export { createApp } from './http/app.js';
+export { serve, DEFAULT_HOST, DEFAULT_PORT, type ServeOptions, type RunningServer } from './http/serve.js';
+
+// Config
+export { agentConfigSchema, type AgentConfig, type AgentConfigInput } from './config/schema.js';
+export { loadConfigFile, resolveConfig, DEFAULT_CONFIG_FILE, type ResolvedConfig, type ResolvedGraphEntry } from './config/load.js';
+
+// Graphs and runs
+export type { GraphTool } from './graphs/tool.js';
+export type { ToolRegistry } from './graphs/load-graphs.js';
+export { runTool, type RunOptions } from './run/run-tool.js';
+export type { ProgressUpdate } from './run/progress.js';
+
+// Identity
+export type { Principal } from './auth/principal.js';
+
+// Errors, logging, version
+export { GraphMcpError, isGraphMcpError, type ErrorCode } from './errors.js';
+export { createLogger, type Logger, type LoggerOptions } from './log.js';
+export { VERSION } from './version.js';

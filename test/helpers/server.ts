@@ -1,0 +1,34 @@
+import { Writable } from 'node:stream';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { createLogger, loadGraphMcp, serve, type AgentConfigInput, type RunningServer, type ServeOptions, type GraphMcp } from '../../src/index.js';
+
+export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+export const FIXTURES = path.join(ROOT, 'test/fixtures');
+
+/** Collects JSON log lines in memory. */
+export function captureLogs() {
+  const lines: string[] = [];
+  const destination = new Writable({
+    write(chunk, _encoding, callback) {
+      lines.push(...String(chunk).split('\n').filter(Boolean));
+      callback();
+    },
+  });
+  return { lines, logger: createLogger({ level: 'debug', destination }), text: () => lines.join('\n') };
+}
+
+export interface TestServer extends RunningServer {
+  graphMcp: GraphMcp;
+  logs: ReturnType<typeof captureLogs>;
+}
+
+/** A real server on 127.0.0.1, port 0. `config` is a path or a value (relative paths from `baseDir`). */
+export async function startServer(config: string | AgentConfigInput, options: ServeOptions & { baseDir?: string } = {}): Promise<TestServer> {
+  const logs = captureLogs();
+  const graphMcp = await loadGraphMcp({ config, baseDir: options.baseDir ?? FIXTURES, logger: logs.logger });
+  const running = await serve(graphMcp, { ...options, port: 0, host: '127.0.0.1' });
+  return Object.assign(running, { graphMcp, logs });
+}
+
+export const EXAMPLES_CONFIG = path.join(ROOT, 'agent.config.json');
