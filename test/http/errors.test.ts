@@ -1,0 +1,177 @@
+// Bad input of every kind over raw HTTP: each gets the protocol's own answer, and the server keeps serving.
+import assert from 'node:assert/strict';
+import http from 'node:http';
+import { after, before, describe, test } from 'node:test';
+import { startServer, type TestServer } from '../helpers/server.js';
+import { callLegacy, callModern, envelope, legacyHeaders, modernHeaders, post } from '../helpers/raw.js';
+
+const MAX_BODY = 64 * 1024;
+let server: TestServer;
+
+before(async () => {
+  server = await startServer({
+    name: 'errors-test',
+    http: { max_body_bytes: MAX_BODY },
+    graphs: {
+      echo: './graphs/basic.ts:echo',
+      throws: './graphs/basic.ts:throws',
+      bad_output: {
+        path: './graphs/basic.ts:badOutput',
+        output_schema: { type: 'object', properties: { value: { type: 'number' } }, required: ['value'] },
+      },
+    },
+  });
+});
+after(() => server.close(0));
+
+/** After each bad request, a good one still works. */
+async function assertStillServing() {
+  const answer = await callModern(server.url, 'echo', { text: 'still here' });
+  assert.equal(answer.status, 200);
+  assert.deepEqual(answer.messages[0]?.result?.structuredContent, { echoed: 'still here' });
+}
+
+describe('transport-level errors', () => {
+  test('malformed JSON is a -32700 parse error', async () => {
+    const answer = await post(server.url, '{"jsonrpc": "2.0", "id": 1,', legacyHeaders());
+    assert.equal(answer.status, 400);
+    assert.equal(answer.messages[0]?.error?.code, -32700);
+    await assertStillServing();
+  });
+
+  test('a body that is not JSON is refused with 415', async () => {
+    const answer = await post(server.url, 'tools/list please', { ...legacyHeaders(), 'content-type': 'text/plain' });
+    assert.equal(answer.status, 415);
+    assert.match(answer.messages[0]?.error?.message, /Content-Type must be application\/json/);
+    await assertStillServing();
+  });
+
+  test('a body over http.max_body_bytes is refused with 413', async () => {
+    const body = JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/list', params: { pad: 'x'.repeat(MAX_BODY) } });
+    const answer = await post(server.url, body, legacyHeaders());
+    assert.equal(answer.status, 413);
+    assert.match(answer.messages[0]?.error?.message, new RegExp(`${MAX_BODY} bytes`));
+    await assertStillServing();
+  });
+
+  test('JSON that is not a JSON-RPC message is -32600', async () => {
+    for (const body of ['null', '{"hello":1}', '42']) {
+      const answer = await post(server.url, body, legacyHeaders());
+      assert.equal(answer.status, 400, body);
+      assert.equal(answer.messages[0]?.error?.code, -32600, body);
+    }
+    await assertStillServing();
+  });
+
+  test('GET and DELETE are 405: there are no sessions', async () => {
+    for (const method of ['GET', 'DELETE']) {
+      const response = await fetch(server.url, { method, headers: { accept: 'text/event-stream' } });
+      assert.equal(response.status, 405, method);
+      assert.equal(response.headers.get('mcp-session-id'), null);
+      await response.body?.cancel();
+    }
+  });
+
+  test('a 2026-07-28 batch is refused with -32600; a 2025 batch is answered message by message', async () => {
+    const modern = await post(server.url, [{ jsonrpc: '2.0', id: 1, method: 'tools/list', params: envelope() }], modernHeaders('tools/list'));
+    assert.equal(modern.status, 400);
+    assert.equal(modern.messages[0]?.error?.code, -32600);
+    assert.match(modern.messages[0]?.error?.message, /batches/);
+
+    const legacy = await post(
+      server.url,
+      [
+        { jsonrpc: '2.0', id: 1, method: 'tools/list' },
+        { jsonrpc: '2.0', id: 2, method: 'tools/call', params: { name: 'echo', arguments: { text: 'b' } } },
+      ],
+      { 'content-type': 'application/json', accept: 'application/json, text/event-stream' },
+    );
+    assert.equal(legacy.status, 200);
+    const byId = new Map(legacy.messages.map((m) => [m.id, m]));
+    assert.equal(byId.get(1)?.result?.tools?.length, 3);
+    assert.deepEqual(byId.get(2)?.result?.structuredContent, { echoed: 'b' });
+  });
+
+  test('no response carries Mcp-Session-Id', async () => {
+    const init = await post(
+      server.url,
+      { jsonrpc: '2.0', id: 1, method: 'initialize', params: { protocolVersion: '2025-11-25', capabilities: {}, clientInfo: { name: 'raw', version: '1' } } },
+      { 'content-type': 'application/json', accept: 'application/json, text/event-stream' },
+    );
+    assert.equal(init.status, 200);
+    assert.equal(init.messages[0]?.result?.protocolVersion, '2025-11-25');
+    assert.equal(init.headers.get('mcp-session-id'), null);
+  });
+});
+
+describe('DNS-rebinding protection on a loopback server', () => {
+  function rawPost(headers: Record<string, string>): Promise<{ status: number; body: string }> {
+    const url = new URL(server.url);
+    return new Promise((resolve, reject) => {
+      const req = http.request({ host: '127.0.0.1', port: url.port, path: url.pathname, method: 'POST', headers }, (res) => {
+        let body = '';
+        res.on('data', (chunk) => (body += chunk));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+      });
+      req.on('error', reject);
+      req.end(JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/list' }));
+    });
+  }
+
+  test('a foreign Host header is refused with 403', async () => {
+    const answer = await rawPost({ ...legacyHeaders(), host: 'attacker.example' });
+    assert.equal(answer.status, 403);
+    assert.match(JSON.parse(answer.body).error.message, /Invalid Host/);
+  });
+
+  test('a foreign Origin is refused with 403; a localhost Origin passes', async () => {
+    const bad = await rawPost({ ...legacyHeaders(), origin: 'https://attacker.example' });
+    assert.equal(bad.status, 403);
+    const good = await rawPost({ ...legacyHeaders(), origin: 'http://localhost:6274' });
+    assert.equal(good.status, 200);
+  });
+});
+
+describe('tool-level errors', () => {
+  for (const [era, call] of [['2026-07-28', callModern], ['2025-11-25', callLegacy]] as const) {
+    test(`${era}: an unknown tool is JSON-RPC error -32602`, async () => {
+      const answer = await call(server.url, 'no_such_tool', {});
+      assert.equal(answer.messages[0]?.error?.code, -32602);
+      assert.equal(answer.messages[0]?.error?.message, 'Unknown tool: no_such_tool');
+    });
+
+    test(`${era}: invalid arguments are an isError result naming each bad field`, async () => {
+      const answer = await call(server.url, 'echo', { times: 'three', extra: true });
+      const result = answer.messages[0]?.result;
+      assert.equal(result?.isError, true);
+      const text: string = result.content[0].text;
+      assert.match(text, /Invalid arguments for tool "echo"/);
+      assert.match(text, /- text: required/);
+      assert.match(text, /- times: must be integer/);
+      assert.match(text, /- extra: unknown field/);
+      assert.equal(result.structuredContent, undefined);
+    });
+
+    test(`${era}: a graph that throws is an isError result with its message and no stack`, async () => {
+      const answer = await call(server.url, 'throws', { value: 'x' });
+      const result = answer.messages[0]?.result;
+      assert.equal(result?.isError, true);
+      assert.equal(result.content[0].text, 'Tool "throws" failed: the widget exploded');
+      assert.doesNotMatch(answer.text, /at .*\.(ts|js):\d+/, 'no stack frames');
+      await assertStillServing();
+    });
+
+    test(`${era}: output that breaks the output schema is an isError result`, async () => {
+      const answer = await call(server.url, 'bad_output', {});
+      const result = answer.messages[0]?.result;
+      assert.equal(result?.isError, true);
+      assert.match(result.content[0].text, /does not match its output schema:\n- value: must be number/);
+    });
+  }
+
+  test('arguments that are not an object are refused by the protocol layer with -32602', async () => {
+    const answer = await callModern(server.url, 'echo', 'just a string');
+    assert.equal(answer.messages[0]?.error?.code, -32602);
+    await assertStillServing();
+  });
+});
