@@ -1,0 +1,138 @@
+import assert from 'node:assert/strict';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { isGraphMcpError, loadConfigFile, resolveConfig } from '../../src/index.js';
+
+let dir: string;
+before(async () => {
+  dir = await mkdtemp(path.join(tmpdir(), 'graph-mcp-config-'));
+});
+after(() => rm(dir, { recursive: true, force: true }));
+
+async function writeConfig(name: string, text: string): Promise<string> {
+  const file = path.join(dir, name);
+  await writeFile(file, text);
+  return file;
+}
+
+function rejectsWith(code: string, pattern: RegExp) {
+  return (error: unknown) => {
+    assert.ok(isGraphMcpError(error), `expected a GraphMcpError, got ${String(error)}`);
+    assert.equal(error.code, code);
+    assert.match(error.message, pattern);
+    return true;
+  };
+}
+
+describe('resolveConfig', () => {
+  test('fills defaults and resolves module paths against the base directory', () => {
+    const config = resolveConfig({ graphs: { triage: './graphs/triage.ts:graph' } }, { baseDir: '/srv/app' });
+    assert.equal(config.name, 'graph-mcp');
+    assert.equal(config.http.mcp_path, '/mcp');
+    assert.equal(config.http.disable_mcp, false);
+    assert.equal(config.http.max_body_bytes, 4 * 1024 * 1024);
+    const [entry] = config.graphs;
+    assert.equal(entry?.name, 'triage');
+    assert.equal(entry?.module.file, path.resolve('/srv/app/graphs/triage.ts'));
+    assert.equal(entry?.module.exportName, 'graph');
+    assert.equal(entry?.timeoutMs, config.defaults.timeout_ms);
+    assert.equal(entry?.recursionLimit, 25);
+  });
+
+  test('the object form carries description, schemas, annotations, limits and access', () => {
+    const config = resolveConfig(
+      {
+        defaults: { timeout_ms: 1000 },
+        graphs: {
+          a: {
+            path: './a.ts:graph',
+            title: 'A',
+            description: 'does a',
+            input_schema: { type: 'object', properties: { q: { type: 'string' } } },
+            output_schema: './schemas.ts:Output',
+            annotations: { readOnlyHint: true },
+            timeout_ms: 50,
+            recursion_limit: 7,
+            access: { scopes: ['a:run'] },
+          },
+          b: './b.js:graph',
+        },
+      },
+      { baseDir: '/x' },
+    );
+    const [a, b] = config.graphs;
+    assert.equal(a?.description, 'does a');
+    assert.deepEqual(a?.inputSchema, { kind: 'inline', schema: { type: 'object', properties: { q: { type: 'string' } } } });
+    assert.equal(a?.outputSchema?.kind, 'module');
+    assert.equal(a?.timeoutMs, 50);
+    assert.equal(a?.recursionLimit, 7);
+    assert.deepEqual(a?.access.scopes, ['a:run']);
+    assert.equal(b?.timeoutMs, 1000, 'the server-wide default applies');
+  });
+
+  test('an unchanged langgraph.json is accepted: keys we do not use are ignored', () => {
+    const config = resolveConfig(
+      {
+        node_version: '20',
+        dependencies: ['.'],
+        dockerfile_lines: [],
+        graphs: { agent: './src/agent.ts:graph' },
+        env: { OPENAI_API_KEY: 'unused' },
+      },
+      { baseDir: '/x' },
+    );
+    assert.deepEqual(config.graphs.map((g) => g.name), ['agent']);
+    assert.deepEqual(config.env, { values: { OPENAI_API_KEY: 'unused' } });
+  });
+
+  test('a bad field names the JSON path and what was expected', () => {
+    assert.throws(
+      () => resolveConfig({ graphs: { a: { path: './a.ts:graph', timeout_ms: 'soon' } } }, { baseDir: '/x', source: 'agent.config.json' }),
+      rejectsWith('CONFIG_INVALID', /agent\.config\.json: invalid config\n.*graphs\.a/s),
+    );
+    assert.throws(() => resolveConfig({ graphs: { a: 'no-colon.ts' } }, { baseDir: '/x' }), rejectsWith('CONFIG_INVALID', /graphs\.a.*module reference/s));
+    assert.throws(() => resolveConfig({ graphs: {} }, { baseDir: '/x' }), rejectsWith('CONFIG_INVALID', /graphs: list at least one graph/));
+    assert.throws(() => resolveConfig({}, { baseDir: '/x' }), rejectsWith('CONFIG_INVALID', /graphs/));
+    assert.throws(
+      () => resolveConfig({ graphs: { a: './a.ts:g' }, http: { mcp_path: 'mcp' } }, { baseDir: '/x' }),
+      rejectsWith('CONFIG_INVALID', /http\.mcp_path: .*starting with "\/"/),
+    );
+    assert.throws(
+      () => resolveConfig({ graphs: { a: './a.ts:g' }, http: { disable_mpc: true } }, { baseDir: '/x' }),
+      rejectsWith('CONFIG_INVALID', /http.*disable_mpc/s),
+      'a typo in our own sections is an error',
+    );
+  });
+
+  test('does not mutate the caller\'s config object', () => {
+    const raw = { graphs: { a: { path: './a.ts:g' } } };
+    const copy = structuredClone(raw);
+    resolveConfig(raw, { baseDir: '/x' });
+    assert.deepEqual(raw, copy);
+  });
+});
+
+describe('loadConfigFile', () => {
+  test('reads a file with comments and trailing commas, relative to its own directory', async () => {
+    const file = await writeConfig('commented.json', '{\n  // the graphs\n  "graphs": { "a": "./g/a.ts:graph", },\n}\n');
+    const config = await loadConfigFile(file);
+    assert.equal(config.configPath, file);
+    assert.equal(config.graphs[0]?.module.file, path.join(dir, 'g/a.ts'));
+  });
+
+  test('a missing file is CONFIG_NOT_FOUND naming the path', async () => {
+    await assert.rejects(loadConfigFile(path.join(dir, 'nope.json')), rejectsWith('CONFIG_NOT_FOUND', /nope\.json: config file not found/));
+  });
+
+  test('invalid JSON names the file, line and column', async () => {
+    const file = await writeConfig('broken.json', '{\n  "graphs": {\n    "a": "./a.ts:g"\n    "b": 1\n}');
+    await assert.rejects(loadConfigFile(file), rejectsWith('CONFIG_INVALID', /broken\.json: not valid JSON at line 4, column 5/));
+  });
+
+  test('a duplicate graph name is an error naming the graph', async () => {
+    const file = await writeConfig('dupe.json', '{"graphs": {"triage": "./a.ts:g", "triage": "./b.ts:g"}}');
+    await assert.rejects(loadConfigFile(file), rejectsWith('CONFIG_INVALID', /dupe\.json: graphs: duplicate key "triage"/));
+  });
+});

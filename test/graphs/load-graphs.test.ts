@@ -1,0 +1,115 @@
+import assert from 'node:assert/strict';
+import path from 'node:path';
+import { describe, test } from 'node:test';
+import { resolveConfig, isGraphMcpError } from '../../src/index.js';
+import { loadGraphTools } from '../../src/graphs/load-graphs.js';
+import { FIXTURES, ROOT } from '../helpers/server.js';
+
+function load(graphs: Record<string, unknown>, baseDir = FIXTURES) {
+  return loadGraphTools(resolveConfig({ graphs }, { baseDir }));
+}
+
+function failsWith(code: string, pattern: RegExp) {
+  return (error: unknown) => {
+    assert.ok(isGraphMcpError(error), String(error));
+    assert.equal(error.code, code);
+    assert.match(error.message, pattern);
+    return true;
+  };
+}
+
+describe('schema derivation', () => {
+  test('a zod graph with its own input and output schemas: required fields are marked required', async () => {
+    const registry = await load({ echo: './graphs/basic.ts:echo' });
+    const tool = registry.get('echo')!;
+    const input = tool.definition.inputSchema;
+    assert.deepEqual(Object.keys(input.properties ?? {}).sort(), ['text', 'times']);
+    assert.deepEqual(input.required, ['text'], 'times has a default, so only text is required');
+    assert.deepEqual(tool.definition.outputSchema?.required, ['echoed']);
+  });
+
+  test('the example triage graph exposes its zod input and output', async () => {
+    const registry = await load({ triage: './graphs/triage.ts:graph' }, ROOT);
+    const { inputSchema, outputSchema } = registry.get('triage')!.definition;
+    assert.deepEqual(inputSchema.required, ['title', 'body']);
+    assert.deepEqual((inputSchema.properties as any).customer_tier.enum, ['free', 'pro', 'enterprise']);
+    assert.deepEqual(Object.keys(outputSchema?.properties ?? {}).sort(), ['category', 'priority', 'route_to', 'summary']);
+  });
+
+  test('an Annotation graph has no types: each channel is a field of any type', async () => {
+    const registry = await load({ upper: './graphs/basic.ts:makeGraph' });
+    const tool = registry.get('upper')!;
+    assert.deepEqual(tool.definition.inputSchema, { type: 'object', properties: { value: {} } });
+  });
+
+  test('a MessagesState graph takes a required `message` string and returns the final AI text', async () => {
+    const registry = await load({ agent: './graphs/agent.ts:graph' }, ROOT);
+    const tool = registry.get('agent')!;
+    assert.deepEqual(tool.definition.inputSchema.required, ['message']);
+    assert.equal((tool.definition.inputSchema.properties as any).message.type, 'string');
+    assert.equal((tool.definition.inputSchema.properties as any).messages, undefined, 'no raw message array');
+    assert.deepEqual(tool.toGraphInput({ message: 'hi' }), { messages: [{ role: 'user', content: 'hi' }] });
+    assert.deepEqual(Object.keys(tool.definition.outputSchema?.properties ?? {}), ['message']);
+  });
+
+  test('config schemas win over the graph\'s own; a zod export can be referenced', async () => {
+    const registry = await load({
+      inline: { path: './graphs/basic.ts:echo', input_schema: { type: 'object', properties: { text: { type: 'string', maxLength: 3 } }, required: ['text'] } },
+      referenced: { path: './graphs/basic.ts:makeGraph', input_schema: './graphs/basic.ts:EchoInput' },
+    });
+    assert.equal((registry.get('inline')!.definition.inputSchema.properties as any).text.maxLength, 3);
+    const referenced = registry.get('referenced')!.definition.inputSchema;
+    assert.deepEqual(referenced.required, ['text'], 'io: input leaves defaulted fields optional');
+    assert.equal((referenced.properties as any).times.default, 1);
+  });
+
+  test('output is limited to the output schema and turned into plain JSON', async () => {
+    const registry = await load({ echo: './graphs/basic.ts:echo', agent: path.join(ROOT, 'graphs/agent.ts') + ':graph' });
+    const echo = registry.get('echo')!;
+    assert.deepEqual(echo.fromGraphOutput({ echoed: 'x', text: 'internal', times: 2 }), { echoed: 'x' });
+    const agent = registry.get('agent')!;
+    const state = await agent.graph.invoke(agent.toGraphInput({ message: 'what is 2 plus 3' }));
+    assert.deepEqual(agent.fromGraphOutput(state), { message: 'The answer is 5.' });
+  });
+});
+
+describe('graph exports', () => {
+  test('an uncompiled StateGraph is compiled, a factory function is called', async () => {
+    const registry = await load({ echo: './graphs/basic.ts:echo', upper: './graphs/basic.ts:makeGraph' });
+    assert.deepEqual(await registry.get('echo')!.graph.invoke({ text: 'a', times: 2 }), { echoed: 'a a' });
+    assert.deepEqual(await registry.get('upper')!.graph.invoke({ value: 'abc' }), { value: 'ABC' });
+  });
+
+  test('lookups return the tools built at start-up', async () => {
+    const registry = await load({ a: './graphs/basic.ts:echo', b: './graphs/basic.ts:throws' });
+    assert.equal(registry.get('a'), registry.tools[0]);
+    assert.equal(registry.definitions[1], registry.tools[1]!.definition);
+    assert.equal(registry.get('missing'), undefined);
+  });
+});
+
+describe('start-up errors name the graph', () => {
+  test('an invalid tool name', async () => {
+    await assert.rejects(load({ 'bad name!': './graphs/basic.ts:echo' }), failsWith('TOOL_NAME_INVALID', /graph "bad name!": .*not a valid MCP tool name/));
+    await assert.rejects(load({ ['x'.repeat(129)]: './graphs/basic.ts:echo' }), failsWith('TOOL_NAME_INVALID', /not a valid MCP tool name/));
+  });
+
+  test('a module that does not exist', async () => {
+    await assert.rejects(load({ ghost: './graphs/nope.ts:graph' }), failsWith('MODULE_LOAD_FAILED', /graph "ghost": cannot load \.\/graphs\/nope\.ts:graph/));
+  });
+
+  test('a missing export lists what the module exports', async () => {
+    await assert.rejects(load({ g: './graphs/basic.ts:nothing' }), failsWith('EXPORT_NOT_FOUND', /graph "g": .*basic\.ts has no export "nothing" \(exports: .*echo/));
+  });
+
+  test('an export that is not a graph', async () => {
+    await assert.rejects(load({ g: './graphs/basic.ts:notAGraph' }), failsWith('GRAPH_INVALID', /graph "g": the export is not a LangGraph graph/));
+  });
+
+  test('a schema whose root is not an object', async () => {
+    await assert.rejects(
+      load({ g: { path: './graphs/basic.ts:echo', input_schema: { type: 'string' } } }),
+      failsWith('SCHEMA_INVALID', /graph "g": input schema: MCP requires an object schema/),
+    );
+  });
+});
