@@ -71,7 +71,8 @@ function identityConfigurable(principal: Principal | undefined): Record<string, 
  */
 export async function loadGraphMcp(options: LoadGraphMcpOptions = {}): Promise<GraphMcp> {
   const config = await toResolvedConfig(options);
-  const logger = options.logger ?? createLogger({ level: config.logLevel });
+  // LOG_LEVEL in the environment overrides the config's log_level.
+  const logger = options.logger ?? createLogger({ level: (process.env.LOG_LEVEL as typeof config.logLevel) || config.logLevel });
   applyConfigEnv(config);
   const tools = await loadGraphTools(config);
   const runs = new RunTracker();

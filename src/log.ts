@@ -3,7 +3,7 @@ import { pino, type DestinationStream, type Logger, type LevelWithSilent } from 
 export type { Logger } from 'pino';
 
 export interface LoggerOptions {
-  /** Default: `LOG_LEVEL` from the environment, else the config's `log_level`, else `info`. */
+  /** @default `LOG_LEVEL` from the environment, else `info` */
   level?: LevelWithSilent | undefined;
   /** Where JSON lines go. Default: stdout. */
   destination?: DestinationStream;
@@ -15,7 +15,7 @@ export interface LoggerOptions {
  * graph-mcp itself never logs a token.
  */
 export function createLogger(options: LoggerOptions = {}): Logger {
-  const level = (process.env.LOG_LEVEL as LevelWithSilent | undefined) ?? options.level ?? 'info';
+  const level = options.level ?? (process.env.LOG_LEVEL as LevelWithSilent | undefined) ?? 'info';
   return pino(
     {
       level,

@@ -1,0 +1,83 @@
+// graph-mcp inside an app that already exists: its own routes, its own body parser, a custom path.
+import assert from 'node:assert/strict';
+import { once } from 'node:events';
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { after, describe, test } from 'node:test';
+import express from 'express';
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import { createMcpRouter, loadGraphMcp } from '../../src/index.js';
+import { captureLogs, FIXTURES } from '../helpers/server.js';
+import { callModern, legacyHeaders, post } from '../helpers/raw.js';
+
+const servers: Server[] = [];
+after(() => Promise.all(servers.map((s) => new Promise((resolve) => s.close(resolve)))));
+
+async function listen(app: express.Express): Promise<string> {
+  const server = app.listen(0, '127.0.0.1');
+  servers.push(server);
+  await once(server, 'listening');
+  return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+}
+
+async function existingApp(options: { bodyParser: boolean; disableMcp?: boolean }) {
+  const logs = captureLogs();
+  const graphMcp = await loadGraphMcp({
+    baseDir: FIXTURES,
+    logger: logs.logger,
+    config: {
+      graphs: { echo: './graphs/basic.ts:echo' },
+      http: { mcp_path: '/agents/mcp', disable_mcp: options.disableMcp ?? false },
+    },
+  });
+  const app = express();
+  if (options.bodyParser) app.use(express.json());
+  app.get('/api/health', (_req, res) => {
+    res.json({ status: 'green' });
+  });
+  app.post('/api/echo', (req, res) => {
+    res.json({ got: req.body ?? null });
+  });
+  app.use(createMcpRouter(graphMcp));
+  app.use((_req, res) => {
+    res.status(404).json({ error: 'app 404' });
+  });
+  return { base: await listen(app), logs };
+}
+
+for (const bodyParser of [true, false]) {
+  describe(`mounted in an existing app ${bodyParser ? 'with' : 'without'} express.json()`, () => {
+    test('the app\'s own routes and the MCP endpoint both work', async () => {
+      const { base } = await existingApp({ bodyParser });
+      assert.deepEqual(await (await fetch(`${base}/api/health`)).json(), { status: 'green' });
+      if (bodyParser) {
+        const echoed = await fetch(`${base}/api/echo`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"a":1}' });
+        assert.deepEqual(await echoed.json(), { got: { a: 1 } });
+      }
+
+      const client = new Client({ name: 'mount-test', version: '1.0.0' });
+      await client.connect(new StreamableHTTPClientTransport(new URL(`${base}/agents/mcp`)));
+      const { tools } = await client.listTools();
+      assert.deepEqual(tools.map((t) => t.name), ['echo']);
+      const result = await client.callTool({ name: 'echo', arguments: { text: 'mounted', times: 2 } });
+      assert.deepEqual(result.structuredContent, { echoed: 'mounted mounted' });
+      await client.close();
+
+      const modern = await callModern(`${base}/agents/mcp`, 'echo', { text: 'modern' });
+      assert.deepEqual(modern.messages[0]?.result?.structuredContent, { echoed: 'modern' });
+    });
+  });
+}
+
+describe('http.disable_mcp', () => {
+  test('mounts nothing: the path answers the app\'s 404, other routes work, and a log line says MCP is off', async () => {
+    const { base, logs } = await existingApp({ bodyParser: true, disableMcp: true });
+    const answer = await post(`${base}/agents/mcp`, { jsonrpc: '2.0', id: 1, method: 'tools/list' }, legacyHeaders());
+    assert.equal(answer.status, 404);
+    assert.deepEqual(JSON.parse(answer.text), { error: 'app 404' });
+    assert.equal((await fetch(`${base}/api/health`)).status, 200);
+    const line = logs.lines.map((l) => JSON.parse(l)).find((l) => l.mcp === false);
+    assert.match(line?.msg, /MCP is off/);
+  });
+});
