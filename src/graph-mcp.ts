@@ -85,6 +85,7 @@ export async function loadGraphMcp(options: LoadGraphMcpOptions = {}): Promise<G
     principalOf: principalFromAuthInfo,
     canCall,
     configurableFor: identityConfigurable,
+    logger,
   });
   const handler = createMcpHandler(factory, {
     maxRequestBodySize: config.http.max_body_bytes,

@@ -6,6 +6,7 @@ import type { RunTracker } from '../run/tracker.js';
 import type { ProgressUpdate } from '../run/progress.js';
 import { currentRequestLog } from './request-log.js';
 import type { Principal } from '../auth/principal.js';
+import type { Logger } from '../log.js';
 
 export interface ServerFactoryOptions {
   name: string;
@@ -18,6 +19,7 @@ export interface ServerFactoryOptions {
   canCall: (principal: Principal | undefined, tool: GraphTool) => boolean;
   /** Values for the run's `config.configurable` (identity, credentials). */
   configurableFor: (principal: Principal | undefined) => Record<string, unknown>;
+  logger?: Logger;
   /** Strings to scrub from error text (the caller's secrets). */
   secretsFor?: (principal: Principal | undefined) => readonly string[];
 }
@@ -89,7 +91,9 @@ export function createServerFactory(options: ServerFactoryOptions): McpServerFac
     // instance that never saw the run: look the run up by caller and id.
     server.setNotificationHandler('notifications/cancelled', (notification) => {
       const requestId = notification.params.requestId;
-      if (requestId !== undefined) tracker.cancel(principal?.id, requestId);
+      if (requestId === undefined) return;
+      const cancelled = tracker.cancel(principal?.id, requestId);
+      options.logger?.debug({ requestId, cancelled }, 'notifications/cancelled');
     });
 
     return server;

@@ -52,9 +52,9 @@ export async function runTool(tool: GraphTool, args: unknown, options: RunOption
   let state: unknown;
   try {
     const input = tool.toGraphInput((args ?? {}) as Record<string, unknown>);
-    state = options.progress
-      ? await streamWithProgress(tool, input, config, options.progress)
-      : await tool.graph.invoke(input, config);
+    const run = options.progress ? streamWithProgress(tool, input, config, options.progress) : tool.graph.invoke(input, config);
+    // A node that ignores its abort signal must not hold the call open.
+    state = await untilAborted(run, signal);
   } catch (error) {
     if (options.signal?.aborted) throw new RunAbortedError();
     if (options.stopSignal?.aborted) {
@@ -89,6 +89,24 @@ export async function runTool(tool: GraphTool, args: unknown, options: RunOption
     content: [{ type: 'text', text: JSON.stringify(output) }],
     structuredContent: output,
   };
+}
+
+function untilAborted<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
+  if (signal.aborted) return Promise.reject(signal.reason);
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(signal.reason);
+    signal.addEventListener('abort', onAbort, { once: true });
+    promise.then(
+      (value) => {
+        signal.removeEventListener('abort', onAbort);
+        resolve(value);
+      },
+      (error: unknown) => {
+        signal.removeEventListener('abort', onAbort);
+        reject(error);
+      },
+    );
+  });
 }
 
 export function errorResult(code: GraphMcpError['code'], message: string): CallToolResult {

@@ -1,0 +1,167 @@
+// Live runs: progress while a graph runs, stopping it (disconnect, cancel), and its time limits.
+import assert from 'node:assert/strict';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { after, before, describe, test } from 'node:test';
+import { Client as V2Client, StreamableHTTPClientTransport as V2Transport } from '@modelcontextprotocol/client';
+import { Client as V1Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StreamableHTTPClientTransport as V1Transport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import { ran } from '../fixtures/graphs/basic.js';
+import { startServer, type TestServer } from '../helpers/server.js';
+import { callModern, envelope, modernHeaders } from '../helpers/raw.js';
+
+let server: TestServer;
+before(async () => {
+  server = await startServer({
+    graphs: {
+      slow: './graphs/basic.ts:slow',
+      slow_limited: { path: './graphs/basic.ts:slow', timeout_ms: 300 },
+      hangs: { path: './graphs/basic.ts:hangs', timeout_ms: 200 },
+      loop: { path: './graphs/basic.ts:loop', recursion_limit: 5 },
+      echo: './graphs/basic.ts:echo',
+    },
+  });
+});
+after(() => server.close(0));
+
+async function v2(): Promise<V2Client> {
+  const client = new V2Client({ name: 'live-v2', version: '1.0.0' }, { versionNegotiation: { mode: { pin: '2026-07-28' } } });
+  await client.connect(new V2Transport(new URL(server.url)));
+  return client;
+}
+
+async function v1(): Promise<V1Client> {
+  const client = new V1Client({ name: 'live-v1', version: '1.0.0' });
+  await client.connect(new V1Transport(new URL(server.url)));
+  return client;
+}
+
+/** Which nodes of the `slow` graph finished for this label. */
+function finished(label: string): string[] {
+  return ran.filter((entry) => entry.startsWith(`${label}:`)).map((entry) => entry.slice(label.length + 1));
+}
+
+async function assertHealthy() {
+  const answer = await callModern(server.url, 'echo', { text: 'ok' });
+  assert.deepEqual(answer.messages[0]?.result?.structuredContent, { echoed: 'ok' });
+  assert.equal(server.graphMcp.runs.size, 0, 'no run left behind');
+}
+
+describe('progress', () => {
+  for (const [era, connect] of [['2026-07-28 (v2 client)', v2], ['2025-11-25 (v1 client)', v1]] as const) {
+    test(`${era}: one notification per node and per custom message, in order, increasing, with a total`, async () => {
+      const client = await connect();
+      const updates: Array<{ progress: number; total?: number; message?: string }> = [];
+      try {
+        const params = { name: 'slow', arguments: { label: `progress-${era}`, ms: 5 } };
+        const options = { onprogress: (update: { progress: number; total?: number; message?: string }) => void updates.push(update) };
+        // The v1 client takes a result schema before the options.
+        const result = client instanceof V1Client ? await client.callTool(params, undefined, options) : await client.callTool(params, options);
+        assert.notEqual(result.isError, true);
+        assert.deepEqual((result.structuredContent as { steps: string[] }).steps, ['one', 'two', 'three', 'four']);
+      } finally {
+        await client.close();
+      }
+      assert.deepEqual(
+        updates.map((u) => u.message),
+        ['one started', 'one', 'two started', 'two', 'three started', 'three', 'four started', 'four'],
+      );
+      for (let i = 1; i < updates.length; i += 1) assert.ok(updates[i]!.progress > updates[i - 1]!.progress, 'strictly increasing');
+      assert.deepEqual(updates.filter((u) => Number.isInteger(u.progress)).map((u) => u.progress), [1, 2, 3, 4]);
+      assert.ok(updates.every((u) => u.total === 4), 'a straight-line graph knows its total');
+    });
+  }
+
+  test('without a progress token the answer is one JSON body, not a stream', async () => {
+    const answer = await callModern(server.url, 'slow', { label: 'no-token', ms: 1 });
+    assert.match(answer.headers.get('content-type') ?? '', /application\/json/);
+    assert.equal(answer.messages.length, 1);
+  });
+
+  test('v1 client with resetTimeoutOnProgress sees a run longer than its timeout through', async () => {
+    const client = await v1();
+    try {
+      const started = Date.now();
+      const result = await client.callTool({ name: 'slow', arguments: { label: 'reset', ms: 150 } }, undefined, {
+        timeout: 300,
+        resetTimeoutOnProgress: true,
+        onprogress: () => {},
+      });
+      assert.ok(Date.now() - started > 300, 'the run outlasted the timeout');
+      assert.notEqual(result.isError, true);
+    } finally {
+      await client.close();
+    }
+  });
+});
+
+describe('stopping a run', () => {
+  test('a client that disconnects aborts the graph: no further nodes run', async () => {
+    const controller = new AbortController();
+    const call = fetch(server.url, {
+      method: 'POST',
+      headers: modernHeaders('tools/call', 'slow'),
+      body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/call', params: envelope({ name: 'slow', arguments: { label: 'disconnect', ms: 200 } }) }),
+      signal: controller.signal,
+    });
+    await sleep(300);
+    controller.abort();
+    await assert.rejects(call);
+    await sleep(700);
+    assert.deepEqual(finished('disconnect'), ['one']);
+    await assertHealthy();
+  });
+
+  test('2025-11-25: notifications/cancelled (sent in a new POST) finds and stops the run', async () => {
+    const client = await v1();
+    const controller = new AbortController();
+    const call = client.callTool({ name: 'slow', arguments: { label: 'cancel-v1', ms: 200 } }, undefined, { signal: controller.signal });
+    await sleep(300);
+    controller.abort('user pressed stop');
+    await assert.rejects(call);
+    await sleep(700);
+    await client.close();
+    assert.deepEqual(finished('cancel-v1'), ['one']);
+    const cancelLog = server.logs.lines.map((l) => JSON.parse(l)).find((l) => l.msg === 'notifications/cancelled');
+    assert.equal(cancelLog?.cancelled, true, 'the run was found by (principal, request id)');
+    await assertHealthy();
+  });
+
+  test('2026-07-28: a v2 client that aborts its call stops the run', async () => {
+    const client = await v2();
+    const controller = new AbortController();
+    const call = client.callTool({ name: 'slow', arguments: { label: 'cancel-v2', ms: 200 } }, { signal: controller.signal });
+    await sleep(300);
+    controller.abort('user pressed stop');
+    await assert.rejects(call);
+    await sleep(700);
+    await client.close();
+    assert.deepEqual(finished('cancel-v2'), ['one']);
+    await assertHealthy();
+  });
+});
+
+describe('time limits', () => {
+  test('a run past its timeout_ms is stopped and answered with an isError result', async () => {
+    const answer = await callModern(server.url, 'slow_limited', { label: 'timeout', ms: 200 });
+    const result = answer.messages[0]?.result;
+    assert.equal(result?.isError, true);
+    assert.equal(result.content[0].text, 'Tool "slow_limited" timed out after 300 ms; the run was stopped.');
+    await sleep(500);
+    assert.deepEqual(finished('timeout'), ['one'], 'nothing ran after the limit');
+    await assertHealthy();
+  });
+
+  test('a node that ignores its abort signal still times out', async () => {
+    const answer = await callModern(server.url, 'hangs', {});
+    assert.match(answer.messages[0]?.result?.content[0].text, /timed out after 200 ms/);
+    await assertHealthy();
+  });
+
+  test('the recursion limit is honoured and reported', async () => {
+    const answer = await callModern(server.url, 'loop', {});
+    const result = answer.messages[0]?.result;
+    assert.equal(result?.isError, true);
+    assert.equal(result.content[0].text, 'Tool "loop" stopped: the graph reached its recursion limit of 5 steps without finishing.');
+    await assertHealthy();
+  });
+});
