@@ -4,9 +4,16 @@ import type { Principal } from './auth/principal.js';
 import { applyConfigEnv } from './config/env.js';
 import { DEFAULT_CONFIG_FILE, loadConfigFile, resolveConfig, type ResolvedConfig } from './config/load.js';
 import type { AgentConfigInput } from './config/schema.js';
-import { GraphMcpError } from './errors.js';
+import { GraphMcpError, messageOf } from './errors.js';
+import { canCall } from './auth/access.js';
+import { createAuthenticator, type Authenticate, type AuthOutcome } from './auth/authenticate.js';
+import { createRunCredentials, CREDENTIALS_KEY } from './auth/credentials.js';
+import { createJwtAuthenticator } from './auth/jwt.js';
+import { protectedResourceMetadata, type ProtectedResourceMetadata } from './auth/resource-metadata.js';
+import type { SecretStore } from './auth/secrets/secret-store.js';
+import { parseModuleRef } from './config/module-ref.js';
+import { importExport } from './graphs/load-module.js';
 import { loadGraphTools, type ToolRegistry } from './graphs/load-graphs.js';
-import type { GraphTool } from './graphs/tool.js';
 import { createLogger, type Logger } from './log.js';
 import { createServerFactory } from './mcp/server-factory.js';
 import { RunTracker } from './run/tracker.js';
@@ -20,8 +27,15 @@ export interface LoadGraphMcpOptions {
   config?: string | AgentConfigInput | ResolvedConfig;
   /** For a config given as a value: the directory its relative paths start from. @default process.cwd() */
   baseDir?: string;
-  /** A pino logger, or options for the one graph-mcp creates. */
+  /** A pino logger. @default JSON lines on stdout at LOG_LEVEL, else the config's log_level, else info */
   logger?: Logger;
+  /**
+   * Authenticates callers; overrides the config's `auth`. Omit both for an
+   * open endpoint (or when the app's own middleware sets `req.auth`).
+   */
+  authenticate?: Authenticate;
+  /** Where callers' downstream credentials come from; overrides the config's `secrets`. */
+  secretStore?: SecretStore;
 }
 
 /** graph-mcp loaded and ready to serve: knows nothing of Express. */
@@ -33,6 +47,11 @@ export interface GraphMcp {
   readonly runs: RunTracker;
   /** The web-standard MCP handler (`fetch(request, { authInfo })`). */
   readonly handler: McpHttpHandler;
+  /** The authentication step, when auth is configured: a request in, a principal or a refusal out. */
+  readonly authenticate: ((request: Request) => Promise<AuthOutcome>) | undefined;
+  /** RFC 9728 metadata to serve, when configured. */
+  readonly resourceMetadata: ProtectedResourceMetadata | undefined;
+  readonly secretStore: SecretStore | undefined;
   /**
    * Lets in-flight runs finish for up to `graceMs` (default: the config's
    * `defaults.shutdown_grace_ms`), then stops the rest; each stopped run
@@ -41,16 +60,15 @@ export interface GraphMcp {
   close(graceMs?: number): Promise<void>;
 }
 
-/** The principal a request carries, put there by graph-mcp's authentication step. */
+/**
+ * The principal a request carries: put there by graph-mcp's authentication
+ * step, or derived from the `req.auth` an app's own middleware set.
+ */
 export function principalFromAuthInfo(authInfo: AuthInfo | undefined): Principal | undefined {
-  const principal = authInfo?.extra?.principal;
-  return principal !== null && typeof principal === 'object' ? (principal as Principal) : undefined;
-}
-
-function canCall(principal: Principal | undefined, tool: GraphTool): boolean {
-  if (tool.requiredScopes.length === 0) return true;
-  if (principal === undefined) return false;
-  return tool.requiredScopes.every((scope) => principal.scopes.includes(scope));
+  if (authInfo === undefined) return undefined;
+  const principal = authInfo.extra?.principal;
+  if (principal !== null && typeof principal === 'object') return principal as Principal;
+  return authInfo.clientId ? { id: authInfo.clientId, scopes: [...(authInfo.scopes ?? [])] } : undefined;
 }
 
 /** The names LangGraph's own server uses, so existing graph code reads the caller unchanged. */
@@ -76,6 +94,12 @@ export async function loadGraphMcp(options: LoadGraphMcpOptions = {}): Promise<G
   applyConfigEnv(config);
   const tools = await loadGraphTools(config);
   const runs = new RunTracker();
+  const resourceMetadata = config.auth?.resource_metadata
+    ? protectedResourceMetadata(config.auth.resource_metadata, unique(tools.tools.flatMap((tool) => tool.requiredScopes)))
+    : undefined;
+  const authenticate = await resolveAuthenticate(options.authenticate, config, resourceMetadata, logger);
+  const secretStore = options.secretStore;
+  const servers = config.secrets?.servers ?? {};
 
   const factory = createServerFactory({
     name: config.name,
@@ -84,7 +108,10 @@ export async function loadGraphMcp(options: LoadGraphMcpOptions = {}): Promise<G
     tracker: runs,
     principalOf: principalFromAuthInfo,
     canCall,
-    configurableFor: identityConfigurable,
+    runContextFor: (principal) => {
+      const { credentials, secretsUsed } = createRunCredentials(secretStore, servers, principal);
+      return { configurable: { ...identityConfigurable(principal), [CREDENTIALS_KEY]: credentials }, secretsUsed };
+    },
     logger,
   });
   const handler = createMcpHandler(factory, {
@@ -99,6 +126,9 @@ export async function loadGraphMcp(options: LoadGraphMcpOptions = {}): Promise<G
     logger,
     runs,
     handler,
+    authenticate,
+    resourceMetadata,
+    secretStore,
     close(graceMs = config.defaults.shutdown_grace_ms) {
       closing ??= (async () => {
         const idle = await runs.waitIdle(graceMs);
@@ -108,6 +138,7 @@ export async function loadGraphMcp(options: LoadGraphMcpOptions = {}): Promise<G
           await runs.waitIdle(5_000);
         }
         await handler.close();
+        await secretStore?.close?.();
       })();
       return closing;
     },
@@ -126,4 +157,32 @@ async function toResolvedConfig(options: LoadGraphMcpOptions): Promise<ResolvedC
 
 function isResolved(value: object): value is ResolvedConfig {
   return 'baseDir' in value && Array.isArray((value as { graphs?: unknown }).graphs);
+}
+
+async function resolveAuthenticate(
+  given: Authenticate | undefined,
+  config: ResolvedConfig,
+  resourceMetadata: ProtectedResourceMetadata | undefined,
+  logger: Logger,
+): Promise<GraphMcp['authenticate']> {
+  let authenticate = given;
+  if (authenticate === undefined && config.auth?.jwt) authenticate = createJwtAuthenticator(config.auth.jwt, config.baseDir);
+  if (authenticate === undefined && config.auth?.path) {
+    const ref = parseModuleRef(config.auth.path, config.baseDir, 'auth.path');
+    const exported = await importExport(ref, 'auth.path');
+    if (typeof exported !== 'function') {
+      throw new GraphMcpError('CONFIG_INVALID', `auth.path: ${ref.spec} is not a function (request) => principal`);
+    }
+    authenticate = exported as Authenticate;
+  }
+  if (authenticate === undefined) return undefined;
+  return createAuthenticator(authenticate, {
+    requiredScopes: config.auth?.required_scopes ?? [],
+    resourceMetadataUrl: resourceMetadata?.url,
+    onUnexpectedError: (error) => logger.warn({ err: { message: messageOf(error) } }, 'authenticate threw: refused with 401'),
+  });
+}
+
+function unique<T>(items: T[]): T[] {
+  return [...new Set(items)];
 }

@@ -83,6 +83,10 @@ export const authSchema = z
   .object({
     path: moduleRefSchema.optional().describe('A module export `authenticate(request) => principal`.'),
     jwt: jwtSchema.optional(),
+    required_scopes: z
+      .array(z.string().min(1))
+      .optional()
+      .describe('Scopes every caller must hold to use the endpoint at all (403 insufficient_scope otherwise).'),
     resource_metadata: z
       .object({
         resource: z.string().url().describe('This server\'s canonical URL (the resource identifier).'),

@@ -1,5 +1,6 @@
 import type { Tool } from '@modelcontextprotocol/server';
 import type { ResolvedConfig, ResolvedGraphEntry, SchemaSource } from '../config/load.js';
+import { loadAccessRule } from '../auth/access.js';
 import { importExport } from './load-module.js';
 import { resolveGraph } from './resolve-graph.js';
 import { graphInputSchema, graphOutputSchema, propertiesOf, schemaExportToJsonSchema, type JsonSchema } from './schemas.js';
@@ -46,6 +47,7 @@ export async function loadGraphTool(entry: ResolvedGraphEntry): Promise<GraphToo
     timeoutMs: entry.timeoutMs,
     recursionLimit: entry.recursionLimit,
     requiredScopes: entry.access.scopes,
+    accessRule: entry.access.rule ? await loadAccessRule(entry.access.rule, `${what}: access.path`) : undefined,
     inputSchema: configInput ?? ownInput,
     inputSource: configInput ? 'config' : 'graph',
     outputSchema: configOutput ?? ownOutput,

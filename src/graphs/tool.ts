@@ -1,5 +1,6 @@
 import type { Tool, ToolAnnotations } from '@modelcontextprotocol/server';
 import { GraphMcpError } from '../errors.js';
+import type { AccessRule } from '../auth/access.js';
 import type { RunnableGraph } from './resolve-graph.js';
 import {
   MESSAGE_INPUT_FIELD,
@@ -23,6 +24,8 @@ export interface GraphTool {
   readonly progressTotal: number | undefined;
   /** Scopes the caller must hold; empty for none. */
   readonly requiredScopes: readonly string[];
+  /** The project's extra access rule (`access.path`), if any. */
+  readonly accessRule: AccessRule | undefined;
   validateArguments: Validator;
   validateOutput: Validator;
   /** Tool arguments -> graph input. */
@@ -40,6 +43,7 @@ export interface GraphToolSpec {
   timeoutMs: number;
   recursionLimit: number;
   requiredScopes?: readonly string[];
+  accessRule?: AccessRule | undefined;
   /** The tool's input schema, and where it came from (`config` wins over `graph`). */
   inputSchema: JsonSchema | undefined;
   inputSource: 'config' | 'graph';
@@ -93,6 +97,7 @@ export function buildGraphTool(spec: GraphToolSpec): GraphTool {
     recursionLimit: spec.recursionLimit,
     progressTotal: straightLineLength(spec.graph),
     requiredScopes: spec.requiredScopes ?? [],
+    accessRule: spec.accessRule,
     validateArguments: compileValidator(inputSchema, `${what}: input schema`),
     validateOutput: compileValidator(outputSchema, `${what}: output schema`),
     toGraphInput(args) {

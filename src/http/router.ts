@@ -4,6 +4,7 @@ import { Router, type NextFunction, type Request, type RequestHandler, type Resp
 import { GraphMcpError } from '../errors.js';
 import type { GraphMcp } from '../graph-mcp.js';
 import { runWithRequestLog, type RequestLog } from '../mcp/request-log.js';
+import { createAuthenticator, type Authenticate, type AuthOutcome } from '../auth/authenticate.js';
 import { jsonRpcError } from './json-rpc-error.js';
 
 export interface McpRouterOptions {
@@ -21,12 +22,12 @@ export interface McpRouterOptions {
    */
   allowedOrigins?: string[] | false;
   /**
-   * Middleware that authenticates the caller before the MCP handler runs.
-   * It sets `req.auth` (see `authInfoForPrincipal`) or answers the refusal
-   * itself. Omit it for an open endpoint, or when the app's own middleware
-   * already sets `req.auth`.
+   * Authenticates callers: `(request) => principal`, throwing `AuthError`
+   * to refuse. Overrides the config's `auth` and `loadGraphMcp`'s option.
+   * Omit all three for an open endpoint, or when the app's own middleware
+   * already authenticates and sets `req.auth` (see `authInfoForPrincipal`).
    */
-  authenticate?: RequestHandler;
+  authenticate?: Authenticate;
 }
 
 /**
@@ -50,9 +51,27 @@ export function createMcpRouter(graphMcp: GraphMcp, options: McpRouterOptions = 
     onerror: (error) => logger.error({ err: { message: error.message } }, 'MCP request could not be served'),
   });
 
+  const authenticate = options.authenticate
+    ? createAuthenticator(options.authenticate, {
+        requiredScopes: config.auth?.required_scopes ?? [],
+        resourceMetadataUrl: graphMcp.resourceMetadata?.url,
+      })
+    : graphMcp.authenticate;
+  if (authenticate) logger.info({ auth: true, path }, `MCP endpoint at ${path}: callers must authenticate`);
+  else logger.warn({ auth: false, path }, `MCP endpoint at ${path} has no authentication: anyone who can reach it can call every graph`);
+
+  const metadata = graphMcp.resourceMetadata;
+  if (metadata) {
+    for (const metadataPath of metadata.paths) {
+      router.get(metadataPath, (_req: Request, res: Response) => {
+        res.set('Cache-Control', 'public, max-age=3600').json(metadata.document);
+      });
+    }
+  }
+
   router.all(path, logRequest(graphMcp));
   if (allowedHosts || allowedOrigins) router.all(path, guardHostAndOrigin(allowedHosts, allowedOrigins));
-  if (options.authenticate) router.all(path, options.authenticate);
+  if (authenticate) router.all(path, authenticateRequest(authenticate));
   router.all(path, (req: Request, res: Response) => {
     // An app-level body parser has drained the stream already: hand over its result.
     const parsed = (req as { _body?: boolean })._body === true || req.body !== undefined ? req.body : undefined;
@@ -64,6 +83,34 @@ export function createMcpRouter(graphMcp: GraphMcp, options: McpRouterOptions = 
 /** The `req.auth` graph-mcp expects for an authenticated caller. The inbound token is not kept. */
 export function authInfoForPrincipal(principal: { id: string; scopes: readonly string[] } & Record<string, unknown>): AuthInfo {
   return { token: '', clientId: principal.id, scopes: [...principal.scopes], extra: { principal } };
+}
+
+function authenticateRequest(authenticate: (request: globalThis.Request) => Promise<AuthOutcome>): RequestHandler {
+  return (req: Request, res: Response, next: NextFunction) => {
+    authenticate(headersOnlyRequest(req)).then(
+      (outcome) => {
+        if (!outcome.ok) {
+          jsonRpcError(res, outcome.status, -32001, outcome.message, outcome.headers);
+          return;
+        }
+        (req as { auth?: AuthInfo }).auth = authInfoForPrincipal(outcome.principal);
+        next();
+      },
+      next,
+    );
+  };
+}
+
+/** The web-standard request an `authenticate` function receives: method, URL and headers, no body. */
+function headersOnlyRequest(req: Request): globalThis.Request {
+  const headers = new Headers();
+  for (const [name, value] of Object.entries(req.headers)) {
+    if (value === undefined) continue;
+    if (Array.isArray(value)) for (const item of value) headers.append(name, item);
+    else headers.set(name, value);
+  }
+  const url = new URL(req.originalUrl, `${req.protocol}://${req.headers.host ?? 'localhost'}`);
+  return new globalThis.Request(url, { method: req.method, headers });
 }
 
 function pickList(option: string[] | false | undefined, fromConfig: string[] | undefined, name: string): string[] | undefined {

@@ -17,11 +17,9 @@ export interface ServerFactoryOptions {
   principalOf: (authInfo: AuthInfo | undefined) => Principal | undefined;
   /** Whether the principal may see and call the tool. */
   canCall: (principal: Principal | undefined, tool: GraphTool) => boolean;
-  /** Values for the run's `config.configurable` (identity, credentials). */
-  configurableFor: (principal: Principal | undefined) => Record<string, unknown>;
+  /** A run's `config.configurable` (identity, credentials) and the secrets it was handed. */
+  runContextFor: (principal: Principal | undefined) => { configurable: Record<string, unknown>; secretsUsed?: () => readonly string[] };
   logger?: Logger;
-  /** Strings to scrub from error text (the caller's secrets). */
-  secretsFor?: (principal: Principal | undefined) => readonly string[];
 }
 
 /**
@@ -67,15 +65,16 @@ export function createServerFactory(options: ServerFactoryOptions): McpServerFac
           : (update: ProgressUpdate) =>
               ctx.mcpReq.notify({ method: 'notifications/progress', params: { progressToken, ...update } });
 
+      const runContext = options.runContextFor(principal);
       const cancel = new AbortController();
       const untrack = tracker.track(principal?.id, ctx.mcpReq.id, cancel);
       try {
         const result = await runTool(tool, request.params.arguments, {
           signal: AbortSignal.any([ctx.mcpReq.signal, cancel.signal]),
           stopSignal: tracker.stopSignal,
-          configurable: options.configurableFor(principal),
+          configurable: runContext.configurable,
           ...(progress ? { progress } : {}),
-          ...(options.secretsFor ? { redact: options.secretsFor(principal) } : {}),
+          ...(runContext.secretsUsed ? { secretsUsed: runContext.secretsUsed } : {}),
         });
         if (log) log.outcome = result.isError ? String((result._meta?.['graph-mcp/error'] as { code?: string } | undefined)?.code ?? 'error') : 'ok';
         return result;

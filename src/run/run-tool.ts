@@ -13,8 +13,8 @@ export interface RunOptions {
   configurable?: Record<string, unknown>;
   /** Present when the caller asked for progress: the run is streamed. */
   progress?: ProgressReporter;
-  /** Secrets that must never appear in a result (redacted from error text). */
-  redact?: readonly string[];
+  /** Secrets handed to the run so far: scrubbed from whatever the run returns. */
+  secretsUsed?: () => readonly string[];
 }
 
 /** Why a run ended without a result the caller should see. */
@@ -69,14 +69,14 @@ export async function runTool(tool: GraphTool, args: unknown, options: RunOption
         `Tool "${tool.name}" stopped: the graph reached its recursion limit of ${tool.recursionLimit} steps without finishing.`,
       );
     }
-    return errorResult('GRAPH_FAILED', `Tool "${tool.name}" failed: ${redact(messageOf(error), options.redact)}`);
+    return errorResult('GRAPH_FAILED', `Tool "${tool.name}" failed: ${redact(messageOf(error), options.secretsUsed?.())}`);
   }
 
   let output: Record<string, unknown>;
   try {
     output = tool.fromGraphOutput(state);
   } catch (error) {
-    return errorResult('OUTPUT_INVALID', `Tool "${tool.name}" produced output that cannot be shaped: ${redact(messageOf(error), options.redact)}`);
+    return errorResult('OUTPUT_INVALID', `Tool "${tool.name}" produced output that cannot be shaped: ${redact(messageOf(error), options.secretsUsed?.())}`);
   }
   const outputProblems = tool.validateOutput(output);
   if (outputProblems.length > 0) {
@@ -85,10 +85,22 @@ export async function runTool(tool: GraphTool, args: unknown, options: RunOption
       `Tool "${tool.name}" produced output that does not match its output schema:\n${outputProblems.map((p) => `- ${p}`).join('\n')}`,
     );
   }
+  const secrets = options.secretsUsed?.() ?? [];
+  // A graph that echoes a credential it was given must not leak it.
+  if (secrets.length > 0) output = redactDeep(output, secrets) as Record<string, unknown>;
   return {
     content: [{ type: 'text', text: JSON.stringify(output) }],
     structuredContent: output,
   };
+}
+
+function redactDeep(value: unknown, secrets: readonly string[]): unknown {
+  if (typeof value === 'string') return redact(value, secrets);
+  if (Array.isArray(value)) return value.map((item) => redactDeep(item, secrets));
+  if (value !== null && typeof value === 'object') {
+    return Object.fromEntries(Object.entries(value).map(([key, item]) => [key, redactDeep(item, secrets)]));
+  }
+  return value;
 }
 
 function untilAborted<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {

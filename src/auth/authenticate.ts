@@ -1,0 +1,78 @@
+import { AuthError, isAuthError } from './auth-error.js';
+import type { Principal } from './principal.js';
+
+/**
+ * The project's authentication: given the HTTP request (a web-standard
+ * `Request` without its body, as LangGraph's custom auth receives), return
+ * the caller or throw. Throw an `AuthError` to choose the refusal (400, 401
+ * or 403); anything else thrown is a 401 `invalid_token`.
+ *
+ * The returned object needs an `id` (string) and may carry `scopes` (or
+ * `permissions`, LangGraph's name) and any display fields.
+ */
+export type Authenticate = (request: Request) => PrincipalLike | Promise<PrincipalLike>;
+
+export type PrincipalLike = { id?: unknown; identity?: unknown; scopes?: unknown; permissions?: unknown } & Record<string, unknown>;
+
+export type AuthOutcome =
+  | { ok: true; principal: Principal }
+  | { ok: false; status: 400 | 401 | 403; headers: Record<string, string>; message: string };
+
+export interface AuthenticatorOptions {
+  /** Every caller must hold all of these (403 `insufficient_scope` otherwise). */
+  requiredScopes?: readonly string[];
+  /** RFC 9728 metadata URL advertised in challenges. */
+  resourceMetadataUrl?: string | undefined;
+  /** Told about refusals whose reason the caller does not see (an unexpected throw). */
+  onUnexpectedError?: (error: unknown) => void;
+}
+
+/** The framework-neutral authentication step: a request in, a principal or a refusal out. */
+export function createAuthenticator(authenticate: Authenticate, options: AuthenticatorOptions = {}): (request: Request) => Promise<AuthOutcome> {
+  if (typeof authenticate !== 'function') throw new TypeError('authenticate must be a function (request) => principal');
+  const required = [...(options.requiredScopes ?? [])];
+  const refuse = (error: AuthError): AuthOutcome => ({
+    ok: false,
+    status: error.status,
+    message: error.message,
+    headers: { 'WWW-Authenticate': challenge(error, options.resourceMetadataUrl, required) },
+  });
+
+  return async (request) => {
+    let principal: Principal;
+    try {
+      principal = normalisePrincipal(await authenticate(request));
+    } catch (error) {
+      if (isAuthError(error)) return refuse(error);
+      options.onUnexpectedError?.(error);
+      return refuse(new AuthError(401, 'invalid credentials', { error: 'invalid_token' }));
+    }
+    const missing = required.filter((scope) => !principal.scopes.includes(scope));
+    if (missing.length > 0) {
+      return refuse(new AuthError(403, `insufficient scope: requires ${required.join(' ')}`, { scopes: required }));
+    }
+    return { ok: true, principal };
+  };
+}
+
+function normalisePrincipal(value: PrincipalLike): Principal {
+  if (value === null || typeof value !== 'object') throw new AuthError(401, 'invalid credentials', { error: 'invalid_token' });
+  const id = value.id ?? value.identity;
+  if (typeof id !== 'string' || id === '') {
+    throw new TypeError('authenticate returned a principal without a string "id"');
+  }
+  const rawScopes = value.scopes ?? value.permissions ?? [];
+  const scopes = Array.isArray(rawScopes) ? rawScopes.filter((s): s is string => typeof s === 'string') : [];
+  return { ...value, id, scopes };
+}
+
+/** RFC 6750 §3 challenge, with RFC 9728's `resource_metadata` (as the MCP authorization spec asks). */
+function challenge(error: AuthError, resourceMetadataUrl: string | undefined, required: string[]): string {
+  const params: string[] = [];
+  if (error.error) params.push(`error="${error.error}"`);
+  if (error.error) params.push(`error_description="${error.message.replace(/["\\]/g, '')}"`);
+  const scopes = error.scopes ?? (required.length > 0 ? required : undefined);
+  if (scopes && scopes.length > 0) params.push(`scope="${scopes.join(' ')}"`);
+  if (resourceMetadataUrl) params.push(`resource_metadata="${resourceMetadataUrl}"`);
+  return params.length > 0 ? `Bearer ${params.join(', ')}` : 'Bearer';
+}

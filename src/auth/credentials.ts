@@ -1,0 +1,74 @@
+import { GraphMcpError } from '../errors.js';
+import type { Principal } from './principal.js';
+import type { SecretStore } from './secrets/secret-store.js';
+
+/** Where a run finds its caller's downstream credentials: `config.configurable.graph_mcp`. */
+export const CREDENTIALS_KEY = 'graph_mcp';
+
+export interface DownstreamServer {
+  url: string;
+  transport: 'http' | 'sse';
+}
+
+/**
+ * The caller's downstream credentials, as a graph node sees them. Headers
+ * are fetched from the secret store on first use, per run, and only for
+ * the server asked for.
+ */
+export interface UserCredentials {
+  readonly principalId: string | undefined;
+  /** The downstream servers the config declares (`secrets.servers`). */
+  readonly servers: Readonly<Record<string, DownstreamServer>>;
+  /** The headers to send to `server` for this caller; throws when none are stored. */
+  headersFor(server: string): Promise<Record<string, string>>;
+}
+
+export interface RunCredentials {
+  credentials: UserCredentials;
+  /** Every secret value handed out during the run, to be scrubbed from anything the run returns. */
+  secretsUsed(): string[];
+}
+
+export function createRunCredentials(
+  store: SecretStore | undefined,
+  servers: Readonly<Record<string, DownstreamServer>>,
+  principal: Principal | undefined,
+): RunCredentials {
+  const used = new Set<string>();
+  const credentials: UserCredentials = {
+    principalId: principal?.id,
+    servers,
+    async headersFor(server) {
+      if (!(server in servers)) {
+        throw new GraphMcpError('SECRET_STORE', `unknown downstream server "${server}" (declare it under secrets.servers)`);
+      }
+      if (principal === undefined) {
+        throw new GraphMcpError('SECRET_STORE', `no authenticated caller: credentials for "${server}" are per user`);
+      }
+      if (store === undefined) {
+        throw new GraphMcpError('SECRET_STORE', 'no secret store is configured (see "secrets" in agent.config.json)');
+      }
+      const headers = await store.get(principal.id, server);
+      if (headers === undefined) {
+        throw new GraphMcpError('SECRET_STORE', `no credentials stored for user "${principal.id}" and server "${server}"`);
+      }
+      for (const value of Object.values(headers)) {
+        used.add(value);
+        // "Bearer abc" leaks as "abc" just as well.
+        const token = /^\S+\s+(\S{4,})$/.exec(value)?.[1];
+        if (token) used.add(token);
+      }
+      return { ...headers };
+    },
+  };
+  return { credentials, secretsUsed: () => [...used] };
+}
+
+/** Reads the run's credentials from a LangGraph `RunnableConfig`. */
+export function credentialsFrom(config: { configurable?: Record<string, unknown> } | undefined): UserCredentials {
+  const credentials = config?.configurable?.[CREDENTIALS_KEY] as UserCredentials | undefined;
+  if (credentials === undefined || typeof credentials.headersFor !== 'function') {
+    throw new GraphMcpError('SECRET_STORE', 'this run has no graph-mcp credentials: is the graph served by graph-mcp, and is config passed to the node?');
+  }
+  return credentials;
+}

@@ -1,0 +1,33 @@
+import type { MultiServerMCPClient } from '@langchain/mcp-adapters';
+import { credentialsFrom } from './credentials.js';
+
+type RunConfig = { configurable?: Record<string, unknown> } | undefined;
+
+/**
+ * A `MultiServerMCPClient` for the named downstream servers (default: all
+ * declared in `secrets.servers`), sending the *current caller's* stored
+ * credentials. The caller's inbound token is never used. Close it when done,
+ * or use `withUserMcpClient`.
+ */
+export async function userMcpClient(config: RunConfig, servers?: readonly string[]): Promise<MultiServerMCPClient> {
+  const credentials = credentialsFrom(config);
+  const names = servers ?? Object.keys(credentials.servers);
+  const mcpServers: Record<string, { url: string; transport: 'http' | 'sse'; headers: Record<string, string> }> = {};
+  for (const name of names) {
+    const server = credentials.servers[name];
+    if (server === undefined) throw new Error(`unknown downstream server "${name}"`);
+    mcpServers[name] = { url: server.url, transport: server.transport, headers: await credentials.headersFor(name) };
+  }
+  const { MultiServerMCPClient } = await import('@langchain/mcp-adapters');
+  return new MultiServerMCPClient({ mcpServers, throwOnLoadError: true, useStandardContentBlocks: true });
+}
+
+/** Opens a client for the caller, runs `fn` with it and closes it, however `fn` ends. */
+export async function withUserMcpClient<T>(config: RunConfig, servers: readonly string[] | undefined, fn: (client: MultiServerMCPClient) => Promise<T>): Promise<T> {
+  const client = await userMcpClient(config, servers);
+  try {
+    return await fn(client);
+  } finally {
+    await client.close();
+  }
+}
