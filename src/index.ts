@@ -17,8 +17,14 @@ export type { ToolRegistry } from './graphs/load-graphs.js';
 export { runTool, type RunOptions } from './run/run-tool.js';
 export type { ProgressUpdate } from './run/progress.js';
 
-// Identity
+// Identity, access and user-scoped credentials
 export type { Principal } from './auth/principal.js';
+export { AuthError } from './auth/auth-error.js';
+export type { Authenticate, PrincipalLike } from './auth/authenticate.js';
+export type { AccessRule } from './auth/access.js';
+export { CREDENTIALS_KEY, credentialsFrom, type UserCredentials, type DownstreamServer } from './auth/credentials.js';
+export { userMcpClient, withUserMcpClient } from './auth/user-mcp-client.js';
+export type { SecretStore, SecretEntry } from './auth/secrets/secret-store.js';
 
 // Errors, logging, version
 export { GraphMcpError, isGraphMcpError, type ErrorCode } from './errors.js';

@@ -1,7 +1,7 @@
 import { Writable } from 'node:stream';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { createLogger, loadGraphMcp, serve, type AgentConfigInput, type RunningServer, type ServeOptions, type GraphMcp } from '../../src/index.js';
+import { createLogger, loadGraphMcp, serve, type AgentConfigInput, type LoadGraphMcpOptions, type RunningServer, type ServeOptions, type GraphMcp } from '../../src/index.js';
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 export const FIXTURES = path.join(ROOT, 'test/fixtures');
@@ -24,9 +24,12 @@ export interface TestServer extends RunningServer {
 }
 
 /** A real server on 127.0.0.1, port 0. `config` is a path or a value (relative paths from `baseDir`). */
-export async function startServer(config: string | AgentConfigInput, options: ServeOptions & { baseDir?: string } = {}): Promise<TestServer> {
+export async function startServer(
+  config: string | AgentConfigInput,
+  options: ServeOptions & { baseDir?: string; load?: Pick<LoadGraphMcpOptions, 'authenticate' | 'secretStore'> } = {},
+): Promise<TestServer> {
   const logs = captureLogs();
-  const graphMcp = await loadGraphMcp({ config, baseDir: options.baseDir ?? FIXTURES, logger: logs.logger });
+  const graphMcp = await loadGraphMcp({ ...options.load, config, baseDir: options.baseDir ?? FIXTURES, logger: logs.logger });
   const running = await serve(graphMcp, { ...options, port: 0, host: '127.0.0.1' });
   return Object.assign(running, { graphMcp, logs });
 }

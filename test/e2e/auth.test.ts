@@ -1,0 +1,293 @@
+// Two users with different scopes and different downstream tokens, end to end.
+import assert from 'node:assert/strict';
+import { createHmac, generateKeyPairSync, randomBytes } from 'node:crypto';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import jwt from 'jsonwebtoken';
+import { Client as V2Client, StreamableHTTPClientTransport as V2Transport } from '@modelcontextprotocol/client';
+import { Client as V1Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StreamableHTTPClientTransport as V1Transport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import { MultiServerMCPClient } from '@langchain/mcp-adapters';
+import type { ToolMessage } from '@langchain/core/messages';
+import type { SecretStore } from '../../src/index.js';
+import { startNotesServer, type NotesServer } from '../../examples/notes-server.js';
+import { ROOT, startServer, type TestServer } from '../helpers/server.js';
+import { callModern, legacyHeaders, post } from '../helpers/raw.js';
+
+const CANARY = `canary-secret-${randomBytes(6).toString('hex')}`;
+const JWT_SECRET = randomBytes(32).toString('base64');
+const ISSUER = 'https://issuer.test';
+const AUDIENCE = 'graph-mcp-test';
+
+/** A project's own secret store, plugged in through the interface. */
+class MapSecretStore implements SecretStore {
+  constructor(private readonly values: Record<string, Record<string, Record<string, string>>>) {}
+  async get(principalId: string, server: string) {
+    return this.values[principalId]?.[server];
+  }
+}
+
+function sign(claims: Record<string, unknown>, options: jwt.SignOptions = {}) {
+  return jwt.sign(claims, JWT_SECRET, { algorithm: 'HS256', issuer: ISSUER, audience: AUDIENCE, expiresIn: '5m', ...options });
+}
+
+const alice = sign({ sub: 'alice', scope: 'mcp notes admin', name: 'Alice' });
+const bob = sign({ sub: 'bob', scope: 'mcp notes', name: 'Bob' });
+const carol = sign({ sub: 'carol', scope: 'notes' });
+
+let notes: NotesServer;
+let server: TestServer;
+/** Everything any client received, to look for the canary in. */
+const received: string[] = [];
+
+before(async () => {
+  process.env.TEST_JWT_SECRET = JWT_SECRET;
+  notes = await startNotesServer({ [CANARY]: 'alice', 'notes-token-bob': 'bob' });
+  server = await startServer(
+    {
+      auth: {
+        jwt: { secret_env: 'TEST_JWT_SECRET', algorithms: ['HS256'], issuer: ISSUER, audience: AUDIENCE },
+        required_scopes: ['mcp'],
+        resource_metadata: { resource: 'https://agents.example.test/mcp', authorization_servers: [ISSUER], resource_name: 'test agents' },
+      },
+      secrets: { servers: { notes: { url: notes.url } } },
+      graphs: {
+        whoami: './test/fixtures/graphs/basic.ts:whoami',
+        notes: { path: './graphs/notes.ts:graph', access: { scopes: ['notes'] } },
+        admin_echo: { path: './test/fixtures/graphs/basic.ts:echo', access: { scopes: ['admin'] } },
+        leaky: './test/fixtures/graphs/basic.ts:leaky',
+      },
+    },
+    {
+      baseDir: ROOT,
+      load: {
+        secretStore: new MapSecretStore({
+          alice: { notes: { Authorization: `Bearer ${CANARY}` } },
+          bob: { notes: { Authorization: 'Bearer notes-token-bob' } },
+        }),
+      },
+    },
+  );
+});
+after(async () => {
+  await server?.close(0);
+  await notes?.close();
+});
+
+const bearer = (value: string) => ({ Authorization: `Bearer ${value}` });
+
+async function v1(tokenValue: string) {
+  const client = new V1Client({ name: 'auth-v1', version: '1.0.0' });
+  await client.connect(new V1Transport(new URL(server.url), { requestInit: { headers: bearer(tokenValue) } }));
+  return client;
+}
+
+async function v2(tokenValue: string) {
+  const client = new V2Client({ name: 'auth-v2', version: '1.0.0' }, { versionNegotiation: { mode: { pin: '2026-07-28' } } });
+  await client.connect(new V2Transport(new URL(server.url), { requestInit: { headers: bearer(tokenValue) } }));
+  return client;
+}
+
+describe('who sees and calls what', () => {
+  test('v1 client: each user lists only the tools their scopes allow', async () => {
+    for (const [tokenValue, expected] of [
+      [alice, ['admin_echo', 'leaky', 'notes', 'whoami']],
+      [bob, ['leaky', 'notes', 'whoami']],
+    ] as const) {
+      const client = await v1(tokenValue);
+      const { tools } = await client.listTools();
+      received.push(JSON.stringify(tools));
+      assert.deepEqual(tools.map((t) => t.name).sort(), expected);
+      await client.close();
+    }
+  });
+
+  test('calling a tool the user may not call is answered exactly like an unknown tool', async () => {
+    const client = await v1(bob);
+    const denied = await client.callTool({ name: 'admin_echo', arguments: { text: 'x' } }).catch((error: Error) => error);
+    const unknown = await client.callTool({ name: 'no_such_tool', arguments: {} }).catch((error: Error) => error);
+    await client.close();
+    assert.ok(denied instanceof Error && unknown instanceof Error);
+    assert.equal((denied as { code?: number }).code, -32602);
+    assert.equal(denied.message.replace('admin_echo', 'X'), unknown.message.replace('no_such_tool', 'X'));
+  });
+
+  test('v2 client: the run sees the caller as LangGraph names it (langgraph_auth_user_id, _permissions)', async () => {
+    const client = await v2(alice);
+    const result = await client.callTool({ name: 'whoami', arguments: {} });
+    await client.close();
+    received.push(JSON.stringify(result));
+    assert.deepEqual(result.structuredContent, { user: 'alice', scopes: ['mcp', 'notes', 'admin'] });
+  });
+});
+
+describe('user-scoped downstream credentials', () => {
+  test("alice's run reaches the notes server with alice's token, bob's with bob's, never the inbound JWT", async () => {
+    const seenBefore = notes.seenAuthorization.length;
+    const aliceClient = await v1(alice);
+    const added = await aliceClient.callTool({ name: 'notes', arguments: { action: 'add', text: 'buy milk' } });
+    await aliceClient.close();
+    received.push(JSON.stringify(added));
+    assert.notEqual(added.isError, true, JSON.stringify(added.content));
+    assert.deepEqual(added.structuredContent, { user: 'alice', notes: ['buy milk'] });
+
+    // bob, through MultiServerMCPClient with an Authorization header
+    const multi = new MultiServerMCPClient({ mcpServers: { agents: { url: server.url, transport: 'http', headers: bearer(bob) } } });
+    const tools = await multi.getTools();
+    const notesTool = tools.find((t) => t.name === 'notes')!;
+    const message = (await notesTool.invoke({ type: 'tool_call', id: 'n1', name: 'notes', args: { action: 'list' } })) as ToolMessage;
+    await multi.close();
+    received.push(JSON.stringify(message));
+    const data = (message.artifact as Array<{ type: string; data?: unknown }>).find((a) => a.type === 'mcp_structured_content')?.data;
+    assert.deepEqual(data, { user: 'bob', notes: [] }, "bob does not see alice's notes");
+
+    const seen = notes.seenAuthorization.slice(seenBefore);
+    assert.ok(seen.includes(`Bearer ${CANARY}`), "alice's downstream token was used");
+    assert.ok(seen.includes('Bearer notes-token-bob'), "bob's downstream token was used");
+    for (const header of seen) {
+      assert.ok(!header.includes(alice) && !header.includes(bob), 'the inbound token is never forwarded');
+    }
+  });
+
+  test('a graph that puts a credential in its output or its error gets it redacted', async () => {
+    const client = await v1(alice);
+    const output = await client.callTool({ name: 'leaky', arguments: { mode: 'return' } });
+    const thrown = await client.callTool({ name: 'leaky', arguments: { mode: 'throw' } });
+    await client.close();
+    received.push(JSON.stringify(output), JSON.stringify(thrown));
+    assert.deepEqual(output.structuredContent, { mode: 'return', value: 'the header is [redacted]' });
+    assert.equal(thrown.isError, true);
+    assert.match((thrown.content as Array<{ text: string }>)[0]!.text, /downstream refused \[redacted\]/);
+  });
+});
+
+describe('refusals follow the MCP authorization spec', () => {
+  const METADATA_URL = 'https://agents.example.test/.well-known/oauth-protected-resource/mcp';
+  const list = (headers: Record<string, string>) => post(server.url, { jsonrpc: '2.0', id: 1, method: 'tools/list' }, { ...legacyHeaders(), ...headers });
+
+  test('no token: 401 with a Bearer challenge naming the resource metadata', async () => {
+    const answer = await list({});
+    assert.equal(answer.status, 401);
+    assert.equal(answer.headers.get('www-authenticate'), `Bearer scope="mcp", resource_metadata="${METADATA_URL}"`);
+  });
+
+  test('a malformed Authorization header: 400 invalid_request', async () => {
+    for (const header of ['Basic YWxpY2U6cHc=', 'Bearer', 'Bearer two tokens']) {
+      const answer = await list({ Authorization: header });
+      assert.equal(answer.status, 400, header);
+      assert.match(answer.headers.get('www-authenticate') ?? '', /^Bearer error="invalid_request"/);
+    }
+  });
+
+  const refusedTokens: Array<[string, () => string, RegExp]> = [
+    ['a bad signature', () => jwt.sign({ sub: 'alice', scope: 'mcp' }, randomBytes(32), { algorithm: 'HS256', issuer: ISSUER, audience: AUDIENCE }), /invalid signature/],
+    ['alg none', () => jwt.sign({ sub: 'alice', scope: 'mcp', iss: ISSUER, aud: AUDIENCE }, '', { algorithm: 'none' }), /jwt signature is required|invalid algorithm/],
+    ['expired', () => jwt.sign({ sub: 'alice', scope: 'mcp', exp: Math.floor(Date.now() / 1000) - 600 }, JWT_SECRET, { algorithm: 'HS256', issuer: ISSUER, audience: AUDIENCE }), /token expired/],
+    ['not yet valid', () => sign({ sub: 'alice', scope: 'mcp' }, { notBefore: '1h' }), /token not yet valid/],
+    ['a wrong issuer', () => sign({ sub: 'alice', scope: 'mcp' }, { issuer: 'https://evil.test' }), /jwt issuer invalid/],
+    ['a wrong audience', () => sign({ sub: 'alice', scope: 'mcp' }, { audience: 'someone-else' }), /jwt audience invalid/],
+    ['garbage', () => 'not.a.jwt', /jwt malformed|invalid token/],
+  ];
+  for (const [what, make, reason] of refusedTokens) {
+    test(`${what}: 401 invalid_token`, async () => {
+      const answer = await list(bearer(make()));
+      assert.equal(answer.status, 401);
+      const challenge = answer.headers.get('www-authenticate') ?? '';
+      assert.match(challenge, /^Bearer error="invalid_token", error_description="[^"]*"/);
+      assert.match(challenge, reason);
+      assert.match(challenge, new RegExp(`resource_metadata="${METADATA_URL}"`));
+    });
+  }
+
+  test('a valid token without the required scope: 403 insufficient_scope', async () => {
+    const answer = await list(bearer(carol));
+    assert.equal(answer.status, 403);
+    assert.match(answer.headers.get('www-authenticate') ?? '', /^Bearer error="insufficient_scope", error_description="[^"]*", scope="mcp"/);
+  });
+
+  test('RFC 9728 protected resource metadata is served at both well-known paths', async () => {
+    const origin = new URL(server.url).origin;
+    for (const suffix of ['', '/mcp']) {
+      const response = await fetch(`${origin}/.well-known/oauth-protected-resource${suffix}`);
+      assert.equal(response.status, 200);
+      assert.deepEqual(await response.json(), {
+        resource: 'https://agents.example.test/mcp',
+        authorization_servers: [ISSUER],
+        bearer_methods_supported: ['header'],
+        scopes_supported: ['notes', 'admin'],
+        resource_name: 'test agents',
+      });
+    }
+  });
+
+  test('the server keeps serving after refusals', async () => {
+    const answer = await callModern(server.url, 'whoami', {}, 1, {});
+    assert.equal(answer.status, 401);
+    const ok = await post(
+      server.url,
+      { jsonrpc: '2.0', id: 2, method: 'tools/call', params: { name: 'whoami', arguments: {} } },
+      { ...legacyHeaders(), ...bearer(bob) },
+    );
+    assert.deepEqual(ok.messages[0]?.result?.structuredContent, { user: 'bob', scopes: ['mcp', 'notes'] });
+  });
+});
+
+describe('algorithm confusion', () => {
+  let dir: string;
+  let rsServer: TestServer;
+  const { publicKey, privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
+  const publicPem = publicKey.export({ type: 'spki', format: 'pem' }).toString();
+
+  before(async () => {
+    dir = await mkdtemp(path.join(tmpdir(), 'graph-mcp-rs-'));
+    await writeFile(path.join(dir, 'public.pem'), publicPem);
+    rsServer = await startServer(
+      {
+        auth: { jwt: { public_key_path: path.join(dir, 'public.pem'), algorithms: ['RS256'], issuer: ISSUER, audience: AUDIENCE } },
+        graphs: { whoami: './graphs/basic.ts:whoami' },
+      },
+    );
+  });
+  after(async () => {
+    await rsServer?.close(0);
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  const listWith = (tokenValue: string) => post(rsServer.url, { jsonrpc: '2.0', id: 1, method: 'tools/list' }, { ...legacyHeaders(), ...bearer(tokenValue) });
+
+  test('an RS256 token signed with the private key is accepted', async () => {
+    const good = jwt.sign({ sub: 'dave', scope: '' }, privateKey, { algorithm: 'RS256', issuer: ISSUER, audience: AUDIENCE, expiresIn: '5m' });
+    assert.equal((await listWith(good)).status, 200);
+  });
+
+  test('an HS256 token signed with the RS public key as its secret is refused', async () => {
+    const b64 = (value: object) => Buffer.from(JSON.stringify(value)).toString('base64url');
+    const now = Math.floor(Date.now() / 1000);
+    const unsigned = `${b64({ alg: 'HS256', typ: 'JWT' })}.${b64({ sub: 'mallory', iss: ISSUER, aud: AUDIENCE, iat: now, exp: now + 300 })}`;
+    const forged = `${unsigned}.${createHmac('sha256', publicPem).update(unsigned).digest('base64url')}`;
+    const answer = await listWith(forged);
+    assert.equal(answer.status, 401);
+    assert.match(answer.headers.get('www-authenticate') ?? '', /invalid algorithm/);
+  });
+});
+
+describe('secrets stay secret', () => {
+  test('the canary downstream token appears in no log line and no result', () => {
+    const logs = server.logs.text();
+    assert.ok(logs.length > 0, 'logs were captured');
+    assert.ok(!logs.includes(CANARY), 'not in logs');
+    assert.ok(!received.join('\n').includes(CANARY), 'not in any result');
+    assert.ok(!logs.includes(alice) && !logs.includes(bob), 'inbound tokens are not logged either');
+  });
+
+  test('request log lines name the principal, never the token', () => {
+    const lines = server.logs.lines.map((line) => JSON.parse(line));
+    const call = lines.find((l) => l.msg === 'mcp request' && l.tool === 'whoami' && l.principal === 'alice');
+    assert.ok(call, 'a tools/call line for alice');
+    assert.equal(call.method, 'tools/call');
+    assert.equal(typeof call.duration_ms, 'number');
+    assert.equal(call.outcome, 'ok');
+  });
+});
