@@ -179,7 +179,9 @@ async function resolveAuthenticate(
   return createAuthenticator(authenticate, {
     requiredScopes: config.auth?.required_scopes ?? [],
     resourceMetadataUrl: resourceMetadata?.url,
-    onUnexpectedError: (error) => logger.warn({ err: { message: messageOf(error) } }, 'authenticate threw: refused with 401'),
+    // Only the error's type: its message may quote a credential.
+    onUnexpectedError: (error) =>
+      logger.warn({ err: { type: error instanceof Error ? error.name : typeof error } }, 'authenticate threw something other than AuthError: refused with 401'),
   });
 }
 

@@ -1,0 +1,110 @@
+// Authentication the project writes: auth.path, a function passed to createMcpRouter, or the app's own middleware.
+import assert from 'node:assert/strict';
+import { once } from 'node:events';
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { after, describe, test } from 'node:test';
+import express from 'express';
+import { AuthError, authInfoForPrincipal, createMcpRouter, loadGraphMcp } from '../../src/index.js';
+import { captureLogs, FIXTURES, startServer } from '../helpers/server.js';
+import { legacyHeaders, post } from '../helpers/raw.js';
+
+const GRAPHS = {
+  whoami: './graphs/basic.ts:whoami',
+  reports: { path: './graphs/basic.ts:echo', access: { scopes: ['reports'] } },
+  blue_only: { path: './graphs/basic.ts:echo', access: { path: './auth.ts:blueTeamOnly' } },
+};
+
+const servers: Server[] = [];
+after(() => Promise.all(servers.map((s) => new Promise((resolve) => s.close(resolve)))));
+
+function rpc(url: string, method: string, params: Record<string, unknown>, headers: Record<string, string>) {
+  return post(url, { jsonrpc: '2.0', id: 1, method, params }, { ...legacyHeaders(), ...headers });
+}
+
+async function listNames(url: string, headers: Record<string, string>) {
+  const answer = await rpc(url, 'tools/list', {}, headers);
+  return (answer.messages[0]?.result?.tools as Array<{ name: string }>).map((t) => t.name).sort();
+}
+
+describe('auth.path in agent.config.json', () => {
+  test('the project function decides who calls; access scopes and access.path rules filter the tools', async () => {
+    const server = await startServer({ auth: { path: './auth.ts:authenticate' }, graphs: GRAPHS });
+    try {
+      assert.deepEqual(await listNames(server.url, { 'x-api-key': 'key-alice' }), ['blue_only', 'reports', 'whoami']);
+      assert.deepEqual(await listNames(server.url, { 'x-api-key': 'key-bob' }), ['whoami']);
+      const who = await rpc(server.url, 'tools/call', { name: 'whoami', arguments: {} }, { 'x-api-key': 'key-bob' });
+      assert.deepEqual(who.messages[0]?.result?.structuredContent, { user: 'bob', scopes: [] });
+
+      const missing = await rpc(server.url, 'tools/list', {}, {});
+      assert.equal(missing.status, 401);
+      assert.equal(missing.messages[0]?.error?.message, 'send your API key in X-API-Key');
+      const unknown = await rpc(server.url, 'tools/list', {}, { 'x-api-key': 'key-mallory' });
+      assert.equal(unknown.status, 401);
+      assert.match(unknown.headers.get('www-authenticate') ?? '', /error="invalid_token"/);
+    } finally {
+      await server.close(0);
+    }
+  });
+
+  test('an authenticate function that throws something else is a plain 401 that reveals nothing', async () => {
+    const server = await startServer({ auth: { path: './auth.ts:brokenAuthenticate' }, graphs: GRAPHS });
+    try {
+      const answer = await rpc(server.url, 'tools/list', {}, { 'x-api-key': 'key-alice' });
+      assert.equal(answer.status, 401);
+      assert.equal(answer.messages[0]?.error?.message, 'invalid credentials');
+      assert.ok(!answer.text.includes('hunter2'));
+      assert.match(server.logs.text(), /authenticate threw something other than AuthError/, 'the operator is told');
+      assert.ok(!server.logs.text().includes('hunter2'), 'but not the message, which may quote a secret');
+    } finally {
+      await server.close(0);
+    }
+  });
+});
+
+async function appWith(setup: (app: express.Express) => Promise<void>) {
+  const app = express();
+  await setup(app);
+  const server = app.listen(0, '127.0.0.1');
+  servers.push(server);
+  await once(server, 'listening');
+  return `http://127.0.0.1:${(server.address() as AddressInfo).port}/mcp`;
+}
+
+describe('authentication given in code', () => {
+  test('a function passed to createMcpRouter', async () => {
+    const url = await appWith(async (app) => {
+      const graphMcp = await loadGraphMcp({ baseDir: FIXTURES, config: { graphs: GRAPHS }, logger: captureLogs().logger });
+      app.use(
+        createMcpRouter(graphMcp, {
+          authenticate: (request) => {
+            if (request.headers.get('authorization') !== 'Bearer letmein') throw new AuthError(401, 'no entry', { error: 'invalid_token' });
+            return { id: 'svc-reporting', scopes: ['reports'], team: 'blue' };
+          },
+        }),
+      );
+    });
+    assert.deepEqual(await listNames(url, { authorization: 'Bearer letmein' }), ['blue_only', 'reports', 'whoami']);
+    assert.equal((await rpc(url, 'tools/list', {}, {})).status, 401);
+  });
+
+  test("the app's own middleware sets req.auth; graph-mcp uses that caller", async () => {
+    const url = await appWith(async (app) => {
+      const graphMcp = await loadGraphMcp({ baseDir: FIXTURES, config: { graphs: GRAPHS }, logger: captureLogs().logger });
+      app.use((req, res, next) => {
+        const user = req.headers['x-session'] === 'sess-1' ? { id: 'carol', scopes: ['reports'], team: 'red' } : undefined;
+        if (!user) {
+          res.status(401).json({ error: 'log in first' });
+          return;
+        }
+        (req as { auth?: unknown }).auth = authInfoForPrincipal(user);
+        next();
+      });
+      app.use(createMcpRouter(graphMcp));
+    });
+    assert.deepEqual(await listNames(url, { 'x-session': 'sess-1' }), ['reports', 'whoami']);
+    const who = await rpc(url, 'tools/call', { name: 'whoami', arguments: {} }, { 'x-session': 'sess-1' });
+    assert.deepEqual(who.messages[0]?.result?.structuredContent, { user: 'carol', scopes: ['reports'] });
+    assert.equal((await rpc(url, 'tools/list', {}, {})).status, 401);
+  });
+});
