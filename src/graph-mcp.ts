@@ -55,7 +55,13 @@ export interface GraphMcp {
   /**
    * Lets in-flight runs finish for up to `graceMs` (default: the config's
    * `defaults.shutdown_grace_ms`), then stops the rest; each stopped run
-   * answers its caller with an error result.
+   * answers its caller with an error result. Serving goes on.
+   */
+  stopRuns(graceMs?: number): Promise<void>;
+  /**
+   * `stopRuns`, then releases everything (the MCP handler, the secret
+   * store). Stop your HTTP server from accepting first; `serve()` does all
+   * of this in order.
    */
   close(graceMs?: number): Promise<void>;
 }
@@ -119,6 +125,18 @@ export async function loadGraphMcp(options: LoadGraphMcpOptions = {}): Promise<G
     onerror: (error) => logger.debug({ err: { message: error.message } }, 'mcp handler reported an error'),
   });
 
+  let stopping: Promise<void> | undefined;
+  const stopRuns = (graceMs = config.defaults.shutdown_grace_ms) => {
+    stopping ??= (async () => {
+      const idle = await runs.waitIdle(graceMs);
+      if (!idle) {
+        logger.warn({ runs: runs.size }, 'grace period over: stopping runs still in flight');
+        runs.stopAll();
+        await runs.waitIdle(5_000);
+      }
+    })();
+    return stopping;
+  };
   let closing: Promise<void> | undefined;
   return {
     config,
@@ -129,14 +147,12 @@ export async function loadGraphMcp(options: LoadGraphMcpOptions = {}): Promise<G
     authenticate,
     resourceMetadata,
     secretStore,
-    close(graceMs = config.defaults.shutdown_grace_ms) {
+    stopRuns,
+    close(graceMs) {
       closing ??= (async () => {
-        const idle = await runs.waitIdle(graceMs);
-        if (!idle) {
-          logger.warn({ runs: runs.size }, 'grace period over: stopping runs still in flight');
-          runs.stopAll();
-          await runs.waitIdle(5_000);
-        }
+        await stopRuns(graceMs);
+        // Answers of the last runs are written after their handlers return.
+        await new Promise((resolve) => setTimeout(resolve, 100));
         await handler.close();
         await secretStore?.close?.();
       })();

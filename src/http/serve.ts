@@ -21,6 +21,9 @@ export interface RunningServer {
   close(graceMs?: number): Promise<void>;
 }
 
+const RESPONSE_DRAIN_MS = 1_000;
+const delay = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms).unref());
+
 export const DEFAULT_PORT = 8123;
 export const DEFAULT_HOST = '127.0.0.1';
 
@@ -67,9 +70,12 @@ export async function serve(graphMcp: GraphMcp, options: ServeOptions = {}): Pro
         draining = true;
         const closed = new Promise<void>((resolve) => server.close(() => resolve()));
         server.closeIdleConnections();
-        await graphMcp.close(graceMs);
+        await graphMcp.stopRuns(graceMs);
+        // Runs are over; their answers may still be on the wire.
+        await Promise.race([closed, delay(RESPONSE_DRAIN_MS)]);
         server.closeAllConnections();
         await closed;
+        await graphMcp.close(0);
       })();
       return closing;
     },
