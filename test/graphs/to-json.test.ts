@@ -1,0 +1,31 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { AIMessage, HumanMessage, ToolMessage } from '@langchain/core/messages';
+import { messageText, toPlainJson } from '../../src/graphs/to-json.js';
+
+test('messages become plain objects with their type, content and tool calls', () => {
+  const plain = toPlainJson([
+    new HumanMessage('hi'),
+    new AIMessage({ content: '', tool_calls: [{ id: 'c1', name: 'calc', args: { a: 1 } }] }),
+    new ToolMessage({ content: '2', tool_call_id: 'c1' }),
+  ]);
+  assert.deepEqual(plain, [
+    { type: 'human', content: 'hi' },
+    { type: 'ai', content: '', tool_calls: [{ id: 'c1', name: 'calc', args: { a: 1 } }] },
+    { type: 'tool', content: '2', tool_call_id: 'c1' },
+  ]);
+});
+
+test('dates, bigints, non-finite numbers, functions and cycles become JSON-safe', () => {
+  const cyclic: Record<string, unknown> = { name: 'loop' };
+  cyclic.self = cyclic;
+  assert.deepEqual(
+    toPlainJson({ at: new Date('2026-01-02T03:04:05Z'), big: 10n, inf: Infinity, fn: () => 1, cyclic }),
+    { at: '2026-01-02T03:04:05.000Z', big: '10', inf: null, cyclic: { name: 'loop' } },
+  );
+});
+
+test('the text of structured message content joins its text parts', () => {
+  const message = new AIMessage({ content: [{ type: 'text', text: 'The answer ' }, { type: 'text', text: 'is 4.' }] });
+  assert.equal(messageText(message), 'The answer is 4.');
+});
