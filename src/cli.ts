@@ -4,6 +4,7 @@ import { DEFAULT_CONFIG_FILE } from './config/load.js';
 import { GraphMcpError, messageOf } from './errors.js';
 import { loadGraphMcp } from './graph-mcp.js';
 import { createLogger } from './log.js';
+import { secretsCommand } from './auth/secrets/secrets-command.js';
 import { DEFAULT_HOST, DEFAULT_PORT, serve } from './http/serve.js';
 import { VERSION } from './version.js';
 
@@ -15,6 +16,11 @@ Usage:
       Port and host also come from PORT and HOST.
   graph-mcp check [--config FILE]
       Validate the config, load every graph and print the tool list.
+  graph-mcp secrets set <user> <server> [--header NAME | --json] < value
+  graph-mcp secrets list [user]
+  graph-mcp secrets delete <user> <server>
+      Manage users' downstream credentials in the configured secret store.
+      Values are read from standard input, never from the command line.
 
 Options:
   -c, --config FILE   agent.config.json or langgraph.json (default: ${DEFAULT_CONFIG_FILE})
@@ -32,6 +38,8 @@ async function main(argv: string[]): Promise<number> {
       config: { type: 'string', short: 'c' },
       port: { type: 'string', short: 'p' },
       host: { type: 'string' },
+      header: { type: 'string' },
+      json: { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
       version: { type: 'boolean', short: 'v' },
     },
@@ -55,6 +63,13 @@ async function main(argv: string[]): Promise<number> {
     }
     process.stdout.write(`ok: ${graphMcp.tools.tools.length} tool(s) from ${graphMcp.config.configPath ?? config}\n`);
     return 0;
+  }
+
+  if (command === 'secrets') {
+    return secretsCommand(positionals.slice(1), { config, header: values.header, json: values.json }, {
+      stdin: readStdin,
+      out: (line) => process.stdout.write(`${line}\n`),
+    });
   }
 
   if (command === 'serve') {
@@ -82,6 +97,13 @@ async function main(argv: string[]): Promise<number> {
 
   process.stderr.write(`graph-mcp: unknown command "${command}"\n\n${HELP}`);
   return 1;
+}
+
+async function readStdin(): Promise<string> {
+  if (process.stdin.isTTY) process.stderr.write('value (end with Ctrl-D): ');
+  const chunks: Buffer[] = [];
+  for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks).toString('utf8');
 }
 
 function parsePort(value: string | undefined): number {

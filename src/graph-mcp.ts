@@ -11,6 +11,7 @@ import { createRunCredentials, CREDENTIALS_KEY } from './auth/credentials.js';
 import { createJwtAuthenticator } from './auth/jwt.js';
 import { protectedResourceMetadata, type ProtectedResourceMetadata } from './auth/resource-metadata.js';
 import type { SecretStore } from './auth/secrets/secret-store.js';
+import { openSecretStore } from './auth/secrets/open-store.js';
 import { parseModuleRef } from './config/module-ref.js';
 import { importExport } from './graphs/load-module.js';
 import { loadGraphTools, type ToolRegistry } from './graphs/load-graphs.js';
@@ -104,7 +105,7 @@ export async function loadGraphMcp(options: LoadGraphMcpOptions = {}): Promise<G
     ? protectedResourceMetadata(config.auth.resource_metadata, unique(tools.tools.flatMap((tool) => tool.requiredScopes)))
     : undefined;
   const authenticate = await resolveAuthenticate(options.authenticate, config, resourceMetadata, logger);
-  const secretStore = options.secretStore;
+  const secretStore = options.secretStore ?? (await openSecretStore(config));
   const servers = config.secrets?.servers ?? {};
 
   const factory = createServerFactory({

@@ -25,6 +25,9 @@ export type { AccessRule } from './auth/access.js';
 export { CREDENTIALS_KEY, credentialsFrom, type UserCredentials, type DownstreamServer } from './auth/credentials.js';
 export { userMcpClient, withUserMcpClient } from './auth/user-mcp-client.js';
 export type { SecretStore, SecretEntry } from './auth/secrets/secret-store.js';
+export { FileSecretStore, EnvSecretStore } from './auth/secrets/file-store.js';
+export { SqliteSecretStore, type SqliteSecretStoreOptions } from './auth/secrets/sqlite-store.js';
+export { openSecretStore } from './auth/secrets/open-store.js';
 
 // Errors, logging, version
 export { GraphMcpError, isGraphMcpError, type ErrorCode } from './errors.js';

@@ -1,0 +1,135 @@
+import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
+import { chmodSync, existsSync } from 'node:fs';
+import type BetterSqlite3 from 'better-sqlite3';
+import { GraphMcpError } from '../../errors.js';
+import { headersSchema } from './headers-json.js';
+import type { SecretEntry, SecretStore } from './secret-store.js';
+
+export interface SqliteSecretStoreOptions {
+  /** The database file; created (mode 0600) when missing. */
+  path: string;
+  /** Environment variable holding the 32-byte key, as base64 or 64 hex digits. @default "GRAPH_MCP_SECRETS_KEY" */
+  keyEnv?: string;
+}
+
+const ALGORITHM = 'aes-256-gcm';
+const IV_BYTES = 12;
+const TAG_BYTES = 16;
+
+/**
+ * A persistent embedded store: one row per (principal, server), the
+ * headers encrypted with AES-256-GCM under a key from the environment.
+ * Each ciphertext is bound to its row (principal and server are the
+ * additional authenticated data), so a value copied to another row does not
+ * decrypt. Header names are kept in clear for `list`; values never are.
+ */
+export class SqliteSecretStore implements SecretStore {
+  private constructor(
+    private readonly db: BetterSqlite3.Database,
+    private readonly key: Buffer,
+    private readonly file: string,
+  ) {}
+
+  static async open(options: SqliteSecretStoreOptions): Promise<SqliteSecretStore> {
+    const keyEnv = options.keyEnv ?? 'GRAPH_MCP_SECRETS_KEY';
+    const key = readKey(keyEnv);
+    let Database: typeof BetterSqlite3;
+    try {
+      Database = (await import('better-sqlite3')).default;
+    } catch (cause) {
+      throw new GraphMcpError('SECRET_STORE', 'the SQLite secret store needs the optional dependency better-sqlite3: npm install better-sqlite3', { cause });
+    }
+    const isNew = !existsSync(options.path);
+    let db: BetterSqlite3.Database;
+    try {
+      db = new Database(options.path);
+      if (isNew) chmodSync(options.path, 0o600);
+      db.pragma('journal_mode = WAL');
+      db.exec(`CREATE TABLE IF NOT EXISTS secrets (
+        principal_id TEXT NOT NULL,
+        server TEXT NOT NULL,
+        header_names TEXT NOT NULL,
+        ciphertext BLOB NOT NULL,
+        updated_at TEXT NOT NULL,
+        PRIMARY KEY (principal_id, server)
+      )`);
+    } catch (cause) {
+      throw new GraphMcpError('SECRET_STORE', `cannot open the secret store ${options.path}`, { cause });
+    }
+    return new SqliteSecretStore(db, key, options.path);
+  }
+
+  async get(principalId: string, server: string) {
+    const row = this.db.prepare('SELECT ciphertext FROM secrets WHERE principal_id = ? AND server = ?').get(principalId, server) as
+      | { ciphertext: Buffer }
+      | undefined;
+    if (row === undefined) return undefined;
+    return this.decrypt(row.ciphertext, principalId, server);
+  }
+
+  async set(principalId: string, server: string, headers: Record<string, string>) {
+    const checked = headersSchema.parse(headers);
+    this.db
+      .prepare(
+        `INSERT INTO secrets (principal_id, server, header_names, ciphertext, updated_at) VALUES (?, ?, ?, ?, ?)
+         ON CONFLICT (principal_id, server) DO UPDATE SET header_names = excluded.header_names, ciphertext = excluded.ciphertext, updated_at = excluded.updated_at`,
+      )
+      .run(principalId, server, JSON.stringify(Object.keys(checked)), this.encrypt(checked, principalId, server), new Date().toISOString());
+  }
+
+  async delete(principalId: string, server: string) {
+    return this.db.prepare('DELETE FROM secrets WHERE principal_id = ? AND server = ?').run(principalId, server).changes > 0;
+  }
+
+  async list(principalId?: string): Promise<SecretEntry[]> {
+    const rows = (
+      principalId === undefined
+        ? this.db.prepare('SELECT principal_id, server, header_names, updated_at FROM secrets ORDER BY principal_id, server').all()
+        : this.db.prepare('SELECT principal_id, server, header_names, updated_at FROM secrets WHERE principal_id = ? ORDER BY server').all(principalId)
+    ) as Array<{ principal_id: string; server: string; header_names: string; updated_at: string }>;
+    return rows.map((row) => ({ principalId: row.principal_id, server: row.server, headers: JSON.parse(row.header_names) as string[], updatedAt: row.updated_at }));
+  }
+
+  close() {
+    this.db.close();
+  }
+
+  private encrypt(headers: Record<string, string>, principalId: string, server: string): Buffer {
+    const iv = randomBytes(IV_BYTES);
+    const cipher = createCipheriv(ALGORITHM, this.key, iv);
+    cipher.setAAD(aad(principalId, server));
+    const body = Buffer.concat([cipher.update(JSON.stringify(headers), 'utf8'), cipher.final()]);
+    return Buffer.concat([iv, cipher.getAuthTag(), body]);
+  }
+
+  private decrypt(blob: Buffer, principalId: string, server: string): Record<string, string> {
+    try {
+      const decipher = createDecipheriv(ALGORITHM, this.key, blob.subarray(0, IV_BYTES));
+      decipher.setAAD(aad(principalId, server));
+      decipher.setAuthTag(blob.subarray(IV_BYTES, IV_BYTES + TAG_BYTES));
+      const text = Buffer.concat([decipher.update(blob.subarray(IV_BYTES + TAG_BYTES)), decipher.final()]).toString('utf8');
+      return headersSchema.parse(JSON.parse(text));
+    } catch {
+      throw new GraphMcpError(
+        'SECRET_STORE',
+        `${this.file}: the stored credentials for user "${principalId}" and server "${server}" cannot be decrypted (wrong key, or the row was tampered with)`,
+      );
+    }
+  }
+}
+
+function aad(principalId: string, server: string): Buffer {
+  return Buffer.from(`${principalId}\u0000${server}`, 'utf8');
+}
+
+function readKey(variable: string): Buffer {
+  const value = process.env[variable];
+  if (!value) {
+    throw new GraphMcpError('SECRET_STORE', `the secret store key is missing: set ${variable} to 32 random bytes, base64 or hex`);
+  }
+  const key = /^[0-9a-fA-F]{64}$/.test(value) ? Buffer.from(value, 'hex') : Buffer.from(value, 'base64');
+  if (key.length !== 32) {
+    throw new GraphMcpError('SECRET_STORE', `${variable} must hold 32 bytes as base64 or 64 hex digits (it decodes to ${key.length} bytes)`);
+  }
+  return key;
+}
