@@ -11,7 +11,11 @@ export interface Figures {
 export const DURATION_S = Number(process.env.BENCH_SECONDS ?? 3);
 export const CONNECTIONS = 10;
 
+export const WARMUP_S = 1;
+
 export async function httpLoad(url: string, headers: Record<string, string>, body: string): Promise<Figures> {
+  // Unmeasured first second: JIT and connection set-up would otherwise count against whoever goes first.
+  await autocannon({ url, method: 'POST', headers, body, duration: WARMUP_S, connections: CONNECTIONS });
   const result = await autocannon({ url, method: 'POST', headers, body, duration: DURATION_S, connections: CONNECTIONS, pipelining: 1 });
   return {
     rps: result.requests.average,
@@ -23,6 +27,8 @@ export async function httpLoad(url: string, headers: Record<string, string>, bod
 
 /** Calls `fn` back to back for the duration; latencies in ms. */
 export async function inProcessLoad(fn: () => Promise<unknown>): Promise<Figures> {
+  const warm = performance.now() + WARMUP_S * 1000;
+  while (performance.now() < warm) await fn().catch(() => undefined);
   const latencies: number[] = [];
   const end = performance.now() + DURATION_S * 1000;
   let errors = 0;

@@ -14,19 +14,14 @@ export type ErrorCode =
   | 'SCHEMA_INVALID'
   | 'TOOL_NAME_INVALID'
   | 'OPTIONS_INVALID'
-  // one tool call
-  | 'TOOL_NOT_FOUND'
+  // one tool call (an unknown tool is a JSON-RPC error, not one of these)
   | 'INVALID_ARGUMENTS'
   | 'GRAPH_FAILED'
   | 'OUTPUT_INVALID'
   | 'RUN_TIMEOUT'
   | 'RUN_CANCELLED'
   | 'RECURSION_LIMIT'
-  // auth
-  | 'UNAUTHENTICATED'
-  | 'INVALID_TOKEN'
-  | 'INSUFFICIENT_SCOPE'
-  | 'MALFORMED_AUTHORIZATION'
+  // credentials (refusals to authenticate are AuthError, with an HTTP status)
   | 'SECRET_STORE';
 
 export class GraphMcpError extends Error {

@@ -4,7 +4,7 @@ import type { Principal } from './auth/principal.js';
 import { applyConfigEnv } from './config/env.js';
 import { DEFAULT_CONFIG_FILE, loadConfigFile, resolveConfig, type ResolvedConfig } from './config/load.js';
 import type { AgentConfigInput } from './config/schema.js';
-import { GraphMcpError, messageOf } from './errors.js';
+import { GraphMcpError } from './errors.js';
 import { canCall } from './auth/access.js';
 import { createAuthenticator, type Authenticate, type AuthOutcome } from './auth/authenticate.js';
 import { createRunCredentials, CREDENTIALS_KEY } from './auth/credentials.js';

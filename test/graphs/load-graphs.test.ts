@@ -80,6 +80,11 @@ describe('graph exports', () => {
     assert.deepEqual(await registry.get('upper')!.graph.invoke({ value: 'abc' }), { value: 'ABC' });
   });
 
+  test('a plain JavaScript module loads like a TypeScript one', async () => {
+    const registry = await load({ double: './graphs/plain.js:graph' });
+    assert.deepEqual(await registry.get('double')!.graph.invoke({ n: 21 }), { n: 21, doubled: 42 });
+  });
+
   test('lookups return the tools built at start-up', async () => {
     const registry = await load({ a: './graphs/basic.ts:echo', b: './graphs/basic.ts:throws' });
     assert.equal(registry.get('a'), registry.tools[0]);
