@@ -40,6 +40,15 @@ function finished(label: string): string[] {
   return ran.filter((entry) => entry.startsWith(`${label}:`)).map((entry) => entry.slice(label.length + 1));
 }
 
+/** Waits until the run's first node has finished, so a stop lands mid-run however loaded the machine is. */
+async function firstNodeDone(label: string) {
+  const deadline = Date.now() + 10_000;
+  while (!finished(label).includes('one')) {
+    if (Date.now() > deadline) throw new Error(`node "one" of ${label} never finished`);
+    await sleep(10);
+  }
+}
+
 async function assertHealthy() {
   const answer = await callModern(server.url, 'echo', { text: 'ok' });
   assert.deepEqual(answer.messages[0]?.result?.structuredContent, { echoed: 'ok' });
@@ -81,12 +90,13 @@ describe('progress', () => {
     const client = await v1();
     try {
       const started = Date.now();
-      const result = await client.callTool({ name: 'slow', arguments: { label: 'reset', ms: 150 } }, undefined, {
-        timeout: 300,
+      // Four 250 ms nodes (with progress at every start and end) under a 600 ms timeout.
+      const result = await client.callTool({ name: 'slow', arguments: { label: 'reset', ms: 250 } }, undefined, {
+        timeout: 600,
         resetTimeoutOnProgress: true,
         onprogress: () => {},
       });
-      assert.ok(Date.now() - started > 300, 'the run outlasted the timeout');
+      assert.ok(Date.now() - started > 600, 'the run outlasted the timeout');
       assert.notEqual(result.isError, true);
     } finally {
       await client.close();
@@ -103,7 +113,7 @@ describe('stopping a run', () => {
       body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/call', params: envelope({ name: 'slow', arguments: { label: 'disconnect', ms: 200 } }) }),
       signal: controller.signal,
     });
-    await sleep(300);
+    await firstNodeDone('disconnect');
     controller.abort();
     await assert.rejects(call);
     await sleep(700);
@@ -115,7 +125,7 @@ describe('stopping a run', () => {
     const client = await v1();
     const controller = new AbortController();
     const call = client.callTool({ name: 'slow', arguments: { label: 'cancel-v1', ms: 200 } }, undefined, { signal: controller.signal });
-    await sleep(300);
+    await firstNodeDone('cancel-v1');
     controller.abort('user pressed stop');
     await assert.rejects(call);
     await sleep(700);
@@ -130,7 +140,7 @@ describe('stopping a run', () => {
     const client = await v2();
     const controller = new AbortController();
     const call = client.callTool({ name: 'slow', arguments: { label: 'cancel-v2', ms: 200 } }, { signal: controller.signal });
-    await sleep(300);
+    await firstNodeDone('cancel-v2');
     controller.abort('user pressed stop');
     await assert.rejects(call);
     await sleep(700);
@@ -147,7 +157,8 @@ describe('time limits', () => {
     assert.equal(result?.isError, true);
     assert.equal(result.content[0].text, 'Tool "slow_limited" timed out after 300 ms; the run was stopped.');
     await sleep(500);
-    assert.deepEqual(finished('timeout'), ['one'], 'nothing ran after the limit');
+    // Each node takes 200 ms and the limit is 300 ms: node two and later must never finish.
+    assert.deepEqual(finished('timeout').filter((node) => node !== 'one'), [], 'nothing ran after the limit');
     await assertHealthy();
   });
 

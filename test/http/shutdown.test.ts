@@ -7,10 +7,19 @@ import { callModern } from '../helpers/raw.js';
 
 const config = { graphs: { slow: './graphs/basic.ts:slow' } };
 
+/** Waits until the server has a run in flight. */
+async function runInFlight(server: { graphMcp: { runs: { size: number } } }) {
+  const deadline = Date.now() + 10_000;
+  while (server.graphMcp.runs.size === 0) {
+    if (Date.now() > deadline) throw new Error('the run never started');
+    await sleep(5);
+  }
+}
+
 test('a run that ends within the grace period delivers its result; new requests are turned away', async () => {
   const server = await startServer(config);
   const call = callModern(server.url, 'slow', { label: 'grace-ok', ms: 100 });
-  await sleep(150);
+  await runInFlight(server);
   const closing = server.close(5_000);
   await sleep(20);
   const late = await callModern(server.url, 'slow', { label: 'late', ms: 1 }).then(
@@ -26,7 +35,7 @@ test('a run that ends within the grace period delivers its result; new requests 
 test('a run still going when the grace period ends is stopped and answered with an isError result', async () => {
   const server = await startServer(config);
   const call = callModern(server.url, 'slow', { label: 'grace-over', ms: 2_000 });
-  await sleep(150);
+  await runInFlight(server);
   const started = Date.now();
   await Promise.all([server.close(200), call]);
   const answer = await call;
