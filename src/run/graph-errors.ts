@@ -12,3 +12,10 @@ export function isAbortError(error: unknown): boolean {
   if (!(error instanceof Error)) return false;
   return error.name === 'AbortError' || error.name === 'TimeoutError' || /abort/i.test(error.message);
 }
+
+/** A node called `interrupt()`: without threads and checkpoints a run cannot pause for input. */
+export function isInterruptWithoutCheckpointer(error: unknown): boolean {
+  if (!(error instanceof Error)) return false;
+  const code = (error as { lc_error_code?: unknown }).lc_error_code;
+  return code === 'MISSING_CHECKPOINTER' || /No checkpointer set/.test(error.message);
+}

@@ -1,7 +1,7 @@
 import type { CallToolResult } from '@modelcontextprotocol/server';
 import { GraphMcpError, messageOf } from '../errors.js';
 import type { GraphTool } from '../graphs/tool.js';
-import { isRecursionLimitError, isAbortError } from './graph-errors.js';
+import { isAbortError, isInterruptWithoutCheckpointer, isRecursionLimitError } from './graph-errors.js';
 import { streamWithProgress, type ProgressReporter } from './progress.js';
 
 export interface RunOptions {
@@ -67,6 +67,12 @@ export async function runTool(tool: GraphTool, args: unknown, options: RunOption
       return errorResult(
         'RECURSION_LIMIT',
         `Tool "${tool.name}" stopped: the graph reached its recursion limit of ${tool.recursionLimit} steps without finishing.`,
+      );
+    }
+    if (isInterruptWithoutCheckpointer(error)) {
+      return errorResult(
+        'GRAPH_FAILED',
+        `Tool "${tool.name}" failed: the graph asked for human input (interrupt()), which graph-mcp does not support yet.`,
       );
     }
     return errorResult('GRAPH_FAILED', `Tool "${tool.name}" failed: ${redact(messageOf(error), options.secretsUsed?.())}`);

@@ -15,6 +15,7 @@ before(async () => {
     graphs: {
       echo: './graphs/basic.ts:echo',
       throws: './graphs/basic.ts:throws',
+      asks_human: './graphs/basic.ts:asksHuman',
       bad_output: {
         path: './graphs/basic.ts:badOutput',
         output_schema: { type: 'object', properties: { value: { type: 'number' } }, required: ['value'] },
@@ -88,7 +89,7 @@ describe('transport-level errors', () => {
     );
     assert.equal(legacy.status, 200);
     const byId = new Map(legacy.messages.map((m) => [m.id, m]));
-    assert.equal(byId.get(1)?.result?.tools?.length, 3);
+    assert.equal(byId.get(1)?.result?.tools?.length, 4);
     assert.deepEqual(byId.get(2)?.result?.structuredContent, { echoed: 'b' });
   });
 
@@ -168,6 +169,13 @@ describe('tool-level errors', () => {
       assert.match(result.content[0].text, /does not match its output schema:\n- value: must be number/);
     });
   }
+
+  test('a graph that calls interrupt() gets a clear isError result', async () => {
+    const answer = await callModern(server.url, 'asks_human', { value: 'ok?' });
+    const result = answer.messages[0]?.result;
+    assert.equal(result?.isError, true);
+    assert.equal(result.content[0].text, 'Tool "asks_human" failed: the graph asked for human input (interrupt()), which graph-mcp does not support yet.');
+  });
 
   test('arguments that are not an object are refused by the protocol layer with -32602', async () => {
     const answer = await callModern(server.url, 'echo', 'just a string');
