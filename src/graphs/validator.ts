@@ -10,6 +10,8 @@ const addFormats = ((addFormatsModule as unknown as { default?: typeof addFormat
 export type Validator = (value: unknown) => string[];
 
 let shared: Ajv2020 | undefined;
+/** Compiled validators by schema text: graphs that share a schema share one validator. */
+const compiled = new Map<string, ValidateFunction>();
 
 function ajv(): Ajv2020 {
   if (shared === undefined) {
@@ -30,13 +32,18 @@ export function compileValidator(schema: Record<string, unknown>, what: string):
   // dropped for validation rather than failing (the keywords we meet are
   // common to both drafts).
   const { $schema: _ignored, ...body } = schema;
-  let validate: ValidateFunction;
-  try {
-    validate = ajv().compile(body);
-  } catch (cause) {
-    throw new GraphMcpError('SCHEMA_INVALID', `${what}: not a valid JSON Schema: ${messageOf(cause)}`, { cause });
+  const key = JSON.stringify(body);
+  let validate = compiled.get(key);
+  if (validate === undefined) {
+    try {
+      validate = ajv().compile(body);
+    } catch (cause) {
+      throw new GraphMcpError('SCHEMA_INVALID', `${what}: not a valid JSON Schema: ${messageOf(cause)}`, { cause });
+    }
+    compiled.set(key, validate);
   }
-  return (value) => (validate(value) ? [] : formatErrors(validate.errors ?? []));
+  const check = validate;
+  return (value) => (check(value) ? [] : formatErrors(check.errors ?? []));
 }
 
 function formatErrors(errors: ErrorObject[]): string[] {
