@@ -1,0 +1,33 @@
+// Every protocol revision the endpoint promises, over raw HTTP and without sessions.
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import { startServer, type TestServer } from '../helpers/server.js';
+import { post } from '../helpers/raw.js';
+
+let server: TestServer;
+before(async () => {
+  server = await startServer({ graphs: { echo: './graphs/basic.ts:echo' } });
+});
+after(() => server.close(0));
+
+const ACCEPT = { 'content-type': 'application/json', accept: 'application/json, text/event-stream' };
+
+for (const version of ['2025-11-25', '2025-06-18', '2025-03-26']) {
+  test(`${version}: initialize is answered with that version, then each request is served on its own`, async () => {
+    const init = await post(
+      server.url,
+      { jsonrpc: '2.0', id: 1, method: 'initialize', params: { protocolVersion: version, capabilities: {}, clientInfo: { name: 'old', version: '1' } } },
+      ACCEPT,
+    );
+    assert.equal(init.messages[0]?.result?.protocolVersion, version);
+    assert.equal(init.headers.get('mcp-session-id'), null);
+
+    const headers = { ...ACCEPT, 'mcp-protocol-version': version };
+    const initialized = await post(server.url, { jsonrpc: '2.0', method: 'notifications/initialized' }, headers);
+    assert.equal(initialized.status, 202);
+    const list = await post(server.url, { jsonrpc: '2.0', id: 2, method: 'tools/list' }, headers);
+    assert.deepEqual(list.messages[0]?.result?.tools.map((t: { name: string }) => t.name), ['echo']);
+    const call = await post(server.url, { jsonrpc: '2.0', id: 3, method: 'tools/call', params: { name: 'echo', arguments: { text: version } } }, headers);
+    assert.deepEqual(call.messages[0]?.result?.structuredContent, { echoed: version });
+  });
+}
