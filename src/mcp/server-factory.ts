@@ -23,6 +23,12 @@ export interface ServerFactoryOptions {
 }
 
 /**
+ * The tool list cannot change while the process runs, so 2026-07-28 clients
+ * may cache it. `private`: with access rules, lists differ per caller.
+ */
+const LIST_CACHE_HINT = { ttlMs: 300_000, cacheScope: 'private' } as const;
+
+/**
  * One low-level `Server` per request. The high-level `McpServer` would
  * register every tool on every request (O(graphs)); here `tools/list`
  * returns a list built at start-up and `tools/call` is a map lookup.
@@ -35,7 +41,10 @@ export function createServerFactory(options: ServerFactoryOptions): McpServerFac
   return ({ authInfo }) => {
     const principal = options.principalOf(authInfo);
     // `Server` is marked for advanced use; per-request O(1) serving is one.
-    const server = new Server({ name: options.name, version: options.version }, { capabilities: { tools: { listChanged: false } } });
+    const server = new Server(
+      { name: options.name, version: options.version },
+      { capabilities: { tools: { listChanged: false } }, cacheHints: { 'tools/list': LIST_CACHE_HINT, 'server/discover': LIST_CACHE_HINT } },
+    );
 
     server.setRequestHandler('tools/list', () => {
       const log = currentRequestLog();

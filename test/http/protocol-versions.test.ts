@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { startServer, type TestServer } from '../helpers/server.js';
-import { post } from '../helpers/raw.js';
+import { envelope, modernHeaders, post } from '../helpers/raw.js';
 
 let server: TestServer;
 before(async () => {
@@ -31,3 +31,11 @@ for (const version of ['2025-11-25', '2025-06-18', '2025-03-26']) {
     assert.deepEqual(call.messages[0]?.result?.structuredContent, { echoed: version });
   });
 }
+
+test('2026-07-28: tools/list is cacheable for five minutes, privately (lists differ per caller)', async () => {
+  const list = await post(server.url, { jsonrpc: '2.0', id: 1, method: 'tools/list', params: envelope() }, modernHeaders('tools/list'));
+  const result = list.messages[0]?.result;
+  assert.deepEqual(result?.tools.map((t: { name: string }) => t.name), ['echo']);
+  assert.equal(result?.ttlMs, 300_000);
+  assert.equal(result?.cacheScope, 'private');
+});
