@@ -1,0 +1,29 @@
+import assert from 'node:assert/strict';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { test } from 'node:test';
+import { applyConfigEnv } from '../../src/config/env.js';
+import { isGraphMcpError } from '../../src/index.js';
+
+test('a dotenv file is loaded, but variables already set win', async () => {
+  const dir = await mkdtemp(path.join(tmpdir(), 'graph-mcp-env-'));
+  try {
+    const file = path.join(dir, '.env');
+    await writeFile(file, 'GRAPH_MCP_TEST_A=from-file\nGRAPH_MCP_TEST_B=from-file\n');
+    process.env.GRAPH_MCP_TEST_A = 'from-environment';
+    applyConfigEnv({ env: { file } });
+    assert.equal(process.env.GRAPH_MCP_TEST_A, 'from-environment');
+    assert.equal(process.env.GRAPH_MCP_TEST_B, 'from-file');
+    assert.throws(() => applyConfigEnv({ env: { file: path.join(dir, 'missing.env') } }), (error) => isGraphMcpError(error, 'CONFIG_INVALID'));
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+});
+
+test('variables given as an object are set unless already set (the langgraph.json form)', () => {
+  process.env.GRAPH_MCP_TEST_C = 'kept';
+  applyConfigEnv({ env: { values: { GRAPH_MCP_TEST_C: 'ignored', GRAPH_MCP_TEST_D: 'set' } } });
+  assert.equal(process.env.GRAPH_MCP_TEST_C, 'kept');
+  assert.equal(process.env.GRAPH_MCP_TEST_D, 'set');
+});
