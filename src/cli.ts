@@ -88,8 +88,9 @@ async function main(argv: string[]): Promise<number> {
         graphMcp.logger.info({ signal, runs: graphMcp.runs.size }, 'shutting down');
         void running.close().then(resolve);
       };
-      process.once('SIGTERM', stop);
-      process.once('SIGINT', stop);
+      // `on`, not `once`: a second signal must reach `stop` too, not the default handler.
+      process.on('SIGTERM', stop);
+      process.on('SIGINT', stop);
     });
     graphMcp.logger.info('stopped');
     return 0;

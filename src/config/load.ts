@@ -126,9 +126,24 @@ function schemaSource(value: string | Record<string, unknown> | undefined, baseD
 }
 
 function formatIssues(source: string, issues: readonly z.core.$ZodIssue[]): string {
-  const lines = issues.map((issue) => {
-    const at = issue.path.length === 0 ? '(top level)' : issue.path.map(String).join('.');
-    return `  ${at}: ${issue.message}`;
+  const lines = issues.flatMap((issue) => explain(issue, [])).map(({ path, message }) => {
+    const at = path.length === 0 ? '(top level)' : path.map(String).join('.');
+    return `  ${at}: ${message}`;
   });
-  return `${source}: invalid config\n${lines.join('\n')}`;
+  return `${source}: invalid config\n${[...new Set(lines)].join('\n')}`;
+}
+
+/**
+ * A graph entry is a string or an object, so zod reports a bad field inside
+ * the object as "Invalid input" on the entry. Explain the union by the
+ * branch that got furthest into the value: that is what the user meant.
+ */
+function explain(issue: z.core.$ZodIssue, prefix: PropertyKey[]): Array<{ path: PropertyKey[]; message: string }> {
+  const path = [...prefix, ...issue.path];
+  if (issue.code === 'invalid_union' && issue.errors.length > 0) {
+    const depth = (branch: z.core.$ZodIssue[]) => Math.max(...branch.map((i) => i.path.length));
+    const best = [...issue.errors].sort((a, b) => depth(b) - depth(a))[0]!;
+    if (depth(best) > 0) return best.flatMap((inner) => explain(inner, path));
+  }
+  return [{ path, message: issue.message }];
 }

@@ -19,7 +19,9 @@ const jsonSchemaObject = z
   .record(z.string(), z.unknown())
   .describe('An inline JSON Schema (draft 2020-12) describing an object.');
 
-const schemaSource = z.union([jsonSchemaObject, moduleRefSchema]);
+const schemaSource = z.union([jsonSchemaObject, moduleRefSchema], {
+  error: 'expected an inline JSON Schema object or a "./module.ts:Export" reference to a zod schema',
+});
 
 /** MCP tool names: `[A-Za-z0-9_.-]{1,128}` (checked again, with the graph named, at load). */
 const toolNameKey = z.string();
@@ -166,7 +168,10 @@ export const agentConfigSchema = z
     $schema: z.string().optional(),
     name: z.string().min(1).optional().describe('Server name reported to MCP clients.'),
     graphs: z
-      .record(toolNameKey, z.union([moduleRefSchema, graphEntrySchema]))
+      .record(
+        toolNameKey,
+        z.union([moduleRefSchema, graphEntrySchema], { error: 'expected "./module.ts:export" or an object with a "path"' }),
+      )
       .refine((graphs) => Object.keys(graphs).length > 0, { message: 'list at least one graph' }),
     http: httpSchema.default(httpSchema.parse({})),
     defaults: runDefaultsSchema.default(runDefaultsSchema.parse({})),

@@ -1,19 +1,42 @@
 // The command line from source: check, serve, help, and start-up errors a user can act on.
 import assert from 'node:assert/strict';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
+import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { after, before, describe, test } from 'node:test';
+import { after, afterEach, before, describe, test } from 'node:test';
 import { VERSION } from '../../src/index.js';
-import { runCli, startServeProcess } from '../helpers/cli.js';
+import { runCli, startServeProcess, type ServingProcess } from '../helpers/cli.js';
 import { ROOT } from '../helpers/server.js';
-import { legacyHeaders, post } from '../helpers/raw.js';
+import { callModern, legacyHeaders, post } from '../helpers/raw.js';
 
 let dir: string;
 before(async () => {
   dir = await mkdtemp(path.join(tmpdir(), 'graph-mcp-cli-'));
 });
 after(() => rm(dir, { recursive: true, force: true }));
+
+// Servers a failed test left running are killed, not left behind.
+const serving: ServingProcess[] = [];
+afterEach(() => {
+  for (const leftover of serving.splice(0)) {
+    if (leftover.child.exitCode === null && leftover.child.signalCode === null) leftover.child.kill('SIGKILL');
+  }
+});
+async function startServe(...args: Parameters<typeof startServeProcess>): Promise<ServingProcess> {
+  const started = await startServeProcess(...args);
+  serving.push(started);
+  return started;
+}
+
+/** A port nobody listens on right now. */
+async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as { port: number };
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
 
 const TRIAGE = `${path.join(ROOT, 'graphs/triage.ts')}:graph`;
 
@@ -36,8 +59,10 @@ describe('graph-mcp check', () => {
   const broken: Array<[string, string | object, RegExp]> = [
     ['invalid JSON', '{"graphs": {', /invalid-json\.json: not valid JSON at line 1/],
     ['a bad tool name', { graphs: { 'bad name!': TRIAGE } }, /graph "bad name!": "bad name!" is not a valid MCP tool name/],
-    ['a field of the wrong type', { graphs: { t: { path: TRIAGE, timeout_ms: 'soon' } } }, /invalid config\n\s+graphs\.t/],
+    ['a field of the wrong type', { graphs: { t: { path: TRIAGE, timeout_ms: 'soon' } } }, /a-field-of-the-wrong-type\.json: invalid config\n\s+graphs\.t/],
+    ['a defaults field of the wrong type', { defaults: { timeout_ms: 'soon' }, graphs: { t: TRIAGE } }, /a-defaults-field-of-the-wrong-type\.json: invalid config\n\s+defaults\.timeout_ms: /],
     ['a module that does not exist', { graphs: { ghost: './nowhere.ts:graph' } }, /graph "ghost": cannot load \.\/nowhere\.ts:graph/],
+    ['an export that does not exist', { graphs: { g: `${path.join(ROOT, 'test/fixtures/graphs/basic.ts')}:nothere` } }, /graph "g": .*basic\.ts has no export "nothere"/],
     ['an export that is not a graph', { graphs: { g: `${path.join(ROOT, 'test/fixtures/graphs/basic.ts')}:notAGraph` } }, /graph "g": the export is not a LangGraph graph/],
   ];
   for (const [what, content, message] of broken) {
@@ -50,6 +75,14 @@ describe('graph-mcp check', () => {
       assert.doesNotMatch(result.err, /\n\s+at /, 'no stack trace');
     });
   }
+
+  // A graph entry is a path or an object; the message must still reach the field inside the object.
+  test('a wrong field inside a graph entry is named by its full JSON path', async () => {
+    const file = await configFile('wrong-field-path.json', { graphs: { t: { path: TRIAGE, timeout_ms: 'soon' } } });
+    const result = runCli(['check', '--config', file]);
+    assert.equal(result.code, 1);
+    assert.match(result.err, /graphs\.t\.timeout_ms: /);
+  });
 
   test('a missing config file is named', () => {
     const result = runCli(['check', '--config', path.join(dir, 'missing.json')]);
@@ -76,20 +109,59 @@ describe('help and version', () => {
 });
 
 describe('graph-mcp serve', () => {
-  test('PORT and HOST from the environment; an unchanged langgraph.json as the config', async () => {
-    const langgraphJson = await configFile('langgraph.json', {
-      node_version: '20',
-      dependencies: ['.'],
-      graphs: { agent: `${path.join(ROOT, 'graphs/agent.ts')}:graph` },
-      env: {},
-    });
-    const serving = await startServeProcess(['--config', langgraphJson], { env: { PORT: '0', HOST: '127.0.0.1' } });
+  test('PORT and HOST from the environment', async () => {
+    const port = await freePort();
+    const server = await startServe(['--config', 'agent.config.json'], { env: { PORT: String(port), HOST: '127.0.0.1' } });
     try {
-      assert.match(serving.url, /^http:\/\/127\.0\.0\.1:\d+\/mcp$/);
-      const answer = await post(serving.url, { jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name: 'agent', arguments: { message: 'what is 2 plus 2' } } }, legacyHeaders());
+      assert.equal(server.url, `http://127.0.0.1:${port}/mcp`);
+      const info = (await fetch(new URL('/info', server.url)).then((response) => response.json())) as { graphs: string[] };
+      assert.deepEqual(info.graphs, ['triage', 'calculator_agent', 'research']);
+    } finally {
+      assert.equal(await server.stop(), 0, 'SIGTERM is a clean exit');
+    }
+  });
+
+  test('--port and --host win over PORT and HOST', async () => {
+    const port = await freePort();
+    // Neither environment value could be used: the flags must be.
+    const server = await startServe(['--port', String(port), '--host', '127.0.0.1'], { env: { PORT: 'eighty', HOST: '203.0.113.1' } });
+    try {
+      assert.equal(server.url, `http://127.0.0.1:${port}/mcp`);
+      const answer = await callModern(server.url, 'triage', { title: 'Refund', body: 'I was charged twice', customer_tier: 'pro' });
+      assert.equal(answer.status, 200, answer.text);
+      assert.deepEqual(answer.messages[0]?.result?.structuredContent, { category: 'billing', priority: 2, route_to: 'finance', summary: '[P2] billing: Refund' }, answer.text);
+    } finally {
+      assert.equal(await server.stop(), 0);
+    }
+  });
+
+  test('an unchanged langgraph.json works as the config (check and serve)', async () => {
+    // A project laid out as for LangGraph's own server: langgraph.json next to graphs/.
+    const project = path.join(dir, 'langgraph-project');
+    await mkdir(project);
+    await symlink(path.join(ROOT, 'graphs'), path.join(project, 'graphs'), 'dir');
+    const langgraphJson = path.join(project, 'langgraph.json');
+    await writeFile(langgraphJson, '{"dependencies":["."],"graphs":{"agent":"./graphs/agent.ts:graph"},"env":{},"node_version":"20"}');
+
+    const check = runCli(['check', '--config', langgraphJson]);
+    assert.equal(check.code, 0, check.err);
+    assert.match(check.out, /^agent\(message\)/m);
+    assert.match(check.out, /ok: 1 tool\(s\) from .*langgraph\.json/);
+
+    const server = await startServe(['--config', langgraphJson, '--port', '0']);
+    try {
+      assert.match(server.url, /^http:\/\/127\.0\.0\.1:\d+\/mcp$/);
+      const answer = await post(server.url, { jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name: 'agent', arguments: { message: 'what is 2 plus 2' } } }, legacyHeaders());
       assert.deepEqual(answer.messages[0]?.result?.structuredContent, { message: 'The answer is 4.' });
     } finally {
-      assert.equal(await serving.stop(), 0, 'SIGTERM is a clean exit');
+      assert.equal(await server.stop(), 0, 'SIGTERM is a clean exit');
     }
+  });
+
+  test('a config that does not load: serve exits 1 before listening', () => {
+    const result = runCli(['serve', '--port', '0', '--config', path.join(dir, 'missing.json')]);
+    assert.equal(result.code, 1);
+    assert.match(result.err, /missing\.json: config file not found/);
+    assert.doesNotMatch(result.out, /"url"/);
   });
 });

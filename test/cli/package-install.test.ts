@@ -1,6 +1,6 @@
 // graph-mcp installed from its tarball into another project serves *that* project's graphs with `npx graph-mcp serve`.
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -14,6 +14,7 @@ const exec = promisify(execFile);
 let dir: string;
 let project: string;
 let serving: ServingProcess | undefined;
+let viaNpx: ChildProcess | undefined;
 
 before(async () => {
   dir = await mkdtemp(path.join(tmpdir(), 'graph-mcp-install-'));
@@ -21,9 +22,61 @@ before(async () => {
   await mkdir(path.join(project, 'graphs'), { recursive: true });
 });
 after(async () => {
-  await serving?.stop();
+  // Left running only by a failed test: kill, don't wait for a graceful stop.
+  if (serving && serving.child.exitCode === null && serving.child.signalCode === null) serving.child.kill('SIGKILL');
+  // npx and the server it started are one process group; the server can outlive npx.
+  if (viaNpx?.pid !== undefined && groupAlive(viaNpx.pid)) process.kill(-viaNpx.pid, 'SIGKILL');
   await rm(dir, { recursive: true, force: true });
 });
+
+function groupAlive(pgid: number): boolean {
+  try {
+    process.kill(-pgid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** `npx graph-mcp serve --port 0` in its own process group; resolves with the URL it logs. */
+async function npxServe(cwd: string): Promise<{ child: ChildProcess; url: string; output: () => string }> {
+  const child = spawn('npx', ['--no-install', 'graph-mcp', 'serve', '--port', '0'], {
+    cwd,
+    detached: true,
+    env: { ...process.env, LOG_LEVEL: 'info' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  viaNpx = child;
+  let output = '';
+  child.stdout!.on('data', (chunk) => (output += chunk));
+  child.stderr!.on('data', (chunk) => (output += chunk));
+  const url = await new Promise<string>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`npx graph-mcp serve did not start:\n${output}`)), 60_000);
+    child.stdout!.on('data', () => {
+      const match = /"url":"(http:[^"]+)"/.exec(output);
+      if (match) {
+        clearTimeout(timer);
+        resolve(match[1]!);
+      }
+    });
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`npx graph-mcp serve exited with ${code}:\n${output}`));
+    });
+  });
+  return { child, url, output: () => output };
+}
+
+async function assertServesHello(url: string): Promise<void> {
+  const list = await post(url, { jsonrpc: '2.0', id: 1, method: 'tools/list', params: envelope() }, modernHeaders('tools/list'));
+  assert.equal(list.status, 200, list.text);
+  assert.deepEqual(list.messages[0]?.result?.tools.map((t: { name: string }) => t.name), ['hello']);
+  assert.deepEqual(list.messages[0]?.result?.tools[0].inputSchema.required, ['name']);
+  const call = await callModern(url, 'hello', { name: 'Ada' });
+  assert.equal(call.status, 200, call.text);
+  assert.notEqual(call.messages[0]?.result?.isError, true, call.text);
+  assert.deepEqual(call.messages[0]?.result?.structuredContent, { greeting: 'Hello, Ada!' });
+}
 
 test('npm install <tarball>, then npx graph-mcp check and serve in that project', { timeout: 300_000 }, async () => {
   // `npm pack` runs `prepare`, which builds dist/.
@@ -71,14 +124,25 @@ export const graph = new StateGraph({ state: State, input: Input, output: Output
 
   const check = await exec('npx', ['--no-install', 'graph-mcp', 'check'], { cwd: project });
   assert.match(check.stdout, /^hello\(name\)\s+Greets someone$/m);
+  assert.match(check.stdout, /^ok: 1 tool\(s\) from .*agent\.config\.json$/m);
 
-  // The bin link npx runs; started directly so that SIGTERM reaches the server itself.
+  // As a user runs it: `npx graph-mcp serve`, stopped as a terminal stops it (the signal goes to
+  // the whole process group). npx runs the bin under `sh -c`, and dash neither execs nor forwards
+  // signals, so SIGTERM to npx alone would leave the server running; npx's own exit status only
+  // reports that its shell was signalled. What matters: the server stops gracefully, nothing is left.
+  const npx = await npxServe(project);
+  await assertServesHello(npx.url);
+  process.kill(-npx.child.pid!, 'SIGTERM');
+  for (const deadline = Date.now() + 15_000; groupAlive(npx.child.pid!); ) {
+    assert.ok(Date.now() < deadline, `still running 15 s after SIGTERM:\n${npx.output()}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  assert.match(npx.output(), /"signal":"SIGTERM".*"msg":"shutting down"/);
+  assert.match(npx.output(), /"msg":"stopped"/, 'the server shut down gracefully');
+
+  // The bin link itself (its shebang), started directly.
   serving = await startServeProcess(['--port', '0'], { cwd: project, command: [path.join(project, 'node_modules/.bin/graph-mcp')] });
-  const list = await post(serving.url, { jsonrpc: '2.0', id: 1, method: 'tools/list', params: envelope() }, modernHeaders('tools/list'));
-  assert.deepEqual(list.messages[0]?.result?.tools.map((t: { name: string }) => t.name), ['hello']);
-  assert.deepEqual(list.messages[0]?.result?.tools[0].inputSchema.required, ['name']);
-  const call = await callModern(serving.url, 'hello', { name: 'Ada' });
-  assert.deepEqual(call.messages[0]?.result?.structuredContent, { greeting: 'Hello, Ada!' });
-  assert.equal(await serving.stop(), 0);
+  await assertServesHello(serving.url);
+  assert.equal(await serving.stop(), 0, serving.output());
   serving = undefined;
 });

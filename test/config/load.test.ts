@@ -106,6 +106,19 @@ describe('resolveConfig', () => {
     );
   });
 
+  test('a bad field inside a graph entry (a string-or-object choice) is named by its full path', () => {
+    const source = { baseDir: '/x', source: 'agent.config.json' };
+    assert.throws(
+      () => resolveConfig({ graphs: { t: { path: './a.ts:g', timeout_ms: 'soon' } } }, source),
+      rejectsWith('CONFIG_INVALID', /\n  graphs\.t\.timeout_ms: Invalid input: expected number, received string$/),
+    );
+    assert.throws(() => resolveConfig({ graphs: { t: 5 } }, source), rejectsWith('CONFIG_INVALID', /graphs\.t: expected "\.\/module\.ts:export" or an object with a "path"/));
+    assert.throws(
+      () => resolveConfig({ graphs: { t: { path: './a.ts:g', input_schema: 7 } } }, source),
+      rejectsWith('CONFIG_INVALID', /graphs\.t\.input_schema: expected an inline JSON Schema object/),
+    );
+  });
+
   test('does not mutate the caller\'s config object', () => {
     const raw = { graphs: { a: { path: './a.ts:g' } } };
     const copy = structuredClone(raw);
