@@ -1,14 +1,21 @@
-import { readFile, rename, writeFile } from 'node:fs/promises';
+import { randomBytes } from 'node:crypto';
+import { readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { GraphMcpError } from '../../errors.js';
-import { listDocument, parseSecretsDocument, type SecretsDocument } from './headers-json.js';
+import { checkHeaders, checkIds, listDocument, parseSecretsDocument, type SecretsDocument } from './headers-json.js';
 import type { SecretEntry, SecretStore } from './secret-store.js';
+
+export { EnvSecretStore } from './env-store.js';
 
 /**
  * Secrets in a JSON file, for development: plain text on disk, so keep the
- * file out of version control. Read once when opened; `set` and `delete`
- * write it back atomically.
+ * file out of version control. Read once when opened (a missing file is an
+ * empty store, so `graph-mcp secrets set` can create it); `set` and
+ * `delete` write it back atomically (temporary file, mode 0600, then rename).
  */
 export class FileSecretStore implements SecretStore {
+  /** Saves run one after another, so the file always ends with the latest document. */
+  private saving: Promise<void> = Promise.resolve();
+
   private constructor(
     private readonly file: string,
     private document: SecretsDocument,
@@ -19,8 +26,9 @@ export class FileSecretStore implements SecretStore {
     try {
       text = await readFile(file, 'utf8');
     } catch (cause) {
-      if ((cause as NodeJS.ErrnoException).code !== 'ENOENT') {
-        throw new GraphMcpError('SECRET_STORE', `secrets file ${file} cannot be read`, { cause });
+      const code = (cause as NodeJS.ErrnoException).code;
+      if (code !== 'ENOENT') {
+        throw new GraphMcpError('SECRET_STORE', `secrets file ${file} cannot be read (${code ?? 'error'})`, { cause });
       }
       text = '{}';
     }
@@ -33,15 +41,18 @@ export class FileSecretStore implements SecretStore {
   }
 
   async set(principalId: string, server: string, headers: Record<string, string>) {
-    this.document = { ...this.document, [principalId]: { ...this.document[principalId], [server]: { ...headers } } };
+    checkIds(principalId, server);
+    const checked = checkHeaders(headers, `credentials for user "${principalId}" and server "${server}"`);
+    this.document = { ...this.document, [principalId]: { ...this.document[principalId], [server]: checked } };
     await this.save();
   }
 
   async delete(principalId: string, server: string) {
     if (this.document[principalId]?.[server] === undefined) return false;
     const { [server]: _removed, ...rest } = this.document[principalId]!;
-    this.document = { ...this.document, [principalId]: rest };
-    if (Object.keys(rest).length === 0) delete this.document[principalId];
+    const document = { ...this.document, [principalId]: rest };
+    if (Object.keys(rest).length === 0) delete document[principalId];
+    this.document = document;
     await this.save();
     return true;
   }
@@ -50,27 +61,26 @@ export class FileSecretStore implements SecretStore {
     return listDocument(this.document, principalId);
   }
 
-  private async save() {
-    const temp = `${this.file}.${process.pid}.tmp`;
-    await writeFile(temp, `${JSON.stringify(this.document, null, 2)}\n`, { mode: 0o600 });
-    await rename(temp, this.file);
+  private save(): Promise<void> {
+    const write = async () => {
+      const document = this.document;
+      const temp = `${this.file}.${randomBytes(6).toString('hex')}.tmp`;
+      try {
+        await writeFile(temp, `${JSON.stringify(document, null, 2)}\n`, { mode: 0o600 });
+        await rename(temp, this.file);
+      } catch (cause) {
+        await rm(temp, { force: true });
+        const code = (cause as NodeJS.ErrnoException).code;
+        throw new GraphMcpError('SECRET_STORE', `secrets file ${this.file} cannot be written (${code ?? 'error'})`, { cause });
+      }
+    };
+    const saved = this.saving.then(write, write);
+    this.saving = saved.catch(() => undefined);
+    return saved;
   }
 }
 
-/** The same JSON in an environment variable (default `GRAPH_MCP_SECRETS`): read-only. */
-export class EnvSecretStore implements SecretStore {
-  private readonly document: SecretsDocument;
-
-  constructor(variable = 'GRAPH_MCP_SECRETS') {
-    this.document = parseSecretsDocument(process.env[variable] ?? '{}', `environment variable ${variable}`);
-  }
-
-  async get(principalId: string, server: string) {
-    const headers = this.document[principalId]?.[server];
-    return headers === undefined ? undefined : { ...headers };
-  }
-
-  async list(principalId?: string): Promise<SecretEntry[]> {
-    return listDocument(this.document, principalId);
-  }
+/** Opens (reads and validates) a JSON secrets file: see `FileSecretStore`. */
+export function openFileSecretStore(file: string): Promise<FileSecretStore> {
+  return FileSecretStore.open(file);
 }

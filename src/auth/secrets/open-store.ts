@@ -3,7 +3,8 @@ import type { ResolvedConfig } from '../../config/load.js';
 import { parseModuleRef } from '../../config/module-ref.js';
 import { GraphMcpError } from '../../errors.js';
 import { importExport } from '../../graphs/load-module.js';
-import { EnvSecretStore, FileSecretStore } from './file-store.js';
+import { DEFAULT_SECRETS_ENV, EnvSecretStore } from './env-store.js';
+import { FileSecretStore } from './file-store.js';
 import type { SecretStore } from './secret-store.js';
 import { SqliteSecretStore } from './sqlite-store.js';
 
@@ -30,6 +31,6 @@ export async function openSecretStore(config: Pick<ResolvedConfig, 'secrets' | '
     }
     return store as SecretStore;
   }
-  if (process.env.GRAPH_MCP_SECRETS) return new EnvSecretStore();
+  if (process.env[DEFAULT_SECRETS_ENV]) return new EnvSecretStore(DEFAULT_SECRETS_ENV);
   return undefined;
 }

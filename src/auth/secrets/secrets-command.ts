@@ -1,6 +1,7 @@
+import { applyConfigEnv } from '../../config/env.js';
 import { loadConfigFile } from '../../config/load.js';
 import { GraphMcpError } from '../../errors.js';
-import { headersSchema } from './headers-json.js';
+import { checkHeaders, checkIds } from './headers-json.js';
 import { openSecretStore } from './open-store.js';
 
 export interface SecretsCommandIO {
@@ -8,9 +9,17 @@ export interface SecretsCommandIO {
   out: (line: string) => void;
 }
 
+const HEADER_NAME = /^[A-Za-z0-9!#$%&'*+.^_`|~-]+$/;
+
+export const SECRETS_USAGE = `usage: graph-mcp secrets set <user> <server> [--header NAME | --json] [--config FILE] < value
+       graph-mcp secrets list [user] [--config FILE]
+       graph-mcp secrets delete <user> <server> [--config FILE]`;
+
 /**
  * `graph-mcp secrets set|list|delete`. Values are read from standard input,
  * never from the command line, which shell history and `ps` would keep.
+ * Output names users, servers and header names, never a value. Throws a
+ * `GraphMcpError` for anything that went wrong (the CLI prints it, exit 1).
  */
 export async function secretsCommand(
   args: string[],
@@ -18,22 +27,49 @@ export async function secretsCommand(
   io: SecretsCommandIO,
 ): Promise<number> {
   const [action, principalId, server] = args;
-  const usage = 'usage: graph-mcp secrets set <user> <server> [--header NAME | --json] < value\n       graph-mcp secrets list [user]\n       graph-mcp secrets delete <user> <server>';
-  if (action === undefined) throw new GraphMcpError('OPTIONS_INVALID', usage);
+  const arity = { set: 3, list: 2, delete: 3 }[action as 'set' | 'list' | 'delete'] as number | undefined;
+  if (arity === undefined) throw new GraphMcpError('OPTIONS_INVALID', SECRETS_USAGE);
+  if (args.length > arity) {
+    // Never echo the extra words: they may be a value typed on the command line.
+    throw new GraphMcpError(
+      'OPTIONS_INVALID',
+      `secrets ${action}: too many arguments${action === 'set' ? ' (the value is read from standard input, never from the command line)' : ''}\n${SECRETS_USAGE}`,
+    );
+  }
+  if (action !== 'list' && (!principalId || !server)) throw new GraphMcpError('OPTIONS_INVALID', SECRETS_USAGE);
+  if (action !== 'set' && (options.header !== undefined || options.json)) {
+    throw new GraphMcpError('OPTIONS_INVALID', `secrets ${action}: --header and --json only apply to "secrets set"`);
+  }
+  if (options.header !== undefined && options.json) {
+    throw new GraphMcpError('OPTIONS_INVALID', 'secrets set: use --header NAME or --json, not both');
+  }
+  if (options.header !== undefined && !HEADER_NAME.test(options.header)) {
+    throw new GraphMcpError('OPTIONS_INVALID', `secrets set: --header ${JSON.stringify(options.header)} is not an HTTP header name`);
+  }
 
   const config = await loadConfigFile(options.config);
+  // The key (or GRAPH_MCP_SECRETS) may come from the config's env, as it does for `serve`.
+  applyConfigEnv(config);
+  if (action === 'set') {
+    const servers = config.secrets?.servers;
+    if (servers !== undefined && !Object.hasOwn(servers, server!)) {
+      const known = Object.keys(servers);
+      throw new GraphMcpError(
+        'OPTIONS_INVALID',
+        `unknown server "${server}": declare it under secrets.servers${known.length > 0 ? ` (known: ${known.join(', ')})` : ''}`,
+      );
+    }
+  }
   const store = await openSecretStore(config);
   if (store === undefined) {
-    throw new GraphMcpError('SECRET_STORE', `${options.config}: no secret store configured (set "secrets.sqlite" or "secrets.file")`);
+    throw new GraphMcpError('SECRET_STORE', `${config.configPath ?? options.config}: no secret store configured (set "secrets.sqlite" or "secrets.file")`);
   }
   try {
     switch (action) {
       case 'set': {
-        if (!principalId || !server) throw new GraphMcpError('OPTIONS_INVALID', usage);
-        if (!store.set) throw new GraphMcpError('SECRET_STORE', 'this secret store is read-only');
-        if (config.secrets?.servers && !(server in config.secrets.servers)) {
-          throw new GraphMcpError('OPTIONS_INVALID', `unknown server "${server}": declare it under secrets.servers (known: ${Object.keys(config.secrets.servers).join(', ')})`);
-        }
+        if (!store.set) throw new GraphMcpError('SECRET_STORE', 'this secret store is read-only: it cannot set');
+        checkIds(principalId!, server!);
+        // One trailing newline (from echo or a here-string) is not part of the value.
         const input = (await io.stdin()).replace(/\r?\n$/, '');
         if (input === '') throw new GraphMcpError('OPTIONS_INVALID', 'no value on standard input');
         let headers: Record<string, string>;
@@ -42,15 +78,15 @@ export async function secretsCommand(
           try {
             parsed = JSON.parse(input);
           } catch {
-            throw new GraphMcpError('OPTIONS_INVALID', '--json: standard input is not valid JSON');
+            // JSON.parse's message quotes the input: never show it.
+            throw new GraphMcpError('OPTIONS_INVALID', '--json: standard input is not valid JSON (expected {"<Header>": "<value>"})');
           }
-          const checked = headersSchema.safeParse(parsed);
-          if (!checked.success) throw new GraphMcpError('OPTIONS_INVALID', '--json: expected an object of header names to string values');
-          headers = checked.data;
+          headers = checkHeaders(parsed, '--json');
         } else {
-          headers = { [options.header ?? 'Authorization']: input };
+          // Stored as given: no "Bearer " is added to a value without a scheme.
+          headers = checkHeaders({ [options.header ?? 'Authorization']: input }, 'standard input');
         }
-        await store.set(principalId, server, headers);
+        await store.set(principalId!, server!, headers);
         io.out(`stored ${Object.keys(headers).join(', ')} for user "${principalId}" and server "${server}"`);
         return 0;
       }
@@ -61,15 +97,14 @@ export async function secretsCommand(
         for (const entry of entries) io.out(`${entry.principalId}\t${entry.server}\t${entry.headers.join(', ')}${entry.updatedAt ? `\t${entry.updatedAt}` : ''}`);
         return 0;
       }
-      case 'delete': {
-        if (!principalId || !server) throw new GraphMcpError('OPTIONS_INVALID', usage);
-        if (!store.delete) throw new GraphMcpError('SECRET_STORE', 'this secret store is read-only');
-        const deleted = await store.delete(principalId, server);
-        io.out(deleted ? `deleted credentials of user "${principalId}" for server "${server}"` : 'nothing stored for that user and server');
-        return deleted ? 0 : 1;
+      default: {
+        if (!store.delete) throw new GraphMcpError('SECRET_STORE', 'this secret store is read-only: it cannot delete');
+        if (!(await store.delete(principalId!, server!))) {
+          throw new GraphMcpError('SECRET_STORE', `nothing stored for user "${principalId}" and server "${server}"`);
+        }
+        io.out(`deleted credentials of user "${principalId}" for server "${server}"`);
+        return 0;
       }
-      default:
-        throw new GraphMcpError('OPTIONS_INVALID', usage);
     }
   } finally {
     await store.close?.();

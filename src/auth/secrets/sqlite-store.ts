@@ -1,8 +1,8 @@
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
-import { chmodSync, existsSync } from 'node:fs';
+import { closeSync, openSync } from 'node:fs';
 import type BetterSqlite3 from 'better-sqlite3';
-import { GraphMcpError } from '../../errors.js';
-import { headersSchema } from './headers-json.js';
+import { GraphMcpError, messageOf } from '../../errors.js';
+import { checkHeaders, checkIds, headersSchema } from './headers-json.js';
 import type { SecretEntry, SecretStore } from './secret-store.js';
 
 export interface SqliteSecretStoreOptions {
@@ -12,6 +12,7 @@ export interface SqliteSecretStoreOptions {
   keyEnv?: string;
 }
 
+export const DEFAULT_SECRETS_KEY_ENV = 'GRAPH_MCP_SECRETS_KEY';
 const ALGORITHM = 'aes-256-gcm';
 const IV_BYTES = 12;
 const TAG_BYTES = 16;
@@ -31,7 +32,7 @@ export class SqliteSecretStore implements SecretStore {
   ) {}
 
   static async open(options: SqliteSecretStoreOptions): Promise<SqliteSecretStore> {
-    const keyEnv = options.keyEnv ?? 'GRAPH_MCP_SECRETS_KEY';
+    const keyEnv = options.keyEnv ?? DEFAULT_SECRETS_KEY_ENV;
     const key = readKey(keyEnv);
     let Database: typeof BetterSqlite3;
     try {
@@ -39,11 +40,10 @@ export class SqliteSecretStore implements SecretStore {
     } catch (cause) {
       throw new GraphMcpError('SECRET_STORE', 'the SQLite secret store needs the optional dependency better-sqlite3: npm install better-sqlite3', { cause });
     }
-    const isNew = !existsSync(options.path);
     let db: BetterSqlite3.Database;
     try {
+      createPrivate(options.path);
       db = new Database(options.path);
-      if (isNew) chmodSync(options.path, 0o600);
       db.pragma('journal_mode = WAL');
       db.exec(`CREATE TABLE IF NOT EXISTS secrets (
         principal_id TEXT NOT NULL,
@@ -54,7 +54,8 @@ export class SqliteSecretStore implements SecretStore {
         PRIMARY KEY (principal_id, server)
       )`);
     } catch (cause) {
-      throw new GraphMcpError('SECRET_STORE', `cannot open the secret store ${options.path}`, { cause });
+      // SQLite's messages ("file is not a database", "unable to open database file") carry no data.
+      throw new GraphMcpError('SECRET_STORE', `cannot open the secret store ${options.path}: ${messageOf(cause)}`, { cause });
     }
     return new SqliteSecretStore(db, key, options.path);
   }
@@ -68,7 +69,8 @@ export class SqliteSecretStore implements SecretStore {
   }
 
   async set(principalId: string, server: string, headers: Record<string, string>) {
-    const checked = headersSchema.parse(headers);
+    checkIds(principalId, server);
+    const checked = checkHeaders(headers, `credentials for user "${principalId}" and server "${server}"`);
     this.db
       .prepare(
         `INSERT INTO secrets (principal_id, server, header_names, ciphertext, updated_at) VALUES (?, ?, ?, ?, ?)
@@ -122,14 +124,38 @@ function aad(principalId: string, server: string): Buffer {
   return Buffer.from(`${principalId}\u0000${server}`, 'utf8');
 }
 
+/**
+ * Creates the database file readable by its owner only, before SQLite opens
+ * it (its journal and WAL files then get the same mode). An existing file
+ * keeps its mode.
+ */
+function createPrivate(file: string): void {
+  if (file === '' || file === ':memory:' || file.startsWith('file:')) return; // not a plain file path
+  try {
+    closeSync(openSync(file, 'wx', 0o600));
+  } catch (cause) {
+    if ((cause as NodeJS.ErrnoException).code !== 'EEXIST') throw cause;
+  }
+}
+
+/** The 32-byte key from `variable`: 64 hex digits, or base64 (standard or URL-safe). Errors never quote it. */
 function readKey(variable: string): Buffer {
-  const value = process.env[variable];
+  const value = process.env[variable]?.trim();
   if (!value) {
     throw new GraphMcpError('SECRET_STORE', `the secret store key is missing: set ${variable} to 32 random bytes, base64 or hex`);
   }
-  const key = /^[0-9a-fA-F]{64}$/.test(value) ? Buffer.from(value, 'hex') : Buffer.from(value, 'base64');
+  if (/^[0-9a-fA-F]{64}$/.test(value)) return Buffer.from(value, 'hex');
+  if (!/^(?:[A-Za-z0-9+/]+|[A-Za-z0-9_-]+)={0,2}$/.test(value)) {
+    throw new GraphMcpError('SECRET_STORE', `${variable} must hold 32 bytes as base64 or 64 hex digits (it is neither)`);
+  }
+  const key = Buffer.from(value, 'base64');
   if (key.length !== 32) {
     throw new GraphMcpError('SECRET_STORE', `${variable} must hold 32 bytes as base64 or 64 hex digits (it decodes to ${key.length} bytes)`);
   }
   return key;
+}
+
+/** Opens (creating when missing) an encrypted SQLite secret store: see `SqliteSecretStore`. */
+export function openSqliteSecretStore(options: SqliteSecretStoreOptions): Promise<SqliteSecretStore> {
+  return SqliteSecretStore.open(options);
 }

@@ -1,10 +1,12 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, readdir, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import BetterSqlite3 from 'better-sqlite3';
+import { openFileSecretStore } from '../../../src/auth/secrets/file-store.js';
+import { openSqliteSecretStore } from '../../../src/auth/secrets/sqlite-store.js';
 import { EnvSecretStore, FileSecretStore, isGraphMcpError, openSecretStore, SqliteSecretStore } from '../../../src/index.js';
 
 const CANARY = 'canary-secret-7f3a';
@@ -46,6 +48,34 @@ describe('FileSecretStore', () => {
     await writeFile(file, JSON.stringify({ alice: { notes: { Authorization: 42, CANARY } } }));
     await assert.rejects(FileSecretStore.open(file), failsWithout(CANARY, /bad\.json: alice\.notes\.Authorization/));
   });
+
+  test('no error quotes a value, even one pasted where a name belongs or one that breaks the JSON', async () => {
+    const cases: Array<[string, RegExp]> = [
+      [JSON.stringify({ alice: { notes: { [`Bearer ${CANARY}`]: '' } } }), /alice\.notes: a header name is not a valid HTTP header name/],
+      [JSON.stringify({ alice: { notes: `Bearer ${CANARY}` } }), /alice\.notes: .*expected record/],
+      [JSON.stringify({ alice: { notes: { Authorization: `Bearer ${CANARY}\r\nX-Evil: 1` } } }), /alice\.notes\.Authorization: not a valid HTTP header value/],
+      [`{"alice": {"notes": {"Authorization": "Bearer ${CANARY}}}}`, /not valid JSON/],
+    ];
+    for (const [index, [text, pattern]] of cases.entries()) {
+      const file = path.join(dir, `leak-${index}.json`);
+      await writeFile(file, text);
+      await assert.rejects(openFileSecretStore(file), failsWithout(CANARY, pattern));
+    }
+  });
+
+  test('set refuses bad headers and ids without quoting values; writes are 0600 and concurrent sets all land', async () => {
+    const file = path.join(dir, 'created.json');
+    const store = await openFileSecretStore(file);
+    assert.deepEqual(await store.list(), [], 'a missing file is an empty store');
+    await assert.rejects(store.set('alice', 'notes', { Authorization: `Bearer ${CANARY}\n` }), failsWithout(CANARY, /Authorization: not a valid HTTP header value/));
+    await assert.rejects(store.set('alice', 'notes', { [CANARY + ' x']: 'v' }), failsWithout(CANARY, /not a valid HTTP header name/));
+    await assert.rejects(store.set('a\u0000b', 'notes', { Authorization: 'x' }), /NUL/);
+    await assert.rejects(store.set('alice', 'notes', {}), /no headers/);
+    await Promise.all(['u1', 'u2', 'u3', 'u4', 'u5'].map((user) => store.set(user, 'notes', { Authorization: `Bearer ${user}` })));
+    assert.equal((await (await openFileSecretStore(file)).list()).length, 5);
+    if (process.platform !== 'win32') assert.equal((await stat(file)).mode & 0o777, 0o600);
+    assert.deepEqual((await readdir(dir)).filter((name) => name.endsWith('.tmp')), [], 'no temporary files left');
+  });
 });
 
 test('EnvSecretStore reads the same JSON from GRAPH_MCP_SECRETS', async () => {
@@ -54,6 +84,21 @@ test('EnvSecretStore reads the same JSON from GRAPH_MCP_SECRETS', async () => {
   assert.deepEqual(await store.get('carol', 'notes'), { Authorization: 'Bearer c' });
   process.env.TEST_SECRETS_JSON = '{"carol": "not an object"}';
   assert.throws(() => new EnvSecretStore('TEST_SECRETS_JSON'), failsWithout('not an object', /TEST_SECRETS_JSON: carol/));
+  process.env.TEST_SECRETS_JSON = `{"carol": {"notes": {"Authorization": "${CANARY}`;
+  assert.throws(() => new EnvSecretStore('TEST_SECRETS_JSON'), failsWithout(CANARY, /environment variable TEST_SECRETS_JSON: not valid JSON/));
+  delete process.env.TEST_SECRETS_JSON;
+
+  const saved = process.env.GRAPH_MCP_SECRETS;
+  process.env.GRAPH_MCP_SECRETS = JSON.stringify({ dave: { notes: { Authorization: 'Bearer d' } } });
+  try {
+    const byDefault = new EnvSecretStore();
+    assert.deepEqual(await byDefault.get('dave', 'notes'), { Authorization: 'Bearer d' });
+    assert.deepEqual(await byDefault.list(), [{ principalId: 'dave', server: 'notes', headers: ['Authorization'] }]);
+    assert.equal((byDefault as { set?: unknown }).set, undefined, 'read-only');
+  } finally {
+    if (saved === undefined) delete process.env.GRAPH_MCP_SECRETS;
+    else process.env.GRAPH_MCP_SECRETS = saved;
+  }
 });
 
 describe('SqliteSecretStore', () => {
@@ -81,6 +126,45 @@ describe('SqliteSecretStore', () => {
     await assert.rejects(SqliteSecretStore.open({ path: file, keyEnv: 'NO_SUCH_KEY_VAR' }), failsWithout(CANARY, /set NO_SUCH_KEY_VAR to 32 random bytes/));
     process.env.SHORT_KEY = 'c2hvcnQ=';
     await assert.rejects(SqliteSecretStore.open({ path: file, keyEnv: 'SHORT_KEY' }), failsWithout('c2hvcnQ=', /SHORT_KEY must hold 32 bytes/));
+    process.env.GARBLED_KEY = `${CANARY}!${'x'.repeat(30)}`;
+    await assert.rejects(openSqliteSecretStore({ path: file, keyEnv: 'GARBLED_KEY' }), failsWithout(CANARY, /GARBLED_KEY must hold 32 bytes as base64 or 64 hex digits \(it is neither\)/));
+    process.env.HEX_KEY = randomBytes(32).toString('hex');
+    const hex = await openSqliteSecretStore({ path: file, keyEnv: 'HEX_KEY' });
+    await hex.set('alice', 'notes', { Authorization: 'Bearer h' });
+    hex.close();
+    process.env.HEX_KEY_NEWLINE = `${process.env.HEX_KEY}\n`;
+    const trimmed = await openSqliteSecretStore({ path: file, keyEnv: 'HEX_KEY_NEWLINE' });
+    assert.deepEqual(await trimmed.get('alice', 'notes'), { Authorization: 'Bearer h' }, 'surrounding whitespace is not part of the key');
+    trimmed.close();
+    process.env.URL_KEY = randomBytes(32).toString('base64url');
+    (await openSqliteSecretStore({ path: file, keyEnv: 'URL_KEY' })).close();
+  });
+
+  test('the database is created 0600, and a file that is not a database is a clear error', async () => {
+    const file = path.join(dir, 'mode.sqlite');
+    const store = await openSqliteSecretStore({ path: file, keyEnv: KEY_ENV });
+    await store.set('alice', 'notes', { Authorization: `Bearer ${CANARY}` });
+    if (process.platform !== 'win32') {
+      for (const name of await readdir(dir)) {
+        if (name.startsWith('mode.sqlite')) assert.equal((await stat(path.join(dir, name))).mode & 0o777, 0o600, name);
+      }
+    }
+    await assert.rejects(store.set('alice', 'notes', { Authorization: `Bearer ${CANARY}\r\n` }), failsWithout(CANARY, /not a valid HTTP header value/));
+    await assert.rejects(store.set('alice\u0000x', 'notes', { Authorization: 'x' }), /NUL/);
+    store.close();
+
+    const memory = await openSqliteSecretStore({ path: ':memory:', keyEnv: KEY_ENV });
+    await memory.set('alice', 'notes', { Authorization: 'Bearer m' });
+    assert.deepEqual(await memory.get('alice', 'notes'), { Authorization: 'Bearer m' });
+    memory.close();
+
+    const junk = path.join(dir, 'junk.sqlite');
+    await writeFile(junk, `this is not a database ${'.'.repeat(200)}`);
+    await assert.rejects(openSqliteSecretStore({ path: junk, keyEnv: KEY_ENV }), failsWithout(CANARY, /cannot open the secret store .*junk\.sqlite: file is not a database/));
+    await assert.rejects(
+      openSqliteSecretStore({ path: path.join(dir, 'no/such/dir/s.sqlite'), keyEnv: KEY_ENV }),
+      (error: unknown) => isGraphMcpError(error, 'SECRET_STORE') && /cannot open the secret store/.test(error.message),
+    );
   });
 
   test('the wrong key cannot decrypt, and a ciphertext moved to another row does not decrypt', async () => {
@@ -116,5 +200,43 @@ describe('openSecretStore', () => {
     await assert.rejects(openSecretStore({ baseDir: dir, secrets: { file: 'open.json', sqlite: { path: 'x', key_env: KEY_ENV } } }), /choose one store/);
     delete process.env.GRAPH_MCP_SECRETS;
     assert.equal(await openSecretStore({ baseDir: dir, secrets: undefined }), undefined);
+    assert.equal(await openSecretStore({ baseDir: dir, secrets: { servers: {} } }), undefined);
+  });
+
+  test('sqlite paths are relative to the config directory', async () => {
+    const sub = path.join(dir, 'sub');
+    await import('node:fs/promises').then((fs) => fs.mkdir(sub));
+    const store = await openSecretStore({ baseDir: sub, secrets: { sqlite: { path: './rel.sqlite', key_env: KEY_ENV } } });
+    (store as SqliteSecretStore).close();
+    assert.ok((await readdir(sub)).includes('rel.sqlite'));
+  });
+
+  test('a module export implementing SecretStore, or an error for anything else', async () => {
+    await writeFile(
+      path.join(dir, 'vault.mjs'),
+      `export const store = { async get(user, server) { return user === 'alice' && server === 'notes' ? { Authorization: 'Bearer v' } : undefined; } };
+export const notAStore = { fetch() {} };`,
+    );
+    const store = await openSecretStore({ baseDir: dir, secrets: { path: './vault.mjs:store' } });
+    assert.deepEqual(await store?.get('alice', 'notes'), { Authorization: 'Bearer v' });
+    await assert.rejects(
+      openSecretStore({ baseDir: dir, secrets: { path: './vault.mjs:notAStore' } }),
+      (error: unknown) => isGraphMcpError(error, 'CONFIG_INVALID') && /secrets\.path: .*is not a SecretStore/.test(error.message),
+    );
+    await assert.rejects(openSecretStore({ baseDir: dir, secrets: { path: './vault.mjs:missing' } }), /has no export "missing"/);
+    await assert.rejects(openSecretStore({ baseDir: dir, secrets: { path: './vault.mjs:store', file: 'open.json' } }), /choose one store, not file and path/);
+  });
+
+  test('GRAPH_MCP_SECRETS when the config names no store', async () => {
+    process.env.GRAPH_MCP_SECRETS = JSON.stringify({ erin: { notes: { Authorization: 'Bearer e' } } });
+    try {
+      const store = await openSecretStore({ baseDir: dir, secrets: { servers: {} } });
+      assert.ok(store instanceof EnvSecretStore);
+      assert.deepEqual(await store.get('erin', 'notes'), { Authorization: 'Bearer e' });
+      await writeFile(path.join(dir, 'wins.json'), '{}');
+      assert.ok((await openSecretStore({ baseDir: dir, secrets: { file: 'wins.json' } })) instanceof FileSecretStore, 'the config wins');
+    } finally {
+      delete process.env.GRAPH_MCP_SECRETS;
+    }
   });
 });
