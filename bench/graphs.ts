@@ -1,4 +1,5 @@
-// Graphs for the benchmarks: as cheap as a graph can be, so the serving cost shows.
+// Graphs for the benchmarks: deterministic, offline and as cheap as a graph
+// can be, so that what is measured is the cost of serving them.
 import { END, START, StateGraph } from '@langchain/langgraph';
 import { z } from 'zod';
 
@@ -12,10 +13,17 @@ export const trivial = new StateGraph({ state: Input.extend({ echoed: z.string()
   .addEdge('echo', END)
   .compile();
 
-/** Ten trivial nodes in a line: ten progress notifications per run. */
+export const TEN_STEPS = 10;
+
+/** Ten trivial synchronous nodes in a line: one progress notification per node. */
 const Counter = z.object({ text: z.string(), steps: z.number().default(0) });
-let builder = new StateGraph(Counter) as unknown as StateGraph<typeof Counter>;
-for (let i = 1; i <= 10; i += 1) builder = builder.addNode(`step${i}`, (s: z.infer<typeof Counter>) => ({ steps: s.steps + 1 })) as never;
-builder = builder.addEdge(START, 'step1' as never) as never;
-for (let i = 1; i < 10; i += 1) builder = builder.addEdge(`step${i}` as never, `step${i + 1}` as never) as never;
-export const tenNodes = builder.addEdge('step10' as never, END).compile();
+const step = (state: z.infer<typeof Counter>) => ({ steps: state.steps + 1 });
+const names = Array.from({ length: TEN_STEPS }, (_, i) => `step${i + 1}`);
+// Node names typed as plain strings (not literals), so the line can be built in a loop.
+let line = new StateGraph(Counter).addNode(names[0]!, step);
+for (const name of names.slice(1)) line = line.addNode(name, step);
+line = line.addEdge(START, names[0]!);
+names.slice(1).forEach((name, i) => {
+  line = line.addEdge(names[i]!, name);
+});
+export const tenNodes = line.addEdge(names.at(-1)!, END).compile();

@@ -1,0 +1,28 @@
+// Printing: fixed-width tables and ratios of requests/s.
+import type { Figures } from './load.js';
+
+const LABEL_WIDTH = 48;
+
+export const HEADER = `${'setup'.padEnd(LABEL_WIDTH)} ${'req/s'.padStart(8)} ${'spread'.padStart(7)} ${'p50 ms'.padStart(8)} ${'p99 ms'.padStart(8)}`;
+
+export function row(label: string, f: Figures): string {
+  return `${label.padEnd(LABEL_WIDTH)} ${f.rps.toFixed(0).padStart(8)} ${spread(f).padStart(7)} ${ms(f.p50).padStart(8)} ${ms(f.p99).padStart(8)}${errors(f)}`;
+}
+
+/** Compact figures for a wider table: req/s, spread, p50, p99. */
+export function cells(f: Figures): string {
+  return `${f.rps.toFixed(0).padStart(8)} ${spread(f).padStart(7)} ${ms(f.p50).padStart(6)} ${ms(f.p99).padStart(6)}${errors(f)}`;
+}
+
+export const CELLS_HEADER = `${'req/s'.padStart(8)} ${'spread'.padStart(7)} ${'p50 ms'.padStart(6)} ${'p99 ms'.padStart(6)}`;
+
+export const SPREAD_NOTE = 'spread: (max - min) / median of req/s across the rounds; ratios nearer 1 than that are ties';
+
+export function ratio(label: string, a: Figures, b: Figures, note = ''): string {
+  return `  ${label.padEnd(LABEL_WIDTH)} ${(a.rps / b.rps).toFixed(2).padStart(6)}${note ? `  ${note}` : ''}`;
+}
+
+const spread = (f: Figures) => (f.spread === undefined ? '' : `${f.spread.toFixed(0)}%`);
+const errors = (f: Figures) => (f.errors ? `  (${f.errors} errors)` : '');
+// autocannon records whole milliseconds; in-process timings keep their fraction.
+const ms = (value: number) => (Number.isInteger(value) ? String(value) : value.toFixed(2));
