@@ -3,6 +3,7 @@ import { GraphMcpError, messageOf } from '../errors.js';
 import type { GraphTool } from '../graphs/tool.js';
 import { isAbortError, isInterruptWithoutCheckpointer, isRecursionLimitError } from './graph-errors.js';
 import { streamWithProgress, type ProgressReporter } from './progress.js';
+import { scrubText as redact, scrubValue } from './scrub.js';
 
 export interface RunOptions {
   /** Aborts the run: the client disconnected or cancelled. No result is sent. */
@@ -93,20 +94,11 @@ export async function runTool(tool: GraphTool, args: unknown, options: RunOption
   }
   const secrets = options.secretsUsed?.() ?? [];
   // A graph that echoes a credential it was given must not leak it.
-  if (secrets.length > 0) output = redactDeep(output, secrets) as Record<string, unknown>;
+  output = scrubValue(output, secrets);
   return {
     content: [{ type: 'text', text: JSON.stringify(output) }],
     structuredContent: output,
   };
-}
-
-function redactDeep(value: unknown, secrets: readonly string[]): unknown {
-  if (typeof value === 'string') return redact(value, secrets);
-  if (Array.isArray(value)) return value.map((item) => redactDeep(item, secrets));
-  if (value !== null && typeof value === 'object') {
-    return Object.fromEntries(Object.entries(value).map(([key, item]) => [key, redactDeep(item, secrets)]));
-  }
-  return value;
 }
 
 function untilAborted<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
@@ -133,13 +125,4 @@ export function errorResult(code: GraphMcpError['code'], message: string): CallT
     content: [{ type: 'text', text: message }],
     _meta: { 'graph-mcp/error': { code } },
   };
-}
-
-function redact(text: string, secrets: readonly string[] | undefined): string {
-  if (!secrets) return text;
-  let out = text;
-  for (const secret of secrets) {
-    if (secret.length >= 4) out = out.split(secret).join('[redacted]');
-  }
-  return out;
 }
