@@ -21,6 +21,12 @@ export type ErrorCode =
   | 'RUN_TIMEOUT'
   | 'RUN_CANCELLED'
   | 'RECURSION_LIMIT'
+  // runs that outlive a request (human-in-the-loop, tasks)
+  | 'STORE_UNAVAILABLE'
+  | 'RUN_NOT_FOUND'
+  | 'RUN_CONFLICT'
+  | 'ANSWER_INVALID'
+  | 'INPUT_DECLINED'
   // credentials (refusals to authenticate are AuthError, with an HTTP status)
   | 'SECRET_STORE';
 

@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { createMcpHandler, type AuthInfo, type McpHttpHandler } from '@modelcontextprotocol/server';
+import { createMcpHandler, createRequestStateCodec, type AuthInfo, type McpHttpHandler } from '@modelcontextprotocol/server';
 import type { Principal } from './auth/principal.js';
 import { applyConfigEnv } from './config/env.js';
 import { DEFAULT_CONFIG_FILE, loadConfigFile, resolveConfig, type ResolvedConfig } from './config/load.js';
@@ -18,6 +18,10 @@ import { loadGraphTools, type ToolRegistry } from './graphs/load-graphs.js';
 import { createLogger, type Logger } from './log.js';
 import { createServerFactory } from './mcp/server-factory.js';
 import { RunTracker } from './run/tracker.js';
+import { Runs } from './run/runs.js';
+import type { PauseServing, RequestStatePayload } from './mcp/pauses.js';
+import { openStore } from './store/open-store.js';
+import type { Store } from './store/store.js';
 import { VERSION } from './version.js';
 
 export interface LoadGraphMcpOptions {
@@ -37,6 +41,11 @@ export interface LoadGraphMcpOptions {
   authenticate?: Authenticate;
   /** Where callers' downstream credentials come from; overrides the config's `secrets`. */
   secretStore?: SecretStore;
+  /**
+   * Where paused runs live; overrides the config's `store`. `null` for none
+   * (a graph that calls `interrupt()` then fails). Closed by `close()`.
+   */
+  store?: Store | null;
 }
 
 /** graph-mcp loaded and ready to serve: knows nothing of Express. */
@@ -53,6 +62,10 @@ export interface GraphMcp {
   /** RFC 9728 metadata to serve, when configured. */
   readonly resourceMetadata: ProtectedResourceMetadata | undefined;
   readonly secretStore: SecretStore | undefined;
+  /** Where paused runs live; `undefined` when runs cannot pause. */
+  readonly store: Store | undefined;
+  /** Paused runs of every process sharing the store. */
+  readonly pausedRuns: Runs | undefined;
   /**
    * Lets in-flight runs finish for up to `graceMs` (default: the config's
    * `defaults.shutdown_grace_ms`), then stops the rest; each stopped run
@@ -107,6 +120,9 @@ export async function loadGraphMcp(options: LoadGraphMcpOptions = {}): Promise<G
   const authenticate = await resolveAuthenticate(options.authenticate, config, resourceMetadata, logger);
   const secretStore = options.secretStore ?? (await openSecretStore(config));
   const servers = config.secrets?.servers ?? {};
+  const store = options.store === null ? undefined : (options.store ?? (await openStore(config)));
+  const pauses = store ? await pauseServing(store, config, logger) : undefined;
+  pauses?.runs.startSweeping();
 
   const factory = createServerFactory({
     name: config.name,
@@ -119,6 +135,7 @@ export async function loadGraphMcp(options: LoadGraphMcpOptions = {}): Promise<G
       const { credentials, secretsUsed } = createRunCredentials(secretStore, servers, principal);
       return { configurable: { ...identityConfigurable(principal), [CREDENTIALS_KEY]: credentials }, secretsUsed };
     },
+    pauses,
     logger,
   });
   const handler = createMcpHandler(factory, {
@@ -148,6 +165,8 @@ export async function loadGraphMcp(options: LoadGraphMcpOptions = {}): Promise<G
     authenticate,
     resourceMetadata,
     secretStore,
+    store,
+    pausedRuns: pauses?.runs,
     stopRuns,
     close(graceMs) {
       closing ??= (async () => {
@@ -155,10 +174,33 @@ export async function loadGraphMcp(options: LoadGraphMcpOptions = {}): Promise<G
         // Answers of the last runs are written after their handlers return.
         await new Promise((resolve) => setTimeout(resolve, 100));
         await handler.close();
+        pauses?.runs.stop();
+        await store?.close();
         await secretStore?.close?.();
       })();
       return closing;
     },
+  };
+}
+
+/**
+ * The store-backed half of human-in-the-loop: runs, and the `requestState`
+ * codec, whose key every process sharing the store reads from it, bound to
+ * the caller so a state minted for one principal is refused for another.
+ */
+async function pauseServing(store: Store, config: ResolvedConfig, logger: Logger): Promise<PauseServing> {
+  const ttlMs = config.defaults.paused_run_ttl_ms;
+  const codec = createRequestStateCodec<RequestStatePayload>({
+    key: await store.sharedKey('request-state'),
+    ttlSeconds: Math.ceil(ttlMs / 1000),
+    bind: (ctx) => `${principalFromAuthInfo(ctx.http?.authInfo)?.id ?? ''}`,
+  });
+  return {
+    runs: new Runs({ store, ttlMs, logger }),
+    codec,
+    signals: store.signals,
+    questionTimeoutMs: config.defaults.question_timeout_ms,
+    logger,
   };
 }
 

@@ -34,6 +34,8 @@ export interface ResolvedConfig {
   graphs: ResolvedGraphEntry[];
   http: AgentConfig['http'];
   defaults: AgentConfig['defaults'];
+  /** Where paused runs live; a SQLite path is absolute. */
+  store: AgentConfig['store'];
   env: { file: string } | { values: Record<string, string> } | undefined;
   auth: AgentConfig['auth'];
   secrets: AgentConfig['secrets'];
@@ -107,6 +109,7 @@ export function resolveConfig(raw: unknown, options: { baseDir: string; source?:
     graphs,
     http: config.http,
     defaults: config.defaults,
+    store: config.store.type === 'sqlite' ? { ...config.store, path: path.resolve(baseDir, config.store.path) } : config.store,
     env:
       config.env === undefined
         ? undefined

@@ -160,8 +160,35 @@ export const runDefaultsSchema = z
     timeout_ms: z.number().int().positive().default(300_000),
     recursion_limit: z.number().int().positive().default(25),
     shutdown_grace_ms: z.number().int().min(0).default(10_000),
+    paused_run_ttl_ms: z
+      .number()
+      .int()
+      .positive()
+      .default(86_400_000)
+      .describe('How long a run paused at interrupt() waits for its answer before it is deleted (default one day).'),
+    question_timeout_ms: z
+      .number()
+      .int()
+      .positive()
+      .default(600_000)
+      .describe(
+        'How long a 2025-era call waits on its open response stream for the answer to an elicitation/create request; after that it answers with a paused-run result (resume_run).',
+      ),
   })
   .strict();
+
+export const storeSchema = z
+  .discriminatedUnion('type', [
+    z
+      .object({
+        type: z.literal('sqlite'),
+        path: z.string().min(1).default('.graph-mcp/state.sqlite').describe('The database file, relative to the config file; created on first use.'),
+      })
+      .strict(),
+    z.object({ type: z.literal('memory') }).strict().describe('In this process only: lost on restart; for tests.'),
+    z.object({ type: z.literal('none') }).strict().describe('No store: a graph that calls interrupt() fails.'),
+  ])
+  .describe('Where paused runs and their checkpoints are kept (default: SQLite beside the config).');
 
 export const agentConfigSchema = z
   .object({
@@ -175,6 +202,7 @@ export const agentConfigSchema = z
       .refine((graphs) => Object.keys(graphs).length > 0, { message: 'list at least one graph' }),
     http: httpSchema.default(httpSchema.parse({})),
     defaults: runDefaultsSchema.default(runDefaultsSchema.parse({})),
+    store: storeSchema.default({ type: 'sqlite', path: '.graph-mcp/state.sqlite' }),
     env: z
       .union([z.string().min(1), z.record(z.string(), z.string())])
       .optional()

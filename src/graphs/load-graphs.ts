@@ -2,9 +2,11 @@ import type { Tool } from '@modelcontextprotocol/server';
 import type { ResolvedConfig, ResolvedGraphEntry, SchemaSource } from '../config/load.js';
 import { loadAccessRule } from '../auth/access.js';
 import { importExport } from './load-module.js';
+import { GraphMcpError } from '../errors.js';
+
 import { resolveGraph } from './resolve-graph.js';
 import { graphInputSchema, graphOutputSchema, propertiesOf, schemaExportToJsonSchema, type JsonSchema } from './schemas.js';
-import { buildGraphTool, type GraphTool } from './tool.js';
+import { buildGraphTool, RESERVED_TOOL_NAMES, type GraphTool } from './tool.js';
 
 /** Every tool, computed once at start-up; lookups are O(1). */
 export interface ToolRegistry {
@@ -33,6 +35,9 @@ export async function loadGraphTools(config: Pick<ResolvedConfig, 'graphs'>): Pr
 
 export async function loadGraphTool(entry: ResolvedGraphEntry): Promise<GraphTool> {
   const what = `graph "${entry.name}"`;
+  if (RESERVED_TOOL_NAMES.includes(entry.name)) {
+    throw new GraphMcpError('TOOL_NAME_INVALID', `${what}: "${entry.name}" is the name of one of graph-mcp's own tools; rename the graph`);
+  }
   const graph = await resolveGraph(await importExport(entry.module, what), what);
   const ownInput = graphInputSchema(graph);
   const ownOutput = graphOutputSchema(graph);

@@ -18,6 +18,8 @@ export interface GraphTool {
   /** Exactly what `tools/list` shows. */
   readonly definition: Tool;
   readonly graph: RunnableGraph;
+  /** The graph was compiled with a checkpointer of its own: it keeps its checkpoints there, not in graph-mcp's store. */
+  readonly ownCheckpointer: boolean;
   readonly timeoutMs: number;
   readonly recursionLimit: number;
   /** Node completions per run when fixed by the graph's shape (a straight line), for progress `total`. */
@@ -56,6 +58,9 @@ export interface GraphToolSpec {
 
 export const TOOL_NAME_PATTERN = /^[A-Za-z0-9_.-]{1,128}$/;
 
+/** Names of graph-mcp's own tools (`resume_run`, and the task tools); a graph may not take them. */
+export const RESERVED_TOOL_NAMES: readonly string[] = ['resume_run', 'get_run', 'cancel_run'];
+
 const ANY_OBJECT: JsonSchema = { type: 'object' };
 
 export function buildGraphTool(spec: GraphToolSpec): GraphTool {
@@ -93,6 +98,7 @@ export function buildGraphTool(spec: GraphToolSpec): GraphTool {
     name: spec.name,
     definition,
     graph: spec.graph,
+    ownCheckpointer: hasOwnCheckpointer(spec.graph),
     timeoutMs: spec.timeoutMs,
     recursionLimit: spec.recursionLimit,
     progressTotal: straightLineLength(spec.graph),
@@ -121,6 +127,11 @@ export function buildGraphTool(spec: GraphToolSpec): GraphTool {
       return out;
     },
   };
+}
+
+function hasOwnCheckpointer(graph: RunnableGraph): boolean {
+  const checkpointer = (graph as { checkpointer?: unknown }).checkpointer;
+  return checkpointer !== undefined && checkpointer !== null && typeof checkpointer === 'object';
 }
 
 function namesMessageNotMessages(schema: JsonSchema): boolean {

@@ -1,7 +1,21 @@
-import { ProtocolError, ProtocolErrorCode, Server, type AuthInfo, type McpServerFactory } from '@modelcontextprotocol/server';
+import {
+  ProtocolError,
+  ProtocolErrorCode,
+  Server,
+  type AuthInfo,
+  type CallToolResult,
+  type JSONRPCErrorResponse,
+  type JSONRPCRequest,
+  type JSONRPCResponse,
+  type McpServerFactory,
+  type ServerContext,
+  type ServerOptions,
+} from '@modelcontextprotocol/server';
 import type { ToolRegistry } from '../graphs/load-graphs.js';
 import type { GraphTool } from '../graphs/tool.js';
-import { RunAbortedError, runTool } from '../run/run-tool.js';
+import { errorResult, RunAbortedError, runTool, type RunOptions } from '../run/run-tool.js';
+import { answerChannel, resumeFromModel, serveCall, SERVER_REQUEST_ID_PREFIX, type CallAnswer, type PauseServing } from './pauses.js';
+import { parseResumeRunArgs, RESUME_RUN_TOOL, resumeRunDefinition } from './resume-run-tool.js';
 import type { RunTracker } from '../run/tracker.js';
 import type { ProgressUpdate } from '../run/progress.js';
 import { currentRequestLog } from './request-log.js';
@@ -19,7 +33,40 @@ export interface ServerFactoryOptions {
   canCall: (principal: Principal | undefined, tool: GraphTool) => boolean;
   /** A run's `config.configurable` (identity, credentials) and the secrets it was handed. */
   runContextFor: (principal: Principal | undefined) => { configurable: Record<string, unknown>; secretsUsed?: () => readonly string[] };
+  /** Runs may pause at `interrupt()` and be resumed (a store is configured); adds `resume_run`. */
+  pauses?: PauseServing | undefined;
   logger?: Logger;
+}
+
+/**
+ * A per-request `Server` that also hands the answers to graph-mcp's own
+ * requests (questions sent on a 2025-era response stream, which the client
+ * posts back in a new request) to the store's signals, for whichever
+ * process is waiting for them.
+ */
+class GraphMcpServer extends Server {
+  constructor(
+    info: { name: string; version: string },
+    options: ServerOptions,
+    private readonly onAnswer: ((response: JSONRPCResponse | JSONRPCErrorResponse) => void) | undefined,
+  ) {
+    super(info, options);
+  }
+
+  protected override _onresponse(response: JSONRPCResponse | JSONRPCErrorResponse): void {
+    if (this.onAnswer && typeof response.id === 'string' && response.id.startsWith(SERVER_REQUEST_ID_PREFIX)) {
+      this.onAnswer(response);
+      return;
+    }
+    super._onresponse(response);
+  }
+}
+
+function outcomeOf(result: CallAnswer): string {
+  if ('resultType' in result && result.resultType === 'input_required') return 'input_required';
+  const call = result as CallToolResult;
+  if (call._meta?.['graph-mcp/run'] !== undefined) return 'paused';
+  return call.isError ? String((call._meta?.['graph-mcp/error'] as { code?: string } | undefined)?.code ?? 'error') : 'ok';
 }
 
 /**
@@ -34,23 +81,35 @@ const LIST_CACHE_HINT = { ttlMs: 300_000, cacheScope: 'private' } as const;
  * returns a list built at start-up and `tools/call` is a map lookup.
  */
 export function createServerFactory(options: ServerFactoryOptions): McpServerFactory {
-  const { registry, tracker } = options;
-  const everyTool = { tools: [...registry.definitions] };
+  const { registry, tracker, pauses } = options;
+  const ownTools = pauses ? [resumeRunDefinition] : [];
+  const everyTool = { tools: [...registry.definitions, ...ownTools] };
   const allOpen = registry.tools.every((tool) => options.canCall(undefined, tool));
+  const serverOptions: ServerOptions = {
+    capabilities: { tools: { listChanged: false } },
+    cacheHints: { 'tools/list': LIST_CACHE_HINT, 'server/discover': LIST_CACHE_HINT },
+    ...(pauses ? { requestState: { verify: (state: string, ctx: ServerContext) => pauses.codec.verify(state, ctx) } } : {}),
+  };
 
-  return ({ authInfo }) => {
+  return ({ authInfo, era }) => {
     const principal = options.principalOf(authInfo);
+    const owner = principal?.id ?? '';
+    const onAnswer = pauses
+      ? (response: JSONRPCResponse | JSONRPCErrorResponse) => {
+          const { id, ...rest } = response;
+          void pauses.signals.publish(answerChannel(String(id)), { owner, response: rest }).catch((error: unknown) => {
+            options.logger?.warn({ err: { message: (error as Error).message } }, 'an answer could not be passed on');
+          });
+        }
+      : undefined;
     // `Server` is marked for advanced use; per-request O(1) serving is one.
-    const server = new Server(
-      { name: options.name, version: options.version },
-      { capabilities: { tools: { listChanged: false } }, cacheHints: { 'tools/list': LIST_CACHE_HINT, 'server/discover': LIST_CACHE_HINT } },
-    );
+    const server = new GraphMcpServer({ name: options.name, version: options.version }, serverOptions, onAnswer);
 
     server.setRequestHandler('tools/list', () => {
       const log = currentRequestLog();
       if (log) log.method = 'tools/list';
       if (allOpen) return everyTool;
-      return { tools: registry.tools.filter((tool) => options.canCall(principal, tool)).map((tool) => tool.definition) };
+      return { tools: [...registry.tools.filter((tool) => options.canCall(principal, tool)).map((tool) => tool.definition), ...ownTools] };
     });
 
     server.setRequestHandler('tools/call', async (request, ctx) => {
@@ -60,9 +119,10 @@ export function createServerFactory(options: ServerFactoryOptions): McpServerFac
         log.method = 'tools/call';
         log.tool = name;
       }
-      const tool = registry.get(name);
+      const resuming = pauses !== undefined && name === RESUME_RUN_TOOL;
+      const tool = resuming ? undefined : registry.get(name);
       // A tool the caller may not call is answered exactly like one that does not exist.
-      if (tool === undefined || !options.canCall(principal, tool)) {
+      if (!resuming && (tool === undefined || !options.canCall(principal, tool))) {
         if (log) log.outcome = 'unknown_tool';
         throw new ProtocolError(ProtocolErrorCode.InvalidParams, `Unknown tool: ${name}`);
       }
@@ -77,15 +137,29 @@ export function createServerFactory(options: ServerFactoryOptions): McpServerFac
       const runContext = options.runContextFor(principal);
       const cancel = new AbortController();
       const untrack = tracker.track(principal?.id, ctx.mcpReq.id, cancel);
+      const runOptions: RunOptions = {
+        signal: AbortSignal.any([ctx.mcpReq.signal, cancel.signal]),
+        stopSignal: tracker.stopSignal,
+        configurable: runContext.configurable,
+        ...(progress ? { progress } : {}),
+        ...(runContext.secretsUsed ? { secretsUsed: runContext.secretsUsed } : {}),
+      };
       try {
-        const result = await runTool(tool, request.params.arguments, {
-          signal: AbortSignal.any([ctx.mcpReq.signal, cancel.signal]),
-          stopSignal: tracker.stopSignal,
-          configurable: runContext.configurable,
-          ...(progress ? { progress } : {}),
-          ...(runContext.secretsUsed ? { secretsUsed: runContext.secretsUsed } : {}),
-        });
-        if (log) log.outcome = result.isError ? String((result._meta?.['graph-mcp/error'] as { code?: string } | undefined)?.code ?? 'error') : 'ok';
+        let result: CallAnswer;
+        if (pauses === undefined) result = await runTool(tool!, request.params.arguments, runOptions);
+        else {
+          const sendOnStream =
+            era === 'legacy'
+              ? (message: JSONRPCRequest) => server.transport!.send(message, { relatedRequestId: ctx.mcpReq.id })
+              : undefined;
+          const call = { owner, runOptions, ctx, era, sendOnStream } as const;
+          if (tool !== undefined) result = await serveCall(pauses, { ...call, tool }, request.params.arguments);
+          else {
+            const resumed = await resumeRun(request.params.arguments, call);
+            result = resumed;
+          }
+        }
+        if (log) log.outcome = outcomeOf(result);
         return result;
       } catch (error) {
         if (log) log.outcome = error instanceof RunAbortedError ? 'cancelled' : 'error';
@@ -94,6 +168,22 @@ export function createServerFactory(options: ServerFactoryOptions): McpServerFac
         untrack();
       }
     });
+
+    /** `resume_run`: the caller's own paused run, answered by its model. */
+    async function resumeRun(args: unknown, call: { owner: string; runOptions: RunOptions; ctx: ServerContext; era: 'modern' | 'legacy'; sendOnStream: ((m: JSONRPCRequest) => Promise<void>) | undefined }): Promise<CallAnswer> {
+      const parsed = parseResumeRunArgs(args);
+      if (Array.isArray(parsed)) return errorResult('INVALID_ARGUMENTS', `Invalid arguments for tool "${RESUME_RUN_TOOL}":\n${parsed.map((p) => `- ${p}`).join('\n')}`);
+      const run = await pauses!.runs.get(parsed.runId, call.owner);
+      const tool = run ? registry.get(run.tool) : undefined;
+      // Unknown, expired, someone else's, or a tool the caller may no longer call: all answered alike.
+      if (run === undefined || tool === undefined || !options.canCall(principal, tool)) {
+        return errorResult('RUN_NOT_FOUND', `No paused run "${parsed.runId}" was found for you: it may have expired, finished, or never existed.`);
+      }
+      return resumeFromModel(pauses!, { ...call, tool }, run, {
+        ...(parsed.answer !== undefined ? { one: parsed.answer } : {}),
+        ...(parsed.answers !== undefined ? { byKey: parsed.answers } : {}),
+      });
+    }
 
     // 2025-era cancellation arrives as a separate request, served by a fresh
     // instance that never saw the run: look the run up by caller and id.

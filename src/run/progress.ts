@@ -15,14 +15,16 @@ export type ProgressReporter = (update: ProgressUpdate) => Promise<void> | void;
  * Streams the graph instead of invoking it: one progress update per
  * completed node (`updates` mode), one per message a node writes through
  * LangGraph's custom stream writer (`custom` mode), and the final state
- * from the last `values` chunk, so the graph runs once.
+ * from the last `values` chunk, so the graph runs once. Interrupts arrive
+ * one `updates` chunk each (parallel nodes pause separately): all are kept.
  */
 export async function streamWithProgress(
   tool: GraphTool,
   input: unknown,
   config: Record<string, unknown>,
   report: ProgressReporter,
-): Promise<unknown> {
+): Promise<{ state: unknown; interrupts: unknown[] }> {
+  const interrupts: unknown[] = [];
   const stream = await tool.graph.stream(input, { ...config, streamMode: ['updates', 'custom', 'values'] });
   let finalState: unknown;
   let completed = 0;
@@ -40,6 +42,8 @@ export async function streamWithProgress(
     if (mode === 'values') {
       finalState = data;
     } else if (mode === 'updates' && data !== null && typeof data === 'object') {
+      const paused = (data as Record<string, unknown>).__interrupt__;
+      if (Array.isArray(paused)) interrupts.push(...paused);
       for (const node of Object.keys(data)) {
         if (node.startsWith('__')) continue; // __interrupt__ and other internal keys
         completed += 1;
@@ -54,7 +58,7 @@ export async function streamWithProgress(
       await send({ progress: completed + withinStep / (withinStep + 1), ...totalOf(tool), message });
     }
   }
-  return finalState;
+  return { state: finalState, interrupts };
 }
 
 function totalOf(tool: GraphTool): { total?: number } {

@@ -1,9 +1,12 @@
+import { Command } from '@langchain/langgraph';
+import type { BaseCheckpointSaver } from '@langchain/langgraph-checkpoint';
 import type { CallToolResult } from '@modelcontextprotocol/server';
 import { GraphMcpError, messageOf } from '../errors.js';
 import type { GraphTool } from '../graphs/tool.js';
 import { isAbortError, isInterruptWithoutCheckpointer, isRecursionLimitError } from './graph-errors.js';
 import { streamWithProgress, type ProgressReporter } from './progress.js';
 import { scrubText as redact, scrubValue } from './scrub.js';
+import { toPlainJson } from '../graphs/to-json.js';
 
 export interface RunOptions {
   /** Aborts the run: the client disconnected or cancelled. No result is sent. */
@@ -16,7 +19,28 @@ export interface RunOptions {
   progress?: ProgressReporter;
   /** Secrets handed to the run so far: scrubbed from whatever the run returns. */
   secretsUsed?: () => readonly string[];
+  /**
+   * The LangGraph thread the run keeps its checkpoints in, so that it can
+   * pause at `interrupt()`. `checkpointer` is lent to a graph compiled
+   * without one of its own. Without a thread, `interrupt()` fails the run.
+   */
+  thread?: { id: string; checkpointer?: BaseCheckpointSaver; durability?: 'exit' | 'async' | 'sync' };
+  /** Resume a paused run: answers keyed by interrupt id (`Command({ resume })`). Arguments are not used. */
+  resume?: Record<string, unknown>;
 }
+
+/** An `interrupt()` the run is paused at. */
+export interface PendingInterrupt {
+  /** LangGraph's interrupt id: the key of its answer in `Command({ resume })`. */
+  id: string;
+  value: unknown;
+  /** `interrupt(value, { responseSchema })`, as JSON Schema. */
+  responseSchema?: Record<string, unknown>;
+}
+
+export type RunOutcome =
+  | { kind: 'done'; result: CallToolResult }
+  | { kind: 'interrupted'; interrupts: PendingInterrupt[] };
 
 /** Why a run ended without a result the caller should see. */
 export class RunAbortedError extends Error {
@@ -30,55 +54,117 @@ export class RunAbortedError extends Error {
  * Runs one tool call to completion and shapes its answer. Graph failures,
  * timeouts and bad output become `isError` results; only a run cancelled
  * by the caller rejects (with `RunAbortedError`), since nobody is left to
- * read its answer.
+ * read its answer. A graph that calls `interrupt()` fails here: serving
+ * pauses needs a thread and a store (`executeRun`).
  */
 export async function runTool(tool: GraphTool, args: unknown, options: RunOptions = {}): Promise<CallToolResult> {
-  const argumentProblems = tool.validateArguments(args ?? {});
-  if (argumentProblems.length > 0) {
-    return errorResult(
-      'INVALID_ARGUMENTS',
-      `Invalid arguments for tool "${tool.name}":\n${argumentProblems.map((p) => `- ${p}`).join('\n')}`,
-    );
+  const outcome = await executeRun(tool, args, options);
+  if (outcome.kind === 'done') return outcome.result;
+  return interruptUnsupported(tool);
+}
+
+/**
+ * Runs (or resumes) one graph run until it finishes or pauses at
+ * `interrupt()`. A finished run is shaped into its tool result, as
+ * `runTool` does; a paused one reports what it waits for.
+ */
+export async function executeRun(tool: GraphTool, args: unknown, options: RunOptions = {}): Promise<RunOutcome> {
+  if (options.resume === undefined) {
+    const argumentProblems = tool.validateArguments(args ?? {});
+    if (argumentProblems.length > 0) {
+      return done(
+        errorResult('INVALID_ARGUMENTS', `Invalid arguments for tool "${tool.name}":\n${argumentProblems.map((p) => `- ${p}`).join('\n')}`),
+      );
+    }
   }
 
   const timeout = AbortSignal.timeout(tool.timeoutMs);
   const signals = [timeout, options.signal, options.stopSignal].filter((s): s is AbortSignal => s !== undefined);
   const signal = signals.length === 1 ? timeout : AbortSignal.any(signals);
+  const thread = options.thread;
   const config = {
     signal,
     recursionLimit: tool.recursionLimit,
-    configurable: { ...options.configurable },
+    configurable: {
+      ...options.configurable,
+      ...(thread ? { thread_id: thread.id } : {}),
+      // LangGraph's key for a checkpointer lent by the caller (as a parent lends
+      // one to its subgraphs); a graph compiled with its own is not lent one.
+      ...(thread?.checkpointer && !tool.ownCheckpointer ? { __pregel_checkpointer: thread.checkpointer } : {}),
+    },
+    ...(thread?.durability ? { durability: thread.durability } : {}),
   };
 
   let state: unknown;
+  let interrupts: PendingInterrupt[] = [];
   try {
-    const input = tool.toGraphInput((args ?? {}) as Record<string, unknown>);
-    const run = options.progress ? streamWithProgress(tool, input, config, options.progress) : tool.graph.invoke(input, config);
-    // A node that ignores its abort signal must not hold the call open.
-    state = await untilAborted(run, signal);
+    const input = options.resume ? new Command({ resume: options.resume }) : tool.toGraphInput((args ?? {}) as Record<string, unknown>);
+    if (options.progress) {
+      // A node that ignores its abort signal must not hold the call open.
+      const streamed = await untilAborted(streamWithProgress(tool, input, config, options.progress), signal);
+      state = streamed.state;
+      interrupts = streamed.interrupts.map(toPendingInterrupt);
+    } else {
+      state = await untilAborted(tool.graph.invoke(input, config), signal);
+      interrupts = interruptsOf(state);
+    }
   } catch (error) {
     if (options.signal?.aborted) throw new RunAbortedError();
     if (options.stopSignal?.aborted) {
-      return errorResult('RUN_CANCELLED', `Tool "${tool.name}" was stopped: the server is shutting down. Try again.`);
+      return done(errorResult('RUN_CANCELLED', `Tool "${tool.name}" was stopped: the server is shutting down. Try again.`));
     }
     if (timeout.aborted && (isAbortError(error) || signal.aborted)) {
-      return errorResult('RUN_TIMEOUT', `Tool "${tool.name}" timed out after ${tool.timeoutMs} ms; the run was stopped.`);
+      return done(errorResult('RUN_TIMEOUT', `Tool "${tool.name}" timed out after ${tool.timeoutMs} ms; the run was stopped.`));
     }
     if (isRecursionLimitError(error)) {
-      return errorResult(
-        'RECURSION_LIMIT',
-        `Tool "${tool.name}" stopped: the graph reached its recursion limit of ${tool.recursionLimit} steps without finishing.`,
+      return done(
+        errorResult(
+          'RECURSION_LIMIT',
+          `Tool "${tool.name}" stopped: the graph reached its recursion limit of ${tool.recursionLimit} steps without finishing.`,
+        ),
       );
     }
-    if (isInterruptWithoutCheckpointer(error)) {
-      return errorResult(
-        'GRAPH_FAILED',
-        `Tool "${tool.name}" failed: the graph asked for human input (interrupt()), which graph-mcp does not support yet.`,
-      );
-    }
-    return errorResult('GRAPH_FAILED', `Tool "${tool.name}" failed: ${redact(messageOf(error), options.secretsUsed?.())}`);
+    if (isInterruptWithoutCheckpointer(error)) return done(interruptUnsupported(tool));
+    return done(errorResult('GRAPH_FAILED', `Tool "${tool.name}" failed: ${redact(messageOf(error), options.secretsUsed?.())}`));
   }
+  if (interrupts.length > 0) {
+    if (thread === undefined) return done(interruptUnsupported(tool));
+    return { kind: 'interrupted', interrupts };
+  }
+  return done(shapeResult(tool, state, options));
+}
 
+function done(result: CallToolResult): RunOutcome {
+  return { kind: 'done', result };
+}
+
+function interruptUnsupported(tool: GraphTool): CallToolResult {
+  return errorResult(
+    'GRAPH_FAILED',
+    `Tool "${tool.name}" failed: the graph asked for human input (interrupt()), and this server has no store to keep a paused run in (store type "none").`,
+  );
+}
+
+const INTERRUPT_KEY = '__interrupt__';
+
+function interruptsOf(state: unknown): PendingInterrupt[] {
+  if (state === null || typeof state !== 'object') return [];
+  const list = (state as Record<string, unknown>)[INTERRUPT_KEY];
+  return Array.isArray(list) ? list.map(toPendingInterrupt) : [];
+}
+
+function toPendingInterrupt(raw: unknown): PendingInterrupt {
+  const item = (raw ?? {}) as { id?: unknown; value?: unknown; response_schema?: unknown };
+  return {
+    id: String(item.id ?? ''),
+    value: toPlainJson(item.value),
+    ...(item.response_schema !== null && typeof item.response_schema === 'object'
+      ? { responseSchema: item.response_schema as Record<string, unknown> }
+      : {}),
+  };
+}
+
+function shapeResult(tool: GraphTool, state: unknown, options: RunOptions): CallToolResult {
   let output: Record<string, unknown>;
   try {
     output = tool.fromGraphOutput(state);

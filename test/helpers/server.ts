@@ -1,4 +1,5 @@
 import { Writable } from 'node:stream';
+import { MemoryStore } from '../../src/store/memory-store.js';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createLogger, loadGraphMcp, serve, type AgentConfigInput, type LoadGraphMcpOptions, type RunningServer, type ServeOptions, type GraphMcp } from '../../src/index.js';
@@ -26,10 +27,12 @@ export interface TestServer extends RunningServer {
 /** A real server on 127.0.0.1, port 0. `config` is a path or a value (relative paths from `baseDir`). */
 export async function startServer(
   config: string | AgentConfigInput,
-  options: ServeOptions & { baseDir?: string; load?: Pick<LoadGraphMcpOptions, 'authenticate' | 'secretStore'> } = {},
+  options: ServeOptions & { baseDir?: string; load?: Pick<LoadGraphMcpOptions, 'authenticate' | 'secretStore' | 'store'> } = {},
 ): Promise<TestServer> {
   const logs = captureLogs();
-  const graphMcp = await loadGraphMcp({ ...options.load, config, baseDir: options.baseDir ?? FIXTURES, logger: logs.logger });
+  // Each test server gets its own in-memory store unless the test names one.
+  const store = options.load?.store === undefined ? new MemoryStore() : options.load.store;
+  const graphMcp = await loadGraphMcp({ ...options.load, store, config, baseDir: options.baseDir ?? FIXTURES, logger: logs.logger });
   const running = await serve(graphMcp, { ...options, port: 0, host: '127.0.0.1' });
   return Object.assign(running, { graphMcp, logs });
 }

@@ -170,11 +170,13 @@ describe('tool-level errors', () => {
     });
   }
 
-  test('a graph that calls interrupt() gets a clear isError result', async () => {
+  test('a graph that calls interrupt() answers a client that cannot be asked with a paused-run result', async () => {
     const answer = await callModern(server.url, 'asks_human', { value: 'ok?' });
     const result = answer.messages[0]?.result;
-    assert.equal(result?.isError, true);
-    assert.equal(result.content[0].text, 'Tool "asks_human" failed: the graph asked for human input (interrupt()), which graph-mcp does not support yet.');
+    assert.equal(result?.isError, true, 'flagged so output-schema checks in clients pass');
+    assert.match(result.content[0].text, /has paused to ask a question; it has not failed/);
+    assert.equal(result._meta['graph-mcp/run'].status, 'input_required');
+    await assertStillServing();
   });
 
   test('arguments that are not an object are refused by the protocol layer with -32602', async () => {

@@ -1,0 +1,337 @@
+import { randomBytes } from 'node:crypto';
+import {
+  CLIENT_CAPABILITIES_META_KEY,
+  inputRequired,
+  ProtocolError,
+  ProtocolErrorCode,
+  type CallToolResult,
+  type ClientCapabilities,
+  type InputRequiredResult,
+  type JSONRPCRequest,
+  type RequestStateCodec,
+  type ServerContext,
+} from '@modelcontextprotocol/server';
+import type { GraphTool } from '../graphs/tool.js';
+import type { Logger } from '../log.js';
+import { errorResult, type PendingInterrupt, type RunOptions } from '../run/run-tool.js';
+import type { DescribePause, RunStep, Runs } from '../run/runs.js';
+import { scrubValue } from '../run/scrub.js';
+import type { RunRecord, SignalBus } from '../store/store.js';
+import { answerHint, decodeAnswer, questionsFor, type InputMethod, type Question } from './questions.js';
+
+/** What graph-mcp keeps with a paused run (`RunRecord.data`). */
+export interface PauseData {
+  [key: string]: unknown;
+  /** The questions still waiting for an answer. */
+  questions: Question[];
+  /** Resume values already collected (by interrupt id) for a round answered in parts. */
+  answers: Record<string, unknown>;
+  /** Every input request key the run has used. */
+  usedKeys: string[];
+  /** How many times the run has asked. */
+  round: number;
+  /** The final answer, once the run has one. */
+  result?: CallToolResult;
+}
+
+/** The signed `requestState` of a 2026-07-28 round: the run it continues. */
+export interface RequestStatePayload {
+  run: string;
+}
+
+/** The `_meta` key of a result that reports a run still going or paused. */
+export const RUN_META_KEY = 'graph-mcp/run';
+
+/** Ids of the requests graph-mcp sends on a 2025-era response stream, so their answers can be told apart. */
+export const SERVER_REQUEST_ID_PREFIX = 'graph-mcp:';
+
+const CAPABILITY_OF: Record<InputMethod, keyof ClientCapabilities> = {
+  'elicitation/create': 'elicitation',
+  'sampling/createMessage': 'sampling',
+  'roots/list': 'roots',
+};
+
+/** Rounds served within one request before the caller is asked to come back (a graph that keeps asking). */
+const MAX_ROUNDS_PER_REQUEST = 16;
+
+export interface PauseServing {
+  runs: Runs;
+  codec: RequestStateCodec<RequestStatePayload>;
+  signals: SignalBus;
+  questionTimeoutMs: number;
+  logger?: Logger | undefined;
+}
+
+/** One request's view of a call that may pause. */
+export interface CallContext {
+  tool: GraphTool;
+  owner: string;
+  runOptions: RunOptions;
+  ctx: ServerContext;
+  era: 'modern' | 'legacy';
+  /** Sends a request on this call's response stream (2025 era). */
+  sendOnStream?: ((request: JSONRPCRequest) => Promise<void>) | undefined;
+}
+
+export type CallAnswer = CallToolResult | InputRequiredResult;
+
+/**
+ * Serves a `tools/call` whose graph may pause at `interrupt()`, for every
+ * kind of caller:
+ * - 2026-07-28: the questions the client can answer become an
+ *   `InputRequiredResult` (signed, owner-bound `requestState`); its retry
+ *   brings `inputResponses`, which resume the run from the store;
+ * - 2025 era: the questions go out as requests on the call's response
+ *   stream (`elicitation/create`, …); the answers, posted separately, reach
+ *   the waiting call through the store's signals;
+ * - anyone else (or when the above fails): a result the caller's model can
+ *   read, with `_meta["graph-mcp/run"]`, answered through `resume_run`.
+ */
+export async function serveCall(serving: PauseServing, call: CallContext, args: unknown): Promise<CallAnswer> {
+  const state = call.era === 'modern' ? call.ctx.mcpReq.requestState<RequestStatePayload>() : undefined;
+  let step: RunStep;
+  if (state !== undefined) {
+    const run = isPayload(state) ? await serving.runs.get(state.run, call.owner) : undefined;
+    // A signed state whose run is gone (expired, or someone else's): refused like a bad state.
+    if (run === undefined || run.tool !== call.tool.name) {
+      throw new ProtocolError(ProtocolErrorCode.InvalidParams, 'Invalid or expired requestState: the paused run is gone');
+    }
+    step = await stepOf(run);
+  } else {
+    step = await serving.runs.start(call.tool, args, call.owner, call.runOptions, describer(call));
+  }
+  return continueRun(serving, call, step, inputResponsesOf(call));
+}
+
+/** Continues a paused run with answers a caller's model gave `resume_run`. */
+export async function resumeFromModel(
+  serving: PauseServing,
+  call: CallContext,
+  run: RunRecord,
+  answer: { one?: unknown; byKey?: Record<string, unknown> },
+): Promise<CallAnswer> {
+  if (run.status !== 'input_required' && run.status !== 'working') return finishedAnswer(call.tool, run);
+  const data = run.data as PauseData;
+  const answers: Record<string, unknown> = { ...data.answers };
+  const problems: string[] = [];
+  for (const question of data.questions) {
+    const given = answer.byKey?.[question.key] ?? (data.questions.length === 1 ? answer.one : undefined);
+    if (given === undefined) {
+      problems.push(`"${question.key}": no answer given`);
+      continue;
+    }
+    const decoded = decodeAnswer(question, given, 'model');
+    if (decoded.ok) answers[question.interruptId] = decoded.value;
+    else problems.push(`"${question.key}": ${decoded.declined ? 'declined' : decoded.problem}`);
+  }
+  if (problems.length > 0) {
+    return {
+      ...errorResult('ANSWER_INVALID', `The answer cannot be used; the run is still paused.\n${problems.map((p) => `- ${p}`).join('\n')}\n\n${describeQuestions(run.id, data.questions)}`),
+      _meta: { 'graph-mcp/error': { code: 'ANSWER_INVALID' }, [RUN_META_KEY]: runMeta(run, data.questions) },
+    };
+  }
+  const step = await resumeOrRefuse(serving, call, run, answers);
+  return continueRun(serving, call, step, {});
+}
+
+async function stepOf(run: RunRecord): Promise<RunStep> {
+  const data = run.data as PauseData;
+  if (data.result !== undefined) return { kind: 'done', result: data.result, run };
+  return { kind: 'paused', run, interrupts: [] };
+}
+
+async function continueRun(serving: PauseServing, call: CallContext, first: RunStep, responses: Record<string, unknown>): Promise<CallAnswer> {
+  let step = first;
+  let available = responses;
+  for (let round = 0; round < MAX_ROUNDS_PER_REQUEST; round += 1) {
+    if (step.kind === 'done') return step.result;
+    let run = step.run;
+    if (run.status === 'cancelled' || run.status === 'completed' || run.status === 'failed') return finishedAnswer(call.tool, run);
+    const data = run.data as PauseData;
+
+    // Answers this request brought for the questions pending now; each key is used once.
+    const answers: Record<string, unknown> = { ...data.answers };
+    const missing: Question[] = [];
+    for (const question of data.questions) {
+      const response = available[question.key];
+      if (response === undefined) {
+        missing.push(question);
+        continue;
+      }
+      const decoded = decodeAnswer(question, response, 'client');
+      if (decoded.ok) answers[question.interruptId] = decoded.value;
+      else if (decoded.declined) {
+        await serving.runs.cancel(run, { ...data, questions: [], result: declinedResult(call.tool, decoded.action) });
+        return declinedResult(call.tool, decoded.action);
+      } else {
+        serving.logger?.debug({ run: run.id, key: question.key }, 'an answer could not be used; asking again');
+        missing.push(question);
+      }
+    }
+    available = {};
+
+    if (missing.length === 0) {
+      step = await resumeOrRefuse(serving, call, run, answers);
+      continue;
+    }
+    if (missing.length < data.questions.length) {
+      // Part of the round is answered: keep those answers, ask the rest.
+      const saved = await serving.runs.setData(run, { ...data, questions: missing, answers });
+      if (saved === undefined) return busyResult(call.tool);
+      run = saved;
+    }
+
+    if (call.era === 'modern') {
+      const envelope = call.ctx.mcpReq.envelope as Record<string, unknown> | undefined;
+      const capabilities = envelope?.[CLIENT_CAPABILITIES_META_KEY] as ClientCapabilities | undefined;
+      const askable = missing.filter((question) => capabilities?.[CAPABILITY_OF[question.request.method]] !== undefined);
+      if (askable.length > 0) {
+        const bumped = await serving.runs.setData(run, { ...(run.data as PauseData), round: (run.data as PauseData).round + 1 });
+        return inputRequired({
+          inputRequests: Object.fromEntries(askable.map((question) => [question.key, question.request])) as InputRequiredResult['inputRequests'],
+          requestState: await serving.codec.mint({ run: (bumped ?? run).id }, call.ctx),
+        });
+      }
+    } else if (call.sendOnStream !== undefined) {
+      const asked = await askOnStream(serving, call, run, missing);
+      if (asked !== undefined) {
+        available = asked;
+        step = { kind: 'paused', run: (await serving.runs.get(run.id, call.owner)) ?? run, interrupts: [] };
+        continue;
+      }
+    }
+    return pausedResult(call.tool, run, missing);
+  }
+  return step.kind === 'done' ? step.result : pausedResult(call.tool, step.run, (step.run.data as PauseData).questions);
+}
+
+async function resumeOrRefuse(serving: PauseServing, call: CallContext, run: RunRecord, answers: Record<string, unknown>): Promise<RunStep> {
+  const outcome = await serving.runs.resume(run, call.tool, answers, call.runOptions, describer(call), (result) => ({
+    ...(run.data as PauseData),
+    questions: [],
+    result,
+  }));
+  if (outcome === 'busy') return { kind: 'done', result: busyResult(call.tool) };
+  if (outcome === 'finished') return { kind: 'done', result: finishedAnswer(call.tool, run) };
+  return outcome;
+}
+
+/**
+ * Asks the questions as requests on the call's response stream (2025 era)
+ * and waits for their answers, which the client posts separately and the
+ * store's signals bring here from whichever process received them.
+ * `undefined` when the client cannot answer (it refused the request, or
+ * gave no answer in time): the caller then gets a paused-run result.
+ */
+async function askOnStream(serving: PauseServing, call: CallContext, run: RunRecord, questions: Question[]): Promise<Record<string, unknown> | undefined> {
+  const send = call.sendOnStream!;
+  const waits: Array<Promise<[string, unknown] | undefined>> = [];
+  const stops: Array<() => void> = [];
+  const signal = call.ctx.mcpReq.signal;
+  try {
+    for (const question of questions) {
+      const id = `${SERVER_REQUEST_ID_PREFIX}${run.id}:${question.key}:${randomBytes(6).toString('hex')}`;
+      const answered = new Promise<[string, unknown] | undefined>((resolve) => {
+        const timer = setTimeout(() => resolve(undefined), serving.questionTimeoutMs);
+        const onAbort = () => resolve(undefined);
+        signal.addEventListener('abort', onAbort, { once: true });
+        stops.push(() => {
+          clearTimeout(timer);
+          signal.removeEventListener('abort', onAbort);
+        });
+        void serving.signals
+          .subscribe(answerChannel(id), (payload) => {
+            const message = payload as { owner?: unknown; response?: { result?: unknown; error?: unknown } };
+            // An answer from anyone but the run's owner is ignored.
+            if (message.owner !== call.owner || message.response === undefined) return;
+            resolve(message.response.error === undefined ? [question.key, message.response.result] : undefined);
+          })
+          .then((unsubscribe) => stops.push(unsubscribe));
+      });
+      waits.push(answered);
+      await send({ jsonrpc: '2.0', id, method: question.request.method, params: question.request.params });
+    }
+    const answers = await Promise.all(waits);
+    if (answers.some((answer) => answer === undefined)) return undefined;
+    return Object.fromEntries(answers as Array<[string, unknown]>);
+  } catch (error) {
+    serving.logger?.debug({ err: { message: (error as Error).message }, run: run.id }, 'asking on the response stream failed');
+    return undefined;
+  } finally {
+    for (const stop of stops) stop();
+  }
+}
+
+/** The channel an answer to one of graph-mcp's stream requests travels on. */
+export function answerChannel(requestId: string): string {
+  return `answer:${requestId}`;
+}
+
+function describer(call: CallContext): DescribePause {
+  return (interrupts: PendingInterrupt[], previous: RunRecord | undefined): PauseData => {
+    const before = previous?.data as PauseData | undefined;
+    const usedKeys = before?.usedKeys ?? [];
+    // Questions leave the run: scrub the credentials it was handed, like every other way out.
+    const questions = scrubValue(questionsFor(interrupts, usedKeys), call.runOptions.secretsUsed?.());
+    return { questions, answers: {}, usedKeys: [...usedKeys, ...questions.map((q) => q.key)], round: before?.round ?? 0 };
+  };
+}
+
+function inputResponsesOf(call: CallContext): Record<string, unknown> {
+  if (call.era !== 'modern') return {};
+  const responses = (call.ctx.mcpReq as { inputResponses?: Record<string, unknown> }).inputResponses;
+  return responses ?? {};
+}
+
+function isPayload(value: unknown): value is RequestStatePayload {
+  return value !== null && typeof value === 'object' && typeof (value as RequestStatePayload).run === 'string';
+}
+
+/** What a caller that cannot be asked in-protocol gets: the question in words, and how to answer. */
+export function pausedResult(tool: GraphTool, run: RunRecord, questions: Question[]): CallToolResult {
+  return {
+    // Flagged as an error so clients that check results against the tool's
+    // output schema accept it; the text says plainly that nothing failed.
+    isError: true,
+    content: [
+      {
+        type: 'text',
+        text: `The tool "${tool.name}" has paused to ask a question; it has not failed and will continue once answered.\n\n${describeQuestions(run.id, questions)}`,
+      },
+    ],
+    _meta: { [RUN_META_KEY]: runMeta(run, questions) },
+  };
+}
+
+function describeQuestions(runId: string, questions: Question[]): string {
+  const lines = questions.map((q) => (questions.length === 1 ? `Question: ${q.text}\n${answerHint(q)}` : `Question "${q.key}": ${q.text}\n${answerHint(q)}`));
+  const how =
+    questions.length === 1
+      ? `To answer, call the tool "resume_run" with {"run_id": "${runId}", "answer": <the answer>}.`
+      : `To answer, call the tool "resume_run" with {"run_id": "${runId}", "answers": {${questions.map((q) => `"${q.key}": <answer>`).join(', ')}}}.`;
+  return `${lines.join('\n\n')}\n\n${how}`;
+}
+
+function runMeta(run: RunRecord, questions: Question[]) {
+  return {
+    id: run.id,
+    status: 'input_required',
+    tool: run.tool,
+    expiresAt: new Date(run.expiresAt).toISOString(),
+    questions: questions.map((q) => ({ key: q.key, text: q.text, request: q.request })),
+  };
+}
+
+function finishedAnswer(tool: GraphTool, run: RunRecord): CallToolResult {
+  const result = (run.data as PauseData).result;
+  if (result !== undefined) return result;
+  return errorResult('RUN_NOT_FOUND', `Tool "${tool.name}": the run was cancelled and has no result.`);
+}
+
+function declinedResult(tool: GraphTool, action: string): CallToolResult {
+  return errorResult('INPUT_DECLINED', `Tool "${tool.name}" stopped: the question was not answered (${action}). The run is cancelled.`);
+}
+
+function busyResult(tool: GraphTool): CallToolResult {
+  return errorResult('RUN_CONFLICT', `Tool "${tool.name}": this paused run is being resumed by another request. Try again shortly.`);
+}

@@ -1,0 +1,525 @@
+import { compileValidator } from '../graphs/validator.js';
+import type { PendingInterrupt } from '../run/run-tool.js';
+
+/**
+ * How a LangGraph `interrupt()` becomes a question to the caller, and the
+ * caller's answer a resume value. Questions are plain JSON: they are kept
+ * with the paused run and read back by whichever process gets the answer.
+ *
+ * Conventions, recognised in this order:
+ * - `mcp`: the value already is an MCP input request
+ *   (`{ method: "elicitation/create" | "sampling/createMessage" | "roots/list", params }`);
+ *   it is passed on unchanged and the client's raw result is the resume value.
+ * - `agent-inbox`: `HumanInterrupt[]` (`@langchain/langgraph/prebuilt`), answered with `HumanResponse[]`.
+ * - `hitl`: LangChain's human-in-the-loop middleware (`{ actionRequests, reviewConfigs }`),
+ *   answered with `{ decisions }`.
+ * - `typed`: `interrupt(value, { responseSchema })`: the schema is the form, the parsed answer the resume value.
+ * - `text`: anything else (a string, or an object with `message`/`question`): one text field,
+ *   and the text is the resume value.
+ */
+
+export type InputMethod = 'elicitation/create' | 'sampling/createMessage' | 'roots/list';
+export const INPUT_METHODS: readonly InputMethod[] = ['elicitation/create', 'sampling/createMessage', 'roots/list'];
+
+type Json = Record<string, unknown>;
+
+/** A form field that holds JSON text because the elicitation form cannot express its schema. */
+interface FormShape {
+  /** Fields whose text is parsed as JSON. */
+  jsonFields: string[];
+  /** The answer is the value of this single field (the response schema was not an object). */
+  unwrap?: string;
+}
+
+export type Decoder =
+  | { kind: 'mcp' }
+  | { kind: 'text'; field: string }
+  | ({ kind: 'typed'; schema: Json } & FormShape)
+  | { kind: 'agent-inbox'; items: Array<{ action: string; args: Json; allow: string[] }> }
+  | { kind: 'hitl'; actions: Array<{ name: string; args: Json; allowed: string[] }> };
+
+export interface Question {
+  /** The input request key: unique within the run, never reused. */
+  key: string;
+  /** The LangGraph interrupt this question answers. */
+  interruptId: string;
+  /** The MCP input request sent to a client that can answer it in-protocol. */
+  request: { method: InputMethod; params: Json };
+  decoder: Decoder;
+  /** The question in words, for a caller's model to relay to its user. */
+  text: string;
+}
+
+export type Decoded =
+  | { ok: true; value: unknown }
+  | { ok: false; declined: true; action: string }
+  | { ok: false; declined: false; problem: string };
+
+const KEY_PATTERN = /^[A-Za-z0-9_.-]{1,64}$/;
+
+/**
+ * Turns interrupts into questions. `usedKeys` are the keys earlier rounds of
+ * the same run used; none is reused (a re-asked question gets a new key).
+ */
+export function questionsFor(interrupts: readonly PendingInterrupt[], usedKeys: readonly string[]): Question[] {
+  const used = new Set(usedKeys);
+  let counter = usedKeys.length;
+  const uniqueKey = (wanted: string | undefined): string => {
+    let base = wanted;
+    if (base === undefined) {
+      do counter += 1;
+      while (used.has(`q${counter}`));
+      base = `q${counter}`;
+    }
+    let key = base;
+    for (let n = 2; used.has(key); n += 1) key = `${base}.${n}`;
+    used.add(key);
+    return key;
+  };
+  return interrupts.map((interrupt) => {
+    const shaped = shapeQuestion(interrupt);
+    return { ...shaped, key: uniqueKey(requestedKey(interrupt.value)), interruptId: interrupt.id };
+  });
+}
+
+function requestedKey(value: unknown): string | undefined {
+  if (!isObject(value)) return undefined;
+  const key = value.key;
+  return typeof key === 'string' && KEY_PATTERN.test(key) ? key : undefined;
+}
+
+function shapeQuestion(interrupt: PendingInterrupt): Omit<Question, 'key' | 'interruptId'> {
+  const value = interrupt.value;
+  if (isMcpInputRequest(value)) {
+    return { request: { method: value.method, params: value.params ?? {} }, decoder: { kind: 'mcp' }, text: mcpRequestText(value) };
+  }
+  if (isAgentInbox(value)) return agentInboxQuestion(value);
+  if (isHitlRequest(value)) return hitlQuestion(value);
+  const message = messageOf(value);
+  if (interrupt.responseSchema !== undefined) return typedQuestion(message, interrupt.responseSchema);
+  return textQuestion(message);
+}
+
+// ---------------------------------------------------------------- conventions
+
+interface McpInputRequestValue {
+  method: InputMethod;
+  params?: Json;
+}
+
+function isMcpInputRequest(value: unknown): value is McpInputRequestValue {
+  return (
+    isObject(value) &&
+    typeof value.method === 'string' &&
+    (INPUT_METHODS as readonly string[]).includes(value.method) &&
+    (value.params === undefined || isObject(value.params))
+  );
+}
+
+function mcpRequestText(value: McpInputRequestValue): string {
+  const params = value.params ?? {};
+  if (value.method === 'elicitation/create') return String(params.message ?? 'The tool asks for input.');
+  if (value.method === 'roots/list') return 'The tool asks for the list of your workspace roots.';
+  const messages = Array.isArray(params.messages) ? params.messages : [];
+  const last = messages.at(-1) as { content?: { text?: unknown } } | undefined;
+  return typeof last?.content?.text === 'string' ? last.content.text : 'The tool asks for a model completion.';
+}
+
+function textQuestion(message: string): Omit<Question, 'key' | 'interruptId'> {
+  return {
+    request: {
+      method: 'elicitation/create',
+      params: {
+        message,
+        requestedSchema: { type: 'object', properties: { answer: { type: 'string', title: 'Answer' } }, required: ['answer'] },
+      },
+    },
+    decoder: { kind: 'text', field: 'answer' },
+    text: message,
+  };
+}
+
+function typedQuestion(message: string, responseSchema: Json): Omit<Question, 'key' | 'interruptId'> {
+  const { $schema: _ignored, ...schema } = responseSchema;
+  const form = toForm(schema);
+  return {
+    request: { method: 'elicitation/create', params: { message, requestedSchema: form.requestedSchema } },
+    decoder: { kind: 'typed', schema, jsonFields: form.jsonFields, ...(form.unwrap ? { unwrap: form.unwrap } : {}) },
+    text: message,
+  };
+}
+
+interface HumanInterruptValue {
+  action_request: { action: string; args: Json };
+  config: { allow_ignore?: boolean; allow_respond?: boolean; allow_edit?: boolean; allow_accept?: boolean };
+  description?: string;
+}
+
+function isAgentInbox(value: unknown): value is HumanInterruptValue[] {
+  return (
+    Array.isArray(value) &&
+    value.length > 0 &&
+    value.every((item) => isObject(item) && isObject(item.action_request) && typeof item.action_request.action === 'string' && isObject(item.config))
+  );
+}
+
+const INBOX_ACTIONS = [
+  ['accept', 'allow_accept', 'Accept'],
+  ['edit', 'allow_edit', 'Edit the arguments'],
+  ['respond', 'allow_respond', 'Respond with a message'],
+  ['ignore', 'allow_ignore', 'Ignore'],
+] as const;
+
+function agentInboxQuestion(items: HumanInterruptValue[]): Omit<Question, 'key' | 'interruptId'> {
+  const properties: Json = {};
+  const required: string[] = [];
+  const lines: string[] = [];
+  const decoderItems = items.map((item, i) => {
+    const suffix = items.length > 1 ? `_${i + 1}` : '';
+    const allow = INBOX_ACTIONS.filter(([, flag]) => item.config[flag] === true).map(([action]) => action);
+    const args = isObject(item.action_request.args) ? item.action_request.args : {};
+    const about = item.description ?? `Review the action "${item.action_request.action}" with arguments ${JSON.stringify(args)}.`;
+    lines.push(about);
+    properties[`action${suffix}`] = {
+      type: 'string',
+      title: items.length > 1 ? `Decision for "${item.action_request.action}"` : 'Decision',
+      oneOf: INBOX_ACTIONS.filter(([action]) => allow.includes(action)).map(([action, , title]) => ({ const: action, title })),
+    };
+    required.push(`action${suffix}`);
+    if (allow.includes('edit')) {
+      properties[`args${suffix}`] = { type: 'string', title: 'Edited arguments (JSON, for "edit")', default: JSON.stringify(args) };
+    }
+    if (allow.includes('respond')) properties[`response${suffix}`] = { type: 'string', title: 'Your response (for "respond")' };
+    return { action: item.action_request.action, args, allow };
+  });
+  const message = lines.join('\n');
+  return {
+    request: { method: 'elicitation/create', params: { message, requestedSchema: { type: 'object', properties, required } } },
+    decoder: { kind: 'agent-inbox', items: decoderItems },
+    text: message,
+  };
+}
+
+interface HitlRequestValue {
+  actionRequests: Array<{ name: string; args: Json; description?: string }>;
+  reviewConfigs: Array<{ actionName: string; allowedDecisions: string[] }>;
+}
+
+function isHitlRequest(value: unknown): value is HitlRequestValue {
+  return (
+    isObject(value) &&
+    Array.isArray(value.actionRequests) &&
+    Array.isArray(value.reviewConfigs) &&
+    value.actionRequests.every((action) => isObject(action) && typeof action.name === 'string')
+  );
+}
+
+const HITL_TITLES: Record<string, string> = { approve: 'Approve', edit: 'Edit the arguments', reject: 'Reject' };
+
+function hitlQuestion(value: HitlRequestValue): Omit<Question, 'key' | 'interruptId'> {
+  const properties: Json = {};
+  const required: string[] = [];
+  const lines: string[] = [];
+  const many = value.actionRequests.length > 1;
+  const actions = value.actionRequests.map((action, i) => {
+    const suffix = many ? `_${i + 1}` : '';
+    const review = value.reviewConfigs.find((config) => config.actionName === action.name);
+    const allowed = (review?.allowedDecisions ?? ['approve', 'edit', 'reject']).filter((d) => d in HITL_TITLES);
+    const args = isObject(action.args) ? action.args : {};
+    lines.push(action.description ?? `Review the tool call "${action.name}" with arguments ${JSON.stringify(args)}.`);
+    properties[`decision${suffix}`] = {
+      type: 'string',
+      title: many ? `Decision for "${action.name}"` : 'Decision',
+      oneOf: allowed.map((decision) => ({ const: decision, title: HITL_TITLES[decision] })),
+    };
+    required.push(`decision${suffix}`);
+    if (allowed.includes('edit')) properties[`args${suffix}`] = { type: 'string', title: 'Edited arguments (JSON, for "edit")', default: JSON.stringify(args) };
+    if (allowed.includes('reject')) properties[`message${suffix}`] = { type: 'string', title: 'Why (for "reject")' };
+    return { name: action.name, args, allowed };
+  });
+  const message = lines.join('\n');
+  return {
+    request: { method: 'elicitation/create', params: { message, requestedSchema: { type: 'object', properties, required } } },
+    decoder: { kind: 'hitl', actions },
+    text: message,
+  };
+}
+
+// ---------------------------------------------------------------- forms
+
+/**
+ * A response schema as an elicitation form. Elicitation forms are flat
+ * objects of primitives (strings, numbers, booleans, enums); a field the
+ * form cannot express becomes a text field holding JSON, and a schema that
+ * is not an object becomes a one-field form (`value`).
+ */
+function toForm(schema: Json): { requestedSchema: Json } & FormShape {
+  if (schema.type === 'object' && isObject(schema.properties)) {
+    const properties: Json = {};
+    const jsonFields: string[] = [];
+    for (const [name, property] of Object.entries(schema.properties)) {
+      const primitive = isObject(property) ? toPrimitive(property) : undefined;
+      if (primitive) properties[name] = primitive;
+      else {
+        jsonFields.push(name);
+        properties[name] = jsonField(name, isObject(property) ? property : {});
+      }
+    }
+    const required = Array.isArray(schema.required) ? schema.required.filter((r): r is string => typeof r === 'string') : [];
+    return { requestedSchema: { type: 'object', properties, ...(required.length > 0 ? { required } : {}) }, jsonFields };
+  }
+  const primitive = toPrimitive(schema);
+  const field = primitive ?? jsonField('value', schema);
+  return {
+    requestedSchema: { type: 'object', properties: { value: field }, required: ['value'] },
+    jsonFields: primitive ? [] : ['value'],
+    unwrap: 'value',
+  };
+}
+
+function jsonField(name: string, schema: Json): Json {
+  const { $schema: _ignored, ...body } = schema;
+  return {
+    type: 'string',
+    title: typeof schema.title === 'string' ? schema.title : name,
+    description: `${typeof schema.description === 'string' ? `${schema.description} ` : ''}(JSON matching ${JSON.stringify(body)})`,
+  };
+}
+
+const STRING_FORMATS = new Set(['email', 'uri', 'date', 'date-time']);
+
+/** The elicitation spec's restricted primitive schema for `schema`, or `undefined` if it has none. */
+function toPrimitive(schema: Json): Json | undefined {
+  const common: Json = {};
+  if (typeof schema.title === 'string') common.title = schema.title;
+  if (typeof schema.description === 'string') common.description = schema.description;
+  const enumValues = Array.isArray(schema.enum) ? schema.enum : undefined;
+  switch (schema.type) {
+    case 'string': {
+      if (enumValues) return enumValues.every((v) => typeof v === 'string') ? { ...common, type: 'string', enum: enumValues, ...defaultOf(schema, 'string') } : undefined;
+      if (Array.isArray(schema.oneOf)) return { ...common, type: 'string', oneOf: schema.oneOf };
+      const out: Json = { ...common, type: 'string', ...defaultOf(schema, 'string') };
+      if (typeof schema.minLength === 'number') out.minLength = schema.minLength;
+      if (typeof schema.maxLength === 'number') out.maxLength = schema.maxLength;
+      if (typeof schema.format === 'string' && STRING_FORMATS.has(schema.format)) out.format = schema.format;
+      return out;
+    }
+    case 'number':
+    case 'integer': {
+      const out: Json = { ...common, type: schema.type, ...defaultOf(schema, 'number') };
+      if (typeof schema.minimum === 'number' && Number.isSafeInteger(schema.minimum)) out.minimum = schema.minimum;
+      if (typeof schema.maximum === 'number' && Number.isSafeInteger(schema.maximum)) out.maximum = schema.maximum;
+      return out;
+    }
+    case 'boolean':
+      return { ...common, type: 'boolean', ...defaultOf(schema, 'boolean') };
+    case 'array': {
+      const items = isObject(schema.items) ? schema.items : undefined;
+      if (items && Array.isArray(items.enum) && items.enum.every((v) => typeof v === 'string')) {
+        return { ...common, type: 'array', items: { type: 'string', enum: items.enum } };
+      }
+      return undefined;
+    }
+    default:
+      if (schema.type === undefined && enumValues?.every((v) => typeof v === 'string')) return { ...common, type: 'string', enum: enumValues };
+      return undefined;
+  }
+}
+
+function defaultOf(schema: Json, type: 'string' | 'number' | 'boolean'): Json {
+  return typeof schema.default === type ? { default: schema.default } : {};
+}
+
+// ---------------------------------------------------------------- answers
+
+/**
+ * Turns an answer into the resume value for the question's interrupt.
+ * `from: "client"` is the raw result of the input request (`ElicitResult`,
+ * `CreateMessageResult`, `ListRootsResult`); `from: "model"` is what a
+ * caller's model passed to `resume_run` (the form's content, or plain text
+ * for a one-field form).
+ */
+export function decodeAnswer(question: Question, answer: unknown, from: 'client' | 'model'): Decoded {
+  const { decoder } = question;
+  if (decoder.kind === 'mcp') return { ok: true, value: from === 'client' ? answer : modelAnswerAsResult(question, answer) };
+
+  let content: Json;
+  if (from === 'client') {
+    if (!isObject(answer) || typeof answer.action !== 'string') return invalid('the answer is not an elicitation result');
+    if (answer.action !== 'accept') return declinedOrDefault(question, answer.action);
+    content = isObject(answer.content) ? answer.content : {};
+  } else {
+    const parsed = modelContent(question, answer);
+    if (typeof parsed === 'string') return invalid(parsed);
+    content = parsed;
+  }
+
+  switch (decoder.kind) {
+    case 'text': {
+      const text = content[decoder.field];
+      return typeof text === 'string' ? { ok: true, value: text } : invalid(`"${decoder.field}" must be text`);
+    }
+    case 'typed':
+      return decodeTyped(decoder, content);
+    case 'agent-inbox':
+      return decodeAgentInbox(decoder, content);
+    case 'hitl':
+      return decodeHitl(decoder, content);
+  }
+}
+
+/**
+ * What a decline or cancel means: Agent Inbox ignores and the middleware
+ * rejects, since both conventions have a "no"; for the others the caller
+ * refused to answer, and the run ends (`declined`).
+ */
+function declinedOrDefault(question: Question, action: string): Decoded {
+  const { decoder } = question;
+  if (decoder.kind === 'agent-inbox' && decoder.items.every((item) => item.allow.includes('ignore'))) {
+    return { ok: true, value: decoder.items.map(() => ({ type: 'ignore', args: null })) };
+  }
+  if (decoder.kind === 'hitl' && decoder.actions.every((item) => item.allowed.includes('reject'))) {
+    return { ok: true, value: { decisions: decoder.actions.map(() => ({ type: 'reject', message: `The user chose to ${action}.` })) } };
+  }
+  return { ok: false, declined: true, action };
+}
+
+function decodeTyped(decoder: Extract<Decoder, { kind: 'typed' }>, content: Json): Decoded {
+  const values: Json = { ...content };
+  for (const field of decoder.jsonFields) {
+    const text = values[field];
+    if (text === undefined) continue;
+    if (typeof text !== 'string') continue;
+    try {
+      values[field] = JSON.parse(text) as unknown;
+    } catch {
+      return invalid(`"${field}" must be JSON`);
+    }
+  }
+  const value = decoder.unwrap ? values[decoder.unwrap] : values;
+  const problems = compileValidator(decoder.schema, 'interrupt responseSchema')(value);
+  return problems.length === 0 ? { ok: true, value } : invalid(problems.join('; '));
+}
+
+function decodeAgentInbox(decoder: Extract<Decoder, { kind: 'agent-inbox' }>, content: Json): Decoded {
+  const responses: unknown[] = [];
+  for (const [i, item] of decoder.items.entries()) {
+    const suffix = decoder.items.length > 1 ? `_${i + 1}` : '';
+    const action = content[`action${suffix}`];
+    if (typeof action !== 'string' || !item.allow.includes(action)) return invalid(`"action${suffix}" must be one of ${item.allow.join(', ')}`);
+    if (action === 'accept' || action === 'ignore') responses.push({ type: action, args: null });
+    else if (action === 'respond') {
+      const response = content[`response${suffix}`];
+      if (typeof response !== 'string' || response === '') return invalid(`"response${suffix}" is needed for respond`);
+      responses.push({ type: 'response', args: response });
+    } else {
+      const args = parseArgs(content[`args${suffix}`], item.args);
+      if (args === undefined) return invalid(`"args${suffix}" must be a JSON object`);
+      responses.push({ type: 'edit', args: { action: item.action, args } });
+    }
+  }
+  return { ok: true, value: responses };
+}
+
+function decodeHitl(decoder: Extract<Decoder, { kind: 'hitl' }>, content: Json): Decoded {
+  const decisions: unknown[] = [];
+  for (const [i, action] of decoder.actions.entries()) {
+    const suffix = decoder.actions.length > 1 ? `_${i + 1}` : '';
+    const decision = content[`decision${suffix}`];
+    if (typeof decision !== 'string' || !action.allowed.includes(decision)) {
+      return invalid(`"decision${suffix}" must be one of ${action.allowed.join(', ')}`);
+    }
+    if (decision === 'approve') decisions.push({ type: 'approve' });
+    else if (decision === 'reject') {
+      const message = content[`message${suffix}`];
+      decisions.push({ type: 'reject', ...(typeof message === 'string' && message !== '' ? { message } : {}) });
+    } else {
+      const args = parseArgs(content[`args${suffix}`], action.args);
+      if (args === undefined) return invalid(`"args${suffix}" must be a JSON object`);
+      decisions.push({ type: 'edit', editedAction: { name: action.name, args } });
+    }
+  }
+  return { ok: true, value: { decisions } };
+}
+
+function parseArgs(text: unknown, fallback: Json): Json | undefined {
+  if (text === undefined || text === '') return fallback;
+  if (isObject(text)) return text;
+  if (typeof text !== 'string') return undefined;
+  try {
+    const parsed = JSON.parse(text) as unknown;
+    return isObject(parsed) ? parsed : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** A model's answer as form content: an object as is, a JSON object in text, or text for a one-field form. */
+function modelContent(question: Question, answer: unknown): Json | string {
+  const fields = Object.keys((question.request.params.requestedSchema as { properties?: Json } | undefined)?.properties ?? {});
+  if (isObject(answer)) return answer;
+  if (typeof answer === 'string') {
+    const trimmed = answer.trim();
+    if (trimmed.startsWith('{')) {
+      try {
+        const parsed = JSON.parse(trimmed) as unknown;
+        if (isObject(parsed)) return parsed;
+      } catch {
+        // Not JSON: taken as text below.
+      }
+    }
+  }
+  if (fields.length === 1 && answer !== undefined && answer !== null) {
+    return { [fields[0]!]: typeof answer === 'string' ? answer : JSON.stringify(answer) };
+  }
+  return `the answer must be an object with the fields ${fields.join(', ')}`;
+}
+
+/** A model answering an MCP input request through `resume_run`: shaped as the client's result would be. */
+function modelAnswerAsResult(question: Question, answer: unknown): unknown {
+  switch (question.request.method) {
+    case 'elicitation/create':
+      if (isObject(answer) && typeof answer.action === 'string') return answer;
+      return { action: 'accept', content: isObject(answer) ? answer : { answer } };
+    case 'sampling/createMessage':
+      if (isObject(answer) && isObject(answer.content)) return answer;
+      return { role: 'assistant', content: { type: 'text', text: typeof answer === 'string' ? answer : JSON.stringify(answer) }, model: 'caller', stopReason: 'endTurn' };
+    case 'roots/list':
+      return isObject(answer) && Array.isArray(answer.roots) ? answer : { roots: Array.isArray(answer) ? answer : [] };
+  }
+}
+
+/** How a caller's model should answer the question through `resume_run`. */
+export function answerHint(question: Question): string {
+  const { decoder } = question;
+  const schema = question.request.params.requestedSchema as { properties?: Json } | undefined;
+  const fields = Object.keys(schema?.properties ?? {});
+  switch (decoder.kind) {
+    case 'text':
+      return 'Answer with plain text.';
+    case 'mcp':
+      if (question.request.method === 'sampling/createMessage') return 'Answer with the text of your reply.';
+      if (question.request.method === 'roots/list') return 'Answer with {"roots": [{"uri": "file:///...", "name": "..."}]}.';
+      return `Answer with an object with the fields ${fields.join(', ')}.`;
+    default:
+      return `Answer with a JSON object: ${JSON.stringify(schema?.properties ?? {})}.`;
+  }
+}
+
+function messageOf(value: unknown): string {
+  if (typeof value === 'string') return value;
+  if (isObject(value)) {
+    for (const field of ['message', 'question', 'prompt', 'description']) {
+      if (typeof value[field] === 'string') return value[field] as string;
+    }
+  }
+  return JSON.stringify(value) ?? String(value);
+}
+
+function invalid(problem: string): Decoded {
+  return { ok: false, declined: false, problem };
+}
+
+function isObject(value: unknown): value is Json {
+  return value !== null && typeof value === 'object' && !Array.isArray(value);
+}

@@ -1,0 +1,44 @@
+import type { Tool } from '@modelcontextprotocol/server';
+import { compileValidator } from '../graphs/validator.js';
+
+export const RESUME_RUN_TOOL = 'resume_run';
+
+/**
+ * `resume_run`: how a caller that cannot answer a question in-protocol
+ * (no elicitation, no multi-round-trip) continues a paused run. It answers
+ * like the original tool: its result, or its next question.
+ */
+export const resumeRunDefinition: Tool = {
+  name: RESUME_RUN_TOOL,
+  title: 'Answer a paused run',
+  description:
+    'Continues a tool run that paused to ask a question. Pass the run_id from the paused result and the answer (or, when it asked several questions, answers keyed by question). Returns the tool\'s result, or its next question.',
+  inputSchema: {
+    type: 'object',
+    properties: {
+      run_id: { type: 'string', minLength: 1, description: 'The id of the paused run, from the result that asked the question.' },
+      answer: { description: 'The answer to the question: text, or an object with the fields the question asks for.' },
+      answers: { type: 'object', description: 'When several questions were asked: the answer to each, keyed by question.' },
+    },
+    required: ['run_id'],
+    additionalProperties: false,
+  },
+  annotations: { openWorldHint: false },
+};
+
+const validate = compileValidator(resumeRunDefinition.inputSchema as Record<string, unknown>, 'resume_run input schema');
+
+export interface ResumeRunArgs {
+  runId: string;
+  answer?: unknown;
+  answers?: Record<string, unknown>;
+}
+
+/** The arguments, or the problems with them. */
+export function parseResumeRunArgs(args: unknown): ResumeRunArgs | string[] {
+  const problems = validate(args ?? {});
+  if (problems.length > 0) return problems;
+  const { run_id, answer, answers } = args as { run_id: string; answer?: unknown; answers?: Record<string, unknown> };
+  if (answer === undefined && answers === undefined) return ['give "answer" (or "answers" keyed by question)'];
+  return { runId: run_id, ...(answer !== undefined ? { answer } : {}), ...(answers !== undefined ? { answers } : {}) };
+}

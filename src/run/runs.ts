@@ -1,0 +1,187 @@
+import { randomBytes } from 'node:crypto';
+import type { CallToolResult } from '@modelcontextprotocol/server';
+import type { GraphTool } from '../graphs/tool.js';
+import type { Logger } from '../log.js';
+import { RunCheckpointer } from '../store/run-checkpointer.js';
+import type { RunRecord, Store } from '../store/store.js';
+import { executeRun, RunAbortedError, type PendingInterrupt, type RunOptions } from './run-tool.js';
+
+export interface RunsOptions {
+  store: Store;
+  /** How long a paused run waits for its answer. */
+  ttlMs: number;
+  /** Names this process in the leases it takes. @default a random id */
+  processId?: string;
+  logger?: Logger;
+}
+
+/** What one step of a run came to. */
+export type RunStep =
+  | { kind: 'done'; result: CallToolResult; run?: RunRecord }
+  | { kind: 'paused'; run: RunRecord; interrupts: PendingInterrupt[] };
+
+/**
+ * Computes what the protocol layer keeps with a paused run (the questions
+ * it asked, …) from its interrupts and, on a later pause, the run so far.
+ */
+export type DescribePause = (interrupts: PendingInterrupt[], previous: RunRecord | undefined) => Record<string, unknown>;
+
+/** Why a paused run could not be resumed. */
+export type ResumeRefusal = 'busy' | 'finished';
+
+/**
+ * Runs that can pause: a run that reaches `interrupt()` is kept in the store
+ * (checkpoint + run record) and can be resumed by its owner from any
+ * process. Knows nothing of MCP: interrupts in, answers (resume values
+ * keyed by interrupt id) in, tool results out.
+ */
+export class Runs {
+  readonly store: Store;
+  private readonly processId: string;
+  private sweeper: NodeJS.Timeout | undefined;
+
+  constructor(private readonly options: RunsOptions) {
+    this.store = options.store;
+    this.processId = options.processId ?? randomBytes(6).toString('hex');
+  }
+
+  /** A new run id: 128 random bits, which is also its LangGraph thread id. */
+  static newId(): string {
+    return randomBytes(16).toString('base64url');
+  }
+
+  /** A fresh call. If the graph pauses, the run is stored (durably) before this resolves. */
+  async start(tool: GraphTool, args: unknown, owner: string, options: RunOptions, describe: DescribePause): Promise<RunStep> {
+    const id = Runs.newId();
+    const checkpointer = tool.ownCheckpointer ? undefined : new RunCheckpointer(this.store.checkpointer, true);
+    const outcome = await executeRun(tool, args, {
+      ...options,
+      thread: checkpointer ? { id, checkpointer, durability: 'exit' } : { id },
+    });
+    if (outcome.kind === 'done') return outcome;
+    await checkpointer?.flush();
+    const run = await this.store.runs.create({
+      id,
+      owner,
+      tool: tool.name,
+      status: 'input_required',
+      data: describe(outcome.interrupts, undefined),
+      expiresAt: Date.now() + this.options.ttlMs,
+    });
+    return { kind: 'paused', run, interrupts: outcome.interrupts };
+  }
+
+  /** The caller's run, if it exists and has not expired; a foreign id reads as unknown. */
+  get(id: string, owner: string): Promise<RunRecord | undefined> {
+    return this.store.runs.get(id, owner);
+  }
+
+  /** Replaces the protocol data of a run still at `run.version`; `undefined` if it moved on. */
+  setData(run: RunRecord, data: Record<string, unknown>): Promise<RunRecord | undefined> {
+    return this.store.runs.update(run.id, run.version, { data });
+  }
+
+  /**
+   * Resumes a paused run with answers keyed by interrupt id. Claims it first
+   * (compare-and-set), so of two resumes racing, one runs and the other is
+   * refused with `busy`. A run whose claimant died is claimable again once
+   * the claim's lease (the tool's timeout plus a minute) ran out.
+   */
+  async resume(
+    run: RunRecord,
+    tool: GraphTool,
+    answers: Record<string, unknown>,
+    options: RunOptions,
+    describe: DescribePause,
+    finalData: (result: CallToolResult) => Record<string, unknown>,
+  ): Promise<RunStep | ResumeRefusal> {
+    const now = Date.now();
+    if (run.status === 'completed' || run.status === 'failed' || run.status === 'cancelled') return 'finished';
+    if (run.status === 'working' && (run.leaseUntil ?? 0) > now) return 'busy';
+    const claimed = await this.store.runs.update(run.id, run.version, {
+      status: 'working',
+      leaseOwner: this.processId,
+      leaseUntil: now + tool.timeoutMs + 60_000,
+    });
+    if (claimed === undefined) return 'busy';
+
+    const checkpointer = tool.ownCheckpointer ? undefined : new RunCheckpointer(this.store.checkpointer, false);
+    let step;
+    try {
+      step = await executeRun(tool, undefined, {
+        ...options,
+        resume: answers,
+        thread: checkpointer ? { id: run.id, checkpointer, durability: 'exit' } : { id: run.id },
+      });
+    } catch (error) {
+      // Nothing was written: the run is still paused where it was.
+      if (error instanceof RunAbortedError) await this.release(claimed, run);
+      throw error;
+    }
+    if (step.kind === 'done') {
+      const finished = await this.store.runs.update(run.id, claimed.version, {
+        status: step.result.isError ? 'failed' : 'completed',
+        data: finalData(step.result),
+        leaseOwner: null,
+        leaseUntil: null,
+      });
+      if (!tool.ownCheckpointer) this.forgetThread(run.id);
+      return { ...step, ...(finished ? { run: finished } : {}) };
+    }
+    await checkpointer?.flush();
+    const paused = await this.store.runs.update(run.id, claimed.version, {
+      status: 'input_required',
+      data: describe(step.interrupts, claimed),
+      leaseOwner: null,
+      leaseUntil: null,
+    });
+    if (paused === undefined) return 'busy';
+    return { kind: 'paused', run: paused, interrupts: step.interrupts };
+  }
+
+  /** Ends a paused run for good (declined, or cancelled by its owner). */
+  async cancel(run: RunRecord, data: Record<string, unknown>): Promise<RunRecord | undefined> {
+    const cancelled = await this.store.runs.update(run.id, run.version, { status: 'cancelled', data, leaseOwner: null, leaseUntil: null });
+    if (cancelled) this.forgetThread(run.id);
+    return cancelled;
+  }
+
+  /** Deletes expired runs and their checkpoints every `intervalMs`. */
+  startSweeping(intervalMs = Math.min(this.options.ttlMs, 60_000)): void {
+    this.sweeper ??= setInterval(() => void this.sweep(), intervalMs).unref();
+  }
+
+  /** One clean-up pass; resolves to the number of runs deleted. */
+  async sweep(now = Date.now()): Promise<number> {
+    let total = 0;
+    try {
+      for (;;) {
+        const ids = await this.store.runs.deleteExpired(now, 100);
+        for (const id of ids) await this.store.checkpointer.deleteThread(id);
+        total += ids.length;
+        if (ids.length < 100) break;
+      }
+    } catch (error) {
+      this.options.logger?.warn({ err: { message: (error as Error).message } }, 'clean-up of expired runs failed; will retry');
+    }
+    if (total > 0) this.options.logger?.debug({ runs: total }, 'expired runs deleted');
+    return total;
+  }
+
+  stop(): void {
+    if (this.sweeper !== undefined) clearInterval(this.sweeper);
+    this.sweeper = undefined;
+  }
+
+  private async release(claimed: RunRecord, before: RunRecord): Promise<void> {
+    await this.store.runs
+      .update(claimed.id, claimed.version, { status: before.status, leaseOwner: null, leaseUntil: null })
+      .catch(() => undefined);
+  }
+
+  private forgetThread(id: string): void {
+    this.store.checkpointer.deleteThread(id).catch((error: unknown) => {
+      this.options.logger?.warn({ err: { message: (error as Error).message }, run: id }, 'deleting a finished run\'s checkpoints failed');
+    });
+  }
+}

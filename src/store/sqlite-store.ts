@@ -1,0 +1,275 @@
+import { randomBytes } from 'node:crypto';
+import { mkdirSync } from 'node:fs';
+import path from 'node:path';
+import type BetterSqlite3 from 'better-sqlite3';
+import { SqliteSaver } from '@langchain/langgraph-checkpoint-sqlite';
+import { GraphMcpError, messageOf } from '../errors.js';
+import type { NewRun, RunPatch, RunRecord, RunStore, SignalBus, Store } from './store.js';
+
+export interface SqliteStoreOptions {
+  /** The database file; its directory is created if missing. `:memory:` for a private in-memory database. */
+  path: string;
+  /** How often a process with listeners looks for new signals, in ms. @default 50 */
+  signalPollMs?: number;
+}
+
+/**
+ * Migrations, in order; each runs once per database, inside one
+ * `BEGIN IMMEDIATE` transaction, so several processes starting at once
+ * migrate it exactly once.
+ */
+const MIGRATIONS: readonly string[] = [
+  `CREATE TABLE graph_mcp_runs (
+     id TEXT PRIMARY KEY,
+     owner TEXT NOT NULL,
+     tool TEXT NOT NULL,
+     status TEXT NOT NULL,
+     version INTEGER NOT NULL,
+     data TEXT NOT NULL,
+     created_at INTEGER NOT NULL,
+     updated_at INTEGER NOT NULL,
+     expires_at INTEGER NOT NULL,
+     lease_owner TEXT,
+     lease_until INTEGER
+   );
+   CREATE INDEX graph_mcp_runs_expires ON graph_mcp_runs (expires_at);
+   CREATE INDEX graph_mcp_runs_status ON graph_mcp_runs (status, lease_until);
+   CREATE TABLE graph_mcp_keys (name TEXT PRIMARY KEY, value BLOB NOT NULL);
+   CREATE TABLE graph_mcp_signals (
+     id INTEGER PRIMARY KEY AUTOINCREMENT,
+     channel TEXT NOT NULL,
+     payload TEXT NOT NULL,
+     created_at INTEGER NOT NULL
+   );`,
+];
+
+/** Signals older than this are deleted: nobody waits that long for a wake-up. */
+const SIGNAL_RETENTION_MS = 60_000;
+
+/**
+ * One SQLite file (WAL mode) shared by every process on one machine:
+ * LangGraph's official SQLite checkpointer plus graph-mcp's runs, keys and
+ * signals. Signals are polled, so they reach another process within
+ * `signalPollMs`.
+ */
+export class SqliteStore implements Store {
+  readonly kind = 'sqlite';
+  readonly checkpointer: SqliteSaver;
+  readonly runs: RunStore;
+  readonly signals: SqliteSignalBus;
+
+  private constructor(private readonly db: BetterSqlite3.Database, signalPollMs: number) {
+    this.checkpointer = new SqliteSaver(db);
+    this.runs = new SqliteRunStore(db);
+    this.signals = new SqliteSignalBus(db, signalPollMs);
+  }
+
+  static async open(options: SqliteStoreOptions): Promise<SqliteStore> {
+    let Database: typeof BetterSqlite3;
+    try {
+      Database = (await import('better-sqlite3')).default;
+    } catch (cause) {
+      throw new GraphMcpError('STORE_UNAVAILABLE', 'the SQLite store needs better-sqlite3, which is not installed (npm install better-sqlite3)', { cause });
+    }
+    let db: BetterSqlite3.Database;
+    try {
+      if (options.path !== ':memory:') mkdirSync(path.dirname(options.path), { recursive: true });
+      db = new Database(options.path);
+      db.pragma('journal_mode = WAL');
+      // Several processes share the file: wait for a writer instead of failing.
+      db.pragma('busy_timeout = 5000');
+      db.pragma('synchronous = NORMAL');
+      migrate(db);
+    } catch (cause) {
+      throw new GraphMcpError('STORE_UNAVAILABLE', `SQLite store ${options.path} cannot be opened: ${messageOf(cause)}`, { cause });
+    }
+    return new SqliteStore(db, options.signalPollMs ?? 50);
+  }
+
+  async sharedKey(name: string): Promise<Uint8Array> {
+    this.db.prepare('INSERT OR IGNORE INTO graph_mcp_keys (name, value) VALUES (?, ?)').run(name, randomBytes(32));
+    const row = this.db.prepare('SELECT value FROM graph_mcp_keys WHERE name = ?').get(name) as { value: Buffer };
+    return new Uint8Array(row.value);
+  }
+
+  async check(): Promise<void> {
+    const version = this.db.pragma('user_version', { simple: true }) as number;
+    if (version !== MIGRATIONS.length) {
+      throw new GraphMcpError('STORE_UNAVAILABLE', `SQLite store schema is at version ${version}, expected ${MIGRATIONS.length}`);
+    }
+    this.db.prepare('SELECT count(*) FROM graph_mcp_runs').get();
+  }
+
+  async close(): Promise<void> {
+    this.signals.close();
+    if (this.db.open) this.db.close();
+  }
+}
+
+function migrate(db: BetterSqlite3.Database): void {
+  const run = db.transaction(() => {
+    const current = db.pragma('user_version', { simple: true }) as number;
+    for (let i = current; i < MIGRATIONS.length; i += 1) db.exec(MIGRATIONS[i]!);
+    if (current < MIGRATIONS.length) db.pragma(`user_version = ${MIGRATIONS.length}`);
+  });
+  run.immediate();
+}
+
+interface RunRow {
+  id: string;
+  owner: string;
+  tool: string;
+  status: RunRecord['status'];
+  version: number;
+  data: string;
+  created_at: number;
+  updated_at: number;
+  expires_at: number;
+  lease_owner: string | null;
+  lease_until: number | null;
+}
+
+function toRecord(row: RunRow): RunRecord {
+  return {
+    id: row.id,
+    owner: row.owner,
+    tool: row.tool,
+    status: row.status,
+    version: row.version,
+    data: JSON.parse(row.data) as Record<string, unknown>,
+    createdAt: row.created_at,
+    updatedAt: row.updated_at,
+    expiresAt: row.expires_at,
+    leaseOwner: row.lease_owner,
+    leaseUntil: row.lease_until,
+  };
+}
+
+class SqliteRunStore implements RunStore {
+  private readonly insert: BetterSqlite3.Statement;
+  private readonly select: BetterSqlite3.Statement;
+  private readonly expired: BetterSqlite3.Statement;
+
+  constructor(private readonly db: BetterSqlite3.Database) {
+    this.insert = db.prepare(
+      `INSERT INTO graph_mcp_runs (id, owner, tool, status, version, data, created_at, updated_at, expires_at, lease_owner, lease_until)
+       VALUES (@id, @owner, @tool, @status, 1, @data, @now, @now, @expiresAt, @leaseOwner, @leaseUntil)`,
+    );
+    this.select = db.prepare('SELECT * FROM graph_mcp_runs WHERE id = ? AND owner = ? AND expires_at > ?');
+    this.expired = db.prepare('DELETE FROM graph_mcp_runs WHERE id IN (SELECT id FROM graph_mcp_runs WHERE expires_at <= ? LIMIT ?) RETURNING id');
+  }
+
+  async create(run: NewRun): Promise<RunRecord> {
+    const now = Date.now();
+    this.insert.run({
+      id: run.id,
+      owner: run.owner,
+      tool: run.tool,
+      status: run.status,
+      data: JSON.stringify(run.data),
+      now,
+      expiresAt: run.expiresAt,
+      leaseOwner: run.leaseOwner ?? null,
+      leaseUntil: run.leaseUntil ?? null,
+    });
+    return { ...run, data: structuredClone(run.data), version: 1, createdAt: now, updatedAt: now, leaseOwner: run.leaseOwner ?? null, leaseUntil: run.leaseUntil ?? null };
+  }
+
+  async get(id: string, owner: string): Promise<RunRecord | undefined> {
+    const row = this.select.get(id, owner, Date.now()) as RunRow | undefined;
+    return row === undefined ? undefined : toRecord(row);
+  }
+
+  async update(id: string, version: number, patch: RunPatch): Promise<RunRecord | undefined> {
+    const sets: string[] = ['version = version + 1', 'updated_at = @now'];
+    const values: Record<string, unknown> = { id, version, now: Date.now() };
+    if (patch.status !== undefined) {
+      sets.push('status = @status');
+      values.status = patch.status;
+    }
+    if (patch.data !== undefined) {
+      sets.push('data = @data');
+      values.data = JSON.stringify(patch.data);
+    }
+    if (patch.expiresAt !== undefined) {
+      sets.push('expires_at = @expiresAt');
+      values.expiresAt = patch.expiresAt;
+    }
+    if (patch.leaseOwner !== undefined) {
+      sets.push('lease_owner = @leaseOwner');
+      values.leaseOwner = patch.leaseOwner;
+    }
+    if (patch.leaseUntil !== undefined) {
+      sets.push('lease_until = @leaseUntil');
+      values.leaseUntil = patch.leaseUntil;
+    }
+    const row = this.db
+      .prepare(`UPDATE graph_mcp_runs SET ${sets.join(', ')} WHERE id = @id AND version = @version RETURNING *`)
+      .get(values) as RunRow | undefined;
+    return row === undefined ? undefined : toRecord(row);
+  }
+
+  async deleteExpired(now: number, limit: number): Promise<string[]> {
+    return (this.expired.all(now, limit) as Array<{ id: string }>).map((row) => row.id);
+  }
+}
+
+class SqliteSignalBus implements SignalBus {
+  private readonly listeners = new Map<string, Set<(payload: unknown) => void>>();
+  private lastSeen: number;
+  private timer: NodeJS.Timeout | undefined;
+  private readonly insert: BetterSqlite3.Statement;
+  private readonly since: BetterSqlite3.Statement;
+  private lastPrune = 0;
+
+  constructor(private readonly db: BetterSqlite3.Database, private readonly pollMs: number) {
+    this.insert = db.prepare('INSERT INTO graph_mcp_signals (channel, payload, created_at) VALUES (?, ?, ?)');
+    this.since = db.prepare('SELECT id, channel, payload FROM graph_mcp_signals WHERE id > ? ORDER BY id');
+    this.lastSeen = (db.prepare('SELECT coalesce(max(id), 0) AS id FROM graph_mcp_signals').get() as { id: number }).id;
+  }
+
+  async publish(channel: string, payload: unknown): Promise<void> {
+    const now = Date.now();
+    this.insert.run(channel, JSON.stringify(payload ?? null), now);
+    if (now - this.lastPrune > SIGNAL_RETENTION_MS) {
+      this.lastPrune = now;
+      this.db.prepare('DELETE FROM graph_mcp_signals WHERE created_at < ?').run(now - SIGNAL_RETENTION_MS);
+    }
+  }
+
+  async subscribe(channel: string, listener: (payload: unknown) => void): Promise<() => void> {
+    let set = this.listeners.get(channel);
+    if (set === undefined) {
+      set = new Set();
+      this.listeners.set(channel, set);
+    }
+    set.add(listener);
+    this.timer ??= setInterval(() => this.poll(), this.pollMs).unref();
+    return () => {
+      set.delete(listener);
+      if (set.size === 0) this.listeners.delete(channel);
+      if (this.listeners.size === 0 && this.timer !== undefined) {
+        clearInterval(this.timer);
+        this.timer = undefined;
+      }
+    };
+  }
+
+  private poll(): void {
+    if (!this.db.open) return;
+    const rows = this.since.all(this.lastSeen) as Array<{ id: number; channel: string; payload: string }>;
+    for (const row of rows) {
+      this.lastSeen = row.id;
+      const set = this.listeners.get(row.channel);
+      if (set === undefined) continue;
+      const payload = JSON.parse(row.payload) as unknown;
+      for (const listener of [...set]) listener(payload);
+    }
+  }
+
+  close(): void {
+    if (this.timer !== undefined) clearInterval(this.timer);
+    this.timer = undefined;
+    this.listeners.clear();
+  }
+}

@@ -1,0 +1,97 @@
+import type { BaseCheckpointSaver } from '@langchain/langgraph-checkpoint';
+
+/**
+ * The store: everything a later request needs, shared by every process that
+ * serves the project. One interface, several small implementations (memory,
+ * SQLite, PostgreSQL), one test suite run against each. It knows nothing of
+ * MCP or HTTP: the protocol layer keeps its own data in `RunRecord.data`.
+ */
+export interface Store {
+  /** `memory`, `sqlite`, `postgres`, or a custom store's name. */
+  readonly kind: string;
+  /** Where LangGraph checkpoints go: the official checkpointer for this database. */
+  readonly checkpointer: BaseCheckpointSaver;
+  readonly runs: RunStore;
+  readonly signals: SignalBus;
+  /**
+   * A 32-byte secret shared by every process using this store, created on
+   * first use (for example the key that signs `requestState`).
+   */
+  sharedKey(name: string): Promise<Uint8Array>;
+  /** Reachable and migrated: throws a `GraphMcpError` naming what is wrong. */
+  check(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export type RunStatus = 'working' | 'input_required' | 'completed' | 'failed' | 'cancelled';
+
+export const TERMINAL_STATUSES: readonly RunStatus[] = ['completed', 'failed', 'cancelled'];
+
+/** A run that outlives the request that started it (it paused, or runs as a task). */
+export interface RunRecord {
+  /** Unguessable (128 random bits, base64url). Also the LangGraph thread id. */
+  readonly id: string;
+  /** The principal that started the run; `''` for anonymous callers. Nobody else sees it. */
+  readonly owner: string;
+  /** The tool (graph) name. */
+  readonly tool: string;
+  readonly status: RunStatus;
+  /** Bumped by every update; `update` compares it, so two processes never both win. */
+  readonly version: number;
+  /** The protocol layer's data (questions asked, answers so far, the final result…): plain JSON. */
+  readonly data: Record<string, unknown>;
+  /** Milliseconds since the epoch. */
+  readonly createdAt: number;
+  readonly updatedAt: number;
+  /** After this the run is gone: `get` no longer finds it and clean-up deletes it. */
+  readonly expiresAt: number;
+  /** The process holding the run (working on it), and until when its claim holds. */
+  readonly leaseOwner: string | null;
+  readonly leaseUntil: number | null;
+}
+
+export interface NewRun {
+  id: string;
+  owner: string;
+  tool: string;
+  status: RunStatus;
+  data: Record<string, unknown>;
+  expiresAt: number;
+  leaseOwner?: string | null;
+  leaseUntil?: number | null;
+}
+
+export type RunPatch = Partial<Pick<RunRecord, 'status' | 'data' | 'expiresAt' | 'leaseOwner' | 'leaseUntil'>>;
+
+export interface RunStore {
+  /** Stores a new run; rejects if the id exists. Resolves once it is durable. */
+  create(run: NewRun): Promise<RunRecord>;
+  /**
+   * The run with this id, if `owner` owns it and it has not expired. A
+   * foreign id and an unknown one are answered alike: `undefined`.
+   */
+  get(id: string, owner: string): Promise<RunRecord | undefined>;
+  /**
+   * Applies `patch` if the run is still at `version` (compare-and-set) and
+   * returns the new record, else `undefined` (someone else changed it first,
+   * or it is gone).
+   */
+  update(id: string, version: number, patch: RunPatch): Promise<RunRecord | undefined>;
+  /**
+   * Deletes up to `limit` runs that expired before `now` and returns their
+   * ids. Each expired run is returned to exactly one caller, so processes
+   * cleaning up at once do not fight (each cleans its own checkpoints).
+   */
+  deleteExpired(now: number, limit: number): Promise<string[]>;
+}
+
+/**
+ * Messages between processes (an answer to a question, a cancel, a wake-up).
+ * Delivery is at most once, to every process subscribed at the time; a
+ * message nobody listens for is dropped. Latency depends on the store.
+ */
+export interface SignalBus {
+  publish(channel: string, payload: unknown): Promise<void>;
+  /** Listens on `channel` until the returned function is called. */
+  subscribe(channel: string, listener: (payload: unknown) => void): Promise<() => void>;
+}
