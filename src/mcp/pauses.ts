@@ -149,11 +149,14 @@ async function continueRun(serving: PauseServing, call: CallContext, first: RunS
     if (run.status === 'cancelled' || run.status === 'completed' || run.status === 'failed') return finishedAnswer(call.tool, run);
     const data = run.data as PauseData;
 
-    // Answers this request brought for the questions pending now; each key is used once.
+    // Answers this request brought for the questions pending now; each key is used once,
+    // and the rest stay available for questions a later round of this request asks.
     const answers: Record<string, unknown> = { ...data.answers };
     const missing: Question[] = [];
+    const unused = { ...available };
     for (const question of data.questions) {
       const response = available[question.key];
+      delete unused[question.key];
       if (response === undefined) {
         missing.push(question);
         continue;
@@ -168,7 +171,7 @@ async function continueRun(serving: PauseServing, call: CallContext, first: RunS
         missing.push(question);
       }
     }
-    available = {};
+    available = unused;
 
     if (missing.length === 0) {
       step = await resumeOrRefuse(serving, call, run, answers);

@@ -1,0 +1,270 @@
+// interrupt() served to every kind of client: 2026-07-28 (multi-round-trip), 2025 with
+// elicitation (requests on the response stream), and clients that cannot be asked (resume_run).
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { Client as V2Client, StreamableHTTPClientTransport as V2Transport } from '@modelcontextprotocol/client';
+import { Client as V1Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StreamableHTTPClientTransport as V1Transport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import { ElicitRequestSchema, ListRootsRequestSchema } from '@modelcontextprotocol/sdk/types.js';
+import { startServer, type TestServer } from '../helpers/server.js';
+import { envelope, modernHeaders, post } from '../helpers/raw.js';
+
+const GRAPHS = {
+  ask_name: './graphs/hitl.ts:askName',
+  two_rounds: './graphs/hitl.ts:twoRounds',
+  parallel: './graphs/hitl.ts:parallel',
+  nested: './graphs/hitl.ts:nestedAnswer',
+  inbox: './graphs/hitl.ts:inbox',
+  mcp_requests: './graphs/hitl.ts:mcpRequests',
+  mixed_kinds: './graphs/hitl.ts:mixedKinds',
+  reviewed_agent: './graphs/hitl.ts:reviewedAgent',
+  refund: '../../graphs/approval.ts:graph',
+};
+
+type Form = { message: string; requestedSchema: { properties: Record<string, unknown> } };
+type Answerer = (form: Form) => Record<string, unknown> | { action: 'decline' | 'cancel' };
+
+/** Answers a form the way a person would, by the question asked. */
+const person: Answerer = (form) => {
+  const fields = Object.keys(form.requestedSchema.properties);
+  if (/customer's name/.test(form.message)) return { answer: 'Ada' };
+  if (/Step 1/.test(form.message)) return { answer: 'Ada' };
+  if (/Step 2/.test(form.message)) return { answer: 'green' };
+  if (/^Left\?$/.test(form.message)) return { answer: 'L' };
+  if (/^Right\?$/.test(form.message)) return { answer: 'R' };
+  if (/Where should it ship/.test(form.message)) return { address: '{"street":"1 Main St","city":"Oslo"}', express: true };
+  if (/Send an email/.test(form.message)) return { action: 'edit', args: '{"to":"carol@example.com","subject":"Hi"}' };
+  if (/What is your name/.test(form.message)) return { name: 'Ada' };
+  if (/send_email/.test(form.message)) return { decision: 'approve' };
+  if (/Approve a refund/.test(form.message)) return { approved: true, note: 'ok by Ada' };
+  throw new Error(`unexpected question: ${form.message} (${fields.join(', ')})`);
+};
+
+function accept(content: Record<string, unknown> | { action: string }) {
+  return 'action' in content && (content.action === 'decline' || content.action === 'cancel') ? content : { action: 'accept', content };
+}
+
+/** What each graph answers once the person above has answered. */
+const EXPECT: Record<string, { args: Record<string, unknown>; check: (structured: Record<string, unknown>) => void }> = {
+  ask_name: { args: {}, check: (s) => assert.equal(s.answer, 'Hello, Ada!') },
+  two_rounds: { args: {}, check: (s) => assert.equal(s.answer, 'Ada likes green') },
+  parallel: { args: {}, check: (s) => assert.equal(s.joined, 'L+R') },
+  nested: { args: {}, check: (s) => assert.deepEqual(s.shipping, { address: { street: '1 Main St', city: 'Oslo' }, express: true }) },
+  inbox: { args: { to: 'bob@example.com' }, check: (s) => assert.equal(s.outcome, 'sent to carol@example.com') },
+  refund: { args: { customer: 'Ada', amount: 250 }, check: (s) => assert.deepEqual(s, { status: 'refunded', approved_by: 'person', note: 'ok by Ada' }) },
+  reviewed_agent: { args: { message: 'email Bob' }, check: (s) => assert.equal(s.message, 'Done: email sent to bob@example.com: Hello Bob') },
+};
+
+let server: TestServer;
+before(async () => {
+  server = await startServer(
+    { name: 'hitl-test', graphs: GRAPHS },
+    {
+      load: {
+        authenticate: (request) => {
+          const user = request.headers.get('x-user');
+          return { id: user ?? 'anonymous', scopes: [] };
+        },
+      },
+    },
+  );
+});
+after(() => server.close(0));
+
+async function v2Client(user: string, answer: Answerer = person) {
+  const client = new V2Client(
+    { name: 'hitl-v2', version: '1.0.0' },
+    { capabilities: { elicitation: { form: {} }, roots: {} }, versionNegotiation: { mode: { pin: '2026-07-28' } } },
+  );
+  client.setRequestHandler('elicitation/create', async (request) => accept(answer(request.params as unknown as Form)) as never);
+  client.setRequestHandler('roots/list', async () => ({ roots: [{ uri: 'file:///work', name: 'work' }] }));
+  await client.connect(new V2Transport(new URL(server.url), { requestInit: { headers: { 'x-user': user } } }));
+  return client;
+}
+
+async function v1Client(user: string, options: { elicitation: boolean; answer?: Answerer }) {
+  const client = new V1Client({ name: 'hitl-v1', version: '1.0.0' }, { capabilities: options.elicitation ? { elicitation: {}, roots: {} } : {} });
+  if (options.elicitation) {
+    const answer = options.answer ?? person;
+    client.setRequestHandler(ElicitRequestSchema, async (request) => accept(answer(request.params as unknown as Form)) as never);
+    client.setRequestHandler(ListRootsRequestSchema, async () => ({ roots: [{ uri: 'file:///work', name: 'work' }] }));
+  }
+  await client.connect(new V1Transport(new URL(server.url), { requestInit: { headers: { 'x-user': user } } }));
+  return client;
+}
+
+describe('2026-07-28 client (v2 SDK): questions come back as input_required and are answered by retrying', () => {
+  for (const [name, expected] of Object.entries(EXPECT)) {
+    test(`${name}: the v2 client answers the questions and gets the result`, async () => {
+      const client = await v2Client('alice');
+      try {
+        const result = await client.callTool({ name, arguments: expected.args });
+        assert.notEqual(result.isError, true, JSON.stringify(result.content));
+        expected.check(result.structuredContent as Record<string, unknown>);
+      } finally {
+        await client.close();
+      }
+    });
+  }
+
+  test('MCP input requests in the interrupt value pass through unchanged, and raw results come back', async () => {
+    const client = await v2Client('alice');
+    try {
+      const result = await client.callTool({ name: 'mcp_requests', arguments: {} });
+      assert.equal((result.structuredContent as { greeting: string }).greeting, 'Hello, Ada! Roots: file:///work');
+    } finally {
+      await client.close();
+    }
+  });
+
+  test('a declined question ends the run with INPUT_DECLINED; Agent Inbox maps decline to ignore', async () => {
+    const client = await v2Client('alice', () => ({ action: 'decline' }));
+    try {
+      const declined = await client.callTool({ name: 'ask_name', arguments: {} });
+      assert.equal(declined.isError, true);
+      assert.equal((declined._meta?.['graph-mcp/error'] as { code: string }).code, 'INPUT_DECLINED');
+      const ignored = await client.callTool({ name: 'inbox', arguments: { to: 'bob@example.com' } });
+      assert.equal((ignored.structuredContent as { outcome: string }).outcome, 'ignored');
+    } finally {
+      await client.close();
+    }
+  });
+});
+
+/** A raw 2026-07-28 tools/call from `user`, declaring `capabilities`. */
+function rawCall(user: string, name: string, params: Record<string, unknown> = {}, capabilities: Record<string, unknown> = { elicitation: {} }) {
+  return post(
+    server.url,
+    { jsonrpc: '2.0', id: 1, method: 'tools/call', params: envelope({ name, arguments: {}, ...params }, { 'io.modelcontextprotocol/clientCapabilities': capabilities }) },
+    { ...modernHeaders('tools/call', name), 'x-user': user },
+  );
+}
+
+describe('2026-07-28 over raw HTTP: requestState is signed, owner-bound, and the store holds the rest', () => {
+  test('round trip by hand: keys, a missing answer asked again, extra keys ignored', async () => {
+    const first = (await rawCall('alice', 'two_rounds')).messages[0]?.result;
+    assert.equal(first.resultType, 'input_required');
+    assert.deepEqual(Object.keys(first.inputRequests), ['step1']);
+    // Wrong key: asked again, not an error.
+    const again = (await rawCall('alice', 'two_rounds', { requestState: first.requestState, inputResponses: { nope: { action: 'accept', content: { answer: 'x' } } } })).messages[0]?.result;
+    assert.equal(again.resultType, 'input_required');
+    assert.deepEqual(Object.keys(again.inputRequests), ['step1']);
+    const second = (
+      await rawCall('alice', 'two_rounds', {
+        requestState: again.requestState,
+        inputResponses: { step1: { action: 'accept', content: { answer: 'Ada' } }, extra: { action: 'accept', content: {} } },
+      })
+    ).messages[0]?.result;
+    assert.deepEqual(Object.keys(second.inputRequests), ['step2'], 'a new round asks the next question under a new key');
+    const done = (await rawCall('alice', 'two_rounds', { requestState: second.requestState, inputResponses: { step2: { action: 'accept', content: { answer: 'blue' } } } })).messages[0]
+      ?.result;
+    assert.equal(done.structuredContent.answer, 'Ada likes blue');
+    // The same state again after the run finished: the same answer, the graph does not run again.
+    const replay = (await rawCall('alice', 'two_rounds', { requestState: second.requestState, inputResponses: { step2: { action: 'accept', content: { answer: 'red' } } } })).messages[0]
+      ?.result;
+    assert.equal(replay.structuredContent.answer, 'Ada likes blue');
+  });
+
+  test('answers sent with the first call are used at once (no round trip needed)', async () => {
+    const answer = await rawCall('alice', 'mcp_requests', {
+      inputResponses: { user_name: { action: 'accept', content: { name: 'Ada' } }, client_roots: { roots: [{ uri: 'file:///a' }] } },
+    }, { elicitation: {}, roots: {} });
+    assert.equal(answer.messages[0]?.result.structuredContent.greeting, 'Hello, Ada! Roots: file:///a');
+  });
+
+  test('a tampered requestState is refused with -32602', async () => {
+    const first = (await rawCall('alice', 'ask_name')).messages[0]?.result;
+    const [head, body, mac] = String(first.requestState).split('.');
+    const forged = Buffer.from(JSON.stringify({ ...JSON.parse(Buffer.from(body!, 'base64url').toString()), p: { run: 'someone-elses-run' } })).toString('base64url');
+    const answer = await rawCall('alice', 'ask_name', { requestState: `${head}.${forged}.${mac}`, inputResponses: { q1: { action: 'accept', content: { answer: 'x' } } } });
+    assert.equal(answer.messages[0]?.error?.code, -32602);
+  });
+
+  test("another principal's requestState is refused with -32602", async () => {
+    const first = (await rawCall('alice', 'ask_name')).messages[0]?.result;
+    const answer = await rawCall('bob', 'ask_name', { requestState: first.requestState, inputResponses: { q1: { action: 'accept', content: { answer: 'x' } } } });
+    assert.equal(answer.messages[0]?.error?.code, -32602);
+  });
+
+  test('only input kinds the client declared are asked; the rest are left for resume_run', async () => {
+    const samplingOnly = (await rawCall('alice', 'mixed_kinds', {}, { sampling: {} })).messages[0]?.result;
+    assert.equal(samplingOnly.resultType, 'input_required');
+    assert.deepEqual(Object.keys(samplingOnly.inputRequests), ['summary'], 'elicitation is not asked of a client without it');
+    const sampled = { role: 'assistant', content: { type: 'text', text: 'short' }, model: 'm', stopReason: 'endTurn' };
+    const rest = (await rawCall('alice', 'mixed_kinds', { requestState: samplingOnly.requestState, inputResponses: { summary: sampled } }, { sampling: {} })).messages[0]?.result;
+    const run = rest._meta['graph-mcp/run'];
+    assert.deepEqual(run.questions.map((q: { key: string }) => q.key), ['confirm'], 'what the client cannot answer is left for resume_run');
+    const none = (await rawCall('alice', 'ask_name', {}, {})).messages[0]?.result;
+    assert.equal(none._meta['graph-mcp/run'].status, 'input_required', 'no capability at all: a paused-run result');
+  });
+});
+
+describe('2025-era clients (v1 SDK)', () => {
+  for (const name of ['ask_name', 'parallel', 'refund', 'inbox', 'two_rounds'] as const) {
+    test(`${name}: with an elicitation handler, questions arrive as elicitation/create on the call's stream`, async () => {
+      const client = await v1Client('alice', { elicitation: true });
+      try {
+        const result = await client.callTool({ name, arguments: EXPECT[name]!.args });
+        assert.notEqual(result.isError, true, JSON.stringify(result.content));
+        EXPECT[name]!.check(result.structuredContent as Record<string, unknown>);
+      } finally {
+        await client.close();
+      }
+    });
+  }
+
+  test('without elicitation: a paused-run result the output-schema check accepts, answered through resume_run', async () => {
+    const client = await v1Client('alice', { elicitation: false });
+    try {
+      const tools = await client.listTools();
+      assert.ok(tools.tools.some((t) => t.name === 'resume_run'));
+      const paused = await client.callTool({ name: 'refund', arguments: { customer: 'Ada', amount: 500 } });
+      assert.equal(paused.isError, true);
+      const run = paused._meta?.['graph-mcp/run'] as { id: string; status: string; questions: Array<{ key: string; text: string }> };
+      assert.equal(run.status, 'input_required');
+      assert.match(run.questions[0]!.text, /Approve a refund of \$500 to Ada/);
+      assert.match((paused.content as Array<{ text: string }>)[0]!.text, /call the tool "resume_run"/);
+      // A wrong answer keeps the run paused and says what is wrong.
+      const wrong = await client.callTool({ name: 'resume_run', arguments: { run_id: run.id, answer: { approved: 'maybe' } } });
+      assert.equal((wrong._meta?.['graph-mcp/error'] as { code: string }).code, 'ANSWER_INVALID');
+      const done = await client.callTool({ name: 'resume_run', arguments: { run_id: run.id, answer: { approved: false, note: 'too much' } } });
+      assert.deepEqual(done.structuredContent, { status: 'rejected', approved_by: 'person', note: 'too much' });
+    } finally {
+      await client.close();
+    }
+  });
+
+  test("a run cannot be resumed by another principal: a foreign id reads like an unknown one", async () => {
+    const alice = await v1Client('alice', { elicitation: false });
+    const bob = await v1Client('bob', { elicitation: false });
+    try {
+      const paused = await alice.callTool({ name: 'ask_name', arguments: {} });
+      const runId = (paused._meta?.['graph-mcp/run'] as { id: string }).id;
+      const foreign = await bob.callTool({ name: 'resume_run', arguments: { run_id: runId, answer: 'Mallory' } });
+      const unknown = await bob.callTool({ name: 'resume_run', arguments: { run_id: 'no-such-run', answer: 'Mallory' } });
+      assert.equal((foreign._meta?.['graph-mcp/error'] as { code: string }).code, 'RUN_NOT_FOUND');
+      assert.equal(
+        (foreign.content as Array<{ text: string }>)[0]!.text.replace(runId, 'ID'),
+        (unknown.content as Array<{ text: string }>)[0]!.text.replace('no-such-run', 'ID'),
+      );
+      const own = await alice.callTool({ name: 'resume_run', arguments: { run_id: runId, answer: 'Ada' } });
+      assert.equal((own.structuredContent as { answer: string }).answer, 'Hello, Ada!');
+    } finally {
+      await alice.close();
+      await bob.close();
+    }
+  });
+
+  test('several questions at once are answered by key', async () => {
+    const client = await v1Client('alice', { elicitation: false });
+    try {
+      const paused = await client.callTool({ name: 'parallel', arguments: {} });
+      const run = paused._meta?.['graph-mcp/run'] as { id: string; questions: Array<{ key: string }> };
+      assert.deepEqual(run.questions.map((q) => q.key).sort(), ['left', 'right']);
+      const done = await client.callTool({ name: 'resume_run', arguments: { run_id: run.id, answers: { left: 'a', right: 'b' } } });
+      assert.equal((done.structuredContent as { joined: string }).joined, 'a+b');
+    } finally {
+      await client.close();
+    }
+  });
+});
