@@ -27,12 +27,22 @@ export interface TestServer extends RunningServer {
 /** A real server on 127.0.0.1, port 0. `config` is a path or a value (relative paths from `baseDir`). */
 export async function startServer(
   config: string | AgentConfigInput,
-  options: ServeOptions & { baseDir?: string; load?: Pick<LoadGraphMcpOptions, 'authenticate' | 'secretStore' | 'store'> } = {},
+  options: ServeOptions & {
+    baseDir?: string;
+    load?: Pick<LoadGraphMcpOptions, 'authenticate' | 'secretStore' | 'store'>;
+    /** Use the store the config names (default SQLite) instead of a private in-memory one. */
+    configStore?: boolean;
+  } = {},
 ): Promise<TestServer> {
   const logs = captureLogs();
-  // Each test server gets its own in-memory store unless the test names one.
-  const store = options.load?.store === undefined ? new MemoryStore() : options.load.store;
-  const graphMcp = await loadGraphMcp({ ...options.load, store, config, baseDir: options.baseDir ?? FIXTURES, logger: logs.logger });
+  const store = options.configStore ? undefined : options.load?.store === undefined ? new MemoryStore() : options.load.store;
+  const graphMcp = await loadGraphMcp({
+    ...options.load,
+    ...(store === undefined ? {} : { store }),
+    config,
+    baseDir: options.baseDir ?? FIXTURES,
+    logger: logs.logger,
+  });
   const running = await serve(graphMcp, { ...options, port: 0, host: '127.0.0.1' });
   return Object.assign(running, { graphMcp, logs });
 }

@@ -1,0 +1,117 @@
+// Paused runs live in the store, not in a process: they survive a restart, reach
+// whichever process gets the answer, and are gone after their time to live.
+import assert from 'node:assert/strict';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { after, before, test } from 'node:test';
+import { Client as V1Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StreamableHTTPClientTransport as V1Transport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import { ElicitRequestSchema } from '@modelcontextprotocol/sdk/types.js';
+import { FIXTURES, startServer } from '../helpers/server.js';
+import { envelope, modernHeaders, post } from '../helpers/raw.js';
+import { visits } from '../fixtures/graphs/hitl.js';
+
+let dir: string;
+let configPath: string;
+
+before(async () => {
+  dir = await mkdtemp(path.join(tmpdir(), 'graph-mcp-hitl-'));
+  configPath = path.join(dir, 'agent.config.json');
+  // No "store": the default, a SQLite file beside the config.
+  await writeFile(
+    configPath,
+    JSON.stringify({
+      graphs: { ask_name: `${path.join(FIXTURES, 'graphs/hitl.ts')}:askName`, parallel: `${path.join(FIXTURES, 'graphs/hitl.ts')}:parallel` },
+      defaults: { question_timeout_ms: 30_000 },
+    }),
+  );
+});
+after(() => rm(dir, { recursive: true, force: true }));
+
+function call(url: string, name: string, params: Record<string, unknown> = {}) {
+  return post(
+    url,
+    { jsonrpc: '2.0', id: 1, method: 'tools/call', params: envelope({ name, arguments: {}, ...params }, { 'io.modelcontextprotocol/clientCapabilities': { elicitation: {} } }) },
+    modernHeaders('tools/call', name),
+  );
+}
+
+test('a server restart between the question and the answer loses nothing (default SQLite store)', async () => {
+  const first = await startServer(configPath, { configStore: true });
+  assert.equal(first.graphMcp.store?.kind, 'sqlite');
+  const asked = (await call(first.url, 'parallel')).messages[0]?.result;
+  assert.equal(asked.resultType, 'input_required');
+  assert.deepEqual(Object.keys(asked.inputRequests).sort(), ['left', 'right']);
+  await first.close(0);
+
+  const before = visits.filter((v) => v === 'parallel.start').length;
+  const second = await startServer(configPath, { configStore: true });
+  try {
+    const answered = await call(second.url, 'parallel', {
+      requestState: asked.requestState,
+      inputResponses: { left: { action: 'accept', content: { answer: 'x' } }, right: { action: 'accept', content: { answer: 'y' } } },
+    });
+    assert.equal(answered.messages[0]?.result.structuredContent.joined, 'x+y');
+    assert.equal(visits.filter((v) => v === 'parallel.start').length, before, 'resumed from the checkpoint: the node before the pause did not run again');
+  } finally {
+    await second.close(0);
+  }
+});
+
+test('a 2025 elicitation answer posted to another process reaches the run waiting on the first', async () => {
+  const a = await startServer(configPath, { configStore: true });
+  const b = await startServer(configPath, { configStore: true });
+  let answersToB = 0;
+  // Posts that carry an answer (a JSON-RPC response) go to B; everything else to A.
+  const routing: typeof fetch = async (input, init) => {
+    const body = typeof init?.body === 'string' ? (JSON.parse(init.body) as { method?: string; result?: unknown }) : undefined;
+    if (init?.method === 'POST' && body !== undefined && body.method === undefined && 'result' in body) {
+      answersToB += 1;
+      return fetch(b.url, init);
+    }
+    return fetch(input, init);
+  };
+  const client = new V1Client({ name: 'split', version: '1.0.0' }, { capabilities: { elicitation: {} } });
+  client.setRequestHandler(ElicitRequestSchema, async () => ({ action: 'accept', content: { answer: 'Grace' } }));
+  await client.connect(new V1Transport(new URL(a.url), { fetch: routing }));
+  try {
+    const result = await client.callTool({ name: 'ask_name', arguments: {} });
+    assert.equal((result.structuredContent as { answer: string }).answer, 'Hello, Grace!');
+    assert.equal(answersToB, 1, 'the answer went to the other process');
+  } finally {
+    await client.close();
+    await a.close(0);
+    await b.close(0);
+  }
+});
+
+test('a paused run expires after its time to live and its checkpoints are cleaned up', async () => {
+  const server = await startServer({ graphs: { ask_name: './graphs/hitl.ts:askName' }, defaults: { paused_run_ttl_ms: 1_000 } });
+  try {
+    const paused = (await call(server.url, 'ask_name', {}) as { messages: Array<Record<string, any>> }).messages[0]?.result;
+    const legacy = await post(
+      server.url,
+      { jsonrpc: '2.0', id: 2, method: 'tools/call', params: envelope({ name: 'ask_name', arguments: {} }) },
+      modernHeaders('tools/call', 'ask_name'),
+    );
+    const runId = legacy.messages[0]?.result._meta['graph-mcp/run'].id as string;
+    const store = server.graphMcp.store!;
+    assert.ok(await store.checkpointer.getTuple({ configurable: { thread_id: runId, checkpoint_ns: '' } }), 'checkpointed while paused');
+
+    await new Promise((resolve) => setTimeout(resolve, 1_500));
+    const late = await call(server.url, 'ask_name', { requestState: paused.requestState, inputResponses: { q1: { action: 'accept', content: { answer: 'x' } } } });
+    assert.equal(late.messages[0]?.error?.code, -32602, 'an expired requestState is refused');
+    const resumed = await post(
+      server.url,
+      { jsonrpc: '2.0', id: 3, method: 'tools/call', params: envelope({ name: 'resume_run', arguments: { run_id: runId, answer: 'x' } }) },
+      modernHeaders('tools/call', 'resume_run'),
+    );
+    assert.equal(resumed.messages[0]?.result._meta['graph-mcp/error'].code, 'RUN_NOT_FOUND');
+
+    assert.ok((await server.graphMcp.pausedRuns!.sweep()) >= 2, 'both expired runs are deleted');
+    assert.equal(await store.checkpointer.getTuple({ configurable: { thread_id: runId, checkpoint_ns: '' } }), undefined, 'and their checkpoints');
+  } finally {
+    await server.close(0);
+  }
+});
