@@ -1,0 +1,125 @@
+// One suite every store implementation must pass, so memory, SQLite and PostgreSQL cannot drift apart.
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import type { Store } from '../../src/store/store.js';
+
+export interface StoreHarness {
+  /** A store on a fresh database (or schema). */
+  open(): Promise<Store>;
+  /** A second store on the same database, as another process would open it; absent for memory. */
+  openTwin?(): Promise<Store>;
+}
+
+const HOUR = 3_600_000;
+
+export function storeContract(name: string, harness: StoreHarness): void {
+  describe(`store contract: ${name}`, () => {
+    let store: Store;
+    let twin: Store | undefined;
+    before(async () => {
+      store = await harness.open();
+      twin = await harness.openTwin?.();
+    });
+    after(async () => {
+      await twin?.close();
+      await store.close();
+    });
+
+    test('check() passes on a migrated store', async () => {
+      await store.check();
+    });
+
+    test('a run is found only by its owner, and never after it expired', async () => {
+      const run = await store.runs.create({ id: 'r-owner', owner: 'alice', tool: 't', status: 'input_required', data: { a: 1 }, expiresAt: Date.now() + HOUR });
+      assert.equal(run.version, 1);
+      assert.deepEqual((await store.runs.get('r-owner', 'alice'))?.data, { a: 1 });
+      assert.equal(await store.runs.get('r-owner', 'bob'), undefined);
+      assert.equal(await store.runs.get('r-owner', ''), undefined);
+      assert.equal(await store.runs.get('no-such-run', 'alice'), undefined);
+      await store.runs.create({ id: 'r-expired', owner: 'alice', tool: 't', status: 'input_required', data: {}, expiresAt: Date.now() - 1 });
+      assert.equal(await store.runs.get('r-expired', 'alice'), undefined);
+    });
+
+    test('creating a run with an id that exists is refused', async () => {
+      await store.runs.create({ id: 'r-dup', owner: 'alice', tool: 't', status: 'working', data: {}, expiresAt: Date.now() + HOUR });
+      await assert.rejects(store.runs.create({ id: 'r-dup', owner: 'bob', tool: 't', status: 'working', data: {}, expiresAt: Date.now() + HOUR }));
+      assert.equal((await store.runs.get('r-dup', 'alice'))?.owner, 'alice');
+    });
+
+    test('update is compare-and-set on the version: of two racing updates exactly one wins', async () => {
+      const run = await store.runs.create({ id: 'r-cas', owner: 'alice', tool: 't', status: 'input_required', data: {}, expiresAt: Date.now() + HOUR });
+      const other = twin ?? store;
+      const results = await Promise.all([
+        store.runs.update(run.id, run.version, { status: 'working', leaseOwner: 'p1', leaseUntil: Date.now() + 1000 }),
+        other.runs.update(run.id, run.version, { status: 'working', leaseOwner: 'p2', leaseUntil: Date.now() + 1000 }),
+      ]);
+      assert.equal(results.filter((r) => r !== undefined).length, 1);
+      const winner = results.find((r) => r !== undefined)!;
+      assert.equal(winner.version, 2);
+      const stored = await store.runs.get(run.id, 'alice');
+      assert.equal(stored?.leaseOwner, winner.leaseOwner);
+      assert.equal(stored?.status, 'working');
+      const next = await store.runs.update(run.id, 2, { status: 'completed', data: { result: { ok: true } }, leaseOwner: null, leaseUntil: null });
+      assert.deepEqual(next?.data, { result: { ok: true } });
+      assert.equal(next?.leaseOwner, null);
+      assert.equal(await store.runs.update(run.id, 2, { status: 'failed' }), undefined, 'a stale version changes nothing');
+    });
+
+    test('expired runs are deleted once each, however many processes clean up at once', async () => {
+      const past = Date.now() - 1;
+      for (let i = 0; i < 30; i += 1) {
+        await store.runs.create({ id: `r-exp-${i}`, owner: 'o', tool: 't', status: 'input_required', data: {}, expiresAt: past });
+      }
+      await store.runs.create({ id: 'r-alive', owner: 'o', tool: 't', status: 'input_required', data: {}, expiresAt: Date.now() + HOUR });
+      const other = twin ?? store;
+      const batches = await Promise.all([store.runs.deleteExpired(Date.now(), 7), other.runs.deleteExpired(Date.now(), 7), store.runs.deleteExpired(Date.now(), 7)]);
+      const deleted = batches.flat();
+      assert.equal(new Set(deleted).size, deleted.length, 'no run is returned twice');
+      let rest = await store.runs.deleteExpired(Date.now(), 1000);
+      while (rest.length > 0) {
+        deleted.push(...rest);
+        rest = await store.runs.deleteExpired(Date.now(), 1000);
+      }
+      assert.ok(deleted.filter((id) => id.startsWith('r-exp-')).length === 30, 'every expired run is deleted');
+      assert.ok(!deleted.includes('r-alive'));
+      assert.ok(await store.runs.get('r-alive', 'o'));
+    });
+
+    test('a shared key is 32 bytes, stable, and the same for every process on the store', async () => {
+      const key = await store.sharedKey('k1');
+      assert.equal(key.length, 32);
+      assert.deepEqual(await store.sharedKey('k1'), key);
+      assert.notDeepEqual(await store.sharedKey('k2'), key);
+      if (twin) assert.deepEqual(await twin.sharedKey('k1'), key);
+    });
+
+    test('signals reach subscribers of their channel (in another process too), and stop after unsubscribe', async () => {
+      const receiver = twin ?? store;
+      const got: unknown[] = [];
+      const arrived = new Promise<void>((resolve) => {
+        void receiver.signals.subscribe('ch-1', (payload) => {
+          got.push(payload);
+          if (got.length === 2) resolve();
+        });
+      });
+      const unsubscribeOther = await receiver.signals.subscribe('ch-other', () => assert.fail('wrong channel'));
+      // Subscriptions take effect before publish returns to the caller's next step.
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      await store.signals.publish('ch-1', { n: 1 });
+      await store.signals.publish('ch-1', { n: 2, text: 'two' });
+      await arrived;
+      assert.deepEqual(got, [{ n: 1 }, { n: 2, text: 'two' }]);
+      unsubscribeOther();
+    });
+
+    test('the checkpointer keeps and deletes threads', async () => {
+      const { emptyCheckpoint } = await import('@langchain/langgraph-checkpoint');
+      const checkpoint = emptyCheckpoint();
+      const config = { configurable: { thread_id: 'thread-contract', checkpoint_ns: '' } };
+      await store.checkpointer.put(config, checkpoint, { source: 'input', step: -1, parents: {} }, {});
+      assert.equal((await store.checkpointer.getTuple(config))?.checkpoint.id, checkpoint.id);
+      await store.checkpointer.deleteThread('thread-contract');
+      assert.equal(await store.checkpointer.getTuple(config), undefined);
+    });
+  });
+}
