@@ -9,6 +9,7 @@ import { TEN_STEPS, tenNodes, trivial } from './graphs.js';
 import { CELLS_HEADER, HEADER, SPREAD_NOTE, cells, ratio, row } from './report.js';
 import { answer, expect, legacy, modern } from './requests.js';
 import { closeAll, startBareExpress, startGraphMcp, startV1HandWritten } from './servers.js';
+import { hitlSection } from './hitl.js';
 
 const INPUT = { text: 'hi' };
 const callOf = (name: string) => ({ name, arguments: INPUT });
@@ -116,7 +117,10 @@ console.log(`each setup: ${ROUNDS} interleaved rounds of ${DURATION_S}s (BENCH_R
 // Other work on the machine shows up as spread; the load average says whether there was any.
 console.log(`${availableParallelism()} cores, load average ${loadavg()[0]!.toFixed(2)} at start`);
 console.log(SPREAD_NOTE);
-for (const section of [oneGraphFourWays, manyGraphs, progressCost]) {
+// `npm run bench -- hitl progress` runs only the sections named.
+const SECTIONS = { four: oneGraphFourWays, graphs: manyGraphs, progress: progressCost, hitl: hitlSection };
+const named = process.argv.slice(2).filter((arg): arg is keyof typeof SECTIONS => arg in SECTIONS);
+for (const section of named.length > 0 ? named.map((name) => SECTIONS[name]) : Object.values(SECTIONS)) {
   try {
     await section();
   } finally {

@@ -1,0 +1,110 @@
+// npm run bench -- hitl: what pausing costs. The trivial graph's tools/call rate
+// with the store off ("none"), in memory, and on SQLite (the default), and the
+// p50 of one interrupt round trip (ask + answer) per store. Every server is its
+// own `graph-mcp serve` process; load comes from autocannon's CLI and from a
+// round-trip client, each in a process of its own.
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { modern } from './requests.js';
+
+const exec = promisify(execFile);
+const HERE = path.dirname(fileURLToPath(import.meta.url));
+const ROOT = path.resolve(HERE, '..');
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 3);
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
+const ROUND_TRIPS = Number(process.env.BENCH_ROUND_TRIPS ?? 200);
+
+const STORES = { none: { type: 'none' }, memory: { type: 'memory' }, sqlite: { type: 'sqlite', path: 'state.sqlite' } } as const;
+type StoreName = keyof typeof STORES;
+
+interface Served {
+  url: string;
+  child: ChildProcess;
+}
+
+async function serveWith(dir: string, store: StoreName): Promise<Served> {
+  const config = path.join(dir, `${store}.config.json`);
+  await writeFile(
+    config,
+    JSON.stringify({
+      graphs: {
+        trivial: `${path.join(HERE, 'graphs.ts')}:trivial`,
+        approval: `${path.join(ROOT, 'graphs/approval.ts')}:graph`,
+      },
+      store: store === 'sqlite' ? { type: 'sqlite', path: path.join(dir, 'state.sqlite') } : STORES[store],
+      log_level: 'silent',
+    }),
+  );
+  const child = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'src/cli.ts'), 'serve', '--config', config, '--port', '0'], {
+    env: { ...process.env, LOG_LEVEL: 'info' },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  let output = '';
+  const url = await new Promise<string>((resolve, reject) => {
+    child.stdout!.on('data', (chunk) => {
+      output += chunk;
+      const match = /"url":"(http:[^"]+)"/.exec(output);
+      if (match) resolve(match[1]!);
+    });
+    child.once('exit', (code) => reject(new Error(`server (${store}) exited with ${code}: ${output}`)));
+  });
+  child.stdout!.resume();
+  return { url, child };
+}
+
+/** autocannon's CLI, in its own process: requests/s and latency at 10 connections. */
+async function load(url: string): Promise<{ rps: number; p50: number; errors: number }> {
+  const request = modern('tools/call', { name: 'trivial', arguments: { text: 'hi' } });
+  const args = ['-c', '10', '-d', String(SECONDS), '-m', 'POST', '-b', request.body, '-j'];
+  for (const [name, value] of Object.entries(request.headers)) args.push('-H', `${name}=${value}`);
+  const { stdout } = await exec(path.join(ROOT, 'node_modules/.bin/autocannon'), [...args, url], { maxBuffer: 16 * 1024 * 1024 });
+  const result = JSON.parse(stdout) as { requests: { total: number }; duration: number; latency: { p50: number }; errors: number; non2xx: number };
+  return { rps: result.requests.total / result.duration, p50: result.latency.p50, errors: result.errors + result.non2xx };
+}
+
+/** One at a time: ask (tools/call pauses), answer (retry with inputResponses). Runs in its own process. */
+async function roundTrips(url: string): Promise<{ p50: number; p99: number }> {
+  const { stdout } = await exec(process.execPath, ['--import', 'tsx', path.join(HERE, 'hitl-client.ts'), url, String(ROUND_TRIPS)], { cwd: ROOT });
+  return JSON.parse(stdout) as { p50: number; p99: number };
+}
+
+const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
+
+export async function hitlSection(): Promise<void> {
+  console.log(`\nHuman-in-the-loop: the cost of a store, and of a question`);
+  console.log(`  (each server its own process; autocannon CLI, 10 connections, ${SECONDS} s x ${ROUNDS} interleaved rounds; ${ROUND_TRIPS} round trips one at a time)\n`);
+  const dir = await mkdtemp(path.join(tmpdir(), 'graph-mcp-bench-hitl-'));
+  const servers = {} as Record<StoreName, Served>;
+  try {
+    for (const store of Object.keys(STORES) as StoreName[]) servers[store] = await serveWith(dir, store);
+    const samples = new Map<StoreName, number[]>();
+    for (let round = 0; round < ROUNDS; round += 1) {
+      for (const store of Object.keys(STORES) as StoreName[]) {
+        if (round === 0) await load(servers[store].url); // warm-up, unmeasured
+        const figures = await load(servers[store].url);
+        if (figures.errors > 0) throw new Error(`${store}: ${figures.errors} errors under load`);
+        samples.set(store, [...(samples.get(store) ?? []), figures.rps]);
+      }
+    }
+    const rps = Object.fromEntries([...samples].map(([store, values]) => [store, median(values)])) as Record<StoreName, number>;
+    const trips = { memory: await roundTrips(servers.memory.url), sqlite: await roundTrips(servers.sqlite.url) };
+    console.log(`${'setup'.padEnd(52)} ${'value'.padStart(10)}`);
+    console.log(`${'trivial tools/call, store "none" (req/s)'.padEnd(52)} ${rps.none.toFixed(0).padStart(10)}`);
+    console.log(`${'trivial tools/call, store "memory" (req/s)'.padEnd(52)} ${rps.memory.toFixed(0).padStart(10)}`);
+    console.log(`${'trivial tools/call, store "sqlite" (req/s)'.padEnd(52)} ${rps.sqlite.toFixed(0).padStart(10)}`);
+    console.log(`${'interrupt round trip p50 / p99, memory (ms)'.padEnd(52)} ${`${trips.memory.p50.toFixed(2)} / ${trips.memory.p99.toFixed(2)}`.padStart(10)}`);
+    console.log(`${'interrupt round trip p50 / p99, sqlite (ms)'.padEnd(52)} ${`${trips.sqlite.p50.toFixed(2)} / ${trips.sqlite.p99.toFixed(2)}`.padStart(10)}`);
+    console.log('\nratios of requests/s:');
+    console.log(`  store sqlite / store none (a run that never pauses)   ${(rps.sqlite / rps.none).toFixed(2)}`);
+    console.log(`  store memory / store none                             ${(rps.memory / rps.none).toFixed(2)}`);
+  } finally {
+    for (const served of Object.values(servers)) served.child.kill('SIGTERM');
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+if (process.argv[1] === fileURLToPath(import.meta.url)) await hitlSection();
