@@ -61,6 +61,13 @@ async function main(argv: string[]): Promise<number> {
       const props = Object.keys((tool.definition.inputSchema.properties as Record<string, unknown> | undefined) ?? {});
       process.stdout.write(`${tool.name}(${props.join(', ')})  ${tool.definition.description ?? ''}\n`);
     }
+    try {
+      // Reachable and migrated: a store that cannot serve fails the check.
+      await graphMcp.store?.check();
+      process.stdout.write(`store: ${graphMcp.store ? `${graphMcp.store.kind}${graphMcp.config.store.type === 'sqlite' ? ` (${graphMcp.config.store.path})` : ''}, reachable and migrated` : 'none (a graph that calls interrupt() fails)'}\n`);
+    } finally {
+      await graphMcp.close(0);
+    }
     process.stdout.write(`ok: ${graphMcp.tools.tools.length} tool(s) from ${graphMcp.config.configPath ?? config}\n`);
     return 0;
   }

@@ -53,7 +53,16 @@ describe('graph-mcp check', () => {
     assert.match(result.out, /^triage\(title, body, customer_tier\)/m);
     assert.match(result.out, /^calculator_agent\(message\)/m);
     assert.match(result.out, /^research\(topic, depth, step_ms\)/m);
-    assert.match(result.out, /ok: 3 tool\(s\)/);
+    assert.match(result.out, /^refund_approval\(customer, amount, reason\)/m);
+    assert.match(result.out, /^store: sqlite \(.*state\.sqlite\), reachable and migrated$/m);
+    assert.match(result.out, /ok: 4 tool\(s\)/);
+  });
+
+  test('fails when the store cannot be opened', async () => {
+    const file = await configFile('bad-store.json', { graphs: { triage: TRIAGE }, store: { type: 'sqlite', path: '/dev/null/state.sqlite' } });
+    const result = runCli(['check', '--config', file]);
+    assert.equal(result.code, 1);
+    assert.match(result.err, /SQLite store \/dev\/null\/state\.sqlite cannot be opened/);
   });
 
   const broken: Array<[string, string | object, RegExp]> = [
@@ -115,7 +124,7 @@ describe('graph-mcp serve', () => {
     try {
       assert.equal(server.url, `http://127.0.0.1:${port}/mcp`);
       const info = (await fetch(new URL('/info', server.url)).then((response) => response.json())) as { graphs: string[] };
-      assert.deepEqual(info.graphs, ['triage', 'calculator_agent', 'research']);
+      assert.deepEqual(info.graphs, ['triage', 'calculator_agent', 'research', 'refund_approval']);
     } finally {
       assert.equal(await server.stop(), 0, 'SIGTERM is a clean exit');
     }
