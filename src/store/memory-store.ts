@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import { MemorySaver } from '@langchain/langgraph-checkpoint';
-import type { NewRun, RunPatch, RunRecord, RunStore, SignalBus, Store } from './store.js';
+import type { NewRun, RunKind, RunPatch, RunRecord, RunStore, SignalBus, Store } from './store.js';
 
 /**
  * Everything in this process's memory: for tests and single-process
@@ -40,6 +40,7 @@ class MemoryRunStore implements RunStore {
       id: run.id,
       owner: run.owner,
       tool: run.tool,
+      kind: run.kind ?? 'call',
       status: run.status,
       version: 1,
       data: structuredClone(run.data),
@@ -48,6 +49,7 @@ class MemoryRunStore implements RunStore {
       expiresAt: run.expiresAt,
       leaseOwner: run.leaseOwner ?? null,
       leaseUntil: run.leaseUntil ?? null,
+      progress: null,
     };
     this.runs.set(run.id, record);
     return structuredClone(record);
@@ -59,12 +61,38 @@ class MemoryRunStore implements RunStore {
     return structuredClone(record);
   }
 
-  async update(id: string, version: number, patch: RunPatch): Promise<RunRecord | undefined> {
+  async update(id: string, version: number, patch: RunPatch, keepVersion = false): Promise<RunRecord | undefined> {
     const record = this.runs.get(id);
     if (record === undefined || record.version !== version) return undefined;
-    const next: RunRecord = { ...record, ...structuredClone(patch), version: version + 1, updatedAt: Date.now() };
+    const next: RunRecord = { ...record, ...structuredClone(patch), version: keepVersion ? version : version + 1, updatedAt: Date.now() };
     this.runs.set(id, next);
     return structuredClone(next);
+  }
+
+  async updateLeased(id: string, leaseOwner: string, patch: RunPatch): Promise<RunRecord | undefined> {
+    const record = this.runs.get(id);
+    if (record === undefined || record.leaseOwner !== leaseOwner) return undefined;
+    return this.update(id, record.version, patch, !changesMoreThanLease(patch));
+  }
+
+  async claim(leaseOwner: string, leaseUntil: number, now: number): Promise<RunRecord | undefined> {
+    let oldest: RunRecord | undefined;
+    for (const record of this.runs.values()) {
+      if (record.kind !== 'task' || record.status !== 'working' || record.expiresAt <= now) continue;
+      if (record.leaseUntil !== null && record.leaseUntil > now) continue;
+      if (oldest === undefined || record.createdAt < oldest.createdAt) oldest = record;
+    }
+    return oldest && this.update(oldest.id, oldest.version, { leaseOwner, leaseUntil });
+  }
+
+  async list(owner: string, kind: RunKind, limit: number, after?: string): Promise<RunRecord[]> {
+    const now = Date.now();
+    const mine = [...this.runs.values()]
+      .filter((r) => r.owner === owner && r.kind === kind && r.expiresAt > now)
+      .sort((a, b) => b.createdAt - a.createdAt || (a.id < b.id ? 1 : -1));
+    const start = after === undefined ? 0 : mine.findIndex((r) => r.id === after) + 1;
+    if (after !== undefined && start === 0) return [];
+    return mine.slice(start, start + limit).map((r) => structuredClone(r));
   }
 
   async deleteExpired(now: number, limit: number): Promise<string[]> {
@@ -76,6 +104,11 @@ class MemoryRunStore implements RunStore {
     for (const id of ids) this.runs.delete(id);
     return ids;
   }
+}
+
+/** A lease renewal or progress report: not a change others must notice by version. */
+export function changesMoreThanLease(patch: RunPatch): boolean {
+  return Object.keys(patch).some((key) => key !== 'leaseUntil' && key !== 'progress');
 }
 
 class MemorySignalBus implements SignalBus {

@@ -4,7 +4,8 @@ import path from 'node:path';
 import type BetterSqlite3 from 'better-sqlite3';
 import { SqliteSaver } from '@langchain/langgraph-checkpoint-sqlite';
 import { GraphMcpError, messageOf } from '../errors.js';
-import type { NewRun, RunPatch, RunRecord, RunStore, SignalBus, Store } from './store.js';
+import { changesMoreThanLease } from './memory-store.js';
+import type { NewRun, RunKind, RunPatch, RunRecord, RunStore, SignalBus, Store } from './store.js';
 
 export interface SqliteStoreOptions {
   /** The database file; its directory is created if missing. `:memory:` for a private in-memory database. */
@@ -41,6 +42,11 @@ const MIGRATIONS: readonly string[] = [
      payload TEXT NOT NULL,
      created_at INTEGER NOT NULL
    );`,
+  // Tasks: runs executed in the background by whichever process claims them.
+  `ALTER TABLE graph_mcp_runs ADD COLUMN kind TEXT NOT NULL DEFAULT 'call';
+   ALTER TABLE graph_mcp_runs ADD COLUMN progress TEXT;
+   CREATE INDEX graph_mcp_runs_claim ON graph_mcp_runs (kind, status, lease_until, created_at);
+   CREATE INDEX graph_mcp_runs_owner ON graph_mcp_runs (owner, kind, created_at);`,
 ];
 
 /** Signals older than this are deleted: nobody waits that long for a wake-up. */
@@ -119,6 +125,7 @@ interface RunRow {
   id: string;
   owner: string;
   tool: string;
+  kind: RunKind;
   status: RunRecord['status'];
   version: number;
   data: string;
@@ -127,6 +134,7 @@ interface RunRow {
   expires_at: number;
   lease_owner: string | null;
   lease_until: number | null;
+  progress: string | null;
 }
 
 function toRecord(row: RunRow): RunRecord {
@@ -134,6 +142,7 @@ function toRecord(row: RunRow): RunRecord {
     id: row.id,
     owner: row.owner,
     tool: row.tool,
+    kind: row.kind,
     status: row.status,
     version: row.version,
     data: JSON.parse(row.data) as Record<string, unknown>,
@@ -142,6 +151,7 @@ function toRecord(row: RunRow): RunRecord {
     expiresAt: row.expires_at,
     leaseOwner: row.lease_owner,
     leaseUntil: row.lease_until,
+    progress: row.progress,
   };
 }
 
@@ -152,8 +162,8 @@ class SqliteRunStore implements RunStore {
 
   constructor(private readonly db: BetterSqlite3.Database) {
     this.insert = db.prepare(
-      `INSERT INTO graph_mcp_runs (id, owner, tool, status, version, data, created_at, updated_at, expires_at, lease_owner, lease_until)
-       VALUES (@id, @owner, @tool, @status, 1, @data, @now, @now, @expiresAt, @leaseOwner, @leaseUntil)`,
+      `INSERT INTO graph_mcp_runs (id, owner, tool, kind, status, version, data, created_at, updated_at, expires_at, lease_owner, lease_until)
+       VALUES (@id, @owner, @tool, @kind, @status, 1, @data, @now, @now, @expiresAt, @leaseOwner, @leaseUntil)`,
     );
     this.select = db.prepare('SELECT * FROM graph_mcp_runs WHERE id = ? AND owner = ? AND expires_at > ?');
     this.expired = db.prepare('DELETE FROM graph_mcp_runs WHERE id IN (SELECT id FROM graph_mcp_runs WHERE expires_at <= ? LIMIT ?) RETURNING id');
@@ -165,6 +175,7 @@ class SqliteRunStore implements RunStore {
       id: run.id,
       owner: run.owner,
       tool: run.tool,
+      kind: run.kind ?? 'call',
       status: run.status,
       data: JSON.stringify(run.data),
       now,
@@ -172,7 +183,17 @@ class SqliteRunStore implements RunStore {
       leaseOwner: run.leaseOwner ?? null,
       leaseUntil: run.leaseUntil ?? null,
     });
-    return { ...run, data: structuredClone(run.data), version: 1, createdAt: now, updatedAt: now, leaseOwner: run.leaseOwner ?? null, leaseUntil: run.leaseUntil ?? null };
+    return {
+      ...run,
+      kind: run.kind ?? 'call',
+      data: structuredClone(run.data),
+      version: 1,
+      createdAt: now,
+      updatedAt: now,
+      leaseOwner: run.leaseOwner ?? null,
+      leaseUntil: run.leaseUntil ?? null,
+      progress: null,
+    };
   }
 
   async get(id: string, owner: string): Promise<RunRecord | undefined> {
@@ -181,31 +202,65 @@ class SqliteRunStore implements RunStore {
   }
 
   async update(id: string, version: number, patch: RunPatch): Promise<RunRecord | undefined> {
-    const sets: string[] = ['version = version + 1', 'updated_at = @now'];
-    const values: Record<string, unknown> = { id, version, now: Date.now() };
-    if (patch.status !== undefined) {
-      sets.push('status = @status');
-      values.status = patch.status;
+    return this.apply(patch, 'id = @id AND version = @version', { id, version }, true);
+  }
+
+  async updateLeased(id: string, leaseOwner: string, patch: RunPatch): Promise<RunRecord | undefined> {
+    return this.apply(patch, 'id = @id AND lease_owner = @owner', { id, owner: leaseOwner }, changesMoreThanLease(patch));
+  }
+
+  async claim(leaseOwner: string, leaseUntil: number, now: number): Promise<RunRecord | undefined> {
+    // One statement: SQLite runs it under the database's write lock, so two processes never claim the same task.
+    const row = this.db
+      .prepare(
+        `UPDATE graph_mcp_runs SET lease_owner = @owner, lease_until = @until, version = version + 1, updated_at = @now
+         WHERE id = (SELECT id FROM graph_mcp_runs
+                     WHERE kind = 'task' AND status = 'working' AND expires_at > @now AND (lease_until IS NULL OR lease_until <= @now)
+                     ORDER BY created_at LIMIT 1)
+         RETURNING *`,
+      )
+      .get({ owner: leaseOwner, until: leaseUntil, now }) as RunRow | undefined;
+    return row === undefined ? undefined : toRecord(row);
+  }
+
+  async list(owner: string, kind: RunKind, limit: number, after?: string): Promise<RunRecord[]> {
+    const now = Date.now();
+    const rows = (
+      after === undefined
+        ? this.db.prepare('SELECT * FROM graph_mcp_runs WHERE owner = ? AND kind = ? AND expires_at > ? ORDER BY created_at DESC, id DESC LIMIT ?').all(owner, kind, now, limit)
+        : this.db
+            .prepare(
+              `SELECT r.* FROM graph_mcp_runs r, graph_mcp_runs a
+               WHERE a.id = ? AND a.owner = ? AND r.owner = a.owner AND r.kind = ? AND r.expires_at > ?
+                 AND (r.created_at < a.created_at OR (r.created_at = a.created_at AND r.id < a.id))
+               ORDER BY r.created_at DESC, r.id DESC LIMIT ?`,
+            )
+            .all(after, owner, kind, now, limit)
+    ) as RunRow[];
+    return rows.map(toRecord);
+  }
+
+  private apply(patch: RunPatch, where: string, values: Record<string, unknown>, bumpVersion: boolean): RunRecord | undefined {
+    const sets: string[] = ['updated_at = @now'];
+    if (bumpVersion) sets.push('version = version + 1');
+    const params: Record<string, unknown> = { ...values, now: Date.now() };
+    const columns: Array<[keyof RunPatch, string]> = [
+      ['status', 'status'],
+      ['expiresAt', 'expires_at'],
+      ['leaseOwner', 'lease_owner'],
+      ['leaseUntil', 'lease_until'],
+      ['progress', 'progress'],
+    ];
+    for (const [key, column] of columns) {
+      if (patch[key] === undefined) continue;
+      sets.push(`${column} = @${key}`);
+      params[key] = patch[key];
     }
     if (patch.data !== undefined) {
       sets.push('data = @data');
-      values.data = JSON.stringify(patch.data);
+      params.data = JSON.stringify(patch.data);
     }
-    if (patch.expiresAt !== undefined) {
-      sets.push('expires_at = @expiresAt');
-      values.expiresAt = patch.expiresAt;
-    }
-    if (patch.leaseOwner !== undefined) {
-      sets.push('lease_owner = @leaseOwner');
-      values.leaseOwner = patch.leaseOwner;
-    }
-    if (patch.leaseUntil !== undefined) {
-      sets.push('lease_until = @leaseUntil');
-      values.leaseUntil = patch.leaseUntil;
-    }
-    const row = this.db
-      .prepare(`UPDATE graph_mcp_runs SET ${sets.join(', ')} WHERE id = @id AND version = @version RETURNING *`)
-      .get(values) as RunRow | undefined;
+    const row = this.db.prepare(`UPDATE graph_mcp_runs SET ${sets.join(', ')} WHERE ${where} RETURNING *`).get(params) as RunRow | undefined;
     return row === undefined ? undefined : toRecord(row);
   }
 
@@ -244,7 +299,8 @@ class SqliteSignalBus implements SignalBus {
       this.listeners.set(channel, set);
     }
     set.add(listener);
-    this.timer ??= setInterval(() => this.poll(), this.pollMs).unref();
+    // Ref'd: someone is waiting for these signals.
+    this.timer ??= setInterval(() => this.poll(), this.pollMs);
     return () => {
       set.delete(listener);
       if (set.size === 0) this.listeners.delete(channel);

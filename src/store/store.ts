@@ -27,6 +27,13 @@ export type RunStatus = 'working' | 'input_required' | 'completed' | 'failed' | 
 
 export const TERMINAL_STATUSES: readonly RunStatus[] = ['completed', 'failed', 'cancelled'];
 
+/**
+ * `call`: a tool call that paused and waits for its answer (resumed by a
+ * request). `task`: a run executed in the background by whichever process
+ * claims it (a worker), polled by its owner.
+ */
+export type RunKind = 'call' | 'task';
+
 /** A run that outlives the request that started it (it paused, or runs as a task). */
 export interface RunRecord {
   /** Unguessable (128 random bits, base64url). Also the LangGraph thread id. */
@@ -35,6 +42,7 @@ export interface RunRecord {
   readonly owner: string;
   /** The tool (graph) name. */
   readonly tool: string;
+  readonly kind: RunKind;
   readonly status: RunStatus;
   /** Bumped by every update; `update` compares it, so two processes never both win. */
   readonly version: number;
@@ -48,12 +56,15 @@ export interface RunRecord {
   /** The process holding the run (working on it), and until when its claim holds. */
   readonly leaseOwner: string | null;
   readonly leaseUntil: number | null;
+  /** The latest progress message of a running task (last node, or a writer message). */
+  readonly progress: string | null;
 }
 
 export interface NewRun {
   id: string;
   owner: string;
   tool: string;
+  kind?: RunKind;
   status: RunStatus;
   data: Record<string, unknown>;
   expiresAt: number;
@@ -61,7 +72,7 @@ export interface NewRun {
   leaseUntil?: number | null;
 }
 
-export type RunPatch = Partial<Pick<RunRecord, 'status' | 'data' | 'expiresAt' | 'leaseOwner' | 'leaseUntil'>>;
+export type RunPatch = Partial<Pick<RunRecord, 'status' | 'data' | 'expiresAt' | 'leaseOwner' | 'leaseUntil' | 'progress'>>;
 
 export interface RunStore {
   /** Stores a new run; rejects if the id exists. Resolves once it is durable. */
@@ -77,6 +88,22 @@ export interface RunStore {
    * or it is gone).
    */
   update(id: string, version: number, patch: RunPatch): Promise<RunRecord | undefined>;
+  /**
+   * Applies `patch` if `leaseOwner` still holds the run's lease, whatever its
+   * version (a worker renewing its claim, reporting progress, or finishing);
+   * `undefined` if the lease was lost. Bumps the version only when `patch`
+   * changes more than the lease and progress.
+   */
+  updateLeased(id: string, leaseOwner: string, patch: RunPatch): Promise<RunRecord | undefined>;
+  /**
+   * Claims one task that is `working` and held by nobody (never claimed, or
+   * its lease ran out before `now`): sets the lease to `leaseOwner` until
+   * `leaseUntil`. Of several processes claiming at once, each task goes to
+   * one. Oldest first.
+   */
+  claim(leaseOwner: string, leaseUntil: number, now: number): Promise<RunRecord | undefined>;
+  /** The owner's unexpired runs of `kind`, newest first, `limit` at most, after the run with id `after`. */
+  list(owner: string, kind: RunKind, limit: number, after?: string): Promise<RunRecord[]>;
   /**
    * Deletes up to `limit` runs that expired before `now` and returns their
    * ids. Each expired run is returned to exactly one caller, so processes

@@ -65,6 +65,57 @@ export function storeContract(name: string, harness: StoreHarness): void {
       assert.equal(await store.runs.update(run.id, 2, { status: 'failed' }), undefined, 'a stale version changes nothing');
     });
 
+    test('tasks are claimed by one process each, oldest first; an expired lease can be claimed again', async () => {
+      const now = Date.now();
+      await store.runs.create({ id: 't-call', owner: 'o', tool: 't', status: 'working', data: {}, expiresAt: now + HOUR });
+      for (let i = 0; i < 6; i += 1) {
+        await store.runs.create({ id: `t-${i}`, owner: 'o', tool: 't', kind: 'task', status: 'working', data: { i }, expiresAt: now + HOUR });
+        await new Promise((resolve) => setTimeout(resolve, 2));
+      }
+      await store.runs.create({ id: 't-paused', owner: 'o', tool: 't', kind: 'task', status: 'input_required', data: {}, expiresAt: now + HOUR });
+      const other = twin ?? store;
+      const claims = await Promise.all(Array.from({ length: 8 }, (_, i) => (i % 2 === 0 ? store : other).runs.claim(`w${i}`, Date.now() + 60_000, Date.now())));
+      const claimed = claims.filter((c) => c !== undefined).map((c) => c!.id);
+      assert.deepEqual([...claimed].sort(), ['t-0', 't-1', 't-2', 't-3', 't-4', 't-5'], 'each working task once; never a call or a paused task');
+      const first = claims.find((c) => c?.id === 't-0')!;
+      assert.equal(first.kind, 'task');
+      assert.ok(first.leaseOwner?.startsWith('w'));
+
+      // The lease holder renews and reports progress without changing the version; a stranger cannot.
+      const renewed = await store.runs.updateLeased('t-0', first.leaseOwner!, { leaseUntil: Date.now() + 120_000, progress: 'step 2' });
+      assert.equal(renewed?.progress, 'step 2');
+      assert.equal(renewed?.version, first.version, 'a renewal is not a change');
+      assert.equal(await store.runs.updateLeased('t-0', 'stranger', { status: 'completed' }), undefined);
+      const finished = await store.runs.updateLeased('t-0', first.leaseOwner!, { status: 'completed', leaseOwner: null, leaseUntil: null });
+      assert.equal(finished?.status, 'completed');
+      assert.equal(finished?.version, first.version + 1);
+
+      // A lease that ran out: the task is claimable again (its worker died).
+      const t1 = claims.find((c) => c?.id === 't-1')!;
+      assert.equal(await store.runs.claim('late', Date.now() + 60_000, Date.now()), undefined, 'nothing free while leases hold');
+      await store.runs.updateLeased('t-1', t1.leaseOwner!, { leaseUntil: Date.now() - 1 });
+      const reclaimed = await other.runs.claim('rescuer', Date.now() + 60_000, Date.now());
+      assert.equal(reclaimed?.id, 't-1');
+      assert.equal(reclaimed?.leaseOwner, 'rescuer');
+      assert.equal(await store.runs.updateLeased('t-1', t1.leaseOwner!, { status: 'completed' }), undefined, 'the dead worker lost its lease');
+    });
+
+    test("list returns the owner's runs of one kind, newest first, page by page", async () => {
+      for (let i = 0; i < 5; i += 1) {
+        await store.runs.create({ id: `l-${i}`, owner: 'lister', tool: 't', kind: 'task', status: 'working', data: {}, expiresAt: Date.now() + HOUR });
+        await new Promise((resolve) => setTimeout(resolve, 2));
+      }
+      await store.runs.create({ id: 'l-call', owner: 'lister', tool: 't', status: 'working', data: {}, expiresAt: Date.now() + HOUR });
+      await store.runs.create({ id: 'l-other', owner: 'someone', tool: 't', kind: 'task', status: 'working', data: {}, expiresAt: Date.now() + HOUR });
+      const page1 = await store.runs.list('lister', 'task', 2);
+      assert.deepEqual(page1.map((r) => r.id), ['l-4', 'l-3']);
+      const page2 = await store.runs.list('lister', 'task', 2, 'l-3');
+      assert.deepEqual(page2.map((r) => r.id), ['l-2', 'l-1']);
+      const page3 = await store.runs.list('lister', 'task', 2, 'l-1');
+      assert.deepEqual(page3.map((r) => r.id), ['l-0']);
+      assert.deepEqual(await store.runs.list('lister', 'task', 2, 'l-other'), [], "a cursor from someone else's run finds nothing");
+    });
+
     test('expired runs are deleted once each, however many processes clean up at once', async () => {
       const past = Date.now() - 1;
       for (let i = 0; i < 30; i += 1) {
