@@ -19,7 +19,8 @@ import { createLogger, type Logger } from './log.js';
 import { createServerFactory } from './mcp/server-factory.js';
 import { RunTracker } from './run/tracker.js';
 import { Runs } from './run/runs.js';
-import type { PauseServing, RequestStatePayload } from './mcp/pauses.js';
+import { describer, type PauseServing, type RequestStatePayload } from './mcp/pauses.js';
+import { TaskRunner, type TaskRunnerOptions } from './run/tasks.js';
 import { openStore } from './store/open-store.js';
 import type { Store } from './store/store.js';
 import { VERSION } from './version.js';
@@ -121,8 +122,13 @@ export async function loadGraphMcp(options: LoadGraphMcpOptions = {}): Promise<G
   const secretStore = options.secretStore ?? (await openSecretStore(config));
   const servers = config.secrets?.servers ?? {};
   const store = options.store === null ? undefined : (options.store ?? (await openStore(config)));
-  const pauses = store ? await pauseServing(store, config, logger) : undefined;
+  const runContextFor = (principal: Principal | undefined) => {
+    const { credentials, secretsUsed } = createRunCredentials(secretStore, servers, principal);
+    return { configurable: { ...identityConfigurable(principal), [CREDENTIALS_KEY]: credentials }, secretsUsed };
+  };
+  const pauses = store ? await pauseServing(store, config, tools, runContextFor, logger) : undefined;
   pauses?.runs.startSweeping();
+  await pauses?.tasks?.start();
 
   const factory = createServerFactory({
     name: config.name,
@@ -131,10 +137,7 @@ export async function loadGraphMcp(options: LoadGraphMcpOptions = {}): Promise<G
     tracker: runs,
     principalOf: principalFromAuthInfo,
     canCall,
-    runContextFor: (principal) => {
-      const { credentials, secretsUsed } = createRunCredentials(secretStore, servers, principal);
-      return { configurable: { ...identityConfigurable(principal), [CREDENTIALS_KEY]: credentials }, secretsUsed };
-    },
+    runContextFor,
     pauses,
     logger,
   });
@@ -175,6 +178,7 @@ export async function loadGraphMcp(options: LoadGraphMcpOptions = {}): Promise<G
         await new Promise((resolve) => setTimeout(resolve, 100));
         await handler.close();
         pauses?.runs.stop();
+        await pauses?.tasks?.stop();
         await store?.close();
         await secretStore?.close?.();
       })();
@@ -188,15 +192,31 @@ export async function loadGraphMcp(options: LoadGraphMcpOptions = {}): Promise<G
  * codec, whose key every process sharing the store reads from it, bound to
  * the caller so a state minted for one principal is refused for another.
  */
-async function pauseServing(store: Store, config: ResolvedConfig, logger: Logger): Promise<PauseServing> {
+async function pauseServing(
+  store: Store,
+  config: ResolvedConfig,
+  tools: ToolRegistry,
+  runContextFor: TaskRunnerOptions['runContextFor'],
+  logger: Logger,
+): Promise<PauseServing> {
   const ttlMs = config.defaults.paused_run_ttl_ms;
   const codec = createRequestStateCodec<RequestStatePayload>({
     key: await store.sharedKey('request-state'),
     ttlSeconds: Math.ceil(ttlMs / 1000),
     bind: (ctx) => `${principalFromAuthInfo(ctx.http?.authInfo)?.id ?? ''}`,
   });
+  const tasks = new TaskRunner({
+    store,
+    tools,
+    runContextFor,
+    describePause: (interrupts, previous, secrets) => describer({ runOptions: { secretsUsed: () => secrets ?? [] } })(interrupts, previous),
+    logger,
+  });
   return {
     runs: new Runs({ store, ttlMs, logger }),
+    tasks,
+    taskTtlMs: config.defaults.task_ttl_ms,
+    pollIntervalMs: config.defaults.poll_interval_ms,
     codec,
     signals: store.signals,
     questionTimeoutMs: config.defaults.question_timeout_ms,

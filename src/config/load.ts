@@ -21,6 +21,8 @@ export interface ResolvedGraphEntry {
   annotations: GraphEntryConfig['annotations'];
   timeoutMs: number;
   recursionLimit: number;
+  task: 'never' | 'optional' | 'required';
+  maxWaitMs: number;
   access: { scopes: string[]; rule: ModuleRef | undefined };
 }
 
@@ -92,6 +94,8 @@ export function resolveConfig(raw: unknown, options: { baseDir: string; source?:
       annotations: 'annotations' in object ? object.annotations : undefined,
       timeoutMs: ('timeout_ms' in object ? object.timeout_ms : undefined) ?? config.defaults.timeout_ms,
       recursionLimit: ('recursion_limit' in object ? object.recursion_limit : undefined) ?? config.defaults.recursion_limit,
+      task: ('task' in object ? object.task : undefined) ?? config.defaults.task,
+      maxWaitMs: ('max_wait_ms' in object ? object.max_wait_ms : undefined) ?? config.defaults.max_wait_ms,
       access: {
         scopes: ('access' in object ? object.access?.scopes : undefined) ?? [],
         rule:

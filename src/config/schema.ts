@@ -49,6 +49,14 @@ export const accessSchema = z
   })
   .strict();
 
+/**
+ * `never`: always answered in the call. `optional`: a caller that can poll
+ * tasks (2026-07-28 tasks extension, 2025 `params.task`) gets a task; others
+ * get the answer in the call, or a run handle after `max_wait_ms`.
+ * `required`: only callers that can poll tasks may call it.
+ */
+export const taskModeSchema = z.enum(['never', 'optional', 'required']);
+
 export const graphEntrySchema = z
   .object({
     path: moduleRefSchema,
@@ -64,6 +72,13 @@ export const graphEntrySchema = z
     timeout_ms: z.number().int().positive().optional().describe('Abort the run after this many milliseconds.'),
     recursion_limit: z.number().int().positive().optional().describe('LangGraph recursion limit (super-steps) for one run.'),
     access: accessSchema.optional(),
+    task: taskModeSchema.optional().describe('Whether a call may run as a background task (default: defaults.task).'),
+    max_wait_ms: z
+      .number()
+      .int()
+      .positive()
+      .optional()
+      .describe('For callers that cannot poll tasks: answer with a run handle (get_run) once a call has run this long (default: defaults.max_wait_ms).'),
   })
   // langgraph.json graph objects may carry keys we do not use.
   .loose();
@@ -166,6 +181,20 @@ export const runDefaultsSchema = z
       .positive()
       .default(86_400_000)
       .describe('How long a run paused at interrupt() waits for its answer before it is deleted (default one day).'),
+    task: taskModeSchema.default('optional').describe('Whether calls may run as background tasks; see graphs.<tool>.task.'),
+    task_ttl_ms: z
+      .number()
+      .int()
+      .positive()
+      .default(3_600_000)
+      .describe('How long a task (and its result) is kept after it was created (default one hour).'),
+    max_wait_ms: z
+      .number()
+      .int()
+      .positive()
+      .default(45_000)
+      .describe('For callers that cannot poll tasks: answer with a run handle once a call has run this long (below the 60 s most clients give up after).'),
+    poll_interval_ms: z.number().int().positive().default(1_000).describe('How often task callers are told to poll.'),
     question_timeout_ms: z
       .number()
       .int()

@@ -51,6 +51,8 @@ export async function loadGraphTool(entry: ResolvedGraphEntry): Promise<GraphToo
     graph,
     timeoutMs: entry.timeoutMs,
     recursionLimit: entry.recursionLimit,
+    task: entry.task,
+    maxWaitMs: entry.maxWaitMs,
     requiredScopes: entry.access.scopes,
     accessRule: entry.access.rule ? await loadAccessRule(entry.access.rule, `${what}: access.path`) : undefined,
     inputSchema: configInput ?? ownInput,

@@ -22,6 +22,10 @@ export interface GraphTool {
   readonly ownCheckpointer: boolean;
   readonly timeoutMs: number;
   readonly recursionLimit: number;
+  /** Whether a call may run as a background task. */
+  readonly task: 'never' | 'optional' | 'required';
+  /** For callers that cannot poll tasks: how long a call may run before it answers with a run handle. */
+  readonly maxWaitMs: number;
   /** Node completions per run when fixed by the graph's shape (a straight line), for progress `total`. */
   readonly progressTotal: number | undefined;
   /** Scopes the caller must hold; empty for none. */
@@ -44,6 +48,8 @@ export interface GraphToolSpec {
   graph: RunnableGraph;
   timeoutMs: number;
   recursionLimit: number;
+  task?: 'never' | 'optional' | 'required';
+  maxWaitMs?: number;
   requiredScopes?: readonly string[];
   accessRule?: AccessRule | undefined;
   /** The tool's input schema, and where it came from (`config` wins over `graph`). */
@@ -62,6 +68,9 @@ export const TOOL_NAME_PATTERN = /^[A-Za-z0-9_.-]{1,128}$/;
 export const RESERVED_TOOL_NAMES: readonly string[] = ['resume_run', 'get_run', 'cancel_run'];
 
 const ANY_OBJECT: JsonSchema = { type: 'object' };
+
+/** `execution.taskSupport` in tools/list, by the graph's task mode. */
+const TASK_SUPPORT = { never: 'forbidden', optional: 'optional', required: 'required' } as const;
 
 export function buildGraphTool(spec: GraphToolSpec): GraphTool {
   const what = `graph "${spec.name}"`;
@@ -92,6 +101,7 @@ export function buildGraphTool(spec: GraphToolSpec): GraphTool {
     inputSchema: inputSchema as Tool['inputSchema'],
     outputSchema: outputSchema as NonNullable<Tool['outputSchema']>,
     ...(spec.annotations ? { annotations: spec.annotations } : {}),
+    execution: { taskSupport: TASK_SUPPORT[spec.task ?? 'optional'] },
   };
 
   return {
@@ -101,6 +111,8 @@ export function buildGraphTool(spec: GraphToolSpec): GraphTool {
     ownCheckpointer: hasOwnCheckpointer(spec.graph),
     timeoutMs: spec.timeoutMs,
     recursionLimit: spec.recursionLimit,
+    task: spec.task ?? 'optional',
+    maxWaitMs: spec.maxWaitMs ?? 45_000,
     progressTotal: straightLineLength(spec.graph),
     requiredScopes: spec.requiredScopes ?? [],
     accessRule: spec.accessRule,

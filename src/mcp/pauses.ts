@@ -17,6 +17,9 @@ import { errorResult, type PendingInterrupt, type RunOptions } from '../run/run-
 import type { DescribePause, RunStep, Runs } from '../run/runs.js';
 import { scrubValue } from '../run/scrub.js';
 import type { RunRecord, SignalBus } from '../store/store.js';
+import type { Principal } from '../auth/principal.js';
+import type { TaskRunner } from '../run/tasks.js';
+import { runWithDeadline } from './run-handles.js';
 import { answerHint, decodeAnswer, questionsFor, type InputMethod, type Question } from './questions.js';
 
 /** What graph-mcp keeps with a paused run (`RunRecord.data`). */
@@ -56,6 +59,10 @@ const MAX_ROUNDS_PER_REQUEST = 16;
 
 export interface PauseServing {
   runs: Runs;
+  /** Background runs; absent when the server runs no tasks. */
+  tasks?: TaskRunner | undefined;
+  taskTtlMs: number;
+  pollIntervalMs: number;
   codec: RequestStateCodec<RequestStatePayload>;
   signals: SignalBus;
   questionTimeoutMs: number;
@@ -66,6 +73,9 @@ export interface PauseServing {
 export interface CallContext {
   tool: GraphTool;
   owner: string;
+  principal: Principal | undefined;
+  /** The caller can poll tasks (it would have been given one): no run handle is needed. */
+  canPollTasks: boolean;
   runOptions: RunOptions;
   ctx: ServerContext;
   era: 'modern' | 'legacy';
@@ -97,6 +107,8 @@ export async function serveCall(serving: PauseServing, call: CallContext, args: 
       throw new ProtocolError(ProtocolErrorCode.InvalidParams, 'Invalid or expired requestState: the paused run is gone');
     }
     step = await stepOf(run);
+  } else if (serving.tasks !== undefined && call.tool.task !== 'never' && !call.canPollTasks) {
+    return runWithDeadline(serving, call, args, (first) => continueRun(serving, call, first, inputResponsesOf(call)), describer(call));
   } else {
     step = await serving.runs.start(call.tool, args, call.owner, call.runOptions, describer(call));
   }
@@ -270,7 +282,7 @@ export function answerChannel(requestId: string): string {
   return `answer:${requestId}`;
 }
 
-function describer(call: CallContext): DescribePause {
+export function describer(call: Pick<CallContext, 'runOptions'>): DescribePause {
   return (interrupts: PendingInterrupt[], previous: RunRecord | undefined): PauseData => {
     const before = previous?.data as PauseData | undefined;
     const usedKeys = before?.usedKeys ?? [];

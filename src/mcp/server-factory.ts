@@ -16,6 +16,8 @@ import type { GraphTool } from '../graphs/tool.js';
 import { errorResult, RunAbortedError, runTool, type RunOptions } from '../run/run-tool.js';
 import { answerChannel, resumeFromModel, serveCall, SERVER_REQUEST_ID_PREFIX, type CallAnswer, type PauseServing } from './pauses.js';
 import { parseResumeRunArgs, RESUME_RUN_TOOL, resumeRunDefinition } from './resume-run-tool.js';
+import { CANCEL_RUN_TOOL, cancelRunDefinition, GET_RUN_TOOL, getRunDefinition, parseRunId, runAnswer } from './run-handles.js';
+import { TASKS_EXTENSION } from './tasks.js';
 import type { RunTracker } from '../run/tracker.js';
 import type { ProgressUpdate } from '../run/progress.js';
 import { currentRequestLog } from './request-log.js';
@@ -62,6 +64,14 @@ class GraphMcpServer extends Server {
   }
 }
 
+/** A caller that would be given a task (and can poll it) needs no run handle. */
+function canPollTasks(params: { task?: unknown }, ctx: ServerContext, era: 'modern' | 'legacy'): boolean {
+  if (era === 'legacy') return params.task !== undefined;
+  const envelope = ctx.mcpReq.envelope as Record<string, unknown> | undefined;
+  const capabilities = envelope?.['io.modelcontextprotocol/clientCapabilities'] as { extensions?: Record<string, unknown> } | undefined;
+  return capabilities?.extensions?.[TASKS_EXTENSION] !== undefined;
+}
+
 function outcomeOf(result: CallAnswer): string {
   if ('resultType' in result && result.resultType === 'input_required') return 'input_required';
   const call = result as CallToolResult;
@@ -82,7 +92,8 @@ const LIST_CACHE_HINT = { ttlMs: 300_000, cacheScope: 'private' } as const;
  */
 export function createServerFactory(options: ServerFactoryOptions): McpServerFactory {
   const { registry, tracker, pauses } = options;
-  const ownTools = pauses ? [resumeRunDefinition] : [];
+  const ownTools = pauses ? [resumeRunDefinition, ...(pauses.tasks ? [getRunDefinition, cancelRunDefinition] : [])] : [];
+  const ownToolNames = new Set(ownTools.map((tool) => tool.name));
   const everyTool = { tools: [...registry.definitions, ...ownTools] };
   const allOpen = registry.tools.every((tool) => options.canCall(undefined, tool));
   const serverOptions: ServerOptions = {
@@ -119,10 +130,10 @@ export function createServerFactory(options: ServerFactoryOptions): McpServerFac
         log.method = 'tools/call';
         log.tool = name;
       }
-      const resuming = pauses !== undefined && name === RESUME_RUN_TOOL;
-      const tool = resuming ? undefined : registry.get(name);
+      const ownTool = ownToolNames.has(name);
+      const tool = ownTool ? undefined : registry.get(name);
       // A tool the caller may not call is answered exactly like one that does not exist.
-      if (!resuming && (tool === undefined || !options.canCall(principal, tool))) {
+      if (!ownTool && (tool === undefined || !options.canCall(principal, tool))) {
         if (log) log.outcome = 'unknown_tool';
         throw new ProtocolError(ProtocolErrorCode.InvalidParams, `Unknown tool: ${name}`);
       }
@@ -152,12 +163,10 @@ export function createServerFactory(options: ServerFactoryOptions): McpServerFac
             era === 'legacy'
               ? (message: JSONRPCRequest) => server.transport!.send(message, { relatedRequestId: ctx.mcpReq.id })
               : undefined;
-          const call = { owner, runOptions, ctx, era, sendOnStream } as const;
+          const call = { owner, principal, canPollTasks: canPollTasks(request.params, ctx, era), runOptions, ctx, era, sendOnStream } as const;
           if (tool !== undefined) result = await serveCall(pauses, { ...call, tool }, request.params.arguments);
-          else {
-            const resumed = await resumeRun(request.params.arguments, call);
-            result = resumed;
-          }
+          else if (name === RESUME_RUN_TOOL) result = await resumeRun(request.params.arguments, call);
+          else result = await runTool_(name, request.params.arguments);
         }
         if (log) log.outcome = outcomeOf(result);
         return result;
@@ -169,8 +178,28 @@ export function createServerFactory(options: ServerFactoryOptions): McpServerFac
       }
     });
 
+    /** `get_run` / `cancel_run`: the caller's own run, by id. */
+    async function runTool_(name: string, args: unknown): Promise<CallAnswer> {
+      const parsed = parseRunId(args);
+      if (Array.isArray(parsed)) return errorResult('INVALID_ARGUMENTS', `Invalid arguments for tool "${name}":\n${parsed.map((p) => `- ${p}`).join('\n')}`);
+      let run = await pauses!.runs.get(parsed, owner);
+      const tool = run ? registry.get(run.tool) : undefined;
+      if (run === undefined || tool === undefined || !options.canCall(principal, tool)) {
+        return errorResult('RUN_NOT_FOUND', `No run "${parsed}" was found for you: it may have expired, or never existed.`);
+      }
+      if (name === CANCEL_RUN_TOOL) {
+        run = (await pauses!.tasks!.cancel(run)) ?? (await pauses!.runs.get(parsed, owner)) ?? run;
+        if (run.status !== 'cancelled') return runAnswer(tool, run, pauses!.pollIntervalMs);
+        return { content: [{ type: 'text', text: `The run of tool "${tool.name}" is cancelled.` }], _meta: { 'graph-mcp/run': { id: run.id, status: 'cancelled', tool: tool.name } } };
+      }
+      return runAnswer(tool, run, pauses!.pollIntervalMs);
+    }
+
     /** `resume_run`: the caller's own paused run, answered by its model. */
-    async function resumeRun(args: unknown, call: { owner: string; runOptions: RunOptions; ctx: ServerContext; era: 'modern' | 'legacy'; sendOnStream: ((m: JSONRPCRequest) => Promise<void>) | undefined }): Promise<CallAnswer> {
+    async function resumeRun(
+      args: unknown,
+      call: Omit<import('./pauses.js').CallContext, 'tool'>,
+    ): Promise<CallAnswer> {
       const parsed = parseResumeRunArgs(args);
       if (Array.isArray(parsed)) return errorResult('INVALID_ARGUMENTS', `Invalid arguments for tool "${RESUME_RUN_TOOL}":\n${parsed.map((p) => `- ${p}`).join('\n')}`);
       const run = await pauses!.runs.get(parsed.runId, call.owner);

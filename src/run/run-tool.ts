@@ -27,6 +27,8 @@ export interface RunOptions {
   thread?: { id: string; checkpointer?: BaseCheckpointSaver; durability?: 'exit' | 'async' | 'sync' };
   /** Resume a paused run: answers keyed by interrupt id (`Command({ resume })`). Arguments are not used. */
   resume?: Record<string, unknown>;
+  /** Continue the thread from its last checkpoint (after a crash). Arguments are not used. */
+  fromCheckpoint?: boolean;
 }
 
 /** An `interrupt()` the run is paused at. */
@@ -69,7 +71,7 @@ export async function runTool(tool: GraphTool, args: unknown, options: RunOption
  * `runTool` does; a paused one reports what it waits for.
  */
 export async function executeRun(tool: GraphTool, args: unknown, options: RunOptions = {}): Promise<RunOutcome> {
-  if (options.resume === undefined) {
+  if (options.resume === undefined && !options.fromCheckpoint) {
     const argumentProblems = tool.validateArguments(args ?? {});
     if (argumentProblems.length > 0) {
       return done(
@@ -98,7 +100,11 @@ export async function executeRun(tool: GraphTool, args: unknown, options: RunOpt
   let state: unknown;
   let interrupts: PendingInterrupt[] = [];
   try {
-    const input = options.resume ? new Command({ resume: options.resume }) : tool.toGraphInput((args ?? {}) as Record<string, unknown>);
+    const input = options.resume
+      ? new Command({ resume: options.resume })
+      : options.fromCheckpoint
+        ? null
+        : tool.toGraphInput((args ?? {}) as Record<string, unknown>);
     if (options.progress) {
       // A node that ignores its abort signal must not hold the call open.
       const streamed = await untilAborted(streamWithProgress(tool, input, config, options.progress), signal);

@@ -5,6 +5,7 @@ import type { Logger } from '../log.js';
 import { RunCheckpointer } from '../store/run-checkpointer.js';
 import type { RunRecord, Store } from '../store/store.js';
 import { executeRun, RunAbortedError, type PendingInterrupt, type RunOptions } from './run-tool.js';
+import type { Adopted } from './tasks.js';
 
 export interface RunsOptions {
   store: Store;
@@ -50,16 +51,42 @@ export class Runs {
     return randomBytes(16).toString('base64url');
   }
 
-  /** A fresh call. If the graph pauses, the run is stored (durably) before this resolves. */
-  async start(tool: GraphTool, args: unknown, owner: string, options: RunOptions, describe: DescribePause): Promise<RunStep> {
-    const id = Runs.newId();
+  /**
+   * A fresh call. If the graph pauses, the run is stored (durably) before
+   * this resolves. `adoption`, when it returns a promise by the time the run
+   * ends, hands the outcome to a task that took the run over (the caller
+   * stopped waiting) instead.
+   */
+  async start(
+    tool: GraphTool,
+    args: unknown,
+    owner: string,
+    options: RunOptions,
+    describe: DescribePause,
+    hooks: { id?: string; adoption?: () => Promise<Adopted> | undefined } = {},
+  ): Promise<RunStep> {
+    const id = hooks.id ?? Runs.newId();
     const checkpointer = tool.ownCheckpointer ? undefined : new RunCheckpointer(this.store.checkpointer, true);
-    const outcome = await executeRun(tool, args, {
-      ...options,
-      thread: checkpointer ? { id, checkpointer, durability: 'exit' } : { id },
-    });
+    let outcome;
+    try {
+      outcome = await executeRun(tool, args, {
+        ...options,
+        thread: checkpointer ? { id, checkpointer, durability: 'exit' } : { id },
+      });
+    } catch (error) {
+      // A task that took the run over and was cancelled: nobody waits for this call.
+      const adoption = hooks.adoption?.();
+      if (adoption !== undefined) await (await adoption).settle(undefined);
+      throw error;
+    }
+    const adoption = hooks.adoption?.();
+    if (outcome.kind === 'interrupted') await checkpointer?.flush();
+    if (adoption !== undefined) {
+      const adopted = await adoption;
+      await adopted.settle(outcome);
+      return outcome.kind === 'done' ? outcome : { kind: 'paused', run: adopted.run, interrupts: outcome.interrupts };
+    }
     if (outcome.kind === 'done') return outcome;
-    await checkpointer?.flush();
     const run = await this.store.runs.create({
       id,
       owner,

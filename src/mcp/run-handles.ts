@@ -1,0 +1,141 @@
+import type { CallToolResult, InputRequiredResult, Tool } from '@modelcontextprotocol/server';
+import type { GraphTool } from '../graphs/tool.js';
+import { compileValidator } from '../graphs/validator.js';
+import { errorResult } from '../run/run-tool.js';
+import { Runs, type DescribePause, type RunStep } from '../run/runs.js';
+import type { Adopted, TaskData } from '../run/tasks.js';
+import type { RunRecord } from '../store/store.js';
+import type { CallContext, PauseData, PauseServing } from './pauses.js';
+import { pausedResult, RUN_META_KEY } from './pauses.js';
+
+/**
+ * For callers that can neither poll tasks nor wait long (most agent
+ * frameworks; `MultiServerMCPClient` gives up after 60 s): a call still
+ * running after the graph's `max_wait_ms` answers with a run handle, and the
+ * run goes on as a task. `get_run` fetches its result, `cancel_run` stops it.
+ */
+
+export const GET_RUN_TOOL = 'get_run';
+export const CANCEL_RUN_TOOL = 'cancel_run';
+
+const runIdInput: Tool['inputSchema'] = {
+  type: 'object',
+  properties: { run_id: { type: 'string', minLength: 1, description: 'The id of the run, from the result that handed it out.' } },
+  required: ['run_id'],
+  additionalProperties: false,
+};
+
+export const getRunDefinition: Tool = {
+  name: GET_RUN_TOOL,
+  title: 'Get a run\'s result',
+  description:
+    'Gets the result of a tool run that is still going in the background (its result, as the tool would have answered, once it has one; otherwise how far it got). Call it again a few seconds later while the run is working.',
+  inputSchema: runIdInput,
+  annotations: { readOnlyHint: true, openWorldHint: false },
+};
+
+export const cancelRunDefinition: Tool = {
+  name: CANCEL_RUN_TOOL,
+  title: 'Cancel a run',
+  description: 'Stops a tool run that is still going in the background, or paused waiting for an answer.',
+  inputSchema: runIdInput,
+  annotations: { destructiveHint: true, idempotentHint: true, openWorldHint: false },
+};
+
+const validateRunId = compileValidator(runIdInput, 'run id input schema');
+
+/** The run id from a `get_run` / `cancel_run` call, or the problems with the arguments. */
+export function parseRunId(args: unknown): string | string[] {
+  const problems = validateRunId(args ?? {});
+  return problems.length > 0 ? problems : (args as { run_id: string }).run_id;
+}
+
+const DEADLINE = Symbol('deadline');
+
+/**
+ * Runs a call in this request, but answers with a run handle if it is still
+ * going after `max_wait_ms`: the run is then adopted as a task (no longer
+ * stopped when this request ends) and records its outcome in the store.
+ */
+export async function runWithDeadline(
+  serving: PauseServing,
+  call: CallContext,
+  args: unknown,
+  continueStep: (step: RunStep) => Promise<CallToolResult | InputRequiredResult>,
+  describe: DescribePause,
+): Promise<CallToolResult | InputRequiredResult> {
+  const tasks = serving.tasks!;
+  const { tool } = call;
+  // The run's own abort: the request's abort stops it only until it is adopted.
+  const detached = new AbortController();
+  const requestSignal = call.runOptions.signal;
+  let adoption: Promise<Adopted> | undefined;
+  const onAbort = () => {
+    if (adoption === undefined) detached.abort(requestSignal?.reason);
+  };
+  requestSignal?.addEventListener('abort', onAbort, { once: true });
+  const id = Runs.newId();
+  const running = serving.runs.start(tool, args, call.owner, { ...call.runOptions, signal: detached.signal }, describe, { id, adoption: () => adoption });
+
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<typeof DEADLINE>((resolve) => {
+    timer = setTimeout(() => resolve(DEADLINE), tool.maxWaitMs);
+  });
+  try {
+    const first = await Promise.race([running, deadline]);
+    if (first !== DEADLINE) return continueStep(first);
+  } finally {
+    clearTimeout(timer);
+  }
+  adoption = tasks.adopt(id, tool, args, call.principal, serving.taskTtlMs, call.runOptions.secretsUsed, detached);
+  requestSignal?.removeEventListener('abort', onAbort);
+  // The run goes on; what it comes to is recorded by the adoption.
+  running.catch((error: unknown) => serving.logger?.warn({ err: { message: (error as Error).message }, run: id }, 'an adopted run failed'));
+  const adopted = await adoption;
+  return runHandleResult(tool.name, adopted.run, serving.pollIntervalMs);
+}
+
+/** What `get_run` answers for a run, by its state. */
+export function runAnswer(tool: GraphTool, run: RunRecord, pollIntervalMs: number): CallToolResult {
+  switch (run.status) {
+    case 'completed':
+    case 'failed': {
+      const result = (run.data as TaskData).result;
+      return result ?? errorResult('GRAPH_FAILED', `Tool "${tool.name}" ended without a result.`);
+    }
+    case 'cancelled':
+      return errorResult('RUN_CANCELLED', `The run of tool "${tool.name}" was cancelled.`);
+    case 'input_required':
+      return pausedResult(tool, run, (run.data as PauseData).questions ?? []);
+    case 'working':
+      return runHandleResult(tool.name, run, pollIntervalMs);
+  }
+}
+
+/** A run still going: what it is, how far it got, and how to get its result. */
+export function runHandleResult(toolName: string, run: RunRecord, pollIntervalMs: number): CallToolResult {
+  const progress = run.progress ? ` Last step: ${run.progress}.` : '';
+  return {
+    // Flagged as an error so clients that check results against the tool's output schema accept it.
+    isError: true,
+    content: [
+      {
+        type: 'text',
+        text:
+          `The tool "${toolName}" is still running in the background; it has not failed.${progress}\n\n` +
+          `To get its result, call the tool "${GET_RUN_TOOL}" with {"run_id": "${run.id}"} in a few seconds. ` +
+          `To stop it, call "${CANCEL_RUN_TOOL}" with the same arguments.`,
+      },
+    ],
+    _meta: {
+      [RUN_META_KEY]: {
+        id: run.id,
+        status: 'working',
+        tool: toolName,
+        ...(run.progress ? { progress: run.progress } : {}),
+        pollIntervalMs,
+        expiresAt: new Date(run.expiresAt).toISOString(),
+      },
+    },
+  };
+}

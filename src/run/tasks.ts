@@ -1,0 +1,346 @@
+import { randomBytes } from 'node:crypto';
+import type { CallToolResult } from '@modelcontextprotocol/server';
+import type { Principal } from '../auth/principal.js';
+import type { GraphTool } from '../graphs/tool.js';
+import type { Logger } from '../log.js';
+import type { RunRecord, Store } from '../store/store.js';
+import type { ProgressUpdate } from './progress.js';
+import { executeRun, RunAbortedError, type PendingInterrupt, type RunOptions } from './run-tool.js';
+import { Runs } from './runs.js';
+import { scrubText } from './scrub.js';
+
+/** What a task keeps in its run record, besides what the protocol layer adds. */
+export interface TaskData {
+  [key: string]: unknown;
+  /** The tool call's arguments. */
+  args: unknown;
+  /** Who started it: a worker rebuilds the run's identity and credentials from it. */
+  principal: Principal | null;
+  /** How many times a worker has claimed it (more than one after a crash). */
+  attempt: number;
+  /** Answers waiting to resume the run with, by interrupt id. */
+  resume?: Record<string, unknown>;
+  /** The final answer. */
+  result?: CallToolResult;
+}
+
+export interface TaskRunnerOptions {
+  store: Store;
+  tools: { get(name: string): GraphTool | undefined };
+  /** A run's `configurable` (identity, credentials) for a principal. */
+  runContextFor: (principal: Principal | undefined) => { configurable: Record<string, unknown>; secretsUsed?: () => readonly string[] };
+  /** What the protocol layer keeps with a task paused at `interrupt()` (scrubbed of `secrets`). */
+  describePause: (interrupts: PendingInterrupt[], previous: RunRecord, secrets: readonly string[] | undefined) => Record<string, unknown>;
+  /** How long a worker's claim lasts without renewal; renewed every third of it. @default 15000 */
+  leaseMs?: number;
+  /** Tasks one process runs at once. @default 4 */
+  concurrency?: number;
+  /** How often a process looks for tasks nobody holds (new, or orphaned by a crash). @default 1000 */
+  pollMs?: number;
+  processId?: string;
+  logger?: Logger | undefined;
+}
+
+/** A run adopted as a task (see `TaskRunner.adopt`). */
+export interface Adopted {
+  run: RunRecord;
+  progress(message: string): void;
+  /** Records how the run ended, or where it paused (its checkpoint already written); `undefined` when it was stopped. */
+  settle(outcome: { kind: 'done'; result: CallToolResult } | { kind: 'interrupted'; interrupts: PendingInterrupt[] } | undefined): Promise<void>;
+}
+
+const WAKE_CHANNEL = 'tasks:wake';
+const cancelChannel = (id: string) => `tasks:cancel:${id}`;
+/** Progress is written at most this often per task. */
+const PROGRESS_INTERVAL_MS = 250;
+
+type StopReason = 'cancelled' | 'lease-lost' | 'shutdown';
+
+/**
+ * Runs executed in the background, durably. A task is stored before its
+ * creator answers; every serving process is a worker that claims tasks
+ * nobody holds, checkpoints every super-step (`durability: "sync"`), renews
+ * its claim while it runs, and records the outcome only while it still
+ * holds the claim. If a worker dies, its claim runs out and another worker
+ * continues the task from its last checkpoint. So a node may run again
+ * after a crash, and a task completes once.
+ */
+export class TaskRunner {
+  readonly processId: string;
+  private readonly leaseMs: number;
+  private readonly concurrency: number;
+  private readonly running = new Map<string, { controller: AbortController; done: Promise<void>; reason?: StopReason }>();
+  private readonly waiters = new Map<string, Set<() => void>>();
+  private timer: NodeJS.Timeout | undefined;
+  private unsubscribe: (() => void) | undefined;
+  private filling = false;
+  private stopped = true;
+
+  constructor(private readonly options: TaskRunnerOptions) {
+    this.processId = options.processId ?? `${process.pid}-${randomBytes(4).toString('hex')}`;
+    this.leaseMs = options.leaseMs ?? 15_000;
+    this.concurrency = options.concurrency ?? 4;
+  }
+
+  /** Stores a new task (durably) and wakes the workers. */
+  async create(tool: GraphTool, args: unknown, principal: Principal | undefined, ttlMs: number): Promise<RunRecord> {
+    const data: TaskData = { args: args ?? {}, principal: principal ?? null, attempt: 0 };
+    const run = await this.options.store.runs.create({
+      id: Runs.newId(),
+      owner: principal?.id ?? '',
+      tool: tool.name,
+      kind: 'task',
+      status: 'working',
+      data,
+      expiresAt: Date.now() + ttlMs,
+    });
+    this.wake();
+    return run;
+  }
+
+  /**
+   * Turns a run already going in this process (a call that outlasted its
+   * caller's patience) into a task: stored as held by this process, its
+   * claim renewed while it runs, its outcome recorded by `settle`. It was not
+   * checkpointed as it went, so if this process dies, the worker that takes
+   * it over starts it again from its arguments.
+   */
+  async adopt(
+    id: string,
+    tool: GraphTool,
+    args: unknown,
+    principal: Principal | undefined,
+    ttlMs: number,
+    secretsUsed: (() => readonly string[]) | undefined,
+    /** Stops the run: used when the task is cancelled. */
+    controller: AbortController,
+  ): Promise<Adopted> {
+    const { store } = this.options;
+    const run = await store.runs.create({
+      id,
+      owner: principal?.id ?? '',
+      tool: tool.name,
+      kind: 'task',
+      status: 'working',
+      data: { args: args ?? {}, principal: principal ?? null, attempt: 1 } satisfies TaskData,
+      expiresAt: Date.now() + ttlMs,
+      leaseOwner: this.processId,
+      leaseUntil: Date.now() + this.leaseMs,
+    });
+    const leased = (patch: Parameters<Store['runs']['updateLeased']>[2]) => store.runs.updateLeased(id, this.processId, patch);
+    let settled!: () => void;
+    const entry = { controller, done: new Promise<void>((resolve) => (settled = resolve)) } as { controller: AbortController; done: Promise<void>; reason?: StopReason };
+    this.running.set(id, entry);
+    const unsubscribe = await store.signals.subscribe(cancelChannel(id), () => this.stopLocal(id, 'cancelled'));
+    const heartbeat = setInterval(() => {
+      void leased({ leaseUntil: Date.now() + this.leaseMs })
+        .then((current) => {
+          if (current === undefined) this.stopLocal(id, 'lease-lost');
+          else if (current.status === 'cancelled') this.stopLocal(id, 'cancelled');
+        })
+        .catch(() => undefined);
+    }, Math.max(100, Math.floor(this.leaseMs / 3)));
+    return {
+      run,
+      progress: (message) => void leased({ progress: scrubText(message, secretsUsed?.()) }).catch(() => undefined),
+      settle: async (outcome) => {
+        clearInterval(heartbeat);
+        unsubscribe();
+        this.running.delete(id);
+        settled();
+        if (outcome === undefined) {
+          // Stopped: cancelled (already recorded), or lost; give the claim back unless someone else holds it.
+          if (entry.reason !== 'lease-lost') await leased({ leaseOwner: null, leaseUntil: null }).catch(() => undefined);
+          return;
+        }
+        const data = run.data as TaskData;
+        const patch =
+          outcome.kind === 'done'
+            ? { status: outcome.result.isError ? ('failed' as const) : ('completed' as const), data: { ...data, result: outcome.result } }
+            : { status: 'input_required' as const, data: { ...data, ...this.options.describePause(outcome.interrupts, run, secretsUsed?.()) } };
+        await leased({ ...patch, leaseOwner: null, leaseUntil: null });
+        for (const wake of this.waiters.get(id) ?? []) wake();
+      },
+    };
+  }
+
+  /** Starts claiming tasks: now, on every wake-up signal, and every `pollMs`. */
+  async start(): Promise<void> {
+    if (!this.stopped) return;
+    this.stopped = false;
+    this.unsubscribe = await this.options.store.signals.subscribe(WAKE_CHANNEL, () => void this.fill());
+    this.timer = setInterval(() => void this.fill(), this.options.pollMs ?? 1_000);
+    void this.fill();
+  }
+
+  /**
+   * Stops claiming, stops the tasks this process runs and gives up their
+   * claims, so another process continues them at once from their last
+   * checkpoint.
+   */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    if (this.timer !== undefined) clearInterval(this.timer);
+    this.unsubscribe?.();
+    for (const task of this.running.values()) {
+      task.reason ??= 'shutdown';
+      task.controller.abort(new Error('server shutting down'));
+    }
+    await Promise.all([...this.running.values()].map((task) => task.done));
+  }
+
+  /** Asks the workers to look for tasks now (a new task, an answered one). */
+  wake(): void {
+    void this.options.store.signals.publish(WAKE_CHANNEL, {}).catch(() => undefined);
+    void this.fill();
+  }
+
+  /** Resolves when the task ends, pauses or `ms` pass, whichever is first (for callers waiting a while). */
+  waitForChange(id: string, ms: number, signal?: AbortSignal): Promise<void> {
+    return new Promise((resolve) => {
+      const set = this.waiters.get(id) ?? new Set();
+      this.waiters.set(id, set);
+      const done = () => {
+        clearTimeout(timer);
+        signal?.removeEventListener('abort', done);
+        set.delete(done);
+        if (set.size === 0) this.waiters.delete(id);
+        resolve();
+      };
+      const timer = setTimeout(done, ms);
+      signal?.addEventListener('abort', done, { once: true });
+      set.add(done);
+    });
+  }
+
+  /** Cancels a task that has not ended: marked cancelled, and its worker (wherever it runs) stops it. */
+  async cancel(run: RunRecord): Promise<RunRecord | undefined> {
+    if (run.status === 'completed' || run.status === 'failed' || run.status === 'cancelled') return run;
+    const cancelled = await this.options.store.runs.update(run.id, run.version, { status: 'cancelled' });
+    if (cancelled === undefined) return undefined;
+    await this.options.store.signals.publish(cancelChannel(run.id), {});
+    this.stopLocal(run.id, 'cancelled');
+    this.options.store.checkpointer.deleteThread(run.id).catch(() => undefined);
+    return cancelled;
+  }
+
+  /** Gives a paused task its answers (resume values by interrupt id); a worker continues it. */
+  async answer(run: RunRecord, resume: Record<string, unknown>, data: Record<string, unknown>): Promise<RunRecord | undefined> {
+    if (run.status !== 'input_required') return undefined;
+    const updated = await this.options.store.runs.update(run.id, run.version, {
+      status: 'working',
+      data: { ...run.data, ...data, resume },
+      leaseOwner: null,
+      leaseUntil: null,
+    });
+    if (updated) this.wake();
+    return updated;
+  }
+
+  private stopLocal(id: string, reason: StopReason): void {
+    const task = this.running.get(id);
+    if (task === undefined) return;
+    task.reason ??= reason;
+    task.controller.abort(new Error(`task ${reason}`));
+  }
+
+  private async fill(): Promise<void> {
+    if (this.filling || this.stopped) return;
+    this.filling = true;
+    try {
+      while (!this.stopped && this.running.size < this.concurrency) {
+        const now = Date.now();
+        const claimed = await this.options.store.runs.claim(this.processId, now + this.leaseMs, now);
+        if (claimed === undefined) break;
+        this.launch(claimed);
+      }
+    } catch (error) {
+      this.options.logger?.warn({ err: { message: (error as Error).message } }, 'claiming tasks failed; will retry');
+    } finally {
+      this.filling = false;
+    }
+  }
+
+  private launch(claimed: RunRecord): void {
+    const controller = new AbortController();
+    const entry: { controller: AbortController; done: Promise<void>; reason?: StopReason } = { controller, done: Promise.resolve() };
+    this.running.set(claimed.id, entry);
+    entry.done = this.execute(claimed, controller, entry)
+      .catch((error: unknown) => {
+        this.options.logger?.error({ err: { message: (error as Error).message }, task: claimed.id }, 'task failed to run');
+      })
+      .finally(() => {
+        this.running.delete(claimed.id);
+        for (const wake of this.waiters.get(claimed.id) ?? []) wake();
+        void this.fill();
+      });
+  }
+
+  private async execute(claimed: RunRecord, controller: AbortController, entry: { reason?: StopReason }): Promise<void> {
+    const { store } = this.options;
+    const leased = (patch: Parameters<Store['runs']['updateLeased']>[2]) => store.runs.updateLeased(claimed.id, this.processId, patch);
+    const data = { ...(claimed.data as TaskData), attempt: ((claimed.data as TaskData).attempt ?? 0) + 1 };
+    const tool = this.options.tools.get(claimed.tool);
+    if (tool === undefined) {
+      await leased({ status: 'failed', data: { ...data, result: failure(`Tool "${claimed.tool}" is no longer served.`) }, leaseOwner: null, leaseUntil: null });
+      return;
+    }
+    await leased({ data });
+
+    const unsubscribe = await store.signals.subscribe(cancelChannel(claimed.id), () => this.stopLocal(claimed.id, 'cancelled'));
+    const heartbeat = setInterval(() => {
+      void leased({ leaseUntil: Date.now() + this.leaseMs }).then((run) => {
+        if (run === undefined) this.stopLocal(claimed.id, 'lease-lost');
+        else if (run.status === 'cancelled') this.stopLocal(claimed.id, 'cancelled');
+      });
+    }, Math.max(100, Math.floor(this.leaseMs / 3)));
+
+    let lastProgress = 0;
+    const progress = (update: ProgressUpdate) => {
+      const now = Date.now();
+      if (update.message === undefined || now - lastProgress < PROGRESS_INTERVAL_MS) return;
+      lastProgress = now;
+      void leased({ progress: scrubText(update.message, context.secretsUsed?.()) }).catch(() => undefined);
+    };
+
+    const context = this.options.runContextFor(data.principal ?? undefined);
+    // A claim after a crash continues from the last checkpoint, if the task got that far.
+    const checkpointed = data.attempt > 1 && data.resume === undefined && (await store.checkpointer.getTuple({ configurable: { thread_id: claimed.id, checkpoint_ns: '' } }));
+    const runOptions: RunOptions = {
+      signal: controller.signal,
+      configurable: context.configurable,
+      progress,
+      ...(context.secretsUsed ? { secretsUsed: context.secretsUsed } : {}),
+      thread: { id: claimed.id, checkpointer: store.checkpointer, durability: 'sync' },
+      ...(data.resume ? { resume: data.resume } : checkpointed ? { fromCheckpoint: true } : {}),
+    };
+    try {
+      const outcome = await executeRun(tool, data.args, runOptions);
+      const { resume: _used, ...rest } = data;
+      if (outcome.kind === 'done') {
+        await leased({
+          status: outcome.result.isError ? 'failed' : 'completed',
+          data: { ...rest, result: outcome.result },
+          leaseOwner: null,
+          leaseUntil: null,
+        });
+        if (!tool.ownCheckpointer) store.checkpointer.deleteThread(claimed.id).catch(() => undefined);
+      } else {
+        const paused = { ...claimed, data: rest } as RunRecord;
+        await leased({ status: 'input_required', data: { ...rest, ...this.options.describePause(outcome.interrupts, paused, context.secretsUsed?.()) }, leaseOwner: null, leaseUntil: null });
+      }
+    } catch (error) {
+      if (!(error instanceof RunAbortedError)) throw error;
+      // Cancelled: already marked. Shutting down: give the claim back so another process continues now.
+      // Lease lost: someone else holds the task; write nothing.
+      if (entry.reason !== 'lease-lost') await leased({ leaseOwner: null, leaseUntil: null });
+    } finally {
+      clearInterval(heartbeat);
+      unsubscribe();
+    }
+  }
+}
+
+function failure(text: string): CallToolResult {
+  return { isError: true, content: [{ type: 'text', text }], _meta: { 'graph-mcp/error': { code: 'GRAPH_FAILED' } } };
+}

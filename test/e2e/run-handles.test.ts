@@ -1,0 +1,105 @@
+// Callers that can neither poll tasks nor wait long get a run handle after max_wait_ms,
+// and fetch the result with get_run or stop the run with cancel_run.
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import { Client as V1Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StreamableHTTPClientTransport as V1Transport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import { MultiServerMCPClient } from '@langchain/mcp-adapters';
+import type { ToolMessage } from '@langchain/core/messages';
+import { startServer, type TestServer } from '../helpers/server.js';
+import { visits } from '../fixtures/graphs/hitl.js';
+
+let server: TestServer;
+before(async () => {
+  server = await startServer(
+    { name: 'handles-test', graphs: { slow: { path: './graphs/hitl.ts:slow', max_wait_ms: 250 }, quick: './graphs/basic.ts:echo' } },
+    { load: { authenticate: (request) => ({ id: request.headers.get('x-user') ?? 'anonymous', scopes: [] }) } },
+  );
+});
+after(() => server.close(0));
+
+async function v1(user: string) {
+  const client = new V1Client({ name: 'handles', version: '1.0.0' });
+  await client.connect(new V1Transport(new URL(server.url), { requestInit: { headers: { 'x-user': user } } }));
+  return client;
+}
+
+type Meta = { id: string; status: string; progress?: string };
+
+async function until<T>(poll: () => Promise<T>, done: (value: T) => boolean): Promise<T> {
+  for (let i = 0; i < 200; i += 1) {
+    const value = await poll();
+    if (done(value)) return value;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  throw new Error('gave up polling');
+}
+
+test('a call that outlasts max_wait_ms answers with a run handle; get_run returns the result once it has one', async () => {
+  const client = await v1('alice');
+  try {
+    const quick = await client.callTool({ name: 'quick', arguments: { text: 'fast' } });
+    assert.deepEqual(quick.structuredContent, { echoed: 'fast' }, 'a quick call is answered directly');
+
+    const handle = await client.callTool({ name: 'slow', arguments: { step_ms: 150 } });
+    const run = handle._meta?.['graph-mcp/run'] as Meta;
+    assert.equal(handle.isError, true, 'flagged so output-schema checks pass');
+    assert.equal(run.status, 'working');
+    assert.match((handle.content as Array<{ text: string }>)[0]!.text, /still running in the background; it has not failed/);
+    const working = await client.callTool({ name: 'get_run', arguments: { run_id: run.id } });
+    assert.equal((working._meta?.['graph-mcp/run'] as Meta).status, 'working');
+    const finished = await until(
+      () => client.callTool({ name: 'get_run', arguments: { run_id: run.id } }),
+      (r) => r.structuredContent !== undefined,
+    );
+    assert.equal((finished.structuredContent as { done: number }).done, 6, 'the run went on after the call answered');
+  } finally {
+    await client.close();
+  }
+});
+
+test('cancel_run stops a run in the background; another caller cannot see or cancel it', async () => {
+  const alice = await v1('alice');
+  const bob = await v1('bob');
+  try {
+    const handle = await alice.callTool({ name: 'slow', arguments: { step_ms: 200 } });
+    const run = handle._meta?.['graph-mcp/run'] as Meta;
+    const foreignGet = await bob.callTool({ name: 'get_run', arguments: { run_id: run.id } });
+    const foreignCancel = await bob.callTool({ name: 'cancel_run', arguments: { run_id: run.id } });
+    assert.equal((foreignGet._meta?.['graph-mcp/error'] as { code: string }).code, 'RUN_NOT_FOUND');
+    assert.equal((foreignCancel._meta?.['graph-mcp/error'] as { code: string }).code, 'RUN_NOT_FOUND');
+
+    const cancelled = await alice.callTool({ name: 'cancel_run', arguments: { run_id: run.id } });
+    assert.equal((cancelled._meta?.['graph-mcp/run'] as Meta).status, 'cancelled');
+    const stepsAtCancel = visits.filter((v) => v.startsWith('slow.')).length;
+    await new Promise((resolve) => setTimeout(resolve, 600));
+    assert.ok(visits.filter((v) => v.startsWith('slow.')).length <= stepsAtCancel + 1, 'no further steps ran after the cancel');
+    const after = await alice.callTool({ name: 'get_run', arguments: { run_id: run.id } });
+    assert.equal((after._meta?.['graph-mcp/error'] as { code: string }).code, 'RUN_CANCELLED');
+  } finally {
+    await alice.close();
+    await bob.close();
+  }
+});
+
+test('MultiServerMCPClient drives a long run to its result through get_run', async () => {
+  const client = new MultiServerMCPClient({ mcpServers: { s: { url: server.url, transport: 'http', headers: { 'x-user': 'carol' } } }, useStandardContentBlocks: true });
+  try {
+    const tools = await client.getTools();
+    const slow = tools.find((t) => t.name === 'slow')!;
+    const getRun = tools.find((t) => t.name === 'get_run')!;
+    // The adapter turns a result flagged isError into a ToolException (an agent's ToolNode shows
+    // its text to the model): the handle's text carries the run id.
+    const first = await slow.invoke({ type: 'tool_call', id: 'c1', name: 'slow', args: { step_ms: 120 } }).catch((error: Error) => error);
+    assert.ok(first instanceof Error);
+    const runId = /"run_id": "([^"]+)"/.exec(first.message)![1]!;
+    const done = (await until(
+      () => getRun.invoke({ type: 'tool_call', id: 'c2', name: 'get_run', args: { run_id: runId } }).catch((error: Error) => error),
+      (answer) => !(answer instanceof Error),
+    )) as ToolMessage;
+    const structured = (done.artifact as Array<{ type: string; data?: { done?: number } }>).find((a) => a.type === 'mcp_structured_content');
+    assert.equal(structured?.data?.done, 6);
+  } finally {
+    await client.close();
+  }
+});
