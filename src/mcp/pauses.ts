@@ -156,32 +156,20 @@ async function continueRun(serving: PauseServing, call: CallContext, first: RunS
   let step = first;
   let available = responses;
   for (let round = 0; round < MAX_ROUNDS_PER_REQUEST; round += 1) {
-    if (step.kind === 'done') return step.result;
+    if (step.kind === 'done') {
+      if (step.protocolError) throw new ProtocolError(step.protocolError.code, step.protocolError.message);
+      return step.result;
+    }
     let run = step.run;
     if (run.status === 'cancelled' || run.status === 'completed' || run.status === 'failed') return finishedAnswer(call.tool, run);
     const data = run.data as PauseData;
 
     // Answers this request brought for the questions pending now; each key is used once,
     // and the rest stay available for questions a later round of this request asks.
-    const answers: Record<string, unknown> = { ...data.answers };
-    const missing: Question[] = [];
-    const unused = { ...available };
-    for (const question of data.questions) {
-      const response = available[question.key];
-      delete unused[question.key];
-      if (response === undefined) {
-        missing.push(question);
-        continue;
-      }
-      const decoded = decodeAnswer(question, response, 'client');
-      if (decoded.ok) answers[question.interruptId] = decoded.value;
-      else if (decoded.declined) {
-        await serving.runs.cancel(run, { ...data, questions: [], result: declinedResult(call.tool, decoded.action) });
-        return declinedResult(call.tool, decoded.action);
-      } else {
-        serving.logger?.debug({ run: run.id, key: question.key }, 'an answer could not be used; asking again');
-        missing.push(question);
-      }
+    const { answers, missing, declined, unused } = answerFromClient(data, available);
+    if (declined !== undefined) {
+      await serving.runs.cancel(run, { ...data, questions: [], result: declinedResult(call.tool, declined) });
+      return declinedResult(call.tool, declined);
     }
     available = unused;
 
@@ -208,7 +196,7 @@ async function continueRun(serving: PauseServing, call: CallContext, first: RunS
         });
       }
     } else if (call.sendOnStream !== undefined) {
-      const asked = await askOnStream(serving, call, run, missing);
+      const asked = await askQuestionsOnStream(serving, call, run, missing);
       if (asked !== undefined) {
         available = asked;
         step = { kind: 'paused', run: (await serving.runs.get(run.id, call.owner)) ?? run, interrupts: [] };
@@ -238,8 +226,14 @@ async function resumeOrRefuse(serving: PauseServing, call: CallContext, run: Run
  * `undefined` when the client cannot answer (it refused the request, or
  * gave no answer in time): the caller then gets a paused-run result.
  */
-async function askOnStream(serving: PauseServing, call: CallContext, run: RunRecord, questions: Question[]): Promise<Record<string, unknown> | undefined> {
+export async function askQuestionsOnStream(
+  serving: PauseServing,
+  call: { owner: string; ctx: ServerContext; sendOnStream?: ((request: JSONRPCRequest) => Promise<void>) | undefined; relatedTask?: string },
+  run: RunRecord,
+  questions: Question[],
+): Promise<Record<string, unknown> | undefined> {
   const send = call.sendOnStream!;
+  const related = call.relatedTask === undefined ? {} : { _meta: { 'io.modelcontextprotocol/related-task': { taskId: call.relatedTask } } };
   const waits: Array<Promise<[string, unknown] | undefined>> = [];
   const stops: Array<() => void> = [];
   const signal = call.ctx.mcpReq.signal;
@@ -264,7 +258,7 @@ async function askOnStream(serving: PauseServing, call: CallContext, run: RunRec
           .then((unsubscribe) => stops.push(unsubscribe));
       });
       waits.push(answered);
-      await send({ jsonrpc: '2.0', id, method: question.request.method, params: question.request.params });
+      await send({ jsonrpc: '2.0', id, method: question.request.method, params: { ...question.request.params, ...related } });
     }
     const answers = await Promise.all(waits);
     if (answers.some((answer) => answer === undefined)) return undefined;
@@ -275,6 +269,35 @@ async function askOnStream(serving: PauseServing, call: CallContext, run: RunRec
   } finally {
     for (const stop of stops) stop();
   }
+}
+
+/**
+ * Matches a client's raw answers (by input request key) to the pending
+ * questions: the resume values collected (with those of earlier partial
+ * rounds), the questions still unanswered (or answered unusably), the first
+ * decline, and the answers to keys nobody asked.
+ */
+export function answerFromClient(
+  data: PauseData,
+  responses: Record<string, unknown>,
+): { answers: Record<string, unknown>; missing: Question[]; declined: string | undefined; unused: Record<string, unknown> } {
+  const answers: Record<string, unknown> = { ...data.answers };
+  const missing: Question[] = [];
+  const unused = { ...responses };
+  let declined: string | undefined;
+  for (const question of data.questions) {
+    const response = responses[question.key];
+    delete unused[question.key];
+    if (response === undefined) {
+      missing.push(question);
+      continue;
+    }
+    const decoded = decodeAnswer(question, response, 'client');
+    if (decoded.ok) answers[question.interruptId] = decoded.value;
+    else if (decoded.declined) declined ??= decoded.action;
+    else missing.push(question);
+  }
+  return { answers, missing, declined, unused };
 }
 
 /** The channel an answer to one of graph-mcp's stream requests travels on. */

@@ -100,8 +100,8 @@ export function runAnswer(tool: GraphTool, run: RunRecord, pollIntervalMs: numbe
   switch (run.status) {
     case 'completed':
     case 'failed': {
-      const result = (run.data as TaskData).result;
-      return result ?? errorResult('GRAPH_FAILED', `Tool "${tool.name}" ended without a result.`);
+      const data = run.data as TaskData;
+      return data.result ?? errorResult('GRAPH_FAILED', `Tool "${tool.name}" failed: ${data.error?.message ?? 'no result'}`);
     }
     case 'cancelled':
       return errorResult('RUN_CANCELLED', `The run of tool "${tool.name}" was cancelled.`);

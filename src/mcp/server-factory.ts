@@ -8,6 +8,7 @@ import {
   type JSONRPCRequest,
   type JSONRPCResponse,
   type McpServerFactory,
+  type Result,
   type ServerContext,
   type ServerOptions,
 } from '@modelcontextprotocol/server';
@@ -17,7 +18,7 @@ import { errorResult, RunAbortedError, runTool, type RunOptions } from '../run/r
 import { answerChannel, resumeFromModel, serveCall, SERVER_REQUEST_ID_PREFIX, type CallAnswer, type PauseServing } from './pauses.js';
 import { parseResumeRunArgs, RESUME_RUN_TOOL, resumeRunDefinition } from './resume-run-tool.js';
 import { CANCEL_RUN_TOOL, cancelRunDefinition, GET_RUN_TOOL, getRunDefinition, parseRunId, runAnswer } from './run-handles.js';
-import { TASKS_EXTENSION } from './tasks.js';
+import { createTask, registerTaskHandlers, TASKS_EXTENSION, taskRequired, type TaskSurface } from './tasks.js';
 import type { RunTracker } from '../run/tracker.js';
 import type { ProgressUpdate } from '../run/progress.js';
 import { currentRequestLog } from './request-log.js';
@@ -46,6 +47,17 @@ export interface ServerFactoryOptions {
  * posts back in a new request) to the store's signals, for whichever
  * process is waiting for them.
  */
+/** Carries a task's creation result past the SDK's `CallToolResult` check. */
+class TaskCreated extends Error {
+  constructor(readonly result: Result) {
+    super('task created');
+  }
+}
+
+function isTaskCreation(result: Result): boolean {
+  return (result as { resultType?: unknown }).resultType === 'task' || ('task' in result && typeof result.task === 'object');
+}
+
 class GraphMcpServer extends Server {
   constructor(
     info: { name: string; version: string },
@@ -53,6 +65,31 @@ class GraphMcpServer extends Server {
     private readonly onAnswer: ((response: JSONRPCResponse | JSONRPCErrorResponse) => void) | undefined,
   ) {
     super(info, options);
+  }
+
+  /**
+   * The SDK checks a `tools/call` result against `CallToolResult`, which a
+   * task's creation result is not (the SDK has no tasks runtime): a task
+   * result passes by the check, everything else goes through it.
+   */
+  protected override _wrapHandler(
+    method: string,
+    handler: (request: JSONRPCRequest, ctx: ServerContext) => Promise<Result>,
+  ): (request: JSONRPCRequest, ctx: ServerContext) => Promise<Result> {
+    if (method !== 'tools/call') return super._wrapHandler(method, handler);
+    const checked = super._wrapHandler(method, async (request, ctx) => {
+      const result = await handler(request, ctx);
+      if (isTaskCreation(result)) throw new TaskCreated(result);
+      return result;
+    });
+    return async (request, ctx) => {
+      try {
+        return await checked(request, ctx);
+      } catch (error) {
+        if (error instanceof TaskCreated) return error.result;
+        throw error;
+      }
+    };
   }
 
   protected override _onresponse(response: JSONRPCResponse | JSONRPCErrorResponse): void {
@@ -74,6 +111,7 @@ function canPollTasks(params: { task?: unknown }, ctx: ServerContext, era: 'mode
 
 function outcomeOf(result: CallAnswer): string {
   if ('resultType' in result && result.resultType === 'input_required') return 'input_required';
+  if (('resultType' in result && result.resultType === 'task') || 'task' in result) return 'task';
   const call = result as CallToolResult;
   if (call._meta?.['graph-mcp/run'] !== undefined) return 'paused';
   return call.isError ? String((call._meta?.['graph-mcp/error'] as { code?: string } | undefined)?.code ?? 'error') : 'ok';
@@ -96,11 +134,18 @@ export function createServerFactory(options: ServerFactoryOptions): McpServerFac
   const ownToolNames = new Set(ownTools.map((tool) => tool.name));
   const everyTool = { tools: [...registry.definitions, ...ownTools] };
   const allOpen = registry.tools.every((tool) => options.canCall(undefined, tool));
-  const serverOptions: ServerOptions = {
-    capabilities: { tools: { listChanged: false } },
+  const tasks = pauses?.tasks;
+  const serverOptionsFor = (era: 'modern' | 'legacy'): ServerOptions => ({
+    capabilities: {
+      tools: { listChanged: false },
+      // Tasks: the 2026-07-28 extension, or 2025's experimental capability.
+      ...(tasks && era === 'modern' ? { extensions: { [TASKS_EXTENSION]: {} } } : {}),
+      ...(tasks && era === 'legacy' ? { tasks: { list: {}, cancel: {}, requests: { tools: { call: {} } } } } : {}),
+    },
     cacheHints: { 'tools/list': LIST_CACHE_HINT, 'server/discover': LIST_CACHE_HINT },
     ...(pauses ? { requestState: { verify: (state: string, ctx: ServerContext) => pauses.codec.verify(state, ctx) } } : {}),
-  };
+  });
+  const serverOptions = { modern: serverOptionsFor('modern'), legacy: serverOptionsFor('legacy') };
 
   return ({ authInfo, era }) => {
     const principal = options.principalOf(authInfo);
@@ -114,7 +159,11 @@ export function createServerFactory(options: ServerFactoryOptions): McpServerFac
         }
       : undefined;
     // `Server` is marked for advanced use; per-request O(1) serving is one.
-    const server = new GraphMcpServer({ name: options.name, version: options.version }, serverOptions, onAnswer);
+    const server = new GraphMcpServer({ name: options.name, version: options.version }, serverOptions[era], onAnswer);
+    const streamFor = (ctx: ServerContext) =>
+      era === 'legacy' ? (message: JSONRPCRequest) => server.transport!.send(message, { relatedRequestId: ctx.mcpReq.id }) : undefined;
+    const surface = (): TaskSurface => ({ serving: pauses!, owner, principal, era, tools: registry, canCall: (tool) => options.canCall(principal, tool) });
+    if (tasks) registerTaskHandlers(server, surface, (ctx) => canPollTasks({}, ctx, 'modern'), streamFor);
 
     server.setRequestHandler('tools/list', () => {
       const log = currentRequestLog();
@@ -159,12 +208,14 @@ export function createServerFactory(options: ServerFactoryOptions): McpServerFac
         let result: CallAnswer;
         if (pauses === undefined) result = await runTool(tool!, request.params.arguments, runOptions);
         else {
-          const sendOnStream =
-            era === 'legacy'
-              ? (message: JSONRPCRequest) => server.transport!.send(message, { relatedRequestId: ctx.mcpReq.id })
-              : undefined;
-          const call = { owner, principal, canPollTasks: canPollTasks(request.params, ctx, era), runOptions, ctx, era, sendOnStream } as const;
-          if (tool !== undefined) result = await serveCall(pauses, { ...call, tool }, request.params.arguments);
+          const sendOnStream = streamFor(ctx);
+          const polls = canPollTasks(request.params, ctx, era);
+          const call = { owner, principal, canPollTasks: polls, runOptions, ctx, era, sendOnStream } as const;
+          if (tool !== undefined && tasks && tool.task === 'required' && !polls) taskRequired(tool, era);
+          if (tool !== undefined && tasks && tool.task !== 'never' && polls) {
+            const ttl = (request.params as { task?: { ttl?: unknown } }).task?.ttl;
+            result = (await createTask(surface(), tool, request.params.arguments, typeof ttl === 'number' && ttl > 0 ? ttl : undefined)) as CallAnswer;
+          } else if (tool !== undefined) result = await serveCall(pauses, { ...call, tool }, request.params.arguments);
           else if (name === RESUME_RUN_TOOL) result = await resumeRun(request.params.arguments, call);
           else result = await runTool_(name, request.params.arguments);
         }

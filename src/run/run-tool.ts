@@ -1,6 +1,6 @@
 import { Command } from '@langchain/langgraph';
 import type { BaseCheckpointSaver } from '@langchain/langgraph-checkpoint';
-import type { CallToolResult } from '@modelcontextprotocol/server';
+import { ProtocolError, type CallToolResult } from '@modelcontextprotocol/server';
 import { GraphMcpError, messageOf } from '../errors.js';
 import type { GraphTool } from '../graphs/tool.js';
 import { isAbortError, isInterruptWithoutCheckpointer, isRecursionLimitError } from './graph-errors.js';
@@ -41,7 +41,8 @@ export interface PendingInterrupt {
 }
 
 export type RunOutcome =
-  | { kind: 'done'; result: CallToolResult }
+  /** `protocolError`: the graph threw a JSON-RPC error (for example the MCP SDK's `ProtocolError`), to be answered as one. */
+  | { kind: 'done'; result: CallToolResult; protocolError?: { code: number; message: string } }
   | { kind: 'interrupted'; interrupts: PendingInterrupt[] };
 
 /** Why a run ended without a result the caller should see. */
@@ -61,7 +62,10 @@ export class RunAbortedError extends Error {
  */
 export async function runTool(tool: GraphTool, args: unknown, options: RunOptions = {}): Promise<CallToolResult> {
   const outcome = await executeRun(tool, args, options);
-  if (outcome.kind === 'done') return outcome.result;
+  if (outcome.kind === 'done') {
+    if (outcome.protocolError) throw new ProtocolError(outcome.protocolError.code, outcome.protocolError.message);
+    return outcome.result;
+  }
   return interruptUnsupported(tool);
 }
 
@@ -131,6 +135,11 @@ export async function executeRun(tool: GraphTool, args: unknown, options: RunOpt
       );
     }
     if (isInterruptWithoutCheckpointer(error)) return done(interruptUnsupported(tool));
+    const protocolError = jsonRpcErrorOf(error);
+    if (protocolError) {
+      const message = redact(protocolError.message, options.secretsUsed?.());
+      return { kind: 'done', result: errorResult('GRAPH_FAILED', `Tool "${tool.name}" failed: ${message}`), protocolError: { code: protocolError.code, message } };
+    }
     return done(errorResult('GRAPH_FAILED', `Tool "${tool.name}" failed: ${redact(messageOf(error), options.secretsUsed?.())}`));
   }
   if (interrupts.length > 0) {
@@ -138,6 +147,19 @@ export async function executeRun(tool: GraphTool, args: unknown, options: RunOpt
     return { kind: 'interrupted', interrupts };
   }
   return done(shapeResult(tool, state, options));
+}
+
+/**
+ * An error a graph threw on purpose as a JSON-RPC error: a numeric `code`
+ * in the JSON-RPC server range (the MCP SDK's `ProtocolError`, v1's
+ * `McpError`). Recognised by shape: the graph's copy of the SDK may not be ours.
+ */
+function jsonRpcErrorOf(error: unknown): { code: number; message: string } | undefined {
+  if (!(error instanceof Error)) return undefined;
+  const code = (error as { code?: unknown }).code;
+  if (typeof code !== 'number' || !Number.isInteger(code) || code > -32000 || code < -32768) return undefined;
+  if (error.name !== 'ProtocolError' && error.name !== 'McpError') return undefined;
+  return { code, message: error.message.replace(/^MCP error -?\d+: /, '') };
 }
 
 function done(result: CallToolResult): RunOutcome {

@@ -18,7 +18,7 @@ export interface RunsOptions {
 
 /** What one step of a run came to. */
 export type RunStep =
-  | { kind: 'done'; result: CallToolResult; run?: RunRecord }
+  | { kind: 'done'; result: CallToolResult; protocolError?: { code: number; message: string }; run?: RunRecord }
   | { kind: 'paused'; run: RunRecord; interrupts: PendingInterrupt[] };
 
 /**
@@ -147,7 +147,7 @@ export class Runs {
     }
     if (step.kind === 'done') {
       const finished = await this.store.runs.update(run.id, claimed.version, {
-        status: step.result.isError ? 'failed' : 'completed',
+        status: step.protocolError ? 'failed' : 'completed',
         data: finalData(step.result),
         leaseOwner: null,
         leaseUntil: null,

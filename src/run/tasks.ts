@@ -20,8 +20,10 @@ export interface TaskData {
   attempt: number;
   /** Answers waiting to resume the run with, by interrupt id. */
   resume?: Record<string, unknown>;
-  /** The final answer. */
+  /** The final answer (a tool result, possibly an error result). */
   result?: CallToolResult;
+  /** A protocol-level failure instead of a result (the graph threw a JSON-RPC error). */
+  error?: { code: number; message: string };
 }
 
 export interface TaskRunnerOptions {
@@ -46,7 +48,9 @@ export interface Adopted {
   run: RunRecord;
   progress(message: string): void;
   /** Records how the run ended, or where it paused (its checkpoint already written); `undefined` when it was stopped. */
-  settle(outcome: { kind: 'done'; result: CallToolResult } | { kind: 'interrupted'; interrupts: PendingInterrupt[] } | undefined): Promise<void>;
+  settle(
+    outcome: { kind: 'done'; result: CallToolResult; protocolError?: { code: number; message: string } } | { kind: 'interrupted'; interrupts: PendingInterrupt[] } | undefined,
+  ): Promise<void>;
 }
 
 const WAKE_CHANNEL = 'tasks:wake';
@@ -156,7 +160,7 @@ export class TaskRunner {
         const data = run.data as TaskData;
         const patch =
           outcome.kind === 'done'
-            ? { status: outcome.result.isError ? ('failed' as const) : ('completed' as const), data: { ...data, result: outcome.result } }
+            ? finalPatch(data, outcome)
             : { status: 'input_required' as const, data: { ...data, ...this.options.describePause(outcome.interrupts, run, secretsUsed?.()) } };
         await leased({ ...patch, leaseOwner: null, leaseUntil: null });
         for (const wake of this.waiters.get(id) ?? []) wake();
@@ -282,7 +286,7 @@ export class TaskRunner {
     const data = { ...(claimed.data as TaskData), attempt: ((claimed.data as TaskData).attempt ?? 0) + 1 };
     const tool = this.options.tools.get(claimed.tool);
     if (tool === undefined) {
-      await leased({ status: 'failed', data: { ...data, result: failure(`Tool "${claimed.tool}" is no longer served.`) }, leaseOwner: null, leaseUntil: null });
+      await leased({ status: 'completed', data: { ...data, result: failure(`Tool "${claimed.tool}" is no longer served.`) }, leaseOwner: null, leaseUntil: null });
       return;
     }
     await leased({ data });
@@ -318,12 +322,7 @@ export class TaskRunner {
       const outcome = await executeRun(tool, data.args, runOptions);
       const { resume: _used, ...rest } = data;
       if (outcome.kind === 'done') {
-        await leased({
-          status: outcome.result.isError ? 'failed' : 'completed',
-          data: { ...rest, result: outcome.result },
-          leaseOwner: null,
-          leaseUntil: null,
-        });
+        await leased({ ...finalPatch(rest, outcome), leaseOwner: null, leaseUntil: null });
         if (!tool.ownCheckpointer) store.checkpointer.deleteThread(claimed.id).catch(() => undefined);
       } else {
         const paused = { ...claimed, data: rest } as RunRecord;
@@ -339,6 +338,17 @@ export class TaskRunner {
       unsubscribe();
     }
   }
+}
+
+/**
+ * How a finished task is recorded: `completed` with its tool result (an
+ * error result too, as 2026-07-28 has it), or `failed` with the JSON-RPC
+ * error the graph threw.
+ */
+function finalPatch(data: TaskData, outcome: { result: CallToolResult; protocolError?: { code: number; message: string } }) {
+  return outcome.protocolError
+    ? { status: 'failed' as const, data: { ...data, error: outcome.protocolError } }
+    : { status: 'completed' as const, data: { ...data, result: outcome.result } };
 }
 
 function failure(text: string): CallToolResult {

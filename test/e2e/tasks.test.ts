@@ -1,0 +1,192 @@
+// Tasks in both eras: the 2026-07-28 extension over raw HTTP, and 2025-11-25
+// experimental tasks through the v1 client's own task API.
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { Client as V1Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StreamableHTTPClientTransport as V1Transport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import { CallToolResultSchema, ElicitRequestSchema } from '@modelcontextprotocol/sdk/types.js';
+import { startServer, type TestServer } from '../helpers/server.js';
+import { envelope, MODERN, post } from '../helpers/raw.js';
+
+const EXT = 'io.modelcontextprotocol/tasks';
+let server: TestServer;
+before(async () => {
+  server = await startServer(
+    {
+      name: 'tasks-test',
+      graphs: {
+        slow: './graphs/hitl.ts:slow',
+        ask_name: './graphs/hitl.ts:askName',
+        parallel: './graphs/hitl.ts:parallel',
+        only_task: { path: './graphs/hitl.ts:slow', task: 'required' },
+        never_task: { path: './graphs/basic.ts:echo', task: 'never' },
+      },
+      defaults: { poll_interval_ms: 50 },
+    },
+    { load: { authenticate: (request) => ({ id: request.headers.get('x-user') ?? 'anonymous', scopes: [] }) } },
+  );
+});
+after(() => server.close(0));
+
+/** A raw 2026-07-28 request from `user`, declaring the tasks extension unless told otherwise. */
+async function rpc(user: string, method: string, params: Record<string, unknown>, options: { extension?: boolean; name?: string } = {}) {
+  const capabilities = options.extension === false ? { elicitation: {} } : { elicitation: {}, extensions: { [EXT]: {} } };
+  const name = options.name ?? (typeof params.name === 'string' ? params.name : typeof params.taskId === 'string' ? params.taskId : undefined);
+  const answer = await post(
+    server.url,
+    { jsonrpc: '2.0', id: 1, method, params: envelope(params, { 'io.modelcontextprotocol/clientCapabilities': capabilities }) },
+    {
+      'content-type': 'application/json',
+      accept: 'application/json, text/event-stream',
+      'mcp-protocol-version': MODERN,
+      'mcp-method': method,
+      ...(name ? { 'mcp-name': name } : {}),
+      'x-user': user,
+    },
+  );
+  return { status: answer.status, message: answer.messages.find((m) => 'result' in m || 'error' in m)! };
+}
+
+async function untilStatus(user: string, taskId: string, statuses: string[]) {
+  for (let i = 0; i < 300; i += 1) {
+    const { message } = await rpc(user, 'tasks/get', { taskId });
+    if (statuses.includes(message.result?.status)) return message.result;
+    await new Promise((resolve) => setTimeout(resolve, 30));
+  }
+  throw new Error(`task ${taskId} never reached ${statuses.join('/')}`);
+}
+
+describe('2026-07-28 tasks extension', () => {
+  test('server/discover advertises the extension', async () => {
+    const { message } = await rpc('alice', 'server/discover', {});
+    assert.deepEqual(message.result.capabilities.extensions[EXT], {});
+    assert.equal(message.result.capabilities.tasks, undefined);
+  });
+
+  test('a task is created, polled while working, and completes with its result inline', async () => {
+    const created = (await rpc('alice', 'tools/call', { name: 'slow', arguments: { step_ms: 40 } })).message.result;
+    assert.equal(created.resultType, 'task');
+    assert.equal(created.status, 'working');
+    assert.equal(typeof created.ttlMs, 'number');
+    assert.equal(created.pollIntervalMs, 50);
+    for (const key of ['task', 'ttl', 'pollInterval', 'result', 'requestState']) assert.ok(!(key in created), `no ${key}`);
+    const first = (await rpc('alice', 'tasks/get', { taskId: created.taskId })).message.result;
+    assert.equal(first.taskId, created.taskId, 'stored before the answer: readable at once');
+    const done = await untilStatus('alice', created.taskId, ['completed']);
+    assert.equal(done.result.structuredContent.done, 6);
+    assert.equal(done.result._meta?.['io.modelcontextprotocol/related-task'], undefined);
+  });
+
+  test('an interrupted task asks through tasks/get and resumes through tasks/update; keys are never reused', async () => {
+    const created = (await rpc('alice', 'tools/call', { name: 'parallel', arguments: {} })).message.result;
+    const asking = await untilStatus('alice', created.taskId, ['input_required']);
+    assert.deepEqual(Object.keys(asking.inputRequests).sort(), ['left', 'right']);
+    // Partial answer, plus a key nobody asked: applied at once, the rest still asked.
+    const ack = (await rpc('alice', 'tasks/update', { taskId: created.taskId, inputResponses: { left: { action: 'accept', content: { answer: 'L' } }, bogus: { ignored: true } } })).message.result;
+    assert.deepEqual(Object.keys(ack).filter((k) => k !== '_meta'), ['resultType']);
+    const still = (await rpc('alice', 'tasks/get', { taskId: created.taskId })).message.result;
+    assert.equal(still.status, 'input_required');
+    assert.deepEqual(Object.keys(still.inputRequests), ['right']);
+    await rpc('alice', 'tasks/update', { taskId: created.taskId, inputResponses: { right: { action: 'accept', content: { answer: 'R' } } } });
+    const done = await untilStatus('alice', created.taskId, ['completed']);
+    assert.equal(done.result.structuredContent.joined, 'L+R');
+  });
+
+  test('tasks/cancel stops a working task; cancelling an ended task is acknowledged all the same', async () => {
+    const created = (await rpc('alice', 'tools/call', { name: 'slow', arguments: { step_ms: 300 } })).message.result;
+    await untilStatus('alice', created.taskId, ['working']);
+    const ack = (await rpc('alice', 'tasks/cancel', { taskId: created.taskId })).message;
+    assert.ok(ack.result, JSON.stringify(ack));
+    assert.equal((await untilStatus('alice', created.taskId, ['cancelled', 'completed', 'failed'])).status, 'cancelled');
+    assert.ok((await rpc('alice', 'tasks/cancel', { taskId: created.taskId })).message.result, 'idempotent');
+  });
+
+  test('another principal cannot see, answer or cancel a task: answered like an unknown id', async () => {
+    const created = (await rpc('alice', 'tools/call', { name: 'slow', arguments: { step_ms: 200 } })).message.result;
+    for (const method of ['tasks/get', 'tasks/cancel']) {
+      const foreign = (await rpc('bob', method, { taskId: created.taskId })).message;
+      const unknown = (await rpc('bob', method, { taskId: 'no-such-task' })).message;
+      assert.equal(foreign.error?.code, -32602, method);
+      assert.equal(unknown.error?.code, -32602, method);
+    }
+    const update = await rpc('bob', 'tasks/update', { taskId: created.taskId, inputResponses: {} });
+    assert.equal(update.message.error?.code, -32602);
+    await rpc('alice', 'tasks/cancel', { taskId: created.taskId });
+  });
+
+  test('without the extension: task methods and task-only tools are refused with -32021 (HTTP 400); others run in the call', async () => {
+    const gated = await rpc('alice', 'tasks/get', { taskId: 'gate-test' }, { extension: false });
+    assert.equal(gated.message.error?.code, -32021);
+    assert.deepEqual(gated.message.error?.data?.requiredCapabilities?.extensions?.[EXT], {});
+    const required = await rpc('alice', 'tools/call', { name: 'only_task', arguments: { step_ms: 1 } }, { extension: false });
+    assert.equal(required.status, 400);
+    assert.equal(required.message.error?.code, -32021);
+    const direct = (await rpc('alice', 'tools/call', { name: 'slow', arguments: { step_ms: 1 } }, { extension: false })).message.result;
+    assert.equal(direct.structuredContent.done, 6);
+    const never = (await rpc('alice', 'tools/call', { name: 'never_task', arguments: { text: 'x' } })).message.result;
+    assert.deepEqual(never.structuredContent, { echoed: 'x' }, 'a never-task graph answers in the call even to a task client');
+  });
+});
+
+describe('2025-11-25 experimental tasks (v1 client)', () => {
+  async function v1(user: string, elicit?: (message: string) => Record<string, unknown>) {
+    const client = new V1Client({ name: 'tasks-v1', version: '1.0.0' }, { capabilities: elicit ? { elicitation: {} } : {} });
+    if (elicit) client.setRequestHandler(ElicitRequestSchema, async (request) => ({ action: 'accept', content: elicit(request.params.message) }));
+    await client.connect(new V1Transport(new URL(server.url), { requestInit: { headers: { 'x-user': user } } }));
+    await client.listTools();
+    return client;
+  }
+
+  test('callToolStream: task created, polled and finished', async () => {
+    const client = await v1('carol');
+    try {
+      const kinds: string[] = [];
+      let result: Record<string, unknown> | undefined;
+      for await (const message of client.experimental.tasks.callToolStream({ name: 'slow', arguments: { step_ms: 30 } }, CallToolResultSchema, { task: { ttl: 60_000 } })) {
+        kinds.push(message.type);
+        if (message.type === 'result') result = message.result as Record<string, unknown>;
+        if (message.type === 'error') throw message.error;
+      }
+      assert.equal(kinds[0], 'taskCreated');
+      assert.ok(kinds.includes('taskStatus'));
+      assert.equal((result?.structuredContent as { done: number }).done, 6);
+      const listed = await client.experimental.tasks.listTasks();
+      assert.ok(listed.tasks.length >= 1 && listed.tasks.every((t) => typeof t.taskId === 'string'));
+    } finally {
+      await client.close();
+    }
+  });
+
+  test('an interrupted task gets its answer through tasks/result, with elicitation on its stream', async () => {
+    const client = await v1('carol', () => ({ answer: 'Grace' }));
+    try {
+      let result: Record<string, unknown> | undefined;
+      for await (const message of client.experimental.tasks.callToolStream({ name: 'ask_name', arguments: {} }, CallToolResultSchema, { task: {} })) {
+        if (message.type === 'result') result = message.result as Record<string, unknown>;
+        if (message.type === 'error') throw message.error;
+      }
+      assert.equal((result?.structuredContent as { answer: string }).answer, 'Hello, Grace!');
+    } finally {
+      await client.close();
+    }
+  });
+
+  test('tasks/list shows only the caller\'s tasks; cancel works; a foreign id is unknown', async () => {
+    const dave = await v1('dave');
+    const erin = await v1('erin');
+    try {
+      const created = await dave.request({ method: 'tools/call', params: { name: 'slow', arguments: { step_ms: 300 }, task: {} } }, (await import('@modelcontextprotocol/sdk/types.js')).CreateTaskResultSchema);
+      const taskId = created.task.taskId;
+      const erinsList = await erin.experimental.tasks.listTasks();
+      assert.ok(!erinsList.tasks.some((t) => t.taskId === taskId));
+      await assert.rejects(erin.experimental.tasks.getTask(taskId), /Task not found/);
+      await assert.rejects(erin.experimental.tasks.cancelTask(taskId), /Task not found/);
+      const cancelled = await dave.experimental.tasks.cancelTask(taskId);
+      assert.equal(cancelled.status, 'cancelled');
+      await assert.rejects(dave.experimental.tasks.cancelTask(taskId), /already ended/);
+    } finally {
+      await dave.close();
+      await erin.close();
+    }
+  });
+});
