@@ -209,6 +209,8 @@ async function pauseServing(
     store,
     tools,
     runContextFor,
+    leaseMs: config.defaults.task_lease_ms,
+    pollMs: Math.min(1_000, Math.floor(config.defaults.task_lease_ms / 3)),
     describePause: (interrupts, previous, secrets) => describer({ runOptions: { secretsUsed: () => secrets ?? [] } })(interrupts, previous),
     logger,
   });

@@ -195,6 +195,12 @@ export const runDefaultsSchema = z
       .default(45_000)
       .describe('For callers that cannot poll tasks: answer with a run handle once a call has run this long (below the 60 s most clients give up after).'),
     poll_interval_ms: z.number().int().positive().default(1_000).describe('How often task callers are told to poll.'),
+    task_lease_ms: z
+      .number()
+      .int()
+      .min(300)
+      .default(15_000)
+      .describe('How long a worker\'s claim on a task lasts unrenewed: after a crash, another process continues the task this long after the last renewal.'),
     question_timeout_ms: z
       .number()
       .int()

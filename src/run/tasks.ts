@@ -322,7 +322,9 @@ export class TaskRunner {
       const outcome = await executeRun(tool, data.args, runOptions);
       const { resume: _used, ...rest } = data;
       if (outcome.kind === 'done') {
-        await leased({ ...finalPatch(rest, outcome), leaseOwner: null, leaseUntil: null });
+        const recorded = await leased({ ...finalPatch(rest, outcome), leaseOwner: null, leaseUntil: null });
+        // Only the claim holder records the outcome: a task finishes once, however often it ran.
+        if (recorded) this.options.logger?.info({ task: claimed.id, tool: tool.name, status: recorded.status, attempt: data.attempt }, 'task finished');
         if (!tool.ownCheckpointer) store.checkpointer.deleteThread(claimed.id).catch(() => undefined);
       } else {
         const paused = { ...claimed, data: rest } as RunRecord;
