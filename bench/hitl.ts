@@ -3,17 +3,16 @@
 // p50 of one interrupt round trip (ask + answer) per store. Every server is its
 // own `graph-mcp serve` process; load comes from autocannon's CLI and from a
 // round-trip client, each in a process of its own.
-import { execFile, spawn, type ChildProcess } from 'node:child_process';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { execFile } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
+import { BENCH_DIR, median, ROOT, runClient, serveConfig, type ServerProcess } from './processes.js';
 import { modern } from './requests.js';
 
 const exec = promisify(execFile);
-const HERE = path.dirname(fileURLToPath(import.meta.url));
-const ROOT = path.resolve(HERE, '..');
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 3);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const ROUND_TRIPS = Number(process.env.BENCH_ROUND_TRIPS ?? 200);
@@ -21,39 +20,14 @@ const ROUND_TRIPS = Number(process.env.BENCH_ROUND_TRIPS ?? 200);
 const STORES = { none: { type: 'none' }, memory: { type: 'memory' }, sqlite: { type: 'sqlite', path: 'state.sqlite' } } as const;
 type StoreName = keyof typeof STORES;
 
-interface Served {
-  url: string;
-  child: ChildProcess;
-}
-
-async function serveWith(dir: string, store: StoreName): Promise<Served> {
-  const config = path.join(dir, `${store}.config.json`);
-  await writeFile(
-    config,
-    JSON.stringify({
-      graphs: {
-        trivial: `${path.join(HERE, 'graphs.ts')}:trivial`,
-        approval: `${path.join(ROOT, 'graphs/approval.ts')}:graph`,
-      },
-      store: store === 'sqlite' ? { type: 'sqlite', path: path.join(dir, 'state.sqlite') } : STORES[store],
-      log_level: 'silent',
-    }),
-  );
-  const child = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'src/cli.ts'), 'serve', '--config', config, '--port', '0'], {
-    env: { ...process.env, LOG_LEVEL: 'info' },
-    stdio: ['ignore', 'pipe', 'inherit'],
+async function serveWith(dir: string, store: StoreName): Promise<ServerProcess> {
+  return serveConfig(path.join(dir, `${store}.config.json`), {
+    graphs: {
+      trivial: `${path.join(BENCH_DIR, 'graphs.ts')}:trivial`,
+      approval: `${path.join(ROOT, 'graphs/approval.ts')}:graph`,
+    },
+    store: store === 'sqlite' ? { type: 'sqlite', path: path.join(dir, 'state.sqlite') } : STORES[store],
   });
-  let output = '';
-  const url = await new Promise<string>((resolve, reject) => {
-    child.stdout!.on('data', (chunk) => {
-      output += chunk;
-      const match = /"url":"(http:[^"]+)"/.exec(output);
-      if (match) resolve(match[1]!);
-    });
-    child.once('exit', (code) => reject(new Error(`server (${store}) exited with ${code}: ${output}`)));
-  });
-  child.stdout!.resume();
-  return { url, child };
 }
 
 /** autocannon's CLI, in its own process: requests/s and latency at 10 connections. */
@@ -67,18 +41,15 @@ async function load(url: string): Promise<{ rps: number; p50: number; errors: nu
 }
 
 /** One at a time: ask (tools/call pauses), answer (retry with inputResponses). Runs in its own process. */
-async function roundTrips(url: string): Promise<{ p50: number; p99: number }> {
-  const { stdout } = await exec(process.execPath, ['--import', 'tsx', path.join(HERE, 'hitl-client.ts'), url, String(ROUND_TRIPS)], { cwd: ROOT });
-  return JSON.parse(stdout) as { p50: number; p99: number };
+function roundTrips(url: string): Promise<{ p50: number; p99: number }> {
+  return runClient('hitl-client.ts', [url, String(ROUND_TRIPS)]);
 }
-
-const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
 
 export async function hitlSection(): Promise<void> {
   console.log(`\nHuman-in-the-loop: the cost of a store, and of a question`);
   console.log(`  (each server its own process; autocannon CLI, 10 connections, ${SECONDS} s x ${ROUNDS} interleaved rounds; ${ROUND_TRIPS} round trips one at a time)\n`);
   const dir = await mkdtemp(path.join(tmpdir(), 'graph-mcp-bench-hitl-'));
-  const servers = {} as Record<StoreName, Served>;
+  const servers = {} as Record<StoreName, ServerProcess>;
   try {
     for (const store of Object.keys(STORES) as StoreName[]) servers[store] = await serveWith(dir, store);
     const samples = new Map<StoreName, number[]>();
