@@ -16,7 +16,7 @@ import { parseModuleRef } from './config/module-ref.js';
 import { importExport } from './graphs/load-module.js';
 import { loadGraphTools, type ToolRegistry } from './graphs/load-graphs.js';
 import { createLogger, type Logger } from './log.js';
-import { createServerFactory } from './mcp/server-factory.js';
+import { createServerFactory, listenForCancels } from './mcp/server-factory.js';
 import { RunTracker } from './run/tracker.js';
 import { Runs } from './run/runs.js';
 import { describer, type PauseServing, type RequestStatePayload } from './mcp/pauses.js';
@@ -129,6 +129,7 @@ export async function loadGraphMcp(options: LoadGraphMcpOptions = {}): Promise<G
   const pauses = store ? await pauseServing(store, config, tools, runContextFor, logger) : undefined;
   pauses?.runs.startSweeping();
   await pauses?.tasks?.start();
+  const stopListening = pauses ? await listenForCancels(pauses.signals, runs) : undefined;
 
   const factory = createServerFactory({
     name: config.name,
@@ -178,6 +179,7 @@ export async function loadGraphMcp(options: LoadGraphMcpOptions = {}): Promise<G
         await new Promise((resolve) => setTimeout(resolve, 100));
         await handler.close();
         pauses?.runs.stop();
+        stopListening?.();
         await pauses?.tasks?.stop();
         await store?.close();
         await secretStore?.close?.();

@@ -47,6 +47,21 @@ export interface ServerFactoryOptions {
  * posts back in a new request) to the store's signals, for whichever
  * process is waiting for them.
  */
+/**
+ * Where a 2025-era `notifications/cancelled` goes when the call it names
+ * does not run on the process that received it: every process sharing the
+ * store listens (`listenForCancels`) and stops the call if it runs there.
+ */
+export const CALL_CANCEL_CHANNEL = 'calls:cancel';
+
+/** Stops calls on this process that a cancel received by another process names. */
+export function listenForCancels(signals: PauseServing['signals'], tracker: RunTracker): Promise<() => void> {
+  return signals.subscribe(CALL_CANCEL_CHANNEL, (payload) => {
+    const { owner, requestId } = (payload ?? {}) as { owner?: string | null; requestId?: string | number };
+    if (requestId !== undefined) tracker.cancel(owner ?? undefined, requestId);
+  });
+}
+
 /** Carries a task's creation result past the SDK's `CallToolResult` check. */
 class TaskCreated extends Error {
   constructor(readonly result: Result) {
@@ -272,6 +287,10 @@ export function createServerFactory(options: ServerFactoryOptions): McpServerFac
       if (requestId === undefined) return;
       const cancelled = tracker.cancel(principal?.id, requestId);
       options.logger?.debug({ requestId, cancelled }, 'notifications/cancelled');
+      // Not running here: the call may be running on another process sharing the store.
+      if (!cancelled && pauses) {
+        void pauses.signals.publish(CALL_CANCEL_CHANNEL, { owner: principal?.id ?? null, requestId }).catch(() => undefined);
+      }
     });
 
     return server;

@@ -22,7 +22,11 @@ before(async () => {
   await writeFile(
     configPath,
     JSON.stringify({
-      graphs: { ask_name: `${path.join(FIXTURES, 'graphs/hitl.ts')}:askName`, parallel: `${path.join(FIXTURES, 'graphs/hitl.ts')}:parallel` },
+      graphs: {
+        ask_name: `${path.join(FIXTURES, 'graphs/hitl.ts')}:askName`,
+        parallel: `${path.join(FIXTURES, 'graphs/hitl.ts')}:parallel`,
+        slow: { path: `${path.join(FIXTURES, 'graphs/hitl.ts')}:slow`, task: 'never' },
+      },
       defaults: { question_timeout_ms: 30_000 },
     }),
   );
@@ -113,5 +117,38 @@ test('a paused run expires after its time to live and its checkpoints are cleane
     assert.equal(await store.checkpointer.getTuple({ configurable: { thread_id: runId, checkpoint_ns: '' } }), undefined, 'and their checkpoints');
   } finally {
     await server.close(0);
+  }
+});
+
+test('a 2025 notifications/cancelled received by another process stops the call where it runs', async () => {
+  const a = await startServer(configPath, { configStore: true });
+  const b = await startServer(configPath, { configStore: true });
+  let cancelsToB = 0;
+  const routing: typeof fetch = async (input, init) => {
+    const body = typeof init?.body === 'string' ? (JSON.parse(init.body) as { method?: string }) : undefined;
+    if (body?.method === 'notifications/cancelled') {
+      cancelsToB += 1;
+      return fetch(b.url, init);
+    }
+    return fetch(input, init);
+  };
+  const client = new V1Client({ name: 'split-cancel', version: '1.0.0' });
+  await client.connect(new V1Transport(new URL(a.url), { fetch: routing }));
+  try {
+    const before = visits.filter((v) => v.startsWith('slow.')).length;
+    const controller = new AbortController();
+    const call = client.callTool({ name: 'slow', arguments: { step_ms: 300 } }, undefined, { signal: controller.signal });
+    for (let i = 0; i < 100 && visits.filter((v) => v.startsWith('slow.')).length === before; i += 1) await new Promise((r) => setTimeout(r, 20));
+    controller.abort('changed my mind');
+    await assert.rejects(call);
+    const atCancel = visits.filter((v) => v.startsWith('slow.')).length;
+    await new Promise((resolve) => setTimeout(resolve, 900));
+    assert.equal(cancelsToB, 1, 'the cancel went to the other process');
+    assert.ok(visits.filter((v) => v.startsWith('slow.')).length <= atCancel + 1, 'the run on A stopped');
+    assert.ok(visits.filter((v) => v.startsWith('slow.')).length - before < 6, 'it did not run to its end');
+  } finally {
+    await client.close();
+    await a.close(0);
+    await b.close(0);
   }
 });
