@@ -173,7 +173,8 @@ export class TaskRunner {
     if (!this.stopped) return;
     this.stopped = false;
     this.unsubscribe = await this.options.store.signals.subscribe(WAKE_CHANNEL, () => void this.fill());
-    this.timer = setInterval(() => void this.fill(), this.options.pollMs ?? 1_000);
+    // Background work: it does not keep the process alive on its own.
+    this.timer = setInterval(() => void this.fill(), this.options.pollMs ?? 1_000).unref();
     void this.fill();
   }
 

@@ -299,8 +299,8 @@ class SqliteSignalBus implements SignalBus {
       this.listeners.set(channel, set);
     }
     set.add(listener);
-    // Ref'd: someone is waiting for these signals.
-    this.timer ??= setInterval(() => this.poll(), this.pollMs);
+    // Not ref'd: listening alone does not keep a process alive (a waiting request does).
+    this.timer ??= setInterval(() => this.poll(), this.pollMs).unref();
     return () => {
       set.delete(listener);
       if (set.size === 0) this.listeners.delete(channel);

@@ -6,7 +6,7 @@ import type { AddressInfo } from 'node:net';
 import { after, describe, test } from 'node:test';
 import express from 'express';
 import { AuthError, authInfoForPrincipal, createMcpRouter, loadGraphMcp } from '../../src/index.js';
-import { captureLogs, FIXTURES, startServer } from '../helpers/server.js';
+import { captureLogs, FIXTURES, startServer, graphToolNames } from '../helpers/server.js';
 import { legacyHeaders, post } from '../helpers/raw.js';
 
 const GRAPHS = {
@@ -24,7 +24,7 @@ function rpc(url: string, method: string, params: Record<string, unknown>, heade
 
 async function listNames(url: string, headers: Record<string, string>) {
   const answer = await rpc(url, 'tools/list', {}, headers);
-  return (answer.messages[0]?.result?.tools as Array<{ name: string }>).map((t) => t.name).sort();
+  return graphToolNames(answer.messages[0]?.result?.tools as Array<{ name: string }>);
 }
 
 describe('auth.path in agent.config.json', () => {

@@ -70,7 +70,7 @@ async function npxServe(cwd: string): Promise<{ child: ChildProcess; url: string
 async function assertServesHello(url: string): Promise<void> {
   const list = await post(url, { jsonrpc: '2.0', id: 1, method: 'tools/list', params: envelope() }, modernHeaders('tools/list'));
   assert.equal(list.status, 200, list.text);
-  assert.deepEqual(list.messages[0]?.result?.tools.map((t: { name: string }) => t.name), ['hello', 'resume_run']);
+  assert.deepEqual(list.messages[0]?.result?.tools.map((t: { name: string }) => t.name), ['hello', 'resume_run', 'get_run', 'cancel_run']);
   assert.deepEqual(list.messages[0]?.result?.tools[0].inputSchema.required, ['name']);
   const call = await callModern(url, 'hello', { name: 'Ada' });
   assert.equal(call.status, 200, call.text);

@@ -48,3 +48,11 @@ export async function startServer(
 }
 
 export const EXAMPLES_CONFIG = path.join(ROOT, 'agent.config.json');
+
+/** graph-mcp's own tools, listed beside the graphs whenever a store is configured. */
+export const OWN_TOOLS = ['cancel_run', 'get_run', 'resume_run'];
+
+/** Tool names without graph-mcp's own tools, sorted. */
+export function graphToolNames(tools: ReadonlyArray<{ name: string }>): string[] {
+  return tools.map((t) => t.name).filter((name) => !OWN_TOOLS.includes(name)).sort();
+}

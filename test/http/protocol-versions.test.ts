@@ -26,7 +26,7 @@ for (const version of ['2025-11-25', '2025-06-18', '2025-03-26']) {
     const initialized = await post(server.url, { jsonrpc: '2.0', method: 'notifications/initialized' }, headers);
     assert.equal(initialized.status, 202);
     const list = await post(server.url, { jsonrpc: '2.0', id: 2, method: 'tools/list' }, headers);
-    assert.deepEqual(list.messages[0]?.result?.tools.map((t: { name: string }) => t.name), ['echo', 'resume_run']);
+    assert.deepEqual(list.messages[0]?.result?.tools.map((t: { name: string }) => t.name), ['echo', 'resume_run', 'get_run', 'cancel_run']);
     const call = await post(server.url, { jsonrpc: '2.0', id: 3, method: 'tools/call', params: { name: 'echo', arguments: { text: version } } }, headers);
     assert.deepEqual(call.messages[0]?.result?.structuredContent, { echoed: version });
   });
@@ -35,7 +35,7 @@ for (const version of ['2025-11-25', '2025-06-18', '2025-03-26']) {
 test('2026-07-28: tools/list is cacheable for five minutes, privately (lists differ per caller)', async () => {
   const list = await post(server.url, { jsonrpc: '2.0', id: 1, method: 'tools/list', params: envelope() }, modernHeaders('tools/list'));
   const result = list.messages[0]?.result;
-  assert.deepEqual(result?.tools.map((t: { name: string }) => t.name), ['echo', 'resume_run']);
+  assert.deepEqual(result?.tools.map((t: { name: string }) => t.name), ['echo', 'resume_run', 'get_run', 'cancel_run']);
   assert.equal(result?.ttlMs, 300_000);
   assert.equal(result?.cacheScope, 'private');
 });

@@ -158,7 +158,10 @@ export function storeContract(name: string, harness: StoreHarness): void {
       await new Promise((resolve) => setTimeout(resolve, 20));
       await store.signals.publish('ch-1', { n: 1 });
       await store.signals.publish('ch-1', { n: 2, text: 'two' });
+      // Stores poll without holding the process open; a waiting request would.
+      const keepAlive = setTimeout(() => undefined, 10_000);
       await arrived;
+      clearTimeout(keepAlive);
       assert.deepEqual(got, [{ n: 1 }, { n: 2, text: 'two' }]);
       unsubscribeOther();
     });
