@@ -59,11 +59,11 @@ test('two users, their own notes, as the README tells it', async () => {
   const callEnv = { ...env, GRAPH_MCP_URL: serving.url };
   const alice = await runTsx(path.join(EXAMPLE, 'call.ts'), [aliceToken, 'notes', '{"action":"add","text":"buy milk"}'], callEnv);
   assert.equal(alice.code, 0, alice.err);
-  assert.equal(alice.out, 'tools you may call: notes, triage\n{"user":"alice","notes":["buy milk"]}\n');
+  assert.equal(alice.out, 'tools you may call: notes, triage, resume_run, get_run, cancel_run\n{"user":"alice","notes":["buy milk"]}\n');
 
   const bob = await runTsx(path.join(EXAMPLE, 'call.ts'), [bobToken, 'notes', '{"action":"list"}'], callEnv);
   assert.equal(bob.code, 1);
-  assert.equal(bob.out, 'tools you may call: triage\n');
+  assert.equal(bob.out, 'tools you may call: triage, resume_run, get_run, cancel_run\n');
   assert.match(bob.err, /error: no tool "notes" for you/);
 
   assert.deepEqual(notes.seenAuthorization.filter((h) => h !== 'Bearer notes-token-alice'), [], 'only alice reached the notes service, with her own token');

@@ -8,7 +8,7 @@ import express from 'express';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { createMcpRouter, loadGraphMcp } from '../../src/index.js';
-import { captureLogs, FIXTURES } from '../helpers/server.js';
+import { captureLogs, FIXTURES, graphToolNames } from '../helpers/server.js';
 import { callModern, legacyHeaders, post } from '../helpers/raw.js';
 
 const servers: Server[] = [];
@@ -59,7 +59,7 @@ for (const bodyParser of [true, false]) {
       const client = new Client({ name: 'mount-test', version: '1.0.0' });
       await client.connect(new StreamableHTTPClientTransport(new URL(`${base}/agents/mcp`)));
       const { tools } = await client.listTools();
-      assert.deepEqual(tools.map((t) => t.name), ['echo']);
+      assert.deepEqual(graphToolNames(tools), ['echo']);
       const result = await client.callTool({ name: 'echo', arguments: { text: 'mounted', times: 2 } });
       assert.deepEqual(result.structuredContent, { echoed: 'mounted mounted' });
       await client.close();
