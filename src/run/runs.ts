@@ -145,6 +145,11 @@ export class Runs {
       if (error instanceof RunAbortedError) await this.release(claimed, run);
       throw error;
     }
+    if (step.kind === 'done' && options.stopSignal?.aborted) {
+      // Stopped because the server is shutting down: the run is still paused where it was.
+      await this.release(claimed, run);
+      return step;
+    }
     if (step.kind === 'done') {
       const finished = await this.store.runs.update(run.id, claimed.version, {
         status: step.protocolError ? 'failed' : 'completed',

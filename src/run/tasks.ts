@@ -220,9 +220,15 @@ export class TaskRunner {
 
   /** Cancels a task that has not ended: marked cancelled, and its worker (wherever it runs) stops it. */
   async cancel(run: RunRecord): Promise<RunRecord | undefined> {
-    if (run.status === 'completed' || run.status === 'failed' || run.status === 'cancelled') return run;
-    const cancelled = await this.options.store.runs.update(run.id, run.version, { status: 'cancelled' });
-    if (cancelled === undefined) return undefined;
+    let current: RunRecord | undefined = run;
+    let cancelled: RunRecord | undefined;
+    // The worker may change the run meanwhile (its data, or its end): read again and retry.
+    for (let attempt = 0; attempt < 5 && current !== undefined && cancelled === undefined; attempt += 1) {
+      if (current.status === 'completed' || current.status === 'failed' || current.status === 'cancelled') return current;
+      cancelled = await this.options.store.runs.update(current.id, current.version, { status: 'cancelled' });
+      if (cancelled === undefined) current = await this.options.store.runs.get(run.id, run.owner);
+    }
+    if (cancelled === undefined) return current;
     await this.options.store.signals.publish(cancelChannel(run.id), {});
     this.stopLocal(run.id, 'cancelled');
     this.options.store.checkpointer.deleteThread(run.id).catch(() => undefined);

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import { MemorySaver } from '@langchain/langgraph-checkpoint';
-import type { NewRun, RunKind, RunPatch, RunRecord, RunStore, SignalBus, Store } from './store.js';
+import { TERMINAL_STATUSES, type NewRun, type RunKind, type RunPatch, type RunRecord, type RunStore, type SignalBus, type Store } from './store.js';
 
 /**
  * Everything in this process's memory: for tests and single-process
@@ -71,7 +71,7 @@ class MemoryRunStore implements RunStore {
 
   async updateLeased(id: string, leaseOwner: string, patch: RunPatch): Promise<RunRecord | undefined> {
     const record = this.runs.get(id);
-    if (record === undefined || record.leaseOwner !== leaseOwner) return undefined;
+    if (record === undefined || record.leaseOwner !== leaseOwner || TERMINAL_STATUSES.includes(record.status)) return undefined;
     return this.update(id, record.version, patch, !changesMoreThanLease(patch));
   }
 

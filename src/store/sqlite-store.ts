@@ -206,7 +206,8 @@ class SqliteRunStore implements RunStore {
   }
 
   async updateLeased(id: string, leaseOwner: string, patch: RunPatch): Promise<RunRecord | undefined> {
-    return this.apply(patch, 'id = @id AND lease_owner = @owner', { id, owner: leaseOwner }, changesMoreThanLease(patch));
+    // A run that ended (a task cancelled while it ran) stays ended, whatever its worker reports.
+    return this.apply(patch, "id = @id AND lease_owner = @owner AND status NOT IN ('completed', 'failed', 'cancelled')", { id, owner: leaseOwner }, changesMoreThanLease(patch));
   }
 
   async claim(leaseOwner: string, leaseUntil: number, now: number): Promise<RunRecord | undefined> {

@@ -89,9 +89,10 @@ export interface RunStore {
    */
   update(id: string, version: number, patch: RunPatch): Promise<RunRecord | undefined>;
   /**
-   * Applies `patch` if `leaseOwner` still holds the run's lease, whatever its
-   * version (a worker renewing its claim, reporting progress, or finishing);
-   * `undefined` if the lease was lost. Bumps the version only when `patch`
+   * Applies `patch` if `leaseOwner` still holds the run's lease and the run
+   * has not ended, whatever its version (a worker renewing its claim,
+   * reporting progress, or finishing); `undefined` if the lease was lost or
+   * the run ended meanwhile (cancelled). Bumps the version only when `patch`
    * changes more than the lease and progress.
    */
   updateLeased(id: string, leaseOwner: string, patch: RunPatch): Promise<RunRecord | undefined>;

@@ -86,6 +86,11 @@ export function storeContract(name: string, harness: StoreHarness): void {
       assert.equal(renewed?.progress, 'step 2');
       assert.equal(renewed?.version, first.version, 'a renewal is not a change');
       assert.equal(await store.runs.updateLeased('t-0', 'stranger', { status: 'completed' }), undefined);
+      // Cancelled while it ran: the worker's report no longer changes it.
+      const t5 = claims.find((c) => c?.id === 't-5')!;
+      await store.runs.update('t-5', t5.version, { status: 'cancelled' });
+      assert.equal(await store.runs.updateLeased('t-5', t5.leaseOwner!, { status: 'completed' }), undefined);
+      assert.equal((await store.runs.get('t-5', 'o'))?.status, 'cancelled');
       const finished = await store.runs.updateLeased('t-0', first.leaseOwner!, { status: 'completed', leaseOwner: null, leaseUntil: null });
       assert.equal(finished?.status, 'completed');
       assert.equal(finished?.version, first.version + 1);
