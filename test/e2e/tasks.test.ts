@@ -171,6 +171,21 @@ describe('2025-11-25 experimental tasks (v1 client)', () => {
     }
   });
 
+  test('a task asked to live briefly (params.task.ttl) is gone after its time to live', async () => {
+    const client = await v1('frank');
+    try {
+      const { CreateTaskResultSchema } = await import('@modelcontextprotocol/sdk/types.js');
+      const created = await client.request({ method: 'tools/call', params: { name: 'slow', arguments: { step_ms: 1 }, task: { ttl: 400 } } }, CreateTaskResultSchema);
+      assert.equal(created.task.ttl, 400);
+      assert.equal((await client.experimental.tasks.getTask(created.task.taskId)).taskId, created.task.taskId);
+      await new Promise((resolve) => setTimeout(resolve, 600));
+      await assert.rejects(client.experimental.tasks.getTask(created.task.taskId), /Task not found/);
+      assert.ok((await server.graphMcp.pausedRuns!.sweep()) >= 1, 'and clean-up deletes it');
+    } finally {
+      await client.close();
+    }
+  });
+
   test('tasks/list shows only the caller\'s tasks; cancel works; a foreign id is unknown', async () => {
     const dave = await v1('dave');
     const erin = await v1('erin');
