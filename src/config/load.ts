@@ -24,6 +24,9 @@ export interface ResolvedGraphEntry {
   task: 'never' | 'optional' | 'required';
   maxWaitMs: number;
   access: { scopes: string[]; rule: ModuleRef | undefined };
+  /** Client capabilities a caller must declare (`client_capabilities`). */
+  clientCapabilities: Record<string, Record<string, unknown>> | undefined;
+  maxContentBytes: number;
 }
 
 /** `agent.config.json` after validation, defaults and path resolution. */
@@ -103,6 +106,8 @@ export function resolveConfig(raw: unknown, options: { baseDir: string; source?:
             ? parseModuleRef(object.access.path, baseDir, `${source}: ${at}.access.path`)
             : undefined,
       },
+      clientCapabilities: 'client_capabilities' in object ? object.client_capabilities : undefined,
+      maxContentBytes: config.defaults.max_content_bytes,
     };
   });
 

@@ -79,6 +79,12 @@ export const graphEntrySchema = z
       .positive()
       .optional()
       .describe('For callers that cannot poll tasks: answer with a run handle (get_run) once a call has run this long (default: defaults.max_wait_ms).'),
+    client_capabilities: z
+      .record(z.string(), z.record(z.string(), z.unknown()))
+      .optional()
+      .describe(
+        'MCP client capabilities the caller must declare to call this tool, e.g. { "sampling": {} }. A 2026-07-28 call that lacks one is refused with -32021 (HTTP 400).',
+      ),
   })
   // langgraph.json graph objects may carry keys we do not use.
   .loose();
@@ -209,6 +215,12 @@ export const runDefaultsSchema = z
       .describe(
         'How long a 2025-era call waits on its open response stream for the answer to an elicitation/create request; after that it answers with a paused-run result (resume_run).',
       ),
+    max_content_bytes: z
+      .number()
+      .int()
+      .positive()
+      .default(8 * 1024 * 1024)
+      .describe('Largest content one tool result may carry: decoded images, audio and blobs plus text, in bytes.'),
   })
   .strict();
 

@@ -55,6 +55,8 @@ export async function loadGraphTool(entry: ResolvedGraphEntry): Promise<GraphToo
     maxWaitMs: entry.maxWaitMs,
     requiredScopes: entry.access.scopes,
     accessRule: entry.access.rule ? await loadAccessRule(entry.access.rule, `${what}: access.path`) : undefined,
+    requiredClientCapabilities: entry.clientCapabilities,
+    maxContentBytes: entry.maxContentBytes,
     inputSchema: configInput ?? ownInput,
     inputSource: configInput ? 'config' : 'graph',
     outputSchema: configOutput ?? ownOutput,

@@ -10,6 +10,7 @@ import {
   type JsonSchema,
 } from './schemas.js';
 import { isMessage, messageText, messageType, toPlainJson } from './to-json.js';
+import { collectContent, CONTENT_CHANNEL, DEFAULT_MAX_CONTENT_BYTES } from '../run/content.js';
 import { compileValidator, type Validator } from './validator.js';
 
 /** A graph ready to serve as one MCP tool; built once at start-up. */
@@ -32,12 +33,18 @@ export interface GraphTool {
   readonly requiredScopes: readonly string[];
   /** The project's extra access rule (`access.path`), if any. */
   readonly accessRule: AccessRule | undefined;
+  /** Client capabilities a 2026-07-28 caller must declare to call this tool. */
+  readonly requiredClientCapabilities: Record<string, Record<string, unknown>> | undefined;
+  /** Largest content (decoded binary plus text) one result may carry. */
+  readonly maxContentBytes: number;
   validateArguments: Validator;
   validateOutput: Validator;
   /** Tool arguments -> graph input. */
   toGraphInput(args: Record<string, unknown>): unknown;
   /** Final graph state -> structured tool output (plain JSON, limited to the output schema). */
   fromGraphOutput(state: unknown): Record<string, unknown>;
+  /** Final graph state -> raw content blocks: the `content_blocks` channel, then the final AI message's media. */
+  contentOf(state: unknown): unknown[];
 }
 
 export interface GraphToolSpec {
@@ -52,6 +59,9 @@ export interface GraphToolSpec {
   maxWaitMs?: number;
   requiredScopes?: readonly string[];
   accessRule?: AccessRule | undefined;
+  requiredClientCapabilities?: Record<string, Record<string, unknown>> | undefined;
+  /** @default DEFAULT_MAX_CONTENT_BYTES */
+  maxContentBytes?: number;
   /** The tool's input schema, and where it came from (`config` wins over `graph`). */
   inputSchema: JsonSchema | undefined;
   inputSource: 'config' | 'graph';
@@ -85,11 +95,14 @@ export function buildGraphTool(spec: GraphToolSpec): GraphTool {
   // string. A schema from config opts in by naming `message` (not `messages`).
   const inputFromGraph = spec.inputSource === 'graph';
   let inputSchema = objectRoot(spec.inputSchema ?? ANY_OBJECT, `${what}: input schema`);
+  // Content blocks are the graph's to return, not the caller's to send or read as JSON.
+  if (inputFromGraph) inputSchema = withoutField(inputSchema, CONTENT_CHANNEL);
   const messageIn = spec.graphInputFields.includes('messages') && (inputFromGraph || namesMessageNotMessages(inputSchema));
   if (messageIn && inputFromGraph) inputSchema = withMessageField(inputSchema, MESSAGE_INPUT_FIELD, true);
 
   const outputFromGraph = spec.outputSource === 'graph';
   let outputSchema = objectRoot(spec.outputSchema ?? ANY_OBJECT, `${what}: output schema`);
+  if (outputFromGraph) outputSchema = withoutField(outputSchema, CONTENT_CHANNEL);
   const messageOut = spec.graphOutputFields.includes('messages') && (outputFromGraph || namesMessageNotMessages(outputSchema));
   if (messageOut && outputFromGraph) outputSchema = withMessageField(outputSchema, MESSAGE_OUTPUT_FIELD, true);
 
@@ -116,6 +129,8 @@ export function buildGraphTool(spec: GraphToolSpec): GraphTool {
     progressTotal: straightLineLength(spec.graph),
     requiredScopes: spec.requiredScopes ?? [],
     accessRule: spec.accessRule,
+    requiredClientCapabilities: spec.requiredClientCapabilities,
+    maxContentBytes: spec.maxContentBytes ?? DEFAULT_MAX_CONTENT_BYTES,
     validateArguments: compileValidator(inputSchema, `${what}: input schema`),
     validateOutput: compileValidator(outputSchema, `${what}: output schema`),
     toGraphInput(args) {
@@ -130,7 +145,7 @@ export function buildGraphTool(spec: GraphToolSpec): GraphTool {
       const keys = outputKeys.length > 0 ? outputKeys : Object.keys(record);
       for (const key of keys) {
         if (key === 'message' && messageOut) continue;
-        if (messageOut && key === 'messages') continue;
+        if ((messageOut && key === 'messages') || key === CONTENT_CHANNEL) continue;
         if (key in record) {
           const value = toPlainJson(record[key]);
           if (value !== undefined) out[key] = value;
@@ -138,12 +153,21 @@ export function buildGraphTool(spec: GraphToolSpec): GraphTool {
       }
       return out;
     },
+    contentOf: (state) => collectContent(state, messageOut),
   };
 }
 
 function hasOwnCheckpointer(graph: RunnableGraph): boolean {
   const checkpointer = (graph as { checkpointer?: unknown }).checkpointer;
   return checkpointer !== undefined && checkpointer !== null && typeof checkpointer === 'object';
+}
+
+function withoutField(schema: JsonSchema, field: string): JsonSchema {
+  const properties = propertiesOf(schema);
+  if (properties === undefined || !(field in properties)) return schema;
+  const { [field]: _dropped, ...rest } = properties;
+  const required = Array.isArray(schema.required) ? (schema.required as string[]).filter((key) => key !== field) : undefined;
+  return { ...schema, properties: rest, ...(required ? { required } : {}) };
 }
 
 function namesMessageNotMessages(schema: JsonSchema): boolean {

@@ -5,8 +5,10 @@ import { GraphMcpError, messageOf } from '../errors.js';
 import type { GraphTool } from '../graphs/tool.js';
 import { isAbortError, isInterruptWithoutCheckpointer, isRecursionLimitError } from './graph-errors.js';
 import { streamWithProgress, type ProgressReporter } from './progress.js';
+import type { LogReporter } from './log.js';
 import { scrubText as redact, scrubValue } from './scrub.js';
 import { toPlainJson } from '../graphs/to-json.js';
+import { shapeContent } from './content.js';
 
 export interface RunOptions {
   /** Aborts the run: the client disconnected or cancelled. No result is sent. */
@@ -17,6 +19,8 @@ export interface RunOptions {
   configurable?: Record<string, unknown>;
   /** Present when the caller asked for progress: the run is streamed. */
   progress?: ProgressReporter;
+  /** Present when the caller takes log messages: the run is streamed. */
+  log?: LogReporter;
   /** Secrets handed to the run so far: scrubbed from whatever the run returns. */
   secretsUsed?: () => readonly string[];
   /**
@@ -109,9 +113,9 @@ export async function executeRun(tool: GraphTool, args: unknown, options: RunOpt
       : options.fromCheckpoint
         ? null
         : tool.toGraphInput((args ?? {}) as Record<string, unknown>);
-    if (options.progress) {
+    if (options.progress || options.log) {
       // A node that ignores its abort signal must not hold the call open.
-      const streamed = await untilAborted(streamWithProgress(tool, input, config, options.progress), signal);
+      const streamed = await untilAborted(streamWithProgress(tool, input, config, options.progress, options.log), signal);
       state = streamed.state;
       interrupts = streamed.interrupts.map(toPendingInterrupt);
     } else {
@@ -209,10 +213,9 @@ function shapeResult(tool: GraphTool, state: unknown, options: RunOptions): Call
   const secrets = options.secretsUsed?.() ?? [];
   // A graph that echoes a credential it was given must not leak it.
   output = scrubValue(output, secrets);
-  return {
-    content: [{ type: 'text', text: JSON.stringify(output) }],
-    structuredContent: output,
-  };
+  const shaped = shapeContent(tool.contentOf(state), output, { maxBytes: tool.maxContentBytes, secrets });
+  if (!shaped.ok) return errorResult('OUTPUT_INVALID', `Tool "${tool.name}" produced content that cannot be sent: ${shaped.problem}`);
+  return { content: shaped.content, structuredContent: output };
 }
 
 function untilAborted<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {

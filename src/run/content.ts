@@ -1,0 +1,237 @@
+import type { ContentBlock } from '@modelcontextprotocol/server';
+import { isMessage, messageType } from '../graphs/to-json.js';
+import { scrubText, scrubValue } from './scrub.js';
+
+/**
+ * How a graph returns more than JSON: MCP content blocks (images, audio,
+ * embedded resources, resource links, text) in a `content_blocks` state
+ * channel, and the image and audio parts of the final AI message of a
+ * graph with a `messages` channel (LangChain's own multimodal content).
+ * Both become the tool result's `content`, in that order, validated here;
+ * the JSON part of the state stays `structuredContent`.
+ */
+export const CONTENT_CHANNEL = 'content_blocks';
+
+/** Default for `defaults.max_content_bytes`: decoded binary plus text of one result's content blocks. */
+export const DEFAULT_MAX_CONTENT_BYTES = 8 * 1024 * 1024;
+
+export interface ContentOptions {
+  /** Largest total size, in bytes, of one result's content (decoded binary plus UTF-8 text). */
+  maxBytes: number;
+  /** Secrets the run was handed: scrubbed from text, refused inside binary data. */
+  secrets?: readonly string[] | undefined;
+}
+
+export type ShapedContent = { ok: true; content: ContentBlock[] } | { ok: false; problem: string };
+
+/** The raw blocks a final state offers: its content channel, then the media of its final AI message. */
+export function collectContent(state: unknown, fromFinalMessage: boolean): unknown[] {
+  if (state === null || typeof state !== 'object') return [];
+  const record = state as Record<string, unknown>;
+  const blocks: unknown[] = [];
+  const channel = record[CONTENT_CHANNEL];
+  if (channel !== undefined && channel !== null) blocks.push(...(Array.isArray(channel) ? channel : [channel]));
+  if (fromFinalMessage) blocks.push(...finalAiMedia(record.messages));
+  return blocks;
+}
+
+/**
+ * The result's `content`: the graph's blocks, validated and mapped to MCP,
+ * then the structured output as JSON text (the spec's advice for clients
+ * that do not read `structuredContent`). When the graph returned blocks and
+ * no JSON fields, the blocks stand alone.
+ */
+export function shapeContent(raw: readonly unknown[], structured: Record<string, unknown>, options: ContentOptions): ShapedContent {
+  const blocks: ContentBlock[] = [];
+  let bytes = 0;
+  for (const [index, item] of raw.entries()) {
+    const mapped = toMcpBlock(item);
+    if (typeof mapped === 'string') return refused(`content block ${index}: ${mapped}`, options.secrets);
+    const checked = checkBlock(mapped, options.secrets);
+    if (typeof checked === 'string') return refused(`content block ${index} (${mapped.type}): ${checked}`, options.secrets);
+    bytes += checked;
+    if (bytes > options.maxBytes) {
+      return { ok: false, problem: `content is larger than the limit of ${options.maxBytes} bytes (defaults.max_content_bytes)` };
+    }
+    blocks.push(scrubBlock(mapped, options.secrets));
+  }
+  if (blocks.length === 0 || Object.keys(structured).length > 0) {
+    blocks.push({ type: 'text', text: JSON.stringify(structured) });
+  }
+  return { ok: true, content: blocks };
+}
+
+function refused(problem: string, secrets: readonly string[] | undefined): ShapedContent {
+  return { ok: false, problem: scrubText(problem, secrets) };
+}
+
+type Json = Record<string, unknown>;
+
+function isRecord(value: unknown): value is Json {
+  return value !== null && typeof value === 'object' && !Array.isArray(value);
+}
+
+/** One raw block, MCP-shaped (not yet validated), or why it cannot be. */
+function toMcpBlock(item: unknown): ContentBlock | string {
+  if (typeof item === 'string') return { type: 'text', text: item };
+  if (!isRecord(item)) return 'expected an object with a "type"';
+  const type = item.type;
+  switch (type) {
+    case 'text':
+    case 'resource':
+    case 'resource_link':
+      return item as unknown as ContentBlock;
+    case 'image':
+    case 'audio':
+      return mediaBlock(type, item);
+    case 'image_url':
+      return imageUrlBlock(item);
+    default:
+      return `unsupported type ${JSON.stringify(type)}: use text, image, audio, resource or resource_link`;
+  }
+}
+
+/**
+ * MCP (`data` + `mimeType`) and LangChain forms: standard blocks (`data` as
+ * base64 or bytes, or `url`), and the older `source_type` blocks
+ * (`mime_type`, `data`/`url`). A remote URL becomes a resource link.
+ */
+function mediaBlock(type: 'image' | 'audio', item: Json): ContentBlock | string {
+  const mimeType = stringField(item.mimeType) ?? stringField(item.mime_type);
+  const extra = passThrough(item);
+  const data = item.data ?? (item.source_type === 'base64' ? item.base64 : undefined) ?? item.base64;
+  if (data !== undefined) {
+    const base64 = data instanceof Uint8Array ? Buffer.from(data).toString('base64') : data;
+    return { type, data: base64, mimeType, ...extra } as ContentBlock;
+  }
+  const url = stringField(item.url);
+  if (url !== undefined) return fromUrl(type, url, mimeType, item);
+  return `an ${type} block needs "data" (base64 or bytes) or "url"`;
+}
+
+/** OpenAI's `{ type: 'image_url', image_url: { url } }`, as LangChain chat models emit it. */
+function imageUrlBlock(item: Json): ContentBlock | string {
+  const field = item.image_url;
+  const url = typeof field === 'string' ? field : isRecord(field) ? stringField(field.url) : undefined;
+  if (url === undefined) return 'an image_url block needs image_url.url';
+  return fromUrl('image', url, undefined, item);
+}
+
+function fromUrl(type: 'image' | 'audio', url: string, mimeType: string | undefined, item: Json): ContentBlock | string {
+  const dataUrl = /^data:([^;,]+)(?:;[^,]*)?;base64,(.*)$/s.exec(url);
+  if (dataUrl) return { type, mimeType: dataUrl[1], data: dataUrl[2], ...passThrough(item) } as ContentBlock;
+  if (!URL.canParse(url)) return `"${scrubbedPreview(url)}" is not a URL`;
+  const metadata = isRecord(item.metadata) ? item.metadata : {};
+  const name = stringField(metadata.name) ?? stringField(metadata.filename) ?? (new URL(url).pathname.split('/').pop() || url);
+  return { type: 'resource_link', uri: url, name, ...(mimeType ? { mimeType } : {}) };
+}
+
+/** `annotations` and `_meta` travel with a block; LangChain's own fields (`id`, `metadata`) do not. */
+function passThrough(item: Json): Json {
+  return {
+    ...(item.annotations !== undefined ? { annotations: item.annotations } : {}),
+    ...(item._meta !== undefined ? { _meta: item._meta } : {}),
+  };
+}
+
+function stringField(value: unknown): string | undefined {
+  return typeof value === 'string' && value.length > 0 ? value : undefined;
+}
+
+function scrubbedPreview(text: string): string {
+  return text.length > 40 ? `${text.slice(0, 40)}...` : text;
+}
+
+// type "/" subtype, RFC 6838 restricted names, optional parameters.
+const MIME_TYPE = /^[A-Za-z0-9][A-Za-z0-9!#$&^_.+-]{0,126}\/[A-Za-z0-9][A-Za-z0-9!#$&^_.+-]{0,126}(\s*;.*)?$/;
+// Standard alphabet, padded: what MCP's `data` and `blob` fields carry.
+const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
+
+/** Validates one MCP block; returns its size in bytes, or what is wrong with it. */
+function checkBlock(block: ContentBlock, secrets: readonly string[] | undefined): number | string {
+  const item = block as unknown as Json;
+  if (item.annotations !== undefined && !isRecord(item.annotations)) return '"annotations" must be an object';
+  if (item._meta !== undefined && !isRecord(item._meta)) return '"_meta" must be an object';
+  switch (block.type) {
+    case 'text':
+      return typeof item.text === 'string' ? Buffer.byteLength(item.text) : '"text" must be a string';
+    case 'image':
+    case 'audio': {
+      const mime = checkMimeType(item.mimeType, block.type);
+      if (mime) return mime;
+      return checkBinary(item.data, 'data', secrets);
+    }
+    case 'resource': {
+      const resource = item.resource;
+      if (!isRecord(resource)) return '"resource" must be an object with "uri" and "text" or "blob"';
+      if (typeof resource.uri !== 'string' || !URL.canParse(resource.uri)) return 'resource.uri must be a URI';
+      if (resource.mimeType !== undefined) {
+        const mime = checkMimeType(resource.mimeType, undefined);
+        if (mime) return `resource.${mime}`;
+      }
+      if (typeof resource.text === 'string' && resource.blob === undefined) return Buffer.byteLength(resource.text);
+      if (resource.blob !== undefined && resource.text === undefined) return checkBinary(resource.blob, 'resource.blob', secrets);
+      return 'a resource carries exactly one of "text" (a string) or "blob" (base64)';
+    }
+    case 'resource_link': {
+      if (typeof item.uri !== 'string' || !URL.canParse(item.uri)) return '"uri" must be a URI';
+      if (typeof item.name !== 'string' || item.name.length === 0) return '"name" must be a non-empty string';
+      if (item.mimeType !== undefined) return checkMimeType(item.mimeType, undefined) ?? 0;
+      return 0;
+    }
+    default:
+      return 'unsupported type';
+  }
+}
+
+/** Standard-alphabet, padded base64, as MCP carries binary. */
+export function isPaddedBase64(text: string): boolean {
+  return BASE64.test(text);
+}
+
+function checkMimeType(value: unknown, kind: 'image' | 'audio' | undefined): string | undefined {
+  if (typeof value !== 'string' || !MIME_TYPE.test(value)) return 'mimeType must be a MIME type such as "image/png"';
+  if (kind !== undefined && !value.toLowerCase().startsWith(`${kind}/`)) return `mimeType must be an ${kind}/* type, got "${value}"`;
+  return undefined;
+}
+
+/** Valid padded base64; its decoded size. Bytes that contain a secret the run was handed are refused, never sent. */
+function checkBinary(value: unknown, field: string, secrets: readonly string[] | undefined): number | string {
+  if (typeof value !== 'string' || value.length === 0 || !isPaddedBase64(value)) return `"${field}" must be non-empty, padded base64`;
+  const size = (value.length / 4) * 3 - (value.endsWith('==') ? 2 : value.endsWith('=') ? 1 : 0);
+  if (secrets !== undefined && secrets.length > 0) {
+    const bytes = Buffer.from(value, 'base64');
+    if (secrets.some((secret) => secret.length >= 4 && bytes.includes(secret))) {
+      return `"${field}" contains a credential the run was given; it was not sent`;
+    }
+  }
+  return size;
+}
+
+/** Text, URIs, names and metadata are scrubbed like any other output; base64 payloads were checked instead. */
+function scrubBlock(block: ContentBlock, secrets: readonly string[] | undefined): ContentBlock {
+  if (secrets === undefined || secrets.length === 0) return block;
+  const { data, ...rest } = block as unknown as Json;
+  const scrubbed = scrubValue(rest, secrets);
+  if (isRecord(rest.resource) && typeof rest.resource.blob === 'string') {
+    const { blob, ...resource } = rest.resource;
+    scrubbed.resource = { ...scrubValue(resource, secrets), blob };
+  }
+  return (data === undefined ? scrubbed : { ...scrubbed, data }) as unknown as ContentBlock;
+}
+
+/** Image and audio parts of the last AI message (its text is the `message` field already). */
+function finalAiMedia(messages: unknown): unknown[] {
+  if (!Array.isArray(messages)) return [];
+  for (let i = messages.length - 1; i >= 0; i -= 1) {
+    const message: unknown = messages[i];
+    if (isMessage(message) && messageType(message) === 'ai') {
+      return Array.isArray(message.content) ? message.content.filter(isMediaPart) : [];
+    }
+  }
+  return [];
+}
+
+function isMediaPart(part: unknown): boolean {
+  return isRecord(part) && (part.type === 'image' || part.type === 'audio' || part.type === 'image_url');
+}
