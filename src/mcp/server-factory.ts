@@ -22,6 +22,7 @@ import { createTask, registerTaskHandlers, TASKS_EXTENSION, taskRequired, type T
 import type { RunTracker } from '../run/tracker.js';
 import type { ProgressUpdate } from '../run/progress.js';
 import { currentRequestLog } from './request-log.js';
+import { assertClientCapabilities, logReporterFor } from './call-context.js';
 import type { Principal } from '../auth/principal.js';
 import type { Logger } from '../log.js';
 
@@ -153,6 +154,8 @@ export function createServerFactory(options: ServerFactoryOptions): McpServerFac
   const serverOptionsFor = (era: 'modern' | 'legacy'): ServerOptions => ({
     capabilities: {
       tools: { listChanged: false },
+      // Graphs' log messages (`config.writer?.({ log })`), sent per request: see run/log.ts.
+      logging: {},
       // Tasks: the 2026-07-28 extension, or 2025's experimental capability.
       ...(tasks && era === 'modern' ? { extensions: { [TASKS_EXTENSION]: {} } } : {}),
       ...(tasks && era === 'legacy' ? { tasks: { list: {}, cancel: {}, requests: { tools: { call: {} } } } } : {}),
@@ -201,6 +204,7 @@ export function createServerFactory(options: ServerFactoryOptions): McpServerFac
         if (log) log.outcome = 'unknown_tool';
         throw new ProtocolError(ProtocolErrorCode.InvalidParams, `Unknown tool: ${name}`);
       }
+      if (tool !== undefined) assertClientCapabilities(tool, ctx);
 
       const progressToken = request.params._meta?.progressToken ?? ctx.mcpReq._meta?.progressToken;
       const progress =
@@ -210,6 +214,7 @@ export function createServerFactory(options: ServerFactoryOptions): McpServerFac
               ctx.mcpReq.notify({ method: 'notifications/progress', params: { progressToken, ...update } });
 
       const runContext = options.runContextFor(principal);
+      const logMessages = logReporterFor(ctx, runContext.secretsUsed);
       const cancel = new AbortController();
       const untrack = tracker.track(principal?.id, ctx.mcpReq.id, cancel);
       const runOptions: RunOptions = {
@@ -217,6 +222,7 @@ export function createServerFactory(options: ServerFactoryOptions): McpServerFac
         stopSignal: tracker.stopSignal,
         configurable: runContext.configurable,
         ...(progress ? { progress } : {}),
+        ...(logMessages ? { log: logMessages } : {}),
         ...(runContext.secretsUsed ? { secretsUsed: runContext.secretsUsed } : {}),
       };
       try {

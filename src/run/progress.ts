@@ -1,4 +1,5 @@
 import type { GraphTool } from '../graphs/tool.js';
+import { logEntryOf, type LogReporter } from './log.js';
 
 export interface ProgressUpdate {
   /** Increases with every update: completed nodes, plus a fraction for messages within a step. */
@@ -17,12 +18,14 @@ export type ProgressReporter = (update: ProgressUpdate) => Promise<void> | void;
  * LangGraph's custom stream writer (`custom` mode), and the final state
  * from the last `values` chunk, so the graph runs once. Interrupts arrive
  * one `updates` chunk each (parallel nodes pause separately): all are kept.
+ * Custom chunks with a `log` field go to `log` instead (see `log.ts`).
  */
 export async function streamWithProgress(
   tool: GraphTool,
   input: unknown,
   config: Record<string, unknown>,
-  report: ProgressReporter,
+  report: ProgressReporter | undefined,
+  log?: LogReporter,
 ): Promise<{ state: unknown; interrupts: unknown[] }> {
   const interrupts: unknown[] = [];
   const stream = await tool.graph.stream(input, { ...config, streamMode: ['updates', 'custom', 'values'] });
@@ -31,7 +34,7 @@ export async function streamWithProgress(
   let withinStep = 0;
   const send = async (update: ProgressUpdate) => {
     try {
-      await report(update);
+      await report?.(update);
     } catch {
       // The run's own signal decides whether the run goes on.
     }
@@ -51,6 +54,15 @@ export async function streamWithProgress(
         await send({ progress: completed, ...totalOf(tool), message: node });
       }
     } else if (mode === 'custom') {
+      const entry = log ? logEntryOf(data) : undefined;
+      if (entry) {
+        try {
+          await log?.(entry);
+        } catch {
+          // As for progress: a client that went away does not stop the run here.
+        }
+        continue;
+      }
       const message = customMessage(data);
       if (message === undefined) continue;
       withinStep += 1;
