@@ -17,6 +17,7 @@ import { importExport } from './graphs/load-module.js';
 import { loadGraphTools, type ToolRegistry } from './graphs/load-graphs.js';
 import { createLogger, type Logger } from './log.js';
 import { createServerFactory, listenForCancels } from './mcp/server-factory.js';
+import { withParamHeaderCheck } from './mcp/param-headers.js';
 import { RunTracker } from './run/tracker.js';
 import { Runs } from './run/runs.js';
 import { describer, type PauseServing, type RequestStatePayload } from './mcp/pauses.js';
@@ -142,10 +143,11 @@ export async function loadGraphMcp(options: LoadGraphMcpOptions = {}): Promise<G
     pauses,
     logger,
   });
-  const handler = createMcpHandler(factory, {
+  const mcpHandler = createMcpHandler(factory, {
     maxRequestBodySize: config.http.max_body_bytes,
     onerror: (error) => logger.debug({ err: { message: error.message } }, 'mcp handler reported an error'),
   });
+  const handler = withParamHeaderCheck(mcpHandler, tools.tools, config.http.max_body_bytes);
 
   let stopping: Promise<void> | undefined;
   const stopRuns = (graceMs = config.defaults.shutdown_grace_ms) => {
