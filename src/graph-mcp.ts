@@ -17,7 +17,7 @@ import { importExport } from './graphs/load-module.js';
 import { loadGraphTools, type ToolRegistry } from './graphs/load-graphs.js';
 import { createLogger, type Logger } from './log.js';
 import { createServerFactory, listenForCancels } from './mcp/server-factory.js';
-import { withParamHeaderCheck } from './mcp/param-headers.js';
+import { paramHeadersOf, withParamHeaderCheck } from './mcp/param-headers.js';
 import { RunTracker } from './run/tracker.js';
 import { Runs } from './run/runs.js';
 import { describer, type PauseServing, type RequestStatePayload } from './mcp/pauses.js';
@@ -115,6 +115,7 @@ export async function loadGraphMcp(options: LoadGraphMcpOptions = {}): Promise<G
   const logger = options.logger ?? createLogger({ level: (process.env.LOG_LEVEL as typeof config.logLevel) || config.logLevel });
   applyConfigEnv(config);
   const tools = await loadGraphTools(config);
+  const paramHeaders = paramHeadersOf(tools.tools);
   const runs = new RunTracker();
   const resourceMetadata = config.auth?.resource_metadata
     ? protectedResourceMetadata(config.auth.resource_metadata, unique(tools.tools.flatMap((tool) => tool.requiredScopes)))
@@ -147,7 +148,7 @@ export async function loadGraphMcp(options: LoadGraphMcpOptions = {}): Promise<G
     maxRequestBodySize: config.http.max_body_bytes,
     onerror: (error) => logger.debug({ err: { message: error.message } }, 'mcp handler reported an error'),
   });
-  const handler = withParamHeaderCheck(mcpHandler, tools.tools, config.http.max_body_bytes);
+  const handler = withParamHeaderCheck(mcpHandler, paramHeaders, config.http.max_body_bytes);
 
   let stopping: Promise<void> | undefined;
   const stopRuns = (graceMs = config.defaults.shutdown_grace_ms) => {

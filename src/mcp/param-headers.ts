@@ -123,17 +123,22 @@ function decodeHeaderValue(raw: string): string | undefined {
   }
 }
 
-/**
- * Wraps the MCP handler with the `Mcp-Param-*` check for the tools that
- * declare headers. With none declared, the handler is returned as is: no
- * cost for projects that do not use the feature.
- */
-export function withParamHeaderCheck(handler: McpHttpHandler, tools: readonly GraphTool[], maxBodyBytes: number): McpHttpHandler {
+/** Every tool's declarations, by tool name (tools without any are left out). Throws at start-up on a bad one. */
+export function paramHeadersOf(tools: readonly GraphTool[]): Map<string, ParamHeader[]> {
   const declared = new Map<string, ParamHeader[]>();
   for (const tool of tools) {
     const headers = scanParamHeaders(tool.definition.inputSchema as Record<string, unknown>, `graph "${tool.name}"`);
     if (headers.length > 0) declared.set(tool.name, headers);
   }
+  return declared;
+}
+
+/**
+ * Wraps the MCP handler with the `Mcp-Param-*` check for the tools that
+ * declare headers. With none declared, the handler is returned as is: no
+ * cost for projects that do not use the feature.
+ */
+export function withParamHeaderCheck(handler: McpHttpHandler, declared: ReadonlyMap<string, ParamHeader[]>, maxBodyBytes: number): McpHttpHandler {
   if (declared.size === 0) return handler;
 
   const fetch: McpHttpHandler['fetch'] = async (request, options) => {

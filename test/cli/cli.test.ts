@@ -124,7 +124,7 @@ describe('graph-mcp serve', () => {
     try {
       assert.equal(server.url, `http://127.0.0.1:${port}/mcp`);
       const info = (await fetch(new URL('/info', server.url)).then((response) => response.json())) as { graphs: string[] };
-      assert.deepEqual(info.graphs, ['triage', 'calculator_agent', 'research', 'refund_approval']);
+      assert.deepEqual(info.graphs, ['triage', 'calculator_agent', 'research', 'refund_approval', 'chart']);
     } finally {
       assert.equal(await server.stop(), 0, 'SIGTERM is a clean exit');
     }

@@ -47,7 +47,7 @@ describe('v2 client, protocol 2026-07-28', () => {
     await client.connect(new V2Transport(new URL(server.url)));
     try {
       const { tools } = await client.listTools();
-      assert.deepEqual(tools.map((t) => t.name).sort(), ['calculator_agent', 'cancel_run', 'get_run', 'refund_approval', 'research', 'resume_run', 'triage']);
+      assert.deepEqual(tools.map((t) => t.name).sort(), ['calculator_agent', 'cancel_run', 'chart', 'get_run', 'refund_approval', 'research', 'resume_run', 'triage']);
       const triage = tools.find((t) => t.name === 'triage')!;
       assert.equal(triage.title, 'Ticket triage');
       assert.deepEqual(triage.inputSchema.required, ['title', 'body']);
@@ -78,7 +78,7 @@ describe('v1 client, protocol 2025-11-25', () => {
     try {
       assert.equal(transport.sessionId, undefined, 'stateless: no Mcp-Session-Id');
       const { tools } = await client.listTools();
-      assert.deepEqual(tools.map((t) => t.name).sort(), ['calculator_agent', 'cancel_run', 'get_run', 'refund_approval', 'research', 'resume_run', 'triage']);
+      assert.deepEqual(tools.map((t) => t.name).sort(), ['calculator_agent', 'cancel_run', 'chart', 'get_run', 'refund_approval', 'research', 'resume_run', 'triage']);
       for (const name of Object.keys(CALLS) as Array<keyof typeof CALLS>) {
         const result = await client.callTool({ name, arguments: CALLS[name].args });
         assert.notEqual(result.isError, true, `${name}: ${JSON.stringify(result.content)}`);
@@ -98,7 +98,7 @@ describe('MultiServerMCPClient from @langchain/mcp-adapters', () => {
     });
     try {
       const tools = await client.getTools();
-      assert.deepEqual(tools.map((t) => t.name).sort(), ['calculator_agent', 'cancel_run', 'get_run', 'refund_approval', 'research', 'resume_run', 'triage']);
+      assert.deepEqual(tools.map((t) => t.name).sort(), ['calculator_agent', 'cancel_run', 'chart', 'get_run', 'refund_approval', 'research', 'resume_run', 'triage']);
       for (const name of Object.keys(CALLS) as Array<keyof typeof CALLS>) {
         const tool = tools.find((t) => t.name === name)!;
         const message = (await tool.invoke({ type: 'tool_call', id: `call-${name}`, name, args: CALLS[name].args })) as ToolMessage;

@@ -24,7 +24,7 @@ test('GET /info names the version and the graphs', async () => {
     name: 'graph-mcp-examples',
     version: VERSION,
     mcp: '/mcp',
-    graphs: ['triage', 'calculator_agent', 'research', 'refund_approval'],
+    graphs: ['triage', 'calculator_agent', 'research', 'refund_approval', 'chart'],
   });
 });
 
@@ -39,7 +39,7 @@ test('start-up and request log lines are structured JSON with the fields operato
   await callModern(server.url, 'triage', { title: 42 });
   const lines = server.logs.lines.map((line) => JSON.parse(line));
   const startup = lines.find((l) => Array.isArray(l.tools));
-  assert.deepEqual(startup?.tools, ['triage', 'calculator_agent', 'research', 'refund_approval']);
+  assert.deepEqual(startup?.tools, ['triage', 'calculator_agent', 'research', 'refund_approval', 'chart']);
   assert.equal(startup?.mcp, true);
   assert.ok(lines.some((l) => l.auth === false && /no authentication/.test(l.msg)), 'says auth is off');
   const requests = lines.filter((l) => l.msg === 'mcp request' && l.tool === 'triage');

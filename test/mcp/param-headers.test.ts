@@ -1,0 +1,135 @@
+// x-mcp-header arguments and their Mcp-Param-* headers, over raw HTTP, standalone and mounted.
+import assert from 'node:assert/strict';
+import { once } from 'node:events';
+import type { AddressInfo } from 'node:net';
+import { after, before, describe, test } from 'node:test';
+import express from 'express';
+import { createMcpRouter, GraphMcpError, loadGraphMcp } from '../../src/index.js';
+import { FIXTURES, startServer, type TestServer } from '../helpers/server.js';
+import { callLegacy, envelope, modernHeaders, post } from '../helpers/raw.js';
+
+const ECHO_WITH_HEADERS = {
+  path: './graphs/basic.ts:echo',
+  input_schema: {
+    type: 'object',
+    properties: {
+      text: { type: 'string', 'x-mcp-header': 'Text' },
+      times: { type: 'integer', 'x-mcp-header': 'Times' },
+    },
+    required: ['text'],
+  },
+};
+const CONFIG = { graphs: { echo: ECHO_WITH_HEADERS, plain: './graphs/basic.ts:echo' } };
+
+let server: TestServer;
+before(async () => {
+  server = await startServer(CONFIG);
+});
+after(() => server.close(0));
+
+function call(url: string, name: string, args: Record<string, unknown>, headers: Record<string, string>, id = 1) {
+  return post(url, { jsonrpc: '2.0', id, method: 'tools/call', params: envelope({ name, arguments: args }) }, { ...modernHeaders('tools/call', name), ...headers });
+}
+
+const base64 = (text: string) => `=?base64?${Buffer.from(text).toString('base64')}?=`;
+
+function assertRefused(answer: Awaited<ReturnType<typeof post>>, id: number, pattern: RegExp) {
+  assert.equal(answer.status, 400, answer.text);
+  assert.equal(answer.messages[0]?.id, id);
+  assert.equal(answer.messages[0]?.error?.code, -32020);
+  assert.match(answer.messages[0]?.error?.message, pattern);
+}
+
+describe('Mcp-Param-* headers on 2026-07-28', () => {
+  test('tools/list shows the declarations as given', async () => {
+    const answer = await post(server.url, { jsonrpc: '2.0', id: 1, method: 'tools/list', params: envelope() }, modernHeaders('tools/list'));
+    const echo = answer.messages[0]?.result?.tools.find((tool: { name: string }) => tool.name === 'echo');
+    assert.equal(echo.inputSchema.properties.text['x-mcp-header'], 'Text');
+  });
+
+  test('matching headers, literal or base64-wrapped, are served', async () => {
+    for (const headers of [
+      { 'Mcp-Param-Text': 'hello', 'Mcp-Param-Times': '2' } as Record<string, string>,
+      { 'mcp-param-text': 'hello', 'MCP-PARAM-TIMES': '2.0' },
+      { 'Mcp-Param-Text': base64('hello'), 'Mcp-Param-Times': '2' },
+    ]) {
+      const answer = await call(server.url, 'echo', { text: 'hello', times: 2 }, headers);
+      assert.equal(answer.status, 200, answer.text);
+      assert.deepEqual(answer.messages[0]?.result?.structuredContent, { echoed: 'hello hello' });
+    }
+    const accented = await call(server.url, 'echo', { text: 'héllo wörld' }, { 'Mcp-Param-Text': base64('héllo wörld') });
+    assert.deepEqual(accented.messages[0]?.result?.structuredContent, { echoed: 'héllo wörld' });
+    const literal = Buffer.from('hello').toString('base64');
+    const unwrapped = await call(server.url, 'echo', { text: literal }, { 'Mcp-Param-Text': literal });
+    assert.deepEqual(unwrapped.messages[0]?.result?.structuredContent, { echoed: literal }, 'without the wrapper a value is literal');
+  });
+
+  test('an absent argument expects no header', async () => {
+    const answer = await call(server.url, 'echo', { text: 'x' }, { 'Mcp-Param-Text': 'x' });
+    assert.equal(answer.status, 200, answer.text);
+  });
+
+  test('a missing, different or badly encoded header is refused with 400 and -32020', async () => {
+    assertRefused(await call(server.url, 'echo', { text: 'hello' }, {}, 11), 11, /Mcp-Param-Text header is missing/);
+    assertRefused(await call(server.url, 'echo', { text: 'hello' }, { 'Mcp-Param-Text': 'goodbye' }, 12), 12, /does not match text/);
+    assertRefused(await call(server.url, 'echo', { text: 'a', times: 2 }, { 'Mcp-Param-Text': 'a', 'Mcp-Param-Times': '3' }, 13), 13, /Mcp-Param-Times/);
+    assertRefused(await call(server.url, 'echo', { text: 'Hello' }, { 'Mcp-Param-Text': '=?base64?SGVsbG8?=' }, 14), 14, /invalid Base64/);
+    assertRefused(await call(server.url, 'echo', { text: 'Hello' }, { 'Mcp-Param-Text': '=?base64?SGVs!!!bG8=?=' }, 15), 15, /invalid Base64/);
+  });
+
+  test('tools without declarations, and 2025-era calls, are not checked', async () => {
+    const plain = await call(server.url, 'plain', { text: 'hi' }, {});
+    assert.deepEqual(plain.messages[0]?.result?.structuredContent, { echoed: 'hi' });
+    const legacy = await callLegacy(server.url, 'echo', { text: 'hi' });
+    assert.deepEqual(legacy.messages[0]?.result?.structuredContent, { echoed: 'hi' });
+  });
+
+  test('the check also runs behind an app that parses JSON itself', async () => {
+    const graphMcp = await loadGraphMcp({ config: CONFIG, baseDir: FIXTURES });
+    const app = express();
+    app.use(express.json());
+    app.use(createMcpRouter(graphMcp, { allowedHosts: false, allowedOrigins: false }));
+    const http = app.listen(0, '127.0.0.1');
+    await once(http, 'listening');
+    const url = `http://127.0.0.1:${(http.address() as AddressInfo).port}/mcp`;
+    try {
+      assertRefused(await call(url, 'echo', { text: 'hello' }, { 'Mcp-Param-Text': 'nope' }, 21), 21, /does not match/);
+      const ok = await call(url, 'echo', { text: 'hello' }, { 'Mcp-Param-Text': 'hello' });
+      assert.deepEqual(ok.messages[0]?.result?.structuredContent, { echoed: 'hello' });
+    } finally {
+      http.close();
+      await graphMcp.close(0);
+    }
+  });
+});
+
+describe('x-mcp-header declarations are checked at start-up', () => {
+  const load = (properties: Record<string, unknown>, extra: Record<string, unknown> = {}) =>
+    loadGraphMcp({
+      config: { graphs: { bad: { path: './graphs/basic.ts:echo', input_schema: { type: 'object', properties, ...extra } } } },
+      baseDir: FIXTURES,
+    });
+
+  for (const [what, properties, extra, pattern] of [
+    ['an object property', { text: { type: 'object', 'x-mcp-header': 'Text' } }, {}, /only allowed on string, integer, number or boolean/],
+    ['a name that is not a token', { text: { type: 'string', 'x-mcp-header': 'Has Space' } }, {}, /header name token/],
+    ['a name used twice', { a: { type: 'string', 'x-mcp-header': 'Region' }, b: { type: 'string', 'x-mcp-header': 'region' } }, {}, /used twice/],
+    ['an annotation under items', { list: { type: 'array', items: { type: 'string', 'x-mcp-header': 'Item' } } }, {}, /reached through "properties"/],
+    ['an annotation under anyOf', { text: { type: 'string' } }, { anyOf: [{ properties: { text: { type: 'string', 'x-mcp-header': 'T' } } }] }, /reached through "properties"/],
+  ] as const) {
+    test(`refuses ${what}, naming the graph`, async () => {
+      await assert.rejects(load(properties, extra), (error: unknown) => {
+        assert.ok(error instanceof GraphMcpError);
+        assert.equal(error.code, 'SCHEMA_INVALID');
+        assert.match(error.message, /graph "bad": input schema/);
+        assert.match(error.message, pattern);
+        return true;
+      });
+    });
+  }
+
+  test('accepts nested object properties', async () => {
+    const graphMcp = await load({ where: { type: 'object', properties: { region: { type: 'string', 'x-mcp-header': 'Region' } } } });
+    await graphMcp.close(0);
+  });
+});

@@ -1,0 +1,162 @@
+// Content blocks: LangChain forms mapped to MCP, validation, size limit, secrets.
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { AIMessage, HumanMessage } from '@langchain/core/messages';
+import { collectContent, shapeContent } from '../../src/run/content.js';
+import { startServer, type TestServer } from '../helpers/server.js';
+import { callModern } from '../helpers/raw.js';
+import { PNG_BASE64 } from '../fixtures/graphs/content.js';
+
+const LIMIT = { maxBytes: 1024 };
+const PNG_BYTES = Buffer.from(PNG_BASE64, 'base64');
+
+function shaped(raw: unknown[], structured: Record<string, unknown> = {}, options: Parameters<typeof shapeContent>[2] = LIMIT) {
+  const result = shapeContent(raw, structured, options);
+  assert.ok(result.ok, `expected content, got: ${result.ok ? '' : result.problem}`);
+  return result.content;
+}
+
+function refused(raw: unknown[], options: Parameters<typeof shapeContent>[2] = LIMIT): string {
+  const result = shapeContent(raw, {}, options);
+  assert.ok(!result.ok, `expected a refusal, got ${JSON.stringify(result)}`);
+  return result.problem;
+}
+
+describe('shapeContent', () => {
+  test('no blocks: the structured output as JSON text, as before', () => {
+    assert.deepEqual(shaped([], { a: 1 }), [{ type: 'text', text: '{"a":1}' }]);
+    assert.deepEqual(shaped([], {}), [{ type: 'text', text: '{}' }]);
+  });
+
+  test('blocks first, then the JSON text unless the structured output is empty', () => {
+    assert.deepEqual(shaped(['hello'], { a: 1 }), [
+      { type: 'text', text: 'hello' },
+      { type: 'text', text: '{"a":1}' },
+    ]);
+    assert.deepEqual(shaped(['hello'], {}), [{ type: 'text', text: 'hello' }]);
+  });
+
+  test('LangChain forms: bytes, source_type blocks, data: URLs, remote URLs', () => {
+    assert.deepEqual(shaped([{ type: 'image', data: new Uint8Array(PNG_BYTES), mimeType: 'image/png' }]), [
+      { type: 'image', data: PNG_BASE64, mimeType: 'image/png' },
+    ]);
+    assert.deepEqual(shaped([{ type: 'image', source_type: 'base64', data: PNG_BASE64, mime_type: 'image/png', id: 'lc-1', metadata: { x: 1 } }]), [
+      { type: 'image', data: PNG_BASE64, mimeType: 'image/png' },
+    ]);
+    assert.deepEqual(shaped([{ type: 'image_url', image_url: `data:image/png;base64,${PNG_BASE64}` }]), [
+      { type: 'image', data: PNG_BASE64, mimeType: 'image/png' },
+    ]);
+    assert.deepEqual(shaped([{ type: 'audio', url: 'https://cdn.example.com/a/voice.mp3', mimeType: 'audio/mpeg' }]), [
+      { type: 'resource_link', uri: 'https://cdn.example.com/a/voice.mp3', name: 'voice.mp3', mimeType: 'audio/mpeg' },
+    ]);
+  });
+
+  test('annotations and _meta travel with a block', () => {
+    const block = { type: 'text', text: 'x', annotations: { audience: ['user'], priority: 0.5 }, _meta: { 'example/k': 1 } };
+    assert.deepEqual(shaped([block]), [block]);
+  });
+
+  test('refuses what MCP cannot carry, naming the block', () => {
+    assert.match(refused([{ type: 'image', data: PNG_BASE64, mimeType: 'text/html' }]), /content block 0 \(image\): mimeType must be an image\/\* type/);
+    assert.match(refused([{ type: 'image', data: PNG_BASE64, mimeType: 'png' }]), /mimeType must be a MIME type/);
+    assert.match(refused(['ok', { type: 'audio', data: 'SGVsbG8', mimeType: 'audio/wav' }]), /content block 1 \(audio\): "data" must be non-empty, padded base64/);
+    assert.match(refused([{ type: 'image', data: 'SGVs!!!bG8=', mimeType: 'image/png' }]), /padded base64/);
+    assert.match(refused([{ type: 'video', data: PNG_BASE64 }]), /unsupported type "video"/);
+    assert.match(refused([{ type: 'resource', resource: { uri: 'not a uri', text: 'x' } }]), /resource\.uri must be a URI/);
+    assert.match(refused([{ type: 'resource', resource: { uri: 'file:///a', text: 'x', blob: 'eA==' } }]), /exactly one of "text"/);
+    assert.match(refused([{ type: 'resource_link', uri: 'https://example.com/a' }]), /"name" must be a non-empty string/);
+    assert.match(refused([{ type: 'text', text: 'x', annotations: 'high' }]), /"annotations" must be an object/);
+    assert.match(refused([42]), /expected an object/);
+  });
+
+  test('the size limit counts decoded bytes and text, across blocks', () => {
+    const kib = Buffer.alloc(600).toString('base64');
+    assert.equal(shaped([{ type: 'image', data: kib, mimeType: 'image/png' }], {}, { maxBytes: 600 }).length, 1);
+    assert.match(
+      refused([{ type: 'image', data: kib, mimeType: 'image/png' }, 'x'], { maxBytes: 600 }),
+      /larger than the limit of 600 bytes \(defaults\.max_content_bytes\)/,
+    );
+  });
+
+  test('secrets: scrubbed from text, URIs and names; binary that contains one is refused', () => {
+    const secrets = ['sk-live-123456'];
+    assert.deepEqual(
+      shaped(
+        [
+          'token sk-live-123456',
+          { type: 'resource_link', uri: 'https://example.com/?t=sk-live-123456', name: 'sk-live-123456' },
+          { type: 'resource', resource: { uri: 'file:///a', text: 'sk-live-123456', mimeType: 'text/plain' } },
+        ],
+        {},
+        { ...LIMIT, secrets },
+      ),
+      [
+        { type: 'text', text: 'token [redacted]' },
+        { type: 'resource_link', uri: 'https://example.com/?t=[redacted]', name: '[redacted]' },
+        { type: 'resource', resource: { uri: 'file:///a', text: '[redacted]', mimeType: 'text/plain' } },
+      ],
+    );
+    const leaky = Buffer.from('header sk-live-123456 trailer').toString('base64');
+    const problem = refused([{ type: 'resource', resource: { uri: 'file:///a', blob: leaky } }], { ...LIMIT, secrets });
+    assert.match(problem, /contains a credential the run was given; it was not sent/);
+    assert.ok(!problem.includes('sk-live'));
+    const clean = Buffer.from('nothing to see').toString('base64');
+    assert.deepEqual(shaped([{ type: 'resource', resource: { uri: 'file:///a', blob: clean } }], {}, { ...LIMIT, secrets }), [
+      { type: 'resource', resource: { uri: 'file:///a', blob: clean } },
+    ]);
+  });
+});
+
+describe('collectContent', () => {
+  test('the channel, then the media of the final AI message only when asked', () => {
+    const state = {
+      content_blocks: [{ type: 'text', text: 'from the channel' }],
+      messages: [
+        new HumanMessage('draw'),
+        new AIMessage({ content: [{ type: 'image', data: 'old', mimeType: 'image/png' }] }),
+        new AIMessage({ content: [{ type: 'text', text: 'done' }, { type: 'image', data: PNG_BASE64, mimeType: 'image/png' }] }),
+      ],
+    };
+    assert.deepEqual(collectContent(state, true), [
+      { type: 'text', text: 'from the channel' },
+      { type: 'image', data: PNG_BASE64, mimeType: 'image/png' },
+    ]);
+    assert.deepEqual(collectContent(state, false), [{ type: 'text', text: 'from the channel' }]);
+    assert.deepEqual(collectContent({ content_blocks: 'one' }, false), ['one']);
+    assert.deepEqual(collectContent(null, true), []);
+  });
+});
+
+describe('bad content from a served graph', () => {
+  let server: TestServer;
+  before(async () => {
+    server = await startServer({
+      defaults: { max_content_bytes: 100 },
+      graphs: {
+        bad_mime: './graphs/content.ts:badMime',
+        bad_base64: './graphs/content.ts:badBase64',
+        bad_type: './graphs/content.ts:badType',
+        too_big: './graphs/content.ts:mixed',
+        image: './graphs/content.ts:image',
+      },
+    });
+  });
+  after(() => server.close(0));
+
+  test('is an isError result with OUTPUT_INVALID, and the server keeps serving', async () => {
+    for (const [name, pattern] of [
+      ['bad_mime', /content block 0 \(image\): mimeType must be an image\/\* type, got "text\/html"/],
+      ['bad_base64', /padded base64/],
+      ['bad_type', /unsupported type "video"/],
+      ['too_big', /larger than the limit of 100 bytes/],
+    ] as const) {
+      const answer = await callModern(server.url, name, {});
+      const result = answer.messages[0]?.result;
+      assert.equal(result?.isError, true, name);
+      assert.equal(result?._meta?.['graph-mcp/error']?.code, 'OUTPUT_INVALID');
+      assert.match(result?.content?.[0]?.text, pattern);
+    }
+    const fine = await callModern(server.url, 'image', {});
+    assert.equal(fine.messages[0]?.result?.content?.[0]?.type, 'image');
+  });
+});
