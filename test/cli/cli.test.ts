@@ -54,8 +54,9 @@ describe('graph-mcp check', () => {
     assert.match(result.out, /^calculator_agent\(message\)/m);
     assert.match(result.out, /^research\(topic, depth, step_ms\)/m);
     assert.match(result.out, /^refund_approval\(customer, amount, reason\)/m);
+    assert.match(result.out, /^chart\(values, color\)/m);
     assert.match(result.out, /^store: sqlite \(.*state\.sqlite\), reachable and migrated$/m);
-    assert.match(result.out, /ok: 4 tool\(s\)/);
+    assert.match(result.out, /ok: 5 tool\(s\)/);
   });
 
   test('fails when the store cannot be opened', async () => {
