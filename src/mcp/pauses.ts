@@ -40,6 +40,8 @@ export interface PauseData {
 /** The signed `requestState` of a 2026-07-28 round: the run it continues. */
 export interface RequestStatePayload {
   run: string;
+  /** Which round asked: every round's state differs from the last. */
+  round?: number;
 }
 
 /** The `_meta` key of a result that reports a run still going or paused. */
@@ -192,7 +194,7 @@ async function continueRun(serving: PauseServing, call: CallContext, first: RunS
         const bumped = await serving.runs.setData(run, { ...(run.data as PauseData), round: (run.data as PauseData).round + 1 });
         return inputRequired({
           inputRequests: Object.fromEntries(askable.map((question) => [question.key, question.request])) as InputRequiredResult['inputRequests'],
-          requestState: await serving.codec.mint({ run: (bumped ?? run).id }, call.ctx),
+          requestState: await serving.codec.mint({ run: run.id, round: ((bumped ?? run).data as PauseData).round }, call.ctx),
         });
       }
     } else if (call.sendOnStream !== undefined) {
