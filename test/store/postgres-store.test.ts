@@ -2,41 +2,17 @@
 // schema, as another process), concurrent migration, large signals, lost connections, start-up errors.
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { Writable } from 'node:stream';
 import { promisify } from 'node:util';
 import path from 'node:path';
 import { after, describe, test } from 'node:test';
-import { createLogger } from '../../src/log.js';
 import { openStore } from '../../src/store/open-store.js';
 import { PostgresStore } from '../../src/store/postgres-store.js';
 import { dropSchema, freshSchema, POSTGRES_URL, postgresReady, sql } from '../helpers/postgres.js';
+import { captureLogs } from '../helpers/server.js';
 import { storeContract } from './store-contract.js';
 
 const execFileAsync = promisify(execFile);
 const ready = await postgresReady('PostgreSQL store');
-
-/** A logger whose lines the test can wait for. */
-function capturingLogger() {
-  const lines: Array<{ msg: string }> = [];
-  const waiters: Array<{ text: string; resolve: () => void }> = [];
-  const destination = new Writable({
-    write(chunk, _encoding, done) {
-      const line = JSON.parse(String(chunk)) as { msg: string };
-      lines.push(line);
-      for (const waiter of waiters.filter((w) => line.msg.includes(w.text))) waiter.resolve();
-      done();
-    },
-  });
-  return {
-    logger: createLogger({ level: 'debug', destination }),
-    lines,
-    /** Resolves when a line containing `text` has been logged (already, or later). */
-    logged(text: string): Promise<void> {
-      if (lines.some((line) => line.msg.includes(text))) return Promise.resolve();
-      return new Promise((resolve) => waiters.push({ text, resolve }));
-    },
-  };
-}
 
 if (ready) {
   const contractSchema = freshSchema('contract');
@@ -121,7 +97,7 @@ await store.close();`;
 
     test('a lost signal connection is re-established with backoff and logged; signals flow again', async () => {
       const name = schema('relisten');
-      const log = capturingLogger();
+      const log = captureLogs();
       const listener = await PostgresStore.open({ connectionString: POSTGRES_URL, schema: name, logger: log.logger });
       const sender = await PostgresStore.open({ connectionString: POSTGRES_URL, schema: name });
       try {
@@ -144,7 +120,7 @@ await store.close();`;
 
     test('a pooled connection killed by the server is logged and replaced, and the process keeps working', async () => {
       const name = schema('pool');
-      const log = capturingLogger();
+      const log = captureLogs();
       const store = await PostgresStore.open({ connectionString: POSTGRES_URL, schema: name, logger: log.logger });
       try {
         await store.runs.create({ id: 'r1', owner: 'o', tool: 't', status: 'input_required', data: { a: 1 }, expiresAt: Date.now() + 60_000 });
