@@ -1,40 +1,13 @@
 import type pg from 'pg';
 import { changesMoreThanLease } from './memory-store.js';
+import { rowToRecord, type RunRow } from './run-row.js';
 import type { NewRun, RunKind, RunPatch, RunRecord, RunStore } from './store.js';
 
-interface RunRow {
-  id: string;
-  owner: string;
-  tool: string;
-  kind: RunKind;
-  status: RunRecord['status'];
-  version: number;
-  data: Record<string, unknown>;
-  // BIGINT columns arrive as strings (they may exceed 2^53); ours are milliseconds, well below.
-  created_at: string;
-  updated_at: string;
-  expires_at: string;
-  lease_owner: string | null;
-  lease_until: string | null;
-  progress: string | null;
-}
+/** `data` is a JSON column: node-postgres parses it. */
+type PostgresRunRow = RunRow & { data: Record<string, unknown> };
 
-function toRecord(row: RunRow): RunRecord {
-  return {
-    id: row.id,
-    owner: row.owner,
-    tool: row.tool,
-    kind: row.kind,
-    status: row.status,
-    version: row.version,
-    data: row.data,
-    createdAt: Number(row.created_at),
-    updatedAt: Number(row.updated_at),
-    expiresAt: Number(row.expires_at),
-    leaseOwner: row.lease_owner,
-    leaseUntil: row.lease_until === null ? null : Number(row.lease_until),
-    progress: row.progress,
-  };
+function toRecord(row: PostgresRunRow): RunRecord {
+  return rowToRecord(row, row.data);
 }
 
 const PATCH_COLUMNS: ReadonlyArray<[keyof RunPatch, string]> = [
@@ -62,7 +35,7 @@ export class PostgresRunStore implements RunStore {
 
   async create(run: NewRun): Promise<RunRecord> {
     const now = Date.now();
-    const { rows } = await this.pool.query<RunRow>(
+    const { rows } = await this.pool.query<PostgresRunRow>(
       `INSERT INTO ${this.table} (id, owner, tool, kind, status, version, data, created_at, updated_at, expires_at, lease_owner, lease_until)
        VALUES ($1, $2, $3, $4, $5, 1, $6, $7, $7, $8, $9, $10) RETURNING *`,
       [run.id, run.owner, run.tool, run.kind ?? 'call', run.status, JSON.stringify(run.data), now, run.expiresAt, run.leaseOwner ?? null, run.leaseUntil ?? null],
@@ -71,7 +44,7 @@ export class PostgresRunStore implements RunStore {
   }
 
   async get(id: string, owner: string): Promise<RunRecord | undefined> {
-    const { rows } = await this.pool.query<RunRow>(`SELECT * FROM ${this.table} WHERE id = $1 AND owner = $2 AND expires_at > $3`, [id, owner, Date.now()]);
+    const { rows } = await this.pool.query<PostgresRunRow>(`SELECT * FROM ${this.table} WHERE id = $1 AND owner = $2 AND expires_at > $3`, [id, owner, Date.now()]);
     return rows[0] && toRecord(rows[0]);
   }
 
@@ -84,7 +57,7 @@ export class PostgresRunStore implements RunStore {
   }
 
   async claim(leaseOwner: string, leaseUntil: number, now: number): Promise<RunRecord | undefined> {
-    const { rows } = await this.pool.query<RunRow>(
+    const { rows } = await this.pool.query<PostgresRunRow>(
       `UPDATE ${this.table} SET lease_owner = $1, lease_until = $2, version = version + 1, updated_at = $3
        WHERE id = (SELECT id FROM ${this.table}
                    WHERE kind = 'task' AND status = 'working' AND expires_at > $3 AND (lease_until IS NULL OR lease_until <= $3)
@@ -99,11 +72,11 @@ export class PostgresRunStore implements RunStore {
     const now = Date.now();
     const { rows } =
       after === undefined
-        ? await this.pool.query<RunRow>(
+        ? await this.pool.query<PostgresRunRow>(
             `SELECT * FROM ${this.table} WHERE owner = $1 AND kind = $2 AND expires_at > $3 ORDER BY created_at DESC, id DESC LIMIT $4`,
             [owner, kind, now, limit],
           )
-        : await this.pool.query<RunRow>(
+        : await this.pool.query<PostgresRunRow>(
             `SELECT r.* FROM ${this.table} r JOIN ${this.table} a ON a.id = $5 AND a.owner = r.owner
              WHERE r.owner = $1 AND r.kind = $2 AND r.expires_at > $3 AND (r.created_at, r.id) < (a.created_at, a.id)
              ORDER BY r.created_at DESC, r.id DESC LIMIT $4`,
@@ -130,7 +103,7 @@ export class PostgresRunStore implements RunStore {
       values.push(key === 'data' ? JSON.stringify(value) : value);
       sets.push(`${column} = $${values.length}`);
     }
-    const { rows } = await this.pool.query<RunRow>(`UPDATE ${this.table} SET ${sets.join(', ')} WHERE ${where} RETURNING *`, values);
+    const { rows } = await this.pool.query<PostgresRunRow>(`UPDATE ${this.table} SET ${sets.join(', ')} WHERE ${where} RETURNING *`, values);
     return rows[0] && toRecord(rows[0]);
   }
 }

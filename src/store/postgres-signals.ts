@@ -1,6 +1,7 @@
 import type pg from 'pg';
 import { GraphMcpError, messageOf } from '../errors.js';
 import type { Logger } from '../log.js';
+import { ChannelListeners } from './channel-listeners.js';
 import { backoffMs, quoteIdent, type PgModule } from './postgres-pool.js';
 import type { SignalBus } from './store.js';
 
@@ -54,7 +55,7 @@ export interface PostgresSignalBusOptions {
  * a paused-run result when its question times out).
  */
 export class PostgresSignalBus implements SignalBus {
-  private readonly listeners = new Map<string, Set<(payload: unknown) => void>>();
+  private readonly listeners = new ChannelListeners();
   private client: pg.Client | undefined;
   private delivery: Promise<void> = Promise.resolve();
   private reconnectTimer: NodeJS.Timeout | undefined;
@@ -99,16 +100,8 @@ export class PostgresSignalBus implements SignalBus {
   }
 
   async subscribe(channel: string, listener: (payload: unknown) => void): Promise<() => void> {
-    let set = this.listeners.get(channel);
-    if (set === undefined) {
-      set = new Set();
-      this.listeners.set(channel, set);
-    }
-    set.add(listener);
-    return () => {
-      set.delete(listener);
-      if (set.size === 0 && this.listeners.get(channel) === set) this.listeners.delete(channel);
-    };
+    // The connection listens already: a listener added now hears every signal published from now on.
+    return this.listeners.add(channel, listener);
   }
 
   async close(): Promise<void> {
@@ -209,14 +202,8 @@ export class PostgresSignalBus implements SignalBus {
     } else {
       payload = envelope.p;
     }
-    const set = this.listeners.get(envelope.c);
-    if (set === undefined) return;
-    for (const listener of [...set]) {
-      try {
-        listener(payload);
-      } catch (error) {
-        this.options.logger?.warn({ err: { message: messageOf(error) }, channel: envelope.c }, 'a signal listener threw');
-      }
-    }
+    this.listeners.dispatch(envelope.c, payload, (error) => {
+      this.options.logger?.warn({ err: { message: messageOf(error) }, channel: envelope.c }, 'a signal listener threw');
+    });
   }
 }

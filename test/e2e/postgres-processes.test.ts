@@ -10,7 +10,7 @@ import { StreamableHTTPClientTransport as V1Transport } from '@modelcontextproto
 import { ElicitRequestSchema } from '@modelcontextprotocol/sdk/types.js';
 import { runCli, startServeProcess, type ServingProcess } from '../helpers/cli.js';
 import { dropSchema, freshSchema, POSTGRES_URL, postgresReady, sql } from '../helpers/postgres.js';
-import { envelope, modernHeaders, post } from '../helpers/raw.js';
+import { answersTo, envelope, modernHeaders, post } from '../helpers/raw.js';
 import { FIXTURES } from '../helpers/server.js';
 
 const ready = await postgresReady('three processes on one PostgreSQL database');
@@ -73,23 +73,15 @@ if (ready) {
     });
 
     test('a 2025 elicitation answer posted to C reaches the run waiting on A', async () => {
-      let answersToC = 0;
       // Posts that carry an answer (a JSON-RPC response) go to C; everything else to A.
-      const routing: typeof fetch = async (input, init) => {
-        const body = typeof init?.body === 'string' ? (JSON.parse(init.body) as { method?: string; result?: unknown }) : undefined;
-        if (init?.method === 'POST' && body !== undefined && body.method === undefined && 'result' in body) {
-          answersToC += 1;
-          return fetch(c.url, init);
-        }
-        return fetch(input, init);
-      };
+      const routing = answersTo(c.url);
       const client = new V1Client({ name: 'split', version: '1.0.0' }, { capabilities: { elicitation: {} } });
       client.setRequestHandler(ElicitRequestSchema, async () => ({ action: 'accept', content: { answer: 'Grace' } }));
-      await client.connect(new V1Transport(new URL(a.url), { fetch: routing, requestInit: { headers: { 'x-api-key': 'key-alice' } } }));
+      await client.connect(new V1Transport(new URL(a.url), { fetch: routing.fetch, requestInit: { headers: { 'x-api-key': 'key-alice' } } }));
       try {
         const result = await client.callTool({ name: 'ask_name', arguments: {} });
         assert.equal((result.structuredContent as { answer: string }).answer, 'Hello, Grace!');
-        assert.equal(answersToC, 1, 'the answer went to the other process');
+        assert.equal(routing.answers(), 1, 'the answer went to the other process');
       } finally {
         await client.close();
       }
