@@ -13,6 +13,7 @@ import { dropSchema, freshSchema, POSTGRES_URL, postgresReady, sql } from '../he
 import { answersTo, envelope, modernHeaders, post } from '../helpers/raw.js';
 import { FIXTURES } from '../helpers/server.js';
 
+const TASKS = 'io.modelcontextprotocol/tasks';
 const ready = await postgresReady('three processes on one PostgreSQL database');
 
 if (ready) {
@@ -32,10 +33,10 @@ if (ready) {
       await writeFile(
         configPath,
         JSON.stringify({
-          graphs: { ask_name: `${graphs}:askName`, parallel: `${graphs}:parallel` },
+          graphs: { ask_name: `${graphs}:askName`, parallel: `${graphs}:parallel`, slow: `${graphs}:slow` },
           auth: { path: `${path.join(FIXTURES, 'auth.ts')}:authenticate` },
           store: { type: 'postgres', schema, pool_size: 4 },
-          defaults: { question_timeout_ms: 30_000 },
+          defaults: { question_timeout_ms: 30_000, poll_interval_ms: 50 },
         }),
       );
       // All three start at once: they migrate the new schema together.
@@ -96,6 +97,47 @@ if (ready) {
       assert.equal((await resume('key-bob')).messages[0]?.result._meta['graph-mcp/error'].code, 'RUN_NOT_FOUND', "someone else's run reads as unknown");
       const done = (await resume('key-alice')).messages[0]?.result;
       assert.equal(done.structuredContent.answer, 'Hello, Lin!');
+    });
+
+    /** A raw 2026-07-28 request declaring the tasks extension. */
+    async function taskRpc(url: string, method: string, params: Record<string, unknown>) {
+      const capabilities = { elicitation: {}, extensions: { [TASKS]: {} } };
+      const name = typeof params.name === 'string' ? params.name : String(params.taskId);
+      const answer = await post(
+        url,
+        { jsonrpc: '2.0', id: 1, method, params: envelope(params, { 'io.modelcontextprotocol/clientCapabilities': capabilities }) },
+        { ...modernHeaders(method, name), 'x-api-key': 'key-alice' },
+      );
+      return answer.messages.find((m) => 'result' in m || 'error' in m)!;
+    }
+
+    async function untilStatus(url: string, taskId: string, statuses: string[]) {
+      for (let i = 0; i < 600; i += 1) {
+        const { result } = await taskRpc(url, 'tasks/get', { taskId });
+        if (statuses.includes(result?.status)) return result;
+        await new Promise((resolve) => setTimeout(resolve, 30));
+      }
+      throw new Error(`task ${taskId} never reached ${statuses.join('/')}`);
+    }
+
+    test('a task created on A asks through tasks/get on B, is answered through tasks/update on C, and finishes', async () => {
+      const created = (await taskRpc(a.url, 'tools/call', { name: 'parallel', arguments: {} })).result;
+      assert.equal(created.resultType, 'task');
+      const asking = await untilStatus(b.url, created.taskId, ['input_required']);
+      assert.deepEqual(Object.keys(asking.inputRequests).sort(), ['left', 'right']);
+      await taskRpc(c.url, 'tasks/update', {
+        taskId: created.taskId,
+        inputResponses: { left: { action: 'accept', content: { answer: 'L' } }, right: { action: 'accept', content: { answer: 'R' } } },
+      });
+      const done = await untilStatus(a.url, created.taskId, ['completed']);
+      assert.equal(done.result.structuredContent.joined, 'L+R');
+    });
+
+    test('tasks/cancel through C stops a task working on any process', async () => {
+      const created = (await taskRpc(a.url, 'tools/call', { name: 'slow', arguments: { step_ms: 500 } })).result;
+      await untilStatus(b.url, created.taskId, ['working']);
+      assert.ok((await taskRpc(c.url, 'tasks/cancel', { taskId: created.taskId })).result);
+      assert.equal((await untilStatus(b.url, created.taskId, ['cancelled', 'completed', 'failed'])).status, 'cancelled');
     });
 
     test('graph-mcp check reports the PostgreSQL store reachable and migrated, and names an unset variable', () => {
