@@ -53,6 +53,9 @@ export interface PostgresSignalBusOptions {
  * loss is logged; signals published meanwhile are missed, as the
  * at-most-once contract allows (a waiting 2025-era call then answers with
  * a paused-run result when its question times out).
+ *
+ * The listening connection keeps the process alive until `close()`: a
+ * subscriber waiting for a signal has nothing else to wait on.
  */
 export class PostgresSignalBus implements SignalBus {
   private readonly listeners = new ChannelListeners();
