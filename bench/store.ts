@@ -3,18 +3,15 @@
 // process and with three sharing the store (each request goes to the next process, so an
 // answer always lands on another process than its question). Every server is its own
 // `graph-mcp serve` process, and so is the load generator (this file run with `client`).
-import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
 import pg from 'pg';
+import { percentile, ROOT, runClient, serveConfig } from './processes.js';
 
-const exec = promisify(execFile);
 const HERE = fileURLToPath(import.meta.url);
-const ROOT = path.resolve(path.dirname(HERE), '..');
 const DATABASE_URL = process.env.GRAPH_MCP_BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 const ROUND_TRIPS = Number(process.env.BENCH_ROUND_TRIPS ?? 200);
 /** Round trips in flight at once in the second measurement. */
@@ -63,42 +60,18 @@ async function client(urls: string[], count: number): Promise<void> {
     }),
   );
   const perSecond = count / ((performance.now() - started) / 1000);
-  const at = (q: number) => sequential[Math.min(sequential.length - 1, Math.floor(q * sequential.length))]!;
-  console.log(JSON.stringify({ p50: at(0.5), p99: at(0.99), perSecond }));
+  console.log(JSON.stringify({ p50: percentile(sequential, 0.5), p99: percentile(sequential, 0.99), perSecond }));
 }
 
 // ---- the servers and the report --------------------------------------------------------
 
 type Figures = { p50: number; p99: number; perSecond: number };
 
-function serve(config: string, env: NodeJS.ProcessEnv): Promise<{ url: string; child: ChildProcess }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'src/cli.ts'), 'serve', '--config', config, '--port', '0'], {
-    env: { ...process.env, ...env, LOG_LEVEL: 'info' },
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  let output = '';
-  return new Promise((resolve, reject) => {
-    child.stdout!.on('data', (chunk) => {
-      output += chunk;
-      const match = /"url":"(http:[^"]+)"/.exec(output);
-      if (match) {
-        child.stdout!.removeAllListeners('data');
-        child.stdout!.resume();
-        resolve({ url: match[1]!, child });
-      }
-    });
-    child.once('exit', (code) => reject(new Error(`server exited with ${code}: ${output}`)));
-  });
-}
-
-async function measure(dir: string, label: string, store: Record<string, unknown>, processes: number, env: NodeJS.ProcessEnv = {}): Promise<Figures> {
-  const config = path.join(dir, `${label}.config.json`);
-  await writeFile(config, JSON.stringify({ graphs: { approval: `${path.join(ROOT, 'graphs/approval.ts')}:graph` }, store, log_level: 'silent' }));
-  const servers = await Promise.all(Array.from({ length: processes }, () => serve(config, env)));
+async function measure(dir: string, label: string, store: Record<string, unknown>, processes: number): Promise<Figures> {
+  const config = { graphs: { approval: `${path.join(ROOT, 'graphs/approval.ts')}:graph` }, store };
+  const servers = await Promise.all(Array.from({ length: processes }, (_, i) => serveConfig(path.join(dir, `${label}-${i}.config.json`), config)));
   try {
-    const urls = servers.map((s) => s.url).join(',');
-    const { stdout } = await exec(process.execPath, ['--import', 'tsx', HERE, 'client', urls, String(ROUND_TRIPS)], { cwd: ROOT });
-    return JSON.parse(stdout) as Figures;
+    return await runClient<Figures>(path.basename(HERE), ['client', servers.map((s) => s.url).join(','), String(ROUND_TRIPS)]);
   } finally {
     for (const server of servers) server.child.kill('SIGTERM');
   }
@@ -141,8 +114,10 @@ export async function storeSection(): Promise<void> {
       if (unreachable !== undefined) continue;
       const schema = `bench_${randomBytes(4).toString('hex')}`;
       schemas.push(schema);
+      // The servers inherit this process's environment: the connection string reaches them there, as in production.
+      process.env.GRAPH_MCP_BENCH_DATABASE_URL = DATABASE_URL;
       const store = { type: 'postgres', url_env: 'GRAPH_MCP_BENCH_DATABASE_URL', schema };
-      rows.push([`postgres, ${processes} process${processes > 1 ? 'es' : ''}`, await measure(dir, `postgres${processes}`, store, processes, { GRAPH_MCP_BENCH_DATABASE_URL: DATABASE_URL })]);
+      rows.push([`postgres, ${processes} process${processes > 1 ? 'es' : ''}`, await measure(dir, `postgres${processes}`, store, processes)]);
     }
   } finally {
     await rm(dir, { recursive: true, force: true });
