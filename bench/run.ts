@@ -11,6 +11,7 @@ import { answer, expect, legacy, modern } from './requests.js';
 import { closeAll, startBareExpress, startGraphMcp, startV1HandWritten } from './servers.js';
 import { hitlSection } from './hitl.js';
 import { tasksSection } from './tasks.js';
+import { storeSection } from './store.js';
 
 const INPUT = { text: 'hi' };
 const callOf = (name: string) => ({ name, arguments: INPUT });
@@ -119,7 +120,7 @@ console.log(`each setup: ${ROUNDS} interleaved rounds of ${DURATION_S}s (BENCH_R
 console.log(`${availableParallelism()} cores, load average ${loadavg()[0]!.toFixed(2)} at start`);
 console.log(SPREAD_NOTE);
 // `npm run bench -- hitl progress` runs only the sections named.
-const SECTIONS = { four: oneGraphFourWays, graphs: manyGraphs, progress: progressCost, hitl: hitlSection, tasks: tasksSection };
+const SECTIONS = { four: oneGraphFourWays, graphs: manyGraphs, progress: progressCost, hitl: hitlSection, tasks: tasksSection, store: storeSection };
 const named = process.argv.slice(2).filter((arg): arg is keyof typeof SECTIONS => arg in SECTIONS);
 for (const section of named.length > 0 ? named.map((name) => SECTIONS[name]) : Object.values(SECTIONS)) {
   try {

@@ -64,7 +64,8 @@ async function main(argv: string[]): Promise<number> {
     try {
       // Reachable and migrated: a store that cannot serve fails the check.
       await graphMcp.store?.check();
-      process.stdout.write(`store: ${graphMcp.store ? `${graphMcp.store.kind}${graphMcp.config.store.type === 'sqlite' ? ` (${graphMcp.config.store.path})` : ''}, reachable and migrated` : 'none (a graph that calls interrupt() fails)'}\n`);
+      const where = graphMcp.config.store.type === 'sqlite' ? ` (${graphMcp.config.store.path})` : graphMcp.config.store.type === 'postgres' ? ` ($${graphMcp.config.store.url_env}, schema ${graphMcp.config.store.schema})` : '';
+      process.stdout.write(`store: ${graphMcp.store ? `${graphMcp.store.kind}${where}, reachable and migrated` : 'none (a graph that calls interrupt() fails)'}\n`);
     } finally {
       await graphMcp.close(0);
     }

@@ -123,7 +123,7 @@ export async function loadGraphMcp(options: LoadGraphMcpOptions = {}): Promise<G
   const authenticate = await resolveAuthenticate(options.authenticate, config, resourceMetadata, logger);
   const secretStore = options.secretStore ?? (await openSecretStore(config));
   const servers = config.secrets?.servers ?? {};
-  const store = options.store === null ? undefined : (options.store ?? (await openStore(config)));
+  const store = options.store === null ? undefined : (options.store ?? (await openStore(config, { logger })));
   const runContextFor = (principal: Principal | undefined) => {
     const { credentials, secretsUsed } = createRunCredentials(secretStore, servers, principal);
     return { configurable: { ...identityConfigurable(principal), [CREDENTIALS_KEY]: credentials }, secretsUsed };

@@ -224,6 +224,9 @@ export const runDefaultsSchema = z
   })
   .strict();
 
+/** A PostgreSQL schema name graph-mcp accepts: a plain identifier, short enough to name its signal channel too (63 bytes). */
+export const POSTGRES_SCHEMA_PATTERN = /^[a-z_][a-z0-9_]{0,54}$/;
+
 export const storeSchema = z
   .discriminatedUnion('type', [
     z
@@ -232,6 +235,23 @@ export const storeSchema = z
         path: z.string().min(1).default('.graph-mcp/state.sqlite').describe('The database file, relative to the config file; created on first use.'),
       })
       .strict(),
+    z
+      .object({
+        type: z.literal('postgres'),
+        url_env: z
+          .string()
+          .min(1)
+          .default('DATABASE_URL')
+          .describe('The environment variable holding the connection string (postgres://user:password@host:5432/db); the string itself never goes in the config.'),
+        schema: z
+          .string()
+          .regex(POSTGRES_SCHEMA_PATTERN, 'a lower-case identifier of at most 55 characters')
+          .default('graph_mcp')
+          .describe('The schema holding every table of the store (created if missing); deployments sharing a database use different schemas.'),
+        pool_size: z.number().int().positive().default(10).describe('Most database connections per process, besides one that listens for signals.'),
+      })
+      .strict()
+      .describe('PostgreSQL: for several processes or machines serving the project.'),
     z.object({ type: z.literal('memory') }).strict().describe('In this process only: lost on restart; for tests.'),
     z.object({ type: z.literal('none') }).strict().describe('No store: a graph that calls interrupt() fails.'),
   ])

@@ -1,13 +1,40 @@
 import type { ResolvedConfig } from '../config/load.js';
+import { GraphMcpError } from '../errors.js';
+import type { Logger } from '../log.js';
 import { MemoryStore } from './memory-store.js';
+import { PostgresStore } from './postgres-store.js';
 import { SqliteStore } from './sqlite-store.js';
 import type { Store } from './store.js';
 
+export interface OpenStoreOptions {
+  /** Reports what happens to the store's connections (PostgreSQL). */
+  logger?: Logger | undefined;
+  /** Where connection strings are read. @default process.env */
+  env?: NodeJS.ProcessEnv;
+}
+
 /** The store the config names, opened and migrated; `undefined` for `"type": "none"`. */
-export async function openStore(config: Pick<ResolvedConfig, 'store'>): Promise<Store | undefined> {
+export async function openStore(config: Pick<ResolvedConfig, 'store'>, options: OpenStoreOptions = {}): Promise<Store | undefined> {
   switch (config.store.type) {
     case 'sqlite':
       return SqliteStore.open({ path: config.store.path });
+    case 'postgres': {
+      const variable = config.store.url_env;
+      const connectionString = (options.env ?? process.env)[variable];
+      if (connectionString === undefined || connectionString === '') {
+        throw new GraphMcpError(
+          'STORE_UNAVAILABLE',
+          `store: the PostgreSQL store reads its connection string from the environment variable ${variable}, which is not set (store.url_env names the variable)`,
+        );
+      }
+      return PostgresStore.open({
+        connectionString,
+        source: `$${variable}`,
+        schema: config.store.schema,
+        poolSize: config.store.pool_size,
+        ...(options.logger ? { logger: options.logger } : {}),
+      });
+    }
     case 'memory':
       return new MemoryStore();
     case 'none':

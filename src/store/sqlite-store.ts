@@ -4,7 +4,9 @@ import path from 'node:path';
 import type BetterSqlite3 from 'better-sqlite3';
 import { SqliteSaver } from '@langchain/langgraph-checkpoint-sqlite';
 import { GraphMcpError, messageOf } from '../errors.js';
+import { ChannelListeners } from './channel-listeners.js';
 import { changesMoreThanLease } from './memory-store.js';
+import { rowToRecord, type RunRow } from './run-row.js';
 import type { NewRun, RunKind, RunPatch, RunRecord, RunStore, SignalBus, Store } from './store.js';
 
 export interface SqliteStoreOptions {
@@ -121,38 +123,10 @@ function migrate(db: BetterSqlite3.Database): void {
   run.immediate();
 }
 
-interface RunRow {
-  id: string;
-  owner: string;
-  tool: string;
-  kind: RunKind;
-  status: RunRecord['status'];
-  version: number;
-  data: string;
-  created_at: number;
-  updated_at: number;
-  expires_at: number;
-  lease_owner: string | null;
-  lease_until: number | null;
-  progress: string | null;
-}
+type SqliteRunRow = RunRow & { data: string };
 
-function toRecord(row: RunRow): RunRecord {
-  return {
-    id: row.id,
-    owner: row.owner,
-    tool: row.tool,
-    kind: row.kind,
-    status: row.status,
-    version: row.version,
-    data: JSON.parse(row.data) as Record<string, unknown>,
-    createdAt: row.created_at,
-    updatedAt: row.updated_at,
-    expiresAt: row.expires_at,
-    leaseOwner: row.lease_owner,
-    leaseUntil: row.lease_until,
-    progress: row.progress,
-  };
+function toRecord(row: SqliteRunRow): RunRecord {
+  return rowToRecord(row, JSON.parse(row.data) as Record<string, unknown>);
 }
 
 class SqliteRunStore implements RunStore {
@@ -197,7 +171,7 @@ class SqliteRunStore implements RunStore {
   }
 
   async get(id: string, owner: string): Promise<RunRecord | undefined> {
-    const row = this.select.get(id, owner, Date.now()) as RunRow | undefined;
+    const row = this.select.get(id, owner, Date.now()) as SqliteRunRow | undefined;
     return row === undefined ? undefined : toRecord(row);
   }
 
@@ -220,7 +194,7 @@ class SqliteRunStore implements RunStore {
                      ORDER BY created_at LIMIT 1)
          RETURNING *`,
       )
-      .get({ owner: leaseOwner, until: leaseUntil, now }) as RunRow | undefined;
+      .get({ owner: leaseOwner, until: leaseUntil, now }) as SqliteRunRow | undefined;
     return row === undefined ? undefined : toRecord(row);
   }
 
@@ -237,7 +211,7 @@ class SqliteRunStore implements RunStore {
                ORDER BY r.created_at DESC, r.id DESC LIMIT ?`,
             )
             .all(after, owner, kind, now, limit)
-    ) as RunRow[];
+    ) as SqliteRunRow[];
     return rows.map(toRecord);
   }
 
@@ -261,7 +235,7 @@ class SqliteRunStore implements RunStore {
       sets.push('data = @data');
       params.data = JSON.stringify(patch.data);
     }
-    const row = this.db.prepare(`UPDATE graph_mcp_runs SET ${sets.join(', ')} WHERE ${where} RETURNING *`).get(params) as RunRow | undefined;
+    const row = this.db.prepare(`UPDATE graph_mcp_runs SET ${sets.join(', ')} WHERE ${where} RETURNING *`).get(params) as SqliteRunRow | undefined;
     return row === undefined ? undefined : toRecord(row);
   }
 
@@ -271,7 +245,7 @@ class SqliteRunStore implements RunStore {
 }
 
 class SqliteSignalBus implements SignalBus {
-  private readonly listeners = new Map<string, Set<(payload: unknown) => void>>();
+  private readonly listeners = new ChannelListeners();
   private lastSeen: number;
   private timer: NodeJS.Timeout | undefined;
   private readonly insert: BetterSqlite3.Statement;
@@ -294,17 +268,11 @@ class SqliteSignalBus implements SignalBus {
   }
 
   async subscribe(channel: string, listener: (payload: unknown) => void): Promise<() => void> {
-    let set = this.listeners.get(channel);
-    if (set === undefined) {
-      set = new Set();
-      this.listeners.set(channel, set);
-    }
-    set.add(listener);
+    const remove = this.listeners.add(channel, listener);
     // Not ref'd: listening alone does not keep a process alive (a waiting request does).
     this.timer ??= setInterval(() => this.poll(), this.pollMs).unref();
     return () => {
-      set.delete(listener);
-      if (set.size === 0) this.listeners.delete(channel);
+      remove();
       if (this.listeners.size === 0 && this.timer !== undefined) {
         clearInterval(this.timer);
         this.timer = undefined;
@@ -317,10 +285,8 @@ class SqliteSignalBus implements SignalBus {
     const rows = this.since.all(this.lastSeen) as Array<{ id: number; channel: string; payload: string }>;
     for (const row of rows) {
       this.lastSeen = row.id;
-      const set = this.listeners.get(row.channel);
-      if (set === undefined) continue;
-      const payload = JSON.parse(row.payload) as unknown;
-      for (const listener of [...set]) listener(payload);
+      if (!this.listeners.has(row.channel)) continue;
+      this.listeners.dispatch(row.channel, JSON.parse(row.payload) as unknown, () => undefined);
     }
   }
 

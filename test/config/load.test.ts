@@ -119,6 +119,19 @@ describe('resolveConfig', () => {
     );
   });
 
+  test('a postgres store gets its defaults; a connection string or a bad schema name in the config is refused', () => {
+    const config = resolveConfig({ graphs: { a: './a.ts:g' }, store: { type: 'postgres' } }, { baseDir: '/x' });
+    assert.deepEqual(config.store, { type: 'postgres', url_env: 'DATABASE_URL', schema: 'graph_mcp', pool_size: 10 });
+    assert.throws(
+      () => resolveConfig({ graphs: { a: './a.ts:g' }, store: { type: 'postgres', url: 'postgres://u:p@db/app' } }, { baseDir: '/x' }),
+      rejectsWith('CONFIG_INVALID', /store.*url/s),
+    );
+    assert.throws(
+      () => resolveConfig({ graphs: { a: './a.ts:g' }, store: { type: 'postgres', schema: 'Graph-MCP' } }, { baseDir: '/x' }),
+      rejectsWith('CONFIG_INVALID', /store\.schema: a lower-case identifier/),
+    );
+  });
+
   test('does not mutate the caller\'s config object', () => {
     const raw = { graphs: { a: { path: './a.ts:g' } } };
     const copy = structuredClone(raw);

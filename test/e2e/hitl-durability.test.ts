@@ -9,7 +9,7 @@ import { Client as V1Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport as V1Transport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { ElicitRequestSchema } from '@modelcontextprotocol/sdk/types.js';
 import { FIXTURES, startServer } from '../helpers/server.js';
-import { envelope, modernHeaders, post } from '../helpers/raw.js';
+import { answersTo, envelope, modernHeaders, post } from '../helpers/raw.js';
 import { visits } from '../fixtures/graphs/hitl.js';
 
 let dir: string;
@@ -66,23 +66,15 @@ test('a server restart between the question and the answer loses nothing (defaul
 test('a 2025 elicitation answer posted to another process reaches the run waiting on the first', async () => {
   const a = await startServer(configPath, { configStore: true });
   const b = await startServer(configPath, { configStore: true });
-  let answersToB = 0;
   // Posts that carry an answer (a JSON-RPC response) go to B; everything else to A.
-  const routing: typeof fetch = async (input, init) => {
-    const body = typeof init?.body === 'string' ? (JSON.parse(init.body) as { method?: string; result?: unknown }) : undefined;
-    if (init?.method === 'POST' && body !== undefined && body.method === undefined && 'result' in body) {
-      answersToB += 1;
-      return fetch(b.url, init);
-    }
-    return fetch(input, init);
-  };
+  const routing = answersTo(b.url);
   const client = new V1Client({ name: 'split', version: '1.0.0' }, { capabilities: { elicitation: {} } });
   client.setRequestHandler(ElicitRequestSchema, async () => ({ action: 'accept', content: { answer: 'Grace' } }));
-  await client.connect(new V1Transport(new URL(a.url), { fetch: routing }));
+  await client.connect(new V1Transport(new URL(a.url), { fetch: routing.fetch }));
   try {
     const result = await client.callTool({ name: 'ask_name', arguments: {} });
     assert.equal((result.structuredContent as { answer: string }).answer, 'Hello, Grace!');
-    assert.equal(answersToB, 1, 'the answer went to the other process');
+    assert.equal(routing.answers(), 1, 'the answer went to the other process');
   } finally {
     await client.close();
     await a.close(0);

@@ -59,3 +59,21 @@ export function callModern(url: string, name: string, args: unknown, id: number 
 export function callLegacy(url: string, name: string, args: unknown, id: number | string = 1) {
   return post(url, { jsonrpc: '2.0', id, method: 'tools/call', params: { name, arguments: args } }, legacyHeaders());
 }
+
+/**
+ * A `fetch` for an MCP client that sends the posts carrying an answer to a
+ * server request (a JSON-RPC response) to `target`, and everything else where
+ * the client meant: a client talking to one process, answering through another.
+ */
+export function answersTo(target: string): { fetch: typeof fetch; answers: () => number } {
+  let answers = 0;
+  const routing: typeof fetch = async (input, init) => {
+    const body = typeof init?.body === 'string' ? (JSON.parse(init.body) as { method?: string; result?: unknown }) : undefined;
+    if (init?.method === 'POST' && body !== undefined && body.method === undefined && 'result' in body) {
+      answers += 1;
+      return fetch(target, init);
+    }
+    return fetch(input, init);
+  };
+  return { fetch: routing, answers: () => answers };
+}

@@ -10,13 +10,25 @@ export const FIXTURES = path.join(ROOT, 'test/fixtures');
 /** Collects JSON log lines in memory. */
 export function captureLogs() {
   const lines: string[] = [];
+  const waiters: Array<{ text: string; resolve: () => void }> = [];
   const destination = new Writable({
     write(chunk, _encoding, callback) {
-      lines.push(...String(chunk).split('\n').filter(Boolean));
+      const added = String(chunk).split('\n').filter(Boolean);
+      lines.push(...added);
+      for (const waiter of waiters.filter((w) => added.some((line) => line.includes(w.text)))) waiter.resolve();
       callback();
     },
   });
-  return { lines, logger: createLogger({ level: 'debug', destination }), text: () => lines.join('\n') };
+  return {
+    lines,
+    logger: createLogger({ level: 'debug', destination }),
+    text: () => lines.join('\n'),
+    /** Resolves once a line containing `text` has been logged (already, or later). */
+    logged(text: string): Promise<void> {
+      if (lines.some((line) => line.includes(text))) return Promise.resolve();
+      return new Promise((resolve) => waiters.push({ text, resolve }));
+    },
+  };
 }
 
 export interface TestServer extends RunningServer {

@@ -1,0 +1,75 @@
+import type pg from 'pg';
+import { messageOf } from '../errors.js';
+import type { Logger } from '../log.js';
+
+/** The `pg` module, loaded on demand: projects that never use PostgreSQL need not install it. */
+export type PgModule = typeof pg;
+
+/** Retries of a failed connection attempt before the query that wanted it fails. */
+const CONNECT_RETRIES = 4;
+
+/** Delay before retry `attempt` (0-based): exponential from `baseMs` up to `maxMs`, with jitter so processes do not retry in step. */
+export function backoffMs(attempt: number, baseMs: number, maxMs: number): number {
+  const ceiling = Math.min(maxMs, baseMs * 2 ** attempt);
+  return Math.round(ceiling / 2 + Math.random() * (ceiling / 2));
+}
+
+/**
+ * A connection-level failure: the server is down, restarting, out of
+ * connections, or the network dropped. Worth retrying; an SQL error or a
+ * refused login is not.
+ */
+export function isConnectionError(error: unknown): boolean {
+  if (error === null || typeof error !== 'object') return false;
+  const code = (error as { code?: unknown }).code;
+  if (typeof code === 'string') {
+    if (code.startsWith('08')) return true; // connection_exception
+    if (['57P01', '57P02', '57P03', '53300', 'ECONNREFUSED', 'ECONNRESET', 'ENOTFOUND', 'EAI_AGAIN', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'EPIPE'].includes(code)) return true;
+  }
+  return /Connection terminated|connection timeout/i.test(messageOf(error));
+}
+
+/**
+ * A pool whose connection attempts are retried with backoff (and logged)
+ * when the server cannot be reached, for graph-mcp's queries and the
+ * checkpointer's alike. Only getting a connection is retried, never a
+ * statement already sent: a statement whose connection broke fails, so
+ * nothing is applied twice. Errors of idle connections are logged, never
+ * thrown (an unhandled `error` event would end the process).
+ */
+export function createPool(pgModule: PgModule, config: pg.PoolConfig, logger: Logger | undefined): pg.Pool {
+  const pool = new pgModule.Pool(config);
+  pool.on('error', (error) => {
+    logger?.warn({ err: { message: messageOf(error) } }, 'PostgreSQL: an idle pooled connection failed; it is replaced on next use');
+  });
+  const connectOnce = pool.connect.bind(pool) as () => Promise<pg.PoolClient>;
+  const connect = async (): Promise<pg.PoolClient> => {
+    for (let attempt = 0; ; attempt += 1) {
+      try {
+        return await connectOnce();
+      } catch (error) {
+        if (pool.ending || attempt >= CONNECT_RETRIES || !isConnectionError(error)) throw error;
+        const delay = backoffMs(attempt, 100, 2_000);
+        logger?.warn({ err: { message: messageOf(error) }, attempt: attempt + 1, retryInMs: delay }, 'PostgreSQL: cannot connect; retrying');
+        await new Promise((resolve) => setTimeout(resolve, delay));
+      }
+    }
+  };
+  type Done = (release?: unknown) => void;
+  // pg-pool's own `query` gets its connection through `this.connect(callback)`, so both forms are served.
+  pool.connect = ((callback?: (error: Error | undefined, client: pg.PoolClient | undefined, done: Done) => void) => {
+    const connecting = connect();
+    if (callback === undefined) return connecting;
+    connecting.then(
+      (client) => callback(undefined, client, (release) => client.release(release as Error | boolean | undefined)),
+      (error: Error) => callback(error, undefined, () => {}),
+    );
+    return undefined;
+  }) as typeof pool.connect;
+  return pool;
+}
+
+/** `"name"`, safe for any name: PostgreSQL's identifier quoting. */
+export function quoteIdent(name: string): string {
+  return `"${name.replaceAll('"', '""')}"`;
+}

@@ -1,0 +1,109 @@
+import type pg from 'pg';
+import { changesMoreThanLease } from './memory-store.js';
+import { rowToRecord, type RunRow } from './run-row.js';
+import type { NewRun, RunKind, RunPatch, RunRecord, RunStore } from './store.js';
+
+/** `data` is a JSON column: node-postgres parses it. */
+type PostgresRunRow = RunRow & { data: Record<string, unknown> };
+
+function toRecord(row: PostgresRunRow): RunRecord {
+  return rowToRecord(row, row.data);
+}
+
+const PATCH_COLUMNS: ReadonlyArray<[keyof RunPatch, string]> = [
+  ['status', 'status'],
+  ['data', 'data'],
+  ['expiresAt', 'expires_at'],
+  ['leaseOwner', 'lease_owner'],
+  ['leaseUntil', 'lease_until'],
+  ['progress', 'progress'],
+];
+
+/**
+ * Runs in PostgreSQL. Every change is one statement, so PostgreSQL's row
+ * locks decide races: a compare-and-set `UPDATE … WHERE version = $n`
+ * re-checks the version after waiting for a concurrent writer, and claims
+ * and clean-up lock their rows with `FOR UPDATE SKIP LOCKED`, so processes
+ * doing either at once take different rows instead of queueing.
+ */
+export class PostgresRunStore implements RunStore {
+  constructor(
+    private readonly pool: pg.Pool,
+    /** The schema-qualified runs table. */
+    private readonly table: string,
+  ) {}
+
+  async create(run: NewRun): Promise<RunRecord> {
+    const now = Date.now();
+    const { rows } = await this.pool.query<PostgresRunRow>(
+      `INSERT INTO ${this.table} (id, owner, tool, kind, status, version, data, created_at, updated_at, expires_at, lease_owner, lease_until)
+       VALUES ($1, $2, $3, $4, $5, 1, $6, $7, $7, $8, $9, $10) RETURNING *`,
+      [run.id, run.owner, run.tool, run.kind ?? 'call', run.status, JSON.stringify(run.data), now, run.expiresAt, run.leaseOwner ?? null, run.leaseUntil ?? null],
+    );
+    return toRecord(rows[0]!);
+  }
+
+  async get(id: string, owner: string): Promise<RunRecord | undefined> {
+    const { rows } = await this.pool.query<PostgresRunRow>(`SELECT * FROM ${this.table} WHERE id = $1 AND owner = $2 AND expires_at > $3`, [id, owner, Date.now()]);
+    return rows[0] && toRecord(rows[0]);
+  }
+
+  update(id: string, version: number, patch: RunPatch): Promise<RunRecord | undefined> {
+    return this.apply(patch, true, 'id = $1 AND version = $2', [id, version]);
+  }
+
+  updateLeased(id: string, leaseOwner: string, patch: RunPatch): Promise<RunRecord | undefined> {
+    return this.apply(patch, changesMoreThanLease(patch), 'id = $1 AND lease_owner = $2', [id, leaseOwner]);
+  }
+
+  async claim(leaseOwner: string, leaseUntil: number, now: number): Promise<RunRecord | undefined> {
+    const { rows } = await this.pool.query<PostgresRunRow>(
+      `UPDATE ${this.table} SET lease_owner = $1, lease_until = $2, version = version + 1, updated_at = $3
+       WHERE id = (SELECT id FROM ${this.table}
+                   WHERE kind = 'task' AND status = 'working' AND expires_at > $3 AND (lease_until IS NULL OR lease_until <= $3)
+                   ORDER BY created_at LIMIT 1 FOR UPDATE SKIP LOCKED)
+       RETURNING *`,
+      [leaseOwner, leaseUntil, now],
+    );
+    return rows[0] && toRecord(rows[0]);
+  }
+
+  async list(owner: string, kind: RunKind, limit: number, after?: string): Promise<RunRecord[]> {
+    const now = Date.now();
+    const { rows } =
+      after === undefined
+        ? await this.pool.query<PostgresRunRow>(
+            `SELECT * FROM ${this.table} WHERE owner = $1 AND kind = $2 AND expires_at > $3 ORDER BY created_at DESC, id DESC LIMIT $4`,
+            [owner, kind, now, limit],
+          )
+        : await this.pool.query<PostgresRunRow>(
+            `SELECT r.* FROM ${this.table} r JOIN ${this.table} a ON a.id = $5 AND a.owner = r.owner
+             WHERE r.owner = $1 AND r.kind = $2 AND r.expires_at > $3 AND (r.created_at, r.id) < (a.created_at, a.id)
+             ORDER BY r.created_at DESC, r.id DESC LIMIT $4`,
+            [owner, kind, now, limit, after],
+          );
+    return rows.map(toRecord);
+  }
+
+  async deleteExpired(now: number, limit: number): Promise<string[]> {
+    const { rows } = await this.pool.query<{ id: string }>(
+      `DELETE FROM ${this.table} WHERE id IN (SELECT id FROM ${this.table} WHERE expires_at <= $1 LIMIT $2 FOR UPDATE SKIP LOCKED) RETURNING id`,
+      [now, limit],
+    );
+    return rows.map((row) => row.id);
+  }
+
+  private async apply(patch: RunPatch, bumpVersion: boolean, where: string, whereValues: unknown[]): Promise<RunRecord | undefined> {
+    const values: unknown[] = [...whereValues, Date.now()];
+    const sets = [`updated_at = $${values.length}`];
+    if (bumpVersion) sets.push('version = version + 1');
+    for (const [key, column] of PATCH_COLUMNS) {
+      const value = patch[key];
+      if (value === undefined) continue;
+      values.push(key === 'data' ? JSON.stringify(value) : value);
+      sets.push(`${column} = $${values.length}`);
+    }
+    const { rows } = await this.pool.query<PostgresRunRow>(`UPDATE ${this.table} SET ${sets.join(', ')} WHERE ${where} RETURNING *`, values);
+    return rows[0] && toRecord(rows[0]);
+  }
+}

@@ -1,0 +1,202 @@
+import { randomBytes } from 'node:crypto';
+import type pg from 'pg';
+import type { PostgresSaver } from '@langchain/langgraph-checkpoint-postgres';
+import { POSTGRES_SCHEMA_PATTERN } from '../config/schema.js';
+import { GraphMcpError, messageOf } from '../errors.js';
+import type { Logger } from '../log.js';
+import { createPool, quoteIdent, type PgModule } from './postgres-pool.js';
+import { PostgresRunStore } from './postgres-runs.js';
+import { PostgresSignalBus } from './postgres-signals.js';
+import type { Store } from './store.js';
+
+export interface PostgresStoreOptions {
+  /** A connection string (`postgres://user:password@host:5432/db`). Never logged or shown in errors. */
+  connectionString: string;
+  /** Where the connection string came from, named in errors instead of it. @default "the connection string" */
+  source?: string;
+  /**
+   * The schema holding every table of the store, the checkpointer's too;
+   * created if missing. Several deployments can share a database in
+   * different schemas. @default "graph_mcp"
+   */
+  schema?: string;
+  /** Most connections the pool opens, besides the one listening for signals. @default 10 */
+  poolSize?: number;
+  /** Reports lost connections and their recovery. */
+  logger?: Logger;
+}
+
+/**
+ * Migrations, in order. Each runs once per schema, all of them in one
+ * transaction, under an advisory lock that every process takes before
+ * migrating, so processes starting at once migrate a schema exactly once.
+ * Times are milliseconds since the epoch (BIGINT), like the interface's.
+ */
+const MIGRATIONS: ReadonlyArray<(s: string) => string> = [
+  (s) => `
+    CREATE TABLE ${s}.graph_mcp_runs (
+      id TEXT PRIMARY KEY,
+      owner TEXT NOT NULL,
+      tool TEXT NOT NULL,
+      kind TEXT NOT NULL DEFAULT 'call',
+      status TEXT NOT NULL,
+      version INTEGER NOT NULL,
+      data JSON NOT NULL,
+      created_at BIGINT NOT NULL,
+      updated_at BIGINT NOT NULL,
+      expires_at BIGINT NOT NULL,
+      lease_owner TEXT,
+      lease_until BIGINT,
+      progress TEXT
+    );
+    CREATE INDEX graph_mcp_runs_expires ON ${s}.graph_mcp_runs (expires_at);
+    CREATE INDEX graph_mcp_runs_claim ON ${s}.graph_mcp_runs (kind, status, lease_until, created_at);
+    CREATE INDEX graph_mcp_runs_owner ON ${s}.graph_mcp_runs (owner, kind, created_at);
+    CREATE TABLE ${s}.graph_mcp_keys (name TEXT PRIMARY KEY, value BYTEA NOT NULL);
+    CREATE TABLE ${s}.graph_mcp_signals (
+      id BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+      channel TEXT NOT NULL,
+      payload JSON NOT NULL,
+      created_at BIGINT NOT NULL
+    );
+    CREATE INDEX graph_mcp_signals_created ON ${s}.graph_mcp_signals (created_at);`,
+];
+
+/**
+ * PostgreSQL, shared by every process on every machine serving the
+ * project: LangGraph's official PostgreSQL checkpointer plus graph-mcp's
+ * runs, keys and signals (LISTEN/NOTIFY), all in one schema.
+ */
+export class PostgresStore implements Store {
+  readonly kind = 'postgres';
+  private readonly keys = new Map<string, Uint8Array>();
+
+  private constructor(
+    readonly checkpointer: PostgresSaver,
+    readonly runs: PostgresRunStore,
+    readonly signals: PostgresSignalBus,
+    private readonly pool: pg.Pool,
+    private readonly schema: string,
+    private readonly source: string,
+  ) {}
+
+  static async open(options: PostgresStoreOptions): Promise<PostgresStore> {
+    const schema = options.schema ?? 'graph_mcp';
+    const source = options.source ?? 'the connection string';
+    if (!POSTGRES_SCHEMA_PATTERN.test(schema)) {
+      throw new GraphMcpError('OPTIONS_INVALID', `PostgreSQL store: schema must match ${POSTGRES_SCHEMA_PATTERN}, got ${JSON.stringify(schema)}`);
+    }
+    const poolSize = options.poolSize ?? 10;
+    if (!Number.isInteger(poolSize) || poolSize < 1) {
+      throw new GraphMcpError('OPTIONS_INVALID', `PostgreSQL store: poolSize must be a positive integer, got ${JSON.stringify(poolSize)}`);
+    }
+    const { pgModule, Saver } = await loadDriver();
+    const connection: pg.ClientConfig = { connectionString: options.connectionString, application_name: 'graph-mcp', connectionTimeoutMillis: 10_000 };
+    const pool = createPool(pgModule, { ...connection, max: poolSize, idleTimeoutMillis: 30_000, allowExitOnIdle: true }, options.logger);
+    const s = quoteIdent(schema);
+    const signals = new PostgresSignalBus({
+      pg: pgModule,
+      connection,
+      pool,
+      pgChannel: `${schema}.signals`,
+      table: `${s}.graph_mcp_signals`,
+      logger: options.logger,
+    });
+    const checkpointer = new Saver(pool, undefined, { schema });
+    try {
+      await migrate(pgModule, connection, schema, checkpointer);
+      await signals.start();
+    } catch (cause) {
+      await signals.close();
+      await pool.end().catch(() => undefined);
+      if (cause instanceof GraphMcpError) throw cause;
+      throw new GraphMcpError('STORE_UNAVAILABLE', `PostgreSQL store (${source}) cannot be opened: ${messageOf(cause)}`, { cause });
+    }
+    return new PostgresStore(checkpointer, new PostgresRunStore(pool, `${s}.graph_mcp_runs`), signals, pool, schema, source);
+  }
+
+  async sharedKey(name: string): Promise<Uint8Array> {
+    const cached = this.keys.get(name);
+    if (cached !== undefined) return cached;
+    const table = `${quoteIdent(this.schema)}.graph_mcp_keys`;
+    // Of processes creating it at once, one insert wins; the others wait for it, insert nothing, then read the winner's.
+    await this.pool.query(`INSERT INTO ${table} (name, value) VALUES ($1, $2) ON CONFLICT (name) DO NOTHING`, [name, randomBytes(32)]);
+    const { rows } = await this.pool.query<{ value: Buffer }>(`SELECT value FROM ${table} WHERE name = $1`, [name]);
+    const key = new Uint8Array(rows[0]!.value);
+    this.keys.set(name, key);
+    return key;
+  }
+
+  async check(): Promise<void> {
+    let version: number;
+    try {
+      const { rows } = await this.pool.query<{ version: number | null }>(`SELECT max(version) AS version FROM ${quoteIdent(this.schema)}.graph_mcp_migrations`);
+      version = rows[0]?.version ?? 0;
+      await this.pool.query(`SELECT 1 FROM ${quoteIdent(this.schema)}.checkpoints LIMIT 1`);
+    } catch (cause) {
+      throw new GraphMcpError('STORE_UNAVAILABLE', `PostgreSQL store (${this.source}, schema ${this.schema}): ${messageOf(cause)}`, { cause });
+    }
+    if (version !== MIGRATIONS.length) {
+      throw new GraphMcpError('STORE_UNAVAILABLE', `PostgreSQL store schema ${this.schema} is at version ${version}, expected ${MIGRATIONS.length}`);
+    }
+    if (!this.signals.listening) {
+      throw new GraphMcpError('STORE_UNAVAILABLE', `PostgreSQL store (${this.source}): the signal connection (LISTEN) is down; reconnecting`);
+    }
+  }
+
+  async close(): Promise<void> {
+    await this.signals.close();
+    if (!this.pool.ending) await this.pool.end();
+  }
+}
+
+async function loadDriver(): Promise<{ pgModule: PgModule; Saver: typeof PostgresSaver }> {
+  try {
+    const [pgModule, saver] = await Promise.all([import('pg'), import('@langchain/langgraph-checkpoint-postgres')]);
+    return { pgModule: pgModule.default, Saver: saver.PostgresSaver };
+  } catch (cause) {
+    throw new GraphMcpError(
+      'STORE_UNAVAILABLE',
+      'the PostgreSQL store needs pg and @langchain/langgraph-checkpoint-postgres, which are not installed (npm install pg @langchain/langgraph-checkpoint-postgres)',
+      { cause },
+    );
+  }
+}
+
+/**
+ * Creates the schema and migrates graph-mcp's tables and the checkpointer's,
+ * holding an advisory lock (keyed by the schema) on a connection of its own
+ * for the whole time: the checkpointer's `setup()` is not safe to run from
+ * two processes at once, and takes a pool connection, so the lock must not.
+ */
+async function migrate(pgModule: PgModule, connection: pg.ClientConfig, schema: string, checkpointer: PostgresSaver): Promise<void> {
+  const client = new pgModule.Client(connection);
+  client.on('error', () => undefined);
+  await client.connect();
+  const s = quoteIdent(schema);
+  try {
+    await client.query('SELECT pg_advisory_lock(hashtextextended($1, 0))', [`graph-mcp migrate ${schema}`]);
+    try {
+      await client.query('BEGIN');
+      await client.query(`CREATE SCHEMA IF NOT EXISTS ${s}`);
+      await client.query(`CREATE TABLE IF NOT EXISTS ${s}.graph_mcp_migrations (version INTEGER PRIMARY KEY, applied_at BIGINT NOT NULL)`);
+      const { rows } = await client.query<{ version: number | null }>(`SELECT max(version) AS version FROM ${s}.graph_mcp_migrations`);
+      const current = rows[0]?.version ?? 0;
+      if (current > MIGRATIONS.length) {
+        throw new GraphMcpError('STORE_UNAVAILABLE', `PostgreSQL store schema ${schema} is at version ${current}, newer than this graph-mcp knows (${MIGRATIONS.length}): upgrade graph-mcp`);
+      }
+      for (let i = current; i < MIGRATIONS.length; i += 1) {
+        await client.query(MIGRATIONS[i]!(s));
+        await client.query(`INSERT INTO ${s}.graph_mcp_migrations (version, applied_at) VALUES ($1, $2)`, [i + 1, Date.now()]);
+      }
+      await client.query('COMMIT');
+    } catch (error) {
+      await client.query('ROLLBACK').catch(() => undefined);
+      throw error;
+    }
+    await checkpointer.setup();
+  } finally {
+    // Ending the session releases the lock too, so a failed unlock cannot keep others waiting.
+    await client.end().catch(() => undefined);
+  }
+}

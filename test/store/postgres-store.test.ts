@@ -1,0 +1,172 @@
+// The PostgreSQL store against the real server: the store contract (with a twin store on the same
+// schema, as another process), concurrent migration, large signals, lost connections, start-up errors.
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import path from 'node:path';
+import { after, describe, test } from 'node:test';
+import { openStore } from '../../src/store/open-store.js';
+import { PostgresStore } from '../../src/store/postgres-store.js';
+import { dropSchema, freshSchema, POSTGRES_URL, postgresReady, sql } from '../helpers/postgres.js';
+import { captureLogs } from '../helpers/server.js';
+import { storeContract } from './store-contract.js';
+
+const execFileAsync = promisify(execFile);
+const ready = await postgresReady('PostgreSQL store');
+
+if (ready) {
+  const contractSchema = freshSchema('contract');
+  after(() => dropSchema(contractSchema));
+  storeContract('postgres (two stores on one schema, as two processes)', {
+    open: () => PostgresStore.open({ connectionString: POSTGRES_URL, schema: contractSchema }),
+    openTwin: () => PostgresStore.open({ connectionString: POSTGRES_URL, schema: contractSchema, poolSize: 2 }),
+  });
+
+  describe('PostgreSQL store', () => {
+    const schemas: string[] = [];
+    const schema = (label: string) => {
+      const name = freshSchema(label);
+      schemas.push(name);
+      return name;
+    };
+    after(() => Promise.all(schemas.map(dropSchema)));
+
+    test('several processes opening a new schema at once migrate it exactly once', async () => {
+      const fresh = schema('race');
+      const script = `import { PostgresStore } from ${JSON.stringify(path.resolve('src/store/postgres-store.ts'))};
+const store = await PostgresStore.open({ connectionString: ${JSON.stringify(POSTGRES_URL)}, schema: ${JSON.stringify(fresh)} });
+await store.check();
+await store.close();`;
+      const runs = Array.from({ length: 4 }, () => execFileAsync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script]));
+      const results = await Promise.allSettled(runs);
+      assert.deepEqual(results.map((r) => r.status), ['fulfilled', 'fulfilled', 'fulfilled', 'fulfilled'], JSON.stringify(results));
+      const versions = await sql<{ version: number }>(`SELECT version FROM "${fresh}".graph_mcp_migrations`);
+      assert.deepEqual(versions.map((row) => row.version), [1], 'each migration recorded once');
+      const tables = await sql<{ table_name: string }>('SELECT table_name FROM information_schema.tables WHERE table_schema = $1 ORDER BY table_name', [fresh]);
+      assert.deepEqual(
+        tables.map((row) => row.table_name),
+        ['checkpoint_blobs', 'checkpoint_migrations', 'checkpoint_writes', 'checkpoints', 'graph_mcp_keys', 'graph_mcp_migrations', 'graph_mcp_runs', 'graph_mcp_signals'],
+        "graph-mcp's tables and the checkpointer's, all in the configured schema",
+      );
+    });
+
+    test('a signal too large for NOTIFY travels through the signals table, in order with small ones', async () => {
+      const name = schema('spill');
+      const a = await PostgresStore.open({ connectionString: POSTGRES_URL, schema: name });
+      const b = await PostgresStore.open({ connectionString: POSTGRES_URL, schema: name });
+      try {
+        const got: unknown[] = [];
+        const arrived = new Promise<void>((resolve) => {
+          void b.signals.subscribe('big', (payload) => {
+            got.push(payload);
+            if (got.length === 3) resolve();
+          });
+        });
+        const large = { text: 'é'.repeat(20_000) };
+        await a.signals.publish('big', { n: 1 });
+        await a.signals.publish('big', large);
+        await a.signals.publish('big', { n: 3 });
+        await arrived;
+        assert.deepEqual(got, [{ n: 1 }, large, { n: 3 }]);
+        const spilled = await sql<{ count: string }>(`SELECT count(*) FROM "${name}".graph_mcp_signals`);
+        assert.equal(spilled[0]?.count, '1', 'only the large one was stored');
+      } finally {
+        await a.close();
+        await b.close();
+      }
+    });
+
+    test('stores on different schemas of one database do not hear each other', async () => {
+      const a = await PostgresStore.open({ connectionString: POSTGRES_URL, schema: schema('iso_a') });
+      const b = await PostgresStore.open({ connectionString: POSTGRES_URL, schema: schema('iso_b') });
+      try {
+        const heardByB: unknown[] = [];
+        await b.signals.subscribe('ch', (payload) => heardByB.push(payload));
+        const heardByA = new Promise((resolve) => void a.signals.subscribe('ch', resolve));
+        await a.signals.publish('ch', { to: 'a' });
+        assert.deepEqual(await heardByA, { to: 'a' });
+        // b listens on its own schema's channel: after a's own delivery, a round trip through b's connection shows nothing queued for it.
+        await new Promise<void>((resolve) => void b.signals.subscribe('flush', () => resolve()).then(() => b.signals.publish('flush', 1)));
+        assert.deepEqual(heardByB, []);
+        assert.notDeepEqual(await a.sharedKey('k'), await b.sharedKey('k'));
+      } finally {
+        await a.close();
+        await b.close();
+      }
+    });
+
+    test('a lost signal connection is re-established with backoff and logged; signals flow again', async () => {
+      const name = schema('relisten');
+      const log = captureLogs();
+      const listener = await PostgresStore.open({ connectionString: POSTGRES_URL, schema: name, logger: log.logger });
+      const sender = await PostgresStore.open({ connectionString: POSTGRES_URL, schema: name });
+      try {
+        const killed = await sql<{ ok: boolean }>(
+          `SELECT pg_terminate_backend(pid) AS ok FROM pg_stat_activity WHERE query = $1 AND datname = current_database()`,
+          [`LISTEN "${name}.signals"`],
+        );
+        assert.equal(killed.length, 2, "both stores' listening connections were found");
+        await log.logged('signal connection (LISTEN) was lost');
+        await log.logged('the signal connection is back');
+        const got = new Promise((resolve) => void listener.signals.subscribe('after', resolve));
+        await sender.signals.publish('after', { again: true });
+        assert.deepEqual(await got, { again: true });
+        await listener.check();
+      } finally {
+        await listener.close();
+        await sender.close();
+      }
+    });
+
+    test('a pooled connection killed by the server is logged and replaced, and the process keeps working', async () => {
+      const name = schema('pool');
+      const log = captureLogs();
+      const store = await PostgresStore.open({ connectionString: POSTGRES_URL, schema: name, logger: log.logger });
+      try {
+        await store.runs.create({ id: 'r1', owner: 'o', tool: 't', status: 'input_required', data: { a: 1 }, expiresAt: Date.now() + 60_000 });
+        const killed = await sql(`SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'graph-mcp' AND query LIKE $1 AND query NOT LIKE 'LISTEN%'`, [
+          `%"${name}".graph_mcp_runs%`,
+        ]);
+        assert.ok(killed.length >= 1);
+        await log.logged('an idle pooled connection failed');
+        assert.deepEqual((await store.runs.get('r1', 'o'))?.data, { a: 1 });
+        await store.check();
+      } finally {
+        await store.close();
+      }
+    });
+
+    test('check() names what is wrong when the schema was not migrated by this version', async () => {
+      const name = schema('stale');
+      const store = await PostgresStore.open({ connectionString: POSTGRES_URL, schema: name });
+      try {
+        await sql(`DELETE FROM "${name}".graph_mcp_migrations`);
+        await assert.rejects(store.check(), (error: Error & { code?: string }) => error.code === 'STORE_UNAVAILABLE' && /at version 0, expected 1/.test(error.message));
+      } finally {
+        await store.close();
+      }
+    });
+  });
+}
+
+describe('opening a PostgreSQL store from the config', () => {
+  const config = (urlEnv = 'DATABASE_URL') => ({ store: { type: 'postgres' as const, url_env: urlEnv, schema: 'graph_mcp', pool_size: 2 } });
+
+  test('an unset connection variable is a start-up error naming it', async () => {
+    await assert.rejects(openStore(config('GRAPH_MCP_NO_SUCH_URL'), { env: {} }), (error: Error & { code?: string }) => {
+      assert.equal(error.code, 'STORE_UNAVAILABLE');
+      assert.match(error.message, /environment variable GRAPH_MCP_NO_SUCH_URL, which is not set/);
+      return true;
+    });
+  });
+
+  test('an unreachable database is a start-up error naming the variable, never the connection string', async () => {
+    const env = { MY_DB: 'postgres://someone:hunter2-secret@127.0.0.1:1/nowhere' };
+    await assert.rejects(openStore(config('MY_DB'), { env }), (error: Error & { code?: string }) => {
+      assert.equal(error.code, 'STORE_UNAVAILABLE');
+      assert.match(error.message, /PostgreSQL store \(\$MY_DB\) cannot be opened: .*ECONNREFUSED/);
+      assert.doesNotMatch(error.message, /hunter2/);
+      return true;
+    });
+  });
+});
