@@ -53,7 +53,8 @@ export class PostgresRunStore implements RunStore {
   }
 
   updateLeased(id: string, leaseOwner: string, patch: RunPatch): Promise<RunRecord | undefined> {
-    return this.apply(patch, changesMoreThanLease(patch), 'id = $1 AND lease_owner = $2', [id, leaseOwner]);
+    // A run that ended (a task cancelled while it ran) stays ended, whatever its worker reports.
+    return this.apply(patch, changesMoreThanLease(patch), "id = $1 AND lease_owner = $2 AND status NOT IN ('completed', 'failed', 'cancelled')", [id, leaseOwner]);
   }
 
   async claim(leaseOwner: string, leaseUntil: number, now: number): Promise<RunRecord | undefined> {
