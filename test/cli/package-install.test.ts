@@ -78,7 +78,7 @@ async function assertServesHello(url: string): Promise<void> {
   assert.deepEqual(call.messages[0]?.result?.structuredContent, { greeting: 'Hello, Ada!' });
 }
 
-test('npm install <tarball>, then npx graph-mcp check and serve in that project', { timeout: 300_000 }, async () => {
+test('npm install <tarball>, then npx graph-mcp check and serve in that project', { timeout: 600_000 }, async () => {
   // `npm pack` runs `prepare`, which builds dist/.
   const packed = await exec('npm', ['pack', '--silent', '--pack-destination', dir], { cwd: ROOT, maxBuffer: 16 * 1024 * 1024 });
   const tarball = path.join(dir, packed.stdout.trim().split('\n').pop()!);
