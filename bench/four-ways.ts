@@ -25,7 +25,7 @@ export function loadAt(url: string, request: McpRequest, connections: number): M
 
 /** One call at a time on one connection, timed to the microsecond, in its own process. */
 export function oneAtATime(url: string, request: McpRequest): Measure {
-  return () => runClient<Figures>('latency-client.ts', [url, String(DURATION_S), JSON.stringify(request)]);
+  return () => runClient<Figures>('latency-client.ts', [url, JSON.stringify(request)]);
 }
 
 /** graph.invoke of a bench graph, one call at a time, in its own process. */
