@@ -3,16 +3,14 @@
 // p50 of one interrupt round trip (ask + answer) per store. Every server is its
 // own `graph-mcp serve` process; load comes from autocannon's CLI and from a
 // round-trip client, each in a process of its own.
-import { execFile } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
+import { cannon } from './cannon.js';
 import { BENCH_DIR, median, ROOT, runClient, serveConfig, type ServerProcess } from './processes.js';
 import { modern } from './requests.js';
 
-const exec = promisify(execFile);
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 3);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const ROUND_TRIPS = Number(process.env.BENCH_ROUND_TRIPS ?? 200);
@@ -31,13 +29,8 @@ async function serveWith(dir: string, store: StoreName): Promise<ServerProcess> 
 }
 
 /** autocannon's CLI, in its own process: requests/s and latency at 10 connections. */
-async function load(url: string): Promise<{ rps: number; p50: number; errors: number }> {
-  const request = modern('tools/call', { name: 'trivial', arguments: { text: 'hi' } });
-  const args = ['-c', '10', '-d', String(SECONDS), '-m', 'POST', '-b', request.body, '-j'];
-  for (const [name, value] of Object.entries(request.headers)) args.push('-H', `${name}=${value}`);
-  const { stdout } = await exec(path.join(ROOT, 'node_modules/.bin/autocannon'), [...args, url], { maxBuffer: 16 * 1024 * 1024 });
-  const result = JSON.parse(stdout) as { requests: { total: number }; duration: number; latency: { p50: number }; errors: number; non2xx: number };
-  return { rps: result.requests.total / result.duration, p50: result.latency.p50, errors: result.errors + result.non2xx };
+function load(url: string) {
+  return cannon(url, modern('tools/call', { name: 'trivial', arguments: { text: 'hi' } }), { connections: 10, seconds: SECONDS });
 }
 
 /** One at a time: ask (tools/call pauses), answer (retry with inputResponses). Runs in its own process. */

@@ -1,6 +1,6 @@
 // Servers and load generators for the benchmarks, each in a process of its own.
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
-import { writeFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
@@ -14,25 +14,62 @@ export interface ServerProcess {
   child: ChildProcess;
 }
 
-/** `graph-mcp serve` on `config` (written to `file`), port 0, logging off; resolves with its URL. */
-export async function serveConfig(file: string, config: Record<string, unknown>): Promise<ServerProcess> {
+/** How `graph-mcp serve` is started: from source through tsx (`npm start`), or the built `dist/cli.js` (the bin). */
+export type Entry = 'tsx' | 'dist';
+
+export const ENTRIES: Record<Entry, string[]> = {
+  tsx: ['--import', 'tsx', path.join(ROOT, 'src/cli.ts')],
+  dist: [path.join(ROOT, 'dist/cli.js')],
+};
+
+/**
+ * `graph-mcp serve` on `config` (written to `file`), port 0, logging off;
+ * resolves with its URL. `args` are more `serve` options (`--workers 2`).
+ */
+export async function serveConfig(file: string, config: Record<string, unknown>, options: { entry?: Entry; args?: string[] } = {}): Promise<ServerProcess> {
   await writeFile(file, JSON.stringify({ ...config, log_level: 'silent' }));
-  const child = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'src/cli.ts'), 'serve', '--config', file, '--port', '0'], {
+  const child = spawn(process.execPath, [...ENTRIES[options.entry ?? 'tsx'], 'serve', '--config', file, '--port', '0', ...(options.args ?? [])], {
     // The start-up line that names the URL is logged at info, whatever the config says.
     env: { ...process.env, LOG_LEVEL: 'info' },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
+  return { url: await urlPrinted(child, file), child };
+}
+
+/** A bench script that starts a server and prints a line holding `"url":"…"`. */
+export async function startScript(script: string, args: string[] = []): Promise<ServerProcess> {
+  const child = spawn(process.execPath, ['--import', 'tsx', path.join(BENCH_DIR, script), ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'] });
+  return { url: await urlPrinted(child, script), child };
+}
+
+function urlPrinted(child: ChildProcess, label: string): Promise<string> {
   let output = '';
-  const url = await new Promise<string>((resolve, reject) => {
+  return new Promise<string>((resolve, reject) => {
     child.stdout!.on('data', (chunk) => {
       output += chunk;
       const match = /"url":"(http:[^"]+)"/.exec(output);
-      if (match) resolve(match[1]!);
+      if (match) {
+        child.stdout!.resume();
+        resolve(match[1]!);
+      }
     });
-    child.once('exit', (code) => reject(new Error(`server (${file}) exited with ${code}: ${output}`)));
+    child.once('exit', (code) => reject(new Error(`server (${label}) exited with ${code}: ${output}`)));
   });
-  child.stdout!.resume();
-  return { url, child };
+}
+
+/** Stops a server process and waits for it to be gone. */
+export async function stopProcess(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise((resolve) => child.once('exit', resolve));
+  child.kill('SIGTERM');
+  await exited;
+}
+
+/** Resident set size of a process, in MB (Linux: /proc). */
+export async function rssMb(pid: number): Promise<number> {
+  const status = await readFile(`/proc/${pid}/status`, 'utf8');
+  const kb = Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? NaN);
+  return kb / 1024;
 }
 
 /** Runs a TypeScript client script in its own process and parses the JSON it prints. */

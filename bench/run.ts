@@ -8,55 +8,15 @@ import { CONNECTIONS, DURATION_S, ROUNDS, httpLoad, inProcessLoad, interleaved }
 import { TEN_STEPS, tenNodes, trivial } from './graphs.js';
 import { CELLS_HEADER, HEADER, SPREAD_NOTE, cells, ratio, row } from './report.js';
 import { answer, expect, legacy, modern } from './requests.js';
-import { closeAll, startBareExpress, startGraphMcp, startV1HandWritten } from './servers.js';
+import { closeAll, startGraphMcp } from './servers.js';
+import { memorySection, startupSection, workersSection } from './footprint.js';
+import { oneGraphFourWays } from './four-ways.js';
 import { hitlSection } from './hitl.js';
 import { tasksSection } from './tasks.js';
 import { storeSection } from './store.js';
 
 const INPUT = { text: 'hi' };
 const callOf = (name: string) => ({ name, arguments: INPUT });
-
-async function oneGraphFourWays() {
-  console.log(`\n1. One trivial graph, four ways`);
-  console.log(`   (HTTP: ${CONNECTIONS} busy connections, so latency includes queueing; in-process: one call at a time)\n`);
-  const graphMcp = await startGraphMcp(1);
-  const v1 = await startV1HandWritten();
-  const bare = await startBareExpress();
-  const modernCall = modern('tools/call', callOf('graph_0'));
-  const legacyCall = legacy('tools/call', callOf('graph_0'));
-
-  expect(isDeepStrictEqual(await trivial.invoke(INPUT), { echoed: 'hi' }), 'the trivial graph echoes its input');
-  for (const [label, url, request] of [
-    ['graph-mcp, 2026-07-28', graphMcp.url, modernCall],
-    ['graph-mcp, 2025-11-25', graphMcp.url, legacyCall],
-    ['hand-written v1 server', v1.url, legacyCall],
-    ['bare Express', bare.url, legacyCall],
-  ] as const) {
-    expect((await answer(url, request)).result.structuredContent?.echoed === 'hi', `${label} answers tools/call with the graph's output`);
-  }
-
-  const r = await interleaved({
-    inProcess: inProcessLoad(() => trivial.invoke(INPUT)),
-    modern: httpLoad(graphMcp.url, modernCall),
-    legacy: httpLoad(graphMcp.url, legacyCall),
-    v1: httpLoad(v1.url, legacyCall),
-    bare: httpLoad(bare.url, legacyCall),
-  });
-
-  console.log(HEADER);
-  console.log(row('graph.invoke in-process', r.inProcess));
-  console.log(row('graph-mcp tools/call, 2026-07-28', r.modern));
-  console.log(row('graph-mcp tools/call, 2025-11-25 stateless', r.legacy));
-  console.log(row('hand-written v1 SDK server (2025-11-25)', r.v1));
-  console.log(row('bare Express JSON handler (ceiling)', r.bare));
-  console.log('\nratios of requests/s:');
-  console.log(ratio('graph-mcp 2026-07-28 / bare Express ceiling', r.modern, r.bare));
-  console.log(ratio('graph-mcp 2025-11-25 / bare Express ceiling', r.legacy, r.bare));
-  console.log(ratio('hand-written v1 server / bare Express ceiling', r.v1, r.bare));
-  console.log(ratio('graph-mcp 2026-07-28 / hand-written v1 server', r.modern, r.v1));
-  console.log(ratio('graph-mcp 2025-11-25 / hand-written v1 server', r.legacy, r.v1, '(same protocol on both sides)'));
-  console.log(ratio('graph-mcp 2026-07-28 / graph.invoke in-process', r.modern, r.inProcess));
-}
 
 async function manyGraphs() {
   console.log(`\n2. 1, 100 and 1,000 graphs registered (2026-07-28; tools/call of the last tool)\n`);
@@ -120,7 +80,17 @@ console.log(`each setup: ${ROUNDS} interleaved rounds of ${DURATION_S}s (BENCH_R
 console.log(`${availableParallelism()} cores, load average ${loadavg()[0]!.toFixed(2)} at start`);
 console.log(SPREAD_NOTE);
 // `npm run bench -- hitl progress` runs only the sections named.
-const SECTIONS = { four: oneGraphFourWays, graphs: manyGraphs, progress: progressCost, hitl: hitlSection, tasks: tasksSection, store: storeSection };
+const SECTIONS = {
+  four: oneGraphFourWays,
+  graphs: manyGraphs,
+  progress: progressCost,
+  memory: memorySection,
+  startup: startupSection,
+  workers: workersSection,
+  hitl: hitlSection,
+  tasks: tasksSection,
+  store: storeSection,
+};
 const named = process.argv.slice(2).filter((arg): arg is keyof typeof SECTIONS => arg in SECTIONS);
 for (const section of named.length > 0 ? named.map((name) => SECTIONS[name]) : Object.values(SECTIONS)) {
   try {

@@ -1,19 +1,21 @@
 #!/usr/bin/env node
+import cluster from 'node:cluster';
 import { parseArgs } from 'node:util';
 import { DEFAULT_CONFIG_FILE } from './config/load.js';
 import { GraphMcpError, messageOf } from './errors.js';
 import { loadGraphMcp } from './graph-mcp.js';
 import { createLogger } from './log.js';
 import { secretsCommand } from './auth/secrets/secrets-command.js';
+import { isStopMessage, parseWorkers, runPrimary, type WorkerReady } from './http/cluster.js';
 import { DEFAULT_HOST, DEFAULT_PORT, serve } from './http/serve.js';
 import { VERSION } from './version.js';
 
 const HELP = `graph-mcp ${VERSION}: serve LangGraph.js graphs as MCP tools
 
 Usage:
-  graph-mcp serve [--config FILE] [--port N] [--host ADDR]
+  graph-mcp serve [--config FILE] [--port N] [--host ADDR] [--workers N]
       Serve every graph in the config at http://HOST:PORT/mcp.
-      Port and host also come from PORT and HOST.
+      Port and host also come from PORT and HOST, workers from GRAPH_MCP_WORKERS.
   graph-mcp check [--config FILE]
       Validate the config, load every graph and print the tool list.
   graph-mcp secrets set <user> <server> [--header NAME | --json] < value
@@ -26,6 +28,7 @@ Options:
   -c, --config FILE   agent.config.json or langgraph.json (default: ${DEFAULT_CONFIG_FILE})
   -p, --port N        port to listen on (default: ${DEFAULT_PORT})
       --host ADDR     address to bind (default: ${DEFAULT_HOST})
+  -w, --workers N     serve: N processes on the one port, or "auto" for one per core (default: 1)
   -h, --help          show this help
   -v, --version       show the version
 `;
@@ -38,6 +41,7 @@ async function main(argv: string[]): Promise<number> {
       config: { type: 'string', short: 'c' },
       port: { type: 'string', short: 'p' },
       host: { type: 'string' },
+      workers: { type: 'string', short: 'w' },
       header: { type: 'string' },
       json: { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
@@ -83,8 +87,21 @@ async function main(argv: string[]): Promise<number> {
   if (command === 'serve') {
     const port = parsePort(values.port ?? process.env.PORT);
     const host = values.host ?? process.env.HOST ?? DEFAULT_HOST;
+    const workers = parseWorkers(values.workers ?? process.env.GRAPH_MCP_WORKERS);
+    if (workers > 1 && cluster.isPrimary) return runPrimary(workers, createLogger());
     const graphMcp = await loadGraphMcp({ config });
     const running = await serve(graphMcp, { port, host });
+    if (cluster.isWorker) {
+      const ready: WorkerReady = {
+        type: 'graph-mcp:ready',
+        url: running.url,
+        tools: graphMcp.tools.tools.map((tool) => tool.name),
+        mcp: !graphMcp.config.http.disable_mcp,
+        level: graphMcp.logger.level,
+        graceMs: graphMcp.config.defaults.shutdown_grace_ms,
+      };
+      process.send?.(ready);
+    }
     await new Promise<void>((resolve) => {
       let stopping = false;
       const stop = (signal: NodeJS.Signals) => {
@@ -99,8 +116,14 @@ async function main(argv: string[]): Promise<number> {
       // `on`, not `once`: a second signal must reach `stop` too, not the default handler.
       process.on('SIGTERM', stop);
       process.on('SIGINT', stop);
+      // A worker is stopped by its primary; a signal from a terminal may arrive as well.
+      process.on('message', (message) => {
+        if (isStopMessage(message) && !stopping) stop('SIGTERM');
+      });
     });
     graphMcp.logger.info('stopped');
+    // The channel to the primary would keep a worker alive.
+    if (cluster.isWorker) process.disconnect();
     return 0;
   }
 

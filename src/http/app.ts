@@ -5,7 +5,7 @@ import { createMcpRouter, type McpRouterOptions } from './router.js';
 
 /**
  * The standalone app: the MCP router plus `GET /ok` (health) and
- * `GET /info` (version and graph names).
+ * `GET /info` (version, graph names and the serving process's pid).
  */
 export function createApp(graphMcp: GraphMcp, routerOptions: McpRouterOptions = {}, isDraining: () => boolean = () => false): Express {
   const app = express();
@@ -25,6 +25,8 @@ export function createApp(graphMcp: GraphMcp, routerOptions: McpRouterOptions = 
       version: VERSION,
       mcp: graphMcp.config.http.disable_mcp ? null : graphMcp.config.http.mcp_path,
       graphs: graphMcp.tools.tools.map((tool) => tool.name),
+      // Tells the processes of `serve --workers` apart.
+      pid: process.pid,
     });
   });
   app.use(createMcpRouter(graphMcp, routerOptions));

@@ -1,3 +1,4 @@
+import cluster from 'node:cluster';
 import { once } from 'node:events';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -52,7 +53,9 @@ export async function serve(graphMcp: GraphMcp, options: ServeOptions = {}): Pro
   const address = server.address() as AddressInfo;
   const shownHost = address.family === 'IPv6' ? `[${address.address}]` : address.address;
   const url = `http://${shownHost}:${address.port}${graphMcp.config.http.mcp_path}`;
-  graphMcp.logger.info(
+  // Under `--workers`, the primary names the URL once for all of them.
+  if (cluster.isWorker) graphMcp.logger.debug({ pid: process.pid, port: address.port }, 'worker serving');
+  else graphMcp.logger.info(
     {
       url: graphMcp.config.http.disable_mcp ? null : url,
       tools: graphMcp.tools.tools.map((tool) => tool.name),

@@ -25,6 +25,7 @@ test('GET /info names the version and the graphs', async () => {
     version: VERSION,
     mcp: '/mcp',
     graphs: ['triage', 'calculator_agent', 'research', 'refund_approval', 'chart'],
+    pid: process.pid,
   });
 });
 

@@ -1,0 +1,107 @@
+// npm run bench -- four: one trivial graph four ways (graph.invoke in-process,
+// graph-mcp in both eras, a hand-written v1 SDK server, bare Express), each
+// server its own process, autocannon's CLI in another, graph.invoke timed in a
+// process of its own. Throughput at 10 connections, p99 at 10 and 50, and the
+// p50 of one call at a time (what a single call adds to graph.invoke).
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { cannon } from './cannon.js';
+import { DURATION_S, interleaved, type Figures, type Measure } from './load.js';
+import { BENCH_DIR, runClient, serveConfig, startScript, stopProcess, type ServerProcess } from './processes.js';
+import { HEADER, ratio, row } from './report.js';
+import { answer, expect, legacy, modern, type McpRequest } from './requests.js';
+
+const INPUT = { text: 'hi' };
+const WARMUP_S = 1;
+
+/** autocannon at `connections`, after an unmeasured warm-up in the first round. */
+export function loadAt(url: string, request: McpRequest, connections: number): Measure {
+  return async (warm) => {
+    if (warm) await cannon(url, request, { connections, seconds: WARMUP_S });
+    return cannon(url, request, { connections, seconds: DURATION_S });
+  };
+}
+
+/** One call at a time on one connection, timed to the microsecond, in its own process. */
+export function oneAtATime(url: string, request: McpRequest): Measure {
+  return () => runClient<Figures>('latency-client.ts', [url, JSON.stringify(request)]);
+}
+
+/** graph.invoke of a bench graph, one call at a time, in its own process. */
+export function invokeInChild(exportName: 'trivial' | 'tenNodes' = 'trivial'): Measure {
+  return (warm) => runClient<Figures>('invoke-client.ts', [exportName, warm ? 'warm' : 'cold']);
+}
+
+/** graph-mcp serving the trivial graph as `graph_0`, on its own SQLite file in `dir`. */
+export function serveTrivial(dir: string, name: string, args: string[] = []): Promise<ServerProcess> {
+  return serveConfig(path.join(dir, `${name}.config.json`), {
+    graphs: { graph_0: `${path.join(BENCH_DIR, 'graphs.ts')}:trivial` },
+    store: { type: 'sqlite', path: path.join(dir, `${name}.sqlite`) },
+  }, { args });
+}
+
+export async function oneGraphFourWays(): Promise<void> {
+  console.log(`\n1. One trivial graph, four ways (every server its own process; autocannon CLI in another; graph.invoke in a third)`);
+  console.log(`   c=N: N busy connections, so latency includes queueing; c=1 and in-process: one call at a time\n`);
+  const dir = await mkdtemp(path.join(tmpdir(), 'graph-mcp-bench-four-'));
+  const children: ServerProcess[] = [];
+  try {
+    const graphMcp = await serveTrivial(dir, 'graph-mcp');
+    children.push(graphMcp);
+    const v1 = await startScript('server-main.ts', ['v1']);
+    children.push(v1);
+    const bare = await startScript('server-main.ts', ['bare']);
+    children.push(bare);
+    const modernCall = modern('tools/call', { name: 'graph_0', arguments: INPUT });
+    const legacyCall = legacy('tools/call', { name: 'graph_0', arguments: INPUT });
+    for (const [label, url, request] of [
+      ['graph-mcp, 2026-07-28', graphMcp.url, modernCall],
+      ['graph-mcp, 2025-11-25', graphMcp.url, legacyCall],
+      ['hand-written v1 server', v1.url, legacyCall],
+      ['bare Express', bare.url, legacyCall],
+    ] as const) {
+      expect((await answer(url, request)).result.structuredContent?.echoed === 'hi', `${label} answers tools/call with the graph's output`);
+    }
+
+    const r = await interleaved({
+      inProcess: invokeInChild(),
+      modern: loadAt(graphMcp.url, modernCall, 10),
+      legacy: loadAt(graphMcp.url, legacyCall, 10),
+      v1: loadAt(v1.url, legacyCall, 10),
+      bare: loadAt(bare.url, legacyCall, 10),
+      modern1: oneAtATime(graphMcp.url, modernCall),
+      legacy1: oneAtATime(graphMcp.url, legacyCall),
+      v1One: oneAtATime(v1.url, legacyCall),
+      modern50: loadAt(graphMcp.url, modernCall, 50),
+      legacy50: loadAt(graphMcp.url, legacyCall, 50),
+    });
+
+    console.log(HEADER);
+    console.log(row('graph.invoke in-process (one at a time)', r.inProcess));
+    console.log(row('graph-mcp tools/call, 2026-07-28, c=10', r.modern));
+    console.log(row('graph-mcp tools/call, 2025-11-25, c=10', r.legacy));
+    console.log(row('hand-written v1 SDK server (2025-11-25), c=10', r.v1));
+    console.log(row('bare Express JSON handler (ceiling), c=10', r.bare));
+    console.log(row('graph-mcp tools/call, 2026-07-28, c=1', r.modern1));
+    console.log(row('graph-mcp tools/call, 2025-11-25, c=1', r.legacy1));
+    console.log(row('hand-written v1 SDK server, c=1', r.v1One));
+    console.log(row('graph-mcp tools/call, 2026-07-28, c=50', r.modern50));
+    console.log(row('graph-mcp tools/call, 2025-11-25, c=50', r.legacy50));
+    console.log('\nratios of requests/s at c=10 (target: >= 0.75 of in-process, >= 1.5 of the v1 server):');
+    console.log(ratio('graph-mcp 2026-07-28 / graph.invoke in-process', r.modern, r.inProcess));
+    console.log(ratio('graph-mcp 2025-11-25 / graph.invoke in-process', r.legacy, r.inProcess));
+    console.log(ratio('graph-mcp 2026-07-28 / hand-written v1 server', r.modern, r.v1));
+    console.log(ratio('graph-mcp 2025-11-25 / hand-written v1 server', r.legacy, r.v1, '(same protocol on both sides)'));
+    console.log(ratio('graph-mcp 2026-07-28 / bare Express ceiling', r.modern, r.bare));
+    console.log(ratio('hand-written v1 server / bare Express ceiling', r.v1, r.bare));
+    console.log('\nwhat one call adds, p50 at c=1 minus graph.invoke p50 (target: <= 0.5 ms):');
+    const added = (f: Figures) => `${(f.p50 - r.inProcess.p50).toFixed(3)} ms`;
+    console.log(`  graph-mcp 2026-07-28   ${added(r.modern1)}`);
+    console.log(`  graph-mcp 2025-11-25   ${added(r.legacy1)}`);
+    console.log(`  hand-written v1 server ${added(r.v1One)}`);
+  } finally {
+    await Promise.all(children.map((child) => stopProcess(child.child)));
+    await rm(dir, { recursive: true, force: true });
+  }
+}

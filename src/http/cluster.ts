@@ -1,0 +1,145 @@
+// `graph-mcp serve --workers N`: N worker processes behind one port (node:cluster).
+// The primary loads nothing: it forks, restarts a worker that dies, and stops
+// them all as one. Each worker loads the config and serves; everything a later
+// request needs is in the shared store, so any request may land on any worker.
+import cluster, { type Worker } from 'node:cluster';
+import { availableParallelism } from 'node:os';
+import { GraphMcpError } from '../errors.js';
+import type { Logger } from '../log.js';
+
+/** What a worker tells the primary once it serves. */
+export interface WorkerReady {
+  type: 'graph-mcp:ready';
+  url: string;
+  tools: string[];
+  mcp: boolean;
+  /** The config's log level, so the primary logs like its workers. */
+  level: string;
+  /** The config's shutdown grace, so the primary knows how long to wait. */
+  graceMs: number;
+}
+
+/** The primary asks a worker to stop gracefully (as SIGTERM would). */
+export const STOP_MESSAGE = { type: 'graph-mcp:stop' } as const;
+
+const BACKOFF_FIRST_MS = 100;
+const BACKOFF_MAX_MS = 10_000;
+/** A worker that served this long is healthy: the next death starts the backoff afresh. */
+const HEALTHY_AFTER_MS = 10_000;
+/** Beyond each worker's own grace period, before the primary stops waiting. */
+const STOP_SLACK_MS = 5_000;
+
+/** `--workers` / `GRAPH_MCP_WORKERS`: a positive integer, or `auto` for one per core. */
+export function parseWorkers(value: string | undefined): number {
+  if (value === undefined || value === '') return 1;
+  if (value === 'auto') return availableParallelism();
+  const count = Number(value);
+  if (!Number.isInteger(count) || count < 1 || count > 1024) {
+    throw new GraphMcpError('OPTIONS_INVALID', `workers must be a positive integer or "auto", got ${JSON.stringify(value)}`);
+  }
+  return count;
+}
+
+export function isWorkerReady(message: unknown): message is WorkerReady {
+  return typeof message === 'object' && message !== null && (message as { type?: unknown }).type === 'graph-mcp:ready';
+}
+
+export function isStopMessage(message: unknown): boolean {
+  return typeof message === 'object' && message !== null && (message as { type?: unknown }).type === STOP_MESSAGE.type;
+}
+
+/**
+ * Runs the primary: forks `workers` copies of this same command (each sees
+ * `cluster.isWorker`), logs the URL once the first one serves, restarts a
+ * worker that dies (with a backoff), and on SIGTERM/SIGINT stops them all
+ * gracefully. Resolves with the exit code: 0 after a clean stop, 1 when the
+ * workers could not start at all.
+ */
+export function runPrimary(workers: number, logger: Logger): Promise<number> {
+  return new Promise<number>((resolve) => {
+    let stopping = false;
+    let exitCode = 0;
+    let everReady = false;
+    let announced = false;
+    const ready = new Set<number>(); // slots that have served at least once
+    let graceMs = 0;
+    // Live workers and when each started (cluster.workers may still list a worker that exited).
+    const startedAt = new Map<Worker, number>();
+    const failures = new Map<number, number>(); // slot -> consecutive early deaths
+    const slotOf = new Map<Worker, number>();
+
+    const fork = (slot: number) => {
+      const worker = cluster.fork();
+      slotOf.set(worker, slot);
+      startedAt.set(worker, Date.now());
+      worker.on('message', (message: unknown) => {
+        if (!isWorkerReady(message)) return;
+        graceMs = Math.max(graceMs, message.graceMs);
+        everReady = true;
+        ready.add(slot);
+        // Named once, when every worker serves: a caller told the URL reaches all of them.
+        if (announced || ready.size < workers) return;
+        announced = true;
+        if (!process.env.LOG_LEVEL) logger.level = message.level;
+        logger.info(
+          { url: message.mcp ? message.url : null, tools: message.tools, mcp: message.mcp, workers },
+          message.mcp ? `serving ${message.tools.length} graph(s) at ${message.url} with ${workers} workers` : `listening with ${workers} workers (MCP is off)`,
+        );
+      });
+    };
+
+    const finish = () => {
+      if (startedAt.size === 0) resolve(exitCode);
+    };
+
+    cluster.on('exit', (worker, code, signal) => {
+      const slot = slotOf.get(worker) ?? 0;
+      const lived = Date.now() - (startedAt.get(worker) ?? Date.now());
+      slotOf.delete(worker);
+      startedAt.delete(worker);
+      if (stopping) {
+        finish();
+        return;
+      }
+      if (!everReady) {
+        // The config or a graph does not load: every restart would fail the same way.
+        logger.error({ pid: worker.process.pid, code, signal }, 'a worker could not start; stopping');
+        stopping = true;
+        exitCode = 1;
+        for (const other of [...startedAt.keys()]) other.process.kill('SIGKILL');
+        finish();
+        return;
+      }
+      const count = lived >= HEALTHY_AFTER_MS ? 0 : (failures.get(slot) ?? 0) + 1;
+      failures.set(slot, count);
+      const wait = count === 0 ? 0 : Math.min(BACKOFF_MAX_MS, BACKOFF_FIRST_MS * 2 ** (count - 1));
+      logger.warn({ pid: worker.process.pid, code, signal, restart_in_ms: wait }, 'a worker died; starting another');
+      setTimeout(() => {
+        if (!stopping) fork(slot);
+      }, wait);
+    });
+
+    const stop = (signal: NodeJS.Signals) => {
+      if (stopping) {
+        logger.warn({ signal }, 'second signal: exiting now');
+        for (const worker of [...startedAt.keys()]) worker.process.kill('SIGKILL');
+        process.exit(1);
+      }
+      stopping = true;
+      logger.info({ signal, workers: startedAt.size }, 'shutting down');
+      // A message, not a signal: Ctrl-C in a terminal signals the workers too, and a
+      // second signal would make a worker exit at once.
+      for (const worker of [...startedAt.keys()]) {
+        if (worker.isConnected()) worker.send(STOP_MESSAGE);
+      }
+      setTimeout(() => {
+        for (const worker of [...startedAt.keys()]) worker.process.kill('SIGKILL');
+      }, graceMs + STOP_SLACK_MS).unref();
+      finish();
+    };
+    process.on('SIGTERM', stop);
+    process.on('SIGINT', stop);
+
+    for (let slot = 0; slot < workers; slot += 1) fork(slot);
+  });
+}

@@ -1,0 +1,133 @@
+// `graph-mcp serve --workers 2`: two real worker processes behind one port. Requests land on
+// both, a question asked on one worker is answered on the other (the store holds the run), a
+// worker killed outright is replaced, and SIGTERM stops them all with exit code 0.
+import assert from 'node:assert/strict';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import http from 'node:http';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { after, before, test } from 'node:test';
+import { startServeProcess, type ServingProcess } from '../helpers/cli.js';
+import { FIXTURES } from '../helpers/server.js';
+import { envelope, modernHeaders, parseMessages } from '../helpers/raw.js';
+import { parseWorkers } from '../../src/http/cluster.js';
+
+let dir: string;
+let serving: ServingProcess;
+
+before(async () => {
+  dir = await mkdtemp(path.join(tmpdir(), 'graph-mcp-cluster-'));
+  const config = path.join(dir, 'agent.config.json');
+  await writeFile(
+    config,
+    JSON.stringify({
+      graphs: { ask_name: `${path.join(FIXTURES, 'graphs/hitl.ts')}:askName` },
+      store: { type: 'sqlite', path: path.join(dir, 'state.sqlite') },
+    }),
+  );
+  serving = await startServeProcess(['--config', config, '--port', '0', '--workers', '2']);
+});
+after(async () => {
+  if (serving.child.exitCode === null && serving.child.signalCode === null) serving.child.kill('SIGKILL');
+  await rm(dir, { recursive: true, force: true });
+});
+
+/** One request on `agent`: a keep-alive agent holding one connection stays on one worker. */
+function request(agent: http.Agent, pathname: string, body?: object, headers: Record<string, string> = {}): Promise<{ status: number; text: string; type: string | undefined }> {
+  const url = new URL(pathname, serving.url);
+  return new Promise((resolve, reject) => {
+    const req = http.request(url, { agent, method: body ? 'POST' : 'GET', headers }, (res) => {
+      let text = '';
+      res.setEncoding('utf8');
+      res.on('data', (chunk) => (text += chunk));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, text, type: res.headers['content-type'] }));
+    });
+    req.on('error', reject);
+    // A connection handed to a worker as it is killed is never answered.
+    req.setTimeout(10_000, () => req.destroy(new Error(`no answer from ${url.pathname} in 10 s`)));
+    req.end(body ? JSON.stringify(body) : undefined);
+  });
+}
+
+async function pidOf(agent: http.Agent): Promise<number> {
+  const info = await request(agent, '/info');
+  return (JSON.parse(info.text) as { pid: number }).pid;
+}
+
+/** Keep-alive agents of one connection each, until two of them are on different workers. */
+async function agentsOnTwoWorkers(): Promise<Map<number, http.Agent>> {
+  const byPid = new Map<number, http.Agent>();
+  for (let attempt = 0; attempt < 40 && byPid.size < 2; attempt += 1) {
+    const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+    const pid = await pidOf(agent);
+    if (byPid.has(pid)) agent.destroy();
+    else byPid.set(pid, agent);
+  }
+  return byPid;
+}
+
+function callAskName(agent: http.Agent, params: Record<string, unknown> = {}) {
+  return request(
+    agent,
+    serving.url,
+    { jsonrpc: '2.0', id: 1, method: 'tools/call', params: envelope({ name: 'ask_name', arguments: {}, ...params }, { 'io.modelcontextprotocol/clientCapabilities': { elicitation: {} } }) },
+    modernHeaders('tools/call', 'ask_name'),
+  ).then((answer) => parseMessages(answer.text, answer.type ?? null)[0]?.result);
+}
+
+test('--workers: a positive integer or "auto"; anything else is refused', () => {
+  assert.equal(parseWorkers(undefined), 1);
+  assert.equal(parseWorkers('3'), 3);
+  assert.ok(parseWorkers('auto') >= 1);
+  for (const bad of ['0', '-1', '1.5', 'many']) assert.throws(() => parseWorkers(bad), /workers must be a positive integer/);
+});
+
+test('the start-up line names the one URL once, for all the workers', () => {
+  assert.equal(serving.output().match(/"url":"http/g)?.length, 1, serving.output());
+  assert.match(serving.url, /^http:\/\/127\.0\.0\.1:\d+\/mcp$/);
+  assert.doesNotMatch(serving.url, /:0\//);
+});
+
+test('a question asked on one worker is answered on the other', async () => {
+  const agents = await agentsOnTwoWorkers();
+  assert.equal(agents.size, 2, 'requests land on two worker processes');
+  const [[askPid, asker], [answerPid, answerer]] = [...agents] as [[number, http.Agent], [number, http.Agent]];
+  assert.notEqual(askPid, answerPid);
+  assert.notEqual(askPid, serving.child.pid, 'workers, not the primary, serve');
+
+  const asked = await callAskName(asker);
+  assert.equal(asked.resultType, 'input_required');
+  const [key] = Object.keys(asked.inputRequests);
+  const done = await callAskName(answerer, { requestState: asked.requestState, inputResponses: { [key!]: { action: 'accept', content: { answer: 'Ada' } } } });
+  assert.equal(done.structuredContent.answer, 'Hello, Ada!');
+  for (const agent of agents.values()) agent.destroy();
+});
+
+test('a worker killed with SIGKILL is replaced', async () => {
+  const agents = await agentsOnTwoWorkers();
+  const [victim] = [...agents.keys()];
+  for (const agent of agents.values()) agent.destroy();
+  process.kill(victim!, 'SIGKILL');
+
+  // Fresh connections until two live workers answer, neither of them the one killed.
+  const deadline = Date.now() + 60_000;
+  let live = new Set<number>();
+  while (Date.now() < deadline) {
+    const agents = await agentsOnTwoWorkers().catch(() => new Map<number, http.Agent>());
+    for (const agent of agents.values()) agent.destroy();
+    live = new Set(agents.keys());
+    if (live.size === 2 && !live.has(victim!)) break;
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+  assert.equal(live.size, 2, serving.output());
+  assert.ok(!live.has(victim!));
+  assert.match(serving.output(), /a worker died; starting another/);
+});
+
+test('SIGTERM stops every worker and the primary exits 0', async () => {
+  const agents = await agentsOnTwoWorkers();
+  const pids = [...agents.keys()];
+  for (const agent of agents.values()) agent.destroy();
+  assert.equal(await serving.stop(), 0, serving.output());
+  for (const pid of pids) assert.throws(() => process.kill(pid, 0), { code: 'ESRCH' }, `worker ${pid} is gone`);
+});
