@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 import cluster from 'node:cluster';
 import { parseArgs } from 'node:util';
-import { DEFAULT_CONFIG_FILE } from './config/load.js';
+import { DEFAULT_CONFIG_FILE, loadConfigFile } from './config/load.js';
 import { GraphMcpError, messageOf } from './errors.js';
 import { loadGraphMcp } from './graph-mcp.js';
 import { createLogger } from './log.js';
@@ -88,7 +88,13 @@ async function main(argv: string[]): Promise<number> {
     const port = parsePort(values.port ?? process.env.PORT);
     const host = values.host ?? process.env.HOST ?? DEFAULT_HOST;
     const workers = parseWorkers(values.workers ?? process.env.GRAPH_MCP_WORKERS);
-    if (workers > 1 && cluster.isPrimary) return runPrimary(workers, createLogger());
+    if (workers > 1 && cluster.isPrimary) {
+      // Paused runs and tasks in one worker's memory would be invisible to the others.
+      if ((await loadConfigFile(config)).store.type === 'memory') {
+        throw new GraphMcpError('OPTIONS_INVALID', `--workers ${workers}: the "memory" store lives in one process; use "sqlite" (the default) or "postgres" with several workers`);
+      }
+      return runPrimary(workers, createLogger());
+    }
     const graphMcp = await loadGraphMcp({ config });
     const running = await serve(graphMcp, { port, host });
     if (cluster.isWorker) {
