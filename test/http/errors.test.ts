@@ -179,6 +179,28 @@ describe('tool-level errors', () => {
     await assertStillServing();
   });
 
+  const wrongParams: Array<[string, string, Record<string, unknown>, RegExp]> = [
+    ['2026-07-28', 'tools/list', { cursor: 1 }, /cursor: .*expected string/],
+    ['2025-11-25', 'tools/list', { cursor: null }, /cursor: .*expected string/],
+    ['2025-11-25', 'initialize', { protocolVersion: null, capabilities: {}, clientInfo: 'x' }, /protocolVersion: .*clientInfo: /],
+    ['2025-11-25', 'tools/call', { name: 5 }, /name: .*expected string/],
+    ['2026-07-28', 'tools/call', { name: ['echo'], arguments: {} }, /name: .*expected string/],
+  ];
+  for (const [era, method, params, reason] of wrongParams) {
+    test(`${era}: ${method} with wrong-typed params is -32602 Invalid params with a readable message`, async () => {
+      const answer =
+        era === '2026-07-28'
+          ? await post(server.url, { jsonrpc: '2.0', id: 3, method, params: envelope(params) }, modernHeaders(method))
+          : await post(server.url, { jsonrpc: '2.0', id: 3, method, params }, legacyHeaders());
+      const error = answer.messages[0]?.error;
+      assert.equal(error?.code, -32602, answer.text);
+      assert.match(error.message, new RegExp(`^Invalid params for ${method}: `));
+      assert.match(error.message, reason);
+      assert.ok(!error.message.includes('{') && !error.message.includes('\n'), `no raw validation dump: ${error.message}`);
+      await assertStillServing();
+    });
+  }
+
   test('arguments that are not an object are refused by the protocol layer with -32602', async () => {
     const answer = await callModern(server.url, 'echo', 'just a string');
     assert.equal(answer.messages[0]?.error?.code, -32602);
