@@ -113,7 +113,7 @@ export async function loadGraphMcp(options: LoadGraphMcpOptions = {}): Promise<G
   const config = await toResolvedConfig(options);
   // LOG_LEVEL in the environment overrides the config's log_level.
   const logger = options.logger ?? createLogger({ level: (process.env.LOG_LEVEL as typeof config.logLevel) || config.logLevel });
-  applyConfigEnv(config);
+  applyConfigEnv(config, (message) => logger.warn({ env: config.env }, message));
   const tools = await loadGraphTools(config);
   const paramHeaders = paramHeadersOf(tools.tools);
   const runs = new RunTracker();
