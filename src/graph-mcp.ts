@@ -2,6 +2,7 @@ import path from 'node:path';
 import { createMcpHandler, createRequestStateCodec, type AuthInfo, type McpHttpHandler } from '@modelcontextprotocol/server';
 import type { Principal } from './auth/principal.js';
 import { applyConfigEnv } from './config/env.js';
+import { readingBodyOnce } from './mcp/request-body.js';
 import { DEFAULT_CONFIG_FILE, loadConfigFile, resolveConfig, type ResolvedConfig } from './config/load.js';
 import type { AgentConfigInput } from './config/schema.js';
 import { GraphMcpError } from './errors.js';
@@ -148,7 +149,9 @@ export async function loadGraphMcp(options: LoadGraphMcpOptions = {}): Promise<G
     maxRequestBodySize: config.http.max_body_bytes,
     onerror: (error) => logger.debug({ err: { message: error.message } }, 'mcp handler reported an error'),
   });
-  const handler = withParamHeaderCheck(mcpHandler, paramHeaders, config.http.max_body_bytes);
+  const checked = withParamHeaderCheck(mcpHandler, paramHeaders, config.http.max_body_bytes);
+  // The body is read once, here, and handed on parsed (see readingBodyOnce).
+  const handler: McpHttpHandler = { ...checked, fetch: readingBodyOnce(checked.fetch, config.http.max_body_bytes) };
 
   let stopping: Promise<void> | undefined;
   const stopRuns = (graceMs = config.defaults.shutdown_grace_ms) => {
