@@ -247,6 +247,12 @@ export function createServerFactory(options: ServerFactoryOptions): McpServerFac
         return result;
       } catch (error) {
         if (log) log.outcome = error instanceof RunAbortedError ? 'cancelled' : 'error';
+        // Cancelled by `notifications/cancelled`: the spec says no response. A
+        // 2025-era call ends its response stream without one (the SDK's
+        // attempt to answer then finds no stream to write to).
+        if (error instanceof RunAbortedError && cancel.signal.aborted && !ctx.mcpReq.signal.aborted && era === 'legacy') {
+          (server.transport as { closeSSEStream?: (id: typeof ctx.mcpReq.id) => void } | undefined)?.closeSSEStream?.(ctx.mcpReq.id);
+        }
         throw error;
       } finally {
         untrack();
