@@ -12,6 +12,7 @@ import { closeAll, startBareExpress, startGraphMcp, startV1HandWritten } from '.
 import { hitlSection } from './hitl.js';
 import { tasksSection } from './tasks.js';
 import { storeSection } from './store.js';
+import { soakSection } from './soak.js';
 
 const INPUT = { text: 'hi' };
 const callOf = (name: string) => ({ name, arguments: INPUT });
@@ -120,9 +121,11 @@ console.log(`each setup: ${ROUNDS} interleaved rounds of ${DURATION_S}s (BENCH_R
 console.log(`${availableParallelism()} cores, load average ${loadavg()[0]!.toFixed(2)} at start`);
 console.log(SPREAD_NOTE);
 // `npm run bench -- hitl progress` runs only the sections named.
-const SECTIONS = { four: oneGraphFourWays, graphs: manyGraphs, progress: progressCost, hitl: hitlSection, tasks: tasksSection, store: storeSection };
+const SECTIONS = { four: oneGraphFourWays, graphs: manyGraphs, progress: progressCost, hitl: hitlSection, tasks: tasksSection, store: storeSection, soak: soakSection };
 const named = process.argv.slice(2).filter((arg): arg is keyof typeof SECTIONS => arg in SECTIONS);
-for (const section of named.length > 0 ? named.map((name) => SECTIONS[name]) : Object.values(SECTIONS)) {
+// The soak runs for minutes: only when named.
+const everyDefault = Object.entries(SECTIONS).filter(([name]) => name !== 'soak').map(([, section]) => section);
+for (const section of named.length > 0 ? named.map((name) => SECTIONS[name]) : everyDefault) {
   try {
     await section();
   } finally {
