@@ -1,5 +1,6 @@
 // Graphs for the benchmarks: deterministic, offline and as cheap as a graph
 // can be, so that what is measured is the cost of serving them.
+import { appendFileSync } from 'node:fs';
 import { END, START, StateGraph } from '@langchain/langgraph';
 import { z } from 'zod';
 
@@ -27,3 +28,27 @@ names.slice(1).forEach((name, i) => {
   line = line.addEdge(names[i]!, name);
 });
 export const tenNodes = line.addEdge(names.at(-1)!, END).compile();
+
+/**
+ * Ten nodes of 200 ms each, each appending "<label> <time>" to the file named
+ * by GRAPH_MCP_BENCH_STEPS, so a load generator in another process can see
+ * whether a run went on after its client left. Honours the abort signal.
+ */
+const Slow = z.object({ label: z.string(), steps: z.number().default(0) });
+const slowStep = async (state: z.infer<typeof Slow>, config: { signal?: AbortSignal }) => {
+  await new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(resolve, 200);
+    config.signal?.addEventListener('abort', () => (clearTimeout(timer), reject(new Error('aborted'))), { once: true });
+  });
+  const file = process.env.GRAPH_MCP_BENCH_STEPS;
+  if (file) appendFileSync(file, `${state.label} ${Date.now()}\n`);
+  return { steps: state.steps + 1 };
+};
+const slowNames = Array.from({ length: 10 }, (_, i) => `slow${i + 1}`);
+let slowLine = new StateGraph(Slow).addNode(slowNames[0]!, slowStep);
+for (const name of slowNames.slice(1)) slowLine = slowLine.addNode(name, slowStep);
+slowLine = slowLine.addEdge(START, slowNames[0]!);
+slowNames.slice(1).forEach((name, i) => {
+  slowLine = slowLine.addEdge(slowNames[i]!, name);
+});
+export const slowSteps = slowLine.addEdge(slowNames.at(-1)!, END).compile();

@@ -14,6 +14,7 @@ import { oneGraphFourWays } from './four-ways.js';
 import { hitlSection } from './hitl.js';
 import { tasksSection } from './tasks.js';
 import { storeSection } from './store.js';
+import { soakSection } from './soak.js';
 
 const INPUT = { text: 'hi' };
 const callOf = (name: string) => ({ name, arguments: INPUT });
@@ -90,9 +91,12 @@ const SECTIONS = {
   hitl: hitlSection,
   tasks: tasksSection,
   store: storeSection,
+  soak: soakSection,
 };
 const named = process.argv.slice(2).filter((arg): arg is keyof typeof SECTIONS => arg in SECTIONS);
-for (const section of named.length > 0 ? named.map((name) => SECTIONS[name]) : Object.values(SECTIONS)) {
+// The soak runs for minutes: only when named.
+const everyDefault = Object.entries(SECTIONS).filter(([name]) => name !== 'soak').map(([, section]) => section);
+for (const section of named.length > 0 ? named.map((name) => SECTIONS[name]) : everyDefault) {
   try {
     await section();
   } finally {

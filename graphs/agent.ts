@@ -24,8 +24,49 @@ const calculator = tool(
   },
 );
 
-const ARITHMETIC = /(-?\d+(?:\.\d+)?)\s*([+*/-]|plus|minus|times|divided by)\s*(-?\d+(?:\.\d+)?)/i;
-const WORDS: Record<string, '+' | '-' | '*' | '/'> = { plus: '+', minus: '-', times: '*', 'divided by': '/' };
+type Op = '+' | '-' | '*' | '/';
+const OPERATORS: Array<[string, Op]> = [['+', '+'], ['-', '-'], ['*', '*'], ['/', '/'], ['plus', '+'], ['minus', '-'], ['times', '*'], ['divided by', '/']];
+
+/**
+ * The first "<number> <operator> <number>" in `text`, in one pass. (A regex
+ * such as /(-?\d+(?:\.\d+)?)\s*(op)\s*(-?\d+(?:\.\d+)?)/ backtracks over
+ * every digit run from every position: quadratic, seconds of CPU for one
+ * 30 KB argument, during which the process serves nobody.)
+ */
+export function findArithmetic(text: string): { a: number; op: Op; b: number } | undefined {
+  const isDigit = (i: number) => i < text.length && text.charCodeAt(i) >= 48 && text.charCodeAt(i) <= 57;
+  const numberAt = (start: number): number | undefined => {
+    let i = start;
+    if (text[i] === '-') i += 1;
+    if (!isDigit(i)) return undefined;
+    while (isDigit(i)) i += 1;
+    if (text[i] === '.' && isDigit(i + 1)) for (i += 1; isDigit(i); ) i += 1;
+    return i;
+  };
+  const spaces = (start: number) => {
+    let i = start;
+    while (i < text.length && /\s/.test(text[i]!)) i += 1;
+    return i;
+  };
+  let i = 0;
+  while (i < text.length) {
+    const aEnd = numberAt(i);
+    if (aEnd === undefined) {
+      i += 1;
+      continue;
+    }
+    const opStart = spaces(aEnd);
+    const lower = text.slice(opStart, opStart + 10).toLowerCase();
+    const found = OPERATORS.find(([word]) => lower.startsWith(word));
+    if (found) {
+      const bStart = spaces(opStart + found[0].length);
+      const bEnd = numberAt(bStart);
+      if (bEnd !== undefined) return { a: Number(text.slice(i, aEnd)), op: found[1], b: Number(text.slice(bStart, bEnd)) };
+    }
+    i = aEnd; // never rescan a digit run
+  }
+  return undefined;
+}
 
 /**
  * Deterministic stand-in for a tool-calling chat model: asked for
@@ -44,13 +85,11 @@ export class ScriptedChatModel extends FakeChatModel {
       reply = new AIMessage(`The answer is ${String(last.content)}.`);
     } else {
       const text = typeof last?.content === 'string' ? last.content : '';
-      const match = ARITHMETIC.exec(text);
-      if (match) {
-        const [, a, rawOp, b] = match as unknown as [string, string, string, string];
-        const op = WORDS[rawOp.toLowerCase()] ?? (rawOp as '+' | '-' | '*' | '/');
+      const arithmetic = findArithmetic(text);
+      if (arithmetic) {
         reply = new AIMessage({
           content: '',
-          tool_calls: [{ id: `call_${messages.length}`, name: 'calculator', args: { a: Number(a), b: Number(b), op } }],
+          tool_calls: [{ id: `call_${messages.length}`, name: 'calculator', args: arithmetic }],
         });
       } else {
         reply = new AIMessage(`You said: "${text}". Ask me some arithmetic, like "what is 6 times 7?"`);

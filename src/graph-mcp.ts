@@ -2,6 +2,7 @@ import path from 'node:path';
 import { createMcpHandler, createRequestStateCodec, type AuthInfo, type McpHttpHandler } from '@modelcontextprotocol/server';
 import type { Principal } from './auth/principal.js';
 import { applyConfigEnv } from './config/env.js';
+import { readingBodyOnce } from './mcp/request-body.js';
 import { DEFAULT_CONFIG_FILE, loadConfigFile, resolveConfig, type ResolvedConfig } from './config/load.js';
 import type { AgentConfigInput } from './config/schema.js';
 import { GraphMcpError } from './errors.js';
@@ -113,7 +114,7 @@ export async function loadGraphMcp(options: LoadGraphMcpOptions = {}): Promise<G
   const config = await toResolvedConfig(options);
   // LOG_LEVEL in the environment overrides the config's log_level.
   const logger = options.logger ?? createLogger({ level: (process.env.LOG_LEVEL as typeof config.logLevel) || config.logLevel });
-  applyConfigEnv(config);
+  applyConfigEnv(config, (message) => logger.warn({ env: config.env }, message));
   const tools = await loadGraphTools(config);
   const paramHeaders = paramHeadersOf(tools.tools);
   const runs = new RunTracker();
@@ -148,7 +149,9 @@ export async function loadGraphMcp(options: LoadGraphMcpOptions = {}): Promise<G
     maxRequestBodySize: config.http.max_body_bytes,
     onerror: (error) => logger.debug({ err: { message: error.message } }, 'mcp handler reported an error'),
   });
-  const handler = withParamHeaderCheck(mcpHandler, paramHeaders, config.http.max_body_bytes);
+  const checked = withParamHeaderCheck(mcpHandler, paramHeaders, config.http.max_body_bytes);
+  // The body is read once, here, and handed on parsed (see readingBodyOnce).
+  const handler: McpHttpHandler = { ...checked, fetch: readingBodyOnce(checked.fetch, config.http.max_body_bytes) };
 
   let stopping: Promise<void> | undefined;
   const stopRuns = (graceMs = config.defaults.shutdown_grace_ms) => {

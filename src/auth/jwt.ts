@@ -76,8 +76,9 @@ function describeJwtError(error: unknown): string {
   if (error instanceof jwt.TokenExpiredError) return 'token expired';
   if (error instanceof jwt.NotBeforeError) return 'token not yet valid';
   // jsonwebtoken's messages name the check that failed ("invalid signature",
-  // "jwt audience invalid. expected: ..."), never the token.
-  if (error instanceof jwt.JsonWebTokenError) return error.message;
+  // "jwt audience invalid. expected: ..."), never the token. What the server
+  // would accept is its own business: say what was wrong, not what is right.
+  if (error instanceof jwt.JsonWebTokenError) return error.message.replace(/\.? expected:[\s\S]*$/, '');
   return 'invalid token';
 }
 

@@ -1,5 +1,4 @@
 import { existsSync } from 'node:fs';
-import { GraphMcpError } from '../errors.js';
 import type { ResolvedConfig } from './load.js';
 
 /**
@@ -7,12 +6,14 @@ import type { ResolvedConfig } from './load.js';
  * imported (modules often read the environment at import time). Variables
  * already set in the environment win, as with LangGraph's own server.
  */
-export function applyConfigEnv(config: Pick<ResolvedConfig, 'env'>): void {
+export function applyConfigEnv(config: Pick<ResolvedConfig, 'env'>, warn: (message: string) => void): void {
   const env = config.env;
   if (env === undefined) return;
   if ('file' in env) {
+    // LangChain's starters name ".env" and ship only ".env.example": not a reason to refuse to start.
     if (!existsSync(env.file)) {
-      throw new GraphMcpError('CONFIG_INVALID', `env: file ${env.file} not found`);
+      warn(`env: file ${env.file} not found; starting without it`);
+      return;
     }
     process.loadEnvFile(env.file);
     return;

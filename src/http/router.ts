@@ -48,7 +48,11 @@ export function createMcpRouter(graphMcp: GraphMcp, options: McpRouterOptions = 
   const path = config.http.mcp_path;
   const serve = toNodeHandler(graphMcp.handler, {
     maxRequestBodySize: config.http.max_body_bytes,
-    onerror: (error) => logger.error({ err: { message: error.message } }, 'MCP request could not be served'),
+    onerror: (error) => {
+      // A client that drops while sending its body is the client's doing, not a fault here.
+      if (clientWentAway(error)) logger.info({ err: { message: error.message } }, 'the client went away while sending its request');
+      else logger.error({ err: { message: error.message } }, 'MCP request could not be served');
+    },
   });
 
   const authenticate = options.authenticate
@@ -157,7 +161,8 @@ function logRequest(graphMcp: GraphMcp): RequestHandler {
           ...(record.method ? { method: record.method } : {}),
           ...(record.tool ? { tool: record.tool } : {}),
           ...(auth?.clientId ? { principal: auth.clientId } : {}),
-          outcome: record.outcome ?? (res.statusCode < 400 ? 'ok' : 'refused'),
+          // A response that never finished: the client went away before its answer.
+          outcome: res.writableFinished ? (record.outcome ?? (res.statusCode < 400 ? 'ok' : 'refused')) : 'cancelled',
           duration_ms: Math.round((performance.now() - started) * 10) / 10,
         },
         'mcp request',
@@ -165,4 +170,8 @@ function logRequest(graphMcp: GraphMcp): RequestHandler {
     });
     runWithRequestLog(record, next);
   };
+}
+
+function clientWentAway(error: Error): boolean {
+  return error.message === 'aborted' || (error as { code?: unknown }).code === 'ECONNRESET';
 }

@@ -23,6 +23,7 @@ import type { RunTracker } from '../run/tracker.js';
 import type { ProgressUpdate } from '../run/progress.js';
 import { currentRequestLog } from './request-log.js';
 import { assertClientCapabilities, logReporterFor } from './call-context.js';
+import { readableInvalidParams, withInvalidParams } from './invalid-params.js';
 import type { Principal } from '../auth/principal.js';
 import type { Logger } from '../log.js';
 
@@ -86,15 +87,17 @@ class GraphMcpServer extends Server {
   /**
    * The SDK checks a `tools/call` result against `CallToolResult`, which a
    * task's creation result is not (the SDK has no tasks runtime): a task
-   * result passes by the check, everything else goes through it.
+   * result passes by the check, everything else goes through it. A request
+   * whose params fail the SDK's own parse is answered -32602.
    */
   protected override _wrapHandler(
     method: string,
     handler: (request: JSONRPCRequest, ctx: ServerContext) => Promise<Result>,
   ): (request: JSONRPCRequest, ctx: ServerContext) => Promise<Result> {
-    if (method !== 'tools/call') return super._wrapHandler(method, handler);
+    const parsed = withInvalidParams(method, handler);
+    if (method !== 'tools/call') return super._wrapHandler(method, parsed);
     const checked = super._wrapHandler(method, async (request, ctx) => {
-      const result = await handler(request, ctx);
+      const result = await parsed(request, ctx);
       if (isTaskCreation(result)) throw new TaskCreated(result);
       return result;
     });
@@ -103,7 +106,7 @@ class GraphMcpServer extends Server {
         return await checked(request, ctx);
       } catch (error) {
         if (error instanceof TaskCreated) return error.result;
-        throw error;
+        throw readableInvalidParams(method, error);
       }
     };
   }
@@ -244,6 +247,12 @@ export function createServerFactory(options: ServerFactoryOptions): McpServerFac
         return result;
       } catch (error) {
         if (log) log.outcome = error instanceof RunAbortedError ? 'cancelled' : 'error';
+        // Cancelled by `notifications/cancelled`: the spec says no response. A
+        // 2025-era call ends its response stream without one (the SDK's
+        // attempt to answer then finds no stream to write to).
+        if (error instanceof RunAbortedError && cancel.signal.aborted && !ctx.mcpReq.signal.aborted && era === 'legacy') {
+          (server.transport as { closeSSEStream?: (id: typeof ctx.mcpReq.id) => void } | undefined)?.closeSSEStream?.(ctx.mcpReq.id);
+        }
         throw error;
       } finally {
         untrack();

@@ -115,7 +115,7 @@ export async function executeRun(tool: GraphTool, args: unknown, options: RunOpt
         : tool.toGraphInput((args ?? {}) as Record<string, unknown>);
     if (options.progress || options.log) {
       // A node that ignores its abort signal must not hold the call open.
-      const streamed = await untilAborted(streamWithProgress(tool, input, config, options.progress, options.log), signal);
+      const streamed = await untilAborted(streamWithProgress(tool, input, config, scrubbedProgress(options.progress, options.secretsUsed), options.log), signal);
       state = streamed.state;
       interrupts = streamed.interrupts.map(toPendingInterrupt);
     } else {
@@ -242,4 +242,10 @@ export function errorResult(code: GraphMcpError['code'], message: string): CallT
     content: [{ type: 'text', text: message }],
     _meta: { 'graph-mcp/error': { code } },
   };
+}
+
+/** Progress leaves the run like its result: without the credentials it was handed. */
+function scrubbedProgress(report: ProgressReporter | undefined, secretsUsed: (() => readonly string[]) | undefined): ProgressReporter | undefined {
+  if (report === undefined || secretsUsed === undefined) return report;
+  return (update) => report(update.message === undefined ? update : { ...update, message: redact(update.message, secretsUsed()) });
 }

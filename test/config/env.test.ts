@@ -4,7 +4,6 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { test } from 'node:test';
 import { applyConfigEnv } from '../../src/config/env.js';
-import { isGraphMcpError } from '../../src/index.js';
 
 test('a dotenv file is loaded, but variables already set win', async () => {
   const dir = await mkdtemp(path.join(tmpdir(), 'graph-mcp-env-'));
@@ -12,10 +11,24 @@ test('a dotenv file is loaded, but variables already set win', async () => {
     const file = path.join(dir, '.env');
     await writeFile(file, 'GRAPH_MCP_TEST_A=from-file\nGRAPH_MCP_TEST_B=from-file\n');
     process.env.GRAPH_MCP_TEST_A = 'from-environment';
-    applyConfigEnv({ env: { file } });
+    const warnings: string[] = [];
+    applyConfigEnv({ env: { file } }, (message) => warnings.push(message));
     assert.equal(process.env.GRAPH_MCP_TEST_A, 'from-environment');
     assert.equal(process.env.GRAPH_MCP_TEST_B, 'from-file');
-    assert.throws(() => applyConfigEnv({ env: { file: path.join(dir, 'missing.env') } }), (error) => isGraphMcpError(error, 'CONFIG_INVALID'));
+    assert.deepEqual(warnings, []);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+});
+
+test('a missing env file (a starter that ships only .env.example) is a warning naming the file, not a refusal', async () => {
+  const dir = await mkdtemp(path.join(tmpdir(), 'graph-mcp-env-'));
+  try {
+    const missing = path.join(dir, '.env');
+    const warnings: string[] = [];
+    applyConfigEnv({ env: { file: missing } }, (message) => warnings.push(message));
+    assert.equal(warnings.length, 1);
+    assert.ok(warnings[0]!.includes(missing), warnings[0]);
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
@@ -23,7 +36,7 @@ test('a dotenv file is loaded, but variables already set win', async () => {
 
 test('variables given as an object are set unless already set (the langgraph.json form)', () => {
   process.env.GRAPH_MCP_TEST_C = 'kept';
-  applyConfigEnv({ env: { values: { GRAPH_MCP_TEST_C: 'ignored', GRAPH_MCP_TEST_D: 'set' } } });
+  applyConfigEnv({ env: { values: { GRAPH_MCP_TEST_C: 'ignored', GRAPH_MCP_TEST_D: 'set' } } }, assert.fail);
   assert.equal(process.env.GRAPH_MCP_TEST_C, 'kept');
   assert.equal(process.env.GRAPH_MCP_TEST_D, 'set');
 });

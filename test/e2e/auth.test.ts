@@ -161,6 +161,21 @@ describe('user-scoped downstream credentials', () => {
     assert.equal(thrown.isError, true);
     assert.match((thrown.content as Array<{ text: string }>)[0]!.text, /downstream refused \[redacted\]/);
   });
+
+  test('a graph that puts a credential in a progress message (config.writer) gets it redacted', async () => {
+    const messages: string[] = [];
+    const onprogress = (progress: { message?: string }) => {
+      messages.push(String(progress.message));
+    };
+    const legacy = await v1(alice);
+    received.push(JSON.stringify(await legacy.callTool({ name: 'leaky', arguments: { mode: 'progress' } }, undefined, { onprogress })));
+    await legacy.close();
+    const modern = await v2(alice);
+    received.push(JSON.stringify(await modern.callTool({ name: 'leaky', arguments: { mode: 'progress' } }, { onprogress })));
+    await modern.close();
+    received.push(...messages);
+    assert.deepEqual(messages.filter((m) => m.startsWith('calling notes')), ['calling notes with [redacted]', 'calling notes with [redacted]']);
+  });
 });
 
 describe('refusals follow the MCP authorization spec', () => {
@@ -198,6 +213,10 @@ describe('refusals follow the MCP authorization spec', () => {
       assert.match(challenge, /^Bearer error="invalid_token", error_description="[^"]*"/);
       assert.match(challenge, reason);
       assert.match(challenge, new RegExp(`resource_metadata="${METADATA_URL}"`));
+      // What was wrong, never what the server would accept.
+      for (const text of [challenge, answer.text]) {
+        assert.ok(!text.includes('expected') && !text.includes(AUDIENCE) && !text.includes(ISSUER.replace('https://', '')), text);
+      }
     });
   }
 

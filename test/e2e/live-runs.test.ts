@@ -7,7 +7,7 @@ import { Client as V1Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport as V1Transport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { ran } from '../fixtures/graphs/basic.js';
 import { startServer, type TestServer } from '../helpers/server.js';
-import { callModern, envelope, modernHeaders } from '../helpers/raw.js';
+import { callModern, envelope, legacyHeaders, modernHeaders, parseMessages, post } from '../helpers/raw.js';
 
 let server: TestServer;
 before(async () => {
@@ -118,6 +118,8 @@ describe('stopping a run', () => {
     await assert.rejects(call);
     await sleep(700);
     assert.deepEqual(finished('disconnect'), ['one']);
+    const line = server.logs.lines.map((l) => JSON.parse(l)).find((l) => l.msg === 'mcp request' && l.tool === 'slow' && l.outcome !== 'ok' && l.http.status === 200);
+    assert.equal(line?.outcome, 'cancelled', 'the request log says the client went away');
     await assertHealthy();
   });
 
@@ -133,6 +135,22 @@ describe('stopping a run', () => {
     assert.deepEqual(finished('cancel-v1'), ['one']);
     const cancelLog = server.logs.lines.map((l) => JSON.parse(l)).find((l) => l.msg === 'notifications/cancelled');
     assert.equal(cancelLog?.cancelled, true, 'the run was found by (principal, request id)');
+    await assertHealthy();
+  });
+
+  test('2025-11-25: a call cancelled by notifications/cancelled gets no response; its stream ends', async () => {
+    const call = fetch(server.url, {
+      method: 'POST',
+      headers: legacyHeaders(),
+      body: JSON.stringify({ jsonrpc: '2.0', id: 'to-cancel', method: 'tools/call', params: { name: 'slow', arguments: { label: 'cancel-raw', ms: 200 } } }),
+    }).then((response) => response.text());
+    await firstNodeDone('cancel-raw');
+    const notice = await post(server.url, { jsonrpc: '2.0', method: 'notifications/cancelled', params: { requestId: 'to-cancel', reason: 'stop' } }, legacyHeaders());
+    assert.equal(notice.status, 202);
+    const text = await call;
+    assert.deepEqual(parseMessages(text, 'text/event-stream').filter((m) => m.id === 'to-cancel'), [], `no response for a cancelled request: ${text}`);
+    await sleep(700);
+    assert.deepEqual(finished('cancel-raw'), ['one']);
     await assertHealthy();
   });
 

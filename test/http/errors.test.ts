@@ -2,6 +2,7 @@
 import assert from 'node:assert/strict';
 import http from 'node:http';
 import { after, before, describe, test } from 'node:test';
+import { ran } from '../fixtures/graphs/basic.js';
 import { startServer, type TestServer } from '../helpers/server.js';
 import { callLegacy, callModern, envelope, legacyHeaders, modernHeaders, post } from '../helpers/raw.js';
 
@@ -15,6 +16,7 @@ before(async () => {
     graphs: {
       echo: './graphs/basic.ts:echo',
       throws: './graphs/basic.ts:throws',
+      slow: './graphs/basic.ts:slow',
       asks_human: './graphs/basic.ts:asksHuman',
       bad_output: {
         path: './graphs/basic.ts:badOutput',
@@ -89,8 +91,39 @@ describe('transport-level errors', () => {
     );
     assert.equal(legacy.status, 200);
     const byId = new Map(legacy.messages.map((m) => [m.id, m]));
-    assert.equal(byId.get(1)?.result?.tools?.length, 7, 'four graphs, resume_run, get_run and cancel_run');
+    assert.equal(byId.get(1)?.result?.tools?.length, 8, 'five graphs, resume_run, get_run and cancel_run');
     assert.deepEqual(byId.get(2)?.result?.structuredContent, { echoed: 'b' });
+  });
+
+  test('a 2025 batch that uses one request id twice is refused whole with -32600; nothing runs', async () => {
+    const call = (label: string) => ({ jsonrpc: '2.0', id: 7, method: 'tools/call', params: { name: 'slow', arguments: { label, ms: 1 } } });
+    const answer = await post(server.url, [call('dup-a'), call('dup-b'), call('dup-c')], legacyHeaders());
+    assert.equal(answer.status, 400);
+    assert.equal(answer.messages.length, 1);
+    assert.equal(answer.messages[0]?.error?.code, -32600);
+    assert.match(answer.messages[0]?.error?.message, /request id 7 appears more than once/);
+    assert.deepEqual(ran.filter((entry) => entry.startsWith('dup-')), [], 'no graph ran');
+    await assertStillServing();
+  });
+
+  test('a 2025 batch with elements that are not JSON-RPC: one -32600 (id null) each, and the rest served (JSON-RPC 2.0 §6)', async () => {
+    const mixed = await post(server.url, [1, { jsonrpc: '2.0', id: 'list', method: 'tools/list' }, { hello: 'x' }], legacyHeaders());
+    assert.equal(mixed.status, 200);
+    assert.equal(mixed.messages.length, 3, mixed.text);
+    assert.deepEqual(mixed.messages.filter((m) => m.id === null).map((m) => m.error?.code), [-32600, -32600]);
+    assert.ok(mixed.messages.find((m) => m.id === 'list')?.result?.tools);
+
+    const allBad = await post(server.url, [1, 2], legacyHeaders());
+    assert.equal(allBad.messages.length, 2);
+    assert.ok(allBad.messages.every((m) => m.id === null && m.error?.code === -32600));
+
+    const onlyNotices = await post(server.url, [1, { jsonrpc: '2.0', method: 'notifications/initialized' }], legacyHeaders());
+    assert.deepEqual(onlyNotices.messages.map((m) => m.error?.code), [-32600]);
+
+    const empty = await post(server.url, [], legacyHeaders());
+    assert.equal(empty.status, 400);
+    assert.equal(empty.messages[0]?.error?.code, -32600);
+    await assertStillServing();
   });
 
   test('no response carries Mcp-Session-Id', async () => {
@@ -178,6 +211,28 @@ describe('tool-level errors', () => {
     assert.equal(result._meta['graph-mcp/run'].status, 'input_required');
     await assertStillServing();
   });
+
+  const wrongParams: Array<[string, string, Record<string, unknown>, RegExp]> = [
+    ['2026-07-28', 'tools/list', { cursor: 1 }, /cursor: .*expected string/],
+    ['2025-11-25', 'tools/list', { cursor: null }, /cursor: .*expected string/],
+    ['2025-11-25', 'initialize', { protocolVersion: null, capabilities: {}, clientInfo: 'x' }, /protocolVersion: .*clientInfo: /],
+    ['2025-11-25', 'tools/call', { name: 5 }, /name: .*expected string/],
+    ['2026-07-28', 'tools/call', { name: ['echo'], arguments: {} }, /name: .*expected string/],
+  ];
+  for (const [era, method, params, reason] of wrongParams) {
+    test(`${era}: ${method} with wrong-typed params is -32602 Invalid params with a readable message`, async () => {
+      const answer =
+        era === '2026-07-28'
+          ? await post(server.url, { jsonrpc: '2.0', id: 3, method, params: envelope(params) }, modernHeaders(method))
+          : await post(server.url, { jsonrpc: '2.0', id: 3, method, params }, legacyHeaders());
+      const error = answer.messages[0]?.error;
+      assert.equal(error?.code, -32602, answer.text);
+      assert.match(error.message, new RegExp(`^Invalid params for ${method}: `));
+      assert.match(error.message, reason);
+      assert.ok(!error.message.includes('{') && !error.message.includes('\n'), `no raw validation dump: ${error.message}`);
+      await assertStillServing();
+    });
+  }
 
   test('arguments that are not an object are refused by the protocol layer with -32602', async () => {
     const answer = await callModern(server.url, 'echo', 'just a string');

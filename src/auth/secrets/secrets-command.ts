@@ -49,7 +49,7 @@ export async function secretsCommand(
 
   const config = await loadConfigFile(options.config);
   // The key (or GRAPH_MCP_SECRETS) may come from the config's env, as it does for `serve`.
-  applyConfigEnv(config);
+  applyConfigEnv(config, (message) => process.stderr.write(`warning: ${message}\n`));
   if (action === 'set') {
     const servers = config.secrets?.servers;
     if (servers !== undefined && !Object.hasOwn(servers, server!)) {

@@ -1,0 +1,120 @@
+import {
+  isJsonContentType,
+  isJSONRPCErrorResponse,
+  isJSONRPCNotification,
+  isJSONRPCRequest,
+  isJSONRPCResultResponse,
+  readRequestBody,
+  type McpHandlerRequestOptions,
+  type McpHttpHandler,
+} from '@modelcontextprotocol/server';
+
+type Fetch = McpHttpHandler['fetch'];
+
+/**
+ * Reads a POST body once and hands the SDK's entry the parsed value, for two
+ * reasons:
+ * - Without one, the entry clones the request to forward it to its 2025-era
+ *   leg, and undici links a clone's abort signal to the original's only
+ *   through a weak reference: after a garbage collection, a 2025-era client
+ *   that went away no longer stopped its run. With a parsed body nothing is
+ *   cloned, and the run listens to the request's own signal.
+ * - 2025-era batches are answered as JSON-RPC 2.0 §6 says (see `batchAnswer`).
+ * Bodies that are not JSON, or empty, go to the SDK as they came, for its own
+ * answer (415, -32700, ...).
+ */
+export function readingBodyOnce(fetch: Fetch, maxBytes: number): Fetch {
+  return async (request, options) => {
+    if (request.method !== 'POST' || options?.parsedBody !== undefined || !isJsonContentType(request.headers.get('content-type'))) {
+      return fetch(request, options);
+    }
+    const read = await readRequestBody(request, maxBytes).catch(() => undefined);
+    if (read === undefined) return fetch(request, options); // unreadable: the SDK says so
+    if (read.tooLarge) {
+      return errorResponse(413, -32000, `Payload Too Large: Request body must not exceed ${maxBytes} bytes`, { connection: 'close' });
+    }
+    let body: unknown;
+    try {
+      body = read.text.length === 0 ? undefined : JSON.parse(read.text);
+    } catch {
+      body = undefined;
+    }
+    if (body === undefined) return fetch(new Request(request, { body: read.text }), options);
+    if (Array.isArray(body) && !isModern(request)) return batchAnswer(fetch, request, options, body);
+    return fetch(request, { ...options, parsedBody: body });
+  };
+}
+
+/** 2026-07-28 has no batches: the SDK refuses them whole, as that era says. */
+function isModern(request: Request): boolean {
+  return (request.headers.get('mcp-protocol-version') ?? '') >= '2026';
+}
+
+const isMessage = (item: unknown) =>
+  isJSONRPCRequest(item) || isJSONRPCNotification(item) || isJSONRPCResultResponse(item) || isJSONRPCErrorResponse(item);
+
+/**
+ * A 2025-era batch: a request id used twice is refused whole (-32600, nothing
+ * runs: the answers could not be told apart); an element that is not a
+ * JSON-RPC message is answered -32600 with id null, and the rest of the batch
+ * is served (§6). An empty batch is the SDK's single -32600.
+ */
+async function batchAnswer(fetch: Fetch, request: Request, options: McpHandlerRequestOptions | undefined, batch: unknown[]): Promise<Response> {
+  const seen = new Set<string | number>();
+  for (const item of batch) {
+    if (!isJSONRPCRequest(item)) continue;
+    if (seen.has(item.id)) {
+      return errorResponse(400, -32600, `Invalid Request: request id ${JSON.stringify(item.id)} appears more than once in the batch`);
+    }
+    seen.add(item.id);
+  }
+  const valid = batch.filter(isMessage);
+  if (valid.length === batch.length || batch.length === 0) return fetch(request, { ...options, parsedBody: batch });
+  const errors = batch.filter((item) => !isMessage(item)).map(() => invalidMessage);
+  if (valid.length === 0) return json(400, errors);
+  const served = await fetch(request, { ...options, parsedBody: valid });
+  const type = served.headers.get('content-type') ?? '';
+  if (served.status === 202 || served.body === null) return json(200, errors);
+  if (type.includes('text/event-stream')) return prependEvents(served, errors);
+  if (type.includes('application/json')) {
+    const answered = (await served.json()) as unknown;
+    return json(served.status, [...errors, ...(Array.isArray(answered) ? answered : [answered])]);
+  }
+  return served;
+}
+
+const invalidMessage = { jsonrpc: '2.0', error: { code: -32600, message: 'Invalid Request: not a JSON-RPC 2.0 message' }, id: null } as const;
+
+function json(status: number, value: unknown, headers: Record<string, string> = {}): Response {
+  return new Response(JSON.stringify(value), { status, headers: { 'content-type': 'application/json', ...headers } });
+}
+
+function errorResponse(status: number, code: number, message: string, headers: Record<string, string> = {}): Response {
+  return json(status, { jsonrpc: '2.0', error: { code, message }, id: null }, headers);
+}
+
+/** The SDK's event stream, after one `message` event per error. */
+function prependEvents(served: Response, errors: readonly unknown[]): Response {
+  const head = new TextEncoder().encode(errors.map((error) => `event: message\ndata: ${JSON.stringify(error)}\n\n`).join(''));
+  const source = served.body!;
+  const body = new ReadableStream<Uint8Array>({
+    async start(controller) {
+      controller.enqueue(head);
+      const reader = source.getReader();
+      try {
+        for (;;) {
+          const { done, value } = await reader.read();
+          if (done) break;
+          controller.enqueue(value);
+        }
+        controller.close();
+      } catch (error) {
+        controller.error(error);
+      }
+    },
+    cancel(reason) {
+      return source.cancel(reason);
+    },
+  });
+  return new Response(body, { status: served.status, headers: served.headers });
+}
