@@ -180,7 +180,8 @@ describe('2025-11-25 experimental tasks (v1 client)', () => {
       assert.equal((await client.experimental.tasks.getTask(created.task.taskId)).taskId, created.task.taskId);
       await new Promise((resolve) => setTimeout(resolve, 600));
       await assert.rejects(client.experimental.tasks.getTask(created.task.taskId), /Task not found/);
-      assert.ok((await server.graphMcp.pausedRuns!.sweep()) >= 1, 'and clean-up deletes it');
+      await server.graphMcp.pausedRuns!.sweep();
+      assert.deepEqual(await server.graphMcp.store!.runs.deleteExpired(Date.now(), 10), [], 'and clean-up deleted it');
     } finally {
       await client.close();
     }
