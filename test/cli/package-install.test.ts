@@ -90,8 +90,6 @@ test('npm install <tarball>, then npx graph-mcp check and serve in that project'
       name: 'someone-elses-agents',
       private: true,
       type: 'module',
-      // The default store is SQLite: its driver builds a native module on install.
-      allowScripts: { 'better-sqlite3': true },
       dependencies: {
         'graph-mcp': `file:${tarball}`,
         '@langchain/langgraph': ours.devDependencies['@langchain/langgraph'],
@@ -118,7 +116,13 @@ export const graph = new StateGraph({ state: State, input: Input, output: Output
   );
   await writeFile(
     path.join(project, 'agent.config.json'),
-    JSON.stringify({ $schema: './node_modules/graph-mcp/agent.config.schema.json', graphs: { hello: { path: './graphs/hello.ts:graph', description: 'Greets someone' } } }),
+    JSON.stringify({
+      $schema: './node_modules/graph-mcp/agent.config.schema.json',
+      graphs: { hello: { path: './graphs/hello.ts:graph', description: 'Greets someone' } },
+      // The default SQLite store needs better-sqlite3's native module, which npm builds from
+      // source here (minutes on a busy machine); this test is about installing and serving.
+      store: { type: 'memory' },
+    }),
   );
 
   await exec('npm', ['install', '--no-audit', '--no-fund', '--prefer-offline'], { cwd: project, maxBuffer: 64 * 1024 * 1024 });

@@ -137,11 +137,18 @@ test('100 tasks, random SIGKILLs: every task finishes, exactly once', { timeout:
   })();
   try {
     for (let i = 0; i < 100; i += 1) {
+      // Besides the random kills, one for sure every 30 tasks while tasks are in flight.
+      if (i > 0 && i % 30 === 0) {
+        const index = (i / 30) % 2;
+        pool[index]!.child.kill('SIGKILL');
+        kills += 1;
+        pool[index] = await start();
+      }
       // A process may be down (killed, restarting): each try goes to whichever is in its slot now.
       let attempt = 0;
       const created = await until(
         'a task to be created',
-        () => rpc(pool[(i + attempt++) % 2]!.url, 'tools/call', { name: 'logged', arguments: { label: `t${i}`, log_path: logPath, step_ms: 25 } }),
+        () => rpc(pool[(i + attempt++) % 2]!.url, 'tools/call', { name: 'logged', arguments: { label: `t${i}`, log_path: logPath, step_ms: 60 } }),
         90_000,
       );
       ids.push(created.taskId as string);
