@@ -1,6 +1,7 @@
 // Bad input of every kind over raw HTTP: each gets the protocol's own answer, and the server keeps serving.
 import assert from 'node:assert/strict';
 import http from 'node:http';
+import net from 'node:net';
 import { after, before, describe, test } from 'node:test';
 import { ran } from '../fixtures/graphs/basic.js';
 import { startServer, type TestServer } from '../helpers/server.js';
@@ -123,6 +124,21 @@ describe('transport-level errors', () => {
     const empty = await post(server.url, [], legacyHeaders());
     assert.equal(empty.status, 400);
     assert.equal(empty.messages[0]?.error?.code, -32600);
+    await assertStillServing();
+  });
+
+  test('a client that drops while sending its body is logged below error level', async () => {
+    const { hostname, port } = new URL(server.url);
+    const socket = net.connect(Number(port), hostname);
+    await new Promise((resolve) => socket.once('connect', resolve));
+    socket.write(`POST /mcp HTTP/1.1\r\nHost: ${hostname}:${port}\r\nContent-Type: application/json\r\nAccept: application/json, text/event-stream\r\nContent-Length: 1000\r\n\r\n{"jsonrpc":"2.0",`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    socket.destroy();
+    const deadline = Date.now() + 5_000;
+    const gone = () => server.logs.lines.map((l) => JSON.parse(l)).find((l) => l.msg === 'the client went away while sending its request');
+    while (!gone() && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20));
+    assert.equal(gone()?.level, 30, 'logged at info');
+    assert.ok(!server.logs.lines.some((l) => JSON.parse(l).level >= 50), 'nothing at error level');
     await assertStillServing();
   });
 
