@@ -6,6 +6,7 @@ import type { GraphMcp } from '../graph-mcp.js';
 import { runWithRequestLog, type RequestLog } from '../mcp/request-log.js';
 import { createAuthenticator, type Authenticate, type AuthOutcome } from '../auth/authenticate.js';
 import { jsonRpcError } from './json-rpc-error.js';
+import { MAX_JSON_DEPTH, nestsDeeperThan } from './json-depth.js';
 
 export interface McpRouterOptions {
   /**
@@ -79,6 +80,10 @@ export function createMcpRouter(graphMcp: GraphMcp, options: McpRouterOptions = 
   router.all(path, (req: Request, res: Response) => {
     // An app-level body parser has drained the stream already: hand over its result.
     const parsed = (req as { _body?: boolean })._body === true || req.body !== undefined ? req.body : undefined;
+    if (parsed !== undefined && nestsDeeperThan(parsed, MAX_JSON_DEPTH)) {
+      jsonRpcError(res, 400, -32600, `Invalid Request: JSON nested deeper than ${MAX_JSON_DEPTH} levels`);
+      return;
+    }
     void serve(req as Parameters<typeof serve>[0], res, parsed);
   });
   return router;

@@ -9,7 +9,7 @@ import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { createMcpRouter, loadGraphMcp } from '../../src/index.js';
 import { captureLogs, FIXTURES, graphToolNames } from '../helpers/server.js';
-import { callModern, legacyHeaders, post } from '../helpers/raw.js';
+import { callModern, envelope, legacyHeaders, modernHeaders, post } from '../helpers/raw.js';
 
 const servers: Server[] = [];
 after(() => Promise.all(servers.map((s) => new Promise((resolve) => s.close(resolve)))));
@@ -66,6 +66,23 @@ for (const bodyParser of [true, false]) {
 
       const modern = await callModern(`${base}/agents/mcp`, 'echo', { text: 'modern' });
       assert.deepEqual(modern.messages[0]?.result?.structuredContent, { echoed: 'modern' });
+    });
+
+    test('deeply nested JSON is refused as an invalid request, not a 500', async () => {
+      const { base } = await existingApp({ bodyParser });
+      const nested = `${'['.repeat(20_000)}${']'.repeat(20_000)}`;
+      for (const era of ['legacy', 'modern'] as const) {
+        const params = era === 'legacy' ? { name: 'echo', arguments: { text: 'x', extra: 'NESTED' } } : envelope({ name: 'echo', arguments: { text: 'x', extra: 'NESTED' } });
+        const answer = await post(
+          `${base}/agents/mcp`,
+          JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/call', params }).replace('"NESTED"', nested),
+          era === 'legacy' ? legacyHeaders() : modernHeaders('tools/call', 'echo'),
+        );
+        assert.ok(answer.status < 500, `${era}: ${answer.status} ${answer.text.slice(0, 200)}`);
+        assert.equal(answer.messages.at(-1)?.error?.code ?? answer.messages.at(-1)?.result?._meta?.['graph-mcp/error']?.code, bodyParser ? -32600 : 'INVALID_ARGUMENTS', `${era}: ${answer.text.slice(0, 200)}`);
+      }
+      const still = await callModern(`${base}/agents/mcp`, 'echo', { text: 'still here' });
+      assert.deepEqual(still.messages[0]?.result?.structuredContent, { echoed: 'still here' });
     });
   });
 }

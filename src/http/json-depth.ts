@@ -1,0 +1,22 @@
+/**
+ * An app's own body parser (`express.json()`) hands the MCP router a parsed
+ * value, which the SDK's Node adapter serialises again, recursively: JSON
+ * nested some ten thousand levels deep overflowed the stack there and was
+ * answered 500. Values nested deeper than this are refused first; MCP
+ * messages and tool arguments stay far below.
+ */
+export const MAX_JSON_DEPTH = 128;
+
+/** Whether `value` nests arrays and objects deeper than `max` levels. Iterative: a deep value cannot overflow it. */
+export function nestsDeeperThan(value: unknown, max: number): boolean {
+  const stack: Array<[unknown, number]> = [[value, 1]];
+  while (stack.length > 0) {
+    const [item, depth] = stack.pop()!;
+    if (item === null || typeof item !== 'object') continue;
+    if (depth > max) return true;
+    for (const child of Array.isArray(item) ? item : Object.values(item)) {
+      if (child !== null && typeof child === 'object') stack.push([child, depth + 1]);
+    }
+  }
+  return false;
+}
