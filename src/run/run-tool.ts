@@ -207,7 +207,8 @@ function shapeResult(tool: GraphTool, state: unknown, options: RunOptions): Call
   if (outputProblems.length > 0) {
     return errorResult(
       'OUTPUT_INVALID',
-      `Tool "${tool.name}" produced output that does not match its output schema:\n${outputProblems.map((p) => `- ${p}`).join('\n')}`,
+      // A problem names the field at fault, and a field's name may be a credential the graph used as a key.
+      `Tool "${tool.name}" produced output that does not match its output schema:\n${outputProblems.map((p) => `- ${redact(p, options.secretsUsed?.())}`).join('\n')}`,
     );
   }
   const secrets = options.secretsUsed?.() ?? [];

@@ -58,6 +58,14 @@ before(async () => {
         notes: { path: './graphs/notes.ts:graph', access: { scopes: ['notes'] } },
         admin_echo: { path: './test/fixtures/graphs/basic.ts:echo', access: { scopes: ['admin'] } },
         leaky: './test/fixtures/graphs/basic.ts:leaky',
+        // The same graph with an output schema that names every key it may return.
+        leaky_strict: {
+          path: './test/fixtures/graphs/basic.ts:leaky',
+          output_schema: {
+            type: 'object',
+            properties: { mode: { type: 'string' }, value: { type: 'string' }, by_token: { type: 'object', additionalProperties: false } },
+          },
+        },
       },
     },
     {
@@ -93,8 +101,8 @@ async function v2(tokenValue: string) {
 describe('who sees and calls what', () => {
   test('v1 client: each user lists only the tools their scopes allow', async () => {
     for (const [tokenValue, expected] of [
-      [alice, ['admin_echo', 'leaky', 'notes', 'whoami']],
-      [bob, ['leaky', 'notes', 'whoami']],
+      [alice, ['admin_echo', 'leaky', 'leaky_strict', 'notes', 'whoami']],
+      [bob, ['leaky', 'leaky_strict', 'notes', 'whoami']],
     ] as const) {
       const client = await v1(tokenValue);
       const { tools } = await client.listTools();
@@ -175,6 +183,19 @@ describe('user-scoped downstream credentials', () => {
     await modern.close();
     received.push(...messages);
     assert.deepEqual(messages.filter((m) => m.startsWith('calling notes')), ['calling notes with [redacted]', 'calling notes with [redacted]']);
+  });
+
+  test('a credential used as an output object key is redacted, in the result and in an output-schema error', async () => {
+    const client = await v1(alice);
+    const keyed = await client.callTool({ name: 'leaky', arguments: { mode: 'key' } });
+    const refused = await client.callTool({ name: 'leaky_strict', arguments: { mode: 'key' } });
+    await client.close();
+    received.push(JSON.stringify(keyed), JSON.stringify(refused));
+    assert.deepEqual((keyed.structuredContent as { by_token?: unknown }).by_token, { '[redacted]': 'alice' });
+    assert.equal(refused.isError, true);
+    const text = (refused.content as Array<{ text: string }>)[0]!.text;
+    assert.match(text, /output schema/);
+    assert.ok(!text.includes(CANARY), text);
   });
 });
 
