@@ -63,6 +63,8 @@ type Era = 'modern' | 'legacy';
 interface Sent {
   body: string;
   headers: Record<string, string>;
+  /** A single request whose params are of a wrong type: must be answered -32602. */
+  invalidParams?: boolean;
 }
 
 const message = fc.record({ method: fc.constantFrom(...Object.keys(METHODS)), id, era: fc.constantFrom<Era>('modern', 'legacy') }).chain(({ method, id, era }) =>
@@ -81,14 +83,62 @@ function headersFor(era: Era, method: string, name?: string): Record<string, str
 
 const deep = (depth: number) => '['.repeat(depth) + ']'.repeat(depth);
 
+/**
+ * Well-formed params and the JSON type of each field the SDK or graph-mcp
+ * checks, per method and era: a value of another type there is -32602.
+ * (2026-07-28 cross-checks `name` with a header first, and gates `tasks/*`
+ * on a capability: those are fuzzed above, not here.)
+ */
+type JsonType = 'string' | 'object';
+const TYPED: Array<{ method: string; eras: Era[]; params: Record<string, unknown>; fields: Record<string, JsonType> }> = [
+  { method: 'initialize', eras: ['legacy'], params: { protocolVersion: LEGACY, capabilities: {}, clientInfo: { name: 'f', version: '1' } }, fields: { protocolVersion: 'string', capabilities: 'object', clientInfo: 'object' } },
+  { method: 'tools/list', eras: ['legacy', 'modern'], params: { cursor: 'c' }, fields: { cursor: 'string' } },
+  { method: 'tools/call', eras: ['legacy'], params: { name: 'echo', arguments: { text: 'x' } }, fields: { name: 'string', arguments: 'object' } },
+  { method: 'tools/call', eras: ['modern'], params: { name: 'echo', arguments: { text: 'x' } }, fields: { arguments: 'object' } },
+  { method: 'tasks/get', eras: ['legacy'], params: { taskId: 't' }, fields: { taskId: 'string' } },
+  { method: 'tasks/cancel', eras: ['legacy'], params: { taskId: 't' }, fields: { taskId: 'string' } },
+  { method: 'tasks/list', eras: ['legacy'], params: { cursor: 'c' }, fields: { cursor: 'string' } },
+];
+const notOfType = (type: JsonType) =>
+  type === 'string' ? fc.oneof(fc.constant(null), fc.boolean(), fc.integer(), fc.array(fc.integer(), { maxLength: 2 }), fc.dictionary(fc.string({ maxLength: 3 }), fc.integer(), { maxKeys: 2 })) : fc.oneof(fc.constant(null), fc.boolean(), fc.integer(), fc.string({ maxLength: 5 }), fc.array(fc.integer(), { maxLength: 2 }));
+const wrongTyped: fc.Arbitrary<Sent> = fc.constantFrom(...TYPED).chain((row) =>
+  fc.tuple(fc.constantFrom(...row.eras), fc.constantFrom(...Object.keys(row.fields)), id).chain(([era, field, requestId]) =>
+    notOfType(row.fields[field]!).map((value) => {
+      const params = { ...row.params, [field]: value };
+      return {
+        body: JSON.stringify({ jsonrpc: '2.0', id: requestId, method: row.method, params: era === 'modern' ? envelope(params) : params }),
+        headers: headersFor(era, row.method, typeof params.name === 'string' ? params.name : undefined),
+        invalidParams: true,
+      };
+    }),
+  ),
+);
+
+/** The ids a 2025-era batch must answer, each exactly once: every element with an id that is not a response. */
+function batchIds(sent: Sent): string[] | undefined {
+  if (sent.headers['mcp-protocol-version'] !== LEGACY || !sent.body.startsWith('[')) return undefined;
+  const items = JSON.parse(sent.body) as unknown[];
+  const ids = items.flatMap((item) => {
+    if (item === null || typeof item !== 'object' || Array.isArray(item)) return [];
+    const { id: itemId, result, error } = item as { id?: unknown; result?: unknown; error?: unknown };
+    if (typeof itemId !== 'string' && typeof itemId !== 'number') return [];
+    const isResponse = (item as { jsonrpc?: unknown }).jsonrpc === '2.0' && (result !== undefined || error !== undefined);
+    return isResponse ? [] : [`${typeof itemId}:${itemId}`];
+  });
+  return ids;
+}
+
 const request: fc.Arbitrary<Sent> = fc.oneof(
+  // a known method with one checked param of a wrong type
+  { weight: 3, arbitrary: wrongTyped },
   // one message of the method table
   { weight: 10, arbitrary: message.map(({ body, era, method, name }) => ({ body: JSON.stringify(body), headers: headersFor(era, method, name) })) },
   // batches, duplicate ids included
   {
     weight: 3,
-    arbitrary: fc.tuple(fc.array(message, { maxLength: 4 }), fc.array(junk, { maxLength: 2 }), fc.constantFrom<Era>('modern', 'legacy')).map(([messages, extra, era]) => ({
-      body: JSON.stringify([...messages.map((m) => m.body), ...extra]),
+    arbitrary: fc.tuple(fc.array(message, { maxLength: 4 }), fc.array(junk, { maxLength: 2 }), fc.constantFrom<Era>('modern', 'legacy'), fc.boolean()).map(([messages, extra, era, repeat]) => ({
+      // `repeat`: the first message again, with its id.
+      body: JSON.stringify([...messages.map((m) => m.body), ...extra, ...(repeat && messages.length > 0 ? [messages[0]!.body] : [])]),
       headers: headersFor(era, 'tools/list'),
     })),
   },
@@ -172,6 +222,14 @@ test(`${RUNS} fuzzed requests, both eras: no 5xx, every answer JSON-RPC or a doc
       for (const m of messages) checkMessage(m, context);
       // A wrong-typed param of a known method is -32602, with a message a person can read.
       for (const m of messages) if (m.error?.code === -32602) assert.ok(!/"code":\s*"invalid_type"/.test(m.error.message), `raw dump: ${context}`);
+      if (sent.invalidParams) assert.deepEqual(messages.filter((m) => !('method' in m)).map((m) => m.error?.code), [-32602], `invalid params: ${context}`);
+      // A 2025-era batch (§6): one answer per request id, none lost, none twice; a repeated id refuses the batch whole.
+      const ids = batchIds(sent);
+      if (ids !== undefined && response.status === 200) {
+        const answered = messages.filter((m) => !('method' in m) && m.id !== null).map((m) => `${typeof m.id}:${m.id}`);
+        assert.deepEqual(answered.sort(), [...ids].sort(), `each request of the batch answered once: ${context}`);
+      }
+      if (ids !== undefined && new Set(ids).size !== ids.length) assert.equal(response.status, 400, `a batch repeating an id: ${context}`);
     }),
     { seed: 20260728, numRuns: RUNS, endOnFailure: true, includeErrorInReport: true },
   );
