@@ -87,6 +87,9 @@ export async function startupSection(): Promise<void> {
   // Inside the project, so the graph modules resolve @langchain/langgraph from its node_modules.
   const dir = path.join(ROOT, 'node_modules/.cache/graph-mcp-bench-startup');
   await mkdir(dir, { recursive: true });
+  // ES modules, as in a project whose package.json says so: under node_modules no
+  // package.json of the project applies, and a .ts file there would load as CommonJS.
+  await writeFile(path.join(dir, 'package.json'), JSON.stringify({ type: 'module' }));
   try {
     const graphs = await writeGraphs(dir);
     for (const entry of entries()) {
