@@ -24,20 +24,39 @@ function entries(): Entry[] {
 
 const settle = () => new Promise((resolve) => setTimeout(resolve, 1_000));
 
+/** The servers the memory section measures: an entry point, and the graph module's language. */
+interface MemorySetup {
+  label: string;
+  entry: Entry;
+  /** `ts`: bench/graphs.ts, compiled at start-up by tsx (whose loader runs on a thread of its own); `js`: the same graph as an ES module. */
+  graph: 'ts' | 'js';
+}
+
+function memorySetups(): MemorySetup[] {
+  const setups: MemorySetup[] = [{ label: 'tsx src/cli.ts, TS graph', entry: 'tsx', graph: 'ts' }];
+  if (existsSync(ENTRIES.dist[0]!)) {
+    setups.push({ label: 'dist/cli.js, TS graph', entry: 'dist', graph: 'ts' }, { label: 'dist/cli.js, JS graph', entry: 'dist', graph: 'js' });
+  }
+  return setups;
+}
+
 export async function memorySection(): Promise<void> {
   console.log(`\nMemory: RSS of one graph-mcp serve process (trivial graph, SQLite store), idle and over ${CALLS.toLocaleString('en')} tools/call (BENCH_CALLS)`);
   console.log(`  (autocannon CLI at c=10 in its own process; 'warm' is after the first 10% of the calls, the baseline for growth)\n`);
   const dir = await mkdtemp(path.join(tmpdir(), 'graph-mcp-bench-memory-'));
+  const modules = await moduleDir('graph-mcp-bench-memory');
   try {
-    console.log(`${'entry point'.padEnd(28)} ${'idle MB'.padStart(8)} ${'warm MB'.padStart(8)} ${'end MB'.padStart(8)} ${'growth'.padStart(7)} ${'seconds'.padStart(8)} ${'errors'.padStart(7)}`);
-    for (const entry of entries()) {
-      const server = await serveConfig(path.join(dir, `${entry}.config.json`), {
-        graphs: { graph_0: `${path.join(BENCH_DIR, 'graphs.ts')}:trivial` },
-        store: { type: 'sqlite', path: path.join(dir, `${entry}.sqlite`) },
-      }, { entry });
+    const jsGraph = (await writeGraphs(modules, 1, 'js')).graph_0!;
+    console.log(`${'setup'.padEnd(28)} ${'idle MB'.padStart(8)} ${'warm MB'.padStart(8)} ${'end MB'.padStart(8)} ${'growth'.padStart(7)} ${'seconds'.padStart(8)} ${'errors'.padStart(7)}`);
+    for (const [i, setup] of memorySetups().entries()) {
+      const graph = setup.graph === 'ts' ? `${path.join(BENCH_DIR, 'graphs.ts')}:trivial` : jsGraph;
+      const server = await serveConfig(path.join(dir, `${i}.config.json`), {
+        graphs: { graph_0: graph },
+        store: { type: 'sqlite', path: path.join(dir, `${i}.sqlite`) },
+      }, { entry: setup.entry });
       try {
         const pid = server.child.pid!;
-        expect((await answer(server.url, call)).result.structuredContent?.echoed === 'hi', `${entry}: graph_0 answers`);
+        expect((await answer(server.url, call)).result.structuredContent?.echoed === 'hi', `${setup.label}: graph_0 answers`);
         await settle();
         const idle = await rssMb(pid);
         const started = performance.now();
@@ -47,9 +66,8 @@ export async function memorySection(): Promise<void> {
         const seconds = (performance.now() - started) / 1000;
         await settle();
         const end = await rssMb(pid);
-        const label = entry === 'tsx' ? 'tsx src/cli.ts (npm start)' : 'node dist/cli.js (the bin)';
         const growth = `${(((end - warm) / warm) * 100).toFixed(1)}%`;
-        console.log(`${label.padEnd(28)} ${idle.toFixed(0).padStart(8)} ${warm.toFixed(0).padStart(8)} ${end.toFixed(0).padStart(8)} ${growth.padStart(7)} ${seconds.toFixed(0).padStart(8)} ${String(first.errors + rest.errors).padStart(7)}`);
+        console.log(`${setup.label.padEnd(28)} ${idle.toFixed(0).padStart(8)} ${warm.toFixed(0).padStart(8)} ${end.toFixed(0).padStart(8)} ${growth.padStart(7)} ${seconds.toFixed(0).padStart(8)} ${String(first.errors + rest.errors).padStart(7)}`);
       } finally {
         await stopProcess(server.child);
       }
@@ -57,21 +75,36 @@ export async function memorySection(): Promise<void> {
     console.log('\n  target: idle <= 120 MB; end within 10% of warm');
   } finally {
     await rm(dir, { recursive: true, force: true });
+    await rm(modules, { recursive: true, force: true });
   }
 }
 
-/** Ten distinct TypeScript graph modules, each compiled from source at start-up. */
-async function writeGraphs(dir: string): Promise<Record<string, string>> {
+/**
+ * A folder for generated graph modules inside the project, so they resolve
+ * @langchain/langgraph from its node_modules. Its package.json makes them ES
+ * modules, as in a project whose package.json says so (under node_modules no
+ * package.json of the project applies, and a .ts file would load as CommonJS).
+ */
+async function moduleDir(name: string): Promise<string> {
+  const dir = path.join(ROOT, 'node_modules/.cache', name);
+  await mkdir(dir, { recursive: true });
+  await writeFile(path.join(dir, 'package.json'), JSON.stringify({ type: 'module' }));
+  return dir;
+}
+
+/** `count` distinct graph modules, TypeScript (compiled at start-up) or JavaScript; config entries by tool name. */
+async function writeGraphs(dir: string, count: number, language: 'ts' | 'js'): Promise<Record<string, string>> {
   const graphs: Record<string, string> = {};
-  for (let i = 0; i < STARTUP_GRAPHS; i += 1) {
-    const file = path.join(dir, `graph_${i}.ts`);
+  for (let i = 0; i < count; i += 1) {
+    const file = path.join(dir, `graph_${i}.${language}`);
+    const state = language === 'ts' ? 'state: { text: string }' : 'state';
     await writeFile(
       file,
       `import { END, START, StateGraph } from '@langchain/langgraph';
 import { z } from 'zod';
 const Input = z.object({ text: z.string() });
 export const graph = new StateGraph({ state: Input.extend({ echoed: z.string().optional() }), input: Input, output: z.object({ echoed: z.string() }) })
-  .addNode('echo_${i}', (state: { text: string }) => ({ echoed: state.text }))
+  .addNode('echo_${i}', (${state}) => ({ echoed: state.text }))
   .addEdge(START, 'echo_${i}')
   .addEdge('echo_${i}', END)
   .compile();
@@ -84,14 +117,9 @@ export const graph = new StateGraph({ state: Input.extend({ echoed: z.string().o
 
 export async function startupSection(): Promise<void> {
   console.log(`\nStart-up: from spawning graph-mcp serve to the first tools/call answered, ${STARTUP_GRAPHS} TypeScript graphs (median of ${STARTS}, BENCH_STARTS)\n`);
-  // Inside the project, so the graph modules resolve @langchain/langgraph from its node_modules.
-  const dir = path.join(ROOT, 'node_modules/.cache/graph-mcp-bench-startup');
-  await mkdir(dir, { recursive: true });
-  // ES modules, as in a project whose package.json says so: under node_modules no
-  // package.json of the project applies, and a .ts file there would load as CommonJS.
-  await writeFile(path.join(dir, 'package.json'), JSON.stringify({ type: 'module' }));
+  const dir = await moduleDir('graph-mcp-bench-startup');
   try {
-    const graphs = await writeGraphs(dir);
+    const graphs = await writeGraphs(dir, STARTUP_GRAPHS, 'ts');
     for (const entry of entries()) {
       const times: number[] = [];
       for (let i = 0; i < STARTS; i += 1) {

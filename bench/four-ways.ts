@@ -28,9 +28,13 @@ export function oneAtATime(url: string, request: McpRequest): Measure {
   return () => runClient<Figures>('latency-client.ts', [url, JSON.stringify(request)]);
 }
 
-/** graph.invoke of a bench graph, one call at a time, in its own process. */
-export function invokeInChild(exportName: 'trivial' | 'tenNodes' = 'trivial'): Measure {
-  return (warm) => runClient<Figures>('invoke-client.ts', [exportName, warm ? 'warm' : 'cold']);
+/**
+ * graph.invoke of a bench graph in its own process: one call at a time, or
+ * `inFlight` at once. A new process every round, so every round warms up
+ * first (a cold one measured its own JIT: rates moved by 70% between rounds).
+ */
+export function invokeInChild(exportName: 'trivial' | 'tenNodes' = 'trivial', inFlight = 1): Measure {
+  return () => runClient<Figures>('invoke-client.ts', [exportName, 'warm', String(inFlight)]);
 }
 
 /** graph-mcp serving the trivial graph as `graph_0`, on its own SQLite file in `dir`. */
@@ -66,6 +70,7 @@ export async function oneGraphFourWays(): Promise<void> {
 
     const r = await interleaved({
       inProcess: invokeInChild(),
+      inProcess10: invokeInChild('trivial', 10),
       modern: loadAt(graphMcp.url, modernCall, 10),
       legacy: loadAt(graphMcp.url, legacyCall, 10),
       v1: loadAt(v1.url, legacyCall, 10),
@@ -79,6 +84,7 @@ export async function oneGraphFourWays(): Promise<void> {
 
     console.log(HEADER);
     console.log(row('graph.invoke in-process (one at a time)', r.inProcess));
+    console.log(row('graph.invoke in-process (10 in flight)', r.inProcess10));
     console.log(row('graph-mcp tools/call, 2026-07-28, c=10', r.modern));
     console.log(row('graph-mcp tools/call, 2025-11-25, c=10', r.legacy));
     console.log(row('hand-written v1 SDK server (2025-11-25), c=10', r.v1));
@@ -91,6 +97,8 @@ export async function oneGraphFourWays(): Promise<void> {
     console.log('\nratios of requests/s at c=10 (target: >= 0.75 of in-process, >= 1.5 of the v1 server):');
     console.log(ratio('graph-mcp 2026-07-28 / graph.invoke in-process', r.modern, r.inProcess));
     console.log(ratio('graph-mcp 2025-11-25 / graph.invoke in-process', r.legacy, r.inProcess));
+    console.log(ratio('graph-mcp 2026-07-28 / graph.invoke, 10 in flight', r.modern, r.inProcess10, '(the graph at the same concurrency)'));
+    console.log(ratio('graph-mcp 2025-11-25 / graph.invoke, 10 in flight', r.legacy, r.inProcess10));
     console.log(ratio('graph-mcp 2026-07-28 / hand-written v1 server', r.modern, r.v1));
     console.log(ratio('graph-mcp 2025-11-25 / hand-written v1 server', r.legacy, r.v1, '(same protocol on both sides)'));
     console.log(ratio('graph-mcp 2026-07-28 / bare Express ceiling', r.modern, r.bare));

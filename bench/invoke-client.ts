@@ -1,8 +1,9 @@
-// graph.invoke of a bench graph in a process of its own, one call at a time for
-// the given seconds (after a warm-up when asked); prints Figures as JSON.
+// graph.invoke of a bench graph in a process of its own, for the configured
+// seconds (after a warm-up when asked), one call at a time or several in flight;
+// prints Figures as JSON.
 import { tenNodes, trivial } from './graphs.js';
 import { inProcessLoad } from './load.js';
 
-const [exportName, warm] = [process.argv[2] ?? 'trivial', process.argv[3] === 'warm'];
+const [exportName, warm, inFlight] = [process.argv[2] ?? 'trivial', process.argv[3] === 'warm', Number(process.argv[4] ?? 1)];
 const graph = exportName === 'tenNodes' ? tenNodes : trivial;
-console.log(JSON.stringify(await inProcessLoad(() => graph.invoke({ text: 'hi' }))(warm)));
+console.log(JSON.stringify(await inProcessLoad(() => graph.invoke({ text: 'hi' }), inFlight)(warm)));

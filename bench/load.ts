@@ -1,7 +1,5 @@
 // Measuring: HTTP load with autocannon, bounded in time and connections, and
 // in-process calls timed one by one. Figures are only compared within one run.
-import autocannon from 'autocannon';
-import type { McpRequest } from './requests.js';
 
 export interface Figures {
   rps: number;
@@ -15,33 +13,16 @@ export interface Figures {
 
 export const DURATION_S = Number(process.env.BENCH_SECONDS ?? 3);
 export const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
-export const CONNECTIONS = 10;
 const WARMUP_S = 1;
 
 /** One measurement; `warm` asks for an unmeasured warm-up first. */
 export type Measure = (warm: boolean) => Promise<Figures>;
 
-/** Load on `url` with one fixed request. */
-export function httpLoad(url: string, request: McpRequest): Measure {
-  // The load generator runs in a worker thread (`workers: 1`) so it does not
-  // share the event loop with the server it measures; on the main thread its
-  // own work would slow every server, the fastest ones most.
-  const options = { url, method: 'POST' as const, headers: request.headers, body: request.body, connections: CONNECTIONS, workers: 1 };
-  return async (warm) => {
-    // JIT and lazy set-up would otherwise count against whoever goes first.
-    if (warm) await autocannon({ ...options, duration: WARMUP_S });
-    const result = await autocannon({ ...options, duration: DURATION_S });
-    return {
-      rps: result.requests.total / result.duration,
-      p50: result.latency.p50,
-      p99: result.latency.p99,
-      errors: result.errors + result.timeouts + result.non2xx,
-    };
-  };
-}
-
-/** Calls `fn` back to back, one call at a time, for the duration; per-call latency percentiles. */
-export function inProcessLoad(fn: () => Promise<unknown>): Measure {
+/**
+ * Calls `fn` back to back for the duration, `inFlight` calls at a time (one by
+ * default); per-call latency percentiles.
+ */
+export function inProcessLoad(fn: () => Promise<unknown>, inFlight = 1): Measure {
   return async (warm) => {
     const warmUntil = performance.now() + (warm ? WARMUP_S * 1000 : 0);
     while (performance.now() < warmUntil) await fn();
@@ -49,15 +30,18 @@ export function inProcessLoad(fn: () => Promise<unknown>): Measure {
     let errors = 0;
     const started = performance.now();
     const end = started + DURATION_S * 1000;
-    while (performance.now() < end) {
-      const callStarted = performance.now();
-      try {
-        await fn();
-      } catch {
-        errors += 1;
+    const caller = async () => {
+      while (performance.now() < end) {
+        const callStarted = performance.now();
+        try {
+          await fn();
+        } catch {
+          errors += 1;
+        }
+        latencies.push(performance.now() - callStarted);
       }
-      latencies.push(performance.now() - callStarted);
-    }
+    };
+    await Promise.all(Array.from({ length: inFlight }, caller));
     const elapsedS = (performance.now() - started) / 1000;
     latencies.sort((a, b) => a - b);
     const at = (q: number) => latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))] ?? 0;

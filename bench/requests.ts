@@ -14,9 +14,13 @@ const ENVELOPE = {
   'io.modelcontextprotocol/clientCapabilities': {},
 };
 
-/** A 2026-07-28 request: routing headers, and the client's identity in every request's `_meta`. */
+/**
+ * A 2026-07-28 request: routing headers (`Mcp-Name` repeats a tool's name or a task's id),
+ * and the client's identity in every request's `_meta`.
+ */
 export function modern(method: string, params: Record<string, unknown> = {}, meta: Record<string, unknown> = {}): McpRequest {
-  const name: Record<string, string> = typeof params.name === 'string' ? { 'mcp-name': params.name } : {};
+  const routed = params.name ?? params.taskId;
+  const name: Record<string, string> = typeof routed === 'string' ? { 'mcp-name': routed } : {};
   return {
     headers: { ...BASE, 'mcp-protocol-version': '2026-07-28', 'mcp-method': method, ...name },
     body: JSON.stringify({ jsonrpc: '2.0', id: 1, method, params: { ...params, _meta: { ...ENVELOPE, ...meta } } }),

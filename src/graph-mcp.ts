@@ -138,6 +138,7 @@ export async function loadGraphMcp(options: LoadGraphMcpOptions = {}): Promise<G
     name: config.name,
     version: VERSION,
     registry: tools,
+    toolsPageSize: config.http.tools_page_size,
     tracker: runs,
     principalOf: principalFromAuthInfo,
     canCall,

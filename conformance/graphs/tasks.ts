@@ -72,3 +72,22 @@ export const multiInput = new StateGraph(Annotation.Root({ first: Annotation<str
   .addEdge(['askFirst', 'askSecond'], 'reply')
   .addEdge('reply', END)
   .compile();
+
+const Named = z.object({ name: z.string().describe('Your name') });
+
+/**
+ * `test_tool_with_task`: asks the caller's name, then greets them as a task.
+ * Its task begins at `greet` (`task_starts_at`), so the question is asked in
+ * the call, with input_required round trips, and the call answers with the
+ * task once the name is known.
+ */
+export const toolWithTask = new StateGraph(Annotation.Root({ user_name: Annotation<string>, ...Out }))
+  .addNode('ask', () => ({ user_name: (interrupt({ key: 'user_name', question: 'What is your name?' }, { responseSchema: Named }) as z.infer<typeof Named>).name }))
+  .addNode('greet', async (s, config) => {
+    await wait(200, config.signal);
+    return { content_blocks: [{ type: 'text', text: `Hello, ${s.user_name}!` }] };
+  })
+  .addEdge(START, 'ask')
+  .addEdge('ask', 'greet')
+  .addEdge('greet', END)
+  .compile();

@@ -22,6 +22,8 @@ export interface ResolvedGraphEntry {
   timeoutMs: number;
   recursionLimit: number;
   task: 'never' | 'optional' | 'required';
+  /** Nodes where a 2026-07-28 task begins (`task_starts_at`); `undefined`: at once. */
+  taskStartsAt: string[] | undefined;
   maxWaitMs: number;
   access: { scopes: string[]; rule: ModuleRef | undefined };
   /** Client capabilities a caller must declare (`client_capabilities`). */
@@ -98,6 +100,7 @@ export function resolveConfig(raw: unknown, options: { baseDir: string; source?:
       timeoutMs: ('timeout_ms' in object ? object.timeout_ms : undefined) ?? config.defaults.timeout_ms,
       recursionLimit: ('recursion_limit' in object ? object.recursion_limit : undefined) ?? config.defaults.recursion_limit,
       task: ('task' in object ? object.task : undefined) ?? config.defaults.task,
+      taskStartsAt: 'task_starts_at' in object && object.task_starts_at !== undefined ? [object.task_starts_at].flat() : undefined,
       maxWaitMs: ('max_wait_ms' in object ? object.max_wait_ms : undefined) ?? config.defaults.max_wait_ms,
       access: {
         scopes: ('access' in object ? object.access?.scopes : undefined) ?? [],

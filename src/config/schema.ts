@@ -73,6 +73,12 @@ export const graphEntrySchema = z
     recursion_limit: z.number().int().positive().optional().describe('LangGraph recursion limit (super-steps) for one run.'),
     access: accessSchema.optional(),
     task: taskModeSchema.optional().describe('Whether a call may run as a background task (default: defaults.task).'),
+    task_starts_at: z
+      .union([z.string().min(1), z.array(z.string().min(1)).min(1)])
+      .optional()
+      .describe(
+        'For a 2026-07-28 caller that takes tasks: the node(s) where the task begins. The run starts in the call, asks any question before reaching one of them with input_required round trips on the call itself, and the call answers with the task once the run gets there. Default: the task begins at once.',
+      ),
     max_wait_ms: z
       .number()
       .int()
@@ -173,6 +179,12 @@ export const httpSchema = z
       .array(z.string().min(1))
       .optional()
       .describe('Origin header hostnames accepted. Default: localhost names when bound to loopback, any otherwise.'),
+    tools_page_size: z
+      .number()
+      .int()
+      .positive()
+      .default(100)
+      .describe('Most tools in one tools/list answer; a longer list is paged (nextCursor), as MCP clients follow.'),
   })
   .strict();
 

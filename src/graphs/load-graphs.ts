@@ -52,6 +52,7 @@ export async function loadGraphTool(entry: ResolvedGraphEntry): Promise<GraphToo
     timeoutMs: entry.timeoutMs,
     recursionLimit: entry.recursionLimit,
     task: entry.task,
+    taskStartsAt: entry.taskStartsAt,
     maxWaitMs: entry.maxWaitMs,
     requiredScopes: entry.access.scopes,
     accessRule: entry.access.rule ? await loadAccessRule(entry.access.rule, `${what}: access.path`) : undefined,

@@ -25,6 +25,12 @@ export interface GraphTool {
   readonly recursionLimit: number;
   /** Whether a call may run as a background task. */
   readonly task: 'never' | 'optional' | 'required';
+  /**
+   * Nodes where a task begins, for a 2026-07-28 caller that takes tasks: the
+   * run starts in the call (asking its questions there) and becomes a task
+   * when it reaches one. `undefined`: the task begins at once.
+   */
+  readonly taskStartsAt: readonly string[] | undefined;
   /** For callers that cannot poll tasks: how long a call may run before it answers with a run handle. */
   readonly maxWaitMs: number;
   /** Node completions per run when fixed by the graph's shape (a straight line), for progress `total`. */
@@ -56,6 +62,7 @@ export interface GraphToolSpec {
   timeoutMs: number;
   recursionLimit: number;
   task?: 'never' | 'optional' | 'required';
+  taskStartsAt?: readonly string[] | undefined;
   maxWaitMs?: number;
   requiredScopes?: readonly string[];
   accessRule?: AccessRule | undefined;
@@ -125,6 +132,7 @@ export function buildGraphTool(spec: GraphToolSpec): GraphTool {
     timeoutMs: spec.timeoutMs,
     recursionLimit: spec.recursionLimit,
     task: spec.task ?? 'optional',
+    taskStartsAt: taskStartsAt(spec, what),
     maxWaitMs: spec.maxWaitMs ?? 45_000,
     progressTotal: straightLineLength(spec.graph),
     requiredScopes: spec.requiredScopes ?? [],
@@ -155,6 +163,21 @@ export function buildGraphTool(spec: GraphToolSpec): GraphTool {
     },
     contentOf: (state) => collectContent(state, messageOut),
   };
+}
+
+/** `task_starts_at`, checked against the graph: nodes it has, on a graph that may run as a task. */
+function taskStartsAt(spec: GraphToolSpec, what: string): readonly string[] | undefined {
+  const nodes = spec.taskStartsAt;
+  if (nodes === undefined) return undefined;
+  if (spec.task === 'never') {
+    throw new GraphMcpError('CONFIG_INVALID', `${what}: graphs.${spec.name}.task_starts_at names where a task begins, but the graph never runs as a task (task "never")`);
+  }
+  const known = Object.keys(spec.graph.nodes ?? {}).filter((name) => !name.startsWith('__'));
+  const unknown = nodes.filter((node) => !known.includes(node));
+  if (unknown.length > 0) {
+    throw new GraphMcpError('CONFIG_INVALID', `${what}: graphs.${spec.name}.task_starts_at names ${unknown.map((n) => `"${n}"`).join(', ')}, not a node of the graph (its nodes: ${known.join(', ')})`);
+  }
+  return nodes;
 }
 
 function hasOwnCheckpointer(graph: RunnableGraph): boolean {

@@ -1,11 +1,11 @@
-import { toNodeHandler } from '@modelcontextprotocol/node';
 import { validateHostHeader, validateOriginHeader, type AuthInfo } from '@modelcontextprotocol/server';
 import { Router, type NextFunction, type Request, type RequestHandler, type Response } from 'express';
 import { GraphMcpError } from '../errors.js';
 import type { GraphMcp } from '../graph-mcp.js';
-import { runWithRequestLog, type RequestLog } from '../mcp/request-log.js';
+import { attachRequestLog, requestLogOf, type RequestLog } from '../mcp/request-log.js';
 import { createAuthenticator, type Authenticate, type AuthOutcome } from '../auth/authenticate.js';
 import { jsonRpcError } from './json-rpc-error.js';
+import { createNodeHandler } from './node-handler.js';
 import { MAX_JSON_DEPTH, nestsDeeperThan } from './json-depth.js';
 
 export interface McpRouterOptions {
@@ -47,8 +47,13 @@ export function createMcpRouter(graphMcp: GraphMcp, options: McpRouterOptions = 
   const allowedHosts = pickList(options.allowedHosts, config.http.allowed_hosts, 'allowedHosts');
   const allowedOrigins = pickList(options.allowedOrigins, config.http.allowed_origins, 'allowedOrigins');
   const path = config.http.mcp_path;
-  const serve = toNodeHandler(graphMcp.handler, {
-    maxRequestBodySize: config.http.max_body_bytes,
+  const serve = createNodeHandler(graphMcp.handler, {
+    maxBodyBytes: config.http.max_body_bytes,
+    // The request's log record follows it to the MCP layer (see request-log.ts).
+    onWebRequest: (req, request) => {
+      const log = requestLogOf(req);
+      if (log) attachRequestLog(request, log);
+    },
     onerror: (error) => {
       // A client that drops while sending its body is the client's doing, not a fault here.
       if (clientWentAway(error)) logger.info({ err: { message: error.message } }, 'the client went away while sending its request');
@@ -74,10 +79,11 @@ export function createMcpRouter(graphMcp: GraphMcp, options: McpRouterOptions = 
     }
   }
 
-  router.all(path, logRequest(graphMcp));
-  if (allowedHosts || allowedOrigins) router.all(path, guardHostAndOrigin(allowedHosts, allowedOrigins));
-  if (authenticate) router.all(path, authenticateRequest(authenticate));
-  router.all(path, (req: Request, res: Response) => {
+  // One route, its steps in order: the path is matched once per request.
+  const steps: RequestHandler[] = [logRequest(graphMcp)];
+  if (allowedHosts || allowedOrigins) steps.push(guardHostAndOrigin(allowedHosts, allowedOrigins));
+  if (authenticate) steps.push(authenticateRequest(authenticate));
+  router.all(path, ...steps, (req: Request, res: Response) => {
     // An app-level body parser has drained the stream already: hand over its result.
     const parsed = (req as { _body?: boolean })._body === true || req.body !== undefined ? req.body : undefined;
     if (parsed !== undefined && nestsDeeperThan(parsed, MAX_JSON_DEPTH)) {
@@ -133,17 +139,35 @@ function pickList(option: string[] | false | undefined, fromConfig: string[] | u
   return fromConfig;
 }
 
+/** Verdicts kept per distinct header value: a URL parse per request showed in profiles. Bounded, so odd values cannot grow it. */
+const VERDICTS_KEPT = 64;
+
+function remembered<T>(check: (value: string | undefined) => T): (value: string | undefined) => T {
+  const verdicts = new Map<string | undefined, T>();
+  return (value) => {
+    let verdict = verdicts.get(value);
+    if (verdict === undefined) {
+      verdict = check(value);
+      if (verdicts.size >= VERDICTS_KEPT) verdicts.clear();
+      verdicts.set(value, verdict);
+    }
+    return verdict;
+  };
+}
+
 function guardHostAndOrigin(allowedHosts: string[] | undefined, allowedOrigins: string[] | undefined): RequestHandler {
+  const checkHost = allowedHosts ? remembered((host) => validateHostHeader(host, allowedHosts)) : undefined;
+  const checkOrigin = allowedOrigins ? remembered((origin) => validateOriginHeader(origin, allowedOrigins)) : undefined;
   return (req: Request, res: Response, next: NextFunction) => {
-    if (allowedHosts) {
-      const host = validateHostHeader(req.headers.host, allowedHosts);
+    if (checkHost) {
+      const host = checkHost(req.headers.host);
       if (!host.ok) {
         jsonRpcError(res, 403, -32000, `Forbidden: ${host.message}`);
         return;
       }
     }
-    if (allowedOrigins) {
-      const origin = validateOriginHeader(req.headers.origin, allowedOrigins);
+    if (checkOrigin) {
+      const origin = checkOrigin(req.headers.origin);
       if (!origin.ok) {
         jsonRpcError(res, 403, -32000, 'Forbidden: Origin not allowed');
         return;
@@ -173,10 +197,12 @@ function logRequest(graphMcp: GraphMcp): RequestHandler {
         'mcp request',
       );
     });
-    runWithRequestLog(record, next);
+    attachRequestLog(req, record);
+    next();
   };
 }
 
 function clientWentAway(error: Error): boolean {
-  return error.message === 'aborted' || (error as { code?: unknown }).code === 'ECONNRESET';
+  const { code, type } = error as { code?: unknown; type?: unknown };
+  return type === 'request.aborted' || error.message === 'aborted' || code === 'ECONNRESET' || code === 'ECONNABORTED';
 }

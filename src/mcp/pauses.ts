@@ -20,6 +20,7 @@ import type { RunRecord, SignalBus } from '../store/store.js';
 import type { Principal } from '../auth/principal.js';
 import type { TaskRunner } from '../run/tasks.js';
 import { runWithDeadline } from './run-handles.js';
+import { createTaskResult } from './task-shapes.js';
 import { answerHint, decodeAnswer, questionsFor, type InputMethod, type Question } from './questions.js';
 
 /** What graph-mcp keeps with a paused run (`RunRecord.data`). */
@@ -108,13 +109,15 @@ export async function serveCall(serving: PauseServing, call: CallContext, args: 
     if (run === undefined || run.tool !== call.tool.name) {
       throw new ProtocolError(ProtocolErrorCode.InvalidParams, 'Invalid or expired requestState: the paused run is gone');
     }
+    // A retry of the round that already began the task: the same task again.
+    if (run.kind === 'task') return createTaskResult(run, call.era, serving.pollIntervalMs) as CallAnswer;
     step = await stepOf(run);
   } else if (serving.tasks !== undefined && call.tool.task !== 'never' && !call.canPollTasks) {
     return runWithDeadline(serving, call, args, (first) => continueRun(serving, call, first, inputResponsesOf(call)), describer(call));
   } else {
     step = await serving.runs.start(call.tool, args, call.owner, call.runOptions, describer(call));
   }
-  return continueRun(serving, call, step, inputResponsesOf(call));
+  return continueRun(serving, call, step, inputResponsesOf(call), args);
 }
 
 /** Continues a paused run with answers a caller's model gave `resume_run`. */
@@ -154,7 +157,7 @@ async function stepOf(run: RunRecord): Promise<RunStep> {
   return { kind: 'paused', run, interrupts: [] };
 }
 
-async function continueRun(serving: PauseServing, call: CallContext, first: RunStep, responses: Record<string, unknown>): Promise<CallAnswer> {
+async function continueRun(serving: PauseServing, call: CallContext, first: RunStep, responses: Record<string, unknown>, args?: unknown): Promise<CallAnswer> {
   let step = first;
   let available = responses;
   for (let round = 0; round < MAX_ROUNDS_PER_REQUEST; round += 1) {
@@ -162,6 +165,7 @@ async function continueRun(serving: PauseServing, call: CallContext, first: RunS
       if (step.protocolError) throw new ProtocolError(step.protocolError.code, step.protocolError.message);
       return step.result;
     }
+    if (step.kind === 'boundary') return beginTask(serving, call, step, args);
     let run = step.run;
     if (run.status === 'cancelled' || run.status === 'completed' || run.status === 'failed') return finishedAnswer(call.tool, run);
     const data = run.data as PauseData;
@@ -207,7 +211,27 @@ async function continueRun(serving: PauseServing, call: CallContext, first: RunS
     }
     return pausedResult(call.tool, run, missing);
   }
-  return step.kind === 'done' ? step.result : pausedResult(call.tool, step.run, (step.run.data as PauseData).questions);
+  if (step.kind === 'done') return step.result;
+  if (step.kind === 'boundary') return beginTask(serving, call, step, args);
+  return pausedResult(call.tool, step.run, (step.run.data as PauseData).questions);
+}
+
+/**
+ * The run reached the node where its task begins, its questions so far
+ * answered in the call: it becomes a task, and the call answers with it.
+ * The task keeps the run's question keys, so none is used twice.
+ */
+async function beginTask(serving: PauseServing, call: CallContext, step: Extract<RunStep, { kind: 'boundary' }>, args: unknown): Promise<CallAnswer> {
+  const usedKeys = (step.run?.data as PauseData | undefined)?.usedKeys;
+  const task = await serving.tasks!.handOver(step, {
+    tool: call.tool,
+    args,
+    principal: call.principal,
+    ttlMs: serving.taskTtlMs,
+    ...(usedKeys ? { data: { usedKeys } } : {}),
+  });
+  if (task === undefined) return busyResult(call.tool);
+  return createTaskResult(task, call.era, serving.pollIntervalMs) as CallAnswer;
 }
 
 async function resumeOrRefuse(serving: PauseServing, call: CallContext, run: RunRecord, answers: Record<string, unknown>): Promise<RunStep> {

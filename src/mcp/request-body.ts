@@ -12,8 +12,9 @@ import {
 type Fetch = McpHttpHandler['fetch'];
 
 /**
- * Reads a POST body once and hands the SDK's entry the parsed value, for two
- * reasons:
+ * Reads a POST body once (unless it comes parsed already, from the Node
+ * adapter or an app's body parser) and hands the SDK's entry the parsed
+ * value, for two reasons:
  * - Without one, the entry clones the request to forward it to its 2025-era
  *   leg, and undici links a clone's abort signal to the original's only
  *   through a weak reference: after a garbage collection, a 2025-era client
@@ -25,21 +26,21 @@ type Fetch = McpHttpHandler['fetch'];
  */
 export function readingBodyOnce(fetch: Fetch, maxBytes: number): Fetch {
   return async (request, options) => {
-    if (request.method !== 'POST' || options?.parsedBody !== undefined || !isJsonContentType(request.headers.get('content-type'))) {
-      return fetch(request, options);
+    if (request.method !== 'POST' || !isJsonContentType(request.headers.get('content-type'))) return fetch(request, options);
+    let body = options?.parsedBody;
+    if (body === undefined) {
+      const read = await readRequestBody(request, maxBytes).catch(() => undefined);
+      if (read === undefined) return fetch(request, options); // unreadable: the SDK says so
+      if (read.tooLarge) {
+        return errorResponse(413, -32000, `Payload Too Large: Request body must not exceed ${maxBytes} bytes`, { connection: 'close' });
+      }
+      try {
+        body = read.text.length === 0 ? undefined : JSON.parse(read.text);
+      } catch {
+        body = undefined;
+      }
+      if (body === undefined) return fetch(new Request(request, { body: read.text }), options);
     }
-    const read = await readRequestBody(request, maxBytes).catch(() => undefined);
-    if (read === undefined) return fetch(request, options); // unreadable: the SDK says so
-    if (read.tooLarge) {
-      return errorResponse(413, -32000, `Payload Too Large: Request body must not exceed ${maxBytes} bytes`, { connection: 'close' });
-    }
-    let body: unknown;
-    try {
-      body = read.text.length === 0 ? undefined : JSON.parse(read.text);
-    } catch {
-      body = undefined;
-    }
-    if (body === undefined) return fetch(new Request(request, { body: read.text }), options);
     if (Array.isArray(body) && !isModern(request)) return batchAnswer(fetch, request, options, body);
     return fetch(request, { ...options, parsedBody: body });
   };

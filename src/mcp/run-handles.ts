@@ -2,7 +2,8 @@ import type { CallToolResult, InputRequiredResult, Tool } from '@modelcontextpro
 import type { GraphTool } from '../graphs/tool.js';
 import { compileValidator } from '../graphs/validator.js';
 import { errorResult } from '../run/run-tool.js';
-import { Runs, type DescribePause, type RunStep } from '../run/runs.js';
+import type { ProgressReporter } from '../run/progress.js';
+import type { DescribePause, RunStep } from '../run/runs.js';
 import type { Adopted, TaskData } from '../run/tasks.js';
 import type { RunRecord } from '../store/store.js';
 import type { CallContext, PauseData, PauseServing } from './pauses.js';
@@ -74,8 +75,19 @@ export async function runWithDeadline(
     if (adoption === undefined) detached.abort(requestSignal?.reason);
   };
   requestSignal?.addEventListener('abort', onAbort, { once: true });
-  const id = Runs.newId();
-  const running = serving.runs.start(tool, args, call.owner, { ...call.runOptions, signal: detached.signal }, describe, { id, adoption: () => adoption });
+  // Once taken over, how far the run got is its task's status (the handle's `progress`), no longer the request's.
+  // Only a run streamed anyway reports progress: a call is not streamed for this alone.
+  let adopted: Adopted | undefined;
+  const streamed = call.runOptions.progress !== undefined || call.runOptions.log !== undefined;
+  const progress: ProgressReporter = (update) => (adopted ? adopted.progress(update) : call.runOptions.progress?.(update));
+  const runOptions = { ...call.runOptions, signal: detached.signal, ...(streamed ? { progress } : {}) };
+  // Set once the run has asked whether it was taken over, at its end: from then on it no longer can be.
+  let ended = false;
+  const started = serving.runs.startAdoptable(tool, args, call.owner, runOptions, describe, () => {
+    ended = true;
+    return adoption;
+  });
+  const { id, step: running } = started;
 
   let timer: NodeJS.Timeout | undefined;
   const deadline = new Promise<typeof DEADLINE>((resolve) => {
@@ -84,14 +96,26 @@ export async function runWithDeadline(
   try {
     const first = await Promise.race([running, deadline]);
     if (first !== DEADLINE) return continueStep(first);
+    // The deadline came while the run was recording how it ended: it answers this call after all.
+    if (ended) return continueStep(await running);
   } finally {
     clearTimeout(timer);
   }
-  adoption = tasks.adopt(id, tool, args, call.principal, serving.taskTtlMs, call.runOptions.secretsUsed, detached);
+  adoption = tasks.adopt({
+    id,
+    tool,
+    args,
+    principal: call.principal,
+    ttlMs: serving.taskTtlMs,
+    secretsUsed: call.runOptions.secretsUsed,
+    controller: detached,
+  });
+  // From its next step boundary on, the run stores its checkpoints as a task does.
+  started.makeDurable();
   requestSignal?.removeEventListener('abort', onAbort);
   // The run goes on; what it comes to is recorded by the adoption.
   running.catch((error: unknown) => serving.logger?.warn({ err: { message: (error as Error).message }, run: id }, 'an adopted run failed'));
-  const adopted = await adoption;
+  adopted = await adoption;
   return runHandleResult(tool.name, adopted.run, serving.pollIntervalMs);
 }
 

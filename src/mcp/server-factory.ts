@@ -21,7 +21,8 @@ import { CANCEL_RUN_TOOL, cancelRunDefinition, GET_RUN_TOOL, getRunDefinition, p
 import { createTask, registerTaskHandlers, TASKS_EXTENSION, taskRequired, type TaskSurface } from './tasks.js';
 import type { RunTracker } from '../run/tracker.js';
 import type { ProgressUpdate } from '../run/progress.js';
-import { currentRequestLog } from './request-log.js';
+import { requestLogOf } from './request-log.js';
+import { toolPages } from './tool-pages.js';
 import { assertClientCapabilities, logReporterFor } from './call-context.js';
 import { readableInvalidParams, withInvalidParams } from './invalid-params.js';
 import type { Principal } from '../auth/principal.js';
@@ -38,6 +39,8 @@ export interface ServerFactoryOptions {
   canCall: (principal: Principal | undefined, tool: GraphTool) => boolean;
   /** A run's `config.configurable` (identity, credentials) and the secrets it was handed. */
   runContextFor: (principal: Principal | undefined) => { configurable: Record<string, unknown>; secretsUsed?: () => readonly string[] };
+  /** Most tools in one `tools/list` answer. */
+  toolsPageSize: number;
   /** Runs may pause at `interrupt()` and be resumed (a store is configured); adds `resume_run`. */
   pauses?: PauseServing | undefined;
   logger?: Logger;
@@ -151,7 +154,8 @@ export function createServerFactory(options: ServerFactoryOptions): McpServerFac
   const { registry, tracker, pauses } = options;
   const ownTools = pauses ? [resumeRunDefinition, ...(pauses.tasks ? [getRunDefinition, cancelRunDefinition] : [])] : [];
   const ownToolNames = new Set(ownTools.map((tool) => tool.name));
-  const everyTool = { tools: [...registry.definitions, ...ownTools] };
+  const everyTool = [...registry.definitions, ...ownTools];
+  const listPage = toolPages(options.toolsPageSize);
   const allOpen = registry.tools.every((tool) => options.canCall(undefined, tool));
   const tasks = pauses?.tasks;
   const serverOptionsFor = (era: 'modern' | 'legacy'): ServerOptions => ({
@@ -168,7 +172,8 @@ export function createServerFactory(options: ServerFactoryOptions): McpServerFac
   });
   const serverOptions = { modern: serverOptionsFor('modern'), legacy: serverOptionsFor('legacy') };
 
-  return ({ authInfo, era }) => {
+  return ({ authInfo, era, requestInfo }) => {
+    const log = requestLogOf(requestInfo);
     const principal = options.principalOf(authInfo);
     const owner = principal?.id ?? '';
     const onAnswer = pauses
@@ -186,16 +191,14 @@ export function createServerFactory(options: ServerFactoryOptions): McpServerFac
     const surface = (): TaskSurface => ({ serving: pauses!, owner, principal, era, tools: registry, canCall: (tool) => options.canCall(principal, tool) });
     if (tasks) registerTaskHandlers(server, surface, (ctx) => canPollTasks({}, ctx, 'modern'), streamFor);
 
-    server.setRequestHandler('tools/list', () => {
-      const log = currentRequestLog();
+    server.setRequestHandler('tools/list', (request) => {
       if (log) log.method = 'tools/list';
-      if (allOpen) return everyTool;
-      return { tools: [...registry.tools.filter((tool) => options.canCall(principal, tool)).map((tool) => tool.definition), ...ownTools] };
+      const tools = allOpen ? everyTool : [...registry.tools.filter((tool) => options.canCall(principal, tool)).map((tool) => tool.definition), ...ownTools];
+      return listPage(tools, request.params?.cursor);
     });
 
     server.setRequestHandler('tools/call', async (request, ctx) => {
       const { name } = request.params;
-      const log = currentRequestLog();
       if (log) {
         log.method = 'tools/call';
         log.tool = name;
@@ -218,10 +221,14 @@ export function createServerFactory(options: ServerFactoryOptions): McpServerFac
 
       const runContext = options.runContextFor(principal);
       const logMessages = logReporterFor(ctx, runContext.secretsUsed);
+      // Aborted by the client going away, or by its `notifications/cancelled` (through the tracker).
       const cancel = new AbortController();
+      const gone = () => cancel.abort(ctx.mcpReq.signal.reason);
+      if (ctx.mcpReq.signal.aborted) gone();
+      else ctx.mcpReq.signal.addEventListener('abort', gone, { once: true });
       const untrack = tracker.track(principal?.id, ctx.mcpReq.id, cancel);
       const runOptions: RunOptions = {
-        signal: AbortSignal.any([ctx.mcpReq.signal, cancel.signal]),
+        signal: cancel.signal,
         stopSignal: tracker.stopSignal,
         configurable: runContext.configurable,
         ...(progress ? { progress } : {}),
@@ -236,10 +243,15 @@ export function createServerFactory(options: ServerFactoryOptions): McpServerFac
           const polls = canPollTasks(request.params, ctx, era);
           const call = { owner, principal, canPollTasks: polls, runOptions, ctx, era, sendOnStream } as const;
           if (tool !== undefined && tasks && tool.task === 'required' && !polls) taskRequired(tool, era);
-          if (tool !== undefined && tasks && tool.task !== 'never' && polls) {
+          // A 2026-07-28 task that begins further in (`task_starts_at`): the run starts in the call, asking there first.
+          const startsInCall = tool !== undefined && tasks !== undefined && polls && era === 'modern' && tool.task !== 'never' && tool.taskStartsAt !== undefined;
+          if (tool !== undefined && tasks && tool.task !== 'never' && polls && !startsInCall) {
             const ttl = (request.params as { task?: { ttl?: unknown } }).task?.ttl;
-            result = (await createTask(surface(), tool, request.params.arguments, typeof ttl === 'number' && ttl > 0 ? ttl : undefined)) as CallAnswer;
-          } else if (tool !== undefined) result = await serveCall(pauses, { ...call, tool }, request.params.arguments);
+            result = (await createTask(surface(), tool, request.params.arguments, typeof ttl === 'number' && ttl > 0 ? ttl : undefined, progressToken)) as CallAnswer;
+          } else if (tool !== undefined) {
+            const bounded = startsInCall ? { ...call, runOptions: { ...runOptions, stopBefore: tool.taskStartsAt } } : call;
+            result = await serveCall(pauses, { ...bounded, tool }, request.params.arguments);
+          }
           else if (name === RESUME_RUN_TOOL) result = await resumeRun(request.params.arguments, call);
           else result = await runTool_(name, request.params.arguments);
         }
@@ -255,6 +267,7 @@ export function createServerFactory(options: ServerFactoryOptions): McpServerFac
         }
         throw error;
       } finally {
+        ctx.mcpReq.signal.removeEventListener('abort', gone);
         untrack();
       }
     });

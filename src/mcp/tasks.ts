@@ -13,6 +13,7 @@ import type { GraphTool } from '../graphs/tool.js';
 import type { TaskData } from '../run/tasks.js';
 import type { RunRecord } from '../store/store.js';
 import { answerFromClient, askQuestionsOnStream, type PauseData, type PauseServing } from './pauses.js';
+import { createTaskResult, legacyStatus, legacyTask, modernTask } from './task-shapes.js';
 import { errorResult } from '../run/run-tool.js';
 
 /** The 2026-07-28 Tasks extension's identifier, in capabilities and `server/discover`. */
@@ -29,8 +30,6 @@ export interface TaskSurface {
   canCall: (tool: GraphTool) => boolean;
 }
 
-const iso = (ms: number) => new Date(ms).toISOString();
-
 /** The caller's task, or the same refusal for an unknown and a foreign id. */
 async function ownTask(surface: TaskSurface, taskId: unknown): Promise<{ run: RunRecord; tool: GraphTool }> {
   const run = typeof taskId === 'string' ? await surface.serving.runs.get(taskId, surface.owner) : undefined;
@@ -41,71 +40,17 @@ async function ownTask(surface: TaskSurface, taskId: unknown): Promise<{ run: Ru
   return { run, tool };
 }
 
-/** The task's status message: where it got to, or the question it waits on. */
-function statusMessage(run: RunRecord): string | undefined {
-  if (run.status === 'input_required') return (run.data as PauseData).questions?.map((q) => q.text).join('\n') || undefined;
-  if (run.status === 'failed') return (run.data as TaskData).error?.message;
-  if (run.status === 'completed' && (run.data as TaskData).result?.isError) return textOf((run.data as TaskData).result);
-  return run.progress ?? undefined;
-}
-
-function textOf(result: CallToolResult | undefined): string | undefined {
-  const first = result?.content?.[0];
-  return first?.type === 'text' ? first.text : undefined;
-}
-
-// ---------------------------------------------------------------- 2025-11-25 (experimental tasks)
-
-/** A task as the 2025 era shows it. */
-export function legacyTask(run: RunRecord, pollIntervalMs: number) {
-  const message = statusMessage(run);
-  return {
-    taskId: run.id,
-    status: legacyStatus(run),
-    ttl: run.expiresAt - run.createdAt,
-    createdAt: iso(run.createdAt),
-    lastUpdatedAt: iso(run.updatedAt),
-    pollInterval: pollIntervalMs,
-    ...(message !== undefined ? { statusMessage: message } : {}),
-  };
-}
-
-/** 2025 calls a task whose tool result is an error `failed`; 2026 calls it `completed`. */
-function legacyStatus(run: RunRecord): RunRecord['status'] {
-  return run.status === 'completed' && (run.data as TaskData).result?.isError === true ? 'failed' : run.status;
-}
-
-// ---------------------------------------------------------------- 2026-07-28 (tasks extension)
-
-/** A task as the 2026-07-28 extension shows it: status, and inline what it came to or waits on. */
-export function modernTask(run: RunRecord, pollIntervalMs: number) {
-  const message = statusMessage(run);
-  const data = run.data as TaskData & PauseData;
-  const base = {
-    taskId: run.id,
-    status: run.status,
-    ttlMs: run.expiresAt - run.createdAt,
-    pollIntervalMs,
-    createdAt: iso(run.createdAt),
-    lastUpdatedAt: iso(run.updatedAt),
-    ...(message !== undefined ? { statusMessage: message } : {}),
-  };
-  if (run.status === 'completed') return { ...base, result: data.result };
-  if (run.status === 'failed') return { ...base, error: data.error ?? { code: ProtocolErrorCode.InternalError, message: 'the run failed' } };
-  if (run.status === 'input_required') {
-    return { ...base, inputRequests: Object.fromEntries((data.questions ?? []).map((q) => [q.key, q.request])) };
-  }
-  return base;
-}
-
-/** Starts a task for `tools/call`; the answer is the era's CreateTaskResult. */
-export async function createTask(surface: TaskSurface, tool: GraphTool, args: unknown, ttlMs: number | undefined) {
+/**
+ * Starts a task for `tools/call`; the answer is the era's CreateTaskResult.
+ * A 2025-era call's progress token stays valid for the task's life: its
+ * progress reaches a caller waiting in `tasks/result`. 2026-07-28 has no
+ * progress notifications for tasks: there, progress is the status message.
+ */
+export async function createTask(surface: TaskSurface, tool: GraphTool, args: unknown, ttlMs: number | undefined, progressToken: string | number | undefined) {
   const { serving } = surface;
   const ttl = Math.min(ttlMs ?? serving.taskTtlMs, serving.taskTtlMs);
-  const run = await serving.tasks!.create(tool, args, surface.principal, ttl);
-  if (surface.era === 'legacy') return { task: legacyTask(run, serving.pollIntervalMs) };
-  const { taskId, status, ttlMs: ttlOut, pollIntervalMs, createdAt, lastUpdatedAt } = modernTask(run, serving.pollIntervalMs);
-  return { resultType: 'task', taskId, status, ttlMs: ttlOut, pollIntervalMs, createdAt, lastUpdatedAt };
+  const run = await serving.tasks!.create(tool, args, surface.principal, ttl, surface.era === 'legacy' ? progressToken : undefined);
+  return createTaskResult(run, surface.era, serving.pollIntervalMs);
 }
 
 /** A `tools/call` of a task-only graph from a caller that cannot take a task. */
@@ -219,9 +164,35 @@ async function answerTask(surface: TaskSurface, run: RunRecord, responses: Recor
 /**
  * `tasks/result` (2025): waits until the task ends. While it waits on a
  * question, the question goes out on this request's stream, and the answer
- * resumes the task.
+ * resumes the task; while it runs, its progress goes out there too, if the
+ * call that created it asked for progress.
  */
 async function awaitTaskResult(
+  surface: TaskSurface,
+  taskId: string,
+  ctx: ServerContext,
+  send: ((request: JSONRPCRequest) => Promise<void>) | undefined,
+): Promise<CallToolResult> {
+  const { serving } = surface;
+  const first = await ownTask(surface, taskId);
+  const progressToken = (first.run.data as TaskData).progressToken;
+  // The call's progress token is valid for the task's life (2025-11-25): its progress goes out on this stream.
+  const stopWatching =
+    progressToken === undefined
+      ? undefined
+      : await serving.tasks!.watchProgress(taskId, (update) =>
+          ctx.mcpReq
+            .notify({ method: 'notifications/progress', params: { progressToken, ...update, _meta: { [RELATED_TASK]: { taskId } } } })
+            .catch(() => undefined),
+        );
+  try {
+    return await awaitTaskEnd(surface, taskId, ctx, send);
+  } finally {
+    stopWatching?.();
+  }
+}
+
+async function awaitTaskEnd(
   surface: TaskSurface,
   taskId: string,
   ctx: ServerContext,

@@ -19,3 +19,8 @@ export function isInterruptWithoutCheckpointer(error: unknown): boolean {
   const code = (error as { lc_error_code?: unknown }).lc_error_code;
   return code === 'MISSING_CHECKPOINTER' || /No checkpointer set/.test(error.message);
 }
+
+/** The run stopped at a step boundary because its run control asked it to (LangGraph's `GraphDrained`). */
+export function isDrained(error: unknown): boolean {
+  return error instanceof Error && error.name === 'GraphDrained';
+}

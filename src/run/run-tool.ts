@@ -3,8 +3,9 @@ import type { BaseCheckpointSaver } from '@langchain/langgraph-checkpoint';
 import { ProtocolError, type CallToolResult } from '@modelcontextprotocol/server';
 import { GraphMcpError, messageOf } from '../errors.js';
 import type { GraphTool } from '../graphs/tool.js';
-import { isAbortError, isInterruptWithoutCheckpointer, isRecursionLimitError } from './graph-errors.js';
+import { isAbortError, isDrained, isInterruptWithoutCheckpointer, isRecursionLimitError } from './graph-errors.js';
 import { streamWithProgress, type ProgressReporter } from './progress.js';
+import { RunAbort } from './run-abort.js';
 import type { LogReporter } from './log.js';
 import { scrubText as redact, scrubValue } from './scrub.js';
 import { toPlainJson } from '../graphs/to-json.js';
@@ -33,6 +34,42 @@ export interface RunOptions {
   resume?: Record<string, unknown>;
   /** Continue the thread from its last checkpoint (after a crash). Arguments are not used. */
   fromCheckpoint?: boolean;
+  /**
+   * Stop when the run reaches one of these nodes, before running it (a
+   * LangGraph breakpoint, `interruptBefore`), checkpointed: the outcome is
+   * `boundary`, and whoever continues the thread from its checkpoint runs
+   * that node first. Needs `thread`.
+   */
+  stopBefore?: readonly string[];
+  /**
+   * Lets the caller stop the run at the next super-step boundary,
+   * checkpointed (LangGraph's run control, `config.control`): the outcome
+   * is then `drained`, and whoever continues the thread from its checkpoint
+   * runs the next step. Needs `thread`.
+   */
+  drain?: RunDrain;
+}
+
+/**
+ * A request to stop a run at its next super-step boundary, in the shape
+ * LangGraph's `RunControl` has (read by duck typing, so the project's own
+ * copy of LangGraph reads it too; one without run control ignores it and
+ * the run simply goes on).
+ */
+export class RunDrain {
+  #reason: string | undefined;
+
+  requestDrain(reason: string): void {
+    this.#reason ??= reason;
+  }
+
+  get drainRequested(): boolean {
+    return this.#reason !== undefined;
+  }
+
+  get drainReason(): string | undefined {
+    return this.#reason;
+  }
 }
 
 /** An `interrupt()` the run is paused at. */
@@ -47,7 +84,11 @@ export interface PendingInterrupt {
 export type RunOutcome =
   /** `protocolError`: the graph threw a JSON-RPC error (for example the MCP SDK's `ProtocolError`), to be answered as one. */
   | { kind: 'done'; result: CallToolResult; protocolError?: { code: number; message: string } }
-  | { kind: 'interrupted'; interrupts: PendingInterrupt[] };
+  | { kind: 'interrupted'; interrupts: PendingInterrupt[] }
+  /** Stopped before a node of `stopBefore`, checkpointed. */
+  | { kind: 'boundary' }
+  /** Stopped at a step boundary because `drain` asked, checkpointed. */
+  | { kind: 'drained' };
 
 /** Why a run ended without a result the caller should see. */
 export class RunAbortedError extends Error {
@@ -88,9 +129,16 @@ export async function executeRun(tool: GraphTool, args: unknown, options: RunOpt
     }
   }
 
-  const timeout = AbortSignal.timeout(tool.timeoutMs);
-  const signals = [timeout, options.signal, options.stopSignal].filter((s): s is AbortSignal => s !== undefined);
-  const signal = signals.length === 1 ? timeout : AbortSignal.any(signals);
+  const abort = new RunAbort(tool.timeoutMs, [options.signal, options.stopSignal]);
+  try {
+    return await runGraph(tool, args, options, abort);
+  } finally {
+    abort.dispose();
+  }
+}
+
+async function runGraph(tool: GraphTool, args: unknown, options: RunOptions, abort: RunAbort): Promise<RunOutcome> {
+  const signal = abort.signal;
   const thread = options.thread;
   const config = {
     signal,
@@ -103,6 +151,8 @@ export async function executeRun(tool: GraphTool, args: unknown, options: RunOpt
       ...(thread?.checkpointer && !tool.ownCheckpointer ? { __pregel_checkpointer: thread.checkpointer } : {}),
     },
     ...(thread?.durability ? { durability: thread.durability } : {}),
+    ...(thread && options.stopBefore ? { interruptBefore: [...options.stopBefore] } : {}),
+    ...(thread && options.drain ? { control: options.drain } : {}),
   };
 
   let state: unknown;
@@ -124,10 +174,11 @@ export async function executeRun(tool: GraphTool, args: unknown, options: RunOpt
     }
   } catch (error) {
     if (options.signal?.aborted) throw new RunAbortedError();
+    if (thread && options.drain?.drainRequested && isDrained(error)) return { kind: 'drained' };
     if (options.stopSignal?.aborted) {
       return done(errorResult('RUN_CANCELLED', `Tool "${tool.name}" was stopped: the server is shutting down. Try again.`));
     }
-    if (timeout.aborted && (isAbortError(error) || signal.aborted)) {
+    if (abort.timedOut && (isAbortError(error) || signal.aborted)) {
       return done(errorResult('RUN_TIMEOUT', `Tool "${tool.name}" timed out after ${tool.timeoutMs} ms; the run was stopped.`));
     }
     if (isRecursionLimitError(error)) {
@@ -150,6 +201,7 @@ export async function executeRun(tool: GraphTool, args: unknown, options: RunOpt
     if (thread === undefined) return done(interruptUnsupported(tool));
     return { kind: 'interrupted', interrupts };
   }
+  if (thread && options.stopBefore && atBreakpoint(state)) return { kind: 'boundary' };
   return done(shapeResult(tool, state, options));
 }
 
@@ -183,6 +235,13 @@ function interruptsOf(state: unknown): PendingInterrupt[] {
   if (state === null || typeof state !== 'object') return [];
   const list = (state as Record<string, unknown>)[INTERRUPT_KEY];
   return Array.isArray(list) ? list.map(toPendingInterrupt) : [];
+}
+
+/** LangGraph marks a run stopped at a breakpoint (`interruptBefore`) with an empty interrupt list. */
+function atBreakpoint(state: unknown): boolean {
+  if (state === null || typeof state !== 'object') return false;
+  const list = (state as Record<string, unknown>)[INTERRUPT_KEY];
+  return Array.isArray(list) && list.length === 0;
 }
 
 function toPendingInterrupt(raw: unknown): PendingInterrupt {

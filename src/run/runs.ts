@@ -4,7 +4,7 @@ import type { GraphTool } from '../graphs/tool.js';
 import type { Logger } from '../log.js';
 import { RunCheckpointer } from '../store/run-checkpointer.js';
 import type { RunRecord, Store } from '../store/store.js';
-import { executeRun, RunAbortedError, type PendingInterrupt, type RunOptions } from './run-tool.js';
+import { executeRun, RunAbortedError, RunDrain, type PendingInterrupt, type RunOptions } from './run-tool.js';
 import type { Adopted } from './tasks.js';
 
 const ID_BYTES = 16;
@@ -23,7 +23,13 @@ export interface RunsOptions {
 /** What one step of a run came to. */
 export type RunStep =
   | { kind: 'done'; result: CallToolResult; protocolError?: { code: number; message: string }; run?: RunRecord }
-  | { kind: 'paused'; run: RunRecord; interrupts: PendingInterrupt[] };
+  | { kind: 'paused'; run: RunRecord; interrupts: PendingInterrupt[] }
+  /**
+   * Stopped before a node of `stopBefore` (where its task begins), its
+   * checkpoints held by this process: `persist()` stores them. `run`: the
+   * run's record, if it paused before (then claimed by this process).
+   */
+  | { kind: 'boundary'; id: string; run?: RunRecord; persist(): Promise<void> };
 
 /**
  * Computes what the protocol layer keeps with a paused run (the questions
@@ -64,38 +70,76 @@ export class Runs {
 
   /**
    * A fresh call. If the graph pauses, the run is stored (durably) before
-   * this resolves. `adoption`, when it returns a promise by the time the run
-   * ends, hands the outcome to a task that took the run over (the caller
-   * stopped waiting) instead.
+   * this resolves. Its checkpoint is made once, at its end (LangGraph's
+   * `durability: "exit"`), and held in memory: stored only if it paused, or
+   * (`boundary`) by whoever makes it a task.
    */
-  async start(
+  start(tool: GraphTool, args: unknown, owner: string, options: RunOptions, describe: DescribePause): Promise<RunStep> {
+    const checkpointer = tool.ownCheckpointer ? undefined : new RunCheckpointer(this.store, true);
+    return this.run(Runs.newId(), tool, args, owner, options, describe, { checkpointer, durability: 'exit' });
+  }
+
+  /**
+   * A fresh call that may be taken over as a task before it ends (a caller
+   * that stopped waiting; see `TaskRunner.adopt`). It runs like `start`
+   * (one checkpoint, at its end, held in memory), so a run that ends in time
+   * costs no more. `makeDurable()`, once it is taken over, stops it at its
+   * next super-step boundary, checkpointed (LangGraph's run control), stores
+   * that checkpoint and goes on from it, storing each step's checkpoint
+   * before the next step runs (`durability: "sync"`): if this process dies
+   * after that boundary, the task continues from its last checkpoint.
+   * `adoption`, when it returns a promise by the time the run ends, gets the
+   * outcome instead of the caller.
+   */
+  startAdoptable(
     tool: GraphTool,
     args: unknown,
     owner: string,
     options: RunOptions,
     describe: DescribePause,
-    hooks: { id?: string; adoption?: () => Promise<Adopted> | undefined } = {},
+    adoption: () => Promise<Adopted> | undefined,
+  ): { id: string; step: Promise<RunStep>; makeDurable(): void } {
+    const id = Runs.newId();
+    const checkpointer = tool.ownCheckpointer ? undefined : new RunCheckpointer(this.store, true);
+    const drain = new RunDrain();
+    // A run that may be taken over at any moment has no boundary of its own.
+    const { stopBefore: _none, ...unbounded } = options;
+    return {
+      id,
+      step: this.run(id, tool, args, owner, { ...unbounded, drain }, describe, { checkpointer, durability: 'exit', adoption }),
+      makeDurable: () => drain.requestDrain('taken over as a task'),
+    };
+  }
+
+  private async run(
+    id: string,
+    tool: GraphTool,
+    args: unknown,
+    owner: string,
+    options: RunOptions,
+    describe: DescribePause,
+    how: { checkpointer: RunCheckpointer | undefined; durability: 'exit' | 'sync'; adoption?: () => Promise<Adopted> | undefined },
   ): Promise<RunStep> {
-    const id = hooks.id ?? Runs.newId();
-    const checkpointer = tool.ownCheckpointer ? undefined : new RunCheckpointer(this.store.checkpointer, true);
+    const { checkpointer, durability } = how;
+    const adoption = () => how.adoption?.();
     let outcome;
     try {
-      outcome = await executeRun(tool, args, {
-        ...options,
-        thread: checkpointer ? { id, checkpointer, durability: 'exit' } : { id },
-      });
+      outcome = await executeRun(tool, args, { ...options, thread: checkpointer ? { id, checkpointer, durability } : { id } });
     } catch (error) {
       // A task that took the run over and was cancelled: nobody waits for this call.
-      const adoption = hooks.adoption?.();
-      if (adoption !== undefined) await (await adoption).settle(undefined);
+      const adopted = adoption();
+      if (adopted !== undefined) await (await adopted).settle(undefined);
       throw error;
     }
-    const adoption = hooks.adoption?.();
-    if (outcome.kind === 'interrupted') await checkpointer?.flush();
-    if (adoption !== undefined) {
-      const adopted = await adoption;
-      await adopted.settle(outcome);
-      return outcome.kind === 'done' ? outcome : { kind: 'paused', run: adopted.run, interrupts: outcome.interrupts };
+    if (outcome.kind === 'boundary') return { kind: 'boundary', id, persist: persistOf(checkpointer) };
+    if (outcome.kind === 'drained') return this.goOnDurably(id, tool, owner, options, describe, { checkpointer, adoption });
+    const adopted = adoption();
+    // Paused, or taken over: whatever the run checkpointed is in the store before anyone reads it there.
+    if (outcome.kind === 'interrupted' || adopted !== undefined) await checkpointer?.persist();
+    if (adopted !== undefined) {
+      const task = await adopted;
+      await task.settle(outcome);
+      return outcome.kind === 'done' ? outcome : { kind: 'paused', run: task.run, interrupts: outcome.interrupts };
     }
     if (outcome.kind === 'done') return outcome;
     const run = await this.store.runs.create({
@@ -107,6 +151,24 @@ export class Runs {
       expiresAt: Date.now() + this.options.ttlMs,
     });
     return { kind: 'paused', run, interrupts: outcome.interrupts };
+  }
+
+  /**
+   * A run taken over as a task and stopped at a step boundary: its
+   * checkpoint is stored, then it goes on from there, each step's
+   * checkpoint stored before the next step runs.
+   */
+  private async goOnDurably(
+    id: string,
+    tool: GraphTool,
+    owner: string,
+    options: RunOptions,
+    describe: DescribePause,
+    how: { checkpointer: RunCheckpointer | undefined; adoption?: () => Promise<Adopted> | undefined },
+  ): Promise<RunStep> {
+    await how.checkpointer?.persist();
+    const { drain: _done, ...rest } = options;
+    return this.run(id, tool, undefined, owner, { ...rest, fromCheckpoint: true }, describe, { ...how, durability: 'sync' });
   }
 
   /** The caller's run, if it exists and has not expired; a foreign id reads as unknown. */
@@ -143,7 +205,7 @@ export class Runs {
     });
     if (claimed === undefined) return 'busy';
 
-    const checkpointer = tool.ownCheckpointer ? undefined : new RunCheckpointer(this.store.checkpointer, false);
+    const checkpointer = tool.ownCheckpointer ? undefined : new RunCheckpointer(this.store, false);
     let step;
     try {
       step = await executeRun(tool, undefined, {
@@ -156,6 +218,8 @@ export class Runs {
       if (error instanceof RunAbortedError) await this.release(claimed, run);
       throw error;
     }
+    if (step.kind === 'boundary') return { kind: 'boundary', id: run.id, run: claimed, persist: persistOf(checkpointer) };
+    if (step.kind === 'drained') throw new Error('a resumed run was drained, which only a call taken over asks for');
     if (step.kind === 'done' && options.stopSignal?.aborted) {
       // Stopped because the server is shutting down: the run is still paused where it was.
       await this.release(claimed, run);
@@ -171,7 +235,7 @@ export class Runs {
       if (!tool.ownCheckpointer) this.forgetThread(run.id);
       return { ...step, ...(finished ? { run: finished } : {}) };
     }
-    await checkpointer?.flush();
+    await checkpointer?.persist();
     const paused = await this.store.runs.update(run.id, claimed.version, {
       status: 'input_required',
       data: describe(step.interrupts, claimed),
@@ -227,4 +291,9 @@ export class Runs {
       this.options.logger?.warn({ err: { message: (error as Error).message }, run: id }, 'deleting a finished run\'s checkpoints failed');
     });
   }
+}
+
+/** Stores a run's held checkpoints; a graph with its own checkpointer keeps them there, as it always does. */
+function persistOf(checkpointer: RunCheckpointer | undefined): () => Promise<void> {
+  return () => checkpointer?.persist() ?? Promise.resolve();
 }

@@ -4,7 +4,9 @@ import type { Principal } from '../auth/principal.js';
 import type { GraphTool } from '../graphs/tool.js';
 import type { Logger } from '../log.js';
 import type { RunRecord, Store } from '../store/store.js';
-import type { ProgressUpdate } from './progress.js';
+import type { RunStep } from './runs.js';
+import type { ProgressReporter } from './progress.js';
+import { taskProgress, watchTaskProgress } from './task-progress.js';
 import { executeRun, RunAbortedError, type PendingInterrupt, type RunOptions } from './run-tool.js';
 import { Runs } from './runs.js';
 import { scrubText } from './scrub.js';
@@ -18,6 +20,15 @@ export interface TaskData {
   principal: Principal | null;
   /** How many times a worker has claimed it (more than one after a crash). */
   attempt: number;
+  /** The progress token of the call that created it (2025 era): progress is published for a caller waiting on it. */
+  progressToken?: string | number;
+  /** Where the run's progress got to before it paused: the next execution counts on from here. */
+  progressBase?: number;
+  /**
+   * The run began in its call and was stopped where its task begins (see
+   * `handOver`): a worker continues it from its checkpoint, not from `args`.
+   */
+  fromCheckpoint?: boolean;
   /** Answers waiting to resume the run with, by interrupt id. */
   resume?: Record<string, unknown>;
   /** The final answer (a tool result, possibly an error result). */
@@ -46,7 +57,8 @@ export interface TaskRunnerOptions {
 /** A run adopted as a task (see `TaskRunner.adopt`). */
 export interface Adopted {
   run: RunRecord;
-  progress(message: string): void;
+  /** Reports how far the run got: its status message (the run handle's `progress`). */
+  progress: ProgressReporter;
   /** Records how the run ended, or where it paused (its checkpoint already written); `undefined` when it was stopped. */
   settle(
     outcome: { kind: 'done'; result: CallToolResult; protocolError?: { code: number; message: string } } | { kind: 'interrupted'; interrupts: PendingInterrupt[] } | undefined,
@@ -55,8 +67,6 @@ export interface Adopted {
 
 const WAKE_CHANNEL = 'tasks:wake';
 const cancelChannel = (id: string) => `tasks:cancel:${id}`;
-/** Progress is written at most this often per task. */
-const PROGRESS_INTERVAL_MS = 250;
 
 type StopReason = 'cancelled' | 'lease-lost' | 'shutdown';
 
@@ -86,9 +96,13 @@ export class TaskRunner {
     this.concurrency = options.concurrency ?? 4;
   }
 
-  /** Stores a new task (durably) and wakes the workers. */
-  async create(tool: GraphTool, args: unknown, principal: Principal | undefined, ttlMs: number): Promise<RunRecord> {
-    const data: TaskData = { args: args ?? {}, principal: principal ?? null, attempt: 0 };
+  /**
+   * Stores a new task (durably) and wakes the workers. With a
+   * `progressToken`, its executions publish their progress (see
+   * `watchProgress`).
+   */
+  async create(tool: GraphTool, args: unknown, principal: Principal | undefined, ttlMs: number, progressToken?: string | number): Promise<RunRecord> {
+    const data: TaskData = { args: args ?? {}, principal: principal ?? null, attempt: 0, ...(progressToken !== undefined ? { progressToken } : {}) };
     const run = await this.options.store.runs.create({
       id: Runs.newId(),
       owner: principal?.id ?? '',
@@ -105,29 +119,32 @@ export class TaskRunner {
   /**
    * Turns a run already going in this process (a call that outlasted its
    * caller's patience) into a task: stored as held by this process, its
-   * claim renewed while it runs, its outcome recorded by `settle`. It was not
-   * checkpointed as it went, so if this process dies, the worker that takes
-   * it over starts it again from its arguments.
+   * claim renewed while it runs, its outcome recorded by `settle`. The run
+   * itself stores its checkpoints from its next step boundary on (see
+   * `Runs.startAdoptable`): if this process dies, the worker that takes it
+   * over continues it from its last checkpoint, or from its arguments if it
+   * had not reached that boundary.
    */
-  async adopt(
-    id: string,
-    tool: GraphTool,
-    args: unknown,
-    principal: Principal | undefined,
-    ttlMs: number,
-    secretsUsed: (() => readonly string[]) | undefined,
+  async adopt(run: {
+    id: string;
+    tool: GraphTool;
+    args: unknown;
+    principal: Principal | undefined;
+    ttlMs: number;
+    secretsUsed: (() => readonly string[]) | undefined;
     /** Stops the run: used when the task is cancelled. */
-    controller: AbortController,
-  ): Promise<Adopted> {
+    controller: AbortController;
+  }): Promise<Adopted> {
     const { store } = this.options;
-    const run = await store.runs.create({
+    const { id, tool, principal, secretsUsed, controller } = run;
+    const record = await store.runs.create({
       id,
       owner: principal?.id ?? '',
       tool: tool.name,
       kind: 'task',
       status: 'working',
-      data: { args: args ?? {}, principal: principal ?? null, attempt: 1 } satisfies TaskData,
-      expiresAt: Date.now() + ttlMs,
+      data: { args: run.args ?? {}, principal: principal ?? null, attempt: 1 } satisfies TaskData,
+      expiresAt: Date.now() + run.ttlMs,
       leaseOwner: this.processId,
       leaseUntil: Date.now() + this.leaseMs,
     });
@@ -144,9 +161,10 @@ export class TaskRunner {
         })
         .catch(() => undefined);
     }, Math.max(100, Math.floor(this.leaseMs / 3)));
+    const progress = taskProgress({ taskId: id, writeStatus: (message) => void leased({ progress: scrubText(message, secretsUsed?.()) }).catch(() => undefined) });
     return {
-      run,
-      progress: (message) => void leased({ progress: scrubText(message, secretsUsed?.()) }).catch(() => undefined),
+      run: record,
+      progress: progress.report,
       settle: async (outcome) => {
         clearInterval(heartbeat);
         unsubscribe();
@@ -157,15 +175,45 @@ export class TaskRunner {
           if (entry.reason !== 'lease-lost') await leased({ leaseOwner: null, leaseUntil: null }).catch(() => undefined);
           return;
         }
-        const data = run.data as TaskData;
+        const data = record.data as TaskData;
         const patch =
           outcome.kind === 'done'
             ? finalPatch(data, outcome)
-            : { status: 'input_required' as const, data: { ...data, ...this.options.describePause(outcome.interrupts, run, secretsUsed?.()) } };
+            : { status: 'input_required' as const, data: { ...data, ...this.options.describePause(outcome.interrupts, record, secretsUsed?.()) } };
         await leased({ ...patch, leaseOwner: null, leaseUntil: null });
+        if (outcome.kind === 'done' && !tool.ownCheckpointer) store.checkpointer.deleteThread(id).catch(() => undefined);
         for (const wake of this.waiters.get(id) ?? []) wake();
       },
     };
+  }
+
+  /**
+   * Makes a call that reached the node where its task begins (see
+   * `RunOptions.stopBefore`) a task: stored as held by this process while
+   * the checkpoints it holds are written, then left for any worker, which
+   * continues it from there. `step.run` is the call's record if it paused
+   * to ask on the way (it becomes the task); `undefined` if that record
+   * changed meanwhile (another request got there first).
+   */
+  async handOver(
+    step: Extract<RunStep, { kind: 'boundary' }>,
+    task: { tool: GraphTool; args: unknown; principal: Principal | undefined; ttlMs: number; data?: Record<string, unknown> },
+  ): Promise<RunRecord | undefined> {
+    const { store } = this.options;
+    const data: TaskData = { ...task.data, args: task.args ?? {}, principal: task.principal ?? null, attempt: 0, fromCheckpoint: true };
+    const held = { kind: 'task', status: 'working', data, expiresAt: Date.now() + task.ttlMs, leaseOwner: this.processId, leaseUntil: Date.now() + this.leaseMs } as const;
+    const run =
+      step.run === undefined
+        ? await store.runs.create({ id: step.id, owner: task.principal?.id ?? '', tool: task.tool.name, ...held })
+        : await store.runs.update(step.id, step.run.version, held);
+    if (run === undefined) return undefined;
+    await step.persist().catch((error: unknown) => {
+      // The worker continues from the checkpoint stored before (where it paused), or from the arguments.
+      this.options.logger?.warn({ err: { message: (error as Error).message }, task: step.id }, "a task's first checkpoints could not be stored");
+    });
+    const released = await store.runs.updateLeased(step.id, this.processId, { leaseOwner: null, leaseUntil: null });
+    this.wake();
+    return released ?? run;
   }
 
   /** Starts claiming tasks: now, on every wake-up signal, and every `pollMs`. */
@@ -216,6 +264,15 @@ export class TaskRunner {
       signal?.addEventListener('abort', done, { once: true });
       set.add(done);
     });
+  }
+
+  /**
+   * Listens to the progress of a task created with a progress token, from
+   * whichever process runs it, until the returned function is called; each
+   * update numbered above the one before.
+   */
+  watchProgress(id: string, listener: ProgressReporter): Promise<() => void> {
+    return watchTaskProgress(this.options.store.signals, id, (update) => void listener(update));
   }
 
   /** Cancels a task that has not ended: marked cancelled, and its worker (wherever it runs) stops it. */
@@ -306,21 +363,23 @@ export class TaskRunner {
       });
     }, Math.max(100, Math.floor(this.leaseMs / 3)));
 
-    let lastProgress = 0;
-    const progress = (update: ProgressUpdate) => {
-      const now = Date.now();
-      if (update.message === undefined || now - lastProgress < PROGRESS_INTERVAL_MS) return;
-      lastProgress = now;
-      void leased({ progress: scrubText(update.message, context.secretsUsed?.()) }).catch(() => undefined);
-    };
+    const progress = taskProgress({
+      taskId: claimed.id,
+      writeStatus: (message) => void leased({ progress: scrubText(message, context.secretsUsed?.()) }).catch(() => undefined),
+      signals: data.progressToken !== undefined ? store.signals : undefined,
+      base: data.progressBase,
+    });
 
     const context = this.options.runContextFor(data.principal ?? undefined);
-    // A claim after a crash continues from the last checkpoint, if the task got that far.
-    const checkpointed = data.attempt > 1 && data.resume === undefined && (await store.checkpointer.getTuple({ configurable: { thread_id: claimed.id, checkpoint_ns: '' } }));
+    // A claim after a crash, or of a task begun in its call, continues from the last checkpoint, if the run got that far.
+    const checkpointed =
+      (data.attempt > 1 || data.fromCheckpoint === true) &&
+      data.resume === undefined &&
+      (await store.checkpointer.getTuple({ configurable: { thread_id: claimed.id, checkpoint_ns: '' } }));
     const runOptions: RunOptions = {
       signal: controller.signal,
       configurable: context.configurable,
-      progress,
+      progress: progress.report,
       ...(context.secretsUsed ? { secretsUsed: context.secretsUsed } : {}),
       thread: { id: claimed.id, checkpointer: store.checkpointer, durability: 'sync' },
       ...(data.resume ? { resume: data.resume } : checkpointed ? { fromCheckpoint: true } : {}),
@@ -333,9 +392,12 @@ export class TaskRunner {
         // Only the claim holder records the outcome: a task finishes once, however often it ran.
         if (recorded) this.options.logger?.info({ task: claimed.id, tool: tool.name, status: recorded.status, attempt: data.attempt }, 'task finished');
         if (!tool.ownCheckpointer) store.checkpointer.deleteThread(claimed.id).catch(() => undefined);
-      } else {
+      } else if (outcome.kind === 'interrupted') {
         const paused = { ...claimed, data: rest } as RunRecord;
-        await leased({ status: 'input_required', data: { ...rest, ...this.options.describePause(outcome.interrupts, paused, context.secretsUsed?.()) }, leaseOwner: null, leaseUntil: null });
+        const described = this.options.describePause(outcome.interrupts, paused, context.secretsUsed?.());
+        await leased({ status: 'input_required', data: { ...rest, ...described, progressBase: progress.reached() }, leaseOwner: null, leaseUntil: null });
+      } else {
+        throw new Error(`a task run stopped (${outcome.kind}), which only a call asks for`);
       }
     } catch (error) {
       if (!(error instanceof RunAbortedError)) throw error;

@@ -1,3 +1,5 @@
+import { setMaxListeners } from 'node:events';
+
 /**
  * The runs this process is executing. Two jobs:
  * - a 2025-era client cancels with `notifications/cancelled` in a new POST,
@@ -14,6 +16,12 @@ export class RunTracker {
   private readonly stopController = new AbortController();
   private readonly idleWaiters = new Set<() => void>();
   private count = 0;
+
+  constructor() {
+    // Every run in flight listens to the stop signal (and lets go when it ends): as
+    // many listeners as runs, which is no leak.
+    setMaxListeners(0, this.stopController.signal);
+  }
 
   /** Aborted when the server stops: runs still going end with an error result. */
   get stopSignal(): AbortSignal {

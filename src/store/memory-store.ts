@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { EventEmitter } from 'node:events';
-import { MemorySaver } from '@langchain/langgraph-checkpoint';
+import { MemorySaver, type BaseCheckpointSaver } from '@langchain/langgraph-checkpoint';
 import { TERMINAL_STATUSES, type NewRun, type RunKind, type RunPatch, type RunRecord, type RunStore, type SignalBus, type Store } from './store.js';
 
 /**
@@ -13,6 +13,11 @@ export class MemoryStore implements Store {
   readonly runs = new MemoryRunStore();
   readonly signals = new MemorySignalBus();
   private readonly keys = new Map<string, Uint8Array>();
+
+  /** Nothing to commit: the writes are made one by one. */
+  async writeCheckpoints(write: (checkpointer: BaseCheckpointSaver) => Promise<void>): Promise<void> {
+    await write(this.checkpointer);
+  }
 
   async sharedKey(name: string): Promise<Uint8Array> {
     let key = this.keys.get(name);

@@ -11,6 +11,7 @@ function toRecord(row: PostgresRunRow): RunRecord {
 }
 
 const PATCH_COLUMNS: ReadonlyArray<[keyof RunPatch, string]> = [
+  ['kind', 'kind'],
   ['status', 'status'],
   ['data', 'data'],
   ['expiresAt', 'expires_at'],

@@ -5,9 +5,11 @@ import { POSTGRES_SCHEMA_PATTERN } from '../config/schema.js';
 import { GraphMcpError, messageOf } from '../errors.js';
 import type { Logger } from '../log.js';
 import { createPool, quoteIdent, type PgModule } from './postgres-pool.js';
+import { writeInOneTransaction } from './postgres-checkpoint-batch.js';
 import { PostgresRunStore } from './postgres-runs.js';
 import { PostgresSignalBus } from './postgres-signals.js';
 import type { Store } from './store.js';
+import type { BaseCheckpointSaver } from '@langchain/langgraph-checkpoint';
 
 export interface PostgresStoreOptions {
   /** A connection string (`postgres://user:password@host:5432/db`). Never logged or shown in errors. */
@@ -113,6 +115,12 @@ export class PostgresStore implements Store {
       throw new GraphMcpError('STORE_UNAVAILABLE', `PostgreSQL store (${source}) cannot be opened: ${messageOf(cause)}`, { cause });
     }
     return new PostgresStore(checkpointer, new PostgresRunStore(pool, `${s}.graph_mcp_runs`), signals, pool, schema, source);
+  }
+
+  /** One transaction, one commit, for the whole batch (see `writeInOneTransaction`). */
+  writeCheckpoints(write: (checkpointer: BaseCheckpointSaver) => Promise<void>): Promise<void> {
+    const Saver = this.checkpointer.constructor as typeof PostgresSaver;
+    return writeInOneTransaction(this.pool, (pool) => new Saver(pool, this.checkpointer.serde, { schema: this.schema }), write);
   }
 
   async sharedKey(name: string): Promise<Uint8Array> {

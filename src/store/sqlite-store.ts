@@ -3,6 +3,7 @@ import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import type BetterSqlite3 from 'better-sqlite3';
 import { SqliteSaver } from '@langchain/langgraph-checkpoint-sqlite';
+import type { BaseCheckpointSaver } from '@langchain/langgraph-checkpoint';
 import { GraphMcpError, messageOf } from '../errors.js';
 import { ChannelListeners } from './channel-listeners.js';
 import { changesMoreThanLease } from './memory-store.js';
@@ -92,6 +93,16 @@ export class SqliteStore implements Store {
       throw new GraphMcpError('STORE_UNAVAILABLE', `SQLite store ${options.path} cannot be opened: ${messageOf(cause)}`, { cause });
     }
     return new SqliteStore(db, options.signalPollMs ?? 50);
+  }
+
+  /**
+   * One write after another, each its own commit: commits are cheap here
+   * (WAL, `synchronous = NORMAL`: no fsync), and the saver's writes await
+   * between statements, so a transaction held across them on this shared
+   * connection would take in other requests' statements too.
+   */
+  async writeCheckpoints(write: (checkpointer: BaseCheckpointSaver) => Promise<void>): Promise<void> {
+    await write(this.checkpointer);
   }
 
   async sharedKey(name: string): Promise<Uint8Array> {
@@ -220,6 +231,7 @@ class SqliteRunStore implements RunStore {
     if (bumpVersion) sets.push('version = version + 1');
     const params: Record<string, unknown> = { ...values, now: Date.now() };
     const columns: Array<[keyof RunPatch, string]> = [
+      ['kind', 'kind'],
       ['status', 'status'],
       ['expiresAt', 'expires_at'],
       ['leaseOwner', 'lease_owner'],

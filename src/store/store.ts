@@ -14,6 +14,14 @@ export interface Store {
   readonly runs: RunStore;
   readonly signals: SignalBus;
   /**
+   * Runs `write` with a checkpointer whose writes reach the database
+   * together, in one transaction where that saves commits (a run storing
+   * the checkpoints it held in memory). Optional: without it, each write
+   * commits on its own. Resolves once all of them are durable; if `write`
+   * rejects, none of them is.
+   */
+  writeCheckpoints?(write: (checkpointer: BaseCheckpointSaver) => Promise<void>): Promise<void>;
+  /**
    * A 32-byte secret shared by every process using this store, created on
    * first use (for example the key that signs `requestState`).
    */
@@ -72,7 +80,8 @@ export interface NewRun {
   leaseUntil?: number | null;
 }
 
-export type RunPatch = Partial<Pick<RunRecord, 'status' | 'data' | 'expiresAt' | 'leaseOwner' | 'leaseUntil' | 'progress'>>;
+/** `kind` changes once at most: a call that asked its questions becomes the task it was to be. */
+export type RunPatch = Partial<Pick<RunRecord, 'kind' | 'status' | 'data' | 'expiresAt' | 'leaseOwner' | 'leaseUntil' | 'progress'>>;
 
 export interface RunStore {
   /** Stores a new run; rejects if the id exists. Resolves once it is durable. */

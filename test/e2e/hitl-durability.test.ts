@@ -9,7 +9,7 @@ import { Client as V1Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport as V1Transport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { ElicitRequestSchema } from '@modelcontextprotocol/sdk/types.js';
 import { FIXTURES, startServer } from '../helpers/server.js';
-import { answersTo, envelope, modernHeaders, post } from '../helpers/raw.js';
+import { answersTo, cancelsTo, envelope, modernHeaders, post } from '../helpers/raw.js';
 import { visits } from '../fixtures/graphs/hitl.js';
 
 let dir: string;
@@ -117,17 +117,9 @@ test('a paused run expires after its time to live and its checkpoints are cleane
 test('a 2025 notifications/cancelled received by another process stops the call where it runs', async () => {
   const a = await startServer(configPath, { configStore: true });
   const b = await startServer(configPath, { configStore: true });
-  let cancelsToB = 0;
-  const routing: typeof fetch = async (input, init) => {
-    const body = typeof init?.body === 'string' ? (JSON.parse(init.body) as { method?: string }) : undefined;
-    if (body?.method === 'notifications/cancelled') {
-      cancelsToB += 1;
-      return fetch(b.url, init);
-    }
-    return fetch(input, init);
-  };
+  const routing = cancelsTo(b.url);
   const client = new V1Client({ name: 'split-cancel', version: '1.0.0' });
-  await client.connect(new V1Transport(new URL(a.url), { fetch: routing }));
+  await client.connect(new V1Transport(new URL(a.url), { fetch: routing.fetch }));
   try {
     const before = visits.filter((v) => v.startsWith('slow.')).length;
     const controller = new AbortController();
@@ -137,7 +129,7 @@ test('a 2025 notifications/cancelled received by another process stops the call 
     await assert.rejects(call);
     const atCancel = visits.filter((v) => v.startsWith('slow.')).length;
     await new Promise((resolve) => setTimeout(resolve, 900));
-    assert.equal(cancelsToB, 1, 'the cancel went to the other process');
+    assert.equal(routing.cancels(), 1, 'the cancel went to the other process');
     assert.ok(visits.filter((v) => v.startsWith('slow.')).length <= atCancel + 1, 'the run on A stopped');
     assert.ok(visits.filter((v) => v.startsWith('slow.')).length - before < 6, 'it did not run to its end');
   } finally {

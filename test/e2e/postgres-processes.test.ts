@@ -1,5 +1,6 @@
 // Three graph-mcp processes on one PostgreSQL database: a paused run lives in the database, so
-// its question, its answer and its resumption may each land on a different process.
+// its question, its answer and its resumption may each land on a different process; and a
+// cancel that lands on one process stops the run on the process that runs it (LISTEN/NOTIFY).
 import assert from 'node:assert/strict';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -10,10 +11,11 @@ import { StreamableHTTPClientTransport as V1Transport } from '@modelcontextproto
 import { ElicitRequestSchema } from '@modelcontextprotocol/sdk/types.js';
 import { runCli, startServeProcess, type ServingProcess } from '../helpers/cli.js';
 import { dropSchema, freshSchema, POSTGRES_URL, postgresReady, sql } from '../helpers/postgres.js';
-import { answersTo, envelope, modernHeaders, post } from '../helpers/raw.js';
+import { nodeLog } from '../helpers/node-log.js';
+import { answersTo, cancelsTo, envelope, modernHeaders, post, taskRequest } from '../helpers/raw.js';
 import { FIXTURES } from '../helpers/server.js';
+import { until } from '../helpers/wait.js';
 
-const TASKS = 'io.modelcontextprotocol/tasks';
 const ready = await postgresReady('three processes on one PostgreSQL database');
 
 if (ready) {
@@ -22,6 +24,7 @@ if (ready) {
     const env = { DATABASE_URL: POSTGRES_URL };
     let dir: string;
     let configPath: string;
+    let logPath: string;
     let a: ServingProcess;
     let b: ServingProcess;
     let c: ServingProcess;
@@ -29,11 +32,19 @@ if (ready) {
     before(async () => {
       dir = await mkdtemp(path.join(tmpdir(), 'graph-mcp-pg-'));
       configPath = path.join(dir, 'agent.config.json');
+      logPath = path.join(dir, 'nodes.log');
+      await writeFile(logPath, '');
       const graphs = path.join(FIXTURES, 'graphs/hitl.ts');
       await writeFile(
         configPath,
         JSON.stringify({
-          graphs: { ask_name: `${graphs}:askName`, parallel: `${graphs}:parallel`, slow: `${graphs}:slow` },
+          graphs: {
+            ask_name: `${graphs}:askName`,
+            parallel: `${graphs}:parallel`,
+            logged: `${graphs}:logged`,
+            // A caller that cannot poll tasks gets a run handle after half a second.
+            logged_handle: { path: `${graphs}:logged`, max_wait_ms: 500 },
+          },
           auth: { path: `${path.join(FIXTURES, 'auth.ts')}:authenticate` },
           store: { type: 'postgres', schema, pool_size: 4 },
           defaults: { question_timeout_ms: 30_000, poll_interval_ms: 50 },
@@ -99,25 +110,39 @@ if (ready) {
       assert.equal(done.structuredContent.answer, 'Hello, Lin!');
     });
 
-    /** A raw 2026-07-28 request declaring the tasks extension. */
-    async function taskRpc(url: string, method: string, params: Record<string, unknown>) {
-      const capabilities = { elicitation: {}, extensions: { [TASKS]: {} } };
-      const name = typeof params.name === 'string' ? params.name : String(params.taskId);
-      const answer = await post(
-        url,
-        { jsonrpc: '2.0', id: 1, method, params: envelope(params, { 'io.modelcontextprotocol/clientCapabilities': capabilities }) },
-        { ...modernHeaders(method, name), 'x-api-key': 'key-alice' },
-      );
-      return answer.messages.find((m) => 'result' in m || 'error' in m)!;
+    /** A raw 2026-07-28 request of alice's, declaring the tasks extension. */
+    const taskRpc = (url: string, method: string, params: Record<string, unknown>) => taskRequest(url, method, params, { 'x-api-key': 'key-alice' });
+
+    const untilStatus = (url: string, taskId: string, statuses: string[]) =>
+      until(`task ${taskId} to be ${statuses.join('/')}`, async () => {
+        const { result } = await taskRpc(url, 'tasks/get', { taskId });
+        return statuses.includes(result?.status) ? result : undefined;
+      });
+
+    /** The process holding a task's claim. */
+    async function holder(taskId: string): Promise<ServingProcess> {
+      const [row] = await sql<{ lease_owner: string | null }>(`SELECT lease_owner FROM "${schema}".graph_mcp_runs WHERE id = $1`, [taskId]);
+      const pid = Number(row?.lease_owner?.split('-')[0]);
+      const serving = [a, b, c].find((p) => p.child.pid === pid);
+      assert.ok(serving, 'one of the three processes holds the task');
+      return serving;
     }
 
-    async function untilStatus(url: string, taskId: string, statuses: string[]) {
-      for (let i = 0; i < 600; i += 1) {
-        const { result } = await taskRpc(url, 'tasks/get', { taskId });
-        if (statuses.includes(result?.status)) return result;
-        await new Promise((resolve) => setTimeout(resolve, 30));
-      }
-      throw new Error(`task ${taskId} never reached ${statuses.join('/')}`);
+    /**
+     * Waits until the node under way in the run labelled `label` (graph
+     * `logged`) was aborted, and checks that the run stopped there: that
+     * node never ended, nothing ran after it, and the last node never started.
+     */
+    async function stoppedMidRun(label: string): Promise<string[]> {
+      const lines = await until(`${label} to be aborted`, async () => {
+        const ran = await nodeLog(logPath, label);
+        return ran.some((line) => line.endsWith(' aborted')) ? ran : undefined;
+      });
+      const aborted = lines.findIndex((line) => line.endsWith(' aborted'));
+      assert.equal(aborted, lines.length - 1, `nothing ran after the abort: ${lines.join(', ')}`);
+      assert.equal(lines[aborted - 1], lines[aborted]!.replace(/aborted$/, 'start'), 'the node under way was stopped before its end');
+      assert.ok(!lines.includes(`${label} s4 start`), 'the run did not reach its last node');
+      return lines;
     }
 
     test('a task created on A asks through tasks/get on B, is answered through tasks/update on C, and finishes', async () => {
@@ -133,11 +158,44 @@ if (ready) {
       assert.equal(done.result.structuredContent.joined, 'L+R');
     });
 
-    test('tasks/cancel through C stops a task working on any process', async () => {
-      const created = (await taskRpc(a.url, 'tools/call', { name: 'slow', arguments: { step_ms: 500 } })).result;
-      await untilStatus(b.url, created.taskId, ['working']);
-      assert.ok((await taskRpc(c.url, 'tasks/cancel', { taskId: created.taskId })).result);
-      assert.equal((await untilStatus(b.url, created.taskId, ['cancelled', 'completed', 'failed'])).status, 'cancelled');
+    test('a task created through A, polled through B and cancelled through C stops on the process running it', async () => {
+      const created = (await taskRpc(a.url, 'tools/call', { name: 'logged', arguments: { label: 'task-cancel', log_path: logPath, step_ms: 1_500 } })).result;
+      await until('the task to start', async () => ((await nodeLog(logPath, 'task-cancel')).length > 0 ? true : undefined));
+      // Whichever process claimed it, the cancel goes to one that does not run it: C, or B when C runs it.
+      const running = await holder(created.taskId);
+      const [poller, canceller] = running === c ? [c, b] : [b, c];
+      assert.equal((await taskRpc(poller.url, 'tasks/get', { taskId: created.taskId })).result.status, 'working');
+      assert.ok((await taskRpc(canceller.url, 'tasks/cancel', { taskId: created.taskId })).result);
+      await stoppedMidRun('task-cancel');
+      assert.equal((await taskRpc(poller.url, 'tasks/get', { taskId: created.taskId })).result.status, 'cancelled');
+    });
+
+    test('a v1 notifications/cancelled sent to B stops the call running on A', async () => {
+      // The call goes to A; the cancel, which the v1 client sends in a new POST, to B.
+      const routing = cancelsTo(b.url);
+      const client = new V1Client({ name: 'split-cancel', version: '1.0.0' });
+      await client.connect(new V1Transport(new URL(a.url), { fetch: routing.fetch, requestInit: { headers: { 'x-api-key': 'key-alice' } } }));
+      try {
+        const controller = new AbortController();
+        const call = client.callTool({ name: 'logged', arguments: { label: 'v1-cancel', log_path: logPath, step_ms: 1_500 } }, undefined, { signal: controller.signal });
+        await until('the call to start on A', async () => ((await nodeLog(logPath, 'v1-cancel')).length > 0 ? true : undefined));
+        controller.abort('changed my mind');
+        await assert.rejects(call);
+        // The v1 client keeps its POST to A open (until close): only the cancel through B can stop the run.
+        await stoppedMidRun('v1-cancel');
+        assert.equal(routing.cancels(), 1, 'the cancel went to B');
+      } finally {
+        await client.close();
+      }
+    });
+
+    test('cancel_run through C stops a run that A handed out as a run handle (max_wait_ms)', async () => {
+      const answer = await rawCall(a.url, 'key-alice', 'logged_handle', { arguments: { label: 'handle-cancel', log_path: logPath, step_ms: 1_500 } }, {});
+      const handle = answer.messages.find((m) => 'result' in m)?.result._meta['graph-mcp/run'] as { id: string; status: string };
+      assert.equal(handle.status, 'working');
+      const cancelled = (await rawCall(c.url, 'key-alice', 'cancel_run', { arguments: { run_id: handle.id } })).messages[0]?.result;
+      assert.equal(cancelled._meta['graph-mcp/run'].status, 'cancelled');
+      await stoppedMidRun('handle-cancel');
     });
 
     test('graph-mcp check reports the PostgreSQL store reachable and migrated, and names an unset variable', () => {

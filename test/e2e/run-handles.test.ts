@@ -58,6 +58,24 @@ test('a call that outlasts max_wait_ms answers with a run handle; get_run return
   }
 });
 
+test('get_run tells how far a handed-out run got (its last step)', async () => {
+  const client = await v1('dora');
+  try {
+    const handle = await client.callTool({ name: 'slow', arguments: { step_ms: 200 } });
+    const run = handle._meta?.['graph-mcp/run'] as Meta;
+    const reported = await until(
+      () => client.callTool({ name: 'get_run', arguments: { run_id: run.id } }),
+      (r) => (r._meta?.['graph-mcp/run'] as Meta | undefined)?.progress !== undefined || r.structuredContent !== undefined,
+    );
+    const meta = reported._meta?.['graph-mcp/run'] as Meta;
+    assert.match(meta.progress ?? '', /^step[1-6]$/, 'a step finished after the handle was sent');
+    assert.match((reported.content as Array<{ text: string }>)[0]!.text, new RegExp(`Last step: ${meta.progress}`));
+    await client.callTool({ name: 'cancel_run', arguments: { run_id: run.id } });
+  } finally {
+    await client.close();
+  }
+});
+
 test('cancel_run stops a run in the background; another caller cannot see or cancel it', async () => {
   const alice = await v1('alice');
   const bob = await v1('bob');

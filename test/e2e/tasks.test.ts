@@ -1,14 +1,17 @@
 // Tasks in both eras: the 2026-07-28 extension over raw HTTP, and 2025-11-25
 // experimental tasks through the v1 client's own task API.
 import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
 import { Client as V1Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport as V1Transport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { CallToolResultSchema, ElicitRequestSchema } from '@modelcontextprotocol/sdk/types.js';
 import { startServer, type TestServer } from '../helpers/server.js';
 import { envelope, MODERN, post } from '../helpers/raw.js';
+import { visits } from '../fixtures/graphs/hitl.js';
 
 const EXT = 'io.modelcontextprotocol/tasks';
+const CANARY = `canary-${randomBytes(6).toString('hex')}`;
 let server: TestServer;
 before(async () => {
   server = await startServer(
@@ -20,10 +23,19 @@ before(async () => {
         parallel: './graphs/hitl.ts:parallel',
         only_task: { path: './graphs/hitl.ts:slow', task: 'required' },
         never_task: { path: './graphs/basic.ts:echo', task: 'never' },
+        ask_first: { path: './graphs/hitl.ts:askThenWork', task: 'required', task_starts_at: 'work' },
+        reporting: './graphs/hitl.ts:reporting',
       },
       defaults: { poll_interval_ms: 50 },
+      // Never contacted: the reporting graph only reads its credential.
+      secrets: { servers: { notes: { url: 'http://127.0.0.1:9/mcp' } } },
     },
-    { load: { authenticate: (request) => ({ id: request.headers.get('x-user') ?? 'anonymous', scopes: [] }) } },
+    {
+      load: {
+        authenticate: (request) => ({ id: request.headers.get('x-user') ?? 'anonymous', scopes: [] }),
+        secretStore: { get: async (user, name) => (user === 'ivy' && name === 'notes' ? { Authorization: `Bearer ${CANARY}` } : undefined) },
+      },
+    },
   );
 });
 after(() => server.close(0));
@@ -128,6 +140,63 @@ describe('2026-07-28 tasks extension', () => {
   });
 });
 
+describe('2026-07-28: a task that begins further in (task_starts_at)', () => {
+  const accept = (content: Record<string, unknown>) => ({ action: 'accept', content });
+
+  test('the run asks in the call first (input_required, no task), and the retry with the answer is answered with the task', async () => {
+    const before = visits.filter((v) => v === 'askThenWork.work').length;
+    const asked = (await rpc('gina', 'tools/call', { name: 'ask_first', arguments: {} })).message.result;
+    assert.equal(asked.resultType, 'input_required');
+    assert.ok(!('taskId' in asked), 'no task yet');
+    assert.deepEqual(Object.keys(asked.inputRequests), ['q1']);
+    const params = { name: 'ask_first', arguments: {}, requestState: asked.requestState, inputResponses: { q1: accept({ name: 'Ada' }) } };
+    const created = (await rpc('gina', 'tools/call', params)).message.result;
+    assert.equal(created.resultType, 'task');
+    assert.equal(created.status, 'working');
+    for (const key of ['requestState', 'inputRequests', 'result']) assert.ok(!(key in created), `no ${key}`);
+    const again = (await rpc('gina', 'tools/call', params)).message.result;
+    assert.equal(again.taskId, created.taskId, 'a retry of that round is answered with the same task');
+    const done = await untilStatus('gina', created.taskId, ['completed', 'failed']);
+    assert.equal(done.result.structuredContent.greeting, 'Hello, Ada!', 'the answer given before the task reached its result');
+    assert.equal(visits.filter((v) => v === 'askThenWork.work').length - before, 1, 'the task continued from where the call stopped: work ran once');
+    const foreign = await rpc('hank', 'tasks/get', { taskId: created.taskId });
+    assert.equal(foreign.message.error?.code, -32602, 'the task is its caller\'s alone');
+  });
+
+  test('a run with nothing to ask is a task at once; a question inside the task gets a key the call did not use', async () => {
+    const direct = (await rpc('gina', 'tools/call', { name: 'ask_first', arguments: { user_name: 'Lin' } })).message.result;
+    assert.equal(direct.resultType, 'task', 'no question before the task: the first answer is the task');
+    assert.equal((await untilStatus('gina', direct.taskId, ['completed'])).result.structuredContent.greeting, 'Hello, Lin!');
+
+    const asked = (await rpc('gina', 'tools/call', { name: 'ask_first', arguments: {} })).message.result;
+    const created = (await rpc('gina', 'tools/call', { name: 'ask_first', arguments: {}, requestState: asked.requestState, inputResponses: { q1: accept({ name: 'twice' }) } })).message.result;
+    assert.equal(created.resultType, 'task');
+    const inside = await untilStatus('gina', created.taskId, ['input_required']);
+    assert.deepEqual(Object.keys(inside.inputRequests), ['q2'], 'q1 was asked before the task: never reused within it');
+    await rpc('gina', 'tasks/update', { taskId: created.taskId, inputResponses: { q2: accept({ answer: 'Lovelace' }) } });
+    assert.equal((await untilStatus('gina', created.taskId, ['completed'])).result.structuredContent.greeting, 'Hello, twice and Lovelace!');
+  });
+
+  test('a 2025 client that asks for a task gets it at once, and is asked inside it', async () => {
+    const client = new V1Client({ name: 'tasks-v1', version: '1.0.0' }, { capabilities: { elicitation: {} } });
+    client.setRequestHandler(ElicitRequestSchema, async (request) => ({ action: 'accept', content: /surname/.test(request.params.message) ? { answer: 'x' } : { name: 'Grace' } }));
+    await client.connect(new V1Transport(new URL(server.url), { requestInit: { headers: { 'x-user': 'gina' } } }));
+    try {
+      const kinds: string[] = [];
+      let result: Record<string, unknown> | undefined;
+      for await (const message of client.experimental.tasks.callToolStream({ name: 'ask_first', arguments: {} }, CallToolResultSchema, { task: {} })) {
+        kinds.push(message.type);
+        if (message.type === 'result') result = message.result as Record<string, unknown>;
+        if (message.type === 'error') throw message.error;
+      }
+      assert.equal(kinds[0], 'taskCreated');
+      assert.equal((result?.structuredContent as { greeting: string }).greeting, 'Hello, Grace!');
+    } finally {
+      await client.close();
+    }
+  });
+});
+
 describe('2025-11-25 experimental tasks (v1 client)', () => {
   async function v1(user: string, elicit?: (message: string) => Record<string, unknown>) {
     const client = new V1Client({ name: 'tasks-v1', version: '1.0.0' }, { capabilities: elicit ? { elicitation: {} } : {} });
@@ -203,6 +272,52 @@ describe('2025-11-25 experimental tasks (v1 client)', () => {
     } finally {
       await dave.close();
       await erin.close();
+    }
+  });
+
+  test('progress of a task reaches a caller waiting in tasks/result: the call\'s token, counted on across a question, scrubbed', async () => {
+    const client = await v1('ivy', () => ({ answer: 'yes' }));
+    try {
+      const { CreateTaskResultSchema } = await import('@modelcontextprotocol/sdk/types.js');
+      const updates: Array<{ progress: number; total?: number; message?: string; _meta?: Record<string, unknown> }> = [];
+      const created = await client.request(
+        { method: 'tools/call', params: { name: 'reporting', arguments: { step_ms: 100 }, task: {} } },
+        CreateTaskResultSchema,
+        { onprogress: (update) => void updates.push(update) },
+      );
+      const taskId = created.task.taskId;
+      // The v1 client keeps the call's progress handler for the task's life; tasks/result keeps its stream open to the end.
+      const result = await client.experimental.tasks.getTaskResult(taskId, CallToolResultSchema);
+      assert.equal((result.structuredContent as { done: number }).done, 3);
+      const messages = updates.map((u) => u.message);
+      assert.ok(messages.includes('calling notes with [redacted]'), JSON.stringify(messages));
+      assert.ok(messages.includes('summarising'), 'progress on as the task goes');
+      assert.ok(!JSON.stringify(updates).includes(CANARY), 'the credential reached nobody');
+      for (let i = 1; i < updates.length; i += 1) assert.ok(updates[i]!.progress > updates[i - 1]!.progress, `strictly increasing: ${JSON.stringify(updates.map((u) => u.progress))}`);
+      // prepare (1) came before the question; after it, ask (2), then fetch (3) of 5 in all.
+      const fetched = updates.find((u) => u.message === 'fetch')!;
+      assert.equal(fetched.progress, 3, 'counted on from before the question');
+      assert.equal(fetched.total, 5);
+      assert.deepEqual(fetched._meta?.['io.modelcontextprotocol/related-task'], { taskId });
+    } finally {
+      await client.close();
+    }
+  });
+
+  test('a task created without a progress token sends no progress', async () => {
+    const client = await v1('ivy', () => ({ answer: 'yes' }));
+    try {
+      const strays: unknown[] = [];
+      client.onerror = (error) => strays.push(error.message);
+      let result: Record<string, unknown> | undefined;
+      for await (const message of client.experimental.tasks.callToolStream({ name: 'reporting', arguments: { step_ms: 20 } }, CallToolResultSchema, { task: {} })) {
+        if (message.type === 'result') result = message.result as Record<string, unknown>;
+        if (message.type === 'error') throw message.error;
+      }
+      assert.equal((result?.structuredContent as { done: number }).done, 3);
+      assert.deepEqual(strays, [], 'no progress notification for a token the client never sent');
+    } finally {
+      await client.close();
     }
   });
 });

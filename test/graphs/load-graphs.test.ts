@@ -117,4 +117,17 @@ describe('start-up errors name the graph', () => {
       failsWith('SCHEMA_INVALID', /graph "g": input schema: MCP requires an object schema/),
     );
   });
+
+  test('task_starts_at naming a node the graph lacks, or on a graph that never runs as a task', async () => {
+    await assert.rejects(
+      load({ g: { path: './graphs/hitl.ts:askThenWork', task_starts_at: ['work', 'wrok'] } }),
+      failsWith('CONFIG_INVALID', /graph "g": graphs\.g\.task_starts_at names "wrok", not a node of the graph \(its nodes: ask, work\)/),
+    );
+    await assert.rejects(
+      load({ g: { path: './graphs/hitl.ts:askThenWork', task: 'never', task_starts_at: 'work' } }),
+      failsWith('CONFIG_INVALID', /graph "g": graphs\.g\.task_starts_at names where a task begins, but the graph never runs as a task/),
+    );
+    const [tool] = (await load({ g: { path: './graphs/hitl.ts:askThenWork', task_starts_at: 'work' } })).tools;
+    assert.deepEqual(tool?.taskStartsAt, ['work']);
+  });
 });

@@ -60,20 +60,52 @@ export function callLegacy(url: string, name: string, args: unknown, id: number 
   return post(url, { jsonrpc: '2.0', id, method: 'tools/call', params: { name, arguments: args } }, legacyHeaders());
 }
 
+export const TASKS_EXTENSION = 'io.modelcontextprotocol/tasks';
+
 /**
- * A `fetch` for an MCP client that sends the posts carrying an answer to a
- * server request (a JSON-RPC response) to `target`, and everything else where
- * the client meant: a client talking to one process, answering through another.
+ * A 2026-07-28 request from a client that can be asked questions and polls
+ * tasks (it declares elicitation and the tasks extension): the JSON-RPC
+ * answer, a result or an error.
  */
-export function answersTo(target: string): { fetch: typeof fetch; answers: () => number } {
-  let answers = 0;
+export async function taskRequest(url: string, method: string, params: Record<string, unknown>, headers: Record<string, string> = {}): Promise<Record<string, any>> {
+  const name = typeof params.name === 'string' ? params.name : typeof params.taskId === 'string' ? params.taskId : undefined;
+  const capabilities = { elicitation: {}, extensions: { [TASKS_EXTENSION]: {} } };
+  const answer = await post(
+    url,
+    { jsonrpc: '2.0', id: 1, method, params: envelope(params, { 'io.modelcontextprotocol/clientCapabilities': capabilities }) },
+    { ...modernHeaders(method, name), ...headers },
+  );
+  const message = answer.messages.find((m) => 'result' in m || 'error' in m);
+  if (message === undefined) throw new Error(`${method}: no answer (HTTP ${answer.status}): ${answer.text.slice(0, 300)}`);
+  return message;
+}
+
+/**
+ * A `fetch` for an MCP client that sends the posts `picks` chooses to
+ * `target`, and everything else where the client meant: a client talking to
+ * one process, some of its messages going through another.
+ */
+export function postsTo(target: string, picks: (body: Record<string, unknown>) => boolean): { fetch: typeof fetch; count: () => number } {
+  let count = 0;
   const routing: typeof fetch = async (input, init) => {
-    const body = typeof init?.body === 'string' ? (JSON.parse(init.body) as { method?: string; result?: unknown }) : undefined;
-    if (init?.method === 'POST' && body !== undefined && body.method === undefined && 'result' in body) {
-      answers += 1;
+    const body = typeof init?.body === 'string' ? (JSON.parse(init.body) as Record<string, unknown>) : undefined;
+    if (init?.method === 'POST' && body !== undefined && !Array.isArray(body) && picks(body)) {
+      count += 1;
       return fetch(target, init);
     }
     return fetch(input, init);
   };
-  return { fetch: routing, answers: () => answers };
+  return { fetch: routing, count: () => count };
+}
+
+/** Posts carrying an answer to a server request (a JSON-RPC response) go to `target`. */
+export function answersTo(target: string): { fetch: typeof fetch; answers: () => number } {
+  const routed = postsTo(target, (body) => body.method === undefined && 'result' in body);
+  return { fetch: routed.fetch, answers: routed.count };
+}
+
+/** A cancel (`notifications/cancelled`, which the v1 client sends in a new POST) goes to `target`. */
+export function cancelsTo(target: string): { fetch: typeof fetch; cancels: () => number } {
+  const routed = postsTo(target, (body) => body.method === 'notifications/cancelled');
+  return { fetch: routed.fetch, cancels: routed.count };
 }

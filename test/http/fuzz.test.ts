@@ -19,6 +19,8 @@ before(async () => {
       echo: './graphs/basic.ts:echo',
       throws: './graphs/basic.ts:throws',
       as_task: { path: './graphs/basic.ts:echo', task: 'optional' },
+      // Asks before its task begins (2026-07-28 clients that declare tasks get input_required, then a task).
+      asks_first: { path: './graphs/hitl.ts:askThenWork', task: 'required', task_starts_at: 'work' },
     },
   });
 });
@@ -26,7 +28,7 @@ after(() => server.close(0));
 
 /** Any JSON value, including wrong types for every field. */
 const junk = fc.oneof(fc.constant(null), fc.boolean(), fc.integer(), fc.double(), fc.string({ maxLength: 20 }), fc.array(fc.integer(), { maxLength: 3 }), fc.dictionary(fc.string({ maxLength: 5 }), fc.integer(), { maxKeys: 3 }));
-const toolName = fc.constantFrom('echo', 'throws', 'as_task', 'resume_run', 'get_run', 'cancel_run', 'no_such_tool');
+const toolName = fc.constantFrom('echo', 'throws', 'as_task', 'asks_first', 'resume_run', 'get_run', 'cancel_run', 'no_such_tool');
 const toolArgs = fc.oneof(fc.record({ text: fc.oneof(fc.string({ maxLength: 50 }), junk) }), fc.record({ run_id: fc.oneof(fc.string({ maxLength: 40 }), junk), answer: junk }), junk);
 const id = fc.oneof(fc.integer({ min: 0, max: 1_000_000 }), fc.string({ maxLength: 12 }));
 
@@ -67,9 +69,12 @@ interface Sent {
   invalidParams?: boolean;
 }
 
-const message = fc.record({ method: fc.constantFrom(...Object.keys(METHODS)), id, era: fc.constantFrom<Era>('modern', 'legacy') }).chain(({ method, id, era }) =>
+/** What a 2026-07-28 client declares: nothing, or tasks and elicitation (so calls may become tasks, and ask first). */
+const CAPABILITIES = [{}, { extensions: { 'io.modelcontextprotocol/tasks': {} }, elicitation: {} }];
+
+const message = fc.record({ method: fc.constantFrom(...Object.keys(METHODS)), id, era: fc.constantFrom<Era>('modern', 'legacy'), capabilities: fc.constantFrom(...CAPABILITIES) }).chain(({ method, id, era, capabilities }) =>
   METHODS[method]!.map((params) => {
-    const body: Record<string, unknown> = { jsonrpc: '2.0', method, params: era === 'modern' ? envelope(params) : params };
+    const body: Record<string, unknown> = { jsonrpc: '2.0', method, params: era === 'modern' ? envelope(params, { 'io.modelcontextprotocol/clientCapabilities': capabilities }) : params };
     if (!NOTIFICATION(method)) body.id = id;
     return { body, era, method, name: typeof params.name === 'string' ? params.name : undefined };
   }),
@@ -128,7 +133,27 @@ function batchIds(sent: Sent): string[] | undefined {
   return ids;
 }
 
+/** 2026-07-28 calls that may become tasks or ask first: right or wrong answers, states and arguments. */
+const taskCall: fc.Arbitrary<Sent> = fc
+  .record({
+    name: fc.constantFrom('asks_first', 'as_task'),
+    id,
+    arguments: fc.oneof(fc.constant({}), fc.record({ user_name: fc.string({ maxLength: 8 }) }), fc.record({ text: fc.string({ maxLength: 8 }) }), junk),
+    inputResponses: fc.option(fc.dictionary(fc.string({ maxLength: 8 }), fc.oneof(fc.record({ action: fc.constantFrom('accept', 'decline', 'cancel'), content: fc.record({ name: fc.oneof(fc.string({ maxLength: 8 }), junk) }) }), junk), { maxKeys: 2 }), { nil: undefined }),
+    requestState: fc.option(fc.oneof(fc.string({ maxLength: 60 }), junk), { nil: undefined }),
+  })
+  .map(({ name, id: requestId, arguments: args, inputResponses, requestState }) => ({
+    body: JSON.stringify({
+      jsonrpc: '2.0',
+      id: requestId,
+      method: 'tools/call',
+      params: envelope({ name, arguments: args, ...(inputResponses === undefined ? {} : { inputResponses }), ...(requestState === undefined ? {} : { requestState }) }, { 'io.modelcontextprotocol/clientCapabilities': CAPABILITIES[1] }),
+    }),
+    headers: headersFor('modern', 'tools/call', name),
+  }));
+
 const request: fc.Arbitrary<Sent> = fc.oneof(
+  { weight: 2, arbitrary: taskCall },
   // a known method with one checked param of a wrong type
   { weight: 3, arbitrary: wrongTyped },
   // one message of the method table
@@ -201,6 +226,8 @@ function checkMessage(m: Record<string, any>, context: string) {
 
 test(`${RUNS} fuzzed requests, both eras: no 5xx, every answer JSON-RPC or a documented HTTP error, invalid params are -32602`, async () => {
   const statuses = new Map<number, number>();
+  // Results by kind: the task and ask-first surfaces must be reached, not only refused.
+  const kinds = new Map<string, number>();
   await fc.assert(
     fc.asyncProperty(request, async (sent) => {
       const response = await fetch(server.url, { method: 'POST', headers: sent.headers, body: sent.body });
@@ -220,6 +247,10 @@ test(`${RUNS} fuzzed requests, both eras: no 5xx, every answer JSON-RPC or a doc
         assert.fail(`not JSON-RPC: ${context}`);
       }
       for (const m of messages) checkMessage(m, context);
+      for (const m of messages) {
+        const kind = m.result?.resultType ?? (m.result?.task ? 'task' : undefined);
+        if (typeof kind === 'string') kinds.set(kind, (kinds.get(kind) ?? 0) + 1);
+      }
       // A wrong-typed param of a known method is -32602, with a message a person can read.
       for (const m of messages) if (m.error?.code === -32602) assert.ok(!/"code":\s*"invalid_type"/.test(m.error.message), `raw dump: ${context}`);
       if (sent.invalidParams) assert.deepEqual(messages.filter((m) => !('method' in m)).map((m) => m.error?.code), [-32602], `invalid params: ${context}`);
@@ -234,6 +265,7 @@ test(`${RUNS} fuzzed requests, both eras: no 5xx, every answer JSON-RPC or a doc
     { seed: 20260728, numRuns: RUNS, endOnFailure: true, includeErrorInReport: true },
   );
   assert.ok((statuses.get(200) ?? 0) > 0 && (statuses.get(400) ?? 0) > 0, `a spread of answers: ${JSON.stringify([...statuses])}`);
+  for (const kind of ['complete', 'task', 'input_required']) assert.ok((kinds.get(kind) ?? 0) > 0, `some ${kind} results among ${JSON.stringify([...kinds])}`);
 
   // Serving normally afterwards, with no run left behind.
   const answer = await callModern(server.url, 'echo', { text: 'after the fuzz' });

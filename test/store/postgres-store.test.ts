@@ -76,6 +76,39 @@ await store.close();`;
       }
     });
 
+    test('writeCheckpoints writes a batch in one transaction: one commit for all of it, and nothing when it fails', async () => {
+      const { emptyCheckpoint } = await import('@langchain/langgraph-checkpoint');
+      const name = schema('batch');
+      const store = await PostgresStore.open({ connectionString: POSTGRES_URL, schema: name });
+      try {
+        const batch = (thread: string, fail: boolean) =>
+          store.writeCheckpoints(async (checkpointer) => {
+            const config = { configurable: { thread_id: thread, checkpoint_ns: '' } };
+            const first = { ...emptyCheckpoint(), channel_values: { a: 1, b: 2 }, channel_versions: { a: 1, b: 1 } };
+            await checkpointer.put(config, first, { source: 'input', step: -1, parents: {} }, { a: 1, b: 1 });
+            await checkpointer.putWrites({ configurable: { ...config.configurable, checkpoint_id: first.id } }, [['a', 3], ['b', 4]], 'task-1');
+            if (fail) throw new Error('the run failed mid-batch');
+            const second = { ...emptyCheckpoint(), channel_values: { a: 3, b: 4 }, channel_versions: { a: 2, b: 2 } };
+            await checkpointer.put({ configurable: { ...config.configurable, checkpoint_id: first.id } }, second, { source: 'loop', step: 0, parents: {} }, { a: 2, b: 2 });
+          });
+        await batch('whole', false);
+        const writers = await sql<{ xmin: string }>(
+          `SELECT xmin::text FROM "${name}".checkpoints WHERE thread_id = $1
+           UNION SELECT xmin::text FROM "${name}".checkpoint_blobs WHERE thread_id = $1
+           UNION SELECT xmin::text FROM "${name}".checkpoint_writes WHERE thread_id = $1`,
+          ['whole'],
+        );
+        assert.equal(writers.length, 1, 'two checkpoints, four blobs and two writes, all written by one transaction');
+        assert.deepEqual((await store.checkpointer.getTuple({ configurable: { thread_id: 'whole' } }))?.checkpoint.channel_values, { a: 3, b: 4 });
+
+        await assert.rejects(batch('broken', true), /the run failed mid-batch/);
+        assert.equal(await store.checkpointer.getTuple({ configurable: { thread_id: 'broken' } }), undefined, 'nothing of a failed batch is stored');
+        await store.check();
+      } finally {
+        await store.close();
+      }
+    });
+
     test('stores on different schemas of one database do not hear each other', async () => {
       const a = await PostgresStore.open({ connectionString: POSTGRES_URL, schema: schema('iso_a') });
       const b = await PostgresStore.open({ connectionString: POSTGRES_URL, schema: schema('iso_b') });

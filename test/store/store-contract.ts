@@ -65,6 +65,18 @@ export function storeContract(name: string, harness: StoreHarness): void {
       assert.equal(await store.runs.update(run.id, 2, { status: 'failed' }), undefined, 'a stale version changes nothing');
     });
 
+    test('a call becomes a task by update (kind and all), claimable once its lease is given back', async () => {
+      const call = await store.runs.create({ id: 'r-kind', owner: 'alice', tool: 't', status: 'input_required', data: { q: 1 }, expiresAt: Date.now() + 60_000 });
+      const held = await store.runs.update(call.id, call.version, { kind: 'task', status: 'working', data: { args: {} }, expiresAt: Date.now() + HOUR, leaseOwner: 'p1', leaseUntil: Date.now() + HOUR });
+      assert.equal(held?.kind, 'task');
+      assert.deepEqual((await (twin ?? store).runs.list('alice', 'task', 10)).map((r) => r.id).filter((id) => id === 'r-kind'), ['r-kind']);
+      assert.equal(await store.runs.claim('p2', Date.now() + 1000, Date.now()).then((r) => r?.id === 'r-kind'), false, 'held: nobody else claims it');
+      await store.runs.updateLeased(call.id, 'p1', { leaseOwner: null, leaseUntil: null });
+      const claimed = await store.runs.claim('p2', Date.now() + 1000, Date.now());
+      assert.equal(claimed?.id, 'r-kind', 'the only task in the store');
+      await store.runs.update(call.id, claimed.version, { status: 'completed', leaseOwner: null, leaseUntil: null });
+    });
+
     test('tasks are claimed by one process each, oldest first; an expired lease can be claimed again', async () => {
       const now = Date.now();
       await store.runs.create({ id: 't-call', owner: 'o', tool: 't', status: 'working', data: {}, expiresAt: now + HOUR });
@@ -179,6 +191,28 @@ export function storeContract(name: string, harness: StoreHarness): void {
       assert.equal((await store.checkpointer.getTuple(config))?.checkpoint.id, checkpoint.id);
       await store.checkpointer.deleteThread('thread-contract');
       assert.equal(await store.checkpointer.getTuple(config), undefined);
+    });
+
+    test('writeCheckpoints stores every write made through it, readable by the store\'s checkpointer (and another process)', async () => {
+      const { emptyCheckpoint } = await import('@langchain/langgraph-checkpoint');
+      assert.ok(store.writeCheckpoints, 'every store in this package batches checkpoint writes');
+      const config = { configurable: { thread_id: 'thread-batch', checkpoint_ns: '' } };
+      const first = emptyCheckpoint();
+      const second = { ...emptyCheckpoint(), channel_values: { topic: 'batched' }, channel_versions: { topic: 1 } };
+      await store.writeCheckpoints(async (checkpointer) => {
+        await checkpointer.put(config, first, { source: 'input', step: -1, parents: {} }, {});
+        const next = { configurable: { ...config.configurable, checkpoint_id: first.id } };
+        await checkpointer.put(next, second, { source: 'loop', step: 0, parents: {} }, { topic: 1 });
+        await checkpointer.putWrites({ configurable: { ...config.configurable, checkpoint_id: second.id } }, [['topic', 'written']], 'task-1');
+      });
+      for (const reader of [store, twin ?? store]) {
+        const latest = await reader.checkpointer.getTuple(config);
+        assert.equal(latest?.checkpoint.id, second.id);
+        assert.deepEqual(latest?.checkpoint.channel_values, { topic: 'batched' });
+        assert.deepEqual(latest?.pendingWrites?.map(([task, channel, value]) => [task, channel, value]), [['task-1', 'topic', 'written']]);
+        assert.equal(latest?.parentConfig?.configurable?.checkpoint_id, first.id);
+      }
+      await store.checkpointer.deleteThread('thread-batch');
     });
   });
 }

@@ -1,0 +1,169 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { isJsonContentType, type AuthInfo, type McpHttpHandler } from '@modelcontextprotocol/server';
+import getRawBody from 'raw-body';
+
+export interface NodeHandlerOptions {
+  /** Bodies larger than this are refused with 413 before they are read. */
+  maxBodyBytes: number;
+  /** A request that could not be served (the client went away mid-body, …). */
+  onerror: (error: Error) => void;
+  /** Sees each web `Request` made for a Node request, before the handler does. */
+  onWebRequest?: (req: IncomingMessage, request: Request) => void;
+}
+
+type NodeRequest = IncomingMessage & { auth?: AuthInfo };
+
+/** Request headers that describe the body on the wire, which the handler is given parsed instead. */
+const BODY_FRAMING = new Set(['content-length', 'transfer-encoding', 'content-encoding']);
+
+/**
+ * Serves a Node request with the web-standard MCP handler, doing per request
+ * only what a stateless exchange needs:
+ * - a JSON body is read from the socket once and parsed once (or taken as
+ *   the app's body parser left it), and handed over parsed: the `Request`
+ *   carries headers only, so nothing is encoded into it and read back;
+ * - a JSON answer is written in one piece with its length; only event
+ *   streams are piped, honouring back-pressure;
+ * - the client going away aborts the request's signal, which stops its run.
+ * A body that is not JSON is passed on as text for the handler's own answer.
+ */
+export function createNodeHandler(
+  handler: Pick<McpHttpHandler, 'fetch'>,
+  options: NodeHandlerOptions,
+): (req: NodeRequest, res: ServerResponse, parsedBody?: unknown) => Promise<void> {
+  const { maxBodyBytes, onerror, onWebRequest } = options;
+  if (!Number.isSafeInteger(maxBodyBytes) || maxBodyBytes <= 0) throw new RangeError(`maxBodyBytes must be a positive integer, got ${String(maxBodyBytes)}`);
+
+  return async (req, res, parsedBody) => {
+    let finished = false;
+    const abort = new AbortController();
+    res.once('close', () => {
+      if (!finished) abort.abort();
+    });
+    if (res.destroyed) abort.abort();
+
+    let body: { parsed: unknown } | { text: string } | undefined;
+    if (parsedBody !== undefined) body = { parsed: parsedBody };
+    else if (req.method === 'POST' && isJsonContentType(req.headers['content-type'])) {
+      const read = await readBody(req, maxBodyBytes);
+      if ('refused' in read) {
+        finished = true;
+        if (read.refused === 'too-large') {
+          writeJson(res, 413, { jsonrpc: '2.0', error: { code: -32000, message: `Payload Too Large: Request body must not exceed ${maxBodyBytes} bytes` }, id: null }, { connection: 'close' });
+        } else {
+          onerror(read.error);
+          if (!res.destroyed) writeJson(res, 400, { jsonrpc: '2.0', error: { code: -32700, message: 'Parse error: the request body could not be read' }, id: null });
+        }
+        return;
+      }
+      body = parse(read.text);
+    }
+
+    let response: Response;
+    // Held until the answer is written: the handler follows the run's abort through it.
+    let request: Request | undefined;
+    try {
+      request = webRequest(req, abort.signal, body !== undefined && 'text' in body ? body.text : undefined);
+      onWebRequest?.(req, request);
+      response = await handler.fetch(request, {
+        ...(req.auth !== undefined ? { authInfo: req.auth } : {}),
+        ...(body !== undefined && 'parsed' in body ? { parsedBody: body.parsed } : {}),
+      });
+    } catch (error) {
+      onerror(error instanceof Error ? error : new Error(String(error)));
+      response = Response.json({ jsonrpc: '2.0', error: { code: -32603, message: 'Internal server error' }, id: null }, { status: 500 });
+    }
+    await writeResponse(res, response, abort.signal);
+    finished = true;
+    request = undefined;
+  };
+}
+
+type Read = { text: string } | { refused: 'too-large' } | { refused: 'unreadable'; error: Error };
+
+async function readBody(req: IncomingMessage, limit: number): Promise<Read> {
+  try {
+    // Bytes, decoded here: raw-body's own decoding goes through iconv-lite, which showed in profiles.
+    const text = (await getRawBody(req, { limit, length: req.headers['content-length'] })).toString('utf8');
+    // As a TextDecoder would: a leading byte-order mark is not part of the JSON.
+    return { text: text.charCodeAt(0) === 0xfeff ? text.slice(1) : text };
+  } catch (error) {
+    const { type } = error as { type?: string };
+    if (type === 'entity.too.large') return { refused: 'too-large' };
+    return { refused: 'unreadable', error: error instanceof Error ? error : new Error(String(error)) };
+  }
+}
+
+function parse(text: string): { parsed: unknown } | { text: string } {
+  if (text.length > 0) {
+    try {
+      return { parsed: JSON.parse(text) };
+    } catch {
+      // The handler answers a body that is not JSON itself (-32700).
+    }
+  }
+  return { text };
+}
+
+function webRequest(req: NodeRequest, signal: AbortSignal, text: string | undefined): Request {
+  const headers = new Headers();
+  const raw = req.rawHeaders;
+  for (let i = 0; i < raw.length; i += 2) {
+    const name = raw[i]!;
+    if (name.charCodeAt(0) === 58 /* ':' (HTTP/2 pseudo-header) */) continue;
+    if (text === undefined && BODY_FRAMING.has(name.toLowerCase())) continue;
+    headers.append(name, raw[i + 1]!);
+  }
+  const init: RequestInit = { method: req.method ?? 'GET', headers, signal, ...(text !== undefined ? { body: text } : {}) };
+  const path = req.url ?? '/';
+  try {
+    return new Request(`http://${req.headers.host ?? 'localhost'}${path}`, init);
+  } catch {
+    // A Host header that makes no URL: the handler does not route on it.
+    return new Request(`http://localhost${path.startsWith('/') ? path : '/'}`, init);
+  }
+}
+
+function writeJson(res: ServerResponse, status: number, value: unknown, headers: Record<string, string> = {}): void {
+  res.writeHead(status, { 'content-type': 'application/json', ...headers });
+  res.end(JSON.stringify(value));
+}
+
+async function writeResponse(res: ServerResponse, response: Response, aborted: AbortSignal): Promise<void> {
+  if (res.destroyed) {
+    await response.body?.cancel().catch(() => undefined);
+    return;
+  }
+  res.statusCode = response.status;
+  for (const [name, value] of response.headers) res.setHeader(name, value);
+  if (response.body === null) {
+    res.end();
+    return;
+  }
+  if (!response.headers.get('content-type')?.includes('text/event-stream')) {
+    // One write, with Content-Length: the answer is small and complete.
+    res.end(await response.text().catch(() => ''));
+    return;
+  }
+  res.flushHeaders();
+  let drained: (() => void) | undefined;
+  const onDrain = () => {
+    drained?.();
+    drained = undefined;
+  };
+  const onAbort = () => onDrain();
+  res.on('drain', onDrain);
+  aborted.addEventListener('abort', onAbort, { once: true });
+  try {
+    for await (const chunk of response.body) {
+      if (aborted.aborted) break;
+      if (!res.write(chunk)) await new Promise<void>((resolve) => (drained = resolve));
+    }
+  } catch {
+    // The stream failed or the client left: end what was sent.
+  } finally {
+    res.off('drain', onDrain);
+    aborted.removeEventListener('abort', onAbort);
+  }
+  res.end();
+}

@@ -1,0 +1,75 @@
+import { ProtocolErrorCode, type CallToolResult } from '@modelcontextprotocol/server';
+import type { TaskData } from '../run/tasks.js';
+import type { RunRecord } from '../store/store.js';
+import type { PauseData } from './pauses.js';
+
+/**
+ * How a task looks on the wire in each era: 2025-11-25's experimental
+ * tasks and the 2026-07-28 tasks extension.
+ */
+
+const iso = (ms: number) => new Date(ms).toISOString();
+
+/** The task's status message: where it got to, or the question it waits on. */
+function statusMessage(run: RunRecord): string | undefined {
+  if (run.status === 'input_required') return (run.data as PauseData).questions?.map((q) => q.text).join('\n') || undefined;
+  if (run.status === 'failed') return (run.data as TaskData).error?.message;
+  if (run.status === 'completed' && (run.data as TaskData).result?.isError) return textOf((run.data as TaskData).result);
+  return run.progress ?? undefined;
+}
+
+function textOf(result: CallToolResult | undefined): string | undefined {
+  const first = result?.content?.[0];
+  return first?.type === 'text' ? first.text : undefined;
+}
+
+// ---------------------------------------------------------------- 2025-11-25 (experimental tasks)
+
+/** A task as the 2025 era shows it. */
+export function legacyTask(run: RunRecord, pollIntervalMs: number) {
+  const message = statusMessage(run);
+  return {
+    taskId: run.id,
+    status: legacyStatus(run),
+    ttl: run.expiresAt - run.createdAt,
+    createdAt: iso(run.createdAt),
+    lastUpdatedAt: iso(run.updatedAt),
+    pollInterval: pollIntervalMs,
+    ...(message !== undefined ? { statusMessage: message } : {}),
+  };
+}
+
+/** 2025 calls a task whose tool result is an error `failed`; 2026 calls it `completed`. */
+export function legacyStatus(run: RunRecord): RunRecord['status'] {
+  return run.status === 'completed' && (run.data as TaskData).result?.isError === true ? 'failed' : run.status;
+}
+
+// ---------------------------------------------------------------- 2026-07-28 (tasks extension)
+
+/** A task as the 2026-07-28 extension shows it: status, and inline what it came to or waits on. */
+export function modernTask(run: RunRecord, pollIntervalMs: number) {
+  const message = statusMessage(run);
+  const data = run.data as TaskData & PauseData;
+  const base = {
+    taskId: run.id,
+    status: run.status,
+    ttlMs: run.expiresAt - run.createdAt,
+    pollIntervalMs,
+    createdAt: iso(run.createdAt),
+    lastUpdatedAt: iso(run.updatedAt),
+    ...(message !== undefined ? { statusMessage: message } : {}),
+  };
+  if (run.status === 'completed') return { ...base, result: data.result };
+  if (run.status === 'failed') return { ...base, error: data.error ?? { code: ProtocolErrorCode.InternalError, message: 'the run failed' } };
+  if (run.status === 'input_required') {
+    return { ...base, inputRequests: Object.fromEntries((data.questions ?? []).map((q) => [q.key, q.request])) };
+  }
+  return base;
+}
+
+/** The answer to a `tools/call` that started a task: the era's CreateTaskResult. */
+export function createTaskResult(run: RunRecord, era: 'modern' | 'legacy', pollIntervalMs: number) {
+  if (era === 'legacy') return { task: legacyTask(run, pollIntervalMs) };
+  const { taskId, status, ttlMs, createdAt, lastUpdatedAt } = modernTask(run, pollIntervalMs);
+  return { resultType: 'task', taskId, status, ttlMs, pollIntervalMs, createdAt, lastUpdatedAt };
+}

@@ -1,0 +1,60 @@
+import type { SignalBus } from '../store/store.js';
+import type { ProgressReporter, ProgressUpdate } from './progress.js';
+
+/** A task's status message is written to the store at most this often. */
+const STATUS_INTERVAL_MS = 250;
+
+/** Where a task's progress updates travel, from whichever process runs it. */
+const progressChannel = (taskId: string) => `tasks:progress:${taskId}`;
+
+/**
+ * The progress reporter of one execution of a task (one claim, or an
+ * adopted call). Its last message becomes the task's status message (in
+ * the store, at most every 250 ms). When `signals` is given (the caller
+ * asked for progress), every update is also published for a caller waiting
+ * on the task, numbered from `base` (where earlier executions got to, before
+ * a pause) so the numbers go on rising across pauses. Updates arrive from
+ * `executeRun` already scrubbed of the run's credentials.
+ */
+export function taskProgress(options: {
+  taskId: string;
+  writeStatus: (message: string) => void;
+  signals?: SignalBus | undefined;
+  base?: number | undefined;
+}): { report: ProgressReporter; reached(): number } {
+  const base = options.base ?? 0;
+  let reached = base;
+  let written = 0;
+  return {
+    report: (update: ProgressUpdate) => {
+      reached = base + update.progress;
+      if (options.signals) {
+        const published: ProgressUpdate = { ...update, progress: reached };
+        void options.signals.publish(progressChannel(options.taskId), published).catch(() => undefined);
+      }
+      const now = Date.now();
+      if (update.message === undefined || now - written < STATUS_INTERVAL_MS) return;
+      written = now;
+      options.writeStatus(update.message);
+    },
+    reached: () => reached,
+  };
+}
+
+/**
+ * Listens to a task's progress, as its executions publish it, until the
+ * returned function is called. Each update is numbered above the one
+ * before: a run continued after a crash counts again from its last pause,
+ * and its updates are moved up past what was already reported.
+ */
+export function watchTaskProgress(signals: SignalBus, taskId: string, listener: (update: ProgressUpdate) => void): Promise<() => void> {
+  let last = Number.NEGATIVE_INFINITY;
+  let offset = 0;
+  return signals.subscribe(progressChannel(taskId), (payload) => {
+    const update = payload as ProgressUpdate;
+    if (typeof update?.progress !== 'number') return;
+    if (update.progress + offset <= last) offset = last + 1 - update.progress;
+    last = update.progress + offset;
+    listener({ ...update, progress: last });
+  });
+}

@@ -1,0 +1,43 @@
+// A task's progress, published by its executions and watched by a caller waiting on it.
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { MemoryStore } from '../../src/store/memory-store.js';
+import { taskProgress, watchTaskProgress } from '../../src/run/task-progress.js';
+import type { ProgressUpdate } from '../../src/run/progress.js';
+
+test('every update is numbered above the one before, across a pause and a crash', async () => {
+  const store = new MemoryStore();
+  const seen: ProgressUpdate[] = [];
+  const stop = await watchTaskProgress(store.signals, 't1', (update) => void seen.push(update));
+  const statuses: string[] = [];
+  const first = taskProgress({ taskId: 't1', writeStatus: (m) => void statuses.push(m), signals: store.signals });
+  await first.report({ progress: 1, total: 4, message: 'a' });
+  await first.report({ progress: 1.5, total: 4, message: 'half way' });
+  await first.report({ progress: 2, total: 4, message: 'b' });
+  // Paused after b: the next execution counts on from there.
+  const resumed = taskProgress({ taskId: 't1', writeStatus: () => undefined, signals: store.signals, base: first.reached() });
+  await resumed.report({ progress: 1, total: 4, message: 'c' });
+  // Then a crash: the run continued elsewhere counts from its last pause again.
+  const continued = taskProgress({ taskId: 't1', writeStatus: () => undefined, signals: store.signals, base: first.reached() });
+  await continued.report({ progress: 1, total: 4, message: 'c' });
+  await continued.report({ progress: 2, total: 4, message: 'd' });
+  await new Promise((resolve) => setImmediate(resolve));
+  stop();
+  assert.deepEqual(seen.map((u) => [u.progress, u.message]), [[1, 'a'], [1.5, 'half way'], [2, 'b'], [3, 'c'], [4, 'c'], [5, 'd']]);
+  assert.equal(statuses[0], 'a', 'the status message: the first, then at most one every 250 ms');
+  await store.close();
+});
+
+test('without signals, nothing is published: the status message only', async () => {
+  const store = new MemoryStore();
+  const seen: unknown[] = [];
+  const stop = await watchTaskProgress(store.signals, 't2', (update) => void seen.push(update));
+  const statuses: string[] = [];
+  const quiet = taskProgress({ taskId: 't2', writeStatus: (m) => void statuses.push(m) });
+  await quiet.report({ progress: 1, message: 'only a status' });
+  await new Promise((resolve) => setImmediate(resolve));
+  stop();
+  assert.deepEqual(seen, []);
+  assert.deepEqual(statuses, ['only a status']);
+  await store.close();
+});
