@@ -78,6 +78,7 @@ export async function oneGraphFourWays(): Promise<void> {
       modern1: oneAtATime(graphMcp.url, modernCall),
       legacy1: oneAtATime(graphMcp.url, legacyCall),
       v1One: oneAtATime(v1.url, legacyCall),
+      bareOne: oneAtATime(bare.url, legacyCall),
       modern50: loadAt(graphMcp.url, modernCall, 50),
       legacy50: loadAt(graphMcp.url, legacyCall, 50),
     });
@@ -92,6 +93,7 @@ export async function oneGraphFourWays(): Promise<void> {
     console.log(row('graph-mcp tools/call, 2026-07-28, c=1', r.modern1));
     console.log(row('graph-mcp tools/call, 2025-11-25, c=1', r.legacy1));
     console.log(row('hand-written v1 SDK server, c=1', r.v1One));
+    console.log(row('bare Express JSON handler, c=1', r.bareOne));
     console.log(row('graph-mcp tools/call, 2026-07-28, c=50', r.modern50));
     console.log(row('graph-mcp tools/call, 2025-11-25, c=50', r.legacy50));
     console.log('\nratios of requests/s at c=10 (target: >= 0.75 of in-process, >= 1.5 of the v1 server):');
@@ -108,6 +110,10 @@ export async function oneGraphFourWays(): Promise<void> {
     console.log(`  graph-mcp 2026-07-28   ${added(r.modern1)}`);
     console.log(`  graph-mcp 2025-11-25   ${added(r.legacy1)}`);
     console.log(`  hand-written v1 server ${added(r.v1One)}`);
+    // The floor any HTTP server pays here: a loopback round trip and the client's own work.
+    console.log(`  bare Express (no graph: one HTTP round trip, the floor) ${r.bareOne.p50.toFixed(3)} ms`);
+    const own = (f: Figures) => `${(f.p50 - r.inProcess.p50 - r.bareOne.p50).toFixed(3)} ms`;
+    console.log(`  graph-mcp's own share beyond that round trip: 2026-07-28 ${own(r.modern1)}, 2025-11-25 ${own(r.legacy1)}`);
   } finally {
     await Promise.all(children.map((child) => stopProcess(child.child)));
     await rm(dir, { recursive: true, force: true });
