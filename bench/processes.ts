@@ -42,18 +42,29 @@ export async function startScript(script: string, args: string[] = []): Promise<
   return { url: await urlPrinted(child, script), child };
 }
 
+/**
+ * Reads the server's output until it names its URL, then stops looking: the
+ * rest (a log line per request) is drained unread. Keeping the listener, the
+ * growing output searched on every chunk, cost this process most of a core
+ * under load, on the cores the server under test runs on.
+ */
 function urlPrinted(child: ChildProcess, label: string): Promise<string> {
   let output = '';
   return new Promise<string>((resolve, reject) => {
-    child.stdout!.on('data', (chunk) => {
+    const onExit = (code: number | null) => reject(new Error(`server (${label}) exited with ${code}: ${output}`));
+    const onData = (chunk: Buffer) => {
       output += chunk;
       const match = /"url":"(http:[^"]+)"/.exec(output);
       if (match) {
+        child.stdout!.off('data', onData);
+        child.off('exit', onExit);
+        output = '';
         child.stdout!.resume();
         resolve(match[1]!);
       }
-    });
-    child.once('exit', (code) => reject(new Error(`server (${label}) exited with ${code}: ${output}`)));
+    };
+    child.stdout!.on('data', onData);
+    child.once('exit', onExit);
   });
 }
 
