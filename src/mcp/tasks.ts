@@ -61,7 +61,8 @@ export function taskRequired(tool: GraphTool, era: 'modern' | 'legacy'): never {
       `Tool "${tool.name}" runs only as a task: declare the ${TASKS_EXTENSION} extension`,
     );
   }
-  throw new ProtocolError(ProtocolErrorCode.InvalidParams, `Tool "${tool.name}" runs only as a task: call it with params.task`);
+  // 2025-11-25 (tools, `execution.taskSupport`): "required" called without a task is -32601.
+  throw new ProtocolError(ProtocolErrorCode.MethodNotFound, `Tool "${tool.name}" runs only as a task: call it with params.task`);
 }
 
 const TaskIdParams = z.object({ taskId: z.string() }).passthrough();

@@ -7,7 +7,7 @@ import { Client as V1Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport as V1Transport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { CallToolResultSchema, ElicitRequestSchema } from '@modelcontextprotocol/sdk/types.js';
 import { startServer, type TestServer } from '../helpers/server.js';
-import { envelope, MODERN, post } from '../helpers/raw.js';
+import { envelope, legacyHeaders, MODERN, post } from '../helpers/raw.js';
 import { visits } from '../fixtures/graphs/hitl.js';
 
 const EXT = 'io.modelcontextprotocol/tasks';
@@ -235,6 +235,26 @@ describe('2025-11-25 experimental tasks (v1 client)', () => {
         if (message.type === 'error') throw message.error;
       }
       assert.equal((result?.structuredContent as { answer: string }).answer, 'Hello, Grace!');
+    } finally {
+      await client.close();
+    }
+  });
+
+  test('a task-only tool called without params.task is refused with -32601, as 2025-11-25 asks; with it, it runs', async () => {
+    const client = await v1('carol');
+    try {
+      const listed = (await client.listTools()).tools.find((tool) => tool.name === 'only_task');
+      assert.equal(listed?.execution?.taskSupport, 'required');
+      // The v1 client refuses such a call itself; a client that sends it anyway is answered by the server.
+      const raw = await post(server.url, { jsonrpc: '2.0', id: 7, method: 'tools/call', params: { name: 'only_task', arguments: { step_ms: 1 } } }, legacyHeaders({ 'x-user': 'carol' }));
+      const refused = raw.messages.find((message) => message.id === 7);
+      assert.equal(refused?.error?.code, -32601, JSON.stringify(refused));
+      assert.match(String(refused?.error?.message), /runs only as a task/);
+      let result: Record<string, unknown> | undefined;
+      for await (const message of client.experimental.tasks.callToolStream({ name: 'only_task', arguments: { step_ms: 1 } }, CallToolResultSchema, { task: { ttl: 60_000 } })) {
+        if (message.type === 'result') result = message.result as Record<string, unknown>;
+      }
+      assert.equal((result?.structuredContent as { done?: number } | undefined)?.done, 6);
     } finally {
       await client.close();
     }
