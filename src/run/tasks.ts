@@ -3,7 +3,7 @@ import type { CallToolResult } from '@modelcontextprotocol/server';
 import type { Principal } from '../auth/principal.js';
 import type { GraphTool } from '../graphs/tool.js';
 import type { Logger } from '../log.js';
-import type { RunRecord, Store } from '../store/store.js';
+import type { RunPatch, RunRecord, Store } from '../store/store.js';
 import type { RunStep } from './runs.js';
 import type { ProgressReporter } from './progress.js';
 import { taskProgress, watchTaskProgress } from './task-progress.js';
@@ -148,26 +148,17 @@ export class TaskRunner {
       leaseOwner: this.processId,
       leaseUntil: Date.now() + this.leaseMs,
     });
-    const leased = (patch: Parameters<Store['runs']['updateLeased']>[2]) => store.runs.updateLeased(id, this.processId, patch);
+    const leased = (patch: RunPatch) => store.runs.updateLeased(id, this.processId, patch);
     let settled!: () => void;
     const entry = { controller, done: new Promise<void>((resolve) => (settled = resolve)) } as { controller: AbortController; done: Promise<void>; reason?: StopReason };
     this.running.set(id, entry);
-    const unsubscribe = await store.signals.subscribe(cancelChannel(id), () => this.stopLocal(id, 'cancelled'));
-    const heartbeat = setInterval(() => {
-      void leased({ leaseUntil: Date.now() + this.leaseMs })
-        .then((current) => {
-          if (current === undefined) this.stopLocal(id, 'lease-lost');
-          else if (current.status === 'cancelled') this.stopLocal(id, 'cancelled');
-        })
-        .catch(() => undefined);
-    }, Math.max(100, Math.floor(this.leaseMs / 3)));
+    const letGo = await this.hold(id, leased);
     const progress = taskProgress({ taskId: id, writeStatus: (message) => void leased({ progress: scrubText(message, secretsUsed?.()) }).catch(() => undefined) });
     return {
       run: record,
       progress: progress.report,
       settle: async (outcome) => {
-        clearInterval(heartbeat);
-        unsubscribe();
+        letGo();
         this.running.delete(id);
         settled();
         if (outcome === undefined) {
@@ -346,7 +337,7 @@ export class TaskRunner {
 
   private async execute(claimed: RunRecord, controller: AbortController, entry: { reason?: StopReason }): Promise<void> {
     const { store } = this.options;
-    const leased = (patch: Parameters<Store['runs']['updateLeased']>[2]) => store.runs.updateLeased(claimed.id, this.processId, patch);
+    const leased = (patch: RunPatch) => store.runs.updateLeased(claimed.id, this.processId, patch);
     const data = { ...(claimed.data as TaskData), attempt: ((claimed.data as TaskData).attempt ?? 0) + 1 };
     const tool = this.options.tools.get(claimed.tool);
     if (tool === undefined) {
@@ -355,13 +346,7 @@ export class TaskRunner {
     }
     await leased({ data });
 
-    const unsubscribe = await store.signals.subscribe(cancelChannel(claimed.id), () => this.stopLocal(claimed.id, 'cancelled'));
-    const heartbeat = setInterval(() => {
-      void leased({ leaseUntil: Date.now() + this.leaseMs }).then((run) => {
-        if (run === undefined) this.stopLocal(claimed.id, 'lease-lost');
-        else if (run.status === 'cancelled') this.stopLocal(claimed.id, 'cancelled');
-      });
-    }, Math.max(100, Math.floor(this.leaseMs / 3)));
+    const letGo = await this.hold(claimed.id, leased);
 
     const progress = taskProgress({
       taskId: claimed.id,
@@ -405,9 +390,32 @@ export class TaskRunner {
       // Lease lost: someone else holds the task; write nothing.
       if (entry.reason !== 'lease-lost') await leased({ leaseOwner: null, leaseUntil: null });
     } finally {
-      clearInterval(heartbeat);
-      unsubscribe();
+      letGo();
     }
+  }
+
+  /**
+   * Keeps this process's claim on a running task until the returned
+   * function is called: a cancel from any process stops the run here, and
+   * the lease is renewed every third of its length; a renewal that finds
+   * the claim gone (another process took the task) or the task cancelled
+   * stops the run too. A renewal that fails (the store unreachable) is
+   * tried again at the next one.
+   */
+  private async hold(id: string, leased: (patch: RunPatch) => Promise<RunRecord | undefined>): Promise<() => void> {
+    const unsubscribe = await this.options.store.signals.subscribe(cancelChannel(id), () => this.stopLocal(id, 'cancelled'));
+    const renewal = setInterval(() => {
+      void leased({ leaseUntil: Date.now() + this.leaseMs })
+        .then((current) => {
+          if (current === undefined) this.stopLocal(id, 'lease-lost');
+          else if (current.status === 'cancelled') this.stopLocal(id, 'cancelled');
+        })
+        .catch(() => undefined);
+    }, Math.max(100, Math.floor(this.leaseMs / 3)));
+    return () => {
+      clearInterval(renewal);
+      unsubscribe();
+    };
   }
 }
 
