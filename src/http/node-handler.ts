@@ -1,6 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { isJsonContentType, type AuthInfo, type McpHttpHandler } from '@modelcontextprotocol/server';
 import getRawBody from 'raw-body';
+import { jsonRpcError, payloadTooLargeMessage } from './json-rpc-error.js';
 
 export interface NodeHandlerOptions {
   /** Bodies larger than this are refused with 413 before they are read. */
@@ -49,10 +50,10 @@ export function createNodeHandler(
       if ('refused' in read) {
         finished = true;
         if (read.refused === 'too-large') {
-          writeJson(res, 413, { jsonrpc: '2.0', error: { code: -32000, message: `Payload Too Large: Request body must not exceed ${maxBodyBytes} bytes` }, id: null }, { connection: 'close' });
+          jsonRpcError(res, 413, -32000, payloadTooLargeMessage(maxBodyBytes), { connection: 'close' });
         } else {
           onerror(read.error);
-          if (!res.destroyed) writeJson(res, 400, { jsonrpc: '2.0', error: { code: -32700, message: 'Parse error: the request body could not be read' }, id: null });
+          if (!res.destroyed) jsonRpcError(res, 400, -32700, 'Parse error: the request body could not be read');
         }
         return;
       }
@@ -122,11 +123,6 @@ function webRequest(req: NodeRequest, signal: AbortSignal, text: string | undefi
     // A Host header that makes no URL: the handler does not route on it.
     return new Request(`http://localhost${path.startsWith('/') ? path : '/'}`, init);
   }
-}
-
-function writeJson(res: ServerResponse, status: number, value: unknown, headers: Record<string, string> = {}): void {
-  res.writeHead(status, { 'content-type': 'application/json', ...headers });
-  res.end(JSON.stringify(value));
 }
 
 async function writeResponse(res: ServerResponse, response: Response, aborted: AbortSignal): Promise<void> {

@@ -8,6 +8,7 @@ import {
   type McpHandlerRequestOptions,
   type McpHttpHandler,
 } from '@modelcontextprotocol/server';
+import { payloadTooLargeMessage } from '../http/json-rpc-error.js';
 
 type Fetch = McpHttpHandler['fetch'];
 
@@ -32,7 +33,7 @@ export function readingBodyOnce(fetch: Fetch, maxBytes: number): Fetch {
       const read = await readRequestBody(request, maxBytes).catch(() => undefined);
       if (read === undefined) return fetch(request, options); // unreadable: the SDK says so
       if (read.tooLarge) {
-        return errorResponse(413, -32000, `Payload Too Large: Request body must not exceed ${maxBytes} bytes`, { connection: 'close' });
+        return errorResponse(413, -32000, payloadTooLargeMessage(maxBytes), { connection: 'close' });
       }
       try {
         body = read.text.length === 0 ? undefined : JSON.parse(read.text);
