@@ -75,7 +75,7 @@ export class Runs {
    * (`boundary`) by whoever makes it a task.
    */
   start(tool: GraphTool, args: unknown, owner: string, options: RunOptions, describe: DescribePause): Promise<RunStep> {
-    const checkpointer = tool.ownCheckpointer ? undefined : new RunCheckpointer(this.store, true);
+    const checkpointer = this.checkpointerFor(tool, true);
     return this.run(Runs.newId(), tool, args, owner, options, describe, { checkpointer, durability: 'exit' });
   }
 
@@ -100,7 +100,7 @@ export class Runs {
     adoption: () => Promise<Adopted> | undefined,
   ): { id: string; step: Promise<RunStep>; makeDurable(): void } {
     const id = Runs.newId();
-    const checkpointer = tool.ownCheckpointer ? undefined : new RunCheckpointer(this.store, true);
+    const checkpointer = this.checkpointerFor(tool, true);
     const drain = new RunDrain();
     // A run that may be taken over at any moment has no boundary of its own.
     const { stopBefore: _none, ...unbounded } = options;
@@ -171,6 +171,11 @@ export class Runs {
     return this.run(id, tool, undefined, owner, { ...rest, fromCheckpoint: true }, describe, { ...how, durability: 'sync' });
   }
 
+  /** The checkpointer a run of `tool` is lent (`fresh`: a new thread); none for a graph compiled with its own. */
+  private checkpointerFor(tool: GraphTool, fresh: boolean): RunCheckpointer | undefined {
+    return tool.ownCheckpointer ? undefined : new RunCheckpointer(this.store, fresh);
+  }
+
   /** The caller's run, if it exists and has not expired; a foreign id reads as unknown. */
   get(id: string, owner: string): Promise<RunRecord | undefined> {
     return this.store.runs.get(id, owner);
@@ -205,7 +210,7 @@ export class Runs {
     });
     if (claimed === undefined) return 'busy';
 
-    const checkpointer = tool.ownCheckpointer ? undefined : new RunCheckpointer(this.store, false);
+    const checkpointer = this.checkpointerFor(tool, false);
     let step;
     try {
       step = await executeRun(tool, undefined, {
