@@ -17,8 +17,10 @@ export interface Store {
    * Runs `write` with a checkpointer whose writes reach the database
    * together, in one transaction where that saves commits (a run storing
    * the checkpoints it held in memory). Optional: without it, each write
-   * commits on its own. Resolves once all of them are durable; if `write`
-   * rejects, none of them is.
+   * commits on its own. Resolves once all of them are durable. In one
+   * transaction (PostgreSQL), a `write` that rejects stores none of them;
+   * where each write commits alone (memory, SQLite), those made before it
+   * stay.
    */
   writeCheckpoints?(write: (checkpointer: BaseCheckpointSaver) => Promise<void>): Promise<void>;
   /**
