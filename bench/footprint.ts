@@ -32,12 +32,19 @@ interface MemorySetup {
   entry: Entry;
   /** `ts`: bench/graphs.ts, compiled at start-up by tsx (whose loader runs on a thread of its own); `js`: the same graph as an ES module. */
   graph: 'ts' | 'js';
+  /** More `serve` options. */
+  args?: string[];
 }
 
 function memorySetups(): MemorySetup[] {
   const setups: MemorySetup[] = [{ label: 'tsx src/cli.ts, TS graph', entry: 'tsx', graph: 'ts' }];
   if (existsSync(ENTRIES.dist[0]!)) {
-    setups.push({ label: 'dist/cli.js, TS graph', entry: 'dist', graph: 'ts' }, { label: 'dist/cli.js, JS graph', entry: 'dist', graph: 'js' });
+    setups.push(
+      { label: 'dist/cli.js, TS graph', entry: 'dist', graph: 'ts' },
+      { label: 'dist/cli.js, JS graph', entry: 'dist', graph: 'js' },
+      // Side by side: the same process with V8's own heap sizing (src/http/heap-growth.ts).
+      { label: 'same, --heap-growth 0', entry: 'dist', graph: 'js', args: ['--heap-growth', '0'] },
+    );
   }
   return setups;
 }
@@ -56,7 +63,7 @@ export async function memorySection(): Promise<void> {
       const server = await serveConfig(path.join(dir, `${i}.config.json`), {
         graphs: { graph_0: graph },
         store: { type: 'sqlite', path: path.join(dir, `${i}.sqlite`) },
-      }, { entry: setup.entry });
+      }, { entry: setup.entry, ...(setup.args ? { args: setup.args } : {}) });
       try {
         const pid = server.child.pid!;
         expect((await answer(server.url, call)).result.structuredContent?.echoed === 'hi', `${setup.label}: graph_0 answers`);

@@ -7,15 +7,17 @@ import { loadGraphMcp } from './graph-mcp.js';
 import { createLogger } from './log.js';
 import { secretsCommand } from './auth/secrets/secrets-command.js';
 import { isStopMessage, parseWorkers, runPrimary, type WorkerReady } from './http/cluster.js';
+import { applyHeapGrowth, DEFAULT_HEAP_GROWTH_PERCENT, parseHeapGrowth } from './http/heap-growth.js';
 import { DEFAULT_HOST, DEFAULT_PORT, serve } from './http/serve.js';
 import { VERSION } from './version.js';
 
 const HELP = `graph-mcp ${VERSION}: serve LangGraph.js graphs as MCP tools
 
 Usage:
-  graph-mcp serve [--config FILE] [--port N] [--host ADDR] [--workers N]
+  graph-mcp serve [--config FILE] [--port N] [--host ADDR] [--workers N] [--heap-growth PERCENT]
       Serve every graph in the config at http://HOST:PORT/mcp.
-      Port and host also come from PORT and HOST, workers from GRAPH_MCP_WORKERS.
+      Port and host also come from PORT and HOST, workers from GRAPH_MCP_WORKERS,
+      heap growth from GRAPH_MCP_HEAP_GROWTH.
   graph-mcp check [--config FILE]
       Validate the config, load every graph and print the tool list.
   graph-mcp secrets set <user> <server> [--header NAME | --json] < value
@@ -29,6 +31,9 @@ Options:
   -p, --port N        port to listen on (default: ${DEFAULT_PORT})
       --host ADDR     address to bind (default: ${DEFAULT_HOST})
   -w, --workers N     serve: N processes on the one port, or "auto" for one per core (default: 1)
+      --heap-growth P serve: how far the JavaScript heap may grow past its live size before
+                      a full collection, in percent (default: ${DEFAULT_HEAP_GROWTH_PERCENT}; 0 = V8's own sizing,
+                      which holds 2-3x the memory under load)
   -h, --help          show this help
   -v, --version       show the version
 `;
@@ -42,6 +47,7 @@ async function main(argv: string[]): Promise<number> {
       port: { type: 'string', short: 'p' },
       host: { type: 'string' },
       workers: { type: 'string', short: 'w' },
+      'heap-growth': { type: 'string' },
       header: { type: 'string' },
       json: { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
@@ -88,6 +94,8 @@ async function main(argv: string[]): Promise<number> {
     const port = parsePort(values.port ?? process.env.PORT);
     const host = values.host ?? process.env.HOST ?? DEFAULT_HOST;
     const workers = parseWorkers(values.workers ?? process.env.GRAPH_MCP_WORKERS);
+    // Before the graphs load: each worker (the same command) sets its own.
+    applyHeapGrowth(parseHeapGrowth(values['heap-growth'] ?? process.env.GRAPH_MCP_HEAP_GROWTH));
     if (workers > 1 && cluster.isPrimary) {
       // Paused runs and tasks in one worker's memory would be invisible to the others.
       if ((await loadConfigFile(config)).store.type === 'memory') {

@@ -115,6 +115,9 @@ describe('help and version', () => {
     const badPort = runCli(['serve', '--port', 'eighty']);
     assert.equal(badPort.code, 1);
     assert.match(badPort.err, /port must be an integer/);
+    const badHeap = runCli(['serve', '--config', 'agent.config.json'], { env: { GRAPH_MCP_HEAP_GROWTH: 'small' } });
+    assert.equal(badHeap.code, 1);
+    assert.match(badHeap.err, /heap growth must be an integer percent from 0 \(V8's own sizing\) to 300, got "small"/);
   });
 });
 

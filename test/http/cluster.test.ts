@@ -11,6 +11,7 @@ import { startServeProcess, type ServingProcess } from '../helpers/cli.js';
 import { FIXTURES } from '../helpers/server.js';
 import { envelope, modernHeaders, parseMessages } from '../helpers/raw.js';
 import { parseWorkers } from '../../src/http/cluster.js';
+import { DEFAULT_HEAP_GROWTH_PERCENT, parseHeapGrowth } from '../../src/http/heap-growth.js';
 
 let dir: string;
 let serving: ServingProcess;
@@ -80,6 +81,14 @@ test('--workers: a positive integer or "auto"; anything else is refused', () => 
   assert.equal(parseWorkers('3'), 3);
   assert.ok(parseWorkers('auto') >= 1);
   for (const bad of ['0', '-1', '1.5', 'many']) assert.throws(() => parseWorkers(bad), /workers must be a positive integer/);
+});
+
+test('--heap-growth: a percent from 0 (V8 sizing) to 300, 50 when not given', () => {
+  assert.equal(parseHeapGrowth(undefined), DEFAULT_HEAP_GROWTH_PERCENT);
+  assert.equal(parseHeapGrowth(''), 50);
+  assert.equal(parseHeapGrowth('0'), 0);
+  assert.equal(parseHeapGrowth('300'), 300);
+  for (const bad of ['-1', '301', '1.5', 'lots']) assert.throws(() => parseHeapGrowth(bad), /heap growth must be an integer percent from 0/);
 });
 
 test('the start-up line names the one URL once, for all the workers', () => {
