@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { cannon } from './cannon.js';
 import { DURATION_S, interleaved, type Figures, type Measure } from './load.js';
-import { BENCH_DIR, runClient, serveConfig, startScript, stopProcess, type ServerProcess } from './processes.js';
+import { BENCH_DIR, rssMb, runClient, serveConfig, startScript, stopProcess, type ServerProcess } from './processes.js';
 import { HEADER, ratio, row } from './report.js';
 import { answer, expect, legacy, modern, type McpRequest } from './requests.js';
 
@@ -53,6 +53,9 @@ export async function oneGraphFourWays(): Promise<void> {
   try {
     const graphMcp = await serveTrivial(dir, 'graph-mcp');
     children.push(graphMcp);
+    // The same server with V8's own heap sizing, beside the default (serve --heap-growth).
+    const graphMcpV8 = await serveTrivial(dir, 'graph-mcp-v8', ['--heap-growth', '0']);
+    children.push(graphMcpV8);
     const v1 = await startScript('server-main.ts', ['v1']);
     children.push(v1);
     const bare = await startScript('server-main.ts', ['bare']);
@@ -62,6 +65,7 @@ export async function oneGraphFourWays(): Promise<void> {
     for (const [label, url, request] of [
       ['graph-mcp, 2026-07-28', graphMcp.url, modernCall],
       ['graph-mcp, 2025-11-25', graphMcp.url, legacyCall],
+      ['graph-mcp, --heap-growth 0', graphMcpV8.url, modernCall],
       ['hand-written v1 server', v1.url, legacyCall],
       ['bare Express', bare.url, legacyCall],
     ] as const) {
@@ -81,6 +85,8 @@ export async function oneGraphFourWays(): Promise<void> {
       bareOne: oneAtATime(bare.url, legacyCall),
       modern50: loadAt(graphMcp.url, modernCall, 50),
       legacy50: loadAt(graphMcp.url, legacyCall, 50),
+      modernV8: loadAt(graphMcpV8.url, modernCall, 10),
+      modern50V8: loadAt(graphMcpV8.url, modernCall, 50),
     });
 
     console.log(HEADER);
@@ -96,6 +102,11 @@ export async function oneGraphFourWays(): Promise<void> {
     console.log(row('bare Express JSON handler, c=1', r.bareOne));
     console.log(row('graph-mcp tools/call, 2026-07-28, c=50', r.modern50));
     console.log(row('graph-mcp tools/call, 2025-11-25, c=50', r.legacy50));
+    console.log(row("2026-07-28, c=10, V8's heap sizing", r.modernV8));
+    console.log(row("2026-07-28, c=50, V8's heap sizing", r.modern50V8));
+    const [rss, rssV8] = await Promise.all([rssMb(graphMcp.child.pid!), rssMb(graphMcpV8.child.pid!)]);
+    console.log(`\nRSS after the rounds: graph-mcp ${rss.toFixed(0)} MB (--heap-growth 50, the default), ${rssV8.toFixed(0)} MB with V8's own heap sizing (--heap-growth 0)`);
+    console.log(ratio("heap growth 50 / V8's heap sizing, c=10", r.modern, r.modernV8, '(what the smaller heap costs in throughput)'));
     console.log('\nratios of requests/s at c=10 (target: >= 0.75 of in-process, >= 1.5 of the v1 server):');
     console.log(ratio('graph-mcp 2026-07-28 / graph.invoke in-process', r.modern, r.inProcess));
     console.log(ratio('graph-mcp 2025-11-25 / graph.invoke in-process', r.legacy, r.inProcess));
