@@ -15,6 +15,8 @@ import { answer, expect, modern } from './requests.js';
 const CALLS = Number(process.env.BENCH_CALLS ?? 100_000);
 /** Idle seconds after the load before 'rested' is read: V8's memory reducer gives memory back some 30-40 s after a load stops. */
 const REST_S = Number(process.env.BENCH_REST_SECONDS ?? 60);
+/** Idle seconds after start-up before 'settled' is read: until V8's memory reducer runs, RSS holds start-up's garbage and a full young generation. */
+const SETTLE_S = Number(process.env.BENCH_SETTLE_SECONDS ?? 30);
 const STARTS = Number(process.env.BENCH_STARTS ?? 3);
 const STARTUP_GRAPHS = 10;
 const call = modern('tools/call', { name: 'graph_0', arguments: { text: 'hi' } });
@@ -52,12 +54,13 @@ function memorySetups(): MemorySetup[] {
 export async function memorySection(): Promise<void> {
   console.log(`\nMemory: RSS of one graph-mcp serve process (trivial graph, SQLite store), idle and over ${CALLS.toLocaleString('en')} tools/call (BENCH_CALLS)`);
   console.log(`  (autocannon CLI at c=10 in its own process; 'warm' is after the first 10% of the calls, the baseline for growth;`);
+  console.log(`   'idle' is 1 s after the first call, 'settled' ${SETTLE_S} s later (BENCH_SETTLE_SECONDS), before any load;`);
   console.log(`   'rested' is ${REST_S} s after the load stopped, BENCH_REST_SECONDS)\n`);
   const dir = await mkdtemp(path.join(tmpdir(), 'graph-mcp-bench-memory-'));
   const modules = await moduleDir('graph-mcp-bench-memory');
   try {
     const jsGraph = (await writeGraphs(modules, 1, 'js')).graph_0!;
-    console.log(`${'setup'.padEnd(28)} ${'idle MB'.padStart(8)} ${'warm MB'.padStart(8)} ${'end MB'.padStart(8)} ${'growth'.padStart(7)} ${'seconds'.padStart(8)} ${'errors'.padStart(7)} ${'rested MB'.padStart(10)}`);
+    console.log(`${'setup'.padEnd(28)} ${'idle MB'.padStart(8)} ${'settled MB'.padStart(11)} ${'warm MB'.padStart(8)} ${'end MB'.padStart(8)} ${'growth'.padStart(7)} ${'seconds'.padStart(8)} ${'errors'.padStart(7)} ${'rested MB'.padStart(10)}`);
     for (const [i, setup] of memorySetups().entries()) {
       const graph = setup.graph === 'ts' ? `${path.join(BENCH_DIR, 'graphs.ts')}:trivial` : jsGraph;
       const server = await serveConfig(path.join(dir, `${i}.config.json`), {
@@ -69,6 +72,8 @@ export async function memorySection(): Promise<void> {
         expect((await answer(server.url, call)).result.structuredContent?.echoed === 'hi', `${setup.label}: graph_0 answers`);
         await settle();
         const idle = await rssMb(pid);
+        await new Promise((resolve) => setTimeout(resolve, SETTLE_S * 1000));
+        const settled = await rssMb(pid);
         const started = performance.now();
         const first = await cannon(server.url, call, { connections: 10, amount: Math.round(CALLS / 10) });
         const warm = await rssMb(pid);
@@ -79,12 +84,12 @@ export async function memorySection(): Promise<void> {
         const growth = `${(((end - warm) / warm) * 100).toFixed(1)}%`;
         await new Promise((resolve) => setTimeout(resolve, REST_S * 1000));
         const rested = await rssMb(pid);
-        console.log(`${setup.label.padEnd(28)} ${idle.toFixed(0).padStart(8)} ${warm.toFixed(0).padStart(8)} ${end.toFixed(0).padStart(8)} ${growth.padStart(7)} ${seconds.toFixed(0).padStart(8)} ${String(first.errors + rest.errors).padStart(7)} ${rested.toFixed(0).padStart(10)}`);
+        console.log(`${setup.label.padEnd(28)} ${idle.toFixed(0).padStart(8)} ${settled.toFixed(0).padStart(11)} ${warm.toFixed(0).padStart(8)} ${end.toFixed(0).padStart(8)} ${growth.padStart(7)} ${seconds.toFixed(0).padStart(8)} ${String(first.errors + rest.errors).padStart(7)} ${rested.toFixed(0).padStart(10)}`);
       } finally {
         await stopProcess(server.child);
       }
     }
-    console.log('\n  target: idle <= 120 MB; end within 10% of warm. rested: what the process keeps once V8 has given back what the load needed');
+    console.log("\n  target: idle <= 120 MB; end within 10% of warm. settled: an idle server once V8 has dropped start-up's garbage. rested: what the process keeps once V8 has given back what the load needed");
   } finally {
     await rm(dir, { recursive: true, force: true });
     await rm(modules, { recursive: true, force: true });
