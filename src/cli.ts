@@ -33,7 +33,7 @@ Options:
   -w, --workers N     serve: N processes on the one port, or "auto" for one per core (default: 1)
       --heap-growth P serve: how far the JavaScript heap may grow past its live size before
                       a full collection, in percent (default: ${DEFAULT_HEAP_GROWTH_PERCENT}; 0 = V8's own sizing,
-                      which holds 2-3x the memory under load)
+                      which lets it grow up to 4x)
   -h, --help          show this help
   -v, --version       show the version
 `;
