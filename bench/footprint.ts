@@ -26,7 +26,7 @@ function entries(): Entry[] {
   return existsSync(ENTRIES.dist[0]!) ? ['tsx', 'dist'] : ['tsx'];
 }
 
-const settle = () => new Promise((resolve) => setTimeout(resolve, 1_000));
+const idleFor = (seconds: number) => new Promise((resolve) => setTimeout(resolve, seconds * 1000));
 
 /** The servers the memory section measures: an entry point, and the graph module's language. */
 interface MemorySetup {
@@ -70,19 +70,19 @@ export async function memorySection(): Promise<void> {
       try {
         const pid = server.child.pid!;
         expect((await answer(server.url, call)).result.structuredContent?.echoed === 'hi', `${setup.label}: graph_0 answers`);
-        await settle();
+        await idleFor(1);
         const idle = await rssMb(pid);
-        await new Promise((resolve) => setTimeout(resolve, SETTLE_S * 1000));
+        await idleFor(SETTLE_S);
         const settled = await rssMb(pid);
         const started = performance.now();
         const first = await cannon(server.url, call, { connections: 10, amount: Math.round(CALLS / 10) });
         const warm = await rssMb(pid);
         const rest = await cannon(server.url, call, { connections: 10, amount: CALLS - Math.round(CALLS / 10) });
         const seconds = (performance.now() - started) / 1000;
-        await settle();
+        await idleFor(1);
         const end = await rssMb(pid);
         const growth = `${(((end - warm) / warm) * 100).toFixed(1)}%`;
-        await new Promise((resolve) => setTimeout(resolve, REST_S * 1000));
+        await idleFor(REST_S);
         const rested = await rssMb(pid);
         console.log(`${setup.label.padEnd(28)} ${idle.toFixed(0).padStart(8)} ${settled.toFixed(0).padStart(11)} ${warm.toFixed(0).padStart(8)} ${end.toFixed(0).padStart(8)} ${growth.padStart(7)} ${seconds.toFixed(0).padStart(8)} ${String(first.errors + rest.errors).padStart(7)} ${rested.toFixed(0).padStart(10)}`);
       } finally {
