@@ -24,5 +24,5 @@ export async function cannon(url: string, request: McpRequest, options: CannonOp
   for (const [name, value] of Object.entries(request.headers)) args.push('-H', `${name}=${value}`);
   const { stdout } = await exec(path.join(ROOT, 'node_modules/.bin/autocannon'), [...args, url], { maxBuffer: 16 * 1024 * 1024 });
   const r = JSON.parse(stdout) as { requests: { total: number }; duration: number; latency: { p50: number; p99: number }; errors: number; timeouts: number; non2xx: number };
-  return { rps: r.requests.total / r.duration, p50: r.latency.p50, p99: r.latency.p99, errors: r.errors + r.timeouts + r.non2xx };
+  return { rps: r.requests.total / r.duration, calls: r.requests.total, p50: r.latency.p50, p99: r.latency.p99, errors: r.errors + r.timeouts + r.non2xx };
 }

@@ -1,5 +1,6 @@
 // npm run bench -- four: one trivial graph four ways (graph.invoke in-process,
-// graph-mcp in both eras, a hand-written v1 SDK server, bare Express), each
+// graph-mcp in both eras, a hand-written v1 SDK server, bare Express, and bare
+// Express calling graph.invoke: the most any HTTP server of the graph reaches), each
 // server its own process, autocannon's CLI in another, graph.invoke timed in a
 // process of its own. Throughput at 10 connections, p99 at 10 and 50, and the
 // p50 of one call at a time (what a single call adds to graph.invoke).
@@ -8,24 +9,36 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { cannon } from './cannon.js';
 import { DURATION_S, interleaved, type Figures, type Measure } from './load.js';
-import { BENCH_DIR, rssMb, runClient, serveConfig, startScript, stopProcess, type ServerProcess } from './processes.js';
-import { HEADER, ratio, row } from './report.js';
+import { BENCH_DIR, cpuMsUsed, rssMb, runClient, serveConfig, startScript, stopProcess, type ServerProcess } from './processes.js';
+import { cpuRatio, HEADER, ratio, row } from './report.js';
 import { answer, expect, legacy, modern, type McpRequest } from './requests.js';
 
 const INPUT = { text: 'hi' };
 const WARMUP_S = 1;
 
-/** autocannon at `connections`, after an unmeasured warm-up in the first round. */
-export function loadAt(url: string, request: McpRequest, connections: number): Measure {
+/**
+ * autocannon at `connections`, after an unmeasured warm-up in the first round;
+ * given the server's `pid`, also the CPU it spent per call.
+ */
+export function loadAt(url: string, request: McpRequest, connections: number, pid?: number): Measure {
   return async (warm) => {
     if (warm) await cannon(url, request, { connections, seconds: WARMUP_S });
-    return cannon(url, request, { connections, seconds: DURATION_S });
+    return serverCpu(pid, () => cannon(url, request, { connections, seconds: DURATION_S }));
   };
 }
 
+/** A measurement's figures with the CPU the server `pid` spent per call in it (none without a pid). */
+async function serverCpu(pid: number | undefined, measure: () => Promise<Figures>): Promise<Figures> {
+  const before = pid === undefined ? 0 : await cpuMsUsed(pid);
+  const { cpuMs: _client, ...figures } = await measure();
+  if (pid === undefined) return figures;
+  const calls = figures.calls ?? figures.rps * DURATION_S;
+  return { ...figures, cpuMs: ((await cpuMsUsed(pid)) - before) / Math.max(1, calls) };
+}
+
 /** One call at a time on one connection, timed to the microsecond, in its own process. */
-export function oneAtATime(url: string, request: McpRequest): Measure {
-  return () => runClient<Figures>('latency-client.ts', [url, JSON.stringify(request)]);
+export function oneAtATime(url: string, request: McpRequest, pid?: number): Measure {
+  return () => serverCpu(pid, () => runClient<Figures>('latency-client.ts', [url, JSON.stringify(request)]));
 }
 
 /**
@@ -60,6 +73,8 @@ export async function oneGraphFourWays(): Promise<void> {
     children.push(v1);
     const bare = await startScript('server-main.ts', ['bare']);
     children.push(bare);
+    const bareGraph = await startScript('server-main.ts', ['bare-graph']);
+    children.push(bareGraph);
     const modernCall = modern('tools/call', { name: 'graph_0', arguments: INPUT });
     const legacyCall = legacy('tools/call', { name: 'graph_0', arguments: INPUT });
     for (const [label, url, request] of [
@@ -68,6 +83,7 @@ export async function oneGraphFourWays(): Promise<void> {
       ['graph-mcp, --heap-growth 0', graphMcpV8.url, modernCall],
       ['hand-written v1 server', v1.url, legacyCall],
       ['bare Express', bare.url, legacyCall],
+      ['bare Express + graph.invoke', bareGraph.url, legacyCall],
     ] as const) {
       expect((await answer(url, request)).result.structuredContent?.echoed === 'hi', `${label} answers tools/call with the graph's output`);
     }
@@ -75,18 +91,20 @@ export async function oneGraphFourWays(): Promise<void> {
     const r = await interleaved({
       inProcess: invokeInChild(),
       inProcess10: invokeInChild('trivial', 10),
-      modern: loadAt(graphMcp.url, modernCall, 10),
-      legacy: loadAt(graphMcp.url, legacyCall, 10),
-      v1: loadAt(v1.url, legacyCall, 10),
-      bare: loadAt(bare.url, legacyCall, 10),
-      modern1: oneAtATime(graphMcp.url, modernCall),
-      legacy1: oneAtATime(graphMcp.url, legacyCall),
-      v1One: oneAtATime(v1.url, legacyCall),
-      bareOne: oneAtATime(bare.url, legacyCall),
-      modern50: loadAt(graphMcp.url, modernCall, 50),
-      legacy50: loadAt(graphMcp.url, legacyCall, 50),
-      modernV8: loadAt(graphMcpV8.url, modernCall, 10),
-      modern50V8: loadAt(graphMcpV8.url, modernCall, 50),
+      modern: loadAt(graphMcp.url, modernCall, 10, graphMcp.child.pid!),
+      legacy: loadAt(graphMcp.url, legacyCall, 10, graphMcp.child.pid!),
+      v1: loadAt(v1.url, legacyCall, 10, v1.child.pid!),
+      bare: loadAt(bare.url, legacyCall, 10, bare.child.pid!),
+      bareGraph: loadAt(bareGraph.url, legacyCall, 10, bareGraph.child.pid!),
+      modern1: oneAtATime(graphMcp.url, modernCall, graphMcp.child.pid!),
+      legacy1: oneAtATime(graphMcp.url, legacyCall, graphMcp.child.pid!),
+      v1One: oneAtATime(v1.url, legacyCall, v1.child.pid!),
+      bareOne: oneAtATime(bare.url, legacyCall, bare.child.pid!),
+      bareGraphOne: oneAtATime(bareGraph.url, legacyCall, bareGraph.child.pid!),
+      modern50: loadAt(graphMcp.url, modernCall, 50, graphMcp.child.pid!),
+      legacy50: loadAt(graphMcp.url, legacyCall, 50, graphMcp.child.pid!),
+      modernV8: loadAt(graphMcpV8.url, modernCall, 10, graphMcpV8.child.pid!),
+      modern50V8: loadAt(graphMcpV8.url, modernCall, 50, graphMcpV8.child.pid!),
     });
 
     console.log(HEADER);
@@ -96,10 +114,12 @@ export async function oneGraphFourWays(): Promise<void> {
     console.log(row('graph-mcp tools/call, 2025-11-25, c=10', r.legacy));
     console.log(row('hand-written v1 SDK server (2025-11-25), c=10', r.v1));
     console.log(row('bare Express JSON handler (ceiling), c=10', r.bare));
+    console.log(row('bare Express + graph.invoke, c=10', r.bareGraph));
     console.log(row('graph-mcp tools/call, 2026-07-28, c=1', r.modern1));
     console.log(row('graph-mcp tools/call, 2025-11-25, c=1', r.legacy1));
     console.log(row('hand-written v1 SDK server, c=1', r.v1One));
     console.log(row('bare Express JSON handler, c=1', r.bareOne));
+    console.log(row('bare Express + graph.invoke, c=1', r.bareGraphOne));
     console.log(row('graph-mcp tools/call, 2026-07-28, c=50', r.modern50));
     console.log(row('graph-mcp tools/call, 2025-11-25, c=50', r.legacy50));
     console.log(row("2026-07-28, c=10, V8's heap sizing", r.modernV8));
@@ -116,6 +136,16 @@ export async function oneGraphFourWays(): Promise<void> {
     console.log(ratio('graph-mcp 2025-11-25 / hand-written v1 server', r.legacy, r.v1, '(same protocol on both sides)'));
     console.log(ratio('graph-mcp 2026-07-28 / bare Express ceiling', r.modern, r.bare));
     console.log(ratio('hand-written v1 server / bare Express ceiling', r.v1, r.bare));
+    console.log('\nthe most an HTTP server of this graph reaches here, and what MCP costs beyond it:');
+    console.log(ratio('bare Express + graph.invoke / graph.invoke', r.bareGraph, r.inProcess, '(no MCP, no checks: the ceiling of the first ratio above)'));
+    console.log(ratio('graph-mcp 2026-07-28 / bare Express + graph.invoke', r.modern, r.bareGraph));
+    console.log(ratio('graph-mcp 2025-11-25 / bare Express + graph.invoke', r.legacy, r.bareGraph));
+    console.log('\nthe same by CPU per call (each process, every thread; steadier than req/s):');
+    console.log(cpuRatio('graph.invoke in-process / graph-mcp 2026-07-28', r.modern, r.inProcess, '(CPU per call: graph.invoke over graph-mcp)'));
+    console.log(cpuRatio('graph.invoke in-process / bare Express + graph.invoke', r.bareGraph, r.inProcess));
+    console.log(cpuRatio('bare Express + graph.invoke / graph-mcp 2026-07-28', r.modern, r.bareGraph));
+    console.log(cpuRatio('bare Express + graph.invoke / graph-mcp 2025-11-25', r.legacy, r.bareGraph));
+    console.log(cpuRatio('v1 server / graph-mcp 2025-11-25', r.legacy, r.v1));
     console.log('\nwhat one call adds, p50 at c=1 minus graph.invoke p50 (target: <= 0.5 ms):');
     const added = (f: Figures) => `${(f.p50 - r.inProcess.p50).toFixed(3)} ms`;
     console.log(`  graph-mcp 2026-07-28   ${added(r.modern1)}`);
@@ -123,6 +153,7 @@ export async function oneGraphFourWays(): Promise<void> {
     console.log(`  hand-written v1 server ${added(r.v1One)}`);
     // The floor any HTTP server pays here: a loopback round trip and the client's own work.
     console.log(`  bare Express (no graph: one HTTP round trip, the floor) ${r.bareOne.p50.toFixed(3)} ms`);
+    console.log(`  bare Express + graph.invoke (no MCP)  ${added(r.bareGraphOne)}`);
     const own = (f: Figures) => `${(f.p50 - r.inProcess.p50 - r.bareOne.p50).toFixed(3)} ms`;
     console.log(`  graph-mcp's own share beyond that round trip: 2026-07-28 ${own(r.modern1)}, 2025-11-25 ${own(r.legacy1)}`);
   } finally {

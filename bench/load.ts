@@ -7,8 +7,16 @@ export interface Figures {
   p50: number;
   p99: number;
   errors: number;
+  /** Calls made in the measurement (one round). */
+  calls?: number;
   /** Across rounds: (max - min) / median of req/s, in percent; how far to trust a ratio. */
   spread?: number;
+  /**
+   * CPU time of the serving process per call, in ms (every thread: the main
+   * one and V8's helpers). Steadier between rounds than req/s, which also
+   * moves with whatever else shares the cores.
+   */
+  cpuMs?: number;
 }
 
 export const DURATION_S = Number(process.env.BENCH_SECONDS ?? 3);
@@ -28,6 +36,7 @@ export function inProcessLoad(fn: () => Promise<unknown>, inFlight = 1): Measure
     while (performance.now() < warmUntil) await fn();
     const latencies: number[] = [];
     let errors = 0;
+    const cpuBefore = process.cpuUsage();
     const started = performance.now();
     const end = started + DURATION_S * 1000;
     const caller = async () => {
@@ -43,9 +52,10 @@ export function inProcessLoad(fn: () => Promise<unknown>, inFlight = 1): Measure
     };
     await Promise.all(Array.from({ length: inFlight }, caller));
     const elapsedS = (performance.now() - started) / 1000;
+    const cpu = process.cpuUsage(cpuBefore);
     latencies.sort((a, b) => a - b);
     const at = (q: number) => latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))] ?? 0;
-    return { rps: latencies.length / elapsedS, p50: at(0.5), p99: at(0.99), errors };
+    return { rps: latencies.length / elapsedS, calls: latencies.length, p50: at(0.5), p99: at(0.99), errors, cpuMs: (cpu.user + cpu.system) / 1000 / Math.max(1, latencies.length) };
   };
 }
 
@@ -75,6 +85,7 @@ export async function interleaved<K extends string>(measures: Record<K, Measure>
       p50: median(list.map((f) => f.p50)),
       p99: median(list.map((f) => f.p99)),
       errors: list.reduce((sum, f) => sum + f.errors, 0),
+      ...(list.every((f) => f.cpuMs !== undefined) ? { cpuMs: median(list.map((f) => f.cpuMs!)) } : {}),
     };
   }
   return result;

@@ -83,6 +83,18 @@ export async function rssMb(pid: number): Promise<number> {
   return kb / 1024;
 }
 
+/**
+ * CPU time a process has used so far, every thread, in ms (Linux: /proc; the
+ * kernel counts it in USER_HZ ticks, 100 a second, so read it over a load of
+ * a few seconds, not per call).
+ */
+export async function cpuMsUsed(pid: number): Promise<number> {
+  const stat = await readFile(`/proc/${pid}/stat`, 'utf8');
+  // Fields after the command name (which may hold spaces): utime and stime are the 12th and 13th.
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(fields[11]) + Number(fields[12])) * 10;
+}
+
 /** Runs a TypeScript client script in its own process and parses the JSON it prints. */
 export async function runClient<T>(script: string, args: string[]): Promise<T> {
   const { stdout } = await exec(process.execPath, ['--import', 'tsx', path.join(BENCH_DIR, script), ...args], { cwd: ROOT, maxBuffer: 16 * 1024 * 1024 });

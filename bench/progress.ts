@@ -27,8 +27,8 @@ export async function progressCost(): Promise<void> {
     expect(withToken.progress === TEN_STEPS && withToken.result.structuredContent?.steps === TEN_STEPS, `with a token: ${TEN_STEPS} progress notifications`);
 
     const r = await interleaved({
-      without: loadAt(server.url, plain, 10),
-      with: loadAt(server.url, streamed, 10),
+      without: loadAt(server.url, plain, 10, server.child.pid!),
+      with: loadAt(server.url, streamed, 10, server.child.pid!),
       inProcess: invokeInChild('tenNodes'),
     });
     console.log(HEADER);

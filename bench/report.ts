@@ -3,10 +3,10 @@ import type { Figures } from './load.js';
 
 const LABEL_WIDTH = 48;
 
-export const HEADER = `${'setup'.padEnd(LABEL_WIDTH)} ${'req/s'.padStart(8)} ${'spread'.padStart(7)} ${'p50 ms'.padStart(8)} ${'p99 ms'.padStart(8)}`;
+export const HEADER = `${'setup'.padEnd(LABEL_WIDTH)} ${'req/s'.padStart(8)} ${'spread'.padStart(7)} ${'p50 ms'.padStart(8)} ${'p99 ms'.padStart(8)} ${'cpu ms'.padStart(7)}`;
 
 export function row(label: string, f: Figures): string {
-  return `${label.padEnd(LABEL_WIDTH)} ${f.rps.toFixed(0).padStart(8)} ${spread(f).padStart(7)} ${ms(f.p50).padStart(8)} ${ms(f.p99).padStart(8)}${errors(f)}`;
+  return `${label.padEnd(LABEL_WIDTH)} ${f.rps.toFixed(0).padStart(8)} ${spread(f).padStart(7)} ${ms(f.p50).padStart(8)} ${ms(f.p99).padStart(8)} ${cpu(f).padStart(7)}${errors(f)}`;
 }
 
 /** Compact figures for a wider table: req/s, spread, p50, p99. */
@@ -22,7 +22,14 @@ export function ratio(label: string, a: Figures, b: Figures, note = ''): string 
   return `  ${label.padEnd(LABEL_WIDTH)} ${(a.rps / b.rps).toFixed(2).padStart(6)}${note ? `  ${note}` : ''}`;
 }
 
+/** `b`'s CPU per call over `a`'s: the rate `a` would reach against `b` were CPU all that limited both. */
+export function cpuRatio(label: string, a: Figures, b: Figures, note = ''): string {
+  if (a.cpuMs === undefined || b.cpuMs === undefined) return `  ${label.padEnd(LABEL_WIDTH)}      -`;
+  return `  ${label.padEnd(LABEL_WIDTH)} ${(b.cpuMs / a.cpuMs).toFixed(2).padStart(6)}${note ? `  ${note}` : ''}`;
+}
+
 const spread = (f: Figures) => (f.spread === undefined ? '' : `${f.spread.toFixed(0)}%`);
+const cpu = (f: Figures) => (f.cpuMs === undefined ? '' : f.cpuMs.toFixed(2));
 const errors = (f: Figures) => (f.errors ? `  (${f.errors} errors)` : '');
 // autocannon records whole milliseconds; in-process timings keep their fraction.
 const ms = (value: number) => (Number.isInteger(value) ? String(value) : value.toFixed(2));

@@ -63,3 +63,22 @@ export async function startBareExpress(): Promise<Running> {
   });
   return listen(app, '/mcp');
 }
+
+/**
+ * The ceiling for serving this graph over HTTP: Express parsing the JSON body,
+ * `graph.invoke` on its arguments, and the JSON-RPC result written back. No MCP,
+ * no validation, no cancellation: what any server of this graph pays at least.
+ */
+export async function startBareGraph(): Promise<Running> {
+  const app = express();
+  app.use(express.json());
+  app.post('/mcp', async (req, res) => {
+    const output = (await trivial.invoke({ text: String(req.body?.params?.arguments?.text ?? '') })) as { echoed: string };
+    res.json({
+      jsonrpc: '2.0',
+      id: req.body?.id ?? null,
+      result: { content: [{ type: 'text', text: JSON.stringify(output) }], structuredContent: output },
+    });
+  });
+  return listen(app, '/mcp');
+}
