@@ -14,7 +14,7 @@ export interface ServerProcess {
   child: ChildProcess;
 }
 
-/** How `graph-mcp serve` is started: from source through tsx (`npm start`), or the built `dist/cli.js` (the bin). */
+/** How `graph-mcp serve` is started: from source through tsx (`npm run cli`), or the built `dist/cli.js` (the bin, which `npm start` builds and runs). */
 export type Entry = 'tsx' | 'dist';
 
 export const ENTRIES: Record<Entry, string[]> = {
