@@ -121,8 +121,14 @@ const wrongTyped: fc.Arbitrary<Sent> = fc.constantFrom(...TYPED).chain((row) =>
 
 /** The ids a 2025-era batch must answer, each exactly once: every element with an id that is not a response. */
 function batchIds(sent: Sent): string[] | undefined {
-  if (sent.headers['mcp-protocol-version'] !== LEGACY || !sent.body.startsWith('[')) return undefined;
-  const items = JSON.parse(sent.body) as unknown[];
+  if (sent.headers['mcp-protocol-version'] !== LEGACY) return undefined;
+  let items: unknown;
+  try {
+    items = JSON.parse(sent.body);
+  } catch {
+    return undefined; // broken JSON that happens to start with '[': not a batch
+  }
+  if (!Array.isArray(items)) return undefined;
   const ids = items.flatMap((item) => {
     if (item === null || typeof item !== 'object' || Array.isArray(item)) return [];
     const { id: itemId, result, error } = item as { id?: unknown; result?: unknown; error?: unknown };
