@@ -151,7 +151,7 @@ export async function startupSection(): Promise<void> {
         }
       }
       const label = entry === 'tsx' ? 'tsx src/cli.ts (npm run cli)' : 'node dist/cli.js (the bin, npm start)';
-      console.log(`  ${label.padEnd(28)} ${median(times).toFixed(0).padStart(6)} ms  (runs: ${times.map((t) => t.toFixed(0)).join(', ')})`);
+      console.log(`  ${label.padEnd(38)} ${median(times).toFixed(0).padStart(6)} ms  (runs: ${times.map((t) => t.toFixed(0)).join(', ')})`);
     }
   } finally {
     await rm(dir, { recursive: true, force: true });

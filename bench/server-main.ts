@@ -1,5 +1,6 @@
 // A comparison server in a process of its own: `v1` (hand-written v1 SDK
-// server) or `bare` (bare Express). Prints {"url":"…"} once it listens.
+// server), `bare` (bare Express) or `bare-graph` (bare Express calling
+// graph.invoke). Prints {"url":"…"} once it listens.
 import { startBareExpress, startBareGraph, startV1HandWritten } from './servers.js';
 
 const kind = process.argv[2];
