@@ -9,7 +9,7 @@ import { cannon } from './cannon.js';
 import { loadAt, serveTrivial } from './four-ways.js';
 import { DURATION_S, interleaved } from './load.js';
 import { BENCH_DIR, ENTRIES, median, ROOT, rssMb, serveConfig, stopProcess, type Entry } from './processes.js';
-import { HEADER, ratio, row } from './report.js';
+import { cpuRatio, HEADER, ratio, row } from './report.js';
 import { answer, expect, modern } from './requests.js';
 
 const CALLS = Number(process.env.BENCH_CALLS ?? 100_000);
@@ -165,12 +165,14 @@ export async function workersSection(): Promise<void> {
   const two = await serveTrivial(dir, 'two', ['--workers', '2']);
   try {
     for (const server of [one, two]) expect((await answer(server.url, call)).result.structuredContent?.echoed === 'hi', 'graph_0 answers');
-    const r = await interleaved({ one: loadAt(one.url, call, 20), two: loadAt(two.url, call, 20) });
+    const r = await interleaved({ one: loadAt(one.url, call, 20, one.child.pid!), two: loadAt(two.url, call, 20, two.child.pid!) });
     console.log(HEADER);
     console.log(row('1 worker', r.one));
     console.log(row('2 workers', r.two));
     console.log('\nratio of requests/s (target >= 1.7 on 2 free cores; the load generator needs a core of its own too):');
     console.log(ratio('2 workers / 1 worker', r.two, r.one));
+    // CPU per call summed over the primary and its workers: what the cores would need to give 2x.
+    console.log(cpuRatio('1 worker / 2 workers, CPU per call', r.two, r.one, '(1 = a second worker adds no work per call)'));
   } finally {
     await Promise.all([stopProcess(one.child), stopProcess(two.child)]);
     await rm(dir, { recursive: true, force: true });

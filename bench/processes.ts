@@ -1,6 +1,6 @@
 // Servers and load generators for the benchmarks, each in a process of its own.
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
-import { readFile, writeFile } from 'node:fs/promises';
+import { readdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
@@ -84,15 +84,29 @@ export async function rssMb(pid: number): Promise<number> {
 }
 
 /**
- * CPU time a process has used so far, every thread, in ms (Linux: /proc; the
- * kernel counts it in USER_HZ ticks, 100 a second, so read it over a load of
- * a few seconds, not per call).
+ * CPU time a process and its child processes (`--workers`) have used so far,
+ * every thread, in ms (Linux: /proc; the kernel counts it in USER_HZ ticks,
+ * 100 a second, so read it over a load of a few seconds, not per call).
  */
 export async function cpuMsUsed(pid: number): Promise<number> {
-  const stat = await readFile(`/proc/${pid}/stat`, 'utf8');
+  let total = 0;
+  for (const each of [pid, ...(await childrenOf(pid))]) total += await ownCpuMs(each);
+  return total;
+}
+
+async function ownCpuMs(pid: number): Promise<number> {
+  const stat = await readFile(`/proc/${pid}/stat`, 'utf8').catch(() => undefined);
+  if (stat === undefined) return 0; // gone since it was listed
   // Fields after the command name (which may hold spaces): utime and stime are the 12th and 13th.
   const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
   return (Number(fields[11]) + Number(fields[12])) * 10;
+}
+
+/** The process's children, started by any of its threads. */
+async function childrenOf(pid: number): Promise<number[]> {
+  const threads = await readdir(`/proc/${pid}/task`).catch(() => [] as string[]);
+  const lists = await Promise.all(threads.map((tid) => readFile(`/proc/${pid}/task/${tid}/children`, 'utf8').catch(() => '')));
+  return lists.flatMap((list) => list.split(' ').filter(Boolean).map(Number));
 }
 
 /** Runs a TypeScript client script in its own process and parses the JSON it prints. */
