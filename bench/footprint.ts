@@ -1,14 +1,13 @@
 // npm run bench -- memory startup workers: what a graph-mcp process costs to
 // keep and to start, and what a second worker buys. Every server is a
 // `graph-mcp serve` process; load comes from autocannon's CLI in its own process.
-import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { cannon } from './cannon.js';
 import { loadAt, serveTrivial } from './four-ways.js';
 import { DURATION_S, interleaved } from './load.js';
-import { BENCH_DIR, ENTRIES, median, ROOT, rssMb, serveConfig, stopProcess, type Entry } from './processes.js';
+import { BENCH_DIR, binBuilt, median, ROOT, rssMb, serveConfig, stopProcess, type Entry } from './processes.js';
 import { cpuRatio, HEADER, ratio, row } from './report.js';
 import { answer, expect, modern } from './requests.js';
 
@@ -23,7 +22,7 @@ const call = modern('tools/call', { name: 'graph_0', arguments: { text: 'hi' } }
 
 /** The entry points to compare: the built bin only when `npm run build` has made it. */
 function entries(): Entry[] {
-  return existsSync(ENTRIES.dist[0]!) ? ['tsx', 'dist'] : ['tsx'];
+  return binBuilt() ? ['tsx', 'dist'] : ['tsx'];
 }
 
 const idleFor = (seconds: number) => new Promise((resolve) => setTimeout(resolve, seconds * 1000));
@@ -40,7 +39,7 @@ interface MemorySetup {
 
 function memorySetups(): MemorySetup[] {
   const setups: MemorySetup[] = [{ label: 'tsx src/cli.ts, TS graph', entry: 'tsx', graph: 'ts' }];
-  if (existsSync(ENTRIES.dist[0]!)) {
+  if (binBuilt()) {
     setups.push(
       { label: 'dist/cli.js, TS graph', entry: 'dist', graph: 'ts' },
       { label: 'dist/cli.js, JS graph', entry: 'dist', graph: 'js' },

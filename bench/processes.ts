@@ -1,5 +1,6 @@
 // Servers and load generators for the benchmarks, each in a process of its own.
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { readdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -16,6 +17,11 @@ export interface ServerProcess {
 
 /** How `graph-mcp serve` is started: from source through tsx (`npm run cli`), or the built `dist/cli.js` (the bin, which `npm start` builds and runs). */
 export type Entry = 'tsx' | 'dist';
+
+/** Whether `npm run build` has made the bin (`npm start` builds it; the benches never do). */
+export function binBuilt(): boolean {
+  return existsSync(ENTRIES.dist[0]!);
+}
 
 export const ENTRIES: Record<Entry, string[]> = {
   tsx: ['--import', 'tsx', path.join(ROOT, 'src/cli.ts')],

@@ -3,12 +3,12 @@
 // another. Prints errors, p50/p99, the server's RSS every 10 s and its slope, and how
 // many runs went on after their client left. BENCH_SOAK_SECONDS (default 120) and
 // BENCH_SOAK_CONCURRENCY (default 50) size it.
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { BENCH_DIR, ENTRIES, runClient, serveConfig, type Entry } from './processes.js';
+import { BENCH_DIR, binBuilt, runClient, serveConfig, type Entry } from './processes.js';
 
 const SECONDS = Number(process.env.BENCH_SOAK_SECONDS ?? 120);
 const CONCURRENCY = Number(process.env.BENCH_SOAK_CONCURRENCY ?? 50);
@@ -43,7 +43,7 @@ function slope(points: Array<[number, number]>): number {
 
 /** `npm start`'s entry, the built bin, when `npm run build` has made it; else from source. */
 function soakEntry(): Entry {
-  return existsSync(ENTRIES.dist[0]!) ? 'dist' : 'tsx';
+  return binBuilt() ? 'dist' : 'tsx';
 }
 
 export async function soakSection(): Promise<void> {
