@@ -3,6 +3,7 @@ import cluster from 'node:cluster';
 import { parseArgs } from 'node:util';
 import { DEFAULT_CONFIG_FILE, loadConfigFile } from './config/load.js';
 import { GraphMcpError, messageOf } from './errors.js';
+import { integerOption } from './integer-option.js';
 import { loadGraphMcp } from './graph-mcp.js';
 import { createLogger } from './log.js';
 import { secretsCommand } from './auth/secrets/secrets-command.js';
@@ -154,8 +155,8 @@ async function readStdin(): Promise<string> {
 
 function parsePort(value: string | undefined): number {
   if (value === undefined || value === '') return DEFAULT_PORT;
-  const port = Number(value);
-  if (!Number.isInteger(port) || port < 0 || port > 65535) {
+  const port = integerOption(value, 0, 65535);
+  if (port === undefined) {
     throw new GraphMcpError('OPTIONS_INVALID', `port must be an integer from 0 to 65535, got ${JSON.stringify(value)}`);
   }
   return port;

@@ -5,6 +5,7 @@
 import cluster, { type Worker } from 'node:cluster';
 import { availableParallelism } from 'node:os';
 import { GraphMcpError } from '../errors.js';
+import { integerOption } from '../integer-option.js';
 import type { Logger } from '../log.js';
 
 /** What a worker tells the primary once it serves. */
@@ -33,8 +34,8 @@ const STOP_SLACK_MS = 5_000;
 export function parseWorkers(value: string | undefined): number {
   if (value === undefined || value === '') return 1;
   if (value === 'auto') return availableParallelism();
-  const count = Number(value);
-  if (!Number.isInteger(count) || count < 1 || count > 1024) {
+  const count = integerOption(value, 1, 1024);
+  if (count === undefined) {
     throw new GraphMcpError('OPTIONS_INVALID', `workers must be a positive integer or "auto", got ${JSON.stringify(value)}`);
   }
   return count;

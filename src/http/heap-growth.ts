@@ -10,6 +10,7 @@
 // small) and RSS stayed at ~160 MB. `npm run bench -- memory` shows both.
 import { setFlagsFromString } from 'node:v8';
 import { GraphMcpError } from '../errors.js';
+import { integerOption } from '../integer-option.js';
 
 /** Percent past the live heap; 0 leaves V8's own adaptive sizing. */
 export const DEFAULT_HEAP_GROWTH_PERCENT = 50;
@@ -18,8 +19,8 @@ const MAX_HEAP_GROWTH_PERCENT = 300;
 /** `--heap-growth` / `GRAPH_MCP_HEAP_GROWTH`: an integer percent from 0 (V8's own sizing) to 300. */
 export function parseHeapGrowth(value: string | undefined): number {
   if (value === undefined || value === '') return DEFAULT_HEAP_GROWTH_PERCENT;
-  const percent = Number(value);
-  if (!Number.isInteger(percent) || percent < 0 || percent > MAX_HEAP_GROWTH_PERCENT) {
+  const percent = integerOption(value, 0, MAX_HEAP_GROWTH_PERCENT);
+  if (percent === undefined) {
     throw new GraphMcpError('OPTIONS_INVALID', `heap growth must be an integer percent from 0 (V8's own sizing) to ${MAX_HEAP_GROWTH_PERCENT}, got ${JSON.stringify(value)}`);
   }
   return percent;

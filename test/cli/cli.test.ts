@@ -115,6 +115,10 @@ describe('help and version', () => {
     const badPort = runCli(['serve', '--port', 'eighty']);
     assert.equal(badPort.code, 1);
     assert.match(badPort.err, /port must be an integer/);
+    // Number() would read it as 8000: a port is decimal digits only.
+    const scientificPort = runCli(['serve', '--config', 'agent.config.json'], { env: { PORT: '8e3' } });
+    assert.equal(scientificPort.code, 1);
+    assert.match(scientificPort.err, /port must be an integer from 0 to 65535, got "8e3"/);
     const badHeap = runCli(['serve', '--config', 'agent.config.json'], { env: { GRAPH_MCP_HEAP_GROWTH: 'small' } });
     assert.equal(badHeap.code, 1);
     assert.match(badHeap.err, /heap growth must be an integer percent from 0 \(V8's own sizing\) to 300, got "small"/);

@@ -80,7 +80,7 @@ test('--workers: a positive integer or "auto"; anything else is refused', () => 
   assert.equal(parseWorkers(undefined), 1);
   assert.equal(parseWorkers('3'), 3);
   assert.ok(parseWorkers('auto') >= 1);
-  for (const bad of ['0', '-1', '1.5', 'many']) assert.throws(() => parseWorkers(bad), /workers must be a positive integer/);
+  for (const bad of ['0', '-1', '1.5', 'many', '1e1', '0x2', ' 2']) assert.throws(() => parseWorkers(bad), /workers must be a positive integer/);
 });
 
 test('--heap-growth: a percent from 0 (V8 sizing) to 300, 50 when not given', () => {
@@ -88,7 +88,7 @@ test('--heap-growth: a percent from 0 (V8 sizing) to 300, 50 when not given', ()
   assert.equal(parseHeapGrowth(''), 50);
   assert.equal(parseHeapGrowth('0'), 0);
   assert.equal(parseHeapGrowth('300'), 300);
-  for (const bad of ['-1', '301', '1.5', 'lots']) assert.throws(() => parseHeapGrowth(bad), /heap growth must be an integer percent from 0/);
+  for (const bad of ['-1', '301', '1.5', 'lots', '5e1', '0x10', '50 ']) assert.throws(() => parseHeapGrowth(bad), /heap growth must be an integer percent from 0/);
 });
 
 test('the start-up line names the one URL once, for all the workers', () => {
