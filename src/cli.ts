@@ -20,7 +20,7 @@ Usage:
       Port and host also come from PORT and HOST, workers from GRAPH_MCP_WORKERS,
       heap growth from GRAPH_MCP_HEAP_GROWTH.
   graph-mcp check [--config FILE]
-      Validate the config, load every graph and print the tool list.
+      Validate the config, load every graph, print the tool list and open the store.
   graph-mcp secrets set <user> <server> [--header NAME | --json] < value
   graph-mcp secrets list [user]
   graph-mcp secrets delete <user> <server>
