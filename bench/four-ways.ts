@@ -8,6 +8,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { cannon } from './cannon.js';
+import type { BenchGraphName } from './graphs.js';
 import { DURATION_S, interleaved, type Figures, type Measure } from './load.js';
 import { BENCH_DIR, cpuMsUsed, rssMb, runClient, serveConfig, startScript, stopProcess, type ServerProcess } from './processes.js';
 import { cpuRatio, HEADER, ratio, row } from './report.js';
@@ -46,7 +47,7 @@ export function oneAtATime(url: string, request: McpRequest, pid?: number): Meas
  * `inFlight` at once. A new process every round, so every round warms up
  * first (a cold one measured its own JIT: rates moved by 70% between rounds).
  */
-export function invokeInChild(exportName: 'trivial' | 'tenNodes' = 'trivial', inFlight = 1): Measure {
+export function invokeInChild(exportName: BenchGraphName = 'trivial', inFlight = 1): Measure {
   return () => runClient<Figures>('invoke-client.ts', [exportName, 'warm', String(inFlight)]);
 }
 

@@ -1,7 +1,7 @@
 // Graphs for the benchmarks: deterministic, offline and as cheap as a graph
 // can be, so that what is measured is the cost of serving them.
 import { appendFileSync } from 'node:fs';
-import { END, START, StateGraph } from '@langchain/langgraph';
+import { Annotation, END, START, StateGraph } from '@langchain/langgraph';
 import { z } from 'zod';
 
 const Input = z.object({ text: z.string() });
@@ -16,6 +16,14 @@ export const trivial = new StateGraph({ state: Input.extend({ echoed: z.string()
 
 export const TEN_STEPS = 10;
 
+/** `trivial` with its state declared with Annotation instead of zod (no typed tool schema; same work). */
+const EchoState = Annotation.Root({ text: Annotation<string>(), echoed: Annotation<string | undefined>() });
+export const trivialAnnotation = new StateGraph(EchoState)
+  .addNode('echo', (state) => ({ echoed: state.text }))
+  .addEdge(START, 'echo')
+  .addEdge('echo', END)
+  .compile();
+
 /** Ten trivial synchronous nodes in a line: one progress notification per node. */
 const Counter = z.object({ text: z.string(), steps: z.number().default(0) });
 const step = (state: z.infer<typeof Counter>) => ({ steps: state.steps + 1 });
@@ -28,6 +36,17 @@ names.slice(1).forEach((name, i) => {
   line = line.addEdge(names[i]!, name);
 });
 export const tenNodes = line.addEdge(names.at(-1)!, END).compile();
+
+/** `tenNodes` with its state declared with Annotation instead of zod. */
+const CounterState = Annotation.Root({ text: Annotation<string>(), steps: Annotation<number>({ reducer: (_, next) => next, default: () => 0 }) });
+const countStep = (state: typeof CounterState.State) => ({ steps: state.steps + 1 });
+let annotatedLine = new StateGraph(CounterState).addNode(names[0]!, countStep);
+for (const name of names.slice(1)) annotatedLine = annotatedLine.addNode(name, countStep);
+annotatedLine = annotatedLine.addEdge(START, names[0]!);
+names.slice(1).forEach((name, i) => {
+  annotatedLine = annotatedLine.addEdge(names[i]!, name);
+});
+export const tenNodesAnnotation = annotatedLine.addEdge(names.at(-1)!, END).compile();
 
 /**
  * Ten nodes of 200 ms each, each appending "<label> <time>" to the file named
@@ -52,3 +71,7 @@ slowNames.slice(1).forEach((name, i) => {
   slowLine = slowLine.addEdge(slowNames[i]!, name);
 });
 export const slowSteps = slowLine.addEdge(slowNames.at(-1)!, END).compile();
+
+/** The graphs `invoke-client.ts` can time, by name; each takes `{ text }`. */
+export const BENCH_GRAPHS = { trivial, trivialAnnotation, tenNodes, tenNodesAnnotation };
+export type BenchGraphName = keyof typeof BENCH_GRAPHS;

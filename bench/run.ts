@@ -13,6 +13,7 @@ import { hitlSection } from './hitl.js';
 import { tasksSection } from './tasks.js';
 import { storeSection } from './store.js';
 import { soakSection } from './soak.js';
+import { stateSection } from './state.js';
 
 const started = performance.now();
 console.log(`graph-mcp benchmarks, ${process.platform} ${process.arch}, Node ${process.version}`);
@@ -31,6 +32,7 @@ const SECTIONS = {
   hitl: hitlSection,
   tasks: tasksSection,
   store: storeSection,
+  state: stateSection,
   soak: soakSection,
 };
 const named = process.argv.slice(2).filter((arg): arg is keyof typeof SECTIONS => arg in SECTIONS);
