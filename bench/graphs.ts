@@ -27,26 +27,18 @@ export const trivialAnnotation = new StateGraph(EchoState)
 /** Ten trivial synchronous nodes in a line: one progress notification per node. */
 const Counter = z.object({ text: z.string(), steps: z.number().default(0) });
 const step = (state: z.infer<typeof Counter>) => ({ steps: state.steps + 1 });
-const names = Array.from({ length: TEN_STEPS }, (_, i) => `step${i + 1}`);
-// Node names typed as plain strings (not literals), so the line can be built in a loop.
-let line = new StateGraph(Counter).addNode(names[0]!, step);
-for (const name of names.slice(1)) line = line.addNode(name, step);
-line = line.addEdge(START, names[0]!);
-names.slice(1).forEach((name, i) => {
-  line = line.addEdge(names[i]!, name);
-});
-export const tenNodes = line.addEdge(names.at(-1)!, END).compile();
+/** `action` under `count` names (`<prefix>1` on), to chain with `addSequence`, START and END. */
+function inALine<A>(prefix: string, count: number, action: A): { nodes: Array<[string, A]>; first: string; last: string } {
+  const nodes = Array.from({ length: count }, (_, i): [string, A] => [`${prefix}${i + 1}`, action]);
+  return { nodes, first: nodes[0]![0], last: nodes.at(-1)![0] };
+}
+const steps = inALine('step', TEN_STEPS, step);
+export const tenNodes = new StateGraph(Counter).addSequence(steps.nodes).addEdge(START, steps.first).addEdge(steps.last, END).compile();
 
 /** `tenNodes` with its state declared with Annotation instead of zod. */
 const CounterState = Annotation.Root({ text: Annotation<string>(), steps: Annotation<number>({ reducer: (_, next) => next, default: () => 0 }) });
-const countStep = (state: typeof CounterState.State) => ({ steps: state.steps + 1 });
-let annotatedLine = new StateGraph(CounterState).addNode(names[0]!, countStep);
-for (const name of names.slice(1)) annotatedLine = annotatedLine.addNode(name, countStep);
-annotatedLine = annotatedLine.addEdge(START, names[0]!);
-names.slice(1).forEach((name, i) => {
-  annotatedLine = annotatedLine.addEdge(names[i]!, name);
-});
-export const tenNodesAnnotation = annotatedLine.addEdge(names.at(-1)!, END).compile();
+const countSteps = inALine('step', TEN_STEPS, (state: typeof CounterState.State) => ({ steps: state.steps + 1 }));
+export const tenNodesAnnotation = new StateGraph(CounterState).addSequence(countSteps.nodes).addEdge(START, countSteps.first).addEdge(countSteps.last, END).compile();
 
 /**
  * Ten nodes of 200 ms each, each appending "<label> <time>" to the file named
@@ -63,14 +55,8 @@ const slowStep = async (state: z.infer<typeof Slow>, config: { signal?: AbortSig
   if (file) appendFileSync(file, `${state.label} ${Date.now()}\n`);
   return { steps: state.steps + 1 };
 };
-const slowNames = Array.from({ length: 10 }, (_, i) => `slow${i + 1}`);
-let slowLine = new StateGraph(Slow).addNode(slowNames[0]!, slowStep);
-for (const name of slowNames.slice(1)) slowLine = slowLine.addNode(name, slowStep);
-slowLine = slowLine.addEdge(START, slowNames[0]!);
-slowNames.slice(1).forEach((name, i) => {
-  slowLine = slowLine.addEdge(slowNames[i]!, name);
-});
-export const slowSteps = slowLine.addEdge(slowNames.at(-1)!, END).compile();
+const slow = inALine('slow', 10, slowStep);
+export const slowSteps = new StateGraph(Slow).addSequence(slow.nodes).addEdge(START, slow.first).addEdge(slow.last, END).compile();
 
 /** The graphs `invoke-client.ts` can time, by name; each takes `{ text }`. */
 export const BENCH_GRAPHS = { trivial, trivialAnnotation, tenNodes, tenNodesAnnotation };
