@@ -7,13 +7,17 @@ const TS_EXTENSIONS = new Set(['.ts', '.mts', '.cts', '.tsx']);
 let tsLoader: Promise<void> | undefined;
 
 /**
- * TypeScript modules are loaded through tsx's ESM hooks, registered once per
+ * TypeScript modules are loaded through tsx's hooks, registered once per
  * process (not per import: a module shared by several graphs must stay one
- * instance).
+ * instance). Both module systems: a `.ts` file is CommonJS in a package
+ * without `"type": "module"` (npm's default), and Node hands those to its
+ * CommonJS loader, which without tsx's hook there cannot load a file written
+ * with `import`/`export`.
  */
 function ensureTypeScriptLoader(): Promise<void> {
-  tsLoader ??= import('tsx/esm/api').then(({ register }) => {
-    register();
+  tsLoader ??= Promise.all([import('tsx/esm/api'), import('tsx/cjs/api')]).then(([esm, cjs]) => {
+    esm.register();
+    cjs.register();
   });
   return tsLoader;
 }
@@ -27,13 +31,37 @@ export async function importExport(ref: ModuleRef, what: string): Promise<unknow
   } catch (cause) {
     throw new GraphMcpError('MODULE_LOAD_FAILED', `${what}: cannot load ${ref.spec}: ${messageOf(cause)}`, { cause });
   }
-  if (!(ref.exportName in namespace) || namespace[ref.exportName] === undefined) {
-    const available = Object.keys(namespace).filter((key) => key !== 'default');
+  const found = exportOf(namespace, ref.exportName);
+  if (found === undefined) {
+    const available = exportNames(namespace);
     throw new GraphMcpError(
       'EXPORT_NOT_FOUND',
       `${what}: ${ref.file} has no export "${ref.exportName}"` +
         (available.length > 0 ? ` (exports: ${available.join(', ')})` : ''),
     );
   }
-  return namespace[ref.exportName];
+  return found;
+}
+
+/**
+ * A CommonJS module's exports are `module.exports`, its namespace's
+ * `default`; Node lifts a name onto the namespace only where it can tell
+ * from the source, which it cannot for a TypeScript file compiled on load.
+ */
+function commonJsExports(namespace: Record<string, unknown>): Record<string, unknown> | undefined {
+  const exports = namespace['module.exports'] ?? namespace.default;
+  return typeof exports === 'object' && exports !== null ? (exports as Record<string, unknown>) : undefined;
+}
+
+function exportOf(namespace: Record<string, unknown>, name: string): unknown {
+  if (name in namespace && namespace[name] !== undefined) return namespace[name];
+  if (name === 'default') return undefined;
+  const exports = commonJsExports(namespace);
+  return exports !== undefined && Object.hasOwn(exports, name) ? exports[name] : undefined;
+}
+
+function exportNames(namespace: Record<string, unknown>): string[] {
+  const names = new Set(Object.keys(namespace).filter((key) => key !== 'default' && key !== 'module.exports'));
+  for (const key of Object.keys(commonJsExports(namespace) ?? {})) names.add(key);
+  return [...names];
 }

@@ -1,8 +1,12 @@
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { mkdir, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { describe, test } from 'node:test';
+import { after, before, describe, test } from 'node:test';
 import { resolveConfig, isGraphMcpError } from '../../src/index.js';
 import { loadGraphTools } from '../../src/graphs/load-graphs.js';
+import { CLI } from '../helpers/cli.js';
 import { FIXTURES, ROOT } from '../helpers/server.js';
 
 function load(graphs: Record<string, unknown>, baseDir = FIXTURES) {
@@ -83,6 +87,66 @@ describe('graph exports', () => {
   test('a plain JavaScript module loads like a TypeScript one', async () => {
     const registry = await load({ double: './graphs/plain.js:graph' });
     assert.deepEqual(await registry.get('double')!.graph.invoke({ n: 21 }), { n: 21, doubled: 42 });
+  });
+
+  describe('in a CommonJS package (no "type": "module", as npm init writes it)', () => {
+    let project: string;
+    before(async () => {
+      project = await mkdtemp(path.join(tmpdir(), 'graph-mcp-commonjs-'));
+      await mkdir(path.join(project, 'graphs'));
+      await writeFile(path.join(project, 'package.json'), JSON.stringify({ name: 'commonjs-agents', private: true }));
+      await symlink(path.join(ROOT, 'node_modules'), path.join(project, 'node_modules'), 'dir');
+      // TypeScript written with import/export, one module importing another.
+      await writeFile(path.join(project, 'graphs/greeting.ts'), `export const greet = (name: string): string => \`Hello, \${name}!\`;\n`);
+      await writeFile(
+        path.join(project, 'graphs/hello.ts'),
+        `import { END, START, StateGraph } from '@langchain/langgraph';
+import { z } from 'zod';
+import { greet } from './greeting';
+
+const Input = z.object({ name: z.string() });
+const Output = z.object({ greeting: z.string() });
+const State = Input.extend({ greeting: z.string().optional() });
+export const graph = new StateGraph({ state: State, input: Input, output: Output })
+  .addNode('greet', (state: z.infer<typeof State>) => ({ greeting: greet(state.name) }))
+  .addEdge(START, 'greet')
+  .addEdge('greet', END)
+  .compile();
+`,
+      );
+      // Plain CommonJS JavaScript: exports Node cannot see from the source.
+      await writeFile(
+        path.join(project, 'graphs/plain.js'),
+        `const { Annotation, END, START, StateGraph } = require('@langchain/langgraph');
+const State = Annotation.Root({ n: Annotation(), doubled: Annotation() });
+Object.assign(module.exports, {
+  doubler: new StateGraph(State).addNode('double', (state) => ({ doubled: state.n * 2 })).addEdge(START, 'double').addEdge('double', END).compile(),
+});
+`,
+      );
+    });
+    after(() => rm(project, { recursive: true, force: true }));
+
+    test('graph-mcp check loads it where only ESM hooks came first (as the bin runs: no TypeScript loader of its own)', async () => {
+      // This test process already has tsx's CommonJS hook (the runner's --import tsx);
+      // tsx/esm alone lets the CLI run from source without it.
+      await writeFile(path.join(project, 'agent.config.json'), JSON.stringify({ graphs: { hello: './graphs/hello.ts:graph' }, store: { type: 'none' } }));
+      const check = spawnSync(process.execPath, ['--import', 'tsx/esm', CLI, 'check'], { cwd: project, encoding: 'utf8', timeout: 60_000 });
+      assert.equal(check.status, 0, check.stderr);
+      assert.match(check.stdout, /^hello\(name\)/m);
+    });
+
+    test('a TypeScript graph written with import/export loads, and so does its import', async () => {
+      const registry = await load({ hello: './graphs/hello.ts:graph' }, project);
+      assert.deepEqual(await registry.get('hello')!.graph.invoke({ name: 'Ada' }), { greeting: 'Hello, Ada!' });
+      assert.deepEqual(registry.get('hello')!.definition.inputSchema.required, ['name']);
+    });
+
+    test("a CommonJS module's exports are found, and named when one is missing", async () => {
+      const registry = await load({ double: './graphs/plain.js:doubler' }, project);
+      assert.deepEqual(await registry.get('double')!.graph.invoke({ n: 21 }), { n: 21, doubled: 42 });
+      await assert.rejects(load({ g: './graphs/plain.js:graph' }, project), failsWith('EXPORT_NOT_FOUND', /plain\.js has no export "graph" \(exports: doubler\)/));
+    });
   });
 
   test('lookups return the tools built at start-up', async () => {
