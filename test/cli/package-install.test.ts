@@ -95,6 +95,7 @@ test('npm install <tarball>, then npx graph-mcp check and serve in that project'
         '@langchain/langgraph': ours.devDependencies['@langchain/langgraph'],
         '@langchain/core': ours.devDependencies['@langchain/core'],
         zod: ours.dependencies.zod,
+        express: ours.dependencies.express,
       },
     }),
   );
@@ -149,6 +150,29 @@ export const graph = new StateGraph({ state: State, input: Input, output: Output
   // The bin link itself (its shebang), started directly.
   serving = await startServeProcess(['--port', '0'], { cwd: project, command: [path.join(project, 'node_modules/.bin/graph-mcp')] });
   await assertServesHello(serving.url);
+  assert.equal(await serving.stop(), 0, serving.output());
+  serving = undefined;
+
+  // Mounted into an existing Express app written in CommonJS: `require('graph-mcp')`.
+  await writeFile(
+    path.join(project, 'api.cjs'),
+    `const express = require('express');
+const { createMcpRouter, loadGraphMcp } = require('graph-mcp');
+
+loadGraphMcp({ config: './agent.config.json' }).then((graphMcp) => {
+  const app = express();
+  app.get('/api/health', (_req, res) => res.json({ ok: true }));
+  app.use(createMcpRouter(graphMcp));
+  const server = app.listen(0, '127.0.0.1', () => console.log(JSON.stringify({ url: 'http://127.0.0.1:' + server.address().port + '/mcp' })));
+  process.once('SIGTERM', () => server.close(() => graphMcp.close(1000).then(() => process.exit(0))));
+});
+`,
+  );
+  // The helper adds `serve` and its options to the command; this app ignores its arguments.
+  serving = await startServeProcess([], { cwd: project, command: [process.execPath, 'api.cjs'] });
+  await assertServesHello(serving.url);
+  const health = await fetch(serving.url.replace(/\/mcp$/, '/api/health'));
+  assert.deepEqual(await health.json(), { ok: true });
   assert.equal(await serving.stop(), 0, serving.output());
   serving = undefined;
 });
