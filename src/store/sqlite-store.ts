@@ -4,10 +4,11 @@ import path from 'node:path';
 import type BetterSqlite3 from 'better-sqlite3';
 import { SqliteSaver } from '@langchain/langgraph-checkpoint-sqlite';
 import type { BaseCheckpointSaver } from '@langchain/langgraph-checkpoint';
-import { GraphMcpError, messageOf } from '../errors.js';
+import { GraphMcpError } from '../errors.js';
 import { ChannelListeners } from './channel-listeners.js';
 import { changesMoreThanLease } from './memory-store.js';
 import { rowToRecord, type RunRow } from './run-row.js';
+import { sqliteOpenProblem } from './sqlite-native.js';
 import type { NewRun, RunKind, RunPatch, RunRecord, RunStore, SignalBus, Store } from './store.js';
 
 export interface SqliteStoreOptions {
@@ -90,7 +91,7 @@ export class SqliteStore implements Store {
       db.pragma('synchronous = NORMAL');
       migrate(db);
     } catch (cause) {
-      throw new GraphMcpError('STORE_UNAVAILABLE', `SQLite store ${options.path} cannot be opened: ${messageOf(cause)}`, { cause });
+      throw new GraphMcpError('STORE_UNAVAILABLE', `SQLite store ${options.path} cannot be opened: ${sqliteOpenProblem(cause, 'choose another store ("postgres", or "memory" for one process)')}`, { cause });
     }
     return new SqliteStore(db, options.signalPollMs ?? 50);
   }

@@ -8,6 +8,7 @@ import path from 'node:path';
 import { after, test } from 'node:test';
 import { MemoryStore } from '../../src/store/memory-store.js';
 import { SqliteStore } from '../../src/store/sqlite-store.js';
+import { sqliteOpenProblem } from '../../src/store/sqlite-native.js';
 import { storeContract } from './store-contract.js';
 
 const execFileAsync = promisify(execFile);
@@ -34,4 +35,27 @@ await store.close();`;
   const store = await SqliteStore.open({ path: fresh });
   await store.check();
   await store.close();
+});
+
+test('a SQLite file that cannot be opened is STORE_UNAVAILABLE with SQLite\'s reason', async () => {
+  // A directory where the database file should be.
+  await assert.rejects(SqliteStore.open({ path: dir }), (error: Error & { code?: string }) => {
+    assert.equal(error.code, 'STORE_UNAVAILABLE');
+    assert.match(error.message, new RegExp(`^SQLite store ${dir.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} cannot be opened: .+`));
+    return true;
+  });
+});
+
+test('better-sqlite3 without its native module: what to do, not the paths it searched', () => {
+  // The first lines of what better-sqlite3 throws when its install script never ran.
+  const missing = new Error(
+    'Could not locate the bindings file. Tried:\n → /app/node_modules/better-sqlite3/build/better_sqlite3.node\n → /app/node_modules/better-sqlite3/build/Release/better_sqlite3.node',
+  );
+  const said = sqliteOpenProblem(missing, 'choose another store');
+  assert.match(said, /^better-sqlite3 has no native module for this Node \(v\d+\.\d+\.\d+\).*Run "npm rebuild better-sqlite3" with install scripts allowed, or choose another store$/);
+  assert.doesNotMatch(said, /Tried/);
+  const otherAbi = new Error("The module '/app/node_modules/better-sqlite3/build/Release/better_sqlite3.node' was compiled against a different Node.js version using NODE_MODULE_VERSION 127.");
+  assert.match(sqliteOpenProblem(otherAbi, 'x'), /npm rebuild better-sqlite3/);
+  // Anything else is SQLite's own reason, as it was.
+  assert.equal(sqliteOpenProblem(new Error('unable to open database file'), 'x'), 'unable to open database file');
 });

@@ -1,7 +1,8 @@
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
 import { closeSync, openSync } from 'node:fs';
 import type BetterSqlite3 from 'better-sqlite3';
-import { GraphMcpError, messageOf } from '../../errors.js';
+import { GraphMcpError } from '../../errors.js';
+import { sqliteOpenProblem } from '../../store/sqlite-native.js';
 import { checkHeaders, checkIds, headersSchema } from './headers-json.js';
 import type { SecretEntry, SecretStore } from './secret-store.js';
 
@@ -55,7 +56,7 @@ export class SqliteSecretStore implements SecretStore {
       )`);
     } catch (cause) {
       // SQLite's messages ("file is not a database", "unable to open database file") carry no data.
-      throw new GraphMcpError('SECRET_STORE', `cannot open the secret store ${options.path}: ${messageOf(cause)}`, { cause });
+      throw new GraphMcpError('SECRET_STORE', `cannot open the secret store ${options.path}: ${sqliteOpenProblem(cause, 'choose another secret store (a file, GRAPH_MCP_SECRETS, or your own)')}`, { cause });
     }
     return new SqliteSecretStore(db, key, options.path);
   }
