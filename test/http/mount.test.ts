@@ -98,3 +98,20 @@ describe('http.disable_mcp', () => {
     assert.match(line?.msg, /MCP is off/);
   });
 });
+
+test('under an Express path prefix: app.use("/v1", router) serves /v1/mcp, and only there', async () => {
+  const graphMcp = await loadGraphMcp({ baseDir: FIXTURES, logger: captureLogs().logger, config: { graphs: { echo: './graphs/basic.ts:echo' } } });
+  const app = express();
+  app.use('/v1', createMcpRouter(graphMcp));
+  app.use((_req, res) => {
+    res.status(404).json({ error: 'app 404' });
+  });
+  const base = await listen(app);
+  const answer = await callModern(`${base}/v1/mcp`, 'echo', { text: 'prefixed' });
+  assert.deepEqual(answer.messages[0]?.result?.structuredContent, { echoed: 'prefixed' });
+  const client = new Client({ name: 'prefix-test', version: '1.0.0' });
+  await client.connect(new StreamableHTTPClientTransport(new URL(`${base}/v1/mcp`)));
+  assert.deepEqual(graphToolNames((await client.listTools()).tools), ['echo']);
+  await client.close();
+  assert.equal((await post(`${base}/mcp`, { jsonrpc: '2.0', id: 1, method: 'tools/list' }, legacyHeaders())).status, 404);
+});
