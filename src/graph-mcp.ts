@@ -24,6 +24,7 @@ import { Runs } from './run/runs.js';
 import { describer, type PauseServing, type RequestStatePayload } from './mcp/pauses.js';
 import { TaskRunner, type TaskRunnerOptions } from './run/tasks.js';
 import { openStore } from './store/open-store.js';
+import { checkpointFailuresMarked } from './store/store-failure.js';
 import type { Store } from './store/store.js';
 import { VERSION } from './version.js';
 
@@ -214,8 +215,10 @@ async function pauseServing(
     ttlSeconds: Math.ceil(ttlMs / 1000),
     bind: (ctx) => `${principalFromAuthInfo(ctx.http?.authInfo)?.id ?? ''}`,
   });
+  // A checkpoint the store fails to read or write is the server's failure, never the graph's.
+  const runStore = checkpointFailuresMarked(store);
   const tasks = new TaskRunner({
-    store,
+    store: runStore,
     tools,
     runContextFor,
     leaseMs: config.defaults.task_lease_ms,
@@ -224,7 +227,7 @@ async function pauseServing(
     logger,
   });
   return {
-    runs: new Runs({ store, ttlMs, logger }),
+    runs: new Runs({ store: runStore, ttlMs, logger }),
     tasks,
     taskTtlMs: config.defaults.task_ttl_ms,
     pollIntervalMs: config.defaults.poll_interval_ms,

@@ -74,6 +74,9 @@ class TaskCreated extends Error {
   }
 }
 
+/** What a caller is told of a failure of the server itself; the log has the cause. */
+export const INTERNAL_ERROR_MESSAGE = 'Internal error: the server could not complete the request (it is logged); try again later';
+
 function isTaskCreation(result: Result): boolean {
   return (result as { resultType?: unknown }).resultType === 'task' || ('task' in result && typeof result.task === 'object');
 }
@@ -83,6 +86,7 @@ class GraphMcpServer extends Server {
     info: { name: string; version: string },
     options: ServerOptions,
     private readonly onAnswer: ((response: JSONRPCResponse | JSONRPCErrorResponse) => void) | undefined,
+    private readonly logger: Logger | undefined,
   ) {
     super(info, options);
   }
@@ -98,18 +102,41 @@ class GraphMcpServer extends Server {
     handler: (request: JSONRPCRequest, ctx: ServerContext) => Promise<Result>,
   ): (request: JSONRPCRequest, ctx: ServerContext) => Promise<Result> {
     const parsed = withInvalidParams(method, handler);
-    if (method !== 'tools/call') return super._wrapHandler(method, parsed);
+    if (method !== 'tools/call') return this.failuresAnswered(method, super._wrapHandler(method, parsed));
     const checked = super._wrapHandler(method, async (request, ctx) => {
       const result = await parsed(request, ctx);
       if (isTaskCreation(result)) throw new TaskCreated(result);
       return result;
     });
-    return async (request, ctx) => {
+    return this.failuresAnswered(method, async (request, ctx) => {
       try {
         return await checked(request, ctx);
       } catch (error) {
         if (error instanceof TaskCreated) return error.result;
         throw readableInvalidParams(method, error);
+      }
+    });
+  }
+
+  /**
+   * The SDK answers whatever a handler throws with the error's own message.
+   * A JSON-RPC error (an integer `code`: the SDK's, graph-mcp's, a graph's)
+   * is meant for the caller and passes. Anything else is a failure of the
+   * server (its store unreachable, a fault): logged here with its cause, and
+   * answered `-32603` without its words, which may name a database host or
+   * a file path.
+   */
+  private failuresAnswered(
+    method: string,
+    handler: (request: JSONRPCRequest, ctx: ServerContext) => Promise<Result>,
+  ): (request: JSONRPCRequest, ctx: ServerContext) => Promise<Result> {
+    return async (request, ctx) => {
+      try {
+        return await handler(request, ctx);
+      } catch (error) {
+        if (error instanceof RunAbortedError || Number.isSafeInteger((error as { code?: unknown } | undefined)?.code)) throw error;
+        this.logger?.error({ err: error, method }, `${method} failed on the server`);
+        throw new ProtocolError(ProtocolErrorCode.InternalError, INTERNAL_ERROR_MESSAGE);
       }
     };
   }
@@ -185,7 +212,7 @@ export function createServerFactory(options: ServerFactoryOptions): McpServerFac
         }
       : undefined;
     // `Server` is marked for advanced use; per-request O(1) serving is one.
-    const server = new GraphMcpServer({ name: options.name, version: options.version }, serverOptions[era], onAnswer);
+    const server = new GraphMcpServer({ name: options.name, version: options.version }, serverOptions[era], onAnswer, options.logger);
     const streamFor = (ctx: ServerContext) =>
       era === 'legacy' ? (message: JSONRPCRequest) => server.transport!.send(message, { relatedRequestId: ctx.mcpReq.id }) : undefined;
     const surface = (): TaskSurface => ({ serving: pauses!, owner, principal, era, tools: registry, canCall: (tool) => options.canCall(principal, tool) });

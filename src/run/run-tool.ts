@@ -10,6 +10,7 @@ import type { LogReporter } from './log.js';
 import { scrubText as redact, scrubValue } from './scrub.js';
 import { toPlainJson } from '../graphs/to-json.js';
 import { shapeContent } from './content.js';
+import { isStoreFailure } from '../store/store-failure.js';
 
 export interface RunOptions {
   /** Aborts the run: the client disconnected or cancelled. No result is sent. */
@@ -174,6 +175,8 @@ async function runGraph(tool: GraphTool, args: unknown, options: RunOptions, abo
     }
   } catch (error) {
     if (options.signal?.aborted) throw new RunAbortedError();
+    // The store failed under the run (a checkpoint): the server's failure, not the graph's.
+    if (isStoreFailure(error)) throw error;
     if (thread && options.drain?.drainRequested && isDrained(error)) return { kind: 'drained' };
     if (options.stopSignal?.aborted) {
       return done(errorResult('RUN_CANCELLED', `Tool "${tool.name}" was stopped: the server is shutting down. Try again.`));

@@ -1,0 +1,113 @@
+// The store failing under a running server: tables of a real PostgreSQL
+// schema renamed away while it serves, then given back. The caller gets a
+// JSON-RPC internal error that names nothing of the database, the log has
+// the cause, a task is not failed by it but run again, and the server goes
+// on serving.
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { INTERNAL_ERROR_MESSAGE } from '../../src/mcp/server-factory.js';
+import { PostgresStore } from '../../src/store/postgres-store.js';
+import { closeGate, letGo, runsOf } from '../fixtures/graphs/gated.js';
+import { dropSchema, freshSchema, POSTGRES_URL, postgresReady, sql } from '../helpers/postgres.js';
+import { callLegacy, callModern, taskRequest, type RawAnswer } from '../helpers/raw.js';
+import { startServer, type TestServer } from '../helpers/server.js';
+import { until } from '../helpers/wait.js';
+
+const ASKS_PEOPLE = { 'io.modelcontextprotocol/clientCapabilities': { elicitation: { form: {} } } };
+
+if (await postgresReady('the store failing under a running server')) {
+  describe('the store failing under a running server', () => {
+    const schema = freshSchema('fails');
+    let server: TestServer;
+    const takeAway = (table: string) => sql(`ALTER TABLE "${schema}".${table} RENAME TO ${table}_away`);
+    const giveBack = (table: string) => sql(`ALTER TABLE "${schema}".${table}_away RENAME TO ${table}`);
+    /** Whatever the database would say: its schema, the table, its words for a missing one, its port. */
+    const databaseWords = new RegExp(`${schema}|relation|checkpoints|graph_mcp_runs|does not exist|5432`);
+    const errorOf = (answer: RawAnswer) => answer.messages.find((m) => 'error' in m || 'result' in m);
+
+    before(async () => {
+      const store = await PostgresStore.open({ connectionString: POSTGRES_URL, schema });
+      server = await startServer(
+        {
+          name: 'store-failures',
+          graphs: { refund: '../../graphs/approval.ts:graph', gated: './graphs/gated.ts:gated' },
+          defaults: { task_lease_ms: 1_000, poll_interval_ms: 50 },
+        },
+        { load: { store } },
+      );
+    });
+    after(async () => {
+      await server?.close(0);
+      await dropSchema(schema);
+    });
+
+    test('a call whose paused run cannot be stored gets -32603 naming nothing of the database, in both eras; the log has the cause', async () => {
+      await takeAway('checkpoints');
+      try {
+        const modern = await callModern(server.url, 'refund', { customer: 'Ada', amount: 500 }, 1, ASKS_PEOPLE);
+        const legacy = await callLegacy(server.url, 'refund', { customer: 'Bo', amount: 700 }, 2);
+        for (const answer of [modern, legacy]) {
+          assert.deepEqual(errorOf(answer)?.error, { code: -32603, message: INTERNAL_ERROR_MESSAGE }, answer.text);
+          assert.doesNotMatch(answer.text, databaseWords);
+        }
+        await server.logs.logged('tools/call failed on the server');
+        const logged = server.logs.lines.filter((line) => line.includes('tools/call failed on the server'));
+        assert.equal(logged.length, 2);
+        for (const line of logged) assert.match(line, /checkpoints.*does not exist/);
+      } finally {
+        await giveBack('checkpoints');
+      }
+      // Nothing is left broken: the same call pauses and asks.
+      const again = await callModern(server.url, 'refund', { customer: 'Ada', amount: 500 }, 3, ASKS_PEOPLE);
+      assert.equal(errorOf(again)?.result?.resultType, 'input_required', again.text);
+    });
+
+    test('a request whose run record cannot be read gets -32603 naming nothing of the database', async () => {
+      const created = await taskRequest(server.url, 'tools/call', { name: 'refund', arguments: { customer: 'Cy', amount: 20 } });
+      const taskId = created.result?.taskId as string;
+      assert.ok(taskId, JSON.stringify(created));
+      await takeAway('graph_mcp_runs');
+      try {
+        const answer = await taskRequest(server.url, 'tasks/get', { taskId });
+        assert.deepEqual(answer.error, { code: -32603, message: INTERNAL_ERROR_MESSAGE });
+        assert.doesNotMatch(JSON.stringify(answer), databaseWords);
+        await server.logs.logged('tasks/get failed on the server');
+      } finally {
+        await giveBack('graph_mcp_runs');
+      }
+      const done = await until('the task is served again', async () => {
+        const answer = await taskRequest(server.url, 'tasks/get', { taskId });
+        return answer.result?.status === 'completed' ? answer : undefined;
+      });
+      assert.deepEqual(done.result.result.structuredContent, { status: 'refunded', approved_by: 'policy' });
+    });
+
+    test('a checkpoint the store fails to write under a task does not fail the task: it goes on from its last checkpoint once the store is back', async () => {
+      const gate = closeGate();
+      const created = await taskRequest(server.url, 'tools/call', { name: 'gated', arguments: { topic: 'tides' } });
+      const taskId = created.result?.taskId as string;
+      assert.ok(taskId, JSON.stringify(created));
+      await gate.started;
+      await takeAway('checkpoints');
+      try {
+        letGo();
+        // The checkpoint after the first step cannot be written: the run stops, and the task is not finished.
+        await server.logs.logged('task failed to run');
+        const during = await taskRequest(server.url, 'tasks/get', { taskId });
+        assert.equal(during.result?.status, 'working', JSON.stringify(during));
+      } finally {
+        await giveBack('checkpoints');
+      }
+      const done = await until('the task completes once the store is back', async () => {
+        const answer = await taskRequest(server.url, 'tasks/get', { taskId });
+        return answer.result?.status === 'completed' ? answer : undefined;
+      });
+      assert.notEqual(done.result.result.isError, true, JSON.stringify(done.result));
+      assert.deepEqual(done.result.result.structuredContent, { topic: 'tides', steps: 1, summary: 'tides after 1 step' });
+      // Run again from the checkpoint before the first step, whose writes were stored before the
+      // checkpoint after it failed: LangGraph takes them instead of running it again.
+      assert.deepEqual(runsOf, { first: 1, second: 1 });
+      assert.doesNotMatch(JSON.stringify(done), databaseWords);
+    });
+  });
+}
