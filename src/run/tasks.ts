@@ -326,7 +326,8 @@ export class TaskRunner {
     this.running.set(claimed.id, entry);
     entry.done = this.execute(claimed, controller, entry)
       .catch((error: unknown) => {
-        this.options.logger?.error({ err: { message: (error as Error).message }, task: claimed.id }, 'task failed to run');
+        // With its cause: a store failure's says what the database said.
+        this.options.logger?.error({ err: error, task: claimed.id }, 'task failed to run');
       })
       .finally(() => {
         this.running.delete(claimed.id);

@@ -93,6 +93,7 @@ if (await postgresReady('the store failing under a running server')) {
         letGo();
         // The checkpoint after the first step cannot be written: the run stops, and the task is not finished.
         await server.logs.logged('task failed to run');
+        assert.match(server.logs.lines.find((line) => line.includes('task failed to run'))!, /checkpoints.*does not exist/, 'the log has the cause');
         const during = await taskRequest(server.url, 'tasks/get', { taskId });
         assert.equal(during.result?.status, 'working', JSON.stringify(during));
       } finally {
