@@ -92,8 +92,8 @@ if (await postgresReady('the store failing under a running server')) {
       try {
         letGo();
         // The checkpoint after the first step cannot be written: the run stops, and the task is not finished.
-        await server.logs.logged('task failed to run');
-        assert.match(server.logs.lines.find((line) => line.includes('task failed to run'))!, /checkpoints.*does not exist/, 'the log has the cause');
+        const failed = await until('the task fails to run', async () => server.logs.lines.find((line) => line.includes('task failed to run') && line.includes(taskId)));
+        assert.match(failed, /checkpoints.*does not exist/, 'the log has the cause');
         const during = await taskRequest(server.url, 'tasks/get', { taskId });
         assert.equal(during.result?.status, 'working', JSON.stringify(during));
       } finally {
