@@ -185,6 +185,14 @@ export const httpSchema = z
       .positive()
       .default(100)
       .describe('Most tools in one tools/list answer; a longer list is paged (nextCursor), as MCP clients follow.'),
+    keep_alive_timeout_ms: z
+      .number()
+      .int()
+      .positive()
+      .default(72_000)
+      .describe(
+        "graph-mcp serve: how long an idle keep-alive connection stays open. Longer than a load balancer's idle timeout (often 60 s), so the balancer never sends a request on a connection the server is closing.",
+      ),
   })
   .strict();
 

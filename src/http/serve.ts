@@ -49,6 +49,9 @@ export async function serve(graphMcp: GraphMcp, options: ServeOptions = {}): Pro
     allowedOrigins: options.allowedOrigins ?? graphMcp.config.http.allowed_origins ?? (loopback ? localhostAllowedOrigins() : false),
   }, () => draining);
   const server = app.listen(port, host);
+  // Node's default (5 s) is shorter than a load balancer's idle timeout: it would
+  // close connections the balancer is about to reuse, and their requests fail (502).
+  server.keepAliveTimeout = graphMcp.config.http.keep_alive_timeout_ms;
   await once(server, 'listening');
   const address = server.address() as AddressInfo;
   const shownHost = address.family === 'IPv6' ? `[${address.address}]` : address.address;

@@ -1,4 +1,6 @@
 import assert from 'node:assert/strict';
+import { once } from 'node:events';
+import { connect } from 'node:net';
 import { after, before, test } from 'node:test';
 import { VERSION } from '../../src/index.js';
 import { EXAMPLES_CONFIG, startServer, type TestServer } from '../helpers/server.js';
@@ -50,5 +52,25 @@ test('start-up and request log lines are structured JSON with the fields operato
     assert.equal(line.http.status, 200);
     assert.equal(typeof line.duration_ms, 'number');
     assert.equal(typeof line.time, 'number');
+  }
+});
+
+test("idle keep-alive connections outlast a load balancer's idle timeout (72 s by default), as http.keep_alive_timeout_ms sets", async () => {
+  assert.equal(server.server.keepAliveTimeout, 72_000);
+  const short = await startServer({ name: 'keep-alive', graphs: { echo: './graphs/basic.ts:echo' }, http: { keep_alive_timeout_ms: 200 } });
+  try {
+    assert.equal(short.server.keepAliveTimeout, 200);
+    // A real idle connection: the server closes it once the setting's time has passed, not Node's 5 s.
+    const socket = connect(Number(new URL(short.url).port), '127.0.0.1');
+    await once(socket, 'connect');
+    socket.write(`GET /ok HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: keep-alive\r\n\r\n`);
+    const started = Date.now();
+    socket.resume();
+    await once(socket, 'end');
+    const idleMs = Date.now() - started;
+    assert.ok(idleMs < 4_000, `closed after ${idleMs} ms`);
+    socket.destroy();
+  } finally {
+    await short.close(0);
   }
 });
