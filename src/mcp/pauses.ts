@@ -250,11 +250,20 @@ async function resumeOrRefuse(serving: PauseServing, call: CallContext, run: Run
  * and waits for their answers, which the client posts separately and the
  * store's signals bring here from whichever process received them.
  * `undefined` when the client cannot answer (it refused the request, or
- * gave no answer in time): the caller then gets a paused-run result.
+ * gave no answer in time), or when the server stops (`stopSignal`: its
+ * grace period is over) before the answers came: the caller then gets a
+ * paused-run result, and the run, already in the store, can be resumed
+ * through any process.
  */
 export async function askQuestionsOnStream(
   serving: PauseServing,
-  call: { owner: string; ctx: ServerContext; sendOnStream?: ((request: JSONRPCRequest) => Promise<void>) | undefined; relatedTask?: string },
+  call: {
+    owner: string;
+    ctx: ServerContext;
+    sendOnStream?: ((request: JSONRPCRequest) => Promise<void>) | undefined;
+    relatedTask?: string;
+    runOptions?: Pick<RunOptions, 'stopSignal'>;
+  },
   run: RunRecord,
   questions: Question[],
 ): Promise<Record<string, unknown> | undefined> {
@@ -262,17 +271,18 @@ export async function askQuestionsOnStream(
   const related = call.relatedTask === undefined ? {} : { _meta: { 'io.modelcontextprotocol/related-task': { taskId: call.relatedTask } } };
   const waits: Array<Promise<[string, unknown] | undefined>> = [];
   const stops: Array<() => void> = [];
-  const signal = call.ctx.mcpReq.signal;
+  const ends = [call.ctx.mcpReq.signal, call.runOptions?.stopSignal].filter((signal) => signal !== undefined);
+  if (ends.some((signal) => signal.aborted)) return undefined;
   try {
     for (const question of questions) {
       const id = `${SERVER_REQUEST_ID_PREFIX}${run.id}:${question.key}:${randomBytes(6).toString('hex')}`;
       const answered = new Promise<[string, unknown] | undefined>((resolve) => {
         const timer = setTimeout(() => resolve(undefined), serving.questionTimeoutMs);
         const onAbort = () => resolve(undefined);
-        signal.addEventListener('abort', onAbort, { once: true });
+        for (const signal of ends) signal.addEventListener('abort', onAbort, { once: true });
         stops.push(() => {
           clearTimeout(timer);
-          signal.removeEventListener('abort', onAbort);
+          for (const signal of ends) signal.removeEventListener('abort', onAbort);
         });
         void serving.signals
           .subscribe(answerChannel(id), (payload) => {

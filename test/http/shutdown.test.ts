@@ -1,7 +1,13 @@
 // Closing a running server: runs in flight finish within the grace period; the rest are stopped and answered.
 import assert from 'node:assert/strict';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { test } from 'node:test';
+import { Client as V1Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StreamableHTTPClientTransport as V1Transport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import { ElicitRequestSchema } from '@modelcontextprotocol/sdk/types.js';
 import { startServer } from '../helpers/server.js';
 import { callModern } from '../helpers/raw.js';
 
@@ -43,4 +49,47 @@ test('a run still going when the grace period ends is stopped and answered with 
   const result = answer.messages[0]?.result;
   assert.equal(result?.isError, true);
   assert.equal(result.content[0].text, 'Tool "slow" was stopped: the server is shutting down. Try again.');
+});
+
+test('a 2025-era call still waiting for its question when the grace period ends answers with its paused run, which another server resumes', async () => {
+  const dir = await mkdtemp(path.join(tmpdir(), 'graph-mcp-shutdown-'));
+  const shared = { graphs: { refund: '../../graphs/approval.ts:graph' }, store: { type: 'sqlite' as const, path: path.join(dir, 'runs.sqlite') } };
+  try {
+    const first = await startServer(shared, { configStore: true });
+    // A person who does not answer before the server stops.
+    const client = new V1Client({ name: 'slow-person', version: '1.0.0' }, { capabilities: { elicitation: {} } });
+    let asked!: () => void;
+    const wasAsked = new Promise<void>((resolve) => (asked = resolve));
+    client.setRequestHandler(ElicitRequestSchema, () => {
+      asked();
+      return new Promise<never>(() => undefined);
+    });
+    await client.connect(new V1Transport(new URL(first.url)));
+    const call = client.callTool({ name: 'refund', arguments: { customer: 'Ada', amount: 500 } });
+    await wasAsked;
+    await first.close(200);
+    const result = await call;
+    await client.close();
+    assert.equal(result.isError, true);
+    const text = (result.content as Array<{ text: string }>)[0]!.text;
+    assert.match(text, /paused to ask a question; it has not failed/);
+    assert.match(text, /Approve a refund of \$500 to Ada\?/);
+    const run = (result._meta as Record<string, { id: string; status: string }>)['graph-mcp/run']!;
+    assert.equal(run.status, 'input_required');
+
+    // Nothing was lost: the run waits in the store, and another server resumes it.
+    const second = await startServer(shared, { configStore: true });
+    const other = new V1Client({ name: 'model', version: '1.0.0' });
+    try {
+      await other.connect(new V1Transport(new URL(second.url)));
+      const resumed = await other.callTool({ name: 'resume_run', arguments: { run_id: run.id, answer: { approved: true } } });
+      assert.notEqual(resumed.isError, true, JSON.stringify(resumed.content));
+      assert.deepEqual(resumed.structuredContent, { status: 'refunded', approved_by: 'person' });
+    } finally {
+      await other.close();
+      await second.close(0);
+    }
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
 });
