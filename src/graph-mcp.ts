@@ -130,7 +130,7 @@ export async function loadGraphMcp(options: LoadGraphMcpOptions = {}): Promise<G
     const { credentials, secretsUsed } = createRunCredentials(secretStore, servers, principal);
     return { configurable: { ...identityConfigurable(principal), [CREDENTIALS_KEY]: credentials }, secretsUsed };
   };
-  const pauses = store ? await pauseServing(store, config, tools, runContextFor, logger) : undefined;
+  const pauses = store ? await pauseServing(store, config, tools, runContextFor, logger, runs.closingSignal) : undefined;
   pauses?.runs.startSweeping();
   await pauses?.tasks?.start();
   const stopListening = pauses ? await listenForCancels(pauses.signals, runs) : undefined;
@@ -158,6 +158,7 @@ export async function loadGraphMcp(options: LoadGraphMcpOptions = {}): Promise<G
   let stopping: Promise<void> | undefined;
   const stopRuns = (graceMs = config.defaults.shutdown_grace_ms) => {
     stopping ??= (async () => {
+      runs.beginClosing();
       const idle = await runs.waitIdle(graceMs);
       if (!idle) {
         logger.warn({ runs: runs.size }, 'grace period over: stopping runs still in flight');
@@ -208,6 +209,7 @@ async function pauseServing(
   tools: ToolRegistry,
   runContextFor: TaskRunnerOptions['runContextFor'],
   logger: Logger,
+  closing: AbortSignal,
 ): Promise<PauseServing> {
   const ttlMs = config.defaults.paused_run_ttl_ms;
   const codec = createRequestStateCodec<RequestStatePayload>({
@@ -234,6 +236,7 @@ async function pauseServing(
     codec,
     signals: store.signals,
     questionTimeoutMs: config.defaults.question_timeout_ms,
+    closing,
     logger,
   };
 }

@@ -69,6 +69,8 @@ export interface PauseServing {
   codec: RequestStateCodec<RequestStatePayload>;
   signals: SignalBus;
   questionTimeoutMs: number;
+  /** Aborted when the server begins to close: waits the shutdown does not hold for end (see `RunTracker.closingSignal`). */
+  closing?: AbortSignal | undefined;
   logger?: Logger | undefined;
 }
 

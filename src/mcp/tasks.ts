@@ -200,23 +200,40 @@ async function awaitTaskEnd(
   send: ((request: JSONRPCRequest) => Promise<void>) | undefined,
 ): Promise<CallToolResult> {
   const { serving } = surface;
-  for (;;) {
-    const { run, tool } = await ownTask(surface, taskId);
-    if (run.status === 'completed') return (run.data as TaskData).result ?? errorResult('GRAPH_FAILED', `Tool "${tool.name}" ended without a result.`);
-    if (run.status === 'failed') {
-      const error = (run.data as TaskData).error;
-      throw new ProtocolError(error?.code ?? ProtocolErrorCode.InternalError, error?.message ?? 'the task failed');
-    }
-    if (run.status === 'cancelled') return errorResult('RUN_CANCELLED', `The task of tool "${tool.name}" was cancelled.`);
-    if (ctx.mcpReq.signal.aborted) throw new ProtocolError(ProtocolErrorCode.InternalError, 'the request was cancelled');
-    if (run.status === 'input_required' && send !== undefined) {
-      const questions = (run.data as PauseData).questions ?? [];
-      const responses = await askQuestionsOnStream(serving, { owner: surface.owner, ctx, sendOnStream: send, relatedTask: run.id }, run, questions);
-      if (responses !== undefined) {
-        await answerTask(surface, run, responses);
-        continue;
+  const closing = serving.closing;
+  // The waits below end when the client goes away, or when the server begins to close:
+  // the shutdown does not wait for this request (the task goes on elsewhere).
+  const ended = new AbortController();
+  const end = () => ended.abort();
+  ctx.mcpReq.signal.addEventListener('abort', end, { once: true });
+  closing?.addEventListener('abort', end, { once: true });
+  try {
+    for (;;) {
+      const { run, tool } = await ownTask(surface, taskId);
+      if (run.status === 'completed') return (run.data as TaskData).result ?? errorResult('GRAPH_FAILED', `Tool "${tool.name}" ended without a result.`);
+      if (run.status === 'failed') {
+        const error = (run.data as TaskData).error;
+        throw new ProtocolError(error?.code ?? ProtocolErrorCode.InternalError, error?.message ?? 'the task failed');
       }
+      if (run.status === 'cancelled') return errorResult('RUN_CANCELLED', `The task of tool "${tool.name}" was cancelled.`);
+      if (ctx.mcpReq.signal.aborted) throw new ProtocolError(ProtocolErrorCode.InternalError, 'the request was cancelled');
+      if (closing?.aborted) throw new ProtocolError(ProtocolErrorCode.InternalError, TASK_RESULT_ON_CLOSE);
+      if (run.status === 'input_required' && send !== undefined) {
+        const questions = (run.data as PauseData).questions ?? [];
+        const call = { owner: surface.owner, ctx, sendOnStream: send, relatedTask: run.id, ...(closing ? { runOptions: { stopSignal: closing } } : {}) };
+        const responses = await askQuestionsOnStream(serving, call, run, questions);
+        if (responses !== undefined) {
+          await answerTask(surface, run, responses);
+          continue;
+        }
+      }
+      await serving.tasks!.waitForChange(run.id, serving.pollIntervalMs, ended.signal);
     }
-    await serving.tasks!.waitForChange(run.id, serving.pollIntervalMs, ctx.mcpReq.signal);
+  } finally {
+    ctx.mcpReq.signal.removeEventListener('abort', end);
+    closing?.removeEventListener('abort', end);
   }
 }
+
+/** A 2025-era `tasks/result` still waiting when the server begins to close. */
+export const TASK_RESULT_ON_CLOSE = 'The server is shutting down; the task goes on. Ask for its result again (tasks/result), or poll tasks/get';

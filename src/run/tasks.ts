@@ -241,6 +241,8 @@ export class TaskRunner {
 
   /** Resolves when the task ends, pauses or `ms` pass, whichever is first (for callers waiting a while). */
   waitForChange(id: string, ms: number, signal?: AbortSignal): Promise<void> {
+    // An abort that came already will not be dispatched again.
+    if (signal?.aborted) return Promise.resolve();
     return new Promise((resolve) => {
       const set = this.waiters.get(id) ?? new Set();
       this.waiters.set(id, set);

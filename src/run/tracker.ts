@@ -14,18 +14,35 @@ import { setMaxListeners } from 'node:events';
 export class RunTracker {
   private readonly runs = new Map<string, Set<AbortController>>();
   private readonly stopController = new AbortController();
+  private readonly closingController = new AbortController();
   private readonly idleWaiters = new Set<() => void>();
   private count = 0;
 
   constructor() {
     // Every run in flight listens to the stop signal (and lets go when it ends): as
-    // many listeners as runs, which is no leak.
+    // many listeners as runs, which is no leak. The same for waits on the closing signal.
     setMaxListeners(0, this.stopController.signal);
+    setMaxListeners(0, this.closingController.signal);
   }
 
   /** Aborted when the server stops: runs still going end with an error result. */
   get stopSignal(): AbortSignal {
     return this.stopController.signal;
+  }
+
+  /**
+   * Aborted when the server begins to close, before the grace period: what
+   * the shutdown does not wait for (a 2025-era `tasks/result` waiting for
+   * its task, which goes on elsewhere) ends now, with an answer, instead
+   * of being cut off when the connections close.
+   */
+  get closingSignal(): AbortSignal {
+    return this.closingController.signal;
+  }
+
+  /** The server begins to close (see `closingSignal`). */
+  beginClosing(): void {
+    this.closingController.abort(new Error('server closing'));
   }
 
   get size(): number {

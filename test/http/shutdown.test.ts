@@ -7,7 +7,8 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { test } from 'node:test';
 import { Client as V1Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport as V1Transport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
-import { ElicitRequestSchema } from '@modelcontextprotocol/sdk/types.js';
+import { CallToolResultSchema, ElicitRequestSchema } from '@modelcontextprotocol/sdk/types.js';
+import { TASK_RESULT_ON_CLOSE } from '../../src/mcp/tasks.js';
 import { startServer } from '../helpers/server.js';
 import { callModern } from '../helpers/raw.js';
 
@@ -85,6 +86,53 @@ test('a 2025-era call still waiting for its question when the grace period ends 
       const resumed = await other.callTool({ name: 'resume_run', arguments: { run_id: run.id, answer: { approved: true } } });
       assert.notEqual(resumed.isError, true, JSON.stringify(resumed.content));
       assert.deepEqual(resumed.structuredContent, { status: 'refunded', approved_by: 'person' });
+    } finally {
+      await other.close();
+      await second.close(0);
+    }
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+});
+
+test("a 2025-era tasks/result waiting on its task's question is answered when the server begins to close; another server serves the task", async () => {
+  const dir = await mkdtemp(path.join(tmpdir(), 'graph-mcp-shutdown-'));
+  const shared = { graphs: { ask_name: './graphs/hitl.ts:askName' }, store: { type: 'sqlite' as const, path: path.join(dir, 'runs.sqlite') } };
+  try {
+    const first = await startServer(shared, { configStore: true });
+    const client = new V1Client({ name: 'slow-person', version: '1.0.0' }, { capabilities: { elicitation: {} } });
+    let asked!: () => void;
+    const wasAsked = new Promise<void>((resolve) => (asked = resolve));
+    client.setRequestHandler(ElicitRequestSchema, () => {
+      asked();
+      return new Promise<never>(() => undefined);
+    });
+    await client.connect(new V1Transport(new URL(first.url)));
+    const messages: Array<{ type: string; task?: { taskId: string }; error?: Error }> = [];
+    const streamed = (async () => {
+      for await (const message of client.experimental.tasks.callToolStream({ name: 'ask_name', arguments: {} }, CallToolResultSchema, { task: {} })) {
+        messages.push(message as (typeof messages)[number]);
+      }
+    })();
+    await wasAsked;
+    // The grace period is long: tasks/result does not wait for it.
+    const closed = first.close(30_000);
+    await streamed;
+    await closed;
+    await client.close();
+    const last = messages.at(-1)!;
+    assert.equal(last.type, 'error', JSON.stringify(messages));
+    assert.match(String(last.error?.message), new RegExp(TASK_RESULT_ON_CLOSE.slice(0, 40).replace(/[.()]/g, '\\$&')));
+    const taskId = messages.find((message) => message.type === 'taskCreated')!.task!.taskId;
+
+    // Nothing was lost: another server asks the question again, and finishes the task.
+    const second = await startServer(shared, { configStore: true });
+    const other = new V1Client({ name: 'person', version: '1.0.0' }, { capabilities: { elicitation: {} } });
+    other.setRequestHandler(ElicitRequestSchema, async () => ({ action: 'accept', content: { answer: 'Grace' } }));
+    try {
+      await other.connect(new V1Transport(new URL(second.url)));
+      const result = await other.experimental.tasks.getTaskResult(taskId, CallToolResultSchema);
+      assert.deepEqual(result.structuredContent, { answer: 'Hello, Grace!' });
     } finally {
       await other.close();
       await second.close(0);
