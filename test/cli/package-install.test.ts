@@ -128,6 +128,10 @@ export const graph = new StateGraph({ state: State, input: Input, output: Output
 
   await exec('npm', ['install', '--no-audit', '--no-fund', '--prefer-offline'], { cwd: project, maxBuffer: 64 * 1024 * 1024 });
   await readFile(path.join(project, 'node_modules/graph-mcp/agent.config.schema.json'), 'utf8');
+  // The package ships no src/: a stack trace mapped with --enable-source-maps, or a debugger, reads the source from the map.
+  const map = JSON.parse(await readFile(path.join(project, 'node_modules/graph-mcp/dist/cli.js.map'), 'utf8')) as { sources: string[]; sourcesContent?: string[] };
+  assert.equal(map.sourcesContent?.length, map.sources.length);
+  assert.match(map.sourcesContent![0]!, /graph-mcp/);
 
   const check = await exec('npx', ['--no-install', 'graph-mcp', 'check'], { cwd: project });
   assert.match(check.stdout, /^hello\(name\)\s+Greets someone$/m);
