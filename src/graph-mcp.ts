@@ -127,7 +127,9 @@ export async function loadGraphMcp(options: LoadGraphMcpOptions = {}): Promise<G
   const servers = config.secrets?.servers ?? {};
   const store = options.store === null ? undefined : (options.store ?? (await openStore(config, { logger })));
   const runContextFor = (principal: Principal | undefined) => {
-    const { credentials, secretsUsed } = createRunCredentials(secretStore, servers, principal);
+    const { credentials, secretsUsed } = createRunCredentials(secretStore, servers, principal, (error, context) =>
+      logger.error({ err: error, ...context }, 'the secret store failed to read credentials'),
+    );
     return { configurable: { ...identityConfigurable(principal), [CREDENTIALS_KEY]: credentials }, secretsUsed };
   };
   const pauses = store ? await pauseServing(store, config, tools, runContextFor, logger, runs.closingSignal) : undefined;

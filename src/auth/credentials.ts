@@ -29,10 +29,18 @@ export interface RunCredentials {
   secretsUsed(): string[];
 }
 
+/**
+ * A secret store that fails to read (its database unreadable, a key that
+ * does not decrypt what it holds) is a fault of the server, not something
+ * the caller or the graph can mend: the node is told only that the
+ * credentials could not be read, and `onStoreFailure` (the server's log)
+ * gets the cause, which may name a file or say the key is wrong.
+ */
 export function createRunCredentials(
   store: SecretStore | undefined,
   servers: Readonly<Record<string, DownstreamServer>>,
   principal: Principal | undefined,
+  onStoreFailure?: (error: unknown, context: { principal: string; server: string }) => void,
 ): RunCredentials {
   const used = new Set<string>();
   const credentials: UserCredentials = {
@@ -48,7 +56,13 @@ export function createRunCredentials(
       if (store === undefined) {
         throw new GraphMcpError('SECRET_STORE', 'no secret store is configured (see "secrets" in agent.config.json)');
       }
-      const headers = await store.get(principal.id, server);
+      let headers: Record<string, string> | undefined;
+      try {
+        headers = await store.get(principal.id, server);
+      } catch (cause) {
+        onStoreFailure?.(cause, { principal: principal.id, server });
+        throw new GraphMcpError('SECRET_STORE', `the credentials for "${server}" could not be read: the secret store failed (the server's log says why)`, { cause });
+      }
       if (headers === undefined) {
         throw new GraphMcpError('SECRET_STORE', `no credentials stored for user "${principal.id}" and server "${server}"`);
       }
