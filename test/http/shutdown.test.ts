@@ -23,6 +23,29 @@ async function runInFlight(server: { graphMcp: { runs: { size: number } } }) {
   }
 }
 
+/** A config for `graphs` on a SQLite file in a fresh directory, which `use` may serve from several servers in turn. */
+async function onSharedStore(graphs: Record<string, string>, use: (config: { graphs: Record<string, string>; store: { type: 'sqlite'; path: string } }) => Promise<void>) {
+  const dir = await mkdtemp(path.join(tmpdir(), 'graph-mcp-shutdown-'));
+  try {
+    await use({ graphs, store: { type: 'sqlite', path: path.join(dir, 'runs.sqlite') } });
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+/** A v1 client that can be asked, and a person who never answers; `asked` resolves at the first question. */
+async function slowPerson(url: string) {
+  const client = new V1Client({ name: 'slow-person', version: '1.0.0' }, { capabilities: { elicitation: {} } });
+  let wasAsked!: () => void;
+  const asked = new Promise<void>((resolve) => (wasAsked = resolve));
+  client.setRequestHandler(ElicitRequestSchema, () => {
+    wasAsked();
+    return new Promise<never>(() => undefined);
+  });
+  await client.connect(new V1Transport(new URL(url)));
+  return { client, asked };
+}
+
 test('a run that ends within the grace period delivers its result; new requests are turned away', async () => {
   const server = await startServer(config);
   const call = callModern(server.url, 'slow', { label: 'grace-ok', ms: 100 });
@@ -52,22 +75,12 @@ test('a run still going when the grace period ends is stopped and answered with 
   assert.equal(result.content[0].text, 'Tool "slow" was stopped: the server is shutting down. Try again.');
 });
 
-test('a 2025-era call still waiting for its question when the grace period ends answers with its paused run, which another server resumes', async () => {
-  const dir = await mkdtemp(path.join(tmpdir(), 'graph-mcp-shutdown-'));
-  const shared = { graphs: { refund: '../../graphs/approval.ts:graph' }, store: { type: 'sqlite' as const, path: path.join(dir, 'runs.sqlite') } };
-  try {
+test('a 2025-era call still waiting for its question when the grace period ends answers with its paused run, which another server resumes', () =>
+  onSharedStore({ refund: '../../graphs/approval.ts:graph' }, async (shared) => {
     const first = await startServer(shared, { configStore: true });
-    // A person who does not answer before the server stops.
-    const client = new V1Client({ name: 'slow-person', version: '1.0.0' }, { capabilities: { elicitation: {} } });
-    let asked!: () => void;
-    const wasAsked = new Promise<void>((resolve) => (asked = resolve));
-    client.setRequestHandler(ElicitRequestSchema, () => {
-      asked();
-      return new Promise<never>(() => undefined);
-    });
-    await client.connect(new V1Transport(new URL(first.url)));
+    const { client, asked } = await slowPerson(first.url);
     const call = client.callTool({ name: 'refund', arguments: { customer: 'Ada', amount: 500 } });
-    await wasAsked;
+    await asked;
     await first.close(200);
     const result = await call;
     await client.close();
@@ -90,31 +103,19 @@ test('a 2025-era call still waiting for its question when the grace period ends 
       await other.close();
       await second.close(0);
     }
-  } finally {
-    await rm(dir, { recursive: true, force: true });
-  }
-});
+  }));
 
-test("a 2025-era tasks/result waiting on its task's question is answered when the server begins to close; another server serves the task", async () => {
-  const dir = await mkdtemp(path.join(tmpdir(), 'graph-mcp-shutdown-'));
-  const shared = { graphs: { ask_name: './graphs/hitl.ts:askName' }, store: { type: 'sqlite' as const, path: path.join(dir, 'runs.sqlite') } };
-  try {
+test("a 2025-era tasks/result waiting on its task's question is answered when the server begins to close; another server serves the task", () =>
+  onSharedStore({ ask_name: './graphs/hitl.ts:askName' }, async (shared) => {
     const first = await startServer(shared, { configStore: true });
-    const client = new V1Client({ name: 'slow-person', version: '1.0.0' }, { capabilities: { elicitation: {} } });
-    let asked!: () => void;
-    const wasAsked = new Promise<void>((resolve) => (asked = resolve));
-    client.setRequestHandler(ElicitRequestSchema, () => {
-      asked();
-      return new Promise<never>(() => undefined);
-    });
-    await client.connect(new V1Transport(new URL(first.url)));
+    const { client, asked } = await slowPerson(first.url);
     const messages: Array<{ type: string; task?: { taskId: string }; error?: Error }> = [];
     const streamed = (async () => {
       for await (const message of client.experimental.tasks.callToolStream({ name: 'ask_name', arguments: {} }, CallToolResultSchema, { task: {} })) {
         messages.push(message as (typeof messages)[number]);
       }
     })();
-    await wasAsked;
+    await asked;
     // The grace period is long: tasks/result does not wait for it.
     const closed = first.close(30_000);
     await streamed;
@@ -137,7 +138,4 @@ test("a 2025-era tasks/result waiting on its task's question is answered when th
       await other.close();
       await second.close(0);
     }
-  } finally {
-    await rm(dir, { recursive: true, force: true });
-  }
-});
+  }));
