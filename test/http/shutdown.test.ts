@@ -123,7 +123,7 @@ test("a 2025-era tasks/result waiting on its task's question is answered when th
     await client.close();
     const last = messages.at(-1)!;
     assert.equal(last.type, 'error', JSON.stringify(messages));
-    assert.match(String(last.error?.message), new RegExp(TASK_RESULT_ON_CLOSE.slice(0, 40).replace(/[.()]/g, '\\$&')));
+    assert.ok(String(last.error?.message).includes(TASK_RESULT_ON_CLOSE), String(last.error?.message));
     const taskId = messages.find((message) => message.type === 'taskCreated')!.task!.taskId;
 
     // Nothing was lost: another server asks the question again, and finishes the task.
