@@ -185,6 +185,12 @@ export const httpSchema = z
       .positive()
       .default(100)
       .describe('Most tools in one tools/list answer; a longer list is paged (nextCursor), as MCP clients follow.'),
+    cors: z
+      .boolean()
+      .default(false)
+      .describe(
+        'Answer browsers\' CORS preflights and let web pages read the answers, for the origins allowed_origins accepts (any origin when there is no Origin check).',
+      ),
     keep_alive_timeout_ms: z
       .number()
       .int()

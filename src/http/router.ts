@@ -1,4 +1,5 @@
 import { validateHostHeader, validateOriginHeader, type AuthInfo } from '@modelcontextprotocol/server';
+import cors from 'cors';
 import { Router, type NextFunction, type Request, type RequestHandler, type Response } from 'express';
 import { GraphMcpError } from '../errors.js';
 import type { GraphMcp } from '../graph-mcp.js';
@@ -29,6 +30,13 @@ export interface McpRouterOptions {
    * already authenticates and sets `req.auth` (see `authInfoForPrincipal`).
    */
   authenticate?: Authenticate;
+  /**
+   * Answers browsers' CORS preflights on the MCP path and lets pages read
+   * the answers, for the origins `allowedOrigins` accepts (any origin when
+   * there is no Origin check).
+   * @default the config's `http.cors`
+   */
+  cors?: boolean;
 }
 
 /**
@@ -70,18 +78,22 @@ export function createMcpRouter(graphMcp: GraphMcp, options: McpRouterOptions = 
   if (authenticate) logger.info({ auth: true, path }, `MCP endpoint at ${path}: callers must authenticate`);
   else logger.warn({ auth: false, path }, `MCP endpoint at ${path} has no authentication: anyone who can reach it can call every graph`);
 
+  const checkOrigin = allowedOrigins ? remembered((origin) => validateOriginHeader(origin, allowedOrigins)) : undefined;
+  const crossOrigin = (options.cors ?? config.http.cors) ? corsFor(checkOrigin) : undefined;
+
   const metadata = graphMcp.resourceMetadata;
   if (metadata) {
     for (const metadataPath of metadata.paths) {
-      router.get(metadataPath, (_req: Request, res: Response) => {
+      router.get(metadataPath, ...(crossOrigin ? [crossOrigin] : []), (_req: Request, res: Response) => {
         res.set('Cache-Control', 'public, max-age=3600').json(metadata.document);
       });
     }
   }
 
   // One route, its steps in order: the path is matched once per request.
-  const steps: RequestHandler[] = [logRequest(graphMcp)];
-  if (allowedHosts || allowedOrigins) steps.push(guardHostAndOrigin(allowedHosts, allowedOrigins));
+  // A preflight is answered first: it carries no credentials.
+  const steps: RequestHandler[] = crossOrigin ? [crossOrigin, logRequest(graphMcp)] : [logRequest(graphMcp)];
+  if (allowedHosts || checkOrigin) steps.push(guardHostAndOrigin(allowedHosts, checkOrigin));
   if (authenticate) steps.push(authenticateRequest(authenticate));
   router.all(path, ...steps, (req: Request, res: Response) => {
     // An app-level body parser has drained the stream already: hand over its result.
@@ -155,9 +167,25 @@ function remembered<T>(check: (value: string | undefined) => T): (value: string 
   };
 }
 
-function guardHostAndOrigin(allowedHosts: string[] | undefined, allowedOrigins: string[] | undefined): RequestHandler {
+type OriginCheck = (origin: string | undefined) => { ok: boolean };
+
+/**
+ * CORS for browser clients (the `cors` package): the origins the Origin
+ * check accepts, or any without one. Mcp-Param-* header names differ per
+ * tool, so a preflight's requested headers are allowed as asked (the
+ * package's default); pages may read `WWW-Authenticate` (auth challenges).
+ */
+function corsFor(checkOrigin: OriginCheck | undefined): RequestHandler {
+  return cors({
+    origin: (origin, callback) => callback(null, origin !== undefined && (checkOrigin === undefined || checkOrigin(origin).ok)),
+    methods: ['GET', 'POST'],
+    exposedHeaders: ['WWW-Authenticate'],
+    maxAge: 600,
+  });
+}
+
+function guardHostAndOrigin(allowedHosts: string[] | undefined, checkOrigin: OriginCheck | undefined): RequestHandler {
   const checkHost = allowedHosts ? remembered((host) => validateHostHeader(host, allowedHosts)) : undefined;
-  const checkOrigin = allowedOrigins ? remembered((origin) => validateOriginHeader(origin, allowedOrigins)) : undefined;
   return (req: Request, res: Response, next: NextFunction) => {
     if (checkHost) {
       const host = checkHost(req.headers.host);
