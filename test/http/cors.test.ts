@@ -29,8 +29,17 @@ function callFrom(url: string, origin: string, headers: Record<string, string> =
 describe('http.cors on, allowed_origins naming the app', () => {
   let server: TestServer;
   before(async () => {
+    process.env.CORS_TEST_JWT_SECRET = 'a-secret-for-this-test-only-0123456789';
     server = await startServer(
-      { graphs: GRAPHS, http: { cors: true, allowed_origins: ['app.example.com'] } },
+      {
+        graphs: GRAPHS,
+        http: { cors: true, allowed_origins: ['app.example.com'] },
+        // Where a page learns how to get a token (RFC 9728); the test's authenticate below decides.
+        auth: {
+          jwt: { secret_env: 'CORS_TEST_JWT_SECRET', algorithms: ['HS256'] },
+          resource_metadata: { resource: 'https://agents.example.test/mcp', authorization_servers: ['https://login.example.test'] },
+        },
+      },
       {
         load: {
           authenticate: (request) => {
@@ -57,13 +66,20 @@ describe('http.cors on, allowed_origins naming the app', () => {
     assert.equal(answered.status, 200);
     assert.equal(answered.headers.get('access-control-allow-origin'), APP);
     assert.match(answered.headers.get('vary') ?? '', /Origin/i);
-    assert.equal((await answered.json()).result.structuredContent.echoed, 'hi');
+    assert.equal(((await answered.json()) as { result: { structuredContent: { echoed: string } } }).result.structuredContent.echoed, 'hi');
 
     const refused = await callFrom(server.url, APP);
     assert.equal(refused.status, 401);
     assert.equal(refused.headers.get('access-control-allow-origin'), APP);
     assert.match(refused.headers.get('access-control-expose-headers') ?? '', /WWW-Authenticate/i);
     assert.match(refused.headers.get('www-authenticate') ?? '', /^Bearer /);
+  });
+
+  test("the app's page may read the protected resource metadata, to find where to sign in", async () => {
+    const response = await fetch(`${new URL(server.url).origin}/.well-known/oauth-protected-resource/mcp`, { headers: { origin: APP } });
+    assert.equal(response.status, 200);
+    assert.equal(response.headers.get('access-control-allow-origin'), APP);
+    assert.deepEqual(((await response.json()) as { authorization_servers: string[] }).authorization_servers, ['https://login.example.test']);
   });
 
   test('another origin gets no CORS headers, and its calls are refused', async () => {
