@@ -16,8 +16,21 @@ export function createApp(graphMcp: GraphMcp, routerOptions: McpRouterOptions = 
     if (!isDraining()) return next();
     res.set('Connection', 'close').status(503).json({ error: 'shutting_down' });
   });
-  app.get('/ok', (_req, res) => {
-    res.json({ ok: true });
+  // As LangGraph's server: `?check_db=1` also checks the store (reachable, migrated, and for
+  // PostgreSQL its signal connection up), for a readiness probe; 500 when it fails.
+  app.get('/ok', (req, res) => {
+    const checkDb = req.query.check_db;
+    if (checkDb === undefined || checkDb === '0' || checkDb === 'false') {
+      res.json({ ok: true });
+      return;
+    }
+    (graphMcp.store?.check() ?? Promise.resolve()).then(
+      () => res.json({ ok: true }),
+      (error: unknown) => {
+        graphMcp.logger.warn({ err: error }, 'health check: the store is not ready');
+        res.status(500).json({ ok: false, error: 'store_unavailable' });
+      },
+    );
   });
   app.get('/info', (_req, res) => {
     res.json({

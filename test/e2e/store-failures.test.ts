@@ -82,6 +82,24 @@ if (await postgresReady('the store failing under a running server')) {
       assert.deepEqual(done.result.result.structuredContent, { status: 'refunded', approved_by: 'policy' });
     });
 
+    test('GET /ok?check_db=1 (a readiness probe) says 500 while the store is not usable, without its words; /ok alone stays 200', async () => {
+      const health = (query: string) => fetch(`${new URL(server.url).origin}/ok${query}`);
+      assert.deepEqual(await (await health('?check_db=1')).json(), { ok: true });
+      await takeAway('checkpoints');
+      try {
+        const probe = await health('?check_db=1');
+        assert.equal(probe.status, 500);
+        const text = await probe.text();
+        assert.deepEqual(JSON.parse(text), { ok: false, error: 'store_unavailable' });
+        assert.doesNotMatch(text, databaseWords);
+        assert.equal((await health('')).status, 200, 'liveness does not depend on the store');
+        await server.logs.logged('health check: the store is not ready');
+      } finally {
+        await giveBack('checkpoints');
+      }
+      assert.equal((await health('?check_db=1')).status, 200);
+    });
+
     test('a checkpoint the store fails to write under a task does not fail the task: it goes on from its last checkpoint once the store is back', async () => {
       const gate = closeGate();
       const created = await taskRequest(server.url, 'tools/call', { name: 'gated', arguments: { topic: 'tides' } });

@@ -20,6 +20,12 @@ test('GET /ok is the health check', async () => {
   assert.deepEqual(await response.json(), { ok: true });
 });
 
+test('GET /ok?check_db=1 also checks the store (LangGraph\'s readiness form)', async () => {
+  const response = await fetch(`${origin()}/ok?check_db=1`);
+  assert.equal(response.status, 200);
+  assert.deepEqual(await response.json(), { ok: true });
+});
+
 test('GET /info names the version and the graphs', async () => {
   const response = await fetch(`${origin()}/info`);
   assert.deepEqual(await response.json(), {
