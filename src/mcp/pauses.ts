@@ -13,7 +13,7 @@ import {
 } from '@modelcontextprotocol/server';
 import type { GraphTool } from '../graphs/tool.js';
 import type { Logger } from '../log.js';
-import { errorResult, type PendingInterrupt, type RunOptions } from '../run/run-tool.js';
+import { errorResult, RunAbortedError, type PendingInterrupt, type RunOptions } from '../run/run-tool.js';
 import type { DescribePause, RunStep, Runs } from '../run/runs.js';
 import { scrubValue } from '../run/scrub.js';
 import type { RunRecord, SignalBus } from '../store/store.js';
@@ -210,6 +210,12 @@ async function continueRun(serving: PauseServing, call: CallContext, first: RunS
         step = { kind: 'paused', run: (await serving.runs.get(run.id, call.owner)) ?? run, interrupts: [] };
         continue;
       }
+      // The client cancelled the call (notifications/cancelled) while it was being asked:
+      // the run is cancelled with it, and the call ends without an answer.
+      if (call.runOptions.signal?.aborted && !call.ctx.mcpReq.signal.aborted) {
+        await serving.runs.cancel(run, { ...data, questions: [], result: errorResult('RUN_CANCELLED', `Tool "${call.tool.name}" was cancelled by the client.`) });
+        throw new RunAbortedError();
+      }
     }
     return pausedResult(call.tool, run, missing);
   }
@@ -264,7 +270,7 @@ export async function askQuestionsOnStream(
     ctx: ServerContext;
     sendOnStream?: ((request: JSONRPCRequest) => Promise<void>) | undefined;
     relatedTask?: string;
-    runOptions?: Pick<RunOptions, 'stopSignal'>;
+    runOptions?: Pick<RunOptions, 'signal' | 'stopSignal'>;
   },
   run: RunRecord,
   questions: Question[],
@@ -273,7 +279,7 @@ export async function askQuestionsOnStream(
   const related = call.relatedTask === undefined ? {} : { _meta: { 'io.modelcontextprotocol/related-task': { taskId: call.relatedTask } } };
   const waits: Array<Promise<[string, unknown] | undefined>> = [];
   const stops: Array<() => void> = [];
-  const ends = [call.ctx.mcpReq.signal, call.runOptions?.stopSignal].filter((signal) => signal !== undefined);
+  const ends = [call.ctx.mcpReq.signal, call.runOptions?.signal, call.runOptions?.stopSignal].filter((signal) => signal !== undefined);
   if (ends.some((signal) => signal.aborted)) return undefined;
   try {
     for (const question of questions) {

@@ -8,6 +8,7 @@ import { StreamableHTTPClientTransport as V1Transport } from '@modelcontextproto
 import { ElicitRequestSchema, ListRootsRequestSchema } from '@modelcontextprotocol/sdk/types.js';
 import { startServer, type TestServer } from '../helpers/server.js';
 import { envelope, modernHeaders, post } from '../helpers/raw.js';
+import { until } from '../helpers/wait.js';
 
 const GRAPHS = {
   ask_name: './graphs/hitl.ts:askName',
@@ -229,6 +230,38 @@ describe('2025-era clients (v1 SDK)', () => {
       assert.equal((wrong._meta?.['graph-mcp/error'] as { code: string }).code, 'ANSWER_INVALID');
       const done = await client.callTool({ name: 'resume_run', arguments: { run_id: run.id, answer: { approved: false, note: 'too much' } } });
       assert.deepEqual(done.structuredContent, { status: 'rejected', approved_by: 'person', note: 'too much' });
+    } finally {
+      await client.close();
+    }
+  });
+
+  test('a call cancelled (notifications/cancelled) while its question waits ends at once, and its run is cancelled', async () => {
+    const client = new V1Client({ name: 'hitl-v1', version: '1.0.0' }, { capabilities: { elicitation: {} } });
+    const stop = new AbortController();
+    let runId: string | undefined;
+    client.setRequestHandler(ElicitRequestSchema, (_request, extra) => {
+      // graph-mcp's question ids name the run: graph-mcp:<run id>:<key>:<nonce>
+      runId = String(extra.requestId).split(':')[1];
+      // The person presses stop instead of answering.
+      stop.abort();
+      return new Promise<never>(() => undefined);
+    });
+    await client.connect(new V1Transport(new URL(server.url), { requestInit: { headers: { 'x-user': 'alice' } } }));
+    try {
+      await assert.rejects(client.callTool({ name: 'refund', arguments: { customer: 'Ada', amount: 500 } }, undefined, { signal: stop.signal }), /abort/i);
+      assert.ok(runId, 'the question was asked');
+      const runs = server.graphMcp.pausedRuns!;
+      const cancelled = await until('the run is cancelled', async () => {
+        const run = await runs.get(runId!, 'alice');
+        return run?.status === 'cancelled' ? run : undefined;
+      }, 10_000);
+      assert.equal(cancelled.status, 'cancelled');
+      // The call ended without an answer (the spec asks none for a cancelled request), and was logged as cancelled.
+      await until('the call is logged as cancelled', async () =>
+        server.logs.lines.find((line) => line.includes('"tool":"refund"') && line.includes('"outcome":"cancelled"')), 10_000);
+      // resume_run now says the run has no result instead of continuing it.
+      const after = await client.callTool({ name: 'resume_run', arguments: { run_id: runId, answer: { approved: true } } });
+      assert.match((after.content as Array<{ text: string }>)[0]!.text, /cancel/i);
     } finally {
       await client.close();
     }
