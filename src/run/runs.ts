@@ -142,14 +142,21 @@ export class Runs {
       return outcome.kind === 'done' ? outcome : { kind: 'paused', run: task.run, interrupts: outcome.interrupts };
     }
     if (outcome.kind === 'done') return outcome;
-    const run = await this.store.runs.create({
-      id,
-      owner,
-      tool: tool.name,
-      status: 'input_required',
-      data: describe(outcome.interrupts, undefined),
-      expiresAt: Date.now() + this.options.ttlMs,
-    });
+    let run: RunRecord;
+    try {
+      run = await this.store.runs.create({
+        id,
+        owner,
+        tool: tool.name,
+        status: 'input_required',
+        data: describe(outcome.interrupts, undefined),
+        expiresAt: Date.now() + this.options.ttlMs,
+      });
+    } catch (error) {
+      // Its checkpoints are stored, but no run names them: nothing would ever delete them.
+      if (checkpointer) this.forgetThread(id);
+      throw error;
+    }
     return { kind: 'paused', run, interrupts: outcome.interrupts };
   }
 
@@ -293,7 +300,7 @@ export class Runs {
 
   private forgetThread(id: string): void {
     this.store.checkpointer.deleteThread(id).catch((error: unknown) => {
-      this.options.logger?.warn({ err: { message: (error as Error).message }, run: id }, 'deleting a finished run\'s checkpoints failed');
+      this.options.logger?.warn({ err: { message: (error as Error).message }, run: id }, "deleting a run's checkpoints failed");
     });
   }
 }

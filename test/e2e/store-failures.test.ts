@@ -62,6 +62,27 @@ if (await postgresReady('the store failing under a running server')) {
       assert.equal(errorOf(again)?.result?.resultType, 'input_required', again.text);
     });
 
+    test('a paused run whose record cannot be stored leaves no checkpoints behind', async () => {
+      const orphans = async () =>
+        Number(
+          (
+            await sql<{ n: string }>(
+              `SELECT count(*) AS n FROM "${schema}".checkpoints c WHERE NOT EXISTS (SELECT 1 FROM "${schema}".graph_mcp_runs r WHERE r.id = c.thread_id)`,
+            )
+          )[0]!.n,
+        );
+      assert.equal(await orphans(), 0);
+      // The checkpoints are written (one transaction), then the run's record fails.
+      await sql(`ALTER TABLE "${schema}".graph_mcp_runs RENAME COLUMN owner TO owner_away`);
+      try {
+        const answer = await callModern(server.url, 'refund', { customer: 'Di', amount: 600 }, 4, ASKS_PEOPLE);
+        assert.equal(errorOf(answer)?.error?.code, -32603, answer.text);
+      } finally {
+        await sql(`ALTER TABLE "${schema}".graph_mcp_runs RENAME COLUMN owner_away TO owner`);
+      }
+      await until('the orphaned checkpoints are deleted', async () => ((await orphans()) === 0 ? true : undefined), 10_000);
+    });
+
     test('a request whose run record cannot be read gets -32603 naming nothing of the database', async () => {
       const created = await taskRequest(server.url, 'tools/call', { name: 'refund', arguments: { customer: 'Cy', amount: 20 } });
       const taskId = created.result?.taskId as string;
