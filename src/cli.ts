@@ -117,29 +117,41 @@ async function main(argv: string[]): Promise<number> {
       };
       process.send?.(ready);
     }
-    await new Promise<void>((resolve) => {
+    const exitCode = await new Promise<number>((resolve) => {
       let stopping = false;
-      const stop = (signal: NodeJS.Signals) => {
+      const stop = (signal: NodeJS.Signals | 'uncaughtException', code = 0) => {
         if (stopping) {
           graphMcp.logger.warn({ signal }, 'second signal: exiting now');
           process.exit(1);
         }
         stopping = true;
         graphMcp.logger.info({ signal, runs: graphMcp.runs.size }, 'shutting down');
-        void running.close().then(resolve);
+        void running.close().then(() => resolve(code));
       };
       // `on`, not `once`: a second signal must reach `stop` too, not the default handler.
-      process.on('SIGTERM', stop);
-      process.on('SIGINT', stop);
+      process.on('SIGTERM', (signal) => stop(signal));
+      process.on('SIGINT', (signal) => stop(signal));
       // A worker is stopped by its primary; a signal from a terminal may arrive as well.
       process.on('message', (message) => {
         if (isStopMessage(message) && !stopping) stop('SIGTERM');
+      });
+      // Graph code that lets a promise reject unawaited (or a library it calls) must not
+      // take the process down, and every run in flight on it, as Node would by default.
+      process.on('unhandledRejection', (reason) => {
+        graphMcp.logger.error({ err: reason }, 'a promise was rejected and nothing handled it (code a graph runs did not await it); serving goes on');
+      });
+      // Thrown outside any run (a timer, an event handler): Node cannot vouch for the
+      // process after that, so it stops as on SIGTERM, runs in flight getting their grace
+      // period, and exits 1 for the process manager (or the --workers primary) to start it again.
+      process.on('uncaughtException', (error) => {
+        graphMcp.logger.fatal({ err: error }, 'an exception was thrown outside any run and nothing caught it; stopping');
+        stop('uncaughtException', 1);
       });
     });
     graphMcp.logger.info('stopped');
     // The channel to the primary would keep a worker alive.
     if (cluster.isWorker) process.disconnect();
-    return 0;
+    return exitCode;
   }
 
   process.stderr.write(`graph-mcp: unknown command "${command}"\n\n${HELP}`);

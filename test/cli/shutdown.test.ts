@@ -7,7 +7,7 @@ import path from 'node:path';
 import { after, afterEach, before, describe, test } from 'node:test';
 import { startServeProcess, type ServingProcess } from '../helpers/cli.js';
 import { FIXTURES } from '../helpers/server.js';
-import { envelope, modernHeaders, parseMessages, type RawAnswer } from '../helpers/raw.js';
+import { callModern, envelope, modernHeaders, parseMessages, type RawAnswer } from '../helpers/raw.js';
 
 // `slow`: four nodes of `ms` each, honouring the run's abort signal.
 const BASIC = path.join(FIXTURES, 'graphs/basic.ts');
@@ -165,5 +165,38 @@ describe('serve: SIGTERM', () => {
     assert.deepEqual(await exited, { code: 1, signal: null }, serving.output());
     assert.match(serving.output(), /second signal: exiting now/);
     await call.answer.catch(() => undefined);
+  });
+});
+
+describe('errors graph code leaves outside its run', () => {
+  const CARELESS = path.join(FIXTURES, 'graphs/careless.ts');
+
+  test('a promise a graph lets reject unawaited is logged, and the server goes on serving (Node would exit)', async () => {
+    const serving = await serveConfig('careless-rejection', { graphs: { careless: `${CARELESS}:careless` }, store: { type: 'memory' } });
+    const first = await callModern(serving.url, 'careless', { mode: 'unawaited' });
+    assert.equal(first.messages[0]?.result?.structuredContent?.out, 'done unawaited', first.text);
+    await waitForOutput(serving, /"level":50.*a rejection nobody awaited.*nothing handled it/);
+    const second = await callModern(serving.url, 'careless', { mode: 'fine' });
+    assert.equal(second.messages[0]?.result?.structuredContent?.out, 'done fine', second.text);
+    assert.equal(serving.child.exitCode, null, 'still running');
+    assert.equal(await serving.stop(), 0);
+  });
+
+  test('an exception thrown outside any run stops the server as SIGTERM does: the run in flight finishes, exit code 1', async () => {
+    const serving = await serveConfig('careless-timer', {
+      graphs: { careless: `${CARELESS}:careless`, slow: `${BASIC}:slow` },
+      store: { type: 'memory' },
+    });
+    const inFlight = streamingCall(serving.url, 'slow', { label: 'in-flight', ms: 400 }, 7);
+    await inFlight.running;
+    const exited = exitOf(serving);
+    const careless = await callModern(serving.url, 'careless', { mode: 'timer' });
+    assert.equal(careless.messages[0]?.result?.structuredContent?.out, 'done timer', careless.text);
+    const answer = await inFlight.answer;
+    const result = answer.messages.find((message) => message.id === 7)?.result;
+    assert.deepEqual(result?.structuredContent?.steps, ['one', 'two', 'three', 'four'], answer.text);
+    assert.deepEqual(await exited, { code: 1, signal: null });
+    assert.match(serving.output(), /"level":60.*thrown from a timer.*thrown outside any run/);
+    assert.match(serving.output(), /"msg":"stopped"/);
   });
 });
