@@ -5,7 +5,7 @@ import { applyConfigEnv } from './config/env.js';
 import { readingBodyOnce } from './mcp/request-body.js';
 import { DEFAULT_CONFIG_FILE, loadConfigFile, resolveConfig, type ResolvedConfig } from './config/load.js';
 import type { AgentConfigInput } from './config/schema.js';
-import { GraphMcpError } from './errors.js';
+import { GraphMcpError, messageOf } from './errors.js';
 import { canCall } from './auth/access.js';
 import { createAuthenticator, type Authenticate, type AuthOutcome } from './auth/authenticate.js';
 import { createRunCredentials, CREDENTIALS_KEY } from './auth/credentials.js';
@@ -264,7 +264,11 @@ async function resolveAuthenticate(
   logger: Logger,
 ): Promise<GraphMcp['authenticate']> {
   let authenticate = given;
-  if (authenticate === undefined && config.auth?.jwt) authenticate = createJwtAuthenticator(config.auth.jwt, config.baseDir);
+  if (authenticate === undefined && config.auth?.jwt) {
+    authenticate = createJwtAuthenticator(config.auth.jwt, config.baseDir, {
+      onKeySetFailure: (error) => logger.warn({ err: { message: messageOf(error) } }, 'auth.jwt.jwks_url: the signing keys could not be fetched; callers are refused until they can'),
+    });
+  }
   if (authenticate === undefined && config.auth?.path) {
     const ref = parseModuleRef(config.auth.path, config.baseDir, 'auth.path');
     const exported = await importExport(ref, 'auth.path');

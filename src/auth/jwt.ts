@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
+import { createRemoteJWKSet, errors as joseErrors, jwtVerify, type JWTPayload, type JWTVerifyOptions } from 'jose';
 import jwt from 'jsonwebtoken';
 import type { AgentConfig } from '../config/schema.js';
 import { GraphMcpError } from '../errors.js';
@@ -18,20 +19,29 @@ const HMAC = /^HS/;
  * HS*, a public key for RS/ES/PS*, never both), so an HS256 token signed
  * with a public key cannot pass, and `alg: none` is never accepted.
  */
-export function createJwtAuthenticator(config: JwtConfig, baseDir: string): Authenticate {
+export interface JwtAuthenticatorOptions {
+  /** Told when the key set cannot be fetched (the caller is refused 401, without the cause). */
+  onKeySetFailure?: (error: unknown) => void;
+  /** Least time between two fetches of the key set for tokens naming unknown keys. @default 30000 */
+  jwksCooldownMs?: number;
+}
+
+export function createJwtAuthenticator(config: JwtConfig, baseDir: string, options: JwtAuthenticatorOptions = {}): Authenticate {
   const hmac = config.algorithms.filter((alg) => HMAC.test(alg));
   if (hmac.length > 0 && hmac.length !== config.algorithms.length) {
     throw new GraphMcpError('CONFIG_INVALID', 'auth.jwt.algorithms: do not mix HMAC (HS*) and public-key algorithms');
   }
   const wantsSecret = hmac.length > 0;
-  if (wantsSecret !== (config.secret_env !== undefined) || (config.secret_env !== undefined && config.public_key_path !== undefined)) {
+  const keySources = [config.secret_env, config.public_key_path, config.jwks_url].filter((source) => source !== undefined).length;
+  if (wantsSecret !== (config.secret_env !== undefined) || keySources !== 1) {
     throw new GraphMcpError(
       'CONFIG_INVALID',
       wantsSecret
-        ? 'auth.jwt: HS* algorithms need "secret_env" (and no "public_key_path")'
-        : 'auth.jwt: RS/ES/PS algorithms need "public_key_path" (and no "secret_env")',
+        ? 'auth.jwt: HS* algorithms need "secret_env" (and no "public_key_path" or "jwks_url")'
+        : 'auth.jwt: RS/ES/PS algorithms need one of "public_key_path" or "jwks_url" (and no "secret_env")',
     );
   }
+  if (config.jwks_url !== undefined) return createJwksAuthenticator(config, config.jwks_url, options);
 
   let key: string | Buffer;
   if (config.secret_env !== undefined) {
@@ -71,6 +81,65 @@ export function createJwtAuthenticator(config: JwtConfig, baseDir: string): Auth
   };
 }
 
+/**
+ * Verification against the authorization server's published keys (its
+ * `jwks_uri`), with jose: the set is fetched on first use and cached, and
+ * fetched again (at most every 30 s) when a token names a key it does not
+ * hold, so keys the server rotates in are picked up without a restart.
+ * The algorithms stay pinned by the config.
+ */
+function createJwksAuthenticator(config: JwtConfig, jwksUrl: string, options: JwtAuthenticatorOptions): Authenticate {
+  const url = new URL(jwksUrl);
+  if (url.protocol !== 'https:' && !(url.protocol === 'http:' && isLoopbackHost(url.hostname))) {
+    throw new GraphMcpError('CONFIG_INVALID', `auth.jwt.jwks_url: keys that sign tokens must come over https (or http on a loopback address), got ${url.protocol}//${url.host}`);
+  }
+  const keySet = createRemoteJWKSet(url, options.jwksCooldownMs === undefined ? {} : { cooldownDuration: options.jwksCooldownMs });
+  const verifyOptions: JWTVerifyOptions = {
+    algorithms: config.algorithms,
+    clockTolerance: config.clock_tolerance_s,
+    ...(config.issuer !== undefined ? { issuer: config.issuer } : {}),
+    ...(config.audience !== undefined ? { audience: config.audience } : {}),
+  };
+  return async (request) => {
+    const token = bearerToken(request.headers.get('authorization'));
+    let claims: JWTPayload;
+    try {
+      claims = (await jwtVerify(token, keySet, verifyOptions)).payload;
+    } catch (error) {
+      if (isKeySetFailure(error)) {
+        options.onKeySetFailure?.(error);
+        throw new AuthError(401, 'token cannot be verified now: the signing keys could not be fetched', { error: 'invalid_token' });
+      }
+      throw new AuthError(401, describeJoseError(error), { error: 'invalid_token' });
+    }
+    return principalFromClaims(claims, config);
+  };
+}
+
+function isLoopbackHost(hostname: string): boolean {
+  return hostname === 'localhost' || hostname === '[::1]' || /^127\./.test(hostname);
+}
+
+/** The key set could not be had (unreachable, timed out, not a key set): not the token's fault. */
+function isKeySetFailure(error: unknown): boolean {
+  if (error instanceof joseErrors.JWKSTimeout || error instanceof joseErrors.JWKSInvalid) return true;
+  // A failed fetch, or an answer that is not JSON, surfaces as a plain error; an answer
+  // other than 200 as jose's generic error (every fault of the token has its own class).
+  return !(error instanceof joseErrors.JOSEError) || error.code === joseErrors.JOSEError.code;
+}
+
+function describeJoseError(error: unknown): string {
+  if (error instanceof joseErrors.JWTExpired) return 'token expired';
+  if (error instanceof joseErrors.JWTClaimValidationFailed) {
+    // Which claim failed, never what the server would accept.
+    return error.claim === 'nbf' ? 'token not yet valid' : `token ${error.claim} claim invalid`;
+  }
+  if (error instanceof joseErrors.JWKSNoMatchingKey) return 'token signed with an unknown key';
+  if (error instanceof joseErrors.JOSEAlgNotAllowed) return 'token algorithm not allowed';
+  if (error instanceof joseErrors.JWSSignatureVerificationFailed) return 'invalid signature';
+  return 'invalid token';
+}
+
 function describeJwtError(error: unknown): string {
   if (error instanceof AuthError) return error.message;
   if (error instanceof jwt.TokenExpiredError) return 'token expired';
@@ -82,7 +151,7 @@ function describeJwtError(error: unknown): string {
   return 'invalid token';
 }
 
-function principalFromClaims(claims: jwt.JwtPayload, config: JwtConfig): Principal {
+function principalFromClaims(claims: jwt.JwtPayload | JWTPayload, config: JwtConfig): Principal {
   const id = claims[config.subject_claim];
   if (typeof id !== 'string' || id === '') {
     throw new AuthError(401, `token has no "${config.subject_claim}" claim`, { error: 'invalid_token' });

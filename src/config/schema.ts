@@ -99,6 +99,11 @@ export const jwtSchema = z
   .object({
     secret_env: z.string().min(1).optional().describe('Name of the environment variable that holds the HMAC secret.'),
     public_key_path: z.string().min(1).optional().describe('Path (relative to the config file) of a PEM public key.'),
+    jwks_url: z
+      .string()
+      .url()
+      .optional()
+      .describe("URL of the authorization server's JSON Web Key Set (its jwks_uri), fetched and cached; https, or http on a loopback address."),
     algorithms: z.array(z.enum(['HS256', 'HS384', 'HS512', 'RS256', 'RS384', 'RS512', 'ES256', 'ES384', 'ES512', 'PS256', 'PS384', 'PS512'])).min(1),
     issuer: z.union([z.string(), z.array(z.string()).min(1)]).optional(),
     audience: z.union([z.string(), z.array(z.string()).min(1)]).optional(),
