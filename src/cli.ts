@@ -129,8 +129,15 @@ async function main(argv: string[]): Promise<number> {
         void running.close().then(() => resolve(code));
       };
       // `on`, not `once`: a second signal must reach `stop` too, not the default handler.
-      process.on('SIGTERM', (signal) => stop(signal));
-      process.on('SIGINT', (signal) => stop(signal));
+      // A worker gets the signal its primary got as well when it went to every process
+      // (Ctrl-C in a terminal, systemd's control group): it is stopping already, and a
+      // second Ctrl-C is the primary's to act on.
+      const onSignal = (signal: NodeJS.Signals) => {
+        if (stopping && cluster.isWorker) return;
+        stop(signal);
+      };
+      process.on('SIGTERM', onSignal);
+      process.on('SIGINT', onSignal);
       // A worker is stopped by its primary; a signal from a terminal may arrive as well.
       process.on('message', (message) => {
         if (isStopMessage(message) && !stopping) stop('SIGTERM');
@@ -149,8 +156,12 @@ async function main(argv: string[]): Promise<number> {
       });
     });
     graphMcp.logger.info('stopped');
-    // The channel to the primary would keep a worker alive.
-    if (cluster.isWorker) process.disconnect();
+    // The channel to the primary would keep a worker alive. Through cluster.worker: a bare
+    // process.disconnect() makes Node exit the worker with 0, whatever its exit code.
+    if (cluster.isWorker) {
+      process.exitCode = exitCode;
+      cluster.worker?.disconnect();
+    }
     return exitCode;
   }
 

@@ -133,10 +133,20 @@ test('a worker killed with SIGKILL is replaced', async () => {
   assert.match(serving.output(), /a worker died; starting another/);
 });
 
-test('SIGTERM stops every worker and the primary exits 0', async () => {
+test('SIGTERM stops every worker and the primary exits 0, also when the workers get the signal too (Ctrl-C, systemd)', async () => {
   const agents = await agentsOnTwoWorkers();
   const pids = [...agents.keys()];
   for (const agent of agents.values()) agent.destroy();
-  assert.equal(await serving.stop(), 0, serving.output());
+  const exited = new Promise<number | null>((resolve) => serving.child.once('exit', (code) => resolve(code)));
+  const before = serving.output().length;
+  const since = () => serving.output().slice(before);
+  serving.child.kill('SIGTERM');
+  // The workers are stopping on their primary's word; the signal reaches them as well.
+  const deadline = Date.now() + 10_000;
+  while ((since().match(/"msg":"shutting down"/g) ?? []).length < 3 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 10));
+  for (const pid of pids) process.kill(pid, 'SIGTERM');
+  assert.equal(await exited, 0, serving.output());
+  assert.doesNotMatch(since(), /second signal/, 'a worker that is stopping takes the signal as the same stop');
+  assert.doesNotMatch(since(), /a worker died/);
   for (const pid of pids) assert.throws(() => process.kill(pid, 0), { code: 'ESRCH' }, `worker ${pid} is gone`);
 });
