@@ -13,12 +13,6 @@ export type JwtConfig = NonNullable<NonNullable<AgentConfig['auth']>['jwt']>;
 
 const HMAC = /^HS/;
 
-/**
- * Built-in bearer JWT verification. The options are checked here, at
- * start-up: the key must match the pinned algorithms (an HMAC secret for
- * HS*, a public key for RS/ES/PS*, never both), so an HS256 token signed
- * with a public key cannot pass, and `alg: none` is never accepted.
- */
 export interface JwtAuthenticatorOptions {
   /** Told when the key set cannot be fetched (the caller is refused 401, without the cause). */
   onKeySetFailure?: (error: unknown) => void;
@@ -26,6 +20,12 @@ export interface JwtAuthenticatorOptions {
   jwksCooldownMs?: number;
 }
 
+/**
+ * Built-in bearer JWT verification. The options are checked here, at
+ * start-up: the key must match the pinned algorithms (an HMAC secret for
+ * HS*, a public key for RS/ES/PS*, never both), so an HS256 token signed
+ * with a public key cannot pass, and `alg: none` is never accepted.
+ */
 export function createJwtAuthenticator(config: JwtConfig, baseDir: string, options: JwtAuthenticatorOptions = {}): Authenticate {
   const hmac = config.algorithms.filter((alg) => HMAC.test(alg));
   if (hmac.length > 0 && hmac.length !== config.algorithms.length) {
