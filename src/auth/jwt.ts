@@ -4,6 +4,7 @@ import { createRemoteJWKSet, errors as joseErrors, jwtVerify, type JWTPayload, t
 import jwt from 'jsonwebtoken';
 import type { AgentConfig } from '../config/schema.js';
 import { GraphMcpError } from '../errors.js';
+import { isLoopback } from '../loopback.js';
 import { AuthError } from './auth-error.js';
 import { bearerToken } from './bearer.js';
 import type { Authenticate } from './authenticate.js';
@@ -90,7 +91,7 @@ export function createJwtAuthenticator(config: JwtConfig, baseDir: string, optio
  */
 function createJwksAuthenticator(config: JwtConfig, jwksUrl: string, options: JwtAuthenticatorOptions): Authenticate {
   const url = new URL(jwksUrl);
-  if (url.protocol !== 'https:' && !(url.protocol === 'http:' && isLoopbackHost(url.hostname))) {
+  if (url.protocol !== 'https:' && !(url.protocol === 'http:' && isLoopback(url.hostname))) {
     throw new GraphMcpError('CONFIG_INVALID', `auth.jwt.jwks_url: keys that sign tokens must come over https (or http on a loopback address), got ${url.protocol}//${url.host}`);
   }
   const keySet = createRemoteJWKSet(url, options.jwksCooldownMs === undefined ? {} : { cooldownDuration: options.jwksCooldownMs });
@@ -114,10 +115,6 @@ function createJwksAuthenticator(config: JwtConfig, jwksUrl: string, options: Jw
     }
     return principalFromClaims(claims, config);
   };
-}
-
-function isLoopbackHost(hostname: string): boolean {
-  return hostname === 'localhost' || hostname === '[::1]' || /^127\./.test(hostname);
 }
 
 /** The key set could not be had (unreachable, timed out, not a key set): not the token's fault. */

@@ -4,6 +4,7 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { localhostAllowedHostnames, localhostAllowedOrigins } from '@modelcontextprotocol/server';
 import type { GraphMcp } from '../graph-mcp.js';
+import { isLoopback } from '../loopback.js';
 import { createApp } from './app.js';
 import type { McpRouterOptions } from './router.js';
 
@@ -27,10 +28,6 @@ const delay = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve,
 
 export const DEFAULT_PORT = 8123;
 export const DEFAULT_HOST = '127.0.0.1';
-
-export function isLoopback(host: string): boolean {
-  return host === 'localhost' || host === '::1' || host === '[::1]' || /^127\./.test(host);
-}
 
 /**
  * Serves graph-mcp on its own. Bound to a loopback address, the Host and
