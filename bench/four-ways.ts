@@ -1,31 +1,35 @@
 // npm run bench -- four: one trivial graph four ways (graph.invoke in-process,
 // graph-mcp in both eras, a hand-written v1 SDK server, bare Express, and bare
 // Express calling graph.invoke: the most any HTTP server of the graph reaches), each
-// server its own process, autocannon's CLI in another, graph.invoke timed in a
-// process of its own. Throughput at 10 connections, p99 at 10 and 50, and the
+// server its own process, autocannon in another (warmed up with the load it then
+// measures), graph.invoke timed in a process of its own. Throughput at 10 connections, p99 at 10 and 50, and the
 // p50 of one call at a time (what a single call adds to graph.invoke).
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { cannon } from './cannon.js';
 import type { BenchGraphName } from './graphs.js';
-import { DURATION_S, interleaved, type Figures, type Measure } from './load.js';
+import { DURATION_S, FIRST_WARMUP_S, interleaved, WARMUP_S, type Figures, type Measure } from './load.js';
 import { BENCH_DIR, cpuMsUsed, rssMb, runClient, serveConfig, startScript, stopProcess, type ServerProcess } from './processes.js';
 import { cpuRatio, HEADER, ratio, row } from './report.js';
 import { answer, expect, legacy, modern, type McpRequest } from './requests.js';
 
 const INPUT = { text: 'hi' };
-const WARMUP_S = 1;
 
 /**
- * autocannon at `connections`, after an unmeasured warm-up in the first round;
- * given the server's `pid`, also the CPU it spent per call.
+ * autocannon at `connections` in a process of its own (cannon-client.ts), each
+ * round right after an unmeasured warm-up of the same load in that process
+ * (`BENCH_WARMUP_SECONDS`, the first round `firstWarmupS`); given the server's
+ * `pid`, also the CPU it spent per measured call.
+ * A server idle while the others are measured cools down (V8 shrinks its heap
+ * and drops code it has not run) and pays that again in its next round; a
+ * server started cold needs seconds of load before V8 has optimised its hot
+ * code, more with several workers, each of which sees only its share of the
+ * calls. Warming measures every setup in the steady state of a loaded server,
+ * as graph.invoke's rounds are.
  */
-export function loadAt(url: string, request: McpRequest, connections: number, pid?: number): Measure {
-  return async (warm) => {
-    if (warm) await cannon(url, request, { connections, seconds: WARMUP_S });
-    return serverCpu(pid, () => cannon(url, request, { connections, seconds: DURATION_S }));
-  };
+export function loadAt(url: string, request: McpRequest, connections: number, pid?: number, firstWarmupS = FIRST_WARMUP_S): Measure {
+  return (first) =>
+    runClient<Figures>('cannon-client.ts', [url, JSON.stringify(request), String(connections), String(first ? firstWarmupS : WARMUP_S), String(DURATION_S), ...(pid === undefined ? [] : [String(pid)])]);
 }
 
 /** A measurement's figures with the CPU the server `pid` spent per call in it (none without a pid). */
@@ -60,7 +64,7 @@ export function serveTrivial(dir: string, name: string, args: string[] = []): Pr
 }
 
 export async function oneGraphFourWays(): Promise<void> {
-  console.log(`\n1. One trivial graph, four ways (every server its own process; autocannon CLI in another; graph.invoke in a third)`);
+  console.log(`\n1. One trivial graph, four ways (every server its own process; autocannon in another, after a warm-up of its load; graph.invoke in a third)`);
   console.log(`   c=N: N busy connections, so latency includes queueing; c=1 and in-process: one call at a time\n`);
   const dir = await mkdtemp(path.join(tmpdir(), 'graph-mcp-bench-four-'));
   const children: ServerProcess[] = [];
@@ -104,6 +108,8 @@ export async function oneGraphFourWays(): Promise<void> {
       bareGraphOne: oneAtATime(bareGraph.url, legacyCall, bareGraph.child.pid!),
       modern50: loadAt(graphMcp.url, modernCall, 50, graphMcp.child.pid!),
       legacy50: loadAt(graphMcp.url, legacyCall, 50, graphMcp.child.pid!),
+      // Beside graph-mcp's p99 at c=50: the tail any server of this graph has there.
+      bareGraph50: loadAt(bareGraph.url, legacyCall, 50, bareGraph.child.pid!),
       modernV8: loadAt(graphMcpV8.url, modernCall, 10, graphMcpV8.child.pid!),
       modern50V8: loadAt(graphMcpV8.url, modernCall, 50, graphMcpV8.child.pid!),
     });
@@ -123,6 +129,7 @@ export async function oneGraphFourWays(): Promise<void> {
     console.log(row('bare Express + graph.invoke, c=1', r.bareGraphOne));
     console.log(row('graph-mcp tools/call, 2026-07-28, c=50', r.modern50));
     console.log(row('graph-mcp tools/call, 2025-11-25, c=50', r.legacy50));
+    console.log(row('bare Express + graph.invoke, c=50', r.bareGraph50));
     console.log(row("2026-07-28, c=10, V8's heap sizing", r.modernV8));
     console.log(row("2026-07-28, c=50, V8's heap sizing", r.modern50V8));
     const [rss, rssV8] = await Promise.all([rssMb(graphMcp.child.pid!), rssMb(graphMcpV8.child.pid!)]);

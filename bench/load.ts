@@ -21,7 +21,13 @@ export interface Figures {
 
 export const DURATION_S = Number(process.env.BENCH_SECONDS ?? 3);
 export const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
-const WARMUP_S = 1;
+/**
+ * Unmeasured load right before each measurement: a server's (bench/cannon-client.ts),
+ * and graph.invoke's in its own process, which is new every round.
+ */
+export const WARMUP_S = Number(process.env.BENCH_WARMUP_SECONDS ?? 2);
+/** A server's first round's, as it starts cold. */
+export const FIRST_WARMUP_S = Math.max(WARMUP_S, 5);
 
 /** One measurement; `warm` asks for an unmeasured warm-up first. */
 export type Measure = (warm: boolean) => Promise<Figures>;

@@ -1,6 +1,6 @@
 // npm run bench -- graphs: tools/list and tools/call with 1, 100 and 1,000
 // graphs registered. Each server is a `graph-mcp serve` process of its own;
-// load comes from autocannon's CLI in another.
+// load comes from autocannon in another.
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';

@@ -18,9 +18,14 @@ export interface ServerProcess {
 /** How `graph-mcp serve` is started: from source through tsx (`npm run cli`), or the built `dist/cli.js` (the bin, which `npm start` builds and runs). */
 export type Entry = 'tsx' | 'dist';
 
-/** Whether `npm run build` has made the bin (`npm start` builds it; the benches never do). */
+/** Whether `npm run build` has made the bin (`npm start` and `npm run bench` build it first). */
 export function binBuilt(): boolean {
   return existsSync(ENTRIES.dist[0]!);
+}
+
+/** `npm start`'s entry, the built bin, when it is built; else from source. */
+export function servingEntry(): Entry {
+  return binBuilt() ? 'dist' : 'tsx';
 }
 
 export const ENTRIES: Record<Entry, string[]> = {
@@ -30,11 +35,12 @@ export const ENTRIES: Record<Entry, string[]> = {
 
 /**
  * `graph-mcp serve` on `config` (written to `file`), port 0, logging off;
- * resolves with its URL. `args` are more `serve` options (`--workers 2`).
+ * resolves with its URL. `args` are more `serve` options (`--workers 2`). The
+ * entry is `npm start`'s unless one is asked for.
  */
 export async function serveConfig(file: string, config: Record<string, unknown>, options: { entry?: Entry; args?: string[] } = {}): Promise<ServerProcess> {
   await writeFile(file, JSON.stringify({ ...config, log_level: 'silent' }));
-  const child = spawn(process.execPath, [...ENTRIES[options.entry ?? 'tsx'], 'serve', '--config', file, '--port', '0', ...(options.args ?? [])], {
+  const child = spawn(process.execPath, [...ENTRIES[options.entry ?? servingEntry()], 'serve', '--config', file, '--port', '0', ...(options.args ?? [])], {
     // The start-up line that names the URL is logged at info, whatever the config says.
     env: { ...process.env, LOG_LEVEL: 'info' },
     stdio: ['ignore', 'pipe', 'inherit'],

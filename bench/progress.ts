@@ -1,6 +1,6 @@
 // npm run bench -- progress: what progress notifications cost, on a ten-node
 // straight-line graph. The server is a `graph-mcp serve` process of its own,
-// autocannon's CLI another, and graph.invoke of the same graph a third.
+// autocannon another, and graph.invoke of the same graph a third.
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';

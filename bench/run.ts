@@ -3,7 +3,8 @@
 // ratios are meant to be compared between runs. Nothing here asserts timing:
 // the checks before each section only make sure every setup answers correctly.
 import { availableParallelism, loadavg } from 'node:os';
-import { DURATION_S, ROUNDS } from './load.js';
+import { DURATION_S, ROUNDS, WARMUP_S } from './load.js';
+import { servingEntry } from './processes.js';
 import { SPREAD_NOTE } from './report.js';
 import { manyGraphs } from './many-graphs.js';
 import { progressCost } from './progress.js';
@@ -17,7 +18,8 @@ import { stateSection } from './state.js';
 
 const started = performance.now();
 console.log(`graph-mcp benchmarks, ${process.platform} ${process.arch}, Node ${process.version}`);
-console.log(`each setup: ${ROUNDS} interleaved rounds of ${DURATION_S}s (BENCH_ROUNDS, BENCH_SECONDS); medians shown`);
+console.log(`each setup: ${ROUNDS} interleaved rounds of ${DURATION_S}s (BENCH_ROUNDS, BENCH_SECONDS), each after a warm-up of its own load (BENCH_WARMUP_SECONDS, ${WARMUP_S}s); medians shown`);
+console.log(`graph-mcp serve: ${servingEntry() === 'dist' ? 'node dist/cli.js, the bin npm start runs' : 'tsx src/cli.ts (no build found)'}`);
 // Other work on the machine shows up as spread; the load average says whether there was any.
 console.log(`${availableParallelism()} cores, load average ${loadavg()[0]!.toFixed(2)} at start`);
 console.log(SPREAD_NOTE);

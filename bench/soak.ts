@@ -8,7 +8,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { BENCH_DIR, binBuilt, runClient, serveConfig, type Entry } from './processes.js';
+import { BENCH_DIR, runClient, serveConfig, servingEntry } from './processes.js';
 
 const SECONDS = Number(process.env.BENCH_SOAK_SECONDS ?? 120);
 const CONCURRENCY = Number(process.env.BENCH_SOAK_CONCURRENCY ?? 50);
@@ -41,13 +41,8 @@ function slope(points: Array<[number, number]>): number {
   return den === 0 ? 0 : num / den;
 }
 
-/** `npm start`'s entry, the built bin, when `npm run build` has made it; else from source. */
-function soakEntry(): Entry {
-  return binBuilt() ? 'dist' : 'tsx';
-}
-
 export async function soakSection(): Promise<void> {
-  console.log(`\nSoak: ${CONCURRENCY} callers for ${SECONDS} s (both eras), a burst of 20 abandoned slow calls every 5 s; server (${soakEntry() === 'dist' ? 'node dist/cli.js, as npm start runs it' : 'tsx src/cli.ts: run npm run build for the bin'}) and load generator in their own processes\n`);
+  console.log(`\nSoak: ${CONCURRENCY} callers for ${SECONDS} s (both eras), a burst of 20 abandoned slow calls every 5 s; server (${servingEntry() === 'dist' ? 'node dist/cli.js, as npm start runs it' : 'tsx src/cli.ts: run npm run build for the bin'}) and load generator in their own processes\n`);
   const dir = await mkdtemp(path.join(tmpdir(), 'graph-mcp-bench-soak-'));
   const stepsFile = path.join(dir, 'steps.log');
   writeFileSync(stepsFile, '');
@@ -55,7 +50,7 @@ export async function soakSection(): Promise<void> {
   const server = await serveConfig(path.join(dir, 'agent.config.json'), {
     graphs: { trivial: `${path.join(BENCH_DIR, 'graphs.ts')}:trivial`, slow_steps: `${path.join(BENCH_DIR, 'graphs.ts')}:slowSteps` },
     store: { type: 'none' },
-  }, { entry: soakEntry() });
+  });
   const started = Date.now();
   const samples: Array<[number, number]> = [[0, rssMiB(server.child.pid!)]];
   const sampler = setInterval(() => {
