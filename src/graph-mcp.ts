@@ -161,6 +161,8 @@ export async function loadGraphMcp(options: LoadGraphMcpOptions = {}): Promise<G
   const stopRuns = (graceMs = config.defaults.shutdown_grace_ms) => {
     stopping ??= (async () => {
       runs.beginClosing();
+      // Tasks running here go on through the grace period; new ones are left to other processes.
+      pauses?.tasks?.stopClaiming();
       const idle = await runs.waitIdle(graceMs);
       if (!idle) {
         logger.warn({ runs: runs.size }, 'grace period over: stopping runs still in flight');

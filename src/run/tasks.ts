@@ -218,14 +218,25 @@ export class TaskRunner {
   }
 
   /**
+   * Stops claiming tasks; those this process runs go on. Called when the
+   * process begins to close: a task claimed during the grace period would be
+   * stopped at its end and given back, its work so far done twice.
+   */
+  stopClaiming(): void {
+    this.stopped = true;
+    clearInterval(this.timer);
+    this.timer = undefined;
+    this.unsubscribe?.();
+    this.unsubscribe = undefined;
+  }
+
+  /**
    * Stops claiming, stops the tasks this process runs and gives up their
    * claims, so another process continues them at once from their last
    * checkpoint.
    */
   async stop(): Promise<void> {
-    this.stopped = true;
-    if (this.timer !== undefined) clearInterval(this.timer);
-    this.unsubscribe?.();
+    this.stopClaiming();
     for (const task of this.running.values()) {
       task.reason ??= 'shutdown';
       task.controller.abort(new Error('server shutting down'));
