@@ -280,6 +280,12 @@ export const storeSchema = z
           .default('graph_mcp')
           .describe('The schema holding every table of the store (created if missing); deployments sharing a database use different schemas.'),
         pool_size: z.number().int().positive().default(10).describe('Most database connections per process, besides one that listens for signals.'),
+        statement_timeout_ms: z
+          .number()
+          .int()
+          .nonnegative()
+          .default(30_000)
+          .describe('Longest any one statement may take, waiting for locks included, before the database cancels it and the request gets a store error; 0: no limit.'),
       })
       .strict()
       .describe('PostgreSQL: for several processes or machines serving the project.'),

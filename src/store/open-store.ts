@@ -32,6 +32,7 @@ export async function openStore(config: Pick<ResolvedConfig, 'store'>, options: 
         source: `$${variable}`,
         schema: config.store.schema,
         poolSize: config.store.pool_size,
+        statementTimeoutMs: config.store.statement_timeout_ms,
         ...(options.logger ? { logger: options.logger } : {}),
       });
     }

@@ -24,6 +24,13 @@ export interface PostgresStoreOptions {
   schema?: string;
   /** Most connections the pool opens, besides the one listening for signals. @default 10 */
   poolSize?: number;
+  /**
+   * Longest any one statement on the pool may take, waits for locks
+   * included, before PostgreSQL cancels it (its `statement_timeout`); 0 for
+   * no limit. A request held up by a lock taken elsewhere fails as a store
+   * error instead of waiting without end. @default 30000
+   */
+  statementTimeoutMs?: number;
   /** Reports lost connections and their recovery. */
   logger?: Logger;
 }
@@ -92,9 +99,18 @@ export class PostgresStore implements Store {
     if (!Number.isInteger(poolSize) || poolSize < 1) {
       throw new GraphMcpError('OPTIONS_INVALID', `PostgreSQL store: poolSize must be a positive integer, got ${JSON.stringify(poolSize)}`);
     }
+    const statementTimeoutMs = options.statementTimeoutMs ?? 30_000;
+    if (!Number.isInteger(statementTimeoutMs) || statementTimeoutMs < 0) {
+      throw new GraphMcpError('OPTIONS_INVALID', `PostgreSQL store: statementTimeoutMs must be a non-negative integer, got ${JSON.stringify(statementTimeoutMs)}`);
+    }
     const { pgModule, Saver } = await loadDriver();
     const connection: pg.ClientConfig = { connectionString: options.connectionString, application_name: 'graph-mcp', connectionTimeoutMillis: 10_000 };
-    const pool = createPool(pgModule, { ...connection, max: poolSize, idleTimeoutMillis: 30_000, allowExitOnIdle: true }, options.logger);
+    // The limit is the pool's only: migrating waits for other processes' migrations, and the signal listener idles.
+    const pool = createPool(
+      pgModule,
+      { ...connection, max: poolSize, idleTimeoutMillis: 30_000, allowExitOnIdle: true, ...(statementTimeoutMs > 0 ? { statement_timeout: statementTimeoutMs } : {}) },
+      options.logger,
+    );
     const s = quoteIdent(schema);
     const signals = new PostgresSignalBus({
       pg: pgModule,

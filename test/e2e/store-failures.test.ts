@@ -5,6 +5,7 @@
 // on serving.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
+import pg from 'pg';
 import { INTERNAL_ERROR_MESSAGE } from '../../src/mcp/server-factory.js';
 import { PostgresStore } from '../../src/store/postgres-store.js';
 import { closeGate, letGo, runsOf } from '../fixtures/graphs/gated.js';
@@ -148,6 +149,39 @@ if (await postgresReady('the store failing under a running server')) {
       // checkpoint after it failed: LangGraph takes them instead of running it again.
       assert.deepEqual(runsOf, { first: 1, second: 1 });
       assert.doesNotMatch(JSON.stringify(done), databaseWords);
+    });
+  });
+  describe('a table locked elsewhere (store.statement_timeout_ms)', () => {
+    const schema = freshSchema('locked');
+    let server: TestServer;
+    before(async () => {
+      const store = await PostgresStore.open({ connectionString: POSTGRES_URL, schema, statementTimeoutMs: 300 });
+      server = await startServer({ name: 'store-locked', graphs: { refund: '../../graphs/approval.ts:graph' } }, { load: { store } });
+    });
+    after(async () => {
+      await server?.close(0);
+      await dropSchema(schema);
+    });
+
+    test('a call held up by a lock another session keeps gets -32603 once the statement times out, not a wait without end; then it is served', { timeout: 30_000 }, async () => {
+      const holder = new pg.Client({ connectionString: POSTGRES_URL });
+      await holder.connect();
+      try {
+        await holder.query('BEGIN');
+        await holder.query(`LOCK TABLE "${schema}".graph_mcp_runs IN ACCESS EXCLUSIVE MODE`);
+        // The run pauses, and storing it waits for the lock until the database cancels the statement.
+        const answer = await callModern(server.url, 'refund', { customer: 'Ed', amount: 800 }, 1, ASKS_PEOPLE);
+        const message = answer.messages.find((m) => 'error' in m || 'result' in m);
+        assert.deepEqual(message?.error, { code: -32603, message: INTERNAL_ERROR_MESSAGE }, answer.text);
+        assert.doesNotMatch(answer.text, new RegExp(`${schema}|statement timeout|graph_mcp_runs`));
+        await server.logs.logged('tools/call failed on the server');
+        assert.ok(server.logs.lines.some((line) => line.includes('tools/call failed on the server') && /statement timeout/.test(line)), 'the log has the cause');
+      } finally {
+        await holder.query('ROLLBACK').catch(() => undefined);
+        await holder.end();
+      }
+      const again = await callModern(server.url, 'refund', { customer: 'Ed', amount: 800 }, 2, ASKS_PEOPLE);
+      assert.equal(again.messages.find((m) => 'result' in m)?.result?.resultType, 'input_required', again.text);
     });
   });
 }

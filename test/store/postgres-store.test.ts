@@ -183,7 +183,7 @@ await store.close();`;
 }
 
 describe('opening a PostgreSQL store from the config', () => {
-  const config = (urlEnv = 'DATABASE_URL') => ({ store: { type: 'postgres' as const, url_env: urlEnv, schema: 'graph_mcp', pool_size: 2 } });
+  const config = (urlEnv = 'DATABASE_URL') => ({ store: { type: 'postgres' as const, url_env: urlEnv, schema: 'graph_mcp', pool_size: 2, statement_timeout_ms: 30_000 } });
 
   test('an unset connection variable is a start-up error naming it', async () => {
     await assert.rejects(openStore(config('GRAPH_MCP_NO_SUCH_URL'), { env: {} }), (error: Error & { code?: string }) => {
