@@ -1,18 +1,17 @@
 // npm run bench -- hitl: what pausing costs. The trivial graph's tools/call rate
 // with the store off ("none"), in memory, and on SQLite (the default), and the
 // p50 of one interrupt round trip (ask + answer) per store. Every server is its
-// own `graph-mcp serve` process; load comes from autocannon's CLI and from a
-// round-trip client, each in a process of its own.
+// own `graph-mcp serve` process; load comes from autocannon (warmed up with the
+// load it then measures) and from a round-trip client, each in a process of its own.
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { cannon } from './cannon.js';
+import { loadAt } from './four-ways.js';
+import { DURATION_S as SECONDS, ROUNDS } from './load.js';
 import { BENCH_DIR, median, ROOT, runClient, serveConfig, type ServerProcess } from './processes.js';
 import { modern } from './requests.js';
 
-const SECONDS = Number(process.env.BENCH_SECONDS ?? 3);
-const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const ROUND_TRIPS = Number(process.env.BENCH_ROUND_TRIPS ?? 200);
 
 const STORES = { none: { type: 'none' }, memory: { type: 'memory' }, sqlite: { type: 'sqlite', path: 'state.sqlite' } } as const;
@@ -28,10 +27,7 @@ async function serveWith(dir: string, store: StoreName): Promise<ServerProcess> 
   });
 }
 
-/** autocannon's CLI, in its own process: requests/s and latency at 10 connections. */
-function load(url: string) {
-  return cannon(url, modern('tools/call', { name: 'trivial', arguments: { text: 'hi' } }), { connections: 10, seconds: SECONDS });
-}
+const TRIVIAL_CALL = modern('tools/call', { name: 'trivial', arguments: { text: 'hi' } });
 
 /** One at a time: ask (tools/call pauses), answer (retry with inputResponses). Runs in its own process. */
 function roundTrips(url: string): Promise<{ p50: number; p99: number }> {
@@ -40,7 +36,7 @@ function roundTrips(url: string): Promise<{ p50: number; p99: number }> {
 
 export async function hitlSection(): Promise<void> {
   console.log(`\nHuman-in-the-loop: the cost of a store, and of a question`);
-  console.log(`  (each server its own process; autocannon CLI, 10 connections, ${SECONDS} s x ${ROUNDS} interleaved rounds; ${ROUND_TRIPS} round trips one at a time)\n`);
+  console.log(`  (each server its own process; autocannon, 10 connections, each round after a warm-up, ${SECONDS} s x ${ROUNDS} interleaved rounds; ${ROUND_TRIPS} round trips one at a time)\n`);
   const dir = await mkdtemp(path.join(tmpdir(), 'graph-mcp-bench-hitl-'));
   const servers = {} as Record<StoreName, ServerProcess>;
   try {
@@ -48,8 +44,7 @@ export async function hitlSection(): Promise<void> {
     const samples = new Map<StoreName, number[]>();
     for (let round = 0; round < ROUNDS; round += 1) {
       for (const store of Object.keys(STORES) as StoreName[]) {
-        if (round === 0) await load(servers[store].url); // warm-up, unmeasured
-        const figures = await load(servers[store].url);
+        const figures = await loadAt(servers[store].url, TRIVIAL_CALL, 10)(round === 0);
         if (figures.errors > 0) throw new Error(`${store}: ${figures.errors} errors under load`);
         samples.set(store, [...(samples.get(store) ?? []), figures.rps]);
       }
