@@ -2,8 +2,9 @@
 // graph-mcp in both eras, a hand-written v1 SDK server, bare Express, and bare
 // Express calling graph.invoke: the most any HTTP server of the graph reaches), each
 // server its own process, autocannon in another (warmed up with the load it then
-// measures), graph.invoke timed in a process of its own. Throughput at 10 connections, p99 at 10 and 50, and the
-// p50 of one call at a time (what a single call adds to graph.invoke).
+// measures), graph.invoke timed in a process of its own. Throughput at 10
+// connections, p99 at 10 and 50, and the p50 of one call at a time (what a
+// single call adds to graph.invoke).
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';

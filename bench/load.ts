@@ -29,14 +29,18 @@ export const WARMUP_S = Number(process.env.BENCH_WARMUP_SECONDS ?? 2);
 /** A server's first round's, as it starts cold. */
 export const FIRST_WARMUP_S = Math.max(WARMUP_S, 5);
 
-/** One measurement; `warm` asks for an unmeasured warm-up first. */
-export type Measure = (warm: boolean) => Promise<Figures>;
+/**
+ * One measurement; `first` is the setup's first round, which warms up longer
+ * (a server starts cold) where the measurement warms up at all.
+ */
+export type Measure = (first: boolean) => Promise<Figures>;
 
 /**
  * Calls `fn` back to back for the duration, `inFlight` calls at a time (one by
- * default); per-call latency percentiles.
+ * default), after `WARMUP_S` of unmeasured calls when `warm`; per-call
+ * latency percentiles.
  */
-export function inProcessLoad(fn: () => Promise<unknown>, inFlight = 1): Measure {
+export function inProcessLoad(fn: () => Promise<unknown>, inFlight = 1): (warm: boolean) => Promise<Figures> {
   return async (warm) => {
     const warmUntil = performance.now() + (warm ? WARMUP_S * 1000 : 0);
     while (performance.now() < warmUntil) await fn();
