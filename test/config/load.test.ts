@@ -121,7 +121,7 @@ describe('resolveConfig', () => {
 
   test('a postgres store gets its defaults; a connection string or a bad schema name in the config is refused', () => {
     const config = resolveConfig({ graphs: { a: './a.ts:g' }, store: { type: 'postgres' } }, { baseDir: '/x' });
-    assert.deepEqual(config.store, { type: 'postgres', url_env: 'DATABASE_URL', schema: 'graph_mcp', pool_size: 10 });
+    assert.deepEqual(config.store, { type: 'postgres', url_env: 'DATABASE_URL', schema: 'graph_mcp', pool_size: 10, statement_timeout_ms: 30_000 });
     assert.throws(
       () => resolveConfig({ graphs: { a: './a.ts:g' }, store: { type: 'postgres', url: 'postgres://u:p@db/app' } }, { baseDir: '/x' }),
       rejectsWith('CONFIG_INVALID', /store.*url/s),
