@@ -215,7 +215,15 @@ export function createServerFactory(options: ServerFactoryOptions): McpServerFac
     const server = new GraphMcpServer({ name: options.name, version: options.version }, serverOptions[era], onAnswer, options.logger);
     const streamFor = (ctx: ServerContext) =>
       era === 'legacy' ? (message: JSONRPCRequest) => server.transport!.send(message, { relatedRequestId: ctx.mcpReq.id }) : undefined;
-    const surface = (): TaskSurface => ({ serving: pauses!, owner, principal, era, tools: registry, canCall: (tool) => options.canCall(principal, tool) });
+    const surface = (): TaskSurface => ({
+      serving: pauses!,
+      owner,
+      principal,
+      era,
+      tools: registry,
+      canCall: (tool) => options.canCall(principal, tool),
+      track: (requestId, controller) => tracker.track(principal?.id, requestId, controller),
+    });
     if (tasks) registerTaskHandlers(server, surface, (ctx) => canPollTasks({}, ctx, 'modern'), streamFor);
 
     server.setRequestHandler('tools/list', (request) => {

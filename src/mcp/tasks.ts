@@ -14,7 +14,7 @@ import type { TaskData } from '../run/tasks.js';
 import type { RunRecord } from '../store/store.js';
 import { answerFromClient, askQuestionsOnStream, type PauseData, type PauseServing } from './pauses.js';
 import { createTaskResult, legacyStatus, legacyTask, modernTask } from './task-shapes.js';
-import { errorResult } from '../run/run-tool.js';
+import { errorResult, RunAbortedError } from '../run/run-tool.js';
 
 /** The 2026-07-28 Tasks extension's identifier, in capabilities and `server/discover`. */
 export const TASKS_EXTENSION = 'io.modelcontextprotocol/tasks';
@@ -28,6 +28,12 @@ export interface TaskSurface {
   era: 'modern' | 'legacy';
   tools: { get(name: string): GraphTool | undefined };
   canCall: (tool: GraphTool) => boolean;
+  /**
+   * Registers a wait under the caller's request id, so that a 2025-era
+   * `notifications/cancelled` naming it (received by any process) aborts
+   * `controller`; call the returned function when the wait ends.
+   */
+  track?: (requestId: string | number, controller: AbortController) => () => void;
 }
 
 /** The caller's task, or the same refusal for an unknown and a foreign id. */
@@ -103,8 +109,17 @@ export function registerTaskHandlers(
       return legacyTask(cancelled, s.serving.pollIntervalMs);
     });
     server.setRequestHandler('tasks/result', { params: TaskIdParams }, async (params, ctx) => {
-      const result = await awaitTaskResult(surface(), params.taskId, ctx, sendOnStream(ctx));
-      return { ...result, _meta: { ...result._meta, [RELATED_TASK]: { taskId: params.taskId } } };
+      try {
+        const result = await awaitTaskResult(surface(), params.taskId, ctx, sendOnStream(ctx));
+        return { ...result, _meta: { ...result._meta, [RELATED_TASK]: { taskId: params.taskId } } };
+      } catch (error) {
+        // Cancelled by `notifications/cancelled`: no response, as for a call; the stream ends
+        // without one (the SDK's attempt to answer then finds no stream). The task goes on.
+        if (error instanceof RunAbortedError && !ctx.mcpReq.signal.aborted) {
+          (server.transport as { closeSSEStream?: (id: typeof ctx.mcpReq.id) => void } | undefined)?.closeSSEStream?.(ctx.mcpReq.id);
+        }
+        throw error;
+      }
     });
     return;
   }
@@ -201,12 +216,13 @@ async function awaitTaskEnd(
 ): Promise<CallToolResult> {
   const { serving } = surface;
   const closing = serving.closing;
-  // The waits below end when the client goes away, or when the server begins to close:
-  // the shutdown does not wait for this request (the task goes on elsewhere).
+  // The waits below end when the client goes away, cancels this request, or when the
+  // server begins to close: the shutdown does not wait for this request (the task goes on elsewhere).
   const ended = new AbortController();
   const end = () => ended.abort();
   ctx.mcpReq.signal.addEventListener('abort', end, { once: true });
   closing?.addEventListener('abort', end, { once: true });
+  const untrack = surface.track?.(ctx.mcpReq.id, ended);
   try {
     for (;;) {
       const { run, tool } = await ownTask(surface, taskId);
@@ -218,9 +234,11 @@ async function awaitTaskEnd(
       if (run.status === 'cancelled') return errorResult('RUN_CANCELLED', `The task of tool "${tool.name}" was cancelled.`);
       if (ctx.mcpReq.signal.aborted) throw new ProtocolError(ProtocolErrorCode.InternalError, 'the request was cancelled');
       if (closing?.aborted) throw new ProtocolError(ProtocolErrorCode.InternalError, TASK_RESULT_ON_CLOSE);
+      // Neither gone nor closing: the client's notifications/cancelled (through the tracker).
+      if (ended.signal.aborted) throw new RunAbortedError();
       if (run.status === 'input_required' && send !== undefined) {
         const questions = (run.data as PauseData).questions ?? [];
-        const call = { owner: surface.owner, ctx, sendOnStream: send, relatedTask: run.id, ...(closing ? { runOptions: { stopSignal: closing } } : {}) };
+        const call = { owner: surface.owner, ctx, sendOnStream: send, relatedTask: run.id, runOptions: { stopSignal: ended.signal } };
         const responses = await askQuestionsOnStream(serving, call, run, questions);
         if (responses !== undefined) {
           await answerTask(surface, run, responses);
@@ -232,6 +250,7 @@ async function awaitTaskEnd(
   } finally {
     ctx.mcpReq.signal.removeEventListener('abort', end);
     closing?.removeEventListener('abort', end);
+    untrack?.();
   }
 }
 

@@ -9,6 +9,7 @@ import { CallToolResultSchema, ElicitRequestSchema } from '@modelcontextprotocol
 import { startServer, type TestServer } from '../helpers/server.js';
 import { envelope, legacyHeaders, MODERN, post } from '../helpers/raw.js';
 import { visits } from '../fixtures/graphs/hitl.js';
+import { until } from '../helpers/wait.js';
 
 const EXT = 'io.modelcontextprotocol/tasks';
 const CANARY = `canary-${randomBytes(6).toString('hex')}`;
@@ -238,6 +239,30 @@ describe('2025-11-25 experimental tasks (v1 client)', () => {
     } finally {
       await client.close();
     }
+  });
+
+  test('notifications/cancelled for a waiting tasks/result ends its stream without a response; the task goes on', async () => {
+    const headers = { 'content-type': 'application/json', ...legacyHeaders({ 'x-user': 'carol' }) };
+    const rpc = (body: Record<string, unknown>) => fetch(server.url, { method: 'POST', headers, body: JSON.stringify({ jsonrpc: '2.0', ...body }) });
+    // 6 steps of 400 ms: the task outlives the wait by seconds.
+    const created = (await (await rpc({ id: 1, method: 'tools/call', params: { name: 'slow', arguments: { step_ms: 400 }, task: { ttl: 60_000 } } })).text()).match(/"taskId":"([^"]+)"/);
+    assert.ok(created, 'a task was created');
+    const taskId = created[1]!;
+    const waiting = await rpc({ id: 'result-7', method: 'tasks/result', params: { taskId } });
+    assert.equal(waiting.status, 200);
+    let ended = false;
+    const streamed = waiting.text().finally(() => (ended = true));
+    // Sent until the stream ends: the first may arrive before the wait has begun (the stream's headers come first).
+    for (let sent = 0; !ended && sent < 20; sent += 1) {
+      const cancel = await rpc({ method: 'notifications/cancelled', params: { requestId: 'result-7', reason: 'no longer needed' } });
+      assert.equal(cancel.status, 202);
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    const text = await streamed;
+    assert.doesNotMatch(text, /"result"|"error"/, 'no response to a cancelled request');
+    const status = await (await rpc({ id: 2, method: 'tasks/get', params: { taskId } })).text();
+    assert.match(status, /"status":"working"/, 'the stream ended before the task did, and the task goes on');
+    await until('the task completes', async () => ((await (await rpc({ id: 3, method: 'tasks/get', params: { taskId } })).text()).includes('"status":"completed"') ? true : undefined));
   });
 
   test('a task-only tool called without params.task is refused with -32601, as 2025-11-25 asks; with it, it runs', async () => {
