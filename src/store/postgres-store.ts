@@ -105,7 +105,7 @@ export class PostgresStore implements Store {
     }
     const { pgModule, Saver } = await loadDriver();
     const connection: pg.ClientConfig = { connectionString: options.connectionString, application_name: 'graph-mcp', connectionTimeoutMillis: 10_000 };
-    // The limit is the pool's only: migrating waits for other processes' migrations, and the signal listener idles.
+    // The serving pool's only: migrations (see migrate) may wait for other processes' and build indexes, and the signal listener idles.
     const pool = createPool(
       pgModule,
       { ...connection, max: poolSize, idleTimeoutMillis: 30_000, allowExitOnIdle: true, ...(statementTimeoutMs > 0 ? { statement_timeout: statementTimeoutMs } : {}) },
@@ -122,7 +122,7 @@ export class PostgresStore implements Store {
     });
     const checkpointer = new Saver(pool, undefined, { schema });
     try {
-      await migrate(pgModule, connection, schema, checkpointer);
+      await migrate(pgModule, connection, schema, Saver);
       await signals.start();
     } catch (cause) {
       await signals.close();
@@ -192,8 +192,10 @@ async function loadDriver(): Promise<{ pgModule: PgModule; Saver: typeof Postgre
  * holding an advisory lock (keyed by the schema) on a connection of its own
  * for the whole time: the checkpointer's `setup()` is not safe to run from
  * two processes at once, and takes a pool connection, so the lock must not.
+ * That setup gets a pool of its own, without the serving pool's statement
+ * timeout: a migration may build an index on a large table.
  */
-async function migrate(pgModule: PgModule, connection: pg.ClientConfig, schema: string, checkpointer: PostgresSaver): Promise<void> {
+async function migrate(pgModule: PgModule, connection: pg.ClientConfig, schema: string, Saver: typeof PostgresSaver): Promise<void> {
   const client = new pgModule.Client(connection);
   client.on('error', () => undefined);
   await client.connect();
@@ -218,7 +220,13 @@ async function migrate(pgModule: PgModule, connection: pg.ClientConfig, schema: 
       await client.query('ROLLBACK').catch(() => undefined);
       throw error;
     }
-    await checkpointer.setup();
+    const setupPool = new pgModule.Pool({ ...connection, max: 1 });
+    setupPool.on('error', () => undefined);
+    try {
+      await new Saver(setupPool, undefined, { schema }).setup();
+    } finally {
+      await setupPool.end().catch(() => undefined);
+    }
   } finally {
     // Ending the session releases the lock too, so a failed unlock cannot keep others waiting.
     await client.end().catch(() => undefined);

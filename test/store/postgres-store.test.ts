@@ -5,6 +5,7 @@ import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import path from 'node:path';
 import { after, describe, test } from 'node:test';
+import pg from 'pg';
 import { openStore } from '../../src/store/open-store.js';
 import { PostgresStore } from '../../src/store/postgres-store.js';
 import { dropSchema, freshSchema, POSTGRES_URL, postgresReady, sql } from '../helpers/postgres.js';
@@ -48,6 +49,30 @@ await store.close();`;
         ['checkpoint_blobs', 'checkpoint_migrations', 'checkpoint_writes', 'checkpoints', 'graph_mcp_keys', 'graph_mcp_migrations', 'graph_mcp_runs', 'graph_mcp_signals'],
         "graph-mcp's tables and the checkpointer's, all in the configured schema",
       );
+    });
+
+    test("opening is not bound by statement_timeout_ms: the checkpointer's migrations wait for a lock as long as it is held", async () => {
+      const fresh = schema('setuplock');
+      await (await PostgresStore.open({ connectionString: POSTGRES_URL, schema: fresh })).close();
+      // Another session holds the table the checkpointer's setup reads first, for longer than the limit.
+      const holder = new pg.Client({ connectionString: POSTGRES_URL });
+      await holder.connect();
+      let released = false;
+      try {
+        await holder.query('BEGIN');
+        await holder.query(`LOCK TABLE "${fresh}".checkpoint_migrations IN ACCESS EXCLUSIVE MODE`);
+        const opening = PostgresStore.open({ connectionString: POSTGRES_URL, schema: fresh, statementTimeoutMs: 100 }).then((store) => ({ store, released }));
+        await new Promise((resolve) => setTimeout(resolve, 600));
+        released = true;
+        await holder.query('ROLLBACK');
+        const { store, released: openedAfterRelease } = await opening;
+        assert.equal(openedAfterRelease, true, 'the open waited for the lock');
+        await store.check();
+        await store.close();
+      } finally {
+        if (!released) await holder.query('ROLLBACK').catch(() => undefined);
+        await holder.end();
+      }
     });
 
     test('a signal too large for NOTIFY travels through the signals table, in order with small ones', async () => {
