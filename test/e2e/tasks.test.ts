@@ -244,8 +244,8 @@ describe('2025-11-25 experimental tasks (v1 client)', () => {
   test('notifications/cancelled for a waiting tasks/result ends its stream without a response; the task goes on', async () => {
     const headers = { 'content-type': 'application/json', ...legacyHeaders({ 'x-user': 'carol' }) };
     const rpc = (body: Record<string, unknown>) => fetch(server.url, { method: 'POST', headers, body: JSON.stringify({ jsonrpc: '2.0', ...body }) });
-    // 6 steps of 400 ms: the task outlives the wait by seconds.
-    const created = (await (await rpc({ id: 1, method: 'tools/call', params: { name: 'slow', arguments: { step_ms: 400 }, task: { ttl: 60_000 } } })).text()).match(/"taskId":"([^"]+)"/);
+    // 6 steps of 800 ms: the task outlives the wait by seconds, even on a loaded machine.
+    const created = (await (await rpc({ id: 1, method: 'tools/call', params: { name: 'slow', arguments: { step_ms: 800 }, task: { ttl: 60_000 } } })).text()).match(/"taskId":"([^"]+)"/);
     assert.ok(created, 'a task was created');
     const taskId = created[1]!;
     const waiting = await rpc({ id: 'result-7', method: 'tasks/result', params: { taskId } });
