@@ -10,6 +10,7 @@ import { manyGraphs } from './many-graphs.js';
 import { progressCost } from './progress.js';
 import { memorySection, startupSection, workersSection } from './footprint.js';
 import { oneGraphFourWays } from './four-ways.js';
+import { layersSection } from './layers.js';
 import { hitlSection } from './hitl.js';
 import { tasksSection } from './tasks.js';
 import { storeSection } from './store.js';
@@ -26,6 +27,7 @@ console.log(SPREAD_NOTE);
 // `npm run bench -- hitl progress` runs only the sections named.
 const SECTIONS = {
   four: oneGraphFourWays,
+  layers: layersSection,
   graphs: manyGraphs,
   progress: progressCost,
   memory: memorySection,

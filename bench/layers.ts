@@ -1,0 +1,64 @@
+// npm run bench -- layers: where one call's time goes, layer by layer, one
+// call at a time (p50, in milliseconds): graph.invoke alone; graph-mcp's MCP
+// handler around it with no HTTP server (each in a process of its own); the
+// same served over HTTP by `graph-mcp serve`; and bare Express calling
+// graph.invoke, the least any HTTP server of the graph pays.
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { oneAtATime, serveTrivial } from './four-ways.js';
+import { interleaved, type Figures, type Measure } from './load.js';
+import { BENCH_DIR, runClient, startScript, stopProcess } from './processes.js';
+import { HEADER, row } from './report.js';
+import { answer, expect, legacy, modern } from './requests.js';
+
+/** A layer measured in-process by layers-client.ts, in a new process every round. */
+function layerInChild(configFile: string, layer: string): Measure {
+  return () => runClient<Figures>('layers-client.ts', [configFile, layer]);
+}
+
+export async function layersSection(): Promise<void> {
+  console.log('\n1b. Where one call goes, layer by layer (trivial graph, one call at a time; p50 in ms)\n');
+  const dir = await mkdtemp(path.join(tmpdir(), 'graph-mcp-bench-layers-'));
+  const configFile = path.join(dir, 'in-process.config.json');
+  await writeFile(configFile, JSON.stringify({
+    graphs: { graph_0: `${path.join(BENCH_DIR, 'graphs.ts')}:trivial` },
+    store: { type: 'sqlite', path: path.join(dir, 'in-process.sqlite') },
+    log_level: 'silent',
+  }));
+  const served = await serveTrivial(dir, 'graph-mcp');
+  const bareGraph = await startScript('server-main.ts', ['bare-graph']);
+  try {
+    const modernCall = modern('tools/call', { name: 'graph_0', arguments: { text: 'hi' } });
+    const legacyCall = legacy('tools/call', { name: 'graph_0', arguments: { text: 'hi' } });
+    expect((await answer(served.url, modernCall)).result.structuredContent?.echoed === 'hi', 'graph-mcp serve answers tools/call');
+    expect((await answer(bareGraph.url, legacyCall)).result.structuredContent?.echoed === 'hi', 'bare Express + graph.invoke answers');
+
+    const r = await interleaved({
+      invoke: layerInChild(configFile, 'invoke'),
+      callModern: layerInChild(configFile, 'call-modern'),
+      callLegacy: layerInChild(configFile, 'call-legacy'),
+      listModern: layerInChild(configFile, 'list-modern'),
+      servedModern: oneAtATime(served.url, modernCall, served.child.pid!),
+      servedLegacy: oneAtATime(served.url, legacyCall, served.child.pid!),
+      bareGraph: oneAtATime(bareGraph.url, legacyCall, bareGraph.child.pid!),
+    });
+    console.log(HEADER);
+    console.log(row('graph.invoke', r.invoke));
+    console.log(row('MCP handler, tools/call, 2026-07-28 (no HTTP)', r.callModern));
+    console.log(row('MCP handler, tools/call, 2025-11-25 (no HTTP)', r.callLegacy));
+    console.log(row('MCP handler, tools/list, 2026-07-28 (no graph)', r.listModern));
+    console.log(row('graph-mcp serve, tools/call, 2026-07-28', r.servedModern));
+    console.log(row('graph-mcp serve, tools/call, 2025-11-25', r.servedLegacy));
+    console.log(row('bare Express + graph.invoke', r.bareGraph));
+    const ms = (value: number) => `${value.toFixed(3)} ms`.padStart(10);
+    console.log('\nwhat each layer adds to one call (differences of p50):');
+    console.log(`  the MCP layer (SDK + graph-mcp's handler) over graph.invoke   2026-07-28 ${ms(r.callModern.p50 - r.invoke.p50)}, 2025-11-25 ${ms(r.callLegacy.p50 - r.invoke.p50)}`);
+    console.log(`  of which a request with no graph at all (tools/list)         ${ms(r.listModern.p50)}`);
+    console.log(`  HTTP (Node, Express, graph-mcp's router and checks, the client) 2026-07-28 ${ms(r.servedModern.p50 - r.callModern.p50)}, 2025-11-25 ${ms(r.servedLegacy.p50 - r.callLegacy.p50)}`);
+    console.log(`  HTTP for bare Express + graph.invoke                          ${ms(r.bareGraph.p50 - r.invoke.p50)}`);
+  } finally {
+    await Promise.all([stopProcess(served.child), stopProcess(bareGraph.child)]);
+    await rm(dir, { recursive: true, force: true });
+  }
+}
