@@ -1,11 +1,12 @@
-import { AuthError, isAuthError } from './auth-error.js';
+import { AuthError, DEFAULT_RETRY_AFTER_S, isAuthError } from './auth-error.js';
 import type { Principal } from './principal.js';
 
 /**
  * The project's authentication: given the HTTP request (a web-standard
  * `Request` without its body, as LangGraph's custom auth receives), return
  * the caller or throw. Throw an `AuthError` to choose the refusal (400, 401
- * or 403); anything else thrown is a 401 `invalid_token`.
+ * or 403, or 503 when the caller cannot be checked now: its identity
+ * provider is down); anything else thrown is a 401 `invalid_token`.
  *
  * The returned object needs an `id` (string) and may carry `scopes` (or
  * `permissions`, LangGraph's name) and any display fields.
@@ -16,7 +17,7 @@ export type PrincipalLike = { id?: unknown; identity?: unknown; scopes?: unknown
 
 export type AuthOutcome =
   | { ok: true; principal: Principal }
-  | { ok: false; status: 400 | 401 | 403; headers: Record<string, string>; message: string };
+  | { ok: false; status: 400 | 401 | 403 | 503; headers: Record<string, string>; message: string };
 
 export interface AuthenticatorOptions {
   /** Every caller must hold all of these (403 `insufficient_scope` otherwise). */
@@ -35,7 +36,11 @@ export function createAuthenticator(authenticate: Authenticate, options: Authent
     ok: false,
     status: error.status,
     message: error.message,
-    headers: { 'WWW-Authenticate': challenge(error, options.resourceMetadataUrl, required) },
+    // No challenge with a 503: the credentials may be fine, and a challenge asks for new ones.
+    headers:
+      error.status === 503
+        ? { 'Retry-After': String(error.retryAfterS ?? DEFAULT_RETRY_AFTER_S) }
+        : { 'WWW-Authenticate': challenge(error, options.resourceMetadataUrl, required) },
   });
 
   return async (request) => {

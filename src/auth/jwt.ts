@@ -15,7 +15,7 @@ export type JwtConfig = NonNullable<NonNullable<AgentConfig['auth']>['jwt']>;
 const HMAC = /^HS/;
 
 export interface JwtAuthenticatorOptions {
-  /** Told when the key set cannot be fetched (the caller is refused 401, without the cause). */
+  /** Told when the key set cannot be fetched (the caller is refused 503, without the cause). */
   onKeySetFailure?: (error: unknown) => void;
   /** Least time between two fetches of the key set for tokens naming unknown keys. @default 30000 */
   jwksCooldownMs?: number;
@@ -109,7 +109,8 @@ function createJwksAuthenticator(config: JwtConfig, jwksUrl: string, options: Jw
     } catch (error) {
       if (isKeySetFailure(error)) {
         options.onKeySetFailure?.(error);
-        throw new AuthError(401, 'token cannot be verified now: the signing keys could not be fetched', { error: 'invalid_token' });
+        // The token may well be good: a 401 would send the client to sign in again, to no avail.
+        throw new AuthError(503, 'token cannot be verified now: the signing keys could not be fetched; try again shortly');
       }
       throw new AuthError(401, describeJoseError(error), { error: 'invalid_token' });
     }

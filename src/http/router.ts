@@ -173,13 +173,14 @@ type OriginCheck = (origin: string | undefined) => { ok: boolean };
  * CORS for browser clients (the `cors` package): the origins the Origin
  * check accepts, or any without one. Mcp-Param-* header names differ per
  * tool, so a preflight's requested headers are allowed as asked (the
- * package's default); pages may read `WWW-Authenticate` (auth challenges).
+ * package's default); pages may read `WWW-Authenticate` (auth challenges)
+ * and `Retry-After` (a caller that cannot be authenticated now).
  */
 function corsFor(checkOrigin: OriginCheck | undefined): RequestHandler {
   return cors({
     origin: (origin, callback) => callback(null, origin !== undefined && (checkOrigin === undefined || checkOrigin(origin).ok)),
     methods: ['GET', 'POST'],
-    exposedHeaders: ['WWW-Authenticate'],
+    exposedHeaders: ['WWW-Authenticate', 'Retry-After'],
     maxAge: 600,
   });
 }

@@ -47,6 +47,20 @@ describe('auth.path in agent.config.json', () => {
     }
   });
 
+  test('AuthError 503: the caller cannot be checked now; refused with Retry-After and no challenge, and the server keeps serving', async () => {
+    const server = await startServer({ auth: { path: './auth.ts:directoryDownAuthenticate' }, graphs: GRAPHS });
+    try {
+      const answer = await rpc(server.url, 'tools/list', {}, { 'x-api-key': 'key-alice' });
+      assert.equal(answer.status, 503);
+      assert.equal(answer.headers.get('retry-after'), '30');
+      assert.equal(answer.headers.get('www-authenticate'), null, 'no challenge: the credentials may be good');
+      assert.equal(answer.messages[0]?.error?.message, 'the user directory cannot be reached');
+      assert.equal((await fetch(`${new URL(server.url).origin}/ok`)).status, 200);
+    } finally {
+      await server.close(0);
+    }
+  });
+
   test('an authenticate function that throws something else is a plain 401 that reveals nothing', async () => {
     const server = await startServer({ auth: { path: './auth.ts:brokenAuthenticate' }, graphs: GRAPHS });
     try {

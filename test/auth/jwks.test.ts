@@ -101,7 +101,7 @@ describe('auth.jwt.jwks_url', () => {
 
 });
 
-test('when the key set cannot be fetched, callers are refused 401 and it is logged; once it can, they are served', async () => {
+test('when the key set cannot be fetched, callers are refused 503 with Retry-After (not a challenge) and it is logged; once it can, they are served', async () => {
   const key = await keyPair('k1');
   let down = true;
   const jwks = createServer((_req, res) => {
@@ -117,8 +117,11 @@ test('when the key set cannot be fetched, callers are refused 401 and it is logg
   try {
     const token = await sign(key);
     const refused = await callWhoami(server.url, token);
-    assert.equal(refused.status, 401);
-    assert.match(refused.headers.get('www-authenticate') ?? '', /signing keys could not be fetched/);
+    assert.equal(refused.status, 503);
+    assert.equal(refused.headers.get('retry-after'), '5');
+    // A challenge would send an OAuth client to sign in again, though its token may be good.
+    assert.equal(refused.headers.get('www-authenticate'), null);
+    assert.match(await refused.text(), /signing keys could not be fetched/);
     await server.logs.logged('auth.jwt.jwks_url: the signing keys could not be fetched');
     assert.equal((await fetch(`${new URL(server.url).origin}/ok`)).status, 200, 'the server keeps serving');
     down = false;

@@ -61,7 +61,7 @@ describe('http.cors on, allowed_origins naming the app', () => {
     assert.equal(response.headers.get('access-control-max-age'), '600');
   });
 
-  test("the app's page may read the answer, and a refusal's challenge", async () => {
+  test("the app's page may read the answer, and a refusal's challenge and Retry-After", async () => {
     const answered = await callFrom(server.url, APP, { authorization: 'Bearer good' });
     assert.equal(answered.status, 200);
     assert.equal(answered.headers.get('access-control-allow-origin'), APP);
@@ -72,6 +72,8 @@ describe('http.cors on, allowed_origins naming the app', () => {
     assert.equal(refused.status, 401);
     assert.equal(refused.headers.get('access-control-allow-origin'), APP);
     assert.match(refused.headers.get('access-control-expose-headers') ?? '', /WWW-Authenticate/i);
+    // A 503 from authentication (its provider down) says when to try again.
+    assert.match(refused.headers.get('access-control-expose-headers') ?? '', /Retry-After/i);
     assert.match(refused.headers.get('www-authenticate') ?? '', /^Bearer /);
   });
 
