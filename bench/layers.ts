@@ -57,6 +57,13 @@ export async function layersSection(): Promise<void> {
     console.log(`  of which a request with no graph at all (tools/list)         ${ms(r.listModern.p50)}`);
     console.log(`  HTTP (Node, Express, graph-mcp's router and checks, the client) 2026-07-28 ${ms(r.servedModern.p50 - r.callModern.p50)}, 2025-11-25 ${ms(r.servedLegacy.p50 - r.callLegacy.p50)}`);
     console.log(`  HTTP for bare Express + graph.invoke                          ${ms(r.bareGraph.p50 - r.invoke.p50)}`);
+    // CPU per call counts every thread (garbage collection's helpers too), and no waiting.
+    const cpu = (a: Figures, b: Figures) => (a.cpuMs === undefined || b.cpuMs === undefined ? '         -' : ms(a.cpuMs - b.cpuMs));
+    console.log('\nthe same by CPU per call (the serving process only; the client is not counted):');
+    console.log(`  the MCP layer over graph.invoke                               2026-07-28 ${cpu(r.callModern, r.invoke)}, 2025-11-25 ${cpu(r.callLegacy, r.invoke)}`);
+    console.log(`  a request with no graph at all (tools/list)                  ${ms(r.listModern.cpuMs ?? Number.NaN)}`);
+    console.log(`  HTTP under graph-mcp                                          2026-07-28 ${cpu(r.servedModern, r.callModern)}, 2025-11-25 ${cpu(r.servedLegacy, r.callLegacy)}`);
+    console.log(`  HTTP for bare Express + graph.invoke                          ${cpu(r.bareGraph, r.invoke)}`);
   } finally {
     await Promise.all([stopProcess(served.child), stopProcess(bareGraph.child)]);
     await rm(dir, { recursive: true, force: true });
