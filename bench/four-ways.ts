@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { BenchGraphName } from './graphs.js';
 import { DURATION_S, FIRST_WARMUP_S, interleaved, WARMUP_S, type Figures, type Measure } from './load.js';
-import { BENCH_DIR, cpuMsUsed, rssMb, runClient, serveConfig, startScript, stopProcess, type ServerProcess } from './processes.js';
+import { BENCH_DIR, rssMb, runClient, serveConfig, startScript, stopProcess, type ServerProcess } from './processes.js';
 import { cpuRatio, HEADER, ratio, row } from './report.js';
 import { answer, expect, legacy, modern, type McpRequest } from './requests.js';
 
@@ -33,18 +33,9 @@ export function loadAt(url: string, request: McpRequest, connections: number, pi
     runClient<Figures>('cannon-client.ts', [url, JSON.stringify(request), String(connections), String(first ? firstWarmupS : WARMUP_S), String(DURATION_S), ...(pid === undefined ? [] : [String(pid)])]);
 }
 
-/** A measurement's figures with the CPU the server `pid` spent per call in it (none without a pid). */
-async function serverCpu(pid: number | undefined, measure: () => Promise<Figures>): Promise<Figures> {
-  const before = pid === undefined ? 0 : await cpuMsUsed(pid);
-  const { cpuMs: _client, ...figures } = await measure();
-  if (pid === undefined) return figures;
-  const calls = figures.calls ?? figures.rps * DURATION_S;
-  return { ...figures, cpuMs: ((await cpuMsUsed(pid)) - before) / Math.max(1, calls) };
-}
-
 /** One call at a time on one connection, timed to the microsecond, in its own process. */
 export function oneAtATime(url: string, request: McpRequest, pid?: number): Measure {
-  return () => serverCpu(pid, () => runClient<Figures>('latency-client.ts', [url, JSON.stringify(request)]));
+  return () => runClient<Figures>('latency-client.ts', [url, JSON.stringify(request), ...(pid === undefined ? [] : [String(pid)])]);
 }
 
 /**

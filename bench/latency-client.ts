@@ -1,10 +1,12 @@
 // One caller, one request at a time, on one kept-alive connection, for
 // BENCH_SECONDS: the latency a single call sees, to the microsecond (autocannon
-// records whole milliseconds). Run in its own process; prints Figures as JSON.
+// records whole milliseconds). Run in its own process; prints Figures as JSON,
+// with the server's CPU per call when given its pid.
 import http from 'node:http';
-import { inProcessLoad } from './load.js';
+import { inProcessLoad, warmUp, type Figures } from './load.js';
+import { cpuMsUsed } from './processes.js';
 
-const [url, requestJson] = [process.argv[2]!, process.argv[3]!];
+const [url, requestJson, pid] = [process.argv[2]!, process.argv[3]!, process.argv[4]];
 const { headers, body } = JSON.parse(requestJson) as { headers: Record<string, string>; body: string };
 const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
 
@@ -19,5 +21,11 @@ function call(): Promise<void> {
   });
 }
 
-console.log(JSON.stringify(await inProcessLoad(call)(true)));
+// Given the server's pid, the CPU it spent per call in the measured part only (not the warm-up's).
+await warmUp(call);
+const server = pid === undefined ? undefined : Number(pid);
+const before = server === undefined ? 0 : await cpuMsUsed(server);
+const { cpuMs: _client, ...figures } = await inProcessLoad(call)(false);
+const result: Figures = server === undefined ? figures : { ...figures, cpuMs: ((await cpuMsUsed(server)) - before) / Math.max(1, figures.calls ?? 0) };
+console.log(JSON.stringify(result));
 agent.destroy();

@@ -35,6 +35,12 @@ export const FIRST_WARMUP_S = Math.max(WARMUP_S, 5);
  */
 export type Measure = (first: boolean) => Promise<Figures>;
 
+/** Calls `fn` back to back, unmeasured, for `seconds`. */
+export async function warmUp(fn: () => Promise<unknown>, seconds = WARMUP_S): Promise<void> {
+  const warmUntil = performance.now() + seconds * 1000;
+  while (performance.now() < warmUntil) await fn();
+}
+
 /**
  * Calls `fn` back to back for the duration, `inFlight` calls at a time (one by
  * default), after `WARMUP_S` of unmeasured calls when `warm`; per-call
@@ -42,8 +48,7 @@ export type Measure = (first: boolean) => Promise<Figures>;
  */
 export function inProcessLoad(fn: () => Promise<unknown>, inFlight = 1): (warm: boolean) => Promise<Figures> {
   return async (warm) => {
-    const warmUntil = performance.now() + (warm ? WARMUP_S * 1000 : 0);
-    while (performance.now() < warmUntil) await fn();
+    if (warm) await warmUp(fn);
     const latencies: number[] = [];
     let errors = 0;
     const cpuBefore = process.cpuUsage();
