@@ -3,6 +3,7 @@ import { createMcpHandler, createRequestStateCodec, type AuthInfo, type McpHttpH
 import type { Principal } from './auth/principal.js';
 import { applyConfigEnv } from './config/env.js';
 import { readingBodyOnce } from './mcp/request-body.js';
+import { answeringAloneAsJson } from './mcp/json-answers.js';
 import { DEFAULT_CONFIG_FILE, loadConfigFile, resolveConfig, type ResolvedConfig } from './config/load.js';
 import type { AgentConfigInput } from './config/schema.js';
 import { GraphMcpError, messageOf } from './errors.js';
@@ -154,8 +155,9 @@ export async function loadGraphMcp(options: LoadGraphMcpOptions = {}): Promise<G
     onerror: (error) => logger.debug({ err: { message: error.message } }, 'mcp handler reported an error'),
   });
   const checked = withParamHeaderCheck(mcpHandler, paramHeaders, config.http.max_body_bytes);
-  // The body is read once, here, and handed on parsed (see readingBodyOnce).
-  const handler: McpHttpHandler = { ...checked, fetch: readingBodyOnce(checked.fetch, config.http.max_body_bytes) };
+  // The body is read once, here, and handed on parsed (see readingBodyOnce); a 2025-era
+  // answer with nothing before it goes out as JSON, not as an event stream (answeringAloneAsJson).
+  const handler: McpHttpHandler = { ...checked, fetch: answeringAloneAsJson(readingBodyOnce(checked.fetch, config.http.max_body_bytes)) };
 
   let stopping: Promise<void> | undefined;
   const stopRuns = (graceMs = config.defaults.shutdown_grace_ms) => {

@@ -48,7 +48,8 @@ export function readingBodyOnce(fetch: Fetch, maxBytes: number): Fetch {
 }
 
 /** 2026-07-28 has no batches: the SDK refuses them whole, as that era says. */
-function isModern(request: Request): boolean {
+/** A 2026-07-28 request, by its protocol version header (the 2025 era's requests carry an earlier one, or none). */
+export function isModern(request: Request): boolean {
   return (request.headers.get('mcp-protocol-version') ?? '') >= '2026';
 }
 

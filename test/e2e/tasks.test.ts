@@ -248,11 +248,14 @@ describe('2025-11-25 experimental tasks (v1 client)', () => {
     const created = (await (await rpc({ id: 1, method: 'tools/call', params: { name: 'slow', arguments: { step_ms: 800 }, task: { ttl: 60_000 } } })).text()).match(/"taskId":"([^"]+)"/);
     assert.ok(created, 'a task was created');
     const taskId = created[1]!;
-    const waiting = await rpc({ id: 'result-7', method: 'tasks/result', params: { taskId } });
-    assert.equal(waiting.status, 200);
     let ended = false;
-    const streamed = waiting.text().finally(() => (ended = true));
-    // Sent until the stream ends: the first may arrive before the wait has begun (the stream's headers come first).
+    const streamed = rpc({ id: 'result-7', method: 'tasks/result', params: { taskId } })
+      .then((waiting) => {
+        assert.equal(waiting.status, 200);
+        return waiting.text();
+      })
+      .finally(() => (ended = true));
+    // Sent until the answer ends: the first may arrive before the wait has begun.
     for (let sent = 0; !ended && sent < 20; sent += 1) {
       const cancel = await rpc({ method: 'notifications/cancelled', params: { requestId: 'result-7', reason: 'no longer needed' } });
       assert.equal(cancel.status, 202);

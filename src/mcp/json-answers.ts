@@ -1,0 +1,127 @@
+import type { McpHttpHandler } from '@modelcontextprotocol/server';
+import { isModern } from './request-body.js';
+
+type Fetch = McpHttpHandler['fetch'];
+
+/**
+ * Answers a 2025-era request whose event stream would hold nothing but its
+ * answer with that answer as one JSON object instead.
+ *
+ * The SDK serves every 2025-era POST request with an event stream, even
+ * `tools/list`: headers flushed first, then the one `message` event,
+ * chunked. The 2025-11-25 transport lets the server pick either form for any
+ * request ("the client MUST support both"), and the 2026-07-28 leg already
+ * picks JSON unless something is sent before the answer. This does the same
+ * for 2025-era calls, deciding on the stream's first event:
+ * - the answer, and the stream ends there: the answer alone, as
+ *   `application/json` with its length, written at once;
+ * - anything else first (a progress or log notification, a question to the
+ *   client, a keep-alive comment, several answers of a batch): the stream
+ *   as it came, that event included, from that moment on.
+ * So nothing a call sends before its answer is held back, and a call that
+ * runs long without sending anything starts its stream at the SDK's first
+ * keep-alive, as before.
+ */
+export function answeringAloneAsJson(fetch: Fetch): Fetch {
+  return async (request, options) => {
+    const response = await fetch(request, options);
+    if (request.method !== 'POST' || isModern(request) || response.body === null) return response;
+    if (!response.headers.get('content-type')?.startsWith('text/event-stream')) return response;
+    return collapsed(response, response.body);
+  };
+}
+
+/** Headers of the event stream that do not describe a JSON answer. */
+const STREAM_ONLY = new Set(['content-type', 'cache-control', 'x-accel-buffering', 'connection', 'content-length', 'transfer-encoding']);
+
+async function collapsed(response: Response, body: ReadableStream<Uint8Array>): Promise<Response> {
+  const reader = body.getReader();
+  const decoder = new TextDecoder();
+  const read: Uint8Array[] = [];
+  let text = '';
+  let end = -1;
+  let answer: string | undefined;
+  try {
+    // Up to the end of the first event (a blank line).
+    while (end < 0) {
+      const chunk = await reader.read();
+      if (chunk.done) return streamOf(response, read, reader, true);
+      read.push(chunk.value);
+      text += decoder.decode(chunk.value, { stream: true });
+      end = firstEventEnd(text);
+    }
+    answer = end === text.length ? answerIn(text) : undefined;
+    if (answer === undefined) return streamOf(response, read, reader, false);
+    const next = await reader.read();
+    if (!next.done) {
+      read.push(next.value);
+      return streamOf(response, read, reader, false);
+    }
+  } catch (error) {
+    // The stream failed (the client went away and the SDK tore the exchange down): as it would have.
+    return streamOf(response, read, reader, true, error);
+  }
+  const headers = new Headers({ 'content-type': 'application/json' });
+  for (const [name, value] of response.headers) if (!STREAM_ONLY.has(name)) headers.set(name, value);
+  return new Response(answer, { status: response.status, headers });
+}
+
+/** Where the first event ends (after its blank line), or -1 while it is incomplete. */
+function firstEventEnd(text: string): number {
+  const match = /\r\n\r\n|\n\n|\r\r/.exec(text);
+  return match === null ? -1 : match.index + match[0].length;
+}
+
+/**
+ * The JSON text of a `message` event that carries a JSON-RPC response (a
+ * result or an error), or `undefined` for anything else: a notification, a
+ * request to the client, a comment, an event with an id (resumable streams
+ * are left as they are).
+ */
+function answerIn(event: string): string | undefined {
+  let data: string | undefined;
+  for (const line of event.split(/\r\n|\n|\r/)) {
+    if (line === '') continue;
+    const colon = line.indexOf(':');
+    const field = colon < 0 ? line : line.slice(0, colon);
+    const value = colon < 0 ? '' : line.slice(line.charCodeAt(colon + 1) === 32 ? colon + 2 : colon + 1);
+    if (field === 'event' && value !== 'message') return undefined;
+    else if (field === 'data') data = data === undefined ? value : `${data}\n${value}`;
+    else if (field !== 'event') return undefined;
+  }
+  if (data === undefined) return undefined;
+  let message: unknown;
+  try {
+    message = JSON.parse(data);
+  } catch {
+    return undefined;
+  }
+  if (message === null || typeof message !== 'object' || Array.isArray(message)) return undefined;
+  const { jsonrpc, id, result, error } = message as Record<string, unknown>;
+  if (jsonrpc !== '2.0' || id === undefined || (result === undefined) === (error === undefined)) return undefined;
+  return data;
+}
+
+/** The event stream as the SDK sent it: what was read of it, then the rest. */
+function streamOf(response: Response, read: Uint8Array[], reader: ReadableStreamDefaultReader<Uint8Array>, ended: boolean, failure?: unknown): Response {
+  const body = new ReadableStream<Uint8Array>({
+    start(controller) {
+      for (const chunk of read) controller.enqueue(chunk);
+      if (failure !== undefined) controller.error(failure);
+      else if (ended) controller.close();
+    },
+    async pull(controller) {
+      try {
+        const chunk = await reader.read();
+        if (chunk.done) controller.close();
+        else controller.enqueue(chunk.value);
+      } catch (error) {
+        controller.error(error);
+      }
+    },
+    cancel(reason) {
+      return reader.cancel(reason);
+    },
+  });
+  return new Response(body, { status: response.status, statusText: response.statusText, headers: response.headers });
+}
