@@ -47,8 +47,11 @@ export function readingBodyOnce(fetch: Fetch, maxBytes: number): Fetch {
   };
 }
 
-/** 2026-07-28 has no batches: the SDK refuses them whole, as that era says. */
-/** A 2026-07-28 request, by its protocol version header (the 2025 era's requests carry an earlier one, or none). */
+/**
+ * A 2026-07-28 request, by its protocol version header (the 2025 era's carry
+ * an earlier one, or none). That era has no batches: the SDK refuses them
+ * whole, as it says.
+ */
 export function isModern(request: Request): boolean {
   return (request.headers.get('mcp-protocol-version') ?? '') >= '2026';
 }
