@@ -16,8 +16,9 @@ type Fetch = McpHttpHandler['fetch'];
  * - the answer, and the stream ends there: the answer alone, as
  *   `application/json` with its length, written at once;
  * - anything else first (a progress or log notification, a question to the
- *   client, a keep-alive comment, several answers of a batch): the stream
- *   as it came, that event included, from that moment on.
+ *   client, a keep-alive comment, several answers of a batch), or a first
+ *   event over 64 KiB: the stream as it came, that event included, from that
+ *   moment on.
  * So nothing a call sends before its answer is held back, and a call that
  * runs long without sending anything starts its stream at the SDK's first
  * keep-alive, as before.
@@ -31,6 +32,13 @@ export function answeringAloneAsJson(fetch: Fetch): Fetch {
   };
 }
 
+/**
+ * A larger first event passes as the stream it is: its framing is no saving
+ * there, and checking it (decoding and parsing megabytes of an image, say)
+ * would cost more than the stream does.
+ */
+const MOST_BYTES_COLLAPSED = 64 * 1024;
+
 /** Headers of the event stream that do not describe a JSON answer. */
 const STREAM_ONLY = new Set(['content-type', 'cache-control', 'x-accel-buffering', 'connection', 'content-length', 'transfer-encoding']);
 
@@ -38,19 +46,29 @@ async function collapsed(response: Response, body: ReadableStream<Uint8Array>): 
   const reader = body.getReader();
   const decoder = new TextDecoder();
   const read: Uint8Array[] = [];
-  let text = '';
-  let end = -1;
+  const pieces: string[] = [];
   let answer: string | undefined;
   try {
-    // Up to the end of the first event (a blank line).
-    while (end < 0) {
+    // Up to the end of the first event (a blank line), each piece searched once: a large
+    // answer comes in many chunks, and searching all that was read at every chunk was quadratic.
+    let end: { piece: number; at: number } | undefined;
+    let tail = '';
+    let bytes = 0;
+    while (end === undefined) {
       const chunk = await reader.read();
       if (chunk.done) return streamOf(response, read, reader, true);
       read.push(chunk.value);
-      text += decoder.decode(chunk.value, { stream: true });
-      end = firstEventEnd(text);
+      bytes += chunk.value.byteLength;
+      if (bytes > MOST_BYTES_COLLAPSED) return streamOf(response, read, reader, false);
+      const piece = decoder.decode(chunk.value, { stream: true });
+      pieces.push(piece);
+      // A blank line may begin in the piece before: search it with the end of that one.
+      const at = blankLineEnd(tail + piece);
+      if (at >= 0) end = { piece: pieces.length - 1, at: at - tail.length };
+      tail = piece.length >= 3 ? piece.slice(-3) : (tail + piece).slice(-3);
     }
-    answer = end === text.length ? answerIn(text) : undefined;
+    const alone = end.piece === pieces.length - 1 && end.at === pieces[end.piece]!.length;
+    answer = alone ? answerIn(pieces.join('')) : undefined;
     if (answer === undefined) return streamOf(response, read, reader, false);
     const next = await reader.read();
     if (!next.done) {
@@ -66,8 +84,8 @@ async function collapsed(response: Response, body: ReadableStream<Uint8Array>): 
   return new Response(answer, { status: response.status, headers });
 }
 
-/** Where the first event ends (after its blank line), or -1 while it is incomplete. */
-function firstEventEnd(text: string): number {
+/** Where the first blank line in `text` ends (an event's end), or -1 when there is none. */
+function blankLineEnd(text: string): number {
   const match = /\r\n\r\n|\n\n|\r\r/.exec(text);
   return match === null ? -1 : match.index + match[0].length;
 }

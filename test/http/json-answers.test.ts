@@ -130,6 +130,12 @@ test('the first event decides, however the stream is cut into pieces', async () 
   ]) {
     assert.deepEqual(await collapse(stream), { type: 'text/event-stream', text: stream.join('') }, JSON.stringify(stream));
   }
+  // A large answer passes as its stream, however it is cut: checking it would cost more than the stream.
+  const large = `event: message\ndata: {"jsonrpc":"2.0","id":1,"result":{"text":"${'x'.repeat(70_000)}"}}\n\n`;
+  assert.deepEqual(await collapse([large]), { type: 'text/event-stream', text: large });
+  assert.deepEqual(await collapse(large.match(/[^]{1,4096}/g)!), { type: 'text/event-stream', text: large });
+  const fits = `event: message\ndata: {"jsonrpc":"2.0","id":1,"result":{"text":"${'x'.repeat(60_000)}"}}\n\n`;
+  assert.equal((await collapse(fits.match(/[^]{1,4096}/g)!)).type, 'application/json');
   // A JSON answer is left alone.
   assert.deepEqual(await collapse([answer], { 'content-type': 'application/json' }), { type: 'application/json', text: answer });
 });
