@@ -137,8 +137,9 @@ async function writeResponse(res: ServerResponse, response: Response, aborted: A
     return;
   }
   if (!response.headers.get('content-type')?.includes('text/event-stream')) {
-    // One write, with Content-Length: the answer is small and complete.
-    res.end(await response.text().catch(() => ''));
+    // One write, with Content-Length: the answer is complete. Its bytes as they are: decoding
+    // them to text for Node to encode again cost a 5 MB answer 20 ms more.
+    res.end(Buffer.from(await response.arrayBuffer().catch(() => new ArrayBuffer(0))));
     return;
   }
   res.flushHeaders();
