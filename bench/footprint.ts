@@ -8,7 +8,7 @@ import { cannon } from './cannon.js';
 import { loadAt, serveTrivial } from './four-ways.js';
 import { DURATION_S, interleaved } from './load.js';
 import { BENCH_DIR, binBuilt, median, ROOT, rssMb, serveConfig, stopProcess, type Entry } from './processes.js';
-import { cpuRatio, HEADER, ratio, row } from './report.js';
+import { cpuRatio, printTable, ratio } from './report.js';
 import { answer, expect, modern } from './requests.js';
 
 const CALLS = Number(process.env.BENCH_CALLS ?? 100_000);
@@ -166,9 +166,10 @@ export async function workersSection(): Promise<void> {
     for (const server of [one, two]) expect((await answer(server.url, call)).result.structuredContent?.echoed === 'hi', 'graph_0 answers');
     // Each of two workers sees half the calls, so V8 needs twice as long to optimise both.
     const r = await interleaved({ one: loadAt(one.url, call, 20, one.child.pid!, 10), two: loadAt(two.url, call, 20, two.child.pid!, 10) });
-    console.log(HEADER);
-    console.log(row('1 worker', r.one));
-    console.log(row('2 workers', r.two));
+    printTable([
+      ['1 worker', r.one],
+      ['2 workers', r.two],
+    ]);
     console.log('\nratio of requests/s (target >= 1.7 on 2 free cores; the load generator needs a core of its own too):');
     console.log(ratio('2 workers / 1 worker', r.two, r.one));
     // CPU per call summed over the primary and its workers: what the cores would need to give 2x.

@@ -11,7 +11,7 @@ import path from 'node:path';
 import type { BenchGraphName } from './graphs.js';
 import { DURATION_S, FIRST_WARMUP_S, interleaved, WARMUP_S, type Figures, type Measure } from './load.js';
 import { BENCH_DIR, rssMb, runClient, serveConfig, startScript, stopProcess, type ServerProcess } from './processes.js';
-import { cpuRatio, HEADER, ratio, row } from './report.js';
+import { cpuRatio, printTable, ratio } from './report.js';
 import { answer, expect, legacy, modern, type McpRequest } from './requests.js';
 
 const INPUT = { text: 'hi' };
@@ -106,24 +106,25 @@ export async function oneGraphFourWays(): Promise<void> {
       modern50V8: loadAt(graphMcpV8.url, modernCall, 50, graphMcpV8.child.pid!),
     });
 
-    console.log(HEADER);
-    console.log(row('graph.invoke in-process (one at a time)', r.inProcess));
-    console.log(row('graph.invoke in-process (10 in flight)', r.inProcess10));
-    console.log(row('graph-mcp tools/call, 2026-07-28, c=10', r.modern));
-    console.log(row('graph-mcp tools/call, 2025-11-25, c=10', r.legacy));
-    console.log(row('hand-written v1 SDK server (2025-11-25), c=10', r.v1));
-    console.log(row('bare Express JSON handler (ceiling), c=10', r.bare));
-    console.log(row('bare Express + graph.invoke, c=10', r.bareGraph));
-    console.log(row('graph-mcp tools/call, 2026-07-28, c=1', r.modern1));
-    console.log(row('graph-mcp tools/call, 2025-11-25, c=1', r.legacy1));
-    console.log(row('hand-written v1 SDK server, c=1', r.v1One));
-    console.log(row('bare Express JSON handler, c=1', r.bareOne));
-    console.log(row('bare Express + graph.invoke, c=1', r.bareGraphOne));
-    console.log(row('graph-mcp tools/call, 2026-07-28, c=50', r.modern50));
-    console.log(row('graph-mcp tools/call, 2025-11-25, c=50', r.legacy50));
-    console.log(row('bare Express + graph.invoke, c=50', r.bareGraph50));
-    console.log(row("2026-07-28, c=10, V8's heap sizing", r.modernV8));
-    console.log(row("2026-07-28, c=50, V8's heap sizing", r.modern50V8));
+    printTable([
+      ['graph.invoke in-process (one at a time)', r.inProcess],
+      ['graph.invoke in-process (10 in flight)', r.inProcess10],
+      ['graph-mcp tools/call, 2026-07-28, c=10', r.modern],
+      ['graph-mcp tools/call, 2025-11-25, c=10', r.legacy],
+      ['hand-written v1 SDK server (2025-11-25), c=10', r.v1],
+      ['bare Express JSON handler (ceiling), c=10', r.bare],
+      ['bare Express + graph.invoke, c=10', r.bareGraph],
+      ['graph-mcp tools/call, 2026-07-28, c=1', r.modern1],
+      ['graph-mcp tools/call, 2025-11-25, c=1', r.legacy1],
+      ['hand-written v1 SDK server, c=1', r.v1One],
+      ['bare Express JSON handler, c=1', r.bareOne],
+      ['bare Express + graph.invoke, c=1', r.bareGraphOne],
+      ['graph-mcp tools/call, 2026-07-28, c=50', r.modern50],
+      ['graph-mcp tools/call, 2025-11-25, c=50', r.legacy50],
+      ['bare Express + graph.invoke, c=50', r.bareGraph50],
+      ["2026-07-28, c=10, V8's heap sizing", r.modernV8],
+      ["2026-07-28, c=50, V8's heap sizing", r.modern50V8],
+    ]);
     const [rss, rssV8] = await Promise.all([rssMb(graphMcp.child.pid!), rssMb(graphMcpV8.child.pid!)]);
     console.log(`\nRSS after the rounds: graph-mcp ${rss.toFixed(0)} MB (--heap-growth 50, the default), ${rssV8.toFixed(0)} MB with V8's own heap sizing (--heap-growth 0)`);
     console.log(ratio("heap growth 50 / V8's heap sizing, c=10", r.modern, r.modernV8, '(what the smaller heap costs in throughput)'));

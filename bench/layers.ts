@@ -9,7 +9,7 @@ import path from 'node:path';
 import { oneAtATime, serveTrivial } from './four-ways.js';
 import { interleaved, type Figures, type Measure } from './load.js';
 import { BENCH_DIR, runClient, startScript, stopProcess } from './processes.js';
-import { HEADER, row } from './report.js';
+import { printTable } from './report.js';
 import { answer, expect, legacy, modern } from './requests.js';
 
 /** A layer measured in-process by layers-client.ts, in a new process every round. */
@@ -43,14 +43,15 @@ export async function layersSection(): Promise<void> {
       servedLegacy: oneAtATime(served.url, legacyCall, served.child.pid!),
       bareGraph: oneAtATime(bareGraph.url, legacyCall, bareGraph.child.pid!),
     });
-    console.log(HEADER);
-    console.log(row('graph.invoke', r.invoke));
-    console.log(row('MCP handler, tools/call, 2026-07-28 (no HTTP)', r.callModern));
-    console.log(row('MCP handler, tools/call, 2025-11-25 (no HTTP)', r.callLegacy));
-    console.log(row('MCP handler, tools/list, 2026-07-28 (no graph)', r.listModern));
-    console.log(row('graph-mcp serve, tools/call, 2026-07-28', r.servedModern));
-    console.log(row('graph-mcp serve, tools/call, 2025-11-25', r.servedLegacy));
-    console.log(row('bare Express + graph.invoke', r.bareGraph));
+    printTable([
+      ['graph.invoke', r.invoke],
+      ['MCP handler, tools/call, 2026-07-28 (no HTTP)', r.callModern],
+      ['MCP handler, tools/call, 2025-11-25 (no HTTP)', r.callLegacy],
+      ['MCP handler, tools/list, 2026-07-28 (no graph)', r.listModern],
+      ['graph-mcp serve, tools/call, 2026-07-28', r.servedModern],
+      ['graph-mcp serve, tools/call, 2025-11-25', r.servedLegacy],
+      ['bare Express + graph.invoke', r.bareGraph],
+    ]);
     const ms = (value: number) => `${value.toFixed(3)} ms`.padStart(10);
     console.log('\nwhat each layer adds to one call (differences of p50):');
     console.log(`  the MCP layer (SDK + graph-mcp's handler) over graph.invoke   2026-07-28 ${ms(r.callModern.p50 - r.invoke.p50)}, 2025-11-25 ${ms(r.callLegacy.p50 - r.invoke.p50)}`);

@@ -8,7 +8,7 @@ import { invokeInChild, loadAt } from './four-ways.js';
 import { TEN_STEPS } from './graphs.js';
 import { interleaved } from './load.js';
 import { BENCH_DIR, serveConfig, stopProcess } from './processes.js';
-import { HEADER, ratio, row } from './report.js';
+import { printTable, ratio } from './report.js';
 import { answer, expect, modern } from './requests.js';
 
 export async function progressCost(): Promise<void> {
@@ -31,10 +31,11 @@ export async function progressCost(): Promise<void> {
       with: loadAt(server.url, streamed, 10, server.child.pid!),
       inProcess: invokeInChild('tenNodes'),
     });
-    console.log(HEADER);
-    console.log(row('no progress token (one JSON answer)', r.without));
-    console.log(row(`progress token (SSE, ${TEN_STEPS} notifications + result)`, r.with));
-    console.log(row(`the ${TEN_STEPS}-node graph alone, graph.invoke one at a time`, r.inProcess));
+    printTable([
+      ['no progress token (one JSON answer)', r.without],
+      [`progress token (SSE, ${TEN_STEPS} notifications + result)`, r.with],
+      [`the ${TEN_STEPS}-node graph alone, graph.invoke one at a time`, r.inProcess],
+    ]);
     console.log('\nratios of requests/s:');
     console.log(ratio('with progress / without', r.with, r.without));
     console.log(ratio('without progress / graph.invoke', r.without, r.inProcess));

@@ -9,6 +9,12 @@ export function row(label: string, f: Figures): string {
   return `${label.padEnd(LABEL_WIDTH)} ${f.rps.toFixed(0).padStart(8)} ${spread(f).padStart(7)} ${ms(f.p50).padStart(8)} ${ms(f.p99).padStart(8)} ${cpu(f).padStart(7)}${errors(f)}`;
 }
 
+/** A table of setups, one row each, under the header. */
+export function printTable(rows: ReadonlyArray<readonly [label: string, figures: Figures]>): void {
+  console.log(HEADER);
+  for (const [label, figures] of rows) console.log(row(label, figures));
+}
+
 /** Compact figures for a wider table: req/s, spread, p50, p99. */
 export function cells(f: Figures): string {
   return `${f.rps.toFixed(0).padStart(8)} ${spread(f).padStart(7)} ${ms(f.p50).padStart(6)} ${ms(f.p99).padStart(6)}${errors(f)}`;

@@ -6,7 +6,7 @@
 // the graph's own cost, which every server of it pays on top of its own.
 import { invokeInChild } from './four-ways.js';
 import { interleaved } from './load.js';
-import { cpuRatio, HEADER, ratio, row } from './report.js';
+import { cpuRatio, printTable, ratio } from './report.js';
 
 export async function stateSection(): Promise<void> {
   console.log(`\nState declared with zod or with Annotation: graph.invoke in its own process, one call at a time\n`);
@@ -16,11 +16,12 @@ export async function stateSection(): Promise<void> {
     zod10: invokeInChild('tenNodes'),
     annotation10: invokeInChild('tenNodesAnnotation'),
   });
-  console.log(HEADER);
-  console.log(row('one node, zod state (the trivial graph)', r.zod));
-  console.log(row('one node, Annotation state', r.annotation));
-  console.log(row('ten nodes in a line, zod state', r.zod10));
-  console.log(row('ten nodes in a line, Annotation state', r.annotation10));
+  printTable([
+    ['one node, zod state (the trivial graph)', r.zod],
+    ['one node, Annotation state', r.annotation],
+    ['ten nodes in a line, zod state', r.zod10],
+    ['ten nodes in a line, Annotation state', r.annotation10],
+  ]);
   console.log('\nrequests/s, Annotation / zod:');
   console.log(ratio('one node', r.annotation, r.zod));
   console.log(ratio('ten nodes', r.annotation10, r.zod10));
