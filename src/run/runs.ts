@@ -134,30 +134,49 @@ export class Runs {
     if (outcome.kind === 'boundary') return { kind: 'boundary', id, persist: persistOf(checkpointer) };
     if (outcome.kind === 'drained') return this.goOnDurably(id, tool, owner, options, describe, { checkpointer, adoption });
     const adopted = adoption();
-    // Paused, or taken over: whatever the run checkpointed is in the store before anyone reads it there.
-    if (outcome.kind === 'interrupted' || adopted !== undefined) await checkpointer?.persist();
     if (adopted !== undefined) {
+      // Taken over: its task's record exists; whatever the run checkpointed is in the store before anyone reads it there.
+      await checkpointer?.persist();
       const task = await adopted;
       await task.settle(outcome);
       return outcome.kind === 'done' ? outcome : { kind: 'paused', run: task.run, interrupts: outcome.interrupts };
     }
     if (outcome.kind === 'done') return outcome;
-    let run: RunRecord;
+    return this.keepPaused(id, tool, owner, checkpointer, outcome.interrupts, describe);
+  }
+
+  /**
+   * Stores a fresh run that paused: its record first, then its checkpoints.
+   * In that order, a process that dies between the two leaves a record,
+   * which expires and is cleaned up with whatever checkpoints it got (see
+   * `sweep`); checkpoints written first would be named by no record, and
+   * nothing would ever delete them. Nobody can use the record meanwhile:
+   * its id reaches the caller only once this resolves.
+   */
+  private async keepPaused(
+    id: string,
+    tool: GraphTool,
+    owner: string,
+    checkpointer: RunCheckpointer | undefined,
+    interrupts: PendingInterrupt[],
+    describe: DescribePause,
+  ): Promise<RunStep> {
+    const run = await this.store.runs.create({
+      id,
+      owner,
+      tool: tool.name,
+      status: 'input_required',
+      data: describe(interrupts, undefined),
+      expiresAt: Date.now() + this.options.ttlMs,
+    });
     try {
-      run = await this.store.runs.create({
-        id,
-        owner,
-        tool: tool.name,
-        status: 'input_required',
-        data: describe(outcome.interrupts, undefined),
-        expiresAt: Date.now() + this.options.ttlMs,
-      });
+      await checkpointer?.persist();
     } catch (error) {
-      // Its checkpoints are stored, but no run names them: nothing would ever delete them.
-      if (checkpointer) this.forgetThread(id);
+      // A run that cannot be resumed: expired now, so nobody finds it and the next clean-up deletes it and its checkpoints.
+      await this.store.runs.update(run.id, run.version, { expiresAt: Date.now() - 1 }).catch(() => undefined);
       throw error;
     }
-    return { kind: 'paused', run, interrupts: outcome.interrupts };
+    return { kind: 'paused', run, interrupts };
   }
 
   /**

@@ -25,6 +25,16 @@ if (await postgresReady('the store failing under a running server')) {
     /** Whatever the database would say: its schema, the table, its words for a missing one, its port. */
     const databaseWords = new RegExp(`${schema}|relation|checkpoints|graph_mcp_runs|does not exist|5432`);
     const errorOf = (answer: RawAnswer) => answer.messages.find((m) => 'error' in m || 'result' in m);
+    /** Checkpoints no run record names: nothing would ever delete them. */
+    const orphans = async () =>
+      (
+        await sql<{ n: number }>(
+          `SELECT count(*)::int AS n FROM "${schema}".checkpoints c WHERE NOT EXISTS (SELECT 1 FROM "${schema}".graph_mcp_runs r WHERE r.id = c.thread_id)`,
+        )
+      )[0]!.n;
+    /** Runs a request can still find (not expired). */
+    const liveRuns = async () =>
+      (await sql<{ n: number }>(`SELECT count(*)::int AS n FROM "${schema}".graph_mcp_runs WHERE expires_at > $1`, [Date.now()]))[0]!.n;
 
     before(async () => {
       const store = await PostgresStore.open({ connectionString: POSTGRES_URL, schema });
@@ -43,6 +53,7 @@ if (await postgresReady('the store failing under a running server')) {
     });
 
     test('a call whose paused run cannot be stored gets -32603 naming nothing of the database, in both eras; the log has the cause', async () => {
+      const runsBefore = await liveRuns();
       await takeAway('checkpoints');
       try {
         const modern = await callModern(server.url, 'refund', { customer: 'Ada', amount: 500 }, 1, ASKS_PEOPLE);
@@ -55,6 +66,8 @@ if (await postgresReady('the store failing under a running server')) {
         const logged = server.logs.lines.filter((line) => line.includes('tools/call failed on the server'));
         assert.equal(logged.length, 2);
         for (const line of logged) assert.match(line, /checkpoints.*does not exist/);
+        // Their records were stored first, then expired when the checkpoints failed: nobody finds them, the clean-up deletes them.
+        assert.equal(await liveRuns(), runsBefore);
       } finally {
         await giveBack('checkpoints');
       }
@@ -64,16 +77,8 @@ if (await postgresReady('the store failing under a running server')) {
     });
 
     test('a paused run whose record cannot be stored leaves no checkpoints behind', async () => {
-      const orphans = async () =>
-        Number(
-          (
-            await sql<{ n: string }>(
-              `SELECT count(*) AS n FROM "${schema}".checkpoints c WHERE NOT EXISTS (SELECT 1 FROM "${schema}".graph_mcp_runs r WHERE r.id = c.thread_id)`,
-            )
-          )[0]!.n,
-        );
       assert.equal(await orphans(), 0);
-      // The checkpoints are written (one transaction), then the run's record fails.
+      // The run's record fails, before any of its checkpoints is written.
       await sql(`ALTER TABLE "${schema}".graph_mcp_runs RENAME COLUMN owner TO owner_away`);
       try {
         const answer = await callModern(server.url, 'refund', { customer: 'Di', amount: 600 }, 4, ASKS_PEOPLE);
@@ -81,7 +86,36 @@ if (await postgresReady('the store failing under a running server')) {
       } finally {
         await sql(`ALTER TABLE "${schema}".graph_mcp_runs RENAME COLUMN owner_away TO owner`);
       }
-      await until('the orphaned checkpoints are deleted', async () => ((await orphans()) === 0 ? true : undefined), 10_000);
+      assert.equal(await orphans(), 0);
+    });
+
+    test('a paused run is stored record first: while its record waits, none of its checkpoints is in the store, so a process dying there leaves none behind', async () => {
+      const holder = new pg.Client({ connectionString: POSTGRES_URL });
+      await holder.connect();
+      let call: Promise<RawAnswer> | undefined;
+      try {
+        await holder.query('BEGIN');
+        // Reads go on; the run's record waits.
+        await holder.query(`LOCK TABLE "${schema}".graph_mcp_runs IN EXCLUSIVE MODE`);
+        call = callModern(server.url, 'refund', { customer: 'Flo', amount: 900 }, 5, ASKS_PEOPLE);
+        await until('the record waits for the lock', async () => {
+          const [row] = await sql<{ n: number }>(
+            `SELECT count(*)::int AS n FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE '%INSERT INTO%graph_mcp_runs%' AND query LIKE '%${schema}%'`,
+          );
+          return row!.n > 0 ? true : undefined;
+        });
+        assert.equal(await orphans(), 0, 'checkpoints written before the record names them');
+      } finally {
+        await holder.query('ROLLBACK').catch(() => undefined);
+        await holder.end();
+      }
+      const answer = await call;
+      assert.equal(errorOf(answer)?.result?.resultType, 'input_required', answer.text);
+      assert.equal(await orphans(), 0);
+      const [stored] = await sql<{ n: number }>(
+        `SELECT count(*)::int AS n FROM "${schema}".checkpoints c JOIN "${schema}".graph_mcp_runs r ON r.id = c.thread_id WHERE r.data::text LIKE '%Flo%'`,
+      );
+      assert.ok(stored!.n > 0, 'the paused run has its checkpoints once the record is stored');
     });
 
     test('a request whose run record cannot be read gets -32603 naming nothing of the database', async () => {
