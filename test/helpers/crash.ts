@@ -254,16 +254,30 @@ export function describeCrashes(name: string, options: CrashOptions): void {
           await until('a batch of tasks', async () => (batches >= batch || !creating || stopKilling ? true : undefined), 120_000);
           await new Promise((resolve) => setTimeout(resolve, Math.random() * 700));
           if (stopKilling) break;
-          const busy = await store.probe.holders();
           const slots = pool.map((_, slot) => slot);
+          // Best, a process running a task past s1 (so the kill is seen to be recovered from, however
+          // fast or slow the machine runs the batch); else one running any task; else any.
+          const pastS1 = await until('a task past s1 under way', () => slotRunningPastS1(), 2_000).catch(() => undefined);
+          const busy = await store.probe.holders();
           const running = slots.filter((slot) => busy.includes(pool[slot]!.child.pid!));
-          const choice = running.length > 0 ? running : slots;
+          const choice = pastS1 !== undefined ? [pastS1] : running.length > 0 ? running : slots;
           const slot = choice[Math.floor(Math.random() * choice.length)]!;
           await kill(pool[slot]!);
           pool[slot] = spare;
           kills += 1;
         }
       })();
+      /** The slot of a process holding a task that has finished s1 but not s4, if any. */
+      const slotRunningPastS1 = async (): Promise<number | undefined> => {
+        const lines = new Set(await steps());
+        for (const [taskId, task] of tasks) {
+          if (results.has(taskId) || !lines.has(`${task.label} s1`) || lines.has(`${task.label} s4`)) continue;
+          const [pid] = await store.probe.holders(taskId);
+          const slot = pool.findIndex((serving) => serving.child.pid === pid);
+          if (slot >= 0) return slot;
+        }
+        return undefined;
+      };
       // The caller's side: poll every task through whichever process is up, answer the questions.
       const drive = async () => {
         const deadline = Date.now() + 240_000;
