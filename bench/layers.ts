@@ -2,12 +2,13 @@
 // call at a time (p50, in milliseconds): graph.invoke alone; graph-mcp's MCP
 // handler around it with no HTTP server (each in a process of its own); the
 // same served over HTTP by `graph-mcp serve`; and bare Express calling
-// graph.invoke, the least any HTTP server of the graph pays.
+// graph.invoke, the least any HTTP server of the graph pays. Then CPU per call
+// of the in-process layers taking turns in one process, steadier than the rest.
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { oneAtATime, serveTrivial } from './four-ways.js';
-import { interleaved, type Figures, type Measure } from './load.js';
+import { interleaved, type CpuFigures, type Figures, type Measure } from './load.js';
 import { BENCH_DIR, runClient, startScript, stopProcess } from './processes.js';
 import { printTable } from './report.js';
 import { answer, expect, legacy, modern } from './requests.js';
@@ -65,6 +66,22 @@ export async function layersSection(): Promise<void> {
     console.log(`  a request with no graph at all (tools/list)                  ${ms(r.listModern.cpuMs ?? Number.NaN)}`);
     console.log(`  HTTP under graph-mcp                                          2026-07-28 ${cpu(r.servedModern, r.callModern)}, 2025-11-25 ${cpu(r.servedLegacy, r.callLegacy)}`);
     console.log(`  HTTP for bare Express + graph.invoke                          ${cpu(r.bareGraph, r.invoke)}`);
+
+    // Each layer above ran in a process of its own, so each read the machine at another moment.
+    // Here the four in-process layers share one process and take turns in short batches.
+    const c = await runClient<CpuFigures>('layers-client.ts', [configFile, 'cpu']);
+    const batches = c.invoke.batches;
+    console.log(`\nCPU per call, the in-process layers in one process, taking turns (${batches} batches each, 10 calls in flight; medians;`);
+    console.log('spread: (q3 - q1) / median of the batches):');
+    const row = (label: string, f: CpuFigures[keyof CpuFigures]) =>
+      console.log(`  ${label.padEnd(48)} ${ms(f.cpuMs)}   ${f.spread.toFixed(0).padStart(3)}%`);
+    row('graph.invoke', c.invoke);
+    row('MCP handler, tools/call, 2026-07-28', c['call-modern']);
+    row('MCP handler, tools/call, 2025-11-25', c['call-legacy']);
+    row('MCP handler, tools/list, 2026-07-28 (no graph)', c['list-modern']);
+    const over = (f: CpuFigures[keyof CpuFigures]) => `${ms(f.cpuMs - c.invoke.cpuMs)} (${((f.cpuMs / c.invoke.cpuMs - 1) * 100).toFixed(0)}%)`;
+    console.log(`  the MCP layer over graph.invoke: 2026-07-28 ${over(c['call-modern'])}, 2025-11-25 ${over(c['call-legacy'])}`);
+    console.log(`  graph.invoke / MCP handler (the ceiling of the c=10 ratio before HTTP): 2026-07-28 ${(c.invoke.cpuMs / c['call-modern'].cpuMs).toFixed(2)}, 2025-11-25 ${(c.invoke.cpuMs / c['call-legacy'].cpuMs).toFixed(2)}`);
   } finally {
     await Promise.all([stopProcess(served.child), stopProcess(bareGraph.child)]);
     await rm(dir, { recursive: true, force: true });

@@ -19,6 +19,12 @@ export interface Figures {
   cpuMs?: number;
 }
 
+/**
+ * Per in-process layer (bench/layers-client.ts `cpu`): the median of its batches' CPU per call,
+ * in ms, and the spread of the middle half of them ((q3 - q1) / median, in percent).
+ */
+export type CpuFigures = Record<'invoke' | 'call-modern' | 'call-legacy' | 'list-modern', { cpuMs: number; spread: number; batches: number }>;
+
 export const DURATION_S = Number(process.env.BENCH_SECONDS ?? 3);
 export const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 /**
