@@ -1,15 +1,17 @@
 // npm run bench -- memory startup workers: what a graph-mcp process costs to
 // keep and to start, and what a second worker buys. Every server is a
-// `graph-mcp serve` process; load comes from autocannon's CLI in its own process.
+// `graph-mcp serve` process; load comes from autocannon's CLI in its own process
+// (for `workers`, from wrk when it is on the PATH: see wrk.ts).
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { cannon } from './cannon.js';
 import { loadAt, serveTrivial } from './four-ways.js';
-import { DURATION_S, interleaved } from './load.js';
-import { BENCH_DIR, binBuilt, median, ROOT, rssMb, serveConfig, stopProcess, type Entry } from './processes.js';
+import { DURATION_S, interleaved, type Measure } from './load.js';
+import { BENCH_DIR, binBuilt, median, ROOT, rssMb, serveConfig, stopProcess, type Entry, type ServerProcess } from './processes.js';
 import { cpuRatio, printTable, ratio } from './report.js';
 import { answer, expect, modern } from './requests.js';
+import { wrkAvailable, wrkLoadAt } from './wrk.js';
 
 const CALLS = Number(process.env.BENCH_CALLS ?? 100_000);
 /** Idle seconds after the load before 'rested' is read: V8's memory reducer gives memory back some 30-40 s after a load stops. */
@@ -158,24 +160,33 @@ export async function startupSection(): Promise<void> {
 }
 
 export async function workersSection(): Promise<void> {
-  console.log(`\nWorkers: serve --workers 1 vs 2, trivial graph, 2026-07-28 tools/call (autocannon at c=20 in its own process, ${DURATION_S} s rounds, each after a warm-up of its load)\n`);
+  // Both cores go to the servers here: the load generator's own CPU is taken from them, and wrk's is a third of autocannon's.
+  const generator = wrkAvailable() ? 'wrk' : 'autocannon (no wrk on the PATH)';
+  console.log(`\nWorkers: serve --workers 1 vs 2, trivial graph, 2026-07-28 tools/call (${generator} at c=20 in its own process, ${DURATION_S} s rounds, each after a warm-up of its load)\n`);
   const dir = await mkdtemp(path.join(tmpdir(), 'graph-mcp-bench-workers-'));
   const one = await serveTrivial(dir, 'one', ['--workers', '1']);
   const two = await serveTrivial(dir, 'two', ['--workers', '2']);
+  const loads: Array<{ close(): Promise<void> }> = [];
+  // Each of two workers sees half the calls, so V8 needs twice as long to optimise both.
+  const loadOn = async (server: ServerProcess): Promise<Measure> => {
+    if (!wrkAvailable()) return loadAt(server.url, call, 20, server.child.pid!, 10);
+    const load = await wrkLoadAt(server.url, call, 20, server.child.pid!, 10);
+    loads.push(load);
+    return load.measure;
+  };
   try {
     for (const server of [one, two]) expect((await answer(server.url, call)).result.structuredContent?.echoed === 'hi', 'graph_0 answers');
-    // Each of two workers sees half the calls, so V8 needs twice as long to optimise both.
-    const r = await interleaved({ one: loadAt(one.url, call, 20, one.child.pid!, 10), two: loadAt(two.url, call, 20, two.child.pid!, 10) });
+    const r = await interleaved({ one: await loadOn(one), two: await loadOn(two) });
     printTable([
       ['1 worker', r.one],
       ['2 workers', r.two],
     ]);
-    console.log('\nratio of requests/s (target >= 1.7 on 2 free cores; the load generator needs a core of its own too):');
+    console.log(`\nratio of requests/s (target >= 1.7 on 2 free cores; ${generator.split(' ')[0]} takes some of them too):`);
     console.log(ratio('2 workers / 1 worker', r.two, r.one));
     // CPU per call summed over the primary and its workers: what the cores would need to give 2x.
     console.log(cpuRatio('1 worker / 2 workers, CPU per call', r.two, r.one, '(1 = a second worker adds no work per call)'));
   } finally {
-    await Promise.all([stopProcess(one.child), stopProcess(two.child)]);
+    await Promise.all([stopProcess(one.child), stopProcess(two.child), ...loads.map((load) => load.close())]);
     await rm(dir, { recursive: true, force: true });
   }
 }
