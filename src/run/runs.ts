@@ -135,9 +135,10 @@ export class Runs {
     if (outcome.kind === 'drained') return this.goOnDurably(id, tool, owner, options, describe, { checkpointer, adoption });
     const adopted = adoption();
     if (adopted !== undefined) {
-      // Taken over: its task's record exists; whatever the run checkpointed is in the store before anyone reads it there.
-      await checkpointer?.persist();
+      // Taken over: the task's record is stored first (see keepPaused), then whatever the run
+      // checkpointed, before the outcome lets anyone read it there.
       const task = await adopted;
+      await checkpointer?.persist();
       await task.settle(outcome);
       return outcome.kind === 'done' ? outcome : { kind: 'paused', run: task.run, interrupts: outcome.interrupts };
     }
