@@ -2,7 +2,8 @@
 // schema renamed away while it serves, then given back. The caller gets a
 // JSON-RPC internal error that names nothing of the database, the log has
 // the cause, a task is not failed by it but run again, and the server goes
-// on serving.
+// on serving. A run whose record cannot be updated after its new pause is
+// held until its lease runs out, then resumed from that pause.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import pg from 'pg';
@@ -10,7 +11,7 @@ import { INTERNAL_ERROR_MESSAGE } from '../../src/mcp/server-factory.js';
 import { PostgresStore } from '../../src/store/postgres-store.js';
 import { closeGate, letGo, runsOf } from '../fixtures/graphs/gated.js';
 import { dropSchema, freshSchema, POSTGRES_URL, postgresReady, sql } from '../helpers/postgres.js';
-import { callLegacy, callModern, taskRequest, type RawAnswer } from '../helpers/raw.js';
+import { callLegacy, callModern, envelope, modernHeaders, post, taskRequest, type RawAnswer } from '../helpers/raw.js';
 import { startServer, type TestServer } from '../helpers/server.js';
 import { until } from '../helpers/wait.js';
 
@@ -41,7 +42,7 @@ if (await postgresReady('the store failing under a running server')) {
       server = await startServer(
         {
           name: 'store-failures',
-          graphs: { refund: '../../graphs/approval.ts:graph', gated: './graphs/gated.ts:gated' },
+          graphs: { refund: '../../graphs/approval.ts:graph', gated: './graphs/gated.ts:gated', two_rounds: './graphs/hitl.ts:twoRounds' },
           defaults: { task_lease_ms: 1_000, poll_interval_ms: 50 },
         },
         { load: { store } },
@@ -116,6 +117,54 @@ if (await postgresReady('the store failing under a running server')) {
         `SELECT count(*)::int AS n FROM "${schema}".checkpoints c JOIN "${schema}".graph_mcp_runs r ON r.id = c.thread_id WHERE r.data::text LIKE '%Flo%'`,
       );
       assert.ok(stored!.n > 0, 'the paused run has its checkpoints once the record is stored');
+    });
+
+    test('a resumed run whose new pause is stored but not recorded is held until its lease runs out, then asks the new question, not the old one', async () => {
+      const call = (id: number, params: Record<string, unknown> = {}) =>
+        post(
+          server.url,
+          { jsonrpc: '2.0', id, method: 'tools/call', params: envelope({ name: 'two_rounds', arguments: {}, ...params }, ASKS_PEOPLE) },
+          modernHeaders('tools/call', 'two_rounds'),
+        );
+      const resultOf = (answer: RawAnswer) => errorOf(answer)?.result;
+      const first = resultOf(await call(6));
+      assert.deepEqual(Object.keys(first?.inputRequests ?? {}), ['step1'], JSON.stringify(first));
+      const answerStep1 = { requestState: first.requestState, inputResponses: { step1: { action: 'accept', content: { answer: 'Ada' } } } };
+      const runId = async () =>
+        (await sql<{ id: string; status: string }>(`SELECT id, status FROM "${schema}".graph_mcp_runs WHERE tool = 'two_rounds'`))[0]!;
+      const { id } = await runId();
+      const checkpointsOf = async () => (await sql<{ n: number }>(`SELECT count(*)::int AS n FROM "${schema}".checkpoints WHERE thread_id = $1`, [id]))[0]!.n;
+      const before = await checkpointsOf();
+
+      // The resumed run pauses at step 2 and stores its checkpoints; then the update of its
+      // record fails, leaving what a process dying at that moment leaves.
+      await sql(`CREATE FUNCTION "${schema}".no_pause() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION 'the pause cannot be recorded'; END $$`);
+      await sql(
+        `CREATE TRIGGER no_pause BEFORE UPDATE ON "${schema}".graph_mcp_runs FOR EACH ROW
+         WHEN (OLD.status = 'working' AND NEW.status = 'input_required') EXECUTE FUNCTION "${schema}".no_pause()`,
+      );
+      try {
+        const failed = await call(7, answerStep1);
+        assert.deepEqual(errorOf(failed)?.error, { code: -32603, message: INTERNAL_ERROR_MESSAGE }, failed.text);
+      } finally {
+        await sql(`DROP TRIGGER no_pause ON "${schema}".graph_mcp_runs`);
+        await sql(`DROP FUNCTION "${schema}".no_pause()`);
+      }
+      assert.equal((await runId()).status, 'working', 'the record still names the claim');
+      assert.ok((await checkpointsOf()) > before, 'the pause at step 2 was stored');
+
+      // While the claim's lease holds, the run is not resumed twice.
+      const held = resultOf(await call(8, answerStep1));
+      assert.equal(held?.isError, true, JSON.stringify(held));
+      assert.equal((held?._meta?.['graph-mcp/error'] as { code?: string } | undefined)?.code, 'RUN_CONFLICT');
+
+      // The lease runs out (a minute past the tool's timeout; moved into the past here, not waited for).
+      await sql(`UPDATE "${schema}".graph_mcp_runs SET lease_until = $2 WHERE id = $1`, [id, Date.now() - 1]);
+      // The step 1 answer again: the run goes on from its newest checkpoint, where step 2 waits, and asks it.
+      const second = resultOf(await call(9, answerStep1));
+      assert.deepEqual(Object.keys(second?.inputRequests ?? {}), ['step2'], JSON.stringify(second));
+      const done = resultOf(await call(10, { requestState: second.requestState, inputResponses: { step2: { action: 'accept', content: { answer: 'green' } } } }));
+      assert.equal(done?.structuredContent?.answer, 'Ada likes green', JSON.stringify(done));
     });
 
     test('a request whose run record cannot be read gets -32603 naming nothing of the database', async () => {
