@@ -257,25 +257,33 @@ export class Runs {
       await this.release(claimed, run);
       return step;
     }
-    if (step.kind === 'done') {
-      const finished = await this.store.runs.update(run.id, claimed.version, {
-        status: step.protocolError ? 'failed' : 'completed',
-        data: finalData(step.result),
+    try {
+      if (step.kind === 'done') {
+        const finished = await this.store.runs.update(run.id, claimed.version, {
+          status: step.protocolError ? 'failed' : 'completed',
+          data: finalData(step.result),
+          leaseOwner: null,
+          leaseUntil: null,
+        });
+        if (!tool.ownCheckpointer) this.forgetThread(run.id);
+        return { ...step, ...(finished ? { run: finished } : {}) };
+      }
+      await checkpointer?.persist();
+      const paused = await this.store.runs.update(run.id, claimed.version, {
+        status: 'input_required',
+        data: describe(step.interrupts, claimed),
         leaseOwner: null,
         leaseUntil: null,
       });
-      if (!tool.ownCheckpointer) this.forgetThread(run.id);
-      return { ...step, ...(finished ? { run: finished } : {}) };
+      if (paused === undefined) return 'busy';
+      return { kind: 'paused', run: paused, interrupts: step.interrupts };
+    } catch (error) {
+      // The run is not running any more: released now, so the caller's retry goes on from
+      // what was stored instead of waiting out the lease. (A process that dies here leaves
+      // the claim to its lease.)
+      await this.release(claimed, run);
+      throw error;
     }
-    await checkpointer?.persist();
-    const paused = await this.store.runs.update(run.id, claimed.version, {
-      status: 'input_required',
-      data: describe(step.interrupts, claimed),
-      leaseOwner: null,
-      leaseUntil: null,
-    });
-    if (paused === undefined) return 'busy';
-    return { kind: 'paused', run: paused, interrupts: step.interrupts };
   }
 
   /** Ends a paused run for good (declined, or cancelled by its owner). */

@@ -2,8 +2,9 @@
 // schema renamed away while it serves, then given back. The caller gets a
 // JSON-RPC internal error that names nothing of the database, the log has
 // the cause, a task is not failed by it but run again, and the server goes
-// on serving. A run whose record cannot be updated after its new pause is
-// held until its lease runs out, then resumed from that pause.
+// on serving. A resumed run whose new pause is stored but not recorded goes
+// on from that pause when answered again: at once, or, where its process
+// died, once its claim's lease has run out.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import pg from 'pg';
@@ -119,52 +120,68 @@ if (await postgresReady('the store failing under a running server')) {
       assert.ok(stored!.n > 0, 'the paused run has its checkpoints once the record is stored');
     });
 
-    test('a resumed run whose new pause is stored but not recorded is held until its lease runs out, then asks the new question, not the old one', async () => {
-      const call = (id: number, params: Record<string, unknown> = {}) =>
-        post(
-          server.url,
-          { jsonrpc: '2.0', id, method: 'tools/call', params: envelope({ name: 'two_rounds', arguments: {}, ...params }, ASKS_PEOPLE) },
-          modernHeaders('tools/call', 'two_rounds'),
-        );
-      const resultOf = (answer: RawAnswer) => errorOf(answer)?.result;
-      const first = resultOf(await call(6));
+    const resultOf = (answer: RawAnswer) => errorOf(answer)?.result;
+    const twoRounds = (id: number, params: Record<string, unknown> = {}) =>
+      post(
+        server.url,
+        { jsonrpc: '2.0', id, method: 'tools/call', params: envelope({ name: 'two_rounds', arguments: {}, ...params }, ASKS_PEOPLE) },
+        modernHeaders('tools/call', 'two_rounds'),
+      );
+    const runOf = async (id: string) =>
+      (await sql<{ status: string; claimed: boolean }>(`SELECT status, lease_until IS NOT NULL AS claimed FROM "${schema}".graph_mcp_runs WHERE id = $1`, [id]))[0]!;
+
+    /**
+     * `two_rounds` paused at step 1, then answered while a trigger refuses the
+     * run's record every update `refused` matches (a condition on OLD and
+     * NEW): the resumed run pauses at step 2 and stores its checkpoints, and
+     * its record cannot say so. The caller of that answer gets -32603.
+     */
+    async function pauseNotRecorded(refused: string, id: number): Promise<{ run: string; answerStep1: Record<string, unknown> }> {
+      const first = resultOf(await twoRounds(id));
       assert.deepEqual(Object.keys(first?.inputRequests ?? {}), ['step1'], JSON.stringify(first));
       const answerStep1 = { requestState: first.requestState, inputResponses: { step1: { action: 'accept', content: { answer: 'Ada' } } } };
-      const runId = async () =>
-        (await sql<{ id: string; status: string }>(`SELECT id, status FROM "${schema}".graph_mcp_runs WHERE tool = 'two_rounds'`))[0]!;
-      const { id } = await runId();
-      const checkpointsOf = async () => (await sql<{ n: number }>(`SELECT count(*)::int AS n FROM "${schema}".checkpoints WHERE thread_id = $1`, [id]))[0]!.n;
-      const before = await checkpointsOf();
-
-      // The resumed run pauses at step 2 and stores its checkpoints; then the update of its
-      // record fails, leaving what a process dying at that moment leaves.
-      await sql(`CREATE FUNCTION "${schema}".no_pause() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION 'the pause cannot be recorded'; END $$`);
-      await sql(
-        `CREATE TRIGGER no_pause BEFORE UPDATE ON "${schema}".graph_mcp_runs FOR EACH ROW
-         WHEN (OLD.status = 'working' AND NEW.status = 'input_required') EXECUTE FUNCTION "${schema}".no_pause()`,
-      );
+      const [{ run }] = (await sql<{ run: string }>(`SELECT id AS run FROM "${schema}".graph_mcp_runs WHERE tool = 'two_rounds' ORDER BY created_at DESC LIMIT 1`)) as [{ run: string }];
+      const checkpoints = async () => (await sql<{ n: number }>(`SELECT count(*)::int AS n FROM "${schema}".checkpoints WHERE thread_id = $1`, [run]))[0]!.n;
+      const before = await checkpoints();
+      await sql(`CREATE FUNCTION "${schema}".refused() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION 'the run cannot be updated'; END $$`);
+      await sql(`CREATE TRIGGER refused BEFORE UPDATE ON "${schema}".graph_mcp_runs FOR EACH ROW WHEN (${refused}) EXECUTE FUNCTION "${schema}".refused()`);
       try {
-        const failed = await call(7, answerStep1);
+        const failed = await twoRounds(id + 1, answerStep1);
         assert.deepEqual(errorOf(failed)?.error, { code: -32603, message: INTERNAL_ERROR_MESSAGE }, failed.text);
       } finally {
-        await sql(`DROP TRIGGER no_pause ON "${schema}".graph_mcp_runs`);
-        await sql(`DROP FUNCTION "${schema}".no_pause()`);
+        await sql(`DROP TRIGGER refused ON "${schema}".graph_mcp_runs`);
+        await sql(`DROP FUNCTION "${schema}".refused()`);
       }
-      assert.equal((await runId()).status, 'working', 'the record still names the claim');
-      assert.ok((await checkpointsOf()) > before, 'the pause at step 2 was stored');
+      assert.ok((await checkpoints()) > before, 'the pause at step 2 was stored');
+      return { run, answerStep1 };
+    }
 
+    /** Sends the step 1 answer again: the run goes on from its newest checkpoint, where step 2 waits, and asks it; answered, the run ends. */
+    async function asksStep2Then(answerStep1: Record<string, unknown>, id: number): Promise<void> {
+      const second = resultOf(await twoRounds(id, answerStep1));
+      assert.deepEqual(Object.keys(second?.inputRequests ?? {}), ['step2'], JSON.stringify(second));
+      const done = resultOf(await twoRounds(id + 1, { requestState: second.requestState, inputResponses: { step2: { action: 'accept', content: { answer: 'green' } } } }));
+      assert.equal(done?.structuredContent?.answer, 'Ada likes green', JSON.stringify(done));
+    }
+
+    test('a resumed run whose new pause is stored but not recorded gives up its claim: the retry asks the new question at once', async () => {
+      // Only the update that records the pause (new questions) fails; the claim's release is let through.
+      const { run, answerStep1 } = await pauseNotRecorded(`OLD.status = 'working' AND NEW.data::text IS DISTINCT FROM OLD.data::text`, 6);
+      assert.deepEqual(await runOf(run), { status: 'input_required', claimed: false }, 'the claim ended with the request');
+      await asksStep2Then(answerStep1, 8);
+    });
+
+    test('a process dying between storing a new pause and recording it leaves the run claimed until the lease runs out; then the new question is asked, not the old one', async () => {
+      // Every update of the claimed run fails, the release too: what a process that died would leave.
+      const { run, answerStep1 } = await pauseNotRecorded(`OLD.status = 'working'`, 10);
+      assert.deepEqual(await runOf(run), { status: 'working', claimed: true });
       // While the claim's lease holds, the run is not resumed twice.
-      const held = resultOf(await call(8, answerStep1));
+      const held = resultOf(await twoRounds(12, answerStep1));
       assert.equal(held?.isError, true, JSON.stringify(held));
       assert.equal((held?._meta?.['graph-mcp/error'] as { code?: string } | undefined)?.code, 'RUN_CONFLICT');
-
       // The lease runs out (a minute past the tool's timeout; moved into the past here, not waited for).
-      await sql(`UPDATE "${schema}".graph_mcp_runs SET lease_until = $2 WHERE id = $1`, [id, Date.now() - 1]);
-      // The step 1 answer again: the run goes on from its newest checkpoint, where step 2 waits, and asks it.
-      const second = resultOf(await call(9, answerStep1));
-      assert.deepEqual(Object.keys(second?.inputRequests ?? {}), ['step2'], JSON.stringify(second));
-      const done = resultOf(await call(10, { requestState: second.requestState, inputResponses: { step2: { action: 'accept', content: { answer: 'green' } } } }));
-      assert.equal(done?.structuredContent?.answer, 'Ada likes green', JSON.stringify(done));
+      await sql(`UPDATE "${schema}".graph_mcp_runs SET lease_until = $2 WHERE id = $1`, [run, Date.now() - 1]);
+      await asksStep2Then(answerStep1, 13);
     });
 
     test('a request whose run record cannot be read gets -32603 naming nothing of the database', async () => {
