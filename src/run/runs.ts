@@ -4,7 +4,7 @@ import type { GraphTool } from '../graphs/tool.js';
 import type { Logger } from '../log.js';
 import { RunCheckpointer } from '../store/run-checkpointer.js';
 import type { RunRecord, Store } from '../store/store.js';
-import { executeRun, RunAbortedError, RunDrain, type PendingInterrupt, type RunOptions } from './run-tool.js';
+import { executeRun, RunDrain, type PendingInterrupt, type RunOptions } from './run-tool.js';
 import type { Adopted } from './tasks.js';
 
 const ID_BYTES = 16;
@@ -246,8 +246,10 @@ export class Runs {
         thread: checkpointer ? { id: run.id, checkpointer, durability: 'exit' } : { id: run.id },
       });
     } catch (error) {
-      // Nothing was written: the run is still paused where it was.
-      if (error instanceof RunAbortedError) await this.release(claimed, run);
+      // Aborted, or the store failed under it (its checkpoints could not be read): nothing
+      // was written, and the run is still paused where it was. Released now, so that a retry
+      // need not wait out the lease.
+      await this.release(claimed, run);
       throw error;
     }
     if (step.kind === 'boundary') return { kind: 'boundary', id: run.id, run: claimed, persist: persistOf(checkpointer) };

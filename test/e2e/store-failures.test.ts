@@ -2,9 +2,9 @@
 // schema renamed away while it serves, then given back. The caller gets a
 // JSON-RPC internal error that names nothing of the database, the log has
 // the cause, a task is not failed by it but run again, and the server goes
-// on serving. A resumed run whose new pause is stored but not recorded goes
-// on from that pause when answered again: at once, or, where its process
-// died, once its claim's lease has run out.
+// on serving. A resumed run the store fails under goes on from what was
+// stored when answered again: at once, or, where its process died, once its
+// claim's lease has run out.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import pg from 'pg';
@@ -182,6 +182,22 @@ if (await postgresReady('the store failing under a running server')) {
       // The lease runs out (a minute past the tool's timeout; moved into the past here, not waited for).
       await sql(`UPDATE "${schema}".graph_mcp_runs SET lease_until = $2 WHERE id = $1`, [run, Date.now() - 1]);
       await asksStep2Then(answerStep1, 13);
+    });
+
+    test('a resumed run whose checkpoints cannot be read is let go with the error: the retry goes on once the store is back', async () => {
+      const first = resultOf(await twoRounds(20));
+      assert.deepEqual(Object.keys(first?.inputRequests ?? {}), ['step1'], JSON.stringify(first));
+      const answerStep1 = { requestState: first.requestState, inputResponses: { step1: { action: 'accept', content: { answer: 'Ada' } } } };
+      await takeAway('checkpoints');
+      try {
+        const failed = await twoRounds(21, answerStep1);
+        assert.deepEqual(errorOf(failed)?.error, { code: -32603, message: INTERNAL_ERROR_MESSAGE }, failed.text);
+        assert.doesNotMatch(failed.text, databaseWords);
+      } finally {
+        await giveBack('checkpoints');
+      }
+      // Not refused as a run someone else is resuming: it runs from step 1's answer now.
+      await asksStep2Then(answerStep1, 22);
     });
 
     test('a request whose run record cannot be read gets -32603 naming nothing of the database', async () => {
