@@ -8,8 +8,8 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { loadAt } from './four-ways.js';
-import { DURATION_S as SECONDS, ROUNDS } from './load.js';
-import { BENCH_DIR, median, ROOT, runClient, serveConfig, type ServerProcess } from './processes.js';
+import { DURATION_S as SECONDS, median, ROUNDS } from './load.js';
+import { BENCH_DIR, ROOT, runClient, serveConfig, type ServerProcess } from './processes.js';
 import { modern } from './requests.js';
 
 const ROUND_TRIPS = Number(process.env.BENCH_ROUND_TRIPS ?? 200);

@@ -17,6 +17,13 @@ export interface Figures {
    * moves with whatever else shares the cores.
    */
   cpuMs?: number;
+  /**
+   * Each round's own requests/s and CPU per call, in round order (from
+   * `interleaved`): a ratio of two setups is taken round by round, between
+   * figures measured a minute or two apart, not between medians that may
+   * come from rounds far apart on a machine whose speed drifts.
+   */
+  rounds?: Array<{ rps: number; cpuMs?: number | undefined }>;
 }
 
 /**
@@ -80,7 +87,12 @@ export function inProcessLoad(fn: () => Promise<unknown>, inFlight = 1): (warm: 
   };
 }
 
-const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
+/** The middle value; with an even count, the mean of the two middle ones. */
+export function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = Math.floor(sorted.length / 2);
+  return sorted.length % 2 === 1 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
+}
 
 /**
  * Runs every measurement once per round, in turn, and keeps the median of
@@ -107,6 +119,7 @@ export async function interleaved<K extends string>(measures: Record<K, Measure>
       p99: median(list.map((f) => f.p99)),
       errors: list.reduce((sum, f) => sum + f.errors, 0),
       ...(list.every((f) => f.cpuMs !== undefined) ? { cpuMs: median(list.map((f) => f.cpuMs!)) } : {}),
+      rounds: list.map((f) => ({ rps: f.rps, cpuMs: f.cpuMs })),
     };
   }
   return result;

@@ -127,8 +127,6 @@ export async function runClient<T>(script: string, args: string[]): Promise<T> {
   return JSON.parse(stdout) as T;
 }
 
-export const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
-
 export function percentile(sorted: number[], q: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? 0;
 }

@@ -1,5 +1,5 @@
 // Printing: fixed-width tables and ratios of requests/s.
-import type { Figures } from './load.js';
+import { median, type Figures } from './load.js';
 
 const LABEL_WIDTH = 48;
 
@@ -22,16 +22,40 @@ export function cells(f: Figures): string {
 
 export const CELLS_HEADER = `${'req/s'.padStart(8)} ${'spread'.padStart(7)} ${'p50 ms'.padStart(6)} ${'p99 ms'.padStart(6)}`;
 
-export const SPREAD_NOTE = 'spread: (max - min) / median of req/s across the rounds; ratios nearer 1 than that are ties';
+export const SPREAD_NOTE = [
+  'spread: (max - min) / median of req/s across the rounds',
+  'ratios: the median of the rounds\' own ratios (the two setups measured in the same round), then the lowest and highest round; a range that holds 1 is a tie',
+].join('\n');
 
 export function ratio(label: string, a: Figures, b: Figures, note = ''): string {
-  return `  ${label.padEnd(LABEL_WIDTH)} ${(a.rps / b.rps).toFixed(2).padStart(6)}${note ? `  ${note}` : ''}`;
+  return ratioLine(label, byRound(a, b, (x, y) => x.rps / y.rps), note);
 }
 
 /** `b`'s CPU per call over `a`'s: the rate `a` would reach against `b` were CPU all that limited both. */
 export function cpuRatio(label: string, a: Figures, b: Figures, note = ''): string {
-  if (a.cpuMs === undefined || b.cpuMs === undefined) return `  ${label.padEnd(LABEL_WIDTH)}      -`;
-  return `  ${label.padEnd(LABEL_WIDTH)} ${(b.cpuMs / a.cpuMs).toFixed(2).padStart(6)}${note ? `  ${note}` : ''}`;
+  return ratioLine(
+    label,
+    byRound(a, b, (x, y) => (x.cpuMs === undefined || y.cpuMs === undefined ? Number.NaN : y.cpuMs / x.cpuMs)),
+    note,
+  );
+}
+
+type RoundFigures = { rps: number; cpuMs?: number | undefined };
+
+/**
+ * `of(a, b)` in each round both were measured in, or of their medians when
+ * they have no rounds in common (figures measured once, or apart).
+ */
+function byRound(a: Figures, b: Figures, of: (a: RoundFigures, b: RoundFigures) => number): number[] {
+  const paired = a.rounds !== undefined && b.rounds !== undefined && a.rounds.length === b.rounds.length && a.rounds.length > 1;
+  const values = paired ? a.rounds!.map((round, i) => of(round, b.rounds![i]!)) : [of(a, b)];
+  return values.every(Number.isFinite) ? values : [];
+}
+
+function ratioLine(label: string, values: number[], note: string): string {
+  if (values.length === 0) return `  ${label.padEnd(LABEL_WIDTH)}      -`;
+  const range = values.length > 1 ? `${Math.min(...values).toFixed(2)}-${Math.max(...values).toFixed(2)}` : '';
+  return `  ${label.padEnd(LABEL_WIDTH)} ${median(values).toFixed(2).padStart(6)} ${range.padStart(9)}${note ? `  ${note}` : ''}`;
 }
 
 const spread = (f: Figures) => (f.spread === undefined ? '' : `${f.spread.toFixed(0)}%`);
