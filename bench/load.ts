@@ -18,13 +18,18 @@ export interface Figures {
    */
   cpuMs?: number;
   /**
-   * Each round's own requests/s and CPU per call, in round order (from
-   * `interleaved`): a ratio of two setups is taken round by round, between
-   * figures measured a minute or two apart, not between medians that may
-   * come from rounds far apart on a machine whose speed drifts.
+   * Each round's own requests/s and CPU per call, in round order, and which
+   * `interleaved` call measured them: a ratio of two setups of one call is
+   * taken round by round, between figures measured a minute or two apart,
+   * not between medians that may come from rounds far apart on a machine
+   * whose speed drifts.
    */
-  rounds?: Array<{ rps: number; cpuMs?: number | undefined }>;
+  rounds?: { run: number; each: Array<RoundFigures> };
 }
+
+export type RoundFigures = { rps: number; cpuMs?: number | undefined };
+
+let interleavedRuns = 0;
 
 /**
  * Per in-process layer (bench/layers-client.ts `cpu`): the median of its batches' CPU per call,
@@ -101,6 +106,7 @@ export function median(values: number[]): number {
  * none is always measured right after the same neighbour.
  */
 export async function interleaved<K extends string>(measures: Record<K, Measure>): Promise<Record<K, Figures>> {
+  const run = (interleavedRuns += 1);
   const keys = Object.keys(measures) as K[];
   const samples = new Map<K, Figures[]>(keys.map((key) => [key, []]));
   for (let round = 0; round < ROUNDS; round += 1) {
@@ -119,7 +125,7 @@ export async function interleaved<K extends string>(measures: Record<K, Measure>
       p99: median(list.map((f) => f.p99)),
       errors: list.reduce((sum, f) => sum + f.errors, 0),
       ...(list.every((f) => f.cpuMs !== undefined) ? { cpuMs: median(list.map((f) => f.cpuMs!)) } : {}),
-      rounds: list.map((f) => ({ rps: f.rps, cpuMs: f.cpuMs })),
+      rounds: { run, each: list.map((f) => ({ rps: f.rps, cpuMs: f.cpuMs })) },
     };
   }
   return result;

@@ -1,5 +1,5 @@
 // Printing: fixed-width tables and ratios of requests/s.
-import { median, type Figures } from './load.js';
+import { median, type Figures, type RoundFigures } from './load.js';
 
 const LABEL_WIDTH = 48;
 
@@ -40,15 +40,13 @@ export function cpuRatio(label: string, a: Figures, b: Figures, note = ''): stri
   );
 }
 
-type RoundFigures = { rps: number; cpuMs?: number | undefined };
-
 /**
- * `of(a, b)` in each round both were measured in, or of their medians when
- * they have no rounds in common (figures measured once, or apart).
+ * `of(a, b)` in each round, where one `interleaved` call measured both; else
+ * of their medians (figures measured once, or in separate calls).
  */
 function byRound(a: Figures, b: Figures, of: (a: RoundFigures, b: RoundFigures) => number): number[] {
-  const paired = a.rounds !== undefined && b.rounds !== undefined && a.rounds.length === b.rounds.length && a.rounds.length > 1;
-  const values = paired ? a.rounds!.map((round, i) => of(round, b.rounds![i]!)) : [of(a, b)];
+  const paired = a.rounds !== undefined && a.rounds.run === b.rounds?.run && a.rounds.each.length > 1;
+  const values = paired ? a.rounds!.each.map((round, i) => of(round, b.rounds!.each[i]!)) : [of(a, b)];
   return values.every(Number.isFinite) ? values : [];
 }
 
