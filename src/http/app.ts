@@ -1,11 +1,13 @@
 import express, { type Express } from 'express';
+import { canCall } from '../auth/access.js';
 import type { GraphMcp } from '../graph-mcp.js';
 import { VERSION } from '../version.js';
 import { createMcpRouter, type McpRouterOptions } from './router.js';
 
 /**
  * The standalone app: the MCP router plus `GET /ok` (health) and
- * `GET /info` (version, graph names and the serving process's pid).
+ * `GET /info` (version, the MCP path, the serving process's pid and, on an
+ * open endpoint, the graphs anyone may call).
  */
 export function createApp(graphMcp: GraphMcp, routerOptions: McpRouterOptions = {}, isDraining: () => boolean = () => false): Express {
   const app = express();
@@ -32,12 +34,16 @@ export function createApp(graphMcp: GraphMcp, routerOptions: McpRouterOptions = 
       },
     );
   });
+  // `/info` asks for no credentials, so it names no graph a caller without them could not
+  // list: once callers must authenticate, none (`tools/list` shows each caller theirs).
+  const mustAuthenticate = routerOptions.authenticate !== undefined || graphMcp.authenticate !== undefined;
+  const openGraphs = mustAuthenticate ? undefined : graphMcp.tools.tools.filter((tool) => canCall(undefined, tool)).map((tool) => tool.name);
   app.get('/info', (_req, res) => {
     res.json({
       name: graphMcp.config.name,
       version: VERSION,
       mcp: graphMcp.config.http.disable_mcp ? null : graphMcp.config.http.mcp_path,
-      graphs: graphMcp.tools.tools.map((tool) => tool.name),
+      ...(openGraphs ? { graphs: openGraphs } : {}),
       // Tells the processes of `serve --workers` apart.
       pid: process.pid,
     });

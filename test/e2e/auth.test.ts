@@ -247,6 +247,15 @@ describe('refusals follow the MCP authorization spec', () => {
     assert.match(answer.headers.get('www-authenticate') ?? '', /^Bearer error="insufficient_scope", error_description="[^"]*", scope="mcp"/);
   });
 
+  test('GET /info, which asks for no credentials, names no graph once callers must authenticate', async () => {
+    const response = await fetch(new URL('/info', server.url));
+    assert.equal(response.status, 200);
+    const info = (await response.json()) as Record<string, unknown>;
+    assert.equal(info.mcp, '/mcp');
+    assert.equal(info.graphs, undefined);
+    assert.doesNotMatch(JSON.stringify(info), /admin_echo|notes/);
+  });
+
   test('RFC 9728 protected resource metadata is served at both well-known paths', async () => {
     const origin = new URL(server.url).origin;
     for (const suffix of ['', '/mcp']) {

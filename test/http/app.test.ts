@@ -37,6 +37,21 @@ test('GET /info names the version and the graphs', async () => {
   });
 });
 
+test('GET /info on an open endpoint names only the graphs a caller without credentials may call', async () => {
+  const open = await startServer({
+    graphs: {
+      echo: './graphs/basic.ts:echo',
+      admin_echo: { path: './graphs/basic.ts:echo', access: { scopes: ['admin'] } },
+    },
+  });
+  try {
+    const info = (await (await fetch(`${new URL(open.url).origin}/info`)).json()) as { graphs?: string[] };
+    assert.deepEqual(info.graphs, ['echo']);
+  } finally {
+    await open.close(0);
+  }
+});
+
 test('other paths are a JSON 404', async () => {
   const response = await fetch(`${origin()}/nothing-here`);
   assert.equal(response.status, 404);
