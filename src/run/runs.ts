@@ -238,28 +238,19 @@ export class Runs {
     if (claimed === undefined) return 'busy';
 
     const checkpointer = this.checkpointerFor(tool, false);
-    let step;
     try {
-      step = await executeRun(tool, undefined, {
+      const step = await executeRun(tool, undefined, {
         ...options,
         resume: answers,
         thread: checkpointer ? { id: run.id, checkpointer, durability: 'exit' } : { id: run.id },
       });
-    } catch (error) {
-      // Aborted, or the store failed under it (its checkpoints could not be read): nothing
-      // was written, and the run is still paused where it was. Released now, so that a retry
-      // need not wait out the lease.
-      await this.release(claimed, run);
-      throw error;
-    }
-    if (step.kind === 'boundary') return { kind: 'boundary', id: run.id, run: claimed, persist: persistOf(checkpointer) };
-    if (step.kind === 'drained') throw new Error('a resumed run was drained, which only a call taken over asks for');
-    if (step.kind === 'done' && options.stopSignal?.aborted) {
-      // Stopped because the server is shutting down: the run is still paused where it was.
-      await this.release(claimed, run);
-      return step;
-    }
-    try {
+      if (step.kind === 'boundary') return { kind: 'boundary', id: run.id, run: claimed, persist: persistOf(checkpointer) };
+      if (step.kind === 'drained') throw new Error('a resumed run was drained, which only a call taken over asks for');
+      if (step.kind === 'done' && options.stopSignal?.aborted) {
+        // Stopped because the server is shutting down: the run is still paused where it was.
+        await this.release(claimed, run);
+        return step;
+      }
       if (step.kind === 'done') {
         const finished = await this.store.runs.update(run.id, claimed.version, {
           status: step.protocolError ? 'failed' : 'completed',
@@ -280,9 +271,10 @@ export class Runs {
       if (paused === undefined) return 'busy';
       return { kind: 'paused', run: paused, interrupts: step.interrupts };
     } catch (error) {
-      // The run is not running any more: released now, so the caller's retry goes on from
-      // what was stored instead of waiting out the lease. (A process that dies here leaves
-      // the claim to its lease.)
+      // Aborted, or the store failed under it (its checkpoints could not be read, or its
+      // pause or end could not be recorded): the run is not running any more. Released now,
+      // so that the caller's retry goes on from what was stored instead of waiting out the
+      // lease. (A process that dies here leaves the claim to its lease.)
       await this.release(claimed, run);
       throw error;
     }
