@@ -14,7 +14,9 @@ function find(dir) {
 
 const args = process.argv.slice(2);
 const files = args.some((arg) => arg.endsWith('.ts')) ? [] : find('test').sort();
-const result = spawnSync(process.execPath, ['--import', 'tsx', '--test', '--test-concurrency=2', ...args, ...files], {
+// A test that waits for ever on a regression fails after 5 minutes instead of holding the run open
+// (a test's own { timeout } comes first).
+const result = spawnSync(process.execPath, ['--import', 'tsx', '--test', '--test-concurrency=2', '--test-timeout=300000', ...args, ...files], {
   stdio: 'inherit',
   env: { ...process.env, LOG_LEVEL: process.env.LOG_LEVEL ?? 'silent' },
 });

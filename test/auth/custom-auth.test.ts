@@ -5,7 +5,7 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, describe, test } from 'node:test';
 import express from 'express';
-import { AuthError, authInfoForPrincipal, createMcpRouter, loadGraphMcp } from '../../src/index.js';
+import { AuthError, authInfoForPrincipal, createMcpRouter, loadGraphMcp, type GraphMcp } from '../../src/index.js';
 import { captureLogs, FIXTURES, startServer, graphToolNames } from '../helpers/server.js';
 import { legacyHeaders, post } from '../helpers/raw.js';
 
@@ -16,7 +16,12 @@ const GRAPHS = {
 };
 
 const servers: Server[] = [];
-after(() => Promise.all(servers.map((s) => new Promise((resolve) => s.close(resolve)))));
+const graphMcps: GraphMcp[] = [];
+const opened = (graphMcp: GraphMcp) => (graphMcps.push(graphMcp), graphMcp);
+after(async () => {
+  await Promise.all(servers.map((s) => new Promise((resolve) => s.close(resolve))));
+  await Promise.all(graphMcps.map((graphMcp) => graphMcp.close(0)));
+});
 
 function rpc(url: string, method: string, params: Record<string, unknown>, headers: Record<string, string>) {
   return post(url, { jsonrpc: '2.0', id: 1, method, params }, { ...legacyHeaders(), ...headers });
@@ -88,7 +93,7 @@ async function appWith(setup: (app: express.Express) => Promise<void>) {
 describe('authentication given in code', () => {
   test('a function passed to createMcpRouter', async () => {
     const url = await appWith(async (app) => {
-      const graphMcp = await loadGraphMcp({ baseDir: FIXTURES, config: { graphs: GRAPHS }, logger: captureLogs().logger });
+      const graphMcp = opened(await loadGraphMcp({ baseDir: FIXTURES, config: { graphs: GRAPHS }, logger: captureLogs().logger, store: null }));
       app.use(
         createMcpRouter(graphMcp, {
           authenticate: (request) => {
@@ -104,7 +109,7 @@ describe('authentication given in code', () => {
 
   test("the app's own middleware sets req.auth; graph-mcp uses that caller", async () => {
     const url = await appWith(async (app) => {
-      const graphMcp = await loadGraphMcp({ baseDir: FIXTURES, config: { graphs: GRAPHS }, logger: captureLogs().logger });
+      const graphMcp = opened(await loadGraphMcp({ baseDir: FIXTURES, config: { graphs: GRAPHS }, logger: captureLogs().logger, store: null }));
       app.use((req, res, next) => {
         const user = req.headers['x-session'] === 'sess-1' ? { id: 'carol', scopes: ['reports'], team: 'red' } : undefined;
         if (!user) {

@@ -101,10 +101,10 @@ async function assertRefused(url: string): Promise<void> {
 
 describe('serve: SIGTERM', () => {
   test('a run in flight finishes and answers; new requests are refused; exit 0', { timeout: 60_000 }, async () => {
-    const serving = await serveConfig('graceful', { graphs: { slow: `${BASIC}:slow` } });
+    // A grace period longer than the test's own timeout: waiting it out instead of exiting once the run is over would fail the test.
+    const serving = await serveConfig('graceful', { defaults: { shutdown_grace_ms: 600_000 }, graphs: { slow: `${BASIC}:slow` } });
     const call = streamingCall(serving.url, 'slow', { label: 'graceful', ms: 375 }, 1);
     await call.running;
-    const signalled = Date.now();
     const exited = exitOf(serving);
     serving.child.kill('SIGTERM');
     await waitForOutput(serving, /"msg":"shutting down"/);
@@ -120,15 +120,15 @@ describe('serve: SIGTERM', () => {
     assert.deepEqual(result.structuredContent?.steps, ['one', 'two', 'three', 'four']);
 
     assert.deepEqual(await exited, { code: 0, signal: null }, serving.output());
-    assert.ok(Date.now() - signalled < 10_000, 'stopped promptly once the run was over');
+    assert.doesNotMatch(serving.output(), /grace period over/);
     assert.match(serving.output(), /"msg":"stopped"/);
   });
 
   test('with nothing in flight the process exits 0 at once', { timeout: 30_000 }, async () => {
-    const serving = await serveConfig('idle', { graphs: { slow: `${BASIC}:slow` } });
-    const signalled = Date.now();
+    // Nothing to wait for: a grace period longer than the test's timeout must not be waited out.
+    const serving = await serveConfig('idle', { defaults: { shutdown_grace_ms: 600_000 }, graphs: { slow: `${BASIC}:slow` } });
     assert.equal(await serving.stop(), 0, serving.output());
-    assert.ok(Date.now() - signalled < 5_000, `took ${Date.now() - signalled} ms`);
+    assert.match(serving.output(), /"runs":0,"msg":"shutting down"/);
   });
 
   test('after shutdown_grace_ms a run still going answers "shutting down" as an error result; exit 0', { timeout: 60_000 }, async () => {
@@ -136,17 +136,15 @@ describe('serve: SIGTERM', () => {
     // Four 1,250 ms nodes: 5 s unless stopped.
     const call = streamingCall(serving.url, 'slow', { label: 'cut-short', ms: 1_250 }, 7);
     await call.running;
-    const signalled = Date.now();
     const exited = exitOf(serving);
     serving.child.kill('SIGTERM');
 
     const answer = await call.answer;
-    const elapsed = Date.now() - signalled;
     const result = answer.messages.find((message) => message.id === 7)?.result;
     assert.ok(result, `no result in ${answer.text}`);
     assert.equal(result.isError, true, JSON.stringify(result));
+    // Stopped, not left to finish: an answer after its fourth node would have its steps and no error.
     assert.match(result.content?.[0]?.text ?? '', /shutting down/);
-    assert.ok(elapsed < 3_000, `the run was stopped after the grace period, not left to finish (${elapsed} ms)`);
 
     assert.deepEqual(await exited, { code: 0, signal: null }, serving.output());
     assert.match(serving.output(), /grace period over/);

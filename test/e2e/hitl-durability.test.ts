@@ -11,6 +11,7 @@ import { ElicitRequestSchema } from '@modelcontextprotocol/sdk/types.js';
 import { FIXTURES, startServer } from '../helpers/server.js';
 import { answersTo, cancelsTo, envelope, modernHeaders, post } from '../helpers/raw.js';
 import { visits } from '../fixtures/graphs/hitl.js';
+import { until } from '../helpers/wait.js';
 
 let dir: string;
 let configPath: string;
@@ -124,7 +125,7 @@ test('a 2025 notifications/cancelled received by another process stops the call 
     const before = visits.filter((v) => v.startsWith('slow.')).length;
     const controller = new AbortController();
     const call = client.callTool({ name: 'slow', arguments: { step_ms: 300 } }, undefined, { signal: controller.signal });
-    for (let i = 0; i < 100 && visits.filter((v) => v.startsWith('slow.')).length === before; i += 1) await new Promise((r) => setTimeout(r, 20));
+    await until('the run to start on A', async () => (visits.filter((v) => v.startsWith('slow.')).length > before ? true : undefined), 10_000);
     controller.abort('changed my mind');
     await assert.rejects(call);
     const atCancel = visits.filter((v) => v.startsWith('slow.')).length;

@@ -23,10 +23,19 @@ export function captureLogs() {
     lines,
     logger: createLogger({ level: 'debug', destination }),
     text: () => lines.join('\n'),
-    /** Resolves once a line containing `text` has been logged (already, or later). */
-    logged(text: string): Promise<void> {
+    /** Resolves once a line containing `text` has been logged (already, or later); rejects after `ms`. */
+    logged(text: string, ms = 30_000): Promise<void> {
       if (lines.some((line) => line.includes(text))) return Promise.resolve();
-      return new Promise((resolve) => waiters.push({ text, resolve }));
+      return new Promise((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error(`nothing logged "${text}" within ${ms} ms; the log:\n${lines.join('\n')}`)), ms).unref();
+        waiters.push({
+          text,
+          resolve: () => {
+            clearTimeout(timer);
+            resolve();
+          },
+        });
+      });
     },
   };
 }

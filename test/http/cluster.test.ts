@@ -12,6 +12,7 @@ import { FIXTURES } from '../helpers/server.js';
 import { envelope, modernHeaders, parseMessages } from '../helpers/raw.js';
 import { parseWorkers } from '../../src/http/cluster.js';
 import { DEFAULT_HEAP_GROWTH_PERCENT, parseHeapGrowth } from '../../src/http/heap-growth.js';
+import { until } from '../helpers/wait.js';
 
 let dir: string;
 let serving: ServingProcess;
@@ -142,9 +143,15 @@ test('SIGTERM stops every worker and the primary exits 0, also when the workers 
   const since = () => serving.output().slice(before);
   serving.child.kill('SIGTERM');
   // The workers are stopping on their primary's word; the signal reaches them as well.
-  const deadline = Date.now() + 10_000;
-  while ((since().match(/"msg":"shutting down"/g) ?? []).length < 3 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 10));
-  for (const pid of pids) process.kill(pid, 'SIGTERM');
+  await until('the primary and both workers to log "shutting down"', async () => ((since().match(/"msg":"shutting down"/g) ?? []).length >= 3 ? true : undefined), 10_000);
+  for (const pid of pids) {
+    try {
+      process.kill(pid, 'SIGTERM');
+    } catch (error) {
+      // A worker may already have finished stopping.
+      if ((error as NodeJS.ErrnoException).code !== 'ESRCH') throw error;
+    }
+  }
   assert.equal(await exited, 0, serving.output());
   assert.doesNotMatch(since(), /second signal/, 'a worker that is stopping takes the signal as the same stop');
   assert.doesNotMatch(since(), /a worker died/);

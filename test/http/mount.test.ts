@@ -7,12 +7,17 @@ import { after, describe, test } from 'node:test';
 import express from 'express';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
-import { createMcpRouter, loadGraphMcp } from '../../src/index.js';
+import { createMcpRouter, loadGraphMcp, type GraphMcp } from '../../src/index.js';
 import { captureLogs, FIXTURES, graphToolNames } from '../helpers/server.js';
 import { callModern, envelope, legacyHeaders, modernHeaders, post } from '../helpers/raw.js';
 
 const servers: Server[] = [];
-after(() => Promise.all(servers.map((s) => new Promise((resolve) => s.close(resolve)))));
+const graphMcps: GraphMcp[] = [];
+const opened = (graphMcp: GraphMcp) => (graphMcps.push(graphMcp), graphMcp);
+after(async () => {
+  await Promise.all(servers.map((s) => new Promise((resolve) => s.close(resolve))));
+  await Promise.all(graphMcps.map((graphMcp) => graphMcp.close(0)));
+});
 
 async function listen(app: express.Express): Promise<string> {
   const server = app.listen(0, '127.0.0.1');
@@ -23,14 +28,15 @@ async function listen(app: express.Express): Promise<string> {
 
 async function existingApp(options: { bodyParser: boolean; disableMcp?: boolean }) {
   const logs = captureLogs();
-  const graphMcp = await loadGraphMcp({
+  const graphMcp = opened(await loadGraphMcp({
     baseDir: FIXTURES,
     logger: logs.logger,
+    store: null,
     config: {
       graphs: { echo: './graphs/basic.ts:echo' },
       http: { mcp_path: '/agents/mcp', disable_mcp: options.disableMcp ?? false },
     },
-  });
+  }));
   const app = express();
   if (options.bodyParser) app.use(express.json());
   app.get('/api/health', (_req, res) => {
@@ -100,7 +106,7 @@ describe('http.disable_mcp', () => {
 });
 
 test('under an Express path prefix: app.use("/v1", router) serves /v1/mcp, and only there', async () => {
-  const graphMcp = await loadGraphMcp({ baseDir: FIXTURES, logger: captureLogs().logger, config: { graphs: { echo: './graphs/basic.ts:echo' } } });
+  const graphMcp = opened(await loadGraphMcp({ baseDir: FIXTURES, logger: captureLogs().logger, store: null, config: { graphs: { echo: './graphs/basic.ts:echo' } } }));
   const app = express();
   app.use('/v1', createMcpRouter(graphMcp));
   app.use((_req, res) => {

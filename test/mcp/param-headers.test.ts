@@ -85,7 +85,7 @@ describe('Mcp-Param-* headers on 2026-07-28', () => {
   });
 
   test('the check also runs behind an app that parses JSON itself', async () => {
-    const graphMcp = await loadGraphMcp({ config: CONFIG, baseDir: FIXTURES });
+    const graphMcp = await loadGraphMcp({ config: CONFIG, baseDir: FIXTURES, store: null });
     const app = express();
     app.use(express.json());
     app.use(createMcpRouter(graphMcp, { allowedHosts: false, allowedOrigins: false }));
@@ -108,6 +108,7 @@ describe('x-mcp-header declarations are checked at start-up', () => {
     loadGraphMcp({
       config: { graphs: { bad: { path: './graphs/basic.ts:echo', input_schema: { type: 'object', properties, ...extra } } } },
       baseDir: FIXTURES,
+      store: null,
     });
 
   for (const [what, properties, extra, pattern] of [

@@ -2,6 +2,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import type { Store } from '../../src/store/store.js';
+import { until } from '../helpers/wait.js';
 
 export interface StoreHarness {
   /** A store on a fresh database (or schema). */
@@ -164,22 +165,24 @@ export function storeContract(name: string, harness: StoreHarness): void {
     test('signals reach subscribers of their channel (in another process too), and stop after unsubscribe', async () => {
       const receiver = twin ?? store;
       const got: unknown[] = [];
-      const arrived = new Promise<void>((resolve) => {
-        void receiver.signals.subscribe('ch-1', (payload) => {
-          got.push(payload);
-          if (got.length === 2) resolve();
-        });
-      });
-      const unsubscribeOther = await receiver.signals.subscribe('ch-other', () => assert.fail('wrong channel'));
+      const other: unknown[] = [];
+      const unsubscribe = await receiver.signals.subscribe('ch-1', (payload) => got.push(payload));
+      const unsubscribeOther = await receiver.signals.subscribe('ch-other', (payload) => other.push(payload));
       // Subscriptions take effect before publish returns to the caller's next step.
       await new Promise((resolve) => setTimeout(resolve, 20));
       await store.signals.publish('ch-1', { n: 1 });
       await store.signals.publish('ch-1', { n: 2, text: 'two' });
-      // Stores poll without holding the process open; a waiting request would.
-      const keepAlive = setTimeout(() => undefined, 10_000);
-      await arrived;
-      clearTimeout(keepAlive);
+      await until('both signals on ch-1', async () => (got.length >= 2 ? true : undefined), 10_000);
       assert.deepEqual(got, [{ n: 1 }, { n: 2, text: 'two' }]);
+      assert.deepEqual(other, [], 'a subscriber hears only its own channel');
+
+      unsubscribe();
+      await store.signals.publish('ch-1', { n: 3 });
+      // Published after it, so delivered after it: once this one is in, the one before has had its turn.
+      await store.signals.publish('ch-other', { n: 'other' });
+      await until('the signal on ch-other', async () => (other.length >= 1 ? true : undefined), 10_000);
+      assert.deepEqual(other, [{ n: 'other' }]);
+      assert.deepEqual(got, [{ n: 1 }, { n: 2, text: 'two' }], 'nothing reaches a listener after it unsubscribed');
       unsubscribeOther();
     });
 
