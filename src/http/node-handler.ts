@@ -8,8 +8,8 @@ export interface NodeHandlerOptions {
   maxBodyBytes: number;
   /** A request that could not be served (the client went away mid-body, …). */
   onerror: (error: Error) => void;
-  /** Sees each web `Request` made for a Node request, before the handler does. */
-  onWebRequest?: (req: IncomingMessage, request: Request) => void;
+  /** Sees each web `Request` made for a Node request, and the JSON body it carries (parsed), before the handler does. */
+  onWebRequest?: (req: IncomingMessage, request: Request, message: unknown) => void;
 }
 
 type NodeRequest = IncomingMessage & { auth?: AuthInfo };
@@ -65,7 +65,7 @@ export function createNodeHandler(
     let request: Request | undefined;
     try {
       request = webRequest(req, abort.signal, body !== undefined && 'text' in body ? body.text : undefined);
-      onWebRequest?.(req, request);
+      onWebRequest?.(req, request, body !== undefined && 'parsed' in body ? body.parsed : undefined);
       response = await handler.fetch(request, {
         ...(req.auth !== undefined ? { authInfo: req.auth } : {}),
         ...(body !== undefined && 'parsed' in body ? { parsedBody: body.parsed } : {}),

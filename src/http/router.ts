@@ -57,10 +57,14 @@ export function createMcpRouter(graphMcp: GraphMcp, options: McpRouterOptions = 
   const path = config.http.mcp_path;
   const serve = createNodeHandler(graphMcp.handler, {
     maxBodyBytes: config.http.max_body_bytes,
-    // The request's log record follows it to the MCP layer (see request-log.ts).
-    onWebRequest: (req, request) => {
+    // The request's log record follows it to the MCP layer (see request-log.ts), named
+    // by its JSON-RPC method, which an answer the SDK gives before any handler runs has too.
+    onWebRequest: (req, request, message) => {
       const log = requestLogOf(req);
-      if (log) attachRequestLog(request, log);
+      if (!log) return;
+      attachRequestLog(request, log);
+      const method = (message as { method?: unknown } | null | undefined)?.method;
+      if (typeof method === 'string') log.method = method;
     },
     onerror: (error) => {
       // A client that drops while sending its body is the client's doing, not a fault here.

@@ -11,6 +11,7 @@ import {
   type Result,
   type ServerContext,
   type ServerOptions,
+  type Transport,
 } from '@modelcontextprotocol/server';
 import type { ToolRegistry } from '../graphs/load-graphs.js';
 import type { GraphTool } from '../graphs/tool.js';
@@ -21,7 +22,7 @@ import { CANCEL_RUN_TOOL, cancelRunDefinition, GET_RUN_TOOL, getRunDefinition, p
 import { createTask, registerTaskHandlers, TASKS_EXTENSION, taskRequired, type TaskSurface } from './tasks.js';
 import type { RunTracker } from '../run/tracker.js';
 import type { ProgressUpdate } from '../run/progress.js';
-import { requestLogOf } from './request-log.js';
+import { requestLogOf, type RequestLog } from './request-log.js';
 import { toolPages } from './tool-pages.js';
 import { assertClientCapabilities, logReporterFor } from './call-context.js';
 import { readableInvalidParams, withInvalidParams } from './invalid-params.js';
@@ -87,8 +88,27 @@ class GraphMcpServer extends Server {
     options: ServerOptions,
     private readonly onAnswer: ((response: JSONRPCResponse | JSONRPCErrorResponse) => void) | undefined,
     private readonly logger: Logger | undefined,
+    private readonly log: RequestLog | undefined,
   ) {
     super(info, options);
+  }
+
+  /**
+   * A request answered with a JSON-RPC error is logged `error`, unless its
+   * handler gave a closer outcome: also when the SDK answers it before any
+   * handler runs (a method it does not serve, a bad envelope, an invalid
+   * requestState). The per-request transport is this server's alone.
+   */
+  override async connect(transport: Transport): Promise<void> {
+    const log = this.log;
+    if (log) {
+      const send = transport.send.bind(transport);
+      transport.send = (message, options) => {
+        if ('error' in message && log.outcome === undefined) log.outcome = 'error';
+        return send(message, options);
+      };
+    }
+    await super.connect(transport);
   }
 
   /**
@@ -162,8 +182,11 @@ function outcomeOf(result: CallAnswer): string {
   if ('resultType' in result && result.resultType === 'input_required') return 'input_required';
   if (('resultType' in result && result.resultType === 'task') || 'task' in result) return 'task';
   const call = result as CallToolResult;
+  // An error's own code first: `resume_run` refusing an answer (ANSWER_INVALID) still names its run.
+  const code = call.isError ? (call._meta?.['graph-mcp/error'] as { code?: string } | undefined)?.code : undefined;
+  if (code !== undefined) return String(code);
   if (call._meta?.['graph-mcp/run'] !== undefined) return 'paused';
-  return call.isError ? String((call._meta?.['graph-mcp/error'] as { code?: string } | undefined)?.code ?? 'error') : 'ok';
+  return call.isError ? 'error' : 'ok';
 }
 
 /**
@@ -212,7 +235,7 @@ export function createServerFactory(options: ServerFactoryOptions): McpServerFac
         }
       : undefined;
     // `Server` is marked for advanced use; per-request O(1) serving is one.
-    const server = new GraphMcpServer({ name: options.name, version: options.version }, serverOptions[era], onAnswer, options.logger);
+    const server = new GraphMcpServer({ name: options.name, version: options.version }, serverOptions[era], onAnswer, options.logger, log);
     const streamFor = (ctx: ServerContext) =>
       era === 'legacy' ? (message: JSONRPCRequest) => server.transport!.send(message, { relatedRequestId: ctx.mcpReq.id }) : undefined;
     const surface = (): TaskSurface => ({
@@ -227,17 +250,13 @@ export function createServerFactory(options: ServerFactoryOptions): McpServerFac
     if (tasks) registerTaskHandlers(server, surface, (ctx) => canPollTasks({}, ctx, 'modern'), streamFor);
 
     server.setRequestHandler('tools/list', (request) => {
-      if (log) log.method = 'tools/list';
       const tools = allOpen ? everyTool : [...registry.tools.filter((tool) => options.canCall(principal, tool)).map((tool) => tool.definition), ...ownTools];
       return listPage(tools, request.params?.cursor);
     });
 
     server.setRequestHandler('tools/call', async (request, ctx) => {
       const { name } = request.params;
-      if (log) {
-        log.method = 'tools/call';
-        log.tool = name;
-      }
+      if (log) log.tool = name;
       const ownTool = ownToolNames.has(name);
       const tool = ownTool ? undefined : registry.get(name);
       // A tool the caller may not call is answered exactly like one that does not exist.

@@ -10,7 +10,8 @@ const progressChannel = (taskId: string) => `tasks:progress:${taskId}`;
 /**
  * The progress reporter of one execution of a task (one claim, or an
  * adopted call). Its last message becomes the task's status message (in
- * the store, at most every 250 ms). When `signals` is given (the caller
+ * the store, at most every 250 ms; one the interval held back is written
+ * with the execution's end, see `unwritten`). When `signals` is given (the caller
  * asked for progress), every update is also published for a caller waiting
  * on the task, numbered from `base` (where earlier executions got to, before
  * a pause) so the numbers go on rising across pauses. Updates arrive from
@@ -21,10 +22,11 @@ export function taskProgress(options: {
   writeStatus: (message: string) => void;
   signals?: SignalBus | undefined;
   base?: number | undefined;
-}): { report: ProgressReporter; reached(): number } {
+}): { report: ProgressReporter; reached(): number; unwritten(): string | undefined } {
   const base = options.base ?? 0;
   let reached = base;
   let written = 0;
+  let unwritten: string | undefined;
   return {
     report: (update: ProgressUpdate) => {
       reached = base + update.progress;
@@ -32,12 +34,19 @@ export function taskProgress(options: {
         const published: ProgressUpdate = { ...update, progress: reached };
         void options.signals.publish(progressChannel(options.taskId), published).catch(() => undefined);
       }
+      if (update.message === undefined) return;
       const now = Date.now();
-      if (update.message === undefined || now - written < STATUS_INTERVAL_MS) return;
+      if (now - written < STATUS_INTERVAL_MS) {
+        unwritten = update.message;
+        return;
+      }
       written = now;
+      unwritten = undefined;
       options.writeStatus(update.message);
     },
     reached: () => reached,
+    /** The newest message, when the interval held it back: to be written with the execution's end. */
+    unwritten: () => unwritten,
   };
 }
 

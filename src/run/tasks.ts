@@ -171,7 +171,7 @@ export class TaskRunner {
           outcome.kind === 'done'
             ? finalPatch(data, outcome)
             : { status: 'input_required' as const, data: { ...data, ...this.options.describePause(outcome.interrupts, record, secretsUsed?.()) } };
-        await leased({ ...patch, leaseOwner: null, leaseUntil: null });
+        await leased({ ...patch, ...statusHeldBack(progress, secretsUsed?.()), leaseOwner: null, leaseUntil: null });
         if (outcome.kind === 'done' && !tool.ownCheckpointer) store.checkpointer.deleteThread(id).catch(() => undefined);
         for (const wake of this.waiters.get(id) ?? []) wake();
       },
@@ -387,14 +387,14 @@ export class TaskRunner {
       const outcome = await executeRun(tool, data.args, runOptions);
       const { resume: _used, ...rest } = data;
       if (outcome.kind === 'done') {
-        const recorded = await leased({ ...finalPatch(rest, outcome), leaseOwner: null, leaseUntil: null });
+        const recorded = await leased({ ...finalPatch(rest, outcome), ...statusHeldBack(progress, context.secretsUsed?.()), leaseOwner: null, leaseUntil: null });
         // Only the claim holder records the outcome: a task finishes once, however often it ran.
         if (recorded) this.options.logger?.info({ task: claimed.id, tool: tool.name, status: recorded.status, attempt: data.attempt }, 'task finished');
         if (!tool.ownCheckpointer) store.checkpointer.deleteThread(claimed.id).catch(() => undefined);
       } else if (outcome.kind === 'interrupted') {
         const paused = { ...claimed, data: rest } as RunRecord;
         const described = this.options.describePause(outcome.interrupts, paused, context.secretsUsed?.());
-        await leased({ status: 'input_required', data: { ...rest, ...described, progressBase: progress.reached() }, leaseOwner: null, leaseUntil: null });
+        await leased({ status: 'input_required', data: { ...rest, ...described, progressBase: progress.reached() }, ...statusHeldBack(progress, context.secretsUsed?.()), leaseOwner: null, leaseUntil: null });
       } else {
         throw new Error(`a task run stopped (${outcome.kind}), which only a call asks for`);
       }
@@ -446,4 +446,10 @@ function finalPatch(data: TaskData, outcome: { result: CallToolResult; protocolE
 
 function failure(text: string): CallToolResult {
   return { isError: true, content: [{ type: 'text', text }], _meta: { 'graph-mcp/error': { code: 'GRAPH_FAILED' } } };
+}
+
+/** The status message the progress interval held back, for the write that ends an execution. */
+function statusHeldBack(progress: { unwritten(): string | undefined }, secrets: readonly string[] | undefined): RunPatch {
+  const message = progress.unwritten();
+  return message === undefined ? {} : { progress: scrubText(message, secrets) };
 }

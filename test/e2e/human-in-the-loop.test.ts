@@ -228,6 +228,8 @@ describe('2025-era clients (v1 SDK)', () => {
       // A wrong answer keeps the run paused and says what is wrong.
       const wrong = await client.callTool({ name: 'resume_run', arguments: { run_id: run.id, answer: { approved: 'maybe' } } });
       assert.equal((wrong._meta?.['graph-mcp/error'] as { code: string }).code, 'ANSWER_INVALID');
+      const outcomes = server.logs.lines.map((line) => JSON.parse(line)).filter((l) => l.msg === 'mcp request' && l.method === 'tools/call').map((l) => `${l.tool}:${l.outcome}`);
+      assert.deepEqual(outcomes.slice(-2), ['refund:paused', 'resume_run:ANSWER_INVALID'], 'the log names the pause, then what was wrong with the answer');
       const done = await client.callTool({ name: 'resume_run', arguments: { run_id: run.id, answer: { approved: false, note: 'too much' } } });
       assert.deepEqual(done.structuredContent, { status: 'rejected', approved_by: 'person', note: 'too much' });
     } finally {

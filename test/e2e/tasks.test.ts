@@ -87,6 +87,8 @@ describe('2026-07-28 tasks extension', () => {
     assert.equal(first.taskId, created.taskId, 'stored before the answer: readable at once');
     const done = await untilStatus('alice', created.taskId, ['completed']);
     assert.equal(done.result.structuredContent.done, 6);
+    // Six 40 ms steps: the status message is written at most every 250 ms, and the last one with the end.
+    assert.equal(done.statusMessage, 'step6', 'the status message is where the run got to');
     assert.equal(done.result._meta?.['io.modelcontextprotocol/related-task'], undefined);
   });
 

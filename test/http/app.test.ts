@@ -8,7 +8,7 @@ import { after, before, test } from 'node:test';
 import Database from 'better-sqlite3';
 import { VERSION } from '../../src/index.js';
 import { EXAMPLES_CONFIG, startServer, type TestServer } from '../helpers/server.js';
-import { callModern } from '../helpers/raw.js';
+import { callModern, envelope, legacyHeaders, modernHeaders, post } from '../helpers/raw.js';
 
 let server: TestServer;
 before(async () => {
@@ -96,6 +96,31 @@ test('start-up and request log lines are structured JSON with the fields operato
     assert.equal(typeof line.duration_ms, 'number');
     assert.equal(typeof line.time, 'number');
   }
+});
+
+test('a JSON-RPC error answer logs `error` with its method, also when the SDK answers before any handler; an error result logs its code', async () => {
+  const id = (n: number) => ({ jsonrpc: '2.0', id: n });
+  const before = server.logs.lines.length;
+  const answers = [
+    await post(server.url, { ...id(31), method: 'tools/list', params: envelope({ cursor: 'not-a-cursor' }) }, modernHeaders('tools/list')),
+    await post(server.url, { ...id(32), method: 'tools/call', params: envelope({ name: 'refund_approval', arguments: {}, requestState: 'tampered' }) }, modernHeaders('tools/call', 'refund_approval')),
+    await post(server.url, { ...id(33), method: 'prompts/list', params: {} }, legacyHeaders()),
+    await post(server.url, { ...id(34), method: 'tools/call', params: { name: 'resume_run', arguments: { run_id: 'no-such-run', answer: {} } } }, legacyHeaders()),
+  ];
+  assert.deepEqual(
+    answers.map((answer) => answer.messages[0]?.error?.code ?? answer.messages[0]?.result?._meta?.['graph-mcp/error']?.code),
+    [-32602, -32602, -32601, 'RUN_NOT_FOUND'],
+  );
+  const logged = server.logs.lines.slice(before).map((line) => JSON.parse(line)).filter((l) => l.msg === 'mcp request');
+  assert.deepEqual(
+    logged.map((l) => [l.method, l.outcome]),
+    [
+      ['tools/list', 'error'],
+      ['tools/call', 'error'],
+      ['prompts/list', 'error'],
+      ['tools/call', 'RUN_NOT_FOUND'],
+    ],
+  );
 });
 
 test("idle keep-alive connections outlast a load balancer's idle timeout (72 s by default), as http.keep_alive_timeout_ms sets", async () => {
