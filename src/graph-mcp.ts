@@ -9,6 +9,7 @@ import type { AgentConfigInput } from './config/schema.js';
 import { GraphMcpError, messageOf } from './errors.js';
 import { canCall } from './auth/access.js';
 import { createAuthenticator, type Authenticate, type AuthOutcome } from './auth/authenticate.js';
+import { fromLangGraphAuth, isLangGraphAuth, langGraphAuthEvents } from './auth/langgraph-auth.js';
 import { createRunCredentials, CREDENTIALS_KEY } from './auth/credentials.js';
 import { createJwtAuthenticator } from './auth/jwt.js';
 import { protectedResourceMetadata, type ProtectedResourceMetadata } from './auth/resource-metadata.js';
@@ -117,6 +118,9 @@ export async function loadGraphMcp(options: LoadGraphMcpOptions = {}): Promise<G
   // LOG_LEVEL in the environment overrides the config's log_level.
   const logger = options.logger ?? createLogger({ level: (process.env.LOG_LEVEL as typeof config.logLevel) || config.logLevel });
   applyConfigEnv(config, (message) => logger.warn({ env: config.env }, message));
+  if (config.ignoredKeys.length > 0) {
+    logger.warn({ ignored: config.ignoredKeys }, `langgraph.json keys for what graph-mcp does not serve are ignored: ${config.ignoredKeys.join(', ')}`);
+  }
   const tools = await loadGraphTools(config);
   const paramHeaders = paramHeadersOf(tools.tools);
   const runs = new RunTracker();
@@ -276,10 +280,18 @@ async function resolveAuthenticate(
   if (authenticate === undefined && config.auth?.path) {
     const ref = parseModuleRef(config.auth.path, config.baseDir, 'auth.path');
     const exported = await importExport(ref, 'auth.path');
-    if (typeof exported !== 'function') {
-      throw new GraphMcpError('CONFIG_INVALID', `auth.path: ${ref.spec} is not a function (request) => principal`);
+    if (isLangGraphAuth(exported)) {
+      authenticate = fromLangGraphAuth(exported);
+      if (authenticate === undefined) throw new GraphMcpError('CONFIG_INVALID', `auth.path: ${ref.spec} is a LangGraph Auth object with no authenticate(...) handler`);
+      const events = langGraphAuthEvents(exported);
+      if (events.length > 0) {
+        logger.warn({ events }, `auth.path: the LangGraph Auth object's on(...) handlers (${events.join(', ')}) guard LangGraph's threads, assistants and store, which graph-mcp does not serve; they are not called. Limit graphs to callers with access rules instead`);
+      }
+    } else if (typeof exported === 'function') {
+      authenticate = exported as Authenticate;
+    } else {
+      throw new GraphMcpError('CONFIG_INVALID', `auth.path: ${ref.spec} is not a function (request) => principal, nor a LangGraph Auth object`);
     }
-    authenticate = exported as Authenticate;
   }
   if (authenticate === undefined) return undefined;
   return createAuthenticator(authenticate, {

@@ -5,6 +5,7 @@ import { GraphMcpError } from '../errors.js';
 import { agentConfigSchema, type AgentConfig, type GraphEntryConfig } from './schema.js';
 import { parseModuleRef, type ModuleRef } from './module-ref.js';
 import { parseConfigText } from './parse-json.js';
+import { setAsideLangGraphKeys } from './langgraph-keys.js';
 
 export type SchemaSource =
   | { kind: 'inline'; schema: Record<string, unknown> }
@@ -47,6 +48,8 @@ export interface ResolvedConfig {
   auth: AgentConfig['auth'];
   secrets: AgentConfig['secrets'];
   logLevel: AgentConfig['log_level'];
+  /** `langgraph.json` keys set aside (JSON paths): they configure what graph-mcp does not serve. */
+  ignoredKeys: string[];
 }
 
 export const DEFAULT_CONFIG_FILE = 'agent.config.json';
@@ -79,7 +82,8 @@ export async function loadConfigFile(configPath: string): Promise<ResolvedConfig
  */
 export function resolveConfig(raw: unknown, options: { baseDir: string; source?: string }): ResolvedConfig {
   const source = options.source ?? 'config';
-  const parsed = agentConfigSchema.safeParse(raw);
+  const { config: own, ignored } = setAsideLangGraphKeys(raw);
+  const parsed = agentConfigSchema.safeParse(own);
   if (!parsed.success) {
     throw new GraphMcpError('CONFIG_INVALID', formatIssues(source, parsed.error.issues));
   }
@@ -131,6 +135,7 @@ export function resolveConfig(raw: unknown, options: { baseDir: string; source?:
     auth: config.auth,
     secrets: config.secrets,
     logLevel: config.log_level,
+    ignoredKeys: ignored,
   };
 }
 

@@ -5,7 +5,7 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, describe, test } from 'node:test';
 import express from 'express';
-import { AuthError, authInfoForPrincipal, createMcpRouter, loadGraphMcp, type GraphMcp } from '../../src/index.js';
+import { AuthError, authInfoForPrincipal, createMcpRouter, loadGraphMcp, type AgentConfigInput, type GraphMcp } from '../../src/index.js';
 import { captureLogs, FIXTURES, startServer, graphToolNames } from '../helpers/server.js';
 import { legacyHeaders, post } from '../helpers/raw.js';
 
@@ -50,6 +50,41 @@ describe('auth.path in agent.config.json', () => {
     } finally {
       await server.close(0);
     }
+  });
+
+  test("an unchanged langgraph.json: its LangGraph Auth object authenticates, its MCP path under mount_prefix serves, its other keys are named and set aside", async () => {
+    const server = await startServer({
+      graphs: GRAPHS,
+      auth: { path: './auth.ts:langGraphAuth', disable_studio_auth: true },
+      http: { mount_prefix: '/deploy', cors: { allow_origins: ['https://example.test'] }, disable_assistants: true },
+      store: { index: { dims: 8 } },
+    } as unknown as AgentConfigInput);
+    try {
+      const url = `${new URL(server.url).origin}/deploy/mcp`;
+      assert.deepEqual(await listNames(url, { 'x-api-key': 'key-alice' }), ['blue_only', 'reports', 'whoami']);
+      const who = await rpc(url, 'tools/call', { name: 'whoami', arguments: {} }, { 'x-api-key': 'key-bob' });
+      assert.deepEqual(who.messages[0]?.result?.structuredContent, { user: 'bob', scopes: [] });
+      // LangGraph's HTTPException keeps its status and message.
+      const missing = await rpc(url, 'tools/list', {}, {});
+      assert.equal(missing.status, 401);
+      assert.equal(missing.messages[0]?.error?.message, 'send your API key in X-API-Key');
+      const refused = await rpc(url, 'tools/list', {}, { 'x-api-key': 'key-mallory' });
+      assert.equal(refused.status, 403);
+      assert.equal(refused.messages[0]?.error?.message, 'this key may not call graphs');
+      assert.equal((await rpc(`${new URL(server.url).origin}/mcp`, 'tools/list', {}, { 'x-api-key': 'key-alice' })).status, 404);
+      const logs = server.logs.text();
+      assert.match(logs, /langgraph\.json keys .* ignored: http\.cors, http\.disable_assistants, store\.index, auth\.disable_studio_auth/);
+      assert.match(logs, /on\(\.\.\.\) handlers \(threads\)/);
+    } finally {
+      await server.close(0);
+    }
+  });
+
+  test('auth.path naming something that is neither a function nor a LangGraph Auth object stops start-up, saying so', async () => {
+    await assert.rejects(
+      loadGraphMcp({ baseDir: FIXTURES, config: { graphs: GRAPHS, auth: { path: './auth.ts:KEYS_COUNT' } }, logger: captureLogs().logger, store: null }),
+      /auth\.path: .*auth\.ts:KEYS_COUNT is not a function \(request\) => principal, nor a LangGraph Auth object/,
+    );
   });
 
   test('AuthError 503: the caller cannot be checked now; refused with Retry-After and no challenge, and the server keeps serving', async () => {

@@ -87,6 +87,43 @@ describe('resolveConfig', () => {
     assert.deepEqual(config.env, { values: { OPENAI_API_KEY: 'unused' } });
   });
 
+  test("langgraph.json's own http, store and auth keys are set aside and named; its MCP path under mount_prefix is kept; typos in graph-mcp's keys still fail", () => {
+    const langgraph = {
+      graphs: { agent: './src/agent.ts:graph' },
+      http: {
+        app: './src/app.ts:app',
+        cors: { allow_origins: ['https://example.test'], allow_credentials: true },
+        configurable_headers: { include: ['x-user-id'] },
+        disable_assistants: true,
+        disable_mcp: false,
+        mount_prefix: '/my-deployment/api',
+      },
+      store: { index: { dims: 1536, embed: 'openai:text-embedding-3-small' }, ttl: { default_ttl: 60 } },
+      checkpointer: { ttl: { strategy: 'delete', default_ttl: 43200 } },
+      auth: { disable_studio_auth: true },
+    };
+    const config = resolveConfig(langgraph, { baseDir: '/x' });
+    assert.equal(config.http.mcp_path, '/my-deployment/api/mcp', "where LangGraph serves its MCP endpoint");
+    assert.equal(config.http.cors, false);
+    assert.equal(config.http.disable_mcp, false);
+    assert.equal(config.store.type, 'sqlite', "LangGraph's memory store is not the run store: the default stays");
+    assert.equal(config.auth, undefined);
+    assert.deepEqual(config.ignoredKeys, [
+      'http.app',
+      'http.cors',
+      'http.configurable_headers',
+      'http.disable_assistants',
+      'store.index',
+      'store.ttl',
+      'auth.disable_studio_auth',
+    ]);
+    // graph-mcp's own spelling wins over the prefix, and its own keys stay strict.
+    assert.equal(resolveConfig({ ...langgraph, http: { ...langgraph.http, mcp_path: '/mcp' } }, { baseDir: '/x' }).http.mcp_path, '/mcp');
+    assert.throws(() => resolveConfig({ graphs: { a: './a.ts:g' }, http: { mcp_pth: '/x' } }, { baseDir: '/x' }), rejectsWith('CONFIG_INVALID', /http: .*mcp_pth/s));
+    assert.throws(() => resolveConfig({ graphs: { a: './a.ts:g' }, store: { path: 'x.sqlite' } }, { baseDir: '/x' }), rejectsWith('CONFIG_INVALID', /store/));
+    assert.deepEqual(resolveConfig({ graphs: { a: './a.ts:g' } }, { baseDir: '/x' }).ignoredKeys, []);
+  });
+
   test('a bad field names the JSON path and what was expected', () => {
     assert.throws(
       () => resolveConfig({ graphs: { a: { path: './a.ts:graph', timeout_ms: 'soon' } } }, { baseDir: '/x', source: 'agent.config.json' }),
