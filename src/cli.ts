@@ -192,5 +192,8 @@ main(process.argv.slice(2)).then(
   (error: unknown) => {
     process.stderr.write(`graph-mcp: ${messageOf(error)}\n`);
     process.exitCode = 1;
+    // A worker that cannot start: its channel to the primary would keep it alive, and the
+    // primary waiting for it (see main's end for why not process.disconnect()).
+    if (cluster.isWorker) cluster.worker?.disconnect();
   },
 );
