@@ -49,6 +49,13 @@ export interface RunOptions {
    * runs the next step. Needs `thread`.
    */
   drain?: RunDrain;
+  /**
+   * When the run's time limit (the tool's `timeout_ms`) ends, as a time
+   * (ms since the epoch), for a run that goes on in a second execution: a
+   * call taken over as a task continues from its checkpoint within the time
+   * it had left. Default: `timeout_ms` from this execution's start.
+   */
+  deadline?: number;
 }
 
 /**
@@ -130,7 +137,7 @@ export async function executeRun(tool: GraphTool, args: unknown, options: RunOpt
     }
   }
 
-  const abort = new RunAbort(tool.timeoutMs, [options.signal, options.stopSignal]);
+  const abort = new RunAbort(options.deadline === undefined ? tool.timeoutMs : Math.max(0, options.deadline - Date.now()), [options.signal, options.stopSignal]);
   try {
     return await runGraph(tool, args, options, abort);
   } finally {

@@ -106,7 +106,8 @@ export class Runs {
     const { stopBefore: _none, ...unbounded } = options;
     return {
       id,
-      step: this.run(id, tool, args, owner, { ...unbounded, drain }, describe, { checkpointer, durability: 'exit', adoption }),
+      // Its time limit runs from here, through the durable continuation too.
+      step: this.run(id, tool, args, owner, { ...unbounded, drain, deadline: Date.now() + tool.timeoutMs }, describe, { checkpointer, durability: 'exit', adoption }),
       makeDurable: () => drain.requestDrain('taken over as a task'),
     };
   }

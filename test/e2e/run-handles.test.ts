@@ -12,7 +12,12 @@ import { visits } from '../fixtures/graphs/hitl.js';
 let server: TestServer;
 before(async () => {
   server = await startServer(
-    { name: 'handles-test', graphs: { slow: { path: './graphs/hitl.ts:slow', max_wait_ms: 250 }, quick: './graphs/basic.ts:echo' } },
+    { name: 'handles-test', graphs: {
+        slow: { path: './graphs/hitl.ts:slow', max_wait_ms: 250 },
+        limited: { path: './graphs/hitl.ts:slow', max_wait_ms: 250, timeout_ms: 900 },
+        quick: './graphs/basic.ts:echo',
+      },
+    },
     { load: { authenticate: (request) => ({ id: request.headers.get('x-user') ?? 'anonymous', scopes: [] }) } },
   );
 });
@@ -53,6 +58,26 @@ test('a call that outlasts max_wait_ms answers with a run handle; get_run return
       (r) => r.structuredContent !== undefined,
     );
     assert.equal((finished.structuredContent as { done: number }).done, 6, 'the run went on after the call answered');
+  } finally {
+    await client.close();
+  }
+});
+
+
+test("a run taken over after max_wait_ms keeps its time limit: timeout_ms counts from the call, not from the take-over", async () => {
+  const client = await v1('alice');
+  try {
+    // Six 200 ms steps (1.2 s) under a 900 ms limit: taken over at 250 ms, continued from its
+    // checkpoint at the next step boundary, it would have a fresh 900 ms there and finish.
+    const handle = await client.callTool({ name: 'limited', arguments: { step_ms: 200 } });
+    const run = handle._meta?.['graph-mcp/run'] as Meta;
+    assert.equal(run.status, 'working');
+    const ended = await until(
+      () => client.callTool({ name: 'get_run', arguments: { run_id: run.id } }),
+      (r) => (r._meta?.['graph-mcp/run'] as Meta | undefined)?.status !== 'working',
+    );
+    assert.equal((ended._meta?.['graph-mcp/error'] as { code?: string } | undefined)?.code, 'RUN_TIMEOUT', JSON.stringify(ended));
+    assert.match((ended.content as Array<{ text: string }>)[0]!.text, /timed out after 900 ms/);
   } finally {
     await client.close();
   }
