@@ -210,9 +210,11 @@ async function continueRun(serving: PauseServing, call: CallContext, first: RunS
         step = { kind: 'paused', run: (await serving.runs.get(run.id, call.owner)) ?? run, interrupts: [] };
         continue;
       }
-      // The client cancelled the call (notifications/cancelled) while it was being asked:
-      // the run is cancelled with it, and the call ends without an answer.
-      if (call.runOptions.signal?.aborted && !call.ctx.mcpReq.signal.aborted) {
+      // The client cancelled the call (notifications/cancelled) or went away while it was
+      // being asked: the run is cancelled with it (nobody else holds its id), and the call
+      // ends without an answer. A server stopping is not the client's doing: the run stays
+      // paused, and the call answers with it.
+      if (call.runOptions.signal?.aborted) {
         await serving.runs.cancel(run, { ...data, questions: [], result: errorResult('RUN_CANCELLED', `Tool "${call.tool.name}" was cancelled by the client.`) });
         throw new RunAbortedError();
       }

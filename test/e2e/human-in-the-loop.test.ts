@@ -269,6 +269,26 @@ describe('2025-era clients (v1 SDK)', () => {
     }
   });
 
+  test('a client that goes away while its question waits (no notifications/cancelled) cancels the run too: nobody else holds its id', async () => {
+    const client = new V1Client({ name: 'hitl-v1', version: '1.0.0' }, { capabilities: { elicitation: {} } });
+    const transport = new V1Transport(new URL(server.url), { requestInit: { headers: { 'x-user': 'alice' } } });
+    let runId: string | undefined;
+    client.setRequestHandler(ElicitRequestSchema, (_request, extra) => {
+      runId = String(extra.requestId).split(':')[1];
+      // The connection drops: the transport closes its streams, and sends nothing.
+      void transport.close();
+      return new Promise<never>(() => undefined);
+    });
+    await client.connect(transport);
+    await assert.rejects(client.callTool({ name: 'refund', arguments: { customer: 'Ada', amount: 500 } }));
+    assert.ok(runId, 'the question was asked');
+    const cancelled = await until('the run is cancelled', async () => {
+      const run = await server.graphMcp.pausedRuns!.get(runId!, 'alice');
+      return run?.status === 'cancelled' ? run : undefined;
+    }, 10_000);
+    assert.equal(cancelled.status, 'cancelled');
+  });
+
   test("a run cannot be resumed by another principal: a foreign id reads like an unknown one", async () => {
     const alice = await v1Client('alice', { elicitation: false });
     const bob = await v1Client('bob', { elicitation: false });
