@@ -14,7 +14,7 @@ import type { TaskData } from '../run/tasks.js';
 import type { RunRecord } from '../store/store.js';
 import { answerFromClient, askQuestionsOnStream, type PauseData, type PauseServing } from './pauses.js';
 import { createTaskResult, legacyStatus, legacyTask, modernTask } from './task-shapes.js';
-import { errorResult, RunAbortedError } from '../run/run-tool.js';
+import { errorResult, invalidArguments, RunAbortedError } from '../run/run-tool.js';
 
 /** The 2026-07-28 Tasks extension's identifier, in capabilities and `server/discover`. */
 export const TASKS_EXTENSION = 'io.modelcontextprotocol/tasks';
@@ -54,6 +54,13 @@ async function ownTask(surface: TaskSurface, taskId: unknown): Promise<{ run: Ru
  */
 export async function createTask(surface: TaskSurface, tool: GraphTool, args: unknown, ttlMs: number | undefined, progressToken: string | number | undefined) {
   const { serving } = surface;
+  // 2026-07-28: the server decides per request whether to make a task, so arguments the
+  // tool refuses are answered at once rather than after a poll. (A 2025 caller asked for a
+  // task with params.task: it gets one, which fails the same way.)
+  if (surface.era === 'modern') {
+    const invalid = invalidArguments(tool, args);
+    if (invalid !== undefined) return invalid;
+  }
   const ttl = Math.min(ttlMs ?? serving.taskTtlMs, serving.taskTtlMs);
   const run = await serving.tasks!.create(tool, args, surface.principal, ttl, surface.era === 'legacy' ? progressToken : undefined);
   return createTaskResult(run, surface.era, serving.pollIntervalMs);

@@ -122,6 +122,13 @@ export async function runTool(tool: GraphTool, args: unknown, options: RunOption
   return interruptUnsupported(tool);
 }
 
+/** The `INVALID_ARGUMENTS` result for arguments the tool's input schema refuses; `undefined` when they are valid. */
+export function invalidArguments(tool: GraphTool, args: unknown): CallToolResult | undefined {
+  const problems = tool.validateArguments(args ?? {});
+  if (problems.length === 0) return undefined;
+  return errorResult('INVALID_ARGUMENTS', `Invalid arguments for tool "${tool.name}":\n${problems.map((p) => `- ${p}`).join('\n')}`);
+}
+
 /**
  * Runs (or resumes) one graph run until it finishes or pauses at
  * `interrupt()`. A finished run is shaped into its tool result, as
@@ -129,12 +136,8 @@ export async function runTool(tool: GraphTool, args: unknown, options: RunOption
  */
 export async function executeRun(tool: GraphTool, args: unknown, options: RunOptions = {}): Promise<RunOutcome> {
   if (options.resume === undefined && !options.fromCheckpoint) {
-    const argumentProblems = tool.validateArguments(args ?? {});
-    if (argumentProblems.length > 0) {
-      return done(
-        errorResult('INVALID_ARGUMENTS', `Invalid arguments for tool "${tool.name}":\n${argumentProblems.map((p) => `- ${p}`).join('\n')}`),
-      );
-    }
+    const invalid = invalidArguments(tool, args);
+    if (invalid !== undefined) return done(invalid);
   }
 
   const abort = new RunAbort(options.deadline === undefined ? tool.timeoutMs : Math.max(0, options.deadline - Date.now()), [options.signal, options.stopSignal]);

@@ -24,6 +24,7 @@ before(async () => {
         parallel: './graphs/hitl.ts:parallel',
         only_task: { path: './graphs/hitl.ts:slow', task: 'required' },
         never_task: { path: './graphs/basic.ts:echo', task: 'never' },
+        echo: './graphs/basic.ts:echo',
         ask_first: { path: './graphs/hitl.ts:askThenWork', task: 'required', task_starts_at: 'work' },
         reporting: './graphs/hitl.ts:reporting',
       },
@@ -90,6 +91,16 @@ describe('2026-07-28 tasks extension', () => {
     // Six 40 ms steps: the status message is written at most every 250 ms, and the last one with the end.
     assert.equal(done.statusMessage, 'step6', 'the status message is where the run got to');
     assert.equal(done.result._meta?.['io.modelcontextprotocol/related-task'], undefined);
+  });
+
+  test('arguments the tool refuses are answered at once with INVALID_ARGUMENTS, not with a task that fails when polled', async () => {
+    const { message } = await rpc('alice', 'tools/call', { name: 'echo', arguments: { text: 42 } });
+    assert.equal(message.result.resultType, 'complete', JSON.stringify(message.result));
+    assert.equal(message.result.isError, true);
+    assert.equal(message.result._meta['graph-mcp/error'].code, 'INVALID_ARGUMENTS');
+    assert.match(message.result.content[0].text, /text/);
+    const valid = (await rpc('alice', 'tools/call', { name: 'echo', arguments: { text: 'hi' } })).message.result;
+    assert.equal(valid.resultType, 'task', 'valid arguments still make a task');
   });
 
   test('an interrupted task asks through tasks/get and resumes through tasks/update; keys are never reused', async () => {
