@@ -412,7 +412,8 @@ function finishedAnswer(tool: GraphTool, run: RunRecord): CallToolResult {
   return errorResult('RUN_NOT_FOUND', `Tool "${tool.name}": the run was cancelled and has no result.`);
 }
 
-function declinedResult(tool: GraphTool, action: string): CallToolResult {
+/** A question declined or cancelled: the run is cancelled, and this is what its caller is told. */
+export function declinedResult(tool: GraphTool, action: string): CallToolResult {
   return errorResult('INPUT_DECLINED', `Tool "${tool.name}" stopped: the question was not answered (${action}). The run is cancelled.`);
 }
 

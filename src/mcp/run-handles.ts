@@ -128,7 +128,7 @@ export function runAnswer(tool: GraphTool, run: RunRecord, pollIntervalMs: numbe
       return data.result ?? errorResult('GRAPH_FAILED', `Tool "${tool.name}" failed: ${data.error?.message ?? 'no result'}`);
     }
     case 'cancelled':
-      return errorResult('RUN_CANCELLED', `The run of tool "${tool.name}" was cancelled.`);
+      return (run.data as TaskData).result ?? errorResult('RUN_CANCELLED', `The run of tool "${tool.name}" was cancelled.`);
     case 'input_required':
       return pausedResult(tool, run, (run.data as PauseData).questions ?? []);
     case 'working':

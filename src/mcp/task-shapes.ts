@@ -14,7 +14,7 @@ const iso = (ms: number) => new Date(ms).toISOString();
 function statusMessage(run: RunRecord): string | undefined {
   if (run.status === 'input_required') return (run.data as PauseData).questions?.map((q) => q.text).join('\n') || undefined;
   if (run.status === 'failed') return (run.data as TaskData).error?.message;
-  if (run.status === 'completed' && (run.data as TaskData).result?.isError) return textOf((run.data as TaskData).result);
+  if ((run.status === 'completed' || run.status === 'cancelled') && (run.data as TaskData).result?.isError) return textOf((run.data as TaskData).result);
   return run.progress ?? undefined;
 }
 

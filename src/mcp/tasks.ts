@@ -12,7 +12,7 @@ import type { Principal } from '../auth/principal.js';
 import type { GraphTool } from '../graphs/tool.js';
 import type { TaskData } from '../run/tasks.js';
 import type { RunRecord } from '../store/store.js';
-import { answerFromClient, askQuestionsOnStream, type PauseData, type PauseServing } from './pauses.js';
+import { answerFromClient, askQuestionsOnStream, declinedResult, type PauseData, type PauseServing } from './pauses.js';
 import { createTaskResult, legacyStatus, legacyTask, modernTask } from './task-shapes.js';
 import { errorResult, invalidArguments, RunAbortedError } from '../run/run-tool.js';
 
@@ -174,7 +174,8 @@ async function answerTask(surface: TaskSurface, run: RunRecord, responses: Recor
   const data = run.data as PauseData;
   const { answers, missing, declined } = answerFromClient(data, responses);
   if (declined !== undefined) {
-    await surface.serving.tasks!.cancel(run);
+    const tool = surface.tools.get(run.tool);
+    await surface.serving.tasks!.cancel(run, tool === undefined ? undefined : declinedResult(tool, declined));
     return;
   }
   if (missing.length > 0) {
@@ -238,7 +239,7 @@ async function awaitTaskEnd(
         const error = (run.data as TaskData).error;
         throw new ProtocolError(error?.code ?? ProtocolErrorCode.InternalError, error?.message ?? 'the task failed');
       }
-      if (run.status === 'cancelled') return errorResult('RUN_CANCELLED', `The task of tool "${tool.name}" was cancelled.`);
+      if (run.status === 'cancelled') return (run.data as TaskData).result ?? errorResult('RUN_CANCELLED', `The task of tool "${tool.name}" was cancelled.`);
       if (ctx.mcpReq.signal.aborted) throw new ProtocolError(ProtocolErrorCode.InternalError, 'the request was cancelled');
       if (closing?.aborted) throw new ProtocolError(ProtocolErrorCode.InternalError, TASK_RESULT_ON_CLOSE);
       // Neither gone nor closing: the client's notifications/cancelled (through the tracker).

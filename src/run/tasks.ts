@@ -280,13 +280,15 @@ export class TaskRunner {
   }
 
   /** Cancels a task that has not ended: marked cancelled, and its worker (wherever it runs) stops it. */
-  async cancel(run: RunRecord): Promise<RunRecord | undefined> {
+  async cancel(run: RunRecord, why?: CallToolResult): Promise<RunRecord | undefined> {
     let current: RunRecord | undefined = run;
     let cancelled: RunRecord | undefined;
     // The worker may change the run meanwhile (its data, or its end): read again and retry.
     for (let attempt = 0; attempt < 5 && current !== undefined && cancelled === undefined; attempt += 1) {
       if (current.status === 'completed' || current.status === 'failed' || current.status === 'cancelled') return current;
-      cancelled = await this.options.store.runs.update(current.id, current.version, { status: 'cancelled' });
+      // `why`: the result its caller is told (a declined question), kept as a finished task's is.
+      const patch: RunPatch = why === undefined ? { status: 'cancelled' } : { status: 'cancelled', data: { ...current.data, questions: [], result: why } };
+      cancelled = await this.options.store.runs.update(current.id, current.version, patch);
       if (cancelled === undefined) current = await this.options.store.runs.get(run.id, run.owner);
     }
     if (cancelled === undefined) return current;

@@ -118,6 +118,15 @@ describe('2026-07-28 tasks extension', () => {
     assert.equal(done.result.structuredContent.joined, 'L+R');
   });
 
+  test('a question of the task declined through tasks/update cancels it, and says so: INPUT_DECLINED in its status message', async () => {
+    const created = (await rpc('alice', 'tools/call', { name: 'ask_name', arguments: {} })).message.result;
+    const asking = await untilStatus('alice', created.taskId, ['input_required']);
+    const [key] = Object.keys(asking.inputRequests);
+    await rpc('alice', 'tasks/update', { taskId: created.taskId, inputResponses: { [key!]: { action: 'decline' } } });
+    const cancelled = await untilStatus('alice', created.taskId, ['cancelled']);
+    assert.match(cancelled.statusMessage, /the question was not answered \(decline\)/);
+  });
+
   test('tasks/cancel stops a working task; cancelling an ended task is acknowledged all the same', async () => {
     const created = (await rpc('alice', 'tools/call', { name: 'slow', arguments: { step_ms: 300 } })).message.result;
     await untilStatus('alice', created.taskId, ['working']);
@@ -235,6 +244,23 @@ describe('2025-11-25 experimental tasks (v1 client)', () => {
       assert.equal((result?.structuredContent as { done: number }).done, 6);
       const listed = await client.experimental.tasks.listTasks();
       assert.ok(listed.tasks.length >= 1 && listed.tasks.every((t) => typeof t.taskId === 'string'));
+    } finally {
+      await client.close();
+    }
+  });
+
+  test('a question declined on the tasks/result stream ends the task with INPUT_DECLINED', async () => {
+    const client = new V1Client({ name: 'tasks-v1', version: '1.0.0' }, { capabilities: { elicitation: {} } });
+    client.setRequestHandler(ElicitRequestSchema, async () => ({ action: 'decline' }));
+    await client.connect(new V1Transport(new URL(server.url), { requestInit: { headers: { 'x-user': 'carol' } } }));
+    try {
+      let result: Record<string, unknown> | undefined;
+      for await (const message of client.experimental.tasks.callToolStream({ name: 'ask_name', arguments: {} }, CallToolResultSchema, { task: {} })) {
+        if (message.type === 'result') result = message.result as Record<string, unknown>;
+        if (message.type === 'error') throw message.error;
+      }
+      assert.equal(result?.isError, true);
+      assert.equal((result?._meta as Record<string, { code: string }>)['graph-mcp/error']!.code, 'INPUT_DECLINED', JSON.stringify(result));
     } finally {
       await client.close();
     }
