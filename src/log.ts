@@ -19,7 +19,11 @@ export function createLogger(options: LoggerOptions = {}): Logger {
   return pino(
     {
       level,
-      base: { service: 'graph-mcp' },
+      // The pid tells the processes of `serve --workers` apart.
+      base: { service: 'graph-mcp', pid: process.pid },
+      // graph-mcp logs `err: { message }` where an error's stack could name a secret: such a
+      // plain object is written as it is, not as an error of type "Object" with an empty stack.
+      serializers: { err: (value: unknown) => (value instanceof Error ? pino.stdSerializers.err(value) : value) },
       redact: {
         paths: ['authorization', 'token', 'password', 'secret', '*.authorization', '*.token', '*.password', '*.secret', 'headers.authorization', 'req.headers.authorization'],
         censor: '[redacted]',

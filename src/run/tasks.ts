@@ -88,6 +88,9 @@ export class TaskRunner {
   private timer: NodeJS.Timeout | undefined;
   private unsubscribe: (() => void) | undefined;
   private filling = false;
+  /** Claims that failed in a row (the store unreachable), and when that was last logged. */
+  private claimFailures = 0;
+  private claimFailureLoggedAt = 0;
   private stopped = true;
 
   constructor(private readonly options: TaskRunnerOptions) {
@@ -322,14 +325,25 @@ export class TaskRunner {
     if (this.filling || this.stopped) return;
     this.filling = true;
     try {
+      let answered = false;
       while (!this.stopped && this.running.size < this.concurrency) {
         const now = Date.now();
         const claimed = await this.options.store.runs.claim(this.processId, now + this.leaseMs, now);
+        answered = true;
         if (claimed === undefined) break;
         this.launch(claimed);
       }
+      if (answered && this.claimFailures > 0) {
+        this.options.logger?.info({ failures: this.claimFailures }, 'claiming tasks works again');
+        this.claimFailures = 0;
+      }
     } catch (error) {
-      this.options.logger?.warn({ err: { message: (error as Error).message } }, 'claiming tasks failed; will retry');
+      // Tried again at every wake-up and poll: said once a minute while it goes on failing.
+      this.claimFailures += 1;
+      if (this.claimFailures === 1 || Date.now() - this.claimFailureLoggedAt >= 60_000) {
+        this.claimFailureLoggedAt = Date.now();
+        this.options.logger?.warn({ err: { message: (error as Error).message }, failures: this.claimFailures }, 'claiming tasks failed; will retry');
+      }
     } finally {
       this.filling = false;
     }

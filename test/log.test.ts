@@ -1,0 +1,25 @@
+// The JSON log lines: who wrote them, and errors as they were given.
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { captureLogs } from './helpers/server.js';
+
+test('each line names the process; an error is logged with its type and stack, a plain { message } as it is', () => {
+  const logs = captureLogs();
+  logs.logger.warn({ err: { message: 'the store did not answer' } }, 'claiming tasks failed; will retry');
+  logs.logger.error({ err: new TypeError('not a function') }, 'a fault');
+  const [plain, error] = logs.lines.map((line) => JSON.parse(line));
+  assert.equal(plain.pid, process.pid);
+  assert.equal(plain.service, 'graph-mcp');
+  assert.deepEqual(plain.err, { message: 'the store did not answer' });
+  assert.equal(error.err.type, 'TypeError');
+  assert.equal(error.err.message, 'not a function');
+  assert.match(error.err.stack, /^TypeError: not a function\n\s+at /);
+});
+
+test('credentials are redacted wherever a field is named for one', () => {
+  const logs = captureLogs();
+  logs.logger.info({ headers: { authorization: 'Bearer abc' }, user: { token: 't0k', password: 'pw' } }, 'a careless line');
+  const line = logs.lines[0]!;
+  assert.doesNotMatch(line, /abc|t0k|"pw"/);
+  assert.match(line, /\[redacted\]/);
+});
