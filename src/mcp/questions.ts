@@ -502,7 +502,8 @@ export function answerHint(question: Question): string {
       if (question.request.method === 'roots/list') return 'Answer with {"roots": [{"uri": "file:///...", "name": "..."}]}.';
       return `Answer with an object with the fields ${fields.join(', ')}.`;
     default:
-      return `Answer with a JSON object: ${JSON.stringify(schema?.properties ?? {})}.`;
+      // The form's own JSON Schema, required fields included: a map of properties alone reads as an example.
+      return `Answer with a JSON object that matches this JSON Schema: ${JSON.stringify(schema ?? { type: 'object' })}.`;
   }
 }
 

@@ -225,6 +225,13 @@ describe('2025-era clients (v1 SDK)', () => {
       assert.equal(run.status, 'input_required');
       assert.match(run.questions[0]!.text, /Approve a refund of \$500 to Ada/);
       assert.match((paused.content as Array<{ text: string }>)[0]!.text, /call the tool "resume_run"/);
+      // How to answer: the form's schema, whose required fields say what must be given.
+      const schemaText = /matches this JSON Schema: (\{.*\})\./.exec((paused.content as Array<{ text: string }>)[0]!.text)?.[1];
+      assert.ok(schemaText, (paused.content as Array<{ text: string }>)[0]!.text);
+      const schema = JSON.parse(schemaText) as { type: string; properties: Record<string, unknown>; required?: string[] };
+      assert.equal(schema.type, 'object');
+      assert.ok('approved' in schema.properties);
+      assert.ok(schema.required?.includes('approved'), JSON.stringify(schema));
       // A wrong answer keeps the run paused and says what is wrong.
       const wrong = await client.callTool({ name: 'resume_run', arguments: { run_id: run.id, answer: { approved: 'maybe' } } });
       assert.equal((wrong._meta?.['graph-mcp/error'] as { code: string }).code, 'ANSWER_INVALID');
