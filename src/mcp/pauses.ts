@@ -108,8 +108,10 @@ export async function serveCall(serving: PauseServing, call: CallContext, args: 
   if (state !== undefined) {
     const run = isPayload(state) ? await serving.runs.get(state.run, call.owner) : undefined;
     // A signed state whose run is gone (expired, or someone else's): refused like a bad state.
-    if (run === undefined || run.tool !== call.tool.name) {
-      throw new ProtocolError(ProtocolErrorCode.InvalidParams, 'Invalid or expired requestState: the paused run is gone');
+    if (run === undefined) throw new ProtocolError(ProtocolErrorCode.InvalidParams, 'Invalid or expired requestState: the paused run is gone');
+    // The caller's own run, retried through another tool: say which it belongs to.
+    if (run.tool !== call.tool.name) {
+      throw new ProtocolError(ProtocolErrorCode.InvalidParams, `Invalid requestState: it continues a run of tool "${run.tool}", not "${call.tool.name}"; retry the same tools/call`);
     }
     // A retry of the round that already began the task: the same task again.
     if (run.kind === 'task') return createTaskResult(run, call.era, serving.pollIntervalMs) as CallAnswer;

@@ -187,6 +187,13 @@ describe('2026-07-28 over raw HTTP: requestState is signed, owner-bound, and the
     assert.equal(answer.messages[0]?.error?.code, -32602);
   });
 
+  test('a requestState retried through another tool is refused with -32602 naming the tool it belongs to', async () => {
+    const first = (await rawCall('alice', 'ask_name')).messages[0]?.result;
+    const answer = await rawCall('alice', 'two_rounds', { requestState: first.requestState, inputResponses: { q1: { action: 'accept', content: { answer: 'x' } } } });
+    assert.equal(answer.messages[0]?.error?.code, -32602);
+    assert.match(answer.messages[0]?.error?.message, /continues a run of tool "ask_name", not "two_rounds"/);
+  });
+
   test('only input kinds the client declared are asked; the rest are left for resume_run', async () => {
     const samplingOnly = (await rawCall('alice', 'mixed_kinds', {}, { sampling: {} })).messages[0]?.result;
     assert.equal(samplingOnly.resultType, 'input_required');
