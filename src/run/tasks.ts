@@ -18,7 +18,7 @@ export interface TaskData {
   args: unknown;
   /** Who started it: a worker rebuilds the run's identity and credentials from it. */
   principal: Principal | null;
-  /** How many times a worker has claimed it (more than one after a crash). */
+  /** How many times a worker has claimed it: one more for each answered question, and after a crash. */
   attempt: number;
   /** The progress token of the call that created it (2025 era): progress is published for a caller waiting on it. */
   progressToken?: string | number;
@@ -405,7 +405,7 @@ export class TaskRunner {
       if (outcome.kind === 'done') {
         const recorded = await leased({ ...finalPatch(rest, outcome), ...statusHeldBack(progress, context.secretsUsed?.()), leaseOwner: null, leaseUntil: null });
         // Only the claim holder records the outcome: a task finishes once, however often it ran.
-        if (recorded) this.options.logger?.info({ task: claimed.id, tool: tool.name, status: recorded.status, attempt: data.attempt }, 'task finished');
+        if (recorded) this.options.logger?.info({ task: claimed.id, tool: tool.name, status: recorded.status, claims: data.attempt }, 'task finished');
         if (!tool.ownCheckpointer) store.checkpointer.deleteThread(claimed.id).catch(() => undefined);
       } else if (outcome.kind === 'interrupted') {
         const paused = { ...claimed, data: rest } as RunRecord;
