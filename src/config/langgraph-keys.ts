@@ -28,7 +28,7 @@ const LANGGRAPH_STORE_KEYS = new Set(['index', 'ttl']);
 const LANGGRAPH_AUTH_KEYS = new Set(['disable_studio_auth', 'openapi', 'cache']);
 
 export interface SetAside {
-  /** The config without LangGraph's keys (the value given when there were none). */
+  /** The config without LangGraph's keys (a shallow copy: the value given is left as it is). */
   config: unknown;
   /** JSON paths of the keys set aside, e.g. `http.configurable_headers`. */
   ignored: string[];
@@ -78,5 +78,5 @@ export function setAsideLangGraphKeys(raw: unknown): SetAside {
     else config.auth = auth;
   }
 
-  return ignored.length === 0 ? { config: raw, ignored } : { config, ignored };
+  return { config, ignored };
 }
