@@ -184,7 +184,7 @@ describe('graph-mcp serve', () => {
 
   test('with --workers 2, workers whose graphs do not load: serve exits 1, saying why, instead of waiting on them', async () => {
     const config = await configFile('workers-bad-graph.json', { graphs: { gone: './no-such-module.ts:graph' }, store: { type: 'sqlite', path: path.join(dir, 'workers-bad.sqlite') } });
-    const result = runCli(['serve', '--port', '0', '--workers', '2', '--config', config]);
+    const result = runCli(['serve', '--port', '0', '--workers', '2', '--config', config], { env: { LOG_LEVEL: 'info' } });
     assert.equal(result.code, 1, `${result.out}\n${result.err}`);
     assert.match(result.err, /no-such-module\.ts/);
     assert.match(result.out, /a worker could not start; stopping/);
