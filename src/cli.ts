@@ -185,7 +185,18 @@ function parsePort(value: string | undefined): number {
   return port;
 }
 
-main(process.argv.slice(2)).then(
+let settled = false;
+// Nothing left to run while the command has not finished: something it awaited (a graph
+// module's top-level await, a graph factory) can never settle. Node would exit 0.
+process.once('beforeExit', () => {
+  if (settled) return;
+  process.stderr.write('graph-mcp: start-up never finished: a graph module or factory awaits something that can never settle\n');
+  process.exitCode = 1;
+});
+
+main(process.argv.slice(2)).finally(() => {
+  settled = true;
+}).then(
   (code) => {
     process.exitCode = code;
   },

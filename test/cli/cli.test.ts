@@ -7,7 +7,7 @@ import path from 'node:path';
 import { after, afterEach, before, describe, test } from 'node:test';
 import { VERSION } from '../../src/index.js';
 import { runCli, startServeProcess, type ServingProcess } from '../helpers/cli.js';
-import { ROOT } from '../helpers/server.js';
+import { FIXTURES, ROOT } from '../helpers/server.js';
 import { callModern, legacyHeaders, post } from '../helpers/raw.js';
 
 let dir: string;
@@ -180,6 +180,15 @@ describe('graph-mcp serve', () => {
     assert.equal(result.code, 1);
     assert.match(result.err, /missing\.json: config file not found/);
     assert.doesNotMatch(result.out, /"url"/);
+  });
+
+  test('a graph factory that never settles: check and serve exit 1, saying start-up never finished (Node would exit 0)', async () => {
+    const config = await configFile('never.json', { graphs: { never: `${path.join(FIXTURES, 'graphs/never.ts')}:never` }, store: { type: 'memory' } });
+    for (const args of [['check', '--config', config], ['serve', '--port', '0', '--config', config]]) {
+      const result = runCli(args);
+      assert.equal(result.code, 1, `${args[0]}: ${result.out}\n${result.err}`);
+      assert.match(result.err, /start-up never finished/);
+    }
   });
 
   test('with --workers 2, workers whose graphs do not load: serve exits 1, saying why, instead of waiting on them', async () => {
