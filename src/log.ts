@@ -1,4 +1,5 @@
 import { pino, type DestinationStream, type Logger, type LevelWithSilent } from 'pino';
+import { scrubHanded } from './run/scrub.js';
 
 export type { Logger } from 'pino';
 
@@ -23,7 +24,8 @@ export function createLogger(options: LoggerOptions = {}): Logger {
       base: { service: 'graph-mcp', pid: process.pid },
       // graph-mcp logs `err: { message }` where an error's stack could name a secret: such a
       // plain object is written as it is, not as an error of type "Object" with an empty stack.
-      serializers: { err: (value: unknown) => (value instanceof Error ? pino.stdSerializers.err(value) : value) },
+      // Either way, no credential handed to a run is written (a graph's own error may quote one).
+      serializers: { err: serializeError },
       redact: {
         paths: ['authorization', 'token', 'password', 'secret', '*.authorization', '*.token', '*.password', '*.secret', 'headers.authorization', 'req.headers.authorization'],
         censor: '[redacted]',
@@ -31,4 +33,9 @@ export function createLogger(options: LoggerOptions = {}): Logger {
     },
     options.destination,
   );
+}
+
+function serializeError(value: unknown): unknown {
+  // Every string in it, its cause's and any field the error carries included.
+  return scrubHanded(value instanceof Error ? pino.stdSerializers.err(value) : value);
 }

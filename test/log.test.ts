@@ -1,6 +1,7 @@
 // The JSON log lines: who wrote them, and errors as they were given.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { createRunCredentials } from '../src/auth/credentials.js';
 import { captureLogs } from './helpers/server.js';
 
 test('each line names the process; an error is logged with its type and stack, a plain { message } as it is', () => {
@@ -22,4 +23,18 @@ test('credentials are redacted wherever a field is named for one', () => {
   const line = logs.lines[0]!;
   assert.doesNotMatch(line, /abc|t0k|"pw"/);
   assert.match(line, /\[redacted\]/);
+});
+
+test('a credential handed to a run is never written, even in an error no run owns any more (a graph promise rejected later)', async () => {
+  const secretStore = { get: async () => ({ Authorization: 'Bearer tok-"quoted"-AAAA1111' }) };
+  const { credentials } = createRunCredentials(secretStore, { notes: { url: 'http://127.0.0.1:9/mcp', transport: 'http' } }, { id: 'alice', scopes: [] });
+  const headers = await credentials.headersFor('notes');
+  const logs = captureLogs();
+  const failure = new Error(`background failure using ${headers.Authorization}`, { cause: new Error(`token was ${JSON.stringify(headers)}`) });
+  logs.logger.error({ err: failure }, 'a promise was rejected and nothing handled it');
+  logs.logger.warn({ err: { message: `plain ${headers.Authorization}` } }, 'a plain one');
+  const text = logs.lines.join('\n');
+  assert.doesNotMatch(text, /AAAA1111/);
+  assert.match(text, /background failure using \[redacted\]/);
+  assert.match(text, /plain \[redacted\]/);
 });

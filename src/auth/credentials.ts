@@ -1,3 +1,4 @@
+import { rememberHanded } from '../run/scrub.js';
 import { GraphMcpError } from '../errors.js';
 import type { Principal } from './principal.js';
 import type { SecretStore } from './secrets/secret-store.js';
@@ -67,10 +68,12 @@ export function createRunCredentials(
         throw new GraphMcpError('SECRET_STORE', `no credentials stored for user "${principal.id}" and server "${server}"`);
       }
       for (const value of Object.values(headers)) {
-        used.add(value);
         // "Bearer abc" leaks as "abc" just as well.
         const token = /^\S+\s+(\S{4,})$/.exec(value)?.[1];
-        if (token) used.add(token);
+        for (const secret of token ? [value, token] : [value]) {
+          used.add(secret);
+          rememberHanded(secret);
+        }
       }
       return { ...headers };
     },
