@@ -92,8 +92,9 @@ export const graphEntrySchema = z
         'MCP client capabilities the caller must declare to call this tool, e.g. { "sampling": {} }. A 2026-07-28 call that lacks one is refused with -32021 (HTTP 400).',
       ),
   })
-  // langgraph.json graph objects may carry keys we do not use.
-  .loose();
+  // Strict: a misspelt key (an "acess" that would leave the tool open to everyone) stops start-up.
+  // langgraph.json's graph objects hold path and description, both read here.
+  .strict();
 
 export const jwtSchema = z
   .object({

@@ -122,6 +122,11 @@ describe('resolveConfig', () => {
     assert.throws(() => resolveConfig({ graphs: { a: './a.ts:g' }, http: { mcp_pth: '/x' } }, { baseDir: '/x' }), rejectsWith('CONFIG_INVALID', /http: .*mcp_pth/s));
     assert.throws(() => resolveConfig({ graphs: { a: './a.ts:g' }, store: { path: 'x.sqlite' } }, { baseDir: '/x' }), rejectsWith('CONFIG_INVALID', /store/));
     assert.deepEqual(resolveConfig({ graphs: { a: './a.ts:g' } }, { baseDir: '/x' }).ignoredKeys, []);
+    // A misspelt key of a graph, whose meaning would be lost (an open tool meant to be guarded).
+    assert.throws(
+      () => resolveConfig({ graphs: { a: { path: './a.ts:g', acess: { scopes: ['admin'] } } } }, { baseDir: '/x' }),
+      rejectsWith('CONFIG_INVALID', /graphs\.a.*acess/s),
+    );
     // The prefix alone, with nothing to set aside, is honoured too.
     const prefixed = resolveConfig({ graphs: { a: './a.ts:g' }, http: { mount_prefix: '/api/' } }, { baseDir: '/x' });
     assert.equal(prefixed.http.mcp_path, '/api/mcp');
