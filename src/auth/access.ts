@@ -15,7 +15,16 @@ export async function loadAccessRule(ref: ModuleRef, what: string): Promise<Acce
   if (typeof rule !== 'function') {
     throw new GraphMcpError('CONFIG_INVALID', `${what}: ${ref.spec} is not a function (principal, tool) => boolean`);
   }
-  return rule as AccessRule;
+  // A promise is never `true`: an async rule would deny everyone, silently.
+  if (rule.constructor.name === 'AsyncFunction') {
+    throw new GraphMcpError('CONFIG_INVALID', `${what}: ${ref.spec} is an async function; an access rule must answer at once: (principal, tool) => boolean`);
+  }
+  return (principal, tool) => {
+    const allowed: unknown = (rule as (...args: unknown[]) => unknown)(principal, tool);
+    // One that returns a promise all the same denies; its rejection is not left unhandled.
+    if (allowed instanceof Promise) allowed.catch(() => undefined);
+    return allowed === true;
+  };
 }
 
 /** Scopes first (all required), then the project's rule. */

@@ -80,6 +80,19 @@ describe('auth.path in agent.config.json', () => {
     }
   });
 
+  test('an async access.path rule stops start-up, saying why (a promise is never true: it would deny everyone); one that returns a promise denies', async () => {
+    await assert.rejects(
+      loadGraphMcp({ baseDir: FIXTURES, config: { graphs: { whoami: { path: './graphs/basic.ts:whoami', access: { path: './auth.ts:asyncTeamRule' } } } }, logger: captureLogs().logger, store: null }),
+      /access\.path: .*asyncTeamRule is an async function; an access rule must answer at once/,
+    );
+    const server = await startServer({ auth: { path: './auth.ts:authenticate' }, graphs: { whoami: { path: './graphs/basic.ts:whoami', access: { path: './auth.ts:promisingRule' } } } });
+    try {
+      assert.deepEqual(await listNames(server.url, { 'x-api-key': 'key-alice' }), []);
+    } finally {
+      await server.close(0);
+    }
+  });
+
   test('auth.path naming something that is neither a function nor a LangGraph Auth object stops start-up, saying so', async () => {
     await assert.rejects(
       loadGraphMcp({ baseDir: FIXTURES, config: { graphs: GRAPHS, auth: { path: './auth.ts:KEYS_COUNT' } }, logger: captureLogs().logger, store: null }),
