@@ -1,3 +1,4 @@
+import { createPublicKey } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { createRemoteJWKSet, errors as joseErrors, jwtVerify, type JWTPayload, type JWTVerifyOptions } from 'jose';
@@ -59,6 +60,7 @@ export function createJwtAuthenticator(config: JwtConfig, baseDir: string, optio
     } catch (cause) {
       throw new GraphMcpError('CONFIG_INVALID', `auth.jwt.public_key_path: cannot read ${file}`, { cause });
     }
+    checkPublicKey(key, file, config.algorithms);
   }
 
   const verifyOptions: jwt.VerifyOptions = {
@@ -163,4 +165,24 @@ function principalFromClaims(claims: jwt.JwtPayload | JWTPayload, config: JwtCon
     ...(typeof claims.email === 'string' ? { email: claims.email } : {}),
     claims,
   };
+}
+
+/** The key type each public-key algorithm family verifies with. */
+const KEY_TYPE_OF: Record<string, readonly string[]> = { RS: ['rsa'], PS: ['rsa', 'rsa-pss'], ES: ['ec'] };
+
+/**
+ * At start-up, not at the first request: a file that is not a public key,
+ * or a key none of the pinned algorithms verifies with, would refuse every
+ * caller with a 401 that blames their token.
+ */
+function checkPublicKey(pem: Buffer, file: string, algorithms: readonly string[]): void {
+  let type: string | undefined;
+  try {
+    type = createPublicKey(pem).asymmetricKeyType;
+  } catch (cause) {
+    throw new GraphMcpError('CONFIG_INVALID', `auth.jwt.public_key_path: ${file} is not a public key (PEM)`, { cause });
+  }
+  if (!algorithms.some((alg) => KEY_TYPE_OF[alg.slice(0, 2)]?.includes(type ?? ''))) {
+    throw new GraphMcpError('CONFIG_INVALID', `auth.jwt.public_key_path: ${file} holds ${type === undefined ? 'a key of unknown type' : `an ${type.toUpperCase()} key`}, which none of auth.jwt.algorithms (${algorithms.join(', ')}) verifies with`);
+  }
 }

@@ -11,9 +11,9 @@ import { Client as V1Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport as V1Transport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { MultiServerMCPClient } from '@langchain/mcp-adapters';
 import type { ToolMessage } from '@langchain/core/messages';
-import type { SecretStore } from '../../src/index.js';
+import { loadGraphMcp, type AgentConfigInput, type SecretStore } from '../../src/index.js';
 import { startNotesServer, type NotesServer } from '../../examples/notes-server.js';
-import { ROOT, startServer, type TestServer, graphToolNames } from '../helpers/server.js';
+import { FIXTURES, ROOT, startServer, type TestServer, graphToolNames } from '../helpers/server.js';
 import { callModern, legacyHeaders, post } from '../helpers/raw.js';
 
 const CANARY = `canary-secret-${randomBytes(6).toString('hex')}`;
@@ -320,6 +320,23 @@ describe('algorithm confusion', () => {
     assert.equal(answer.status, 401);
     assert.match(answer.headers.get('www-authenticate') ?? '', /invalid algorithm/);
   });
+});
+
+test('a public_key_path that is not a public key, or one no pinned algorithm verifies with, stops start-up naming it', async () => {
+  const dir = await mkdtemp(path.join(tmpdir(), 'graph-mcp-pem-'));
+  try {
+    const ec = generateKeyPairSync('ec', { namedCurve: 'prime256v1' }).publicKey.export({ type: 'spki', format: 'pem' }).toString();
+    await writeFile(path.join(dir, 'ec.pem'), ec);
+    await writeFile(path.join(dir, 'not-a-key.pem'), 'export const graph = 1;\n');
+    const load = (file: string, algorithms: string[]) =>
+      loadGraphMcp({ baseDir: FIXTURES, store: null, config: { auth: { jwt: { public_key_path: path.join(dir, file), algorithms } }, graphs: { whoami: './graphs/basic.ts:whoami' } } as AgentConfigInput });
+    await assert.rejects(load('not-a-key.pem', ['RS256']), /auth\.jwt\.public_key_path: .*not-a-key\.pem is not a public key \(PEM\)/);
+    await assert.rejects(load('ec.pem', ['RS256']), /auth\.jwt\.public_key_path: .*ec\.pem holds an EC key, which none of auth\.jwt\.algorithms \(RS256\) verifies with/);
+    const fine = await load('ec.pem', ['ES256']);
+    await fine.close(0);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
 });
 
 describe('secrets stay secret', () => {
