@@ -56,7 +56,13 @@ export function shapeContent(raw: readonly unknown[], structured: Record<string,
     blocks.push(scrubBlock(mapped, options.secrets));
   }
   if (blocks.length === 0 || Object.keys(structured).length > 0) {
-    blocks.push({ type: 'text', text: JSON.stringify(structured) });
+    const text = JSON.stringify(structured);
+    // The structured output counts too, once (as its JSON text: structuredContent is the same data).
+    bytes += Buffer.byteLength(text);
+    if (bytes > options.maxBytes) {
+      return { ok: false, problem: `content is larger than the limit of ${options.maxBytes} bytes (defaults.max_content_bytes), structured output included` };
+    }
+    blocks.push({ type: 'text', text });
   }
   return { ok: true, content: blocks };
 }

@@ -78,6 +78,15 @@ describe('shapeContent', () => {
     );
   });
 
+  test('the structured output counts toward the limit too, once', () => {
+    const field = 'x'.repeat(590);
+    // {"text":"xxx…"}: 602 bytes.
+    const over = shapeContent([], { text: field }, { maxBytes: 600 });
+    assert.ok(!over.ok);
+    assert.match(over.problem, /larger than the limit of 600 bytes .*structured output included/);
+    assert.equal(shaped([], { text: field }, { maxBytes: 602 }).length, 1);
+  });
+
   test('secrets: scrubbed from text, URIs and names; binary that contains one is refused', () => {
     const secrets = ['sk-live-123456'];
     assert.deepEqual(
