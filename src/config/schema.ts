@@ -164,6 +164,26 @@ export const secretsSchema = z
   })
   .strict();
 
+/**
+ * Why an `allowed_hosts` / `allowed_origins` entry cannot match, or
+ * `undefined`: entries are hostnames (compared with the header's hostname,
+ * whatever its port or scheme), or for origins `scheme://*` for a non-web
+ * scheme (an editor's webview). A full origin or a port would never match.
+ */
+export function allowListProblem(entry: string, kind: 'hosts' | 'origins'): string | undefined {
+  if (/^(\[[0-9a-fA-F:.]+\]|[^\s:/[\]?#@]+)$/.test(entry)) return undefined;
+  if (kind === 'origins' && /^[a-z][a-z0-9+.-]*:\/\/\*$/i.test(entry) && !/^https?:/i.test(entry)) return undefined;
+  return `"${entry}" is not a hostname: list hostnames without scheme or port (e.g. "app.example.com")${kind === 'origins' ? ', or "scheme://*" for a non-web scheme' : ''}`;
+}
+
+const allowList = (kind: 'hosts' | 'origins') =>
+  z.array(z.string().min(1)).superRefine((entries, ctx) => {
+    for (const [index, entry] of entries.entries()) {
+      const problem = allowListProblem(entry, kind);
+      if (problem) ctx.addIssue({ code: 'custom', message: problem, path: [index] });
+    }
+  });
+
 export const httpSchema = z
   .object({
     disable_mcp: z.boolean().default(false).describe('Mount nothing: the MCP endpoint answers 404.'),
@@ -177,12 +197,10 @@ export const httpSchema = z
       .positive()
       .default(4 * 1024 * 1024)
       .describe('Largest accepted request body in bytes; larger bodies are answered 413.'),
-    allowed_hosts: z
-      .array(z.string().min(1))
+    allowed_hosts: allowList('hosts')
       .optional()
       .describe('Host header values accepted (DNS-rebinding protection). Default: localhost names when bound to loopback, any otherwise.'),
-    allowed_origins: z
-      .array(z.string().min(1))
+    allowed_origins: allowList('origins')
       .optional()
       .describe('Origin header hostnames accepted. Default: localhost names when bound to loopback, any otherwise.'),
     tools_page_size: z

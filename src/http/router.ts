@@ -1,6 +1,7 @@
 import { validateHostHeader, validateOriginHeader, type AuthInfo } from '@modelcontextprotocol/server';
 import cors from 'cors';
 import { Router, type NextFunction, type Request, type RequestHandler, type Response } from 'express';
+import { allowListProblem } from '../config/schema.js';
 import { GraphMcpError } from '../errors.js';
 import type { GraphMcp } from '../graph-mcp.js';
 import { attachRequestLog, requestLogOf, type RequestLog } from '../mcp/request-log.js';
@@ -150,6 +151,8 @@ function pickList(option: string[] | false | undefined, fromConfig: string[] | u
     if (!Array.isArray(option) || option.some((item) => typeof item !== 'string' || item.length === 0)) {
       throw new GraphMcpError('OPTIONS_INVALID', `createMcpRouter: "${name}" must be a list of hostnames or false`);
     }
+    const problem = option.map((item) => allowListProblem(item, name === 'allowedHosts' ? 'hosts' : 'origins')).find((found) => found !== undefined);
+    if (problem) throw new GraphMcpError('OPTIONS_INVALID', `createMcpRouter: "${name}": ${problem}`);
     return option;
   }
   return fromConfig;

@@ -122,6 +122,17 @@ describe('resolveConfig', () => {
     assert.throws(() => resolveConfig({ graphs: { a: './a.ts:g' }, http: { mcp_pth: '/x' } }, { baseDir: '/x' }), rejectsWith('CONFIG_INVALID', /http: .*mcp_pth/s));
     assert.throws(() => resolveConfig({ graphs: { a: './a.ts:g' }, store: { path: 'x.sqlite' } }, { baseDir: '/x' }), rejectsWith('CONFIG_INVALID', /store/));
     assert.deepEqual(resolveConfig({ graphs: { a: './a.ts:g' } }, { baseDir: '/x' }).ignoredKeys, []);
+    // Allow-list entries that could never match: a full origin, a port.
+    assert.throws(
+      () => resolveConfig({ graphs: { a: './a.ts:g' }, http: { allowed_origins: ['app.example.com', 'https://app.example.com'] } }, { baseDir: '/x' }),
+      rejectsWith('CONFIG_INVALID', /http\.allowed_origins\.1: "https:\/\/app\.example\.com" is not a hostname/),
+    );
+    assert.throws(
+      () => resolveConfig({ graphs: { a: './a.ts:g' }, http: { allowed_hosts: ['127.0.0.1:8515'] } }, { baseDir: '/x' }),
+      rejectsWith('CONFIG_INVALID', /http\.allowed_hosts\.0: "127\.0\.0\.1:8515" is not a hostname/),
+    );
+    const allowed = resolveConfig({ graphs: { a: './a.ts:g' }, http: { allowed_hosts: ['[::1]', 'api.example.com'], allowed_origins: ['vscode-webview://*'] } }, { baseDir: '/x' });
+    assert.deepEqual(allowed.http.allowed_origins, ['vscode-webview://*']);
     // A misspelt key of a graph, whose meaning would be lost (an open tool meant to be guarded).
     assert.throws(
       () => resolveConfig({ graphs: { a: { path: './a.ts:g', acess: { scopes: ['admin'] } } } }, { baseDir: '/x' }),

@@ -121,3 +121,10 @@ test('under an Express path prefix: app.use("/v1", router) serves /v1/mcp, and o
   await client.close();
   assert.equal((await post(`${base}/mcp`, { jsonrpc: '2.0', id: 1, method: 'tools/list' }, legacyHeaders())).status, 404);
 });
+
+test('createMcpRouter refuses allow-list entries that could never match (a full origin, a port), naming them', async () => {
+  const graphMcp = opened(await loadGraphMcp({ baseDir: FIXTURES, logger: captureLogs().logger, store: null, config: { graphs: { echo: './graphs/basic.ts:echo' } } }));
+  assert.throws(() => createMcpRouter(graphMcp, { allowedOrigins: ['https://app.example.com'] }), /"allowedOrigins": "https:\/\/app\.example\.com" is not a hostname/);
+  assert.throws(() => createMcpRouter(graphMcp, { allowedHosts: ['api.example.com:443'] }), /"allowedHosts": "api\.example\.com:443" is not a hostname/);
+  createMcpRouter(graphMcp, { allowedHosts: ['api.example.com'], allowedOrigins: ['app.example.com'] });
+});
