@@ -54,11 +54,49 @@ export class SqliteSecretStore implements SecretStore {
         updated_at TEXT NOT NULL,
         PRIMARY KEY (principal_id, server)
       )`);
+      db.exec('CREATE TABLE IF NOT EXISTS secret_store_meta (name TEXT PRIMARY KEY, value BLOB NOT NULL)');
     } catch (cause) {
       // SQLite's messages ("file is not a database", "unable to open database file") carry no data.
       throw new GraphMcpError('SECRET_STORE', `cannot open the secret store ${options.path}: ${sqliteOpenProblem(cause, 'choose another secret store (a file, GRAPH_MCP_SECRETS, or your own)')}`, { cause });
     }
-    return new SqliteSecretStore(db, key, options.path);
+    const store = new SqliteSecretStore(db, key, options.path);
+    try {
+      store.checkKey(keyEnv);
+    } catch (error) {
+      db.close();
+      throw error;
+    }
+    return store;
+  }
+
+  /**
+   * The key must be the one the store was written with: otherwise `secrets
+   * set` would store what the server cannot read, and the server would fail
+   * each user's run instead of refusing to start. A value encrypted under
+   * the key is kept for the check (a store written before it is checked
+   * against one of its rows).
+   */
+  private checkKey(keyEnv: string): void {
+    const wrongKey = () => new GraphMcpError('SECRET_STORE', `${this.file}: the key in ${keyEnv} is not the key this secret store was written with`);
+    const check = this.db.prepare("SELECT value FROM secret_store_meta WHERE name = 'key_check'").get() as { value: Buffer } | undefined;
+    if (check !== undefined) {
+      if (!this.opens(check.value, KEY_CHECK.principal, KEY_CHECK.server)) throw wrongKey();
+      return;
+    }
+    const row = this.db.prepare('SELECT principal_id, server, ciphertext FROM secrets LIMIT 1').get() as { principal_id: string; server: string; ciphertext: Buffer } | undefined;
+    if (row !== undefined && !this.opens(row.ciphertext, row.principal_id, row.server)) throw wrongKey();
+    this.db
+      .prepare("INSERT OR IGNORE INTO secret_store_meta (name, value) VALUES ('key_check', ?)")
+      .run(this.encrypt({ check: 'graph-mcp' }, KEY_CHECK.principal, KEY_CHECK.server));
+  }
+
+  private opens(blob: Buffer, principalId: string, server: string): boolean {
+    try {
+      this.decrypt(blob, principalId, server);
+      return true;
+    } catch {
+      return false;
+    }
   }
 
   async get(principalId: string, server: string) {
@@ -120,6 +158,9 @@ export class SqliteSecretStore implements SecretStore {
     }
   }
 }
+
+/** The row the key check is bound to: no user or server can be named so (ids are checked, NUL refused). */
+const KEY_CHECK = { principal: '\u0000key-check', server: '\u0000' } as const;
 
 function aad(principalId: string, server: string): Buffer {
   return Buffer.from(`${principalId}\u0000${server}`, 'utf8');

@@ -137,7 +137,8 @@ describe('SqliteSecretStore', () => {
     assert.deepEqual(await trimmed.get('alice', 'notes'), { Authorization: 'Bearer h' }, 'surrounding whitespace is not part of the key');
     trimmed.close();
     process.env.URL_KEY = randomBytes(32).toString('base64url');
-    (await openSqliteSecretStore({ path: file, keyEnv: 'URL_KEY' })).close();
+    // Another key: another store (this one was written with HEX_KEY).
+    (await openSqliteSecretStore({ path: path.join(dir, 'url-key.sqlite'), keyEnv: 'URL_KEY' })).close();
   });
 
   test('the database is created 0600, and a file that is not a database is a clear error', async () => {
@@ -167,7 +168,7 @@ describe('SqliteSecretStore', () => {
     );
   });
 
-  test('the wrong key cannot decrypt, and a ciphertext moved to another row does not decrypt', async () => {
+  test('the wrong key does not open the store (so nothing is written that the server cannot read), and a ciphertext moved to another row does not decrypt', async () => {
     const file = path.join(dir, 'tamper.sqlite');
     const store = await SqliteSecretStore.open({ path: file, keyEnv: KEY_ENV });
     await store.set('alice', 'notes', { Authorization: `Bearer ${CANARY}` });
@@ -175,9 +176,12 @@ describe('SqliteSecretStore', () => {
     store.close();
 
     process.env.OTHER_KEY = randomBytes(32).toString('hex');
-    const wrongKey = await SqliteSecretStore.open({ path: file, keyEnv: 'OTHER_KEY' });
-    await assert.rejects(wrongKey.get('alice', 'notes'), failsWithout(CANARY, /cannot be decrypted/));
-    wrongKey.close();
+    await assert.rejects(SqliteSecretStore.open({ path: file, keyEnv: 'OTHER_KEY' }), failsWithout(CANARY, /tamper\.sqlite: the key in OTHER_KEY is not the key this secret store was written with/));
+    // A store written before the key check is checked against one of its rows.
+    const legacy = new BetterSqlite3(file);
+    legacy.prepare('DELETE FROM secret_store_meta').run();
+    legacy.close();
+    await assert.rejects(SqliteSecretStore.open({ path: file, keyEnv: 'OTHER_KEY' }), /is not the key this secret store was written with/);
 
     const db = new BetterSqlite3(file);
     db.prepare("UPDATE secrets SET ciphertext = (SELECT ciphertext FROM secrets WHERE principal_id = 'alice') WHERE principal_id = 'mallory'").run();
