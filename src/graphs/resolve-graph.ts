@@ -50,9 +50,11 @@ export async function resolveGraph(exported: unknown, what: string): Promise<Run
     }
     if (isCompiledGraph(value)) return value;
   }
+  // A factory's result is what was wrong, not the factory.
+  const got = typeof exported === 'function' && value !== exported ? `a function returning ${describe(value)}` : describe(exported);
   throw new GraphMcpError(
     'GRAPH_INVALID',
-    `${what}: the export is not a LangGraph graph (expected a compiled graph, a StateGraph, or a function returning one; got ${describe(exported)})`,
+    `${what}: the export is not a LangGraph graph (expected a compiled graph, a StateGraph, or a function returning one; got ${got})`,
   );
 }
 

@@ -173,6 +173,7 @@ describe('start-up errors name the graph', () => {
 
   test('an export that is not a graph', async () => {
     await assert.rejects(load({ g: './graphs/basic.ts:notAGraph' }), failsWith('GRAPH_INVALID', /graph "g": the export is not a LangGraph graph/));
+    await assert.rejects(load({ g: './graphs/basic.ts:factoryOfNumber' }), failsWith('GRAPH_INVALID', /got a function returning number\)/));
   });
 
   test('a schema whose root is not an object', async () => {
