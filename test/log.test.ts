@@ -38,3 +38,15 @@ test('a credential handed to a run is never written, even in an error no run own
   assert.match(text, /background failure using \[redacted\]/);
   assert.match(text, /plain \[redacted\]/);
 });
+
+test("a secret store of the project's own that hands back a header value that is not text fails the node, not the adapters; the log says why", async () => {
+  const failures: unknown[] = [];
+  const { credentials } = createRunCredentials(
+    { get: async () => ({ Authorization: 12345678 }) as unknown as Record<string, string> },
+    { notes: { url: 'http://127.0.0.1:9/mcp', transport: 'http' } },
+    { id: 'alice', scopes: [] },
+    (error) => failures.push(error),
+  );
+  await assert.rejects(credentials.headersFor('notes'), /the credentials for "notes" could not be read: the secret store failed/);
+  assert.match(String(failures[0]), /not HTTP headers/);
+});

@@ -9,7 +9,9 @@ import type { Principal } from './principal.js';
  * provider is down); anything else thrown is a 401 `invalid_token`.
  *
  * The returned object needs an `id` (string) and may carry `scopes` (or
- * `permissions`, LangGraph's name) and any display fields.
+ * `permissions`, LangGraph's name) and any display fields. (A function in
+ * JavaScript that returns a string, as LangGraph's custom auth may, gets
+ * that string as the caller's id, with no scopes.)
  */
 export type Authenticate = (request: Request) => PrincipalLike | Promise<PrincipalLike>;
 
@@ -60,7 +62,9 @@ export function createAuthenticator(authenticate: Authenticate, options: Authent
   };
 }
 
-function normalisePrincipal(value: PrincipalLike): Principal {
+function normalisePrincipal(value: PrincipalLike | string | null | undefined): Principal {
+  // A bare identity, as LangGraph's custom auth may return.
+  if (typeof value === 'string' && value !== '') return { id: value, scopes: [] };
   if (value === null || typeof value !== 'object') throw new AuthError(401, 'invalid credentials', { error: 'invalid_token' });
   const id = value.id ?? value.identity;
   if (typeof id !== 'string' || id === '') {

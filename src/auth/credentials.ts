@@ -67,6 +67,11 @@ export function createRunCredentials(
       if (headers === undefined) {
         throw new GraphMcpError('SECRET_STORE', `no credentials stored for user "${principal.id}" and server "${server}"`);
       }
+      // A store of the project's own may hand back anything: header values must be text (and so can be scrubbed).
+      if (typeof headers !== 'object' || headers === null || Object.values(headers).some((value) => typeof value !== 'string')) {
+        onStoreFailure?.(new TypeError('the secret store returned credentials that are not HTTP headers (an object of header name to string value)'), { principal: principal.id, server });
+        throw new GraphMcpError('SECRET_STORE', `the credentials for "${server}" could not be read: the secret store failed (the server's log says why)`);
+      }
       for (const value of Object.values(headers)) {
         // "Bearer abc" leaks as "abc" just as well.
         const token = /^\S+\s+(\S{4,})$/.exec(value)?.[1];

@@ -327,7 +327,7 @@ export const agentConfigSchema = z
     defaults: runDefaultsSchema.default(runDefaultsSchema.parse({})),
     store: storeSchema.default({ type: 'sqlite', path: '.graph-mcp/state.sqlite' }),
     env: z
-      .union([z.string().min(1), z.record(z.string(), z.string())])
+      .union([z.string().min(1), z.record(z.string(), z.string())], { error: 'expected a dotenv file path or an object of variable names to string values' })
       .optional()
       .describe('A dotenv file to load (path relative to the config file), or variables to set.'),
     auth: authSchema.optional(),

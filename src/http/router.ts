@@ -81,7 +81,15 @@ export function createMcpRouter(graphMcp: GraphMcp, options: McpRouterOptions = 
       })
     : graphMcp.authenticate;
   if (authenticate) logger.info({ auth: true, path }, `MCP endpoint at ${path}: callers must authenticate`);
-  else logger.warn({ auth: false, path }, `MCP endpoint at ${path} has no authentication: anyone who can reach it can call every graph`);
+  else {
+    const scoped = graphMcp.tools.tools.filter((tool) => tool.requiredScopes.length > 0).map((tool) => tool.name);
+    logger.warn(
+      { auth: false, path, ...(scoped.length > 0 ? { scoped } : {}) },
+      scoped.length === 0
+        ? `MCP endpoint at ${path} has no authentication: anyone who can reach it can call every graph`
+        : `MCP endpoint at ${path} has no authentication: anyone who can reach it can call every graph but ${scoped.join(', ')}, which need scopes no caller has without it (unless the app's own middleware sets req.auth)`,
+    );
+  }
 
   const checkOrigin = allowedOrigins ? remembered((origin) => validateOriginHeader(origin, allowedOrigins)) : undefined;
   const crossOrigin = (options.cors ?? config.http.cors) ? corsFor(checkOrigin) : undefined;

@@ -93,6 +93,16 @@ describe('auth.path in agent.config.json', () => {
     }
   });
 
+  test('an authenticate function returning a string: that is the caller id, with no scopes', async () => {
+    const server = await startServer({ auth: { path: './auth.ts:stringAuthenticate' }, graphs: { whoami: './graphs/basic.ts:whoami' } });
+    try {
+      const who = await rpc(server.url, 'tools/call', { name: 'whoami', arguments: {} }, { 'x-user': 'erin' });
+      assert.deepEqual(who.messages[0]?.result?.structuredContent, { user: 'erin', scopes: [] });
+    } finally {
+      await server.close(0);
+    }
+  });
+
   test('auth.path naming something that is neither a function nor a LangGraph Auth object stops start-up, saying so', async () => {
     await assert.rejects(
       loadGraphMcp({ baseDir: FIXTURES, config: { graphs: GRAPHS, auth: { path: './auth.ts:KEYS_COUNT' } }, logger: captureLogs().logger, store: null }),

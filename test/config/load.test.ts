@@ -122,6 +122,10 @@ describe('resolveConfig', () => {
     assert.throws(() => resolveConfig({ graphs: { a: './a.ts:g' }, http: { mcp_pth: '/x' } }, { baseDir: '/x' }), rejectsWith('CONFIG_INVALID', /http: .*mcp_pth/s));
     assert.throws(() => resolveConfig({ graphs: { a: './a.ts:g' }, store: { path: 'x.sqlite' } }, { baseDir: '/x' }), rejectsWith('CONFIG_INVALID', /store/));
     assert.deepEqual(resolveConfig({ graphs: { a: './a.ts:g' } }, { baseDir: '/x' }).ignoredKeys, []);
+    assert.throws(
+      () => resolveConfig({ graphs: { a: './a.ts:g' }, env: ['x'] }, { baseDir: '/x' }),
+      rejectsWith('CONFIG_INVALID', /env: expected a dotenv file path or an object of variable names to string values/),
+    );
     // Allow-list entries that could never match: a full origin, a port.
     assert.throws(
       () => resolveConfig({ graphs: { a: './a.ts:g' }, http: { allowed_origins: ['app.example.com', 'https://app.example.com'] } }, { baseDir: '/x' }),
