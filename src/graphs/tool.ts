@@ -43,6 +43,7 @@ export interface GraphTool {
   readonly requiredClientCapabilities: Record<string, Record<string, unknown>> | undefined;
   /** Largest content (decoded binary plus text) one result may carry. */
   readonly maxContentBytes: number;
+  /** Checks a call's arguments, setting in them the defaults the input schema declares for missing properties. */
   validateArguments: Validator;
   validateOutput: Validator;
   /** Tool arguments -> graph input. */
@@ -139,7 +140,7 @@ export function buildGraphTool(spec: GraphToolSpec): GraphTool {
     accessRule: spec.accessRule,
     requiredClientCapabilities: spec.requiredClientCapabilities,
     maxContentBytes: spec.maxContentBytes ?? DEFAULT_MAX_CONTENT_BYTES,
-    validateArguments: compileValidator(inputSchema, `${what}: input schema`),
+    validateArguments: compileValidator(inputSchema, `${what}: input schema`, { fillDefaults: true }),
     validateOutput: compileValidator(outputSchema, `${what}: output schema`),
     toGraphInput(args) {
       if (!messageIn) return args;

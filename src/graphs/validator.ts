@@ -9,34 +9,39 @@ const addFormats = ((addFormatsModule as unknown as { default?: typeof addFormat
 /** Checks a value against a JSON Schema; returns one readable line per problem, empty when valid. */
 export type Validator = (value: unknown) => string[];
 
-let shared: Ajv2020 | undefined;
-/** Compiled validators by schema text: graphs that share a schema share one validator. */
-const compiled = new Map<string, ValidateFunction>();
+/** One ajv (and its compiled validators, by schema text) per mode: checking only, or also filling in defaults. */
+const instances = new Map<boolean, { ajv: Ajv2020; compiled: Map<string, ValidateFunction> }>();
 
-function ajv(): Ajv2020 {
-  if (shared === undefined) {
+function ajv(fillDefaults: boolean): { ajv: Ajv2020; compiled: Map<string, ValidateFunction> } {
+  let instance = instances.get(fillDefaults);
+  if (instance === undefined) {
     // strict: false - user schemas may carry keywords ajv does not know
     // (zod emits some); they are annotations, not constraints.
-    shared = new Ajv2020({ allErrors: true, strict: false, validateFormats: true });
-    addFormats(shared);
+    const created = new Ajv2020({ allErrors: true, strict: false, validateFormats: true, useDefaults: fillDefaults });
+    addFormats(created);
+    instance = { ajv: created, compiled: new Map() };
+    instances.set(fillDefaults, instance);
   }
-  return shared;
+  return instance;
 }
 
 /**
  * Compiles a JSON Schema once, at start-up. `what` names the schema in the
- * start-up error if it does not compile.
+ * start-up error if it does not compile. With `fillDefaults`, checking a
+ * value also sets, in it, each missing property's `default` (tool
+ * arguments: the schema a caller is shown promises them).
  */
-export function compileValidator(schema: Record<string, unknown>, what: string): Validator {
+export function compileValidator(schema: Record<string, unknown>, what: string, options: { fillDefaults?: boolean } = {}): Validator {
   // Tool schemas default to draft 2020-12; an explicit older "$schema" is
   // dropped for validation rather than failing (the keywords we meet are
   // common to both drafts).
   const { $schema: _ignored, ...body } = schema;
   const key = JSON.stringify(body);
+  const { ajv: instance, compiled } = ajv(options.fillDefaults === true);
   let validate = compiled.get(key);
   if (validate === undefined) {
     try {
-      validate = ajv().compile(body);
+      validate = instance.compile(body);
     } catch (cause) {
       throw new GraphMcpError('SCHEMA_INVALID', `${what}: not a valid JSON Schema: ${messageOf(cause)}`, { cause });
     }

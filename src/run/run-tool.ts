@@ -136,6 +136,8 @@ export function invalidArguments(tool: GraphTool, args: unknown): CallToolResult
  */
 export async function executeRun(tool: GraphTool, args: unknown, options: RunOptions = {}): Promise<RunOutcome> {
   if (options.resume === undefined && !options.fromCheckpoint) {
+    // The object checked is the one the graph gets: checking fills in the schema's defaults.
+    args ??= {};
     const invalid = invalidArguments(tool, args);
     if (invalid !== undefined) return done(invalid);
   }

@@ -76,6 +76,26 @@ test('GET /info on an open endpoint names only the graphs a caller without crede
   }
 });
 
+test("the input schema's defaults reach the graph: a caller that leaves out a field gets the default the schema shows", async () => {
+  const served = await startServer({
+    graphs: {
+      given: {
+        path: './graphs/basic.ts:givenN',
+        input_schema: { type: 'object', properties: { n: { type: 'integer', default: 3 } }, additionalProperties: false },
+        output_schema: { type: 'object', properties: { got: { type: ['integer', 'null'] } }, required: ['got'] },
+      },
+    },
+  });
+  try {
+    const listed = await post(served.url, { jsonrpc: '2.0', id: 1, method: 'tools/list', params: envelope() }, modernHeaders('tools/list'));
+    assert.equal(listed.messages[0]?.result?.tools?.[0]?.inputSchema?.properties?.n?.default, 3, 'the default is shown');
+    assert.deepEqual((await callModern(served.url, 'given', {})).messages[0]?.result?.structuredContent, { got: 3 });
+    assert.deepEqual((await callModern(served.url, 'given', { n: 5 })).messages[0]?.result?.structuredContent, { got: 5 });
+  } finally {
+    await served.close(0);
+  }
+});
+
 test('other paths are a JSON 404', async () => {
   const response = await fetch(`${origin()}/nothing-here`);
   assert.equal(response.status, 404);
