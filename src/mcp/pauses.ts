@@ -36,6 +36,8 @@ export interface PauseData {
   round: number;
   /** The final answer, once the run has one. */
   result?: CallToolResult;
+  /** Why the last answers given for a task's questions could not be used (it asks them again). */
+  answerProblems?: string[];
 }
 
 /** The signed `requestState` of a 2026-07-28 round: the run it continues. */
@@ -328,10 +330,11 @@ export async function askQuestionsOnStream(
 export function answerFromClient(
   data: PauseData,
   responses: Record<string, unknown>,
-): { answers: Record<string, unknown>; missing: Question[]; declined: string | undefined; unused: Record<string, unknown> } {
+): { answers: Record<string, unknown>; missing: Question[]; declined: string | undefined; unused: Record<string, unknown>; problems: string[] } {
   const answers: Record<string, unknown> = { ...data.answers };
   const missing: Question[] = [];
   const unused = { ...responses };
+  const problems: string[] = [];
   let declined: string | undefined;
   for (const question of data.questions) {
     const response = responses[question.key];
@@ -343,9 +346,12 @@ export function answerFromClient(
     const decoded = decodeAnswer(question, response, 'client');
     if (decoded.ok) answers[question.interruptId] = decoded.value;
     else if (decoded.declined) declined ??= decoded.action;
-    else missing.push(question);
+    else {
+      missing.push(question);
+      problems.push(`"${question.key}": ${decoded.problem}`);
+    }
   }
-  return { answers, missing, declined, unused };
+  return { answers, missing, declined, unused, problems };
 }
 
 /** The channel an answer to one of graph-mcp's stream requests travels on. */

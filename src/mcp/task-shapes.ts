@@ -12,7 +12,12 @@ const iso = (ms: number) => new Date(ms).toISOString();
 
 /** The task's status message: where it got to, or the question it waits on. */
 function statusMessage(run: RunRecord): string | undefined {
-  if (run.status === 'input_required') return (run.data as PauseData).questions?.map((q) => q.text).join('\n') || undefined;
+  if (run.status === 'input_required') {
+    const { questions, answerProblems } = run.data as PauseData;
+    const asked = questions?.map((q) => q.text).join('\n') ?? '';
+    const unusable = answerProblems?.length ? `The last answer could not be used (asked again):\n${answerProblems.map((p) => `- ${p}`).join('\n')}\n` : '';
+    return `${unusable}${asked}` || undefined;
+  }
   if (run.status === 'failed') return (run.data as TaskData).error?.message;
   if ((run.status === 'completed' || run.status === 'cancelled') && (run.data as TaskData).result?.isError) return textOf((run.data as TaskData).result);
   return run.progress ?? undefined;

@@ -172,17 +172,19 @@ function isTerminal(run: RunRecord): boolean {
  */
 async function answerTask(surface: TaskSurface, run: RunRecord, responses: Record<string, unknown>): Promise<void> {
   const data = run.data as PauseData;
-  const { answers, missing, declined } = answerFromClient(data, responses);
+  const { answers, missing, declined, problems } = answerFromClient(data, responses);
   if (declined !== undefined) {
     const tool = surface.tools.get(run.tool);
     await surface.serving.tasks!.cancel(run, tool === undefined ? undefined : declinedResult(tool, declined));
     return;
   }
   if (missing.length > 0) {
-    await surface.serving.runs.setData(run, { ...data, answers, questions: missing });
+    // Asked again; an answer that could not be used says why in the task's status message.
+    const { answerProblems: _before, ...rest } = data;
+    await surface.serving.runs.setData(run, { ...rest, answers, questions: missing, ...(problems.length > 0 ? { answerProblems: problems } : {}) });
     return;
   }
-  await surface.serving.tasks!.answer(run, answers, { questions: [], answers: {} });
+  await surface.serving.tasks!.answer(run, answers, { questions: [], answers: {}, answerProblems: undefined });
 }
 
 /**

@@ -118,6 +118,21 @@ describe('2026-07-28 tasks extension', () => {
     assert.equal(done.result.structuredContent.joined, 'L+R');
   });
 
+  test('an answer through tasks/update that cannot be used is asked again, and the status message says why; a good one then resumes the task', async () => {
+    const created = (await rpc('alice', 'tools/call', { name: 'ask_name', arguments: {} })).message.result;
+    const asking = await untilStatus('alice', created.taskId, ['input_required']);
+    const [key] = Object.keys(asking.inputRequests);
+    await rpc('alice', 'tasks/update', { taskId: created.taskId, inputResponses: { [key!]: { action: 'accept', content: { answer: 42 } } } });
+    const again = (await rpc('alice', 'tasks/get', { taskId: created.taskId })).message.result;
+    assert.equal(again.status, 'input_required');
+    assert.deepEqual(Object.keys(again.inputRequests), [key]);
+    assert.match(again.statusMessage, new RegExp(`The last answer could not be used \\(asked again\\):\\n- "${key}": `));
+    await rpc('alice', 'tasks/update', { taskId: created.taskId, inputResponses: { [key!]: { action: 'accept', content: { answer: 'Ada' } } } });
+    const done = await untilStatus('alice', created.taskId, ['completed']);
+    assert.equal(done.result.structuredContent.answer, 'Hello, Ada!');
+    assert.doesNotMatch(done.statusMessage ?? '', /could not be used/);
+  });
+
   test('a question of the task declined through tasks/update cancels it, and says so: INPUT_DECLINED in its status message', async () => {
     const created = (await rpc('alice', 'tools/call', { name: 'ask_name', arguments: {} })).message.result;
     const asking = await untilStatus('alice', created.taskId, ['input_required']);
