@@ -4,6 +4,7 @@
 // serve (assistants, threads, its long-term memory store, Studio), so they
 // are set aside before validation and named in a start-up warning, and an
 // unchanged `langgraph.json` loads.
+import { isPlainObject } from '../plain-object.js';
 
 /** LangGraph's `http` keys graph-mcp has no use for (`disable_mcp` it shares; `cors` it reads only as a boolean). */
 const LANGGRAPH_HTTP_KEYS = new Set([
@@ -34,7 +35,6 @@ export interface SetAside {
   ignored: string[];
 }
 
-const isObject = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
 
 /**
  * Sets aside LangGraph's own keys under `http`, `store` and `auth`. LangGraph
@@ -42,16 +42,16 @@ const isObject = (value: unknown): value is Record<string, unknown> => typeof va
  * `http.mcp_path` of its own, graph-mcp serves it there too.
  */
 export function setAsideLangGraphKeys(raw: unknown): SetAside {
-  if (!isObject(raw)) return { config: raw, ignored: [] };
+  if (!isPlainObject(raw)) return { config: raw, ignored: [] };
   const ignored: string[] = [];
   const config = { ...raw };
 
-  if (isObject(raw.http)) {
+  if (isPlainObject(raw.http)) {
     const http: Record<string, unknown> = {};
     for (const [key, value] of Object.entries(raw.http)) {
       if (key === 'mount_prefix') continue;
       // LangGraph's `cors` is an object of allowed origins and headers; graph-mcp's is on or off.
-      if (LANGGRAPH_HTTP_KEYS.has(key) || (key === 'cors' && isObject(value))) ignored.push(`http.${key}`);
+      if (LANGGRAPH_HTTP_KEYS.has(key) || (key === 'cors' && isPlainObject(value))) ignored.push(`http.${key}`);
       else http[key] = value;
     }
     const prefix = raw.http.mount_prefix;
@@ -62,12 +62,12 @@ export function setAsideLangGraphKeys(raw: unknown): SetAside {
     config.http = http;
   }
 
-  if (isObject(raw.store) && raw.store.type === undefined && Object.keys(raw.store).every((key) => LANGGRAPH_STORE_KEYS.has(key))) {
+  if (isPlainObject(raw.store) && raw.store.type === undefined && Object.keys(raw.store).every((key) => LANGGRAPH_STORE_KEYS.has(key))) {
     ignored.push(...Object.keys(raw.store).map((key) => `store.${key}`));
     delete config.store;
   }
 
-  if (isObject(raw.auth)) {
+  if (isPlainObject(raw.auth)) {
     const auth: Record<string, unknown> = {};
     for (const [key, value] of Object.entries(raw.auth)) {
       if (LANGGRAPH_AUTH_KEYS.has(key)) ignored.push(`auth.${key}`);

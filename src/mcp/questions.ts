@@ -1,5 +1,6 @@
 import { compileValidator } from '../graphs/validator.js';
 import type { PendingInterrupt } from '../run/run-tool.js';
+import { isPlainObject } from '../plain-object.js';
 
 /**
  * How a LangGraph `interrupt()` becomes a question to the caller, and the
@@ -83,7 +84,7 @@ export function questionsFor(interrupts: readonly PendingInterrupt[], usedKeys: 
 }
 
 function requestedKey(value: unknown): string | undefined {
-  if (!isObject(value)) return undefined;
+  if (!isPlainObject(value)) return undefined;
   const key = value.key;
   return typeof key === 'string' && KEY_PATTERN.test(key) ? key : undefined;
 }
@@ -109,10 +110,10 @@ interface McpInputRequestValue {
 
 function isMcpInputRequest(value: unknown): value is McpInputRequestValue {
   return (
-    isObject(value) &&
+    isPlainObject(value) &&
     typeof value.method === 'string' &&
     (INPUT_METHODS as readonly string[]).includes(value.method) &&
-    (value.params === undefined || isObject(value.params))
+    (value.params === undefined || isPlainObject(value.params))
   );
 }
 
@@ -159,7 +160,7 @@ function isAgentInbox(value: unknown): value is HumanInterruptValue[] {
   return (
     Array.isArray(value) &&
     value.length > 0 &&
-    value.every((item) => isObject(item) && isObject(item.action_request) && typeof item.action_request.action === 'string' && isObject(item.config))
+    value.every((item) => isPlainObject(item) && isPlainObject(item.action_request) && typeof item.action_request.action === 'string' && isPlainObject(item.config))
   );
 }
 
@@ -177,7 +178,7 @@ function agentInboxQuestion(items: HumanInterruptValue[]): Omit<Question, 'key' 
   const decoderItems = items.map((item, i) => {
     const suffix = items.length > 1 ? `_${i + 1}` : '';
     const allow = INBOX_ACTIONS.filter(([, flag]) => item.config[flag] === true).map(([action]) => action);
-    const args = isObject(item.action_request.args) ? item.action_request.args : {};
+    const args = isPlainObject(item.action_request.args) ? item.action_request.args : {};
     const about = item.description ?? `Review the action "${item.action_request.action}" with arguments ${JSON.stringify(args)}.`;
     lines.push(about);
     properties[`action${suffix}`] = {
@@ -207,10 +208,10 @@ interface HitlRequestValue {
 
 function isHitlRequest(value: unknown): value is HitlRequestValue {
   return (
-    isObject(value) &&
+    isPlainObject(value) &&
     Array.isArray(value.actionRequests) &&
     Array.isArray(value.reviewConfigs) &&
-    value.actionRequests.every((action) => isObject(action) && typeof action.name === 'string')
+    value.actionRequests.every((action) => isPlainObject(action) && typeof action.name === 'string')
   );
 }
 
@@ -225,7 +226,7 @@ function hitlQuestion(value: HitlRequestValue): Omit<Question, 'key' | 'interrup
     const suffix = many ? `_${i + 1}` : '';
     const review = value.reviewConfigs.find((config) => config.actionName === action.name);
     const allowed = (review?.allowedDecisions ?? ['approve', 'edit', 'reject']).filter((d) => d in HITL_TITLES);
-    const args = isObject(action.args) ? action.args : {};
+    const args = isPlainObject(action.args) ? action.args : {};
     lines.push(action.description ?? `Review the tool call "${action.name}" with arguments ${JSON.stringify(args)}.`);
     properties[`decision${suffix}`] = {
       type: 'string',
@@ -254,15 +255,15 @@ function hitlQuestion(value: HitlRequestValue): Omit<Question, 'key' | 'interrup
  * is not an object becomes a one-field form (`value`).
  */
 function toForm(schema: Json): { requestedSchema: Json } & FormShape {
-  if (schema.type === 'object' && isObject(schema.properties)) {
+  if (schema.type === 'object' && isPlainObject(schema.properties)) {
     const properties: Json = {};
     const jsonFields: string[] = [];
     for (const [name, property] of Object.entries(schema.properties)) {
-      const primitive = isObject(property) ? toPrimitive(property) : undefined;
+      const primitive = isPlainObject(property) ? toPrimitive(property) : undefined;
       if (primitive) properties[name] = primitive;
       else {
         jsonFields.push(name);
-        properties[name] = jsonField(name, isObject(property) ? property : {});
+        properties[name] = jsonField(name, isPlainObject(property) ? property : {});
       }
     }
     const required = Array.isArray(schema.required) ? schema.required.filter((r): r is string => typeof r === 'string') : [];
@@ -314,7 +315,7 @@ function toPrimitive(schema: Json): Json | undefined {
     case 'boolean':
       return { ...common, type: 'boolean', ...defaultOf(schema, 'boolean') };
     case 'array': {
-      const items = isObject(schema.items) ? schema.items : undefined;
+      const items = isPlainObject(schema.items) ? schema.items : undefined;
       if (items && Array.isArray(items.enum) && items.enum.every((v) => typeof v === 'string')) {
         return { ...common, type: 'array', items: { type: 'string', enum: items.enum } };
       }
@@ -345,9 +346,9 @@ export function decodeAnswer(question: Question, answer: unknown, from: 'client'
 
   let content: Json;
   if (from === 'client') {
-    if (!isObject(answer) || typeof answer.action !== 'string') return invalid('the answer is not an elicitation result');
+    if (!isPlainObject(answer) || typeof answer.action !== 'string') return invalid('the answer is not an elicitation result');
     if (answer.action !== 'accept') return declinedOrDefault(question, answer.action);
-    content = isObject(answer.content) ? answer.content : {};
+    content = isPlainObject(answer.content) ? answer.content : {};
   } else {
     const parsed = modelContent(question, answer);
     if (typeof parsed === 'string') return invalid(parsed);
@@ -444,11 +445,11 @@ function decodeHitl(decoder: Extract<Decoder, { kind: 'hitl' }>, content: Json):
 
 function parseArgs(text: unknown, fallback: Json): Json | undefined {
   if (text === undefined || text === '') return fallback;
-  if (isObject(text)) return text;
+  if (isPlainObject(text)) return text;
   if (typeof text !== 'string') return undefined;
   try {
     const parsed = JSON.parse(text) as unknown;
-    return isObject(parsed) ? parsed : undefined;
+    return isPlainObject(parsed) ? parsed : undefined;
   } catch {
     return undefined;
   }
@@ -457,13 +458,13 @@ function parseArgs(text: unknown, fallback: Json): Json | undefined {
 /** A model's answer as form content: an object as is, a JSON object in text, or text for a one-field form. */
 function modelContent(question: Question, answer: unknown): Json | string {
   const fields = Object.keys((question.request.params.requestedSchema as { properties?: Json } | undefined)?.properties ?? {});
-  if (isObject(answer)) return answer;
+  if (isPlainObject(answer)) return answer;
   if (typeof answer === 'string') {
     const trimmed = answer.trim();
     if (trimmed.startsWith('{')) {
       try {
         const parsed = JSON.parse(trimmed) as unknown;
-        if (isObject(parsed)) return parsed;
+        if (isPlainObject(parsed)) return parsed;
       } catch {
         // Not JSON: taken as text below.
       }
@@ -479,13 +480,13 @@ function modelContent(question: Question, answer: unknown): Json | string {
 function modelAnswerAsResult(question: Question, answer: unknown): unknown {
   switch (question.request.method) {
     case 'elicitation/create':
-      if (isObject(answer) && typeof answer.action === 'string') return answer;
-      return { action: 'accept', content: isObject(answer) ? answer : { answer } };
+      if (isPlainObject(answer) && typeof answer.action === 'string') return answer;
+      return { action: 'accept', content: isPlainObject(answer) ? answer : { answer } };
     case 'sampling/createMessage':
-      if (isObject(answer) && isObject(answer.content)) return answer;
+      if (isPlainObject(answer) && isPlainObject(answer.content)) return answer;
       return { role: 'assistant', content: { type: 'text', text: typeof answer === 'string' ? answer : JSON.stringify(answer) }, model: 'caller', stopReason: 'endTurn' };
     case 'roots/list':
-      return isObject(answer) && Array.isArray(answer.roots) ? answer : { roots: Array.isArray(answer) ? answer : [] };
+      return isPlainObject(answer) && Array.isArray(answer.roots) ? answer : { roots: Array.isArray(answer) ? answer : [] };
   }
 }
 
@@ -509,7 +510,7 @@ export function answerHint(question: Question): string {
 
 function messageOf(value: unknown): string {
   if (typeof value === 'string') return value;
-  if (isObject(value)) {
+  if (isPlainObject(value)) {
     for (const field of ['message', 'question', 'prompt', 'description']) {
       if (typeof value[field] === 'string') return value[field] as string;
     }
@@ -521,6 +522,3 @@ function invalid(problem: string): Decoded {
   return { ok: false, declined: false, problem };
 }
 
-function isObject(value: unknown): value is Json {
-  return value !== null && typeof value === 'object' && !Array.isArray(value);
-}

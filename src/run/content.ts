@@ -1,6 +1,7 @@
 import type { ContentBlock } from '@modelcontextprotocol/server';
 import { isMessage, messageType } from '../graphs/to-json.js';
 import { scrubText, scrubValue } from './scrub.js';
+import { isPlainObject } from '../plain-object.js';
 
 /**
  * How a graph returns more than JSON: MCP content blocks (images, audio,
@@ -73,14 +74,11 @@ function refused(problem: string, secrets: readonly string[] | undefined): Shape
 
 type Json = Record<string, unknown>;
 
-function isRecord(value: unknown): value is Json {
-  return value !== null && typeof value === 'object' && !Array.isArray(value);
-}
 
 /** One raw block, MCP-shaped (not yet validated), or why it cannot be. */
 function toMcpBlock(item: unknown): ContentBlock | string {
   if (typeof item === 'string') return { type: 'text', text: item };
-  if (!isRecord(item)) return 'expected an object with a "type"';
+  if (!isPlainObject(item)) return 'expected an object with a "type"';
   const type = item.type;
   switch (type) {
     case 'text':
@@ -118,7 +116,7 @@ function mediaBlock(type: 'image' | 'audio', item: Json): ContentBlock | string 
 /** OpenAI's `{ type: 'image_url', image_url: { url } }`, as LangChain chat models emit it. */
 function imageUrlBlock(item: Json): ContentBlock | string {
   const field = item.image_url;
-  const url = typeof field === 'string' ? field : isRecord(field) ? stringField(field.url) : undefined;
+  const url = typeof field === 'string' ? field : isPlainObject(field) ? stringField(field.url) : undefined;
   if (url === undefined) return 'an image_url block needs image_url.url';
   return fromUrl('image', url, undefined, item);
 }
@@ -127,7 +125,7 @@ function fromUrl(type: 'image' | 'audio', url: string, mimeType: string | undefi
   const dataUrl = /^data:([^;,]+)(?:;[^,]*)?;base64,(.*)$/s.exec(url);
   if (dataUrl) return { type, mimeType: dataUrl[1], data: dataUrl[2], ...passThrough(item) } as ContentBlock;
   if (!URL.canParse(url)) return `"${scrubbedPreview(url)}" is not a URL`;
-  const metadata = isRecord(item.metadata) ? item.metadata : {};
+  const metadata = isPlainObject(item.metadata) ? item.metadata : {};
   const name = stringField(metadata.name) ?? stringField(metadata.filename) ?? (new URL(url).pathname.split('/').pop() || url);
   return { type: 'resource_link', uri: url, name, ...(mimeType ? { mimeType } : {}) };
 }
@@ -156,8 +154,8 @@ const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$
 /** Validates one MCP block; returns its size in bytes, or what is wrong with it. */
 function checkBlock(block: ContentBlock, secrets: readonly string[] | undefined): number | string {
   const item = block as unknown as Json;
-  if (item.annotations !== undefined && !isRecord(item.annotations)) return '"annotations" must be an object';
-  if (item._meta !== undefined && !isRecord(item._meta)) return '"_meta" must be an object';
+  if (item.annotations !== undefined && !isPlainObject(item.annotations)) return '"annotations" must be an object';
+  if (item._meta !== undefined && !isPlainObject(item._meta)) return '"_meta" must be an object';
   switch (block.type) {
     case 'text':
       return typeof item.text === 'string' ? Buffer.byteLength(item.text) : '"text" must be a string';
@@ -169,7 +167,7 @@ function checkBlock(block: ContentBlock, secrets: readonly string[] | undefined)
     }
     case 'resource': {
       const resource = item.resource;
-      if (!isRecord(resource)) return '"resource" must be an object with "uri" and "text" or "blob"';
+      if (!isPlainObject(resource)) return '"resource" must be an object with "uri" and "text" or "blob"';
       if (typeof resource.uri !== 'string' || !URL.canParse(resource.uri)) return 'resource.uri must be a URI';
       if (resource.mimeType !== undefined) {
         const mime = checkMimeType(resource.mimeType, undefined);
@@ -219,7 +217,7 @@ function scrubBlock(block: ContentBlock, secrets: readonly string[] | undefined)
   if (secrets === undefined || secrets.length === 0) return block;
   const { data, ...rest } = block as unknown as Json;
   const scrubbed = scrubValue(rest, secrets);
-  if (isRecord(rest.resource) && typeof rest.resource.blob === 'string') {
+  if (isPlainObject(rest.resource) && typeof rest.resource.blob === 'string') {
     const { blob, ...resource } = rest.resource;
     scrubbed.resource = { ...scrubValue(resource, secrets), blob };
   }
@@ -239,5 +237,5 @@ function finalAiMedia(messages: unknown): unknown[] {
 }
 
 function isMediaPart(part: unknown): boolean {
-  return isRecord(part) && (part.type === 'image' || part.type === 'audio' || part.type === 'image_url');
+  return isPlainObject(part) && (part.type === 'image' || part.type === 'audio' || part.type === 'image_url');
 }
