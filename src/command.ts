@@ -1,0 +1,212 @@
+// The `graph-mcp` command: cli.ts runs it once the young generation is held.
+import cluster from 'node:cluster';
+import { parseArgs } from 'node:util';
+import { DEFAULT_CONFIG_FILE, loadConfigFile } from './config/load.js';
+import { GraphMcpError, messageOf } from './errors.js';
+import { integerOption } from './integer-option.js';
+import { loadGraphMcp } from './graph-mcp.js';
+import { createLogger } from './log.js';
+import { secretsCommand } from './auth/secrets/secrets-command.js';
+import { isStopMessage, parseWorkers, runPrimary, type WorkerReady } from './http/cluster.js';
+import { applyHeapGrowth, DEFAULT_HEAP_GROWTH_PERCENT, parseHeapGrowth } from './http/heap-growth.js';
+import { DEFAULT_HOST, DEFAULT_PORT, serve } from './http/serve.js';
+import { releaseYoungGeneration } from './http/young-generation.js';
+import { VERSION } from './version.js';
+
+const HELP = `graph-mcp ${VERSION}: serve LangGraph.js graphs as MCP tools
+
+Usage:
+  graph-mcp serve [--config FILE] [--port N] [--host ADDR] [--workers N] [--heap-growth PERCENT]
+      Serve every graph in the config at http://HOST:PORT/mcp.
+      Port and host also come from PORT and HOST, workers from GRAPH_MCP_WORKERS,
+      heap growth from GRAPH_MCP_HEAP_GROWTH.
+  graph-mcp check [--config FILE]
+      Validate the config, load every graph, print the tool list and open the store.
+  graph-mcp secrets set <user> <server> [--header NAME | --json] < value
+  graph-mcp secrets list [user]
+  graph-mcp secrets delete <user> <server>
+      Manage users' downstream credentials in the configured secret store.
+      Values are read from standard input, never from the command line.
+
+Options:
+  -c, --config FILE   agent.config.json or langgraph.json (default: ${DEFAULT_CONFIG_FILE})
+  -p, --port N        port to listen on (default: ${DEFAULT_PORT})
+      --host ADDR     address to bind (default: ${DEFAULT_HOST})
+  -w, --workers N     serve: N processes on the one port, or "auto" for one per core (default: 1)
+      --heap-growth P serve: how far the JavaScript heap may grow past its live size before
+                      a full collection, in percent (default: ${DEFAULT_HEAP_GROWTH_PERCENT}; 0 = V8's own sizing,
+                      which lets it grow up to 4x)
+  -h, --help          show this help
+  -v, --version       show the version
+`;
+
+async function main(argv: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: {
+      config: { type: 'string', short: 'c' },
+      port: { type: 'string', short: 'p' },
+      host: { type: 'string' },
+      workers: { type: 'string', short: 'w' },
+      'heap-growth': { type: 'string' },
+      header: { type: 'string' },
+      json: { type: 'boolean' },
+      help: { type: 'boolean', short: 'h' },
+      version: { type: 'boolean', short: 'v' },
+    },
+  });
+  if (values.version) {
+    process.stdout.write(`${VERSION}\n`);
+    return 0;
+  }
+  const command = positionals[0];
+  if (values.help || command === undefined || command === 'help') {
+    process.stdout.write(HELP);
+    return command === undefined && !values.help ? 1 : 0;
+  }
+  const config = values.config ?? DEFAULT_CONFIG_FILE;
+
+  if (command === 'check') {
+    const graphMcp = await loadGraphMcp({ config, logger: createLogger({ level: 'silent' }) });
+    for (const tool of graphMcp.tools.tools) {
+      const props = Object.keys((tool.definition.inputSchema.properties as Record<string, unknown> | undefined) ?? {});
+      process.stdout.write(`${tool.name}(${props.join(', ')})  ${tool.definition.description ?? ''}\n`);
+    }
+    try {
+      // Reachable and migrated: a store that cannot serve fails the check.
+      await graphMcp.store?.check();
+      const where = graphMcp.config.store.type === 'sqlite' ? ` (${graphMcp.config.store.path})` : graphMcp.config.store.type === 'postgres' ? ` ($${graphMcp.config.store.url_env}, schema ${graphMcp.config.store.schema})` : '';
+      process.stdout.write(`store: ${graphMcp.store ? `${graphMcp.store.kind}${where}, reachable and migrated` : 'none (a graph that calls interrupt() fails)'}\n`);
+    } finally {
+      await graphMcp.close(0);
+    }
+    process.stdout.write(`ok: ${graphMcp.tools.tools.length} tool(s) from ${graphMcp.config.configPath ?? config}\n`);
+    return 0;
+  }
+
+  if (command === 'secrets') {
+    return secretsCommand(positionals.slice(1), { config, header: values.header, json: values.json }, {
+      stdin: readStdin,
+      out: (line) => process.stdout.write(`${line}\n`),
+    });
+  }
+
+  if (command === 'serve') {
+    const port = parsePort(values.port ?? process.env.PORT);
+    const host = values.host ?? process.env.HOST ?? DEFAULT_HOST;
+    const workers = parseWorkers(values.workers ?? process.env.GRAPH_MCP_WORKERS);
+    // Before the graphs load: each worker (the same command) sets its own.
+    applyHeapGrowth(parseHeapGrowth(values['heap-growth'] ?? process.env.GRAPH_MCP_HEAP_GROWTH));
+    if (workers > 1 && cluster.isPrimary) {
+      // Paused runs and tasks in one worker's memory would be invisible to the others.
+      if ((await loadConfigFile(config)).store.type === 'memory') {
+        throw new GraphMcpError('OPTIONS_INVALID', `--workers ${workers}: the "memory" store lives in one process; use "sqlite" (the default) or "postgres" with several workers`);
+      }
+      return runPrimary(workers, createLogger());
+    }
+    const graphMcp = await loadGraphMcp({ config });
+    const running = await serve(graphMcp, { port, host });
+    releaseYoungGeneration();
+    if (cluster.isWorker) {
+      const ready: WorkerReady = {
+        type: 'graph-mcp:ready',
+        url: running.url,
+        tools: graphMcp.tools.tools.map((tool) => tool.name),
+        mcp: !graphMcp.config.http.disable_mcp,
+        level: graphMcp.logger.level,
+        graceMs: graphMcp.config.defaults.shutdown_grace_ms,
+      };
+      process.send?.(ready);
+    }
+    const exitCode = await new Promise<number>((resolve) => {
+      let stopping = false;
+      const stop = (signal: NodeJS.Signals | 'uncaughtException', code = 0) => {
+        if (stopping) {
+          graphMcp.logger.warn({ signal }, 'second signal: exiting now');
+          process.exit(1);
+        }
+        stopping = true;
+        graphMcp.logger.info({ signal, runs: graphMcp.runs.size }, 'shutting down');
+        void running.close().then(() => resolve(code));
+      };
+      // `on`, not `once`: a second signal must reach `stop` too, not the default handler.
+      // A worker gets the signal its primary got as well when it went to every process
+      // (Ctrl-C in a terminal, systemd's control group): it is stopping already, and a
+      // second Ctrl-C is the primary's to act on.
+      const onSignal = (signal: NodeJS.Signals) => {
+        if (stopping && cluster.isWorker) return;
+        stop(signal);
+      };
+      process.on('SIGTERM', onSignal);
+      process.on('SIGINT', onSignal);
+      // A worker is stopped by its primary; a signal from a terminal may arrive as well.
+      process.on('message', (message) => {
+        if (isStopMessage(message) && !stopping) stop('SIGTERM');
+      });
+      // Graph code that lets a promise reject unawaited (or a library it calls) must not
+      // take the process down, and every run in flight on it, as Node would by default.
+      process.on('unhandledRejection', (reason) => {
+        graphMcp.logger.error({ err: reason }, 'a promise was rejected and nothing handled it (code a graph runs did not await it); serving goes on');
+      });
+      // Thrown outside any run (a timer, an event handler): Node cannot vouch for the
+      // process after that, so it stops as on SIGTERM, runs in flight getting their grace
+      // period, and exits 1 for the process manager (or the --workers primary) to start it again.
+      process.on('uncaughtException', (error) => {
+        graphMcp.logger.fatal({ err: error }, 'an exception was thrown outside any run and nothing caught it; stopping');
+        stop('uncaughtException', 1);
+      });
+    });
+    graphMcp.logger.info('stopped');
+    // The channel to the primary would keep a worker alive. Through cluster.worker: a bare
+    // process.disconnect() makes Node exit the worker with 0, whatever its exit code.
+    if (cluster.isWorker) {
+      process.exitCode = exitCode;
+      cluster.worker?.disconnect();
+    }
+    return exitCode;
+  }
+
+  process.stderr.write(`graph-mcp: unknown command "${command}"\n\n${HELP}`);
+  return 1;
+}
+
+async function readStdin(): Promise<string> {
+  if (process.stdin.isTTY) process.stderr.write('value (end with Ctrl-D): ');
+  const chunks: Buffer[] = [];
+  for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+function parsePort(value: string | undefined): number {
+  if (value === undefined || value === '') return DEFAULT_PORT;
+  const port = integerOption(value, 0, 65535);
+  if (port === undefined) {
+    throw new GraphMcpError('OPTIONS_INVALID', `port must be an integer from 0 to 65535, got ${JSON.stringify(value)}`);
+  }
+  return port;
+}
+
+let settled = false;
+// Nothing left to run while the command has not finished: something it awaited (a graph
+// module's top-level await, a graph factory) can never settle. Node would exit 0.
+process.once('beforeExit', () => {
+  if (settled) return;
+  process.stderr.write('graph-mcp: start-up never finished: a graph module or factory awaits something that can never settle\n');
+  process.exitCode = 1;
+});
+
+main(process.argv.slice(2)).finally(() => {
+  settled = true;
+}).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (error: unknown) => {
+    process.stderr.write(`graph-mcp: ${messageOf(error)}\n`);
+    process.exitCode = 1;
+    // A worker that cannot start: its channel to the primary would keep it alive, and the
+    // primary waiting for it (see main's end for why not process.disconnect()).
+    if (cluster.isWorker) cluster.worker?.disconnect();
+  },
+);
