@@ -152,6 +152,10 @@ function describeJwtError(error: unknown): string {
 }
 
 function principalFromClaims(claims: jwt.JwtPayload | JWTPayload, config: JwtConfig): Principal {
+  // Both libraries check exp when it is there, and accept a token without one.
+  if (config.require_exp && claims.exp === undefined) {
+    throw new AuthError(401, 'token has no expiry (exp claim)', { error: 'invalid_token' });
+  }
   const id = claims[config.subject_claim];
   if (typeof id !== 'string' || id === '') {
     throw new AuthError(401, `token has no "${config.subject_claim}" claim`, { error: 'invalid_token' });

@@ -109,6 +109,10 @@ export const jwtSchema = z
     issuer: z.union([z.string(), z.array(z.string()).min(1)]).optional(),
     audience: z.union([z.string(), z.array(z.string()).min(1)]).optional(),
     clock_tolerance_s: z.number().int().min(0).default(5),
+    require_exp: z
+      .boolean()
+      .default(true)
+      .describe('Refuse tokens without an expiry (exp claim), which would be good for ever once leaked; false accepts them.'),
     scopes_claim: z.string().default('scope').describe('Claim holding the scopes: a space-separated string or an array.'),
     subject_claim: z.string().default('sub'),
   })

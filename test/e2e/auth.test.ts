@@ -221,6 +221,7 @@ describe('refusals follow the MCP authorization spec', () => {
     ['a bad signature', () => jwt.sign({ sub: 'alice', scope: 'mcp' }, randomBytes(32), { algorithm: 'HS256', issuer: ISSUER, audience: AUDIENCE }), /invalid signature/],
     ['alg none', () => jwt.sign({ sub: 'alice', scope: 'mcp', iss: ISSUER, aud: AUDIENCE }, '', { algorithm: 'none' }), /jwt signature is required|invalid algorithm/],
     ['expired', () => jwt.sign({ sub: 'alice', scope: 'mcp', exp: Math.floor(Date.now() / 1000) - 600 }, JWT_SECRET, { algorithm: 'HS256', issuer: ISSUER, audience: AUDIENCE }), /token expired/],
+    ['no expiry', () => jwt.sign({ sub: 'alice', scope: 'mcp' }, JWT_SECRET, { algorithm: 'HS256', issuer: ISSUER, audience: AUDIENCE }), /token has no expiry \(exp claim\)/],
     ['not yet valid', () => sign({ sub: 'alice', scope: 'mcp' }, { notBefore: '1h' }), /token not yet valid/],
     ['a wrong issuer', () => sign({ sub: 'alice', scope: 'mcp' }, { issuer: 'https://evil.test' }), /jwt issuer invalid/],
     ['a wrong audience', () => sign({ sub: 'alice', scope: 'mcp' }, { audience: 'someone-else' }), /jwt audience invalid/],
