@@ -19,6 +19,7 @@ import { scrubValue } from '../run/scrub.js';
 import type { RunRecord, SignalBus } from '../store/store.js';
 import type { Principal } from '../auth/principal.js';
 import type { TaskRunner } from '../run/tasks.js';
+import { argumentsDigest } from './arguments-digest.js';
 import { runWithDeadline } from './run-handles.js';
 import { createTaskResult } from './task-shapes.js';
 import { answerHint, decodeAnswer, questionsFor, type InputMethod, type Question } from './questions.js';
@@ -45,6 +46,8 @@ export interface RequestStatePayload {
   run: string;
   /** Which round asked: every round's state differs from the last. */
   round?: number;
+  /** The arguments of the `tools/call` that began the run (`argumentsDigest`): its retries must bring the same. Absent from rounds `resume_run` asked. */
+  args?: string;
 }
 
 /** The `_meta` key of a result that reports a run still going or paused. */
@@ -104,7 +107,7 @@ export type CallAnswer = CallToolResult | InputRequiredResult;
  * - anyone else (or when the above fails): a result the caller's model can
  *   read, with `_meta["graph-mcp/run"]`, answered through `resume_run`.
  */
-export async function serveCall(serving: PauseServing, call: CallContext, args: unknown): Promise<CallAnswer> {
+export async function serveCall(serving: PauseServing, call: CallContext, args: unknown, via: 'tools/call' | 'resume_run' = 'tools/call'): Promise<CallAnswer> {
   const state = call.era === 'modern' ? call.ctx.mcpReq.requestState<RequestStatePayload>() : undefined;
   let step: RunStep;
   if (state !== undefined) {
@@ -115,15 +118,21 @@ export async function serveCall(serving: PauseServing, call: CallContext, args: 
     if (run.tool !== call.tool.name) {
       throw new ProtocolError(ProtocolErrorCode.InvalidParams, `Invalid requestState: it continues a run of tool "${run.tool}", not "${call.tool.name}"; retry the same tools/call`);
     }
+    // Other arguments would be dropped without a word: the run goes on with those it began with.
+    if (via === 'tools/call' && isPayload(state) && state.args !== undefined && state.args !== argumentsDigest(call.tool, args)) {
+      throw new ProtocolError(ProtocolErrorCode.InvalidParams, `Invalid requestState: it continues a call of tool "${call.tool.name}" made with other arguments; retry with the arguments of the call that was answered with it`);
+    }
     // A retry of the round that already began the task: the same task again.
     if (run.kind === 'task') return createTaskResult(run, call.era, serving.pollIntervalMs) as CallAnswer;
     step = await stepOf(run);
   } else if (serving.tasks !== undefined && call.tool.task !== 'never' && !call.canPollTasks) {
-    return runWithDeadline(serving, call, args, (first) => continueRun(serving, call, first, inputResponsesOf(call)), describer(call));
+    const bound = () => argumentsDigest(call.tool, args);
+    return runWithDeadline(serving, call, args, (first) => continueRun(serving, call, first, inputResponsesOf(call), bound), describer(call));
   } else {
     step = await serving.runs.start(call.tool, args, call.owner, call.runOptions, describer(call));
   }
-  return continueRun(serving, call, step, inputResponsesOf(call), args);
+  const bound = state === undefined ? () => argumentsDigest(call.tool, args) : () => (isPayload(state) ? state.args : undefined);
+  return continueRun(serving, call, step, inputResponsesOf(call), bound, args);
 }
 
 /** Continues a paused run with answers a caller's model gave `resume_run`. */
@@ -154,7 +163,7 @@ export async function resumeFromModel(
     };
   }
   const step = await resumeOrRefuse(serving, call, run, answers);
-  return continueRun(serving, call, step, {});
+  return continueRun(serving, call, step, {}, () => undefined);
 }
 
 async function stepOf(run: RunRecord): Promise<RunStep> {
@@ -163,7 +172,15 @@ async function stepOf(run: RunRecord): Promise<RunStep> {
   return { kind: 'paused', run, interrupts: [] };
 }
 
-async function continueRun(serving: PauseServing, call: CallContext, first: RunStep, responses: Record<string, unknown>, args?: unknown): Promise<CallAnswer> {
+/** `boundArgs`: the digest of the arguments each requestState minted here binds its retry to, if any. */
+async function continueRun(
+  serving: PauseServing,
+  call: CallContext,
+  first: RunStep,
+  responses: Record<string, unknown>,
+  boundArgs: () => string | undefined,
+  args?: unknown,
+): Promise<CallAnswer> {
   let step = first;
   let available = responses;
   for (let round = 0; round < MAX_ROUNDS_PER_REQUEST; round += 1) {
@@ -204,7 +221,7 @@ async function continueRun(serving: PauseServing, call: CallContext, first: RunS
         const bumped = await serving.runs.setData(run, { ...(run.data as PauseData), round: (run.data as PauseData).round + 1 });
         return inputRequired({
           inputRequests: Object.fromEntries(askable.map((question) => [question.key, question.request])) as InputRequiredResult['inputRequests'],
-          requestState: await serving.codec.mint({ run: run.id, round: ((bumped ?? run).data as PauseData).round }, call.ctx),
+          requestState: await serving.codec.mint(requestStatePayload(run.id, ((bumped ?? run).data as PauseData).round, boundArgs()), call.ctx),
         });
       }
     } else if (call.sendOnStream !== undefined) {
@@ -373,6 +390,10 @@ function inputResponsesOf(call: CallContext): Record<string, unknown> {
   if (call.era !== 'modern') return {};
   const responses = (call.ctx.mcpReq as { inputResponses?: Record<string, unknown> }).inputResponses;
   return responses ?? {};
+}
+
+function requestStatePayload(run: string, round: number, args: string | undefined): RequestStatePayload {
+  return args === undefined ? { run, round } : { run, round, args };
 }
 
 function isPayload(value: unknown): value is RequestStatePayload {

@@ -357,7 +357,7 @@ export function createServerFactory(options: ServerFactoryOptions): McpServerFac
         return errorResult('RUN_NOT_FOUND', `No paused run "${parsed.runId}" was found for you: it may have expired, finished, or never existed.`);
       }
       // A 2026-07-28 client retrying a round that resume_run itself asked: continue that round.
-      if (call.era === 'modern' && call.ctx.mcpReq.requestState() !== undefined) return serveCall(pauses!, { ...call, tool }, undefined);
+      if (call.era === 'modern' && call.ctx.mcpReq.requestState() !== undefined) return serveCall(pauses!, { ...call, tool }, undefined, 'resume_run');
       return resumeFromModel(pauses!, { ...call, tool }, run, {
         ...(parsed.answer !== undefined ? { one: parsed.answer } : {}),
         ...(parsed.answers !== undefined ? { byKey: parsed.answers } : {}),

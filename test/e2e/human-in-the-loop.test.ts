@@ -194,6 +194,18 @@ describe('2026-07-28 over raw HTTP: requestState is signed, owner-bound, and the
     assert.match(answer.messages[0]?.error?.message, /continues a run of tool "ask_name", not "two_rounds"/);
   });
 
+  test('a retry with other arguments is refused with -32602; the same arguments in another order continue the run', async () => {
+    const first = (await rawCall('alice', 'refund', { arguments: { customer: 'Ada', amount: 250 } })).messages[0]?.result;
+    assert.equal(first.resultType, 'input_required');
+    const [key] = Object.keys(first.inputRequests);
+    const inputResponses = { [key!]: { action: 'accept', content: { approved: true, note: 'ok' } } };
+    const changed = await rawCall('alice', 'refund', { arguments: { customer: 'Ada', amount: 9999 }, requestState: first.requestState, inputResponses });
+    assert.equal(changed.messages[0]?.error?.code, -32602);
+    assert.match(changed.messages[0]?.error?.message, /continues a call of tool "refund" made with other arguments/);
+    const same = (await rawCall('alice', 'refund', { arguments: { amount: 250, customer: 'Ada' }, requestState: first.requestState, inputResponses })).messages[0]?.result;
+    assert.deepEqual(same.structuredContent, { status: 'refunded', approved_by: 'person', note: 'ok' });
+  });
+
   test('only input kinds the client declared are asked; the rest are left for resume_run', async () => {
     const samplingOnly = (await rawCall('alice', 'mixed_kinds', {}, { sampling: {} })).messages[0]?.result;
     assert.equal(samplingOnly.resultType, 'input_required');
