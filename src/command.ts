@@ -105,7 +105,13 @@ async function main(argv: string[]): Promise<number> {
       }
       return runPrimary(workers, createLogger());
     }
+    // A worker's channel to its primary would keep it alive through a start-up that can
+    // never finish (a graph module awaiting what never settles): without it, the process
+    // runs out of work and the beforeExit guard below reports it, as a single process does.
+    if (cluster.isWorker) process.channel?.unref();
     const graphMcp = await loadGraphMcp({ config });
+    // Before listening: a worker's listen() asks its primary for the port over that channel.
+    if (cluster.isWorker) process.channel?.ref();
     const running = await serve(graphMcp, { port, host });
     releaseYoungGeneration();
     if (cluster.isWorker) {

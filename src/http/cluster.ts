@@ -104,7 +104,7 @@ export function runPrimary(workers: number, logger: Logger): Promise<number> {
       }
       if (!everReady) {
         // The config or a graph does not load: every restart would fail the same way.
-        logger.error({ pid: worker.process.pid, code, signal }, 'a worker could not start; stopping');
+        logger.error({ worker: worker.process.pid, code, signal }, 'a worker could not start; stopping');
         stopping = true;
         exitCode = 1;
         for (const other of [...startedAt.keys()]) other.process.kill('SIGKILL');
@@ -114,7 +114,7 @@ export function runPrimary(workers: number, logger: Logger): Promise<number> {
       const count = lived >= HEALTHY_AFTER_MS ? 0 : (failures.get(slot) ?? 0) + 1;
       failures.set(slot, count);
       const wait = count === 0 ? 0 : Math.min(BACKOFF_MAX_MS, BACKOFF_FIRST_MS * 2 ** (count - 1));
-      logger.warn({ pid: worker.process.pid, code, signal, restart_in_ms: wait }, 'a worker died; starting another');
+      logger.warn({ worker: worker.process.pid, code, signal, restart_in_ms: wait }, 'a worker died; starting another');
       setTimeout(() => {
         if (!stopping) fork(slot);
       }, wait);

@@ -54,7 +54,7 @@ export async function serve(graphMcp: GraphMcp, options: ServeOptions = {}): Pro
   const shownHost = address.family === 'IPv6' ? `[${address.address}]` : address.address;
   const url = `http://${shownHost}:${address.port}${graphMcp.config.http.mcp_path}`;
   // Under `--workers`, the primary names the URL once for all of them.
-  if (cluster.isWorker) graphMcp.logger.debug({ pid: process.pid, port: address.port }, 'worker serving');
+  if (cluster.isWorker) graphMcp.logger.debug({ port: address.port }, 'worker serving');
   else graphMcp.logger.info(
     {
       url: graphMcp.config.http.disable_mcp ? null : url,

@@ -182,9 +182,11 @@ describe('graph-mcp serve', () => {
     assert.doesNotMatch(result.out, /"url"/);
   });
 
-  test('a graph factory that never settles: check and serve exit 1, saying start-up never finished (Node would exit 0)', async () => {
+  test('a graph factory that never settles: check and serve (with or without workers) exit 1, saying start-up never finished (Node would exit 0)', async () => {
     const config = await configFile('never.json', { graphs: { never: `${path.join(FIXTURES, 'graphs/never.ts')}:never` }, store: { type: 'memory' } });
-    for (const args of [['check', '--config', config], ['serve', '--port', '0', '--config', config]]) {
+    // --workers: a worker too, whose channel to its primary would otherwise hold it open for ever.
+    const workersConfig = await configFile('never-workers.json', { graphs: { never: `${path.join(FIXTURES, 'graphs/never.ts')}:never` }, store: { type: 'sqlite', path: path.join(dir, 'never-workers.sqlite') } });
+    for (const args of [['check', '--config', config], ['serve', '--port', '0', '--config', config], ['serve', '--port', '0', '--workers', '2', '--config', workersConfig]]) {
       const result = runCli(args);
       assert.equal(result.code, 1, `${args[0]}: ${result.out}\n${result.err}`);
       assert.match(result.err, /start-up never finished/);
@@ -197,5 +199,8 @@ describe('graph-mcp serve', () => {
     assert.equal(result.code, 1, `${result.out}\n${result.err}`);
     assert.match(result.err, /no-such-module\.ts/);
     assert.match(result.out, /a worker could not start; stopping/);
+    const refused = result.out.split('\n').find((line) => line.includes('a worker could not start'))!;
+    assert.equal(typeof (JSON.parse(refused) as { worker?: unknown }).worker, 'number');
+    assert.equal(refused.match(/"pid":/g)?.length, 1, refused);
   });
 });

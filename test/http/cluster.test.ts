@@ -131,7 +131,10 @@ test('a worker killed with SIGKILL is replaced', async () => {
   }
   assert.equal(live.size, 2, serving.output());
   assert.ok(!live.has(victim!));
-  assert.match(serving.output(), /a worker died; starting another/);
+  // The worker's pid under its own key: the line's own "pid" is the primary's.
+  const died = serving.output().split('\n').find((line) => line.includes('a worker died'))!;
+  assert.equal((JSON.parse(died) as { worker: number }).worker, victim, serving.output());
+  assert.equal(died.match(/"pid":/g)?.length, 1, died);
 });
 
 test('SIGTERM stops every worker and the primary exits 0, also when the workers get the signal too (Ctrl-C, systemd)', async () => {
