@@ -8,7 +8,7 @@ import path from 'node:path';
 import { cannon } from './cannon.js';
 import { loadAt, serveTrivial } from './four-ways.js';
 import { DURATION_S, interleaved, median, type Measure } from './load.js';
-import { BENCH_DIR, binBuilt, ROOT, rssMb, serveConfig, stopProcess, type Entry, type ServerProcess } from './processes.js';
+import { BENCH_DIR, binBuilt, childrenOf, ROOT, rssMb, serveConfig, stopProcess, type Entry, type ServerProcess } from './processes.js';
 import { cpuRatio, printTable, ratio } from './report.js';
 import { answer, expect, modern } from './requests.js';
 import { wrkAvailable, wrkLoadAt } from './wrk.js';
@@ -185,6 +185,9 @@ export async function workersSection(): Promise<void> {
     console.log(ratio('2 workers / 1 worker', r.two, r.one));
     // CPU per call summed over the primary and its workers: what the cores would need to give 2x.
     console.log(cpuRatio('1 worker / 2 workers, CPU per call', r.two, r.one, '(1 = a second worker adds no work per call)'));
+    // What --workers 2 keeps resident besides its workers: the primary only watches them.
+    const workerRss = await Promise.all((await childrenOf(two.child.pid!)).map(rssMb));
+    console.log(`\nRSS after the rounds: 1 worker ${(await rssMb(one.child.pid!)).toFixed(0)} MB; 2 workers: primary ${(await rssMb(two.child.pid!)).toFixed(0)} MB, workers ${workerRss.map((mb) => mb.toFixed(0)).join(' and ')} MB`);
   } finally {
     await Promise.all([stopProcess(one.child), stopProcess(two.child), ...loads.map((load) => load.close())]);
     await rm(dir, { recursive: true, force: true });

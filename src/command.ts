@@ -1,15 +1,15 @@
 // The `graph-mcp` command: cli.ts runs it once the young generation is held.
+// LangGraph, the MCP SDK and Express are imported where a command needs them,
+// not here: the primary of `serve --workers N` only watches its workers.
 import cluster from 'node:cluster';
 import { parseArgs } from 'node:util';
 import { DEFAULT_CONFIG_FILE, loadConfigFile } from './config/load.js';
 import { GraphMcpError, messageOf } from './errors.js';
 import { integerOption } from './integer-option.js';
-import { loadGraphMcp } from './graph-mcp.js';
 import { createLogger } from './log.js';
-import { secretsCommand } from './auth/secrets/secrets-command.js';
 import { isStopMessage, parseWorkers, runPrimary, type WorkerReady } from './http/cluster.js';
 import { applyHeapGrowth, DEFAULT_HEAP_GROWTH_PERCENT, parseHeapGrowth } from './http/heap-growth.js';
-import { DEFAULT_HOST, DEFAULT_PORT, serve } from './http/serve.js';
+import { DEFAULT_HOST, DEFAULT_PORT } from './http/defaults.js';
 import { releaseYoungGeneration } from './http/young-generation.js';
 import { VERSION } from './version.js';
 
@@ -68,6 +68,7 @@ async function main(argv: string[]): Promise<number> {
   const config = values.config ?? DEFAULT_CONFIG_FILE;
 
   if (command === 'check') {
+    const { loadGraphMcp } = await import('./graph-mcp.js');
     const graphMcp = await loadGraphMcp({ config, logger: createLogger({ level: 'silent' }) });
     for (const tool of graphMcp.tools.tools) {
       const props = Object.keys((tool.definition.inputSchema.properties as Record<string, unknown> | undefined) ?? {});
@@ -86,6 +87,7 @@ async function main(argv: string[]): Promise<number> {
   }
 
   if (command === 'secrets') {
+    const { secretsCommand } = await import('./auth/secrets/secrets-command.js');
     return secretsCommand(positionals.slice(1), { config, header: values.header, json: values.json }, {
       stdin: readStdin,
       out: (line) => process.stdout.write(`${line}\n`),
@@ -109,6 +111,7 @@ async function main(argv: string[]): Promise<number> {
     // never finish (a graph module awaiting what never settles): without it, the process
     // runs out of work and the beforeExit guard below reports it, as a single process does.
     if (cluster.isWorker) process.channel?.unref();
+    const [{ loadGraphMcp }, { serve }] = await Promise.all([import('./graph-mcp.js'), import('./http/serve.js')]);
     const graphMcp = await loadGraphMcp({ config });
     // Before listening: a worker's listen() asks its primary for the port over that channel.
     if (cluster.isWorker) process.channel?.ref();

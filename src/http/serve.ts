@@ -6,6 +6,7 @@ import { localhostAllowedHostnames, localhostAllowedOrigins } from '@modelcontex
 import type { GraphMcp } from '../graph-mcp.js';
 import { isLoopback } from '../loopback.js';
 import { createApp } from './app.js';
+import { DEFAULT_HOST, DEFAULT_PORT } from './defaults.js';
 import type { McpRouterOptions } from './router.js';
 
 export interface ServeOptions extends McpRouterOptions {
@@ -26,8 +27,7 @@ export interface RunningServer {
 const RESPONSE_DRAIN_MS = 1_000;
 const delay = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms).unref());
 
-export const DEFAULT_PORT = 8123;
-export const DEFAULT_HOST = '127.0.0.1';
+export { DEFAULT_HOST, DEFAULT_PORT };
 
 /**
  * Serves graph-mcp on its own. Bound to a loopback address, the Host and
