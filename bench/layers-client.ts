@@ -91,7 +91,12 @@ async function cpuInterleaved(): Promise<CpuFigures> {
   return Object.fromEntries(
     LAYERS.map((which) => {
       const sorted = [...samples[which]].sort((a, b) => a - b);
-      const at = (q: number) => sorted[Math.floor(q * (sorted.length - 1))]!;
+      // Quartiles between neighbouring batches, so an even count's median is the mean of the middle two, as `median` takes it.
+      const at = (q: number) => {
+        const index = q * (sorted.length - 1);
+        const below = sorted[Math.floor(index)]!;
+        return below + (sorted[Math.ceil(index)]! - below) * (index - Math.floor(index));
+      };
       return [which, { cpuMs: at(0.5), spread: ((at(0.75) - at(0.25)) / at(0.5)) * 100, batches: sorted.length }];
     }),
   ) as CpuFigures;
