@@ -15,11 +15,13 @@ export class AuthError extends Error {
   readonly scopes: readonly string[] | undefined;
   /** For 503: when to try again, in seconds (`Retry-After`). */
   readonly retryAfterS: number | undefined;
+  /** For 400/401/403: the `WWW-Authenticate` value to send instead of the challenge graph-mcp builds. */
+  readonly challenge: string | undefined;
 
   constructor(
     status: 400 | 401 | 403 | 503,
     description: string,
-    options: { error?: AuthError['error']; scopes?: readonly string[]; retryAfterS?: number } = {},
+    options: { error?: AuthError['error']; scopes?: readonly string[]; retryAfterS?: number; challenge?: string } = {},
   ) {
     super(description);
     this.name = 'AuthError';
@@ -27,6 +29,7 @@ export class AuthError extends Error {
     this.error = status === 503 ? undefined : (options.error ?? (status === 400 ? 'invalid_request' : status === 403 ? 'insufficient_scope' : undefined));
     this.scopes = options.scopes;
     this.retryAfterS = status === 503 ? wholeSeconds(options.retryAfterS ?? DEFAULT_RETRY_AFTER_S) : undefined;
+    this.challenge = status === 503 ? undefined : options.challenge;
   }
 }
 

@@ -42,7 +42,7 @@ export function createAuthenticator(authenticate: Authenticate, options: Authent
     headers:
       error.status === 503
         ? { 'Retry-After': String(error.retryAfterS ?? DEFAULT_RETRY_AFTER_S) }
-        : { 'WWW-Authenticate': challenge(error, options.resourceMetadataUrl, required) },
+        : { 'WWW-Authenticate': error.challenge ?? challenge(error, options.resourceMetadataUrl, required) },
   });
 
   return async (request) => {

@@ -3,7 +3,7 @@
 // `@langchain/langgraph-sdk/auth`), used as graph-mcp's `authenticate`. The
 // handler gets the same web `Request` and answers the same way (a user
 // string, or `{ identity, permissions, ... }`); its `HTTPException`s keep
-// their status. The object's `.on(...)` handlers guard LangGraph's threads,
+// their status and headers (see asAuthError). The object's `.on(...)` handlers guard LangGraph's threads,
 // assistants and store, which graph-mcp does not serve.
 import { AuthError } from './auth-error.js';
 import type { Authenticate, PrincipalLike } from './authenticate.js';
@@ -37,12 +37,38 @@ export function fromLangGraphAuth(auth: LangGraphAuthObject): Authenticate | und
   };
 }
 
-/** LangGraph's `HTTPException(status, { message })` as the refusal it stands for; anything else as it is. */
+/**
+ * LangGraph's `HTTPException(status, { message, headers })` as the refusal it
+ * stands for; anything else as it is. 400, 401 and 403 keep their message and
+ * a `WWW-Authenticate` header of their own; a 503 its `Retry-After`. A 5xx or
+ * a 429 is no fault of the credentials: 503, so an OAuth client does not sign
+ * in again, and without the message, which may name the server's internals.
+ * Any other status is a 401 `invalid_token`.
+ */
 function asAuthError(error: unknown): unknown {
   // An Error with a numeric `status` and its `headers`, as HTTPException makes (its `name` stays "Error").
   const { status, headers, message } = (error ?? {}) as { status?: unknown; headers?: unknown; message?: unknown };
   if (!(error instanceof Error) || typeof status !== 'number' || typeof headers !== 'object') return error;
+  const header = headerReader(headers);
+  if (status === 503 || status === 429 || (status >= 500 && status < 600)) {
+    const seconds = Number(header('retry-after'));
+    const why = status === 429 ? 'too many attempts' : 'authentication failed on the server';
+    return new AuthError(503, `the caller cannot be checked now (${why}); try again later`, Number.isFinite(seconds) && seconds > 0 ? { retryAfterS: seconds } : {});
+  }
   const text = typeof message === 'string' && message !== '' ? message : 'invalid credentials';
-  if (status === 400 || status === 403 || status === 503) return new AuthError(status, text);
-  return new AuthError(401, text, { error: 'invalid_token' });
+  const challenge = header('www-authenticate');
+  const own = challenge === undefined ? {} : { challenge };
+  if (status === 400 || status === 403) return new AuthError(status, text, own);
+  return new AuthError(401, text, { error: 'invalid_token', ...own });
+}
+
+/** Reads a header from an HTTPException's `headers` (any `HeadersInit`); `undefined` when absent or unreadable. */
+function headerReader(headers: unknown): (name: string) => string | undefined {
+  let parsed: Headers | undefined;
+  try {
+    parsed = new Headers(headers as ConstructorParameters<typeof Headers>[0]);
+  } catch {
+    parsed = undefined;
+  }
+  return (name) => parsed?.get(name) ?? undefined;
 }

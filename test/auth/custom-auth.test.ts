@@ -71,6 +71,24 @@ describe('auth.path in agent.config.json', () => {
       const refused = await rpc(url, 'tools/list', {}, { 'x-api-key': 'key-mallory' });
       assert.equal(refused.status, 403);
       assert.equal(refused.messages[0]?.error?.message, 'this key may not call graphs');
+      // Its headers too: its own challenge on a 401, Retry-After on a 503.
+      const realm = await rpc(url, 'tools/list', {}, { 'x-api-key': 'key-realm' });
+      assert.equal(realm.status, 401);
+      assert.equal(realm.headers.get('www-authenticate'), 'Bearer realm="corp"');
+      const idpDown = await rpc(url, 'tools/list', {}, { 'x-api-key': 'key-idp-down' });
+      assert.equal(idpDown.status, 503);
+      assert.equal(idpDown.headers.get('retry-after'), '60');
+      assert.equal(idpDown.headers.get('www-authenticate'), null);
+      // A 429 or a 5xx is no fault of the credentials: 503, not a 401 that sends the client to sign in
+      // again, and a 5xx's message (which may name the server's internals) stays on the server.
+      const flood = await rpc(url, 'tools/list', {}, { 'x-api-key': 'key-flood' });
+      assert.equal(flood.status, 503);
+      assert.equal(flood.headers.get('retry-after'), '7');
+      const crash = await rpc(url, 'tools/list', {}, { 'x-api-key': 'key-crash' });
+      assert.equal(crash.status, 503);
+      assert.equal(crash.headers.get('www-authenticate'), null);
+      assert.doesNotMatch(crash.text, /10\.0\.0\.5|exploded/);
+      assert.match(crash.messages[0]?.error?.message, /cannot be checked now/);
       assert.equal((await rpc(`${new URL(server.url).origin}/mcp`, 'tools/list', {}, { 'x-api-key': 'key-alice' })).status, 404);
       const logs = server.logs.text();
       assert.match(logs, /langgraph\.json keys .* ignored: http\.cors, http\.disable_assistants, store\.index, auth\.disable_studio_auth/);
