@@ -118,6 +118,9 @@ export async function loadGraphMcp(options: LoadGraphMcpOptions = {}): Promise<G
   // LOG_LEVEL in the environment overrides the config's log_level.
   const logger = options.logger ?? createLogger({ level: (process.env.LOG_LEVEL as typeof config.logLevel) || config.logLevel });
   applyConfigEnv(config, (message) => logger.warn({ env: config.env }, message));
+  if (config.unknownKeys.length > 0) {
+    logger.warn({ unknown: config.unknownKeys }, `unknown top-level config keys are ignored (misspelt?): ${config.unknownKeys.join(', ')}`);
+  }
   if (config.ignoredKeys.length > 0) {
     logger.warn({ ignored: config.ignoredKeys }, `langgraph.json keys for what graph-mcp does not serve are ignored: ${config.ignoredKeys.join(', ')}`);
   }

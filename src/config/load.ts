@@ -7,6 +7,9 @@ import { parseModuleRef, type ModuleRef } from './module-ref.js';
 import { parseConfigText } from './parse-json.js';
 import { setAsideLangGraphKeys } from './langgraph-keys.js';
 
+/** The top-level keys of agent.config.json. */
+const OWN_KEYS: ReadonlySet<string> = new Set(Object.keys(agentConfigSchema.shape));
+
 export type SchemaSource =
   | { kind: 'inline'; schema: Record<string, unknown> }
   | { kind: 'module'; ref: ModuleRef };
@@ -50,6 +53,8 @@ export interface ResolvedConfig {
   logLevel: AgentConfig['log_level'];
   /** `langgraph.json` keys set aside (JSON paths): they configure what graph-mcp does not serve. */
   ignoredKeys: string[];
+  /** Top-level keys neither graph-mcp nor LangGraph knows (a misspelt one): ignored. */
+  unknownKeys: string[];
 }
 
 export const DEFAULT_CONFIG_FILE = 'agent.config.json';
@@ -82,7 +87,8 @@ export async function loadConfigFile(configPath: string): Promise<ResolvedConfig
  */
 export function resolveConfig(raw: unknown, options: { baseDir: string; source?: string }): ResolvedConfig {
   const source = options.source ?? 'config';
-  const { config: own, ignored } = setAsideLangGraphKeys(raw);
+  const { config: own, ignored, unknown, problems } = setAsideLangGraphKeys(raw, OWN_KEYS);
+  if (problems.length > 0) throw new GraphMcpError('CONFIG_INVALID', `${source}: invalid config\n${problems.map((problem) => `  ${problem}`).join('\n')}`);
   const parsed = agentConfigSchema.safeParse(own);
   if (!parsed.success) {
     throw new GraphMcpError('CONFIG_INVALID', formatIssues(source, parsed.error.issues));
@@ -136,6 +142,7 @@ export function resolveConfig(raw: unknown, options: { baseDir: string; source?:
     secrets: config.secrets,
     logLevel: config.log_level,
     ignoredKeys: ignored,
+    unknownKeys: unknown,
   };
 }
 

@@ -58,6 +58,8 @@ describe('auth.path in agent.config.json', () => {
       auth: { path: './auth.ts:langGraphAuth', disable_studio_auth: true },
       http: { mount_prefix: '/deploy', cors: { allow_origins: ['https://example.test'] }, disable_assistants: true },
       store: { index: { dims: 8 } },
+      dependencies: ['.'],
+      defualts: { timeout_ms: 1000 },
     } as unknown as AgentConfigInput);
     try {
       const url = `${new URL(server.url).origin}/deploy/mcp`;
@@ -93,6 +95,8 @@ describe('auth.path in agent.config.json', () => {
       const logs = server.logs.text();
       assert.match(logs, /langgraph\.json keys .* ignored: http\.cors, http\.disable_assistants, store\.index, auth\.disable_studio_auth/);
       assert.match(logs, /on\(\.\.\.\) handlers \(threads\)/);
+      // A misspelt key of graph-mcp's own is named; LangGraph's image keys are not.
+      assert.match(logs, /unknown top-level config keys are ignored \(misspelt\?\): defualts"/);
     } finally {
       await server.close(0);
     }

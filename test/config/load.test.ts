@@ -109,6 +109,7 @@ describe('resolveConfig', () => {
     assert.equal(config.store.type, 'sqlite', "LangGraph's memory store is not the run store: the default stays");
     assert.equal(config.auth, undefined);
     assert.deepEqual(config.ignoredKeys, [
+      'checkpointer',
       'http.app',
       'http.cors',
       'http.configurable_headers',
@@ -146,6 +147,36 @@ describe('resolveConfig', () => {
     const prefixed = resolveConfig({ graphs: { a: './a.ts:g' }, http: { mount_prefix: '/api/' } }, { baseDir: '/x' });
     assert.equal(prefixed.http.mcp_path, '/api/mcp');
     assert.deepEqual(prefixed.ignoredKeys, []);
+  });
+
+  test("more of langgraph.json: null sections, disable_a2a, a custom store, a bad mount_prefix, and top-level keys nobody knows", () => {
+    // LangGraph's schema allows null for these: as if absent.
+    const nulls = resolveConfig({ graphs: { a: './a.ts:g' }, http: null, auth: null, store: null, checkpointer: null }, { baseDir: '/x' });
+    assert.equal(nulls.store.type, 'sqlite');
+    assert.equal(nulls.auth, undefined);
+    assert.equal(nulls.http.cors, false);
+    const nullCors = resolveConfig({ graphs: { a: './a.ts:g' }, http: { cors: null, app: null, disable_a2a: true } }, { baseDir: '/x' });
+    assert.equal(nullCors.http.cors, false);
+    assert.deepEqual(nullCors.ignoredKeys, ['http.disable_a2a']);
+    // LangGraph's custom long-term store names a module's export; a file path stays graph-mcp's (and needs its type).
+    const custom = resolveConfig({ graphs: { a: './a.ts:g' }, store: { path: './src/store.ts:store' } }, { baseDir: '/x' });
+    assert.equal(custom.store.type, 'sqlite');
+    assert.deepEqual(custom.ignoredKeys, ['store.path']);
+    assert.throws(() => resolveConfig({ graphs: { a: './a.ts:g' }, store: { path: './state.sqlite' } }, { baseDir: '/x' }), rejectsWith('CONFIG_INVALID', /store/));
+    // A prefix that is no path is an error, not a key silently set aside.
+    assert.throws(
+      () => resolveConfig({ graphs: { a: './a.ts:g' }, http: { mount_prefix: 'api' } }, { baseDir: '/x', source: 'langgraph.json' }),
+      rejectsWith('CONFIG_INVALID', /langgraph\.json: invalid config\n  http\.mount_prefix: expected a path that starts with "\/".*got "api"/s),
+    );
+    // Top-level keys: LangGraph's image keys pass without a word; anything else is reported.
+    const keys = resolveConfig(
+      { graphs: { a: './a.ts:g' }, dependencies: ['.'], node_version: '20', dockerfile_lines: [], default: { timeout_ms: 1 }, sotre: { type: 'memory' }, log_levle: 'debug', ui: { a: './ui.tsx' } },
+      { baseDir: '/x' },
+    );
+    assert.deepEqual(keys.unknownKeys, ['default', 'sotre', 'log_levle']);
+    assert.deepEqual(keys.ignoredKeys, ['ui']);
+    assert.equal(keys.store.type, 'sqlite');
+    assert.deepEqual(resolveConfig({ $schema: './s.json', name: 'n', graphs: { a: './a.ts:g' }, log_level: 'warn' }, { baseDir: '/x' }).unknownKeys, []);
   });
 
   test('a bad field names the JSON path and what was expected', () => {
