@@ -69,7 +69,9 @@ async function main(argv: string[]): Promise<number> {
 
   if (command === 'check') {
     const { loadGraphMcp } = await import('./graph-mcp.js');
-    const graphMcp = await loadGraphMcp({ config, logger: createLogger({ level: 'silent' }) });
+    // Its warnings (keys set aside, an env file missing, ...) as lines a person reads, on stderr.
+    const warnings = { write: (line: string) => void process.stderr.write(`warning: ${(JSON.parse(line) as { msg?: string }).msg ?? line}\n`) };
+    const graphMcp = await loadGraphMcp({ config, logger: createLogger({ level: 'warn', destination: warnings }) });
     for (const tool of graphMcp.tools.tools) {
       const props = Object.keys((tool.definition.inputSchema.properties as Record<string, unknown> | undefined) ?? {});
       process.stdout.write(`${tool.name}(${props.join(', ')})  ${tool.definition.description ?? ''}\n`);

@@ -158,10 +158,12 @@ describe('graph-mcp serve', () => {
     await mkdir(project);
     await symlink(path.join(ROOT, 'graphs'), path.join(project, 'graphs'), 'dir');
     const langgraphJson = path.join(project, 'langgraph.json');
-    await writeFile(langgraphJson, '{"dependencies":["."],"graphs":{"agent":"./graphs/agent.ts:graph"},"env":{},"node_version":"20"}');
+    await writeFile(langgraphJson, '{"dependencies":["."],"graphs":{"agent":"./graphs/agent.ts:graph"},"env":{},"node_version":"20","checkpointer":{"ttl":null}}');
 
     const check = runCli(['check', '--config', langgraphJson]);
     assert.equal(check.code, 0, check.err);
+    // What serve would warn about, check says too, as a line a person reads.
+    assert.match(check.err, /^warning: langgraph\.json keys for what graph-mcp does not serve are ignored: checkpointer$/m);
     assert.match(check.out, /^agent\(message\)/m);
     assert.match(check.out, /ok: 1 tool\(s\) from .*langgraph\.json/);
 
