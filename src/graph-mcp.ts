@@ -128,7 +128,8 @@ export async function loadGraphMcp(options: LoadGraphMcpOptions = {}): Promise<G
   const paramHeaders = paramHeadersOf(tools.tools);
   const runs = new RunTracker();
   const resourceMetadata = config.auth?.resource_metadata
-    ? protectedResourceMetadata(config.auth.resource_metadata, unique(tools.tools.flatMap((tool) => tool.requiredScopes)))
+    ? // Every caller needs required_scopes, so a client that asks for what this lists can get in.
+      protectedResourceMetadata(config.auth.resource_metadata, unique([...(config.auth.required_scopes ?? []), ...tools.tools.flatMap((tool) => tool.requiredScopes)]))
     : undefined;
   const authenticate = await resolveAuthenticate(options.authenticate, config, resourceMetadata, logger);
   const secretStore = options.secretStore ?? (await openSecretStore(config));

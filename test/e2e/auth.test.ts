@@ -257,7 +257,7 @@ describe('refusals follow the MCP authorization spec', () => {
     assert.doesNotMatch(JSON.stringify(info), /admin_echo|notes/);
   });
 
-  test('RFC 9728 protected resource metadata is served at both well-known paths', async () => {
+  test('RFC 9728 protected resource metadata is served at both well-known paths; its scopes include required_scopes', async () => {
     const origin = new URL(server.url).origin;
     for (const suffix of ['', '/mcp']) {
       const response = await fetch(`${origin}/.well-known/oauth-protected-resource${suffix}`);
@@ -266,7 +266,7 @@ describe('refusals follow the MCP authorization spec', () => {
         resource: 'https://agents.example.test/mcp',
         authorization_servers: [ISSUER],
         bearer_methods_supported: ['header'],
-        scopes_supported: ['notes', 'admin'],
+        scopes_supported: ['mcp', 'notes', 'admin'],
         resource_name: 'test agents',
       });
     }
