@@ -1,4 +1,4 @@
-import { createPublicKey } from 'node:crypto';
+import { createPrivateKey, createPublicKey } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { createRemoteJWKSet, errors as joseErrors, jwtVerify, type JWTPayload, type JWTVerifyOptions } from 'jose';
@@ -180,6 +180,17 @@ const KEY_TYPE_OF: Record<string, readonly string[]> = { RS: ['rsa'], PS: ['rsa'
  * caller with a 401 that blames their token.
  */
 function checkPublicKey(pem: Buffer, file: string, algorithms: readonly string[]): void {
+  // createPublicKey takes a private key too (it derives the public half): the signing key must not sit here.
+  let isPrivate = false;
+  try {
+    createPrivateKey(pem);
+    isPrivate = true;
+  } catch {
+    // not a private key: as it should be
+  }
+  if (isPrivate) {
+    throw new GraphMcpError('CONFIG_INVALID', `auth.jwt.public_key_path: ${file} holds a private key; give the public key only (the server that signs tokens keeps the private one)`);
+  }
   let type: string | undefined;
   try {
     type = createPublicKey(pem).asymmetricKeyType;

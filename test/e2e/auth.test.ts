@@ -323,16 +323,19 @@ describe('algorithm confusion', () => {
   });
 });
 
-test('a public_key_path that is not a public key, or one no pinned algorithm verifies with, stops start-up naming it', async () => {
+test('a public_key_path that is not a public key, is a private key, or one no pinned algorithm verifies with, stops start-up naming it', async () => {
   const dir = await mkdtemp(path.join(tmpdir(), 'graph-mcp-pem-'));
   try {
-    const ec = generateKeyPairSync('ec', { namedCurve: 'prime256v1' }).publicKey.export({ type: 'spki', format: 'pem' }).toString();
-    await writeFile(path.join(dir, 'ec.pem'), ec);
+    const pair = generateKeyPairSync('ec', { namedCurve: 'prime256v1' });
+    await writeFile(path.join(dir, 'ec.pem'), pair.publicKey.export({ type: 'spki', format: 'pem' }).toString());
+    // The signing key itself, from which a public key could be derived: refused, not used.
+    await writeFile(path.join(dir, 'ec.key.pem'), pair.privateKey.export({ type: 'pkcs8', format: 'pem' }).toString());
     await writeFile(path.join(dir, 'not-a-key.pem'), 'export const graph = 1;\n');
     const load = (file: string, algorithms: string[]) =>
       loadGraphMcp({ baseDir: FIXTURES, store: null, config: { auth: { jwt: { public_key_path: path.join(dir, file), algorithms } }, graphs: { whoami: './graphs/basic.ts:whoami' } } as AgentConfigInput });
     await assert.rejects(load('not-a-key.pem', ['RS256']), /auth\.jwt\.public_key_path: .*not-a-key\.pem is not a public key \(PEM\)/);
     await assert.rejects(load('ec.pem', ['RS256']), /auth\.jwt\.public_key_path: .*ec\.pem holds an EC key, which none of auth\.jwt\.algorithms \(RS256\) verifies with/);
+    await assert.rejects(load('ec.key.pem', ['ES256']), /auth\.jwt\.public_key_path: .*ec\.key\.pem holds a private key; give the public key only/);
     const fine = await load('ec.pem', ['ES256']);
     await fine.close(0);
   } finally {
