@@ -51,6 +51,8 @@ export function createAuthenticator(authenticate: Authenticate, options: Authent
       principal = normalisePrincipal(await authenticate(request));
     } catch (error) {
       if (isAuthError(error)) return refuse(error);
+      // The function's bug, not the caller's: a 500 whose reason is logged, not a 401 that blames the token.
+      if (error instanceof PrincipalShapeError) throw error;
       options.onUnexpectedError?.(error);
       return refuse(new AuthError(401, 'invalid credentials', { error: 'invalid_token' }));
     }
@@ -62,13 +64,18 @@ export function createAuthenticator(authenticate: Authenticate, options: Authent
   };
 }
 
+/** What the project's `authenticate` returned cannot be a caller. Names the fields, never their values. */
+class PrincipalShapeError extends Error {
+  override name = 'PrincipalShapeError';
+}
+
 function normalisePrincipal(value: PrincipalLike | string | null | undefined): Principal {
   // A bare identity, as LangGraph's custom auth may return.
   if (typeof value === 'string' && value !== '') return { id: value, scopes: [] };
   if (value === null || typeof value !== 'object') throw new AuthError(401, 'invalid credentials', { error: 'invalid_token' });
   const id = value.id ?? value.identity;
   if (typeof id !== 'string' || id === '') {
-    throw new TypeError('authenticate returned a principal without a string "id"');
+    throw new PrincipalShapeError(`authenticate returned a principal without a string "id" (or "identity"): it has ${Object.keys(value).length === 0 ? 'no fields' : `only ${Object.keys(value).map((key) => JSON.stringify(key)).join(', ')}`}`);
   }
   const rawScopes = value.scopes ?? value.permissions ?? [];
   const scopes = Array.isArray(rawScopes) ? rawScopes.filter((s): s is string => typeof s === 'string') : [];

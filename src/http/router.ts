@@ -5,6 +5,8 @@ import { allowListProblem } from '../config/schema.js';
 import { GraphMcpError } from '../errors.js';
 import type { GraphMcp } from '../graph-mcp.js';
 import { attachRequestLog, requestLogOf, type RequestLog } from '../mcp/request-log.js';
+import { INTERNAL_ERROR_MESSAGE } from '../mcp/server-factory.js';
+import type { Logger } from '../log.js';
 import { createAuthenticator, type Authenticate, type AuthOutcome } from '../auth/authenticate.js';
 import { jsonRpcError } from './json-rpc-error.js';
 import { createNodeHandler } from './node-handler.js';
@@ -107,7 +109,7 @@ export function createMcpRouter(graphMcp: GraphMcp, options: McpRouterOptions = 
   // A preflight is answered first: it carries no credentials.
   const steps: RequestHandler[] = crossOrigin ? [crossOrigin, logRequest(graphMcp)] : [logRequest(graphMcp)];
   if (allowedHosts || checkOrigin) steps.push(guardHostAndOrigin(allowedHosts, checkOrigin));
-  if (authenticate) steps.push(authenticateRequest(authenticate));
+  if (authenticate) steps.push(authenticateRequest(authenticate, logger));
   router.all(path, ...steps, (req: Request, res: Response) => {
     // An app-level body parser has drained the stream already: hand over its result.
     const parsed = (req as { _body?: boolean })._body === true || req.body !== undefined ? req.body : undefined;
@@ -125,7 +127,7 @@ export function authInfoForPrincipal(principal: { id: string; scopes: readonly s
   return { token: '', clientId: principal.id, scopes: [...principal.scopes], extra: { principal } };
 }
 
-function authenticateRequest(authenticate: (request: globalThis.Request) => Promise<AuthOutcome>): RequestHandler {
+function authenticateRequest(authenticate: (request: globalThis.Request) => Promise<AuthOutcome>, logger: Logger): RequestHandler {
   return (req: Request, res: Response, next: NextFunction) => {
     authenticate(headersOnlyRequest(req)).then(
       (outcome) => {
@@ -136,7 +138,11 @@ function authenticateRequest(authenticate: (request: globalThis.Request) => Prom
         (req as { auth?: AuthInfo }).auth = authInfoForPrincipal(outcome.principal);
         next();
       },
-      next,
+      // The server's fault (what authenticate returned cannot be a caller): said in the log, answered as JSON-RPC.
+      (error: unknown) => {
+        logger.error({ err: error }, 'authentication failed on the server');
+        jsonRpcError(res, 500, -32603, INTERNAL_ERROR_MESSAGE);
+      },
     );
   };
 }

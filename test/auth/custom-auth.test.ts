@@ -161,6 +161,21 @@ describe('auth.path in agent.config.json', () => {
   });
 });
 
+test('an authenticate function that returns no id is the server\'s fault: 500, with the reason in the log, not a 401 blaming the token', async () => {
+  const server = await startServer({ auth: { path: './auth.ts:idlessAuthenticate' }, graphs: GRAPHS });
+  try {
+    const answer = await rpc(server.url, 'tools/list', {}, { 'x-api-key': 'key-alice' });
+    assert.equal(answer.status, 500);
+    assert.equal(answer.messages[0]?.error?.code, -32603);
+    assert.equal(answer.headers.get('www-authenticate'), null);
+    assert.match(server.logs.text(), /authenticate returned a principal without a string \\"id\\" \(or \\"identity\\"\): it has only \\"scopes\\", \\"team\\"/);
+    // The server goes on serving.
+    assert.equal((await rpc(server.url, 'tools/list', {}, { 'x-api-key': 'key-alice' })).status, 500);
+  } finally {
+    await server.close(0);
+  }
+});
+
 async function appWith(setup: (app: express.Express) => Promise<void>) {
   const app = express();
   await setup(app);
