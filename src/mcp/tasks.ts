@@ -105,8 +105,15 @@ export function registerTaskHandlers(
     server.setRequestHandler('tasks/list', { params: ListParams }, async (params) => {
       const s = surface();
       const page = await s.serving.runs.store.runs.list(s.owner, 'task', PAGE + 1, params.cursor);
-      const tasks = page.slice(0, PAGE).map((run) => legacyTask(run, s.serving.pollIntervalMs));
-      return { tasks, ...(page.length > PAGE ? { nextCursor: tasks.at(-1)!.taskId } : {}) };
+      const scanned = page.slice(0, PAGE);
+      // Tasks of tools the caller may no longer call are unknown to it here too, as to tasks/get.
+      const tasks = scanned
+        .filter((run) => {
+          const tool = s.tools.get(run.tool);
+          return tool !== undefined && s.canCall(tool);
+        })
+        .map((run) => legacyTask(run, s.serving.pollIntervalMs));
+      return { tasks, ...(page.length > PAGE ? { nextCursor: scanned.at(-1)!.id } : {}) };
     });
     server.setRequestHandler('tasks/cancel', { params: TaskIdParams }, async (params) => {
       const s = surface();

@@ -423,3 +423,30 @@ describe('2025-11-25 experimental tasks (v1 client)', () => {
     }
   });
 });
+
+test('a task of a tool the caller may no longer call is gone from tasks/list too, as from tasks/get and tasks/result', async () => {
+  const scoped = await startServer(
+    { name: 'tasks-scoped', graphs: { scoped_slow: { path: './graphs/hitl.ts:slow', access: { scopes: ['ask'] } }, slow: './graphs/hitl.ts:slow' } },
+    { load: { authenticate: (request) => ({ id: 'gina', scopes: (request.headers.get('x-scopes') ?? '').split(' ').filter(Boolean) }) } },
+  );
+  const client = async (scopes: string) => {
+    const v1Client = new V1Client({ name: 'tasks-scoped', version: '1.0.0' });
+    await v1Client.connect(new V1Transport(new URL(scoped.url), { requestInit: { headers: { 'x-scopes': scopes } } }));
+    return v1Client;
+  };
+  const withAsk = await client('ask');
+  const without = await client('');
+  try {
+    const { CreateTaskResultSchema } = await import('@modelcontextprotocol/sdk/types.js');
+    const create = (name: string) => withAsk.request({ method: 'tools/call', params: { name, arguments: { step_ms: 10 }, task: {} } }, CreateTaskResultSchema);
+    const [hidden, open] = [(await create('scoped_slow')).task.taskId, (await create('slow')).task.taskId];
+    const listed = async (who: V1Client) => (await who.experimental.tasks.listTasks()).tasks.map((task) => task.taskId).sort();
+    assert.deepEqual(await listed(withAsk), [hidden, open].sort());
+    await assert.rejects(without.experimental.tasks.getTask(hidden), /Task not found/);
+    assert.deepEqual(await listed(without), [open]);
+  } finally {
+    await withAsk.close();
+    await without.close();
+    await scoped.close(0);
+  }
+});
