@@ -172,12 +172,18 @@ export async function loadGraphMcp(options: LoadGraphMcpOptions = {}): Promise<G
     stopping ??= (async () => {
       runs.beginClosing();
       // Tasks running here go on through the grace period; new ones are left to other processes.
-      pauses?.tasks?.stopClaiming();
-      const idle = await runs.waitIdle(graceMs);
+      const tasks = pauses?.tasks;
+      tasks?.stopClaiming();
+      const [idle, tasksIdle] = await Promise.all([runs.waitIdle(graceMs), tasks?.waitIdle(graceMs) ?? true]);
       if (!idle) {
         logger.warn({ runs: runs.size }, 'grace period over: stopping runs still in flight');
         runs.stopAll();
         await runs.waitIdle(5_000);
+      }
+      if (!tasksIdle) {
+        // Stopped at once and their claims given back: another process continues each from its last checkpoint.
+        logger.warn({ tasks: tasks!.runningCount }, 'grace period over: stopping the tasks running here; other processes continue them');
+        await tasks!.stop();
       }
     })();
     return stopping;

@@ -114,7 +114,12 @@ export async function runWithDeadline(
   started.makeDurable();
   requestSignal?.removeEventListener('abort', onAbort);
   // The run goes on; what it comes to is recorded by the adoption.
-  running.catch((error: unknown) => serving.logger?.warn({ err: { message: (error as Error).message }, run: id }, 'an adopted run failed'));
+  running.catch((error: unknown) => {
+    // Stopped here (the task cancelled, the server shutting down): said by what stopped it, not by the run's own abort error.
+    const stopped = detached.signal.aborted;
+    const why = stopped ? detached.signal.reason : error;
+    serving.logger?.warn({ err: { message: why instanceof Error ? why.message : String(why) }, run: id }, stopped ? 'an adopted run was stopped' : 'an adopted run failed');
+  });
   adopted = await adoption;
   return runHandleResult(tool.name, adopted.run, serving.pollIntervalMs);
 }

@@ -247,6 +247,32 @@ export class TaskRunner {
     await Promise.all([...this.running.values()].map((task) => task.done));
   }
 
+  /** How many tasks run here now (claimed, or calls taken over). */
+  get runningCount(): number {
+    return this.running.size;
+  }
+
+  /**
+   * Resolves true once no task runs here, or false when `ms` pass first: a
+   * shutdown's grace period, through which the tasks this process runs go on.
+   */
+  async waitIdle(ms: number): Promise<boolean> {
+    const deadline = Date.now() + ms;
+    while (this.running.size > 0) {
+      const left = deadline - Date.now();
+      if (left <= 0) return false;
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([
+        Promise.all([...this.running.values()].map((task) => task.done)),
+        new Promise<void>((resolve) => {
+          timer = setTimeout(resolve, left);
+        }),
+      ]);
+      clearTimeout(timer);
+    }
+    return true;
+  }
+
   /** Asks the workers to look for tasks now (a new task, an answered one). */
   wake(): void {
     void this.options.store.signals.publish(WAKE_CHANNEL, {}).catch(() => undefined);

@@ -10,7 +10,7 @@ import { after, test } from 'node:test';
 import { callModern, taskRequest } from '../helpers/raw.js';
 import { startServer, type TestServer } from '../helpers/server.js';
 import { until } from '../helpers/wait.js';
-import { closeGate, letGo } from '../fixtures/graphs/gated.js';
+import { closeGate, letGo, runsOf } from '../fixtures/graphs/gated.js';
 
 const servers: TestServer[] = [];
 let dir: string | undefined;
@@ -58,4 +58,70 @@ test('a closing process leaves new tasks to others; another process on the store
     return got.status === 'completed' ? got : undefined;
   });
   assert.equal(done.result.structuredContent.echoed, 'later');
+});
+
+test('a task running on a process that shuts down goes on through the grace period and ends there, not run again elsewhere', async () => {
+  const taskDir = await mkdtemp(path.join(tmpdir(), 'graph-mcp-tasks-grace-'));
+  try {
+    // A short lease: a claim given back (or not renewed) would be taken within a second.
+    const config = {
+      graphs: { gated: { path: './graphs/gated.ts:gated', task: 'required' as const } },
+      store: { type: 'sqlite' as const, path: path.join(taskDir, 'store.sqlite') },
+      defaults: { task_lease_ms: 600, poll_interval_ms: 50 },
+    };
+    const first = { ...runsOf };
+    const stopping = await startServer(config, { configStore: true });
+    const gate = closeGate();
+    const created = (await taskRequest(stopping.url, 'tools/call', { name: 'gated', arguments: { topic: 'grace' } })).result;
+    assert.equal(created.resultType, 'task');
+    await gate.started;
+
+    // SIGTERM's path: stop accepting, the grace period, then close.
+    const closed = stopping.close(30_000);
+    const other = await startServer(config, { configStore: true });
+    servers.push(other);
+    // Five of the other runner's poll periods and more than a lease: it would have taken a claim given back.
+    await new Promise((resolve) => setTimeout(resolve, 1_500));
+    assert.equal(runsOf.first, first.first + 1, 'the node under way was not started again elsewhere');
+
+    letGo();
+    await closed;
+    const done = await until('the task to complete', async () => {
+      const got = (await taskRequest(other.url, 'tasks/get', { taskId: created.taskId })).result;
+      return got.status === 'completed' ? got : undefined;
+    });
+    assert.equal(done.result.structuredContent.summary, 'grace after 1 step');
+    assert.deepEqual(runsOf, { first: first.first + 1, second: first.second + 1 }, 'each node ran once, on the process that shut down');
+    assert.doesNotMatch(stopping.logs.text(), /stopping the tasks running here/);
+  } finally {
+    await rm(taskDir, { recursive: true, force: true });
+  }
+});
+
+test('a task still running when the grace period ends is stopped, its claim given back, and another process continues it', async () => {
+  const taskDir = await mkdtemp(path.join(tmpdir(), 'graph-mcp-tasks-grace-over-'));
+  try {
+    const config = {
+      graphs: { gated: { path: './graphs/gated.ts:gated', task: 'required' as const } },
+      store: { type: 'sqlite' as const, path: path.join(taskDir, 'store.sqlite') },
+      defaults: { task_lease_ms: 600, poll_interval_ms: 50 },
+    };
+    const stopping = await startServer(config, { configStore: true });
+    const gate = closeGate();
+    const created = (await taskRequest(stopping.url, 'tools/call', { name: 'gated', arguments: { topic: 'over' } })).result;
+    await gate.started;
+    await stopping.close(200);
+    await stopping.logs.logged('grace period over: stopping the tasks running here');
+
+    const other = await startServer(config, { configStore: true });
+    servers.push(other);
+    letGo();
+    const done = await until('the other process to finish the task', async () => {
+      const got = (await taskRequest(other.url, 'tasks/get', { taskId: created.taskId })).result;
+      return got.status === 'completed' ? got : undefined;
+    });
+    assert.equal(done.result.structuredContent.summary, 'over after 1 step');
+  } finally {
+    await rm(taskDir, { recursive: true, force: true });
+  }
 });
