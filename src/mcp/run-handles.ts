@@ -79,7 +79,13 @@ export async function runWithDeadline(
   // Only a run streamed anyway reports progress: a call is not streamed for this alone.
   let adopted: Adopted | undefined;
   const streamed = call.runOptions.progress !== undefined || call.runOptions.log !== undefined;
-  const progress: ProgressReporter = (update) => (adopted ? adopted.progress(update) : call.runOptions.progress?.(update));
+  // The last message before then becomes the task's first status (the handle's `progress`).
+  let lastMessage: string | undefined;
+  const progress: ProgressReporter = (update) => {
+    if (adopted) return adopted.progress(update);
+    if (update.message !== undefined) lastMessage = update.message;
+    return call.runOptions.progress?.(update);
+  };
   const runOptions = { ...call.runOptions, signal: detached.signal, ...(streamed ? { progress } : {}) };
   // Set once the run has asked whether it was taken over, at its end: from then on it no longer can be.
   let ended = false;
@@ -109,6 +115,7 @@ export async function runWithDeadline(
     ttlMs: serving.taskTtlMs,
     secretsUsed: call.runOptions.secretsUsed,
     controller: detached,
+    progress: lastMessage,
   });
   // From its next step boundary on, the run stores its checkpoints as a task does.
   started.makeDurable();

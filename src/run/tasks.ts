@@ -137,10 +137,12 @@ export class TaskRunner {
     secretsUsed: (() => readonly string[]) | undefined;
     /** Stops the run: used when the task is cancelled. */
     controller: AbortController;
+    /** The last progress message the run reported before it was taken over: its status from the start. */
+    progress?: string | undefined;
   }): Promise<Adopted> {
     const { store } = this.options;
     const { id, tool, principal, secretsUsed, controller } = run;
-    const record = await store.runs.create({
+    let record = await store.runs.create({
       id,
       owner: principal?.id ?? '',
       tool: tool.name,
@@ -155,6 +157,7 @@ export class TaskRunner {
     let settled!: () => void;
     const entry = { controller, done: new Promise<void>((resolve) => (settled = resolve)) } as { controller: AbortController; done: Promise<void>; reason?: StopReason };
     this.running.set(id, entry);
+    if (run.progress !== undefined) record = (await leased({ progress: scrubText(run.progress, secretsUsed?.()) })) ?? record;
     const letGo = await this.hold(id, leased);
     const progress = taskProgress({ taskId: id, writeStatus: (message) => void leased({ progress: scrubText(message, secretsUsed?.()) }).catch(() => undefined) });
     return {

@@ -8,6 +8,7 @@ import { MultiServerMCPClient } from '@langchain/mcp-adapters';
 import type { ToolMessage } from '@langchain/core/messages';
 import { startServer, type TestServer } from '../helpers/server.js';
 import { visits } from '../fixtures/graphs/hitl.js';
+import { closeGate, letGo } from '../fixtures/graphs/gated.js';
 
 let server: TestServer;
 before(async () => {
@@ -16,6 +17,7 @@ before(async () => {
         slow: { path: './graphs/hitl.ts:slow', max_wait_ms: 250 },
         limited: { path: './graphs/hitl.ts:slow', max_wait_ms: 250, timeout_ms: 900 },
         quick: './graphs/basic.ts:echo',
+        prepared: { path: './graphs/gated.ts:preparedGated', max_wait_ms: 250 },
       },
     },
     { load: { authenticate: (request) => ({ id: request.headers.get('x-user') ?? 'anonymous', scopes: [] }) } },
@@ -79,6 +81,29 @@ test("a run taken over after max_wait_ms keeps its time limit: timeout_ms counts
     assert.equal((ended._meta?.['graph-mcp/error'] as { code?: string } | undefined)?.code, 'RUN_TIMEOUT', JSON.stringify(ended));
     assert.match((ended.content as Array<{ text: string }>)[0]!.text, /timed out after 900 ms/);
   } finally {
+    await client.close();
+  }
+});
+
+test('the handle tells how far the run got before it was handed out', async () => {
+  const client = await v1('dora');
+  const gate = closeGate();
+  try {
+    const handle = client.callTool({ name: 'prepared', arguments: { topic: 't' } });
+    await gate.started;
+    const run = (await handle)._meta?.['graph-mcp/run'] as Meta;
+    assert.equal(run.status, 'working');
+    assert.equal(run.progress, 'prepare', 'the step that finished before max_wait_ms');
+    const got = await client.callTool({ name: 'get_run', arguments: { run_id: run.id } });
+    assert.match((got.content as Array<{ text: string }>)[0]!.text, /Last step: prepare/);
+    letGo();
+    const finished = await until(
+      () => client.callTool({ name: 'get_run', arguments: { run_id: run.id } }),
+      (r) => r.structuredContent !== undefined,
+    );
+    assert.equal((finished.structuredContent as { summary: string }).summary, 'let go');
+  } finally {
+    letGo();
     await client.close();
   }
 });
