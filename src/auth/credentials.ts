@@ -30,6 +30,11 @@ export interface RunCredentials {
   secretsUsed(): string[];
 }
 
+/** Header names that carry a credential: their values are scrubbed from whatever a run returns. */
+const CREDENTIAL_HEADER = /auth|token|key|secret|pass|cookie|session|sign|credential|jwt|bearer/i;
+/** Under any other name, a value this long is taken for a token all the same. */
+const TOKEN_LENGTH = 16;
+
 /**
  * A secret store that fails to read (its database unreadable, a key that
  * does not decrypt what it holds) is a fault of the server, not something
@@ -72,7 +77,11 @@ export function createRunCredentials(
         onStoreFailure?.(new TypeError('the secret store returned credentials that are not HTTP headers (an object of header name to string value)'), { principal: principal.id, server });
         throw new GraphMcpError('SECRET_STORE', `the credentials for "${server}" could not be read: the secret store failed (the server's log says why)`);
       }
-      for (const value of Object.values(headers)) {
+      for (const [name, value] of Object.entries(headers)) {
+        // A header that carries no credential (a tenant, a user name) is not scrubbed from what
+        // the run returns, unless its value is long enough to be a token: scrubbing "user"
+        // would rewrite every "user" in the result, keys too, and break its output schema.
+        if (!CREDENTIAL_HEADER.test(name) && value.length < TOKEN_LENGTH) continue;
         // "Bearer abc" leaks as "abc" just as well.
         const token = /^\S+\s+(\S{4,})$/.exec(value)?.[1];
         for (const secret of token ? [value, token] : [value]) {

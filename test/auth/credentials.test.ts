@@ -1,0 +1,15 @@
+// Which of a user's stored headers count as secrets to scrub from what a run returns.
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { createRunCredentials } from '../../src/auth/credentials.js';
+import { scrubValue } from '../../src/run/scrub.js';
+
+test('headers named for a credential, and long values under any name, are scrubbed; a short plain header is not', async () => {
+  const stored = { Authorization: 'Bearer tok-123456', 'X-Api-Key': 'k3y9', 'X-Tenant': 'user', 'X-Org': '0123456789abcdef0123' };
+  const { credentials, secretsUsed } = createRunCredentials({ get: async () => stored }, { notes: { url: 'http://127.0.0.1:9/mcp', transport: 'http' } }, { id: 'henry', scopes: [] });
+  assert.deepEqual(await credentials.headersFor('notes'), stored, 'the node gets every header as stored');
+  assert.deepEqual(secretsUsed().sort(), ['0123456789abcdef0123', 'Bearer tok-123456', 'k3y9', 'tok-123456']);
+  // A result naming the tenant keeps its keys and its values; the token is gone.
+  const result = { user: 'bob', notes: ['tok-123456 was here', 'key k3y9'], org: '0123456789abcdef0123' };
+  assert.deepEqual(scrubValue(result, secretsUsed()), { user: 'bob', notes: ['[redacted] was here', 'key [redacted]'], org: '[redacted]' });
+});
