@@ -154,10 +154,10 @@ export class TaskRunner {
       leaseUntil: Date.now() + this.leaseMs,
     });
     const leased = (patch: RunPatch) => store.runs.updateLeased(id, this.processId, patch);
+    if (run.progress !== undefined) record = (await leased({ progress: scrubText(run.progress, secretsUsed?.()) })) ?? record;
     let settled!: () => void;
     const entry = { controller, done: new Promise<void>((resolve) => (settled = resolve)) } as { controller: AbortController; done: Promise<void>; reason?: StopReason };
     this.running.set(id, entry);
-    if (run.progress !== undefined) record = (await leased({ progress: scrubText(run.progress, secretsUsed?.()) })) ?? record;
     const letGo = await this.hold(id, leased);
     const progress = taskProgress({ taskId: id, writeStatus: (message) => void leased({ progress: scrubText(message, secretsUsed?.()) }).catch(() => undefined) });
     return {
