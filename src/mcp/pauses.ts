@@ -13,7 +13,7 @@ import {
 } from '@modelcontextprotocol/server';
 import type { GraphTool } from '../graphs/tool.js';
 import type { Logger } from '../log.js';
-import { errorResult, RunAbortedError, type PendingInterrupt, type RunOptions } from '../run/run-tool.js';
+import { errorResult, protocolErrorOf, RunAbortedError, type PendingInterrupt, type RunOptions } from '../run/run-tool.js';
 import type { DescribePause, RunStep, Runs } from '../run/runs.js';
 import { scrubValue } from '../run/scrub.js';
 import type { RunRecord, SignalBus } from '../store/store.js';
@@ -185,7 +185,7 @@ async function continueRun(
   let available = responses;
   for (let round = 0; round < MAX_ROUNDS_PER_REQUEST; round += 1) {
     if (step.kind === 'done') {
-      if (step.protocolError) throw new ProtocolError(step.protocolError.code, step.protocolError.message);
+      if (step.protocolError) throw protocolErrorOf(step.protocolError);
       return step.result;
     }
     if (step.kind === 'boundary') return beginTask(serving, call, step, args);

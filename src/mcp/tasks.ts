@@ -14,7 +14,7 @@ import type { TaskData } from '../run/tasks.js';
 import type { RunRecord } from '../store/store.js';
 import { answerFromClient, askQuestionsOnStream, declinedResult, type PauseData, type PauseServing } from './pauses.js';
 import { createTaskResult, legacyStatus, legacyTask, modernTask } from './task-shapes.js';
-import { errorResult, invalidArguments, RunAbortedError } from '../run/run-tool.js';
+import { errorResult, invalidArguments, protocolErrorOf, RunAbortedError } from '../run/run-tool.js';
 
 /** The 2026-07-28 Tasks extension's identifier, in capabilities and `server/discover`. */
 export const TASKS_EXTENSION = 'io.modelcontextprotocol/tasks';
@@ -246,7 +246,7 @@ async function awaitTaskEnd(
       if (run.status === 'completed') return (run.data as TaskData).result ?? errorResult('GRAPH_FAILED', `Tool "${tool.name}" ended without a result.`);
       if (run.status === 'failed') {
         const error = (run.data as TaskData).error;
-        throw new ProtocolError(error?.code ?? ProtocolErrorCode.InternalError, error?.message ?? 'the task failed');
+        throw protocolErrorOf(error ?? { code: ProtocolErrorCode.InternalError, message: 'the task failed' });
       }
       if (run.status === 'cancelled') return (run.data as TaskData).result ?? errorResult('RUN_CANCELLED', `The task of tool "${tool.name}" was cancelled.`);
       if (ctx.mcpReq.signal.aborted) throw new ProtocolError(ProtocolErrorCode.InternalError, 'the request was cancelled');

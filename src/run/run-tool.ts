@@ -89,9 +89,21 @@ export interface PendingInterrupt {
   responseSchema?: Record<string, unknown>;
 }
 
+/** A JSON-RPC error a graph threw (the MCP SDK's `ProtocolError` or `McpError`), kept to be answered as one: its `data` too, scrubbed. */
+export interface GraphProtocolError {
+  code: number;
+  message: string;
+  data?: unknown;
+}
+
+/** The JSON-RPC error to answer with. */
+export function protocolErrorOf(error: GraphProtocolError): ProtocolError {
+  return new ProtocolError(error.code, error.message, error.data);
+}
+
 export type RunOutcome =
   /** `protocolError`: the graph threw a JSON-RPC error (for example the MCP SDK's `ProtocolError`), to be answered as one. */
-  | { kind: 'done'; result: CallToolResult; protocolError?: { code: number; message: string } }
+  | { kind: 'done'; result: CallToolResult; protocolError?: GraphProtocolError }
   | { kind: 'interrupted'; interrupts: PendingInterrupt[] }
   /** Stopped before a node of `stopBefore`, checkpointed. */
   | { kind: 'boundary' }
@@ -116,7 +128,7 @@ export class RunAbortedError extends Error {
 export async function runTool(tool: GraphTool, args: unknown, options: RunOptions = {}): Promise<CallToolResult> {
   const outcome = await executeRun(tool, args, options);
   if (outcome.kind === 'done') {
-    if (outcome.protocolError) throw new ProtocolError(outcome.protocolError.code, outcome.protocolError.message);
+    if (outcome.protocolError) throw protocolErrorOf(outcome.protocolError);
     return outcome.result;
   }
   return interruptUnsupported(tool);
@@ -208,7 +220,8 @@ async function runGraph(tool: GraphTool, args: unknown, options: RunOptions, abo
     const protocolError = jsonRpcErrorOf(error);
     if (protocolError) {
       const message = redact(protocolError.message, options.secretsUsed?.());
-      return { kind: 'done', result: errorResult('GRAPH_FAILED', `Tool "${tool.name}" failed: ${message}`), protocolError: { code: protocolError.code, message } };
+      const data = protocolError.data === undefined ? {} : { data: scrubValue(protocolError.data, options.secretsUsed?.()) };
+      return { kind: 'done', result: errorResult('GRAPH_FAILED', `Tool "${tool.name}" failed: ${message}`), protocolError: { code: protocolError.code, message, ...data } };
     }
     return done(errorResult('GRAPH_FAILED', `Tool "${tool.name}" failed: ${redact(messageOf(error), options.secretsUsed?.())}`));
   }
@@ -225,12 +238,25 @@ async function runGraph(tool: GraphTool, args: unknown, options: RunOptions, abo
  * in the JSON-RPC server range (the MCP SDK's `ProtocolError`, v1's
  * `McpError`). Recognised by shape: the graph's copy of the SDK may not be ours.
  */
-function jsonRpcErrorOf(error: unknown): { code: number; message: string } | undefined {
+function jsonRpcErrorOf(error: unknown): GraphProtocolError | undefined {
   if (!(error instanceof Error)) return undefined;
   const code = (error as { code?: unknown }).code;
   if (typeof code !== 'number' || !Number.isInteger(code) || code > -32000 || code < -32768) return undefined;
   if (error.name !== 'ProtocolError' && error.name !== 'McpError') return undefined;
-  return { code, message: error.message.replace(/^MCP error -?\d+: /, '') };
+  const message = error.message.replace(/^MCP error -?\d+: /, '');
+  // Only data that JSON carries as it is (it may be stored with a task).
+  const data = jsonData((error as { data?: unknown }).data);
+  return data === undefined ? { code, message } : { code, message, data };
+}
+
+function jsonData(value: unknown): unknown {
+  if (value === undefined) return undefined;
+  try {
+    const text = JSON.stringify(value);
+    return text === undefined ? undefined : JSON.parse(text);
+  } catch {
+    return undefined;
+  }
 }
 
 function done(result: CallToolResult): RunOutcome {

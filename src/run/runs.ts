@@ -4,7 +4,7 @@ import type { GraphTool } from '../graphs/tool.js';
 import type { Logger } from '../log.js';
 import { RunCheckpointer } from '../store/run-checkpointer.js';
 import type { RunRecord, Store } from '../store/store.js';
-import { executeRun, RunDrain, type PendingInterrupt, type RunOptions } from './run-tool.js';
+import { executeRun, RunDrain, type GraphProtocolError, type PendingInterrupt, type RunOptions } from './run-tool.js';
 import type { Adopted } from './tasks.js';
 
 const ID_BYTES = 16;
@@ -22,7 +22,7 @@ export interface RunsOptions {
 
 /** What one step of a run came to. */
 export type RunStep =
-  | { kind: 'done'; result: CallToolResult; protocolError?: { code: number; message: string }; run?: RunRecord }
+  | { kind: 'done'; result: CallToolResult; protocolError?: GraphProtocolError; run?: RunRecord }
   | { kind: 'paused'; run: RunRecord; interrupts: PendingInterrupt[] }
   /**
    * Stopped before a node of `stopBefore` (where its task begins), its

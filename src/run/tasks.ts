@@ -7,7 +7,7 @@ import type { RunPatch, RunRecord, Store } from '../store/store.js';
 import type { RunStep } from './runs.js';
 import type { ProgressReporter } from './progress.js';
 import { taskProgress, watchTaskProgress } from './task-progress.js';
-import { executeRun, RunAbortedError, type PendingInterrupt, type RunOptions } from './run-tool.js';
+import { executeRun, RunAbortedError, type GraphProtocolError, type PendingInterrupt, type RunOptions } from './run-tool.js';
 import { Runs } from './runs.js';
 import { scrubText } from './scrub.js';
 
@@ -34,7 +34,7 @@ export interface TaskData {
   /** The final answer (a tool result, possibly an error result). */
   result?: CallToolResult;
   /** A protocol-level failure instead of a result (the graph threw a JSON-RPC error). */
-  error?: { code: number; message: string };
+  error?: GraphProtocolError;
 }
 
 export interface TaskRunnerOptions {
@@ -61,7 +61,7 @@ export interface Adopted {
   progress: ProgressReporter;
   /** Records how the run ended, or where it paused (its checkpoint already written); `undefined` when it was stopped. */
   settle(
-    outcome: { kind: 'done'; result: CallToolResult; protocolError?: { code: number; message: string } } | { kind: 'interrupted'; interrupts: PendingInterrupt[] } | undefined,
+    outcome: { kind: 'done'; result: CallToolResult; protocolError?: GraphProtocolError } | { kind: 'interrupted'; interrupts: PendingInterrupt[] } | undefined,
   ): Promise<void>;
 }
 
@@ -483,7 +483,7 @@ export class TaskRunner {
  * error result too, as 2026-07-28 has it), or `failed` with the JSON-RPC
  * error the graph threw.
  */
-function finalPatch(data: TaskData, outcome: { result: CallToolResult; protocolError?: { code: number; message: string } }) {
+function finalPatch(data: TaskData, outcome: { result: CallToolResult; protocolError?: GraphProtocolError }) {
   return outcome.protocolError
     ? { status: 'failed' as const, data: { ...data, error: outcome.protocolError } }
     : { status: 'completed' as const, data: { ...data, result: outcome.result } };

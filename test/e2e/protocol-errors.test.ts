@@ -1,0 +1,32 @@
+// A graph that throws a JSON-RPC error is answered with that error, code, message and data,
+// in both protocol eras and from a task.
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import { callModern, legacyHeaders, post, taskRequest } from '../helpers/raw.js';
+import { startServer, type TestServer } from '../helpers/server.js';
+import { until } from '../helpers/wait.js';
+
+let server: TestServer;
+before(async () => {
+  server = await startServer({ graphs: { quota: './graphs/protocol-errors.ts:quota', v1_quota: './graphs/protocol-errors.ts:v1Quota' }, defaults: { poll_interval_ms: 50 } });
+});
+after(() => server.close(0));
+
+test('2025-11-25: the error the graph threw, with its data', async () => {
+  const answer = await post(server.url, { jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name: 'quota', arguments: {} } }, legacyHeaders());
+  assert.deepEqual(answer.messages[0]?.error, { code: -32043, message: 'quota exceeded', data: { retryAfterS: 30, plan: 'free' } });
+  const v1 = await post(server.url, { jsonrpc: '2.0', id: 2, method: 'tools/call', params: { name: 'v1_quota', arguments: {} } }, legacyHeaders());
+  assert.deepEqual(v1.messages[0]?.error, { code: -32044, message: 'over the limit', data: { limit: 3 } });
+});
+
+test('2026-07-28: the same, directly and from a task', async () => {
+  const answer = await callModern(server.url, 'quota', {});
+  assert.deepEqual(answer.messages[0]?.error, { code: -32043, message: 'quota exceeded', data: { retryAfterS: 30, plan: 'free' } });
+  const created = (await taskRequest(server.url, 'tools/call', { name: 'quota', arguments: {} })).result;
+  assert.equal(created.resultType, 'task');
+  const failed = await until('the task to fail', async () => {
+    const got = (await taskRequest(server.url, 'tasks/get', { taskId: created.taskId })).result;
+    return got.status === 'failed' ? got : undefined;
+  });
+  assert.deepEqual(failed.error, { code: -32043, message: 'quota exceeded', data: { retryAfterS: 30, plan: 'free' } });
+});
