@@ -51,9 +51,11 @@ export function isGraphMcpError(value: unknown, code?: ErrorCode): value is Grap
 export function messageOf(error: unknown): string {
   if (error instanceof Error) return error.message || error.name;
   if (typeof error === 'string') return error;
-  try {
-    return JSON.stringify(error) ?? String(error);
-  } catch {
-    return String(error);
+  // Not the object itself: a library's thrown response or request may carry headers, a
+  // stack or a body that must not reach a caller. Its own message, if it has one.
+  if (error !== null && typeof error === 'object') {
+    const message = (error as { message?: unknown }).message;
+    return typeof message === 'string' && message !== '' ? message : 'an object that is not an Error was thrown';
   }
+  return String(error);
 }

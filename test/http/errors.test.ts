@@ -17,6 +17,7 @@ before(async () => {
     graphs: {
       echo: './graphs/basic.ts:echo',
       throws: './graphs/basic.ts:throws',
+      throws_object: './graphs/basic.ts:throwsObject',
       slow: './graphs/basic.ts:slow',
       asks_human: './graphs/basic.ts:asksHuman',
       bad_output: {
@@ -92,7 +93,7 @@ describe('transport-level errors', () => {
     );
     assert.equal(legacy.status, 200);
     const byId = new Map(legacy.messages.map((m) => [m.id, m]));
-    assert.equal(byId.get(1)?.result?.tools?.length, 8, 'five graphs, resume_run, get_run and cancel_run');
+    assert.equal(byId.get(1)?.result?.tools?.length, 9, 'six graphs, resume_run, get_run and cancel_run');
     assert.deepEqual(byId.get(2)?.result?.structuredContent, { echoed: 'b' });
   });
 
@@ -208,6 +209,15 @@ describe('tool-level errors', () => {
       assert.equal(result?.isError, true);
       assert.equal(result.content[0].text, 'Tool "throws" failed: the widget exploded');
       assert.doesNotMatch(answer.text, /at .*\.(ts|js):\d+/, 'no stack frames');
+      await assertStillServing();
+    });
+
+    test(`${era}: a graph that throws something other than an Error is an isError result that does not show it`, async () => {
+      const answer = await call(server.url, 'throws_object', { value: 'x' });
+      const result = answer.messages[0]?.result;
+      assert.equal(result?.isError, true);
+      assert.equal(result.content[0].text, 'Tool "throws_object" failed: an object that is not an Error was thrown');
+      assert.doesNotMatch(answer.text, /secret-path|s3cr3t/);
       await assertStillServing();
     });
 
