@@ -1,3 +1,4 @@
+import { validateHostHeader } from '@modelcontextprotocol/server';
 import express, { type Express } from 'express';
 import { canCall } from '../auth/access.js';
 import type { GraphMcp } from '../graph-mcp.js';
@@ -38,7 +39,13 @@ export function createApp(graphMcp: GraphMcp, routerOptions: McpRouterOptions = 
   // list: once callers must authenticate, none (`tools/list` shows each caller theirs).
   const mustAuthenticate = routerOptions.authenticate !== undefined || graphMcp.authenticate !== undefined;
   const openGraphs = mustAuthenticate ? undefined : graphMcp.tools.tools.filter((tool) => canCall(undefined, tool)).map((tool) => tool.name);
-  app.get('/info', (_req, res) => {
+  // As /mcp: a page on another site that rebinds its name to this address must not read it.
+  const infoHosts = routerOptions.allowedHosts ?? graphMcp.config.http.allowed_hosts;
+  app.get('/info', (req, res) => {
+    if (infoHosts && !validateHostHeader(req.headers.host, infoHosts).ok) {
+      res.status(403).json({ error: 'host_not_allowed' });
+      return;
+    }
     res.json({
       name: graphMcp.config.name,
       version: VERSION,

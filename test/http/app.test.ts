@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { once } from 'node:events';
+import http from 'node:http';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -57,6 +58,19 @@ test('GET /info names the version and the graphs', async () => {
     graphs: ['triage', 'calculator_agent', 'research', 'refund_approval', 'chart'],
     pid: process.pid,
   });
+});
+
+test('GET /info is refused to a Host the endpoint refuses (DNS rebinding), as /mcp is', async () => {
+  const status = (host: string) =>
+    new Promise<number>((resolve, reject) => {
+      const url = new URL(`${origin()}/info`);
+      http.get({ hostname: url.hostname, port: url.port, path: '/info', headers: { host } }, (res) => {
+        res.resume();
+        resolve(res.statusCode!);
+      }).on('error', reject);
+    });
+  assert.equal(await status('evil.example'), 403);
+  assert.equal(await status(`localhost:${new URL(origin()).port}`), 200);
 });
 
 test('GET /info on an open endpoint names only the graphs a caller without credentials may call', async () => {
