@@ -17,7 +17,10 @@ function ajv(fillDefaults: boolean): { ajv: Ajv2020; compiled: Map<string, Valid
   if (instance === undefined) {
     // strict: false - user schemas may carry keywords ajv does not know
     // (zod emits some); they are annotations, not constraints.
-    const created = new Ajv2020({ allErrors: true, strict: false, validateFormats: true, useDefaults: fillDefaults });
+    // addUsedSchema: false - a schema's "$id" stays its own: two tools whose schemas share
+    // an "$id" (copied from one file) would otherwise clash at start-up. logger: false -
+    // ajv would print to the console (an unknown "format", which is then not checked).
+    const created = new Ajv2020({ allErrors: true, strict: false, validateFormats: true, useDefaults: fillDefaults, addUsedSchema: false, logger: false });
     addFormats(created);
     instance = { ajv: created, compiled: new Map() };
     instances.set(fillDefaults, instance);

@@ -32,6 +32,17 @@ describe('schema derivation', () => {
     assert.deepEqual(tool.definition.outputSchema?.required, ['echoed']);
   });
 
+  test('two tools whose inline schemas share an "$id" each keep their own schema', async () => {
+    const schema = (field: string) => ({ $id: 'https://example.test/input.json', type: 'object', properties: { [field]: { type: 'string' } }, required: [field], additionalProperties: false });
+    const registry = await load({
+      a: { path: './graphs/basic.ts:echo', input_schema: schema('text') },
+      b: { path: './graphs/basic.ts:echo', input_schema: schema('topic') },
+    });
+    assert.deepEqual(registry.get('a')!.validateArguments({ text: 'x' }), []);
+    assert.deepEqual(registry.get('b')!.validateArguments({ topic: 'x' }), []);
+    assert.match(registry.get('b')!.validateArguments({ text: 'x' }).join('\n'), /topic: required/);
+  });
+
   test('the example triage graph exposes its zod input and output', async () => {
     const registry = await load({ triage: './graphs/triage.ts:graph' }, ROOT);
     const { inputSchema, outputSchema } = registry.get('triage')!.definition;
