@@ -199,11 +199,31 @@ function namesMessageNotMessages(schema: JsonSchema): boolean {
   return properties?.message !== undefined && properties.messages === undefined;
 }
 
-function objectRoot(schema: JsonSchema, what: string): JsonSchema {
+function objectRoot(given: JsonSchema, what: string): JsonSchema {
+  const schema = inlineRootRef(given);
   if (schema.type !== undefined && schema.type !== 'object') {
     throw new GraphMcpError('SCHEMA_INVALID', `${what}: MCP requires an object schema at the root (got type ${JSON.stringify(schema.type)})`);
   }
   return schema.type === 'object' ? schema : { ...schema, type: 'object' };
+}
+
+/**
+ * `{"$ref": "#/$defs/X", "$defs": {...}}` (what zod 4 makes of a schema with
+ * `.meta({ id })`) as X itself at the root, its definitions kept for the refs
+ * inside it: MCP wants the object, and its properties, at the root, and the
+ * result is shaped by those properties.
+ */
+function inlineRootRef(schema: JsonSchema): JsonSchema {
+  const ref = schema.$ref;
+  if (typeof ref !== 'string') return schema;
+  const match = /^#\/(\$defs|definitions)\/([^/]+)$/.exec(ref);
+  if (match === null) return schema;
+  const definitions = schema[match[1]!];
+  const name = decodeURIComponent(match[2]!).replace(/~1/g, '/').replace(/~0/g, '~');
+  const target = definitions !== null && typeof definitions === 'object' ? (definitions as Record<string, unknown>)[name] : undefined;
+  if (target === null || typeof target !== 'object' || Array.isArray(target)) return schema;
+  const { $ref: _ref, ...rest } = schema;
+  return { ...rest, ...(target as JsonSchema) };
 }
 
 function finalAiText(messages: unknown): string {

@@ -43,6 +43,20 @@ describe('schema derivation', () => {
     assert.match(registry.get('b')!.validateArguments({ text: 'x' }).join('\n'), /topic: required/);
   });
 
+  test('a schema whose root is a "$ref" into its own "$defs" (zod 4 .meta({ id })) is the object it names', async () => {
+    const refTo = (name: string, properties: Record<string, unknown>) => ({ $ref: `#/$defs/${name}`, $defs: { [name]: { type: 'object', properties, required: Object.keys(properties), additionalProperties: false } } });
+    const registry = await load({ echo: { path: './graphs/basic.ts:echo', input_schema: refTo('In', { text: { type: 'string' } }), output_schema: refTo('Out', { echoed: { type: 'string' } }) } });
+    const tool = registry.get('echo')!;
+    assert.equal(tool.definition.inputSchema.type, 'object');
+    assert.deepEqual(Object.keys(tool.definition.inputSchema.properties ?? {}), ['text']);
+    assert.deepEqual(Object.keys(tool.definition.outputSchema?.properties ?? {}), ['echoed']);
+    assert.deepEqual(tool.validateArguments({ text: 'x' }), []);
+    // The result is the final state limited to the output schema's fields, which it then passes.
+    const shaped = tool.fromGraphOutput({ text: 'x', times: 1, echoed: 'x' });
+    assert.deepEqual(shaped, { echoed: 'x' });
+    assert.deepEqual(tool.validateOutput(shaped), []);
+  });
+
   test('the example triage graph exposes its zod input and output', async () => {
     const registry = await load({ triage: './graphs/triage.ts:graph' }, ROOT);
     const { inputSchema, outputSchema } = registry.get('triage')!.definition;
