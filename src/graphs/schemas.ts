@@ -30,6 +30,7 @@ export async function schemaExportToJsonSchema(value: unknown, io: 'input' | 'ou
 }
 
 interface StateBuilder {
+  _schemaDefinition?: unknown;
   _inputDefinition?: unknown;
   _outputDefinition?: unknown;
   _inputRuntimeDefinition?: unknown;
@@ -55,10 +56,19 @@ export function graphInputSchema(graph: RunnableGraph): JsonSchema | undefined {
   return schema;
 }
 
+/**
+ * The graph's own output schema. A graph without a separate output schema
+ * returns its whole state, in which a field the run never wrote is simply
+ * absent, whatever the state's type says: no field is required then (a
+ * separate output schema is the graph's promise, and keeps its `required`).
+ */
 export function graphOutputSchema(graph: RunnableGraph): JsonSchema | undefined {
   const builder = graph.builder as StateBuilder | undefined;
   const derived = safely(() => getOutputTypeSchema(graph as never) as JsonSchema | undefined);
-  return derived ?? channelsSchema(builder?._outputDefinition);
+  const schema = derived ?? channelsSchema(builder?._outputDefinition);
+  if (schema === undefined || builder === undefined || builder._outputDefinition !== builder._schemaDefinition) return schema;
+  const { required: _required, ...optional } = schema;
+  return optional;
 }
 
 /** An `Annotation.Root` state carries no types: each channel becomes a field of any type. */

@@ -57,6 +57,13 @@ describe('schema derivation', () => {
     assert.deepEqual(tool.validateOutput(shaped), []);
   });
 
+  test('a graph whose output is its whole state requires no output field: one the run never wrote is absent, not invalid', async () => {
+    const tool = (await load({ state_only: './graphs/basic.ts:stateOnly' })).get('state_only')!;
+    assert.equal(tool.definition.outputSchema?.required, undefined);
+    assert.deepEqual(Object.keys(tool.definition.outputSchema?.properties ?? {}).sort(), ['email', 'note', 'topic']);
+    assert.deepEqual(tool.validateOutput(tool.fromGraphOutput({ topic: 't', note: 'about t' })), []);
+  });
+
   test('the example triage graph exposes its zod input and output', async () => {
     const registry = await load({ triage: './graphs/triage.ts:graph' }, ROOT);
     const { inputSchema, outputSchema } = registry.get('triage')!.definition;
