@@ -1,29 +1,35 @@
 import { Ajv2020, type ErrorObject, type ValidateFunction } from 'ajv/dist/2020.js';
+import { Ajv as AjvDraft7 } from 'ajv';
 import addFormatsModule from 'ajv-formats';
 import { GraphMcpError, messageOf } from '../errors.js';
 
 // ajv-formats is CommonJS; its default export arrives wrapped under ESM.
 const addFormats = ((addFormatsModule as unknown as { default?: typeof addFormatsModule }).default ??
-  addFormatsModule) as unknown as (ajv: Ajv2020) => Ajv2020;
+  addFormatsModule) as unknown as (ajv: Ajv2020 | AjvDraft7) => unknown;
+
+/** The JSON Schema dialects compiled: 2020-12 (MCP's default), and draft-07 (older drafts, and zod 3's converter, declare it). */
+type Dialect = '2020-12' | 'draft-07';
 
 /** Checks a value against a JSON Schema; returns one readable line per problem, empty when valid. */
 export type Validator = (value: unknown) => string[];
 
-/** One ajv (and its compiled validators, by schema text) per mode: checking only, or also filling in defaults. */
-const instances = new Map<boolean, { ajv: Ajv2020; compiled: Map<string, ValidateFunction> }>();
+/** One ajv (and its compiled validators, by schema text) per dialect and mode: checking only, or also filling in defaults. */
+const instances = new Map<string, { ajv: Ajv2020 | AjvDraft7; compiled: Map<string, ValidateFunction> }>();
 
-function ajv(fillDefaults: boolean): { ajv: Ajv2020; compiled: Map<string, ValidateFunction> } {
-  let instance = instances.get(fillDefaults);
+function ajv(dialect: Dialect, fillDefaults: boolean): { ajv: Ajv2020 | AjvDraft7; compiled: Map<string, ValidateFunction> } {
+  const name = `${dialect}:${fillDefaults}`;
+  let instance = instances.get(name);
   if (instance === undefined) {
     // strict: false - user schemas may carry keywords ajv does not know
     // (zod emits some); they are annotations, not constraints.
     // addUsedSchema: false - a schema's "$id" stays its own: two tools whose schemas share
     // an "$id" (copied from one file) would otherwise clash at start-up. logger: false -
     // ajv would print to the console (an unknown "format", which is then not checked).
-    const created = new Ajv2020({ allErrors: true, strict: false, validateFormats: true, useDefaults: fillDefaults, addUsedSchema: false, logger: false });
+    const options = { allErrors: true, strict: false, validateFormats: true, useDefaults: fillDefaults, addUsedSchema: false, logger: false } as const;
+    const created = dialect === '2020-12' ? new Ajv2020(options) : new AjvDraft7(options);
     addFormats(created);
     instance = { ajv: created, compiled: new Map() };
-    instances.set(fillDefaults, instance);
+    instances.set(name, instance);
   }
   return instance;
 }
@@ -35,12 +41,12 @@ function ajv(fillDefaults: boolean): { ajv: Ajv2020; compiled: Map<string, Valid
  * arguments: the schema a caller is shown promises them).
  */
 export function compileValidator(schema: Record<string, unknown>, what: string, options: { fillDefaults?: boolean } = {}): Validator {
-  // Tool schemas default to draft 2020-12; an explicit older "$schema" is
-  // dropped for validation rather than failing (the keywords we meet are
-  // common to both drafts).
-  const { $schema: _ignored, ...body } = schema;
+  // Tool schemas default to draft 2020-12. One that declares an older draft is
+  // compiled as draft-07 (a tuple's "items" array means something else there).
+  const { $schema: declared, ...body } = schema;
+  const dialect: Dialect = typeof declared === 'string' && /json-schema\.org\/draft-0[4-7]\/schema/.test(declared) ? 'draft-07' : '2020-12';
   const key = JSON.stringify(body);
-  const { ajv: instance, compiled } = ajv(options.fillDefaults === true);
+  const { ajv: instance, compiled } = ajv(dialect, options.fillDefaults === true);
   let validate = compiled.get(key);
   if (validate === undefined) {
     try {

@@ -64,6 +64,13 @@ describe('schema derivation', () => {
     assert.deepEqual(tool.validateOutput(tool.fromGraphOutput({ topic: 't', note: 'about t' })), []);
   });
 
+  test('a schema that declares draft-07 is checked as draft-07: a tuple\'s "items" array loads and checks each place', async () => {
+    const tuple = { $schema: 'http://json-schema.org/draft-07/schema#', type: 'object', properties: { pair: { type: 'array', items: [{ type: 'string' }, { type: 'number' }], minItems: 2 } }, required: ['pair'] };
+    const tool = (await load({ echo: { path: './graphs/basic.ts:echo', input_schema: tuple } })).get('echo')!;
+    assert.deepEqual(tool.validateArguments({ pair: ['a', 1] }), []);
+    assert.deepEqual(tool.validateArguments({ pair: [1, 'a'] }), ['pair[0]: must be string', 'pair[1]: must be number']);
+  });
+
   test('the example triage graph exposes its zod input and output', async () => {
     const registry = await load({ triage: './graphs/triage.ts:graph' }, ROOT);
     const { inputSchema, outputSchema } = registry.get('triage')!.definition;
