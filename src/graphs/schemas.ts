@@ -34,6 +34,7 @@ interface StateBuilder {
   _inputDefinition?: unknown;
   _outputDefinition?: unknown;
   _inputRuntimeDefinition?: unknown;
+  _outputRuntimeDefinition?: unknown;
   _schemaRuntimeDefinition?: unknown;
 }
 
@@ -46,7 +47,8 @@ interface StateBuilder {
 export function graphInputSchema(graph: RunnableGraph): JsonSchema | undefined {
   const builder = graph.builder as StateBuilder | undefined;
   const derived = safely(() => getInputTypeSchema(graph as never) as JsonSchema | undefined);
-  const schema = derived ?? channelsSchema(builder?._inputDefinition);
+  // Input is a partial update: no field of the state is required on its own.
+  const schema = derived ?? withoutRequired(zod4Schema(builder?._inputRuntimeDefinition, 'input') ?? zod4Schema(builder?._schemaRuntimeDefinition, 'input')) ?? channelsSchema(builder?._inputDefinition);
   if (schema === undefined) return undefined;
   const declared = builder?._inputRuntimeDefinition;
   if (declared !== undefined && declared !== builder?._schemaRuntimeDefinition) {
@@ -65,8 +67,25 @@ export function graphInputSchema(graph: RunnableGraph): JsonSchema | undefined {
 export function graphOutputSchema(graph: RunnableGraph): JsonSchema | undefined {
   const builder = graph.builder as StateBuilder | undefined;
   const derived = safely(() => getOutputTypeSchema(graph as never) as JsonSchema | undefined);
-  const schema = derived ?? channelsSchema(builder?._outputDefinition);
+  const schema = derived ?? zod4Schema(builder?._outputRuntimeDefinition, 'output') ?? channelsSchema(builder?._outputDefinition);
   if (schema === undefined || builder === undefined || builder._outputDefinition !== builder._schemaDefinition) return schema;
+  return withoutRequired(schema);
+}
+
+/**
+ * A zod 4 state converted by zod itself, a type with no JSON Schema form
+ * (a Date, a bigint) left open: the fallback when LangGraph's converter,
+ * which refuses such a type, throws, so that the other fields keep their
+ * types. `undefined` for anything else (zod 3: the channels, untyped).
+ */
+function zod4Schema(definition: unknown, io: 'input' | 'output'): JsonSchema | undefined {
+  const convert = (definition as { toJSONSchema?: unknown } | null | undefined)?.toJSONSchema;
+  if (typeof convert !== 'function') return undefined;
+  return safely(() => (convert as (options: unknown) => JsonSchema).call(definition, { io, unrepresentable: 'any' }));
+}
+
+function withoutRequired(schema: JsonSchema | undefined): JsonSchema | undefined {
+  if (schema === undefined) return undefined;
   const { required: _required, ...optional } = schema;
   return optional;
 }

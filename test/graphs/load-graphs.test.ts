@@ -71,6 +71,17 @@ describe('schema derivation', () => {
     assert.deepEqual(tool.validateArguments({ pair: [1, 'a'] }), ['pair[0]: must be string', 'pair[1]: must be number']);
   });
 
+  test('a zod 4 state with a Date: that field is left open, the others keep their types', async () => {
+    const tool = (await load({ dated: './graphs/basic.ts:dated' })).get('dated')!;
+    const input = tool.definition.inputSchema.properties as Record<string, { type?: string }>;
+    assert.equal(input.text?.type, 'string');
+    assert.equal(input.count?.type, 'number');
+    assert.equal(input.when?.type, undefined);
+    assert.deepEqual(tool.validateArguments({ text: 'x' }), []);
+    assert.match(tool.validateArguments({ text: 1 }).join('\n'), /text: must be string/);
+    assert.equal((tool.definition.outputSchema?.properties as Record<string, { type?: string }>).count?.type, 'number');
+  });
+
   test('the example triage graph exposes its zod input and output', async () => {
     const registry = await load({ triage: './graphs/triage.ts:graph' }, ROOT);
     const { inputSchema, outputSchema } = registry.get('triage')!.definition;
