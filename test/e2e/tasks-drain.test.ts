@@ -60,15 +60,19 @@ test('a closing process leaves new tasks to others; another process on the store
   assert.equal(done.result.structuredContent.echoed, 'later');
 });
 
+/** The gated graph as a task, on a SQLite store in `dir`, with a short lease: a claim given back (or not renewed) is taken within a second. */
+function gatedTaskConfig(dir: string) {
+  return {
+    graphs: { gated: { path: './graphs/gated.ts:gated', task: 'required' as const } },
+    store: { type: 'sqlite' as const, path: path.join(dir, 'store.sqlite') },
+    defaults: { task_lease_ms: 600, poll_interval_ms: 50 },
+  };
+}
+
 test('a task running on a process that shuts down goes on through the grace period and ends there, not run again elsewhere', async () => {
   const taskDir = await mkdtemp(path.join(tmpdir(), 'graph-mcp-tasks-grace-'));
   try {
-    // A short lease: a claim given back (or not renewed) would be taken within a second.
-    const config = {
-      graphs: { gated: { path: './graphs/gated.ts:gated', task: 'required' as const } },
-      store: { type: 'sqlite' as const, path: path.join(taskDir, 'store.sqlite') },
-      defaults: { task_lease_ms: 600, poll_interval_ms: 50 },
-    };
+    const config = gatedTaskConfig(taskDir);
     const first = { ...runsOf };
     const stopping = await startServer(config, { configStore: true });
     const gate = closeGate();
@@ -101,11 +105,7 @@ test('a task running on a process that shuts down goes on through the grace peri
 test('a task still running when the grace period ends is stopped, its claim given back, and another process continues it', async () => {
   const taskDir = await mkdtemp(path.join(tmpdir(), 'graph-mcp-tasks-grace-over-'));
   try {
-    const config = {
-      graphs: { gated: { path: './graphs/gated.ts:gated', task: 'required' as const } },
-      store: { type: 'sqlite' as const, path: path.join(taskDir, 'store.sqlite') },
-      defaults: { task_lease_ms: 600, poll_interval_ms: 50 },
-    };
+    const config = gatedTaskConfig(taskDir);
     const stopping = await startServer(config, { configStore: true });
     const gate = closeGate();
     const created = (await taskRequest(stopping.url, 'tools/call', { name: 'gated', arguments: { topic: 'over' } })).result;
