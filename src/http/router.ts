@@ -236,7 +236,7 @@ function logRequest(graphMcp: GraphMcp): RequestHandler {
       const auth = (req as { auth?: AuthInfo }).auth;
       graphMcp.logger.info(
         {
-          http: { method: req.method, path: req.path, status: res.statusCode },
+          http: { method: req.method, path: req.baseUrl + req.path, status: res.statusCode },
           ...(record.method ? { method: record.method } : {}),
           ...(record.tool ? { tool: record.tool } : {}),
           ...(auth?.clientId ? { principal: auth.clientId } : {}),

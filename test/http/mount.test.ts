@@ -105,8 +105,9 @@ describe('http.disable_mcp', () => {
   });
 });
 
-test('under an Express path prefix: app.use("/v1", router) serves /v1/mcp, and only there', async () => {
-  const graphMcp = opened(await loadGraphMcp({ baseDir: FIXTURES, logger: captureLogs().logger, store: null, config: { graphs: { echo: './graphs/basic.ts:echo' } } }));
+test('under an Express path prefix: app.use("/v1", router) serves /v1/mcp, and only there; the log names that path', async () => {
+  const logs = captureLogs();
+  const graphMcp = opened(await loadGraphMcp({ baseDir: FIXTURES, logger: logs.logger, store: null, config: { graphs: { echo: './graphs/basic.ts:echo' } } }));
   const app = express();
   app.use('/v1', createMcpRouter(graphMcp));
   app.use((_req, res) => {
@@ -115,6 +116,8 @@ test('under an Express path prefix: app.use("/v1", router) serves /v1/mcp, and o
   const base = await listen(app);
   const answer = await callModern(`${base}/v1/mcp`, 'echo', { text: 'prefixed' });
   assert.deepEqual(answer.messages[0]?.result?.structuredContent, { echoed: 'prefixed' });
+  const logged = logs.lines.map((line) => JSON.parse(line)).find((line) => line.msg === 'mcp request');
+  assert.equal(logged?.http?.path, '/v1/mcp');
   const client = new Client({ name: 'prefix-test', version: '1.0.0' });
   await client.connect(new StreamableHTTPClientTransport(new URL(`${base}/v1/mcp`)));
   assert.deepEqual(graphToolNames((await client.listTools()).tools), ['echo']);
