@@ -1,7 +1,8 @@
 /**
  * Graph state holds class instances (LangChain messages above all); tool
  * output must be plain JSON. Messages become `{ type, content, ... }`,
- * anything with `toJSON` is serialised, cycles and functions are dropped.
+ * anything with `toJSON` is serialised, a Map an object and a Set an array,
+ * cycles and functions are dropped.
  */
 export function toPlainJson(value: unknown, seen = new WeakSet<object>()): unknown {
   if (value === null || typeof value !== 'object') {
@@ -16,6 +17,18 @@ export function toPlainJson(value: unknown, seen = new WeakSet<object>()): unkno
     if (isMessage(value)) return messageToJson(value, seen);
     if (value instanceof Date) return value.toISOString();
     if (Array.isArray(value)) return value.map((item) => toPlainJson(item, seen) ?? null);
+    // What JSON.stringify would make `{}` of: a Set as its items, a Map as an object of its
+    // entries (keys as text), an Error as its name and message (never its stack).
+    if (value instanceof Set) return [...value].map((item) => toPlainJson(item, seen) ?? null);
+    if (value instanceof Map) {
+      const out: Record<string, unknown> = {};
+      for (const [key, item] of value) {
+        const plain = toPlainJson(item, seen);
+        if (plain !== undefined) out[String(key)] = plain;
+      }
+      return out;
+    }
+    if (value instanceof Error) return { name: value.name, message: value.message };
     if (typeof (value as { toJSON?: unknown }).toJSON === 'function') {
       return toPlainJson((value as { toJSON(): unknown }).toJSON(), seen);
     }

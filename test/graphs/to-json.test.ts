@@ -25,6 +25,15 @@ test('dates, bigints, non-finite numbers, functions and cycles become JSON-safe'
   );
 });
 
+test('a Map becomes an object of its entries, a Set its items, an Error its name and message (no stack)', () => {
+  const plain = toPlainJson({
+    counts: new Map<unknown, unknown>([['a', 1], [2, new Set(['x'])]]),
+    tags: new Set(['red', new Date('2026-01-02T03:04:05Z')]),
+    failure: new TypeError('bad input'),
+  });
+  assert.deepEqual(plain, { counts: { a: 1, 2: ['x'] }, tags: ['red', '2026-01-02T03:04:05.000Z'], failure: { name: 'TypeError', message: 'bad input' } });
+});
+
 test('the text of structured message content joins its text parts', () => {
   const message = new AIMessage({ content: [{ type: 'text', text: 'The answer ' }, { type: 'text', text: 'is 4.' }] });
   assert.equal(messageText(message), 'The answer is 4.');
