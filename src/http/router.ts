@@ -106,9 +106,16 @@ export function createMcpRouter(graphMcp: GraphMcp, options: McpRouterOptions = 
   }
 
   // One route, its steps in order: the path is matched once per request.
-  // A preflight is answered first: it carries no credentials.
-  const steps: RequestHandler[] = crossOrigin ? [crossOrigin, logRequest(graphMcp)] : [logRequest(graphMcp)];
-  if (allowedHosts || checkOrigin) steps.push(guardHostAndOrigin(allowedHosts, checkOrigin));
+  // A preflight is answered first (it carries no credentials), once its Host is allowed.
+  const steps: RequestHandler[] = [];
+  if (crossOrigin) {
+    if (allowedHosts) steps.push(guardHostAndOrigin(allowedHosts, undefined));
+    steps.push(crossOrigin, logRequest(graphMcp));
+    if (checkOrigin) steps.push(guardHostAndOrigin(undefined, checkOrigin));
+  } else {
+    steps.push(logRequest(graphMcp));
+    if (allowedHosts || checkOrigin) steps.push(guardHostAndOrigin(allowedHosts, checkOrigin));
+  }
   if (authenticate) steps.push(authenticateRequest(authenticate, logger));
   router.all(path, ...steps, (req: Request, res: Response) => {
     // An app-level body parser has drained the stream already: hand over its result.

@@ -1,6 +1,7 @@
 // CORS for browser clients (http.cors): preflights answered before authentication, answers
 // readable by the pages of allowed origins only, and nothing changed when it is off.
 import assert from 'node:assert/strict';
+import http from 'node:http';
 import { after, before, describe, test } from 'node:test';
 import { AuthError } from '../../src/index.js';
 import { callModern, envelope, modernHeaders } from '../helpers/raw.js';
@@ -82,6 +83,21 @@ describe('http.cors on, allowed_origins naming the app', () => {
     assert.equal(response.status, 200);
     assert.equal(response.headers.get('access-control-allow-origin'), APP);
     assert.deepEqual(((await response.json()) as { authorization_servers: string[] }).authorization_servers, ['https://login.example.test']);
+  });
+
+  test('a preflight whose Host the endpoint refuses (DNS rebinding) is refused, not answered', async () => {
+    const url = new URL(server.url);
+    const answer = await new Promise<{ status: number; allow: string | undefined }>((resolve, reject) => {
+      const request = http.request(
+        { hostname: url.hostname, port: url.port, path: url.pathname, method: 'OPTIONS', headers: { host: 'evil.example.net', origin: APP, 'access-control-request-method': 'POST' } },
+        (res) => {
+          res.resume();
+          resolve({ status: res.statusCode!, allow: res.headers['access-control-allow-origin'] as string | undefined });
+        },
+      );
+      request.on('error', reject).end();
+    });
+    assert.deepEqual(answer, { status: 403, allow: undefined });
   });
 
   test('another origin gets no CORS headers, and its calls are refused', async () => {
