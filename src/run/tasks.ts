@@ -158,7 +158,15 @@ export class TaskRunner {
     let settled!: () => void;
     const entry = { controller, done: new Promise<void>((resolve) => (settled = resolve)) } as { controller: AbortController; done: Promise<void>; reason?: StopReason };
     this.running.set(id, entry);
-    const letGo = await this.hold(id, leased);
+    let letGo: () => void;
+    try {
+      letGo = await this.hold(id, leased);
+    } catch (error) {
+      // Not held (the store's signals failed): not running here either, or a shutdown would wait for it.
+      this.running.delete(id);
+      settled();
+      throw error;
+    }
     const progress = taskProgress({ taskId: id, writeStatus: (message) => void leased({ progress: scrubText(message, secretsUsed?.()) }).catch(() => undefined) });
     return {
       run: record,
