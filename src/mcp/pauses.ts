@@ -56,6 +56,17 @@ export const RUN_META_KEY = 'graph-mcp/run';
 /** Ids of the requests graph-mcp sends on a 2025-era response stream, so their answers can be told apart. */
 export const SERVER_REQUEST_ID_PREFIX = 'graph-mcp:';
 
+/**
+ * Whether the 2026-07-28 client making this request declared the capability
+ * a question needs: a server must not ask for input the client has not said
+ * it can give.
+ */
+export function askableBy(ctx: ServerContext): (question: Question) => boolean {
+  const envelope = ctx.mcpReq.envelope as Record<string, unknown> | undefined;
+  const capabilities = envelope?.[CLIENT_CAPABILITIES_META_KEY] as ClientCapabilities | undefined;
+  return (question) => capabilities?.[CAPABILITY_OF[question.request.method]] !== undefined;
+}
+
 const CAPABILITY_OF: Record<InputMethod, keyof ClientCapabilities> = {
   'elicitation/create': 'elicitation',
   'sampling/createMessage': 'sampling',
@@ -214,9 +225,7 @@ async function continueRun(
     }
 
     if (call.era === 'modern') {
-      const envelope = call.ctx.mcpReq.envelope as Record<string, unknown> | undefined;
-      const capabilities = envelope?.[CLIENT_CAPABILITIES_META_KEY] as ClientCapabilities | undefined;
-      const askable = missing.filter((question) => capabilities?.[CAPABILITY_OF[question.request.method]] !== undefined);
+      const askable = missing.filter(askableBy(call.ctx));
       if (askable.length > 0) {
         const bumped = await serving.runs.setData(run, { ...(run.data as PauseData), round: (run.data as PauseData).round + 1 });
         return inputRequired({

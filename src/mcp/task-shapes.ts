@@ -2,6 +2,7 @@ import { ProtocolErrorCode, type CallToolResult } from '@modelcontextprotocol/se
 import type { TaskData } from '../run/tasks.js';
 import type { RunRecord } from '../store/store.js';
 import type { PauseData } from './pauses.js';
+import type { Question } from './questions.js';
 
 /**
  * How a task looks on the wire in each era: 2025-11-25's experimental
@@ -51,8 +52,12 @@ export function legacyStatus(run: RunRecord): RunRecord['status'] {
 
 // ---------------------------------------------------------------- 2026-07-28 (tasks extension)
 
-/** A task as the 2026-07-28 extension shows it: status, and inline what it came to or waits on. */
-export function modernTask(run: RunRecord, pollIntervalMs: number) {
+/**
+ * A task as the 2026-07-28 extension shows it: status, and inline what it
+ * came to or waits on. `askable`: the questions this client can be asked
+ * (the others are in its status message, and left out of `inputRequests`).
+ */
+export function modernTask(run: RunRecord, pollIntervalMs: number, askable: (question: Question) => boolean = () => true) {
   const message = statusMessage(run);
   const data = run.data as TaskData & PauseData;
   const base = {
@@ -67,7 +72,8 @@ export function modernTask(run: RunRecord, pollIntervalMs: number) {
   if (run.status === 'completed') return { ...base, result: data.result };
   if (run.status === 'failed') return { ...base, error: data.error ?? { code: ProtocolErrorCode.InternalError, message: 'the run failed' } };
   if (run.status === 'input_required') {
-    return { ...base, inputRequests: Object.fromEntries((data.questions ?? []).map((q) => [q.key, q.request])) };
+    const asked = (data.questions ?? []).filter(askable);
+    return asked.length === 0 ? base : { ...base, inputRequests: Object.fromEntries(asked.map((q) => [q.key, q.request])) };
   }
   return base;
 }

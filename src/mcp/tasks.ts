@@ -12,7 +12,7 @@ import type { Principal } from '../auth/principal.js';
 import type { GraphTool } from '../graphs/tool.js';
 import type { TaskData } from '../run/tasks.js';
 import type { RunRecord } from '../store/store.js';
-import { answerFromClient, askQuestionsOnStream, declinedResult, type PauseData, type PauseServing } from './pauses.js';
+import { answerFromClient, askableBy, askQuestionsOnStream, declinedResult, type PauseData, type PauseServing } from './pauses.js';
 import { createTaskResult, legacyStatus, legacyTask, modernTask } from './task-shapes.js';
 import { errorResult, invalidArguments, protocolErrorOf, RunAbortedError } from '../run/run-tool.js';
 
@@ -145,7 +145,7 @@ export function registerTaskHandlers(
   server.setRequestHandler('tasks/get', { params: TaskIdParams }, async (params, ctx) => {
     gate(ctx);
     const s = surface();
-    return { resultType: 'complete', ...modernTask((await ownTask(s, params.taskId)).run, s.serving.pollIntervalMs) };
+    return { resultType: 'complete', ...modernTask((await ownTask(s, params.taskId)).run, s.serving.pollIntervalMs, askableBy(ctx)) };
   });
   server.setRequestHandler('tasks/update', { params: UpdateParams }, async (params, ctx) => {
     gate(ctx);

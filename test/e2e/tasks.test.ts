@@ -43,8 +43,9 @@ before(async () => {
 after(() => server.close(0));
 
 /** A raw 2026-07-28 request from `user`, declaring the tasks extension unless told otherwise. */
-async function rpc(user: string, method: string, params: Record<string, unknown>, options: { extension?: boolean; name?: string } = {}) {
-  const capabilities = options.extension === false ? { elicitation: {} } : { elicitation: {}, extensions: { [EXT]: {} } };
+async function rpc(user: string, method: string, params: Record<string, unknown>, options: { extension?: boolean; name?: string; elicitation?: boolean } = {}) {
+  const asks = options.elicitation === false ? {} : { elicitation: {} };
+  const capabilities = options.extension === false ? asks : { ...asks, extensions: { [EXT]: {} } };
   const name = options.name ?? (typeof params.name === 'string' ? params.name : typeof params.taskId === 'string' ? params.taskId : undefined);
   const answer = await post(
     server.url,
@@ -101,6 +102,23 @@ describe('2026-07-28 tasks extension', () => {
     assert.match(message.result.content[0].text, /text/);
     const valid = (await rpc('alice', 'tools/call', { name: 'echo', arguments: { text: 'hi' } })).message.result;
     assert.equal(valid.resultType, 'task', 'valid arguments still make a task');
+  });
+
+  test('tasks/get asks only what the polling client declared it can answer; the question stays in the status message', async () => {
+    const created = (await rpc('alice', 'tools/call', { name: 'ask_name', arguments: {} }, { elicitation: false })).message.result;
+    assert.equal(created.resultType, 'task');
+    let waiting: Record<string, any> | undefined;
+    for (let i = 0; i < 300 && waiting === undefined; i += 1) {
+      const { message } = await rpc('alice', 'tasks/get', { taskId: created.taskId }, { elicitation: false });
+      if (message.result?.status === 'input_required') waiting = message.result;
+      else await new Promise((resolve) => setTimeout(resolve, 30));
+    }
+    assert.ok(waiting, 'the task came to its question');
+    assert.equal(waiting.inputRequests, undefined, 'no elicitation asked of a client without it');
+    assert.match(waiting.statusMessage, /name/i);
+    const asked = (await rpc('alice', 'tasks/get', { taskId: created.taskId })).message.result;
+    assert.equal(Object.keys(asked.inputRequests).length, 1, 'a client that can answer is asked');
+    await rpc('alice', 'tasks/cancel', { taskId: created.taskId });
   });
 
   test('an interrupted task asks through tasks/get and resumes through tasks/update; keys are never reused', async () => {
