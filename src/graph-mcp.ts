@@ -4,6 +4,7 @@ import type { Principal } from './auth/principal.js';
 import { applyConfigEnv } from './config/env.js';
 import { readingBodyOnce } from './mcp/request-body.js';
 import { answeringAloneAsJson } from './mcp/json-answers.js';
+import { refusingUndeclaredTaskListens } from './mcp/tasks.js';
 import { DEFAULT_CONFIG_FILE, loadConfigFile, resolveConfig, type ResolvedConfig } from './config/load.js';
 import type { AgentConfigInput } from './config/schema.js';
 import { GraphMcpError, messageOf } from './errors.js';
@@ -165,7 +166,7 @@ export async function loadGraphMcp(options: LoadGraphMcpOptions = {}): Promise<G
   const checked = withParamHeaderCheck(mcpHandler, paramHeaders, config.http.max_body_bytes);
   // The body is read once, here, and handed on parsed (see readingBodyOnce); a 2025-era
   // answer with nothing before it goes out as JSON, not as an event stream (answeringAloneAsJson).
-  const handler: McpHttpHandler = { ...checked, fetch: answeringAloneAsJson(readingBodyOnce(checked.fetch, config.http.max_body_bytes)) };
+  const handler: McpHttpHandler = { ...checked, fetch: answeringAloneAsJson(readingBodyOnce(refusingUndeclaredTaskListens(checked.fetch), config.http.max_body_bytes)) };
 
   let stopping: Promise<void> | undefined;
   const stopRuns = (graceMs = config.defaults.shutdown_grace_ms) => {

@@ -1,9 +1,11 @@
 import {
+  CLIENT_CAPABILITIES_META_KEY,
   MissingRequiredClientCapabilityError,
   ProtocolError,
   ProtocolErrorCode,
   type CallToolResult,
   type JSONRPCRequest,
+  type McpHttpHandler,
   type Server,
   type ServerContext,
 } from '@modelcontextprotocol/server';
@@ -273,3 +275,21 @@ async function awaitTaskEnd(
 
 /** A 2025-era `tasks/result` still waiting when the server begins to close. */
 export const TASK_RESULT_ON_CLOSE = 'The server is shutting down; the task goes on. Ask for its result again (tasks/result), or poll tasks/get';
+
+/**
+ * `subscriptions/listen` is the SDK's to serve. The tasks extension says a
+ * client that has not declared it, asking there for task notifications
+ * (`notifications.taskIds`), MUST be refused with -32021: refused here,
+ * before the SDK answers.
+ */
+export function refusingUndeclaredTaskListens(fetch: McpHttpHandler['fetch']): McpHttpHandler['fetch'] {
+  return (request, options) => {
+    const body = options?.parsedBody as { id?: unknown; method?: unknown; params?: { notifications?: { taskIds?: unknown }; _meta?: Record<string, unknown> } } | undefined;
+    if (body?.method !== 'subscriptions/listen' || body.params?.notifications?.taskIds === undefined) return fetch(request, options);
+    const capabilities = body.params._meta?.[CLIENT_CAPABILITIES_META_KEY] as { extensions?: Record<string, unknown> } | undefined;
+    if (capabilities?.extensions?.[TASKS_EXTENSION] !== undefined) return fetch(request, options);
+    const refusal = new MissingRequiredClientCapabilityError({ requiredCapabilities: { extensions: { [TASKS_EXTENSION]: {} } } }, `Task notifications need the ${TASKS_EXTENSION} extension: declare it in the request's client capabilities`);
+    const id = typeof body.id === 'string' || typeof body.id === 'number' ? body.id : null;
+    return Promise.resolve(Response.json({ jsonrpc: '2.0', id, error: { code: refusal.code, message: refusal.message, data: refusal.data } }, { status: 400 }));
+  };
+}

@@ -104,6 +104,15 @@ describe('2026-07-28 tasks extension', () => {
     assert.equal(valid.resultType, 'task', 'valid arguments still make a task');
   });
 
+  test('subscriptions/listen for task notifications from a client without the extension is refused with -32021', async () => {
+    const refused = await rpc('alice', 'subscriptions/listen', { notifications: { taskIds: ['some-task'] } }, { extension: false });
+    assert.equal(refused.status, 400);
+    assert.equal(refused.message.error?.code, -32021);
+    assert.deepEqual(refused.message.error?.data, { requiredCapabilities: { extensions: { [EXT]: {} } } });
+    const declared = await rpc('alice', 'subscriptions/listen', { notifications: { taskIds: ['some-task'] } });
+    assert.notEqual(declared.message?.error?.code, -32021, JSON.stringify(declared.message));
+  });
+
   test('tasks/get asks only what the polling client declared it can answer; the question stays in the status message', async () => {
     const created = (await rpc('alice', 'tools/call', { name: 'ask_name', arguments: {} }, { elicitation: false })).message.result;
     assert.equal(created.resultType, 'task');
