@@ -3,8 +3,9 @@
 // `@langchain/langgraph-sdk/auth`), used as graph-mcp's `authenticate`. The
 // handler gets the same web `Request` and answers the same way (a user
 // string, or `{ identity, permissions, ... }`); its `HTTPException`s keep
-// their status and headers (see asAuthError). The object's `.on(...)` handlers guard LangGraph's threads,
-// assistants and store, which graph-mcp does not serve.
+// their status and headers (see asAuthError). The object's `.on(...)`
+// handlers guard LangGraph's threads, assistants and store, which graph-mcp
+// does not serve.
 import { AuthError } from './auth-error.js';
 import type { Authenticate, PrincipalLike } from './authenticate.js';
 
