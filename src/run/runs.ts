@@ -50,6 +50,8 @@ export class Runs {
   readonly store: Store;
   private readonly processId: string;
   private sweeper: NodeJS.Timeout | undefined;
+  /** Threads of expired runs whose checkpoints could not be deleted yet: no record names them now. */
+  private readonly undeletedThreads = new Set<string>();
 
   constructor(private readonly options: RunsOptions) {
     this.store = options.store;
@@ -293,19 +295,38 @@ export class Runs {
     this.sweeper ??= setInterval(() => void this.sweep(), intervalMs).unref();
   }
 
-  /** One clean-up pass; resolves to the number of runs deleted. */
+  /**
+   * One clean-up pass; resolves to the number of runs deleted. A run's record
+   * goes first (to one process only, see `deleteExpired`), then its
+   * checkpoints: those whose deletion failed are tried again at the next
+   * pass, since no record names them any more.
+   */
   async sweep(now = Date.now()): Promise<number> {
     let total = 0;
+    let failure: unknown;
+    const deleteThreads = async (ids: Iterable<string>) => {
+      for (const id of ids) {
+        try {
+          await this.store.checkpointer.deleteThread(id);
+          this.undeletedThreads.delete(id);
+        } catch (error) {
+          this.undeletedThreads.add(id);
+          failure ??= error;
+        }
+      }
+    };
     try {
+      await deleteThreads([...this.undeletedThreads]);
       for (;;) {
         const ids = await this.store.runs.deleteExpired(now, 100);
-        for (const id of ids) await this.store.checkpointer.deleteThread(id);
+        await deleteThreads(ids);
         total += ids.length;
         if (ids.length < 100) break;
       }
     } catch (error) {
-      this.options.logger?.warn({ err: { message: (error as Error).message } }, 'clean-up of expired runs failed; will retry');
+      failure ??= error;
     }
+    if (failure !== undefined) this.options.logger?.warn({ err: { message: (failure as Error).message } }, 'clean-up of expired runs failed; will retry');
     if (total > 0) this.options.logger?.debug({ runs: total }, 'expired runs deleted');
     return total;
   }

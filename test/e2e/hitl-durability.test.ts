@@ -5,6 +5,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
+import Database from 'better-sqlite3';
 import { Client as V1Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport as V1Transport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { ElicitRequestSchema } from '@modelcontextprotocol/sdk/types.js';
@@ -112,6 +113,33 @@ test('a paused run expires after its time to live and its checkpoints are cleane
     assert.equal(await store.checkpointer.getTuple({ configurable: { thread_id: runId, checkpoint_ns: '' } }), undefined, 'and their checkpoints');
   } finally {
     await server.close(0);
+  }
+});
+
+test("an expired run's checkpoints that could not be deleted are deleted at a later clean-up pass", async () => {
+  const dir = await mkdtemp(path.join(tmpdir(), 'graph-mcp-sweep-'));
+  const file = path.join(dir, 'state.sqlite');
+  const server = await startServer({ graphs: { ask_name: './graphs/hitl.ts:askName' }, defaults: { paused_run_ttl_ms: 500 }, store: { type: 'sqlite', path: file } }, { configStore: true });
+  const db = new Database(file);
+  try {
+    const paused = await post(server.url, { jsonrpc: '2.0', id: 1, method: 'tools/call', params: envelope({ name: 'ask_name', arguments: {} }) }, modernHeaders('tools/call', 'ask_name'));
+    const runId = paused.messages[0]?.result._meta['graph-mcp/run'].id as string;
+    const checkpointed = () => server.graphMcp.store!.checkpointer.getTuple({ configurable: { thread_id: runId, checkpoint_ns: '' } });
+    assert.ok(await checkpointed(), 'checkpointed while paused');
+    // The database refuses to delete checkpoints while the run expires and its record goes.
+    db.exec("CREATE TRIGGER keep_checkpoints BEFORE DELETE ON checkpoints BEGIN SELECT RAISE(ABORT, 'simulated failure'); END;");
+    await until('the expired run to be deleted', async () => {
+      await server.graphMcp.pausedRuns!.sweep();
+      return (db.prepare('SELECT count(*) AS n FROM graph_mcp_runs WHERE id = ?').get(runId) as { n: number }).n === 0 ? true : undefined;
+    });
+    assert.ok(await checkpointed(), 'its checkpoints stayed');
+    db.exec('DROP TRIGGER keep_checkpoints');
+    await server.graphMcp.pausedRuns!.sweep();
+    assert.equal(await checkpointed(), undefined, 'deleted once the database lets them go');
+  } finally {
+    db.close();
+    await server.close(0);
+    await rm(dir, { recursive: true, force: true });
   }
 });
 
