@@ -43,6 +43,21 @@ describe('FileSecretStore', () => {
     assert.deepEqual(JSON.parse(await readFile(file, 'utf8')), { bob: { notes: { 'X-Api-Key': 'k' } } });
   });
 
+  test('a change another process makes to the file (graph-mcp secrets, an edit) is seen without reopening', async () => {
+    const file = path.join(dir, 'shared-secrets.json');
+    await writeFile(file, JSON.stringify({ alice: { notes: { Authorization: 'Bearer one' } } }));
+    const serving = await FileSecretStore.open(file);
+    const command = await FileSecretStore.open(file);
+    assert.deepEqual(await serving.get('alice', 'notes'), { Authorization: 'Bearer one' });
+    assert.equal(await command.delete('alice', 'notes'), true);
+    assert.equal(await serving.get('alice', 'notes'), undefined, 'a deleted credential no longer works');
+    await command.set('alice', 'notes', { Authorization: 'Bearer two' });
+    assert.deepEqual(await serving.get('alice', 'notes'), { Authorization: 'Bearer two' });
+    // Set where another writer's change is newer: built on what the file holds, not on a stale copy.
+    await serving.set('bob', 'notes', { Authorization: 'Bearer three' });
+    assert.deepEqual(JSON.parse(await readFile(file, 'utf8')), { alice: { notes: { Authorization: 'Bearer two' } }, bob: { notes: { Authorization: 'Bearer three' } } });
+  });
+
   test('a file of the wrong shape is an error naming the path, not the value', async () => {
     const file = path.join(dir, 'bad.json');
     await writeFile(file, JSON.stringify({ alice: { notes: { Authorization: 42, CANARY } } }));
