@@ -1,5 +1,6 @@
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
-import { closeSync, openSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync } from 'node:fs';
+import path from 'node:path';
 import type BetterSqlite3 from 'better-sqlite3';
 import { GraphMcpError } from '../../errors.js';
 import { sqliteOpenProblem } from '../../store/sqlite-native.js';
@@ -173,6 +174,8 @@ function aad(principalId: string, server: string): Buffer {
  */
 function createPrivate(file: string): void {
   if (file === '' || file === ':memory:' || file.startsWith('file:')) return; // not a plain file path
+  // Its folder too, as the run store makes its own (private: it holds credentials).
+  mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
   try {
     closeSync(openSync(file, 'wx', 0o600));
   } catch (cause) {

@@ -116,6 +116,16 @@ test('EnvSecretStore reads the same JSON from GRAPH_MCP_SECRETS', async () => {
   }
 });
 
+test('the SQLite and file secret stores make their folder when it is missing, as the run store does', async () => {
+  const sqlite = await SqliteSecretStore.open({ path: path.join(dir, 'new-folder', 'deeper', 'secrets.sqlite'), keyEnv: KEY_ENV });
+  await sqlite.set('alice', 'notes', { Authorization: 'Bearer a' });
+  assert.deepEqual(await sqlite.get('alice', 'notes'), { Authorization: 'Bearer a' });
+  sqlite.close();
+  const file = await FileSecretStore.open(path.join(dir, 'another-folder', 'secrets.json'));
+  await file.set('alice', 'notes', { Authorization: 'Bearer a' });
+  assert.deepEqual(JSON.parse(await readFile(path.join(dir, 'another-folder', 'secrets.json'), 'utf8')), { alice: { notes: { Authorization: 'Bearer a' } } });
+});
+
 describe('SqliteSecretStore', () => {
   test('round trip, persistence across reopen, and no plaintext on disk', async () => {
     const file = path.join(dir, 'round-trip.sqlite');
@@ -178,7 +188,8 @@ describe('SqliteSecretStore', () => {
     await writeFile(junk, `this is not a database ${'.'.repeat(200)}`);
     await assert.rejects(openSqliteSecretStore({ path: junk, keyEnv: KEY_ENV }), failsWithout(CANARY, /cannot open the secret store .*junk\.sqlite: file is not a database/));
     await assert.rejects(
-      openSqliteSecretStore({ path: path.join(dir, 'no/such/dir/s.sqlite'), keyEnv: KEY_ENV }),
+      // Under a file, no folder can be made.
+      openSqliteSecretStore({ path: path.join(junk, 's.sqlite'), keyEnv: KEY_ENV }),
       (error: unknown) => isGraphMcpError(error, 'SECRET_STORE') && /cannot open the secret store/.test(error.message),
     );
   });
