@@ -19,7 +19,7 @@ import { errorResult, RunAbortedError, runTool, type RunOptions } from '../run/r
 import { answerChannel, resumeFromModel, serveCall, SERVER_REQUEST_ID_PREFIX, type CallAnswer, type PauseServing } from './pauses.js';
 import { parseResumeRunArgs, RESUME_RUN_TOOL, resumeRunDefinition } from './resume-run-tool.js';
 import { CANCEL_RUN_TOOL, cancelRunDefinition, GET_RUN_TOOL, getRunDefinition, parseRunId, runAnswer } from './run-handles.js';
-import { createTask, registerTaskHandlers, TASKS_EXTENSION, taskRequired, type TaskSurface } from './tasks.js';
+import { createTask, declaresTasksExtension, registerTaskHandlers, TASKS_EXTENSION, taskRequired, type TaskSurface } from './tasks.js';
 import type { RunTracker } from '../run/tracker.js';
 import type { ProgressUpdate } from '../run/progress.js';
 import { requestLogOf, type RequestLog } from './request-log.js';
@@ -173,9 +173,7 @@ class GraphMcpServer extends Server {
 /** A caller that would be given a task (and can poll it) needs no run handle. */
 function canPollTasks(params: { task?: unknown }, ctx: ServerContext, era: 'modern' | 'legacy'): boolean {
   if (era === 'legacy') return params.task !== undefined;
-  const envelope = ctx.mcpReq.envelope as Record<string, unknown> | undefined;
-  const capabilities = envelope?.['io.modelcontextprotocol/clientCapabilities'] as { extensions?: Record<string, unknown> } | undefined;
-  return capabilities?.extensions?.[TASKS_EXTENSION] !== undefined;
+  return declaresTasksExtension(ctx.mcpReq.envelope as Record<string, unknown> | undefined);
 }
 
 function outcomeOf(result: CallAnswer): string {

@@ -20,6 +20,12 @@ import { errorResult, invalidArguments, protocolErrorOf, RunAbortedError } from 
 
 /** The 2026-07-28 Tasks extension's identifier, in capabilities and `server/discover`. */
 export const TASKS_EXTENSION = 'io.modelcontextprotocol/tasks';
+/** Whether a 2026-07-28 request's `_meta` declares the tasks extension in its client capabilities. */
+export function declaresTasksExtension(meta: Record<string, unknown> | undefined): boolean {
+  const capabilities = meta?.[CLIENT_CAPABILITIES_META_KEY] as { extensions?: Record<string, unknown> } | undefined;
+  return capabilities?.extensions?.[TASKS_EXTENSION] !== undefined;
+}
+
 /** 2025-era `_meta` key tying a message to its task. */
 const RELATED_TASK = 'io.modelcontextprotocol/related-task';
 
@@ -286,8 +292,7 @@ export function refusingUndeclaredTaskListens(fetch: McpHttpHandler['fetch']): M
   return (request, options) => {
     const body = options?.parsedBody as { id?: unknown; method?: unknown; params?: { notifications?: { taskIds?: unknown }; _meta?: Record<string, unknown> } } | undefined;
     if (body?.method !== 'subscriptions/listen' || body.params?.notifications?.taskIds === undefined) return fetch(request, options);
-    const capabilities = body.params._meta?.[CLIENT_CAPABILITIES_META_KEY] as { extensions?: Record<string, unknown> } | undefined;
-    if (capabilities?.extensions?.[TASKS_EXTENSION] !== undefined) return fetch(request, options);
+    if (declaresTasksExtension(body.params._meta)) return fetch(request, options);
     const refusal = new MissingRequiredClientCapabilityError({ requiredCapabilities: { extensions: { [TASKS_EXTENSION]: {} } } }, `Task notifications need the ${TASKS_EXTENSION} extension: declare it in the request's client capabilities`);
     const id = typeof body.id === 'string' || typeof body.id === 'number' ? body.id : null;
     return Promise.resolve(Response.json({ jsonrpc: '2.0', id, error: { code: refusal.code, message: refusal.message, data: refusal.data } }, { status: 400 }));
