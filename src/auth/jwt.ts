@@ -1,8 +1,7 @@
-import { createPrivateKey, createPublicKey } from 'node:crypto';
+import { createPrivateKey, createPublicKey, type KeyObject } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { createRemoteJWKSet, errors as joseErrors, jwtVerify, type JWTPayload, type JWTVerifyOptions } from 'jose';
-import jwt from 'jsonwebtoken';
 import type { AgentConfig } from '../config/schema.js';
 import { GraphMcpError } from '../errors.js';
 import { isLoopback } from '../loopback.js';
@@ -45,42 +44,45 @@ export function createJwtAuthenticator(config: JwtConfig, baseDir: string, optio
   }
   if (config.jwks_url !== undefined) return createJwksAuthenticator(config, config.jwks_url, options);
 
-  let key: string | Buffer;
+  let key: Uint8Array | KeyObject;
   if (config.secret_env !== undefined) {
     const secret = process.env[config.secret_env];
     if (!secret) throw new GraphMcpError('CONFIG_INVALID', `auth.jwt.secret_env: environment variable ${config.secret_env} is not set`);
     if (Buffer.byteLength(secret) < 32) {
       throw new GraphMcpError('CONFIG_INVALID', `auth.jwt.secret_env: the secret in ${config.secret_env} is shorter than 32 bytes`);
     }
-    key = secret;
+    key = new TextEncoder().encode(secret);
   } else {
     const file = path.resolve(baseDir, config.public_key_path!);
+    let pem: Buffer;
     try {
-      key = readFileSync(file);
+      pem = readFileSync(file);
     } catch (cause) {
       throw new GraphMcpError('CONFIG_INVALID', `auth.jwt.public_key_path: cannot read ${file}`, { cause });
     }
-    checkPublicKey(key, file, config.algorithms);
+    key = publicKeyOf(pem, file, config.algorithms);
   }
 
-  const verifyOptions: jwt.VerifyOptions = {
-    algorithms: config.algorithms,
-    clockTolerance: config.clock_tolerance_s,
-    ...(config.issuer !== undefined ? { issuer: config.issuer as string | [string, ...string[]] } : {}),
-    ...(config.audience !== undefined ? { audience: config.audience as string | [string, ...string[]] } : {}),
-  };
-
-  return (request) => {
+  const verifyOptions = verifyOptionsOf(config);
+  return async (request) => {
     const token = bearerToken(request.headers.get('authorization'));
-    let claims: jwt.JwtPayload;
+    let claims: JWTPayload;
     try {
-      const decoded = jwt.verify(token, key, verifyOptions);
-      if (typeof decoded === 'string') throw new AuthError(401, 'token payload is not a JSON object', { error: 'invalid_token' });
-      claims = decoded;
+      claims = (await jwtVerify(token, key, verifyOptions)).payload;
     } catch (error) {
-      throw new AuthError(401, describeJwtError(error), { error: 'invalid_token' });
+      throw new AuthError(401, describeJoseError(error), { error: 'invalid_token' });
     }
     return principalFromClaims(claims, config);
+  };
+}
+
+/** The checks every token gets: the pinned algorithms, the clock's tolerance, and the issuer and audience when the config names them. */
+function verifyOptionsOf(config: JwtConfig): JWTVerifyOptions {
+  return {
+    algorithms: config.algorithms,
+    clockTolerance: config.clock_tolerance_s,
+    ...(config.issuer !== undefined ? { issuer: config.issuer } : {}),
+    ...(config.audience !== undefined ? { audience: config.audience } : {}),
   };
 }
 
@@ -97,12 +99,7 @@ function createJwksAuthenticator(config: JwtConfig, jwksUrl: string, options: Jw
     throw new GraphMcpError('CONFIG_INVALID', `auth.jwt.jwks_url: keys that sign tokens must come over https (or http on a loopback address), got ${url.protocol}//${url.host}`);
   }
   const keySet = createRemoteJWKSet(url, options.jwksCooldownMs === undefined ? {} : { cooldownDuration: options.jwksCooldownMs });
-  const verifyOptions: JWTVerifyOptions = {
-    algorithms: config.algorithms,
-    clockTolerance: config.clock_tolerance_s,
-    ...(config.issuer !== undefined ? { issuer: config.issuer } : {}),
-    ...(config.audience !== undefined ? { audience: config.audience } : {}),
-  };
+  const verifyOptions = verifyOptionsOf(config);
   return async (request) => {
     const token = bearerToken(request.headers.get('authorization'));
     let claims: JWTPayload;
@@ -128,11 +125,14 @@ function isKeySetFailure(error: unknown): boolean {
   return !(error instanceof joseErrors.JOSEError) || error.code === joseErrors.JOSEError.code;
 }
 
+const CLAIM_NAMES: Record<string, string> = { iss: 'issuer', aud: 'audience', exp: 'expiry', iat: 'issue time' };
+
 function describeJoseError(error: unknown): string {
   if (error instanceof joseErrors.JWTExpired) return 'token expired';
   if (error instanceof joseErrors.JWTClaimValidationFailed) {
     // Which claim failed, never what the server would accept.
-    return error.claim === 'nbf' ? 'token not yet valid' : `token ${error.claim} claim invalid`;
+    if (error.claim === 'nbf') return 'token not yet valid';
+    return `token ${CLAIM_NAMES[error.claim] ?? `${error.claim} claim`} invalid`;
   }
   if (error instanceof joseErrors.JWKSNoMatchingKey) return 'token signed with an unknown key';
   if (error instanceof joseErrors.JOSEAlgNotAllowed) return 'token algorithm not allowed';
@@ -140,19 +140,8 @@ function describeJoseError(error: unknown): string {
   return 'invalid token';
 }
 
-function describeJwtError(error: unknown): string {
-  if (error instanceof AuthError) return error.message;
-  if (error instanceof jwt.TokenExpiredError) return 'token expired';
-  if (error instanceof jwt.NotBeforeError) return 'token not yet valid';
-  // jsonwebtoken's messages name the check that failed ("invalid signature",
-  // "jwt audience invalid. expected: ..."), never the token. What the server
-  // would accept is its own business: say what was wrong, not what is right.
-  if (error instanceof jwt.JsonWebTokenError) return error.message.replace(/\.? expected:[\s\S]*$/, '');
-  return 'invalid token';
-}
-
-function principalFromClaims(claims: jwt.JwtPayload | JWTPayload, config: JwtConfig): Principal {
-  // Both libraries check exp when it is there, and accept a token without one.
+function principalFromClaims(claims: JWTPayload, config: JwtConfig): Principal {
+  // jose checks exp when it is there, and accepts a token without one.
   if (config.require_exp && claims.exp === undefined) {
     throw new AuthError(401, 'token has no expiry (exp claim)', { error: 'invalid_token' });
   }
@@ -179,7 +168,7 @@ const KEY_TYPE_OF: Record<string, readonly string[]> = { RS: ['rsa'], PS: ['rsa'
  * or a key none of the pinned algorithms verifies with, would refuse every
  * caller with a 401 that blames their token.
  */
-function checkPublicKey(pem: Buffer, file: string, algorithms: readonly string[]): void {
+function publicKeyOf(pem: Buffer, file: string, algorithms: readonly string[]): KeyObject {
   // createPublicKey takes a private key too (it derives the public half): the signing key must not sit here.
   let isPrivate = false;
   try {
@@ -191,13 +180,15 @@ function checkPublicKey(pem: Buffer, file: string, algorithms: readonly string[]
   if (isPrivate) {
     throw new GraphMcpError('CONFIG_INVALID', `auth.jwt.public_key_path: ${file} holds a private key; give the public key only (the server that signs tokens keeps the private one)`);
   }
-  let type: string | undefined;
+  let key: KeyObject;
   try {
-    type = createPublicKey(pem).asymmetricKeyType;
+    key = createPublicKey(pem);
   } catch (cause) {
     throw new GraphMcpError('CONFIG_INVALID', `auth.jwt.public_key_path: ${file} is not a public key (PEM)`, { cause });
   }
+  const type = key.asymmetricKeyType;
   if (!algorithms.some((alg) => KEY_TYPE_OF[alg.slice(0, 2)]?.includes(type ?? ''))) {
     throw new GraphMcpError('CONFIG_INVALID', `auth.jwt.public_key_path: ${file} holds ${type === undefined ? 'a key of unknown type' : `an ${type.toUpperCase()} key`}, which none of auth.jwt.algorithms (${algorithms.join(', ')}) verifies with`);
   }
+  return key;
 }

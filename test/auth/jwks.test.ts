@@ -95,7 +95,7 @@ describe('auth.jwt.jwks_url', () => {
     const foreign = await call(await new SignJWT({}).setProtectedHeader({ alg: 'RS256', kid: 'k1' }).setSubject('ada').setIssuer(ISSUER).setAudience('https://elsewhere.test').setExpirationTime('5m').sign(first.privateKey));
     assert.equal(foreign.status, 401);
     const foreignChallenge = foreign.headers.get('www-authenticate') ?? '';
-    assert.match(foreignChallenge, /^Bearer error="invalid_token", error_description="token aud claim invalid"/);
+    assert.match(foreignChallenge, /^Bearer error="invalid_token", error_description="token audience invalid"/);
     assert.doesNotMatch(foreignChallenge, /agents\.example\.test/);
     const hmac = await call(await new SignJWT({}).setProtectedHeader({ alg: 'HS256', kid: 'k1' }).setSubject('ada').setIssuer(ISSUER).setAudience(AUDIENCE).setExpirationTime('5m').sign(new TextEncoder().encode('a'.repeat(32))));
     assert.equal(hmac.status, 401);
