@@ -94,7 +94,9 @@ export async function secretsCommand(
         if (!store.list) throw new GraphMcpError('SECRET_STORE', 'this secret store cannot list its entries');
         const entries = await store.list(principalId);
         if (entries.length === 0) io.out('(none)');
-        for (const entry of entries) io.out(`${entry.principalId}\t${entry.server}\t${entry.headers.join(', ')}${entry.updatedAt ? `\t${entry.updatedAt}` : ''}`);
+        for (const entry of entries) {
+          io.out([entry.principalId, entry.server, entry.headers.join(', '), ...(entry.updatedAt ? [entry.updatedAt] : [])].map(listField).join('\t'));
+        }
         return 0;
       }
       default: {
@@ -109,4 +111,14 @@ export async function secretsCommand(
   } finally {
     await store.close?.();
   }
+}
+
+/**
+ * One field of a `secrets list` line, as it is; quoted as a JSON string
+ * when it holds what would break the line into others (a tab, a line
+ * break or another control character), is empty, or starts with a quote.
+ */
+function listField(text: string): string {
+  // eslint-disable-next-line no-control-regex
+  return text === '' || /[\u0000-\u001f\u007f]|^"/.test(text) ? JSON.stringify(text) : text;
 }

@@ -158,3 +158,20 @@ test('a file store is managed the same way; an environment store is read-only; n
   assert.equal(readOnly.code, 1);
   assert.match(readOnly.err, /read-only/);
 });
+
+test('list keeps one entry to a line when a user id holds a tab or a line break', async () => {
+  const sub = await mkdtemp(path.join(dir, 'odd-ids-'));
+  const own = path.join(sub, 'agent.config.json');
+  await writeFile(own, JSON.stringify({ graphs: { t: './none.ts:graph' }, secrets: { sqlite: { path: './s.sqlite' }, servers: { notes: { url: 'http://127.0.0.1:1/mcp' } } } }));
+  for (const user of ['plain', 'tab\there', 'two\nlines', '"quoted"']) {
+    const set = cli(['set', user, 'notes'], CANARY, { config: own });
+    assert.equal(set.code, 0, set.err);
+  }
+  const list = cli(['list'], '', { config: own });
+  assert.equal(list.code, 0, list.err);
+  const lines = list.out.trimEnd().split('\n');
+  assert.equal(lines.length, 4, list.out);
+  const users = lines.map((line) => line.split('\t')[0]!).sort();
+  assert.deepEqual(users, ['"\\"quoted\\""', '"tab\\there"', '"two\\nlines"', 'plain'].sort());
+  for (const line of lines) assert.equal(line.split('\t').length, 4, line);
+});
