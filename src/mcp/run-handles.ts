@@ -4,7 +4,7 @@ import { compileValidator } from '../graphs/validator.js';
 import { errorResult } from '../run/run-tool.js';
 import type { ProgressReporter } from '../run/progress.js';
 import type { DescribePause, RunStep } from '../run/runs.js';
-import type { Adopted, TaskData } from '../run/tasks.js';
+import { TaskStopped, type Adopted, type TaskData } from '../run/tasks.js';
 import type { RunRecord } from '../store/store.js';
 import type { CallContext, PauseData, PauseServing } from './pauses.js';
 import { pausedResult, RUN_META_KEY } from './pauses.js';
@@ -125,7 +125,10 @@ export async function runWithDeadline(
     // Stopped here (the task cancelled, the server shutting down): said by what stopped it, not by the run's own abort error.
     const stopped = detached.signal.aborted;
     const why = stopped ? detached.signal.reason : error;
-    serving.logger?.warn({ err: { message: why instanceof Error ? why.message : String(why) }, run: id }, stopped ? 'an adopted run was stopped' : 'an adopted run failed');
+    const fields = { err: { message: why instanceof Error ? why.message : String(why) }, run: id };
+    // Its caller cancelled it (`cancel_run`, `tasks/cancel`): nothing went wrong.
+    if (why instanceof TaskStopped && why.reason === 'cancelled') serving.logger?.info(fields, 'an adopted run was cancelled');
+    else serving.logger?.warn(fields, stopped ? 'an adopted run was stopped' : 'an adopted run failed');
   });
   adopted = await adoption;
   return runHandleResult(tool.name, adopted.run, serving.pollIntervalMs);

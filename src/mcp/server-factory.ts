@@ -183,7 +183,9 @@ function outcomeOf(result: CallAnswer): string {
   // An error's own code first: `resume_run` refusing an answer (ANSWER_INVALID) still names its run.
   const code = call.isError ? (call._meta?.['graph-mcp/error'] as { code?: string } | undefined)?.code : undefined;
   if (code !== undefined) return String(code);
-  if (call._meta?.['graph-mcp/run'] !== undefined) return 'paused';
+  const run = call._meta?.['graph-mcp/run'] as { status?: unknown } | undefined;
+  // `cancel_run` names the run it stopped.
+  if (run !== undefined) return run.status === 'cancelled' ? 'cancelled' : 'paused';
   return call.isError ? 'error' : 'ok';
 }
 
@@ -243,7 +245,7 @@ export function createServerFactory(options: ServerFactoryOptions): McpServerFac
       era,
       tools: registry,
       canCall: (tool) => options.canCall(principal, tool),
-      track: (requestId, controller) => tracker.track(principal?.id, requestId, controller),
+      track: (requestId, controller) => tracker.track(principal?.id, requestId, controller, era === 'legacy'),
     });
     if (tasks) registerTaskHandlers(server, surface, (ctx) => canPollTasks({}, ctx, 'modern'), streamFor);
 
@@ -273,12 +275,12 @@ export function createServerFactory(options: ServerFactoryOptions): McpServerFac
 
       const runContext = options.runContextFor(principal);
       const logMessages = logReporterFor(ctx, runContext.secretsUsed);
-      // Aborted by the client going away, or by its `notifications/cancelled` (through the tracker).
+      // Aborted by the client going away, or by a 2025-era `notifications/cancelled` (through the tracker).
       const cancel = new AbortController();
       const gone = () => cancel.abort(ctx.mcpReq.signal.reason);
       if (ctx.mcpReq.signal.aborted) gone();
       else ctx.mcpReq.signal.addEventListener('abort', gone, { once: true });
-      const untrack = tracker.track(principal?.id, ctx.mcpReq.id, cancel);
+      const untrack = tracker.track(principal?.id, ctx.mcpReq.id, cancel, era === 'legacy');
       const runOptions: RunOptions = {
         signal: cancel.signal,
         stopSignal: tracker.stopSignal,
@@ -367,10 +369,10 @@ export function createServerFactory(options: ServerFactoryOptions): McpServerFac
     server.setNotificationHandler('notifications/cancelled', (notification) => {
       const requestId = notification.params.requestId;
       if (requestId === undefined) return;
-      const cancelled = tracker.cancel(principal?.id, requestId);
-      options.logger?.debug({ requestId, cancelled }, 'notifications/cancelled');
-      // Not running here: the call may be running on another process sharing the store.
-      if (!cancelled && pauses) {
+      const outcome = tracker.cancel(principal?.id, requestId);
+      if (log) log.outcome = outcome === 'unknown' ? 'not_running' : outcome;
+      // Not known here: the call may be running on another process sharing the store.
+      if (outcome === 'unknown' && pauses) {
         void pauses.signals.publish(CALL_CANCEL_CHANNEL, { owner: principal?.id ?? null, requestId }).catch(() => undefined);
       }
     });

@@ -70,6 +70,14 @@ const cancelChannel = (id: string) => `tasks:cancel:${id}`;
 
 type StopReason = 'cancelled' | 'lease-lost' | 'shutdown';
 
+/** Why a task running here was stopped: the abort reason of its run. */
+export class TaskStopped extends Error {
+  constructor(readonly reason: StopReason) {
+    super(`task ${reason}`);
+    this.name = 'TaskStopped';
+  }
+}
+
 /**
  * Runs executed in the background, durably. A task is stored before its
  * creator answers; every serving process is a worker that claims tasks
@@ -355,7 +363,7 @@ export class TaskRunner {
     const task = this.running.get(id);
     if (task === undefined) return;
     task.reason ??= reason;
-    task.controller.abort(new Error(`task ${reason}`));
+    task.controller.abort(new TaskStopped(reason));
   }
 
   private async fill(): Promise<void> {

@@ -4,15 +4,34 @@ import { setMaxListeners } from 'node:events';
  * The runs this process is executing. Two jobs:
  * - a 2025-era client cancels with `notifications/cancelled` in a new POST,
  *   which a stateless server serves with a fresh instance: the run is found
- *   here by (principal, request id);
+ *   here by (principal, request id), when that names it alone (`cancel`);
  * - on shutdown, runs still going after the grace period are stopped.
  *
  * Runs live in one process by nature (they hold a live HTTP response), so
  * this map is the one piece of per-process state; nothing a later request
  * needs is kept here.
  */
+/**
+ * How long a call that ended still makes a cancel naming its request id
+ * ambiguous. A 2025-era client can send `notifications/cancelled` for a
+ * call that has already been answered: the v1 SDK's client leaves its
+ * listener on the call's abort signal, so a signal that fires later (a
+ * LangChain `timeout`, an agent's AbortController) cancels a finished call.
+ * Another client reusing the id (each client counts from 0) must not lose
+ * its run to that. A minute covers a tool timeout of up to a minute
+ * (`MultiServerMCPClient`'s `defaultToolTimeout`) firing after the answer.
+ */
+export const ENDED_CALL_MEMORY_MS = 60_000;
+/** Most ended calls remembered, whatever their age (the oldest go first). */
+const ENDED_CALLS_KEPT = 20_000;
+
+/** What a cancel did: stopped the one run it names, named no run here, or named more than one call. */
+export type CancelOutcome = 'cancelled' | 'unknown' | 'ambiguous';
+
 export class RunTracker {
   private readonly runs = new Map<string, Set<AbortController>>();
+  /** Calls that ended lately, by key, with when: ordered oldest first. */
+  private readonly ended = new Map<string, number>();
   private readonly stopController = new AbortController();
   private readonly closingController = new AbortController();
   private readonly idleWaiters = new Set<() => void>();
@@ -49,38 +68,66 @@ export class RunTracker {
     return this.count;
   }
 
-  /** Registers a run; call the returned function when it ends. */
-  track(principalId: string | undefined, requestId: string | number, controller: AbortController): () => void {
-    const key = runKey(principalId, requestId);
-    let set = this.runs.get(key);
-    if (set === undefined) {
-      set = new Set();
-      this.runs.set(key, set);
-    }
-    set.add(controller);
+  /**
+   * Registers a run; call the returned function when it ends. `byId`: a
+   * 2025-era `notifications/cancelled` naming its request id may stop it.
+   * A 2026-07-28 call is cancelled by closing its request, never by id, so
+   * it is only counted (for the shutdown).
+   */
+  track(principalId: string | undefined, requestId: string | number, controller: AbortController, byId = true): () => void {
     this.count += 1;
     let done = false;
+    const key = byId ? runKey(principalId, requestId) : undefined;
+    let set: Set<AbortController> | undefined;
+    if (key !== undefined) {
+      set = this.runs.get(key);
+      if (set === undefined) {
+        set = new Set();
+        this.runs.set(key, set);
+      }
+      set.add(controller);
+    }
     return () => {
       if (done) return;
       done = true;
-      set.delete(controller);
-      if (set.size === 0) this.runs.delete(key);
+      if (key !== undefined && set !== undefined) {
+        set.delete(controller);
+        if (set.size === 0) this.runs.delete(key);
+        const now = Date.now();
+        this.ended.delete(key);
+        this.ended.set(key, now);
+        this.forgetEnded(now);
+      }
       this.count -= 1;
       if (this.count === 0) for (const wake of this.idleWaiters) wake();
     };
   }
 
   /**
-   * Cancels the caller's run with this request id. Callers without an
-   * identity share one namespace, so a cancel that matches several of their
-   * runs is ambiguous and cancels none.
+   * Cancels the caller's run with this request id, when the id names that
+   * run alone. Two calls may share an id: callers without an identity share
+   * one namespace, and one user may run several clients, each counting
+   * from 0. A cancel that matches several running calls, or a running call
+   * and one that ended within `ENDED_CALL_MEMORY_MS`, may be meant for
+   * another call than the one it would stop, and cancels nothing.
    */
-  cancel(principalId: string | undefined, requestId: string | number): boolean {
-    const set = this.runs.get(runKey(principalId, requestId));
-    if (set === undefined || set.size === 0) return false;
-    if (principalId === undefined && set.size > 1) return false;
+  cancel(principalId: string | undefined, requestId: string | number, now = Date.now()): CancelOutcome {
+    const key = runKey(principalId, requestId);
+    const endedAt = this.ended.get(key);
+    const endedLately = endedAt !== undefined && now - endedAt < ENDED_CALL_MEMORY_MS;
+    const set = this.runs.get(key);
+    if (set === undefined || set.size === 0) return endedLately ? 'ambiguous' : 'unknown';
+    if (set.size > 1 || endedLately) return 'ambiguous';
     for (const controller of set) controller.abort(new Error('cancelled by the client'));
-    return true;
+    return 'cancelled';
+  }
+
+  /** Lets go of the calls that ended too long ago to matter, oldest first. */
+  private forgetEnded(now: number): void {
+    for (const [key, endedAt] of this.ended) {
+      if (this.ended.size <= ENDED_CALLS_KEPT && now - endedAt < ENDED_CALL_MEMORY_MS) break;
+      this.ended.delete(key);
+    }
   }
 
   /** Resolves when no run is left, or after `ms`; true when idle. */

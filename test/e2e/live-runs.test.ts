@@ -128,17 +128,54 @@ describe('stopping a run', () => {
   });
 
   test('2025-11-25: notifications/cancelled (sent in a new POST) finds and stops the run', async () => {
-    const client = await v1();
-    const controller = new AbortController();
-    const call = client.callTool({ name: 'slow', arguments: { label: 'cancel-v1', ms: 200 } }, undefined, { signal: controller.signal });
-    await firstNodeDone('cancel-v1');
-    controller.abort('user pressed stop');
-    await assert.rejects(call);
-    await sleep(700);
-    await client.close();
-    assert.deepEqual(finished('cancel-v1'), ['one']);
-    const cancelLog = server.logs.lines.map((l) => JSON.parse(l)).find((l) => l.msg === 'notifications/cancelled');
-    assert.equal(cancelLog?.cancelled, true, 'the run was found by (principal, request id)');
+    // A server of its own: on the shared one, other tests' v1 clients ended calls under the
+    // same request id within the minute, which makes a cancel naming it ambiguous (see below).
+    const own = await startServer({ graphs: { slow: './graphs/basic.ts:slow' } });
+    try {
+      const client = new V1Client({ name: 'live-v1', version: '1.0.0' });
+      await client.connect(new V1Transport(new URL(own.url)));
+      const controller = new AbortController();
+      const call = client.callTool({ name: 'slow', arguments: { label: 'cancel-v1', ms: 200 } }, undefined, { signal: controller.signal });
+      await firstNodeDone('cancel-v1');
+      controller.abort('user pressed stop');
+      await assert.rejects(call);
+      await sleep(700);
+      await client.close();
+      assert.deepEqual(finished('cancel-v1'), ['one']);
+      const cancelLog = own.logs.lines.map((l) => JSON.parse(l)).find((l) => l.msg === 'mcp request' && l.method === 'notifications/cancelled');
+      assert.equal(cancelLog?.outcome, 'cancelled', 'the run was found by (principal, request id)');
+      assert.equal(own.graphMcp.runs.size, 0, 'no run left behind');
+    } finally {
+      await own.close(0);
+    }
+  });
+
+  test("2025-11-25: a late cancel for a call already answered does not stop another client's call under the same id", async () => {
+    // The v1 SDK's client keeps listening to a call's abort signal after the answer: a signal
+    // that fires later (a LangChain tool `timeout`) sends notifications/cancelled for it anyway.
+    const early = await v1();
+    const late = await v1();
+    try {
+      const controller = new AbortController();
+      const answered = await early.callTool({ name: 'slow', arguments: { label: 'stale-a', ms: 1 } }, undefined, { signal: controller.signal });
+      assert.notEqual(answered.isError, true);
+      // Both clients count their requests alike: this call has the id the first one had.
+      const call = late.callTool({ name: 'slow', arguments: { label: 'stale-b', ms: 200 } }, undefined, { timeout: 15_000 });
+      await firstNodeDone('stale-b');
+      const before = server.logs.lines.length;
+      controller.abort('a timer that outlived its call');
+      const result = await call;
+      assert.notEqual(result.isError, true);
+      assert.deepEqual(finished('stale-b'), ['one', 'two', 'three', 'four'], 'the other call ran to its end');
+      const cancelLog = server.logs.lines
+        .slice(before)
+        .map((l) => JSON.parse(l))
+        .find((l) => l.msg === 'mcp request' && l.method === 'notifications/cancelled');
+      assert.equal(cancelLog?.outcome, 'ambiguous');
+    } finally {
+      await early.close();
+      await late.close();
+    }
     await assertHealthy();
   });
 

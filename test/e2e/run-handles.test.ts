@@ -144,6 +144,12 @@ test('cancel_run stops a run in the background; another caller cannot see or can
     assert.ok(visits.filter((v) => v.startsWith('slow.')).length <= stepsAtCancel + 1, 'no further steps ran after the cancel');
     const after = await alice.callTool({ name: 'get_run', arguments: { run_id: run.id } });
     assert.equal((after._meta?.['graph-mcp/error'] as { code: string }).code, 'RUN_CANCELLED');
+    // The log says what happened: the caller cancelled its run, which is no fault.
+    const lines = server.logs.lines.map((line) => JSON.parse(line) as Record<string, unknown>);
+    const cancelCalls = lines.filter((line) => line.msg === 'mcp request' && line.tool === 'cancel_run' && line.principal === 'alice');
+    assert.deepEqual(cancelCalls.map((line) => line.outcome), ['cancelled']);
+    const stopped = lines.filter((line) => line.run === run.id && typeof line.msg === 'string' && line.msg.startsWith('an adopted run'));
+    assert.deepEqual(stopped.map((line) => [line.level, line.msg]), [[30, 'an adopted run was cancelled']]);
   } finally {
     await alice.close();
     await bob.close();
