@@ -153,7 +153,7 @@ export async function resumeFromModel(
   run: RunRecord,
   answer: { one?: unknown; byKey?: Record<string, unknown> },
 ): Promise<CallAnswer> {
-  if (run.status !== 'input_required' && run.status !== 'working') return finishedAnswer(call.tool, run);
+  if (run.status !== 'input_required' && run.status !== 'working') return answeredBefore(call.tool, run);
   const data = run.data as PauseData;
   const answers: Record<string, unknown> = { ...data.answers };
   const problems: string[] = [];
@@ -173,8 +173,21 @@ export async function resumeFromModel(
       _meta: { 'graph-mcp/error': { code: 'ANSWER_INVALID' }, [RUN_META_KEY]: runMeta(run, data.questions) },
     };
   }
-  const step = await resumeOrRefuse(serving, call, run, answers);
+  const step = await resumeOrRefuse(serving, call, run, answers, answeredBefore);
   return continueRun(serving, call, step, {}, () => undefined);
+}
+
+/**
+ * `resume_run` for a run that no longer waits: answered by another
+ * request, it went on to its end. Its result, saying that this answer was
+ * not applied: a model that answered otherwise must not take the result
+ * for the outcome of its own answer.
+ */
+function answeredBefore(tool: GraphTool, run: RunRecord): CallToolResult {
+  const result = finishedAnswer(tool, run);
+  if (run.status === 'cancelled') return result;
+  const note = `The run of tool "${tool.name}" had already been answered, and had ended, when this answer came: this answer was not applied. The run's result follows.`;
+  return { ...result, content: [{ type: 'text', text: note }, ...result.content] };
 }
 
 async function stepOf(run: RunRecord): Promise<RunStep> {
@@ -274,14 +287,20 @@ async function beginTask(serving: PauseServing, call: CallContext, step: Extract
   return createTaskResult(task, call.era, serving.pollIntervalMs) as CallAnswer;
 }
 
-async function resumeOrRefuse(serving: PauseServing, call: CallContext, run: RunRecord, answers: Record<string, unknown>): Promise<RunStep> {
+async function resumeOrRefuse(
+  serving: PauseServing,
+  call: CallContext,
+  run: RunRecord,
+  answers: Record<string, unknown>,
+  ended: (tool: GraphTool, run: RunRecord) => CallToolResult = finishedAnswer,
+): Promise<RunStep> {
   const outcome = await serving.runs.resume(run, call.tool, answers, call.runOptions, describer(call), (result) => ({
     ...(run.data as PauseData),
     questions: [],
     result,
   }));
   if (outcome === 'busy') return { kind: 'done', result: busyResult(call.tool) };
-  if (outcome === 'finished') return { kind: 'done', result: finishedAnswer(call.tool, run) };
+  if (outcome === 'finished') return { kind: 'done', result: ended(call.tool, run) };
   return outcome;
 }
 

@@ -258,6 +258,14 @@ describe('2025-era clients (v1 SDK)', () => {
       assert.deepEqual(outcomes.slice(-2), ['refund:paused', 'resume_run:ANSWER_INVALID'], 'the log names the pause, then what was wrong with the answer');
       const done = await client.callTool({ name: 'resume_run', arguments: { run_id: run.id, answer: { approved: false, note: 'too much' } } });
       assert.deepEqual(done.structuredContent, { status: 'rejected', approved_by: 'person', note: 'too much' });
+      // Another answer once the run has ended (a second model, a retry that changed its mind): the
+      // run's result, saying that this answer was not applied.
+      const late = await client.callTool({ name: 'resume_run', arguments: { run_id: run.id, answer: { approved: true } } });
+      assert.notEqual(late.isError, true);
+      assert.deepEqual(late.structuredContent, done.structuredContent);
+      const texts = (late.content as Array<{ type: string; text?: string }>).map((item) => item.text);
+      assert.match(texts[0] ?? '', /had already been answered, and had ended, when this answer came: this answer was not applied/);
+      assert.deepEqual(texts.slice(1), (done.content as Array<{ text?: string }>).map((item) => item.text));
     } finally {
       await client.close();
     }
@@ -274,13 +282,15 @@ describe('2025-era clients (v1 SDK)', () => {
       stop.abort();
       return new Promise<never>(() => undefined);
     });
-    await client.connect(new V1Transport(new URL(server.url), { requestInit: { headers: { 'x-user': 'alice' } } }));
+    // A user of its own: a cancel naming a request id that another call of the same user
+    // ended under within the last minute is ambiguous, and every v1 client counts from 0.
+    await client.connect(new V1Transport(new URL(server.url), { requestInit: { headers: { 'x-user': 'alice-stops' } } }));
     try {
       await assert.rejects(client.callTool({ name: 'refund', arguments: { customer: 'Ada', amount: 500 } }, undefined, { signal: stop.signal }), /abort/i);
       assert.ok(runId, 'the question was asked');
       const runs = server.graphMcp.pausedRuns!;
       const cancelled = await until('the run is cancelled', async () => {
-        const run = await runs.get(runId!, 'alice');
+        const run = await runs.get(runId!, 'alice-stops');
         return run?.status === 'cancelled' ? run : undefined;
       }, 10_000);
       assert.equal(cancelled.status, 'cancelled');
