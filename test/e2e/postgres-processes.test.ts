@@ -174,7 +174,9 @@ if (ready) {
       // The call goes to A; the cancel, which the v1 client sends in a new POST, to B.
       const routing = cancelsTo(b.url);
       const client = new V1Client({ name: 'split-cancel', version: '1.0.0' });
-      await client.connect(new V1Transport(new URL(a.url), { fetch: routing.fetch, requestInit: { headers: { 'x-api-key': 'key-alice' } } }));
+      // Bob, whose first 2025-era call this is: alice's v1 call on A above ended under the same
+      // request id within the minute, which would make a cancel naming it ambiguous.
+      await client.connect(new V1Transport(new URL(a.url), { fetch: routing.fetch, requestInit: { headers: { 'x-api-key': 'key-bob' } } }));
       try {
         const controller = new AbortController();
         const call = client.callTool({ name: 'logged', arguments: { label: 'v1-cancel', log_path: logPath, step_ms: 1_500 } }, undefined, { signal: controller.signal });
