@@ -3,7 +3,7 @@ import express, { type Express } from 'express';
 import { canCall } from '../auth/access.js';
 import type { GraphMcp } from '../graph-mcp.js';
 import { VERSION } from '../version.js';
-import { createMcpRouter, type McpRouterOptions } from './router.js';
+import { mcpRouter, type McpRouterOptions } from './router.js';
 
 /**
  * The standalone app: the MCP router plus `GET /ok` (health) and
@@ -55,7 +55,7 @@ export function createApp(graphMcp: GraphMcp, routerOptions: McpRouterOptions = 
       pid: process.pid,
     });
   });
-  app.use(createMcpRouter(graphMcp, routerOptions));
+  app.use(mcpRouter(graphMcp, routerOptions, true));
   app.use((_req, res) => {
     res.status(404).json({ error: 'not_found' });
   });

@@ -49,6 +49,17 @@ export interface McpRouterOptions {
  * `http.disable_mcp` the router is empty, so the path answers 404.
  */
 export function createMcpRouter(graphMcp: GraphMcp, options: McpRouterOptions = {}): Router {
+  return mcpRouter(graphMcp, options, false);
+}
+
+/**
+ * `standalone`: the router of `graph-mcp serve`'s own app, mounted at the
+ * root with no middleware before it, so what it logs about authentication
+ * at start-up holds. Mounted in another app, the path it is served at and
+ * whether the app's own middleware authenticates are known from the first
+ * request only: it says so then.
+ */
+export function mcpRouter(graphMcp: GraphMcp, options: McpRouterOptions, standalone: boolean): Router {
   const { config, logger } = graphMcp;
   const router = Router();
   if (config.http.disable_mcp) {
@@ -82,16 +93,21 @@ export function createMcpRouter(graphMcp: GraphMcp, options: McpRouterOptions = 
         resourceMetadataUrl: graphMcp.resourceMetadata?.url,
       })
     : graphMcp.authenticate;
-  if (authenticate) logger.info({ auth: true, path }, `MCP endpoint at ${path}: callers must authenticate`);
-  else {
-    const scoped = graphMcp.tools.tools.filter((tool) => tool.requiredScopes.length > 0).map((tool) => tool.name);
-    logger.warn(
-      { auth: false, path, ...(scoped.length > 0 ? { scoped } : {}) },
-      scoped.length === 0
-        ? `MCP endpoint at ${path} has no authentication: anyone who can reach it can call every graph`
-        : `MCP endpoint at ${path} has no authentication: anyone who can reach it can call every graph but ${scoped.join(', ')}, which need scopes no caller has without it (unless the app's own middleware sets req.auth)`,
-    );
-  }
+  const scoped = graphMcp.tools.tools.filter((tool) => tool.requiredScopes.length > 0).map((tool) => tool.name);
+  /** Says who authenticates the callers of the endpoint at `at`; `byApp`: the app's own middleware set `req.auth`. */
+  const sayWhoAuthenticates = (at: string, byApp: boolean) => {
+    if (authenticate) logger.info({ auth: true, path: at }, `MCP endpoint at ${at}: callers must authenticate`);
+    else if (byApp) logger.info({ auth: 'app', path: at }, `MCP endpoint at ${at}: callers are authenticated by the app's own middleware (req.auth)`);
+    else {
+      logger.warn(
+        { auth: false, path: at, ...(scoped.length > 0 ? { scoped } : {}) },
+        scoped.length === 0
+          ? `MCP endpoint at ${at} has no authentication: anyone who can reach it can call every graph`
+          : `MCP endpoint at ${at} has no authentication: anyone who can reach it can call every graph but ${scoped.join(', ')}, which need scopes no caller has without it (unless the app's own middleware sets req.auth)`,
+      );
+    }
+  };
+  if (standalone || authenticate) sayWhoAuthenticates(path, false);
 
   const checkOrigin = allowedOrigins ? remembered((origin) => validateOriginHeader(origin, allowedOrigins)) : undefined;
   const crossOrigin = (options.cors ?? config.http.cors) ? corsFor(checkOrigin) : undefined;
@@ -117,6 +133,16 @@ export function createMcpRouter(graphMcp: GraphMcp, options: McpRouterOptions = 
     if (allowedHosts || checkOrigin) steps.push(guardHostAndOrigin(allowedHosts, checkOrigin));
   }
   if (authenticate) steps.push(authenticateRequest(authenticate, logger));
+  else if (!standalone) {
+    let said = false;
+    steps.push((req: Request, _res: Response, next: NextFunction) => {
+      if (!said) {
+        said = true;
+        sayWhoAuthenticates(`${req.baseUrl}${path}`, (req as { auth?: unknown }).auth !== undefined);
+      }
+      next();
+    });
+  }
   router.all(path, ...steps, (req: Request, res: Response) => {
     // An app-level body parser has drained the stream already: hand over its result.
     const parsed = (req as { _body?: boolean })._body === true || req.body !== undefined ? req.body : undefined;

@@ -185,3 +185,11 @@ test("idle keep-alive connections outlast a load balancer's idle timeout (72 s b
     await Promise.all([short.close(0), long.close(0)]);
   }
 });
+
+test('the standalone server says at start-up, before any request, that its endpoint has no authentication', () => {
+  const said = server.logs.lines.map((line) => JSON.parse(line)).filter((line) => line.auth !== undefined);
+  assert.equal(said[0]?.level, 40);
+  assert.equal(said[0]?.path, '/mcp');
+  assert.match(said[0]?.msg, /^MCP endpoint at \/mcp has no authentication/);
+  assert.equal(said.length, 1);
+});

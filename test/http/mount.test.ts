@@ -7,7 +7,7 @@ import { after, describe, test } from 'node:test';
 import express from 'express';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
-import { createMcpRouter, loadGraphMcp, type GraphMcp } from '../../src/index.js';
+import { authInfoForPrincipal, createMcpRouter, loadGraphMcp, type GraphMcp } from '../../src/index.js';
 import { captureLogs, FIXTURES, graphToolNames } from '../helpers/server.js';
 import { callModern, envelope, legacyHeaders, modernHeaders, post } from '../helpers/raw.js';
 
@@ -123,6 +123,39 @@ test('under an Express path prefix: app.use("/v1", router) serves /v1/mcp, and o
   assert.deepEqual(graphToolNames((await client.listTools()).tools), ['echo']);
   await client.close();
   assert.equal((await post(`${base}/mcp`, { jsonrpc: '2.0', id: 1, method: 'tools/list' }, legacyHeaders())).status, 404);
+});
+
+test('a mounted router without auth of its own says at its first request who authenticates, naming the path it is served at', async () => {
+  for (const appAuthenticates of [false, true]) {
+    const logs = captureLogs();
+    const graphMcp = opened(await loadGraphMcp({ baseDir: FIXTURES, logger: logs.logger, store: null, config: { graphs: { echo: './graphs/basic.ts:echo' } } }));
+    const app = express();
+    if (appAuthenticates) {
+      app.use((req, _res, next) => {
+        (req as { auth?: unknown }).auth = authInfoForPrincipal({ id: 'app-user', scopes: [] });
+        next();
+      });
+    }
+    app.use('/agents', createMcpRouter(graphMcp));
+    const base = await listen(app);
+    const about = () => logs.lines.map((line) => JSON.parse(line)).filter((line) => line.auth !== undefined);
+    assert.deepEqual(about(), [], 'nothing is said before a request shows where the router is served');
+    for (let i = 0; i < 2; i += 1) {
+      const answer = await callModern(`${base}/agents/mcp`, 'echo', { text: 'hi' });
+      assert.deepEqual(answer.messages[0]?.result?.structuredContent, { echoed: 'hi' });
+    }
+    const said = about();
+    assert.equal(said.length, 1, 'said once');
+    assert.equal(said[0].path, '/agents/mcp');
+    if (appAuthenticates) {
+      assert.equal(said[0].level, 30);
+      assert.equal(said[0].auth, 'app');
+      assert.match(said[0].msg, /authenticated by the app's own middleware/);
+    } else {
+      assert.equal(said[0].level, 40);
+      assert.equal(said[0].msg, 'MCP endpoint at /agents/mcp has no authentication: anyone who can reach it can call every graph');
+    }
+  }
 });
 
 test('createMcpRouter refuses allow-list entries that could never match (a full origin, a port), naming them', async () => {
