@@ -84,6 +84,8 @@ async function main(argv: string[]): Promise<number> {
     } finally {
       await graphMcp.close(0);
     }
+    // The config is valid either way; say that serve would not serve the tools listed.
+    if (graphMcp.config.http.disable_mcp) process.stdout.write('mcp: off (http.disable_mcp): serve mounts no MCP endpoint\n');
     process.stdout.write(`ok: ${graphMcp.tools.tools.length} tool(s) from ${graphMcp.config.configPath ?? config}\n`);
     return 0;
   }

@@ -59,6 +59,14 @@ describe('graph-mcp check', () => {
     assert.match(result.out, /ok: 5 tool\(s\)/);
   });
 
+  test('says when MCP is off, so that the tools listed would not be served', async () => {
+    const file = await configFile('mcp-off.json', { graphs: { triage: TRIAGE }, store: { type: 'none' }, http: { disable_mcp: true } });
+    const off = runCli(['check', '--config', file]);
+    assert.equal(off.code, 0, off.err);
+    assert.match(off.out, /^mcp: off \(http\.disable_mcp\): serve mounts no MCP endpoint\nok: 1 tool\(s\)/m);
+    assert.doesNotMatch(runCli(['check']).out, /^mcp:/m);
+  });
+
   test('fails when the store cannot be opened', async () => {
     const file = await configFile('bad-store.json', { graphs: { triage: TRIAGE }, store: { type: 'sqlite', path: '/dev/null/state.sqlite' } });
     const result = runCli(['check', '--config', file]);
