@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 import type BetterSqlite3 from 'better-sqlite3';
 import { SqliteSaver } from '@langchain/langgraph-checkpoint-sqlite';
@@ -68,7 +68,12 @@ export class SqliteStore implements Store {
   readonly runs: RunStore;
   readonly signals: SqliteSignalBus;
 
-  private constructor(private readonly db: BetterSqlite3.Database, signalPollMs: number) {
+  private constructor(
+    private readonly db: BetterSqlite3.Database,
+    signalPollMs: number,
+    /** The file opened, to tell whether its path still leads to it. */
+    private readonly file: { path: string; dev: number; ino: number } | undefined,
+  ) {
     this.checkpointer = new SqliteSaver(db);
     this.runs = new SqliteRunStore(db);
     this.signals = new SqliteSignalBus(db, signalPollMs);
@@ -93,7 +98,8 @@ export class SqliteStore implements Store {
     } catch (cause) {
       throw new GraphMcpError('STORE_UNAVAILABLE', `SQLite store ${options.path} cannot be opened: ${sqliteOpenProblem(cause, 'choose another store ("postgres", or "memory" for one process)')}`, { cause });
     }
-    return new SqliteStore(db, options.signalPollMs ?? 50);
+    const opened = options.path === ':memory:' ? undefined : statSync(options.path);
+    return new SqliteStore(db, options.signalPollMs ?? 50, opened && { path: options.path, dev: opened.dev, ino: opened.ino });
   }
 
   /**
@@ -113,6 +119,14 @@ export class SqliteStore implements Store {
   }
 
   async check(): Promise<void> {
+    if (this.file !== undefined) {
+      // Deleted or replaced under the open connection, which goes on with the old file: a
+      // process started now would open another store at that path, and share nothing with this one.
+      const now = statSync(this.file.path, { throwIfNoEntry: false });
+      if (now === undefined || now.dev !== this.file.dev || now.ino !== this.file.ino) {
+        throw new GraphMcpError('STORE_UNAVAILABLE', `SQLite store ${this.file.path}: the file was ${now === undefined ? 'deleted' : 'replaced'} while this process had it open; restart to use the store at that path`);
+      }
+    }
     const version = this.db.pragma('user_version', { simple: true }) as number;
     if (version !== MIGRATIONS.length) {
       throw new GraphMcpError('STORE_UNAVAILABLE', `SQLite store schema is at version ${version}, expected ${MIGRATIONS.length}`);

@@ -37,6 +37,21 @@ await store.close();`;
   await store.close();
 });
 
+test('check() fails once the SQLite file is deleted or replaced under the open store', async () => {
+  for (const how of ['deleted', 'replaced'] as const) {
+    const own = path.join(dir, how, 'state.sqlite');
+    const store = await SqliteStore.open({ path: own });
+    try {
+      await store.check();
+      for (const suffix of ['', '-wal', '-shm']) await rm(`${own}${suffix}`, { force: true });
+      if (how === 'replaced') await (await SqliteStore.open({ path: own })).close();
+      await assert.rejects(store.check(), (error: Error & { code?: string }) => error.code === 'STORE_UNAVAILABLE' && error.message.includes(`the file was ${how} while this process had it open`));
+    } finally {
+      await store.close();
+    }
+  }
+});
+
 test('a SQLite file that cannot be opened is STORE_UNAVAILABLE with SQLite\'s reason', async () => {
   // A directory where the database file should be.
   await assert.rejects(SqliteStore.open({ path: dir }), (error: Error & { code?: string }) => {
