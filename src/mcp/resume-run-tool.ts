@@ -40,5 +40,7 @@ export function parseResumeRunArgs(args: unknown): ResumeRunArgs | string[] {
   if (problems.length > 0) return problems;
   const { run_id, answer, answers } = args as { run_id: string; answer?: unknown; answers?: Record<string, unknown> };
   if (answer === undefined && answers === undefined) return ['give "answer" (or "answers" keyed by question)'];
+  // Which one was meant cannot be told: one of them would be dropped without a word.
+  if (answer !== undefined && answers !== undefined) return ['give "answer" or "answers", not both'];
   return { runId: run_id, ...(answer !== undefined ? { answer } : {}), ...(answers !== undefined ? { answers } : {}) };
 }

@@ -252,10 +252,13 @@ describe('2025-era clients (v1 SDK)', () => {
       assert.ok('approved' in schema.properties);
       assert.ok(schema.required?.includes('approved'), JSON.stringify(schema));
       // A wrong answer keeps the run paused and says what is wrong.
+      const both = await client.callTool({ name: 'resume_run', arguments: { run_id: run.id, answer: { approved: true }, answers: { approve: { approved: false } } } });
+      assert.equal((both._meta?.['graph-mcp/error'] as { code: string }).code, 'INVALID_ARGUMENTS');
+      assert.match((both.content as Array<{ text: string }>)[0]!.text, /give "answer" or "answers", not both/);
       const wrong = await client.callTool({ name: 'resume_run', arguments: { run_id: run.id, answer: { approved: 'maybe' } } });
       assert.equal((wrong._meta?.['graph-mcp/error'] as { code: string }).code, 'ANSWER_INVALID');
       const outcomes = server.logs.lines.map((line) => JSON.parse(line)).filter((l) => l.msg === 'mcp request' && l.method === 'tools/call').map((l) => `${l.tool}:${l.outcome}`);
-      assert.deepEqual(outcomes.slice(-2), ['refund:paused', 'resume_run:ANSWER_INVALID'], 'the log names the pause, then what was wrong with the answer');
+      assert.deepEqual(outcomes.slice(-3), ['refund:paused', 'resume_run:INVALID_ARGUMENTS', 'resume_run:ANSWER_INVALID'], 'the log names the pause, then what was wrong with each answer');
       const done = await client.callTool({ name: 'resume_run', arguments: { run_id: run.id, answer: { approved: false, note: 'too much' } } });
       assert.deepEqual(done.structuredContent, { status: 'rejected', approved_by: 'person', note: 'too much' });
       // Another answer once the run has ended (a second model, a retry that changed its mind): the
