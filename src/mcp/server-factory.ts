@@ -20,7 +20,7 @@ import { answerChannel, resumeFromModel, serveCall, SERVER_REQUEST_ID_PREFIX, ty
 import { parseResumeRunArgs, RESUME_RUN_TOOL, resumeRunDefinition } from './resume-run-tool.js';
 import { CANCEL_RUN_TOOL, cancelRunDefinition, GET_RUN_TOOL, getRunDefinition, parseRunId, runAnswer } from './run-handles.js';
 import { createTask, declaresTasksExtension, registerTaskHandlers, TASKS_EXTENSION, taskRequired, type TaskSurface } from './tasks.js';
-import type { RunTracker } from '../run/tracker.js';
+import type { CancelOutcome, RunTracker } from '../run/tracker.js';
 import type { ProgressUpdate } from '../run/progress.js';
 import { requestLogOf, type RequestLog } from './request-log.js';
 import { toolPages } from './tool-pages.js';
@@ -67,6 +67,9 @@ export function listenForCancels(signals: PauseServing['signals'], tracker: RunT
     if (requestId !== undefined) tracker.cancel(owner ?? undefined, requestId);
   });
 }
+
+/** What the request log says a 2025-era `notifications/cancelled` did. */
+const CANCEL_OUTCOMES: Record<CancelOutcome, string> = { cancelled: 'cancelled', unknown: 'not_running', ended: 'already_ended', ambiguous: 'ambiguous' };
 
 /** Carries a task's creation result past the SDK's `CallToolResult` check. */
 class TaskCreated extends Error {
@@ -370,7 +373,7 @@ export function createServerFactory(options: ServerFactoryOptions): McpServerFac
       const requestId = notification.params.requestId;
       if (requestId === undefined) return;
       const outcome = tracker.cancel(principal?.id, requestId);
-      if (log) log.outcome = outcome === 'unknown' ? 'not_running' : outcome;
+      if (log) log.outcome = CANCEL_OUTCOMES[outcome];
       // Not known here: the call may be running on another process sharing the store.
       if (outcome === 'unknown' && pauses) {
         void pauses.signals.publish(CALL_CANCEL_CHANNEL, { owner: principal?.id ?? null, requestId }).catch(() => undefined);

@@ -1,17 +1,6 @@
 import { setMaxListeners } from 'node:events';
 
 /**
- * The runs this process is executing. Two jobs:
- * - a 2025-era client cancels with `notifications/cancelled` in a new POST,
- *   which a stateless server serves with a fresh instance: the run is found
- *   here by (principal, request id), when that names it alone (`cancel`);
- * - on shutdown, runs still going after the grace period are stopped.
- *
- * Runs live in one process by nature (they hold a live HTTP response), so
- * this map is the one piece of per-process state; nothing a later request
- * needs is kept here.
- */
-/**
  * How long a call that ended still makes a cancel naming its request id
  * ambiguous. A 2025-era client can send `notifications/cancelled` for a
  * call that has already been answered: the v1 SDK's client leaves its
@@ -25,9 +14,25 @@ export const ENDED_CALL_MEMORY_MS = 60_000;
 /** Most ended calls remembered, whatever their age (the oldest go first). */
 const ENDED_CALLS_KEPT = 20_000;
 
-/** What a cancel did: stopped the one run it names, named no run here, or named more than one call. */
-export type CancelOutcome = 'cancelled' | 'unknown' | 'ambiguous';
+/**
+ * What a cancel did: stopped the one run it names; named no call here;
+ * named only a call that ended lately (a cancel that came late: nothing to
+ * stop); or named more than one call (several running, or one running and
+ * one that ended lately), and stopped none.
+ */
+export type CancelOutcome = 'cancelled' | 'unknown' | 'ended' | 'ambiguous';
 
+/**
+ * The runs this process is executing. Two jobs:
+ * - a 2025-era client cancels with `notifications/cancelled` in a new POST,
+ *   which a stateless server serves with a fresh instance: the run is found
+ *   here by (principal, request id), when that names it alone (`cancel`);
+ * - on shutdown, runs still going after the grace period are stopped.
+ *
+ * Runs live in one process by nature (they hold a live HTTP response), so
+ * these maps (the runs, and the calls that ended lately) are the one piece
+ * of per-process state; nothing a later request needs is kept here.
+ */
 export class RunTracker {
   private readonly runs = new Map<string, Set<AbortController>>();
   /** Calls that ended lately, by key, with when: ordered oldest first. */
@@ -116,7 +121,7 @@ export class RunTracker {
     const endedAt = this.ended.get(key);
     const endedLately = endedAt !== undefined && now - endedAt < ENDED_CALL_MEMORY_MS;
     const set = this.runs.get(key);
-    if (set === undefined || set.size === 0) return endedLately ? 'ambiguous' : 'unknown';
+    if (set === undefined || set.size === 0) return endedLately ? 'ended' : 'unknown';
     if (set.size > 1 || endedLately) return 'ambiguous';
     for (const controller of set) controller.abort(new Error('cancelled by the client'));
     return 'cancelled';

@@ -36,7 +36,7 @@ test("a cancel for a call that has ended does not stop another client's call wit
     const answered = new AbortController();
     tracker.track(owner, 2, answered)();
     // Nothing runs under that id now: a late cancel is for the call that ended, and goes nowhere else.
-    assert.equal(tracker.cancel(owner, 2), 'ambiguous', `${owner}: not passed on to other processes`);
+    assert.equal(tracker.cancel(owner, 2), 'ended', `${owner}: not passed on to other processes`);
     const running = new AbortController();
     const untrack = tracker.track(owner, 2, running);
     assert.equal(tracker.cancel(owner, 2), 'ambiguous', String(owner));
@@ -63,7 +63,7 @@ test('ended calls are remembered for a bounded time and number', () => {
   const ended = (tracker as unknown as { ended: Map<string, number> }).ended;
   assert.ok(ended.size <= 20_000, `kept ${ended.size}`);
   assert.equal(tracker.cancel('bulk', 0), 'unknown', 'the oldest were let go');
-  assert.equal(tracker.cancel('bulk', 24_999), 'ambiguous');
+  assert.equal(tracker.cancel('bulk', 24_999), 'ended');
 });
 
 test('waitIdle resolves when the last run ends, or reports false after the time limit', async () => {
