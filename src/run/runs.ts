@@ -46,6 +46,9 @@ export type ResumeRefusal = 'busy' | 'finished';
  * process. Knows nothing of MCP: interrupts in, answers (resume values
  * keyed by interrupt id) in, tool results out.
  */
+/** Threads whose checkpoints a sweep deletes together (concurrently, on PostgreSQL's pool) before it lets requests run. */
+const SWEEP_THREADS_AT_ONCE = 4;
+
 export class Runs {
   readonly store: Store;
   private readonly processId: string;
@@ -290,9 +293,14 @@ export class Runs {
     return cancelled;
   }
 
-  /** Deletes expired runs and their checkpoints every `intervalMs`. */
+  /** Deletes expired runs and their checkpoints every `intervalMs`; a pass still going when the next is due is not doubled. */
   startSweeping(intervalMs = Math.min(this.options.ttlMs, 60_000)): void {
-    this.sweeper ??= setInterval(() => void this.sweep(), intervalMs).unref();
+    let sweeping = false;
+    this.sweeper ??= setInterval(() => {
+      if (sweeping) return;
+      sweeping = true;
+      void this.sweep().finally(() => (sweeping = false));
+    }, intervalMs).unref();
   }
 
   /**
@@ -304,15 +312,21 @@ export class Runs {
   async sweep(now = Date.now()): Promise<number> {
     let total = 0;
     let failure: unknown;
-    const deleteThreads = async (ids: Iterable<string>) => {
-      for (const id of ids) {
-        try {
-          await this.store.checkpointer.deleteThread(id);
-          this.undeletedThreads.delete(id);
-        } catch (error) {
-          this.undeletedThreads.add(id);
-          failure ??= error;
-        }
+    const deleteThread = async (id: string) => {
+      try {
+        await this.store.checkpointer.deleteThread(id);
+        this.undeletedThreads.delete(id);
+      } catch (error) {
+        this.undeletedThreads.add(id);
+        failure ??= error;
+      }
+    };
+    // A few at a time, then the event loop's turn: SQLite's driver is synchronous, and
+    // thousands of runs expiring together held every request for most of a second.
+    const deleteThreads = async (ids: readonly string[]) => {
+      for (let i = 0; i < ids.length; i += SWEEP_THREADS_AT_ONCE) {
+        await Promise.all(ids.slice(i, i + SWEEP_THREADS_AT_ONCE).map(deleteThread));
+        await new Promise<void>((resolve) => setImmediate(resolve));
       }
     };
     try {

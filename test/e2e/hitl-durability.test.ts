@@ -167,3 +167,31 @@ test('a 2025 notifications/cancelled received by another process stops the call 
     await b.close(0);
   }
 });
+
+test('a clean-up pass over many expired runs lets requests run between its deletions', async () => {
+  const dir = await mkdtemp(path.join(tmpdir(), 'graph-mcp-sweep-many-'));
+  const server = await startServer({ graphs: { ask_name: './graphs/hitl.ts:askName' }, store: { type: 'sqlite', path: path.join(dir, 'state.sqlite') } }, { configStore: true });
+  try {
+    const store = server.graphMcp.store!;
+    const expired = 400;
+    for (let i = 0; i < expired; i += 1) {
+      await store.runs.create({ id: `expired-${i}`, owner: 'sweeper', tool: 'ask_name', status: 'input_required', data: {}, expiresAt: Date.now() - 1_000 });
+    }
+    // Turns of the event loop while the pass runs: SQLite's driver is synchronous, so a pass
+    // that never yields gives none, and every request waits for the whole pass.
+    let turns = 0;
+    let counting = true;
+    const count = () => {
+      turns += 1;
+      if (counting) setImmediate(count);
+    };
+    setImmediate(count);
+    const deleted = await server.graphMcp.pausedRuns!.sweep();
+    counting = false;
+    assert.equal(deleted, expired);
+    assert.ok(turns >= expired / 10, `${turns} turns of the event loop during a pass over ${expired} runs`);
+  } finally {
+    await server.close(0);
+    await rm(dir, { recursive: true, force: true });
+  }
+});
