@@ -24,6 +24,7 @@ import { createServerFactory, listenForCancels } from './mcp/server-factory.js';
 import { paramHeadersOf, withParamHeaderCheck } from './mcp/param-headers.js';
 import { RunTracker } from './run/tracker.js';
 import { Runs } from './run/runs.js';
+import type { RunContext } from './run/run-tool.js';
 import { describer, type PauseServing, type RequestStatePayload } from './mcp/pauses.js';
 import { TaskRunner, type TaskRunnerOptions } from './run/tasks.js';
 import { openStore } from './store/open-store.js';
@@ -136,11 +137,11 @@ export async function loadGraphMcp(options: LoadGraphMcpOptions = {}): Promise<G
   const secretStore = options.secretStore ?? (await openSecretStore(config));
   const servers = config.secrets?.servers ?? {};
   const store = options.store === null ? undefined : (options.store ?? (await openStore(config, { logger })));
-  const runContextFor = (principal: Principal | undefined) => {
-    const { credentials, secretsUsed } = createRunCredentials(secretStore, servers, principal, (error, context) =>
+  const runContextFor = (principal: Principal | undefined): RunContext => {
+    const { credentials, secretsUsed, handAll } = createRunCredentials(secretStore, servers, principal, (error, context) =>
       logger.error({ err: error, ...context }, 'the secret store failed to read credentials'),
     );
-    return { configurable: { ...identityConfigurable(principal), [CREDENTIALS_KEY]: credentials }, secretsUsed };
+    return { configurable: { ...identityConfigurable(principal), [CREDENTIALS_KEY]: credentials }, secretsUsed, beforeContinuing: handAll };
   };
   const pauses = store ? await pauseServing(store, config, tools, runContextFor, logger, runs.closingSignal) : undefined;
   pauses?.runs.startSweeping();

@@ -28,6 +28,13 @@ export interface RunCredentials {
   credentials: UserCredentials;
   /** Every secret value handed out during the run, to be scrubbed from anything the run returns. */
   secretsUsed(): string[];
+  /**
+   * Counts every credential the caller has stored (for each declared
+   * server) as handed out. For a run that continues from a checkpoint: its
+   * nodes before the checkpoint may have been handed some and kept them in
+   * the state, and no node asks for them again.
+   */
+  handAll(): Promise<void>;
 }
 
 /** Header names that carry a credential: their values are scrubbed from whatever a run returns. */
@@ -92,7 +99,12 @@ export function createRunCredentials(
       return { ...headers };
     },
   };
-  return { credentials, secretsUsed: () => [...used] };
+  const handAll = async () => {
+    if (principal === undefined || store === undefined) return;
+    // None stored for a server is common; a store that fails is logged by headersFor.
+    await Promise.all(Object.keys(servers).map((server) => credentials.headersFor(server).catch(() => undefined)));
+  };
+  return { credentials, secretsUsed: () => [...used], handAll };
 }
 
 /** Reads the run's credentials from a LangGraph `RunnableConfig`. */

@@ -15,7 +15,7 @@ import {
 } from '@modelcontextprotocol/server';
 import type { ToolRegistry } from '../graphs/load-graphs.js';
 import type { GraphTool } from '../graphs/tool.js';
-import { errorResult, RunAbortedError, runTool, type RunOptions } from '../run/run-tool.js';
+import { errorResult, RunAbortedError, runTool, type RunContext, type RunOptions } from '../run/run-tool.js';
 import { answerChannel, resumeFromModel, serveCall, SERVER_REQUEST_ID_PREFIX, type CallAnswer, type PauseServing } from './pauses.js';
 import { parseResumeRunArgs, RESUME_RUN_TOOL, resumeRunDefinition } from './resume-run-tool.js';
 import { CANCEL_RUN_TOOL, cancelRunDefinition, GET_RUN_TOOL, getRunDefinition, parseRunId, runAnswer } from './run-handles.js';
@@ -39,7 +39,7 @@ export interface ServerFactoryOptions {
   /** Whether the principal may see and call the tool. */
   canCall: (principal: Principal | undefined, tool: GraphTool) => boolean;
   /** A run's `config.configurable` (identity, credentials) and the secrets it was handed. */
-  runContextFor: (principal: Principal | undefined) => { configurable: Record<string, unknown>; secretsUsed?: () => readonly string[] };
+  runContextFor: (principal: Principal | undefined) => RunContext;
   /** Most tools in one `tools/list` answer. */
   toolsPageSize: number;
   /** Runs may pause at `interrupt()` and be resumed (a store is configured); adds `resume_run`. */
@@ -291,6 +291,7 @@ export function createServerFactory(options: ServerFactoryOptions): McpServerFac
         ...(progress ? { progress } : {}),
         ...(logMessages ? { log: logMessages } : {}),
         ...(runContext.secretsUsed ? { secretsUsed: runContext.secretsUsed } : {}),
+        ...(runContext.beforeContinuing ? { beforeContinuing: runContext.beforeContinuing } : {}),
       };
       try {
         let result: CallAnswer;

@@ -26,6 +26,12 @@ export interface RunOptions {
   /** Secrets handed to the run so far: scrubbed from whatever the run returns. */
   secretsUsed?: () => readonly string[];
   /**
+   * Called before a run continues from a checkpoint (`resume`,
+   * `fromCheckpoint`): counts every secret its earlier nodes could have
+   * been handed, so that they are scrubbed too.
+   */
+  beforeContinuing?: () => Promise<void>;
+  /**
    * The LangGraph thread the run keeps its checkpoints in, so that it can
    * pause at `interrupt()`. `checkpointer` is lent to a graph compiled
    * without one of its own. Without a thread, `interrupt()` fails the run.
@@ -56,6 +62,13 @@ export interface RunOptions {
    * it had left. Default: `timeout_ms` from this execution's start.
    */
   deadline?: number;
+}
+
+/** What a run gets from its caller's identity: `config.configurable`, and the secrets it is handed (see `RunOptions`). */
+export interface RunContext {
+  configurable: Record<string, unknown>;
+  secretsUsed?: () => readonly string[];
+  beforeContinuing?: () => Promise<void>;
 }
 
 /**
@@ -154,6 +167,7 @@ export async function executeRun(tool: GraphTool, args: unknown, options: RunOpt
     if (invalid !== undefined) return done(invalid);
   }
 
+  if (options.resume !== undefined || options.fromCheckpoint) await options.beforeContinuing?.();
   const abort = new RunAbort(options.deadline === undefined ? tool.timeoutMs : Math.max(0, options.deadline - Date.now()), [options.signal, options.stopSignal]);
   try {
     return await runGraph(tool, args, options, abort);

@@ -7,7 +7,7 @@ import type { RunPatch, RunRecord, Store } from '../store/store.js';
 import type { RunStep } from './runs.js';
 import type { ProgressReporter } from './progress.js';
 import { taskProgress, watchTaskProgress } from './task-progress.js';
-import { executeRun, RunAbortedError, type GraphProtocolError, type PendingInterrupt, type RunOptions } from './run-tool.js';
+import { executeRun, RunAbortedError, type GraphProtocolError, type PendingInterrupt, type RunContext, type RunOptions } from './run-tool.js';
 import { Runs } from './runs.js';
 import { scrubText } from './scrub.js';
 
@@ -41,7 +41,7 @@ export interface TaskRunnerOptions {
   store: Store;
   tools: { get(name: string): GraphTool | undefined };
   /** A run's `configurable` (identity, credentials) for a principal. */
-  runContextFor: (principal: Principal | undefined) => { configurable: Record<string, unknown>; secretsUsed?: () => readonly string[] };
+  runContextFor: (principal: Principal | undefined) => RunContext;
   /** What the protocol layer keeps with a task paused at `interrupt()` (scrubbed of `secrets`). */
   describePause: (interrupts: PendingInterrupt[], previous: RunRecord, secrets: readonly string[] | undefined) => Record<string, unknown>;
   /** How long a worker's claim lasts without renewal; renewed every third of it. @default 15000 */
@@ -441,6 +441,7 @@ export class TaskRunner {
       configurable: context.configurable,
       progress: progress.report,
       ...(context.secretsUsed ? { secretsUsed: context.secretsUsed } : {}),
+      ...(context.beforeContinuing ? { beforeContinuing: context.beforeContinuing } : {}),
       thread: { id: claimed.id, checkpointer: store.checkpointer, durability: 'sync' },
       ...(data.resume ? { resume: data.resume } : checkpointed ? { fromCheckpoint: true } : {}),
     };

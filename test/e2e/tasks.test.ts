@@ -27,6 +27,7 @@ before(async () => {
         echo: './graphs/basic.ts:echo',
         ask_first: { path: './graphs/hitl.ts:askThenWork', task: 'required', task_starts_at: 'work' },
         reporting: './graphs/hitl.ts:reporting',
+        keeps_credential: './graphs/hitl.ts:keepsCredential',
       },
       defaults: { poll_interval_ms: 50 },
       // Never contacted: the reporting graph only reads its credential.
@@ -143,6 +144,27 @@ describe('2026-07-28 tasks extension', () => {
     await rpc('alice', 'tasks/update', { taskId: created.taskId, inputResponses: { right: { action: 'accept', content: { answer: 'R' } } } });
     const done = await untilStatus('alice', created.taskId, ['completed']);
     assert.equal(done.result.structuredContent.joined, 'L+R');
+  });
+
+  test('a credential a node kept in the state before the pause is scrubbed from what the resumed run returns', async () => {
+    // resume_run (a caller that cannot be asked), a 2026-07-28 retry with inputResponses, and a task.
+    const accept = (content: Record<string, unknown>) => ({ action: 'accept', content });
+    const paused = (await rpc('ivy', 'tools/call', { name: 'keeps_credential', arguments: {} }, { extension: false, elicitation: false })).message.result;
+    const runId = paused._meta['graph-mcp/run'].id as string;
+    const resumed = (await rpc('ivy', 'tools/call', { name: 'resume_run', arguments: { run_id: runId, answer: 'yes' } }, { extension: false })).message.result;
+    const asked = (await rpc('ivy', 'tools/call', { name: 'keeps_credential', arguments: {} }, { extension: false })).message.result;
+    const key = Object.keys(asked.inputRequests)[0]!;
+    const retried = (
+      await rpc('ivy', 'tools/call', { name: 'keeps_credential', arguments: {}, requestState: asked.requestState, inputResponses: { [key]: accept({ answer: 'yes' }) } }, { extension: false })
+    ).message.result;
+    const created = (await rpc('ivy', 'tools/call', { name: 'keeps_credential', arguments: {} })).message.result;
+    const asking = await untilStatus('ivy', created.taskId, ['input_required']);
+    await rpc('ivy', 'tasks/update', { taskId: created.taskId, inputResponses: { [Object.keys(asking.inputRequests)[0]!]: accept({ answer: 'yes' }) } });
+    const task = await untilStatus('ivy', created.taskId, ['completed']);
+    for (const [how, result] of [['resume_run', resumed], ['inputResponses', retried], ['task', task.result]] as const) {
+      assert.equal(result.structuredContent?.out, 'after yes: [redacted]', how);
+      assert.ok(!JSON.stringify(result).includes(CANARY), `${how}: ${JSON.stringify(result)}`);
+    }
   });
 
   test('an answer through tasks/update that cannot be used is asked again, and the status message says why; a good one then resumes the task', async () => {
