@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, statSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync, statSync } from 'node:fs';
 import path from 'node:path';
 import type BetterSqlite3 from 'better-sqlite3';
 import { SqliteSaver } from '@langchain/langgraph-checkpoint-sqlite';
@@ -88,7 +88,13 @@ export class SqliteStore implements Store {
     }
     let db: BetterSqlite3.Database;
     try {
-      if (options.path !== ':memory:') mkdirSync(path.dirname(options.path), { recursive: true });
+      if (options.path !== ':memory:') {
+        // The file holds graph state (what the caller's runs hold, their paused questions) and the
+        // key that signs requestState: readable by this user only, when graph-mcp creates it.
+        // SQLite gives its -wal and -shm files the database file's mode.
+        mkdirSync(path.dirname(options.path), { recursive: true, mode: 0o700 });
+        closeSync(openSync(options.path, 'a', 0o600));
+      }
       db = new Database(options.path);
       db.pragma('journal_mode = WAL');
       // Several processes share the file: wait for a writer instead of failing.

@@ -1,7 +1,7 @@
 // The store contract, run against every implementation in this package.
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm, stat } from 'node:fs/promises';
 import { promisify } from 'node:util';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -35,6 +35,20 @@ await store.close();`;
   const store = await SqliteStore.open({ path: fresh });
   await store.check();
   await store.close();
+});
+
+test('a SQLite store graph-mcp creates is readable by its user only: folder 0700, file, WAL and shared memory 0600', async () => {
+  const own = path.join(dir, 'private', 'deeper', 'state.sqlite');
+  const store = await SqliteStore.open({ path: own });
+  try {
+    await store.runs.create({ id: 'mode-check', owner: 'o', tool: 't', status: 'working', data: {}, expiresAt: Date.now() + 60_000 });
+    const mode = async (file: string) => ((await stat(file)).mode & 0o777).toString(8);
+    assert.equal(await mode(path.dirname(own)), '700');
+    assert.equal(await mode(path.join(dir, 'private')), '700');
+    for (const file of [own, `${own}-wal`, `${own}-shm`]) assert.equal(await mode(file), '600', file);
+  } finally {
+    await store.close();
+  }
 });
 
 test('check() fails once the SQLite file is deleted or replaced under the open store', async () => {
