@@ -182,11 +182,17 @@ function authenticateRequest(authenticate: (request: globalThis.Request) => Prom
 
 /** The web-standard request an `authenticate` function receives: method, URL and headers, no body. */
 function headersOnlyRequest(req: Request): globalThis.Request {
+  // From the raw headers: Node keeps only the first of two Authorization headers, where a
+  // proxy in front may have looked at the last. Both reach authenticate, joined, and a bearer
+  // check refuses the pair as malformed.
   const headers = new Headers();
-  for (const [name, value] of Object.entries(req.headers)) {
-    if (value === undefined) continue;
-    if (Array.isArray(value)) for (const item of value) headers.append(name, item);
-    else headers.set(name, value);
+  const raw = req.rawHeaders;
+  for (let i = 0; i + 1 < raw.length; i += 2) {
+    try {
+      headers.append(raw[i]!, raw[i + 1]!);
+    } catch {
+      // A name or value the web Headers refuse (Node's parser let it through): left out.
+    }
   }
   const url = new URL(req.originalUrl, `${req.protocol}://${req.headers.host ?? 'localhost'}`);
   return new globalThis.Request(url, { method: req.method, headers });

@@ -1,6 +1,7 @@
 // Two users with different scopes and different downstream tokens, end to end.
 import assert from 'node:assert/strict';
 import { createHmac, generateKeyPairSync, randomBytes } from 'node:crypto';
+import http from 'node:http';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -214,6 +215,26 @@ describe('refusals follow the MCP authorization spec', () => {
       const answer = await list({ Authorization: header });
       assert.equal(answer.status, 400, header);
       assert.match(answer.headers.get('www-authenticate') ?? '', /^Bearer error="invalid_request"/);
+    }
+  });
+
+  test('two Authorization headers: 400 invalid_request, whichever comes first (a proxy may have read the other)', async () => {
+    const url = new URL(server.url);
+    const body = JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/list' });
+    for (const pair of [[alice, 'not-a-token'], ['not-a-token', alice]]) {
+      const answer = await new Promise<{ status: number; challenge: string | undefined }>((resolve, reject) => {
+        const request = http.request(
+          { host: url.hostname, port: url.port, path: url.pathname, method: 'POST', headers: ['host', url.host, 'content-type', 'application/json', 'accept', 'application/json, text/event-stream', 'mcp-protocol-version', '2025-11-25', 'authorization', `Bearer ${pair[0]}`, 'authorization', `Bearer ${pair[1]}`] },
+          (response) => {
+            response.resume();
+            response.on('end', () => resolve({ status: response.statusCode ?? 0, challenge: response.headers['www-authenticate'] }));
+          },
+        );
+        request.on('error', reject);
+        request.end(body);
+      });
+      assert.equal(answer.status, 400, pair.join(' / '));
+      assert.match(answer.challenge ?? '', /^Bearer error="invalid_request"/);
     }
   });
 
