@@ -40,15 +40,15 @@ export type DescribePause = (interrupts: PendingInterrupt[], previous: RunRecord
 /** Why a paused run could not be resumed. */
 export type ResumeRefusal = 'busy' | 'finished';
 
+/** Threads whose checkpoints a sweep deletes together (concurrently, on PostgreSQL's pool) before it lets requests run. */
+const SWEEP_THREADS_AT_ONCE = 4;
+
 /**
  * Runs that can pause: a run that reaches `interrupt()` is kept in the store
  * (checkpoint + run record) and can be resumed by its owner from any
  * process. Knows nothing of MCP: interrupts in, answers (resume values
  * keyed by interrupt id) in, tool results out.
  */
-/** Threads whose checkpoints a sweep deletes together (concurrently, on PostgreSQL's pool) before it lets requests run. */
-const SWEEP_THREADS_AT_ONCE = 4;
-
 export class Runs {
   readonly store: Store;
   private readonly processId: string;
