@@ -29,9 +29,9 @@ async function v2(): Promise<V2Client> {
   return client;
 }
 
-async function v1(): Promise<V1Client> {
+async function v1(url = server.url): Promise<V1Client> {
   const client = new V1Client({ name: 'live-v1', version: '1.0.0' });
-  await client.connect(new V1Transport(new URL(server.url)));
+  await client.connect(new V1Transport(new URL(url)));
   return client;
 }
 
@@ -132,8 +132,7 @@ describe('stopping a run', () => {
     // same request id within the minute, which makes a cancel naming it ambiguous (see below).
     const own = await startServer({ graphs: { slow: './graphs/basic.ts:slow' } });
     try {
-      const client = new V1Client({ name: 'live-v1', version: '1.0.0' });
-      await client.connect(new V1Transport(new URL(own.url)));
+      const client = await v1(own.url);
       const controller = new AbortController();
       const call = client.callTool({ name: 'slow', arguments: { label: 'cancel-v1', ms: 200 } }, undefined, { signal: controller.signal });
       await firstNodeDone('cancel-v1');
