@@ -175,6 +175,9 @@ export const secretsSchema = z
  * scheme (an editor's webview). A full origin or a port would never match.
  */
 export function allowListProblem(entry: string, kind: 'hosts' | 'origins'): string | undefined {
+  if (entry.includes('*') && !(kind === 'origins' && /:\/\/\*$/.test(entry))) {
+    return `"${entry}": wildcards are not matched, only whole names: list each hostname (e.g. "app.example.com")`;
+  }
   if (/^(\[[0-9a-fA-F:.]+\]|[^\s:/[\]?#@]+)$/.test(entry)) return undefined;
   if (kind === 'origins' && /^[a-z][a-z0-9+.-]*:\/\/\*$/i.test(entry) && !/^https?:/i.test(entry)) return undefined;
   return `"${entry}" is not a hostname: list hostnames without scheme or port (e.g. "app.example.com")${kind === 'origins' ? ', or "scheme://*" for a non-web scheme' : ''}`;

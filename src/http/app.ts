@@ -3,7 +3,7 @@ import express, { type Express } from 'express';
 import { canCall } from '../auth/access.js';
 import type { GraphMcp } from '../graph-mcp.js';
 import { VERSION } from '../version.js';
-import { mcpRouter, type McpRouterOptions } from './router.js';
+import { lowerCased, mcpRouter, type McpRouterOptions } from './router.js';
 
 /**
  * The standalone app: the MCP router plus `GET /ok` (health) and
@@ -40,7 +40,8 @@ export function createApp(graphMcp: GraphMcp, routerOptions: McpRouterOptions = 
   const mustAuthenticate = routerOptions.authenticate !== undefined || graphMcp.authenticate !== undefined;
   const openGraphs = mustAuthenticate ? undefined : graphMcp.tools.tools.filter((tool) => canCall(undefined, tool)).map((tool) => tool.name);
   // As /mcp: a page on another site that rebinds its name to this address must not read it.
-  const infoHosts = routerOptions.allowedHosts ?? graphMcp.config.http.allowed_hosts;
+  const listed = routerOptions.allowedHosts ?? graphMcp.config.http.allowed_hosts;
+  const infoHosts = listed && lowerCased(listed);
   app.get('/info', (req, res) => {
     if (infoHosts && !validateHostHeader(req.headers.host, infoHosts).ok) {
       res.status(403).json({ error: 'host_not_allowed' });

@@ -162,7 +162,15 @@ export function authInfoForPrincipal(principal: { id: string; scopes: readonly s
 
 function authenticateRequest(authenticate: (request: globalThis.Request) => Promise<AuthOutcome>, logger: Logger): RequestHandler {
   return (req: Request, res: Response, next: NextFunction) => {
-    authenticate(headersOnlyRequest(req)).then(
+    let request: globalThis.Request;
+    try {
+      request = headersOnlyRequest(req);
+    } catch {
+      // No URL can be made of the Host header (a space in it): no Host check came before to refuse it.
+      jsonRpcError(res, 400, -32600, 'Bad Request: the Host header is not a valid host');
+      return;
+    }
+    authenticate(request).then(
       (outcome) => {
         if (!outcome.ok) {
           jsonRpcError(res, outcome.status, -32001, outcome.message, outcome.headers);
@@ -206,9 +214,14 @@ function pickList(option: string[] | false | undefined, fromConfig: string[] | u
     }
     const problem = option.map((item) => allowListProblem(item, name === 'allowedHosts' ? 'hosts' : 'origins')).find((found) => found !== undefined);
     if (problem) throw new GraphMcpError('OPTIONS_INVALID', `createMcpRouter: "${name}": ${problem}`);
-    return option;
+    return lowerCased(option);
   }
-  return fromConfig;
+  return fromConfig && lowerCased(fromConfig);
+}
+
+/** Host names as the URL parser writes them, and so as the checks compare them: in lower case. */
+export function lowerCased(names: readonly string[]): string[] {
+  return names.map((name) => name.toLowerCase());
 }
 
 /** Verdicts kept per distinct header value: a URL parse per request showed in profiles. Bounded, so odd values cannot grow it. */

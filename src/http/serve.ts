@@ -4,7 +4,7 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { localhostAllowedHostnames, localhostAllowedOrigins } from '@modelcontextprotocol/server';
 import type { GraphMcp } from '../graph-mcp.js';
-import { isLoopback } from '../loopback.js';
+import { hostNameOf, isLoopback } from '../loopback.js';
 import { createApp } from './app.js';
 import { DEFAULT_HOST, DEFAULT_PORT } from './defaults.js';
 import type { McpRouterOptions } from './router.js';
@@ -39,11 +39,14 @@ export async function serve(graphMcp: GraphMcp, options: ServeOptions = {}): Pro
   const host = options.host ?? DEFAULT_HOST;
   const port = options.port ?? DEFAULT_PORT;
   const loopback = isLoopback(host);
+  // The localhost names, and the address bound when it is another (127.0.0.2, ::1 written out):
+  // the URL start-up prints must pass the check.
+  const withBound = (names: string[]) => [...new Set([...names, hostNameOf(host).toLowerCase()])];
   let draining = false;
   const app = createApp(graphMcp, {
     ...options,
-    allowedHosts: options.allowedHosts ?? graphMcp.config.http.allowed_hosts ?? (loopback ? localhostAllowedHostnames() : false),
-    allowedOrigins: options.allowedOrigins ?? graphMcp.config.http.allowed_origins ?? (loopback ? localhostAllowedOrigins() : false),
+    allowedHosts: options.allowedHosts ?? graphMcp.config.http.allowed_hosts ?? (loopback ? withBound(localhostAllowedHostnames()) : false),
+    allowedOrigins: options.allowedOrigins ?? graphMcp.config.http.allowed_origins ?? (loopback ? withBound(localhostAllowedOrigins()) : false),
   }, () => draining);
   const server = app.listen(port, host);
   // Node's default (5 s) is shorter than a load balancer's idle timeout: it would

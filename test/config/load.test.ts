@@ -136,6 +136,15 @@ describe('resolveConfig', () => {
       () => resolveConfig({ graphs: { a: './a.ts:g' }, http: { allowed_hosts: ['127.0.0.1:8515'] } }, { baseDir: '/x' }),
       rejectsWith('CONFIG_INVALID', /http\.allowed_hosts\.0: "127\.0\.0\.1:8515" is not a hostname/),
     );
+    // A wildcard would start, and then match nothing but itself.
+    assert.throws(
+      () => resolveConfig({ graphs: { a: './a.ts:g' }, http: { allowed_hosts: ['*.example.com'] } }, { baseDir: '/x' }),
+      rejectsWith('CONFIG_INVALID', /http\.allowed_hosts\.0: "\*\.example\.com": wildcards are not matched, only whole names/),
+    );
+    assert.throws(
+      () => resolveConfig({ graphs: { a: './a.ts:g' }, http: { allowed_origins: ['https://*.example.com'] } }, { baseDir: '/x' }),
+      rejectsWith('CONFIG_INVALID', /http\.allowed_origins\.0: .*wildcards are not matched/),
+    );
     const allowed = resolveConfig({ graphs: { a: './a.ts:g' }, http: { allowed_hosts: ['[::1]', 'api.example.com'], allowed_origins: ['vscode-webview://*'] } }, { baseDir: '/x' });
     assert.deepEqual(allowed.http.allowed_origins, ['vscode-webview://*']);
     // A misspelt key of a graph, whose meaning would be lost (an open tool meant to be guarded).

@@ -7,8 +7,8 @@ import path from 'node:path';
 import { connect } from 'node:net';
 import { after, before, test } from 'node:test';
 import Database from 'better-sqlite3';
-import { VERSION } from '../../src/index.js';
-import { EXAMPLES_CONFIG, startServer, type TestServer } from '../helpers/server.js';
+import { loadGraphMcp, serve, VERSION } from '../../src/index.js';
+import { captureLogs, EXAMPLES_CONFIG, FIXTURES, startServer, type TestServer } from '../helpers/server.js';
 import { callModern, envelope, legacyHeaders, modernHeaders, post } from '../helpers/raw.js';
 
 let server: TestServer;
@@ -192,4 +192,42 @@ test('the standalone server says at start-up, before any request, that its endpo
   assert.equal(said[0]?.path, '/mcp');
   assert.match(said[0]?.msg, /^MCP endpoint at \/mcp has no authentication/);
   assert.equal(said.length, 1);
+});
+
+test('bound to another loopback address, the URL start-up names passes the Host check', async () => {
+  const graphMcp = await loadGraphMcp({ config: { graphs: { echo: './graphs/basic.ts:echo' }, store: { type: 'none' } }, baseDir: FIXTURES, logger: captureLogs().logger });
+  const running = await serve(graphMcp, { port: 0, host: '127.0.0.2' });
+  try {
+    assert.match(running.url, /^http:\/\/127\.0\.0\.2:\d+\/mcp$/);
+    const answer = await callModern(running.url, 'echo', { text: 'alias' });
+    assert.deepEqual(answer.messages[0]?.result?.structuredContent, { echoed: 'alias' });
+    const refused = await new Promise<number>((resolve, reject) => {
+      http.get({ hostname: '127.0.0.2', port: new URL(running.url).port, path: '/info', headers: { host: 'evil.example' } }, (res) => {
+        res.resume();
+        resolve(res.statusCode!);
+      }).on('error', reject);
+    });
+    assert.equal(refused, 403, 'other names are still refused');
+  } finally {
+    await running.close(0);
+  }
+});
+
+test('allowed_hosts entries match whatever their case', async () => {
+  const listed = await startServer({ graphs: { echo: './graphs/basic.ts:echo' }, http: { allowed_hosts: ['LocalHost'] } });
+  try {
+    const port = new URL(listed.url).port;
+    const status = (host: string) =>
+      new Promise<number>((resolve, reject) => {
+        http.get({ hostname: '127.0.0.1', port, path: '/info', headers: { host } }, (res) => {
+          res.resume();
+          resolve(res.statusCode!);
+        }).on('error', reject);
+      });
+    assert.equal(await status(`localhost:${port}`), 200);
+    assert.equal(await status(`LOCALHOST:${port}`), 200);
+    assert.equal(await status(`127.0.0.1:${port}`), 403, 'only the names listed');
+  } finally {
+    await listed.close(0);
+  }
 });

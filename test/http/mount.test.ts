@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { once } from 'node:events';
 import type { Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { connect, type AddressInfo } from 'node:net';
 import { after, describe, test } from 'node:test';
 import express from 'express';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
@@ -156,6 +156,30 @@ test('a mounted router without auth of its own says at its first request who aut
       assert.equal(said[0].msg, 'MCP endpoint at /agents/mcp has no authentication: anyone who can reach it can call every graph');
     }
   }
+});
+
+test('a Host header no URL can be made of, with authentication on and no Host check: 400 in JSON, not a 500 page', async () => {
+  const graphMcp = opened(await loadGraphMcp({ baseDir: FIXTURES, logger: captureLogs().logger, store: null, config: { graphs: { echo: './graphs/basic.ts:echo' } } }));
+  const app = express();
+  app.use(createMcpRouter(graphMcp, { authenticate: () => ({ id: 'someone', scopes: [] }) }));
+  const base = new URL(await listen(app));
+  const body = JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/list' });
+  const raw = await new Promise<string>((resolve, reject) => {
+    const socket = connect(Number(base.port), base.hostname, () => {
+      socket.end(
+        `POST /mcp HTTP/1.1\r\nHost: a b\r\nContent-Type: application/json\r\nAccept: application/json, text/event-stream\r\nMcp-Protocol-Version: 2025-11-25\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+      );
+    });
+    let text = '';
+    socket.on('data', (chunk) => (text += chunk));
+    socket.on('end', () => resolve(text));
+    socket.on('error', reject);
+  });
+  assert.match(raw, /^HTTP\/1\.1 400 /);
+  const json = JSON.parse(raw.slice(raw.indexOf('\r\n\r\n') + 4)) as { error?: { code?: number; message?: string } };
+  assert.equal(json.error?.code, -32600);
+  assert.match(json.error?.message ?? '', /Host header is not a valid host/);
+  assert.doesNotMatch(raw, /TypeError|at /);
 });
 
 test('createMcpRouter refuses allow-list entries that could never match (a full origin, a port), naming them', async () => {
