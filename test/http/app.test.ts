@@ -60,17 +60,20 @@ test('GET /info names the version and the graphs', async () => {
   });
 });
 
+/** The status of `GET /info` from the server at `url`, sent with this `Host` header (fetch may not set one). */
+function infoStatus(url: string, host: string): Promise<number> {
+  const { hostname, port } = new URL(url);
+  return new Promise<number>((resolve, reject) => {
+    http.get({ hostname, port, path: '/info', headers: { host } }, (res) => {
+      res.resume();
+      resolve(res.statusCode!);
+    }).on('error', reject);
+  });
+}
+
 test('GET /info is refused to a Host the endpoint refuses (DNS rebinding), as /mcp is', async () => {
-  const status = (host: string) =>
-    new Promise<number>((resolve, reject) => {
-      const url = new URL(`${origin()}/info`);
-      http.get({ hostname: url.hostname, port: url.port, path: '/info', headers: { host } }, (res) => {
-        res.resume();
-        resolve(res.statusCode!);
-      }).on('error', reject);
-    });
-  assert.equal(await status('evil.example'), 403);
-  assert.equal(await status(`localhost:${new URL(origin()).port}`), 200);
+  assert.equal(await infoStatus(origin(), 'evil.example'), 403);
+  assert.equal(await infoStatus(origin(), `localhost:${new URL(origin()).port}`), 200);
 });
 
 test('GET /info on an open endpoint names only the graphs a caller without credentials may call', async () => {
@@ -201,13 +204,7 @@ test('bound to another loopback address, the URL start-up names passes the Host 
     assert.match(running.url, /^http:\/\/127\.0\.0\.2:\d+\/mcp$/);
     const answer = await callModern(running.url, 'echo', { text: 'alias' });
     assert.deepEqual(answer.messages[0]?.result?.structuredContent, { echoed: 'alias' });
-    const refused = await new Promise<number>((resolve, reject) => {
-      http.get({ hostname: '127.0.0.2', port: new URL(running.url).port, path: '/info', headers: { host: 'evil.example' } }, (res) => {
-        res.resume();
-        resolve(res.statusCode!);
-      }).on('error', reject);
-    });
-    assert.equal(refused, 403, 'other names are still refused');
+    assert.equal(await infoStatus(running.url, 'evil.example'), 403, 'other names are still refused');
   } finally {
     await running.close(0);
   }
@@ -217,16 +214,9 @@ test('allowed_hosts entries match whatever their case', async () => {
   const listed = await startServer({ graphs: { echo: './graphs/basic.ts:echo' }, http: { allowed_hosts: ['LocalHost'] } });
   try {
     const port = new URL(listed.url).port;
-    const status = (host: string) =>
-      new Promise<number>((resolve, reject) => {
-        http.get({ hostname: '127.0.0.1', port, path: '/info', headers: { host } }, (res) => {
-          res.resume();
-          resolve(res.statusCode!);
-        }).on('error', reject);
-      });
-    assert.equal(await status(`localhost:${port}`), 200);
-    assert.equal(await status(`LOCALHOST:${port}`), 200);
-    assert.equal(await status(`127.0.0.1:${port}`), 403, 'only the names listed');
+    assert.equal(await infoStatus(listed.url, `localhost:${port}`), 200);
+    assert.equal(await infoStatus(listed.url, `LOCALHOST:${port}`), 200);
+    assert.equal(await infoStatus(listed.url, `127.0.0.1:${port}`), 403, 'only the names listed');
   } finally {
     await listed.close(0);
   }
