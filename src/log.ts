@@ -1,4 +1,5 @@
 import { pino, type DestinationStream, type Logger, type LevelWithSilent } from 'pino';
+import { GraphMcpError } from './errors.js';
 import { scrubHanded } from './run/scrub.js';
 
 export type { Logger } from 'pino';
@@ -15,8 +16,14 @@ export interface LoggerOptions {
  * credential are redacted wherever they appear, as a second line of defence:
  * graph-mcp itself never logs a token.
  */
+const LEVELS: readonly string[] = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
+
 export function createLogger(options: LoggerOptions = {}): Logger {
   const level = options.level ?? (process.env.LOG_LEVEL as LevelWithSilent | undefined) ?? 'info';
+  // Pino's own refusal names neither the variable nor the levels it knows.
+  if (!LEVELS.includes(level)) {
+    throw new GraphMcpError('OPTIONS_INVALID', `LOG_LEVEL (or the config's log_level) must be one of ${LEVELS.join(', ')}, got ${JSON.stringify(level)}`);
+  }
   return pino(
     {
       level,

@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { createRunCredentials } from '../src/auth/credentials.js';
 import { captureLogs } from './helpers/server.js';
+import { createLogger } from '../src/log.js';
 
 test('each line names the process; an error is logged with its type and stack, a plain { message } as it is', () => {
   const logs = captureLogs();
@@ -49,4 +50,17 @@ test("a secret store of the project's own that hands back a header value that is
   );
   await assert.rejects(credentials.headersFor('notes'), /the credentials for "notes" could not be read: the secret store failed/);
   assert.match(String(failures[0]), /not HTTP headers/);
+});
+
+test('a log level pino does not know is refused naming LOG_LEVEL and the levels it takes', () => {
+  assert.throws(() => createLogger({ level: 'verbose' as never }), /^GraphMcpError: LOG_LEVEL \(or the config's log_level\) must be one of fatal, error, warn, info, debug, trace, silent, got "verbose"$/m);
+  const before = process.env.LOG_LEVEL;
+  process.env.LOG_LEVEL = 'chatty';
+  try {
+    assert.throws(() => createLogger(), /got "chatty"/);
+  } finally {
+    if (before === undefined) delete process.env.LOG_LEVEL;
+    else process.env.LOG_LEVEL = before;
+  }
+  assert.equal(createLogger({ level: 'debug' }).level, 'debug');
 });
