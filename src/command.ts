@@ -69,6 +69,7 @@ async function main(argv: string[]): Promise<number> {
 
   if (command === 'check') {
     const { loadGraphMcp } = await import('./graph-mcp.js');
+    const { describeStore } = await import('./store/open-store.js');
     // Its warnings (keys set aside, an env file missing, ...) as lines a person reads, on stderr.
     const warnings = { write: (line: string) => void process.stderr.write(`warning: ${(JSON.parse(line) as { msg?: string }).msg ?? line}\n`) };
     const graphMcp = await loadGraphMcp({ config, logger: createLogger({ level: 'warn', destination: warnings }) });
@@ -79,8 +80,7 @@ async function main(argv: string[]): Promise<number> {
     try {
       // Reachable and migrated: a store that cannot serve fails the check.
       await graphMcp.store?.check();
-      const where = graphMcp.config.store.type === 'sqlite' ? ` (${graphMcp.config.store.path})` : graphMcp.config.store.type === 'postgres' ? ` ($${graphMcp.config.store.url_env}, schema ${graphMcp.config.store.schema})` : '';
-      process.stdout.write(`store: ${graphMcp.store ? `${graphMcp.store.kind}${where}, reachable and migrated` : 'none (a graph that calls interrupt() fails)'}\n`);
+      process.stdout.write(`store: ${graphMcp.store ? `${describeStore(graphMcp.config.store)}, reachable and migrated` : 'none (a graph that calls interrupt() fails)'}\n`);
     } finally {
       await graphMcp.close(0);
     }
@@ -115,7 +115,7 @@ async function main(argv: string[]): Promise<number> {
     // never finish (a graph module awaiting what never settles): without it, the process
     // runs out of work and the beforeExit guard below reports it, as a single process does.
     if (cluster.isWorker) process.channel?.unref();
-    const [{ loadGraphMcp }, { serve }] = await Promise.all([import('./graph-mcp.js'), import('./http/serve.js')]);
+    const [{ loadGraphMcp }, { serve, servedStore }] = await Promise.all([import('./graph-mcp.js'), import('./http/serve.js')]);
     const graphMcp = await loadGraphMcp({ config });
     // Before listening: a worker's listen() asks its primary for the port over that channel.
     if (cluster.isWorker) process.channel?.ref();
@@ -127,6 +127,7 @@ async function main(argv: string[]): Promise<number> {
         url: running.url,
         tools: graphMcp.tools.tools.map((tool) => tool.name),
         mcp: !graphMcp.config.http.disable_mcp,
+        store: servedStore(graphMcp),
         level: graphMcp.logger.level,
         graceMs: graphMcp.config.defaults.shutdown_grace_ms,
       };

@@ -14,6 +14,8 @@ export interface WorkerReady {
   url: string;
   tools: string[];
   mcp: boolean;
+  /** The store the workers share, as `describeStore` says it. */
+  store: string;
   /** The config's log level, so the primary logs like its workers. */
   level: string;
   /** The config's shutdown grace, so the primary knows how long to wait. */
@@ -83,7 +85,7 @@ export function runPrimary(workers: number, logger: Logger): Promise<number> {
         announced = true;
         if (!process.env.LOG_LEVEL) logger.level = message.level;
         logger.info(
-          { url: message.mcp ? message.url : null, tools: message.tools, mcp: message.mcp, workers },
+          { url: message.mcp ? message.url : null, tools: message.tools, mcp: message.mcp, store: message.store, workers },
           message.mcp ? `serving ${message.tools.length} graph(s) at ${message.url} with ${workers} workers` : `listening with ${workers} workers (MCP is off)`,
         );
       });

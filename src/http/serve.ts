@@ -5,6 +5,7 @@ import type { AddressInfo } from 'node:net';
 import { localhostAllowedHostnames, localhostAllowedOrigins } from '@modelcontextprotocol/server';
 import type { GraphMcp } from '../graph-mcp.js';
 import { hostNameOf, isLoopback } from '../loopback.js';
+import { describeStore } from '../store/open-store.js';
 import { createApp } from './app.js';
 import { DEFAULT_HOST, DEFAULT_PORT } from './defaults.js';
 import type { McpRouterOptions } from './router.js';
@@ -28,6 +29,12 @@ const RESPONSE_DRAIN_MS = 1_000;
 const delay = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms).unref());
 
 export { DEFAULT_HOST, DEFAULT_PORT };
+
+/** The store `graphMcp` serves from, for its start-up line: the config's, or one the app handed in. */
+export function servedStore(graphMcp: Pick<GraphMcp, 'store' | 'config'>): string {
+  if (graphMcp.store === undefined) return 'none';
+  return graphMcp.store.kind === graphMcp.config.store.type ? describeStore(graphMcp.config.store) : graphMcp.store.kind;
+}
 
 /**
  * Serves graph-mcp on its own. Bound to a loopback address, the Host and
@@ -63,6 +70,7 @@ export async function serve(graphMcp: GraphMcp, options: ServeOptions = {}): Pro
       url: graphMcp.config.http.disable_mcp ? null : url,
       tools: graphMcp.tools.tools.map((tool) => tool.name),
       mcp: !graphMcp.config.http.disable_mcp,
+      store: servedStore(graphMcp),
     },
     graphMcp.config.http.disable_mcp ? `listening on ${shownHost}:${address.port} (MCP is off)` : `serving ${graphMcp.tools.tools.length} graph(s) at ${url}`,
   );

@@ -13,6 +13,13 @@ export interface OpenStoreOptions {
   env?: NodeJS.ProcessEnv;
 }
 
+/** The store the config names and where it is, for a person to read (the variable that holds a connection string, never the string). */
+export function describeStore(store: ResolvedConfig['store']): string {
+  if (store.type === 'sqlite') return `sqlite (${store.path})`;
+  if (store.type === 'postgres') return `postgres ($${store.url_env}, schema ${store.schema})`;
+  return store.type;
+}
+
 /** The store the config names, opened and migrated; `undefined` for `"type": "none"`. */
 export async function openStore(config: Pick<ResolvedConfig, 'store'>, options: OpenStoreOptions = {}): Promise<Store | undefined> {
   switch (config.store.type) {

@@ -221,3 +221,8 @@ test('allowed_hosts entries match whatever their case', async () => {
     await listed.close(0);
   }
 });
+
+test('the start-up line names the store: the config\'s, or the one the app handed in', () => {
+  const line = server.logs.lines.map((text) => JSON.parse(text)).find((entry) => entry.url !== undefined);
+  assert.equal(line?.store, 'memory', 'startServer hands in a MemoryStore');
+});

@@ -92,8 +92,10 @@ test('--heap-growth: a percent from 0 (V8 sizing) to 300, 50 when not given', ()
   for (const bad of ['-1', '301', '1.5', 'lots', '5e1', '0x10', '50 ']) assert.throws(() => parseHeapGrowth(bad), /heap growth must be an integer percent from 0/);
 });
 
-test('the start-up line names the one URL once, for all the workers', () => {
+test('the start-up line names the one URL once, for all the workers, and the store they share', () => {
   assert.equal(serving.output().match(/"url":"http/g)?.length, 1, serving.output());
+  const line = serving.output().split('\n').find((text) => text.includes('"url":"http'))!;
+  assert.equal(JSON.parse(line).store, `sqlite (${path.join(dir, 'state.sqlite')})`);
   assert.match(serving.url, /^http:\/\/127\.0\.0\.1:\d+\/mcp$/);
   assert.doesNotMatch(serving.url, /:0\//);
 });
