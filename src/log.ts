@@ -11,13 +11,14 @@ export interface LoggerOptions {
   destination?: DestinationStream;
 }
 
+/** The levels a logger may be set to: pino's six, and `silent`. */
+const LEVELS: readonly string[] = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
+
 /**
  * Structured JSON logs, one object per line. Field names that could carry a
  * credential are redacted wherever they appear, as a second line of defence:
  * graph-mcp itself never logs a token.
  */
-const LEVELS: readonly string[] = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
-
 export function createLogger(options: LoggerOptions = {}): Logger {
   const level = options.level ?? (process.env.LOG_LEVEL as LevelWithSilent | undefined) ?? 'info';
   // Pino's own refusal names neither the variable nor the levels it knows.

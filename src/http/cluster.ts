@@ -14,7 +14,7 @@ export interface WorkerReady {
   url: string;
   tools: string[];
   mcp: boolean;
-  /** The store the workers share, as `describeStore` says it. */
+  /** The store the workers share, as `servedStore` says it. */
   store: string;
   /** The config's log level, so the primary logs like its workers. */
   level: string;
