@@ -4,6 +4,7 @@ import type { Principal } from './auth/principal.js';
 import { applyConfigEnv } from './config/env.js';
 import { readingBodyOnce } from './mcp/request-body.js';
 import { answeringAloneAsJson } from './mcp/json-answers.js';
+import { keptAlive } from './mcp/kept-alive.js';
 import { refusingUndeclaredTaskListens } from './mcp/tasks.js';
 import { DEFAULT_CONFIG_FILE, loadConfigFile, resolveConfig, type ResolvedConfig } from './config/load.js';
 import type { AgentConfigInput } from './config/schema.js';
@@ -162,12 +163,15 @@ export async function loadGraphMcp(options: LoadGraphMcpOptions = {}): Promise<G
   });
   const mcpHandler = createMcpHandler(factory, {
     maxRequestBodySize: config.http.max_body_bytes,
+    keepAliveMs: config.http.stream_keep_alive_ms,
     onerror: (error) => logger.debug({ err: { message: error.message } }, 'mcp handler reported an error'),
   });
   const checked = withParamHeaderCheck(mcpHandler, paramHeaders, config.http.max_body_bytes);
   // The body is read once, here, and handed on parsed (see readingBodyOnce); a 2025-era
-  // answer with nothing before it goes out as JSON, not as an event stream (answeringAloneAsJson).
-  const handler: McpHttpHandler = { ...checked, fetch: answeringAloneAsJson(readingBodyOnce(refusingUndeclaredTaskListens(checked.fetch), config.http.max_body_bytes)) };
+  // answer with nothing before it goes out as JSON, not as an event stream (answeringAloneAsJson);
+  // a 2026-07-28 answer slow to come goes out as an event stream kept alive (keptAlive).
+  const served = answeringAloneAsJson(readingBodyOnce(refusingUndeclaredTaskListens(checked.fetch), config.http.max_body_bytes));
+  const handler: McpHttpHandler = { ...checked, fetch: keptAlive(served, config.http.stream_keep_alive_ms) };
 
   let stopping: Promise<void> | undefined;
   const stopRuns = (graceMs = config.defaults.shutdown_grace_ms) => {

@@ -230,6 +230,14 @@ export const httpSchema = z
       .describe(
         "graph-mcp serve: how long an idle keep-alive connection stays open. Longer than a load balancer's idle timeout (often 60 s), so the balancer never sends a request on a connection the server is closing.",
       ),
+    stream_keep_alive_ms: z
+      .number()
+      .int()
+      .min(0)
+      .default(15_000)
+      .describe(
+        'How often a response that waits on a run sends a keep-alive comment, so that a proxy does not close it as idle. A 2026-07-28 answer not ready by then is sent as an event stream. 0: never.',
+      ),
   })
   .strict();
 
