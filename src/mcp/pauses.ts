@@ -22,7 +22,7 @@ import type { TaskRunner } from '../run/tasks.js';
 import { argumentsDigest } from './arguments-digest.js';
 import { runWithDeadline } from './run-handles.js';
 import { createTaskResult } from './task-shapes.js';
-import { answerHint, decodeAnswer, questionsFor, type InputMethod, type Question } from './questions.js';
+import { answerHint, decodeAnswer, keyForAskingAgain, questionsFor, type InputMethod, type Question } from './questions.js';
 
 /** What graph-mcp keeps with a paused run (`RunRecord.data`). */
 export interface PauseData {
@@ -138,12 +138,13 @@ export async function serveCall(serving: PauseServing, call: CallContext, args: 
     step = await stepOf(run);
   } else if (serving.tasks !== undefined && call.tool.task !== 'never' && !call.canPollTasks) {
     const bound = () => argumentsDigest(call.tool, args);
-    return runWithDeadline(serving, call, args, (first) => continueRun(serving, call, first, inputResponsesOf(call), bound), describer(call));
+    return runWithDeadline(serving, call, args, (first) => continueRun(serving, call, first, {}, bound), describer(call));
   } else {
     step = await serving.runs.start(call.tool, args, call.owner, call.runOptions, describer(call));
   }
-  const bound = state === undefined ? () => argumentsDigest(call.tool, args) : () => (isPayload(state) ? state.args : undefined);
-  return continueRun(serving, call, step, inputResponsesOf(call), bound, args);
+  // A call without requestState begins a run: any inputResponses it brings answer nothing it was asked.
+  if (state === undefined) return continueRun(serving, call, step, {}, () => argumentsDigest(call.tool, args), args);
+  return continueRun(serving, call, step, inputResponsesOf(call), () => (isPayload(state) ? state.args : undefined), args);
 }
 
 /** Continues a paused run with answers a caller's model gave `resume_run`. */
@@ -217,22 +218,22 @@ async function continueRun(
     if (run.status === 'cancelled' || run.status === 'completed' || run.status === 'failed') return finishedAnswer(call.tool, run);
     const data = run.data as PauseData;
 
-    // Answers this request brought for the questions pending now; each key is used once,
-    // and the rest stay available for questions a later round of this request asks.
-    const { answers, missing, declined, unused } = answerFromClient(data, available);
+    // Answers this request brought apply to the questions its requestState's round asked (or,
+    // in the 2025 era, that it asked on its stream), never to a question the caller was not shown.
+    const { answers, missing, declined, usedKeys } = answerFromClient(data, available);
+    available = {};
     if (declined !== undefined) {
       await serving.runs.cancel(run, { ...data, questions: [], result: declinedResult(call.tool, declined) });
       return declinedResult(call.tool, declined);
     }
-    available = unused;
 
     if (missing.length === 0) {
       step = await resumeOrRefuse(serving, call, run, answers);
       continue;
     }
-    if (missing.length < data.questions.length) {
-      // Part of the round is answered: keep those answers, ask the rest.
-      const saved = await serving.runs.setData(run, { ...data, questions: missing, answers });
+    if (missing.length < data.questions.length || usedKeys.length > (data.usedKeys?.length ?? 0)) {
+      // Part of the round is answered, or an answer could not be used: keep the answers, ask the rest.
+      const saved = await serving.runs.setData(run, { ...data, questions: missing, answers, usedKeys });
       if (saved === undefined) return busyResult(call.tool);
       run = saved;
     }
@@ -369,21 +370,20 @@ export async function askQuestionsOnStream(
 /**
  * Matches a client's raw answers (by input request key) to the pending
  * questions: the resume values collected (with those of earlier partial
- * rounds), the questions still unanswered (or answered unusably), the first
- * decline, and the answers to keys nobody asked.
+ * rounds), the questions still unanswered, or answered unusably (those
+ * under a new key, added to `usedKeys`), and the first decline.
  */
 export function answerFromClient(
   data: PauseData,
   responses: Record<string, unknown>,
-): { answers: Record<string, unknown>; missing: Question[]; declined: string | undefined; unused: Record<string, unknown>; problems: string[] } {
+): { answers: Record<string, unknown>; missing: Question[]; declined: string | undefined; problems: string[]; usedKeys: string[] } {
   const answers: Record<string, unknown> = { ...data.answers };
   const missing: Question[] = [];
-  const unused = { ...responses };
   const problems: string[] = [];
+  const usedKeys = [...(data.usedKeys ?? data.questions.map((question) => question.key))];
   let declined: string | undefined;
   for (const question of data.questions) {
     const response = responses[question.key];
-    delete unused[question.key];
     if (response === undefined) {
       missing.push(question);
       continue;
@@ -392,11 +392,13 @@ export function answerFromClient(
     if (decoded.ok) answers[question.interruptId] = decoded.value;
     else if (decoded.declined) declined ??= decoded.action;
     else {
-      missing.push(question);
+      const key = keyForAskingAgain(question.key, usedKeys);
+      usedKeys.push(key);
+      missing.push({ ...question, key });
       problems.push(`"${question.key}": ${decoded.problem}`);
     }
   }
-  return { answers, missing, declined, unused, problems };
+  return { answers, missing, declined, problems, usedKeys };
 }
 
 /** The channel an answer to one of graph-mcp's stream requests travels on. */

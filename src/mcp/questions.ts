@@ -72,8 +72,7 @@ export function questionsFor(interrupts: readonly PendingInterrupt[], usedKeys: 
       while (used.has(`q${counter}`));
       base = `q${counter}`;
     }
-    let key = base;
-    for (let n = 2; used.has(key); n += 1) key = `${base}.${n}`;
+    const key = unusedKey(base, used);
     used.add(key);
     return key;
   };
@@ -81,6 +80,22 @@ export function questionsFor(interrupts: readonly PendingInterrupt[], usedKeys: 
     const shaped = shapeQuestion(interrupt);
     return { ...shaped, key: uniqueKey(requestedKey(interrupt.value)), interruptId: interrupt.id };
   });
+}
+
+/**
+ * The key a question is asked again under once an answer to it came that
+ * could not be used: a key whose answer was delivered is never asked with
+ * again (clients may remember the keys they answered, as the tasks
+ * extension advises). `q1` becomes `q1.2`, then `q1.3`.
+ */
+export function keyForAskingAgain(key: string, usedKeys: readonly string[]): string {
+  return unusedKey(key.replace(/\.\d+$/, ''), new Set(usedKeys));
+}
+
+function unusedKey(base: string, used: ReadonlySet<string>): string {
+  let key = base;
+  for (let n = 2; used.has(key); n += 1) key = `${base}.${n}`;
+  return key;
 }
 
 function requestedKey(value: unknown): string | undefined {
@@ -347,7 +362,8 @@ export function decodeAnswer(question: Question, answer: unknown, from: 'client'
   let content: Json;
   if (from === 'client') {
     if (!isPlainObject(answer) || typeof answer.action !== 'string') return invalid('the answer is not an elicitation result');
-    if (answer.action !== 'accept') return declinedOrDefault(question, answer.action);
+    if (answer.action === 'decline' || answer.action === 'cancel') return declinedOrDefault(question, answer.action);
+    if (answer.action !== 'accept') return invalid(`"action" must be "accept", "decline" or "cancel", not ${JSON.stringify(answer.action.slice(0, 40))}`);
     content = isPlainObject(answer.content) ? answer.content : {};
   } else {
     const parsed = modelContent(question, answer);

@@ -187,7 +187,7 @@ function isTerminal(run: RunRecord): boolean {
  */
 async function answerTask(surface: TaskSurface, run: RunRecord, responses: Record<string, unknown>): Promise<void> {
   const data = run.data as PauseData;
-  const { answers, missing, declined, problems } = answerFromClient(data, responses);
+  const { answers, missing, declined, problems, usedKeys } = answerFromClient(data, responses);
   if (declined !== undefined) {
     const tool = surface.tools.get(run.tool);
     await surface.serving.tasks!.cancel(run, tool === undefined ? undefined : declinedResult(tool, declined));
@@ -196,7 +196,7 @@ async function answerTask(surface: TaskSurface, run: RunRecord, responses: Recor
   if (missing.length > 0) {
     // Asked again; an answer that could not be used says why in the task's status message.
     const { answerProblems: _before, ...rest } = data;
-    await surface.serving.runs.setData(run, { ...rest, answers, questions: missing, ...(problems.length > 0 ? { answerProblems: problems } : {}) });
+    await surface.serving.runs.setData(run, { ...rest, answers, questions: missing, usedKeys, ...(problems.length > 0 ? { answerProblems: problems } : {}) });
     return;
   }
   await surface.serving.tasks!.answer(run, answers, { questions: [], answers: {}, answerProblems: undefined });

@@ -166,11 +166,39 @@ describe('2026-07-28 over raw HTTP: requestState is signed, owner-bound, and the
     assert.equal(replay.structuredContent.answer, 'Ada likes blue');
   });
 
-  test('answers sent with the first call are used at once (no round trip needed)', async () => {
-    const answer = await rawCall('alice', 'mcp_requests', {
-      inputResponses: { user_name: { action: 'accept', content: { name: 'Ada' } }, client_roots: { roots: [{ uri: 'file:///a' }] } },
-    }, { elicitation: {}, roots: {} });
-    assert.equal(answer.messages[0]?.result.structuredContent.greeting, 'Hello, Ada! Roots: file:///a');
+  test('answers sent with the first call answer nothing: every question is asked, and only its asked round is answered', async () => {
+    const inputResponses = { user_name: { action: 'accept', content: { name: 'Ada' } }, client_roots: { roots: [{ uri: 'file:///a' }] } };
+    const capabilities = { elicitation: {}, roots: {} };
+    const first = (await rawCall('alice', 'mcp_requests', { inputResponses }, capabilities)).messages[0]?.result;
+    assert.equal(first.resultType, 'input_required', JSON.stringify(first));
+    assert.deepEqual(Object.keys(first.inputRequests), ['user_name']);
+    // The next question is asked, though its answer came with this one's.
+    const second = (await rawCall('alice', 'mcp_requests', { requestState: first.requestState, inputResponses }, capabilities)).messages[0]?.result;
+    assert.deepEqual(Object.keys(second.inputRequests), ['client_roots']);
+    const done = (await rawCall('alice', 'mcp_requests', { requestState: second.requestState, inputResponses }, capabilities)).messages[0]?.result;
+    assert.equal(done.structuredContent.greeting, 'Hello, Ada! Roots: file:///a');
+
+    // An approval answered before it was asked is asked all the same, with or without elicitation.
+    const approval = { q1: { action: 'accept', content: { approved: true, note: 'self-approved' } } };
+    for (const capabilities of [{ elicitation: {} }, {}]) {
+      const refund = (await rawCall('alice', 'refund', { arguments: { customer: 'Eve', amount: 777 }, inputResponses: approval }, capabilities)).messages[0]?.result;
+      assert.notEqual(refund.structuredContent?.status, 'refunded', JSON.stringify(refund));
+      assert.ok(refund.resultType === 'input_required' || refund._meta?.['graph-mcp/run']?.status === 'input_required', JSON.stringify(refund));
+    }
+  });
+
+  test('an answer whose action is none of accept, decline, cancel is asked again under a new key; the run goes on', async () => {
+    const first = (await rawCall('alice', 'ask_name')).messages[0]?.result;
+    const [key] = Object.keys(first.inputRequests);
+    const again = (await rawCall('alice', 'ask_name', { requestState: first.requestState, inputResponses: { [key!]: { action: 'maybe' } } })).messages[0]?.result;
+    assert.equal(again.resultType, 'input_required', JSON.stringify(again));
+    const [newKey] = Object.keys(again.inputRequests);
+    assert.equal(newKey, `${key}.2`);
+    // The old key is not taken any more; the new one is.
+    const stale = (await rawCall('alice', 'ask_name', { requestState: again.requestState, inputResponses: { [key!]: { action: 'accept', content: { answer: 'Old' } } } })).messages[0]?.result;
+    assert.deepEqual(Object.keys(stale.inputRequests), [newKey]);
+    const done = (await rawCall('alice', 'ask_name', { requestState: stale.requestState, inputResponses: { [newKey!]: { action: 'accept', content: { answer: 'Ada' } } } })).messages[0]?.result;
+    assert.equal(done.structuredContent.answer, 'Hello, Ada!');
   });
 
   test('a tampered requestState is refused with -32602', async () => {

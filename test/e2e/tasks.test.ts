@@ -174,9 +174,17 @@ describe('2026-07-28 tasks extension', () => {
     await rpc('alice', 'tasks/update', { taskId: created.taskId, inputResponses: { [key!]: { action: 'accept', content: { answer: 42 } } } });
     const again = (await rpc('alice', 'tasks/get', { taskId: created.taskId })).message.result;
     assert.equal(again.status, 'input_required');
-    assert.deepEqual(Object.keys(again.inputRequests), [key]);
+    // Asked again under a new key: a key whose answer was delivered is not asked with again.
+    assert.deepEqual(Object.keys(again.inputRequests), [`${key}.2`]);
     assert.match(again.statusMessage, new RegExp(`The last answer could not be used \\(asked again\\):\\n- "${key}": `));
-    await rpc('alice', 'tasks/update', { taskId: created.taskId, inputResponses: { [key!]: { action: 'accept', content: { answer: 'Ada' } } } });
+    await rpc('alice', 'tasks/update', { taskId: created.taskId, inputResponses: { [key!]: { action: 'accept', content: { answer: 'Old' } } } });
+    assert.equal((await rpc('alice', 'tasks/get', { taskId: created.taskId })).message.result.status, 'input_required', 'the old key answers nothing');
+    // An action that is not one of the three is an answer that cannot be used, not a decline.
+    await rpc('alice', 'tasks/update', { taskId: created.taskId, inputResponses: { [`${key}.2`]: { action: 'maybe' } } });
+    const third = (await rpc('alice', 'tasks/get', { taskId: created.taskId })).message.result;
+    assert.equal(third.status, 'input_required');
+    assert.deepEqual(Object.keys(third.inputRequests), [`${key}.3`]);
+    await rpc('alice', 'tasks/update', { taskId: created.taskId, inputResponses: { [`${key}.3`]: { action: 'accept', content: { answer: 'Ada' } } } });
     const done = await untilStatus('alice', created.taskId, ['completed']);
     assert.equal(done.result.structuredContent.answer, 'Hello, Ada!');
     assert.doesNotMatch(done.statusMessage ?? '', /could not be used/);

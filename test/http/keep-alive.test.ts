@@ -22,7 +22,7 @@ after(async () => {
   await off.close(0);
 });
 
-const modernCall = (name: string, args: unknown, id = 1) =>
+const modernCall = (name: string, args: unknown, id: number | string = 1) =>
   JSON.stringify({ jsonrpc: '2.0', id, method: 'tools/call', params: envelope({ name, arguments: args }) });
 
 /** Reads a response's body chunk by chunk, noting what the run had done when each chunk came. */
@@ -105,7 +105,7 @@ test('a client that leaves while only keep-alives flow stops its run; the server
   assert.ok(!ran.includes('left:four'), `the run went on after its client left: ${ran.join(', ')}`);
   await server.logs.logged('"outcome":"cancelled"');
   const after = await fetch(server.url, { method: 'POST', headers: modernHeaders('tools/call', 'echo'), body: modernCall('echo', { text: 'still here' }) });
-  assert.deepEqual((await after.json()).result.structuredContent, { echoed: 'still here' });
+  assert.deepEqual(((await after.json()) as { result: { structuredContent: unknown } }).result.structuredContent, { echoed: 'still here' });
 });
 
 test('2025 era: a silent call streams the keep-alives at the configured interval before its answer', async () => {
