@@ -22,7 +22,7 @@ import type { TaskRunner } from '../run/tasks.js';
 import { argumentsDigest } from './arguments-digest.js';
 import { runWithDeadline } from './run-handles.js';
 import { createTaskResult } from './task-shapes.js';
-import { answerHint, decodeAnswer, keyForAskingAgain, questionsFor, type InputMethod, type Question } from './questions.js';
+import { answerHint, decodeAnswer, keyForAskingAgain, questionsFor, type Decoded, type InputMethod, type Question } from './questions.js';
 
 /** What graph-mcp keeps with a paused run (`RunRecord.data`). */
 export interface PauseData {
@@ -138,12 +138,12 @@ export async function serveCall(serving: PauseServing, call: CallContext, args: 
     step = await stepOf(run);
   } else if (serving.tasks !== undefined && call.tool.task !== 'never' && !call.canPollTasks) {
     const bound = () => argumentsDigest(call.tool, args);
-    return runWithDeadline(serving, call, args, (first) => continueRun(serving, call, first, {}, bound), describer(call));
+    return runWithDeadline(serving, call, args, (first) => continueRun(serving, call, first, NO_RESPONSES, bound), describer(call));
   } else {
     step = await serving.runs.start(call.tool, args, call.owner, call.runOptions, describer(call));
   }
   // A call without requestState begins a run: any inputResponses it brings answer nothing it was asked.
-  if (state === undefined) return continueRun(serving, call, step, {}, () => argumentsDigest(call.tool, args), args);
+  if (state === undefined) return continueRun(serving, call, step, NO_RESPONSES, () => argumentsDigest(call.tool, args), args);
   return continueRun(serving, call, step, inputResponsesOf(call), () => (isPayload(state) ? state.args : undefined), args);
 }
 
@@ -175,7 +175,7 @@ export async function resumeFromModel(
     };
   }
   const step = await resumeOrRefuse(serving, call, run, answers, answeredBefore);
-  return continueRun(serving, call, step, {}, () => undefined);
+  return continueRun(serving, call, step, NO_RESPONSES, () => undefined);
 }
 
 /**
@@ -202,7 +202,7 @@ async function continueRun(
   serving: PauseServing,
   call: CallContext,
   first: RunStep,
-  responses: Record<string, unknown>,
+  responses: ClientResponses,
   boundArgs: () => string | undefined,
   args?: unknown,
 ): Promise<CallAnswer> {
@@ -221,7 +221,7 @@ async function continueRun(
     // Answers this request brought apply to the questions its requestState's round asked (or,
     // in the 2025 era, that it asked on its stream), never to a question the caller was not shown.
     const { answers, missing, declined, usedKeys } = answerFromClient(data, available);
-    available = {};
+    available = NO_RESPONSES;
     if (declined !== undefined) {
       await serving.runs.cancel(run, { ...data, questions: [], result: declinedResult(call.tool, declined) });
       return declinedResult(call.tool, declined);
@@ -250,7 +250,7 @@ async function continueRun(
     } else if (call.sendOnStream !== undefined) {
       const asked = await askQuestionsOnStream(serving, call, run, missing);
       if (asked !== undefined) {
-        available = asked;
+        available = { responses: asked, dropped: [] };
         step = { kind: 'paused', run: (await serving.runs.get(run.id, call.owner)) ?? run, interrupts: [] };
         continue;
       }
@@ -367,6 +367,8 @@ export async function askQuestionsOnStream(
   }
 }
 
+const NOT_A_RESULT = 'the answer is not a result object (an elicitation, sampling or roots result)';
+
 /**
  * Matches a client's raw answers (by input request key) to the pending
  * questions: the resume values collected (with those of earlier partial
@@ -375,7 +377,7 @@ export async function askQuestionsOnStream(
  */
 export function answerFromClient(
   data: PauseData,
-  responses: Record<string, unknown>,
+  { responses, dropped }: ClientResponses,
 ): { answers: Record<string, unknown>; missing: Question[]; declined: string | undefined; problems: string[]; usedKeys: string[] } {
   const answers: Record<string, unknown> = { ...data.answers };
   const missing: Question[] = [];
@@ -384,11 +386,11 @@ export function answerFromClient(
   let declined: string | undefined;
   for (const question of data.questions) {
     const response = responses[question.key];
-    if (response === undefined) {
+    if (response === undefined && !dropped.includes(question.key)) {
       missing.push(question);
       continue;
     }
-    const decoded = decodeAnswer(question, response, 'client');
+    const decoded: Decoded = response === undefined ? { ok: false, declined: false, problem: NOT_A_RESULT } : decodeAnswer(question, response, 'client');
     if (decoded.ok) answers[question.interruptId] = decoded.value;
     else if (decoded.declined) declined ??= decoded.action;
     else {
@@ -416,10 +418,27 @@ export function describer(call: Pick<CallContext, 'runOptions'>): DescribePause 
   };
 }
 
-function inputResponsesOf(call: CallContext): Record<string, unknown> {
-  if (call.era !== 'modern') return {};
-  const responses = (call.ctx.mcpReq as { inputResponses?: Record<string, unknown> }).inputResponses;
-  return responses ?? {};
+/**
+ * The answers a 2026-07-28 request brings, as the SDK lifts them off its
+ * params: the well-formed ones, and the keys of those it dropped (not a bare
+ * result object), which count as answers that cannot be used.
+ * `undefined` when the request brings none.
+ */
+export function clientResponses(ctx: ServerContext): ClientResponses | undefined {
+  const { inputResponses, droppedInputResponseKeys } = ctx.mcpReq as { inputResponses?: Record<string, unknown>; droppedInputResponseKeys?: string[] };
+  if (inputResponses === undefined) return undefined;
+  return { responses: inputResponses, dropped: droppedInputResponseKeys ?? [] };
+}
+
+export interface ClientResponses {
+  responses: Record<string, unknown>;
+  dropped: readonly string[];
+}
+
+const NO_RESPONSES: ClientResponses = { responses: {}, dropped: [] };
+
+function inputResponsesOf(call: CallContext): ClientResponses {
+  return call.era === 'modern' ? (clientResponses(call.ctx) ?? NO_RESPONSES) : NO_RESPONSES;
 }
 
 function requestStatePayload(run: string, round: number, args: string | undefined): RequestStatePayload {

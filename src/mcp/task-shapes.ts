@@ -55,7 +55,8 @@ export function legacyStatus(run: RunRecord): RunRecord['status'] {
 /**
  * A task as the 2026-07-28 extension shows it: status, and inline what it
  * came to or waits on. `askable`: the questions this client can be asked
- * (the others are in its status message, and left out of `inputRequests`).
+ * (the others are in its status message, and left out of `inputRequests`,
+ * which may then be empty).
  */
 export function modernTask(run: RunRecord, pollIntervalMs: number, askable: (question: Question) => boolean = () => true) {
   const message = statusMessage(run);
@@ -72,8 +73,9 @@ export function modernTask(run: RunRecord, pollIntervalMs: number, askable: (que
   if (run.status === 'completed') return { ...base, result: data.result };
   if (run.status === 'failed') return { ...base, error: data.error ?? { code: ProtocolErrorCode.InternalError, message: 'the run failed' } };
   if (run.status === 'input_required') {
+    // Always there, as the extension's schema has it; empty when this client can be asked none.
     const asked = (data.questions ?? []).filter(askable);
-    return asked.length === 0 ? base : { ...base, inputRequests: Object.fromEntries(asked.map((q) => [q.key, q.request])) };
+    return { ...base, inputRequests: Object.fromEntries(asked.map((q) => [q.key, q.request])) };
   }
   return base;
 }

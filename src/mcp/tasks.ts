@@ -14,7 +14,7 @@ import type { Principal } from '../auth/principal.js';
 import type { GraphTool } from '../graphs/tool.js';
 import type { TaskData } from '../run/tasks.js';
 import type { RunRecord } from '../store/store.js';
-import { answerFromClient, askableBy, askQuestionsOnStream, declinedResult, type PauseData, type PauseServing } from './pauses.js';
+import { answerFromClient, askableBy, askQuestionsOnStream, clientResponses, declinedResult, type ClientResponses, type PauseData, type PauseServing } from './pauses.js';
 import { createTaskResult, legacyStatus, legacyTask, modernTask } from './task-shapes.js';
 import { errorResult, invalidArguments, protocolErrorOf, RunAbortedError } from '../run/run-tool.js';
 
@@ -160,8 +160,12 @@ export function registerTaskHandlers(
     const s = surface();
     const { run } = await ownTask(s, params.taskId);
     // The SDK lifts `inputResponses` off the params of every request into the context.
-    const responses = params.inputResponses ?? (ctx.mcpReq as { inputResponses?: Record<string, unknown> }).inputResponses;
-    if (run.status === 'input_required' && responses !== undefined) await answerTask(s, run, responses);
+    const responses = params.inputResponses !== undefined ? { responses: params.inputResponses, dropped: [] } : clientResponses(ctx);
+    // Required by the extension's schema: an update without it has nothing to deliver, and is a client's mistake.
+    if (responses === undefined) {
+      throw new ProtocolError(ProtocolErrorCode.InvalidParams, 'tasks/update needs "inputResponses": an object of answers keyed by the task\'s input request keys');
+    }
+    if (run.status === 'input_required') await answerTask(s, run, responses);
     return {};
   });
   server.setRequestHandler('tasks/cancel', { params: TaskIdParams }, async (params, ctx) => {
@@ -185,7 +189,7 @@ function isTerminal(run: RunRecord): boolean {
  * resumes it. Answers to keys it did not ask are ignored; a question left
  * unanswered keeps it waiting.
  */
-async function answerTask(surface: TaskSurface, run: RunRecord, responses: Record<string, unknown>): Promise<void> {
+async function answerTask(surface: TaskSurface, run: RunRecord, responses: ClientResponses): Promise<void> {
   const data = run.data as PauseData;
   const { answers, missing, declined, problems, usedKeys } = answerFromClient(data, responses);
   if (declined !== undefined) {
@@ -266,7 +270,7 @@ async function awaitTaskEnd(
         const call = { owner: surface.owner, ctx, sendOnStream: send, relatedTask: run.id, runOptions: { stopSignal: ended.signal } };
         const responses = await askQuestionsOnStream(serving, call, run, questions);
         if (responses !== undefined) {
-          await answerTask(surface, run, responses);
+          await answerTask(surface, run, { responses, dropped: [] });
           continue;
         }
       }

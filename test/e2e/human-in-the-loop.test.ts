@@ -197,7 +197,11 @@ describe('2026-07-28 over raw HTTP: requestState is signed, owner-bound, and the
     // The old key is not taken any more; the new one is.
     const stale = (await rawCall('alice', 'ask_name', { requestState: again.requestState, inputResponses: { [key!]: { action: 'accept', content: { answer: 'Old' } } } })).messages[0]?.result;
     assert.deepEqual(Object.keys(stale.inputRequests), [newKey]);
-    const done = (await rawCall('alice', 'ask_name', { requestState: stale.requestState, inputResponses: { [newKey!]: { action: 'accept', content: { answer: 'Ada' } } } })).messages[0]?.result;
+    // An answer that is no result object at all (the SDK drops it) cannot be used either.
+    const notAResult = (await rawCall('alice', 'ask_name', { requestState: stale.requestState, inputResponses: { [newKey!]: 42 } })).messages[0]?.result;
+    assert.deepEqual(Object.keys(notAResult.inputRequests), [`${key}.3`]);
+    const done = (await rawCall('alice', 'ask_name', { requestState: notAResult.requestState, inputResponses: { [`${key}.3`]: { action: 'accept', content: { answer: 'Ada' } } } })).messages[0]
+      ?.result;
     assert.equal(done.structuredContent.answer, 'Hello, Ada!');
   });
 

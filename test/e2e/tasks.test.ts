@@ -124,7 +124,7 @@ describe('2026-07-28 tasks extension', () => {
       else await new Promise((resolve) => setTimeout(resolve, 30));
     }
     assert.ok(waiting, 'the task came to its question');
-    assert.equal(waiting.inputRequests, undefined, 'no elicitation asked of a client without it');
+    assert.deepEqual(waiting.inputRequests, {}, 'no elicitation asked of a client without it, and the field the schema requires is there');
     assert.match(waiting.statusMessage, /name/i);
     const asked = (await rpc('alice', 'tasks/get', { taskId: created.taskId })).message.result;
     assert.equal(Object.keys(asked.inputRequests).length, 1, 'a client that can answer is asked');
@@ -184,7 +184,16 @@ describe('2026-07-28 tasks extension', () => {
     const third = (await rpc('alice', 'tasks/get', { taskId: created.taskId })).message.result;
     assert.equal(third.status, 'input_required');
     assert.deepEqual(Object.keys(third.inputRequests), [`${key}.3`]);
-    await rpc('alice', 'tasks/update', { taskId: created.taskId, inputResponses: { [`${key}.3`]: { action: 'accept', content: { answer: 'Ada' } } } });
+    // An update without answers to deliver is refused, and changes nothing.
+    const refused = (await rpc('alice', 'tasks/update', { taskId: created.taskId })).message;
+    assert.equal(refused.error?.code, -32602);
+    assert.match(refused.error.message, /inputResponses/);
+    // An answer that is no result object at all (the SDK drops it) cannot be used either.
+    await rpc('alice', 'tasks/update', { taskId: created.taskId, inputResponses: { [`${key}.3`]: 42 } });
+    const fourth = (await rpc('alice', 'tasks/get', { taskId: created.taskId })).message.result;
+    assert.deepEqual(Object.keys(fourth.inputRequests), [`${key}.4`]);
+    assert.match(fourth.statusMessage, /not a result object/);
+    await rpc('alice', 'tasks/update', { taskId: created.taskId, inputResponses: { [`${key}.4`]: { action: 'accept', content: { answer: 'Ada' } } } });
     const done = await untilStatus('alice', created.taskId, ['completed']);
     assert.equal(done.result.structuredContent.answer, 'Hello, Ada!');
     assert.doesNotMatch(done.statusMessage ?? '', /could not be used/);
