@@ -27,6 +27,7 @@ export type ErrorCode =
   | 'RUN_CONFLICT'
   | 'ANSWER_INVALID'
   | 'INPUT_DECLINED'
+  | 'STATE_NOT_STORABLE'
   // credentials (refusals to authenticate are AuthError, with an HTTP status)
   | 'SECRET_STORE';
 

@@ -1,7 +1,7 @@
 import { Command } from '@langchain/langgraph';
 import type { BaseCheckpointSaver } from '@langchain/langgraph-checkpoint';
 import { ProtocolError, type CallToolResult } from '@modelcontextprotocol/server';
-import { GraphMcpError, messageOf } from '../errors.js';
+import { GraphMcpError, isGraphMcpError, messageOf } from '../errors.js';
 import type { GraphTool } from '../graphs/tool.js';
 import { isAbortError, isDrained, isInterruptWithoutCheckpointer, isRecursionLimitError } from './graph-errors.js';
 import { streamWithProgress, type ProgressReporter } from './progress.js';
@@ -215,6 +215,7 @@ async function runGraph(tool: GraphTool, args: unknown, options: RunOptions, abo
     if (options.signal?.aborted) throw new RunAbortedError();
     // The store failed under the run (a checkpoint): the server's failure, not the graph's.
     if (isStoreFailure(error)) throw error;
+    if (isStateNotStorable(error)) return done(stateNotStorable(tool, error));
     if (thread && options.drain?.drainRequested && isDrained(error)) return { kind: 'drained' };
     if (options.stopSignal?.aborted) {
       return done(errorResult('RUN_CANCELLED', `Tool "${tool.name}" was stopped: the server is shutting down. Try again.`));
@@ -358,6 +359,19 @@ export function errorResult(code: GraphMcpError['code'], message: string): CallT
     _meta: { 'graph-mcp/error': { code } },
   };
 }
+
+/**
+ * A run that had to be stored (to wait for an answer, or to go on as a
+ * task) with a state the checkpoint serializer refused (`StrictSerializer`).
+ */
+export function stateNotStorable(tool: GraphTool, error: unknown): CallToolResult {
+  return errorResult(
+    'STATE_NOT_STORABLE',
+    `Tool "${tool.name}" stopped: ${(error as Error).message}. A run is stored to wait for an answer or to go on as a task, so its state must be JSON (no BigInt, no structure JSON cannot flatten); the run is ended.`,
+  );
+}
+
+export const isStateNotStorable = (error: unknown): boolean => isGraphMcpError(error, 'STATE_NOT_STORABLE');
 
 /** Progress leaves the run like its result: without the credentials it was handed. */
 function scrubbedProgress(report: ProgressReporter | undefined, secretsUsed: (() => readonly string[]) | undefined): ProgressReporter | undefined {

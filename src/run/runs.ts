@@ -4,7 +4,7 @@ import type { GraphTool } from '../graphs/tool.js';
 import type { Logger } from '../log.js';
 import { RunCheckpointer } from '../store/run-checkpointer.js';
 import type { RunRecord, Store } from '../store/store.js';
-import { executeRun, RunDrain, type GraphProtocolError, type PendingInterrupt, type RunOptions } from './run-tool.js';
+import { executeRun, isStateNotStorable, RunDrain, stateNotStorable, type GraphProtocolError, type PendingInterrupt, type RunOptions } from './run-tool.js';
 import type { Adopted } from './tasks.js';
 
 const ID_BYTES = 16;
@@ -181,7 +181,9 @@ export class Runs {
     } catch (error) {
       // A run that cannot be resumed: expired now, so nobody finds it and the next clean-up deletes it and its checkpoints.
       await this.store.runs.update(run.id, run.version, { expiresAt: Date.now() - 1 }).catch(() => undefined);
-      throw error;
+      if (!isStateNotStorable(error)) throw error;
+      this.options.logger?.warn({ err: { message: (error as Error).message }, run: id, tool: tool.name }, 'a run paused, but its state cannot be stored: ended with an error');
+      return { kind: 'done', result: stateNotStorable(tool, error) };
     }
     return { kind: 'paused', run, interrupts };
   }
@@ -267,7 +269,20 @@ export class Runs {
         if (!tool.ownCheckpointer) this.forgetThread(run.id);
         return { ...step, ...(finished ? { run: finished } : {}) };
       }
-      await checkpointer?.persist();
+      const stored = await checkpointer?.persist().then(
+        () => undefined,
+        (error: unknown) => {
+          if (!isStateNotStorable(error)) throw error;
+          this.options.logger?.warn({ err: { message: (error as Error).message }, run: run.id, tool: tool.name }, 'a run paused, but its state cannot be stored: ended with an error');
+          return stateNotStorable(tool, error);
+        },
+      );
+      if (stored !== undefined) {
+        // It cannot wait for an answer: it ends here, with the error, like a run whose graph failed.
+        const ended = await this.store.runs.update(run.id, claimed.version, { status: 'completed', data: finalData(stored), leaseOwner: null, leaseUntil: null });
+        if (!tool.ownCheckpointer) this.forgetThread(run.id);
+        return { kind: 'done', result: stored, ...(ended ? { run: ended } : {}) };
+      }
       const paused = await this.store.runs.update(run.id, claimed.version, {
         status: 'input_required',
         data: describe(step.interrupts, claimed),

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import { MemorySaver, type BaseCheckpointSaver } from '@langchain/langgraph-checkpoint';
 import { TERMINAL_STATUSES, type NewRun, type RunKind, type RunPatch, type RunRecord, type RunStore, type SignalBus, type Store } from './store.js';
+import { StrictSerializer } from './strict-serde.js';
 
 /**
  * Everything in this process's memory: for tests and single-process
@@ -9,7 +10,7 @@ import { TERMINAL_STATUSES, type NewRun, type RunKind, type RunPatch, type RunRe
  */
 export class MemoryStore implements Store {
   readonly kind = 'memory';
-  readonly checkpointer = new MemorySaver();
+  readonly checkpointer = new MemorySaver(new StrictSerializer());
   readonly runs = new MemoryRunStore();
   readonly signals = new MemorySignalBus();
   private readonly keys = new Map<string, Uint8Array>();

@@ -10,6 +10,7 @@ import { PostgresRunStore } from './postgres-runs.js';
 import { PostgresSignalBus } from './postgres-signals.js';
 import type { Store } from './store.js';
 import type { BaseCheckpointSaver } from '@langchain/langgraph-checkpoint';
+import { StrictSerializer } from './strict-serde.js';
 
 export interface PostgresStoreOptions {
   /** A connection string (`postgres://user:password@host:5432/db`). Never logged or shown in errors. */
@@ -120,7 +121,7 @@ export class PostgresStore implements Store {
       table: `${s}.graph_mcp_signals`,
       logger: options.logger,
     });
-    const checkpointer = new Saver(pool, undefined, { schema });
+    const checkpointer = new Saver(pool, new StrictSerializer(), { schema });
     try {
       await migrate(pgModule, connection, schema, Saver);
       await signals.start();

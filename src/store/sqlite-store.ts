@@ -10,6 +10,7 @@ import { changesMoreThanLease } from './memory-store.js';
 import { rowToRecord, type RunRow } from './run-row.js';
 import { sqliteOpenProblem } from './sqlite-native.js';
 import type { NewRun, RunKind, RunPatch, RunRecord, RunStore, SignalBus, Store } from './store.js';
+import { StrictSerializer } from './strict-serde.js';
 
 export interface SqliteStoreOptions {
   /** The database file; its directory is created if missing. `:memory:` for a private in-memory database. */
@@ -74,7 +75,7 @@ export class SqliteStore implements Store {
     /** The file opened, to tell whether its path still leads to it. */
     private readonly file: { path: string; dev: number; ino: number } | undefined,
   ) {
-    this.checkpointer = new SqliteSaver(db);
+    this.checkpointer = new SqliteSaver(db, new StrictSerializer());
     this.runs = new SqliteRunStore(db);
     this.signals = new SqliteSignalBus(db, signalPollMs);
   }

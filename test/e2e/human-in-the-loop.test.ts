@@ -20,6 +20,8 @@ const GRAPHS = {
   mixed_kinds: './graphs/hitl.ts:mixedKinds',
   reviewed_agent: './graphs/hitl.ts:reviewedAgent',
   refund: '../../graphs/approval.ts:graph',
+  unstorable: './graphs/hitl.ts:unstorableState',
+  unstorable_later: './graphs/hitl.ts:unstorableLater',
 };
 
 type Form = { message: string; requestedSchema: { properties: Record<string, unknown> } };
@@ -248,6 +250,28 @@ describe('2026-07-28 over raw HTTP: requestState is signed, owner-bound, and the
     assert.deepEqual(run.questions.map((q: { key: string }) => q.key), ['confirm'], 'what the client cannot answer is left for resume_run');
     const none = (await rawCall('alice', 'ask_name', {}, {})).messages[0]?.result;
     assert.equal(none._meta['graph-mcp/run'].status, 'input_required', 'no capability at all: a paused-run result');
+  });
+
+  test('a run whose state cannot be stored (a BigInt) is not paused to wait for an answer it could never take: an error result says why', async () => {
+    for (const capabilities of [{ elicitation: {} }, {}]) {
+      const answer = (await rawCall('alice', 'unstorable', {}, capabilities)).messages[0];
+      const result = answer?.result;
+      assert.ok(result, JSON.stringify(answer));
+      assert.equal(result.isError, true, JSON.stringify(result));
+      assert.equal(result.resultType ?? 'complete', 'complete');
+      assert.equal(result._meta?.['graph-mcp/error']?.code, 'STATE_NOT_STORABLE', JSON.stringify(result));
+      assert.match(result.content[0].text, /cannot be stored/);
+      assert.match(result.content[0].text, /BigInt/);
+    }
+    await server.logs.logged('cannot be stored');
+
+    // Stored at its first question; the BigInt comes after the answer, before the second.
+    const first = (await rawCall('alice', 'unstorable_later', {}, {})).messages[0]?.result;
+    const runId = first._meta['graph-mcp/run'].id;
+    const resumed = (await rawCall('alice', 'resume_run', { arguments: { run_id: runId, answer: 'yes' } }, {})).messages[0]?.result;
+    assert.equal(resumed._meta?.['graph-mcp/error']?.code, 'STATE_NOT_STORABLE', JSON.stringify(resumed));
+    const again = (await rawCall('alice', 'get_run', { arguments: { run_id: runId } }, {})).messages[0]?.result;
+    assert.equal(again._meta?.['graph-mcp/error']?.code, 'STATE_NOT_STORABLE', 'the run ended with that result');
   });
 });
 

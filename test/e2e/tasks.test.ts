@@ -28,6 +28,7 @@ before(async () => {
         ask_first: { path: './graphs/hitl.ts:askThenWork', task: 'required', task_starts_at: 'work' },
         reporting: './graphs/hitl.ts:reporting',
         keeps_credential: './graphs/hitl.ts:keepsCredential',
+        unstorable: './graphs/hitl.ts:unstorableState',
       },
       defaults: { poll_interval_ms: 50 },
       // Never contacted: the reporting graph only reads its credential.
@@ -197,6 +198,16 @@ describe('2026-07-28 tasks extension', () => {
     const done = await untilStatus('alice', created.taskId, ['completed']);
     assert.equal(done.result.structuredContent.answer, 'Hello, Ada!');
     assert.doesNotMatch(done.statusMessage ?? '', /could not be used/);
+  });
+
+  test('a task whose state cannot be stored (a BigInt) ends with STATE_NOT_STORABLE, and says why', async () => {
+    const created = (await rpc('alice', 'tools/call', { name: 'unstorable', arguments: {} })).message.result;
+    assert.equal(created.resultType, 'task');
+    const ended = await untilStatus('alice', created.taskId, ['completed', 'failed', 'cancelled', 'input_required']);
+    assert.equal(ended.status, 'completed', JSON.stringify(ended));
+    assert.equal(ended.result.isError, true);
+    assert.equal(ended.result._meta['graph-mcp/error'].code, 'STATE_NOT_STORABLE');
+    assert.match(ended.result.content[0].text, /cannot be stored: .*BigInt/);
   });
 
   test('a question of the task declined through tasks/update cancels it, and says so: INPUT_DECLINED in its status message', async () => {

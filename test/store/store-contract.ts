@@ -217,5 +217,23 @@ export function storeContract(name: string, harness: StoreHarness): void {
       }
       await store.checkpointer.deleteThread('thread-batch');
     });
+
+    test('a checkpoint or write JSON cannot hold (a BigInt) is refused as STATE_NOT_STORABLE, in a batch too', async () => {
+      const { emptyCheckpoint } = await import('@langchain/langgraph-checkpoint');
+      const config = { configurable: { thread_id: 'thread-bigint', checkpoint_ns: '' } };
+      const unstorable = { ...emptyCheckpoint(), channel_values: { count: 1n }, channel_versions: { count: 1 } };
+      const refusal = (error: unknown) => (error as { code?: string }).code === 'STATE_NOT_STORABLE' && /BigInt/.test((error as Error).message);
+      await assert.rejects(store.checkpointer.put(config, unstorable, { source: 'loop', step: 0, parents: {} }, { count: 1 }), refusal);
+      await assert.rejects(store.checkpointer.putWrites({ configurable: { ...config.configurable, checkpoint_id: 'x' } }, [['count', 2n]], 'task-1'), refusal);
+      // (What a refused batch wrote before the refusal may stay: the run it belongs to is expired, and cleaned up with it.)
+      await assert.rejects(
+        store.writeCheckpoints!(async (checkpointer) => {
+          await checkpointer.put(config, emptyCheckpoint(), { source: 'input', step: -1, parents: {} }, {});
+          await checkpointer.put(config, unstorable, { source: 'loop', step: 0, parents: {} }, { count: 1 });
+        }),
+        refusal,
+      );
+      await store.checkpointer.deleteThread('thread-bigint');
+    });
   });
 }
