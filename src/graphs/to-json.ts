@@ -24,7 +24,7 @@ export function toPlainJson(value: unknown, seen = new WeakSet<object>()): unkno
       const out: Record<string, unknown> = {};
       for (const [key, item] of value) {
         const plain = toPlainJson(item, seen);
-        if (plain !== undefined) out[String(key)] = plain;
+        if (plain !== undefined) setOwn(out, String(key), plain);
       }
       return out;
     }
@@ -35,12 +35,21 @@ export function toPlainJson(value: unknown, seen = new WeakSet<object>()): unkno
     const out: Record<string, unknown> = {};
     for (const [key, item] of Object.entries(value)) {
       const plain = toPlainJson(item, seen);
-      if (plain !== undefined) out[key] = plain;
+      if (plain !== undefined) setOwn(out, key, plain);
     }
     return out;
   } finally {
     seen.delete(value);
   }
+}
+
+/**
+ * `out[key] = value`, except that a key `__proto__` (JSON.parse makes one an
+ * own property) stays a property instead of replacing the object's prototype.
+ */
+function setOwn(out: Record<string, unknown>, key: string, value: unknown): void {
+  if (key === '__proto__') Object.defineProperty(out, key, { value, enumerable: true, writable: true, configurable: true });
+  else out[key] = value;
 }
 
 interface MessageLike {

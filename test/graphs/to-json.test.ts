@@ -38,3 +38,12 @@ test('the text of structured message content joins its text parts', () => {
   const message = new AIMessage({ content: [{ type: 'text', text: 'The answer ' }, { type: 'text', text: 'is 4.' }] });
   assert.equal(messageText(message), 'The answer is 4.');
 });
+
+test('a "__proto__" key (as JSON.parse makes one) stays a key of its own, and no prototype changes', () => {
+  const parsed = JSON.parse('{"__proto__":{"polluted":true},"ok":1}') as Record<string, unknown>;
+  const plain = toPlainJson({ data: parsed, map: new Map([['__proto__', 'mapped']]) }) as Record<string, Record<string, unknown>>;
+  assert.equal(JSON.stringify(plain), '{"data":{"__proto__":{"polluted":true},"ok":1},"map":{"__proto__":"mapped"}}');
+  assert.equal(Object.getPrototypeOf(plain.data), Object.prototype);
+  assert.equal((plain.data as { polluted?: unknown }).polluted, undefined);
+  assert.ok(Object.hasOwn(plain.data!, '__proto__'));
+});
