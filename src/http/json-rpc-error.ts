@@ -10,6 +10,17 @@ export function jsonRpcError(res: ServerResponse, status: number, code: number, 
   res.end(body);
 }
 
+/**
+ * What a body sent with a `Content-Encoding` (gzip, ...) is told, wherever
+ * it is read: graph-mcp reads bodies as they are, so a compressed one would
+ * only fail to parse. `undefined` for no encoding, or `identity`.
+ */
+export function unsupportedEncodingMessage(encoding: string | null | undefined): string | undefined {
+  const value = encoding?.trim().toLowerCase();
+  if (value === undefined || value === '' || value === 'identity') return undefined;
+  return `Unsupported Media Type: Content-Encoding "${value.slice(0, 40)}" is not supported; send the body uncompressed`;
+}
+
 /** What a body over the limit is told, wherever it is read. */
 export function payloadTooLargeMessage(maxBytes: number): string {
   return `Payload Too Large: Request body must not exceed ${maxBytes} bytes`;

@@ -1,7 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { isJsonContentType, type AuthInfo, type McpHttpHandler } from '@modelcontextprotocol/server';
 import getRawBody from 'raw-body';
-import { jsonRpcError, payloadTooLargeMessage } from './json-rpc-error.js';
+import { jsonRpcError, payloadTooLargeMessage, unsupportedEncodingMessage } from './json-rpc-error.js';
 
 export interface NodeHandlerOptions {
   /** Bodies larger than this are refused with 413 before they are read. */
@@ -46,6 +46,13 @@ export function createNodeHandler(
     let body: { parsed: unknown } | { text: string } | undefined;
     if (parsedBody !== undefined) body = { parsed: parsedBody };
     else if (req.method === 'POST' && isJsonContentType(req.headers['content-type'])) {
+      const encoding = unsupportedEncodingMessage(req.headers['content-encoding']);
+      if (encoding !== undefined) {
+        finished = true;
+        // The body is left unread: the connection closes rather than carry it.
+        jsonRpcError(res, 415, -32000, encoding, { connection: 'close' });
+        return;
+      }
       const read = await readBody(req, maxBodyBytes);
       if ('refused' in read) {
         finished = true;

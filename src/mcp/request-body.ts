@@ -8,7 +8,7 @@ import {
   type McpHandlerRequestOptions,
   type McpHttpHandler,
 } from '@modelcontextprotocol/server';
-import { payloadTooLargeMessage } from '../http/json-rpc-error.js';
+import { payloadTooLargeMessage, unsupportedEncodingMessage } from '../http/json-rpc-error.js';
 
 type Fetch = McpHttpHandler['fetch'];
 
@@ -30,6 +30,8 @@ export function readingBodyOnce(fetch: Fetch, maxBytes: number): Fetch {
     if (request.method !== 'POST' || !isJsonContentType(request.headers.get('content-type'))) return fetch(request, options);
     let body = options?.parsedBody;
     if (body === undefined) {
+      const encoding = unsupportedEncodingMessage(request.headers.get('content-encoding'));
+      if (encoding !== undefined) return errorResponse(415, -32000, encoding);
       const read = await readRequestBody(request, maxBytes).catch(() => undefined);
       if (read === undefined) return fetch(request, options); // unreadable: the SDK says so
       if (read.tooLarge) {

@@ -51,6 +51,26 @@ describe('transport-level errors', () => {
     await assertStillServing();
   });
 
+  test('a compressed body (Content-Encoding) is refused with 415 saying so, over HTTP and through the web handler; identity passes', async () => {
+    const { gzipSync } = await import('node:zlib');
+    const message = JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/list', params: {} });
+    for (const [encoding, body] of [['gzip', gzipSync(message)], ['br', message]] as const) {
+      const response = await fetch(server.url, { method: 'POST', headers: { ...legacyHeaders(), 'content-encoding': encoding }, body });
+      assert.equal(response.status, 415, encoding);
+      const answer = (await response.json()) as { error: { code: number; message: string } };
+      assert.equal(answer.error.code, -32000);
+      assert.match(answer.error.message, new RegExp(`Content-Encoding "${encoding}" is not supported`));
+    }
+    const plain = await post(server.url, message, { ...legacyHeaders(), 'content-encoding': 'identity' });
+    assert.ok(plain.messages[0]?.result?.tools, plain.text);
+    const web = await server.graphMcp.handler.fetch(
+      new Request('http://localhost/mcp', { method: 'POST', headers: { ...legacyHeaders(), 'content-encoding': 'gzip' }, body: gzipSync(message) }),
+    );
+    assert.equal(web.status, 415);
+    assert.match(((await web.json()) as { error: { message: string } }).error.message, /Content-Encoding "gzip"/);
+    await assertStillServing();
+  });
+
   test('a body over http.max_body_bytes is refused with 413', async () => {
     const body = JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/list', params: { pad: 'x'.repeat(MAX_BODY) } });
     const answer = await post(server.url, body, legacyHeaders());
