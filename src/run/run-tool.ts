@@ -147,11 +147,27 @@ export async function runTool(tool: GraphTool, args: unknown, options: RunOption
   return interruptUnsupported(tool);
 }
 
+/**
+ * Arguments nested deeper than this are refused, whatever the schema:
+ * storing them (a task's record) and LangGraph's copies of the state
+ * recurse once per level and run out of stack near 5,000 levels, which the
+ * caller would read as the server's fault or the graph's. No tool's input
+ * comes near it.
+ */
+const MAX_ARGUMENT_DEPTH = 256;
+
 /** The `INVALID_ARGUMENTS` result for arguments the tool's input schema refuses; `undefined` when they are valid. */
 export function invalidArguments(tool: GraphTool, args: unknown): CallToolResult | undefined {
-  const problems = tool.validateArguments(args ?? {});
+  const problems = nestedDeeperThan(args, MAX_ARGUMENT_DEPTH) ? [`the arguments are nested more than ${MAX_ARGUMENT_DEPTH} levels deep`] : tool.validateArguments(args ?? {});
   if (problems.length === 0) return undefined;
   return errorResult('INVALID_ARGUMENTS', `Invalid arguments for tool "${tool.name}":\n${problems.map((p) => `- ${p}`).join('\n')}`);
+}
+
+function nestedDeeperThan(value: unknown, levels: number): boolean {
+  if (value === null || typeof value !== 'object') return false;
+  if (levels === 0) return true;
+  for (const item of Array.isArray(value) ? value : Object.values(value)) if (nestedDeeperThan(item, levels - 1)) return true;
+  return false;
 }
 
 /**

@@ -7,7 +7,7 @@ import { Client as V1Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport as V1Transport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { CallToolResultSchema, ElicitRequestSchema } from '@modelcontextprotocol/sdk/types.js';
 import { startServer, type TestServer } from '../helpers/server.js';
-import { envelope, legacyHeaders, MODERN, post } from '../helpers/raw.js';
+import { envelope, legacyHeaders, modernHeaders, MODERN, post } from '../helpers/raw.js';
 import { visits } from '../fixtures/graphs/hitl.js';
 import { until } from '../helpers/wait.js';
 
@@ -104,6 +104,25 @@ describe('2026-07-28 tasks extension', () => {
     assert.match(message.result.content[0].text, /text/);
     const valid = (await rpc('alice', 'tools/call', { name: 'echo', arguments: { text: 'hi' } })).message.result;
     assert.equal(valid.resultType, 'task', 'valid arguments still make a task');
+  });
+
+  test('arguments nested thousands of levels deep are INVALID_ARGUMENTS at once, not a server error; 200 levels make a task', async () => {
+    const nested = (levels: number) => {
+      let value: unknown = 'bottom';
+      for (let i = 0; i < levels; i += 1) value = { down: value };
+      return value;
+    };
+    // Written as text: this process's JSON.stringify would run out of stack on it too.
+    const request = { jsonrpc: '2.0', id: 1, method: 'tools/call', params: envelope({ name: 'slow', arguments: { step_ms: 1, extra: 'DEEP' } }, { 'io.modelcontextprotocol/clientCapabilities': { extensions: { [EXT]: {} } } }) };
+    const body = JSON.stringify(request).replace('"DEEP"', `${'{"down":'.repeat(5_000)}"bottom"${'}'.repeat(5_000)}`);
+    const deep = (await post(server.url, body, { ...modernHeaders('tools/call', 'slow'), 'x-user': 'alice' })).messages[0]!;
+    assert.equal(deep.result?.isError, true, JSON.stringify(deep).slice(0, 300));
+    assert.equal(deep.result._meta['graph-mcp/error'].code, 'INVALID_ARGUMENTS');
+    assert.match(deep.result.content[0].text, /nested more than 256 levels/);
+    const fine = (await rpc('alice', 'tools/call', { name: 'slow', arguments: { step_ms: 1, extra: nested(200) } })).message.result;
+    assert.equal(fine.resultType, 'task');
+    assert.equal((await untilStatus('alice', fine.taskId, ['completed', 'failed'])).status, 'completed');
+    assert.doesNotMatch(server.logs.text(), /Maximum call stack/);
   });
 
   test('subscriptions/listen for task notifications from a client without the extension is refused with -32021', async () => {
