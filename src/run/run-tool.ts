@@ -7,7 +7,7 @@ import { isAbortError, isDrained, isInterruptWithoutCheckpointer, isRecursionLim
 import { streamWithProgress, type ProgressReporter } from './progress.js';
 import { RunAbort } from './run-abort.js';
 import type { LogReporter } from './log.js';
-import { scrubText as redact, scrubValue } from './scrub.js';
+import { failureText, scrubText as redact, scrubValue } from './scrub.js';
 import { toPlainJson } from '../graphs/to-json.js';
 import { shapeContent } from './content.js';
 import { isStoreFailure } from '../store/store-failure.js';
@@ -250,11 +250,11 @@ async function runGraph(tool: GraphTool, args: unknown, options: RunOptions, abo
     if (isInterruptWithoutCheckpointer(error)) return done(interruptUnsupported(tool));
     const protocolError = jsonRpcErrorOf(error);
     if (protocolError) {
-      const message = redact(protocolError.message, options.secretsUsed?.());
+      const message = failureText(protocolError.message, options.secretsUsed?.());
       const data = protocolError.data === undefined ? {} : { data: scrubValue(protocolError.data, options.secretsUsed?.()) };
       return { kind: 'done', result: errorResult('GRAPH_FAILED', `Tool "${tool.name}" failed: ${message}`), protocolError: { code: protocolError.code, message, ...data } };
     }
-    return done(errorResult('GRAPH_FAILED', `Tool "${tool.name}" failed: ${redact(messageOf(error), options.secretsUsed?.())}`));
+    return done(errorResult('GRAPH_FAILED', `Tool "${tool.name}" failed: ${failureText(messageOf(error), options.secretsUsed?.())}`));
   }
   if (interrupts.length > 0) {
     if (thread === undefined) return done(interruptUnsupported(tool));
@@ -332,7 +332,7 @@ function shapeResult(tool: GraphTool, state: unknown, options: RunOptions): Call
   try {
     output = tool.fromGraphOutput(state);
   } catch (error) {
-    return errorResult('OUTPUT_INVALID', `Tool "${tool.name}" produced output that cannot be shaped: ${redact(messageOf(error), options.secretsUsed?.())}`);
+    return errorResult('OUTPUT_INVALID', `Tool "${tool.name}" produced output that cannot be shaped: ${failureText(messageOf(error), options.secretsUsed?.())}`);
   }
   const outputProblems = tool.validateOutput(output);
   if (outputProblems.length > 0) {

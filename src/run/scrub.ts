@@ -24,6 +24,29 @@ export function scrubText(text: string, secrets: Iterable<string> | undefined): 
   return out;
 }
 
+/** The most characters of a failure's message a caller is shown. */
+export const MAX_FAILURE_MESSAGE = 8 * 1024;
+
+/** `scheme://user:password@`: a connection string in a driver's or a client's message. */
+const URL_PASSWORD = /\b([a-z][a-z0-9+.-]*:\/\/[^\s/:@]*):[^\s/@]*@/gi;
+
+/** A stack frame (`    at fn (/path/file.js:1:2)`) a message carries when a node put its stack in it. */
+const STACK_FRAME = /^\s+at .*(?::\d+:\d+\)?|\(native\)|\(<anonymous>\))$/;
+
+/**
+ * The message of a graph's failure as its caller is shown it: scrubbed of
+ * the run's credentials (`scrubText`), of any URL's password, and of stack
+ * frames, and cut at `MAX_FAILURE_MESSAGE` characters. A driver's error
+ * names its connection string, a node that rethrows may put its stack in
+ * the message, and a message of megabytes helps nobody.
+ */
+export function failureText(message: string, secrets: Iterable<string> | undefined): string {
+  let out = scrubText(message, secrets).replace(URL_PASSWORD, '$1:[redacted]@');
+  if (out.includes('\n')) out = out.split('\n').filter((line) => !STACK_FRAME.test(line)).join('\n');
+  if (out.length <= MAX_FAILURE_MESSAGE) return out;
+  return `${out.slice(0, MAX_FAILURE_MESSAGE)}… (${out.length - MAX_FAILURE_MESSAGE} more characters cut)`;
+}
+
 /** How many credentials the process remembers for its log (the newest; see `rememberHanded`). */
 const HANDED_KEPT = 10_000;
 const handed = new Set<string>();

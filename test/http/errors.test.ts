@@ -18,6 +18,7 @@ before(async () => {
       echo: './graphs/basic.ts:echo',
       throws: './graphs/basic.ts:throws',
       throws_object: './graphs/basic.ts:throwsObject',
+      throws_carelessly: './graphs/basic.ts:throwsCarelessly',
       slow: './graphs/basic.ts:slow',
       asks_human: './graphs/basic.ts:asksHuman',
       bad_output: {
@@ -113,7 +114,7 @@ describe('transport-level errors', () => {
     );
     assert.equal(legacy.status, 200);
     const byId = new Map(legacy.messages.map((m) => [m.id, m]));
-    assert.equal(byId.get(1)?.result?.tools?.length, 9, 'six graphs, resume_run, get_run and cancel_run');
+    assert.equal(byId.get(1)?.result?.tools?.length, 10, 'seven graphs, resume_run, get_run and cancel_run');
     assert.deepEqual(byId.get(2)?.result?.structuredContent, { echoed: 'b' });
   });
 
@@ -229,6 +230,19 @@ describe('tool-level errors', () => {
       assert.equal(result?.isError, true);
       assert.equal(result.content[0].text, 'Tool "throws" failed: the widget exploded');
       assert.doesNotMatch(answer.text, /at .*\.(ts|js):\d+/, 'no stack frames');
+      await assertStillServing();
+    });
+
+    test(`${era}: a failure's message loses URL passwords and stack frames, and is cut at 8 KiB`, async () => {
+      const url = (await call(server.url, 'throws_carelessly', { value: 'url' })).messages[0]?.result;
+      assert.equal(url.content[0].text, 'Tool "throws_carelessly" failed: connect failed: postgres://admin:[redacted]@db.internal:5432/prod (and https://ok.example/path)');
+      const stack = await call(server.url, 'throws_carelessly', { value: 'stack' });
+      assert.equal(stack.messages[0]?.result.content[0].text, 'Tool "throws_carelessly" failed: Error: the widget exploded');
+      assert.doesNotMatch(stack.text, /basic\.ts|node_modules/);
+      const long = (await call(server.url, 'throws_carelessly', { value: 'long' })).messages[0]?.result;
+      const text: string = long.content[0].text;
+      assert.ok(text.length < 8 * 1024 + 200, `${text.length} characters`);
+      assert.match(text, /… \(\d+ more characters cut\)$/);
       await assertStillServing();
     });
 
