@@ -17,4 +17,7 @@ test('the example agent.config.json is valid against the published schema, and a
   const example = JSON.parse(await readFile(path.join(ROOT, 'agent.config.json'), 'utf8'));
   assert.equal(validate(example), true, JSON.stringify(validate.errors));
   assert.equal(validate({ graphs: { a: { path: './a.ts:g', timeout_ms: 'soon' } } }), false);
+  // LangGraph's http.mount_prefix is honoured, so editors must not flag it.
+  assert.equal(validate({ graphs: { a: './a.ts:g' }, http: { mount_prefix: '/agents' } }), true, JSON.stringify(validate.errors));
+  assert.equal(validate({ graphs: { a: './a.ts:g' }, http: { mount_prefix: 'agents' } }), false);
 });
