@@ -8,6 +8,8 @@ export interface NodeHandlerOptions {
   maxBodyBytes: number;
   /** A request that could not be served (the client went away mid-body, …). */
   onerror: (error: Error) => void;
+  /** Told the message of each error answer (HTTP 4xx or 5xx) written for a request, for its log. */
+  onRefusal?: (req: IncomingMessage, message: string) => void;
   /** Sees each web `Request` made for a Node request, and the JSON body it carries (parsed), before the handler does. */
   onWebRequest?: (req: IncomingMessage, request: Request, message: unknown) => void;
 }
@@ -32,7 +34,7 @@ export function createNodeHandler(
   handler: Pick<McpHttpHandler, 'fetch'>,
   options: NodeHandlerOptions,
 ): (req: NodeRequest, res: ServerResponse, parsedBody?: unknown) => Promise<void> {
-  const { maxBodyBytes, onerror, onWebRequest } = options;
+  const { maxBodyBytes, onerror, onWebRequest, onRefusal } = options;
   if (!Number.isSafeInteger(maxBodyBytes) || maxBodyBytes <= 0) throw new RangeError(`maxBodyBytes must be a positive integer, got ${String(maxBodyBytes)}`);
 
   return async (req, res, parsedBody) => {
@@ -50,6 +52,7 @@ export function createNodeHandler(
       if (encoding !== undefined) {
         finished = true;
         // The body is left unread: the connection closes rather than carry it.
+        onRefusal?.(req, encoding);
         jsonRpcError(res, 415, -32000, encoding, { connection: 'close' });
         return;
       }
@@ -57,9 +60,11 @@ export function createNodeHandler(
       if ('refused' in read) {
         finished = true;
         if (read.refused === 'too-large') {
+          onRefusal?.(req, payloadTooLargeMessage(maxBodyBytes));
           jsonRpcError(res, 413, -32000, payloadTooLargeMessage(maxBodyBytes), { connection: 'close' });
         } else {
           onerror(read.error);
+          onRefusal?.(req, 'Parse error: the request body could not be read');
           if (!res.destroyed) jsonRpcError(res, 400, -32700, 'Parse error: the request body could not be read');
         }
         return;
@@ -81,7 +86,7 @@ export function createNodeHandler(
       onerror(error instanceof Error ? error : new Error(String(error)));
       response = Response.json({ jsonrpc: '2.0', error: { code: -32603, message: 'Internal server error' }, id: null }, { status: 500 });
     }
-    await writeResponse(res, response, abort.signal);
+    await writeResponse(res, response, abort.signal, onRefusal && ((message) => onRefusal(req, message)));
     finished = true;
     request = undefined;
   };
@@ -113,6 +118,16 @@ function parse(text: string): { parsed: unknown } | { text: string } {
   return { text };
 }
 
+/** The `code: message` of a JSON-RPC error answer (an HTTP error status's body), if it is one. */
+function errorMessageIn(body: Buffer): string | undefined {
+  try {
+    const { error } = JSON.parse(body.toString('utf8')) as { error?: { code?: unknown; message?: unknown } };
+    return typeof error?.message === 'string' ? `${String(error.code)}: ${error.message}` : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 function webRequest(req: NodeRequest, signal: AbortSignal, text: string | undefined): Request {
   const headers = new Headers();
   const raw = req.rawHeaders;
@@ -132,7 +147,7 @@ function webRequest(req: NodeRequest, signal: AbortSignal, text: string | undefi
   }
 }
 
-async function writeResponse(res: ServerResponse, response: Response, aborted: AbortSignal): Promise<void> {
+async function writeResponse(res: ServerResponse, response: Response, aborted: AbortSignal, onRefusal?: (message: string) => void): Promise<void> {
   if (res.destroyed) {
     await response.body?.cancel().catch(() => undefined);
     return;
@@ -146,7 +161,9 @@ async function writeResponse(res: ServerResponse, response: Response, aborted: A
   if (!response.headers.get('content-type')?.includes('text/event-stream')) {
     // One write, with Content-Length: the answer is complete. Its bytes as they are: decoding
     // them to text for Node to encode again took 3-4x the CPU for answers of a megabyte or more.
-    res.end(Buffer.from(await response.arrayBuffer().catch(() => new ArrayBuffer(0))));
+    const body = Buffer.from(await response.arrayBuffer().catch(() => new ArrayBuffer(0)));
+    if (response.status >= 400 && onRefusal !== undefined) onRefusal(errorMessageIn(body) ?? `HTTP ${response.status}`);
+    res.end(body);
     return;
   }
   res.flushHeaders();

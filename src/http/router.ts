@@ -4,7 +4,7 @@ import { Router, type NextFunction, type Request, type RequestHandler, type Resp
 import { allowListProblem } from '../config/schema.js';
 import { GraphMcpError } from '../errors.js';
 import type { GraphMcp } from '../graph-mcp.js';
-import { attachRequestLog, requestLogOf, type RequestLog } from '../mcp/request-log.js';
+import { attachRequestLog, noteDetail, requestLogOf, type RequestLog } from '../mcp/request-log.js';
 import { INTERNAL_ERROR_MESSAGE } from '../mcp/server-factory.js';
 import type { Logger } from '../log.js';
 import { createAuthenticator, type Authenticate, type AuthOutcome } from '../auth/authenticate.js';
@@ -80,6 +80,7 @@ export function mcpRouter(graphMcp: GraphMcp, options: McpRouterOptions, standal
       const method = (message as { method?: unknown } | null | undefined)?.method;
       if (typeof method === 'string') log.method = method;
     },
+    onRefusal: (req, message) => noteDetail(requestLogOf(req), message),
     onerror: (error) => {
       // A client that drops while sending its body is the client's doing, not a fault here.
       if (clientWentAway(error)) logger.info({ err: { message: error.message } }, 'the client went away while sending its request');
@@ -147,7 +148,7 @@ export function mcpRouter(graphMcp: GraphMcp, options: McpRouterOptions, standal
     // An app-level body parser has drained the stream already: hand over its result.
     const parsed = (req as { _body?: boolean })._body === true || req.body !== undefined ? req.body : undefined;
     if (parsed !== undefined && nestsDeeperThan(parsed, MAX_JSON_DEPTH)) {
-      jsonRpcError(res, 400, -32600, `Invalid Request: JSON nested deeper than ${MAX_JSON_DEPTH} levels`);
+      refuse(req, res, 400, -32600, `Invalid Request: JSON nested deeper than ${MAX_JSON_DEPTH} levels`);
       return;
     }
     void serve(req as Parameters<typeof serve>[0], res, parsed);
@@ -167,13 +168,13 @@ function authenticateRequest(authenticate: (request: globalThis.Request) => Prom
       request = headersOnlyRequest(req);
     } catch {
       // No URL can be made of the Host header (a space in it): no Host check came before to refuse it.
-      jsonRpcError(res, 400, -32600, 'Bad Request: the Host header is not a valid host');
+      refuse(req, res, 400, -32600, 'Bad Request: the Host header is not a valid host');
       return;
     }
     authenticate(request).then(
       (outcome) => {
         if (!outcome.ok) {
-          jsonRpcError(res, outcome.status, -32001, outcome.message, outcome.headers);
+          refuse(req, res, outcome.status, -32001, outcome.message, undefined, outcome.headers);
           return;
         }
         (req as { auth?: AuthInfo }).auth = authInfoForPrincipal(outcome.principal);
@@ -264,19 +265,25 @@ function guardHostAndOrigin(allowedHosts: string[] | undefined, checkOrigin: Ori
     if (checkHost) {
       const host = checkHost(req.headers.host);
       if (!host.ok) {
-        jsonRpcError(res, 403, -32000, `Forbidden: ${host.message}`);
+        refuse(req, res, 403, -32000, `Forbidden: ${host.message}`);
         return;
       }
     }
     if (checkOrigin) {
       const origin = checkOrigin(req.headers.origin);
       if (!origin.ok) {
-        jsonRpcError(res, 403, -32000, 'Forbidden: Origin not allowed');
+        refuse(req, res, 403, -32000, 'Forbidden: Origin not allowed', `Origin ${JSON.stringify(String(req.headers.origin).slice(0, 100))}`);
         return;
       }
     }
     next();
   };
+}
+
+/** Refuses a request as JSON-RPC, and notes why in its log line (`also`: what the caller is not told, such as the value refused). */
+function refuse(req: Request, res: Response, status: number, code: number, message: string, also?: string, headers?: Record<string, string>): void {
+  noteDetail(requestLogOf(req), also === undefined ? message : `${message}: ${also}`);
+  jsonRpcError(res, status, code, message, headers);
 }
 
 /** One JSON log line per request: what was asked, by whom, how it ended, how long it took. */
@@ -294,6 +301,7 @@ function logRequest(graphMcp: GraphMcp): RequestHandler {
           ...(auth?.clientId ? { principal: auth.clientId } : {}),
           // A response that never finished: the client went away before its answer.
           outcome: res.writableFinished ? (record.outcome ?? (res.statusCode < 400 ? 'ok' : 'refused')) : 'cancelled',
+          ...(record.detail ? { detail: record.detail } : {}),
           duration_ms: Math.round((performance.now() - started) * 10) / 10,
         },
         'mcp request',

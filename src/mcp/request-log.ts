@@ -3,6 +3,17 @@ export interface RequestLog {
   method?: string;
   tool?: string;
   outcome?: string;
+  /** Why it did not go well, as the caller was told (already scrubbed): a refusal's reason, an error's message. */
+  detail?: string;
+}
+
+/** The most characters of a `detail` logged. */
+const DETAIL_LENGTH = 300;
+
+/** Notes why `log`'s request went wrong, unless something closer to the cause said so first. */
+export function noteDetail(log: RequestLog | undefined, detail: string): void {
+  if (log === undefined || log.detail !== undefined) return;
+  log.detail = detail.length <= DETAIL_LENGTH ? detail : `${detail.slice(0, DETAIL_LENGTH)}…`;
 }
 
 /**

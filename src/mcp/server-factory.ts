@@ -22,7 +22,7 @@ import { CANCEL_RUN_TOOL, cancelRunDefinition, GET_RUN_TOOL, getRunDefinition, p
 import { createTask, declaresTasksExtension, registerTaskHandlers, TASKS_EXTENSION, taskRequired, type TaskSurface } from './tasks.js';
 import type { CancelOutcome, RunTracker } from '../run/tracker.js';
 import type { ProgressUpdate } from '../run/progress.js';
-import { requestLogOf, type RequestLog } from './request-log.js';
+import { noteDetail, requestLogOf, type RequestLog } from './request-log.js';
 import { toolPages } from './tool-pages.js';
 import { assertClientCapabilities, logReporterFor } from './call-context.js';
 import { readableInvalidParams, withInvalidParams } from './invalid-params.js';
@@ -107,7 +107,10 @@ class GraphMcpServer extends Server {
     if (log) {
       const send = transport.send.bind(transport);
       transport.send = (message, options) => {
-        if ('error' in message && log.outcome === undefined) log.outcome = 'error';
+        if ('error' in message) {
+          if (log.outcome === undefined) log.outcome = 'error';
+          noteDetail(log, `${message.error.code}: ${message.error.message}`);
+        }
         return send(message, options);
       };
     }
@@ -190,6 +193,14 @@ function outcomeOf(result: CallAnswer): string {
   // `cancel_run` names the run it stopped.
   if (run !== undefined) return run.status === 'cancelled' ? 'cancelled' : 'paused';
   return call.isError ? 'error' : 'ok';
+}
+
+/** The text of an error result that reports a failure (not a question, nor a run still going), as its caller read it. */
+function failureOf(result: CallAnswer): string | undefined {
+  const call = result as CallToolResult;
+  if (!call.isError || call._meta?.['graph-mcp/error'] === undefined) return undefined;
+  const first = call.content?.[0];
+  return first?.type === 'text' ? first.text : undefined;
 }
 
 /**
@@ -313,7 +324,11 @@ export function createServerFactory(options: ServerFactoryOptions): McpServerFac
           else if (name === RESUME_RUN_TOOL) result = await resumeRun(request.params.arguments, call);
           else result = await runTool_(name, request.params.arguments);
         }
-        if (log) log.outcome = outcomeOf(result);
+        if (log) {
+          log.outcome = outcomeOf(result);
+          const failure = failureOf(result);
+          if (failure !== undefined) noteDetail(log, failure);
+        }
         return result;
       } catch (error) {
         if (log) log.outcome = error instanceof RunAbortedError ? 'cancelled' : 'error';

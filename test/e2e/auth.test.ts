@@ -15,6 +15,7 @@ import type { ToolMessage } from '@langchain/core/messages';
 import { loadGraphMcp, type AgentConfigInput, type SecretStore } from '../../src/index.js';
 import { startNotesServer, type NotesServer } from '../../examples/notes-server.js';
 import { FIXTURES, ROOT, startServer, type TestServer, graphToolNames } from '../helpers/server.js';
+import { until } from '../helpers/wait.js';
 import { callModern, legacyHeaders, post } from '../helpers/raw.js';
 
 const CANARY = `canary-secret-${randomBytes(6).toString('hex')}`;
@@ -249,9 +250,15 @@ describe('refusals follow the MCP authorization spec', () => {
     ['garbage', () => 'not.a.jwt', /invalid token/],
   ];
   for (const [what, make, reason] of refusedTokens) {
-    test(`${what}: 401 invalid_token`, async () => {
+    test(`${what}: 401 invalid_token, and the log line says why`, async () => {
+      const before = server.logs.lines.length;
       const answer = await list(bearer(make()));
       assert.equal(answer.status, 401);
+      const line = await until('the request log line', async () =>
+        server.logs.lines.slice(before).map((text) => JSON.parse(text)).find((l) => l.msg === 'mcp request' && l.http.status === 401),
+      5_000);
+      assert.equal(line.outcome, 'refused');
+      assert.match(line.detail, reason);
       const challenge = answer.headers.get('www-authenticate') ?? '';
       assert.match(challenge, /^Bearer error="invalid_token", error_description="[^"]*"/);
       assert.match(challenge, reason);

@@ -5,6 +5,7 @@ import net from 'node:net';
 import { after, before, describe, test } from 'node:test';
 import { ran } from '../fixtures/graphs/basic.js';
 import { startServer, type TestServer } from '../helpers/server.js';
+import { until } from '../helpers/wait.js';
 import { callLegacy, callModern, envelope, legacyHeaders, modernHeaders, post } from '../helpers/raw.js';
 
 const MAX_BODY = 64 * 1024;
@@ -194,6 +195,33 @@ describe('DNS-rebinding protection on a loopback server', () => {
     const answer = await rawPost({ ...legacyHeaders(), host: 'attacker.example' });
     assert.equal(answer.status, 403);
     assert.match(JSON.parse(answer.body).error.message, /Invalid Host/);
+  });
+
+  test("each request that goes wrong says why in its log line, as its caller was told", async () => {
+    const { gzipSync } = await import('node:zlib');
+    const logged = async (send: () => Promise<unknown>) => {
+      const before = server.logs.lines.length;
+      await send();
+      return until('the request log line', async () => server.logs.lines.slice(before).map((text) => JSON.parse(text)).find((line) => line.msg === 'mcp request'), 5_000);
+    };
+    const cases: Array<[string, () => Promise<unknown>, string, RegExp]> = [
+      ['a foreign Host', () => rawPost({ ...legacyHeaders(), host: 'attacker.example' }), 'refused', /Invalid Host.*attacker\.example/],
+      ['a foreign Origin', () => rawPost({ ...legacyHeaders(), origin: 'https://attacker.example' }), 'refused', /Origin not allowed: Origin "https:\/\/attacker\.example"/],
+      ['malformed JSON', () => post(server.url, '{"jsonrpc":', legacyHeaders()), 'refused', /^-32700: Parse error/],
+      ['a gzip body', () => fetch(server.url, { method: 'POST', headers: { ...legacyHeaders(), 'content-encoding': 'gzip' }, body: gzipSync('{}') }), 'refused', /Content-Encoding "gzip"/],
+      ['an unknown tool', () => callLegacy(server.url, 'no_such_tool', {}), 'unknown_tool', /^-32602: Unknown tool: no_such_tool$/],
+      ['a graph that throws', () => callModern(server.url, 'throws', { value: 'x' }), 'GRAPH_FAILED', /^Tool "throws" failed: the widget exploded$/],
+      ['a URL with a password', () => callModern(server.url, 'throws_carelessly', { value: 'url' }), 'GRAPH_FAILED', /admin:\[redacted\]@/],
+    ];
+    for (const [what, send, outcome, detail] of cases) {
+      const line = await logged(send);
+      assert.equal(line.outcome, outcome, what);
+      assert.match(line.detail ?? '', detail, what);
+    }
+    assert.doesNotMatch(server.logs.text(), /hunter2/);
+    const fine = await logged(() => callModern(server.url, 'echo', { text: 'hi' }));
+    assert.equal(fine.outcome, 'ok');
+    assert.equal(fine.detail, undefined);
   });
 
   test('a foreign Origin is refused with 403; a localhost Origin passes', async () => {
