@@ -99,11 +99,11 @@ async function main(argv: string[]): Promise<number> {
   }
 
   if (command === 'serve') {
-    const port = parsePort(values.port ?? process.env.PORT);
+    const port = serveOption(values.port, 'port', 'PORT', parsePort);
     const host = values.host ?? process.env.HOST ?? DEFAULT_HOST;
-    const workers = parseWorkers(values.workers ?? process.env.GRAPH_MCP_WORKERS);
+    const workers = serveOption(values.workers, 'workers', 'GRAPH_MCP_WORKERS', parseWorkers);
     // Before the graphs load: each worker (the same command) sets its own.
-    applyHeapGrowth(parseHeapGrowth(values['heap-growth'] ?? process.env.GRAPH_MCP_HEAP_GROWTH));
+    applyHeapGrowth(serveOption(values['heap-growth'], 'heap-growth', 'GRAPH_MCP_HEAP_GROWTH', parseHeapGrowth));
     if (workers > 1 && cluster.isPrimary) {
       // Paused runs and tasks in one worker's memory would be invisible to the others.
       if ((await loadConfigFile(config)).store.type === 'memory') {
@@ -116,7 +116,16 @@ async function main(argv: string[]): Promise<number> {
     // runs out of work and the beforeExit guard below reports it, as a single process does.
     if (cluster.isWorker) process.channel?.unref();
     const [{ loadGraphMcp }, { serve, servedStore }] = await Promise.all([import('./graph-mcp.js'), import('./http/serve.js')]);
+    const readAlready = SERVE_VARIABLES.map((name) => [name, process.env[name]] as const);
     const graphMcp = await loadGraphMcp({ config });
+    // The config's env file is loaded with the config, after serve read these: say so, or a PORT there is silently not used.
+    const setLate = readAlready.filter(([name, before]) => process.env[name] !== before).map(([name]) => name);
+    if (setLate.length > 0) {
+      graphMcp.logger.warn(
+        { variables: setLate },
+        `the config's env sets ${setLate.join(', ')}, which serve reads before it loads the config: not used; set ${setLate.length === 1 ? 'it' : 'them'} in the environment or on the command line`,
+      );
+    }
     // Before listening: a worker's listen() asks its primary for the port over that channel.
     if (cluster.isWorker) process.channel?.ref();
     const running = await serve(graphMcp, { port, host });
@@ -190,6 +199,19 @@ async function readStdin(): Promise<string> {
   const chunks: Buffer[] = [];
   for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
   return Buffer.concat(chunks).toString('utf8');
+}
+
+/** What `serve` reads from the environment before it loads the config (and so before the config's env file). */
+const SERVE_VARIABLES = ['PORT', 'HOST', 'LOG_LEVEL', 'GRAPH_MCP_WORKERS', 'GRAPH_MCP_HEAP_GROWTH'] as const;
+
+/** A serve option from its flag, else its environment variable; a bad value is refused naming where it came from. */
+function serveOption<T>(flag: string | undefined, name: string, variable: string, parse: (value: string | undefined) => T): T {
+  try {
+    return parse(flag ?? process.env[variable]);
+  } catch (error) {
+    if (!(error instanceof GraphMcpError)) throw error;
+    throw new GraphMcpError(error.code, `${flag !== undefined ? `--${name}` : variable}: ${error.message}`);
+  }
 }
 
 function parsePort(value: string | undefined): number {

@@ -126,7 +126,10 @@ describe('help and version', () => {
     // Number() would read it as 8000: a port is decimal digits only.
     const scientificPort = runCli(['serve', '--config', 'agent.config.json'], { env: { PORT: '8e3' } });
     assert.equal(scientificPort.code, 1);
-    assert.match(scientificPort.err, /port must be an integer from 0 to 65535, got "8e3"/);
+    assert.match(scientificPort.err, /^graph-mcp: PORT: port must be an integer from 0 to 65535, got "8e3"$/m);
+    assert.match(badPort.err, /^graph-mcp: --port: port must be an integer/m);
+    const badWorkers = runCli(['serve', '--config', 'agent.config.json'], { env: { GRAPH_MCP_WORKERS: 'zero' } });
+    assert.match(badWorkers.err, /^graph-mcp: GRAPH_MCP_WORKERS: workers must be a positive integer or "auto", got "zero"$/m);
     const badHeap = runCli(['serve', '--config', 'agent.config.json'], { env: { GRAPH_MCP_HEAP_GROWTH: 'small' } });
     assert.equal(badHeap.code, 1);
     assert.match(badHeap.err, /heap growth must be an integer percent from 0 \(V8's own sizing\) to 300, got "small"/);
@@ -143,6 +146,20 @@ describe('graph-mcp serve', () => {
       assert.deepEqual(info.graphs, ['triage', 'calculator_agent', 'research', 'refund_approval', 'chart']);
     } finally {
       assert.equal(await server.stop(), 0, 'SIGTERM is a clean exit');
+    }
+  });
+
+  test("a variable serve reads before the config, set by the config's env, is named in a warning as not used", async () => {
+    const config = path.join(dir, 'late-env.json');
+    await writeFile(config, JSON.stringify({ graphs: { triage: path.join(ROOT, 'graphs/triage.ts:graph') }, env: { GRAPH_MCP_HEAP_GROWTH: '25', UNRELATED_SETTING: 'x' } }));
+    const server = await startServe(['--config', config, '--port', String(await freePort())], { env: { GRAPH_MCP_HEAP_GROWTH: undefined, UNRELATED_SETTING: undefined } });
+    try {
+      const warning = server.output().split('\n').filter((line) => line.includes('"variables"')).map((line) => JSON.parse(line));
+      assert.equal(warning.length, 1, server.output());
+      assert.deepEqual(warning[0].variables, ['GRAPH_MCP_HEAP_GROWTH']);
+      assert.match(warning[0].msg, /the config's env sets GRAPH_MCP_HEAP_GROWTH, which serve reads before it loads the config: not used/);
+    } finally {
+      assert.equal(await server.stop(), 0);
     }
   });
 
