@@ -356,8 +356,16 @@ export async function askQuestionsOnStream(
       waits.push(answered);
       await send({ jsonrpc: '2.0', id, method: question.request.method, params: { ...question.request.params, ...related } });
     }
+    // A call that waits on its caller looks stuck from outside: the log says on what, and for how long at most.
+    const keys = questions.map((question) => question.key);
+    serving.logger?.info({ run: run.id, questions: keys, timeout_ms: serving.questionTimeoutMs }, "asked the caller on the call's response stream; waiting for the answer");
     const answers = await Promise.all(waits);
-    if (answers.some((answer) => answer === undefined)) return undefined;
+    if (answers.some((answer) => answer === undefined)) {
+      if (!ends.some((signal) => signal.aborted)) {
+        serving.logger?.info({ run: run.id, questions: keys }, 'the caller did not answer (it refused the question, or gave no answer in time): the call answers with a paused-run result');
+      }
+      return undefined;
+    }
     return Object.fromEntries(answers as Array<[string, unknown]>);
   } catch (error) {
     serving.logger?.debug({ err: { message: (error as Error).message }, run: run.id }, 'asking on the response stream failed');

@@ -283,6 +283,11 @@ describe('2025-era clients (v1 SDK)', () => {
         const result = await client.callTool({ name, arguments: EXPECT[name]!.args });
         assert.notEqual(result.isError, true, JSON.stringify(result.content));
         EXPECT[name]!.check(result.structuredContent as Record<string, unknown>);
+        // A call that waits on its caller says so in the log, with how long it may wait.
+        const asked = server.logs.lines.map((line) => JSON.parse(line)).find((line) => line.msg === "asked the caller on the call's response stream; waiting for the answer");
+        assert.ok(asked, 'the wait is logged');
+        assert.equal(typeof asked.run, 'string');
+        assert.ok(Array.isArray(asked.questions) && typeof asked.timeout_ms === 'number', JSON.stringify(asked));
       } finally {
         await client.close();
       }
@@ -296,6 +301,7 @@ describe('2025-era clients (v1 SDK)', () => {
       assert.ok(tools.tools.some((t) => t.name === 'resume_run'));
       const paused = await client.callTool({ name: 'refund', arguments: { customer: 'Ada', amount: 500 } });
       assert.equal(paused.isError, true);
+      await server.logs.logged('the caller did not answer (it refused the question, or gave no answer in time)');
       const run = paused._meta?.['graph-mcp/run'] as { id: string; status: string; questions: Array<{ key: string; text: string }> };
       assert.equal(run.status, 'input_required');
       assert.match(run.questions[0]!.text, /Approve a refund of \$500 to Ada/);
