@@ -80,8 +80,12 @@ export function runPrimary(workers: number, logger: Logger): Promise<number> {
         graceMs = Math.max(graceMs, message.graceMs);
         everReady = true;
         ready.add(slot);
+        if (announced) {
+          logger.info({ worker: worker.process.pid, workers }, 'a worker started in place of one that died serves');
+          return;
+        }
         // Named once, when every worker serves: a caller told the URL reaches all of them.
-        if (announced || ready.size < workers) return;
+        if (ready.size < workers) return;
         announced = true;
         if (!process.env.LOG_LEVEL) logger.level = message.level;
         logger.info(
@@ -92,7 +96,9 @@ export function runPrimary(workers: number, logger: Logger): Promise<number> {
     };
 
     const finish = () => {
-      if (startedAt.size === 0) resolve(exitCode);
+      if (startedAt.size > 0) return;
+      if (exitCode === 0) logger.info('every worker has stopped; stopped');
+      resolve(exitCode);
     };
 
     cluster.on('exit', (worker, code, signal) => {

@@ -137,6 +137,8 @@ test('a worker killed with SIGKILL is replaced', async () => {
   const died = serving.output().split('\n').find((line) => line.includes('a worker died'))!;
   assert.equal((JSON.parse(died) as { worker: number }).worker, victim, serving.output());
   assert.equal(died.match(/"pid":/g)?.length, 1, died);
+  // The primary says when the new worker serves.
+  await until('the replacement to be logged', async () => (serving.output().includes('a worker started in place of one that died serves') ? true : undefined), 10_000);
 });
 
 test('SIGTERM stops every worker and the primary exits 0, also when the workers get the signal too (Ctrl-C, systemd)', async () => {
@@ -158,6 +160,7 @@ test('SIGTERM stops every worker and the primary exits 0, also when the workers 
     }
   }
   assert.equal(await exited, 0, serving.output());
+  assert.match(since(), /"msg":"every worker has stopped; stopped"/, 'the primary says it is done');
   assert.doesNotMatch(since(), /second signal/, 'a worker that is stopping takes the signal as the same stop');
   assert.doesNotMatch(since(), /a worker died/);
   for (const pid of pids) assert.throws(() => process.kill(pid, 0), { code: 'ESRCH' }, `worker ${pid} is gone`);
