@@ -116,14 +116,16 @@ async function main(argv: string[]): Promise<number> {
     // runs out of work and the beforeExit guard below reports it, as a single process does.
     if (cluster.isWorker) process.channel?.unref();
     const [{ loadGraphMcp }, { serve, servedStore }] = await Promise.all([import('./graph-mcp.js'), import('./http/serve.js')]);
-    const readAlready = SERVE_VARIABLES.map((name) => [name, process.env[name]] as const);
+    // Those a flag did not override (a flag wins over the variable anyway).
+    const flagged = new Set([values.port && 'PORT', values.host && 'HOST', values.workers && 'GRAPH_MCP_WORKERS', values['heap-growth'] && 'GRAPH_MCP_HEAP_GROWTH']);
+    const readAlready = SERVE_VARIABLES.filter((name) => !flagged.has(name)).map((name) => [name, process.env[name]] as const);
     const graphMcp = await loadGraphMcp({ config });
     // The config's env file is loaded with the config, after serve read these: say so, or a PORT there is silently not used.
     const setLate = readAlready.filter(([name, before]) => process.env[name] !== before).map(([name]) => name);
     if (setLate.length > 0) {
       graphMcp.logger.warn(
         { variables: setLate },
-        `the config's env sets ${setLate.join(', ')}, which serve reads before it loads the config: not used; set ${setLate.length === 1 ? 'it' : 'them'} in the environment or on the command line`,
+        `${setLate.join(', ')} ${setLate.length === 1 ? 'was' : 'were'} set while the config loaded (by its env, or a graph module), after serve read ${setLate.length === 1 ? 'it' : 'them'}: not used; set ${setLate.length === 1 ? 'it' : 'them'} in the environment serve starts in`,
       );
     }
     // Before listening: a worker's listen() asks its primary for the port over that channel.

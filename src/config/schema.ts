@@ -234,6 +234,7 @@ export const httpSchema = z
       .number()
       .int()
       .min(0)
+      .max(2 ** 31 - 1)
       .default(15_000)
       .describe(
         'How often a response that waits on a run sends a keep-alive comment, so that a proxy does not close it as idle. A 2026-07-28 answer not ready by then is sent as an event stream. 0: never.',

@@ -13,7 +13,7 @@ import {
 } from '@modelcontextprotocol/server';
 import type { GraphTool } from '../graphs/tool.js';
 import type { Logger } from '../log.js';
-import { errorResult, protocolErrorOf, RunAbortedError, type PendingInterrupt, type RunOptions } from '../run/run-tool.js';
+import { argumentsTooDeep, errorResult, protocolErrorOf, RunAbortedError, type PendingInterrupt, type RunOptions } from '../run/run-tool.js';
 import type { DescribePause, RunStep, Runs } from '../run/runs.js';
 import { scrubValue } from '../run/scrub.js';
 import type { RunRecord, SignalBus } from '../store/store.js';
@@ -129,6 +129,9 @@ export async function serveCall(serving: PauseServing, call: CallContext, args: 
     if (run.tool !== call.tool.name) {
       throw new ProtocolError(ProtocolErrorCode.InvalidParams, `Invalid requestState: it continues a run of tool "${run.tool}", not "${call.tool.name}"; retry the same tools/call`);
     }
+    // Checked before the digest below, which would run out of stack on them.
+    const tooDeep = via === 'tools/call' ? argumentsTooDeep(call.tool, args) : undefined;
+    if (tooDeep !== undefined) return tooDeep;
     // Other arguments would be dropped without a word: the run goes on with those it began with.
     if (via === 'tools/call' && isPayload(state) && state.args !== undefined && state.args !== argumentsDigest(call.tool, args)) {
       throw new ProtocolError(ProtocolErrorCode.InvalidParams, `Invalid requestState: it continues a call of tool "${call.tool.name}" made with other arguments; retry with the arguments of the call that was answered with it`);
@@ -144,7 +147,9 @@ export async function serveCall(serving: PauseServing, call: CallContext, args: 
   }
   // A call without requestState begins a run: any inputResponses it brings answer nothing it was asked.
   if (state === undefined) return continueRun(serving, call, step, NO_RESPONSES, () => argumentsDigest(call.tool, args), args);
-  return continueRun(serving, call, step, inputResponsesOf(call), () => (isPayload(state) ? state.args : undefined), args);
+  // Answers apply to the round whose requestState they came with; an earlier round's state gets the questions asked now.
+  const current = step.kind === 'paused' && isPayload(state) && (state.round === undefined || state.round === (step.run.data as PauseData).round);
+  return continueRun(serving, call, step, current ? inputResponsesOf(call) : NO_RESPONSES, () => (isPayload(state) ? state.args : undefined), args);
 }
 
 /** Continues a paused run with answers a caller's model gave `resume_run`. */
@@ -404,11 +409,23 @@ export function answerFromClient(
     else {
       const key = keyForAskingAgain(question.key, usedKeys);
       usedKeys.push(key);
-      missing.push({ ...question, key });
+      missing.push(askedAgain(question, key, decoded.problem));
       problems.push(`"${question.key}": ${decoded.problem}`);
     }
   }
   return { answers, missing, declined, problems, usedKeys };
+}
+
+/**
+ * A question asked again under `key` after an answer that could not be
+ * used. A form says why above the question (its `text`, the form's own
+ * message, stays as it was, so reasons never pile up); an MCP request the
+ * graph wrote itself goes as it was written.
+ */
+function askedAgain(question: Question, key: string, problem: string): Question {
+  if (question.decoder.kind === 'mcp' || question.request.method !== 'elicitation/create') return { ...question, key };
+  const message = `The last answer could not be used (${problem}). Please answer again.\n\n${question.text}`;
+  return { ...question, key, request: { ...question.request, params: { ...question.request.params, message } } };
 }
 
 /** The channel an answer to one of graph-mcp's stream requests travels on. */

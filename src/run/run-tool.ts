@@ -158,7 +158,15 @@ const MAX_ARGUMENT_DEPTH = 256;
 
 /** The `INVALID_ARGUMENTS` result for arguments the tool's input schema refuses; `undefined` when they are valid. */
 export function invalidArguments(tool: GraphTool, args: unknown): CallToolResult | undefined {
-  const problems = nestedDeeperThan(args, MAX_ARGUMENT_DEPTH) ? [`the arguments are nested more than ${MAX_ARGUMENT_DEPTH} levels deep`] : tool.validateArguments(args ?? {});
+  return argumentsTooDeep(tool, args) ?? argumentsRefused(tool, tool.validateArguments(args ?? {}));
+}
+
+/** The `INVALID_ARGUMENTS` result for arguments nested deeper than any use of them can take, whatever the schema. */
+export function argumentsTooDeep(tool: GraphTool, args: unknown): CallToolResult | undefined {
+  return nestedDeeperThan(args, MAX_ARGUMENT_DEPTH) ? argumentsRefused(tool, [`the arguments are nested more than ${MAX_ARGUMENT_DEPTH} levels deep`]) : undefined;
+}
+
+function argumentsRefused(tool: GraphTool, problems: readonly string[]): CallToolResult | undefined {
   if (problems.length === 0) return undefined;
   return errorResult('INVALID_ARGUMENTS', `Invalid arguments for tool "${tool.name}":\n${problems.map((p) => `- ${p}`).join('\n')}`);
 }

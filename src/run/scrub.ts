@@ -27,11 +27,20 @@ export function scrubText(text: string, secrets: Iterable<string> | undefined): 
 /** The most characters of a failure's message a caller is shown. */
 export const MAX_FAILURE_MESSAGE = 8 * 1024;
 
-/** `scheme://user:password@`: a connection string in a driver's or a client's message. */
-const URL_PASSWORD = /\b([a-z][a-z0-9+.-]*:\/\/[^\s/:@]*):[^\s/@]*@/gi;
+/**
+ * `scheme://user:password@host`: a connection string in a driver's or a
+ * client's message. The password runs to the last `@` before a host (drivers
+ * take an unencoded `@` or `/` in it): better to hide too much than too
+ * little. The scheme starts where no scheme character precedes it (not at
+ * any word boundary: `\b` made a long run of `a.a.a.` quadratic).
+ */
+const URL_PASSWORD = /(?<![a-z0-9+.-])([a-z][a-z0-9+.-]*:\/\/[^\s/:@]*):\S*@(?=[^\s@/]*(?:[/?#\s]|$))/gi;
 
-/** A stack frame (`    at fn (/path/file.js:1:2)`) a message carries when a node put its stack in it. */
-const STACK_FRAME = /^\s+at .*(?::\d+:\d+\)?|\(native\)|\(<anonymous>\))$/;
+/** A stack frame (`    at fn (/path/file.js:1:2)`, `    at /path/file.js:1:2`) a message carries when a node put its stack in it. */
+const STACK_FRAME = /^\s+at (?:.*\(.*:\d+:\d+\)|\S+:\d+:\d+|.*\((?:native|<anonymous>)\))$/;
+
+/** Room past the cut for a URL the cut would split, so that its password is still found. */
+const CUT_SLACK = 512;
 
 /**
  * The message of a graph's failure as its caller is shown it: scrubbed of
@@ -41,10 +50,13 @@ const STACK_FRAME = /^\s+at .*(?::\d+:\d+\)?|\(native\)|\(<anonymous>\))$/;
  * the message, and a message of megabytes helps nobody.
  */
 export function failureText(message: string, secrets: Iterable<string> | undefined): string {
-  let out = scrubText(message, secrets).replace(URL_PASSWORD, '$1:[redacted]@');
-  if (out.includes('\n')) out = out.split('\n').filter((line) => !STACK_FRAME.test(line)).join('\n');
-  if (out.length <= MAX_FAILURE_MESSAGE) return out;
-  return `${out.slice(0, MAX_FAILURE_MESSAGE)}… (${out.length - MAX_FAILURE_MESSAGE} more characters cut)`;
+  let out = scrubText(message, secrets);
+  if (out.includes('\n')) out = out.split(/\r?\n/).filter((line) => !STACK_FRAME.test(line)).join('\n');
+  const length = out.length;
+  // The pattern runs on the part that is kept (with some slack), whatever the message's size.
+  out = out.slice(0, MAX_FAILURE_MESSAGE + CUT_SLACK).replace(URL_PASSWORD, '$1:[redacted]@');
+  if (length <= MAX_FAILURE_MESSAGE && out.length <= MAX_FAILURE_MESSAGE) return out;
+  return `${out.slice(0, MAX_FAILURE_MESSAGE)}… (${length - MAX_FAILURE_MESSAGE} more characters cut)`;
 }
 
 /** How many credentials the process remembers for its log (the newest; see `rememberHanded`). */

@@ -35,12 +35,27 @@ function isPlaceholder(bytes: Uint8Array): boolean {
   return true;
 }
 
-/** JSON's own reason ("Do not know how to serialize a BigInt"), found again on this rare path. */
+/**
+ * Why, in words that come from no value (an error a state value's `toJSON`
+ * throws could hold anything): a BigInt and where it is, found by walking
+ * the data (no `toJSON` is called), or else what JSON cannot flatten.
+ */
 function whyNotJson(data: unknown): string {
-  try {
-    JSON.stringify(data);
-    return 'a value JSON cannot hold';
-  } catch (error) {
-    return error instanceof Error ? error.message.split('\n')[0]! : 'a value JSON cannot hold';
+  const found = bigIntPath(data, [], new Set(), 0);
+  // A checkpoint's values are under channel_values: the state's keys are what the graph's author knows.
+  const at = found?.[0] === 'channel_values' ? found.slice(1) : found;
+  if (at !== undefined) return `JSON cannot hold a BigInt${at.length > 0 ? ` (at ${at.map((key) => JSON.stringify(key.slice(0, 40))).join('.')})` : ''}`;
+  return 'it holds a value JSON cannot (a structure it cannot flatten, or a toJSON that throws)';
+}
+
+function bigIntPath(value: unknown, path: string[], seen: Set<object>, depth: number): string[] | undefined {
+  if (typeof value === 'bigint') return path;
+  if (value === null || typeof value !== 'object' || seen.has(value) || depth > 64) return undefined;
+  seen.add(value);
+  const entries = value instanceof Map ? [...value] : Array.isArray(value) || value instanceof Set ? [...value].map((item, i) => [i, item]) : Object.entries(value);
+  for (const [key, item] of entries) {
+    const found = bigIntPath(item, [...path, String(key)], seen, depth + 1);
+    if (found !== undefined) return found;
   }
+  return undefined;
 }

@@ -189,6 +189,26 @@ describe('2026-07-28 over raw HTTP: requestState is signed, owner-bound, and the
     }
   });
 
+  test("an earlier round's requestState answers nothing of a later round: the questions asked now come back, with the current state", async () => {
+    const one = (await rawCall('alice', 'two_rounds')).messages[0]?.result;
+    const two = (await rawCall('alice', 'two_rounds', { requestState: one.requestState, inputResponses: { step1: { action: 'accept', content: { answer: 'Ada' } } } })).messages[0]?.result;
+    assert.deepEqual(Object.keys(two.inputRequests), ['step2']);
+    const step2 = { step2: { action: 'accept', content: { answer: 'red' } } };
+    const stale = (await rawCall('alice', 'two_rounds', { requestState: one.requestState, inputResponses: step2 })).messages[0]?.result;
+    assert.equal(stale.resultType, 'input_required', JSON.stringify(stale));
+    assert.deepEqual(Object.keys(stale.inputRequests), ['step2']);
+    const done = (await rawCall('alice', 'two_rounds', { requestState: stale.requestState, inputResponses: step2 })).messages[0]?.result;
+    assert.equal(done.structuredContent.answer, 'Ada likes red');
+  });
+
+  test('a retry with arguments nested thousands of levels deep is INVALID_ARGUMENTS, not a server error', async () => {
+    const first = (await rawCall('alice', 'ask_name')).messages[0]?.result;
+    const request = { jsonrpc: '2.0', id: 1, method: 'tools/call', params: envelope({ name: 'ask_name', arguments: { extra: 'DEEP' }, requestState: first.requestState }, { 'io.modelcontextprotocol/clientCapabilities': { elicitation: {} } }) };
+    const body = JSON.stringify(request).replace('"DEEP"', `${'{"d":'.repeat(5_000)}0${'}'.repeat(5_000)}`);
+    const answer = (await post(server.url, body, { ...modernHeaders('tools/call', 'ask_name'), 'x-user': 'alice' })).messages[0];
+    assert.equal(answer?.result?._meta?.['graph-mcp/error']?.code, 'INVALID_ARGUMENTS', JSON.stringify(answer).slice(0, 300));
+  });
+
   test('an answer whose action is none of accept, decline, cancel is asked again under a new key; the run goes on', async () => {
     const first = (await rawCall('alice', 'ask_name')).messages[0]?.result;
     const [key] = Object.keys(first.inputRequests);
@@ -196,12 +216,16 @@ describe('2026-07-28 over raw HTTP: requestState is signed, owner-bound, and the
     assert.equal(again.resultType, 'input_required', JSON.stringify(again));
     const [newKey] = Object.keys(again.inputRequests);
     assert.equal(newKey, `${key}.2`);
+    // The form says why it is asked again, above the question.
+    assert.equal(again.inputRequests[newKey!].params.message, `The last answer could not be used ("action" must be "accept", "decline" or "cancel", not "maybe"). Please answer again.\n\nWhat is the customer's name?`);
     // The old key is not taken any more; the new one is.
     const stale = (await rawCall('alice', 'ask_name', { requestState: again.requestState, inputResponses: { [key!]: { action: 'accept', content: { answer: 'Old' } } } })).messages[0]?.result;
     assert.deepEqual(Object.keys(stale.inputRequests), [newKey]);
     // An answer that is no result object at all (the SDK drops it) cannot be used either.
     const notAResult = (await rawCall('alice', 'ask_name', { requestState: stale.requestState, inputResponses: { [newKey!]: 42 } })).messages[0]?.result;
     assert.deepEqual(Object.keys(notAResult.inputRequests), [`${key}.3`]);
+    const reasons = String(notAResult.inputRequests[`${key}.3`].params.message).match(/could not be used/g) ?? [];
+    assert.equal(reasons.length, 1, 'one reason, the last');
     const done = (await rawCall('alice', 'ask_name', { requestState: notAResult.requestState, inputResponses: { [`${key}.3`]: { action: 'accept', content: { answer: 'Ada' } } } })).messages[0]
       ?.result;
     assert.equal(done.structuredContent.answer, 'Hello, Ada!');
@@ -261,7 +285,7 @@ describe('2026-07-28 over raw HTTP: requestState is signed, owner-bound, and the
       assert.equal(result.resultType ?? 'complete', 'complete');
       assert.equal(result._meta?.['graph-mcp/error']?.code, 'STATE_NOT_STORABLE', JSON.stringify(result));
       assert.match(result.content[0].text, /cannot be stored/);
-      assert.match(result.content[0].text, /BigInt/);
+      assert.match(result.content[0].text, /JSON cannot hold a BigInt \(at "count"\."rows"\)/);
     }
     await server.logs.logged('cannot be stored');
 

@@ -131,4 +131,40 @@ test('keptAlive: a late event stream passes as it came; a handler that fails lat
   const failed = await (await failing(request(), { parsedBody: { jsonrpc: '2.0', id: 'req-9', method: 'tools/call' } })).text();
   assert.doesNotMatch(failed, /secret detail/);
   assert.deepEqual(parseMessages(failed, 'text/event-stream'), [{ jsonrpc: '2.0', error: { code: -32603, message: 'Internal server error' }, id: 'req-9' }]);
+
+  // An interval past what a Node timer takes (which would fire at once) is the longest one: a quick answer stays JSON.
+  const json = '{"jsonrpc":"2.0","id":1,"result":{}}';
+  const huge = keptAlive(() => later(() => new Response(json, { headers: { 'content-type': 'application/json' } })), 3_000_000_000);
+  const quick = await huge(request(), { parsedBody: { id: 1 } });
+  assert.equal(quick.headers.get('content-type'), 'application/json');
+  // A notification is not held: answered as it came.
+  const notified = await keptAlive(() => later(() => new Response(null, { status: 202 })), 10)(request(), { parsedBody: { jsonrpc: '2.0', method: 'notifications/cancelled' } });
+  assert.equal(notified.status, 202);
+});
+
+test('keptAlive: a late stream of the SDK is read as the client takes it, and let go when the client leaves', async () => {
+  const request = () => new Request('http://localhost/mcp', { method: 'POST', headers: modernHeaders('tools/call', 'x') });
+  let pulled = 0;
+  let cancelled = false;
+  const chunk = new TextEncoder().encode(`event: message\ndata: {"jsonrpc":"2.0","method":"notifications/message","params":{"data":"${'x'.repeat(1024 * 1024)}"}}\n\n`);
+  const sdkStream = new ReadableStream<Uint8Array>({
+    pull(controller) {
+      pulled += 1;
+      controller.enqueue(chunk);
+    },
+    cancel() {
+      cancelled = true;
+    },
+  }, { highWaterMark: 0 });
+  const response = await keptAlive(() => new Promise<Response>((resolve) => setTimeout(() => resolve(new Response(sdkStream, { headers: { 'content-type': 'text/event-stream' } })), 60)), 20)(request(), { parsedBody: { id: 5 } });
+  const reader = response.body!.getReader();
+  let read = 0;
+  while (read < 3) {
+    const { value } = await reader.read();
+    if (value !== undefined && value.byteLength > 1000) read += 1;
+  }
+  await new Promise((resolve) => setTimeout(resolve, 50));
+  assert.ok(pulled <= 5, `the SDK's stream was read ahead of the client: ${pulled} chunks for 3 taken`);
+  await reader.cancel();
+  assert.equal(cancelled, true, "the SDK's stream is cancelled with the client's");
 });

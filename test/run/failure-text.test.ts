@@ -1,0 +1,29 @@
+// What a caller is shown of a graph's failure: no credentials, no URL password, no stack, not megabytes.
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { failureText, MAX_FAILURE_MESSAGE } from '../../src/run/scrub.js';
+
+test("a URL's password is hidden, whatever it holds; URLs without one, and e-mail addresses, are left alone", () => {
+  const cases: Array<[string, string]> = [
+    ['connect postgres://admin:hunter2@db.internal:5432/prod failed', 'connect postgres://admin:[redacted]@db.internal:5432/prod failed'],
+    ['postgres://admin:p@ss@db/x', 'postgres://admin:[redacted]@db/x'],
+    ['postgres://admin:pa/ss@db', 'postgres://admin:[redacted]@db'],
+    ['redis://:secret@cache:6379/0', 'redis://:[redacted]@cache:6379/0'],
+    ['AMQP://u:pw@h', 'AMQP://u:[redacted]@h'],
+    ['see http://example.com:8080/x and mail ada@example.com', 'see http://example.com:8080/x and mail ada@example.com'],
+  ];
+  for (const [message, shown] of cases) assert.equal(failureText(message, []), shown, message);
+  assert.equal(failureText('token abc123secret in postgres://u:abc123secret@h', ['abc123secret']), 'token [redacted] in postgres://u:[redacted]@h');
+});
+
+test('stack frames go, in either line ending; lines that only begin with "at" stay', () => {
+  const message = 'Error: boom\n    at run (/srv/app/node.js:12:5)\r\n    at /srv/app/other.js:3:4\n    at new Promise (<anonymous>)\n    at 10:30 we meet\nthe end';
+  assert.equal(failureText(message, []), 'Error: boom\n    at 10:30 we meet\nthe end');
+});
+
+test('a long message is cut at the limit, with how much was cut; the cut cannot hide a password it splits', () => {
+  const long = failureText(`${'m'.repeat(MAX_FAILURE_MESSAGE + 100)}`, []);
+  assert.equal(long, `${'m'.repeat(MAX_FAILURE_MESSAGE)}… (100 more characters cut)`);
+  const split = failureText(`${'m'.repeat(MAX_FAILURE_MESSAGE - 20)} postgres://admin:hunter2@db`, []);
+  assert.doesNotMatch(split, /hunter/);
+});
