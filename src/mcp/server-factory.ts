@@ -19,7 +19,7 @@ import { errorResult, RunAbortedError, runTool, type RunContext, type RunOptions
 import { answerChannel, resumeFromModel, serveCall, SERVER_REQUEST_ID_PREFIX, type CallAnswer, type PauseServing } from './pauses.js';
 import { parseResumeRunArgs, RESUME_RUN_TOOL, resumeRunDefinition } from './resume-run-tool.js';
 import { CANCEL_RUN_TOOL, cancelRunDefinition, GET_RUN_TOOL, getRunDefinition, parseRunId, runAnswer } from './run-handles.js';
-import { createTask, declaresTasksExtension, registerTaskHandlers, TASKS_EXTENSION, taskRequired, type TaskSurface } from './tasks.js';
+import { createTask, declaresTasksExtension, registerTaskHandlers, TASKS_EXTENSION, taskForbidden, taskRequired, type TaskSurface } from './tasks.js';
 import type { CancelOutcome, RunTracker } from '../run/tracker.js';
 import type { ProgressUpdate } from '../run/progress.js';
 import { noteDetail, requestLogOf, type RequestLog } from './request-log.js';
@@ -279,6 +279,7 @@ export function createServerFactory(options: ServerFactoryOptions): McpServerFac
         throw new ProtocolError(ProtocolErrorCode.InvalidParams, `Unknown tool: ${name}`);
       }
       if (tool !== undefined) assertClientCapabilities(tool, ctx);
+      if (era === 'legacy' && tasks && (request.params as { task?: unknown }).task !== undefined && (ownTool || tool?.task === 'never')) taskForbidden(name);
 
       const progressToken = request.params._meta?.progressToken ?? ctx.mcpReq._meta?.progressToken;
       const progress =

@@ -13,6 +13,7 @@ import { z } from 'zod';
 import type { Principal } from '../auth/principal.js';
 import type { GraphTool } from '../graphs/tool.js';
 import type { TaskData } from '../run/tasks.js';
+import type { ProgressUpdate } from '../run/progress.js';
 import type { RunRecord } from '../store/store.js';
 import { answerFromClient, askableBy, askQuestionsOnStream, clientResponses, declinedResult, type ClientResponses, type PauseData, type PauseServing } from './pauses.js';
 import { createTaskResult, legacyStatus, legacyTask, modernTask } from './task-shapes.js';
@@ -86,6 +87,17 @@ export function taskRequired(tool: GraphTool, era: 'modern' | 'legacy'): never {
   throw new ProtocolError(ProtocolErrorCode.MethodNotFound, `Tool "${tool.name}" runs only as a task: call it with params.task`);
 }
 
+/**
+ * A 2025-era call asking for a task (`params.task`) of a tool that does not
+ * run as one (`execution.taskSupport` "forbidden", graph-mcp's own tools
+ * too): -32601, as 2025-11-25 says servers SHOULD. Answered in the call
+ * instead, a client expecting a task reads the result as a failure, though
+ * the graph ran.
+ */
+export function taskForbidden(name: string): never {
+  throw new ProtocolError(ProtocolErrorCode.MethodNotFound, `Tool "${name}" does not run as a task: call it without params.task`);
+}
+
 const TaskIdParams = z.object({ taskId: z.string() }).passthrough();
 const UpdateParams = z.object({ taskId: z.string(), inputResponses: z.record(z.string(), z.unknown()).optional() }).passthrough();
 const ListParams = z.object({ cursor: z.string().optional() }).passthrough();
@@ -112,6 +124,10 @@ export function registerTaskHandlers(
     });
     server.setRequestHandler('tasks/list', { params: ListParams }, async (params) => {
       const s = surface();
+      // A cursor is the id of the last task of the page before: one the caller cannot see was never handed out.
+      if (params.cursor !== undefined && (await s.serving.runs.store.runs.get(params.cursor, s.owner))?.kind !== 'task') {
+        throw new ProtocolError(ProtocolErrorCode.InvalidParams, 'Invalid cursor: it names no task of yours (it was not handed out, or its task has expired); list again from the start');
+      }
       const page = await s.serving.runs.store.runs.list(s.owner, 'task', PAGE + 1, params.cursor);
       const scanned = page.slice(0, PAGE);
       // Tasks of tools the caller may no longer call are unknown to it here too, as to tasks/get.
@@ -221,20 +237,27 @@ async function awaitTaskResult(
   const { serving } = surface;
   const first = await ownTask(surface, taskId);
   const progressToken = (first.run.data as TaskData).progressToken;
+  if (progressToken === undefined) return awaitTaskEnd(surface, taskId, ctx, send);
   // The call's progress token is valid for the task's life (2025-11-25): its progress goes out on this stream.
-  const stopWatching =
-    progressToken === undefined
-      ? undefined
-      : await serving.tasks!.watchProgress(taskId, (update) =>
-          ctx.mcpReq
-            .notify({ method: 'notifications/progress', params: { progressToken, ...update, _meta: { [RELATED_TASK]: { taskId } } } })
-            .catch(() => undefined),
-        );
+  let sent = Number.NEGATIVE_INFINITY;
+  const notify = (update: ProgressUpdate) => {
+    sent = update.progress;
+    return ctx.mcpReq
+      .notify({ method: 'notifications/progress', params: { progressToken, ...update, _meta: { [RELATED_TASK]: { taskId } } } })
+      .catch(() => undefined);
+  };
+  const stopWatching = await serving.tasks!.watchProgress(taskId, (update) => void notify(update));
+  let result: CallToolResult;
   try {
-    return await awaitTaskEnd(surface, taskId, ctx, send);
+    result = await awaitTaskEnd(surface, taskId, ctx, send);
   } finally {
-    stopWatching?.();
+    stopWatching();
   }
+  // The task's last update may still be on its way when its end is seen: sent from the record, after
+  // the watch stopped (so that nothing arrives after it), unless it came already.
+  const last = (await ownTask(surface, taskId).catch(() => undefined))?.run.data as TaskData | undefined;
+  if (last?.lastProgress !== undefined && last.lastProgress.progress > sent) await notify(last.lastProgress);
+  return result;
 }
 
 async function awaitTaskEnd(
@@ -252,6 +275,8 @@ async function awaitTaskEnd(
   ctx.mcpReq.signal.addEventListener('abort', end, { once: true });
   closing?.addEventListener('abort', end, { once: true });
   const untrack = surface.track?.(ctx.mcpReq.id, ended);
+  // Questions this request asked that its client would not answer (it refused, or the time ran out): not asked again here.
+  const unanswered = new Set<string>();
   try {
     for (;;) {
       const { run, tool } = await ownTask(surface, taskId);
@@ -265,14 +290,28 @@ async function awaitTaskEnd(
       if (closing?.aborted) throw new ProtocolError(ProtocolErrorCode.InternalError, TASK_RESULT_ON_CLOSE);
       // Neither gone nor closing: the client's notifications/cancelled (through the tracker).
       if (ended.signal.aborted) throw new RunAbortedError();
-      if (run.status === 'input_required' && send !== undefined) {
-        const questions = (run.data as PauseData).questions ?? [];
-        const call = { owner: surface.owner, ctx, sendOnStream: send, relatedTask: run.id, runOptions: { stopSignal: ended.signal } };
+      const questions = (run.data as PauseData).questions ?? [];
+      if (run.status === 'input_required' && send !== undefined && questions.some((question) => !unanswered.has(question.key))) {
+        // The wait for the answer also ends when the task moves on without it (cancelled, answered elsewhere).
+        const asking = new AbortController();
+        const stopAsking = () => asking.abort();
+        ended.signal.addEventListener('abort', stopAsking, { once: true });
+        let movedAway = false;
+        const watching = watchForMove(surface, run, asking.signal).then((moved) => {
+          movedAway = moved;
+          stopAsking();
+        });
+        const call = { owner: surface.owner, ctx, sendOnStream: send, relatedTask: run.id, runOptions: { stopSignal: asking.signal } };
         const responses = await askQuestionsOnStream(serving, call, run, questions);
+        stopAsking();
+        ended.signal.removeEventListener('abort', stopAsking);
+        await watching;
         if (responses !== undefined) {
           await answerTask(surface, run, { responses, dropped: [] });
           continue;
         }
+        if (!movedAway && !ended.signal.aborted) for (const question of questions) unanswered.add(question.key);
+        continue;
       }
       await serving.tasks!.waitForChange(run.id, serving.pollIntervalMs, ended.signal);
     }
@@ -281,6 +320,22 @@ async function awaitTaskEnd(
     closing?.removeEventListener('abort', end);
     untrack?.();
   }
+}
+
+/** `true` once `run` has changed in the store (answered, cancelled, gone); `false` when `stop` aborts first. */
+async function watchForMove(surface: TaskSurface, run: RunRecord, stop: AbortSignal): Promise<boolean> {
+  while (!stop.aborted) {
+    await surface.serving.tasks!.waitForChange(run.id, surface.serving.pollIntervalMs, stop);
+    if (stop.aborted) return false;
+    if (await movedOn(surface, run)) return true;
+  }
+  return false;
+}
+
+/** Whether the task is no longer the `run` read before (another request answered it, it was cancelled, or it expired). */
+async function movedOn(surface: TaskSurface, run: RunRecord): Promise<boolean> {
+  const now = await surface.serving.runs.store.runs.get(run.id, surface.owner).catch(() => run);
+  return now === undefined || now.version !== run.version;
 }
 
 /** A 2025-era `tasks/result` still waiting when the server begins to close. */

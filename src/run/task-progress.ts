@@ -22,9 +22,10 @@ export function taskProgress(options: {
   writeStatus: (message: string) => void;
   signals?: SignalBus | undefined;
   base?: number | undefined;
-}): { report: ProgressReporter; reached(): number; unwritten(): string | undefined } {
+}): { report: ProgressReporter; reached(): number; unwritten(): string | undefined; last(): ProgressUpdate | undefined } {
   const base = options.base ?? 0;
   let reached = base;
+  let last: ProgressUpdate | undefined;
   let written = 0;
   let unwritten: string | undefined;
   return {
@@ -32,6 +33,7 @@ export function taskProgress(options: {
       reached = base + update.progress;
       if (options.signals) {
         const published: ProgressUpdate = { ...update, progress: reached };
+        last = published;
         void options.signals.publish(progressChannel(options.taskId), published).catch(() => undefined);
       }
       if (update.message === undefined) return;
@@ -47,6 +49,8 @@ export function taskProgress(options: {
     reached: () => reached,
     /** The newest message, when the interval held it back: to be written with the execution's end. */
     unwritten: () => unwritten,
+    /** The last update published, if any. */
+    last: () => last,
   };
 }
 

@@ -5,7 +5,7 @@ import type { GraphTool } from '../graphs/tool.js';
 import type { Logger } from '../log.js';
 import type { RunPatch, RunRecord, Store } from '../store/store.js';
 import type { RunStep } from './runs.js';
-import type { ProgressReporter } from './progress.js';
+import type { ProgressReporter, ProgressUpdate } from './progress.js';
 import { taskProgress, watchTaskProgress } from './task-progress.js';
 import { executeRun, RunAbortedError, type GraphProtocolError, type PendingInterrupt, type RunContext, type RunOptions } from './run-tool.js';
 import { Runs } from './runs.js';
@@ -24,6 +24,8 @@ export interface TaskData {
   progressToken?: string | number;
   /** Where the run's progress got to before it paused: the next execution counts on from here. */
   progressBase?: number;
+  /** The last progress update published (when the caller asked for progress), kept with the run's end or pause for a waiter the signal may not have reached yet. */
+  lastProgress?: ProgressUpdate;
   /**
    * The run began in its call and was stopped where its task begins (see
    * `handOver`): a worker continues it from its checkpoint, not from `args`.
@@ -68,7 +70,7 @@ export interface Adopted {
 const WAKE_CHANNEL = 'tasks:wake';
 const cancelChannel = (id: string) => `tasks:cancel:${id}`;
 
-type StopReason = 'cancelled' | 'lease-lost' | 'shutdown';
+type StopReason = 'cancelled' | 'lease-lost' | 'shutdown' | 'expired';
 
 /** Why a task running here was stopped: the abort reason of its run. */
 export class TaskStopped extends Error {
@@ -168,7 +170,7 @@ export class TaskRunner {
     this.running.set(id, entry);
     let letGo: () => void;
     try {
-      letGo = await this.hold(id, leased);
+      letGo = await this.hold(id, leased, record.expiresAt);
     } catch (error) {
       // Not held (the store's signals failed): not running here either, or a shutdown would wait for it.
       this.running.delete(id);
@@ -184,8 +186,8 @@ export class TaskRunner {
         this.running.delete(id);
         settled();
         if (outcome === undefined) {
-          // Stopped: cancelled (already recorded), or lost; give the claim back unless someone else holds it.
-          if (entry.reason !== 'lease-lost') await leased({ leaseOwner: null, leaseUntil: null }).catch(() => undefined);
+          // Stopped: cancelled (already recorded), or lost; give the claim back unless someone else holds it (or it expired).
+          if (entry.reason !== 'lease-lost' && entry.reason !== 'expired') await leased({ leaseOwner: null, leaseUntil: null }).catch(() => undefined);
           return;
         }
         const data = record.data as TaskData;
@@ -421,7 +423,7 @@ export class TaskRunner {
     }
     await leased({ data });
 
-    const letGo = await this.hold(claimed.id, leased);
+    const letGo = await this.hold(claimed.id, leased, claimed.expiresAt);
 
     const progress = taskProgress({
       taskId: claimed.id,
@@ -448,6 +450,8 @@ export class TaskRunner {
     try {
       const outcome = await executeRun(tool, data.args, runOptions);
       const { resume: _used, ...rest } = data;
+      const last = progress.last();
+      if (last !== undefined) rest.lastProgress = last;
       if (outcome.kind === 'done') {
         const recorded = await leased({ ...finalPatch(rest, outcome), ...statusHeldBack(progress, context.secretsUsed?.()), leaseOwner: null, leaseUntil: null });
         // Only the claim holder records the outcome: a task finishes once, however often it ran.
@@ -463,8 +467,9 @@ export class TaskRunner {
     } catch (error) {
       if (!(error instanceof RunAbortedError)) throw error;
       // Cancelled: already marked. Shutting down: give the claim back so another process continues now.
-      // Lease lost: someone else holds the task; write nothing.
-      if (entry.reason !== 'lease-lost') await leased({ leaseOwner: null, leaseUntil: null });
+      // Lease lost: someone else holds the task; expired: nobody can see it any more; write nothing.
+      if (entry.reason === 'expired') this.options.logger?.info({ task: claimed.id, tool: tool.name }, 'task expired (its ttl) while it ran: stopped');
+      else if (entry.reason !== 'lease-lost') await leased({ leaseOwner: null, leaseUntil: null });
     } finally {
       letGo();
     }
@@ -476,10 +481,13 @@ export class TaskRunner {
    * the lease is renewed every third of its length; a renewal that finds
    * the claim gone (another process took the task) or the task cancelled
    * stops the run too. A renewal that fails (the store unreachable) is
-   * tried again at the next one.
+   * tried again at the next one. At `expiresAt` (the task's ttl) the run
+   * stops: its record is gone for its caller, who could no longer get its
+   * result nor cancel it.
    */
-  private async hold(id: string, leased: (patch: RunPatch) => Promise<RunRecord | undefined>): Promise<() => void> {
+  private async hold(id: string, leased: (patch: RunPatch) => Promise<RunRecord | undefined>, expiresAt: number): Promise<() => void> {
     const unsubscribe = await this.options.store.signals.subscribe(cancelChannel(id), () => this.stopLocal(id, 'cancelled'));
+    const expiry = setTimeout(() => this.stopLocal(id, 'expired'), Math.min(Math.max(0, expiresAt - Date.now()), 2 ** 31 - 1));
     const renewal = setInterval(() => {
       void leased({ leaseUntil: Date.now() + this.leaseMs })
         .then((current) => {
@@ -490,6 +498,7 @@ export class TaskRunner {
     }, Math.max(100, Math.floor(this.leaseMs / 3)));
     return () => {
       clearInterval(renewal);
+      clearTimeout(expiry);
       unsubscribe();
     };
   }

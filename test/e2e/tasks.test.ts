@@ -496,10 +496,90 @@ describe('2025-11-25 experimental tasks (v1 client)', () => {
       const fetched = updates.find((u) => u.message === 'fetch')!;
       assert.equal(fetched.progress, 3, 'counted on from before the question');
       assert.equal(fetched.total, 5);
+      // The last update too, though the task's end may be seen before its signal arrives.
+      assert.equal(updates.at(-1)!.progress, 5, JSON.stringify(updates.map((u) => u.progress)));
       assert.deepEqual(fetched._meta?.['io.modelcontextprotocol/related-task'], { taskId });
     } finally {
       await client.close();
     }
+  });
+
+  test('a waiting tasks/result whose question is out ends when the task is cancelled elsewhere, not at the question timeout', async () => {
+    // A client that is asked, and never answers.
+    const asked = new Promise<void>((resolve) => {
+      void (async () => {
+        const client = new V1Client({ name: 'tasks-v1', version: '1.0.0' }, { capabilities: { elicitation: {} } });
+        client.setRequestHandler(ElicitRequestSchema, () => {
+          resolve();
+          return new Promise(() => undefined);
+        });
+        await client.connect(new V1Transport(new URL(server.url), { requestInit: { headers: { 'x-user': 'kim' } } }));
+        waiting.client = client;
+        const { CreateTaskResultSchema } = await import('@modelcontextprotocol/sdk/types.js');
+        const created = await client.request({ method: 'tools/call', params: { name: 'ask_name', arguments: {}, task: {} } }, CreateTaskResultSchema);
+        waiting.taskId = created.task.taskId;
+        waiting.result = client.experimental.tasks.getTaskResult(created.task.taskId, CallToolResultSchema, { timeout: 120_000 });
+      })();
+    });
+    const waiting: { client?: V1Client; taskId?: string; result?: Promise<Record<string, unknown>> } = {};
+    await asked;
+    const other = await v1('kim');
+    try {
+      await other.experimental.tasks.cancelTask(waiting.taskId!);
+      const bound = new Promise<'still waiting'>((resolve) => setTimeout(() => resolve('still waiting'), 20_000).unref());
+      const result = await Promise.race([waiting.result!, bound]);
+      assert.notEqual(result, 'still waiting', 'tasks/result answered once the task was cancelled');
+      assert.equal(((result as Record<string, any>)._meta['graph-mcp/error'] as { code: string }).code, 'RUN_CANCELLED');
+    } finally {
+      await other.close();
+      await waiting.client?.close();
+    }
+  });
+
+  test('a client that refuses the question is asked once per tasks/result, not again at every poll; the wait goes on to the end', async () => {
+    const client = await v1('lou'); // no elicitation handler: the v1 client refuses elicitation/create
+    try {
+      const { CreateTaskResultSchema } = await import('@modelcontextprotocol/sdk/types.js');
+      const created = await client.request({ method: 'tools/call', params: { name: 'ask_name', arguments: {}, task: {} } }, CreateTaskResultSchema);
+      const taskId = created.task.taskId;
+      const result = client.experimental.tasks.getTaskResult(taskId, CallToolResultSchema, { timeout: 120_000 });
+      await server.logs.logged('the caller did not answer');
+      // Several poll intervals (50 ms) go by: not asked again.
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      await client.experimental.tasks.cancelTask(taskId);
+      assert.equal(((await result)._meta as Record<string, { code: string }>)['graph-mcp/error']!.code, 'RUN_CANCELLED');
+      const asks = server.logs.lines.filter((line) => line.includes(taskId) && line.includes('asked the caller'));
+      assert.equal(asks.length, 1, asks.join('\n'));
+    } finally {
+      await client.close();
+    }
+  });
+
+  test('tasks/list refuses a cursor it never handed out with -32602', async () => {
+    for (const cursor of ['not-a-real-cursor', '']) {
+      const raw = await post(server.url, { jsonrpc: '2.0', id: 3, method: 'tasks/list', params: { cursor } }, legacyHeaders({ 'x-user': 'carol' }));
+      assert.equal(raw.messages[0]?.error?.code, -32602, `${JSON.stringify(cursor)}: ${raw.text}`);
+    }
+  });
+
+  test('params.task on a tool that does not run as a task (never, or graph-mcp\'s own) is -32601, and nothing runs', async () => {
+    for (const name of ['never_task', 'get_run']) {
+      const raw = await post(server.url, { jsonrpc: '2.0', id: 4, method: 'tools/call', params: { name, arguments: { text: 'x', run_id: 'r' }, task: {} } }, legacyHeaders({ 'x-user': 'carol' }));
+      assert.equal(raw.messages[0]?.error?.code, -32601, `${name}: ${raw.text}`);
+      assert.match(raw.messages[0]?.error?.message, /does not run as a task/);
+    }
+  });
+
+  test('a task still running at the end of its time to live is stopped', async () => {
+    visits.length = 0;
+    const raw = await post(server.url, { jsonrpc: '2.0', id: 5, method: 'tools/call', params: { name: 'slow', arguments: { step_ms: 300 }, task: { ttl: 500 } } }, legacyHeaders({ 'x-user': 'carol' }));
+    const taskId = raw.messages[0]?.result?.task?.taskId as string;
+    assert.ok(taskId, raw.text);
+    await server.logs.logged('task expired (its ttl) while it ran: stopped');
+    const reached = visits.length;
+    await new Promise((resolve) => setTimeout(resolve, 900));
+    assert.equal(visits.length, reached, `no step ran after it was stopped: ${visits.join(', ')}`);
+    assert.ok(!visits.includes('slow.step6'), visits.join(', '));
   });
 
   test('a task created without a progress token sends no progress', async () => {
