@@ -141,12 +141,13 @@ export async function serveCall(serving: PauseServing, call: CallContext, args: 
     step = await stepOf(run);
   } else if (serving.tasks !== undefined && call.tool.task !== 'never' && !call.canPollTasks) {
     const bound = () => argumentsDigest(call.tool, args);
-    return runWithDeadline(serving, call, args, (first) => continueRun(serving, call, first, NO_RESPONSES, bound), describer(call));
+    return runWithDeadline(serving, call, args, (first) => continueRun(serving, call, first, inputResponsesOf(call), bound), describer(call));
   } else {
     step = await serving.runs.start(call.tool, args, call.owner, call.runOptions, describer(call));
   }
-  // A call without requestState begins a run: any inputResponses it brings answer nothing it was asked.
-  if (state === undefined) return continueRun(serving, call, step, NO_RESPONSES, () => argumentsDigest(call.tool, args), args);
+  // A call without requestState begins a run: inputResponses it brings answer the questions the run asks first,
+  // by key, with no round trip (as MCP's conformance suite expects of a server: keys a graph names are known ahead).
+  if (state === undefined) return continueRun(serving, call, step, inputResponsesOf(call), () => argumentsDigest(call.tool, args), args);
   // Answers apply to the round whose requestState they came with; an earlier round's state gets the questions asked now.
   const current = step.kind === 'paused' && isPayload(state) && (state.round === undefined || state.round === (step.run.data as PauseData).round);
   return continueRun(serving, call, step, current ? inputResponsesOf(call) : NO_RESPONSES, () => (isPayload(state) ? state.args : undefined), args);
@@ -223,8 +224,9 @@ async function continueRun(
     if (run.status === 'cancelled' || run.status === 'completed' || run.status === 'failed') return finishedAnswer(call.tool, run);
     const data = run.data as PauseData;
 
-    // Answers this request brought apply to the questions its requestState's round asked (or,
-    // in the 2025 era, that it asked on its stream), never to a question the caller was not shown.
+    // Answers this request brought apply to the questions pending when it came: those its
+    // requestState's round asked (or a first call's first round, or, in the 2025 era, those it
+    // asked on its stream), never to a later round's.
     const { answers, missing, declined, usedKeys } = answerFromClient(data, available);
     available = NO_RESPONSES;
     if (declined !== undefined) {
