@@ -128,6 +128,7 @@ export async function runWithDeadline(
     const fields = { err: { message: why instanceof Error ? why.message : String(why) }, run: id };
     // Its caller cancelled it (`cancel_run`, `tasks/cancel`): nothing went wrong.
     if (why instanceof TaskStopped && why.reason === 'cancelled') serving.logger?.info(fields, 'an adopted run was cancelled');
+    else if (why instanceof TaskStopped && why.reason === 'expired') serving.logger?.info(fields, 'an adopted run expired (its ttl) while it ran: stopped');
     else serving.logger?.warn(fields, stopped ? 'an adopted run was stopped' : 'an adopted run failed');
   });
   adopted = await adoption;

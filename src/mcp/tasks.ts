@@ -14,7 +14,7 @@ import type { Principal } from '../auth/principal.js';
 import type { GraphTool } from '../graphs/tool.js';
 import type { TaskData } from '../run/tasks.js';
 import type { ProgressUpdate } from '../run/progress.js';
-import type { RunRecord } from '../store/store.js';
+import type { RunCursor, RunRecord } from '../store/store.js';
 import { answerFromClient, askableBy, askQuestionsOnStream, clientResponses, declinedResult, type ClientResponses, type PauseData, type PauseServing } from './pauses.js';
 import { createTaskResult, legacyStatus, legacyTask, modernTask } from './task-shapes.js';
 import { errorResult, invalidArguments, protocolErrorOf, RunAbortedError } from '../run/run-tool.js';
@@ -124,11 +124,8 @@ export function registerTaskHandlers(
     });
     server.setRequestHandler('tasks/list', { params: ListParams }, async (params) => {
       const s = surface();
-      // A cursor is the id of the last task of the page before: one the caller cannot see was never handed out.
-      if (params.cursor !== undefined && (await s.serving.runs.store.runs.get(params.cursor, s.owner))?.kind !== 'task') {
-        throw new ProtocolError(ProtocolErrorCode.InvalidParams, 'Invalid cursor: it names no task of yours (it was not handed out, or its task has expired); list again from the start');
-      }
-      const page = await s.serving.runs.store.runs.list(s.owner, 'task', PAGE + 1, params.cursor);
+      const after = params.cursor === undefined ? undefined : cursorPlace(params.cursor);
+      const page = await s.serving.runs.store.runs.list(s.owner, 'task', PAGE + 1, after);
       const scanned = page.slice(0, PAGE);
       // Tasks of tools the caller may no longer call are unknown to it here too, as to tasks/get.
       const tasks = scanned
@@ -137,7 +134,7 @@ export function registerTaskHandlers(
           return tool !== undefined && s.canCall(tool);
         })
         .map((run) => legacyTask(run, s.serving.pollIntervalMs));
-      return { tasks, ...(page.length > PAGE ? { nextCursor: scanned.at(-1)!.id } : {}) };
+      return { tasks, ...(page.length > PAGE ? { nextCursor: cursorAt(scanned.at(-1)!) } : {}) };
     });
     server.setRequestHandler('tasks/cancel', { params: TaskIdParams }, async (params) => {
       const s = surface();
@@ -196,6 +193,29 @@ export function registerTaskHandlers(
 
 const PAGE = 50;
 
+/**
+ * A `tasks/list` cursor: the place of the last task of the page (its
+ * creation time and id), so the next page follows even when that task has
+ * expired meanwhile. It only places the caller in their own list.
+ */
+function cursorAt(run: RunRecord): string {
+  return Buffer.from(JSON.stringify([run.createdAt, run.id])).toString('base64url');
+}
+
+/** The place a cursor names; one graph-mcp did not make is -32602, as 2025-11-25 says. */
+function cursorPlace(cursor: string): RunCursor {
+  let place: unknown;
+  try {
+    place = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
+  } catch {
+    place = undefined;
+  }
+  if (!Array.isArray(place) || place.length !== 2 || !Number.isSafeInteger(place[0]) || typeof place[1] !== 'string') {
+    throw new ProtocolError(ProtocolErrorCode.InvalidParams, 'Invalid cursor: not one tasks/list handed out; list again from the start');
+  }
+  return { createdAt: place[0] as number, id: place[1] };
+}
+
 function isTerminal(run: RunRecord): boolean {
   return run.status === 'completed' || run.status === 'failed' || run.status === 'cancelled';
 }
@@ -237,16 +257,17 @@ async function awaitTaskResult(
   const { serving } = surface;
   const first = await ownTask(surface, taskId);
   const progressToken = (first.run.data as TaskData).progressToken;
-  if (progressToken === undefined) return awaitTaskEnd(surface, taskId, ctx, send);
+  // A task that has ended has no progress left to report.
+  if (progressToken === undefined || isTerminal(first.run)) return awaitTaskEnd(surface, taskId, ctx, send);
   // The call's progress token is valid for the task's life (2025-11-25): its progress goes out on this stream.
-  let sent = Number.NEGATIVE_INFINITY;
-  const notify = (update: ProgressUpdate) => {
-    sent = update.progress;
-    return ctx.mcpReq
-      .notify({ method: 'notifications/progress', params: { progressToken, ...update, _meta: { [RELATED_TASK]: { taskId } } } })
-      .catch(() => undefined);
-  };
-  const stopWatching = await serving.tasks!.watchProgress(taskId, (update) => void notify(update));
+  // `sent`: the last number sent; `published`: the same update as its run numbered it (see watchTaskProgress).
+  let sent: { progress: number; published: number } | undefined;
+  const notify = (update: ProgressUpdate) =>
+    ctx.mcpReq.notify({ method: 'notifications/progress', params: { progressToken, ...update, _meta: { [RELATED_TASK]: { taskId } } } }).catch(() => undefined);
+  const stopWatching = await serving.tasks!.watchProgress(taskId, (update, published) => {
+    sent = { progress: update.progress, published };
+    void notify(update);
+  });
   let result: CallToolResult;
   try {
     result = await awaitTaskEnd(surface, taskId, ctx, send);
@@ -255,8 +276,11 @@ async function awaitTaskResult(
   }
   // The task's last update may still be on its way when its end is seen: sent from the record, after
   // the watch stopped (so that nothing arrives after it), unless it came already.
-  const last = (await ownTask(surface, taskId).catch(() => undefined))?.run.data as TaskData | undefined;
-  if (last?.lastProgress !== undefined && last.lastProgress.progress > sent) await notify(last.lastProgress);
+  const last = ((await ownTask(surface, taskId).catch(() => undefined))?.run.data as TaskData | undefined)?.lastProgress;
+  if (last !== undefined && last.progress > (sent?.published ?? Number.NEGATIVE_INFINITY)) {
+    // Numbered on from what this stream was sent, as the watch would have.
+    await notify(sent === undefined ? last : { ...last, progress: last.progress + (sent.progress - sent.published) });
+  }
   return result;
 }
 
@@ -306,11 +330,12 @@ async function awaitTaskEnd(
         stopAsking();
         ended.signal.removeEventListener('abort', stopAsking);
         await watching;
-        if (responses !== undefined) {
+        // An answer that came as the task moved on (answered or cancelled elsewhere) is for a question no longer asked.
+        if (responses !== undefined && !movedAway) {
           await answerTask(surface, run, { responses, dropped: [] });
           continue;
         }
-        if (!movedAway && !ended.signal.aborted) for (const question of questions) unanswered.add(question.key);
+        if (responses === undefined && !movedAway && !ended.signal.aborted) for (const question of questions) unanswered.add(question.key);
         continue;
       }
       await serving.tasks!.waitForChange(run.id, serving.pollIntervalMs, ended.signal);

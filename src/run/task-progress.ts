@@ -60,7 +60,7 @@ export function taskProgress(options: {
  * before: a run continued after a crash counts again from its last pause,
  * and its updates are moved up past what was already reported.
  */
-export function watchTaskProgress(signals: SignalBus, taskId: string, listener: (update: ProgressUpdate) => void): Promise<() => void> {
+export function watchTaskProgress(signals: SignalBus, taskId: string, listener: (update: ProgressUpdate, published: number) => void): Promise<() => void> {
   let last = Number.NEGATIVE_INFINITY;
   let offset = 0;
   return signals.subscribe(progressChannel(taskId), (payload) => {
@@ -68,6 +68,6 @@ export function watchTaskProgress(signals: SignalBus, taskId: string, listener: 
     if (typeof update?.progress !== 'number') return;
     if (update.progress + offset <= last) offset = last + 1 - update.progress;
     last = update.progress + offset;
-    listener({ ...update, progress: last });
+    listener({ ...update, progress: last }, update.progress);
   });
 }

@@ -325,8 +325,8 @@ export class TaskRunner {
    * whichever process runs it, until the returned function is called; each
    * update numbered above the one before.
    */
-  watchProgress(id: string, listener: ProgressReporter): Promise<() => void> {
-    return watchTaskProgress(this.options.store.signals, id, (update) => void listener(update));
+  watchProgress(id: string, listener: (update: ProgressUpdate, published: number) => void): Promise<() => void> {
+    return watchTaskProgress(this.options.store.signals, id, listener);
   }
 
   /** Cancels a task that has not ended: marked cancelled, and its worker (wherever it runs) stops it. */
@@ -487,7 +487,9 @@ export class TaskRunner {
    */
   private async hold(id: string, leased: (patch: RunPatch) => Promise<RunRecord | undefined>, expiresAt: number): Promise<() => void> {
     const unsubscribe = await this.options.store.signals.subscribe(cancelChannel(id), () => this.stopLocal(id, 'cancelled'));
-    const expiry = setTimeout(() => this.stopLocal(id, 'expired'), Math.min(Math.max(0, expiresAt - Date.now()), 2 ** 31 - 1));
+    // A timer cannot wait longer than 2^31-1 ms (24.8 days); a task meant to live longer is left to the clean-up.
+    const remaining = Math.max(0, expiresAt - Date.now());
+    const expiry = remaining <= 2 ** 31 - 1 ? setTimeout(() => this.stopLocal(id, 'expired'), remaining) : undefined;
     const renewal = setInterval(() => {
       void leased({ leaseUntil: Date.now() + this.leaseMs })
         .then((current) => {

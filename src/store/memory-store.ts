@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import { MemorySaver, type BaseCheckpointSaver } from '@langchain/langgraph-checkpoint';
-import { TERMINAL_STATUSES, type NewRun, type RunKind, type RunPatch, type RunRecord, type RunStore, type SignalBus, type Store } from './store.js';
+import { TERMINAL_STATUSES, type NewRun, type RunCursor, type RunKind, type RunPatch, type RunRecord, type RunStore, type SignalBus, type Store } from './store.js';
 import { StrictSerializer } from './strict-serde.js';
 
 /**
@@ -91,14 +91,14 @@ class MemoryRunStore implements RunStore {
     return oldest && this.update(oldest.id, oldest.version, { leaseOwner, leaseUntil });
   }
 
-  async list(owner: string, kind: RunKind, limit: number, after?: string): Promise<RunRecord[]> {
+  async list(owner: string, kind: RunKind, limit: number, after?: RunCursor): Promise<RunRecord[]> {
     const now = Date.now();
-    const mine = [...this.runs.values()]
-      .filter((r) => r.owner === owner && r.kind === kind && r.expiresAt > now)
-      .sort((a, b) => b.createdAt - a.createdAt || (a.id < b.id ? 1 : -1));
-    const start = after === undefined ? 0 : mine.findIndex((r) => r.id === after) + 1;
-    if (after !== undefined && start === 0) return [];
-    return mine.slice(start, start + limit).map((r) => structuredClone(r));
+    const before = (r: RunRecord) => after === undefined || r.createdAt < after.createdAt || (r.createdAt === after.createdAt && r.id < after.id);
+    return [...this.runs.values()]
+      .filter((r) => r.owner === owner && r.kind === kind && r.expiresAt > now && before(r))
+      .sort((a, b) => b.createdAt - a.createdAt || (a.id < b.id ? 1 : -1))
+      .slice(0, limit)
+      .map((r) => structuredClone(r));
   }
 
   async deleteExpired(now: number, limit: number): Promise<string[]> {

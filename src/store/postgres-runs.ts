@@ -1,7 +1,7 @@
 import type pg from 'pg';
 import { changesMoreThanLease } from './memory-store.js';
 import { rowToRecord, type RunRow } from './run-row.js';
-import type { NewRun, RunKind, RunPatch, RunRecord, RunStore } from './store.js';
+import type { NewRun, RunCursor, RunKind, RunPatch, RunRecord, RunStore } from './store.js';
 
 /** `data` is a JSON column: node-postgres parses it. */
 type PostgresRunRow = RunRow & { data: Record<string, unknown> };
@@ -70,7 +70,7 @@ export class PostgresRunStore implements RunStore {
     return rows[0] && toRecord(rows[0]);
   }
 
-  async list(owner: string, kind: RunKind, limit: number, after?: string): Promise<RunRecord[]> {
+  async list(owner: string, kind: RunKind, limit: number, after?: RunCursor): Promise<RunRecord[]> {
     const now = Date.now();
     const { rows } =
       after === undefined
@@ -79,10 +79,10 @@ export class PostgresRunStore implements RunStore {
             [owner, kind, now, limit],
           )
         : await this.pool.query<PostgresRunRow>(
-            `SELECT r.* FROM ${this.table} r JOIN ${this.table} a ON a.id = $5 AND a.owner = r.owner
-             WHERE r.owner = $1 AND r.kind = $2 AND r.expires_at > $3 AND (r.created_at, r.id) < (a.created_at, a.id)
-             ORDER BY r.created_at DESC, r.id DESC LIMIT $4`,
-            [owner, kind, now, limit, after],
+            `SELECT * FROM ${this.table}
+             WHERE owner = $1 AND kind = $2 AND expires_at > $3 AND (created_at, id) < ($5, $6)
+             ORDER BY created_at DESC, id DESC LIMIT $4`,
+            [owner, kind, now, limit, after.createdAt, after.id],
           );
     return rows.map(toRecord);
   }

@@ -9,7 +9,7 @@ import { ChannelListeners } from './channel-listeners.js';
 import { changesMoreThanLease } from './memory-store.js';
 import { rowToRecord, type RunRow } from './run-row.js';
 import { sqliteOpenProblem } from './sqlite-native.js';
-import type { NewRun, RunKind, RunPatch, RunRecord, RunStore, SignalBus, Store } from './store.js';
+import type { NewRun, RunCursor, RunKind, RunPatch, RunRecord, RunStore, SignalBus, Store } from './store.js';
 import { StrictSerializer } from './strict-serde.js';
 
 export interface SqliteStoreOptions {
@@ -232,19 +232,18 @@ class SqliteRunStore implements RunStore {
     return row === undefined ? undefined : toRecord(row);
   }
 
-  async list(owner: string, kind: RunKind, limit: number, after?: string): Promise<RunRecord[]> {
+  async list(owner: string, kind: RunKind, limit: number, after?: RunCursor): Promise<RunRecord[]> {
     const now = Date.now();
     const rows = (
       after === undefined
         ? this.db.prepare('SELECT * FROM graph_mcp_runs WHERE owner = ? AND kind = ? AND expires_at > ? ORDER BY created_at DESC, id DESC LIMIT ?').all(owner, kind, now, limit)
         : this.db
             .prepare(
-              `SELECT r.* FROM graph_mcp_runs r, graph_mcp_runs a
-               WHERE a.id = ? AND a.owner = ? AND r.owner = a.owner AND r.kind = ? AND r.expires_at > ?
-                 AND (r.created_at < a.created_at OR (r.created_at = a.created_at AND r.id < a.id))
-               ORDER BY r.created_at DESC, r.id DESC LIMIT ?`,
+              `SELECT * FROM graph_mcp_runs
+               WHERE owner = ? AND kind = ? AND expires_at > ? AND (created_at < ? OR (created_at = ? AND id < ?))
+               ORDER BY created_at DESC, id DESC LIMIT ?`,
             )
-            .all(after, owner, kind, now, limit)
+            .all(owner, kind, now, after.createdAt, after.createdAt, after.id, limit)
     ) as SqliteRunRow[];
     return rows.map(toRecord);
   }

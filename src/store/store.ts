@@ -85,6 +85,12 @@ export interface NewRun {
 /** `kind` changes once at most: a call that asked its questions becomes the task it was to be. */
 export type RunPatch = Partial<Pick<RunRecord, 'kind' | 'status' | 'data' | 'expiresAt' | 'leaseOwner' | 'leaseUntil' | 'progress'>>;
 
+/** A place in a list of runs, newest first: where a run created at `createdAt` with id `id` was. */
+export interface RunCursor {
+  createdAt: number;
+  id: string;
+}
+
 export interface RunStore {
   /** Stores a new run; rejects if the id exists. Resolves once it is durable. */
   create(run: NewRun): Promise<RunRecord>;
@@ -114,8 +120,12 @@ export interface RunStore {
    * one. Oldest first.
    */
   claim(leaseOwner: string, leaseUntil: number, now: number): Promise<RunRecord | undefined>;
-  /** The owner's unexpired runs of `kind`, newest first, `limit` at most, after the run with id `after`. */
-  list(owner: string, kind: RunKind, limit: number, after?: string): Promise<RunRecord[]>;
+  /**
+   * The owner's unexpired runs of `kind`, newest first, `limit` at most,
+   * after `after` (the place of the last run of the page before, which
+   * need not exist any more).
+   */
+  list(owner: string, kind: RunKind, limit: number, after?: RunCursor): Promise<RunRecord[]>;
   /**
    * Deletes up to `limit` runs that expired before `now` and returns their
    * ids. Each expired run is returned to exactly one caller, so processes

@@ -498,6 +498,10 @@ describe('2025-11-25 experimental tasks (v1 client)', () => {
       assert.equal(fetched.total, 5);
       // The last update too, though the task's end may be seen before its signal arrives.
       assert.equal(updates.at(-1)!.progress, 5, JSON.stringify(updates.map((u) => u.progress)));
+      // Asked again once it has ended: its result, and no progress (the work is done; the numbers must only rise).
+      const count = updates.length;
+      await client.experimental.tasks.getTaskResult(taskId, CallToolResultSchema);
+      assert.equal(updates.length, count, 'no progress after the end');
       assert.deepEqual(fetched._meta?.['io.modelcontextprotocol/related-task'], { taskId });
     } finally {
       await client.close();
@@ -555,6 +559,26 @@ describe('2025-11-25 experimental tasks (v1 client)', () => {
     }
   });
 
+  test('tasks/list pages on from its cursor even when the task that marked it has expired', async () => {
+    const call = (ttl: number) =>
+      post(server.url, { jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name: 'echo', arguments: { text: 'x' }, task: { ttl } } }, legacyHeaders({ 'x-user': 'pat' }));
+    const list = async (cursor?: string) =>
+      (await post(server.url, { jsonrpc: '2.0', id: 2, method: 'tasks/list', params: cursor === undefined ? {} : { cursor } }, legacyHeaders({ 'x-user': 'pat' }))).messages[0]!;
+    // Oldest first: two long-lived tasks, then the one that ends page 1 (it lives briefly), then 49 more.
+    const ids: string[] = [];
+    for (const ttl of [600_000, 600_000, 1_500, ...Array.from({ length: 49 }, () => 600_000)]) {
+      ids.push((await call(ttl)).messages[0]?.result?.task?.taskId as string);
+      await new Promise((resolve) => setTimeout(resolve, 2));
+    }
+    const first = await list();
+    assert.equal(first.result.tasks.length, 50);
+    assert.equal(first.result.tasks.at(-1).taskId, ids[2], 'page 1 ends with the short-lived task');
+    await new Promise((resolve) => setTimeout(resolve, 1_600));
+    const second = await list(first.result.nextCursor);
+    assert.deepEqual(second.result?.tasks?.map((t: { taskId: string }) => t.taskId), [ids[1], ids[0]], JSON.stringify(second));
+    assert.equal(second.result.nextCursor, undefined);
+  });
+
   test('tasks/list refuses a cursor it never handed out with -32602', async () => {
     for (const cursor of ['not-a-real-cursor', '']) {
       const raw = await post(server.url, { jsonrpc: '2.0', id: 3, method: 'tasks/list', params: { cursor } }, legacyHeaders({ 'x-user': 'carol' }));
@@ -580,6 +604,22 @@ describe('2025-11-25 experimental tasks (v1 client)', () => {
     await new Promise((resolve) => setTimeout(resolve, 900));
     assert.equal(visits.length, reached, `no step ran after it was stopped: ${visits.join(', ')}`);
     assert.ok(!visits.includes('slow.step6'), visits.join(', '));
+  });
+
+  test('a task meant to live longer than a timer can wait (30 days) is not stopped early', async () => {
+    const long = await startServer({ name: 'long-ttl', graphs: { slow: './graphs/hitl.ts:slow' }, defaults: { task_ttl_ms: 30 * 86_400_000, poll_interval_ms: 50 } });
+    try {
+      const raw = await post(long.url, { jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name: 'slow', arguments: { step_ms: 20 }, task: {} } }, legacyHeaders());
+      const taskId = raw.messages[0]?.result?.task?.taskId as string;
+      const done = await until('the task ends', async () => {
+        const got = (await post(long.url, { jsonrpc: '2.0', id: 2, method: 'tasks/get', params: { taskId } }, legacyHeaders())).messages[0]?.result;
+        return got?.status === 'working' ? undefined : got;
+      });
+      assert.equal(done.status, 'completed', JSON.stringify(done));
+      assert.doesNotMatch(long.logs.text(), /expired/);
+    } finally {
+      await long.close(0);
+    }
   });
 
   test('a task created without a progress token sends no progress', async () => {

@@ -127,11 +127,15 @@ export function storeContract(name: string, harness: StoreHarness): void {
       await store.runs.create({ id: 'l-other', owner: 'someone', tool: 't', kind: 'task', status: 'working', data: {}, expiresAt: Date.now() + HOUR });
       const page1 = await store.runs.list('lister', 'task', 2);
       assert.deepEqual(page1.map((r) => r.id), ['l-4', 'l-3']);
-      const page2 = await store.runs.list('lister', 'task', 2, 'l-3');
+      const place = (run: { createdAt: number; id: string }) => ({ createdAt: run.createdAt, id: run.id });
+      const page2 = await store.runs.list('lister', 'task', 2, place(page1[1]!));
       assert.deepEqual(page2.map((r) => r.id), ['l-2', 'l-1']);
-      const page3 = await store.runs.list('lister', 'task', 2, 'l-1');
+      // The place holds after the run that marked it is gone.
+      await store.runs.update('l-1', page2[1]!.version, { expiresAt: Date.now() - 1 });
+      const page3 = await store.runs.list('lister', 'task', 2, place(page2[1]!));
       assert.deepEqual(page3.map((r) => r.id), ['l-0']);
-      assert.deepEqual(await store.runs.list('lister', 'task', 2, 'l-other'), [], "a cursor from someone else's run finds nothing");
+      const others = await store.runs.list('someone', 'task', 10, { createdAt: Date.now() + HOUR, id: 'z' });
+      assert.deepEqual(others.map((r) => r.owner), ['someone'], "a place in this owner's list shows another owner only their own runs");
     });
 
     test('expired runs are deleted once each, however many processes clean up at once', async () => {
