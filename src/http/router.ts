@@ -295,7 +295,8 @@ function logRequest(graphMcp: GraphMcp): RequestHandler {
       const auth = (req as { auth?: AuthInfo }).auth;
       graphMcp.logger.info(
         {
-          http: { method: req.method, path: req.baseUrl + req.path, status: res.statusCode },
+          // No status when nothing was answered (the client, or a proxy in front, went away first).
+          http: { method: req.method, path: req.baseUrl + req.path, ...(res.headersSent ? { status: res.statusCode } : {}) },
           ...(record.method ? { method: record.method } : {}),
           ...(record.tool ? { tool: record.tool } : {}),
           ...(auth?.clientId ? { principal: auth.clientId } : {}),
