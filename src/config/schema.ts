@@ -57,6 +57,10 @@ export const accessSchema = z
  */
 export const taskModeSchema = z.enum(['never', 'optional', 'required']);
 
+/** The longest delay a Node timer takes: a longer one fires after 1 ms (PostgreSQL's statement_timeout has the same limit). */
+export const MAX_TIMER_MS = 2 ** 31 - 1;
+const TIMER_LIMIT = 'at most 2147483647 ms (about 24.8 days): a longer timer would fire at once';
+
 export const graphEntrySchema = z
   .object({
     path: moduleRefSchema,
@@ -69,7 +73,7 @@ export const graphEntrySchema = z
       .optional()
       .describe('The tool\'s structured output: an inline JSON Schema, or a reference to a zod schema export.'),
     annotations: toolAnnotationsSchema.optional(),
-    timeout_ms: z.number().int().positive().optional().describe('Abort the run after this many milliseconds.'),
+    timeout_ms: z.number().int().positive().max(MAX_TIMER_MS, TIMER_LIMIT).optional().describe('Abort the run after this many milliseconds.'),
     recursion_limit: z.number().int().positive().optional().describe('LangGraph recursion limit (super-steps) for one run.'),
     access: accessSchema.optional(),
     task: taskModeSchema.optional().describe('Whether a call may run as a background task (default: defaults.task).'),
@@ -83,6 +87,7 @@ export const graphEntrySchema = z
       .number()
       .int()
       .positive()
+      .max(MAX_TIMER_MS, TIMER_LIMIT)
       .optional()
       .describe('For callers that cannot poll tasks: answer with a run handle (get_run) once a call has run this long (default: defaults.max_wait_ms).'),
     client_capabilities: z
@@ -226,6 +231,7 @@ export const httpSchema = z
       .number()
       .int()
       .positive()
+      .max(MAX_TIMER_MS, TIMER_LIMIT)
       .default(72_000)
       .describe(
         "graph-mcp serve: how long an idle keep-alive connection stays open. Longer than a load balancer's idle timeout (often 60 s), so the balancer never sends a request on a connection the server is closing.",
@@ -234,7 +240,7 @@ export const httpSchema = z
       .number()
       .int()
       .min(0)
-      .max(2 ** 31 - 1)
+      .max(MAX_TIMER_MS, TIMER_LIMIT)
       .default(15_000)
       .describe(
         'How often a response that waits on a run sends a keep-alive comment, so that a proxy does not close it as idle. A 2026-07-28 answer not ready by then is sent as an event stream. 0: never.',
@@ -244,9 +250,9 @@ export const httpSchema = z
 
 export const runDefaultsSchema = z
   .object({
-    timeout_ms: z.number().int().positive().default(300_000),
+    timeout_ms: z.number().int().positive().max(MAX_TIMER_MS, TIMER_LIMIT).default(300_000),
     recursion_limit: z.number().int().positive().default(25),
-    shutdown_grace_ms: z.number().int().min(0).default(10_000),
+    shutdown_grace_ms: z.number().int().min(0).max(MAX_TIMER_MS, TIMER_LIMIT).default(10_000),
     paused_run_ttl_ms: z
       .number()
       .int()
@@ -264,19 +270,22 @@ export const runDefaultsSchema = z
       .number()
       .int()
       .positive()
+      .max(MAX_TIMER_MS, TIMER_LIMIT)
       .default(45_000)
       .describe('For callers that cannot poll tasks: answer with a run handle once a call has run this long (below the 60 s most clients give up after).'),
-    poll_interval_ms: z.number().int().positive().default(1_000).describe('How often task callers are told to poll.'),
+    poll_interval_ms: z.number().int().positive().max(MAX_TIMER_MS, TIMER_LIMIT).default(1_000).describe('How often task callers are told to poll.'),
     task_lease_ms: z
       .number()
       .int()
       .min(300)
+      .max(MAX_TIMER_MS, TIMER_LIMIT)
       .default(15_000)
       .describe('How long a worker\'s claim on a task lasts unrenewed: after a crash, another process continues the task this long after the last renewal.'),
     question_timeout_ms: z
       .number()
       .int()
       .positive()
+      .max(MAX_TIMER_MS, TIMER_LIMIT)
       .default(600_000)
       .describe(
         'How long a 2025-era call waits on its open response stream for the answer to an elicitation/create request; after that it answers with a paused-run result (resume_run).',
@@ -319,6 +328,7 @@ export const storeSchema = z
           .number()
           .int()
           .nonnegative()
+          .max(MAX_TIMER_MS, TIMER_LIMIT)
           .default(30_000)
           .describe('Longest any one statement may take, waiting for locks included, before the database cancels it and the request gets a store error; 0: no limit.'),
       })

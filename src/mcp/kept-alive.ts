@@ -1,13 +1,11 @@
 import type { McpHttpHandler } from '@modelcontextprotocol/server';
+import { MAX_TIMER_MS } from '../config/schema.js';
 import { isModern } from './request-body.js';
 
 type Fetch = McpHttpHandler['fetch'];
 
 /** The event stream's headers, as the SDK sends them on its own streams. */
 const STREAM_HEADERS = { 'content-type': 'text/event-stream', 'cache-control': 'no-cache, no-transform', 'x-accel-buffering': 'no' };
-
-/** The longest delay a Node timer takes: a longer one fires after 1 ms. */
-export const MAX_TIMER_MS = 2 ** 31 - 1;
 
 /**
  * Keeps a slow 2026-07-28 answer from looking idle to a proxy.

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { CallToolResult } from '@modelcontextprotocol/server';
 import type { Principal } from '../auth/principal.js';
+import { MAX_TIMER_MS } from '../config/schema.js';
 import type { GraphTool } from '../graphs/tool.js';
 import type { Logger } from '../log.js';
 import type { RunPatch, RunRecord, Store } from '../store/store.js';
@@ -424,30 +425,30 @@ export class TaskRunner {
     await leased({ data });
 
     const letGo = await this.hold(claimed.id, leased, claimed.expiresAt);
-
-    const progress = taskProgress({
-      taskId: claimed.id,
-      writeStatus: (message) => void leased({ progress: scrubText(message, context.secretsUsed?.()) }).catch(() => undefined),
-      signals: data.progressToken !== undefined ? store.signals : undefined,
-      base: data.progressBase,
-    });
-
-    const context = this.options.runContextFor(data.principal ?? undefined);
-    // A claim after a crash, or of a task begun in its call, continues from the last checkpoint, if the run got that far.
-    const checkpointed =
-      (data.attempt > 1 || data.fromCheckpoint === true) &&
-      data.resume === undefined &&
-      (await store.checkpointer.getTuple({ configurable: { thread_id: claimed.id, checkpoint_ns: '' } }));
-    const runOptions: RunOptions = {
-      signal: controller.signal,
-      configurable: context.configurable,
-      progress: progress.report,
-      ...(context.secretsUsed ? { secretsUsed: context.secretsUsed } : {}),
-      ...(context.beforeContinuing ? { beforeContinuing: context.beforeContinuing } : {}),
-      thread: { id: claimed.id, checkpointer: store.checkpointer, durability: 'sync' },
-      ...(data.resume ? { resume: data.resume } : checkpointed ? { fromCheckpoint: true } : {}),
-    };
+    // Everything after the hold is inside the try: its timers and subscription are let go, whatever fails.
     try {
+      const progress = taskProgress({
+        taskId: claimed.id,
+        writeStatus: (message) => void leased({ progress: scrubText(message, context.secretsUsed?.()) }).catch(() => undefined),
+        signals: data.progressToken !== undefined ? store.signals : undefined,
+        base: data.progressBase,
+      });
+
+      const context = this.options.runContextFor(data.principal ?? undefined);
+      // A claim after a crash, or of a task begun in its call, continues from the last checkpoint, if the run got that far.
+      const checkpointed =
+        (data.attempt > 1 || data.fromCheckpoint === true) &&
+        data.resume === undefined &&
+        (await store.checkpointer.getTuple({ configurable: { thread_id: claimed.id, checkpoint_ns: '' } }));
+      const runOptions: RunOptions = {
+        signal: controller.signal,
+        configurable: context.configurable,
+        progress: progress.report,
+        ...(context.secretsUsed ? { secretsUsed: context.secretsUsed } : {}),
+        ...(context.beforeContinuing ? { beforeContinuing: context.beforeContinuing } : {}),
+        thread: { id: claimed.id, checkpointer: store.checkpointer, durability: 'sync' },
+        ...(data.resume ? { resume: data.resume } : checkpointed ? { fromCheckpoint: true } : {}),
+      };
       const outcome = await executeRun(tool, data.args, runOptions);
       const { resume: _used, ...rest } = data;
       const last = progress.last();
@@ -489,7 +490,7 @@ export class TaskRunner {
     const unsubscribe = await this.options.store.signals.subscribe(cancelChannel(id), () => this.stopLocal(id, 'cancelled'));
     // A timer cannot wait longer than 2^31-1 ms (24.8 days); a task meant to live longer is left to the clean-up.
     const remaining = Math.max(0, expiresAt - Date.now());
-    const expiry = remaining <= 2 ** 31 - 1 ? setTimeout(() => this.stopLocal(id, 'expired'), remaining) : undefined;
+    const expiry = remaining <= MAX_TIMER_MS ? setTimeout(() => this.stopLocal(id, 'expired'), remaining) : undefined;
     const renewal = setInterval(() => {
       void leased({ leaseUntil: Date.now() + this.leaseMs })
         .then((current) => {

@@ -207,6 +207,29 @@ describe('resolveConfig', () => {
     );
   });
 
+  test('a time longer than a timer can wait is refused, naming the field: Node would fire it at once', () => {
+    const big = 3_000_000_000;
+    for (const [config, field] of [
+      [{ defaults: { poll_interval_ms: big } }, 'defaults.poll_interval_ms'],
+      [{ defaults: { question_timeout_ms: big } }, 'defaults.question_timeout_ms'],
+      [{ defaults: { timeout_ms: big } }, 'defaults.timeout_ms'],
+      [{ defaults: { task_lease_ms: big } }, 'defaults.task_lease_ms'],
+      [{ defaults: { max_wait_ms: big } }, 'defaults.max_wait_ms'],
+      [{ defaults: { shutdown_grace_ms: big } }, 'defaults.shutdown_grace_ms'],
+      [{ http: { stream_keep_alive_ms: big } }, 'http.stream_keep_alive_ms'],
+      [{ http: { keep_alive_timeout_ms: big } }, 'http.keep_alive_timeout_ms'],
+      [{ graphs: { a: { path: './a.ts:g', timeout_ms: big } } }, 'graphs.a.timeout_ms'],
+    ] as const) {
+      assert.throws(
+        () => resolveConfig({ graphs: { a: './a.ts:g' }, ...config }, { baseDir: '/x' }),
+        rejectsWith('CONFIG_INVALID', new RegExp(`${field.replace(/\./g, '\\.')}: at most 2147483647 ms`)),
+        field,
+      );
+    }
+    // A ttl may be longer: it is not one timer.
+    assert.equal(resolveConfig({ graphs: { a: './a.ts:g' }, defaults: { task_ttl_ms: big } }, { baseDir: '/x' }).defaults.task_ttl_ms, big);
+  });
+
   test('a bad field inside a graph entry (a string-or-object choice) is named by its full path', () => {
     const source = { baseDir: '/x', source: 'agent.config.json' };
     assert.throws(
