@@ -369,7 +369,7 @@ export async function askQuestionsOnStream(
     const answers = await Promise.all(waits);
     if (answers.some((answer) => answer === undefined)) {
       if (!ends.some((signal) => signal.aborted)) {
-        serving.logger?.info({ run: run.id, questions: keys }, 'the caller did not answer (it refused the question, or gave no answer in time): the call answers with a paused-run result');
+        serving.logger?.info({ run: run.id, questions: keys }, 'the caller did not answer the question on its stream (it refused it, or gave no answer in time)');
       }
       return undefined;
     }

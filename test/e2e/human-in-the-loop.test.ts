@@ -315,7 +315,7 @@ describe('2025-era clients (v1 SDK)', () => {
       assert.ok(tools.tools.some((t) => t.name === 'resume_run'));
       const paused = await client.callTool({ name: 'refund', arguments: { customer: 'Ada', amount: 500 } });
       assert.equal(paused.isError, true);
-      await server.logs.logged('the caller did not answer (it refused the question, or gave no answer in time)');
+      await server.logs.logged('the caller did not answer the question on its stream (it refused it, or gave no answer in time)');
       const run = paused._meta?.['graph-mcp/run'] as { id: string; status: string; questions: Array<{ key: string; text: string }> };
       assert.equal(run.status, 'input_required');
       assert.match(run.questions[0]!.text, /Approve a refund of \$500 to Ada/);
