@@ -1,5 +1,6 @@
 import type { McpHttpHandler } from '@modelcontextprotocol/server';
 import { MAX_TIMER_MS } from '../config/schema.js';
+import { isPlainObject } from '../plain-object.js';
 import { isModern } from './request-body.js';
 
 type Fetch = McpHttpHandler['fetch'];
@@ -32,7 +33,7 @@ export function keptAlive(fetch: Fetch, intervalMs: number): Fetch {
     if (request.method !== 'POST' || !isModern(request) || !request.headers.get('accept')?.includes('text/event-stream')) return pending;
     const body = options?.parsedBody;
     // A notification is answered 202 at once: nothing to keep alive.
-    if (body !== null && typeof body === 'object' && !Array.isArray(body) && !('id' in body)) return pending;
+    if (isPlainObject(body) && !('id' in body)) return pending;
     let timer: NodeJS.Timeout | undefined;
     const late = new Promise<undefined>((resolve) => (timer = setTimeout(() => resolve(undefined), interval)));
     try {

@@ -8,6 +8,7 @@ import { streamWithProgress, type ProgressReporter } from './progress.js';
 import { RunAbort } from './run-abort.js';
 import type { LogReporter } from './log.js';
 import { failureText, scrubText as redact, scrubValue } from './scrub.js';
+import { nestsDeeperThan } from '../http/json-depth.js';
 import { toPlainJson } from '../graphs/to-json.js';
 import { shapeContent } from './content.js';
 import { isStoreFailure } from '../store/store-failure.js';
@@ -163,19 +164,12 @@ export function invalidArguments(tool: GraphTool, args: unknown): CallToolResult
 
 /** The `INVALID_ARGUMENTS` result for arguments nested deeper than any use of them can take, whatever the schema. */
 export function argumentsTooDeep(tool: GraphTool, args: unknown): CallToolResult | undefined {
-  return nestedDeeperThan(args, MAX_ARGUMENT_DEPTH) ? argumentsRefused(tool, [`the arguments are nested more than ${MAX_ARGUMENT_DEPTH} levels deep`]) : undefined;
+  return nestsDeeperThan(args, MAX_ARGUMENT_DEPTH) ? argumentsRefused(tool, [`the arguments are nested more than ${MAX_ARGUMENT_DEPTH} levels deep`]) : undefined;
 }
 
 function argumentsRefused(tool: GraphTool, problems: readonly string[]): CallToolResult | undefined {
   if (problems.length === 0) return undefined;
   return errorResult('INVALID_ARGUMENTS', `Invalid arguments for tool "${tool.name}":\n${problems.map((p) => `- ${p}`).join('\n')}`);
-}
-
-function nestedDeeperThan(value: unknown, levels: number): boolean {
-  if (value === null || typeof value !== 'object') return false;
-  if (levels === 0) return true;
-  for (const item of Array.isArray(value) ? value : Object.values(value)) if (nestedDeeperThan(item, levels - 1)) return true;
-  return false;
 }
 
 /**
