@@ -7,7 +7,7 @@ import { isAbortError, isDrained, isInterruptWithoutCheckpointer, isRecursionLim
 import { streamWithProgress, type ProgressReporter } from './progress.js';
 import { RunAbort } from './run-abort.js';
 import type { LogReporter } from './log.js';
-import { failureText, scrubText as redact, scrubValue } from './scrub.js';
+import { failureData, failureText, scrubText as redact, scrubValue } from './scrub.js';
 import { nestsDeeperThan } from '../http/json-depth.js';
 import { toPlainJson } from '../graphs/to-json.js';
 import { shapeContent } from './content.js';
@@ -253,7 +253,8 @@ async function runGraph(tool: GraphTool, args: unknown, options: RunOptions, abo
     const protocolError = jsonRpcErrorOf(error);
     if (protocolError) {
       const message = failureText(protocolError.message, options.secretsUsed?.());
-      const data = protocolError.data === undefined ? {} : { data: scrubValue(protocolError.data, options.secretsUsed?.()) };
+      const shown = protocolError.data === undefined ? undefined : failureData(protocolError.data, options.secretsUsed?.());
+      const data = shown === undefined ? {} : { data: shown };
       return { kind: 'done', result: errorResult('GRAPH_FAILED', `Tool "${tool.name}" failed: ${message}`), protocolError: { code: protocolError.code, message, ...data } };
     }
     return done(errorResult('GRAPH_FAILED', `Tool "${tool.name}" failed: ${failureText(messageOf(error), options.secretsUsed?.())}`));

@@ -59,6 +59,22 @@ export function failureText(message: string, secrets: Iterable<string> | undefin
   return `${out.slice(0, MAX_FAILURE_MESSAGE)}… (${length - MAX_FAILURE_MESSAGE} more characters cut)`;
 }
 
+/** The most characters of JSON a failure's `data` may take; more is dropped. */
+export const MAX_FAILURE_DATA = 8 * 1024;
+
+/**
+ * The `data` of a JSON-RPC error a graph threw, as its caller is shown it:
+ * every text in it (keys too) scrubbed as a failure's message is
+ * (`failureText`), and none at all when its JSON is longer than
+ * `MAX_FAILURE_DATA`: structured data cut in the middle is no longer what
+ * the graph meant. `data` is JSON-like (parsed from JSON).
+ */
+export function failureData(data: unknown, secrets: Iterable<string> | undefined): unknown {
+  const list = secrets === undefined ? undefined : [...secrets];
+  const scrubbed = mapTexts(data, (text) => failureText(text, list));
+  return JSON.stringify(scrubbed).length > MAX_FAILURE_DATA ? undefined : scrubbed;
+}
+
 /** How many credentials the process remembers for its log (the newest; see `rememberHanded`). */
 const HANDED_KEPT = 10_000;
 const handed = new Set<string>();
@@ -87,10 +103,15 @@ export function scrubValue<T>(value: T, secrets: readonly string[] | undefined):
 }
 
 function scrub(value: unknown, secrets: readonly string[]): unknown {
-  if (typeof value === 'string') return scrubText(value, secrets);
-  if (Array.isArray(value)) return value.map((item) => scrub(item, secrets));
+  return mapTexts(value, (text) => scrubText(text, secrets));
+}
+
+/** `value` with `change` applied to every string in it, keys included. */
+function mapTexts(value: unknown, change: (text: string) => string): unknown {
+  if (typeof value === 'string') return change(value);
+  if (Array.isArray(value)) return value.map((item) => mapTexts(item, change));
   if (value !== null && typeof value === 'object') {
-    return Object.fromEntries(Object.entries(value).map(([key, item]) => [scrubText(key, secrets), scrub(item, secrets)]));
+    return Object.fromEntries(Object.entries(value).map(([key, item]) => [change(key), mapTexts(item, change)]));
   }
   return value;
 }

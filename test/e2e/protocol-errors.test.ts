@@ -8,7 +8,7 @@ import { until } from '../helpers/wait.js';
 
 let server: TestServer;
 before(async () => {
-  server = await startServer({ graphs: { quota: './graphs/protocol-errors.ts:quota', v1_quota: './graphs/protocol-errors.ts:v1Quota' }, defaults: { poll_interval_ms: 50 } });
+  server = await startServer({ graphs: { quota: './graphs/protocol-errors.ts:quota', v1_quota: './graphs/protocol-errors.ts:v1Quota', leaky: './graphs/protocol-errors.ts:leaky', bulky: './graphs/protocol-errors.ts:bulky' }, defaults: { poll_interval_ms: 50 } });
 });
 after(() => server.close(0));
 
@@ -29,4 +29,11 @@ test('2026-07-28: the same, directly and from a task', async () => {
     return got.status === 'failed' ? got : undefined;
   });
   assert.deepEqual(failed.error, { code: -32043, message: 'quota exceeded', data: { retryAfterS: 30, plan: 'free' } });
+});
+
+test("the error's data loses a URL's password, and data past 8 KiB is not sent", async () => {
+  const leaky = await callModern(server.url, 'leaky', {});
+  assert.deepEqual(leaky.messages[0]?.error, { code: -32045, message: 'database down', data: { dsn: 'postgres://admin:[redacted]@db.internal/app', table: 'runs' } });
+  const bulky = await post(server.url, { jsonrpc: '2.0', id: 3, method: 'tools/call', params: { name: 'bulky', arguments: {} } }, legacyHeaders());
+  assert.deepEqual(bulky.messages[0]?.error, { code: -32046, message: 'too much to say' });
 });
