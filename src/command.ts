@@ -121,8 +121,9 @@ async function main(argv: string[]): Promise<number> {
     const readAlready = SERVE_VARIABLES.filter((name) => !flagged.has(name)).map((name) => [name, process.env[name]] as const);
     const graphMcp = await loadGraphMcp({ config });
     // The config's env file is loaded with the config, after serve read these: say so, or a PORT there is silently not used.
+    // Under --workers every worker loads the config; the first one says it, once.
     const setLate = readAlready.filter(([name, before]) => process.env[name] !== before).map(([name]) => name);
-    if (setLate.length > 0) {
+    if (setLate.length > 0 && (cluster.worker === undefined || cluster.worker.id === 1)) {
       graphMcp.logger.warn(
         { variables: setLate },
         `${setLate.join(', ')} ${setLate.length === 1 ? 'was' : 'were'} set while the config loaded (by its env, or a graph module), after serve read ${setLate.length === 1 ? 'it' : 'them'}: not used; set ${setLate.length === 1 ? 'it' : 'them'} in the environment serve starts in`,

@@ -151,15 +151,19 @@ describe('graph-mcp serve', () => {
 
   test("a variable serve reads before the config, set by the config's env, is named in a warning as not used", async () => {
     const config = path.join(dir, 'late-env.json');
-    await writeFile(config, JSON.stringify({ graphs: { triage: path.join(ROOT, 'graphs/triage.ts:graph') }, env: { GRAPH_MCP_HEAP_GROWTH: '25', UNRELATED_SETTING: 'x' } }));
-    const server = await startServe(['--config', config, '--port', String(await freePort())], { env: { GRAPH_MCP_HEAP_GROWTH: undefined, UNRELATED_SETTING: undefined } });
-    try {
-      const warning = server.output().split('\n').filter((line) => line.includes('"variables"')).map((line) => JSON.parse(line));
-      assert.equal(warning.length, 1, server.output());
-      assert.deepEqual(warning[0].variables, ['GRAPH_MCP_HEAP_GROWTH']);
-      assert.match(warning[0].msg, /^GRAPH_MCP_HEAP_GROWTH was set while the config loaded \(by its env, or a graph module\), after serve read it: not used/);
-    } finally {
-      assert.equal(await server.stop(), 0);
+    const store = { type: 'sqlite', path: path.join(dir, 'late-env.sqlite') };
+    await writeFile(config, JSON.stringify({ graphs: { triage: path.join(ROOT, 'graphs/triage.ts:graph') }, store, env: { GRAPH_MCP_HEAP_GROWTH: '25', UNRELATED_SETTING: 'x' } }));
+    // Under --workers every worker loads the config: the warning is still written once.
+    for (const workers of [[], ['--workers', '2']]) {
+      const server = await startServe(['--config', config, '--port', String(await freePort()), ...workers], { env: { GRAPH_MCP_HEAP_GROWTH: undefined, UNRELATED_SETTING: undefined } });
+      try {
+        const warning = server.output().split('\n').filter((line) => line.includes('"variables"')).map((line) => JSON.parse(line));
+        assert.equal(warning.length, 1, server.output());
+        assert.deepEqual(warning[0].variables, ['GRAPH_MCP_HEAP_GROWTH']);
+        assert.match(warning[0].msg, /^GRAPH_MCP_HEAP_GROWTH was set while the config loaded \(by its env, or a graph module\), after serve read it: not used/);
+      } finally {
+        assert.equal(await server.stop(), 0);
+      }
     }
   });
 
