@@ -20,7 +20,7 @@ import type { RunRecord, SignalBus } from '../store/store.js';
 import type { Principal } from '../auth/principal.js';
 import type { TaskRunner } from '../run/tasks.js';
 import { argumentsDigest } from './arguments-digest.js';
-import { runWithDeadline } from './run-handles.js';
+import { runHandleResult, runWithDeadline } from './run-handles.js';
 import { createTaskResult } from './task-shapes.js';
 import { answerHint, decodeAnswer, keyForAskingAgain, questionsFor, type Decoded, type InputMethod, type Question } from './questions.js';
 
@@ -162,6 +162,8 @@ export async function resumeFromModel(
 ): Promise<CallAnswer> {
   if (run.status !== 'input_required' && run.status !== 'working') return answeredBefore(call.tool, run);
   const data = run.data as PauseData;
+  // A run that asks nothing: one handed out by `max_wait_ms`, still running.
+  if (run.status === 'working' && (data.questions ?? []).length === 0) return askingNothing(call.tool, run, serving.pollIntervalMs);
   const answers: Record<string, unknown> = { ...data.answers };
   const problems: string[] = [];
   for (const question of data.questions) {
@@ -195,6 +197,13 @@ function answeredBefore(tool: GraphTool, run: RunRecord): CallToolResult {
   if (run.status === 'cancelled') return result;
   const note = `The run of tool "${tool.name}" had already been answered, and had ended, when this answer came: this answer was not applied. The run's result follows.`;
   return { ...result, content: [{ type: 'text', text: note }, ...result.content] };
+}
+
+/** `resume_run` for a run that is running and asks nothing: where it is, and that the answer was not applied. */
+function askingNothing(tool: GraphTool, run: RunRecord, pollIntervalMs: number): CallToolResult {
+  const running = runHandleResult(tool.name, run, pollIntervalMs);
+  const note = `The run of tool "${tool.name}" is not waiting for an answer: this answer was not applied.`;
+  return { ...running, content: [{ type: 'text', text: note }, ...running.content] };
 }
 
 async function stepOf(run: RunRecord): Promise<RunStep> {
@@ -307,7 +316,7 @@ async function resumeOrRefuse(
     questions: [],
     result,
   }));
-  if (outcome === 'busy') return { kind: 'done', result: busyResult(call.tool) };
+  if (outcome === 'busy') return { kind: 'done', result: busyResult(call.tool, run) };
   if (outcome === 'finished') return { kind: 'done', result: ended(call.tool, run) };
   return outcome;
 }
@@ -522,6 +531,13 @@ export function declinedResult(tool: GraphTool, action: string): CallToolResult 
   return errorResult('INPUT_DECLINED', `Tool "${tool.name}" stopped: the question was not answered (${action}). The run is cancelled.`);
 }
 
-function busyResult(tool: GraphTool): CallToolResult {
-  return errorResult('RUN_CONFLICT', `Tool "${tool.name}": this paused run is being resumed by another request. Try again shortly.`);
+/**
+ * Another request holds the run. When its claim is known (`run` read as
+ * claimed), the answer says until when: a request whose process died holds
+ * it till then, and a caller told only "shortly" would retry for minutes.
+ */
+function busyResult(tool: GraphTool, run?: RunRecord): CallToolResult {
+  const until = run?.status === 'working' && run.leaseUntil != null ? run.leaseUntil : undefined;
+  const lapse = until === undefined ? '' : ` If that request's process has stopped, its claim lapses at ${new Date(until).toISOString()}, and the run can be answered again then.`;
+  return errorResult('RUN_CONFLICT', `Tool "${tool.name}": this paused run is being resumed by another request. Try again shortly.${lapse}`);
 }

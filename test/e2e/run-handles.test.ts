@@ -18,6 +18,7 @@ before(async () => {
         limited: { path: './graphs/hitl.ts:slow', max_wait_ms: 250, timeout_ms: 900 },
         quick: './graphs/basic.ts:echo',
         prepared: { path: './graphs/gated.ts:preparedGated', max_wait_ms: 250 },
+        asked: './graphs/gated.ts:askedGated',
       },
     },
     { load: { authenticate: (request) => ({ id: request.headers.get('x-user') ?? 'anonymous', scopes: [] }) } },
@@ -55,6 +56,12 @@ test('a call that outlasts max_wait_ms answers with a run handle; get_run return
     assert.match((handle.content as Array<{ text: string }>)[0]!.text, /still running in the background; it has not failed/);
     const working = await client.callTool({ name: 'get_run', arguments: { run_id: run.id } });
     assert.equal((working._meta?.['graph-mcp/run'] as Meta).status, 'working');
+    // A model that takes the handle for a question: told the run asks nothing, and where it is.
+    const answered = await client.callTool({ name: 'resume_run', arguments: { run_id: run.id, answer: 'yes' } });
+    assert.equal((answered._meta?.['graph-mcp/run'] as Meta).status, 'working', JSON.stringify(answered));
+    const [note, handleText] = answered.content as Array<{ text: string }>;
+    assert.equal(note!.text, 'The run of tool "slow" is not waiting for an answer: this answer was not applied.');
+    assert.match(handleText!.text, /still running in the background; it has not failed/);
     const finished = await until(
       () => client.callTool({ name: 'get_run', arguments: { run_id: run.id } }),
       (r) => r.structuredContent !== undefined,
@@ -174,6 +181,30 @@ test('MultiServerMCPClient drives a long run to its result through get_run', asy
     const structured = (done.artifact as Array<{ type: string; data?: { done?: number } }>).find((a) => a.type === 'mcp_structured_content');
     assert.equal(structured?.data?.done, 6);
   } finally {
+    await client.close();
+  }
+});
+
+test('resume_run on a run another resume_run holds: RUN_CONFLICT, saying when that claim lapses', async () => {
+  const client = await v1('carol');
+  try {
+    const paused = await client.callTool({ name: 'asked', arguments: {} });
+    const run = paused._meta?.['graph-mcp/run'] as Meta;
+    assert.equal(run.status, 'input_required', JSON.stringify(paused));
+    const gate = closeGate();
+    const first = client.callTool({ name: 'resume_run', arguments: { run_id: run.id, answer: 'tides' } });
+    await gate.started;
+    const second = await client.callTool({ name: 'resume_run', arguments: { run_id: run.id, answer: 'winds' } });
+    assert.equal(second.isError, true);
+    const text = (second.content as Array<{ text: string }>)[0]!.text;
+    assert.match(text, /^Tool "asked": this paused run is being resumed by another request\. Try again shortly\. If that request's process has stopped, its claim lapses at (\S+), and the run can be answered again then\.$/);
+    const lapses = Date.parse(/lapses at (\S+),/.exec(text)![1]!);
+    assert.ok(lapses > Date.now(), 'the claim lapses in the future');
+    letGo();
+    const done = await first;
+    assert.deepEqual(done.structuredContent, { topic: 'tides', summary: 'about tides' });
+  } finally {
+    letGo();
     await client.close();
   }
 });
