@@ -21,7 +21,7 @@ import { parseResumeRunArgs, RESUME_RUN_TOOL, resumeRunDefinition } from './resu
 import { CANCEL_RUN_TOOL, cancelRunDefinition, GET_RUN_TOOL, getRunDefinition, parseRunId, runAnswer } from './run-handles.js';
 import { createTask, declaresTasksExtension, registerTaskHandlers, TASKS_EXTENSION, taskForbidden, taskRequired, type TaskSurface } from './tasks.js';
 import type { CancelOutcome, RunTracker } from '../run/tracker.js';
-import type { ProgressUpdate } from '../run/progress.js';
+import { risingProgress, type ProgressUpdate } from '../run/progress.js';
 import { noteDetail, requestLogOf, type RequestLog } from './request-log.js';
 import { toolPages } from './tool-pages.js';
 import { assertClientCapabilities, logReporterFor } from './call-context.js';
@@ -282,11 +282,13 @@ export function createServerFactory(options: ServerFactoryOptions): McpServerFac
       if (era === 'legacy' && tasks && (request.params as { task?: unknown }).task !== undefined && (ownTool || tool?.task === 'never')) taskForbidden(name);
 
       const progressToken = request.params._meta?.progressToken ?? ctx.mcpReq._meta?.progressToken;
+      // Rising across the executions of one call: a run resumed after a question counts its nodes again.
+      const rising = risingProgress();
       const progress =
         progressToken === undefined
           ? undefined
           : (update: ProgressUpdate) =>
-              ctx.mcpReq.notify({ method: 'notifications/progress', params: { progressToken, ...update } });
+              ctx.mcpReq.notify({ method: 'notifications/progress', params: { progressToken, ...rising(update) } });
 
       const runContext = options.runContextFor(principal);
       const logMessages = logReporterFor(ctx, runContext.secretsUsed);

@@ -73,6 +73,23 @@ export async function streamWithProgress(
   return { state: finalState, interrupts };
 }
 
+/**
+ * Renumbers a sequence of updates that may start again (a run resumed after
+ * a question, or continued after a crash, counts its nodes from nothing)
+ * so that each is above the one before, as MCP requires of a progress
+ * token's notifications: an update at or below the last is moved up past
+ * it, and those after it with it.
+ */
+export function risingProgress(): (update: ProgressUpdate) => ProgressUpdate {
+  let last = Number.NEGATIVE_INFINITY;
+  let offset = 0;
+  return (update) => {
+    if (update.progress + offset <= last) offset = last + 1 - update.progress;
+    last = update.progress + offset;
+    return offset === 0 ? update : { ...update, progress: last };
+  };
+}
+
 function totalOf(tool: GraphTool): { total?: number } {
   return tool.progressTotal === undefined ? {} : { total: tool.progressTotal };
 }

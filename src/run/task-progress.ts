@@ -1,5 +1,5 @@
 import type { SignalBus } from '../store/store.js';
-import type { ProgressReporter, ProgressUpdate } from './progress.js';
+import { risingProgress, type ProgressReporter, type ProgressUpdate } from './progress.js';
 
 /** A task's status message is written to the store at most this often. */
 const STATUS_INTERVAL_MS = 250;
@@ -61,13 +61,10 @@ export function taskProgress(options: {
  * and its updates are moved up past what was already reported.
  */
 export function watchTaskProgress(signals: SignalBus, taskId: string, listener: (update: ProgressUpdate, published: number) => void): Promise<() => void> {
-  let last = Number.NEGATIVE_INFINITY;
-  let offset = 0;
+  const rising = risingProgress();
   return signals.subscribe(progressChannel(taskId), (payload) => {
     const update = payload as ProgressUpdate;
     if (typeof update?.progress !== 'number') return;
-    if (update.progress + offset <= last) offset = last + 1 - update.progress;
-    last = update.progress + offset;
-    listener({ ...update, progress: last }, update.progress);
+    listener(rising(update), update.progress);
   });
 }

@@ -308,6 +308,19 @@ describe('2025-era clients (v1 SDK)', () => {
     });
   }
 
+  test("progress keeps rising across a call's questions: each resumed execution's nodes count on from the last", async () => {
+    const client = await v1Client('alice', { elicitation: true });
+    try {
+      const seen: Array<{ progress: number; message?: string }> = [];
+      const result = await client.callTool({ name: 'two_rounds', arguments: {} }, undefined, { onprogress: (update) => seen.push(update) });
+      assert.equal((result.structuredContent as { answer: string }).answer, 'Ada likes green');
+      // Each node finishes in the execution after its question: 'name' after the first answer, 'color' after the second.
+      assert.deepEqual(seen.map((update) => [update.progress, update.message]), [[1, 'name'], [2, 'color']]);
+    } finally {
+      await client.close();
+    }
+  });
+
   test('without elicitation: a paused-run result the output-schema check accepts, answered through resume_run', async () => {
     const client = await v1Client('alice', { elicitation: false });
     try {
