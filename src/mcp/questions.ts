@@ -415,7 +415,9 @@ function decodeTyped(decoder: Extract<Decoder, { kind: 'typed' }>, content: Json
   }
   const value = decoder.unwrap ? values[decoder.unwrap] : values;
   const problems = compileValidator(decoder.schema, 'interrupt responseSchema')(value);
-  return problems.length === 0 ? { ok: true, value } : invalid(problems.join('; '));
+  if (problems.length === 0) return { ok: true, value };
+  // The schema is the field's own: its root is the answer, not a place in it.
+  return invalid((decoder.unwrap ? problems.map((problem) => problem.replace(/^\(root\): /, '')) : problems).join('; '));
 }
 
 function decodeAgentInbox(decoder: Extract<Decoder, { kind: 'agent-inbox' }>, content: Json): Decoded {
@@ -487,9 +489,33 @@ function modelContent(question: Question, answer: unknown): Json | string {
     }
   }
   if (fields.length === 1 && answer !== undefined && answer !== null) {
-    return { [fields[0]!]: typeof answer === 'string' ? answer : JSON.stringify(answer) };
+    return { [fields[0]!]: oneFieldValue(question, fields[0]!, answer) };
   }
   return `the answer must be an object with the fields ${fields.join(', ')}`;
+}
+
+/** Form field types a model may send as a bare value, or as that value's JSON text. */
+const PRIMITIVE_TYPES: Readonly<Record<string, string>> = { boolean: 'boolean', number: 'number', integer: 'number' };
+
+/**
+ * A model's bare answer to a one-field question, as that field's value: a
+ * yes/no question's `true` (or `"true"`) as a boolean, a number as a
+ * number; text and JSON-text fields take text.
+ */
+function oneFieldValue(question: Question, field: string, answer: unknown): unknown {
+  const { decoder } = question;
+  const properties = (question.request.params.requestedSchema as { properties?: Record<string, { type?: unknown }> } | undefined)?.properties;
+  const primitive = PRIMITIVE_TYPES[String(properties?.[field]?.type)];
+  if (decoder.kind !== 'typed' || decoder.jsonFields.includes(field) || primitive === undefined) {
+    return typeof answer === 'string' ? answer : JSON.stringify(answer);
+  }
+  if (typeof answer !== 'string') return answer;
+  try {
+    const parsed = JSON.parse(answer.trim()) as unknown;
+    return typeof parsed === primitive ? parsed : answer;
+  } catch {
+    return answer;
+  }
 }
 
 /** A model answering an MCP input request through `resume_run`: shaped as the client's result would be. */
@@ -519,6 +545,8 @@ export function answerHint(question: Question): string {
       if (question.request.method === 'roots/list') return 'Answer with {"roots": [{"uri": "file:///...", "name": "..."}]}.';
       return `Answer with an object with the fields ${fields.join(', ')}.`;
     default:
+      // A response schema that is not an object, asked as a one-field form: the value itself is the answer.
+      if (decoder.kind === 'typed' && decoder.unwrap) return `Answer with a JSON value that matches this JSON Schema: ${JSON.stringify(decoder.schema)}.`;
       // The form's own JSON Schema, required fields included: a map of properties alone reads as an example.
       return `Answer with a JSON object that matches this JSON Schema: ${JSON.stringify(schema ?? { type: 'object' })}.`;
   }

@@ -22,6 +22,7 @@ const GRAPHS = {
   refund: '../../graphs/approval.ts:graph',
   unstorable: './graphs/hitl.ts:unstorableState',
   unstorable_later: './graphs/hitl.ts:unstorableLater',
+  bare_values: './graphs/hitl.ts:bareValues',
 };
 
 type Form = { message: string; requestedSchema: { properties: Record<string, unknown> } };
@@ -316,6 +317,33 @@ describe('2025-era clients (v1 SDK)', () => {
       assert.equal((result.structuredContent as { answer: string }).answer, 'Ada likes green');
       // Each node finishes in the execution after its question: 'name' after the first answer, 'color' after the second.
       assert.deepEqual(seen.map((update) => [update.progress, update.message]), [[1, 'name'], [2, 'color']]);
+    } finally {
+      await client.close();
+    }
+  });
+
+  test("resume_run takes a bare value for a question whose answer is one (a boolean, a number), or its JSON text", async () => {
+    const client = await v1Client('alice', { elicitation: false });
+    try {
+      const paused = await client.callTool({ name: 'bare_values', arguments: {} });
+      const run = paused._meta?.['graph-mcp/run'] as { id: string; questions: Array<{ key: string }> };
+      const key = run.questions[0]!.key;
+      // The paused-run text asks for the value itself, by its own schema.
+      assert.match((paused.content as Array<{ text: string }>)[0]!.text, /Answer with a JSON value that matches this JSON Schema: \{"type":"boolean"/);
+      // Not a boolean: refused, naming the question and what it takes, without a JSON path.
+      const wrong = await client.callTool({ name: 'resume_run', arguments: { run_id: run.id, answer: 'maybe' } });
+      assert.equal((wrong._meta?.['graph-mcp/error'] as { code: string }).code, 'ANSWER_INVALID');
+      assert.match((wrong.content as Array<{ text: string }>)[0]!.text, new RegExp(`^- "${key}": must be boolean$`, 'm'));
+      const next = await client.callTool({ name: 'resume_run', arguments: { run_id: run.id, answer: true } });
+      assert.equal((next._meta?.['graph-mcp/run'] as { status: string }).status, 'input_required', JSON.stringify(next.content));
+      const done = await client.callTool({ name: 'resume_run', arguments: { run_id: run.id, answer: '3' } });
+      assert.deepEqual(done.structuredContent, { ship: true, boxes: 3 }, JSON.stringify(done.content));
+      // The wrapped form the paused-run text shows still works.
+      const again = await client.callTool({ name: 'bare_values', arguments: {} });
+      const second = again._meta?.['graph-mcp/run'] as { id: string };
+      await client.callTool({ name: 'resume_run', arguments: { run_id: second.id, answer: { value: false } } });
+      const counted = await client.callTool({ name: 'resume_run', arguments: { run_id: second.id, answer: 0 } });
+      assert.deepEqual(counted.structuredContent, { ship: false, boxes: 0 }, JSON.stringify(counted.content));
     } finally {
       await client.close();
     }
