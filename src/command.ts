@@ -147,8 +147,13 @@ async function main(argv: string[]): Promise<number> {
     }
     const exitCode = await new Promise<number>((resolve) => {
       let stopping = false;
-      const stop = (signal: NodeJS.Signals | 'uncaughtException', code = 0) => {
+      let code = 0;
+      const stop = (signal: NodeJS.Signals | 'uncaughtException') => {
+        if (signal === 'uncaughtException') code = 1;
         if (stopping) {
+          // Another exception while stopping (one cause often throws several, like a database
+          // restart) does not cut the grace period short; a second signal from a person does.
+          if (signal === 'uncaughtException') return;
           graphMcp.logger.warn({ signal }, 'second signal: exiting now');
           process.exit(1);
         }
@@ -180,7 +185,7 @@ async function main(argv: string[]): Promise<number> {
       // period, and exits 1 for the process manager (or the --workers primary) to start it again.
       process.on('uncaughtException', (error) => {
         graphMcp.logger.fatal({ err: error }, 'an exception was thrown outside any run and nothing caught it; stopping');
-        stop('uncaughtException', 1);
+        stop('uncaughtException');
       });
     });
     graphMcp.logger.info('stopped');

@@ -42,6 +42,16 @@ export function createPool(pgModule: PgModule, config: pg.PoolConfig, logger: Lo
   pool.on('error', (error) => {
     logger?.warn({ err: { message: messageOf(error) } }, 'PostgreSQL: an idle pooled connection failed; it is replaced on next use');
   });
+  // pg-pool listens for the errors of idle connections only. A connection checked out with no
+  // statement running (a transaction between two statements: LangGraph's saver, a batch of
+  // checkpoints) whose server ends it (a restart, pg_terminate_backend) emits `error` with no
+  // listener, which would end the process. Its holder's next statement fails instead, and the
+  // connection, no longer queryable, is dropped when it is released.
+  pool.on('connect', (client) => {
+    client.on('error', (error) => {
+      logger?.warn({ err: { message: messageOf(error) } }, 'PostgreSQL: a pooled connection in use failed; the request using it fails');
+    });
+  });
   const connectOnce = pool.connect.bind(pool) as () => Promise<pg.PoolClient>;
   const connect = async (): Promise<pg.PoolClient> => {
     for (let attempt = 0; ; attempt += 1) {

@@ -223,6 +223,8 @@ async function migrate(pgModule: PgModule, connection: pg.ClientConfig, schema: 
     }
     const setupPool = new pgModule.Pool({ ...connection, max: 1 });
     setupPool.on('error', () => undefined);
+    // Also while checked out (see createPool): the setup's statement then fails, and start-up with it.
+    setupPool.on('connect', (connected) => connected.on('error', () => undefined));
     try {
       await new Saver(setupPool, undefined, { schema }).setup();
     } finally {

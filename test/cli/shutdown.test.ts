@@ -180,7 +180,7 @@ describe('errors graph code leaves outside its run', () => {
     assert.equal(await serving.stop(), 0);
   });
 
-  test('an exception thrown outside any run stops the server as SIGTERM does: the run in flight finishes, exit code 1', async () => {
+  test('exceptions thrown outside any run stop the server as SIGTERM does: the run in flight finishes, exit code 1; a second one does not cut the grace short', async () => {
     const serving = await serveConfig('careless-timer', {
       graphs: { careless: `${CARELESS}:careless`, slow: `${BASIC}:slow` },
       store: { type: 'memory' },
@@ -188,13 +188,15 @@ describe('errors graph code leaves outside its run', () => {
     const inFlight = streamingCall(serving.url, 'slow', { label: 'in-flight', ms: 400 }, 7);
     await inFlight.running;
     const exited = exitOf(serving);
-    const careless = await callModern(serving.url, 'careless', { mode: 'timer' });
-    assert.equal(careless.messages[0]?.result?.structuredContent?.out, 'done timer', careless.text);
+    const careless = await callModern(serving.url, 'careless', { mode: 'timers' });
+    assert.equal(careless.messages[0]?.result?.structuredContent?.out, 'done timers', careless.text);
     const answer = await inFlight.answer;
     const result = answer.messages.find((message) => message.id === 7)?.result;
     assert.deepEqual(result?.structuredContent?.steps, ['one', 'two', 'three', 'four'], answer.text);
     assert.deepEqual(await exited, { code: 1, signal: null });
     assert.match(serving.output(), /"level":60.*thrown from a timer.*thrown outside any run/);
+    assert.match(serving.output(), /"level":60.*thrown from a second timer.*thrown outside any run/);
+    assert.doesNotMatch(serving.output(), /second signal/);
     assert.match(serving.output(), /"msg":"stopped"/);
   });
 });

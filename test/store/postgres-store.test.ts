@@ -194,6 +194,28 @@ await store.close();`;
       }
     });
 
+    test('a connection the server ends while it is checked out between statements fails its holder, not the process', async () => {
+      const name = schema('held');
+      const log = captureLogs();
+      const store = await PostgresStore.open({ connectionString: POSTGRES_URL, schema: name, logger: log.logger });
+      try {
+        // A batch of checkpoints holds one connection in a transaction; the server ends it between two statements
+        // (a restart does this to every such connection). pg emits the error on a connection no statement waits on.
+        const batch = store.writeCheckpoints(async (checkpointer) => {
+          await checkpointer.getTuple({ configurable: { thread_id: 'held', checkpoint_ns: '' } });
+          const killed = await sql(`SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE state = 'idle in transaction' AND query LIKE $1`, [`%${name}%`]);
+          assert.equal(killed.length, 1, 'the batch connection was found');
+          await log.logged('a pooled connection in use failed');
+        });
+        await assert.rejects(batch, /terminat|not queryable|Connection/i);
+        await store.runs.create({ id: 'after', owner: 'o', tool: 't', status: 'input_required', data: { ok: true }, expiresAt: Date.now() + 60_000 });
+        assert.deepEqual((await store.runs.get('after', 'o'))?.data, { ok: true });
+        await store.check();
+      } finally {
+        await store.close();
+      }
+    });
+
     test('check() names what is wrong when the schema was not migrated by this version', async () => {
       const name = schema('stale');
       const store = await PostgresStore.open({ connectionString: POSTGRES_URL, schema: name });
