@@ -255,7 +255,7 @@ async function pauseServing(
     logger,
   });
   return {
-    runs: new Runs({ store: runStore, ttlMs, logger }),
+    runs: new Runs({ store: runStore, ttlMs, leaseMs: config.defaults.task_lease_ms, logger }),
     tasks,
     taskTtlMs: config.defaults.task_ttl_ms,
     pollIntervalMs: config.defaults.poll_interval_ms,

@@ -280,7 +280,7 @@ export const runDefaultsSchema = z
       .min(300)
       .max(MAX_TIMER_MS, TIMER_LIMIT)
       .default(15_000)
-      .describe('How long a worker\'s claim on a task lasts unrenewed: after a crash, another process continues the task this long after the last renewal.'),
+      .describe('How long a worker\'s claim on a task (or a request\'s on a paused run it resumes) lasts unrenewed: after a crash, another process continues the task (or another answer resumes the run) this long after the last renewal.'),
     question_timeout_ms: z
       .number()
       .int()

@@ -17,6 +17,12 @@ export interface RunsOptions {
   ttlMs: number;
   /** Names this process in the leases it takes. @default a random id */
   processId?: string;
+  /**
+   * How long a resumed run's claim lasts unrenewed (renewed every third of
+   * it while the run goes on): after its process dies, the run can be
+   * answered again this long after the last renewal. @default 15000
+   */
+  leaseMs?: number;
   logger?: Logger;
 }
 
@@ -52,6 +58,7 @@ const SWEEP_THREADS_AT_ONCE = 4;
 export class Runs {
   readonly store: Store;
   private readonly processId: string;
+  private readonly leaseMs: number;
   private sweeper: NodeJS.Timeout | undefined;
   /** Threads of expired runs whose checkpoints could not be deleted yet: no record names them now. */
   private readonly undeletedThreads = new Set<string>();
@@ -59,6 +66,7 @@ export class Runs {
   constructor(private readonly options: RunsOptions) {
     this.store = options.store;
     this.processId = options.processId ?? randomBytes(6).toString('hex');
+    this.leaseMs = options.leaseMs ?? 15_000;
   }
 
   /** A new run id: 128 random bits, which is also its LangGraph thread id. */
@@ -224,8 +232,8 @@ export class Runs {
   /**
    * Resumes a paused run with answers keyed by interrupt id. Claims it first
    * (compare-and-set), so of two resumes racing, one runs and the other is
-   * refused with `busy`. A run whose claimant died is claimable again once
-   * the claim's lease (the tool's timeout plus a minute) ran out.
+   * refused with `busy`. The claim is renewed while the run goes on; a run
+   * whose claimant died is claimable again once its lease ran out.
    */
   async resume(
     run: RunRecord,
@@ -241,11 +249,15 @@ export class Runs {
     const claimed = await this.store.runs.update(run.id, run.version, {
       status: 'working',
       leaseOwner: this.processId,
-      leaseUntil: now + tool.timeoutMs + 60_000,
+      leaseUntil: now + this.leaseMs,
     });
     if (claimed === undefined) return 'busy';
 
     const checkpointer = this.checkpointerFor(tool, false);
+    // A renewal changes the lease alone, not the record's version: the updates below still match.
+    const renewal = setInterval(() => {
+      void this.store.runs.updateLeased(run.id, this.processId, { leaseUntil: Date.now() + this.leaseMs }).catch(() => undefined);
+    }, Math.max(100, Math.floor(this.leaseMs / 3))).unref();
     try {
       const step = await executeRun(tool, undefined, {
         ...options,
@@ -298,6 +310,8 @@ export class Runs {
       // lease. (A process that dies here leaves the claim to its lease.)
       await this.release(claimed, run);
       throw error;
+    } finally {
+      clearInterval(renewal);
     }
   }
 

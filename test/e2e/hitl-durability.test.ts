@@ -13,6 +13,7 @@ import { FIXTURES, startServer } from '../helpers/server.js';
 import { answersTo, cancelsTo, envelope, modernHeaders, post } from '../helpers/raw.js';
 import { visits } from '../fixtures/graphs/hitl.js';
 import { until } from '../helpers/wait.js';
+import { startServeProcess } from '../helpers/cli.js';
 
 let dir: string;
 let configPath: string;
@@ -193,5 +194,63 @@ test('a clean-up pass over many expired runs lets requests run between its delet
   } finally {
     await server.close(0);
     await rm(dir, { recursive: true, force: true });
+  }
+});
+
+test('a resume whose process dies holds the run only until its lease lapses (task_lease_ms), not for the tool\'s timeout', async () => {
+  const held = path.join(dir, 'held.json');
+  await writeFile(
+    held,
+    JSON.stringify({
+      graphs: { ask_then_hold: `${path.join(FIXTURES, 'graphs/hitl.ts')}:askThenHold` },
+      store: { type: 'sqlite', path: path.join(dir, 'held.sqlite') },
+      // The tool's timeout (and so the old claim: it plus a minute) far beyond the test's wait.
+      defaults: { task_lease_ms: 1_000, timeout_ms: 600_000 },
+    }),
+  );
+  const started = await Promise.allSettled([
+    startServeProcess(['--config', held, '--port', '0'], { env: { GRAPH_MCP_TEST_HOLD: '1' } }),
+    startServeProcess(['--config', held, '--port', '0'], { env: { GRAPH_MCP_TEST_HOLD: '' } }),
+  ]);
+  const [dying, living] = started.map((outcome) => (outcome.status === 'fulfilled' ? outcome.value : undefined));
+  if (dying === undefined || living === undefined) {
+    await Promise.all([dying?.stop(), living?.stop()]);
+    throw (started.find((outcome) => outcome.status === 'rejected') as PromiseRejectedResult).reason;
+  }
+  const connect = async (url: string) => {
+    const client = new V1Client({ name: 'held', version: '1.0.0' });
+    await client.connect(new V1Transport(new URL(url)));
+    return client;
+  };
+  const onLiving = await connect(living.url);
+  const onDying = await connect(dying.url);
+  try {
+    const paused = await onLiving.callTool({ name: 'ask_then_hold', arguments: {} });
+    const run = (paused._meta?.['graph-mcp/run'] as { id: string }).id;
+    // Resumed on the process that will die: its work never ends there.
+    void onDying.callTool({ name: 'resume_run', arguments: { run_id: run, answer: 'tides' } }).catch(() => undefined);
+    await until('the resume to hold the run', async () => {
+      const got = await onLiving.callTool({ name: 'get_run', arguments: { run_id: run } });
+      return (got._meta?.['graph-mcp/run'] as { status: string }).status === 'working' ? true : undefined;
+    });
+    // Past two leases, the living holder has renewed its claim: the run is still its own.
+    await new Promise((resolve) => setTimeout(resolve, 2_500));
+    const held = await onLiving.callTool({ name: 'resume_run', arguments: { run_id: run, answer: 'tides' } });
+    assert.match((held.content as Array<{ text: string }>)[0]!.text, /being resumed by another request/, 'renewed while its process lives');
+    dying.child.kill('SIGKILL');
+    const done = await until(
+      'the lease to lapse',
+      async () => {
+        const got = await onLiving.callTool({ name: 'resume_run', arguments: { run_id: run, answer: 'winds' } });
+        return got.structuredContent === undefined ? undefined : got;
+      },
+      30_000,
+    );
+    assert.deepEqual(done.structuredContent, { topic: 'winds', summary: 'about winds' });
+  } finally {
+    await onLiving.close();
+    await onDying.close().catch(() => undefined);
+    await living.stop();
+    await dying.stop();
   }
 });
