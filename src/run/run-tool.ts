@@ -233,7 +233,7 @@ async function runGraph(tool: GraphTool, args: unknown, options: RunOptions, abo
     if (options.signal?.aborted) throw new RunAbortedError();
     // The store failed under the run (a checkpoint): the server's failure, not the graph's.
     if (isStoreFailure(error)) throw error;
-    if (isStateNotStorable(error)) return done(stateNotStorable(tool, error));
+    if (isStateNotStorable(error)) return done(stateNotStorable(tool, error, options.secretsUsed?.()));
     if (thread && options.drain?.drainRequested && isDrained(error)) return { kind: 'drained' };
     if (options.stopSignal?.aborted) {
       return done(errorResult('RUN_CANCELLED', `Tool "${tool.name}" was stopped: the server is shutting down. Try again.`));
@@ -383,10 +383,11 @@ export function errorResult(code: GraphMcpError['code'], message: string): CallT
  * A run that had to be stored (to wait for an answer, or to go on as a
  * task) with a state the checkpoint serializer refused (`StrictSerializer`).
  */
-export function stateNotStorable(tool: GraphTool, error: unknown): CallToolResult {
+export function stateNotStorable(tool: GraphTool, error: unknown, secrets: readonly string[] | undefined): CallToolResult {
+  // The message names where the value is: a key of the state, which may be a credential.
   return errorResult(
     'STATE_NOT_STORABLE',
-    `Tool "${tool.name}" stopped: ${(error as Error).message}. A run is stored to wait for an answer or to go on as a task, so its state must be JSON (no BigInt, no structure JSON cannot flatten); the run is ended.`,
+    `Tool "${tool.name}" stopped: ${failureText((error as Error).message, secrets)}. A run is stored to wait for an answer or to go on as a task, so its state must be JSON (no BigInt, no structure JSON cannot flatten); the run is ended.`,
   );
 }
 

@@ -157,7 +157,7 @@ export class Runs {
       return outcome.kind === 'done' ? outcome : { kind: 'paused', run: task.run, interrupts: outcome.interrupts };
     }
     if (outcome.kind === 'done') return outcome;
-    return this.keepPaused(id, tool, owner, checkpointer, outcome.interrupts, describe);
+    return this.keepPaused(id, tool, owner, checkpointer, outcome.interrupts, describe, options.secretsUsed?.());
   }
 
   /**
@@ -175,6 +175,7 @@ export class Runs {
     checkpointer: RunCheckpointer | undefined,
     interrupts: PendingInterrupt[],
     describe: DescribePause,
+    secrets: readonly string[] | undefined,
   ): Promise<RunStep> {
     const run = await this.store.runs.create({
       id,
@@ -191,7 +192,7 @@ export class Runs {
       await this.store.runs.update(run.id, run.version, { expiresAt: Date.now() - 1 }).catch(() => undefined);
       if (!isStateNotStorable(error)) throw error;
       this.options.logger?.warn({ err: { message: (error as Error).message }, run: id, tool: tool.name }, 'a run paused, but its state cannot be stored: ended with an error');
-      return { kind: 'done', result: stateNotStorable(tool, error) };
+      return { kind: 'done', result: stateNotStorable(tool, error, secrets) };
     }
     return { kind: 'paused', run, interrupts };
   }
@@ -286,7 +287,7 @@ export class Runs {
         (error: unknown) => {
           if (!isStateNotStorable(error)) throw error;
           this.options.logger?.warn({ err: { message: (error as Error).message }, run: run.id, tool: tool.name }, 'a run paused, but its state cannot be stored: ended with an error');
-          return stateNotStorable(tool, error);
+          return stateNotStorable(tool, error, options.secretsUsed?.());
         },
       );
       if (stored !== undefined) {

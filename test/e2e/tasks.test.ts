@@ -29,6 +29,7 @@ before(async () => {
         reporting: './graphs/hitl.ts:reporting',
         keeps_credential: './graphs/hitl.ts:keepsCredential',
         unstorable: './graphs/hitl.ts:unstorableState',
+        unstorable_credential: './graphs/hitl.ts:unstorableCredential',
       },
       defaults: { poll_interval_ms: 50 },
       // Never contacted: the reporting graph only reads its credential.
@@ -185,6 +186,18 @@ describe('2026-07-28 tasks extension', () => {
       assert.equal(result.structuredContent?.out, 'after yes: [redacted]', how);
       assert.ok(!JSON.stringify(result).includes(CANARY), `${how}: ${JSON.stringify(result)}`);
     }
+  });
+
+  test('a state JSON cannot hold, keyed by a credential: the error naming where it is names no credential, in a call, a task and the log', async () => {
+    const called = (await rpc('ivy', 'tools/call', { name: 'unstorable_credential', arguments: {} }, { extension: false })).message.result;
+    const created = (await rpc('ivy', 'tools/call', { name: 'unstorable_credential', arguments: {} })).message.result;
+    const task = await untilStatus('ivy', created.taskId, ['completed', 'failed']);
+    assert.ok(called.content[0].text.includes('JSON cannot hold a BigInt (at "count"."[redacted]")'), called.content[0].text);
+    for (const [how, result] of [['call', called], ['task', task]] as const) {
+      assert.ok(!JSON.stringify(result).includes(CANARY), `${how}: ${JSON.stringify(result)}`);
+    }
+    assert.match(JSON.stringify(task), /STATE_NOT_STORABLE|cannot be stored/);
+    assert.deepEqual(server.logs.lines.filter((line) => line.includes(CANARY)), [], 'nor does the log');
   });
 
   test('an answer through tasks/update that cannot be used is asked again, and the status message says why; a good one then resumes the task', async () => {
