@@ -164,7 +164,13 @@ export function invalidArguments(tool: GraphTool, args: unknown): CallToolResult
 
 /** The `INVALID_ARGUMENTS` result for arguments nested deeper than any use of them can take, whatever the schema. */
 export function argumentsTooDeep(tool: GraphTool, args: unknown): CallToolResult | undefined {
-  return nestsDeeperThan(args, MAX_ARGUMENT_DEPTH) ? argumentsRefused(tool, [`the arguments are nested more than ${MAX_ARGUMENT_DEPTH} levels deep`]) : undefined;
+  const problem = argumentsDepthProblem(args);
+  return problem === undefined ? undefined : argumentsRefused(tool, [problem]);
+}
+
+/** Why arguments are too deep for any use of them (graph-mcp's own tools' too), or `undefined`. */
+export function argumentsDepthProblem(args: unknown): string | undefined {
+  return nestsDeeperThan(args, MAX_ARGUMENT_DEPTH) ? `the arguments are nested more than ${MAX_ARGUMENT_DEPTH} levels deep` : undefined;
 }
 
 function argumentsRefused(tool: GraphTool, problems: readonly string[]): CallToolResult | undefined {

@@ -334,6 +334,12 @@ describe('2025-era clients (v1 SDK)', () => {
       const wrong = await client.callTool({ name: 'resume_run', arguments: { run_id: run.id, answer: 'maybe' } });
       assert.equal((wrong._meta?.['graph-mcp/error'] as { code: string }).code, 'ANSWER_INVALID');
       assert.match((wrong.content as Array<{ text: string }>)[0]!.text, new RegExp(`^- "${key}": must be boolean$`, 'm'));
+      // An answer nested deeper than any use of it: refused as arguments, the run still paused.
+      let deep: unknown = true;
+      for (let level = 0; level < 1_000; level += 1) deep = [deep];
+      const tooDeep = await client.callTool({ name: 'resume_run', arguments: { run_id: run.id, answer: deep } });
+      assert.equal((tooDeep._meta?.['graph-mcp/error'] as { code: string }).code, 'INVALID_ARGUMENTS', JSON.stringify(tooDeep.content));
+      assert.match((tooDeep.content as Array<{ text: string }>)[0]!.text, /nested more than 256 levels deep/);
       const next = await client.callTool({ name: 'resume_run', arguments: { run_id: run.id, answer: true } });
       assert.equal((next._meta?.['graph-mcp/run'] as { status: string }).status, 'input_required', JSON.stringify(next.content));
       const done = await client.callTool({ name: 'resume_run', arguments: { run_id: run.id, answer: '3' } });
