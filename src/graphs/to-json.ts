@@ -16,6 +16,8 @@ export function toPlainJson(value: unknown, seen = new WeakSet<object>()): unkno
   try {
     if (isMessage(value)) return messageToJson(value, seen);
     if (value instanceof Date) return value.toISOString();
+    // `new String('x')` and its kin: their value, as JSON.stringify writes them (not one key per character).
+    if (value instanceof String || value instanceof Number || value instanceof Boolean) return toPlainJson(value.valueOf(), seen);
     if (Array.isArray(value)) return value.map((item) => toPlainJson(item, seen) ?? null);
     // What JSON.stringify would make `{}` of: a Set as its items, a Map as an object of its
     // entries (keys as text), an Error as its name and message (never its stack).

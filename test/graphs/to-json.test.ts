@@ -25,6 +25,12 @@ test('dates, bigints, non-finite numbers, functions and cycles become JSON-safe'
   );
 });
 
+test('a String, Number or Boolean object is its value, as JSON.stringify writes it (then scrubbed like any text)', () => {
+  const plain = toPlainJson({ token: [new String('Bearer abc')], n: new Number(3), yes: new Boolean(false) });
+  assert.deepEqual(plain, { token: ['Bearer abc'], n: 3, yes: false });
+  assert.deepEqual(plain, JSON.parse(JSON.stringify({ token: [new String('Bearer abc')], n: new Number(3), yes: new Boolean(false) })));
+});
+
 test('a Map becomes an object of its entries, a Set its items, an Error its name and message (no stack)', () => {
   const plain = toPlainJson({
     counts: new Map<unknown, unknown>([['a', 1], [2, new Set(['x'])]]),
