@@ -19,14 +19,23 @@ export interface ParamHeader {
   name: string;
   /** Where the value sits in the arguments. */
   path: string[];
-  type: 'string' | 'integer' | 'number' | 'boolean';
+  type: 'string' | 'integer' | 'boolean';
 }
 
 const X_MCP_HEADER = 'x-mcp-header';
 // RFC 9110 token.
 const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
-const PRIMITIVE_TYPES = new Set(['string', 'integer', 'number', 'boolean']);
+// The spec's primitives for a header: `number` is excluded (its text form is not exact).
+const PRIMITIVE_TYPES = new Set(['string', 'integer', 'boolean']);
 const HEADER_MISMATCH = -32020;
+/**
+ * The protocol versions that define `Mcp-Param-*` headers (and that the SDK
+ * serves). A request naming another version is left to the SDK, which
+ * refuses an unsupported one with `-32022`: that answer comes first.
+ */
+const PARAM_HEADER_VERSIONS: ReadonlySet<unknown> = new Set(['2026-07-28']);
+/** What a header value may hold as it is; anything else travels Base64-encoded (`=?base64?…?=`). */
+const PLAIN_HEADER_VALUE = /^[\x20-\x7e]*$/;
 
 /**
  * The `x-mcp-header` declarations of an input schema, checked at start-up:
@@ -50,7 +59,7 @@ export function scanParamHeaders(schema: Record<string, unknown>, what: string):
       if (name !== undefined) {
         if (typeof name !== 'string' || !TOKEN.test(name)) fail(`${at.join('.')}: "${X_MCP_HEADER}" must be an HTTP header name token`);
         if (typeof property.type !== 'string' || !PRIMITIVE_TYPES.has(property.type)) {
-          fail(`${at.join('.')}: "${X_MCP_HEADER}" is only allowed on string, integer, number or boolean properties`);
+          fail(`${at.join('.')}: "${X_MCP_HEADER}" is only allowed on string, integer or boolean properties (not number)`);
         }
         if (found.some((header) => header.name.toLowerCase() === String(name).toLowerCase())) {
           fail(`${at.join('.')}: "${X_MCP_HEADER}" name "${String(name)}" is used twice (names are case-insensitive)`);
@@ -81,12 +90,16 @@ export function checkParamHeaders(declared: readonly ParamHeader[], args: unknow
   for (const param of declared) {
     const header = `Mcp-Param-${param.name}`;
     const value = valueAt(args, param.path);
-    // Null or absent: the client sends no header, and the server expects none.
-    if (value === undefined || value === null) continue;
+    const raw = headers.get(header);
+    // Null or absent: the client sends no header, and one sent names a value the body does not have.
+    if (value === undefined || value === null) {
+      if (raw === null) continue;
+      return { header, problem: `the ${header} header is sent but the body has no ${param.path.join('.')}` };
+    }
     const expected = primitiveText(value);
     if (expected === undefined) continue; // the wrong type; argument validation answers that
-    const raw = headers.get(header);
     if (raw === null) return { header, problem: `the body carries ${param.path.join('.')} but the ${header} header is missing` };
+    if (!PLAIN_HEADER_VALUE.test(raw)) return { header, problem: `the ${header} header carries characters a header value may not (send them Base64-encoded)` };
     const decoded = decodeHeaderValue(raw);
     if (decoded === undefined) return { header, problem: `the ${header} header carries invalid Base64` };
     const same = typeof value === 'number' && /^-?\d+(\.\d+)?([eE][+-]?\d+)?$/.test(decoded) ? Number(decoded) === value : decoded === expected;
@@ -148,7 +161,7 @@ export function withParamHeaderCheck(handler: McpHttpHandler, declared: Readonly
     const call = body as { id?: unknown; method?: unknown; params?: { name?: unknown; arguments?: unknown; _meta?: Record<string, unknown> } };
     const params = call.method === 'tools/call' ? call.params : undefined;
     // Only 2026-07-28 requests carry the headers; a 2025-era client never sends them.
-    const modern = params?._meta?.[PROTOCOL_VERSION_META_KEY] !== undefined;
+    const modern = PARAM_HEADER_VERSIONS.has(params?._meta?.[PROTOCOL_VERSION_META_KEY]);
     const headers = modern && typeof params?.name === 'string' ? declared.get(params.name) : undefined;
     const mismatch = headers ? checkParamHeaders(headers, params?.arguments, request.headers) : undefined;
     if (mismatch) {

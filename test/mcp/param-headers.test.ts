@@ -75,6 +75,24 @@ describe('Mcp-Param-* headers on 2026-07-28', () => {
     assertRefused(await call(server.url, 'echo', { text: 'a', times: 2 }, { 'Mcp-Param-Text': 'a', 'Mcp-Param-Times': '3' }, 13), 13, /Mcp-Param-Times/);
     assertRefused(await call(server.url, 'echo', { text: 'Hello' }, { 'Mcp-Param-Text': '=?base64?SGVsbG8?=' }, 14), 14, /invalid Base64/);
     assertRefused(await call(server.url, 'echo', { text: 'Hello' }, { 'Mcp-Param-Text': '=?base64?SGVs!!!bG8=?=' }, 15), 15, /invalid Base64/);
+    // A header for a value the body does not carry (absent, or null): a gateway routed on a value nobody uses.
+    assertRefused(await call(server.url, 'echo', { text: 'a' }, { 'Mcp-Param-Text': 'a', 'Mcp-Param-Times': '5' }, 16), 16, /Mcp-Param-Times header is sent but the body has no times/);
+    assertRefused(await call(server.url, 'echo', { text: 'a', times: null }, { 'Mcp-Param-Text': 'a', 'Mcp-Param-Times': '5' }, 17), 17, /body has no times/);
+    // A character a header value may not carry as it is (a tab), though the body has the same.
+    assertRefused(await call(server.url, 'echo', { text: 'a\tb' }, { 'Mcp-Param-Text': 'a\tb' }, 18), 18, /characters a header value may not \(send them Base64-encoded\)/);
+    const tab = await call(server.url, 'echo', { text: 'a\tb' }, { 'Mcp-Param-Text': base64('a\tb') });
+    assert.deepEqual(tab.messages[0]?.result?.structuredContent, { echoed: 'a\tb' }, 'Base64-encoded, it is served');
+  });
+
+  test('a protocol version the server does not serve is answered as that (-32022), before any header check', async () => {
+    const version = '2099-01-01';
+    const answer = await post(
+      server.url,
+      { jsonrpc: '2.0', id: 19, method: 'tools/call', params: envelope({ name: 'echo', arguments: { text: 'hello' } }, { 'io.modelcontextprotocol/protocolVersion': version }) },
+      { ...modernHeaders('tools/call', 'echo'), 'mcp-protocol-version': version },
+    );
+    assert.equal(answer.status, 400, answer.text);
+    assert.equal(answer.messages[0]?.error?.code, -32022, answer.text);
   });
 
   test('tools without declarations, and 2025-era calls, are not checked', async () => {
@@ -112,7 +130,8 @@ describe('x-mcp-header declarations are checked at start-up', () => {
     });
 
   for (const [what, properties, extra, pattern] of [
-    ['an object property', { text: { type: 'object', 'x-mcp-header': 'Text' } }, {}, /only allowed on string, integer, number or boolean/],
+    ['an object property', { text: { type: 'object', 'x-mcp-header': 'Text' } }, {}, /only allowed on string, integer or boolean properties \(not number\)/],
+    ['a number property (the spec excludes it; clients drop the tool)', { amount: { type: 'number', 'x-mcp-header': 'Amount' } }, {}, /only allowed on string, integer or boolean properties \(not number\)/],
     ['a name that is not a token', { text: { type: 'string', 'x-mcp-header': 'Has Space' } }, {}, /header name token/],
     ['a name used twice', { a: { type: 'string', 'x-mcp-header': 'Region' }, b: { type: 'string', 'x-mcp-header': 'region' } }, {}, /used twice/],
     ['an annotation under items', { list: { type: 'array', items: { type: 'string', 'x-mcp-header': 'Item' } } }, {}, /reached through "properties"/],
