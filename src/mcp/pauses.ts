@@ -537,7 +537,7 @@ export function declinedResult(tool: GraphTool, action: string): CallToolResult 
  * it till then, and a caller told only "shortly" would retry for minutes.
  */
 function busyResult(tool: GraphTool, run?: RunRecord): CallToolResult {
-  const until = run?.status === 'working' && run.leaseUntil != null ? run.leaseUntil : undefined;
+  const until = run?.status === 'working' && run.leaseUntil != null && run.leaseUntil > Date.now() ? run.leaseUntil : undefined;
   const lapse = until === undefined ? '' : ` If that request's process has stopped, its claim lapses at ${new Date(until).toISOString()}, and the run can be answered again then.`;
   return errorResult('RUN_CONFLICT', `Tool "${tool.name}": this paused run is being resumed by another request. Try again shortly.${lapse}`);
 }

@@ -84,7 +84,11 @@ export function risingProgress(): (update: ProgressUpdate) => ProgressUpdate {
   let last = Number.NEGATIVE_INFINITY;
   let offset = 0;
   return (update) => {
-    if (update.progress + offset <= last) offset = last + 1 - update.progress;
+    // Moved by whole steps, so a whole step stays whole and a message's fraction stays a fraction.
+    if (update.progress + offset <= last) {
+      offset = Math.floor(last) - Math.floor(update.progress);
+      if (update.progress + offset <= last) offset += 1;
+    }
     last = update.progress + offset;
     return offset === 0 ? update : { ...update, progress: last };
   };

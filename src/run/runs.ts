@@ -255,13 +255,28 @@ export class Runs {
     if (claimed === undefined) return 'busy';
 
     const checkpointer = this.checkpointerFor(tool, false);
+    // The run stops when its caller goes, and when its claim is found gone: another answer took
+    // the run after this process went a whole lease without renewing (a node that blocked it).
+    const stopped = new AbortController();
+    let claimLost = false;
+    const callerGone = () => stopped.abort(options.signal?.reason);
+    if (options.signal?.aborted) callerGone();
+    else options.signal?.addEventListener('abort', callerGone, { once: true });
     // A renewal changes the lease alone, not the record's version: the updates below still match.
     const renewal = setInterval(() => {
-      void this.store.runs.updateLeased(run.id, this.processId, { leaseUntil: Date.now() + this.leaseMs }).catch(() => undefined);
+      this.store.runs.updateLeased(run.id, this.processId, { leaseUntil: Date.now() + this.leaseMs }).then(
+        (current) => {
+          if (current !== undefined || stopped.signal.aborted) return;
+          claimLost = true;
+          stopped.abort(new Error('the claim on the run was lost'));
+        },
+        () => undefined, // the store failed: tried again at the next renewal
+      );
     }, Math.max(100, Math.floor(this.leaseMs / 3))).unref();
     try {
       const step = await executeRun(tool, undefined, {
         ...options,
+        signal: stopped.signal,
         resume: answers,
         thread: checkpointer ? { id: run.id, checkpointer, durability: 'exit' } : { id: run.id },
       });
@@ -279,7 +294,8 @@ export class Runs {
           leaseOwner: null,
           leaseUntil: null,
         });
-        if (!tool.ownCheckpointer) this.forgetThread(run.id);
+        // Not recorded (another answer holds the run now): its checkpoints are that run's.
+        if (finished && !tool.ownCheckpointer) this.forgetThread(run.id);
         return { ...step, ...(finished ? { run: finished } : {}) };
       }
       const stored = await checkpointer?.persist().then(
@@ -293,7 +309,7 @@ export class Runs {
       if (stored !== undefined) {
         // It cannot wait for an answer: it ends here, with the error, like a run whose graph failed.
         const ended = await this.store.runs.update(run.id, claimed.version, { status: 'completed', data: finalData(stored), leaseOwner: null, leaseUntil: null });
-        if (!tool.ownCheckpointer) this.forgetThread(run.id);
+        if (ended && !tool.ownCheckpointer) this.forgetThread(run.id);
         return { kind: 'done', result: stored, ...(ended ? { run: ended } : {}) };
       }
       const paused = await this.store.runs.update(run.id, claimed.version, {
@@ -309,10 +325,13 @@ export class Runs {
       // pause or end could not be recorded): the run is not running any more. Released now,
       // so that the caller's retry goes on from what was stored instead of waiting out the
       // lease. (A process that dies here leaves the claim to its lease.)
+      // Another answer holds the run now: this one is refused as busy, and the other's result is the run's.
+      if (claimLost) return 'busy';
       await this.release(claimed, run);
       throw error;
     } finally {
       clearInterval(renewal);
+      options.signal?.removeEventListener('abort', callerGone);
     }
   }
 

@@ -205,7 +205,7 @@ test('a resume whose process dies holds the run only until its lease lapses (tas
       graphs: { ask_then_hold: `${path.join(FIXTURES, 'graphs/hitl.ts')}:askThenHold` },
       store: { type: 'sqlite', path: path.join(dir, 'held.sqlite') },
       // The tool's timeout (and so the old claim: it plus a minute) far beyond the test's wait.
-      defaults: { task_lease_ms: 1_000, timeout_ms: 600_000 },
+      defaults: { task_lease_ms: 2_000, timeout_ms: 600_000 },
     }),
   );
   const started = await Promise.allSettled([
@@ -234,9 +234,9 @@ test('a resume whose process dies holds the run only until its lease lapses (tas
       return (got._meta?.['graph-mcp/run'] as { status: string }).status === 'working' ? true : undefined;
     });
     // Past two leases, the living holder has renewed its claim: the run is still its own.
-    await new Promise((resolve) => setTimeout(resolve, 2_500));
-    const held = await onLiving.callTool({ name: 'resume_run', arguments: { run_id: run, answer: 'tides' } });
-    assert.match((held.content as Array<{ text: string }>)[0]!.text, /being resumed by another request/, 'renewed while its process lives');
+    await new Promise((resolve) => setTimeout(resolve, 5_000));
+    const stillHeld = await onLiving.callTool({ name: 'resume_run', arguments: { run_id: run, answer: 'tides' } });
+    assert.match((stillHeld.content as Array<{ text: string }>)[0]!.text, /being resumed by another request/, 'renewed while its process lives');
     dying.child.kill('SIGKILL');
     const done = await until(
       'the lease to lapse',

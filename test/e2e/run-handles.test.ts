@@ -208,3 +208,27 @@ test('resume_run on a run another resume_run holds: RUN_CONFLICT, saying when th
     await client.close();
   }
 });
+
+test('a resume whose claim another answer took (its process went a whole lease without renewing) stops, refused as busy', async () => {
+  const own = await startServer({ graphs: { asked: './graphs/gated.ts:askedGated' }, defaults: { task_lease_ms: 600 } });
+  const client = new V1Client({ name: 'handles', version: '1.0.0' });
+  await client.connect(new V1Transport(new URL(own.url)));
+  try {
+    const paused = await client.callTool({ name: 'asked', arguments: {} });
+    const id = (paused._meta?.['graph-mcp/run'] as Meta).id;
+    const gate = closeGate();
+    const first = client.callTool({ name: 'resume_run', arguments: { run_id: id, answer: 'tides' } });
+    await gate.started;
+    // What another process's claim looks like to this one: the record names another holder.
+    const store = own.graphMcp.store!;
+    const record = (await store.runs.get(id, ''))!;
+    assert.ok(await store.runs.update(id, record.version, { leaseOwner: 'another-process', leaseUntil: Date.now() + 60_000 }));
+    const outcome = await Promise.race([first, new Promise((resolve) => setTimeout(() => resolve('still running'), 15_000))]);
+    assert.notEqual(outcome, 'still running', 'the run was stopped at its next renewal');
+    assert.match(((outcome as { content: Array<{ text: string }> }).content)[0]!.text, /being resumed by another request/);
+  } finally {
+    letGo();
+    await client.close();
+    await own.close(0);
+  }
+});

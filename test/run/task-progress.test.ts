@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { MemoryStore } from '../../src/store/memory-store.js';
 import { taskProgress, watchTaskProgress } from '../../src/run/task-progress.js';
-import type { ProgressUpdate } from '../../src/run/progress.js';
+import { risingProgress, type ProgressUpdate } from '../../src/run/progress.js';
 
 test('every update is numbered above the one before, across a pause and a crash', async () => {
   const store = new MemoryStore();
@@ -34,4 +34,10 @@ test('without signals (no caller asked for progress), an update becomes the stat
   quiet.report({ progress: 1, message: 'only a status' });
   assert.deepEqual(statuses, ['only a status']);
   assert.equal(quiet.reached(), 4, 'counted from where earlier executions got to');
+});
+
+test('numbers that start again are moved up by whole steps: a whole step stays whole, a message keeps its fraction', () => {
+  const rising = risingProgress();
+  const numbers = [1, 1.5, /* resumed */ 1, 2, /* resumed, a message first */ 0.5, 1].map((progress) => rising({ progress }).progress);
+  assert.deepEqual(numbers, [1, 1.5, 2, 3, 3.5, 4]);
 });
