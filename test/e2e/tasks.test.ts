@@ -577,16 +577,24 @@ describe('2025-11-25 experimental tasks (v1 client)', () => {
       post(server.url, { jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name: 'echo', arguments: { text: 'x' }, task: { ttl } } }, legacyHeaders({ 'x-user': 'pat' }));
     const list = async (cursor?: string) =>
       (await post(server.url, { jsonrpc: '2.0', id: 2, method: 'tasks/list', params: cursor === undefined ? {} : { cursor } }, legacyHeaders({ 'x-user': 'pat' }))).messages[0]!;
-    // Oldest first: two long-lived tasks, then the one that ends page 1 (it lives briefly), then 49 more.
+    // Oldest first: two long-lived tasks, then the one that ends page 1 (it lives briefly: long enough,
+    // on a loaded machine, for the 49 more created after it and the first page), then 49 more.
     const ids: string[] = [];
-    for (const ttl of [600_000, 600_000, 1_500, ...Array.from({ length: 49 }, () => 600_000)]) {
+    for (const ttl of [600_000, 600_000, 8_000, ...Array.from({ length: 49 }, () => 600_000)]) {
       ids.push((await call(ttl)).messages[0]?.result?.task?.taskId as string);
       await new Promise((resolve) => setTimeout(resolve, 2));
     }
     const first = await list();
     assert.equal(first.result.tasks.length, 50);
     assert.equal(first.result.tasks.at(-1).taskId, ids[2], 'page 1 ends with the short-lived task');
-    await new Promise((resolve) => setTimeout(resolve, 1_600));
+    await until(
+      'the short-lived task to expire',
+      async () => {
+        const got = await post(server.url, { jsonrpc: '2.0', id: 5, method: 'tasks/get', params: { taskId: ids[2] } }, legacyHeaders({ 'x-user': 'pat' }));
+        return got.messages[0]?.error ? true : undefined;
+      },
+      20_000,
+    );
     const second = await list(first.result.nextCursor);
     assert.deepEqual(second.result?.tasks?.map((t: { taskId: string }) => t.taskId), [ids[1], ids[0]], JSON.stringify(second));
     assert.equal(second.result.nextCursor, undefined);
