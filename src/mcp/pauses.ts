@@ -20,7 +20,7 @@ import type { RunRecord, SignalBus } from '../store/store.js';
 import type { Principal } from '../auth/principal.js';
 import type { TaskRunner } from '../run/tasks.js';
 import { argumentsDigest } from './arguments-digest.js';
-import { runHandleResult, runWithDeadline } from './run-handles.js';
+import { ownToolNamed, runHandleResult, runWithDeadline } from './run-handles.js';
 import { createTaskResult } from './task-shapes.js';
 import { answerHint, decodeAnswer, keyForAskingAgain, questionsFor, type Decoded, type InputMethod, type Question } from './questions.js';
 
@@ -166,6 +166,11 @@ export async function resumeFromModel(
   if (run.status === 'working' && (data.questions ?? []).length === 0) return askingNothing(call.tool, run, serving.pollIntervalMs);
   const answers: Record<string, unknown> = { ...data.answers };
   const problems: string[] = [];
+  const usable: Question[] = [];
+  // "answer" to several questions: which one it answers cannot be told.
+  if (answer.one !== undefined && data.questions.length > 1) {
+    problems.push(`${data.questions.length} questions are asked: give "answers", one for each question by its key`);
+  }
   for (const question of data.questions) {
     const given = answer.byKey?.[question.key] ?? (data.questions.length === 1 ? answer.one : undefined);
     if (given === undefined) {
@@ -173,13 +178,26 @@ export async function resumeFromModel(
       continue;
     }
     const decoded = decodeAnswer(question, given, 'model');
-    if (decoded.ok) answers[question.interruptId] = decoded.value;
-    else problems.push(`"${question.key}": ${decoded.declined ? 'declined' : decoded.problem}`);
+    if (decoded.ok) {
+      answers[question.interruptId] = decoded.value;
+      usable.push(question);
+    } else problems.push(`"${question.key}": ${decoded.declined ? 'declined' : decoded.problem}`);
   }
   if (problems.length > 0) {
+    // The answers that could be used are kept (a paused run only: a claimed one is another request's),
+    // and only the rest is asked again, as in-protocol answers given in parts are.
+    let still = run;
+    let remaining = data.questions;
+    if (usable.length > 0 && run.status === 'input_required') {
+      remaining = data.questions.filter((question) => !usable.includes(question));
+      const saved = await serving.runs.setData(run, { ...data, questions: remaining, answers });
+      if (saved === undefined) return busyResult(call.tool, run);
+      still = saved;
+    }
+    const kept = remaining === data.questions ? '' : `\nKept: the answers to ${usable.map((question) => `"${question.key}"`).join(', ')}.`;
     return {
-      ...errorResult('ANSWER_INVALID', `The answer cannot be used; the run is still paused.\n${problems.map((p) => `- ${p}`).join('\n')}\n\n${describeQuestions(run.id, data.questions)}`),
-      _meta: { 'graph-mcp/error': { code: 'ANSWER_INVALID' }, [RUN_META_KEY]: runMeta(run, data.questions) },
+      ...errorResult('ANSWER_INVALID', `The answer cannot be used; the run is still paused.\n${problems.map((p) => `- ${p}`).join('\n')}${kept}\n\n${describeQuestions(call.tool.name, still.id, remaining)}`),
+      _meta: { 'graph-mcp/error': { code: 'ANSWER_INVALID' }, [RUN_META_KEY]: runMeta(still, remaining) },
     };
   }
   const step = await resumeOrRefuse(serving, call, run, answers, answeredBefore);
@@ -494,19 +512,20 @@ export function pausedResult(tool: GraphTool, run: RunRecord, questions: Questio
     content: [
       {
         type: 'text',
-        text: `The tool "${tool.name}" has paused to ask a question; it has not failed and will continue once answered.\n\n${describeQuestions(run.id, questions)}`,
+        text: `The tool "${tool.name}" has paused to ask a question; it has not failed and will continue once answered.\n\n${describeQuestions(tool.name, run.id, questions)}`,
       },
     ],
     _meta: { [RUN_META_KEY]: runMeta(run, questions) },
   };
 }
 
-function describeQuestions(runId: string, questions: Question[]): string {
+function describeQuestions(toolName: string, runId: string, questions: Question[]): string {
   const lines = questions.map((q) => (questions.length === 1 ? `Question: ${q.text}\n${answerHint(q)}` : `Question "${q.key}": ${q.text}\n${answerHint(q)}`));
+  const tool = ownToolNamed('resume_run', toolName);
   const how =
     questions.length === 1
-      ? `To answer, call the tool "resume_run" with {"run_id": "${runId}", "answer": <the answer>}.`
-      : `To answer, call the tool "resume_run" with {"run_id": "${runId}", "answers": {${questions.map((q) => `"${q.key}": <answer>`).join(', ')}}}.`;
+      ? `To answer, call the tool ${tool} with {"run_id": "${runId}", "answer": <the answer>}.`
+      : `To answer, call the tool ${tool} with {"run_id": "${runId}", "answers": {${questions.map((q) => `"${q.key}": <answer>`).join(', ')}}}: one answer for each question, by its key.`;
   return `${lines.join('\n\n')}\n\n${how}`;
 }
 

@@ -30,7 +30,7 @@ export const getRunDefinition: Tool = {
   name: GET_RUN_TOOL,
   title: 'Get a run\'s result',
   description:
-    'Gets the result of a tool run that is still going in the background (its result, as the tool would have answered, once it has one; otherwise how far it got). Call it again a few seconds later while the run is working.',
+    'Gets the result of a tool run that is still going in the background: its result, as the tool would have answered, once it has one. While the run is working, waits for it up to as long as the tool call itself did, then says how far it got; call it again then.',
   inputSchema: runIdInput,
   annotations: { readOnlyHint: true, openWorldHint: false },
 };
@@ -135,6 +135,45 @@ export async function runWithDeadline(
   return runHandleResult(tool.name, adopted.run, serving.pollIntervalMs);
 }
 
+/**
+ * `get_run` on a run still working waits, as the call itself did, up to the
+ * tool's `max_wait_ms` for it to end or ask: a model that calls again at
+ * once is answered when there is news, not with the same handle in a loop
+ * that spends its turns. Resolves to the run as it then is (`undefined`
+ * once gone), early when the caller goes or the server begins to close.
+ */
+export async function awaitRunNews(serving: PauseServing, run: RunRecord, owner: string, maxWaitMs: number, signal: AbortSignal): Promise<RunRecord | undefined> {
+  const deadline = Date.now() + maxWaitMs;
+  const stop = new AbortController();
+  const end = () => stop.abort();
+  signal.addEventListener('abort', end, { once: true });
+  serving.closing?.addEventListener('abort', end, { once: true });
+  if (signal.aborted || serving.closing?.aborted) end();
+  let current: RunRecord | undefined = run;
+  try {
+    while (current?.status === 'working' && !stop.signal.aborted && serving.tasks !== undefined) {
+      const left = deadline - Date.now();
+      if (left <= 0) break;
+      await serving.tasks.waitForChange(run.id, Math.min(serving.pollIntervalMs, left), stop.signal);
+      current = await serving.runs.get(run.id, owner);
+    }
+    return current;
+  } finally {
+    signal.removeEventListener('abort', end);
+    serving.closing?.removeEventListener('abort', end);
+  }
+}
+
+/**
+ * graph-mcp's own tool `name` as a text tells a model to call it. Agent
+ * frameworks often prefix tool names with their server's (to tell apart the
+ * `resume_run` of two graph-mcp servers): the name to call is then the one
+ * with the same prefix as `beside`, the tool the model called.
+ */
+export function ownToolNamed(name: string, beside: string): string {
+  return `"${name}" (if your tool names carry a prefix, the one with the same prefix as "${beside}")`;
+}
+
 /** What `get_run` answers for a run, by its state. */
 export function runAnswer(tool: GraphTool, run: RunRecord, pollIntervalMs: number): CallToolResult {
   switch (run.status) {
@@ -163,7 +202,7 @@ export function runHandleResult(toolName: string, run: RunRecord, pollIntervalMs
         type: 'text',
         text:
           `The tool "${toolName}" is still running in the background; it has not failed.${progress}\n\n` +
-          `To get its result, call the tool "${GET_RUN_TOOL}" with {"run_id": "${run.id}"} in a few seconds. ` +
+          `To get its result, call the tool ${ownToolNamed(GET_RUN_TOOL, toolName)} with {"run_id": "${run.id}"}: it waits for the run a while before it answers. ` +
           `To stop it, call "${CANCEL_RUN_TOOL}" with the same arguments.`,
       },
     ],

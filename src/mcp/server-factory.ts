@@ -18,7 +18,7 @@ import type { GraphTool } from '../graphs/tool.js';
 import { errorResult, RunAbortedError, runTool, type RunContext, type RunOptions } from '../run/run-tool.js';
 import { answerChannel, resumeFromModel, serveCall, SERVER_REQUEST_ID_PREFIX, type CallAnswer, type PauseServing } from './pauses.js';
 import { parseResumeRunArgs, RESUME_RUN_TOOL, resumeRunDefinition } from './resume-run-tool.js';
-import { CANCEL_RUN_TOOL, cancelRunDefinition, GET_RUN_TOOL, getRunDefinition, parseRunId, runAnswer } from './run-handles.js';
+import { awaitRunNews, CANCEL_RUN_TOOL, cancelRunDefinition, GET_RUN_TOOL, getRunDefinition, parseRunId, runAnswer } from './run-handles.js';
 import { createTask, declaresTasksExtension, registerTaskHandlers, TASKS_EXTENSION, taskForbidden, taskRequired, type TaskSurface } from './tasks.js';
 import type { CancelOutcome, RunTracker } from '../run/tracker.js';
 import { risingProgress, type ProgressUpdate } from '../run/progress.js';
@@ -325,7 +325,7 @@ export function createServerFactory(options: ServerFactoryOptions): McpServerFac
             result = await serveCall(pauses, { ...bounded, tool }, request.params.arguments);
           }
           else if (name === RESUME_RUN_TOOL) result = await resumeRun(request.params.arguments, call);
-          else result = await runTool_(name, request.params.arguments);
+          else result = await runTool_(name, request.params.arguments, cancel.signal);
         }
         if (log) {
           log.outcome = outcomeOf(result);
@@ -349,7 +349,7 @@ export function createServerFactory(options: ServerFactoryOptions): McpServerFac
     });
 
     /** `get_run` / `cancel_run`: the caller's own run, by id. */
-    async function runTool_(name: string, args: unknown): Promise<CallAnswer> {
+    async function runTool_(name: string, args: unknown, signal: AbortSignal): Promise<CallAnswer> {
       const parsed = parseRunId(args);
       if (Array.isArray(parsed)) return errorResult('INVALID_ARGUMENTS', `Invalid arguments for tool "${name}":\n${parsed.map((p) => `- ${p}`).join('\n')}`);
       let run = await pauses!.runs.get(parsed, owner);
@@ -362,6 +362,8 @@ export function createServerFactory(options: ServerFactoryOptions): McpServerFac
         if (run.status !== 'cancelled') return runAnswer(tool, run, pauses!.pollIntervalMs);
         return { content: [{ type: 'text', text: `The run of tool "${tool.name}" is cancelled.` }], _meta: { 'graph-mcp/run': { id: run.id, status: 'cancelled', tool: tool.name } } };
       }
+      if (run.status === 'working') run = await awaitRunNews(pauses!, run, owner, tool.maxWaitMs, signal);
+      if (run === undefined) return errorResult('RUN_NOT_FOUND', `No run "${parsed}" was found for you: it may have expired, or never existed.`);
       return runAnswer(tool, run, pauses!.pollIntervalMs);
     }
 

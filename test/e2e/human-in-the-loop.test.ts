@@ -472,14 +472,30 @@ describe('2025-era clients (v1 SDK)', () => {
     }
   });
 
-  test('several questions at once are answered by key', async () => {
+  test('several questions at once are answered by key, in one call or in parts', async () => {
     const client = await v1Client('alice', { elicitation: false });
+    const text = (result: { content: unknown }) => (result.content as Array<{ text: string }>)[0]!.text;
     try {
       const paused = await client.callTool({ name: 'parallel', arguments: {} });
       const run = paused._meta?.['graph-mcp/run'] as { id: string; questions: Array<{ key: string }> };
       assert.deepEqual(run.questions.map((q) => q.key).sort(), ['left', 'right']);
+      // The tool to call is named for agents whose tool names carry their server's prefix, too.
+      assert.match(text(paused), /call the tool "resume_run" \(if your tool names carry a prefix, the one with the same prefix as "parallel"\) with \{"run_id": "[^"]+", "answers": \{"left": <answer>, "right": <answer>\}\}: one answer for each question, by its key\./);
       const done = await client.callTool({ name: 'resume_run', arguments: { run_id: run.id, answers: { left: 'a', right: 'b' } } });
       assert.equal((done.structuredContent as { joined: string }).joined, 'a+b');
+
+      const again = await client.callTool({ name: 'parallel', arguments: {} });
+      const id = (again._meta?.['graph-mcp/run'] as { id: string }).id;
+      // One "answer" for two questions: which it answers cannot be told.
+      const one = await client.callTool({ name: 'resume_run', arguments: { run_id: id, answer: 'a' } });
+      assert.match(text(one), /- 2 questions are asked: give "answers", one for each question by its key/);
+      // One of the two: kept, and only the other is asked again.
+      const part = await client.callTool({ name: 'resume_run', arguments: { run_id: id, answers: { left: 'c' } } });
+      assert.equal((part._meta?.['graph-mcp/error'] as { code: string }).code, 'ANSWER_INVALID');
+      assert.match(text(part), /- "right": no answer given\nKept: the answers to "left"\./);
+      assert.deepEqual((part._meta?.['graph-mcp/run'] as { questions: Array<{ key: string }> }).questions.map((q) => q.key), ['right']);
+      const rest = await client.callTool({ name: 'resume_run', arguments: { run_id: id, answer: 'd' } });
+      assert.equal((rest.structuredContent as { joined: string }).joined, 'c+d', JSON.stringify(rest.content));
     } finally {
       await client.close();
     }

@@ -18,6 +18,7 @@ before(async () => {
         limited: { path: './graphs/hitl.ts:slow', max_wait_ms: 250, timeout_ms: 900 },
         quick: './graphs/basic.ts:echo',
         prepared: { path: './graphs/gated.ts:preparedGated', max_wait_ms: 250 },
+        prepared_patient: { path: './graphs/gated.ts:preparedGated', max_wait_ms: 2_000 },
         asked: './graphs/gated.ts:askedGated',
       },
     },
@@ -230,5 +231,27 @@ test('a resume whose claim another answer took (its process went a whole lease w
     letGo();
     await client.close();
     await own.close(0);
+  }
+});
+
+test('get_run on a working run waits for it (up to the tool\'s max_wait_ms) and answers with the result once it ends', async () => {
+  const client = await v1('dora');
+  try {
+    const gate = closeGate();
+    const handle = await client.callTool({ name: 'prepared_patient', arguments: { topic: 'x' } });
+    await gate.started;
+    const run = handle._meta?.['graph-mcp/run'] as Meta;
+    assert.equal(run.status, 'working');
+    assert.match((handle.content as Array<{ text: string }>)[0]!.text, /call the tool "get_run" \(if your tool names carry a prefix, the one with the same prefix as "prepared_patient"\) with \{"run_id": "[^"]+"\}: it waits for the run a while before it answers/);
+    let answered = false;
+    const got = client.callTool({ name: 'get_run', arguments: { run_id: run.id } }).finally(() => (answered = true));
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    assert.equal(answered, false, 'get_run is still waiting for the run');
+    letGo();
+    const result = await got;
+    assert.deepEqual(result.structuredContent, { topic: 'x', steps: 0, summary: 'let go' }, JSON.stringify(result.content));
+  } finally {
+    letGo();
+    await client.close();
   }
 });
