@@ -474,7 +474,7 @@ describe('2025-era clients (v1 SDK)', () => {
 
   test('several questions at once are answered by key, in one call or in parts', async () => {
     const client = await v1Client('alice', { elicitation: false });
-    const text = (result: { content: unknown }) => (result.content as Array<{ text: string }>)[0]!.text;
+    const text = (result: unknown) => (result as { content: Array<{ text: string }> }).content[0]!.text;
     try {
       const paused = await client.callTool({ name: 'parallel', arguments: {} });
       const run = paused._meta?.['graph-mcp/run'] as { id: string; questions: Array<{ key: string }> };
