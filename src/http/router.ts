@@ -3,7 +3,7 @@ import cors from 'cors';
 import { Router, type NextFunction, type Request, type RequestHandler, type Response } from 'express';
 import { allowListProblem } from '../config/schema.js';
 import { GraphMcpError } from '../errors.js';
-import type { GraphMcp } from '../graph-mcp.js';
+import { principalFromAuthInfo, type GraphMcp } from '../graph-mcp.js';
 import { attachRequestLog, noteDetail, requestLogOf, type RequestLog } from '../mcp/request-log.js';
 import { INTERNAL_ERROR_MESSAGE } from '../mcp/server-factory.js';
 import type { Logger } from '../log.js';
@@ -136,17 +136,34 @@ export function mcpRouter(graphMcp: GraphMcp, options: McpRouterOptions, standal
   if (authenticate) steps.push(authenticateRequest(authenticate, logger));
   else if (!standalone) {
     let said = false;
-    steps.push((req: Request, _res: Response, next: NextFunction) => {
+    let toldUnread = false;
+    steps.push((req: Request, res: Response, next: NextFunction) => {
+      const auth = (req as { auth?: AuthInfo }).auth;
       if (!said) {
         said = true;
-        sayWhoAuthenticates(`${req.baseUrl}${path}`, (req as { auth?: unknown }).auth !== undefined);
+        sayWhoAuthenticates(`${req.baseUrl}${path}`, auth !== undefined);
+      }
+      // Set by the app's middleware, but naming no caller graph-mcp can read (express-jwt and others
+      // put a token's claims there): served, every caller would be the same anonymous one.
+      if (auth !== undefined && principalFromAuthInfo(auth) === undefined) {
+        if (!toldUnread) {
+          toldUnread = true;
+          logger.error(
+            { path: `${req.baseUrl}${path}` },
+            'req.auth is set but names no caller (no extra.principal, no clientId): refused. Set req.auth = authInfoForPrincipal({ id, scopes }) in your middleware (a library such as express-jwt stores a token\'s claims in req.auth: map them), or configure "auth"',
+          );
+        }
+        refuse(req, res, 500, -32603, INTERNAL_ERROR_MESSAGE, 'req.auth names no caller');
+        return;
       }
       next();
     });
   }
   router.all(path, ...steps, (req: Request, res: Response) => {
-    // An app-level body parser has drained the stream already: hand over its result.
-    const parsed = (req as { _body?: boolean })._body === true || req.body !== undefined ? req.body : undefined;
+    // An app-level body parser has drained the stream already: hand over its result. Only then:
+    // Express 4's parsers set `req.body = {}` for a request they leave alone (another type).
+    const drained = (req as { _body?: boolean })._body === true || (req.complete && !req.readable);
+    const parsed = drained && req.body !== undefined ? req.body : undefined;
     if (parsed !== undefined && nestsDeeperThan(parsed, MAX_JSON_DEPTH)) {
       refuse(req, res, 400, -32600, `Invalid Request: JSON nested deeper than ${MAX_JSON_DEPTH} levels`);
       return;

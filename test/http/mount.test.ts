@@ -188,3 +188,38 @@ test('createMcpRouter refuses allow-list entries that could never match (a full 
   assert.throws(() => createMcpRouter(graphMcp, { allowedHosts: ['api.example.com:443'] }), /"allowedHosts": "api\.example\.com:443" is not a hostname/);
   createMcpRouter(graphMcp, { allowedHosts: ['api.example.com'], allowedOrigins: ['app.example.com'] });
 });
+
+test("req.auth set by the app's middleware but naming no caller (a token's claims, as express-jwt stores them) is refused, not served as anonymous", async () => {
+  const logs = captureLogs();
+  const graphMcp = opened(await loadGraphMcp({ baseDir: FIXTURES, logger: logs.logger, store: null, config: { graphs: { echo: './graphs/basic.ts:echo' } } }));
+  const app = express();
+  app.use((req, _res, next) => {
+    (req as { auth?: unknown }).auth = { sub: 'alice', scope: 'admin', iat: 1 };
+    next();
+  });
+  app.use('/agents', createMcpRouter(graphMcp));
+  const base = await listen(app);
+  for (let i = 0; i < 2; i += 1) {
+    const answer = await callModern(`${base}/agents/mcp`, 'echo', { text: 'hi' });
+    assert.equal(answer.status, 500, answer.text);
+    assert.equal(answer.messages[0]?.error?.code, -32603);
+    assert.equal(answer.messages[0]?.result, undefined, 'the graph did not run');
+  }
+  const told = logs.lines.map((line) => JSON.parse(line)).filter((line) => line.level === 50 && /req\.auth is set but names no caller/.test(line.msg));
+  assert.equal(told.length, 1, 'said once');
+  assert.match(told[0].msg, /authInfoForPrincipal\(\{ id, scopes \}\)/);
+});
+
+test("a parser ahead of the router that left the body unread but set req.body = {} (Express 4's parsers, for another content type) does not hide the body", async () => {
+  const graphMcp = opened(await loadGraphMcp({ baseDir: FIXTURES, store: null, config: { graphs: { echo: './graphs/basic.ts:echo' } } }));
+  const app = express();
+  // What body-parser 1.x's urlencoded() does with a JSON request: nothing read, an empty body set.
+  app.use((req, _res, next) => {
+    req.body = req.body ?? {};
+    next();
+  });
+  app.use(createMcpRouter(graphMcp));
+  const base = await listen(app);
+  const answer = await callModern(`${base}/mcp`, 'echo', { text: 'hi' });
+  assert.deepEqual(answer.messages[0]?.result?.structuredContent, { echoed: 'hi' }, answer.text);
+});
