@@ -109,7 +109,8 @@ async function main(argv: string[]): Promise<number> {
       if ((await loadConfigFile(config)).store.type === 'memory') {
         throw new GraphMcpError('OPTIONS_INVALID', `--workers ${workers}: the "memory" store lives in one process; use "sqlite" (the default) or "postgres" with several workers`);
       }
-      return runPrimary(workers, createLogger());
+      // A handful of lines, each of which says why the service stopped or started: written at once.
+      return runPrimary(workers, createLogger({ sync: true }));
     }
     // A worker's channel to its primary would keep it alive through a start-up that can
     // never finish (a graph module awaiting what never settles): without it, the process

@@ -9,6 +9,11 @@ export interface LoggerOptions {
   level?: LevelWithSilent | undefined;
   /** Where JSON lines go. Default: stdout. */
   destination?: DestinationStream;
+  /**
+   * Write each line to stdout before going on (no buffer), for a process
+   * that logs little and whose last lines must not be lost when it exits.
+   */
+  sync?: boolean;
 }
 
 /** The levels a logger may be set to: pino's six, and `silent`. */
@@ -39,7 +44,7 @@ export function createLogger(options: LoggerOptions = {}): Logger {
         censor: '[redacted]',
       },
     },
-    options.destination,
+    options.destination ?? (options.sync ? pino.destination({ dest: 1, sync: true }) : undefined),
   );
 }
 
