@@ -73,8 +73,12 @@ const CAPABILITY_OF: Record<InputMethod, keyof ClientCapabilities> = {
   'roots/list': 'roots',
 };
 
-/** Rounds served within one request before the caller is asked to come back (a graph that keeps asking). */
-const MAX_ROUNDS_PER_REQUEST = 16;
+/**
+ * Rounds served within one request before the caller gets a paused-run
+ * result to come back with (a graph that keeps asking). A 2025-era call
+ * spends two per question (asked, then resumed): 100 questions.
+ */
+const MAX_ROUNDS_PER_REQUEST = 200;
 
 export interface PauseServing {
   runs: Runs;

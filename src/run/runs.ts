@@ -83,13 +83,15 @@ export class Runs {
 
   /**
    * A fresh call. If the graph pauses, the run is stored (durably) before
-   * this resolves. Its checkpoint is made once, at its end (LangGraph's
-   * `durability: "exit"`), and held in memory: stored only if it paused, or
-   * (`boundary`) by whoever makes it a task.
+   * this resolves. Its checkpoints (one per step, LangGraph's default
+   * `durability: "async"`) are held in memory: stored only if it paused, or
+   * (`boundary`) by whoever makes it a task. Not "exit": with it, a node
+   * that invokes one subgraph twice, each asking, asks again for ever (its
+   * first invocation's answer is not kept), in LangGraph itself too.
    */
   start(tool: GraphTool, args: unknown, owner: string, options: RunOptions, describe: DescribePause): Promise<RunStep> {
     const checkpointer = this.checkpointerFor(tool, true);
-    return this.run(Runs.newId(), tool, args, owner, options, describe, { checkpointer, durability: 'exit' });
+    return this.run(Runs.newId(), tool, args, owner, options, describe, { checkpointer, durability: 'async' });
   }
 
   /**
@@ -120,7 +122,7 @@ export class Runs {
     return {
       id,
       // Its time limit runs from here, through the durable continuation too.
-      step: this.run(id, tool, args, owner, { ...unbounded, drain, deadline: Date.now() + tool.timeoutMs }, describe, { checkpointer, durability: 'exit', adoption }),
+      step: this.run(id, tool, args, owner, { ...unbounded, drain, deadline: Date.now() + tool.timeoutMs }, describe, { checkpointer, durability: 'async', adoption }),
       makeDurable: () => drain.requestDrain('taken over as a task'),
     };
   }
@@ -132,7 +134,7 @@ export class Runs {
     owner: string,
     options: RunOptions,
     describe: DescribePause,
-    how: { checkpointer: RunCheckpointer | undefined; durability: 'exit' | 'sync'; adoption?: () => Promise<Adopted> | undefined },
+    how: { checkpointer: RunCheckpointer | undefined; durability: 'exit' | 'async' | 'sync'; adoption?: () => Promise<Adopted> | undefined },
   ): Promise<RunStep> {
     const { checkpointer, durability } = how;
     const adoption = () => how.adoption?.();
@@ -278,7 +280,7 @@ export class Runs {
         ...options,
         signal: stopped.signal,
         resume: answers,
-        thread: checkpointer ? { id: run.id, checkpointer, durability: 'exit' } : { id: run.id },
+        thread: checkpointer ? { id: run.id, checkpointer, durability: 'async' } : { id: run.id },
       });
       if (step.kind === 'boundary') return { kind: 'boundary', id: run.id, run: claimed, persist: persistOf(checkpointer) };
       if (step.kind === 'drained') throw new Error('a resumed run was drained, which only a call taken over asks for');

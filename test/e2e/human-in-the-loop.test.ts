@@ -23,6 +23,8 @@ const GRAPHS = {
   unstorable: './graphs/hitl.ts:unstorableState',
   unstorable_later: './graphs/hitl.ts:unstorableLater',
   bare_values: './graphs/hitl.ts:bareValues',
+  review_twice: './graphs/hitl.ts:reviewTwice',
+  twelve: './graphs/hitl.ts:twelveQuestions',
 };
 
 type Form = { message: string; requestedSchema: { properties: Record<string, unknown> } };
@@ -309,6 +311,18 @@ describe('2025-era clients (v1 SDK)', () => {
     });
   }
 
+  test('twelve questions in a row are all asked on the call\'s stream, and the call ends with the result', async () => {
+    let asked = 0;
+    const client = await v1Client('alice', { elicitation: true, answer: (form) => { asked += 1; return { answer: form.message.replace(/\?$/, '!') }; } });
+    try {
+      const result = await client.callTool({ name: 'twelve', arguments: {} });
+      assert.equal(asked, 12);
+      assert.equal((result.structuredContent as { answers: string[] }).answers.length, 12, JSON.stringify(result.content));
+    } finally {
+      await client.close();
+    }
+  });
+
   test("progress keeps rising across a call's questions: each resumed execution's nodes count on from the last", async () => {
     const client = await v1Client('alice', { elicitation: true });
     try {
@@ -317,6 +331,23 @@ describe('2025-era clients (v1 SDK)', () => {
       assert.equal((result.structuredContent as { answer: string }).answer, 'Ada likes green');
       // Each node finishes in the execution after its question: 'name' after the first answer, 'color' after the second.
       assert.deepEqual(seen.map((update) => [update.progress, update.message]), [[1, 'name'], [2, 'color']]);
+    } finally {
+      await client.close();
+    }
+  });
+
+  test('a node that invokes one subgraph twice, each asking, is asked each question once and finishes (resume_run)', async () => {
+    const client = await v1Client('alice', { elicitation: false });
+    try {
+      let result = await client.callTool({ name: 'review_twice', arguments: {} });
+      const asked: string[] = [];
+      for (let round = 0; round < 4 && result._meta?.['graph-mcp/run']; round += 1) {
+        const run = result._meta['graph-mcp/run'] as { id: string; questions: Array<{ text: string }> };
+        asked.push(run.questions[0]!.text);
+        result = await client.callTool({ name: 'resume_run', arguments: { run_id: run.id, answer: `ok ${round}` } });
+      }
+      assert.deepEqual(asked, ['Review first?', 'Review second?']);
+      assert.equal((result.structuredContent as { summary: string }).summary, 'first: ok 0; second: ok 1', JSON.stringify(result.content));
     } finally {
       await client.close();
     }
