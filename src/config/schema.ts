@@ -300,7 +300,8 @@ export const runDefaultsSchema = z
   .strict();
 
 /** A PostgreSQL schema name graph-mcp accepts: a plain identifier, short enough to name its signal channel too (63 bytes). */
-export const POSTGRES_SCHEMA_PATTERN = /^[a-z_][a-z0-9_]{0,54}$/;
+// PostgreSQL reserves names beginning "pg_" for its own schemas.
+export const POSTGRES_SCHEMA_PATTERN = /^(?!pg_)[a-z_][a-z0-9_]{0,54}$/;
 
 export const storeSchema = z
   .discriminatedUnion('type', [
@@ -320,7 +321,7 @@ export const storeSchema = z
           .describe('The environment variable holding the connection string (postgres://user:password@host:5432/db); the string itself never goes in the config.'),
         schema: z
           .string()
-          .regex(POSTGRES_SCHEMA_PATTERN, 'a lower-case identifier of at most 55 characters')
+          .regex(POSTGRES_SCHEMA_PATTERN, 'a lower-case identifier of at most 55 characters, not beginning "pg_"')
           .default('graph_mcp')
           .describe('The schema holding every table of the store (created if missing); deployments sharing a database use different schemas.'),
         pool_size: z.number().int().positive().default(10).describe('Most database connections per process, besides one that listens for signals.'),

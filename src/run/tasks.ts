@@ -42,7 +42,7 @@ export interface TaskData {
 
 export interface TaskRunnerOptions {
   store: Store;
-  tools: { get(name: string): GraphTool | undefined };
+  tools: { readonly tools: readonly GraphTool[]; get(name: string): GraphTool | undefined };
   /** A run's `configurable` (identity, credentials) for a principal. */
   runContextFor: (principal: Principal | undefined) => RunContext;
   /** What the protocol layer keeps with a task paused at `interrupt()` (scrubbed of `secrets`). */
@@ -94,6 +94,8 @@ export class TaskRunner {
   readonly processId: string;
   private readonly leaseMs: number;
   private readonly concurrency: number;
+  /** The tools whose tasks this process claims: those it serves. */
+  private readonly served: readonly string[];
   private readonly running = new Map<string, { controller: AbortController; done: Promise<void>; reason?: StopReason }>();
   private readonly waiters = new Map<string, Set<() => void>>();
   private timer: NodeJS.Timeout | undefined;
@@ -108,6 +110,7 @@ export class TaskRunner {
     this.processId = options.processId ?? `${process.pid}-${randomBytes(4).toString('hex')}`;
     this.leaseMs = options.leaseMs ?? 15_000;
     this.concurrency = options.concurrency ?? 4;
+    this.served = options.tools.tools.map((tool) => tool.name);
   }
 
   /**
@@ -376,7 +379,7 @@ export class TaskRunner {
       let answered = false;
       while (!this.stopped && this.running.size < this.concurrency) {
         const now = Date.now();
-        const claimed = await this.options.store.runs.claim(this.processId, now + this.leaseMs, now);
+        const claimed = await this.options.store.runs.claim(this.processId, now + this.leaseMs, now, this.served);
         answered = true;
         if (claimed === undefined) break;
         this.launch(claimed);

@@ -81,10 +81,10 @@ class MemoryRunStore implements RunStore {
     return this.update(id, record.version, patch, !changesMoreThanLease(patch));
   }
 
-  async claim(leaseOwner: string, leaseUntil: number, now: number): Promise<RunRecord | undefined> {
+  async claim(leaseOwner: string, leaseUntil: number, now: number, tools: readonly string[]): Promise<RunRecord | undefined> {
     let oldest: RunRecord | undefined;
     for (const record of this.runs.values()) {
-      if (record.kind !== 'task' || record.status !== 'working' || record.expiresAt <= now) continue;
+      if (record.kind !== 'task' || record.status !== 'working' || record.expiresAt <= now || !tools.includes(record.tool)) continue;
       if (record.leaseUntil !== null && record.leaseUntil > now) continue;
       if (oldest === undefined || record.createdAt < oldest.createdAt) oldest = record;
     }

@@ -58,14 +58,15 @@ export class PostgresRunStore implements RunStore {
     return this.apply(patch, changesMoreThanLease(patch), "id = $1 AND lease_owner = $2 AND status NOT IN ('completed', 'failed', 'cancelled')", [id, leaseOwner]);
   }
 
-  async claim(leaseOwner: string, leaseUntil: number, now: number): Promise<RunRecord | undefined> {
+  async claim(leaseOwner: string, leaseUntil: number, now: number, tools: readonly string[]): Promise<RunRecord | undefined> {
     const { rows } = await this.pool.query<PostgresRunRow>(
       `UPDATE ${this.table} SET lease_owner = $1, lease_until = $2, version = version + 1, updated_at = $3
        WHERE id = (SELECT id FROM ${this.table}
                    WHERE kind = 'task' AND status = 'working' AND expires_at > $3 AND (lease_until IS NULL OR lease_until <= $3)
+                     AND tool = ANY($4::text[])
                    ORDER BY created_at LIMIT 1 FOR UPDATE SKIP LOCKED)
        RETURNING *`,
-      [leaseOwner, leaseUntil, now],
+      [leaseOwner, leaseUntil, now, tools],
     );
     return rows[0] && toRecord(rows[0]);
   }

@@ -218,17 +218,18 @@ class SqliteRunStore implements RunStore {
     return this.apply(patch, "id = @id AND lease_owner = @owner AND status NOT IN ('completed', 'failed', 'cancelled')", { id, owner: leaseOwner }, changesMoreThanLease(patch));
   }
 
-  async claim(leaseOwner: string, leaseUntil: number, now: number): Promise<RunRecord | undefined> {
+  async claim(leaseOwner: string, leaseUntil: number, now: number, tools: readonly string[]): Promise<RunRecord | undefined> {
     // One statement: SQLite runs it under the database's write lock, so two processes never claim the same task.
     const row = this.db
       .prepare(
         `UPDATE graph_mcp_runs SET lease_owner = @owner, lease_until = @until, version = version + 1, updated_at = @now
          WHERE id = (SELECT id FROM graph_mcp_runs
                      WHERE kind = 'task' AND status = 'working' AND expires_at > @now AND (lease_until IS NULL OR lease_until <= @now)
+                       AND tool IN (SELECT value FROM json_each(@tools))
                      ORDER BY created_at LIMIT 1)
          RETURNING *`,
       )
-      .get({ owner: leaseOwner, until: leaseUntil, now }) as SqliteRunRow | undefined;
+      .get({ owner: leaseOwner, until: leaseUntil, now, tools: JSON.stringify(tools) }) as SqliteRunRow | undefined;
     return row === undefined ? undefined : toRecord(row);
   }
 

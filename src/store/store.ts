@@ -114,12 +114,14 @@ export interface RunStore {
    */
   updateLeased(id: string, leaseOwner: string, patch: RunPatch): Promise<RunRecord | undefined>;
   /**
-   * Claims one task that is `working` and held by nobody (never claimed, or
-   * its lease ran out before `now`): sets the lease to `leaseOwner` until
-   * `leaseUntil`. Of several processes claiming at once, each task goes to
-   * one. Oldest first.
+   * Claims one task of one of `tools` (the tools this process serves) that
+   * is `working` and held by nobody (never claimed, or its lease ran out
+   * before `now`): sets the lease to `leaseOwner` until `leaseUntil`. Of
+   * several processes claiming at once, each task goes to one. Oldest
+   * first. A task of another tool is left to a process that serves it (a
+   * rolling deploy adding a tool, or deployments sharing a schema).
    */
-  claim(leaseOwner: string, leaseUntil: number, now: number): Promise<RunRecord | undefined>;
+  claim(leaseOwner: string, leaseUntil: number, now: number, tools: readonly string[]): Promise<RunRecord | undefined>;
   /**
    * The owner's unexpired runs of `kind`, newest first, `limit` at most,
    * after `after` (the place of the last run of the page before, which

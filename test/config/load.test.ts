@@ -254,6 +254,11 @@ describe('resolveConfig', () => {
       () => resolveConfig({ graphs: { a: './a.ts:g' }, store: { type: 'postgres', schema: 'Graph-MCP' } }, { baseDir: '/x' }),
       rejectsWith('CONFIG_INVALID', /store\.schema: a lower-case identifier/),
     );
+    // PostgreSQL's own prefix: refused here, not by the database at start-up.
+    assert.throws(
+      () => resolveConfig({ graphs: { a: './a.ts:g' }, store: { type: 'postgres', schema: 'pg_graphs' } }, { baseDir: '/x' }),
+      rejectsWith('CONFIG_INVALID', /store\.schema: .*not beginning "pg_"/),
+    );
   });
 
   test('does not mutate the caller\'s config object', () => {

@@ -71,9 +71,9 @@ export function storeContract(name: string, harness: StoreHarness): void {
       const held = await store.runs.update(call.id, call.version, { kind: 'task', status: 'working', data: { args: {} }, expiresAt: Date.now() + HOUR, leaseOwner: 'p1', leaseUntil: Date.now() + HOUR });
       assert.equal(held?.kind, 'task');
       assert.deepEqual((await (twin ?? store).runs.list('alice', 'task', 10)).map((r) => r.id).filter((id) => id === 'r-kind'), ['r-kind']);
-      assert.equal(await store.runs.claim('p2', Date.now() + 1000, Date.now()).then((r) => r?.id === 'r-kind'), false, 'held: nobody else claims it');
+      assert.equal(await store.runs.claim('p2', Date.now() + 1000, Date.now(), ['t']).then((r) => r?.id === 'r-kind'), false, 'held: nobody else claims it');
       await store.runs.updateLeased(call.id, 'p1', { leaseOwner: null, leaseUntil: null });
-      const claimed = await store.runs.claim('p2', Date.now() + 1000, Date.now());
+      const claimed = await store.runs.claim('p2', Date.now() + 1000, Date.now(), ['t']);
       assert.equal(claimed?.id, 'r-kind', 'the only task in the store');
       await store.runs.update(call.id, claimed.version, { status: 'completed', leaseOwner: null, leaseUntil: null });
     });
@@ -87,7 +87,7 @@ export function storeContract(name: string, harness: StoreHarness): void {
       }
       await store.runs.create({ id: 't-paused', owner: 'o', tool: 't', kind: 'task', status: 'input_required', data: {}, expiresAt: now + HOUR });
       const other = twin ?? store;
-      const claims = await Promise.all(Array.from({ length: 8 }, (_, i) => (i % 2 === 0 ? store : other).runs.claim(`w${i}`, Date.now() + 60_000, Date.now())));
+      const claims = await Promise.all(Array.from({ length: 8 }, (_, i) => (i % 2 === 0 ? store : other).runs.claim(`w${i}`, Date.now() + 60_000, Date.now(), ['t'])));
       const claimed = claims.filter((c) => c !== undefined).map((c) => c!.id);
       assert.deepEqual([...claimed].sort(), ['t-0', 't-1', 't-2', 't-3', 't-4', 't-5'], 'each working task once; never a call or a paused task');
       const first = claims.find((c) => c?.id === 't-0')!;
@@ -110,12 +110,23 @@ export function storeContract(name: string, harness: StoreHarness): void {
 
       // A lease that ran out: the task is claimable again (its worker died).
       const t1 = claims.find((c) => c?.id === 't-1')!;
-      assert.equal(await store.runs.claim('late', Date.now() + 60_000, Date.now()), undefined, 'nothing free while leases hold');
+      assert.equal(await store.runs.claim('late', Date.now() + 60_000, Date.now(), ['t']), undefined, 'nothing free while leases hold');
       await store.runs.updateLeased('t-1', t1.leaseOwner!, { leaseUntil: Date.now() - 1 });
-      const reclaimed = await other.runs.claim('rescuer', Date.now() + 60_000, Date.now());
+      const reclaimed = await other.runs.claim('rescuer', Date.now() + 60_000, Date.now(), ['t']);
       assert.equal(reclaimed?.id, 't-1');
       assert.equal(reclaimed?.leaseOwner, 'rescuer');
       assert.equal(await store.runs.updateLeased('t-1', t1.leaseOwner!, { status: 'completed' }), undefined, 'the dead worker lost its lease');
+    });
+
+    test('a process claims only tasks of the tools it serves; another tool\'s wait for a process that serves it', async () => {
+      const now = Date.now();
+      await store.runs.create({ id: 'new-tool-task', owner: 'o', tool: 'added_later', kind: 'task', status: 'working', data: {}, expiresAt: now + HOUR });
+      const other = twin ?? store;
+      assert.equal(await other.runs.claim('old-process', now + 60_000, now, ['t', 'u']), undefined, 'not a tool it serves');
+      const claimed = await store.runs.claim('new-process', now + 60_000, now, ['t', 'added_later']);
+      assert.equal(claimed?.id, 'new-tool-task');
+      await store.runs.update(claimed!.id, claimed!.version, { status: 'completed', leaseOwner: null, leaseUntil: null });
+      assert.equal(await store.runs.claim('nobody', now + 60_000, now, []), undefined, 'serving no tool claims nothing');
     });
 
     test("list returns the owner's runs of one kind, newest first, page by page", async () => {
