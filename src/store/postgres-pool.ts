@@ -1,6 +1,7 @@
 import type pg from 'pg';
 import { messageOf } from '../errors.js';
 import type { Logger } from '../log.js';
+import { BYTEA_ARRAY_OID, byteaArrayParser } from './postgres-bytea-array.js';
 
 /** The `pg` module, loaded on demand: projects that never use PostgreSQL need not install it. */
 export type PgModule = typeof pg;
@@ -38,7 +39,14 @@ export function isConnectionError(error: unknown): boolean {
  * thrown (an unhandled `error` event would end the process).
  */
 export function createPool(pgModule: PgModule, config: pg.PoolConfig, logger: Logger | undefined): pg.Pool {
-  const pool = new pgModule.Pool(config);
+  // This pool's own parsers (not pg's global ones, which the app may use too): a fast bytea[].
+  const parserOf = pgModule.types.getTypeParser as (oid: number, format?: string) => (text: string) => unknown;
+  const byteaArray = byteaArrayParser(parserOf(BYTEA_ARRAY_OID, 'text'));
+  const types = {
+    getTypeParser: ((oid: number, format?: string) =>
+      oid === BYTEA_ARRAY_OID && format !== 'binary' ? byteaArray : parserOf(oid, format)) as typeof pgModule.types.getTypeParser,
+  };
+  const pool = new pgModule.Pool({ types, ...config });
   pool.on('error', (error) => {
     logger?.warn({ err: { message: messageOf(error) } }, 'PostgreSQL: an idle pooled connection failed; it is replaced on next use');
   });
