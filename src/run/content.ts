@@ -1,4 +1,4 @@
-import type { ContentBlock } from '@modelcontextprotocol/server';
+import { specTypeSchemas, type ContentBlock } from '@modelcontextprotocol/server';
 import { isMessage, messageType } from '../graphs/to-json.js';
 import { scrubText, scrubValue } from './scrub.js';
 import { isPlainObject } from '../plain-object.js';
@@ -105,12 +105,25 @@ function mediaBlock(type: 'image' | 'audio', item: Json): ContentBlock | string 
   const extra = passThrough(item);
   const data = item.data ?? (item.source_type === 'base64' ? item.base64 : undefined) ?? item.base64;
   if (data !== undefined) {
-    const base64 = data instanceof Uint8Array ? Buffer.from(data).toString('base64') : data;
+    const bytes = data instanceof Uint8Array ? data : bufferJson(data);
+    const base64 = bytes !== undefined ? Buffer.from(bytes).toString('base64') : data;
     return { type, data: base64, mimeType, ...extra } as ContentBlock;
   }
   const url = stringField(item.url);
   if (url !== undefined) return fromUrl(type, url, mimeType, item);
   return `an ${type} block needs "data" (base64 or bytes) or "url"`;
+}
+
+/**
+ * A Buffer as JSON (`{ type: 'Buffer', data: [bytes] }`): what a Buffer in a
+ * checkpoint comes back as once the state was stored (a paused run resumed,
+ * a task continued by another process), since the serializer keeps only
+ * its JSON form.
+ */
+function bufferJson(value: unknown): Uint8Array | undefined {
+  if (!isPlainObject(value) || value.type !== 'Buffer' || !Array.isArray(value.data)) return undefined;
+  const bytes = value.data as unknown[];
+  return bytes.every((byte) => Number.isInteger(byte) && (byte as number) >= 0 && (byte as number) <= 255) ? Uint8Array.from(bytes as number[]) : undefined;
 }
 
 /** OpenAI's `{ type: 'image_url', image_url: { url } }`, as LangChain chat models emit it. */
@@ -148,11 +161,59 @@ function scrubbedPreview(text: string): string {
 
 // type "/" subtype, RFC 6838 restricted names, optional parameters.
 const MIME_TYPE = /^[A-Za-z0-9][A-Za-z0-9!#$&^_.+-]{0,126}\/[A-Za-z0-9][A-Za-z0-9!#$&^_.+-]{0,126}(\s*;.*)?$/;
-// Standard alphabet, padded: what MCP's `data` and `blob` fields carry.
-const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
+// Standard alphabet, at most two padding characters at the end: what MCP's `data` and
+// `blob` fields carry (with a length that is a multiple of 4: see isPaddedBase64). A plain
+// character class, not a repeated group: the regex engine walks a group's repetitions
+// recursively, and a few MiB of base64 overflowed the stack.
+const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
 
-/** Validates one MCP block; returns its size in bytes, or what is wrong with it. */
+/**
+ * Validates one MCP block; returns its size in bytes, or what is wrong with it.
+ * Its payload (text, or decoded binary) counts as its bytes, and the rest of
+ * the block (URIs, names, annotations, `_meta`) as its JSON text.
+ */
 function checkBlock(block: ContentBlock, secrets: readonly string[] | undefined): number | string {
+  const payload = checkPayload(block, secrets);
+  if (typeof payload === 'string') return payload;
+  // The rest against the spec's own schema for the type (the SDK's, which checks the
+  // result again before it is sent: a block it refused there would be answered as the
+  // caller's invalid params). The payload, checked above, is stood in for by a short one.
+  const item = block as unknown as Json;
+  const rest: Json = { ...item };
+  let payloadField: string | undefined;
+  if (block.type === 'image' || block.type === 'audio') {
+    rest.data = 'AAAA';
+    payloadField = 'data';
+  } else if (block.type === 'text') {
+    rest.text = '';
+    payloadField = 'text';
+  } else if (block.type === 'resource' && isPlainObject(item.resource)) {
+    rest.resource = { ...item.resource, ...(typeof item.resource.text === 'string' ? { text: '' } : { blob: 'AAAA' }) };
+  }
+  const problem = specProblem(block.type, rest);
+  if (problem !== undefined) return problem;
+  if (payloadField !== undefined) delete rest[payloadField];
+  return payload + Buffer.byteLength(JSON.stringify(rest));
+}
+
+const SPEC_TYPES = { text: 'TextContent', image: 'ImageContent', audio: 'AudioContent', resource: 'EmbeddedResource', resource_link: 'ResourceLink' } as const;
+
+function specProblem(type: ContentBlock['type'], block: Json): string | undefined {
+  const name = SPEC_TYPES[type as keyof typeof SPEC_TYPES];
+  if (name === undefined) return 'unsupported type';
+  const result = specTypeSchemas[name]['~standard'].validate(block);
+  if (result instanceof Promise || result.issues === undefined) return undefined;
+  return result.issues
+    .slice(0, 5)
+    .map((issue) => {
+      const at = (issue.path ?? []).map((key) => (typeof key === 'object' ? String(key.key) : String(key))).join('.');
+      return at ? `${at}: ${issue.message}` : issue.message;
+    })
+    .join('; ');
+}
+
+/** The checks that give the clearest message, and the payload's size: text as UTF-8, binary decoded. */
+function checkPayload(block: ContentBlock, secrets: readonly string[] | undefined): number | string {
   const item = block as unknown as Json;
   if (item.annotations !== undefined && !isPlainObject(item.annotations)) return '"annotations" must be an object';
   if (item._meta !== undefined && !isPlainObject(item._meta)) return '"_meta" must be an object';
@@ -190,7 +251,7 @@ function checkBlock(block: ContentBlock, secrets: readonly string[] | undefined)
 
 /** Standard-alphabet, padded base64, as MCP carries binary. */
 export function isPaddedBase64(text: string): boolean {
-  return BASE64.test(text);
+  return text.length % 4 === 0 && BASE64.test(text);
 }
 
 function checkMimeType(value: unknown, kind: 'image' | 'audio' | undefined): string | undefined {

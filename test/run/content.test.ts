@@ -69,13 +69,42 @@ describe('shapeContent', () => {
     assert.match(refused([42]), /expected an object/);
   });
 
-  test('the size limit counts decoded bytes and text, across blocks', () => {
+  test('the size limit counts decoded bytes and text, and the rest of each block as JSON, across blocks', () => {
     const kib = Buffer.alloc(600).toString('base64');
-    assert.equal(shaped([{ type: 'image', data: kib, mimeType: 'image/png' }], {}, { maxBytes: 600 }).length, 1);
+    // 600 decoded bytes, and {"type":"image","mimeType":"image/png"}: 39.
+    assert.equal(shaped([{ type: 'image', data: kib, mimeType: 'image/png' }], {}, { maxBytes: 639 }).length, 1);
+    assert.match(refused([{ type: 'image', data: kib, mimeType: 'image/png' }], { maxBytes: 638 }), /larger than the limit of 638 bytes \(defaults\.max_content_bytes\)/);
     assert.match(
-      refused([{ type: 'image', data: kib, mimeType: 'image/png' }, 'x'], { maxBytes: 600 }),
-      /larger than the limit of 600 bytes \(defaults\.max_content_bytes\)/,
+      refused([{ type: 'image', data: kib, mimeType: 'image/png' }, 'x'], { maxBytes: 639 }),
+      /larger than the limit of 639 bytes \(defaults\.max_content_bytes\)/,
     );
+    // A link's URI, and any block's annotations and _meta, are no longer free.
+    const longUri = `https://example.com/${'a'.repeat(2000)}`;
+    assert.match(refused([{ type: 'resource_link', uri: longUri, name: 'a' }]), /larger than the limit of 1024 bytes/);
+    assert.match(refused([{ type: 'text', text: 'x', _meta: { 'example/k': 'b'.repeat(2000) } }]), /larger than the limit of 1024 bytes/);
+  });
+
+  test('a few MiB of base64 is checked in linear time and stack (a repeated regex group overflowed at 3.5 MiB)', () => {
+    const data = Buffer.alloc(6 * 1024 * 1024, 7).toString('base64');
+    assert.equal(shaped([{ type: 'image', data, mimeType: 'image/png' }], {}, { maxBytes: 8 * 1024 * 1024 }).length, 1);
+    assert.match(refused([{ type: 'image', data: `${data.slice(0, -4)}A===`, mimeType: 'image/png' }], { maxBytes: 8 * 1024 * 1024 }), /padded base64/);
+  });
+
+  test('bytes as a stored Buffer come back as JSON ({ type: "Buffer", data }), and are still bytes', () => {
+    const stored = JSON.parse(JSON.stringify({ type: 'image', data: PNG_BYTES, mimeType: 'image/png' })) as unknown;
+    assert.deepEqual(shaped([stored]), [{ type: 'image', data: PNG_BASE64, mimeType: 'image/png' }]);
+    assert.match(refused([{ type: 'image', data: { type: 'Buffer', data: [1, 300] }, mimeType: 'image/png' }]), /padded base64/);
+  });
+
+  test("fields the spec types are checked against the spec's own schema, naming the field", () => {
+    assert.match(
+      refused([{ type: 'text', text: 'x', annotations: { priority: 7, audience: ['nobody'] } }]),
+      /content block 0 \(text\): .*annotations\.audience\.0: .*"user"\|"assistant".*annotations\.priority: Too big/,
+    );
+    assert.match(refused([{ type: 'resource_link', uri: 'https://example.com/a', name: 'a', size: 'huge' }]), /content block 0 \(resource_link\): size: .*expected number/);
+    assert.deepEqual(shaped([{ type: 'resource_link', uri: 'https://example.com/a', name: 'a', size: 12, title: 'A', description: 'd' }]), [
+      { type: 'resource_link', uri: 'https://example.com/a', name: 'a', size: 12, title: 'A', description: 'd' },
+    ]);
   });
 
   test('the structured output counts toward the limit too, once', () => {
@@ -140,7 +169,7 @@ describe('bad content from a served graph', () => {
   let server: TestServer;
   before(async () => {
     server = await startServer({
-      defaults: { max_content_bytes: 100 },
+      defaults: { max_content_bytes: 160 },
       graphs: {
         bad_mime: './graphs/content.ts:badMime',
         bad_base64: './graphs/content.ts:badBase64',
@@ -157,7 +186,7 @@ describe('bad content from a served graph', () => {
       ['bad_mime', /content block 0 \(image\): mimeType must be an image\/\* type, got "text\/html"/],
       ['bad_base64', /padded base64/],
       ['bad_type', /unsupported type "video"/],
-      ['too_big', /larger than the limit of 100 bytes/],
+      ['too_big', /larger than the limit of 160 bytes/],
     ] as const) {
       const answer = await callModern(server.url, name, {});
       const result = answer.messages[0]?.result;
