@@ -68,7 +68,18 @@ export function graphOutputSchema(graph: RunnableGraph): JsonSchema | undefined 
   const builder = graph.builder as StateBuilder | undefined;
   const derived = safely(() => getOutputTypeSchema(graph as never) as JsonSchema | undefined);
   const schema = derived ?? zod4Schema(builder?._outputRuntimeDefinition, 'output') ?? channelsSchema(builder?._outputDefinition);
-  if (schema === undefined || builder === undefined || builder._outputDefinition !== builder._schemaDefinition) return schema;
+  if (schema === undefined || builder === undefined) return schema;
+  if (builder._outputDefinition === builder._schemaDefinition) return withoutRequired(schema);
+  // A separate output schema keeps its `required`, less the fields that may be left
+  // undefined: zod's output view requires a field with a `.default()` (parsing would
+  // fill it in), but LangGraph does not parse the final state, and a field no node
+  // wrote is absent from it.
+  const declared = builder._outputRuntimeDefinition;
+  if (!Array.isArray(schema.required) || !hasShape(declared)) return schema;
+  const mayBeUndefined = new Set(optionalZodKeys(declared));
+  const required = (schema.required as unknown[]).filter((key) => typeof key !== 'string' || !mayBeUndefined.has(key));
+  if (required.length === schema.required.length) return schema;
+  if (required.length > 0) return { ...schema, required };
   return withoutRequired(schema);
 }
 
@@ -98,12 +109,29 @@ function channelsSchema(definition: unknown): JsonSchema | undefined {
   return { type: 'object', properties: Object.fromEntries(keys.map((key) => [key, {}])) };
 }
 
+/** The keys of a zod object schema whose field does not accept `undefined`. */
 function requiredZodKeys(schema: unknown): string[] {
-  const shape = (schema as { shape?: unknown }).shape;
-  if (shape === null || typeof shape !== 'object') return [];
-  return Object.entries(shape as Record<string, { safeParse?: (v: unknown) => { success: boolean } }>)
+  return zodFields(schema)
     .filter(([, field]) => typeof field?.safeParse === 'function' && !field.safeParse(undefined).success)
     .map(([key]) => key);
+}
+
+/** The keys of a zod object schema whose field accepts `undefined` (optional, or with a default). */
+function optionalZodKeys(schema: unknown): string[] {
+  return zodFields(schema)
+    .filter(([, field]) => typeof field?.safeParse === 'function' && field.safeParse(undefined).success)
+    .map(([key]) => key);
+}
+
+function hasShape(schema: unknown): boolean {
+  const shape = (schema as { shape?: unknown } | null | undefined)?.shape;
+  return shape !== null && typeof shape === 'object';
+}
+
+function zodFields(schema: unknown): Array<[string, { safeParse?: (v: unknown) => { success: boolean } } | undefined]> {
+  const shape = (schema as { shape?: unknown } | null | undefined)?.shape;
+  if (shape === null || typeof shape !== 'object') return [];
+  return Object.entries(shape as Record<string, { safeParse?: (v: unknown) => { success: boolean } }>);
 }
 
 function safely<T>(fn: () => T): T | undefined {

@@ -2,9 +2,9 @@
  * Graph state holds class instances (LangChain messages above all); tool
  * output must be plain JSON. Messages become `{ type, content, ... }`,
  * anything with `toJSON` is serialised, a Map an object and a Set an array,
- * cycles and functions are dropped.
+ * bytes base64; cycles and functions are dropped.
  */
-export function toPlainJson(value: unknown, seen = new WeakSet<object>()): unknown {
+export function toPlainJson(value: unknown, seen = new WeakSet<object>(), depth = 0): unknown {
   if (value === null || typeof value !== 'object') {
     if (typeof value === 'bigint') return value.toString();
     if (typeof value === 'function' || typeof value === 'symbol') return undefined;
@@ -12,37 +12,63 @@ export function toPlainJson(value: unknown, seen = new WeakSet<object>()): unkno
     return value;
   }
   if (seen.has(value)) return undefined;
+  if (depth >= MAX_DEPTH) throw new Error(`it nests deeper than ${MAX_DEPTH} levels`);
   seen.add(value);
+  const inner = (item: unknown): unknown => toPlainJson(item, seen, depth + 1);
   try {
-    if (isMessage(value)) return messageToJson(value, seen);
-    if (value instanceof Date) return value.toISOString();
+    if (isMessage(value)) return messageToJson(value, inner);
+    // An invalid date is null, as JSON.stringify writes it.
+    if (value instanceof Date) return Number.isNaN(value.getTime()) ? null : value.toISOString();
+    // Bytes as base64, as MCP carries binary (JSON.stringify would write a Buffer as
+    // { type, data: [numbers] } and other byte arrays as one key per byte); other
+    // typed arrays as arrays of numbers.
+    if (value instanceof Uint8Array) return Buffer.from(value.buffer, value.byteOffset, value.byteLength).toString('base64');
+    if (value instanceof ArrayBuffer) return Buffer.from(value).toString('base64');
+    if (ArrayBuffer.isView(value)) return value instanceof DataView ? null : Array.from(value as unknown as ArrayLike<number | bigint>, (item) => inner(item));
+    const stored = storedBuffer(value);
+    if (stored !== undefined) return stored;
     // `new String('x')` and its kin: their value, as JSON.stringify writes them (not one key per character).
-    if (value instanceof String || value instanceof Number || value instanceof Boolean) return toPlainJson(value.valueOf(), seen);
-    if (Array.isArray(value)) return value.map((item) => toPlainJson(item, seen) ?? null);
+    if (value instanceof String || value instanceof Number || value instanceof Boolean) return inner(value.valueOf());
+    if (Array.isArray(value)) return value.map((item) => inner(item) ?? null);
     // What JSON.stringify would make `{}` of: a Set as its items, a Map as an object of its
     // entries (keys as text), an Error as its name and message (never its stack).
-    if (value instanceof Set) return [...value].map((item) => toPlainJson(item, seen) ?? null);
+    if (value instanceof Set) return [...value].map((item) => inner(item) ?? null);
     if (value instanceof Map) {
       const out: Record<string, unknown> = {};
       for (const [key, item] of value) {
-        const plain = toPlainJson(item, seen);
+        const plain = inner(item);
         if (plain !== undefined) setOwn(out, String(key), plain);
       }
       return out;
     }
     if (value instanceof Error) return { name: value.name, message: value.message };
     if (typeof (value as { toJSON?: unknown }).toJSON === 'function') {
-      return toPlainJson((value as { toJSON(): unknown }).toJSON(), seen);
+      return inner((value as { toJSON(): unknown }).toJSON());
     }
     const out: Record<string, unknown> = {};
     for (const [key, item] of Object.entries(value)) {
-      const plain = toPlainJson(item, seen);
+      const plain = inner(item);
       if (plain !== undefined) setOwn(out, key, plain);
     }
     return out;
   } finally {
     seen.delete(value);
   }
+}
+
+/** How deep output may nest (arguments may nest 256 levels); deeper is refused, not a stack overflow. */
+const MAX_DEPTH = 1000;
+
+/**
+ * A Buffer a checkpoint stored comes back as its JSON form; as base64 too,
+ * so that a resumed run's output is the same as an unpaused one's.
+ */
+function storedBuffer(value: object): string | undefined {
+  const candidate = value as { type?: unknown; data?: unknown };
+  if (candidate.type !== 'Buffer' || !Array.isArray(candidate.data) || Object.keys(value).length !== 2) return undefined;
+  const bytes = candidate.data as unknown[];
+  if (!bytes.every((byte) => Number.isInteger(byte) && (byte as number) >= 0 && (byte as number) <= 255)) return undefined;
+  return Buffer.from(bytes as number[]).toString('base64');
 }
 
 /**
@@ -86,11 +112,11 @@ export function messageText(message: MessageLike): string {
   return '';
 }
 
-function messageToJson(message: MessageLike, seen: WeakSet<object>): Record<string, unknown> {
-  const out: Record<string, unknown> = { type: messageType(message), content: toPlainJson(message.content, seen) };
+function messageToJson(message: MessageLike, inner: (item: unknown) => unknown): Record<string, unknown> {
+  const out: Record<string, unknown> = { type: messageType(message), content: inner(message.content) };
   if (message.name) out.name = message.name;
   if (message.id) out.id = message.id;
-  if (Array.isArray(message.tool_calls) && message.tool_calls.length > 0) out.tool_calls = toPlainJson(message.tool_calls, seen);
+  if (Array.isArray(message.tool_calls) && message.tool_calls.length > 0) out.tool_calls = inner(message.tool_calls);
   if (message.tool_call_id) out.tool_call_id = message.tool_call_id;
   return out;
 }

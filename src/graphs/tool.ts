@@ -1,5 +1,5 @@
 import type { Tool, ToolAnnotations } from '@modelcontextprotocol/server';
-import { GraphMcpError } from '../errors.js';
+import { GraphMcpError, messageOf } from '../errors.js';
 import type { AccessRule } from '../auth/access.js';
 import type { RunnableGraph } from './resolve-graph.js';
 import {
@@ -102,7 +102,7 @@ export function buildGraphTool(spec: GraphToolSpec): GraphTool {
   // A graph's `messages` channel is offered to callers as a plain `message`
   // string. A schema from config opts in by naming `message` (not `messages`).
   const inputFromGraph = spec.inputSource === 'graph';
-  let inputSchema = objectRoot(spec.inputSchema ?? ANY_OBJECT, `${what}: input schema`);
+  let inputSchema = withRefDefaults(objectRoot(spec.inputSchema ?? ANY_OBJECT, `${what}: input schema`));
   // Content blocks are the graph's to return, not the caller's to send or read as JSON.
   if (inputFromGraph) inputSchema = withoutField(inputSchema, CONTENT_CHANNEL);
   const messageIn = spec.graphInputFields.includes('messages') && (inputFromGraph || namesMessageNotMessages(inputSchema));
@@ -140,7 +140,10 @@ export function buildGraphTool(spec: GraphToolSpec): GraphTool {
     accessRule: spec.accessRule,
     requiredClientCapabilities: spec.requiredClientCapabilities,
     maxContentBytes: spec.maxContentBytes ?? DEFAULT_MAX_CONTENT_BYTES,
-    validateArguments: compileValidator(inputSchema, `${what}: input schema`, { fillDefaults: true }),
+    validateArguments: refusingContentChannel(
+      compileValidator(inputSchema, `${what}: input schema`, { fillDefaults: true }),
+      inputFromGraph && spec.graphInputFields.includes(CONTENT_CHANNEL),
+    ),
     validateOutput: compileValidator(outputSchema, `${what}: output schema`),
     toGraphInput(args) {
       if (!messageIn) return args;
@@ -156,13 +159,34 @@ export function buildGraphTool(spec: GraphToolSpec): GraphTool {
         if (key === 'message' && messageOut) continue;
         if ((messageOut && key === 'messages') || key === CONTENT_CHANNEL) continue;
         if (key in record) {
-          const value = toPlainJson(record[key]);
+          let value: unknown;
+          try {
+            value = toPlainJson(record[key]);
+          } catch (error) {
+            throw new Error(`${key}: ${messageOf(error)}`, { cause: error });
+          }
           if (value !== undefined) out[key] = value;
         }
       }
       return out;
     },
     contentOf: (state) => collectContent(state, messageOut),
+  };
+}
+
+/**
+ * A graph's `content_blocks` channel is left out of the input schema shown,
+ * but an open schema would still let a caller send it, and put blocks of
+ * their own in the graph's result: refused by name.
+ */
+function refusingContentChannel(validate: Validator, refuse: boolean): Validator {
+  if (!refuse) return validate;
+  return (value) => {
+    const problems = validate(value);
+    if (value !== null && typeof value === 'object' && Object.hasOwn(value, CONTENT_CHANNEL)) {
+      return [`${CONTENT_CHANNEL}: the graph's own output (the result's content), not an argument`, ...problems];
+    }
+    return problems;
   };
 }
 
@@ -214,16 +238,66 @@ function objectRoot(given: JsonSchema, what: string): JsonSchema {
  * result is shaped by those properties.
  */
 function inlineRootRef(schema: JsonSchema): JsonSchema {
-  const ref = schema.$ref;
-  if (typeof ref !== 'string') return schema;
+  const target = localRefTarget(schema, schema);
+  if (target === undefined) return schema;
+  const { $ref: _ref, ...rest } = schema;
+  return { ...rest, ...target };
+}
+
+/** What a local `$ref` (`#/$defs/X`, `#/definitions/X`) in `node` points at, in the root schema. */
+function localRefTarget(node: JsonSchema, root: JsonSchema): JsonSchema | undefined {
+  const ref = node.$ref;
+  if (typeof ref !== 'string') return undefined;
   const match = /^#\/(\$defs|definitions)\/([^/]+)$/.exec(ref);
-  if (match === null) return schema;
-  const definitions = schema[match[1]!];
+  if (match === null) return undefined;
+  const definitions = root[match[1]!];
   const name = decodeURIComponent(match[2]!).replace(/~1/g, '/').replace(/~0/g, '~');
   const target = definitions !== null && typeof definitions === 'object' ? (definitions as Record<string, unknown>)[name] : undefined;
-  if (target === null || typeof target !== 'object' || Array.isArray(target)) return schema;
-  const { $ref: _ref, ...rest } = schema;
-  return { ...rest, ...(target as JsonSchema) };
+  return target !== null && typeof target === 'object' && !Array.isArray(target) ? (target as JsonSchema) : undefined;
+}
+
+/**
+ * A property whose schema is a local `$ref` to a definition with a `default`
+ * (what zod 4 makes of `.default(v).meta({ id })`) gets that `default` beside
+ * its `$ref`: ajv fills in a default only where `properties` names it, never
+ * through a `$ref`, and a caller reading the schema sees it there too.
+ */
+export function withRefDefaults(schema: JsonSchema): JsonSchema {
+  const visit = (node: unknown, depth: number): unknown => {
+    if (node === null || typeof node !== 'object' || depth > 64) return node;
+    if (Array.isArray(node)) return node.map((item) => visit(item, depth + 1));
+    const out: JsonSchema = {};
+    for (const [key, value] of Object.entries(node as JsonSchema)) {
+      // Values, not schemas: a default or an example is left as it is.
+      if (key === 'default' || key === 'const' || key === 'enum' || key === 'examples') {
+        Object.defineProperty(out, key, { value, enumerable: true, writable: true, configurable: true });
+      } else if (key === 'properties' && value !== null && typeof value === 'object' && !Array.isArray(value)) {
+        const properties: JsonSchema = {};
+        for (const [name, property] of Object.entries(value as JsonSchema)) {
+          const visited = visit(property, depth + 1);
+          Object.defineProperty(properties, name, { value: withDefaultFromRef(visited), enumerable: true, writable: true, configurable: true });
+        }
+        out[key] = properties;
+      } else {
+        Object.defineProperty(out, key, { value: visit(value, depth + 1), enumerable: true, writable: true, configurable: true });
+      }
+    }
+    return out;
+  };
+  const withDefaultFromRef = (property: unknown): unknown => {
+    if (property === null || typeof property !== 'object' || Array.isArray(property)) return property;
+    let node = property as JsonSchema;
+    if ('default' in node) return node;
+    // A chain of refs, followed a few steps (a cycle has no default to find).
+    for (let step = 0; step < 8; step += 1) {
+      const target = localRefTarget(node, schema);
+      if (target === undefined) return property;
+      if ('default' in target) return { ...(property as JsonSchema), default: target.default };
+      node = target;
+    }
+    return property;
+  };
+  return visit(schema, 0) as JsonSchema;
 }
 
 function finalAiText(messages: unknown): string {

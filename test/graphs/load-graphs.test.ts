@@ -64,6 +64,54 @@ describe('schema derivation', () => {
     assert.deepEqual(tool.validateOutput(tool.fromGraphOutput({ topic: 't', note: 'about t' })), []);
   });
 
+  test('a separate zod output schema does not require a field with a .default(), which LangGraph leaves unset', async () => {
+    const tool = (await load({ answer: './graphs/basic.ts:outputDefault' })).get('answer')!;
+    assert.deepEqual(tool.definition.outputSchema?.required, ['a']);
+    const state = await tool.graph.invoke({ q: 'hi' });
+    assert.equal((state as Record<string, unknown>).note, undefined, 'LangGraph did not fill in the default');
+    assert.deepEqual(tool.validateOutput(tool.fromGraphOutput(state)), []);
+  });
+
+  test('a property that is a "$ref" to a definition with a "default" (zod 4 .default().meta({ id })) gets it: shown, and filled in', async () => {
+    const tool = (
+      await load({
+        echo: {
+          path: './graphs/basic.ts:echo',
+          input_schema: {
+            type: 'object',
+            properties: { text: { type: 'string' }, unit: { $ref: '#/$defs/Unit' }, box: { type: 'object', properties: { side: { $ref: '#/$defs/Side' } } } },
+            required: ['text'],
+            $defs: { Unit: { type: 'string', enum: ['cm', 'mm'], default: 'cm' }, Side: { $ref: '#/$defs/Length' }, Length: { type: 'number', default: 1 } },
+          },
+        },
+      })
+    ).get('echo')!;
+    const properties = tool.definition.inputSchema.properties as Record<string, Record<string, unknown>>;
+    assert.deepEqual(properties.unit, { $ref: '#/$defs/Unit', default: 'cm' });
+    const args: Record<string, unknown> = { text: 'x', box: {} };
+    assert.deepEqual(tool.validateArguments(args), []);
+    assert.deepEqual(args, { text: 'x', unit: 'cm', box: { side: 1 } });
+    // A default given beside the $ref wins; values are left alone.
+    const given = (await load({ e: { path: './graphs/basic.ts:echo', input_schema: { type: 'object', properties: { unit: { $ref: '#/$defs/Unit', default: 'mm' }, raw: { default: { properties: { p: { $ref: '#/$defs/Unit' } } } } }, $defs: { Unit: { type: 'string', default: 'cm' } } } } })).get('e')!;
+    const shown = given.definition.inputSchema.properties as Record<string, Record<string, unknown>>;
+    assert.equal(shown.unit?.default, 'mm');
+    assert.deepEqual(shown.raw, { default: { properties: { p: { $ref: '#/$defs/Unit' } } } });
+  });
+
+  test("a caller may not send a graph's content_blocks channel, hidden from the input schema but open to it", async () => {
+    const tool = (await load({ blocks: './graphs/basic.ts:withBlocks' })).get('blocks')!;
+    assert.equal((tool.definition.inputSchema.properties as Record<string, unknown>).content_blocks, undefined);
+    assert.deepEqual(tool.validateArguments({ x: 1 }), []);
+    assert.match(tool.validateArguments({ x: 1, content_blocks: [{ type: 'resource_link', uri: 'https://evil.example/', name: 'x' }] }).join('\n'), /^content_blocks: the graph's own output/);
+  });
+
+  test('output too deep to shape is refused naming its field, not a stack overflow', async () => {
+    const tool = (await load({ any: './graphs/basic.ts:withBlocks' })).get('any')!;
+    let deep: unknown = 'bottom';
+    for (let i = 0; i < 5000; i += 1) deep = { next: deep };
+    assert.throws(() => tool.fromGraphOutput({ x: deep }), /^Error: x: it nests deeper than 1000 levels$/);
+  });
+
   test('a schema that declares draft-07 is checked as draft-07: a tuple\'s "items" array loads and checks each place', async () => {
     const tuple = { $schema: 'http://json-schema.org/draft-07/schema#', type: 'object', properties: { pair: { type: 'array', items: [{ type: 'string' }, { type: 'number' }], minItems: 2 } }, required: ['pair'] };
     const tool = (await load({ echo: { path: './graphs/basic.ts:echo', input_schema: tuple } })).get('echo')!;

@@ -53,3 +53,19 @@ test('a "__proto__" key (as JSON.parse makes one) stays a key of its own, and no
   assert.equal((plain.data as { polluted?: unknown }).polluted, undefined);
   assert.ok(Object.hasOwn(plain.data!, '__proto__'));
 });
+
+test('bytes become base64 (a Buffer, also as a checkpoint stores it), other typed arrays arrays of numbers, an invalid date null', () => {
+  const bytes = Buffer.from('hello');
+  const stored = JSON.parse(JSON.stringify(bytes)) as unknown;
+  assert.deepEqual(toPlainJson({ bytes, u8: new Uint8Array(bytes), view: new Uint8Array(bytes.buffer, bytes.byteOffset + 1, 2), raw: new Uint8Array(bytes).buffer, stored, floats: new Float32Array([0.5, 2]), when: new Date(Number.NaN) }), {
+    bytes: 'aGVsbG8=',
+    u8: 'aGVsbG8=',
+    view: 'ZWw=',
+    raw: 'aGVsbG8=',
+    stored: 'aGVsbG8=',
+    floats: [0.5, 2],
+    when: null,
+  });
+  // An object that only looks like one is left alone.
+  assert.deepEqual(toPlainJson({ type: 'Buffer', data: [1, 2], more: true }), { type: 'Buffer', data: [1, 2], more: true });
+});
