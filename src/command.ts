@@ -100,7 +100,10 @@ async function main(argv: string[]): Promise<number> {
 
   if (command === 'serve') {
     const port = serveOption(values.port, 'port', 'PORT', parsePort);
-    const host = values.host ?? process.env.HOST ?? DEFAULT_HOST;
+    // HOST set but empty (a compose file's HOST=${HOST}) is unset, as PORT is; Node would
+    // bind an empty host on every interface. An empty --host is refused by serve().
+    const host = values.host ?? (process.env.HOST || undefined) ?? DEFAULT_HOST;
+    if (host.trim() === '') throw new GraphMcpError('OPTIONS_INVALID', '--host is empty: give the address to bind (127.0.0.1, the default; 0.0.0.0 or :: for every interface)');
     const workers = serveOption(values.workers, 'workers', 'GRAPH_MCP_WORKERS', parseWorkers);
     // Before the graphs load: each worker (the same command) sets its own.
     applyHeapGrowth(serveOption(values['heap-growth'], 'heap-growth', 'GRAPH_MCP_HEAP_GROWTH', parseHeapGrowth));

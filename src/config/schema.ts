@@ -101,9 +101,15 @@ export const graphEntrySchema = z
   // langgraph.json's graph objects hold path and description, both read here.
   .strict();
 
+/**
+ * The name of an environment variable. A value that is not one (a secret
+ * pasted where its variable's name goes) is refused without being repeated.
+ */
+const envName = () => z.string().regex(/^[A-Za-z_][A-Za-z0-9_]{0,254}$/, 'the name of an environment variable (letters, digits and _, not beginning with a digit), not its value');
+
 export const jwtSchema = z
   .object({
-    secret_env: z.string().min(1).optional().describe('Name of the environment variable that holds the HMAC secret.'),
+    secret_env: envName().optional().describe('Name of the environment variable that holds the HMAC secret.'),
     public_key_path: z.string().min(1).optional().describe('Path (relative to the config file) of a PEM public key.'),
     jwks_url: z
       .string()
@@ -154,7 +160,7 @@ export const secretsSchema = z
     sqlite: z
       .object({
         path: z.string().min(1),
-        key_env: z.string().min(1).default('GRAPH_MCP_SECRETS_KEY'),
+        key_env: envName().default('GRAPH_MCP_SECRETS_KEY'),
       })
       .strict()
       .optional(),
@@ -314,9 +320,7 @@ export const storeSchema = z
     z
       .object({
         type: z.literal('postgres'),
-        url_env: z
-          .string()
-          .min(1)
+        url_env: envName()
           .default('DATABASE_URL')
           .describe('The environment variable holding the connection string (postgres://user:password@host:5432/db); the string itself never goes in the config.'),
         schema: z

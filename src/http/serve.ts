@@ -4,6 +4,7 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { localhostAllowedHostnames, localhostAllowedOrigins } from '@modelcontextprotocol/server';
 import type { GraphMcp } from '../graph-mcp.js';
+import { GraphMcpError } from '../errors.js';
 import { hostNameOf, isLoopback } from '../loopback.js';
 import { describeStore } from '../store/open-store.js';
 import { createApp } from './app.js';
@@ -44,6 +45,11 @@ export function servedStore(graphMcp: Pick<GraphMcp, 'store' | 'config'>): strin
  */
 export async function serve(graphMcp: GraphMcp, options: ServeOptions = {}): Promise<RunningServer> {
   const host = options.host ?? DEFAULT_HOST;
+  // Node binds an empty host on every interface, and it is no loopback name: the Host
+  // and Origin checks would be off too. Every interface is asked for by name.
+  if (host.trim() === '') {
+    throw new GraphMcpError('OPTIONS_INVALID', 'host is empty: give the address to bind (127.0.0.1, the default; 0.0.0.0 or :: for every interface)');
+  }
   const port = options.port ?? DEFAULT_PORT;
   const loopback = isLoopback(host);
   // The localhost names, and the address bound when it is another (127.0.0.2, ::1 written out):

@@ -28,10 +28,18 @@ export async function openStore(config: Pick<ResolvedConfig, 'store'>, options: 
     case 'postgres': {
       const variable = config.store.url_env;
       const connectionString = (options.env ?? process.env)[variable];
-      if (connectionString === undefined || connectionString === '') {
+      if (connectionString === undefined || connectionString.trim() === '') {
         throw new GraphMcpError(
           'STORE_UNAVAILABLE',
-          `store: the PostgreSQL store reads its connection string from the environment variable ${variable}, which is not set (store.url_env names the variable)`,
+          `store: the PostgreSQL store reads its connection string from the environment variable ${variable}, which is ${connectionString === undefined ? 'not set' : 'empty'} (store.url_env names the variable)`,
+        );
+      }
+      // pg would take anything and fail later with a misleading reason (a host named
+      // after the string's first word); the string itself is never repeated: it may hold a password.
+      if (!isPostgresUrl(connectionString)) {
+        throw new GraphMcpError(
+          'STORE_UNAVAILABLE',
+          `store: $${variable} is not a PostgreSQL connection URL: expected postgres://user:password@host:5432/database (or postgresql://), with no spaces around it`,
         );
       }
       return PostgresStore.open({
@@ -48,4 +56,11 @@ export async function openStore(config: Pick<ResolvedConfig, 'store'>, options: 
     case 'none':
       return undefined;
   }
+}
+
+function isPostgresUrl(text: string): boolean {
+  // URL trims the spaces around a string, pg does not (it would look for a host named after them).
+  if (text !== text.trim() || !URL.canParse(text)) return false;
+  const { protocol } = new URL(text);
+  return protocol === 'postgres:' || protocol === 'postgresql:';
 }

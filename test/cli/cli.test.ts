@@ -1,5 +1,6 @@
 // The command line from source: check, serve, help, and start-up errors a user can act on.
 import assert from 'node:assert/strict';
+import http from 'node:http';
 import { mkdir, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -165,6 +166,27 @@ describe('graph-mcp serve', () => {
         assert.equal(await server.stop(), 0);
       }
     }
+  });
+
+  test('an empty HOST is unset (127.0.0.1, Host checked), not every interface; an empty --host is refused', async () => {
+    const server = await startServe(['--config', 'agent.config.json', '--port', String(await freePort())], { env: { HOST: '' } });
+    try {
+      assert.match(server.url, /^http:\/\/127\.0\.0\.1:\d+\/mcp$/);
+      // Bound to loopback, so the DNS-rebinding check is on.
+      const { port } = new URL(server.url);
+      const foreign = await new Promise<number>((resolve, reject) => {
+        http.get({ hostname: '127.0.0.1', port, path: '/info', headers: { host: 'evil.example' } }, (res) => {
+          res.resume();
+          resolve(res.statusCode!);
+        }).on('error', reject);
+      });
+      assert.equal(foreign, 403);
+    } finally {
+      assert.equal(await server.stop(), 0);
+    }
+    const refused = runCli(['serve', '--config', 'agent.config.json', '--port', '0', '--host', '']);
+    assert.equal(refused.code, 1);
+    assert.match(refused.err, /^graph-mcp: --host is empty: give the address to bind/m);
   });
 
   test('--port and --host win over PORT and HOST', async () => {

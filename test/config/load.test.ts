@@ -261,6 +261,25 @@ describe('resolveConfig', () => {
     );
   });
 
+  test('a *_env key takes the name of a variable; a value pasted there (a secret) is refused without being repeated', () => {
+    for (const [section, field] of [
+      [{ store: { type: 'postgres', url_env: 'postgres://u:S3cretPW@h/db' } }, 'store.url_env'],
+      [{ auth: { jwt: { secret_env: 'sup3r-s3cret-hmac-key-value', algorithms: ['HS256'] } } }, 'auth.jwt.secret_env'],
+      [{ secrets: { sqlite: { path: './s.db', key_env: '0123456789abcdef0123456789abcdef' } } }, 'secrets.sqlite.key_env'],
+    ] as const) {
+      assert.throws(
+        () => resolveConfig({ graphs: { a: './a.ts:g' }, ...section }, { baseDir: '/x' }),
+        (error: Error & { code?: string }) => {
+          assert.equal(error.code, 'CONFIG_INVALID');
+          assert.match(error.message, new RegExp(`${field.replace(/\./g, '\\.')}: the name of an environment variable .*not its value`));
+          assert.ok(!/S3cret|s3cret|0123456789abcdef/.test(error.message), error.message);
+          return true;
+        },
+      );
+    }
+    assert.equal(resolveConfig({ graphs: { a: './a.ts:g' }, store: { type: 'postgres', url_env: 'APP_DB_URL_2' } }, { baseDir: '/x' }).store.type, 'postgres');
+  });
+
   test('does not mutate the caller\'s config object', () => {
     const raw = { graphs: { a: { path: './a.ts:g' } } };
     const copy = structuredClone(raw);

@@ -240,6 +240,18 @@ describe('opening a PostgreSQL store from the config', () => {
     });
   });
 
+  test('an empty variable, or one that holds no postgres:// URL, is a start-up error saying so, never repeating it', async () => {
+    await assert.rejects(openStore(config('MY_DB'), { env: { MY_DB: '' } }), /environment variable MY_DB, which is empty/);
+    for (const value of ['notaurl hunter2', 'mysql://root:hunter2@127.0.0.1/db', '  postgres://u:hunter2@h/db']) {
+      await assert.rejects(openStore(config('MY_DB'), { env: { MY_DB: value } }), (error: Error & { code?: string }) => {
+        assert.equal(error.code, 'STORE_UNAVAILABLE');
+        assert.match(error.message, /^store: \$MY_DB is not a PostgreSQL connection URL: expected postgres:\/\/user:password@host:5432\/database/);
+        assert.ok(!error.message.includes('hunter2'), error.message);
+        return true;
+      });
+    }
+  });
+
   test('an unreachable database is a start-up error naming the variable, never the connection string', async () => {
     const env = { MY_DB: 'postgres://someone:hunter2-secret@127.0.0.1:1/nowhere' };
     await assert.rejects(openStore(config('MY_DB'), { env }), (error: Error & { code?: string }) => {
