@@ -76,7 +76,8 @@ const CAPABILITY_OF: Record<InputMethod, keyof ClientCapabilities> = {
 /**
  * Rounds served within one request before the caller gets a paused-run
  * result to come back with (a graph that keeps asking). A 2025-era call
- * spends two per question (asked, then resumed): 100 questions.
+ * spends two per question answered (asked, then resumed): 100 questions;
+ * one per question asked again after an answer that could not be used.
  */
 const MAX_ROUNDS_PER_REQUEST = 200;
 

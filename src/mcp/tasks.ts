@@ -301,6 +301,9 @@ async function awaitTaskEnd(
   const untrack = surface.track?.(ctx.mcpReq.id, ended);
   // Questions this request asked that its client would not answer (it refused, or the time ran out): not asked again here.
   const unanswered = new Set<string>();
+  // Questions asked on this stream so far: a client whose answers can never be used (each
+  // one is asked again, under a new key) is not asked for ever.
+  let asked = 0;
   try {
     for (;;) {
       const { run, tool } = await ownTask(surface, taskId);
@@ -315,7 +318,9 @@ async function awaitTaskEnd(
       // Neither gone nor closing: the client's notifications/cancelled (through the tracker).
       if (ended.signal.aborted) throw new RunAbortedError();
       const questions = (run.data as PauseData).questions ?? [];
+      if (asked >= MAX_QUESTIONS_PER_TASK_RESULT) for (const question of questions) unanswered.add(question.key);
       if (run.status === 'input_required' && send !== undefined && questions.some((question) => !unanswered.has(question.key))) {
+        asked += questions.length;
         // The wait for the answer also ends when the task moves on without it (cancelled, answered elsewhere).
         const asking = new AbortController();
         const stopAsking = () => asking.abort();
@@ -346,6 +351,12 @@ async function awaitTaskEnd(
     untrack?.();
   }
 }
+
+/**
+ * Questions one 2025-era `tasks/result` asks on its stream before it only
+ * waits (as for a client that refused): as many as a plain call asks.
+ */
+const MAX_QUESTIONS_PER_TASK_RESULT = 100;
 
 /** `true` once `run` has changed in the store (answered, cancelled, gone); `false` when `stop` aborts first. */
 async function watchForMove(surface: TaskSurface, run: RunRecord, stop: AbortSignal): Promise<boolean> {

@@ -572,6 +572,29 @@ describe('2025-11-25 experimental tasks (v1 client)', () => {
     }
   });
 
+  test('a client whose answers can never be used is asked at most 100 times per tasks/result, then the wait goes on', async () => {
+    let asked = 0;
+    const client = await v1('uma', () => {
+      asked += 1;
+      return { answer: 5 }; // a number where the form asks for text: asked again, under a new key
+    });
+    try {
+      const { CreateTaskResultSchema } = await import('@modelcontextprotocol/sdk/types.js');
+      const created = await client.request({ method: 'tools/call', params: { name: 'ask_name', arguments: {}, task: {} } }, CreateTaskResultSchema);
+      const taskId = created.task.taskId;
+      const result = client.experimental.tasks.getTaskResult(taskId, CallToolResultSchema, { timeout: 120_000 });
+      await until('100 questions', async () => (asked >= 100 ? true : undefined), 60_000);
+      // Several poll intervals (50 ms) go by: no 101st.
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      assert.equal(asked, 100);
+      assert.equal((await client.experimental.tasks.getTask(taskId)).status, 'input_required');
+      await client.experimental.tasks.cancelTask(taskId);
+      assert.equal(((await result)._meta as Record<string, { code: string }>)['graph-mcp/error']!.code, 'RUN_CANCELLED');
+    } finally {
+      await client.close();
+    }
+  });
+
   test('tasks/list pages on from its cursor even when the task that marked it has expired', async () => {
     const call = (ttl: number) =>
       post(server.url, { jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name: 'echo', arguments: { text: 'x' }, task: { ttl } } }, legacyHeaders({ 'x-user': 'pat' }));
