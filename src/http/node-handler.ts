@@ -36,6 +36,7 @@ export function createNodeHandler(
 ): (req: NodeRequest, res: ServerResponse, parsedBody?: unknown) => Promise<void> {
   const { maxBodyBytes, onerror, onWebRequest, onRefusal } = options;
   if (!Number.isSafeInteger(maxBodyBytes) || maxBodyBytes <= 0) throw new RangeError(`maxBodyBytes must be a positive integer, got ${String(maxBodyBytes)}`);
+  const drainLimit = Math.max(DRAIN_LIMIT_BYTES, 4 * maxBodyBytes);
 
   return async (req, res, parsedBody) => {
     let finished = false;
@@ -51,9 +52,8 @@ export function createNodeHandler(
       const encoding = unsupportedEncodingMessage(req.headers['content-encoding']);
       if (encoding !== undefined) {
         finished = true;
-        // The body is left unread: the connection closes rather than carry it.
         onRefusal?.(req, encoding);
-        jsonRpcError(res, 415, -32000, encoding, { connection: 'close' });
+        refuseUnreadBody(req, res, 415, encoding, drainLimit);
         return;
       }
       const read = await readBody(req, maxBodyBytes);
@@ -61,7 +61,7 @@ export function createNodeHandler(
         finished = true;
         if (read.refused === 'too-large') {
           onRefusal?.(req, payloadTooLargeMessage(maxBodyBytes));
-          jsonRpcError(res, 413, -32000, payloadTooLargeMessage(maxBodyBytes), { connection: 'close' });
+          refuseUnreadBody(req, res, 413, payloadTooLargeMessage(maxBodyBytes), drainLimit);
         } else {
           onerror(read.error);
           onRefusal?.(req, 'Parse error: the request body could not be read');
@@ -90,6 +90,37 @@ export function createNodeHandler(
     finished = true;
     request = undefined;
   };
+}
+
+/** The most of a refused body read and thrown away so that its client sees the answer (see refuseUnreadBody). */
+const DRAIN_LIMIT_BYTES = 64 * 1024 * 1024;
+
+/**
+ * Answers a request whose body will not be served (too large, compressed).
+ * A client still sending it when the connection closes fails with EPIPE and
+ * never reads the answer (undici's fetch, so the v1 SDK's client and Node's
+ * own `fetch`): up to `drainLimit` bytes of it are read and thrown away, and
+ * the connection stays open for them. A body that says it is larger, or
+ * turns out to be, is not read: the connection closes.
+ */
+function refuseUnreadBody(req: IncomingMessage, res: ServerResponse, status: number, message: string, drainLimit: number): void {
+  if (req.complete) {
+    jsonRpcError(res, status, -32000, message);
+    return;
+  }
+  const declared = Number(req.headers['content-length']);
+  if (Number.isFinite(declared) && declared > drainLimit) {
+    jsonRpcError(res, status, -32000, message, { connection: 'close' });
+    return;
+  }
+  let drained = 0;
+  req.on('data', (chunk: Buffer) => {
+    drained += chunk.length;
+    if (drained > drainLimit) req.socket.destroy();
+  });
+  req.on('error', () => {}); // the client going away while the rest is thrown away is no error of ours
+  req.resume();
+  jsonRpcError(res, status, -32000, message);
 }
 
 type Read = { text: string } | { refused: 'too-large' } | { refused: 'unreadable'; error: Error };

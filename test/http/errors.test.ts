@@ -2,9 +2,13 @@
 import assert from 'node:assert/strict';
 import http from 'node:http';
 import net from 'node:net';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { ran } from '../fixtures/graphs/basic.js';
-import { startServer, type TestServer } from '../helpers/server.js';
+import { FIXTURES, startServer, type TestServer } from '../helpers/server.js';
+import { startServeProcess } from '../helpers/cli.js';
 import { until } from '../helpers/wait.js';
 import { callLegacy, callModern, envelope, legacyHeaders, modernHeaders, post } from '../helpers/raw.js';
 
@@ -78,6 +82,44 @@ describe('transport-level errors', () => {
     const answer = await post(server.url, body, legacyHeaders());
     assert.equal(answer.status, 413);
     assert.match(answer.messages[0]?.error?.message, new RegExp(`${MAX_BODY} bytes`));
+    await assertStillServing();
+  });
+
+  test('a client still sending a body over the limit reads its 413 (fetch failed with EPIPE when the connection closed under it)', async () => {
+    // A server in a process of its own: in this one, the client's writes and the server's close take turns on one loop.
+    const dir = await mkdtemp(path.join(tmpdir(), 'graph-mcp-413-'));
+    const config = path.join(dir, 'config.json');
+    await writeFile(config, JSON.stringify({ http: { max_body_bytes: MAX_BODY }, graphs: { echo: `${path.join(FIXTURES, 'graphs/basic.ts')}:echo` }, store: { type: 'memory' } }));
+    const serving = await startServeProcess(['--config', config, '--port', '0']);
+    try {
+      const body = JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/list', params: { pad: 'x'.repeat(48 * 1024 * 1024) } });
+      for (const headers of [legacyHeaders(), { ...legacyHeaders(), 'content-encoding': 'gzip' }]) {
+        const response = await fetch(serving.url, { method: 'POST', headers, body });
+        assert.equal(response.status, headers['content-encoding'] ? 415 : 413);
+        const answer = (await response.json()) as { jsonrpc: string; error: { code: number; message: string } };
+        assert.equal(answer.jsonrpc, '2.0');
+        assert.equal(answer.error.code, -32000);
+      }
+      const after = await callModern(serving.url, 'echo', { text: 'still here' });
+      assert.deepEqual(after.messages[0]?.result?.structuredContent, { echoed: 'still here' });
+    } finally {
+      assert.equal(await serving.stop(), 0);
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  test('a body that says it is larger than is worth reading is not read: the answer closes the connection', async () => {
+    const { port } = new URL(server.url);
+    const socket = net.connect(Number(port), '127.0.0.1');
+    let received = '';
+    socket.setEncoding('utf8');
+    socket.on('data', (chunk: string) => (received += chunk));
+    const closed = new Promise<void>((resolve) => socket.on('close', () => resolve()));
+    socket.write(`POST /mcp HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nContent-Type: application/json\r\nAccept: application/json, text/event-stream\r\nContent-Length: ${1024 * 1024 * 1024}\r\n\r\n{"jsonrpc":`);
+    await closed;
+    assert.match(received, /^HTTP\/1\.1 413 /);
+    assert.match(received, /\r\nconnection: close\r\n/i);
+    assert.match(received, /"code":-32000/);
     await assertStillServing();
   });
 
