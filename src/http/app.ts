@@ -5,6 +5,8 @@ import type { GraphMcp } from '../graph-mcp.js';
 import { VERSION } from '../version.js';
 import { lowerCased, mcpRouter, type McpRouterOptions } from './router.js';
 
+export const SHUTTING_DOWN = 'Service Unavailable: the server is shutting down; retry the request';
+
 /**
  * The standalone app: the MCP router plus `GET /ok` (health) and
  * `GET /info` (version, the MCP path, the serving process's pid and, on an
@@ -15,9 +17,11 @@ export function createApp(graphMcp: GraphMcp, routerOptions: McpRouterOptions = 
   app.disable('x-powered-by');
   // While shutting down, requests on kept-alive connections are turned away
   // so that only runs already in flight use the grace period.
+  // Answered in JSON-RPC's form (the request is not read: its id is null), with Retry-After:
+  // another process, or this one restarted, serves the retry.
   app.use((_req, res, next) => {
     if (!isDraining()) return next();
-    res.set('Connection', 'close').status(503).json({ error: 'shutting_down' });
+    res.set({ Connection: 'close', 'Retry-After': '1' }).status(503).json({ jsonrpc: '2.0', error: { code: -32000, message: SHUTTING_DOWN }, id: null });
   });
   // As LangGraph's server: `?check_db=1` also checks the store (reachable, migrated, and for
   // PostgreSQL its signal connection up), for a readiness probe; 500 when it fails.
