@@ -234,6 +234,8 @@ async function answerTask(surface: TaskSurface, run: RunRecord, responses: Clien
     return;
   }
   if (missing.length > 0) {
+    // Nothing of it used, nothing refused (keys no question has now, or none at all): the task is as it was.
+    if (missing.length === data.questions.length && problems.length === 0 && usedKeys.length <= (data.usedKeys?.length ?? 0)) return;
     // Asked again; an answer that could not be used says why in the task's status message.
     const { answerProblems: _before, ...rest } = data;
     await surface.serving.runs.setData(run, { ...rest, answers, questions: missing, usedKeys, ...(problems.length > 0 ? { answerProblems: problems } : {}) });

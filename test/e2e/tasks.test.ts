@@ -211,7 +211,11 @@ describe('2026-07-28 tasks extension', () => {
     assert.deepEqual(Object.keys(again.inputRequests), [`${key}.2`]);
     assert.match(again.statusMessage, new RegExp(`The last answer could not be used \\(asked again\\):\\n- "${key}": `));
     await rpc('alice', 'tasks/update', { taskId: created.taskId, inputResponses: { [key!]: { action: 'accept', content: { answer: 'Old' } } } });
-    assert.equal((await rpc('alice', 'tasks/get', { taskId: created.taskId })).message.result.status, 'input_required', 'the old key answers nothing');
+    const unchanged = (await rpc('alice', 'tasks/get', { taskId: created.taskId })).message.result;
+    assert.equal(unchanged.status, 'input_required', 'the old key answers nothing');
+    // ... and changes nothing: the status message still says why the question was asked again.
+    assert.equal(unchanged.statusMessage, again.statusMessage);
+    assert.equal(unchanged.lastUpdatedAt, again.lastUpdatedAt);
     // An action that is not one of the three is an answer that cannot be used, not a decline.
     await rpc('alice', 'tasks/update', { taskId: created.taskId, inputResponses: { [`${key}.2`]: { action: 'maybe' } } });
     const third = (await rpc('alice', 'tasks/get', { taskId: created.taskId })).message.result;
