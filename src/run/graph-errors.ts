@@ -1,3 +1,5 @@
+import { messageOf } from '../errors.js';
+
 /**
  * Recognising LangGraph's errors by name, not class: the graph was built
  * with the project's copy of the library, which may not be ours.
@@ -23,4 +25,18 @@ export function isInterruptWithoutCheckpointer(error: unknown): boolean {
 /** The run stopped at a step boundary because its run control asked it to (LangGraph's `GraphDrained`). */
 export function isDrained(error: unknown): boolean {
   return error instanceof Error && error.name === 'GraphDrained';
+}
+
+/**
+ * What a graph that threw says of itself. A node that throws a string (or a
+ * number) reaches us as LangGraph's own TypeError, raised when it tries to
+ * tag the value with its task (`Cannot create property 'pregelTaskId' on
+ * string '...'`): the value it threw, said as such.
+ */
+export function graphFailureMessage(error: unknown): string {
+  if (error instanceof TypeError) {
+    const tagged = /^Cannot create property '[^']*' on (string|number|boolean) '([\s\S]*)'$/.exec(error.message);
+    if (tagged) return `the graph threw a ${tagged[1]}, not an Error: ${tagged[2]}`;
+  }
+  return messageOf(error);
 }

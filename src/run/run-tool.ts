@@ -3,7 +3,7 @@ import type { BaseCheckpointSaver } from '@langchain/langgraph-checkpoint';
 import { ProtocolError, type CallToolResult } from '@modelcontextprotocol/server';
 import { GraphMcpError, isGraphMcpError, messageOf } from '../errors.js';
 import type { GraphTool } from '../graphs/tool.js';
-import { isAbortError, isDrained, isInterruptWithoutCheckpointer, isRecursionLimitError } from './graph-errors.js';
+import { graphFailureMessage, isAbortError, isDrained, isInterruptWithoutCheckpointer, isRecursionLimitError } from './graph-errors.js';
 import { streamWithProgress, type ProgressReporter } from './progress.js';
 import { RunAbort } from './run-abort.js';
 import type { LogReporter } from './log.js';
@@ -263,7 +263,7 @@ async function runGraph(tool: GraphTool, args: unknown, options: RunOptions, abo
       const data = shown === undefined ? {} : { data: shown };
       return { kind: 'done', result: errorResult('GRAPH_FAILED', `Tool "${tool.name}" failed: ${message}`), protocolError: { code: protocolError.code, message, ...data } };
     }
-    return done(errorResult('GRAPH_FAILED', `Tool "${tool.name}" failed: ${failureText(messageOf(error), options.secretsUsed?.())}`));
+    return done(errorResult('GRAPH_FAILED', `Tool "${tool.name}" failed: ${failureText(graphFailureMessage(error), options.secretsUsed?.())}`));
   }
   if (interrupts.length > 0) {
     if (thread === undefined) return done(interruptUnsupported(tool));

@@ -23,6 +23,7 @@ before(async () => {
       echo: './graphs/basic.ts:echo',
       throws: './graphs/basic.ts:throws',
       throws_object: './graphs/basic.ts:throwsObject',
+      throws_string: './graphs/basic.ts:throwsString',
       throws_carelessly: './graphs/basic.ts:throwsCarelessly',
       slow: './graphs/basic.ts:slow',
       asks_human: './graphs/basic.ts:asksHuman',
@@ -157,7 +158,7 @@ describe('transport-level errors', () => {
     );
     assert.equal(legacy.status, 200);
     const byId = new Map(legacy.messages.map((m) => [m.id, m]));
-    assert.equal(byId.get(1)?.result?.tools?.length, 10, 'seven graphs, resume_run, get_run and cancel_run');
+    assert.equal(byId.get(1)?.result?.tools?.length, 11, 'eight graphs, resume_run, get_run and cancel_run');
     assert.deepEqual(byId.get(2)?.result?.structuredContent, { echoed: 'b' });
   });
 
@@ -322,6 +323,9 @@ describe('tool-level errors', () => {
       assert.equal(result?.isError, true);
       assert.equal(result.content[0].text, 'Tool "throws_object" failed: an object that is not an Error was thrown');
       assert.doesNotMatch(answer.text, /secret-path|s3cr3t/);
+      // A string thrown is its own message, said as such (LangGraph's TypeError about it is not).
+      const thrownString = (await call(server.url, 'throws_string', { value: 'x' })).messages[0]?.result;
+      assert.equal(thrownString.content[0].text, 'Tool "throws_string" failed: the graph threw a string, not an Error: out of widgets');
       await assertStillServing();
     });
 
