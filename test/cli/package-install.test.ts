@@ -78,8 +78,15 @@ async function assertServesHello(url: string): Promise<void> {
   assert.deepEqual(call.messages[0]?.result?.structuredContent, { greeting: 'Hello, Ada!' });
 }
 
+/** The lowest version a caret range allows, exactly. */
+function lowestOf(range: string): string {
+  const match = /^\^(\d+\.\d+\.\d+)$/.exec(range);
+  assert.ok(match, `a peer range of the form ^x.y.z, got ${range}`);
+  return match[1]!;
+}
+
 test('npm install <tarball>, then npx graph-mcp check and serve in that project', { timeout: 600_000 }, async () => {
-  // `npm pack` runs `prepare`, which builds dist/.
+  // `npm pack` runs `prepack`, which builds dist/ (not `prepare`: npm counts that an install script).
   const packed = await exec('npm', ['pack', '--silent', '--pack-destination', dir], { cwd: ROOT, maxBuffer: 16 * 1024 * 1024 });
   const tarball = path.join(dir, packed.stdout.trim().split('\n').pop()!);
 
@@ -92,8 +99,11 @@ test('npm install <tarball>, then npx graph-mcp check and serve in that project'
       type: 'module',
       dependencies: {
         'graph-mcp': `file:${tarball}`,
-        '@langchain/langgraph': ours.devDependencies['@langchain/langgraph'],
-        '@langchain/core': ours.devDependencies['@langchain/core'],
+        // The oldest versions the peer ranges allow (the rest of the suite runs the newest):
+        // a range wider than what graph-mcp imports installs cleanly and fails at start-up.
+        '@langchain/langgraph': lowestOf(ours.peerDependencies['@langchain/langgraph']),
+        '@langchain/core': lowestOf(ours.peerDependencies['@langchain/core']),
+        '@langchain/langgraph-checkpoint': lowestOf(ours.peerDependencies['@langchain/langgraph-checkpoint']),
         zod: ours.dependencies.zod,
         express: ours.dependencies.express,
       },
