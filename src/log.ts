@@ -1,6 +1,6 @@
 import { pino, type DestinationStream, type Logger, type LevelWithSilent } from 'pino';
 import { GraphMcpError } from './errors.js';
-import { scrubHanded } from './run/scrub.js';
+import { scrubLogged } from './run/scrub.js';
 
 export type { Logger } from 'pino';
 
@@ -37,7 +37,8 @@ export function createLogger(options: LoggerOptions = {}): Logger {
       base: { service: 'graph-mcp', pid: process.pid },
       // graph-mcp logs `err: { message }` where an error's stack could name a secret: such a
       // plain object is written as it is, not as an error of type "Object" with an empty stack.
-      // Either way, no credential handed to a run is written (a graph's own error may quote one).
+      // Either way, no credential handed to a run, and no URL's password, is written (a graph's
+      // own error may quote one, and one raised outside any run passes no run's scrubbing).
       serializers: { err: serializeError },
       redact: {
         paths: ['authorization', 'token', 'password', 'secret', '*.authorization', '*.token', '*.password', '*.secret', 'headers.authorization', 'req.headers.authorization'],
@@ -50,5 +51,5 @@ export function createLogger(options: LoggerOptions = {}): Logger {
 
 function serializeError(value: unknown): unknown {
   // Every string in it, its cause's and any field the error carries included.
-  return scrubHanded(value instanceof Error ? pino.stdSerializers.err(value) : value);
+  return scrubLogged(value instanceof Error ? pino.stdSerializers.err(value) : value);
 }

@@ -40,6 +40,17 @@ test('a credential handed to a run is never written, even in an error no run own
   assert.match(text, /plain \[redacted\]/);
 });
 
+test("an error raised outside any run (a node's stray timer) loses any URL's password in the log, its stack and cause too", () => {
+  const logs = captureLogs();
+  const failure = new Error('stray throw talking to postgres://admin:hunter2@db.internal/app', { cause: new Error('redis://:s3cr3t@cache:6379 refused') });
+  logs.logger.fatal({ err: failure }, 'an exception no run caught');
+  logs.logger.warn({ err: { message: 'plain https://u:pw1234@example.com/x' } }, 'a plain one');
+  const text = logs.lines.join('\n');
+  assert.doesNotMatch(text, /hunter2|s3cr3t|pw1234/);
+  assert.match(text, /postgres:\/\/admin:\[redacted\]@db\.internal\/app/);
+  assert.match(JSON.parse(logs.lines[0]!).err.stack, /^Error: stray throw talking to postgres:\/\/admin:\[redacted\]@/);
+});
+
 test("a secret store of the project's own that hands back a header value that is not text fails the node, not the adapters; the log says why", async () => {
   const failures: unknown[] = [];
   const { credentials } = createRunCredentials(

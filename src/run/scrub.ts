@@ -96,6 +96,16 @@ export function scrubHanded<T>(value: T): T {
   return handed.size === 0 ? value : scrubValue(value, [...handed]);
 }
 
+/**
+ * What the log is given of an error: the credentials handed to runs and any
+ * URL's password removed from every string in it (its stack, its cause's).
+ * An error raised outside any run (a node's stray timer) passes no run's
+ * scrubbing, and may quote a connection string.
+ */
+export function scrubLogged<T>(value: T): T {
+  return mapTexts(scrubHanded(value), (text) => (text.includes('://') ? text.replace(URL_PASSWORD, '$1:[redacted]@') : text)) as T;
+}
+
 /** A deep copy of plain JSON-like `value` with every secret scrubbed from strings and object keys. */
 export function scrubValue<T>(value: T, secrets: readonly string[] | undefined): T {
   if (secrets === undefined || secrets.length === 0) return value;
