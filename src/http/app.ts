@@ -1,9 +1,13 @@
 import { validateHostHeader } from '@modelcontextprotocol/server';
 import express, { type Express } from 'express';
 import { canCall } from '../auth/access.js';
+import { messageOf } from '../errors.js';
 import type { GraphMcp } from '../graph-mcp.js';
 import { VERSION } from '../version.js';
 import { lowerCased, mcpRouter, type McpRouterOptions } from './router.js';
+
+/** How long `/ok?check_db=1` waits for the store before it answers 500. */
+export const CHECK_DB_TIMEOUT_MS = 5_000;
 
 export const SHUTTING_DOWN = 'Service Unavailable: the server is shutting down; retry the request';
 
@@ -31,13 +35,21 @@ export function createApp(graphMcp: GraphMcp, routerOptions: McpRouterOptions = 
       res.json({ ok: true });
       return;
     }
-    (graphMcp.store?.check() ?? Promise.resolve()).then(
-      () => res.json({ ok: true }),
-      (error: unknown) => {
-        graphMcp.logger.warn({ err: error }, 'health check: the store is not ready');
-        res.status(500).json({ ok: false, error: 'store_unavailable' });
-      },
-    );
+    // A store that does not answer (a database that accepts connections and then hangs) is
+    // not ready either: answered within the limit, not after the driver's own timeouts.
+    let timer: NodeJS.Timeout | undefined;
+    const deadline = new Promise<never>((_resolve, reject) => {
+      timer = setTimeout(() => reject(new Error(`the store did not answer within ${CHECK_DB_TIMEOUT_MS} ms`)), CHECK_DB_TIMEOUT_MS);
+    });
+    Promise.race([graphMcp.store?.check() ?? Promise.resolve(), deadline])
+      .then(
+        () => res.json({ ok: true }),
+        (error: unknown) => {
+          graphMcp.logger.warn({ err: { message: messageOf(error) } }, 'health check: the store is not ready');
+          res.status(500).json({ ok: false, error: 'store_unavailable' });
+        },
+      )
+      .finally(() => clearTimeout(timer));
   });
   // `/info` asks for no credentials, so it names no graph a caller without them could not
   // list: once callers must authenticate, none (`tools/list` shows each caller theirs).

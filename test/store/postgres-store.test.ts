@@ -9,7 +9,8 @@ import pg from 'pg';
 import { openStore } from '../../src/store/open-store.js';
 import { PostgresStore } from '../../src/store/postgres-store.js';
 import { dropSchema, freshSchema, POSTGRES_URL, postgresReady, sql } from '../helpers/postgres.js';
-import { captureLogs } from '../helpers/server.js';
+import { captureLogs, startServer } from '../helpers/server.js';
+import { CHECK_DB_TIMEOUT_MS } from '../../src/http/app.js';
 import { storeContract } from './store-contract.js';
 
 const execFileAsync = promisify(execFile);
@@ -213,6 +214,28 @@ await store.close();`;
         await store.check();
       } finally {
         await store.close();
+      }
+    });
+
+    test('a readiness probe (/ok?check_db=1) against a database that does not answer is a 500 within its limit, not after the statement timeout', async () => {
+      const name = schema('hung');
+      const store = await PostgresStore.open({ connectionString: POSTGRES_URL, schema: name, statementTimeoutMs: 60_000 });
+      const server = await startServer({ name: 'hung', graphs: { echo: './graphs/basic.ts:echo' } }, { load: { store } });
+      // Another session holds the table the check reads: its SELECT waits (up to the 60 s statement timeout).
+      const locker = new pg.Client({ connectionString: POSTGRES_URL });
+      locker.on('error', () => undefined);
+      await locker.connect();
+      try {
+        await locker.query(`BEGIN; LOCK TABLE "${name}".graph_mcp_migrations IN ACCESS EXCLUSIVE MODE`);
+        const probe = await fetch(`${new URL(server.url).origin}/ok?check_db=1`);
+        assert.equal(probe.status, 500);
+        assert.deepEqual(await probe.json(), { ok: false, error: 'store_unavailable' });
+        assert.match(server.logs.text(), new RegExp(`the store did not answer within ${CHECK_DB_TIMEOUT_MS} ms`));
+        await locker.query('ROLLBACK');
+        assert.equal((await fetch(`${new URL(server.url).origin}/ok?check_db=1`)).status, 200);
+      } finally {
+        await locker.end();
+        await server.close(0);
       }
     });
 
