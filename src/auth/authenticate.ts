@@ -83,10 +83,20 @@ function normalisePrincipal(value: PrincipalLike | string | null | undefined): P
 }
 
 /** RFC 6750 §3 challenge, with RFC 9728's `resource_metadata` (as the MCP authorization spec asks). */
+/**
+ * Text for a quoted parameter of the challenge: RFC 6750 allows printable
+ * ASCII but `"` and `\\` there. Anything else (an em dash, a line break, which
+ * Node refuses in a header, and the request would get no answer at all)
+ * becomes a space; the JSON body keeps the message whole.
+ */
+function headerSafe(text: string): string {
+  return text.replace(/[^\x20\x21\x23-\x5b\x5d-\x7e]+/g, ' ').replace(/ {2,}/g, ' ').trim();
+}
+
 function challenge(error: AuthError, resourceMetadataUrl: string | undefined, required: string[]): string {
   const params: string[] = [];
-  if (error.error) params.push(`error="${error.error}"`);
-  if (error.error) params.push(`error_description="${error.message.replace(/["\\]/g, '')}"`);
+  if (error.error) params.push(`error="${headerSafe(error.error)}"`);
+  if (error.error) params.push(`error_description="${headerSafe(error.message)}"`);
   const scopes = error.scopes ?? (required.length > 0 ? required : undefined);
   if (scopes && scopes.length > 0) params.push(`scope="${scopes.join(' ')}"`);
   if (resourceMetadataUrl) params.push(`resource_metadata="${resourceMetadataUrl}"`);

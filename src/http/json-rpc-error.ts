@@ -6,7 +6,15 @@ import type { ServerResponse } from 'node:http';
  */
 export function jsonRpcError(res: ServerResponse, status: number, code: number, message: string, headers: Record<string, string> = {}): void {
   const body = JSON.stringify({ jsonrpc: '2.0', error: { code, message }, id: null });
-  res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body), ...headers });
+  const own = { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) };
+  try {
+    res.writeHead(status, { ...own, ...headers });
+  } catch {
+    // A header value Node refuses (a character outside Latin-1, a line break: a project's
+    // AuthError challenge, say) would leave the request unanswered: answered without the extra headers.
+    for (const name of Object.keys(headers)) res.removeHeader(name);
+    res.writeHead(status, own);
+  }
   res.end(body);
 }
 

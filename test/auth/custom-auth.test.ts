@@ -23,8 +23,8 @@ after(async () => {
   await Promise.all(graphMcps.map((graphMcp) => graphMcp.close(0)));
 });
 
-function rpc(url: string, method: string, params: Record<string, unknown>, headers: Record<string, string>) {
-  return post(url, { jsonrpc: '2.0', id: 1, method, params }, { ...legacyHeaders(), ...headers });
+function rpc(url: string, method: string, params: Record<string, unknown>, headers: Record<string, string>, signal?: AbortSignal) {
+  return post(url, { jsonrpc: '2.0', id: 1, method, params }, { ...legacyHeaders(), ...headers }, signal);
 }
 
 async function listNames(url: string, headers: Record<string, string>) {
@@ -47,6 +47,23 @@ describe('auth.path in agent.config.json', () => {
       const unknown = await rpc(server.url, 'tools/list', {}, { 'x-api-key': 'key-mallory' });
       assert.equal(unknown.status, 401);
       assert.match(unknown.headers.get('www-authenticate') ?? '', /error="invalid_token"/);
+    } finally {
+      await server.close(0);
+    }
+  });
+
+  test('an AuthError whose message a header cannot carry (an em dash, a line break) is still answered: the challenge says it in ASCII, the body whole', async () => {
+    const server = await startServer({ auth: { path: './auth.ts:authenticate' }, graphs: GRAPHS });
+    try {
+      const retired = await rpc(server.url, 'tools/list', {}, { 'x-api-key': 'key-retired' }, AbortSignal.timeout(10_000));
+      assert.equal(retired.status, 401);
+      assert.equal(retired.headers.get('www-authenticate'), 'Bearer error="invalid_token", error_description="this key was retired ask your admin for a new one"');
+      assert.equal(retired.messages[0]?.error?.message, 'this key was retired — ask your admin\r\nfor a new one');
+      // A challenge of its own that Node refuses as a header: answered without it, not left hanging.
+      const badHeader = await rpc(server.url, 'tools/list', {}, { 'x-api-key': 'key-bad-header' }, AbortSignal.timeout(10_000));
+      assert.equal(badHeader.status, 401);
+      assert.equal(badHeader.headers.get('www-authenticate'), null);
+      assert.equal(badHeader.messages[0]?.error?.message, 'sign in');
     } finally {
       await server.close(0);
     }
@@ -91,6 +108,7 @@ describe('auth.path in agent.config.json', () => {
       assert.equal(crash.headers.get('www-authenticate'), null);
       assert.doesNotMatch(crash.text, /10\.0\.0\.5|exploded/);
       assert.match(crash.messages[0]?.error?.message, /cannot be checked now/);
+
       assert.equal((await rpc(`${new URL(server.url).origin}/mcp`, 'tools/list', {}, { 'x-api-key': 'key-alice' })).status, 404);
       const logs = server.logs.text();
       assert.match(logs, /langgraph\.json keys .* ignored: http\.cors, http\.disable_assistants, store\.index, auth\.disable_studio_auth/);

@@ -32,8 +32,8 @@ export interface RawAnswer {
   text: string;
 }
 
-export async function post(url: string, body: string | object, headers: Record<string, string>): Promise<RawAnswer> {
-  const response = await fetch(url, { method: 'POST', headers, body: typeof body === 'string' ? body : JSON.stringify(body) });
+export async function post(url: string, body: string | object, headers: Record<string, string>, signal?: AbortSignal): Promise<RawAnswer> {
+  const response = await fetch(url, { method: 'POST', headers, body: typeof body === 'string' ? body : JSON.stringify(body), ...(signal ? { signal } : {}) });
   const text = await response.text();
   return { status: response.status, headers: response.headers, text, messages: parseMessages(text, response.headers.get('content-type')) };
 }
