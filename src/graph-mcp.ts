@@ -313,10 +313,13 @@ async function resolveAuthenticate(
   return createAuthenticator(authenticate, {
     requiredScopes: config.auth?.required_scopes ?? [],
     resourceMetadataUrl: resourceMetadata?.url,
-    // Only the error's type: its message may quote a credential.
-    onUnexpectedError: (error) =>
-      logger.warn({ err: { type: error instanceof Error ? error.name : typeof error } }, 'authenticate threw something other than AuthError: refused with 401'),
+    onUnexpectedError: unexpectedAuthErrorLogger(logger),
   });
+}
+
+/** What the log says of an authenticate function that threw something other than AuthError: only its type (its message may quote a credential). */
+export function unexpectedAuthErrorLogger(logger: Logger): (error: unknown) => void {
+  return (error) => logger.warn({ err: { type: error instanceof Error ? error.name : typeof error } }, 'authenticate threw something other than AuthError: refused with 401');
 }
 
 function unique<T>(items: T[]): T[] {

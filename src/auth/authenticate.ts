@@ -72,17 +72,24 @@ class PrincipalShapeError extends Error {
 function normalisePrincipal(value: PrincipalLike | string | null | undefined): Principal {
   // A bare identity, as LangGraph's custom auth may return.
   if (typeof value === 'string' && value !== '') return { id: value, scopes: [] };
-  if (value === null || typeof value !== 'object') throw new AuthError(401, 'invalid credentials', { error: 'invalid_token' });
+  // Nothing returned (a forgotten `return`): the function's bug, not a bad token; it refuses by throwing AuthError.
+  if (value === null || value === undefined || value === '') {
+    throw new PrincipalShapeError(`authenticate returned ${value === '' ? 'an empty string' : String(value)}, not a principal: return { id, scopes? } (or the id), or throw AuthError to refuse the caller`);
+  }
+  if (typeof value !== 'object') throw new PrincipalShapeError(`authenticate returned a ${typeof value}, not a principal: return { id, scopes? } (or the id)`);
+  const idField = value.id !== undefined ? 'id' : 'identity';
   const id = value.id ?? value.identity;
+  if (id !== undefined && typeof id !== 'string') throw new PrincipalShapeError(`authenticate returned a principal whose "${idField}" is a ${typeof id}, not a string`);
   if (typeof id !== 'string' || id === '') {
     throw new PrincipalShapeError(`authenticate returned a principal without a string "id" (or "identity"): it has ${Object.keys(value).length === 0 ? 'no fields' : `only ${Object.keys(value).map((key) => JSON.stringify(key)).join(', ')}`}`);
   }
   const rawScopes = value.scopes ?? value.permissions ?? [];
-  const scopes = Array.isArray(rawScopes) ? rawScopes.filter((s): s is string => typeof s === 'string') : [];
+  // Space-separated, as an OAuth `scope` claim (and the built-in JWT check) has them.
+  const list = typeof rawScopes === 'string' ? rawScopes.split(/\s+/) : Array.isArray(rawScopes) ? rawScopes : [];
+  const scopes = list.filter((s): s is string => typeof s === 'string' && s !== '');
   return { ...value, id, scopes };
 }
 
-/** RFC 6750 §3 challenge, with RFC 9728's `resource_metadata` (as the MCP authorization spec asks). */
 /**
  * Text for a quoted parameter of the challenge: RFC 6750 allows printable
  * ASCII but `"` and `\\` there. Anything else (an em dash, a line break, which
@@ -93,6 +100,7 @@ function headerSafe(text: string): string {
   return text.replace(/[^\x20\x21\x23-\x5b\x5d-\x7e]+/g, ' ').replace(/ {2,}/g, ' ').trim();
 }
 
+/** RFC 6750 §3 challenge, with RFC 9728's `resource_metadata` (as the MCP authorization spec asks). */
 function challenge(error: AuthError, resourceMetadataUrl: string | undefined, required: string[]): string {
   const params: string[] = [];
   if (error.error) params.push(`error="${headerSafe(error.error)}"`);

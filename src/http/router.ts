@@ -3,7 +3,7 @@ import cors from 'cors';
 import { Router, type NextFunction, type Request, type RequestHandler, type Response } from 'express';
 import { allowListProblem } from '../config/schema.js';
 import { GraphMcpError } from '../errors.js';
-import { principalFromAuthInfo, type GraphMcp } from '../graph-mcp.js';
+import { principalFromAuthInfo, unexpectedAuthErrorLogger, type GraphMcp } from '../graph-mcp.js';
 import { attachRequestLog, noteDetail, requestLogOf, type RequestLog } from '../mcp/request-log.js';
 import { INTERNAL_ERROR_MESSAGE } from '../mcp/server-factory.js';
 import type { Logger } from '../log.js';
@@ -92,6 +92,7 @@ export function mcpRouter(graphMcp: GraphMcp, options: McpRouterOptions, standal
     ? createAuthenticator(options.authenticate, {
         requiredScopes: config.auth?.required_scopes ?? [],
         resourceMetadataUrl: graphMcp.resourceMetadata?.url,
+        onUnexpectedError: unexpectedAuthErrorLogger(logger),
       })
     : graphMcp.authenticate;
   const scoped = graphMcp.tools.tools.filter((tool) => tool.requiredScopes.length > 0).map((tool) => tool.name);

@@ -194,6 +194,30 @@ test('an authenticate function that returns no id is the server\'s fault: 500, w
   }
 });
 
+test("an authenticate function that returns nothing, or an id that is no string, is the server's fault too, said as such; scopes as one space-separated string are read", async () => {
+  for (const [name, reason] of [
+    ['forgetfulAuthenticate', /authenticate returned undefined, not a principal: return \{ id, scopes\? \} \(or the id\), or throw AuthError to refuse the caller/],
+    ['numericIdAuthenticate', /authenticate returned a principal whose \\"id\\" is a number, not a string/],
+  ] as const) {
+    const server = await startServer({ auth: { path: `./auth.ts:${name}` }, graphs: GRAPHS });
+    try {
+      const answer = await rpc(server.url, 'tools/list', {}, { 'x-api-key': 'key-alice' });
+      assert.equal(answer.status, 500, name);
+      assert.equal(answer.messages[0]?.error?.code, -32603);
+      assert.match(server.logs.text(), reason);
+    } finally {
+      await server.close(0);
+    }
+  }
+  const server = await startServer({ auth: { path: './auth.ts:scopeStringAuthenticate' }, graphs: { whoami: './graphs/basic.ts:whoami' } });
+  try {
+    const who = await rpc(server.url, 'tools/call', { name: 'whoami', arguments: {} }, {});
+    assert.deepEqual(who.messages[0]?.result?.structuredContent, { user: 'alice', scopes: ['reports', 'audit'] });
+  } finally {
+    await server.close(0);
+  }
+});
+
 async function appWith(setup: (app: express.Express) => Promise<void>) {
   const app = express();
   await setup(app);
@@ -204,12 +228,14 @@ async function appWith(setup: (app: express.Express) => Promise<void>) {
 }
 
 describe('authentication given in code', () => {
-  test('a function passed to createMcpRouter', async () => {
+  test('a function passed to createMcpRouter; one that throws something other than AuthError is logged, as through the config', async () => {
+    const logs = captureLogs();
     const url = await appWith(async (app) => {
-      const graphMcp = opened(await loadGraphMcp({ baseDir: FIXTURES, config: { graphs: GRAPHS }, logger: captureLogs().logger, store: null }));
+      const graphMcp = opened(await loadGraphMcp({ baseDir: FIXTURES, config: { graphs: GRAPHS }, logger: logs.logger, store: null }));
       app.use(
         createMcpRouter(graphMcp, {
           authenticate: (request) => {
+            if (request.headers.get('x-broken') !== null) throw new RangeError('lookup failed for key hunter2');
             if (request.headers.get('authorization') !== 'Bearer letmein') throw new AuthError(401, 'no entry', { error: 'invalid_token' });
             return { id: 'svc-reporting', scopes: ['reports'], team: 'blue' };
           },
@@ -218,6 +244,9 @@ describe('authentication given in code', () => {
     });
     assert.deepEqual(await listNames(url, { authorization: 'Bearer letmein' }), ['blue_only', 'reports', 'whoami']);
     assert.equal((await rpc(url, 'tools/list', {}, {})).status, 401);
+    assert.equal((await rpc(url, 'tools/list', {}, { 'x-broken': '1' })).status, 401);
+    assert.match(logs.text(), /"type":"RangeError".*authenticate threw something other than AuthError/);
+    assert.ok(!logs.text().includes('hunter2'));
   });
 
   test("the app's own middleware sets req.auth; graph-mcp uses that caller", async () => {
