@@ -2,6 +2,7 @@ import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { ModuleRef } from '../config/module-ref.js';
 import { GraphMcpError, messageOf } from '../errors.js';
+import { withoutUrlPasswords } from '../run/scrub.js';
 
 const TS_EXTENSIONS = new Set(['.ts', '.mts', '.cts', '.tsx']);
 let tsLoader: Promise<void> | undefined;
@@ -29,7 +30,7 @@ export async function importExport(ref: ModuleRef, what: string): Promise<unknow
   try {
     namespace = (await import(pathToFileURL(ref.file).href)) as Record<string, unknown>;
   } catch (cause) {
-    throw new GraphMcpError('MODULE_LOAD_FAILED', `${what}: cannot load ${ref.spec}: ${messageOf(cause)}`, { cause });
+    throw new GraphMcpError('MODULE_LOAD_FAILED', `${what}: cannot load ${ref.spec}: ${startupMessageOf(cause)}`, { cause });
   }
   const found = exportOf(namespace, ref.exportName);
   if (found === undefined) {
@@ -64,4 +65,14 @@ function exportNames(namespace: Record<string, unknown>): string[] {
   const names = new Set(Object.keys(namespace).filter((key) => key !== 'default' && key !== 'module.exports'));
   for (const key of Object.keys(commonJsExports(namespace) ?? {})) names.add(key);
   return [...names];
+}
+
+/**
+ * What a module or factory that failed at start-up said, as the operator is
+ * shown it: without a URL's password (a connection string in a driver's
+ * message), and without Node's "imported from" graph-mcp's own loader,
+ * which names a file inside graph-mcp, not the project's.
+ */
+export function startupMessageOf(cause: unknown): string {
+  return withoutUrlPasswords(messageOf(cause)).replace(/ imported from \S*\/graphs\/load-module\.[jt]s$/, '');
 }

@@ -1,4 +1,5 @@
 import { GraphMcpError, messageOf } from '../errors.js';
+import { startupMessageOf } from './load-module.js';
 
 /**
  * The part of a compiled LangGraph graph that graph-mcp uses. Duck-typed on
@@ -38,7 +39,7 @@ export async function resolveGraph(exported: unknown, what: string): Promise<Run
     try {
       value = await (value as (config: unknown) => unknown)({ configurable: {} });
     } catch (cause) {
-      throw new GraphMcpError('GRAPH_INVALID', `${what}: the graph factory threw: ${messageOf(cause)}`, { cause });
+      throw new GraphMcpError('GRAPH_INVALID', `${what}: the graph factory threw: ${startupMessageOf(cause)}`, { cause });
     }
   }
   if (isCompiledGraph(value)) return value;

@@ -103,7 +103,12 @@ export function scrubHanded<T>(value: T): T {
  * scrubbing, and may quote a connection string.
  */
 export function scrubLogged<T>(value: T): T {
-  return mapTexts(scrubHanded(value), (text) => (text.includes('://') ? text.replace(URL_PASSWORD, '$1:[redacted]@') : text)) as T;
+  return mapTexts(scrubHanded(value), withoutUrlPasswords) as T;
+}
+
+/** `text` with any URL's password replaced by `[redacted]` (`postgres://admin:[redacted]@db`). */
+export function withoutUrlPasswords(text: string): string {
+  return text.includes('://') ? text.replace(URL_PASSWORD, '$1:[redacted]@') : text;
 }
 
 /** A deep copy of plain JSON-like `value` with every secret scrubbed from strings and object keys. */

@@ -263,6 +263,16 @@ describe('start-up errors name the graph', () => {
 
   test('a module that does not exist', async () => {
     await assert.rejects(load({ ghost: './graphs/nope.ts:graph' }), failsWith('MODULE_LOAD_FAILED', /graph "ghost": cannot load \.\/graphs\/nope\.ts:graph/));
+    // Not where inside graph-mcp the import was made.
+    await assert.rejects(load({ ghost: './graphs/nope.ts:graph' }), (error: Error) => !/load-module|imported from/.test(error.message));
+  });
+
+  test("a factory's error loses any URL's password at start-up, as a run's does", async () => {
+    await assert.rejects(load({ f: './graphs/basic.ts:failingFactory' }), (error: Error) => {
+      assert.match(error.message, /the graph factory threw: factory could not reach postgres:\/\/app:\[redacted\]@db\.internal\/app/);
+      assert.ok(!error.message.includes('hunter2'));
+      return true;
+    });
   });
 
   test('a missing export lists what the module exports', async () => {
