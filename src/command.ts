@@ -73,6 +73,12 @@ async function main(argv: string[]): Promise<number> {
     // Its warnings (keys set aside, an env file missing, ...) as lines a person reads, on stderr.
     const warnings = { write: (line: string) => void process.stderr.write(`warning: ${(JSON.parse(line) as { msg?: string }).msg ?? line}\n`) };
     const graphMcp = await loadGraphMcp({ config, logger: createLogger({ level: 'warn', destination: warnings }) });
+    // What serve says when it mounts the endpoint, which check does not.
+    if (graphMcp.authenticate === undefined && !graphMcp.config.http.disable_mcp) {
+      const { noAuthenticationWarning } = await import('./http/router.js');
+      const scoped = graphMcp.tools.tools.filter((tool) => tool.requiredScopes.length > 0).map((tool) => tool.name);
+      process.stderr.write(`warning: ${noAuthenticationWarning(graphMcp.config.http.mcp_path, scoped)}\n`);
+    }
     for (const tool of graphMcp.tools.tools) {
       const props = Object.keys((tool.definition.inputSchema.properties as Record<string, unknown> | undefined) ?? {});
       process.stdout.write(`${tool.name}(${props.join(', ')})  ${tool.definition.description ?? ''}\n`);
@@ -110,7 +116,8 @@ async function main(argv: string[]): Promise<number> {
     if (workers > 1 && cluster.isPrimary) {
       // Paused runs and tasks in one worker's memory would be invisible to the others.
       if ((await loadConfigFile(config)).store.type === 'memory') {
-        throw new GraphMcpError('OPTIONS_INVALID', `--workers ${workers}: the "memory" store lives in one process; use "sqlite" (the default) or "postgres" with several workers`);
+        const given = values.workers !== undefined ? `--workers ${values.workers}` : `GRAPH_MCP_WORKERS=${process.env.GRAPH_MCP_WORKERS ?? workers}`;
+        throw new GraphMcpError('OPTIONS_INVALID', `${given}: the "memory" store lives in one process; use "sqlite" (the default) or "postgres" with several workers`);
       }
       // A handful of lines, each of which says why the service stopped or started: written at once.
       return runPrimary(workers, createLogger({ sync: true }));

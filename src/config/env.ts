@@ -1,4 +1,5 @@
-import { existsSync } from 'node:fs';
+import { GraphMcpError } from '../errors.js';
+import { accessSync, constants, existsSync, statSync } from 'node:fs';
 import type { ResolvedConfig } from './load.js';
 
 /**
@@ -15,7 +16,17 @@ export function applyConfigEnv(config: Pick<ResolvedConfig, 'env'>, warn: (messa
       warn(`env: file ${env.file} not found; starting without it`);
       return;
     }
-    process.loadEnvFile(env.file);
+    // Node's own words name neither the key nor the problem (a directory is "should be a valid
+    // string", a file it may not read "no such file").
+    if (!statSync(env.file).isFile()) throw new GraphMcpError('CONFIG_INVALID', `env: ${env.file} is not a file`);
+    try {
+      accessSync(env.file, constants.R_OK);
+      process.loadEnvFile(env.file);
+    } catch (cause) {
+      const code = (cause as NodeJS.ErrnoException).code;
+      const why = code === 'EACCES' || code === 'EPERM' ? 'permission denied' : (cause as Error).message;
+      throw new GraphMcpError('CONFIG_INVALID', `env: ${env.file} cannot be read: ${why}`, { cause });
+    }
     return;
   }
   for (const [key, value] of Object.entries(env.values)) {

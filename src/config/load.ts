@@ -91,7 +91,9 @@ export function resolveConfig(raw: unknown, options: { baseDir: string; source?:
   if (problems.length > 0) throw new GraphMcpError('CONFIG_INVALID', `${source}: invalid config\n${problems.map((problem) => `  ${problem}`).join('\n')}`);
   const parsed = agentConfigSchema.safeParse(own);
   if (!parsed.success) {
-    throw new GraphMcpError('CONFIG_INVALID', formatIssues(source, parsed.error.issues));
+    // A top-level key graph-mcp does not know, beside the errors: a misspelt "graphs" is the likely cause.
+    const aside = unknown.length > 0 ? `\n  (unknown top-level keys, ignored: ${unknown.join(', ')}; misspelt?)` : '';
+    throw new GraphMcpError('CONFIG_INVALID', formatIssues(source, parsed.error.issues) + aside);
   }
   const config = parsed.data;
   const baseDir = path.resolve(options.baseDir);
@@ -172,5 +174,7 @@ function explain(issue: z.core.$ZodIssue, prefix: PropertyKey[]): Array<{ path: 
     const best = [...issue.errors].sort((a, b) => depth(b) - depth(a))[0]!;
     if (depth(best) > 0) return best.flatMap((inner) => explain(inner, path));
   }
+  // zod says a missing field is "Invalid input: expected record, received undefined".
+  if (issue.code === 'invalid_type' && / received undefined$/.test(issue.message)) return [{ path, message: `required (${issue.expected})` }];
   return [{ path, message: issue.message }];
 }

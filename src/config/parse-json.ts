@@ -6,7 +6,9 @@ import { GraphMcpError } from '../errors.js';
  * edited by hand); a duplicate key is an error, since JSON.parse would keep
  * the last one silently and a graph would vanish.
  */
-export function parseConfigText(text: string, source: string): unknown {
+export function parseConfigText(given: string, source: string): unknown {
+  // A byte-order mark, as Windows editors write one, is not part of the JSON.
+  const text = given.charCodeAt(0) === 0xfeff ? given.slice(1) : given;
   const errors: ParseError[] = [];
   const tree = parseTree(text, errors, { allowTrailingComma: true, disallowComments: false });
   const first = errors[0];

@@ -38,7 +38,7 @@ export function parseWorkers(value: string | undefined): number {
   if (value === 'auto') return availableParallelism();
   const count = integerOption(value, 1, 1024);
   if (count === undefined) {
-    throw new GraphMcpError('OPTIONS_INVALID', `workers must be a positive integer or "auto", got ${JSON.stringify(value)}`);
+    throw new GraphMcpError('OPTIONS_INVALID', `workers must be a positive integer up to 1024, or "auto", got ${JSON.stringify(value)}`);
   }
   return count;
 }

@@ -101,12 +101,7 @@ export function mcpRouter(graphMcp: GraphMcp, options: McpRouterOptions, standal
     if (authenticate) logger.info({ auth: true, path: at }, `MCP endpoint at ${at}: callers must authenticate`);
     else if (byApp) logger.info({ auth: 'app', path: at }, `MCP endpoint at ${at}: callers are authenticated by the app's own middleware (req.auth)`);
     else {
-      logger.warn(
-        { auth: false, path: at, ...(scoped.length > 0 ? { scoped } : {}) },
-        scoped.length === 0
-          ? `MCP endpoint at ${at} has no authentication: anyone who can reach it can call every graph`
-          : `MCP endpoint at ${at} has no authentication: anyone who can reach it can call every graph but ${scoped.join(', ')}, which need scopes no caller has without it (unless the app's own middleware sets req.auth)`,
-      );
+      logger.warn({ auth: false, path: at, ...(scoped.length > 0 ? { scoped } : {}) }, noAuthenticationWarning(at, scoped));
     }
   };
   if (standalone || authenticate) sayWhoAuthenticates(path, false);
@@ -334,4 +329,11 @@ function logRequest(graphMcp: GraphMcp): RequestHandler {
 function clientWentAway(error: Error): boolean {
   const { code, type } = error as { code?: unknown; type?: unknown };
   return type === 'request.aborted' || error.message === 'aborted' || code === 'ECONNRESET' || code === 'ECONNABORTED';
+}
+
+/** What serve (and check) say of an endpoint with no authentication; `scoped`: the graphs that need scopes. */
+export function noAuthenticationWarning(at: string, scoped: readonly string[]): string {
+  return scoped.length === 0
+    ? `MCP endpoint at ${at} has no authentication: anyone who can reach it can call every graph`
+    : `MCP endpoint at ${at} has no authentication: anyone who can reach it can call every graph but ${scoped.join(', ')}, which need scopes no caller has without it (unless the app's own middleware sets req.auth)`;
 }

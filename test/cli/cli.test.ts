@@ -60,6 +60,13 @@ describe('graph-mcp check', () => {
     assert.match(result.out, /ok: 5 tool\(s\)/);
   });
 
+  test('says what serve says of an endpoint with no authentication, graphs that need scopes no caller has named', async () => {
+    const file = await configFile('scoped-no-auth.json', { graphs: { triage: TRIAGE, admin: { path: TRIAGE, access: { scopes: ['admin'] } } }, store: { type: 'none' } });
+    const result = runCli(['check', '--config', file]);
+    assert.equal(result.code, 0, result.err);
+    assert.match(result.err, /^warning: MCP endpoint at \/mcp has no authentication: anyone who can reach it can call every graph but admin, which need scopes no caller has without it/m);
+  });
+
   test('says when MCP is off, so that the tools listed would not be served', async () => {
     const file = await configFile('mcp-off.json', { graphs: { triage: TRIAGE }, store: { type: 'none' }, http: { disable_mcp: true } });
     const off = runCli(['check', '--config', file]);
@@ -111,7 +118,7 @@ describe('graph-mcp check', () => {
 });
 
 describe('help and version', () => {
-  test('--help, --version, no command and an unknown command', () => {
+  test('--help, --version, no command and an unknown command', async () => {
     const help = runCli(['--help']);
     assert.equal(help.code, 0);
     assert.match(help.out, /graph-mcp serve \[--config FILE\]/);
@@ -130,7 +137,14 @@ describe('help and version', () => {
     assert.match(scientificPort.err, /^graph-mcp: PORT: port must be an integer from 0 to 65535, got "8e3"$/m);
     assert.match(badPort.err, /^graph-mcp: --port: port must be an integer/m);
     const badWorkers = runCli(['serve', '--config', 'agent.config.json'], { env: { GRAPH_MCP_WORKERS: 'zero' } });
-    assert.match(badWorkers.err, /^graph-mcp: GRAPH_MCP_WORKERS: workers must be a positive integer or "auto", got "zero"$/m);
+    assert.match(badWorkers.err, /^graph-mcp: GRAPH_MCP_WORKERS: workers must be a positive integer up to 1024, or "auto", got "zero"$/m);
+    const tooMany = runCli(['serve', '--config', 'agent.config.json', '--workers', '2000']);
+    assert.match(tooMany.err, /--workers: workers must be a positive integer up to 1024, or "auto", got "2000"/);
+    // The memory store under several workers: refused naming where the count came from.
+    const memory = await configFile('memory-workers.json', { graphs: { triage: TRIAGE }, store: { type: 'memory' } });
+    const fromEnv = runCli(['serve', '--config', memory], { env: { GRAPH_MCP_WORKERS: '2' } });
+    assert.equal(fromEnv.code, 1);
+    assert.match(fromEnv.err, /^graph-mcp: GRAPH_MCP_WORKERS=2: the "memory" store lives in one process/m);
     const badHeap = runCli(['serve', '--config', 'agent.config.json'], { env: { GRAPH_MCP_HEAP_GROWTH: 'small' } });
     assert.equal(badHeap.code, 1);
     assert.match(badHeap.err, /heap growth must be an integer percent from 0 \(V8's own sizing\) to 300, got "small"/);

@@ -40,3 +40,16 @@ test('variables given as an object are set unless already set (the langgraph.jso
   assert.equal(process.env.GRAPH_MCP_TEST_C, 'kept');
   assert.equal(process.env.GRAPH_MCP_TEST_D, 'set');
 });
+
+test('an env that names a directory is refused naming the key and the path, not in Node\'s words', async () => {
+  const dir = await mkdtemp(path.join(tmpdir(), 'graph-mcp-env-'));
+  try {
+    assert.throws(() => applyConfigEnv({ env: { file: dir } }, assert.fail), (error: Error & { code?: string }) => {
+      assert.equal(error.code, 'CONFIG_INVALID');
+      assert.equal(error.message, `env: ${dir} is not a file`);
+      return true;
+    });
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+});

@@ -195,7 +195,12 @@ describe('resolveConfig', () => {
     );
     assert.throws(() => resolveConfig({ graphs: { a: 'no-colon.ts' } }, { baseDir: '/x' }), rejectsWith('CONFIG_INVALID', /graphs\.a.*module reference/s));
     assert.throws(() => resolveConfig({ graphs: {} }, { baseDir: '/x' }), rejectsWith('CONFIG_INVALID', /graphs: list at least one graph/));
-    assert.throws(() => resolveConfig({}, { baseDir: '/x' }), rejectsWith('CONFIG_INVALID', /graphs/));
+    assert.throws(() => resolveConfig({}, { baseDir: '/x' }), rejectsWith('CONFIG_INVALID', /graphs: required \(record\)/));
+    // A misspelt "graphs": the unknown key is named beside the error, as the likely cause.
+    assert.throws(
+      () => resolveConfig({ graph: { a: './a.ts:g' } }, { baseDir: '/x' }),
+      rejectsWith('CONFIG_INVALID', /graphs: required \(record\)\n\s+\(unknown top-level keys, ignored: graph; misspelt\?\)/),
+    );
     assert.throws(
       () => resolveConfig({ graphs: { a: './a.ts:g' }, http: { mcp_path: 'mcp' } }, { baseDir: '/x' }),
       rejectsWith('CONFIG_INVALID', /http\.mcp_path: .*starting with "\/"/),
@@ -289,6 +294,11 @@ describe('resolveConfig', () => {
 });
 
 describe('loadConfigFile', () => {
+  test('a byte-order mark before the JSON (as Windows editors write one) is no error', async () => {
+    const file = await writeConfig('bom.json', '\uFEFF{ "graphs": { "a": "./g/a.ts:graph" } }');
+    assert.deepEqual((await loadConfigFile(file)).graphs.map((g) => g.name), ['a']);
+  });
+
   test('reads a file with comments and trailing commas, relative to its own directory', async () => {
     const file = await writeConfig('commented.json', '{\n  // the graphs\n  "graphs": { "a": "./g/a.ts:graph", },\n}\n');
     const config = await loadConfigFile(file);
