@@ -77,6 +77,11 @@ export function mcpRouter(graphMcp: GraphMcp, options: McpRouterOptions, standal
       const log = requestLogOf(req);
       if (!log) return;
       attachRequestLog(request, log);
+      if (Array.isArray(message)) {
+        log.method = 'batch';
+        log.batch = message.length;
+        return;
+      }
       const method = (message as { method?: unknown } | null | undefined)?.method;
       if (typeof method === 'string') log.method = method;
     },
@@ -311,10 +316,12 @@ function logRequest(graphMcp: GraphMcp): RequestHandler {
           // No status when nothing was answered (the client, or a proxy in front, went away first).
           http: { method: req.method, path: req.baseUrl + req.path, ...(res.headersSent ? { status: res.statusCode } : {}) },
           ...(record.method ? { method: record.method } : {}),
-          ...(record.tool ? { tool: record.tool } : {}),
+          ...(record.batch !== undefined ? { batch: record.batch } : {}),
+          ...(record.tool && record.batch === undefined ? { tool: record.tool } : {}),
           ...(auth?.clientId ? { principal: auth.clientId } : {}),
-          // A response that never finished: the client went away before its answer.
-          outcome: res.writableFinished ? (record.outcome ?? (res.statusCode < 400 ? 'ok' : 'refused')) : 'cancelled',
+          // A response that never finished: the client went away before its answer. A batch's
+          // outcome is its answer's: each of its messages ended its own way (detail: the first problem).
+          outcome: res.writableFinished ? ((record.batch === undefined ? record.outcome : undefined) ?? (res.statusCode < 400 ? 'ok' : 'refused')) : 'cancelled',
           ...(record.detail ? { detail: record.detail } : {}),
           duration_ms: Math.round((performance.now() - started) * 10) / 10,
         },

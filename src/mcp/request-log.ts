@@ -1,6 +1,8 @@
 /** What the MCP layer learns about a request, for the one log line the HTTP layer writes. */
 export interface RequestLog {
   method?: string;
+  /** A 2025-era batch: how many messages it held. Its messages' tools and outcomes are not one request's, and are not logged as if they were. */
+  batch?: number;
   tool?: string;
   outcome?: string;
   /** Why it did not go well, as the caller was told (already scrubbed): a refusal's reason, an error's message. */

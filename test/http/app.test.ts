@@ -162,6 +162,27 @@ test('a JSON-RPC error answer logs `error` with its method, also when the SDK an
   );
 });
 
+test('a 2025-era batch logs one line that says it was a batch of n, not the tool and outcome of whichever message ended last', async () => {
+  const before = server.logs.lines.length;
+  const answer = await post(
+    server.url,
+    [
+      { jsonrpc: '2.0', id: 41, method: 'tools/call', params: { name: 'triage', arguments: { title: 42 } } },
+      { jsonrpc: '2.0', id: 42, method: 'tools/call', params: { name: 'triage', arguments: { title: 'x', body: 'y' } } },
+      { jsonrpc: '2.0', id: 43, method: 'tools/list' },
+    ],
+    legacyHeaders(),
+  );
+  assert.equal(answer.status, 200);
+  const logged = server.logs.lines.slice(before).map((line) => JSON.parse(line)).filter((l) => l.msg === 'mcp request');
+  assert.equal(logged.length, 1);
+  assert.equal(logged[0].method, 'batch');
+  assert.equal(logged[0].batch, 3);
+  assert.equal(logged[0].tool, undefined);
+  assert.equal(logged[0].outcome, 'ok');
+  assert.match(logged[0].detail, /title/, 'the first problem among its messages');
+});
+
 test("idle keep-alive connections outlast a load balancer's idle timeout (72 s by default), as http.keep_alive_timeout_ms sets", async () => {
   assert.equal(server.server.keepAliveTimeout, 72_000);
   const short = await startServer({ name: 'keep-alive', graphs: { echo: './graphs/basic.ts:echo' }, http: { keep_alive_timeout_ms: 200 } });
