@@ -182,6 +182,9 @@ async function main(argv: string[]): Promise<number> {
       };
       process.on('SIGTERM', onSignal);
       process.on('SIGINT', onSignal);
+      // The terminal it ran in closed (or a process manager's reload): Node's default is to
+      // exit at once, cutting every run in flight, and saying nothing.
+      process.on('SIGHUP', onSignal);
       // A worker is stopped by its primary; a signal from a terminal may arrive as well.
       process.on('message', (message) => {
         if (isStopMessage(message) && !stopping) stop('SIGTERM');

@@ -54,7 +54,7 @@ export function isStopMessage(message: unknown): boolean {
 /**
  * Runs the primary: forks `workers` copies of this same command (each sees
  * `cluster.isWorker`), logs the URL once the first one serves, restarts a
- * worker that dies (with a backoff), and on SIGTERM/SIGINT stops them all
+ * worker that dies (with a backoff), and on SIGTERM/SIGINT/SIGHUP stops them all
  * gracefully. Resolves with the exit code: 0 after a clean stop, 1 when the
  * workers could not start at all.
  */
@@ -148,6 +148,7 @@ export function runPrimary(workers: number, logger: Logger): Promise<number> {
     };
     process.on('SIGTERM', stop);
     process.on('SIGINT', stop);
+    process.on('SIGHUP', stop);
 
     for (let slot = 0; slot < workers; slot += 1) fork(slot);
   });

@@ -203,6 +203,14 @@ describe('graph-mcp serve', () => {
     assert.match(refused.err, /^graph-mcp: --host is empty: give the address to bind/m);
   });
 
+  test('SIGHUP (the terminal closed) stops it gracefully and says so, as SIGTERM does; Node would exit at once, silently', async () => {
+    const server = await startServe(['--config', 'agent.config.json', '--port', String(await freePort())]);
+    const exited = new Promise<number | null>((resolve) => server.child.once('exit', (code) => resolve(code)));
+    server.child.kill('SIGHUP');
+    assert.equal(await exited, 0, server.output());
+    assert.match(server.output(), /"signal":"SIGHUP".*"msg":"shutting down"/);
+  });
+
   test('--port and --host win over PORT and HOST', async () => {
     const port = await freePort();
     // Neither environment value could be used: the flags must be.
