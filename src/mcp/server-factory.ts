@@ -15,7 +15,7 @@ import {
 } from '@modelcontextprotocol/server';
 import type { ToolRegistry } from '../graphs/load-graphs.js';
 import type { GraphTool } from '../graphs/tool.js';
-import { errorResult, RunAbortedError, runTool, type RunContext, type RunOptions } from '../run/run-tool.js';
+import { errorResult, graphFailureCause, RunAbortedError, runTool, type RunContext, type RunOptions } from '../run/run-tool.js';
 import { answerChannel, resumeFromModel, serveCall, SERVER_REQUEST_ID_PREFIX, type CallAnswer, type PauseServing } from './pauses.js';
 import { parseResumeRunArgs, RESUME_RUN_TOOL, resumeRunDefinition } from './resume-run-tool.js';
 import { awaitRunNews, CANCEL_RUN_TOOL, cancelRunDefinition, GET_RUN_TOOL, getRunDefinition, parseRunId, runAnswer } from './run-handles.js';
@@ -161,7 +161,13 @@ class GraphMcpServer extends Server {
         return await handler(request, ctx);
       } catch (error) {
         if (error instanceof RunAbortedError || Number.isSafeInteger((error as { code?: unknown } | undefined)?.code)) throw error;
-        this.logger?.error({ err: error, method }, `${method} failed on the server`);
+        // Its tool and caller, to tell it apart from the other requests of the moment (its request line says the rest).
+        const tool = (request.params as { name?: unknown } | undefined)?.name;
+        const principal = ctx.http?.authInfo?.clientId;
+        this.logger?.error(
+          { err: error, method, ...(typeof tool === 'string' ? { tool } : {}), ...(principal ? { principal } : {}), id: request.id },
+          `${method} failed on the server`,
+        );
         throw new ProtocolError(ProtocolErrorCode.InternalError, INTERNAL_ERROR_MESSAGE);
       }
     };
@@ -332,6 +338,9 @@ export function createServerFactory(options: ServerFactoryOptions): McpServerFac
           const failure = failureOf(result);
           if (failure !== undefined) noteDetail(log, failure);
         }
+        // What the graph threw, stack and all (scrubbed as every logged error is), for whoever debugs it.
+        const thrown = graphFailureCause(result);
+        if (thrown !== undefined) options.logger?.debug({ err: thrown, tool: name }, 'the graph failed; what it threw');
         return result;
       } catch (error) {
         if (log) log.outcome = error instanceof RunAbortedError ? 'cancelled' : 'error';

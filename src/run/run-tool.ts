@@ -263,7 +263,9 @@ async function runGraph(tool: GraphTool, args: unknown, options: RunOptions, abo
       const data = shown === undefined ? {} : { data: shown };
       return { kind: 'done', result: errorResult('GRAPH_FAILED', `Tool "${tool.name}" failed: ${message}`), protocolError: { code: protocolError.code, message, ...data } };
     }
-    return done(errorResult('GRAPH_FAILED', `Tool "${tool.name}" failed: ${failureText(graphFailureMessage(error), options.secretsUsed?.())}`));
+    const failed = errorResult('GRAPH_FAILED', `Tool "${tool.name}" failed: ${failureText(graphFailureMessage(error), options.secretsUsed?.())}`);
+    graphFailures.set(failed, error);
+    return done(failed);
   }
   if (interrupts.length > 0) {
     if (thread === undefined) return done(interruptUnsupported(tool));
@@ -334,6 +336,13 @@ function toPendingInterrupt(raw: unknown): PendingInterrupt {
       ? { responseSchema: item.response_schema as Record<string, unknown> }
       : {}),
   };
+}
+
+/** What a graph threw, by the result that says it failed: for the debug log, never for the caller. */
+const graphFailures = new WeakMap<object, unknown>();
+
+export function graphFailureCause(result: unknown): unknown {
+  return result !== null && typeof result === 'object' ? graphFailures.get(result) : undefined;
 }
 
 function shapeResult(tool: GraphTool, state: unknown, options: RunOptions): CallToolResult {

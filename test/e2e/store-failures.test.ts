@@ -68,6 +68,8 @@ if (await postgresReady('the store failing under a running server')) {
         const logged = server.logs.lines.filter((line) => line.includes('tools/call failed on the server'));
         assert.equal(logged.length, 2);
         for (const line of logged) assert.match(line, /checkpoints.*does not exist/);
+        // Which request it was: its tool and id (its request line, beside it, says the rest).
+        assert.deepEqual(logged.map((line) => [JSON.parse(line).tool, JSON.parse(line).id]).sort(), [['refund', 1], ['refund', 2]]);
         // Their records were stored first, then expired when the checkpoints failed: nobody finds them, the clean-up deletes them.
         assert.equal(await liveRuns(), runsBefore);
       } finally {

@@ -301,6 +301,11 @@ describe('tool-level errors', () => {
       assert.equal(result?.isError, true);
       assert.equal(result.content[0].text, 'Tool "throws" failed: the widget exploded');
       assert.doesNotMatch(answer.text, /at .*\.(ts|js):\d+/, 'no stack frames');
+      // The stack is for the log, at debug: where in the graph it broke.
+      const thrown = server.logs.lines.map((line) => JSON.parse(line)).filter((line) => line.msg === 'the graph failed; what it threw' && line.tool === 'throws');
+      assert.ok(thrown.length > 0, 'logged at debug');
+      assert.equal(thrown.at(-1).level, 20);
+      assert.match(thrown.at(-1).err.stack, /^Error: the widget exploded\n\s+at .*basic\.ts/);
       await assertStillServing();
     });
 
