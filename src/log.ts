@@ -51,5 +51,14 @@ export function createLogger(options: LoggerOptions = {}): Logger {
 
 function serializeError(value: unknown): unknown {
   // Every string in it, its cause's and any field the error carries included.
-  return scrubLogged(value instanceof Error ? pino.stdSerializers.err(value) : value);
+  if (!(value instanceof Error)) return scrubLogged(value);
+  // pino writes the causes' messages after the error's own; graph-mcp's errors say their cause
+  // in their message already, which then read twice ("...: connect ECONNREFUSED: connect ECONNREFUSED").
+  const serialized = pino.stdSerializers.err(value) as unknown as Record<string, unknown>;
+  if (typeof value.message === 'string' && value.message !== '' && typeof serialized.message === 'string' && serialized.message.startsWith(value.message)) {
+    const rest = serialized.message.slice(value.message.length);
+    const causes = rest.split(': ').filter((part) => part !== '');
+    if (causes.every((cause) => value.message.includes(cause))) serialized.message = value.message;
+  }
+  return scrubLogged(serialized);
 }

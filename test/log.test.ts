@@ -18,6 +18,16 @@ test('each line names the process; an error is logged with its type and stack, a
   assert.match(error.err.stack, /^TypeError: not a function\n\s+at /);
 });
 
+test("an error that says its cause in its own message is not followed by the cause again; one that does not gets it", () => {
+  const logs = captureLogs();
+  const cause = new Error('connect ECONNREFUSED 127.0.0.1:1');
+  logs.logger.error({ err: new Error('PostgreSQL store ($DB): connect ECONNREFUSED 127.0.0.1:1', { cause }) }, 'said');
+  logs.logger.error({ err: new Error('the store failed', { cause }) }, 'not said');
+  const [said, notSaid] = logs.lines.map((line) => JSON.parse(line));
+  assert.equal(said.err.message, 'PostgreSQL store ($DB): connect ECONNREFUSED 127.0.0.1:1');
+  assert.equal(notSaid.err.message, 'the store failed: connect ECONNREFUSED 127.0.0.1:1');
+});
+
 test('credentials are redacted wherever a field is named for one', () => {
   const logs = captureLogs();
   logs.logger.info({ headers: { authorization: 'Bearer abc' }, user: { token: 't0k', password: 'pw' } }, 'a careless line');
