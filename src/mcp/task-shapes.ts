@@ -21,8 +21,13 @@ function statusMessage(run: RunRecord): string | undefined {
   }
   if (run.status === 'failed') return (run.data as TaskData).error?.message;
   if ((run.status === 'completed' || run.status === 'cancelled') && (run.data as TaskData).result?.isError) return textOf((run.data as TaskData).result);
+  // Stored, and no process has taken it yet: every one busy with as many tasks as it runs at once.
+  if (run.status === 'working' && run.progress === null && run.leaseOwner === null) return QUEUED_MESSAGE;
   return run.progress ?? undefined;
 }
+
+/** The status message of a task no process has begun yet. */
+export const QUEUED_MESSAGE = 'Queued: waiting for a free slot to start (each process runs a few tasks at a time)';
 
 function textOf(result: CallToolResult | undefined): string | undefined {
   const first = result?.content?.[0];

@@ -200,13 +200,13 @@ if (ready) {
       await stoppedMidRun('handle-cancel');
     });
 
-    test('graph-mcp check reports the PostgreSQL store reachable and migrated, and names an unset variable', () => {
+    test('graph-mcp check reports the PostgreSQL store reachable and migrated, and names an empty variable', () => {
       const ok = runCli(['check', '--config', configPath], { env });
       assert.equal(ok.code, 0, ok.err);
       assert.match(ok.out, new RegExp(`^store: postgres \\(\\$DATABASE_URL, schema ${schema}\\), reachable and migrated$`, 'm'));
-      const unset = runCli(['check', '--config', configPath], { env: { DATABASE_URL: '' } });
-      assert.equal(unset.code, 1);
-      assert.match(unset.err, /environment variable DATABASE_URL, which is not set/);
+      const empty = runCli(['check', '--config', configPath], { env: { DATABASE_URL: '' } });
+      assert.equal(empty.code, 1);
+      assert.match(empty.err, /environment variable DATABASE_URL, which is empty/);
     });
   });
 }

@@ -9,6 +9,8 @@ import { CallToolResultSchema, ElicitRequestSchema } from '@modelcontextprotocol
 import { startServer, type TestServer } from '../helpers/server.js';
 import { envelope, legacyHeaders, modernHeaders, MODERN, post } from '../helpers/raw.js';
 import { visits } from '../fixtures/graphs/hitl.js';
+import { closeGate, letGo } from '../fixtures/graphs/gated.js';
+import { QUEUED_MESSAGE } from '../../src/mcp/task-shapes.js';
 import { until } from '../helpers/wait.js';
 
 const EXT = 'io.modelcontextprotocol/tasks';
@@ -30,6 +32,7 @@ before(async () => {
         keeps_credential: './graphs/hitl.ts:keepsCredential',
         unstorable: './graphs/hitl.ts:unstorableState',
         unstorable_credential: './graphs/hitl.ts:unstorableCredential',
+        gated: './graphs/gated.ts:gated',
       },
       defaults: { poll_interval_ms: 50 },
       // Never contacted: the reporting graph only reads its credential.
@@ -95,6 +98,28 @@ describe('2026-07-28 tasks extension', () => {
     // Six 40 ms steps: the status message is written at most every 250 ms, and the last one with the end.
     assert.equal(done.statusMessage, 'step6', 'the status message is where the run got to');
     assert.equal(done.result._meta?.['io.modelcontextprotocol/related-task'], undefined);
+  });
+
+  test('a task waiting for a free slot says so in its status message, unlike one that has begun', async () => {
+    const gate = closeGate();
+    const ids: string[] = [];
+    try {
+      // Four run at once in a process: the first four wait at the gate, the fifth for one of them.
+      for (let i = 0; i < 5; i += 1) ids.push((await rpc('quinn', 'tools/call', { name: 'gated', arguments: { topic: `t${i}` } })).message.result.taskId as string);
+      await gate.started;
+      await until('four tasks running', async () => {
+        const statuses = await Promise.all(ids.map(async (taskId) => (await rpc('quinn', 'tasks/get', { taskId })).message.result));
+        return statuses.filter((task) => task.statusMessage === QUEUED_MESSAGE).length === 1 ? statuses : undefined;
+      }, 10_000);
+      const queued = (await rpc('quinn', 'tasks/get', { taskId: ids[4]! })).message.result;
+      assert.equal(queued.status, 'working');
+      assert.equal(queued.statusMessage, QUEUED_MESSAGE);
+      const running = (await rpc('quinn', 'tasks/get', { taskId: ids[0]! })).message.result;
+      assert.notEqual(running.statusMessage, QUEUED_MESSAGE);
+    } finally {
+      letGo();
+    }
+    for (const taskId of ids) assert.equal((await untilStatus('quinn', taskId, ['completed'])).status, 'completed');
   });
 
   test('arguments the tool refuses are answered at once with INVALID_ARGUMENTS, not with a task that fails when polled', async () => {
