@@ -66,6 +66,10 @@ async function main(argv: string[]): Promise<number> {
     return command === undefined && !values.help ? 1 : 0;
   }
   const config = values.config ?? DEFAULT_CONFIG_FILE;
+  // `check my.json` would check agent.config.json and say nothing of my.json.
+  if ((command === 'check' || command === 'serve') && positionals.length > 1) {
+    throw new GraphMcpError('OPTIONS_INVALID', `${command}: unexpected argument ${JSON.stringify(positionals[1])}${positionals[1]!.endsWith('.json') ? ' (give the config file with --config)' : ''}`);
+  }
 
   if (command === 'check') {
     const { loadGraphMcp } = await import('./graph-mcp.js');

@@ -154,6 +154,11 @@ function schemaSource(value: string | Record<string, unknown> | undefined, baseD
   return { kind: 'inline', schema: value };
 }
 
+/** What a key people try, and graph-mcp refuses, should be instead. */
+const KEY_HINTS: Record<string, string> = {
+  'store.url': 'the connection string stays out of the config: put it in an environment variable, which store.url_env names (default DATABASE_URL)',
+};
+
 function formatIssues(source: string, issues: readonly z.core.$ZodIssue[]): string {
   const lines = issues.flatMap((issue) => explain(issue, [])).map(({ path, message }) => {
     const at = path.length === 0 ? '(top level)' : path.map(String).join('.');
@@ -173,6 +178,10 @@ function explain(issue: z.core.$ZodIssue, prefix: PropertyKey[]): Array<{ path: 
     const depth = (branch: z.core.$ZodIssue[]) => Math.max(...branch.map((i) => i.path.length));
     const best = [...issue.errors].sort((a, b) => depth(b) - depth(a))[0]!;
     if (depth(best) > 0) return best.flatMap((inner) => explain(inner, path));
+  }
+  if (issue.code === 'unrecognized_keys') {
+    const hints = issue.keys.map((key) => KEY_HINTS[[...path, key].join('.')]).filter((hint) => hint !== undefined);
+    if (hints.length > 0) return [{ path, message: `${issue.message} (${hints.join('; ')})` }];
   }
   // zod says a missing field is "Invalid input: expected record, received undefined".
   if (issue.code === 'invalid_type' && / received undefined$/.test(issue.message)) return [{ path, message: `required (${issue.expected})` }];

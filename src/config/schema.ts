@@ -341,7 +341,7 @@ export const storeSchema = z
       .describe('PostgreSQL: for several processes or machines serving the project.'),
     z.object({ type: z.literal('memory') }).strict().describe('In this process only: lost on restart; for tests.'),
     z.object({ type: z.literal('none') }).strict().describe('No store: a graph that calls interrupt() fails.'),
-  ])
+  ], { error: (issue) => (issue.code === 'invalid_union' ? 'required: one of "sqlite", "postgres", "memory", "none"' : undefined) })
   .describe('Where paused runs and their checkpoints are kept (default: SQLite beside the config).');
 
 export const agentConfigSchema = z

@@ -110,6 +110,12 @@ describe('graph-mcp check', () => {
     assert.match(result.err, /graphs\.t\.timeout_ms: /);
   });
 
+  test('a config file given without --config is refused, not passed over for agent.config.json', () => {
+    const result = runCli(['check', 'my.config.json']);
+    assert.equal(result.code, 1);
+    assert.match(result.err, /^graph-mcp: check: unexpected argument "my\.config\.json" \(give the config file with --config\)$/m);
+  });
+
   test('a missing config file is named', () => {
     const result = runCli(['check', '--config', path.join(dir, 'missing.json')]);
     assert.equal(result.code, 1);

@@ -253,7 +253,12 @@ describe('resolveConfig', () => {
     assert.deepEqual(config.store, { type: 'postgres', url_env: 'DATABASE_URL', schema: 'graph_mcp', pool_size: 10, statement_timeout_ms: 30_000 });
     assert.throws(
       () => resolveConfig({ graphs: { a: './a.ts:g' }, store: { type: 'postgres', url: 'postgres://u:p@db/app' } }, { baseDir: '/x' }),
-      rejectsWith('CONFIG_INVALID', /store.*url/s),
+      rejectsWith('CONFIG_INVALID', /store: Unrecognized key: "url" \(the connection string stays out of the config: .*which store\.url_env names/),
+    );
+    // A store without its type is told the types there are.
+    assert.throws(
+      () => resolveConfig({ graphs: { a: './a.ts:g' }, store: { path: './x.sqlite' } }, { baseDir: '/x' }),
+      rejectsWith('CONFIG_INVALID', /store\.type: required: one of "sqlite", "postgres", "memory", "none"/),
     );
     assert.throws(
       () => resolveConfig({ graphs: { a: './a.ts:g' }, store: { type: 'postgres', schema: 'Graph-MCP' } }, { baseDir: '/x' }),
