@@ -135,8 +135,21 @@ function imageUrlBlock(item: Json): ContentBlock | string {
 }
 
 function fromUrl(type: 'image' | 'audio', url: string, mimeType: string | undefined, item: Json): ContentBlock | string {
-  const dataUrl = /^data:([^;,]+)(?:;[^,]*)?;base64,(.*)$/s.exec(url);
-  if (dataUrl) return { type, mimeType: dataUrl[1], data: dataUrl[2], ...passThrough(item) } as ContentBlock;
+  const dataUrl = /^data:([^;,]*)((?:;[^;,]*)*),(.*)$/s.exec(url);
+  if (dataUrl) {
+    const [, mediaType, parameters, payload] = dataUrl as unknown as [string, string, string, string];
+    // Base64 as it is; otherwise percent-encoded text (an SVG written inline), carried as base64.
+    let data: string;
+    if (/;base64$/i.test(parameters)) data = payload;
+    else {
+      try {
+        data = Buffer.from(decodeURIComponent(payload), 'utf8').toString('base64');
+      } catch {
+        return 'a data: URL whose text is not validly percent-encoded';
+      }
+    }
+    return { type, mimeType: mediaType || mimeType || 'text/plain', data, ...passThrough(item) } as ContentBlock;
+  }
   if (!URL.canParse(url)) return `"${scrubbedPreview(url)}" is not a URL`;
   const metadata = isPlainObject(item.metadata) ? item.metadata : {};
   const name = stringField(metadata.name) ?? stringField(metadata.filename) ?? (new URL(url).pathname.split('/').pop() || url);

@@ -46,6 +46,12 @@ describe('shapeContent', () => {
     assert.deepEqual(shaped([{ type: 'image_url', image_url: `data:image/png;base64,${PNG_BASE64}` }]), [
       { type: 'image', data: PNG_BASE64, mimeType: 'image/png' },
     ]);
+    // Not base64: percent-encoded text (an SVG written inline), carried as base64 (it was a link named ">").
+    const svg = '<svg xmlns="http://www.w3.org/2000/svg"><rect width="1" height="1"/></svg>';
+    assert.deepEqual(shaped([{ type: 'image_url', image_url: `data:image/svg+xml;charset=utf-8,${encodeURIComponent(svg)}` }]), [
+      { type: 'image', data: Buffer.from(svg).toString('base64'), mimeType: 'image/svg+xml' },
+    ]);
+    assert.match(refused([{ type: 'image_url', image_url: 'data:image/svg+xml,%E0%A4%A' }]), /not validly percent-encoded/);
     assert.deepEqual(shaped([{ type: 'audio', url: 'https://cdn.example.com/a/voice.mp3', mimeType: 'audio/mpeg' }]), [
       { type: 'resource_link', uri: 'https://cdn.example.com/a/voice.mp3', name: 'voice.mp3', mimeType: 'audio/mpeg' },
     ]);
