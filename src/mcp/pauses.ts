@@ -64,7 +64,16 @@ export const SERVER_REQUEST_ID_PREFIX = 'graph-mcp:';
 export function askableBy(ctx: ServerContext): (question: Question) => boolean {
   const envelope = ctx.mcpReq.envelope as Record<string, unknown> | undefined;
   const capabilities = envelope?.[CLIENT_CAPABILITIES_META_KEY] as ClientCapabilities | undefined;
-  return (question) => capabilities?.[CAPABILITY_OF[question.request.method]] !== undefined;
+  return (question) => {
+    const declared = capabilities?.[CAPABILITY_OF[question.request.method]];
+    if (declared === undefined) return false;
+    if (question.request.method !== 'elicitation/create') return true;
+    // Elicitation comes in modes: `{}` is form (as before modes were named); `{ url: {} }` alone is not.
+    const mode = (question.request.params as { mode?: unknown } | undefined)?.mode === 'url' ? 'url' : 'form';
+    const modes = declared as { form?: unknown; url?: unknown };
+    if (modes.form === undefined && modes.url === undefined) return mode === 'form';
+    return modes[mode] !== undefined;
+  };
 }
 
 const CAPABILITY_OF: Record<InputMethod, keyof ClientCapabilities> = {

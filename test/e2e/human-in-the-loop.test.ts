@@ -267,6 +267,12 @@ describe('2026-07-28 over raw HTTP: requestState is signed, owner-bound, and the
     assert.deepEqual(run.questions.map((q: { key: string }) => q.key), ['confirm'], 'what the client cannot answer is left for resume_run');
     const none = (await rawCall('alice', 'ask_name', {}, {})).messages[0]?.result;
     assert.equal(none._meta['graph-mcp/run'].status, 'input_required', 'no capability at all: a paused-run result');
+    // Elicitation in URL mode only: a form is not asked (the SDK would refuse the answer with -32021, the run unreachable).
+    const urlOnly = await rawCall('alice', 'ask_name', {}, { elicitation: { url: {} } });
+    assert.equal(urlOnly.status, 200, urlOnly.text);
+    assert.equal(urlOnly.messages[0]?.result?._meta?.['graph-mcp/run']?.status, 'input_required', urlOnly.text);
+    const formToo = (await rawCall('alice', 'ask_name', {}, { elicitation: { form: {}, url: {} } })).messages[0]?.result;
+    assert.equal(formToo.resultType, 'input_required');
   });
 
   test('a run whose state cannot be stored (a BigInt) is not paused to wait for an answer it could never take: an error result says why', async () => {
