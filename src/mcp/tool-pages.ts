@@ -11,7 +11,7 @@ const CURSOR_PREFIX = 'tools:';
 export function toolPages(pageSize: number): (tools: readonly Tool[], cursor: string | undefined) => ListToolsResult {
   if (!Number.isSafeInteger(pageSize) || pageSize <= 0) throw new RangeError(`pageSize must be a positive integer, got ${String(pageSize)}`);
   return (tools, cursor) => {
-    const start = cursor === undefined ? 0 : offsetOf(cursor, tools.length);
+    const start = cursor === undefined ? 0 : offsetOf(cursor, tools.length, pageSize);
     const end = start + pageSize;
     if (start === 0 && end >= tools.length) return { tools: tools as Tool[] };
     return {
@@ -22,9 +22,10 @@ export function toolPages(pageSize: number): (tools: readonly Tool[], cursor: st
 }
 
 /** Where a cursor points; one that was never handed out is Invalid params, as the spec asks. */
-function offsetOf(cursor: string, length: number): number {
+function offsetOf(cursor: string, length: number, pageSize: number): number {
   const digits = cursor.startsWith(CURSOR_PREFIX) ? cursor.slice(CURSOR_PREFIX.length) : '';
   const offset = /^[1-9][0-9]{0,9}$/.test(digits) ? Number(digits) : NaN;
-  if (!(offset < length)) throw new ProtocolError(ProtocolErrorCode.InvalidParams, `Invalid cursor: ${JSON.stringify(cursor.slice(0, 64))} is not a position in the tool list`);
+  // Every page begins at a multiple of the page size: another position was never handed out.
+  if (!(offset < length) || offset % pageSize !== 0) throw new ProtocolError(ProtocolErrorCode.InvalidParams, `Invalid cursor: ${JSON.stringify(cursor.slice(0, 64))} is not a position in the tool list`);
   return offset;
 }

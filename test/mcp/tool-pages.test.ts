@@ -51,7 +51,7 @@ describe('tools/list pages', () => {
   });
 
   test('a cursor never handed out is Invalid params (-32602), and the server serves on', async () => {
-    for (const cursor of ['nonsense', 'tools:0', 'tools:10', 'tools:-3', 'tools:1e3', 'tools:99999999999999']) {
+    for (const cursor of ['nonsense', 'tools:0', 'tools:10', 'tools:-3', 'tools:1e3', 'tools:99999999999999', 'tools:1', 'tools:4']) {
       const answer = await listModern(cursor);
       assert.equal(answer.messages[0]?.error?.code, -32602, `${cursor}: ${answer.text}`);
       assert.match(answer.messages[0]?.error?.message, /Invalid cursor/);
