@@ -29,6 +29,12 @@ function statusMessage(run: RunRecord): string | undefined {
 /** The status message of a task no process has begun yet. */
 export const QUEUED_MESSAGE = 'Queued: waiting for a free slot to start (each process runs a few tasks at a time)';
 
+/** The ttl the task was given (older records: from its times). */
+function ttlOf(run: RunRecord): number {
+  const given = (run.data as TaskData).ttlMs;
+  return typeof given === 'number' ? given : run.expiresAt - run.createdAt;
+}
+
 function textOf(result: CallToolResult | undefined): string | undefined {
   const first = result?.content?.[0];
   return first?.type === 'text' ? first.text : undefined;
@@ -42,7 +48,7 @@ export function legacyTask(run: RunRecord, pollIntervalMs: number) {
   return {
     taskId: run.id,
     status: legacyStatus(run),
-    ttl: run.expiresAt - run.createdAt,
+    ttl: ttlOf(run),
     createdAt: iso(run.createdAt),
     lastUpdatedAt: iso(run.updatedAt),
     pollInterval: pollIntervalMs,
@@ -69,7 +75,7 @@ export function modernTask(run: RunRecord, pollIntervalMs: number, askable: (que
   const base = {
     taskId: run.id,
     status: run.status,
-    ttlMs: run.expiresAt - run.createdAt,
+    ttlMs: ttlOf(run),
     pollIntervalMs,
     createdAt: iso(run.createdAt),
     lastUpdatedAt: iso(run.updatedAt),

@@ -21,6 +21,8 @@ export interface TaskData {
   principal: Principal | null;
   /** How many times a worker has claimed it: one more for each answered question, and after a crash. */
   attempt: number;
+  /** The ttl it was given, as the caller is told it (its record's times are read from the clock apart). */
+  ttlMs?: number;
   /** The progress token of the call that created it (2025 era): progress is published for a caller waiting on it. */
   progressToken?: string | number;
   /** Where the run's progress got to before it paused: the next execution counts on from here. */
@@ -119,7 +121,7 @@ export class TaskRunner {
    * `watchProgress`).
    */
   async create(tool: GraphTool, args: unknown, principal: Principal | undefined, ttlMs: number, progressToken?: string | number): Promise<RunRecord> {
-    const data: TaskData = { args: args ?? {}, principal: principal ?? null, attempt: 0, ...(progressToken !== undefined ? { progressToken } : {}) };
+    const data: TaskData = { args: args ?? {}, principal: principal ?? null, attempt: 0, ttlMs, ...(progressToken !== undefined ? { progressToken } : {}) };
     const run = await this.options.store.runs.create({
       id: Runs.newId(),
       owner: principal?.id ?? '',
@@ -219,7 +221,7 @@ export class TaskRunner {
     task: { tool: GraphTool; args: unknown; principal: Principal | undefined; ttlMs: number; data?: Record<string, unknown> },
   ): Promise<RunRecord | undefined> {
     const { store } = this.options;
-    const data: TaskData = { ...task.data, args: task.args ?? {}, principal: task.principal ?? null, attempt: 0, fromCheckpoint: true };
+    const data: TaskData = { ...task.data, args: task.args ?? {}, principal: task.principal ?? null, attempt: 0, fromCheckpoint: true, ttlMs: task.ttlMs };
     const held = { kind: 'task', status: 'working', data, expiresAt: Date.now() + task.ttlMs, leaseOwner: this.processId, leaseUntil: Date.now() + this.leaseMs } as const;
     const run =
       step.run === undefined

@@ -88,7 +88,7 @@ describe('2026-07-28 tasks extension', () => {
     const created = (await rpc('alice', 'tools/call', { name: 'slow', arguments: { step_ms: 40 } })).message.result;
     assert.equal(created.resultType, 'task');
     assert.equal(created.status, 'working');
-    assert.equal(typeof created.ttlMs, 'number');
+    assert.equal(created.ttlMs, 3_600_000, 'defaults.task_ttl_ms exactly: the two times of its record are read from the clock apart');
     assert.equal(created.pollIntervalMs, 50);
     for (const key of ['task', 'ttl', 'pollInterval', 'result', 'requestState']) assert.ok(!(key in created), `no ${key}`);
     const first = (await rpc('alice', 'tasks/get', { taskId: created.taskId })).message.result;
@@ -329,6 +329,8 @@ describe('2026-07-28: a task that begins further in (task_starts_at)', () => {
     const created = (await rpc('gina', 'tools/call', params)).message.result;
     assert.equal(created.resultType, 'task');
     assert.equal(created.status, 'working');
+    // Its ttl as given, though its record was created with the call, before the task began.
+    assert.equal(created.ttlMs, 3_600_000);
     for (const key of ['requestState', 'inputRequests', 'result']) assert.ok(!(key in created), `no ${key}`);
     const again = (await rpc('gina', 'tools/call', params)).message.result;
     assert.equal(again.taskId, created.taskId, 'a retry of that round is answered with the same task');
