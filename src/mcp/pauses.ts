@@ -350,6 +350,7 @@ async function resumeOrRefuse(
   }));
   if (outcome === 'busy') return { kind: 'done', result: busyResult(call.tool, run) };
   if (outcome === 'finished') return { kind: 'done', result: ended(call.tool, run) };
+  if (outcome === 'cancelled') return { kind: 'done', result: errorResult('RUN_CANCELLED', `Tool "${call.tool.name}" was cancelled while it was resumed (cancel_run); it did not finish.`) };
   return outcome;
 }
 

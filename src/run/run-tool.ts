@@ -369,7 +369,12 @@ function shapeResult(tool: GraphTool, state: unknown, options: RunOptions): Call
 }
 
 function untilAborted<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
-  if (signal.aborted) return Promise.reject(signal.reason);
+  if (signal.aborted) {
+    // Left behind: its rejection (the abort it will see) is no one's to handle, and would reach
+    // the process's unhandled-rejection handler, which blames the graph.
+    promise.catch(() => undefined);
+    return Promise.reject(signal.reason);
+  }
   return new Promise<T>((resolve, reject) => {
     const onAbort = () => reject(signal.reason);
     signal.addEventListener('abort', onAbort, { once: true });

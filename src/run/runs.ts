@@ -44,7 +44,15 @@ export type RunStep =
 export type DescribePause = (interrupts: PendingInterrupt[], previous: RunRecord | undefined) => Record<string, unknown>;
 
 /** Why a paused run could not be resumed. */
-export type ResumeRefusal = 'busy' | 'finished';
+/**
+ * Why a resume did not give a run step: another request holds the run
+ * (`busy`), it had ended already (`finished`), or it was cancelled while
+ * this request ran it (`cancelled`: `cancel_run` from any process).
+ */
+export type ResumeRefusal = 'busy' | 'finished' | 'cancelled';
+
+/** Where a cancel of a task, or of a run being resumed, is published, for the process running it. */
+export const cancelChannel = (id: string) => `tasks:cancel:${id}`;
 
 /** Threads whose checkpoints a sweep deletes together (concurrently, on PostgreSQL's pool) before it lets requests run. */
 const SWEEP_THREADS_AT_ONCE = 4;
@@ -264,6 +272,14 @@ export class Runs {
     const callerGone = () => stopped.abort(options.signal?.reason);
     if (options.signal?.aborted) callerGone();
     else options.signal?.addEventListener('abort', callerGone, { once: true });
+    // Cancelled (`cancel_run`, from any process) while it runs here: it stops, and its caller is told so.
+    let cancelled = false;
+    const unsubscribe = await this.store.signals.subscribe(cancelChannel(run.id), () => {
+      cancelled = true;
+      stopped.abort(new Error('the run was cancelled'));
+    });
+    /** Whether the run was cancelled under this request: heard, or found (a signal can be missed). */
+    const wasCancelled = async () => cancelled || (await this.store.runs.get(run.id, run.owner).catch(() => undefined))?.status === 'cancelled';
     // A renewal changes the lease alone, not the record's version: the updates below still match.
     const renewal = setInterval(() => {
       this.store.runs.updateLeased(run.id, this.processId, { leaseUntil: Date.now() + this.leaseMs }).then(
@@ -296,6 +312,7 @@ export class Runs {
           leaseOwner: null,
           leaseUntil: null,
         });
+        if (finished === undefined && (await wasCancelled())) return 'cancelled';
         // Not recorded (another answer holds the run now): its checkpoints are that run's.
         if (finished && !tool.ownCheckpointer) this.forgetThread(run.id);
         return { ...step, ...(finished ? { run: finished } : {}) };
@@ -320,7 +337,7 @@ export class Runs {
         leaseOwner: null,
         leaseUntil: null,
       });
-      if (paused === undefined) return 'busy';
+      if (paused === undefined) return (await wasCancelled()) ? 'cancelled' : 'busy';
       return { kind: 'paused', run: paused, interrupts: step.interrupts };
     } catch (error) {
       // Aborted, or the store failed under it (its checkpoints could not be read, or its
@@ -328,11 +345,13 @@ export class Runs {
       // so that the caller's retry goes on from what was stored instead of waiting out the
       // lease. (A process that dies here leaves the claim to its lease.)
       // Another answer holds the run now: this one is refused as busy, and the other's result is the run's.
+      if (await wasCancelled()) return 'cancelled';
       if (claimLost) return 'busy';
       await this.release(claimed, run);
       throw error;
     } finally {
       clearInterval(renewal);
+      unsubscribe();
       options.signal?.removeEventListener('abort', callerGone);
     }
   }

@@ -9,7 +9,7 @@ import type { RunStep } from './runs.js';
 import type { ProgressReporter, ProgressUpdate } from './progress.js';
 import { taskProgress, watchTaskProgress } from './task-progress.js';
 import { executeRun, RunAbortedError, type GraphProtocolError, type PendingInterrupt, type RunContext, type RunOptions } from './run-tool.js';
-import { Runs } from './runs.js';
+import { cancelChannel, Runs } from './runs.js';
 import { scrubText } from './scrub.js';
 
 /** What a task keeps in its run record, besides what the protocol layer adds. */
@@ -71,7 +71,6 @@ export interface Adopted {
 }
 
 const WAKE_CHANNEL = 'tasks:wake';
-const cancelChannel = (id: string) => `tasks:cancel:${id}`;
 
 type StopReason = 'cancelled' | 'lease-lost' | 'shutdown' | 'expired';
 
@@ -427,11 +426,13 @@ export class TaskRunner {
       await leased({ status: 'completed', data: { ...data, result: failure(`Tool "${claimed.tool}" is no longer served.`) }, leaseOwner: null, leaseUntil: null });
       return;
     }
-    await leased({ data });
-
+    // Listening for a cancel before the claim is written again: one published between the
+    // claim and the subscription would be heard by no one, and the run would go to its end.
     const letGo = await this.hold(claimed.id, leased, claimed.expiresAt);
     // Everything after the hold is inside the try: its timers and subscription are let go, whatever fails.
     try {
+      // Cancelled meanwhile (an ended task takes no write), or taken by another process: nothing to run here.
+      if ((await leased({ data })) === undefined) return;
       const progress = taskProgress({
         taskId: claimed.id,
         writeStatus: (message) => void leased({ progress: scrubText(message, context.secretsUsed?.()) }).catch(() => undefined),
@@ -462,7 +463,9 @@ export class TaskRunner {
         const recorded = await leased({ ...finalPatch(rest, outcome), ...statusHeldBack(progress, context.secretsUsed?.()), leaseOwner: null, leaseUntil: null });
         // Only the claim holder records the outcome: a task finishes once, however often it ran.
         if (recorded) this.options.logger?.info({ task: claimed.id, tool: tool.name, status: recorded.status, claims: data.attempt }, 'task finished');
-        if (!tool.ownCheckpointer) store.checkpointer.deleteThread(claimed.id).catch(() => undefined);
+        // Its checkpoints are the holder's to delete: a worker that lost its claim (it blocked past
+        // its lease) would take from the process now running the task the place it continues from.
+        if (recorded && !tool.ownCheckpointer) store.checkpointer.deleteThread(claimed.id).catch(() => undefined);
       } else if (outcome.kind === 'interrupted') {
         const paused = { ...claimed, data: rest } as RunRecord;
         const described = this.options.describePause(outcome.interrupts, paused, context.secretsUsed?.());

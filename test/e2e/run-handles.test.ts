@@ -186,6 +186,32 @@ test('MultiServerMCPClient drives a long run to its result through get_run', asy
   }
 });
 
+test('cancel_run on a paused run while resume_run runs it stops it: the resume is told RUN_CANCELLED, not a result the cancel contradicts', async () => {
+  const client = await v1('dora');
+  const other = await v1('dora');
+  try {
+    const paused = await client.callTool({ name: 'asked', arguments: {} });
+    const run = paused._meta?.['graph-mcp/run'] as Meta;
+    const gate = closeGate();
+    const resumed = client.callTool({ name: 'resume_run', arguments: { run_id: run.id, answer: 'tides' } });
+    await gate.started;
+    const cancel = await other.callTool({ name: 'cancel_run', arguments: { run_id: run.id } });
+    assert.equal((cancel._meta?.['graph-mcp/run'] as Meta).status, 'cancelled');
+    // Stopped at once, though its node waits at the gate still.
+    const answer = await resumed;
+    assert.equal(answer.isError, true, JSON.stringify(answer));
+    assert.equal((answer._meta?.['graph-mcp/error'] as { code: string }).code, 'RUN_CANCELLED');
+    assert.match((answer.content as Array<{ text: string }>)[0]!.text, /was cancelled while it was resumed/);
+    letGo();
+    const after = await other.callTool({ name: 'get_run', arguments: { run_id: run.id } });
+    assert.equal((after._meta?.['graph-mcp/error'] as { code: string } | undefined)?.code ?? (after._meta?.['graph-mcp/run'] as Meta | undefined)?.status, 'RUN_CANCELLED', JSON.stringify(after));
+  } finally {
+    letGo();
+    await client.close();
+    await other.close();
+  }
+});
+
 test('resume_run on a run another resume_run holds: RUN_CONFLICT, saying when that claim lapses', async () => {
   const client = await v1('carol');
   try {

@@ -9,7 +9,7 @@ import { CallToolResultSchema, ElicitRequestSchema } from '@modelcontextprotocol
 import { startServer, type TestServer } from '../helpers/server.js';
 import { envelope, legacyHeaders, modernHeaders, MODERN, post } from '../helpers/raw.js';
 import { visits } from '../fixtures/graphs/hitl.js';
-import { closeGate, letGo } from '../fixtures/graphs/gated.js';
+import { closeGate, letGo, runsOf } from '../fixtures/graphs/gated.js';
 import { QUEUED_MESSAGE } from '../../src/mcp/task-shapes.js';
 import { until } from '../helpers/wait.js';
 
@@ -120,6 +120,28 @@ describe('2026-07-28 tasks extension', () => {
       letGo();
     }
     for (const taskId of ids) assert.equal((await untilStatus('quinn', taskId, ['completed'])).status, 'completed');
+  });
+
+  test("a worker that lost its claim (it blocked past its lease) leaves the task's checkpoints to the process that took it", async () => {
+    const store = server.graphMcp.store!;
+    const gate = closeGate();
+    const secondBefore = runsOf.second;
+    let taskId: string | undefined;
+    try {
+      taskId = (await rpc('rosa', 'tools/call', { name: 'gated', arguments: { topic: 'lease' } })).message.result.taskId as string;
+      await gate.started;
+      // Another process claims it, as after this worker's lease ran out.
+      const record = (await store.runs.get(taskId, 'rosa'))!;
+      assert.ok(await store.runs.update(taskId, record.version, { leaseOwner: 'another-process', leaseUntil: Date.now() + 60_000 }));
+    } finally {
+      letGo();
+    }
+    await until('the first worker to run its last node', async () => (runsOf.second > secondBefore ? true : undefined), 10_000);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    const checkpoint = await store.checkpointer.getTuple({ configurable: { thread_id: taskId, checkpoint_ns: '' } });
+    assert.ok(checkpoint, 'the checkpoints the process now holding the task continues from are still there');
+    assert.equal((await rpc('rosa', 'tasks/get', { taskId })).message.result.status, 'working', 'its end is not the first worker\'s to record');
+    await rpc('rosa', 'tasks/cancel', { taskId });
   });
 
   test('arguments the tool refuses are answered at once with INVALID_ARGUMENTS, not with a task that fails when polled', async () => {
