@@ -61,6 +61,16 @@ test("an error raised outside any run (a node's stray timer) loses any URL's pas
   assert.match(JSON.parse(logs.lines[0]!).err.stack, /^Error: stray throw talking to postgres:\/\/admin:\[redacted\]@/);
 });
 
+test('a huge error message is cut before the URL pattern runs on it (megabytes of URLs took it seconds), its passwords still hidden', () => {
+  const logs = captureLogs();
+  const urls = Array.from({ length: 20_000 }, (_, i) => `http://svc-${i}:8080/path`).join(' ');
+  logs.logger.error({ err: new Error(`postgres://admin:hunter2@db/app failed; tried ${urls}`) }, 'a long one');
+  const err = JSON.parse(logs.lines[0]!).err as { message: string; stack: string };
+  assert.ok(err.message.length < 20 * 1024, `${err.message.length} characters`);
+  assert.match(err.message, /more characters cut\)$/);
+  assert.ok(!logs.lines[0]!.includes('hunter2'));
+});
+
 test("a secret store of the project's own that hands back a header value that is not text fails the node, not the adapters; the log says why", async () => {
   const failures: unknown[] = [];
   const { credentials } = createRunCredentials(

@@ -341,7 +341,13 @@ export const storeSchema = z
       .describe('PostgreSQL: for several processes or machines serving the project.'),
     z.object({ type: z.literal('memory') }).strict().describe('In this process only: lost on restart; for tests.'),
     z.object({ type: z.literal('none') }).strict().describe('No store: a graph that calls interrupt() fails.'),
-  ], { error: (issue) => (issue.code === 'invalid_union' ? 'required: one of "sqlite", "postgres", "memory", "none"' : undefined) })
+  ], {
+    error: (issue) => {
+      if (issue.code !== 'invalid_union') return undefined;
+      const given = (issue.input as { type?: unknown } | undefined)?.type;
+      return given === undefined ? 'required: one of "sqlite", "postgres", "memory", "none"' : `must be one of "sqlite", "postgres", "memory", "none", got ${JSON.stringify(given)}`;
+    },
+  })
   .describe('Where paused runs and their checkpoints are kept (default: SQLite beside the config).');
 
 export const agentConfigSchema = z

@@ -64,11 +64,22 @@ const MAX_DEPTH = 1000;
  * so that a resumed run's output is the same as an unpaused one's.
  */
 function storedBuffer(value: object): string | undefined {
+  const bytes = bytesOfBufferJson(value);
+  return bytes === undefined ? undefined : Buffer.from(bytes).toString('base64');
+}
+
+/**
+ * The bytes of a Buffer's JSON form (`{ type: 'Buffer', data: [bytes] }`,
+ * and nothing else): what a Buffer in a checkpoint comes back as once the
+ * state was stored (a paused run resumed, a task continued by another
+ * process), since the serializer keeps only that.
+ */
+export function bytesOfBufferJson(value: unknown): Uint8Array | undefined {
+  if (value === null || typeof value !== 'object') return undefined;
   const candidate = value as { type?: unknown; data?: unknown };
   if (candidate.type !== 'Buffer' || !Array.isArray(candidate.data) || Object.keys(value).length !== 2) return undefined;
   const bytes = candidate.data as unknown[];
-  if (!bytes.every((byte) => Number.isInteger(byte) && (byte as number) >= 0 && (byte as number) <= 255)) return undefined;
-  return Buffer.from(bytes as number[]).toString('base64');
+  return bytes.every((byte) => Number.isInteger(byte) && (byte as number) >= 0 && (byte as number) <= 255) ? Uint8Array.from(bytes as number[]) : undefined;
 }
 
 /**

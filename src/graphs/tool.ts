@@ -142,7 +142,8 @@ export function buildGraphTool(spec: GraphToolSpec): GraphTool {
     maxContentBytes: spec.maxContentBytes ?? DEFAULT_MAX_CONTENT_BYTES,
     validateArguments: refusingContentChannel(
       compileValidator(inputSchema, `${what}: input schema`, { fillDefaults: true }),
-      inputFromGraph && spec.graphInputFields.includes(CONTENT_CHANNEL),
+      // The graph has the channel, and the schema shown does not offer it (a config's that names it means it).
+      spec.graphInputFields.includes(CONTENT_CHANNEL) && propertiesOf(inputSchema)?.[CONTENT_CHANNEL] === undefined,
     ),
     validateOutput: compileValidator(outputSchema, `${what}: output schema`),
     toGraphInput(args) {

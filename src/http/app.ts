@@ -2,6 +2,7 @@ import { validateHostHeader } from '@modelcontextprotocol/server';
 import express, { type Express } from 'express';
 import { canCall } from '../auth/access.js';
 import { messageOf } from '../errors.js';
+import { jsonRpcError } from './json-rpc-error.js';
 import type { GraphMcp } from '../graph-mcp.js';
 import { VERSION } from '../version.js';
 import { lowerCased, mcpRouter, type McpRouterOptions } from './router.js';
@@ -25,10 +26,11 @@ export function createApp(graphMcp: GraphMcp, routerOptions: McpRouterOptions = 
   // another process, or this one restarted, serves the retry.
   app.use((_req, res, next) => {
     if (!isDraining()) return next();
-    res.set({ Connection: 'close', 'Retry-After': '1' }).status(503).json({ jsonrpc: '2.0', error: { code: -32000, message: SHUTTING_DOWN }, id: null });
+    jsonRpcError(res, 503, -32000, SHUTTING_DOWN, { connection: 'close', 'retry-after': '1' });
   });
   // As LangGraph's server: `?check_db=1` also checks the store (reachable, migrated, and for
   // PostgreSQL its signal connection up), for a readiness probe; 500 when it fails.
+  let checking: Promise<void> | undefined;
   app.get('/ok', (req, res) => {
     const checkDb = req.query.check_db;
     if (checkDb === undefined || checkDb === '0' || checkDb === 'false') {
@@ -41,7 +43,10 @@ export function createApp(graphMcp: GraphMcp, routerOptions: McpRouterOptions = 
     const deadline = new Promise<never>((_resolve, reject) => {
       timer = setTimeout(() => reject(new Error(`the store did not answer within ${CHECK_DB_TIMEOUT_MS} ms`)), CHECK_DB_TIMEOUT_MS);
     });
-    Promise.race([graphMcp.store?.check() ?? Promise.resolve(), deadline])
+    // Probes that come while a check is still out (a hung database) wait for that one, rather
+    // than each holding a pooled connection until the statement timeout.
+    checking ??= (graphMcp.store?.check() ?? Promise.resolve()).finally(() => (checking = undefined));
+    Promise.race([checking, deadline])
       .then(
         () => res.json({ ok: true }),
         (error: unknown) => {

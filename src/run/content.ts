@@ -1,5 +1,5 @@
 import { specTypeSchemas, type ContentBlock } from '@modelcontextprotocol/server';
-import { isMessage, messageType } from '../graphs/to-json.js';
+import { bytesOfBufferJson, isMessage, messageType } from '../graphs/to-json.js';
 import { scrubText, scrubValue } from './scrub.js';
 import { isPlainObject } from '../plain-object.js';
 
@@ -105,25 +105,13 @@ function mediaBlock(type: 'image' | 'audio', item: Json): ContentBlock | string 
   const extra = passThrough(item);
   const data = item.data ?? (item.source_type === 'base64' ? item.base64 : undefined) ?? item.base64;
   if (data !== undefined) {
-    const bytes = data instanceof Uint8Array ? data : bufferJson(data);
+    const bytes = data instanceof Uint8Array ? data : bytesOfBufferJson(data);
     const base64 = bytes !== undefined ? Buffer.from(bytes).toString('base64') : data;
     return { type, data: base64, mimeType, ...extra } as ContentBlock;
   }
   const url = stringField(item.url);
   if (url !== undefined) return fromUrl(type, url, mimeType, item);
   return `an ${type} block needs "data" (base64 or bytes) or "url"`;
-}
-
-/**
- * A Buffer as JSON (`{ type: 'Buffer', data: [bytes] }`): what a Buffer in a
- * checkpoint comes back as once the state was stored (a paused run resumed,
- * a task continued by another process), since the serializer keeps only
- * its JSON form.
- */
-function bufferJson(value: unknown): Uint8Array | undefined {
-  if (!isPlainObject(value) || value.type !== 'Buffer' || !Array.isArray(value.data)) return undefined;
-  const bytes = value.data as unknown[];
-  return bytes.every((byte) => Number.isInteger(byte) && (byte as number) >= 0 && (byte as number) <= 255) ? Uint8Array.from(bytes as number[]) : undefined;
 }
 
 /** OpenAI's `{ type: 'image_url', image_url: { url } }`, as LangChain chat models emit it. */

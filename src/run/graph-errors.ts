@@ -35,7 +35,7 @@ export function isDrained(error: unknown): boolean {
  */
 export function graphFailureMessage(error: unknown): string {
   if (error instanceof TypeError) {
-    const tagged = /^Cannot create property '[^']*' on (string|number|boolean) '([\s\S]*)'$/.exec(error.message);
+    const tagged = /^Cannot create property 'pregelTaskId' on (string|number|boolean) '([\s\S]*)'$/.exec(error.message);
     if (tagged) return `the graph threw a ${tagged[1]}, not an Error: ${tagged[2]}`;
   }
   return messageOf(error);

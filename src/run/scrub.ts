@@ -54,7 +54,7 @@ export function failureText(message: string, secrets: Iterable<string> | undefin
   if (out.includes('\n')) out = out.split(/\r?\n/).filter((line) => !STACK_FRAME.test(line)).join('\n');
   const length = out.length;
   // The pattern runs on the part that is kept (with some slack), whatever the message's size.
-  out = out.slice(0, MAX_FAILURE_MESSAGE + CUT_SLACK).replace(URL_PASSWORD, '$1:[redacted]@');
+  out = withoutUrlPasswords(out.slice(0, MAX_FAILURE_MESSAGE + CUT_SLACK));
   if (length <= MAX_FAILURE_MESSAGE && out.length <= MAX_FAILURE_MESSAGE) return out;
   return `${out.slice(0, MAX_FAILURE_MESSAGE)}… (${length - MAX_FAILURE_MESSAGE} more characters cut)`;
 }
@@ -103,7 +103,16 @@ export function scrubHanded<T>(value: T): T {
  * scrubbing, and may quote a connection string.
  */
 export function scrubLogged<T>(value: T): T {
-  return mapTexts(scrubHanded(value), withoutUrlPasswords) as T;
+  return mapTexts(scrubHanded(value), (text) => withoutUrlPasswords(cutForLog(text))) as T;
+}
+
+/** The most characters of one string of a logged error (its message, its stack). */
+const MAX_LOGGED_TEXT = 16 * 1024;
+
+/** Cut, as a failure's message is, before the URL pattern runs: on megabytes it would take seconds. */
+function cutForLog(text: string): string {
+  if (text.length <= MAX_LOGGED_TEXT) return text;
+  return `${text.slice(0, MAX_LOGGED_TEXT + CUT_SLACK)}… (${text.length - MAX_LOGGED_TEXT - CUT_SLACK} more characters cut)`;
 }
 
 /** `text` with any URL's password replaced by `[redacted]` (`postgres://admin:[redacted]@db`). */

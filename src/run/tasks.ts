@@ -163,7 +163,7 @@ export class TaskRunner {
       tool: tool.name,
       kind: 'task',
       status: 'working',
-      data: { args: run.args ?? {}, principal: principal ?? null, attempt: 1 } satisfies TaskData,
+      data: { args: run.args ?? {}, principal: principal ?? null, attempt: 1, ttlMs: run.ttlMs } satisfies TaskData,
       expiresAt: Date.now() + run.ttlMs,
       leaseOwner: this.processId,
       leaseUntil: Date.now() + this.leaseMs,

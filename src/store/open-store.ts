@@ -58,9 +58,13 @@ export async function openStore(config: Pick<ResolvedConfig, 'store'>, options: 
   }
 }
 
+/**
+ * What pg takes as a connection string: a `postgres://` or `postgresql://`
+ * URL (its host may be empty, with a socket directory in `?host=`), a
+ * `socket:` URL, or a socket directory (`/var/run/postgresql db`).
+ */
 function isPostgresUrl(text: string): boolean {
-  // URL trims the spaces around a string, pg does not (it would look for a host named after them).
-  if (text !== text.trim() || !URL.canParse(text)) return false;
-  const { protocol } = new URL(text);
-  return protocol === 'postgres:' || protocol === 'postgresql:';
+  // pg does not trim: spaces around the string would become a host's name.
+  if (text !== text.trim()) return false;
+  return /^postgres(?:ql)?:\/\/\S/i.test(text) || /^socket:\S/i.test(text) || text.startsWith('/');
 }

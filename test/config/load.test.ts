@@ -261,6 +261,10 @@ describe('resolveConfig', () => {
       rejectsWith('CONFIG_INVALID', /store\.type: required: one of "sqlite", "postgres", "memory", "none"/),
     );
     assert.throws(
+      () => resolveConfig({ graphs: { a: './a.ts:g' }, store: { type: 'mysql' } }, { baseDir: '/x' }),
+      rejectsWith('CONFIG_INVALID', /store\.type: must be one of "sqlite", "postgres", "memory", "none", got "mysql"/),
+    );
+    assert.throws(
       () => resolveConfig({ graphs: { a: './a.ts:g' }, store: { type: 'postgres', schema: 'Graph-MCP' } }, { baseDir: '/x' }),
       rejectsWith('CONFIG_INVALID', /store\.schema: a lower-case identifier/),
     );

@@ -103,6 +103,13 @@ describe('schema derivation', () => {
     assert.equal((tool.definition.inputSchema.properties as Record<string, unknown>).content_blocks, undefined);
     assert.deepEqual(tool.validateArguments({ x: 1 }), []);
     assert.match(tool.validateArguments({ x: 1, content_blocks: [{ type: 'resource_link', uri: 'https://evil.example/', name: 'x' }] }).join('\n'), /^content_blocks: the graph's own output/);
+    // A schema from the config that leaves the object open refuses it too; one that names it offers it.
+    const configured = (await load({
+      open: { path: './graphs/basic.ts:withBlocks', input_schema: { type: 'object', properties: { x: { type: 'number' } } } },
+      named: { path: './graphs/basic.ts:withBlocks', input_schema: { type: 'object', properties: { x: { type: 'number' }, content_blocks: { type: 'array' } } } },
+    }));
+    assert.match(configured.get('open')!.validateArguments({ x: 1, content_blocks: [] }).join('\n'), /^content_blocks: the graph's own output/);
+    assert.deepEqual(configured.get('named')!.validateArguments({ x: 1, content_blocks: [] }), []);
   });
 
   test('output too deep to shape is refused naming its field, not a stack overflow', async () => {

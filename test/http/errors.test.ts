@@ -9,6 +9,7 @@ import { after, before, describe, test } from 'node:test';
 import { ran } from '../fixtures/graphs/basic.js';
 import { FIXTURES, startServer, type TestServer } from '../helpers/server.js';
 import { startServeProcess } from '../helpers/cli.js';
+import { graphFailureMessage } from '../../src/run/graph-errors.js';
 import { until } from '../helpers/wait.js';
 import { callLegacy, callModern, envelope, legacyHeaders, modernHeaders, post } from '../helpers/raw.js';
 
@@ -331,6 +332,8 @@ describe('tool-level errors', () => {
       // A string thrown is its own message, said as such (LangGraph's TypeError about it is not).
       const thrownString = (await call(server.url, 'throws_string', { value: 'x' })).messages[0]?.result;
       assert.equal(thrownString.content[0].text, 'Tool "throws_string" failed: the graph threw a string, not an Error: out of widgets');
+      // A node's own TypeError about a string (a property set on it) is not taken for one.
+      assert.equal(graphFailureMessage(new TypeError("Cannot create property 'count' on string 'alice'")), "Cannot create property 'count' on string 'alice'");
       await assertStillServing();
     });
 

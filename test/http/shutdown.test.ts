@@ -79,12 +79,16 @@ test("a request that reaches a closing server on a kept-alive connection is answ
     return `POST /mcp HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nContent-Type: application/json\r\nAccept: application/json, text/event-stream\r\nMCP-Protocol-Version: 2025-11-25\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`;
   };
   socket.write(request(1, 'tools/call', { name: 'slow', arguments: { label: 'kept-alive', ms: 200 } }));
-  await runInFlight(server);
-  const closing = server.close(5_000);
+  // A longer run on another connection keeps the server draining (not yet closing every
+  // connection) well after the first answer, however slow the machine.
+  const longer = callModern(server.url, 'slow', { label: 'longer', ms: 2_500 });
+  await until('both runs in flight', async () => (server.graphMcp.runs.size >= 2 ? true : undefined), 10_000);
+  const closing = server.close(10_000);
   // Once the run's answer is in, the next request on the same connection.
   await until('the first answer', async () => (received.includes('"id":1}') ? true : undefined), 10_000);
   socket.write(request(2, 'tools/list', {}));
   await closed;
+  await longer;
   await closing;
   const statuses = [...received.matchAll(/HTTP\/1\.1 (\d{3}) /g)].map((match) => match[1]);
   assert.deepEqual(statuses, ['200', '503'], received);

@@ -275,6 +275,16 @@ describe('opening a PostgreSQL store from the config', () => {
     }
   });
 
+  test("pg's socket forms are connection strings too: refused only for the reason pg gives", async () => {
+    for (const value of ['postgres://u:hunter2@/db?host=/nonexistent-graph-mcp-socket', 'socket://u:hunter2@/nonexistent-graph-mcp-socket?db=app', '/nonexistent-graph-mcp-socket db']) {
+      await assert.rejects(openStore(config('MY_DB'), { env: { MY_DB: value } }), (error: Error) => {
+        assert.doesNotMatch(error.message, /is not a PostgreSQL connection URL/, value);
+        assert.ok(!error.message.includes('hunter2'), error.message);
+        return true;
+      });
+    }
+  });
+
   test('an unreachable database is a start-up error naming the variable, never the connection string', async () => {
     const env = { MY_DB: 'postgres://someone:hunter2-secret@127.0.0.1:1/nowhere' };
     await assert.rejects(openStore(config('MY_DB'), { env }), (error: Error & { code?: string }) => {
