@@ -109,3 +109,19 @@ export function cancelsTo(target: string): { fetch: typeof fetch; cancels: () =>
   const routed = postsTo(target, (body) => body.method === 'notifications/cancelled');
   return { fetch: routed.fetch, cancels: routed.count };
 }
+
+/**
+ * A raw TCP connection to the server of `url`, for what fetch cannot send (a
+ * Content-Length it does not mean, a request on a connection already used):
+ * everything it receives, and when the server closes it.
+ */
+export async function rawConnection(url: string): Promise<{ socket: import('node:net').Socket; port: string; received: () => string; closed: Promise<void> }> {
+  const net = await import('node:net');
+  const { port } = new URL(url);
+  const socket = net.connect(Number(port), '127.0.0.1');
+  let text = '';
+  socket.setEncoding('utf8');
+  socket.on('data', (chunk: string) => (text += chunk));
+  const closed = new Promise<void>((resolve) => socket.on('close', () => resolve()));
+  return { socket, port, received: () => text, closed };
+}

@@ -11,7 +11,7 @@ import { FIXTURES, startServer, type TestServer } from '../helpers/server.js';
 import { startServeProcess } from '../helpers/cli.js';
 import { graphFailureMessage } from '../../src/run/graph-errors.js';
 import { until } from '../helpers/wait.js';
-import { callLegacy, callModern, envelope, legacyHeaders, modernHeaders, post } from '../helpers/raw.js';
+import { callLegacy, callModern, envelope, legacyHeaders, modernHeaders, post, rawConnection } from '../helpers/raw.js';
 
 const MAX_BODY = 64 * 1024;
 let server: TestServer;
@@ -111,17 +111,12 @@ describe('transport-level errors', () => {
   });
 
   test('a body that says it is larger than is worth reading is not read: the answer closes the connection', async () => {
-    const { port } = new URL(server.url);
-    const socket = net.connect(Number(port), '127.0.0.1');
-    let received = '';
-    socket.setEncoding('utf8');
-    socket.on('data', (chunk: string) => (received += chunk));
-    const closed = new Promise<void>((resolve) => socket.on('close', () => resolve()));
-    socket.write(`POST /mcp HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nContent-Type: application/json\r\nAccept: application/json, text/event-stream\r\nContent-Length: ${1024 * 1024 * 1024}\r\n\r\n{"jsonrpc":`);
-    await closed;
-    assert.match(received, /^HTTP\/1\.1 413 /);
-    assert.match(received, /\r\nconnection: close\r\n/i);
-    assert.match(received, /"code":-32000/);
+    const connection = await rawConnection(server.url);
+    connection.socket.write(`POST /mcp HTTP/1.1\r\nHost: 127.0.0.1:${connection.port}\r\nContent-Type: application/json\r\nAccept: application/json, text/event-stream\r\nContent-Length: ${1024 * 1024 * 1024}\r\n\r\n{"jsonrpc":`);
+    await connection.closed;
+    assert.match(connection.received(), /^HTTP\/1\.1 413 /);
+    assert.match(connection.received(), /\r\nconnection: close\r\n/i);
+    assert.match(connection.received(), /"code":-32000/);
     await assertStillServing();
   });
 

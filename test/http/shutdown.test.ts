@@ -1,7 +1,6 @@
 // Closing a running server: runs in flight finish within the grace period; the rest are stopped and answered.
 import assert from 'node:assert/strict';
 import { mkdtemp, rm } from 'node:fs/promises';
-import net from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -13,7 +12,7 @@ import { TASK_RESULT_ON_CLOSE } from '../../src/mcp/tasks.js';
 import { SHUTTING_DOWN } from '../../src/http/app.js';
 import { ran } from '../fixtures/graphs/basic.js';
 import { startServer } from '../helpers/server.js';
-import { callModern } from '../helpers/raw.js';
+import { callModern, rawConnection } from '../helpers/raw.js';
 import { until } from '../helpers/wait.js';
 
 const config = { graphs: { slow: './graphs/basic.ts:slow' } };
@@ -68,12 +67,7 @@ test('a run that ends within the grace period delivers its result; new requests 
 
 test("a request that reaches a closing server on a kept-alive connection is answered 503 in JSON-RPC's form, with Retry-After", async () => {
   const server = await startServer(config);
-  const { port } = new URL(server.url);
-  const socket = net.connect(Number(port), '127.0.0.1');
-  let received = '';
-  socket.setEncoding('utf8');
-  socket.on('data', (chunk: string) => (received += chunk));
-  const closed = new Promise<void>((resolve) => socket.on('close', () => resolve()));
+  const { socket, port, received: receivedSoFar, closed } = await rawConnection(server.url);
   const request = (id: number, method: string, params: Record<string, unknown>) => {
     const body = JSON.stringify({ jsonrpc: '2.0', id, method, params });
     return `POST /mcp HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nContent-Type: application/json\r\nAccept: application/json, text/event-stream\r\nMCP-Protocol-Version: 2025-11-25\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`;
@@ -85,11 +79,12 @@ test("a request that reaches a closing server on a kept-alive connection is answ
   await until('both runs in flight', async () => (server.graphMcp.runs.size >= 2 ? true : undefined), 10_000);
   const closing = server.close(10_000);
   // Once the run's answer is in, the next request on the same connection.
-  await until('the first answer', async () => (received.includes('"id":1}') ? true : undefined), 10_000);
+  await until('the first answer', async () => (receivedSoFar().includes('"id":1}') ? true : undefined), 10_000);
   socket.write(request(2, 'tools/list', {}));
   await closed;
   await longer;
   await closing;
+  const received = receivedSoFar();
   const statuses = [...received.matchAll(/HTTP\/1\.1 (\d{3}) /g)].map((match) => match[1]);
   assert.deepEqual(statuses, ['200', '503'], received);
   const refusal = received.slice(received.lastIndexOf('HTTP/1.1 503'));
