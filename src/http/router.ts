@@ -1,3 +1,4 @@
+import cluster from 'node:cluster';
 import { validateHostHeader, validateOriginHeader, type AuthInfo } from '@modelcontextprotocol/server';
 import cors from 'cors';
 import { Router, type NextFunction, type Request, type RequestHandler, type Response } from 'express';
@@ -109,7 +110,9 @@ export function mcpRouter(graphMcp: GraphMcp, options: McpRouterOptions, standal
       logger.warn({ auth: false, path: at, ...(scoped.length > 0 ? { scoped } : {}) }, noAuthenticationWarning(at, scoped));
     }
   };
-  if (standalone || authenticate) sayWhoAuthenticates(path, false);
+  // Under `serve --workers`, the first worker says it for all (a worker started again says nothing new).
+  const firstOfItsKind = cluster.worker === undefined || cluster.worker.id === 1;
+  if ((standalone || authenticate) && firstOfItsKind) sayWhoAuthenticates(path, false);
 
   const checkOrigin = allowedOrigins ? remembered((origin) => validateOriginHeader(origin, allowedOrigins)) : undefined;
   const crossOrigin = (options.cors ?? config.http.cors) ? corsFor(checkOrigin) : undefined;

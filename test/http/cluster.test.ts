@@ -100,6 +100,12 @@ test('the start-up line names the one URL once, for all the workers, and the sto
   assert.doesNotMatch(serving.url, /:0\//);
 });
 
+test('that the endpoint has no authentication is said once, not by every worker', async () => {
+  // Both workers are up once each answered: the warning would be there twice by now.
+  await agentsOnTwoWorkers().then((agents) => agents.forEach((agent) => agent.destroy()));
+  assert.equal(serving.output().match(/has no authentication/g)?.length, 1, serving.output());
+});
+
 test('a question asked on one worker is answered on the other', async () => {
   const agents = await agentsOnTwoWorkers();
   assert.equal(agents.size, 2, 'requests land on two worker processes');
