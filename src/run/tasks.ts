@@ -8,7 +8,7 @@ import type { RunPatch, RunRecord, Store } from '../store/store.js';
 import type { RunStep } from './runs.js';
 import type { ProgressReporter, ProgressUpdate } from './progress.js';
 import { taskProgress, watchTaskProgress } from './task-progress.js';
-import { executeRun, RunAbortedError, type GraphProtocolError, type PendingInterrupt, type RunContext, type RunOptions } from './run-tool.js';
+import { executeRun, graphFailureCause, RunAbortedError, type GraphProtocolError, type PendingInterrupt, type RunContext, type RunOptions } from './run-tool.js';
 import { cancelChannel, Runs } from './runs.js';
 import { scrubText } from './scrub.js';
 
@@ -460,6 +460,8 @@ export class TaskRunner {
       const last = progress.last();
       if (last !== undefined) rest.lastProgress = last;
       if (outcome.kind === 'done') {
+        const thrown = graphFailureCause(outcome.result);
+        if (thrown !== undefined) this.options.logger?.debug({ err: thrown, task: claimed.id, tool: tool.name }, 'the graph failed; what it threw');
         const recorded = await leased({ ...finalPatch(rest, outcome), ...statusHeldBack(progress, context.secretsUsed?.()), leaseOwner: null, leaseUntil: null });
         // Only the claim holder records the outcome: a task finishes once, however often it ran.
         if (recorded) this.options.logger?.info({ task: claimed.id, tool: tool.name, status: recorded.status, claims: data.attempt }, 'task finished');

@@ -33,6 +33,7 @@ before(async () => {
         unstorable: './graphs/hitl.ts:unstorableState',
         unstorable_credential: './graphs/hitl.ts:unstorableCredential',
         gated: './graphs/gated.ts:gated',
+        throws: './graphs/basic.ts:throws',
       },
       defaults: { poll_interval_ms: 50 },
       // Never contacted: the reporting graph only reads its credential.
@@ -140,6 +141,16 @@ describe('2026-07-28 tasks extension', () => {
     assert.ok(checkpoint, 'the checkpoints the process now holding the task continues from are still there');
     assert.equal((await rpc('rosa', 'tasks/get', { taskId })).message.result.status, 'working', 'its end is not the first worker\'s to record');
     await rpc('rosa', 'tasks/cancel', { taskId });
+  });
+
+  test('a task whose graph throws ends with GRAPH_FAILED, and the log has what it threw, at debug, with the task', async () => {
+    const created = (await rpc('sam', 'tools/call', { name: 'throws', arguments: { value: 'x' } })).message.result;
+    const ended = await untilStatus('sam', created.taskId, ['completed', 'failed']);
+    assert.equal(ended.result._meta['graph-mcp/error'].code, 'GRAPH_FAILED');
+    const thrown = server.logs.lines.map((line) => JSON.parse(line)).find((line) => line.msg === 'the graph failed; what it threw' && line.task === created.taskId);
+    assert.ok(thrown, 'logged');
+    assert.equal(thrown.level, 20);
+    assert.match(thrown.err.stack, /^Error: the widget exploded\n\s+at /);
   });
 
   test('arguments the tool refuses are answered at once with INVALID_ARGUMENTS, not with a task that fails when polled', async () => {
