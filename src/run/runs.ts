@@ -334,6 +334,8 @@ export class Runs {
       const paused = await this.store.runs.update(run.id, claimed.version, {
         status: 'input_required',
         data: describe(step.interrupts, claimed),
+        // A new question waits its own paused_run_ttl_ms, not what the first one left.
+        expiresAt: Date.now() + this.options.ttlMs,
         leaseOwner: null,
         leaseUntil: null,
       });

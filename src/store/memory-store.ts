@@ -105,7 +105,8 @@ class MemoryRunStore implements RunStore {
     const ids: string[] = [];
     for (const [id, record] of this.runs) {
       if (ids.length >= limit) break;
-      if (record.expiresAt <= now) ids.push(id);
+      // A record a process holds (a paused run being resumed) is left to it until its lease lapses.
+      if (record.expiresAt <= now && (record.leaseUntil === null || record.leaseUntil <= now)) ids.push(id);
     }
     for (const id of ids) this.runs.delete(id);
     return ids;

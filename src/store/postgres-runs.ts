@@ -90,7 +90,8 @@ export class PostgresRunStore implements RunStore {
 
   async deleteExpired(now: number, limit: number): Promise<string[]> {
     const { rows } = await this.pool.query<{ id: string }>(
-      `DELETE FROM ${this.table} WHERE id IN (SELECT id FROM ${this.table} WHERE expires_at <= $1 LIMIT $2 FOR UPDATE SKIP LOCKED) RETURNING id`,
+      // A record a process holds (a paused run being resumed) is left to it until its lease lapses.
+      `DELETE FROM ${this.table} WHERE id IN (SELECT id FROM ${this.table} WHERE expires_at <= $1 AND (lease_until IS NULL OR lease_until <= $1) LIMIT $2 FOR UPDATE SKIP LOCKED) RETURNING id`,
       [now, limit],
     );
     return rows.map((row) => row.id);

@@ -174,7 +174,8 @@ class SqliteRunStore implements RunStore {
        VALUES (@id, @owner, @tool, @kind, @status, 1, @data, @now, @now, @expiresAt, @leaseOwner, @leaseUntil)`,
     );
     this.select = db.prepare('SELECT * FROM graph_mcp_runs WHERE id = ? AND owner = ? AND expires_at > ?');
-    this.expired = db.prepare('DELETE FROM graph_mcp_runs WHERE id IN (SELECT id FROM graph_mcp_runs WHERE expires_at <= ? LIMIT ?) RETURNING id');
+    // A record a process holds (a paused run being resumed) is left to it until its lease lapses.
+    this.expired = db.prepare('DELETE FROM graph_mcp_runs WHERE id IN (SELECT id FROM graph_mcp_runs WHERE expires_at <= ? AND (lease_until IS NULL OR lease_until <= ?) LIMIT ?) RETURNING id');
   }
 
   async create(run: NewRun): Promise<RunRecord> {
@@ -275,7 +276,7 @@ class SqliteRunStore implements RunStore {
   }
 
   async deleteExpired(now: number, limit: number): Promise<string[]> {
-    return (this.expired.all(now, limit) as Array<{ id: string }>).map((row) => row.id);
+    return (this.expired.all(now, now, limit) as Array<{ id: string }>).map((row) => row.id);
   }
 }
 

@@ -257,6 +257,17 @@ describe('2026-07-28 over raw HTTP: requestState is signed, owner-bound, and the
     assert.deepEqual(same.structuredContent, { status: 'refunded', approved_by: 'person', note: 'ok' });
   });
 
+  test("a run's next question waits its own paused_run_ttl_ms, not what was left of the first's", async () => {
+    const first = (await rawCall('alice', 'two_rounds', {}, {})).messages[0]?.result;
+    const runId = first._meta['graph-mcp/run'].id as string;
+    const before = (await server.graphMcp.store!.runs.get(runId, 'alice'))!.expiresAt;
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    const second = (await rawCall('alice', 'resume_run', { arguments: { run_id: runId, answer: 'Ada' } }, {})).messages[0]?.result;
+    assert.equal(second._meta['graph-mcp/run'].status, 'input_required', JSON.stringify(second));
+    const after = (await server.graphMcp.store!.runs.get(runId, 'alice'))!.expiresAt;
+    assert.ok(after > before, `${after} > ${before}`);
+  });
+
   test('only input kinds the client declared are asked; the rest are left for resume_run', async () => {
     const samplingOnly = (await rawCall('alice', 'mixed_kinds', {}, { sampling: {} })).messages[0]?.result;
     assert.equal(samplingOnly.resultType, 'input_required');

@@ -169,6 +169,16 @@ export function storeContract(name: string, harness: StoreHarness): void {
       assert.ok(await store.runs.get('r-alive', 'o'));
     });
 
+    test('an expired run a process holds (a paused run being resumed) is left until its lease lapses', async () => {
+      const now = Date.now();
+      await store.runs.create({ id: 'r-held', owner: 'o', tool: 't', status: 'working', data: {}, expiresAt: now - 1, leaseOwner: 'p1', leaseUntil: now + HOUR });
+      await store.runs.create({ id: 'r-lapsed', owner: 'o', tool: 't', status: 'working', data: {}, expiresAt: now - 1, leaseOwner: 'p1', leaseUntil: now - 1 });
+      const deleted = await store.runs.deleteExpired(now, 1000);
+      assert.ok(!deleted.includes('r-held'), 'held: not deleted under its holder');
+      assert.ok(deleted.includes('r-lapsed'), 'a lapsed claim holds nothing');
+      assert.ok((await store.runs.deleteExpired(now + 2 * HOUR, 1000)).includes('r-held'), 'once the lease has lapsed, it goes');
+    });
+
     test('a shared key is 32 bytes, stable, and the same for every process on the store', async () => {
       const key = await store.sharedKey('k1');
       assert.equal(key.length, 32);
