@@ -57,6 +57,10 @@ export const cancelChannel = (id: string) => `tasks:cancel:${id}`;
 /** Threads whose checkpoints a sweep deletes together (concurrently, on PostgreSQL's pool) before it lets requests run. */
 const SWEEP_THREADS_AT_ONCE = 4;
 
+/** Runs a clean-up round takes, and the most rounds in one pass (10,000 runs). */
+const SWEEP_BATCH = 100;
+const SWEEP_ROUNDS = 100;
+
 /**
  * Runs that can pause: a run that reaches `interrupt()` is kept in the store
  * (checkpoint + run record) and can be resumed by its owner from any
@@ -69,7 +73,6 @@ export class Runs {
   private readonly leaseMs: number;
   private sweeper: NodeJS.Timeout | undefined;
   /** Threads of expired runs whose checkpoints could not be deleted yet: no record names them now. */
-  private readonly undeletedThreads = new Set<string>();
 
   constructor(private readonly options: RunsOptions) {
     this.store = options.store;
@@ -376,38 +379,40 @@ export class Runs {
   }
 
   /**
-   * One clean-up pass; resolves to the number of runs deleted. A run's record
-   * goes first (to one process only, see `deleteExpired`), then its
-   * checkpoints: those whose deletion failed are tried again at the next
-   * pass, since no record names them any more.
+   * One clean-up pass; resolves to the number of runs deleted. A run's
+   * checkpoints go first, then its record (to one process only, see
+   * `deleteExpired`): a process that dies between the two leaves a record
+   * the next pass finds again, never checkpoints that nothing names. A run
+   * whose checkpoints could not be deleted keeps its record until a pass can.
    */
   async sweep(now = Date.now()): Promise<number> {
     let total = 0;
     let failure: unknown;
-    const deleteThread = async (id: string) => {
-      try {
-        await this.store.checkpointer.deleteThread(id);
-        this.undeletedThreads.delete(id);
-      } catch (error) {
-        this.undeletedThreads.add(id);
-        failure ??= error;
-      }
-    };
     // A few at a time, then the event loop's turn: SQLite's driver is synchronous, and
     // thousands of runs expiring together held every request for most of a second.
-    const deleteThreads = async (ids: readonly string[]) => {
+    const deleteThreads = async (ids: readonly string[]): Promise<string[]> => {
+      const cleared: string[] = [];
       for (let i = 0; i < ids.length; i += SWEEP_THREADS_AT_ONCE) {
-        await Promise.all(ids.slice(i, i + SWEEP_THREADS_AT_ONCE).map(deleteThread));
+        await Promise.all(
+          ids.slice(i, i + SWEEP_THREADS_AT_ONCE).map((id) =>
+            this.store.checkpointer.deleteThread(id).then(
+              () => void cleared.push(id),
+              (error: unknown) => void (failure ??= error),
+            ),
+          ),
+        );
         await new Promise<void>((resolve) => setImmediate(resolve));
       }
+      return cleared;
     };
     try {
-      await deleteThreads([...this.undeletedThreads]);
-      for (;;) {
-        const ids = await this.store.runs.deleteExpired(now, 100);
-        await deleteThreads(ids);
-        total += ids.length;
-        if (ids.length < 100) break;
+      // Bounded: a batch whose checkpoints cannot be deleted is found again by every round.
+      for (let round = 0; round < SWEEP_ROUNDS; round += 1) {
+        const ids = await this.store.runs.expiredIds(now, SWEEP_BATCH);
+        if (ids.length === 0) break;
+        const cleared = await deleteThreads(ids);
+        if (cleared.length > 0) total += (await this.store.runs.deleteExpired(now, cleared.length, cleared)).length;
+        if (ids.length < SWEEP_BATCH || cleared.length === 0) break;
       }
     } catch (error) {
       failure ??= error;

@@ -101,14 +101,25 @@ class MemoryRunStore implements RunStore {
       .map((r) => structuredClone(r));
   }
 
-  async deleteExpired(now: number, limit: number): Promise<string[]> {
+  async expiredIds(now: number, limit: number): Promise<string[]> {
+    return this.expiredNow(now, limit, undefined);
+  }
+
+  async deleteExpired(now: number, limit: number, only?: readonly string[]): Promise<string[]> {
+    // Found and deleted in one turn: two callers at once never both get a run.
+    const ids = this.expiredNow(now, limit, only);
+    for (const id of ids) this.runs.delete(id);
+    return ids;
+  }
+
+  private expiredNow(now: number, limit: number, only: readonly string[] | undefined): string[] {
     const ids: string[] = [];
     for (const [id, record] of this.runs) {
       if (ids.length >= limit) break;
+      if (only !== undefined && !only.includes(id)) continue;
       // A record a process holds (a paused run being resumed) is left to it until its lease lapses.
       if (record.expiresAt <= now && (record.leaseUntil === null || record.leaseUntil <= now)) ids.push(id);
     }
-    for (const id of ids) this.runs.delete(id);
     return ids;
   }
 }

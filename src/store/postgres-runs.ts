@@ -88,11 +88,16 @@ export class PostgresRunStore implements RunStore {
     return rows.map(toRecord);
   }
 
-  async deleteExpired(now: number, limit: number): Promise<string[]> {
+  async expiredIds(now: number, limit: number): Promise<string[]> {
+    // A record a process holds (a paused run being resumed) is left to it until its lease lapses.
+    const { rows } = await this.pool.query<{ id: string }>(`SELECT id FROM ${this.table} WHERE expires_at <= $1 AND (lease_until IS NULL OR lease_until <= $1) LIMIT $2`, [now, limit]);
+    return rows.map((row) => row.id);
+  }
+
+  async deleteExpired(now: number, limit: number, ids?: readonly string[]): Promise<string[]> {
     const { rows } = await this.pool.query<{ id: string }>(
-      // A record a process holds (a paused run being resumed) is left to it until its lease lapses.
-      `DELETE FROM ${this.table} WHERE id IN (SELECT id FROM ${this.table} WHERE expires_at <= $1 AND (lease_until IS NULL OR lease_until <= $1) LIMIT $2 FOR UPDATE SKIP LOCKED) RETURNING id`,
-      [now, limit],
+      `DELETE FROM ${this.table} WHERE id IN (SELECT id FROM ${this.table} WHERE expires_at <= $1 AND (lease_until IS NULL OR lease_until <= $1)${ids === undefined ? '' : ' AND id = ANY($3::text[])'} LIMIT $2 FOR UPDATE SKIP LOCKED) RETURNING id`,
+      ids === undefined ? [now, limit] : [now, limit, ids],
     );
     return rows.map((row) => row.id);
   }

@@ -76,6 +76,9 @@ export class SqliteStore implements Store {
     private readonly file: { path: string; dev: number; ino: number } | undefined,
   ) {
     this.checkpointer = new SqliteSaver(db, new StrictSerializer());
+    // Its tables now, not at its first read or write: deleteThread does not make them, and the
+    // clean-up deletes a run's checkpoints (none, on a new file) before its record.
+    (this.checkpointer as unknown as { setup(): void }).setup();
     this.runs = new SqliteRunStore(db);
     this.signals = new SqliteSignalBus(db, signalPollMs);
   }
@@ -167,6 +170,8 @@ class SqliteRunStore implements RunStore {
   private readonly insert: BetterSqlite3.Statement;
   private readonly select: BetterSqlite3.Statement;
   private readonly expired: BetterSqlite3.Statement;
+  private readonly expiredOf: BetterSqlite3.Statement;
+  private readonly expiredSelect: BetterSqlite3.Statement;
 
   constructor(private readonly db: BetterSqlite3.Database) {
     this.insert = db.prepare(
@@ -175,7 +180,12 @@ class SqliteRunStore implements RunStore {
     );
     this.select = db.prepare('SELECT * FROM graph_mcp_runs WHERE id = ? AND owner = ? AND expires_at > ?');
     // A record a process holds (a paused run being resumed) is left to it until its lease lapses.
-    this.expired = db.prepare('DELETE FROM graph_mcp_runs WHERE id IN (SELECT id FROM graph_mcp_runs WHERE expires_at <= ? AND (lease_until IS NULL OR lease_until <= ?) LIMIT ?) RETURNING id');
+    const expiredUnheld = 'expires_at <= @now AND (lease_until IS NULL OR lease_until <= @now)';
+    this.expired = db.prepare(`DELETE FROM graph_mcp_runs WHERE id IN (SELECT id FROM graph_mcp_runs WHERE ${expiredUnheld} LIMIT @limit) RETURNING id`);
+    this.expiredOf = db.prepare(
+      `DELETE FROM graph_mcp_runs WHERE id IN (SELECT id FROM graph_mcp_runs WHERE ${expiredUnheld} AND id IN (SELECT value FROM json_each(@ids)) LIMIT @limit) RETURNING id`,
+    );
+    this.expiredSelect = db.prepare(`SELECT id FROM graph_mcp_runs WHERE ${expiredUnheld} LIMIT @limit`);
   }
 
   async create(run: NewRun): Promise<RunRecord> {
@@ -275,8 +285,13 @@ class SqliteRunStore implements RunStore {
     return row === undefined ? undefined : toRecord(row);
   }
 
-  async deleteExpired(now: number, limit: number): Promise<string[]> {
-    return (this.expired.all(now, now, limit) as Array<{ id: string }>).map((row) => row.id);
+  async expiredIds(now: number, limit: number): Promise<string[]> {
+    return (this.expiredSelect.all({ now, limit }) as Array<{ id: string }>).map((row) => row.id);
+  }
+
+  async deleteExpired(now: number, limit: number, ids?: readonly string[]): Promise<string[]> {
+    const rows = ids === undefined ? this.expired.all({ now, limit }) : this.expiredOf.all({ now, limit, ids: JSON.stringify(ids) });
+    return (rows as Array<{ id: string }>).map((row) => row.id);
   }
 }
 

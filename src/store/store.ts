@@ -129,11 +129,18 @@ export interface RunStore {
    */
   list(owner: string, kind: RunKind, limit: number, after?: RunCursor): Promise<RunRecord[]>;
   /**
-   * Deletes up to `limit` runs that expired before `now` and returns their
-   * ids. Each expired run is returned to exactly one caller, so processes
-   * cleaning up at once do not fight (each cleans its own checkpoints).
+   * Up to `limit` ids of runs that expired before `now` and that no process
+   * holds (no lease, or a lapsed one): those the clean-up may delete, once
+   * their checkpoints are gone.
    */
-  deleteExpired(now: number, limit: number): Promise<string[]>;
+  expiredIds(now: number, limit: number): Promise<string[]>;
+  /**
+   * Deletes up to `limit` runs that expired before `now` and that no process
+   * holds (of `ids` only, when given) and returns their ids. Each expired run
+   * is returned to exactly one caller, so processes cleaning up at once do
+   * not fight.
+   */
+  deleteExpired(now: number, limit: number, ids?: readonly string[]): Promise<string[]>;
 }
 
 /**

@@ -117,7 +117,7 @@ test('a paused run expires after its time to live and its checkpoints are cleane
   }
 });
 
-test("an expired run's checkpoints that could not be deleted are deleted at a later clean-up pass", async () => {
+test("an expired run's checkpoints that could not be deleted are deleted at a later clean-up pass, its record with them", async () => {
   const dir = await mkdtemp(path.join(tmpdir(), 'graph-mcp-sweep-'));
   const file = path.join(dir, 'state.sqlite');
   const server = await startServer({ graphs: { ask_name: './graphs/hitl.ts:askName' }, defaults: { paused_run_ttl_ms: 500 }, store: { type: 'sqlite', path: file } }, { configStore: true });
@@ -127,16 +127,17 @@ test("an expired run's checkpoints that could not be deleted are deleted at a la
     const runId = paused.messages[0]?.result._meta['graph-mcp/run'].id as string;
     const checkpointed = () => server.graphMcp.store!.checkpointer.getTuple({ configurable: { thread_id: runId, checkpoint_ns: '' } });
     assert.ok(await checkpointed(), 'checkpointed while paused');
-    // The database refuses to delete checkpoints while the run expires and its record goes.
+    // The database refuses to delete checkpoints while the run expires.
     db.exec("CREATE TRIGGER keep_checkpoints BEFORE DELETE ON checkpoints BEGIN SELECT RAISE(ABORT, 'simulated failure'); END;");
-    await until('the expired run to be deleted', async () => {
-      await server.graphMcp.pausedRuns!.sweep();
-      return (db.prepare('SELECT count(*) AS n FROM graph_mcp_runs WHERE id = ?').get(runId) as { n: number }).n === 0 ? true : undefined;
-    });
+    const records = () => (db.prepare('SELECT count(*) AS n FROM graph_mcp_runs WHERE id = ?').get(runId) as { n: number }).n;
+    await until('the run to expire', async () => ((await server.graphMcp.store!.runs.expiredIds(Date.now(), 1000)).includes(runId) ? true : undefined));
+    await server.graphMcp.pausedRuns!.sweep();
     assert.ok(await checkpointed(), 'its checkpoints stayed');
+    assert.equal(records(), 1, 'and so did its record, which names them for the next pass (a record deleted first left them named by nothing)');
     db.exec('DROP TRIGGER keep_checkpoints');
     await server.graphMcp.pausedRuns!.sweep();
     assert.equal(await checkpointed(), undefined, 'deleted once the database lets them go');
+    assert.equal(records(), 0);
   } finally {
     db.close();
     await server.close(0);

@@ -169,6 +169,22 @@ export function storeContract(name: string, harness: StoreHarness): void {
       assert.ok(await store.runs.get('r-alive', 'o'));
     });
 
+    test('expired ids are listed without deleting them, and deleted only among the ids given (the clean-up deletes checkpoints in between)', async () => {
+      const now = Date.now();
+      for (const id of ['r-x1', 'r-x2', 'r-x3']) await store.runs.create({ id, owner: 'o', tool: 't', status: 'input_required', data: {}, expiresAt: now - 1 });
+      await store.runs.create({ id: 'r-x-held', owner: 'o', tool: 't', status: 'working', data: {}, expiresAt: now - 1, leaseOwner: 'p1', leaseUntil: now + HOUR });
+      const listed = await store.runs.expiredIds(now, 1000);
+      for (const id of ['r-x1', 'r-x2', 'r-x3']) assert.ok(listed.includes(id), id);
+      assert.ok(!listed.includes('r-x-held'));
+      assert.deepEqual((await store.runs.expiredIds(now, 1000)).filter((id) => id.startsWith('r-x')).sort(), ['r-x1', 'r-x2', 'r-x3'], 'listing deletes nothing');
+      const other = twin ?? store;
+      const [first, second] = await Promise.all([store.runs.deleteExpired(now, 10, ['r-x1', 'r-x-held']), other.runs.deleteExpired(now, 10, ['r-x1', 'r-x-held'])]);
+      assert.deepEqual([...first!, ...second!], ['r-x1'], 'one caller deletes it; a held one is not deleted');
+      const left = (await store.runs.expiredIds(now, 1000)).filter((id) => id.startsWith('r-x')).sort();
+      assert.deepEqual(left, ['r-x2', 'r-x3']);
+      await store.runs.deleteExpired(now + 2 * HOUR, 1000);
+    });
+
     test('an expired run a process holds (a paused run being resumed) is left until its lease lapses', async () => {
       const now = Date.now();
       await store.runs.create({ id: 'r-held', owner: 'o', tool: 't', status: 'working', data: {}, expiresAt: now - 1, leaseOwner: 'p1', leaseUntil: now + HOUR });
