@@ -57,6 +57,9 @@ const MIGRATIONS: readonly string[] = [
 /** Signals older than this are deleted: nobody waits that long for a wake-up. */
 const SIGNAL_RETENTION_MS = 60_000;
 
+/** What a WAL that grew is cut back to (twice what SQLite's automatic checkpoints let it reach). */
+export const WAL_SIZE_LIMIT_BYTES = 8 * 1024 * 1024;
+
 /**
  * One SQLite file (WAL mode) shared by every process on one machine:
  * LangGraph's official SQLite checkpointer plus graph-mcp's runs, keys and
@@ -104,6 +107,9 @@ export class SqliteStore implements Store {
       // Several processes share the file: wait for a writer instead of failing.
       db.pragma('busy_timeout = 5000');
       db.pragma('synchronous = NORMAL');
+      // The WAL grows while readers hold back its checkpoints (busy processes sharing the file);
+      // once it starts over, it is cut back to this instead of keeping its peak size on disk.
+      db.pragma(`journal_size_limit = ${WAL_SIZE_LIMIT_BYTES}`);
       migrate(db);
     } catch (cause) {
       throw new GraphMcpError('STORE_UNAVAILABLE', `SQLite store ${options.path} cannot be opened: ${sqliteOpenProblem(cause, 'choose another store ("postgres", or "memory" for one process)')}`, { cause });

@@ -7,7 +7,8 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, test } from 'node:test';
 import { MemoryStore } from '../../src/store/memory-store.js';
-import { SqliteStore } from '../../src/store/sqlite-store.js';
+import { SqliteStore, WAL_SIZE_LIMIT_BYTES } from '../../src/store/sqlite-store.js';
+import Database from 'better-sqlite3';
 import { sqliteOpenProblem } from '../../src/store/sqlite-native.js';
 import { storeContract } from './store-contract.js';
 
@@ -47,6 +48,33 @@ test('a SQLite store graph-mcp creates is readable by its user only: folder 0700
     assert.equal(await mode(path.join(dir, 'private')), '700');
     for (const file of [own, `${own}-wal`, `${own}-shm`]) assert.equal(await mode(file), '600', file);
   } finally {
+    await store.close();
+  }
+});
+
+test('a SQLite WAL that grew while a reader held back its checkpoints is cut back once it starts over', async () => {
+  const own = path.join(dir, 'wal', 'state.sqlite');
+  const store = await SqliteStore.open({ path: own });
+  // Another process's long read: no checkpoint can start the WAL over while it lasts.
+  const reader = new Database(own, { readonly: true });
+  try {
+    const megabyte = 'x'.repeat(1024 * 1024);
+    reader.exec('BEGIN');
+    reader.prepare('SELECT count(*) FROM graph_mcp_runs').get();
+    for (let i = 0; i < 24; i += 1) {
+      await store.runs.create({ id: `wal-${i}`, owner: 'o', tool: 't', status: 'working', data: { megabyte }, expiresAt: Date.now() + 60_000 });
+    }
+    const peak = (await stat(`${own}-wal`)).size;
+    assert.ok(peak > 3 * WAL_SIZE_LIMIT_BYTES, `the WAL grew to ${peak} bytes`);
+    reader.exec('COMMIT');
+    // Enough writes for SQLite's automatic checkpoint to copy the WAL back, then one that starts it over.
+    for (let i = 0; i < 8; i += 1) {
+      await store.runs.create({ id: `after-${i}`, owner: 'o', tool: 't', status: 'working', data: { megabyte }, expiresAt: Date.now() + 60_000 });
+    }
+    const size = (await stat(`${own}-wal`)).size;
+    assert.ok(size <= WAL_SIZE_LIMIT_BYTES, `the WAL is still ${size} bytes (peak ${peak})`);
+  } finally {
+    reader.close();
     await store.close();
   }
 });
