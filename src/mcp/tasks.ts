@@ -178,7 +178,13 @@ export function registerTaskHandlers(
     if (responses === undefined) {
       throw new ProtocolError(ProtocolErrorCode.InvalidParams, 'tasks/update needs "inputResponses": an object of answers keyed by the task\'s input request keys');
     }
-    if (run.status === 'input_required') await answerTask(s, run, responses);
+    // Two updates at once (one answer each of two questions): the one that loses the write
+    // reads the task again and applies its answers to what the other left.
+    let current: RunRecord | undefined = run;
+    for (let attempt = 0; attempt < 5 && current?.status === 'input_required'; attempt += 1) {
+      if (await answerTask(s, current, responses)) break;
+      current = await s.serving.runs.get(run.id, s.owner);
+    }
     return {};
   });
   server.setRequestHandler('tasks/cancel', { params: TaskIdParams }, async (params, ctx) => {
@@ -225,23 +231,23 @@ function isTerminal(run: RunRecord): boolean {
  * resumes it. Answers to keys it did not ask are ignored; a question left
  * unanswered keeps it waiting.
  */
-async function answerTask(surface: TaskSurface, run: RunRecord, responses: ClientResponses): Promise<void> {
+/** Applies a client's answers to a paused task; `false` if the task changed since `run` was read. */
+async function answerTask(surface: TaskSurface, run: RunRecord, responses: ClientResponses): Promise<boolean> {
   const data = run.data as PauseData;
   const { answers, missing, declined, problems, usedKeys } = answerFromClient(data, responses);
   if (declined !== undefined) {
     const tool = surface.tools.get(run.tool);
     await surface.serving.tasks!.cancel(run, tool === undefined ? undefined : declinedResult(tool, declined));
-    return;
+    return true;
   }
   if (missing.length > 0) {
     // Nothing of it used, nothing refused (keys no question has now, or none at all): the task is as it was.
-    if (missing.length === data.questions.length && problems.length === 0 && usedKeys.length <= (data.usedKeys?.length ?? 0)) return;
+    if (missing.length === data.questions.length && problems.length === 0 && usedKeys.length <= (data.usedKeys?.length ?? 0)) return true;
     // Asked again; an answer that could not be used says why in the task's status message.
     const { answerProblems: _before, ...rest } = data;
-    await surface.serving.runs.setData(run, { ...rest, answers, questions: missing, usedKeys, ...(problems.length > 0 ? { answerProblems: problems } : {}) });
-    return;
+    return (await surface.serving.runs.setData(run, { ...rest, answers, questions: missing, usedKeys, ...(problems.length > 0 ? { answerProblems: problems } : {}) })) !== undefined;
   }
-  await surface.serving.tasks!.answer(run, answers, { questions: [], answers: {}, answerProblems: undefined });
+  return (await surface.serving.tasks!.answer(run, answers, { questions: [], answers: {}, answerProblems: undefined })) !== undefined;
 }
 
 /**

@@ -158,6 +158,21 @@ if (ready) {
       assert.equal(done.result.structuredContent.joined, 'L+R');
     });
 
+    test('two tasks/update at once through B and C, one answer each, are both used: the task finishes with both', async () => {
+      for (let round = 0; round < 5; round += 1) {
+        const created = (await taskRpc(a.url, 'tools/call', { name: 'parallel', arguments: {} })).result;
+        await untilStatus(a.url, created.taskId, ['input_required']);
+        const acks = await Promise.all([
+          taskRpc(b.url, 'tasks/update', { taskId: created.taskId, inputResponses: { left: { action: 'accept', content: { answer: 'L' } } } }),
+          taskRpc(c.url, 'tasks/update', { taskId: created.taskId, inputResponses: { right: { action: 'accept', content: { answer: 'R' } } } }),
+        ]);
+        assert.ok(acks.every((ack) => ack.result !== undefined), JSON.stringify(acks));
+        const done = await untilStatus(a.url, created.taskId, ['completed', 'input_required']);
+        assert.equal(done.status, 'completed', `round ${round}: still asking ${JSON.stringify(Object.keys(done.inputRequests ?? {}))}`);
+        assert.equal(done.result.structuredContent.joined, 'L+R');
+      }
+    });
+
     test('a task created through A, polled through B and cancelled through C stops on the process running it', async () => {
       const created = (await taskRpc(a.url, 'tools/call', { name: 'logged', arguments: { label: 'task-cancel', log_path: logPath, step_ms: 1_500 } })).result;
       await until('the task to start', async () => ((await nodeLog(logPath, 'task-cancel')).length > 0 ? true : undefined));
