@@ -2,6 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { isJsonContentType, type AuthInfo, type McpHttpHandler } from '@modelcontextprotocol/server';
 import getRawBody from 'raw-body';
 import { jsonRpcError, payloadTooLargeMessage, unsupportedEncodingMessage } from './json-rpc-error.js';
+import { attachResponseFlow, WritableFlow } from './response-flow.js';
 
 export interface NodeHandlerOptions {
   /** Bodies larger than this are refused with 413 before they are read. */
@@ -86,7 +87,7 @@ export function createNodeHandler(
       onerror(error instanceof Error ? error : new Error(String(error)));
       response = Response.json({ jsonrpc: '2.0', error: { code: -32603, message: 'Internal server error' }, id: null }, { status: 500 });
     }
-    await writeResponse(res, response, abort.signal, onRefusal && ((message) => onRefusal(req, message)));
+    await writeResponse(res, response, abort.signal, request, onRefusal && ((message) => onRefusal(req, message)));
     finished = true;
     request = undefined;
   };
@@ -178,7 +179,13 @@ function webRequest(req: NodeRequest, signal: AbortSignal, text: string | undefi
   }
 }
 
-async function writeResponse(res: ServerResponse, response: Response, aborted: AbortSignal, onRefusal?: (message: string) => void): Promise<void> {
+async function writeResponse(
+  res: ServerResponse,
+  response: Response,
+  aborted: AbortSignal,
+  request: Request | undefined,
+  onRefusal?: (message: string) => void,
+): Promise<void> {
   if (res.destroyed) {
     await response.body?.cancel().catch(() => undefined);
     return;
@@ -198,6 +205,9 @@ async function writeResponse(res: ServerResponse, response: Response, aborted: A
     return;
   }
   res.flushHeaders();
+  // What sends on the stream holds back while the client is not reading (see response-flow.ts).
+  const flow = new WritableFlow();
+  if (request !== undefined) attachResponseFlow(request, flow);
   let drained: (() => void) | undefined;
   const onDrain = () => {
     drained?.();
@@ -209,13 +219,18 @@ async function writeResponse(res: ServerResponse, response: Response, aborted: A
   try {
     for await (const chunk of response.body) {
       if (aborted.aborted) break;
-      if (!res.write(chunk)) await new Promise<void>((resolve) => (drained = resolve));
+      if (!res.write(chunk)) {
+        flow.set(true);
+        await new Promise<void>((resolve) => (drained = resolve));
+        flow.set(false);
+      }
     }
   } catch {
     // The stream failed or the client left: end what was sent.
   } finally {
     res.off('drain', onDrain);
     aborted.removeEventListener('abort', onAbort);
+    flow.set(false);
   }
   res.end();
 }

@@ -25,6 +25,7 @@ import { risingProgress, type ProgressUpdate } from '../run/progress.js';
 import { noteDetail, requestLogOf, type RequestLog } from './request-log.js';
 import { toolPages } from './tool-pages.js';
 import { assertClientCapabilities, logReporterFor } from './call-context.js';
+import { StreamPacer } from './stream-pacer.js';
 import { readableInvalidParams, withInvalidParams } from './invalid-params.js';
 import type { Principal } from '../auth/principal.js';
 import type { Logger } from '../log.js';
@@ -290,14 +291,19 @@ export function createServerFactory(options: ServerFactoryOptions): McpServerFac
       const progressToken = request.params._meta?.progressToken ?? ctx.mcpReq._meta?.progressToken;
       // Rising across the executions of one call: a run resumed after a question counts its nodes again.
       const rising = risingProgress();
-      const progress =
-        progressToken === undefined
-          ? undefined
-          : (update: ProgressUpdate) =>
-              ctx.mcpReq.notify({ method: 'notifications/progress', params: { progressToken, ...rising(update) } });
-
       const runContext = options.runContextFor(principal);
-      const logMessages = logReporterFor(ctx, runContext.secretsUsed);
+      const logReporter = logReporterFor(ctx, runContext.secretsUsed);
+      // Held back while the client is not reading its stream: see stream-pacer.ts. A call that streams nothing needs none.
+      const pacer =
+        progressToken === undefined && logReporter === undefined
+          ? undefined
+          : new StreamPacer(
+              requestInfo,
+              progressToken === undefined ? undefined : (update) => ctx.mcpReq.notify({ method: 'notifications/progress', params: { progressToken, ...update } }),
+              logReporter,
+            );
+      const progress = progressToken === undefined ? undefined : (update: ProgressUpdate) => pacer!.progress(rising(update));
+      const logMessages = logReporter && pacer!.log;
       // Aborted by the client going away, or by a 2025-era `notifications/cancelled` (through the tracker).
       const cancel = new AbortController();
       const gone = () => cancel.abort(ctx.mcpReq.signal.reason);
@@ -352,6 +358,7 @@ export function createServerFactory(options: ServerFactoryOptions): McpServerFac
         }
         throw error;
       } finally {
+        pacer?.end();
         ctx.mcpReq.signal.removeEventListener('abort', gone);
         untrack();
       }
