@@ -383,6 +383,9 @@ export class TaskRunner {
         const claimed = await this.options.store.runs.claim(this.processId, now + this.leaseMs, now, this.served);
         answered = true;
         if (claimed === undefined) break;
+        // Its own task, whose lease ran out while it ran here (the store stood still): the claim
+        // renewed the lease of the run under way, which goes on. A second run would run every node again.
+        if (this.running.has(claimed.id)) continue;
         this.launch(claimed);
       }
       if (answered && this.claimFailures > 0) {

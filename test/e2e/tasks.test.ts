@@ -143,6 +143,28 @@ describe('2026-07-28 tasks extension', () => {
     await rpc('rosa', 'tasks/cancel', { taskId });
   });
 
+  test('a task whose lease ran out while its own process still runs it is not run a second time by that process', async () => {
+    const store = server.graphMcp.store!;
+    const gate = closeGate();
+    const [firstBefore, secondBefore] = [runsOf.first, runsOf.second];
+    let taskId: string | undefined;
+    try {
+      taskId = (await rpc('rosa', 'tools/call', { name: 'gated', arguments: { topic: 'own-lease' } })).message.result.taskId as string;
+      await gate.started;
+      // As after the database stood still past the lease: the claim, still this process's, has run out.
+      const record = (await store.runs.get(taskId, 'rosa'))!;
+      assert.ok(await store.runs.update(taskId, record.version, { leaseUntil: Date.now() - 1 }));
+      // Several of the worker's polls (50 ms) find the task claimable.
+      await until('the task to be claimed again', async () => (((await store.runs.get(taskId!, 'rosa'))?.leaseUntil ?? 0) > Date.now() ? true : undefined), 5_000);
+      await new Promise((resolve) => setTimeout(resolve, 300));
+    } finally {
+      letGo();
+    }
+    const done = await untilStatus('rosa', taskId, ['completed']);
+    assert.equal(done.result.structuredContent.summary, 'own-lease after 1 step');
+    assert.deepEqual([runsOf.first - firstBefore, runsOf.second - secondBefore], [1, 1], 'each node ran once');
+  });
+
   test('a task whose graph throws ends with GRAPH_FAILED, and the log has what it threw, at debug, with the task', async () => {
     const created = (await rpc('sam', 'tools/call', { name: 'throws', arguments: { value: 'x' } })).message.result;
     const ended = await untilStatus('sam', created.taskId, ['completed', 'failed']);
