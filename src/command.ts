@@ -174,6 +174,13 @@ async function main(argv: string[]): Promise<number> {
         }
         stopping = true;
         graphMcp.logger.info({ signal, runs: graphMcp.runs.size }, 'shutting down');
+        // Stopping waits on what may never answer (a database that stands still holds the
+        // connections its pool would close): past the grace period and a margin, it exits anyway.
+        const graceMs = graphMcp.config.defaults.shutdown_grace_ms;
+        setTimeout(() => {
+          graphMcp.logger.error({ graceMs }, `stopping took longer than the grace period and ${STOP_MARGIN_MS / 1000} s more; exiting`);
+          process.exit(code === 0 ? 1 : code);
+        }, graceMs + STOP_MARGIN_MS).unref();
         void running.close().then(() => resolve(code));
       };
       // `on`, not `once`: a second signal must reach `stop` too, not the default handler.
@@ -207,6 +214,9 @@ async function main(argv: string[]): Promise<number> {
       });
     });
     graphMcp.logger.info('stopped');
+    // Stopped: a timer or socket that graph code left behind (a node that ignored its abort
+    // signal) must not keep the process alive for a process manager waiting to restart it.
+    setTimeout(() => process.exit(exitCode), LINGER_AFTER_STOP_MS).unref();
     // The channel to the primary would keep a worker alive. Through cluster.worker: a bare
     // process.disconnect() makes Node exit the worker with 0, whatever its exit code.
     if (cluster.isWorker) {
@@ -248,6 +258,11 @@ function parsePort(value: string | undefined): number {
   }
   return port;
 }
+
+/** How much longer than the grace period stopping may take before the process exits regardless. */
+const STOP_MARGIN_MS = 5_000;
+/** How long a stopped process may stay alive for what graph code left running. */
+const LINGER_AFTER_STOP_MS = 1_000;
 
 let settled = false;
 // Nothing left to run while the command has not finished: something it awaited (a graph

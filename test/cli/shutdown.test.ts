@@ -180,6 +180,16 @@ describe('errors graph code leaves outside its run', () => {
     assert.equal(await serving.stop(), 0);
   });
 
+  test('a timer graph code left behind does not keep a stopped server alive: it exits once stopped', { timeout: 30_000 }, async () => {
+    const serving = await serveConfig('careless-lingering', { graphs: { careless: `${CARELESS}:careless` }, store: { type: 'memory' } });
+    const first = await callModern(serving.url, 'careless', { mode: 'lingering' });
+    assert.equal(first.messages[0]?.result?.structuredContent?.out, 'done lingering', first.text);
+    const exited = exitOf(serving);
+    serving.child.kill('SIGTERM');
+    assert.deepEqual(await exited, { code: 0, signal: null }, serving.output());
+    assert.match(serving.output(), /"msg":"stopped"/);
+  });
+
   test('exceptions thrown outside any run stop the server as SIGTERM does: the run in flight finishes, exit code 1; a second one does not cut the grace short', async () => {
     const serving = await serveConfig('careless-timer', {
       graphs: { careless: `${CARELESS}:careless`, slow: `${BASIC}:slow` },
