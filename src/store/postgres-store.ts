@@ -42,6 +42,9 @@ export interface PostgresStoreOptions {
  * migrating, so processes starting at once migrate a schema exactly once.
  * Times are milliseconds since the epoch (BIGINT), like the interface's.
  */
+/** How much longer than statement_timeout the client waits for an answer before it gives up on the query. */
+const QUERY_TIMEOUT_MARGIN_MS = 5_000;
+
 const MIGRATIONS: ReadonlyArray<(s: string) => string> = [
   (s) => `
     CREATE TABLE ${s}.graph_mcp_runs (
@@ -109,7 +112,16 @@ export class PostgresStore implements Store {
     // The serving pool's only: migrations (see migrate) may wait for other processes' and build indexes, and the signal listener idles.
     const pool = createPool(
       pgModule,
-      { ...connection, max: poolSize, idleTimeoutMillis: 30_000, allowExitOnIdle: true, ...(statementTimeoutMs > 0 ? { statement_timeout: statementTimeoutMs } : {}) },
+      {
+        ...connection,
+        max: poolSize,
+        idleTimeoutMillis: 30_000,
+        allowExitOnIdle: true,
+        // The server enforces statement_timeout only while it runs: one that stands still (a stopped
+        // host) would hold every query, and each request waiting on one, for as long. The client gives
+        // up a margin later, and the pool drops that connection.
+        ...(statementTimeoutMs > 0 ? { statement_timeout: statementTimeoutMs, query_timeout: statementTimeoutMs + QUERY_TIMEOUT_MARGIN_MS } : {}),
+      },
       options.logger,
     );
     const s = quoteIdent(schema);

@@ -69,3 +69,47 @@ export async function sql<T extends pg.QueryResultRow = pg.QueryResultRow>(text:
 export async function dropSchema(schema: string): Promise<void> {
   await sql(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
 }
+
+/**
+ * A TCP proxy in front of the test server that can stand still: while
+ * frozen, it passes nothing either way and keeps every connection open, as
+ * a database host that stopped (SIGSTOP, a hung VM) does.
+ */
+export async function freezingProxy(): Promise<{ url: string; freeze(): void; thaw(): void; close(): Promise<void> }> {
+  const { createServer, connect } = await import('node:net');
+  const target = new URL(POSTGRES_URL);
+  const sockets = new Set<import('node:net').Socket>();
+  let frozen = false;
+  const server = createServer((client) => {
+    const upstream = connect(Number(target.port || 5432), target.hostname);
+    for (const [from, to] of [[client, upstream], [upstream, client]] as const) {
+      sockets.add(from);
+      from.on('data', (chunk) => to.write(chunk));
+      from.on('error', () => undefined);
+      from.on('close', () => {
+        sockets.delete(from);
+        to.destroy();
+      });
+      if (frozen) from.pause();
+    }
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as import('node:net').AddressInfo;
+  const url = new URL(POSTGRES_URL);
+  url.host = `127.0.0.1:${port}`;
+  return {
+    url: url.href,
+    freeze: () => {
+      frozen = true;
+      for (const socket of sockets) socket.pause();
+    },
+    thaw: () => {
+      frozen = false;
+      for (const socket of sockets) socket.resume();
+    },
+    close: async () => {
+      for (const socket of sockets) socket.destroy();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}

@@ -8,7 +8,7 @@ import { after, describe, test } from 'node:test';
 import pg from 'pg';
 import { openStore } from '../../src/store/open-store.js';
 import { PostgresStore } from '../../src/store/postgres-store.js';
-import { dropSchema, freshSchema, POSTGRES_URL, postgresReady, sql } from '../helpers/postgres.js';
+import { dropSchema, freezingProxy, freshSchema, POSTGRES_URL, postgresReady, sql } from '../helpers/postgres.js';
 import { captureLogs, startServer } from '../helpers/server.js';
 import { CHECK_DB_TIMEOUT_MS } from '../../src/http/app.js';
 import { storeContract } from './store-contract.js';
@@ -236,6 +236,21 @@ await store.close();`;
       } finally {
         await locker.end();
         await server.close(0);
+      }
+    });
+
+    test('a query to a database that stands still (no answer, connection open) fails after the statement timeout and a margin, not never', { timeout: 60_000 }, async () => {
+      const proxy = await freezingProxy();
+      const store = await PostgresStore.open({ connectionString: proxy.url, schema: schema('frozen'), statementTimeoutMs: 500 });
+      try {
+        await store.runs.get('none', 'nobody');
+        proxy.freeze();
+        // PostgreSQL cannot enforce its statement_timeout when it does not run: the client gives up.
+        await assert.rejects(store.runs.get('none', 'nobody'), /timeout/i);
+      } finally {
+        proxy.thaw();
+        await store.close();
+        await proxy.close();
       }
     });
 
