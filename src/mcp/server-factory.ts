@@ -409,6 +409,12 @@ export function createServerFactory(options: ServerFactoryOptions): McpServerFac
     server.setNotificationHandler('notifications/cancelled', (notification) => {
       const requestId = notification.params.requestId;
       if (requestId === undefined) return;
+      // 2026-07-28 cancels a request by closing it, never by id: an id from such a client could
+      // only name another client's 2025-era call that counts its ids alike.
+      if (era === 'modern') {
+        if (log) log.outcome = 'ignored';
+        return;
+      }
       const outcome = tracker.cancel(principal?.id, requestId);
       if (log) log.outcome = CANCEL_OUTCOMES[outcome];
       // Not known here: the call may be running on another process sharing the store.

@@ -7,7 +7,7 @@ import { Client as V1Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport as V1Transport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { ran } from '../fixtures/graphs/basic.js';
 import { startServer, type TestServer } from '../helpers/server.js';
-import { callModern, envelope, legacyHeaders, modernHeaders, parseMessages, post } from '../helpers/raw.js';
+import { callLegacy, callModern, envelope, legacyHeaders, modernHeaders, parseMessages, post } from '../helpers/raw.js';
 
 let server: TestServer;
 before(async () => {
@@ -145,6 +145,27 @@ describe('stopping a run', () => {
       const cancelLog = own.logs.lines.map((l) => JSON.parse(l)).find((l) => l.msg === 'mcp request' && l.method === 'notifications/cancelled');
       assert.equal(cancelLog?.outcome, 'cancelled', 'the run was found by (principal, request id)');
       assert.equal(own.graphMcp.runs.size, 0, 'no run left behind');
+    } finally {
+      await own.close(0);
+    }
+  });
+
+  test('a 2026-07-28 notifications/cancelled does not stop a 2025-era call under the same id: 2026-07-28 cancels by closing the request', async () => {
+    const own = await startServer({ graphs: { slow: './graphs/basic.ts:slow' } });
+    try {
+      const call = callLegacy(own.url, 'slow', { label: 'cross-era', ms: 150 }, 77);
+      await firstNodeDone('cross-era');
+      const cancel = await post(
+        own.url,
+        { jsonrpc: '2.0', method: 'notifications/cancelled', params: envelope({ requestId: 77 }) },
+        modernHeaders('notifications/cancelled'),
+      );
+      assert.equal(cancel.status, 202);
+      const answer = await call;
+      assert.equal(answer.messages.at(-1)?.result?.isError, undefined, answer.text);
+      assert.deepEqual(finished('cross-era'), ['one', 'two', 'three', 'four'], 'the call ran to its end');
+      const cancelLog = own.logs.lines.map((l) => JSON.parse(l)).find((l) => l.msg === 'mcp request' && l.method === 'notifications/cancelled');
+      assert.equal(cancelLog?.outcome, 'ignored');
     } finally {
       await own.close(0);
     }
