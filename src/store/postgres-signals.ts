@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import type pg from 'pg';
 import { GraphMcpError, messageOf } from '../errors.js';
 import type { Logger } from '../log.js';
@@ -22,8 +23,11 @@ const SPILL_RETENTION_MS = 60_000;
 const HEARTBEAT_MS = 15_000;
 const HEARTBEAT_TIMEOUT_MS = 5_000;
 
-/** What a notification carries: the logical channel, and the payload itself or the id of the row holding it. */
-type Envelope = { c: string; p: unknown } | { c: string; r: number };
+/**
+ * What a notification carries: the logical channel, the payload itself or the id of the row
+ * holding it, and which bus sent it (`s`: its own are delivered to it without the database).
+ */
+type Envelope = ({ c: string; p: unknown } | { c: string; r: number }) & { s?: string };
 
 export interface PostgresSignalBusOptions {
   pg: PgModule;
@@ -50,9 +54,12 @@ export interface PostgresSignalBusOptions {
  * latency is one network hop from the database (well under a millisecond
  * on one machine). While the listening connection is down (the database
  * restarts, the network drops) it is re-established with backoff and the
- * loss is logged; signals published meanwhile are missed, as the
- * at-most-once contract allows (a waiting 2025-era call then answers with
- * a paused-run result when its question times out).
+ * loss is logged; signals other processes publish meanwhile are missed, as
+ * the at-most-once contract allows (a waiting 2025-era call then answers
+ * with a paused-run result when its question times out). A process's own
+ * signals reach its own listeners without the database, so they are not
+ * lost with the listening connection (an answer posted to the process
+ * whose call waits for it), nor when the database cannot be reached.
  *
  * The listening connection keeps the process alive until `close()`: a
  * subscriber waiting for a signal has nothing else to wait on.
@@ -66,6 +73,8 @@ export class PostgresSignalBus implements SignalBus {
   private failures = 0;
   private closed = false;
   private lastPrune = 0;
+  /** This bus's mark on what it sends, so that it skips its own notifications when they come back. */
+  private readonly sender = randomBytes(8).toString('hex');
 
   constructor(private readonly options: PostgresSignalBusOptions) {}
 
@@ -84,7 +93,11 @@ export class PostgresSignalBus implements SignalBus {
       throw new GraphMcpError('STORE_UNAVAILABLE', `signal channel names are limited to ${MAX_CHANNEL_CHARS} characters`);
     }
     const { pool, pgChannel, table } = this.options;
-    const inline = JSON.stringify({ c: channel, p: payload ?? null } satisfies Envelope);
+    const inline = JSON.stringify({ c: channel, p: payload ?? null, s: this.sender } satisfies Envelope);
+    // This process's own listeners first, as other processes will get it: through JSON, in order.
+    this.delivery = this.delivery.then(() => {
+      if (this.listeners.has(channel)) this.dispatch(channel, (JSON.parse(inline) as { p: unknown }).p);
+    });
     if (Buffer.byteLength(inline) <= NOTIFY_INLINE_MAX_BYTES) {
       await pool.query('SELECT pg_notify($1, $2)', [pgChannel, inline]);
       return;
@@ -93,8 +106,8 @@ export class PostgresSignalBus implements SignalBus {
     const now = Date.now();
     await pool.query(
       `WITH spilled AS (INSERT INTO ${table} (channel, payload, created_at) VALUES ($2, $3, $4) RETURNING id)
-       SELECT pg_notify($1, json_build_object('c', $2::text, 'r', id)::text) FROM spilled`,
-      [pgChannel, channel, JSON.stringify(payload ?? null), now],
+       SELECT pg_notify($1, json_build_object('c', $2::text, 'r', id, 's', $5::text)::text) FROM spilled`,
+      [pgChannel, channel, JSON.stringify(payload ?? null), now, this.sender],
     );
     if (now - this.lastPrune > SPILL_RETENTION_MS) {
       this.lastPrune = now;
@@ -189,7 +202,7 @@ export class PostgresSignalBus implements SignalBus {
     } catch {
       return; // Not ours: someone else notified on the channel.
     }
-    if (typeof envelope?.c !== 'string' || !this.listeners.has(envelope.c)) return;
+    if (typeof envelope?.c !== 'string' || envelope.s === this.sender || !this.listeners.has(envelope.c)) return;
     // In order: a spilled payload is fetched before later signals are delivered.
     this.delivery = this.delivery.then(() => this.deliver(envelope)).catch((error: unknown) => {
       this.options.logger?.warn({ err: { message: messageOf(error) }, channel: envelope.c }, 'PostgreSQL: a signal could not be read; it is dropped');
@@ -205,8 +218,12 @@ export class PostgresSignalBus implements SignalBus {
     } else {
       payload = envelope.p;
     }
-    this.listeners.dispatch(envelope.c, payload, (error) => {
-      this.options.logger?.warn({ err: { message: messageOf(error) }, channel: envelope.c }, 'a signal listener threw');
+    this.dispatch(envelope.c, payload);
+  }
+
+  private dispatch(channel: string, payload: unknown): void {
+    this.listeners.dispatch(channel, payload, (error) => {
+      this.options.logger?.warn({ err: { message: messageOf(error) }, channel }, 'a signal listener threw');
     });
   }
 }

@@ -12,6 +12,7 @@ import { dropSchema, freezingProxy, freshSchema, POSTGRES_URL, postgresReady, sq
 import { captureLogs, startServer } from '../helpers/server.js';
 import { CHECK_DB_TIMEOUT_MS } from '../../src/http/app.js';
 import { storeContract } from './store-contract.js';
+import { until } from '../helpers/wait.js';
 
 const execFileAsync = promisify(execFile);
 const ready = await postgresReady('PostgreSQL store');
@@ -174,6 +175,30 @@ await store.close();`;
       } finally {
         await listener.close();
         await sender.close();
+      }
+    });
+
+    test("a process's own signals reach its listeners while its listening connection is down, once each", async () => {
+      const name = schema('own_signals');
+      const log = captureLogs();
+      const store = await PostgresStore.open({ connectionString: POSTGRES_URL, schema: name, logger: log.logger });
+      try {
+        const heard: unknown[] = [];
+        await store.signals.subscribe('own', (payload) => heard.push(payload));
+        await store.signals.publish('own', { n: 1 });
+        await until('the first signal', async () => (heard.length === 1 ? true : undefined));
+        await sql(`SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE query = $1 AND datname = current_database()`, [`LISTEN "${name}.signals"`]);
+        await log.logged('signal connection (LISTEN) was lost');
+        // Published before the connection is back: an answer posted to the process whose call waits for it.
+        await store.signals.publish('own', { n: 2, large: 'x'.repeat(10_000) });
+        await until('the signal sent while not listening', async () => (heard.length >= 2 ? true : undefined));
+        await log.logged('the signal connection is back');
+        await store.signals.publish('own', { n: 3 });
+        await until('the third signal', async () => (heard.length >= 3 ? true : undefined));
+        await new Promise((resolve) => setTimeout(resolve, 300));
+        assert.deepEqual(heard.map((payload) => (payload as { n: number }).n), [1, 2, 3], 'each once, in order, none twice');
+      } finally {
+        await store.close();
       }
     });
 
