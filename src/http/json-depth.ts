@@ -7,6 +7,9 @@
  */
 export const MAX_JSON_DEPTH = 128;
 
+/** The deepest a caller's value may nest where graph-mcp reads it whole: tool arguments, answers to questions. */
+export const MAX_VALUE_DEPTH = 256;
+
 /** Whether `value` nests arrays and objects deeper than `max` levels. Iterative: a deep value cannot overflow it. */
 export function nestsDeeperThan(value: unknown, max: number): boolean {
   const stack: Array<[unknown, number]> = [[value, 1]];

@@ -26,6 +26,7 @@ import { noteDetail, requestLogOf, type RequestLog } from './request-log.js';
 import { toolPages } from './tool-pages.js';
 import { assertClientCapabilities, logReporterFor } from './call-context.js';
 import { StreamPacer } from './stream-pacer.js';
+import { MAX_VALUE_DEPTH, nestsDeeperThan } from '../http/json-depth.js';
 import { readableInvalidParams, withInvalidParams } from './invalid-params.js';
 import type { Principal } from '../auth/principal.js';
 import type { Logger } from '../log.js';
@@ -250,7 +251,12 @@ export function createServerFactory(options: ServerFactoryOptions): McpServerFac
     const onAnswer = pauses
       ? (response: JSONRPCResponse | JSONRPCErrorResponse) => {
           const { id, ...rest } = response;
-          void pauses.signals.publish(answerChannel(String(id)), { owner, response: rest }).catch((error: unknown) => {
+          // Too deep to pass on (or to use): the waiting call takes it as a refusal at once, instead of waiting for ever.
+          const answer = nestsDeeperThan(rest, MAX_VALUE_DEPTH)
+            ? { error: { code: ProtocolErrorCode.InvalidParams, message: `the answer is nested more than ${MAX_VALUE_DEPTH} levels deep` } }
+            : rest;
+          if (answer !== rest) options.logger?.info({ id: String(id).slice(0, 200) }, `an answer nested more than ${MAX_VALUE_DEPTH} levels deep was taken as a refusal`);
+          void pauses.signals.publish(answerChannel(String(id)), { owner, response: answer }).catch((error: unknown) => {
             options.logger?.warn({ err: { message: (error as Error).message } }, 'an answer could not be passed on');
           });
         }

@@ -8,7 +8,7 @@ import { streamWithProgress, type ProgressReporter } from './progress.js';
 import { RunAbort } from './run-abort.js';
 import type { LogReporter } from './log.js';
 import { failureData, failureText, scrubText as redact, scrubValue } from './scrub.js';
-import { nestsDeeperThan } from '../http/json-depth.js';
+import { MAX_VALUE_DEPTH, nestsDeeperThan } from '../http/json-depth.js';
 import { toPlainJson } from '../graphs/to-json.js';
 import { shapeContent } from './content.js';
 import { isStoreFailure } from '../store/store-failure.js';
@@ -155,7 +155,6 @@ export async function runTool(tool: GraphTool, args: unknown, options: RunOption
  * caller would read as the server's fault or the graph's. No tool's input
  * comes near it.
  */
-const MAX_ARGUMENT_DEPTH = 256;
 
 /** The `INVALID_ARGUMENTS` result for arguments the tool's input schema refuses; `undefined` when they are valid. */
 export function invalidArguments(tool: GraphTool, args: unknown): CallToolResult | undefined {
@@ -170,7 +169,7 @@ export function argumentsTooDeep(tool: GraphTool, args: unknown): CallToolResult
 
 /** Why arguments are too deep for any use of them (graph-mcp's own tools' too), or `undefined`. */
 export function argumentsDepthProblem(args: unknown): string | undefined {
-  return nestsDeeperThan(args, MAX_ARGUMENT_DEPTH) ? `the arguments are nested more than ${MAX_ARGUMENT_DEPTH} levels deep` : undefined;
+  return nestsDeeperThan(args, MAX_VALUE_DEPTH) ? `the arguments are nested more than ${MAX_VALUE_DEPTH} levels deep` : undefined;
 }
 
 function argumentsRefused(tool: GraphTool, problems: readonly string[]): CallToolResult | undefined {

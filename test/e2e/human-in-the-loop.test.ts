@@ -7,7 +7,7 @@ import { Client as V1Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport as V1Transport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { ElicitRequestSchema, ListRootsRequestSchema } from '@modelcontextprotocol/sdk/types.js';
 import { startServer, type TestServer } from '../helpers/server.js';
-import { envelope, modernHeaders, post } from '../helpers/raw.js';
+import { envelope, legacyHeaders, modernHeaders, post } from '../helpers/raw.js';
 import { until } from '../helpers/wait.js';
 
 const GRAPHS = {
@@ -440,6 +440,27 @@ describe('2025-era clients (v1 SDK)', () => {
       const texts = (late.content as Array<{ type: string; text?: string }>).map((item) => item.text);
       assert.match(texts[0] ?? '', /had already been answered, and had ended, when this answer came: this answer was not applied/);
       assert.deepEqual(texts.slice(1), (done.content as Array<{ text?: string }>).map((item) => item.text));
+    } finally {
+      await client.close();
+    }
+  });
+
+  test('an answer nested far too deep to use is taken as a refusal at once: the call answers with its paused run, not at the question timeout', { timeout: 60_000 }, async () => {
+    const client = new V1Client({ name: 'hitl-v1', version: '1.0.0' }, { capabilities: { elicitation: {} } });
+    const levels = 100_000;
+    client.setRequestHandler(ElicitRequestSchema, async (_request, extra) => {
+      // Posted by hand: the client's own JSON.stringify could not write it.
+      const deep = `${'{"a":'.repeat(levels)}1${'}'.repeat(levels)}`;
+      const body = `{"jsonrpc":"2.0","id":${JSON.stringify(extra.requestId)},"result":{"action":"accept","content":{"note":${deep}}}}`;
+      const posted = await fetch(server.url, { method: 'POST', headers: legacyHeaders({ 'x-user': 'deep-answer' }), body });
+      assert.equal(posted.status, 202);
+      return new Promise<never>(() => undefined);
+    });
+    await client.connect(new V1Transport(new URL(server.url), { requestInit: { headers: { 'x-user': 'deep-answer' } } }));
+    try {
+      const result = await client.callTool({ name: 'refund', arguments: { customer: 'Ada', amount: 500 } });
+      assert.equal((result._meta?.['graph-mcp/run'] as { status?: string } | undefined)?.status, 'input_required', JSON.stringify(result).slice(0, 500));
+      assert.match(server.logs.text(), /an answer nested more than 256 levels deep was taken as a refusal/);
     } finally {
       await client.close();
     }
