@@ -1,5 +1,6 @@
 import { getInputTypeSchema, getOutputTypeSchema } from '@langchain/langgraph/zod/schema';
 import { GraphMcpError, messageOf } from '../errors.js';
+import { isPlainObject } from '../plain-object.js';
 import type { RunnableGraph } from './resolve-graph.js';
 
 export type JsonSchema = Record<string, unknown>;
@@ -45,6 +46,10 @@ interface StateBuilder {
  * undefined are marked required again.
  */
 export function graphInputSchema(graph: RunnableGraph): JsonSchema | undefined {
+  return withoutFieldSchemaKeys(inputSchemaOf(graph));
+}
+
+function inputSchemaOf(graph: RunnableGraph): JsonSchema | undefined {
   const builder = graph.builder as StateBuilder | undefined;
   const derived = safely(() => getInputTypeSchema(graph as never) as JsonSchema | undefined);
   // Input is a partial update: no field of the state is required on its own.
@@ -65,6 +70,10 @@ export function graphInputSchema(graph: RunnableGraph): JsonSchema | undefined {
  * separate output schema is the graph's promise, and keeps its `required`).
  */
 export function graphOutputSchema(graph: RunnableGraph): JsonSchema | undefined {
+  return withoutFieldSchemaKeys(withEveryOutputChannel(outputSchemaOf(graph), graph));
+}
+
+function outputSchemaOf(graph: RunnableGraph): JsonSchema | undefined {
   const builder = graph.builder as StateBuilder | undefined;
   const derived = safely(() => getOutputTypeSchema(graph as never) as JsonSchema | undefined);
   const schema = derived ?? zod4Schema(builder?._outputRuntimeDefinition, 'output') ?? channelsSchema(builder?._outputDefinition);
@@ -81,6 +90,34 @@ export function graphOutputSchema(graph: RunnableGraph): JsonSchema | undefined 
   if (required.length === schema.required.length) return schema;
   if (required.length > 0) return { ...schema, required };
   return withoutRequired(schema);
+}
+
+/**
+ * The output channels LangGraph's converter leaves out, which the run
+ * returns all the same (an `UntrackedValue` declared without a schema, as
+ * createAgent's `structuredResponse` with a `responseFormat`): open fields.
+ */
+function withEveryOutputChannel(schema: JsonSchema | undefined, graph: RunnableGraph): JsonSchema | undefined {
+  const properties = propertiesOf(schema);
+  // The builder's, as the graph declared them: an agent's wrapper (createAgent) has no `outputChannels` of its own.
+  const definition = (graph.builder as StateBuilder | undefined)?._outputDefinition;
+  const channels = isPlainObject(definition) ? Object.keys(definition) : (graph as { outputChannels?: unknown }).outputChannels;
+  if (properties === undefined || !Array.isArray(channels)) return schema;
+  const missing = channels.filter((name): name is string => typeof name === 'string' && !name.startsWith('__') && !(name in properties));
+  if (missing.length === 0) return schema;
+  return { ...schema, properties: { ...properties, ...Object.fromEntries(missing.map((name) => [name, {}])) } };
+}
+
+/** LangGraph's converter gives each zod 4 field a `$schema` of its own, which JSON Schema allows only at a schema's root. */
+function withoutFieldSchemaKeys(schema: JsonSchema | undefined): JsonSchema | undefined {
+  const properties = propertiesOf(schema);
+  if (properties === undefined || !Object.values(properties).some((field) => isPlainObject(field) && '$schema' in field)) return schema;
+  const fields = Object.entries(properties).map(([name, field]) => {
+    if (!isPlainObject(field) || !('$schema' in field)) return [name, field];
+    const { $schema: _s, ...rest } = field;
+    return [name, rest];
+  });
+  return { ...schema, properties: Object.fromEntries(fields) };
 }
 
 /**

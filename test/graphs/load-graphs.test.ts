@@ -172,6 +172,28 @@ describe('schema derivation', () => {
     assert.equal((referenced.properties as any).times.default, 1);
   });
 
+  test("createAgent's structuredResponse (a channel LangGraph's schema leaves out) is an output field, kept in the result", async () => {
+    const registry = await load({ reporting: './graphs/agents.ts:reportingAgent' });
+    const tool = registry.get('reporting')!;
+    const output = tool.definition.outputSchema!;
+    assert.deepEqual(Object.keys(output.properties ?? {}).sort(), ['message', 'structuredResponse']);
+    const state = await tool.graph.invoke(tool.toGraphInput({ message: 'weather in Paris?' }));
+    assert.deepEqual((tool.fromGraphOutput(state) as { structuredResponse?: unknown }).structuredResponse, { city: 'Paris', temperature: 21 });
+    // The same channel kind in a graph of one's own.
+    const states = (await load({ states: './graphs/agents.ts:stateSchemaGraph' })).get('states')!;
+    assert.deepEqual(states.fromGraphOutput(await states.graph.invoke({ text: 'hi' })), { text: 'hi', note: { about: 'hi' } });
+  });
+
+  test('no field of a tool schema carries its own "$schema" (JSON Schema allows it only at the root)', async () => {
+    const registry = await load({ reporting: './graphs/agents.ts:reportingAgent', states: './graphs/agents.ts:stateSchemaGraph' });
+    assert.deepEqual(Object.keys(registry.get('states')!.definition.inputSchema.properties ?? {}), ['text']);
+    for (const tool of registry.tools) {
+      for (const schema of [tool.definition.inputSchema, tool.definition.outputSchema]) {
+        for (const [name, field] of Object.entries(schema?.properties ?? {})) assert.equal((field as { $schema?: unknown }).$schema, undefined, `${tool.name}: ${name}`);
+      }
+    }
+  });
+
   test('output is limited to the output schema and turned into plain JSON', async () => {
     const registry = await load({ echo: './graphs/basic.ts:echo', agent: path.join(ROOT, 'graphs/agent.ts') + ':graph' });
     const echo = registry.get('echo')!;
