@@ -31,6 +31,8 @@ export function createApp(graphMcp: GraphMcp, routerOptions: McpRouterOptions = 
   // As LangGraph's server: `?check_db=1` also checks the store (reachable, migrated, and for
   // PostgreSQL its signal connection up), for a readiness probe; 500 when it fails.
   let checking: Promise<void> | undefined;
+  // A probe every few seconds against a store that stays down: one warning a minute, the rest at debug.
+  const notReady = { since: 0, failures: 0, loggedAt: 0 };
   app.get('/ok', (req, res) => {
     const checkDb = req.query.check_db;
     if (checkDb === undefined || checkDb === '0' || checkDb === 'false') {
@@ -48,9 +50,18 @@ export function createApp(graphMcp: GraphMcp, routerOptions: McpRouterOptions = 
     checking ??= (graphMcp.store?.check() ?? Promise.resolve()).finally(() => (checking = undefined));
     Promise.race([checking, deadline])
       .then(
-        () => res.json({ ok: true }),
+        () => {
+          if (notReady.failures > 0) graphMcp.logger.info({ failures: notReady.failures, for_ms: Date.now() - notReady.since }, 'health check: the store is ready again');
+          notReady.failures = 0;
+          res.json({ ok: true });
+        },
         (error: unknown) => {
-          graphMcp.logger.warn({ err: { message: messageOf(error) } }, 'health check: the store is not ready');
+          const now = Date.now();
+          if (notReady.failures === 0) notReady.since = now;
+          notReady.failures += 1;
+          const warn = notReady.failures === 1 || now - notReady.loggedAt >= 60_000;
+          if (warn) notReady.loggedAt = now;
+          graphMcp.logger[warn ? 'warn' : 'debug']({ err: { message: messageOf(error) }, failures: notReady.failures }, 'health check: the store is not ready');
           res.status(500).json({ ok: false, error: 'store_unavailable' });
         },
       )

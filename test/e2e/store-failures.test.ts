@@ -234,10 +234,15 @@ if (await postgresReady('the store failing under a running server')) {
         assert.doesNotMatch(text, databaseWords);
         assert.equal((await health('')).status, 200, 'liveness does not depend on the store');
         await server.logs.logged('health check: the store is not ready');
+        // A probe every few seconds: one warning, not one per probe.
+        for (let i = 0; i < 4; i += 1) assert.equal((await health('?check_db=1')).status, 500);
+        const warnings = server.logs.lines.map((line) => JSON.parse(line)).filter((l) => l.msg === 'health check: the store is not ready' && l.level === 40);
+        assert.equal(warnings.length, 1, 'warned once while it stays down');
       } finally {
         await giveBack('checkpoints');
       }
       assert.equal((await health('?check_db=1')).status, 200);
+      await server.logs.logged('health check: the store is ready again');
     });
 
     test('a checkpoint the store fails to write under a task does not fail the task: it goes on from its last checkpoint once the store is back', async () => {
