@@ -97,19 +97,22 @@ function toMcpBlock(item: unknown): ContentBlock | string {
 
 /**
  * MCP (`data` + `mimeType`) and LangChain forms: standard blocks (`data` as
- * base64 or bytes, or `url`), and the older `source_type` blocks
- * (`mime_type`, `data`/`url`). A remote URL becomes a resource link.
+ * base64 or bytes, or `url`), the older `source_type` blocks (`mime_type`,
+ * `data`/`url`), and Anthropic's `source` blocks. A remote URL becomes a
+ * resource link.
  */
 function mediaBlock(type: 'image' | 'audio', item: Json): ContentBlock | string {
-  const mimeType = stringField(item.mimeType) ?? stringField(item.mime_type);
+  // Anthropic's form, as its chat model answers: `source: { type: 'base64', media_type, data }` or `{ type: 'url', url }`.
+  const source = isPlainObject(item.source) ? item.source : undefined;
+  const mimeType = stringField(item.mimeType) ?? stringField(item.mime_type) ?? stringField(source?.media_type);
   const extra = passThrough(item);
-  const data = item.data ?? (item.source_type === 'base64' ? item.base64 : undefined) ?? item.base64;
+  const data = item.data ?? (item.source_type === 'base64' ? item.base64 : undefined) ?? item.base64 ?? (source?.type === 'base64' ? source.data : undefined);
   if (data !== undefined) {
     const bytes = data instanceof Uint8Array ? data : bytesOfBufferJson(data);
     const base64 = bytes !== undefined ? Buffer.from(bytes).toString('base64') : data;
     return { type, data: base64, mimeType, ...extra } as ContentBlock;
   }
-  const url = stringField(item.url);
+  const url = stringField(item.url) ?? (source?.type === 'url' ? stringField(source.url) : undefined);
   if (url !== undefined) return fromUrl(type, url, mimeType, item);
   return `an ${type} block needs "data" (base64 or bytes) or "url"`;
 }

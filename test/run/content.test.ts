@@ -52,6 +52,13 @@ describe('shapeContent', () => {
       { type: 'image', data: Buffer.from(svg).toString('base64'), mimeType: 'image/svg+xml' },
     ]);
     assert.match(refused([{ type: 'image_url', image_url: 'data:image/svg+xml,%E0%A4%A' }]), /not validly percent-encoded/);
+    // Anthropic's message form (ChatAnthropic's answers): it failed the whole answer, needing "data" or "url".
+    assert.deepEqual(shaped([{ type: 'image', source: { type: 'base64', media_type: 'image/png', data: PNG_BASE64 } }]), [
+      { type: 'image', data: PNG_BASE64, mimeType: 'image/png' },
+    ]);
+    assert.deepEqual(shaped([{ type: 'image', source: { type: 'url', url: 'https://cdn.example.com/a/chart.png' } }]), [
+      { type: 'resource_link', uri: 'https://cdn.example.com/a/chart.png', name: 'chart.png' },
+    ]);
     assert.deepEqual(shaped([{ type: 'audio', url: 'https://cdn.example.com/a/voice.mp3', mimeType: 'audio/mpeg' }]), [
       { type: 'resource_link', uri: 'https://cdn.example.com/a/voice.mp3', name: 'voice.mp3', mimeType: 'audio/mpeg' },
     ]);
