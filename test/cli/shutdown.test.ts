@@ -7,6 +7,7 @@ import path from 'node:path';
 import { after, afterEach, before, describe, test } from 'node:test';
 import { startServeProcess, type ServingProcess } from '../helpers/cli.js';
 import { FIXTURES } from '../helpers/server.js';
+import { dropSchema, freezingProxy, freshSchema, postgresReady } from '../helpers/postgres.js';
 import { callModern, envelope, modernHeaders, parseMessages, type RawAnswer } from '../helpers/raw.js';
 
 // `slow`: four nodes of `ms` each, honouring the run's abort signal.
@@ -208,5 +209,30 @@ describe('errors graph code leaves outside its run', () => {
     assert.match(serving.output(), /"level":60.*thrown from a second timer.*thrown outside any run/);
     assert.doesNotMatch(serving.output(), /second signal/);
     assert.match(serving.output(), /"msg":"stopped"/);
+  });
+});
+
+describe('a store that stands still while stopping', async () => {
+  if (!(await postgresReady('stopping with PostgreSQL standing still'))) return;
+
+  test('closing a store that no longer answers does not hold the process: it exits 1 past the grace period and a margin', { timeout: 60_000 }, async () => {
+    const proxy = await freezingProxy();
+    const schema = freshSchema('frozen_stop');
+    try {
+      const file = path.join(dir, 'frozen-stop.json');
+      await writeFile(file, JSON.stringify({ graphs: { echo: `${BASIC}:echo` }, store: { type: 'postgres', schema }, defaults: { shutdown_grace_ms: 500 } }));
+      const serving = await startServeProcess(['--config', file, '--port', '0'], { env: { DATABASE_URL: proxy.url } });
+      started.push(serving);
+      const exited = exitOf(serving);
+      // The database host stops: its connections stay open and nothing answers on them.
+      proxy.freeze();
+      serving.child.kill('SIGTERM');
+      assert.deepEqual(await exited, { code: 1, signal: null }, serving.output());
+      assert.match(serving.output(), /stopping took longer than the grace period and 5 s more; exiting/);
+    } finally {
+      proxy.thaw();
+      await proxy.close();
+      await dropSchema(schema);
+    }
   });
 });
