@@ -7,7 +7,7 @@ import { DEFAULT_CONFIG_FILE, loadConfigFile } from './config/load.js';
 import { GraphMcpError, messageOf } from './errors.js';
 import { integerOption } from './integer-option.js';
 import { createLogger } from './log.js';
-import { isStopMessage, parseWorkers, runPrimary, type WorkerReady } from './http/cluster.js';
+import { isStopMessage, parseWorkers, runPrimary, STOP_SLACK_MS, whenStopOverdue, type WorkerReady } from './http/cluster.js';
 import { applyHeapGrowth, DEFAULT_HEAP_GROWTH_PERCENT, parseHeapGrowth } from './http/heap-growth.js';
 import { DEFAULT_HOST, DEFAULT_PORT } from './http/defaults.js';
 import { releaseYoungGeneration } from './http/young-generation.js';
@@ -177,10 +177,10 @@ async function main(argv: string[]): Promise<number> {
         // Stopping waits on what may never answer (a database that stands still holds the
         // connections its pool would close): past the grace period and a margin, it exits anyway.
         const graceMs = graphMcp.config.defaults.shutdown_grace_ms;
-        setTimeout(() => {
-          graphMcp.logger.error({ graceMs }, `stopping took longer than the grace period and ${STOP_MARGIN_MS / 1000} s more; exiting`);
+        whenStopOverdue(graceMs, () => {
+          graphMcp.logger.error({ graceMs }, `stopping took longer than the grace period and ${STOP_SLACK_MS / 1000} s more; exiting`);
           process.exit(code === 0 ? 1 : code);
-        }, graceMs + STOP_MARGIN_MS).unref();
+        });
         void running.close().then(() => resolve(code));
       };
       // `on`, not `once`: a second signal must reach `stop` too, not the default handler.
@@ -259,8 +259,6 @@ function parsePort(value: string | undefined): number {
   return port;
 }
 
-/** How much longer than the grace period stopping may take before the process exits regardless. */
-const STOP_MARGIN_MS = 5_000;
 /** How long a stopped process may stay alive for what graph code left running. */
 const LINGER_AFTER_STOP_MS = 1_000;
 

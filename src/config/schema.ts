@@ -1,3 +1,4 @@
+import { MAX_TIMER_MS } from '../max-timer.js';
 import { z } from 'zod';
 
 /**
@@ -57,8 +58,7 @@ export const accessSchema = z
  */
 export const taskModeSchema = z.enum(['never', 'optional', 'required']);
 
-/** The longest delay a Node timer takes: a longer one fires after 1 ms (PostgreSQL's statement_timeout has the same limit). */
-export const MAX_TIMER_MS = 2 ** 31 - 1;
+export { MAX_TIMER_MS };
 const TIMER_LIMIT = 'at most 2147483647 ms (about 24.8 days): a longer timer would fire at once';
 
 export const graphEntrySchema = z

@@ -6,6 +6,7 @@ import cluster, { type Worker } from 'node:cluster';
 import { availableParallelism } from 'node:os';
 import { GraphMcpError } from '../errors.js';
 import { integerOption } from '../integer-option.js';
+import { MAX_TIMER_MS } from '../max-timer.js';
 import type { Logger } from '../log.js';
 
 /** What a worker tells the primary once it serves. */
@@ -29,8 +30,19 @@ const BACKOFF_FIRST_MS = 100;
 const BACKOFF_MAX_MS = 10_000;
 /** A worker that served this long is healthy: the next death starts the backoff afresh. */
 const HEALTHY_AFTER_MS = 10_000;
-/** Beyond each worker's own grace period, before the primary stops waiting. */
-const STOP_SLACK_MS = 5_000;
+/**
+ * How long past the grace period stopping may take before the process is
+ * ended regardless: runs stopped at its end get 5 s to finish, answers 1 s
+ * to drain, then the store closes (a database that stands still never lets
+ * it). The primary waits as long for its workers.
+ */
+export const STOP_SLACK_MS = 10_000;
+
+/** Calls `act` once stopping has taken the grace period and the slack; never when that is longer than a timer can wait. */
+export function whenStopOverdue(graceMs: number, act: () => void): void {
+  if (graceMs + STOP_SLACK_MS > MAX_TIMER_MS) return;
+  setTimeout(act, graceMs + STOP_SLACK_MS).unref();
+}
 
 /** `--workers` / `GRAPH_MCP_WORKERS`: a positive integer, or `auto` for one per core. */
 export function parseWorkers(value: string | undefined): number {
@@ -141,9 +153,9 @@ export function runPrimary(workers: number, logger: Logger): Promise<number> {
       for (const worker of [...startedAt.keys()]) {
         if (worker.isConnected()) worker.send(STOP_MESSAGE);
       }
-      setTimeout(() => {
+      whenStopOverdue(graceMs, () => {
         for (const worker of [...startedAt.keys()]) worker.process.kill('SIGKILL');
-      }, graceMs + STOP_SLACK_MS).unref();
+      });
       finish();
     };
     process.on('SIGTERM', stop);

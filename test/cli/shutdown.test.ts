@@ -101,10 +101,11 @@ async function assertRefused(url: string): Promise<void> {
 }
 
 describe('serve: SIGTERM', () => {
-  test('a run in flight finishes and answers; new requests are refused; exit 0', { timeout: 60_000 }, async () => {
-    // A grace period longer than the test's own timeout: waiting it out instead of exiting once the run is over would fail the test.
-    const serving = await serveConfig('graceful', { defaults: { shutdown_grace_ms: 600_000 }, graphs: { slow: `${BASIC}:slow` } });
-    const call = streamingCall(serving.url, 'slow', { label: 'graceful', ms: 375 }, 1);
+  // A grace period longer than the test's own timeout: waiting it out instead of exiting once the run is over would fail the
+  // test. The longest one allowed too: the deadline past it must not overflow Node's timer, which would fire at once.
+  for (const graceMs of [600_000, 2 ** 31 - 1]) test(`a run in flight finishes and answers; new requests are refused; exit 0 (grace ${graceMs} ms)`, { timeout: 60_000 }, async () => {
+    const serving = await serveConfig(`graceful-${graceMs}`, { defaults: { shutdown_grace_ms: graceMs }, graphs: { slow: `${BASIC}:slow` } });
+    const call = streamingCall(serving.url, 'slow', { label: `graceful-${graceMs}`, ms: 375 }, 1);
     await call.running;
     const exited = exitOf(serving);
     serving.child.kill('SIGTERM');
@@ -228,7 +229,7 @@ describe('a store that stands still while stopping', async () => {
       proxy.freeze();
       serving.child.kill('SIGTERM');
       assert.deepEqual(await exited, { code: 1, signal: null }, serving.output());
-      assert.match(serving.output(), /stopping took longer than the grace period and 5 s more; exiting/);
+      assert.match(serving.output(), /stopping took longer than the grace period and 10 s more; exiting/);
     } finally {
       proxy.thaw();
       await proxy.close();
