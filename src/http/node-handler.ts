@@ -205,32 +205,16 @@ async function writeResponse(
     return;
   }
   res.flushHeaders();
-  // What sends on the stream holds back while the client is not reading (see response-flow.ts).
-  const flow = new WritableFlow();
-  if (request !== undefined) attachResponseFlow(request, flow);
-  let drained: (() => void) | undefined;
-  const onDrain = () => {
-    drained?.();
-    drained = undefined;
-  };
-  const onAbort = () => onDrain();
-  res.on('drain', onDrain);
-  aborted.addEventListener('abort', onAbort, { once: true });
+  // Written as it comes, whether or not the client reads: what sends on the stream holds
+  // back once too much waits unread (see response-flow.ts), so the buffer stays bounded.
+  if (request !== undefined) attachResponseFlow(request, new WritableFlow(res));
   try {
     for await (const chunk of response.body) {
       if (aborted.aborted) break;
-      if (!res.write(chunk)) {
-        flow.set(true);
-        await new Promise<void>((resolve) => (drained = resolve));
-        flow.set(false);
-      }
+      res.write(chunk);
     }
   } catch {
     // The stream failed or the client left: end what was sent.
-  } finally {
-    res.off('drain', onDrain);
-    aborted.removeEventListener('abort', onAbort);
-    flow.set(false);
   }
   res.end();
 }

@@ -299,7 +299,7 @@ export function createServerFactory(options: ServerFactoryOptions): McpServerFac
       const rising = risingProgress();
       const runContext = options.runContextFor(principal);
       const logReporter = logReporterFor(ctx, runContext.secretsUsed);
-      // Held back while the client is not reading its stream: see stream-pacer.ts. A call that streams nothing needs none.
+      // Held back while the client does not keep up with its stream: see stream-pacer.ts. A call that streams nothing needs none.
       const pacer =
         progressToken === undefined && logReporter === undefined
           ? undefined

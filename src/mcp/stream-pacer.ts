@@ -10,8 +10,8 @@ const OWN_LOGGER = 'graph-mcp';
  *
  * A run does not wait for its caller: a client that stops reading its
  * stream (or reads it slowly) would otherwise have every update the run
- * makes held in the server's memory until read, without bound. While the
- * stream is backed up (see `src/http/response-flow.ts`), only the latest
+ * makes held in the server's memory until read, without bound. While more
+ * than a budget waits unread (see `src/http/response-flow.ts`), only the latest
  * progress update is kept, and log messages are counted, not kept. Once the
  * client has read what was sent, the latest update goes out, after a
  * warning of how many log messages it did not get. Progress keeps rising:
@@ -67,7 +67,7 @@ export class StreamPacer {
     this.skippedLogs = 0;
     const sent: Array<Promise<void> | void | undefined> = [];
     if (skipped > 0) {
-      const data = `${skipped} log message${skipped === 1 ? ' was' : 's were'} not sent: the client was not reading its stream`;
+      const data = `${skipped} log message${skipped === 1 ? ' was' : 's were'} not sent: the client was not keeping up with its stream`;
       sent.push(this.sendLog?.({ level: 'warning', data, logger: OWN_LOGGER }));
     }
     if (progress !== undefined) sent.push(this.sendProgress?.(progress));

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { request } from 'node:http';
 import { after, before, test } from 'node:test';
 import { floodsEnded } from '../fixtures/graphs/logs.js';
-import { envelope, legacyHeaders, modernHeaders, parseMessages } from '../helpers/raw.js';
+import { envelope, legacyHeaders, modernHeaders, parseMessages, post } from '../helpers/raw.js';
 import { startServer, type TestServer } from '../helpers/server.js';
 import { until } from '../helpers/wait.js';
 
@@ -60,8 +60,27 @@ for (const era of ['2026-07-28', '2025-11-25'] as const) {
     assert.ok(text.length < sent / 2, `the client was sent ${text.length} of the ${sent} bytes the run wrote`);
     assert.ok(progress.length > 0 && progress.length < COUNT, `${progress.length} of ${COUNT} progress notifications`);
     assert.ok(progress.every((value, i) => i === 0 || value > progress[i - 1]!), 'progress rises');
+    assert.equal(progress.at(-1), 2, "the last update sent is the run's last (both nodes done), held until the answer");
     const warning = logs.find((m) => m.params.logger === 'graph-mcp');
-    assert.match(String(warning?.params.data), /^\d+ log messages were not sent: the client was not reading its stream$/);
+    assert.match(String(warning?.params.data), /^\d+ log messages were not sent: the client was not keeping up with its stream$/);
     assert.equal(warning?.params.level, 'warning');
+  });
+}
+
+for (const era of ['2026-07-28', '2025-11-25'] as const) {
+  test(`${era}: a client that reads as it comes gets every progress and log message of a burst, and no warning`, async () => {
+    const count = 50;
+    const args = { label: `reading-${era}`, count, size: 20 * 1024 };
+    const meta = { progressToken: 'p2' };
+    const body =
+      era === '2026-07-28'
+        ? { jsonrpc: '2.0', id: 2, method: 'tools/call', params: envelope({ name: 'flood', arguments: args, _meta: meta }, { ...meta, 'io.modelcontextprotocol/logLevel': 'info' }) }
+        : { jsonrpc: '2.0', id: 2, method: 'tools/call', params: { name: 'flood', arguments: args, _meta: meta } };
+    const answer = await post(server.url, body, era === '2026-07-28' ? modernHeaders('tools/call', 'flood') : legacyHeaders());
+    const logs = answer.messages.filter((m) => m.method === 'notifications/message');
+    assert.equal(logs.length, count, JSON.stringify(logs.filter((m) => m.params.logger === 'graph-mcp')));
+    // One a message, one a finished node.
+    assert.equal(answer.messages.filter((m) => m.method === 'notifications/progress').length, count + 2);
+    assert.equal(answer.messages.at(-1)?.id, 2);
   });
 }
