@@ -93,31 +93,43 @@ function outputSchemaOf(graph: RunnableGraph): JsonSchema | undefined {
 }
 
 /**
- * The output channels LangGraph's converter leaves out, which the run
- * returns all the same (an `UntrackedValue` declared without a schema, as
- * createAgent's `structuredResponse` with a `responseFormat`): open fields.
+ * The channels of a separate output declaration that LangGraph's converter
+ * leaves out, which the run returns all the same (an `UntrackedValue`
+ * declared without a schema, as createAgent's `structuredResponse` with a
+ * `responseFormat`): open fields. Only a separate output says what the graph
+ * means to return; in a whole state, such a channel holds what is not to be
+ * kept (a client, a handle), and stays out.
  */
 function withEveryOutputChannel(schema: JsonSchema | undefined, graph: RunnableGraph): JsonSchema | undefined {
   const properties = propertiesOf(schema);
   // The builder's, as the graph declared them: an agent's wrapper (createAgent) has no `outputChannels` of its own.
-  const definition = (graph.builder as StateBuilder | undefined)?._outputDefinition;
-  const channels = isPlainObject(definition) ? Object.keys(definition) : (graph as { outputChannels?: unknown }).outputChannels;
-  if (properties === undefined || !Array.isArray(channels)) return schema;
+  const builder = graph.builder as StateBuilder | undefined;
+  const definition = builder?._outputDefinition;
+  if (properties === undefined || !isPlainObject(definition) || definition === builder?._schemaDefinition) return schema;
+  const channels = Object.keys(definition);
   const missing = channels.filter((name): name is string => typeof name === 'string' && !name.startsWith('__') && !(name in properties));
   if (missing.length === 0) return schema;
   return { ...schema, properties: { ...properties, ...Object.fromEntries(missing.map((name) => [name, {}])) } };
 }
 
-/** LangGraph's converter gives each zod 4 field a `$schema` of its own, which JSON Schema allows only at a schema's root. */
+/**
+ * LangGraph's converter gives each field of a `StateSchema` a `$schema` of
+ * its own (draft-07), which JSON Schema allows only at a schema's root: it
+ * moves there, so the fields are still read in their own dialect.
+ */
 function withoutFieldSchemaKeys(schema: JsonSchema | undefined): JsonSchema | undefined {
   const properties = propertiesOf(schema);
   if (properties === undefined || !Object.values(properties).some((field) => isPlainObject(field) && '$schema' in field)) return schema;
+  const dialects = new Set<unknown>();
   const fields = Object.entries(properties).map(([name, field]) => {
     if (!isPlainObject(field) || !('$schema' in field)) return [name, field];
-    const { $schema: _s, ...rest } = field;
+    const { $schema, ...rest } = field;
+    dialects.add($schema);
     return [name, rest];
   });
-  return { ...schema, properties: Object.fromEntries(fields) };
+  const [dialect] = dialects;
+  const root = schema!.$schema === undefined && dialects.size === 1 && typeof dialect === 'string' ? { $schema: dialect } : {};
+  return { ...root, ...schema, properties: Object.fromEntries(fields) };
 }
 
 /**
