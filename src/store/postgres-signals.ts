@@ -95,7 +95,8 @@ export class PostgresSignalBus implements SignalBus {
     const { pool, pgChannel, table } = this.options;
     const inline = JSON.stringify({ c: channel, p: payload ?? null, s: this.sender } satisfies Envelope);
     // This process's own listeners first, as other processes will get it: through JSON, in order.
-    this.delivery = this.delivery.then(() => {
+    // Not behind other processes' signals (a large one is fetched from the database first).
+    queueMicrotask(() => {
       if (this.listeners.has(channel)) this.dispatch(channel, (JSON.parse(inline) as { p: unknown }).p);
     });
     if (Buffer.byteLength(inline) <= NOTIFY_INLINE_MAX_BYTES) {
