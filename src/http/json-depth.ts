@@ -7,7 +7,13 @@
  */
 export const MAX_JSON_DEPTH = 128;
 
-/** The deepest a caller's value may nest where graph-mcp reads it whole: tool arguments, answers to questions. */
+/**
+ * The deepest a caller's value may nest where graph-mcp reads it whole (tool
+ * arguments, answers to questions), whatever the schema: storing it (a
+ * task's record, a signal) and LangGraph's copies of the state recurse once
+ * per level and run out of stack near 5,000 levels, which the caller would
+ * read as the server's fault or the graph's. No tool's input comes near it.
+ */
 export const MAX_VALUE_DEPTH = 256;
 
 /** Whether `value` nests arrays and objects deeper than `max` levels. Iterative: a deep value cannot overflow it. */

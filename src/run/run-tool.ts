@@ -148,14 +148,6 @@ export async function runTool(tool: GraphTool, args: unknown, options: RunOption
   return interruptUnsupported(tool);
 }
 
-/**
- * Arguments nested deeper than this are refused, whatever the schema:
- * storing them (a task's record) and LangGraph's copies of the state
- * recurse once per level and run out of stack near 5,000 levels, which the
- * caller would read as the server's fault or the graph's. No tool's input
- * comes near it.
- */
-
 /** The `INVALID_ARGUMENTS` result for arguments the tool's input schema refuses; `undefined` when they are valid. */
 export function invalidArguments(tool: GraphTool, args: unknown): CallToolResult | undefined {
   return argumentsTooDeep(tool, args) ?? argumentsRefused(tool, tool.validateArguments(args ?? {}));

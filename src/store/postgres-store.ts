@@ -36,15 +36,15 @@ export interface PostgresStoreOptions {
   logger?: Logger;
 }
 
+/** How much longer than statement_timeout the client waits for an answer before it gives up on the query. */
+const QUERY_TIMEOUT_MARGIN_MS = 5_000;
+
 /**
  * Migrations, in order. Each runs once per schema, all of them in one
  * transaction, under an advisory lock that every process takes before
  * migrating, so processes starting at once migrate a schema exactly once.
  * Times are milliseconds since the epoch (BIGINT), like the interface's.
  */
-/** How much longer than statement_timeout the client waits for an answer before it gives up on the query. */
-const QUERY_TIMEOUT_MARGIN_MS = 5_000;
-
 const MIGRATIONS: ReadonlyArray<(s: string) => string> = [
   (s) => `
     CREATE TABLE ${s}.graph_mcp_runs (
