@@ -127,9 +127,10 @@ export function setAsideLangGraphKeys(raw: unknown, ownKeys: ReadonlySet<string>
       if (LANGGRAPH_AUTH_KEYS.has(key)) ignored.push(`auth.${key}`);
       else auth[key] = value;
     }
-    // Nothing of graph-mcp's own left (only Studio's switch): no auth section. An empty one
-    // stays, and is refused: its author meant to authenticate, and would serve everyone.
-    if (Object.keys(auth).length === 0 && Object.keys(raw.auth).length > 0) delete config.auth;
+    // Nothing of graph-mcp's own left (only Studio's switch): no auth section. An empty one, which
+    // LangGraph takes as none too, is named in the warning: it authenticates no one.
+    if (Object.keys(raw.auth).length === 0) ignored.push('auth (empty: no authentication)');
+    if (Object.keys(auth).length === 0) delete config.auth;
     else config.auth = auth;
   }
 

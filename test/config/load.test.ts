@@ -123,8 +123,10 @@ describe('resolveConfig', () => {
     assert.throws(() => resolveConfig({ graphs: { a: './a.ts:g' }, http: { mcp_pth: '/x' } }, { baseDir: '/x' }), rejectsWith('CONFIG_INVALID', /http: .*mcp_pth/s));
     assert.throws(() => resolveConfig({ graphs: { a: './a.ts:g' }, store: { path: 'x.sqlite' } }, { baseDir: '/x' }), rejectsWith('CONFIG_INVALID', /store/));
     assert.deepEqual(resolveConfig({ graphs: { a: './a.ts:g' } }, { baseDir: '/x' }).ignoredKeys, []);
-    // An empty auth section is no way to switch authentication off: it is refused, not read as none.
-    assert.throws(() => resolveConfig({ graphs: { a: './a.ts:g' }, auth: {} }, { baseDir: '/x' }), rejectsWith('CONFIG_INVALID', /auth: set exactly one of "path" .* or "jwt"/s));
+    // An empty auth section (an unchanged langgraph.json may have one) loads, and the warning says it authenticates no one.
+    const emptyAuth = resolveConfig({ graphs: { a: './a.ts:g' }, auth: {} }, { baseDir: '/x' });
+    assert.equal(emptyAuth.auth, undefined);
+    assert.deepEqual(emptyAuth.ignoredKeys, ['auth (empty: no authentication)']);
     assert.throws(
       () => resolveConfig({ graphs: { a: './a.ts:g' }, env: ['x'] }, { baseDir: '/x' }),
       rejectsWith('CONFIG_INVALID', /env: expected a dotenv file path or an object of variable names to string values/),
