@@ -2,6 +2,7 @@ import { validateHostHeader } from '@modelcontextprotocol/server';
 import express, { type Express } from 'express';
 import { canCall } from '../auth/access.js';
 import { messageOf } from '../errors.js';
+import { WarningPace } from '../warning-pace.js';
 import { jsonRpcError } from './json-rpc-error.js';
 import type { GraphMcp } from '../graph-mcp.js';
 import { VERSION } from '../version.js';
@@ -32,7 +33,7 @@ export function createApp(graphMcp: GraphMcp, routerOptions: McpRouterOptions = 
   // PostgreSQL its signal connection up), for a readiness probe; 500 when it fails.
   let checking: Promise<void> | undefined;
   // A probe every few seconds against a store that stays down: one warning a minute, the rest at debug.
-  const notReady = { since: 0, failures: 0, loggedAt: 0 };
+  const notReady = new WarningPace();
   app.get('/ok', (req, res) => {
     const checkDb = req.query.check_db;
     if (checkDb === undefined || checkDb === '0' || checkDb === 'false') {
@@ -51,17 +52,13 @@ export function createApp(graphMcp: GraphMcp, routerOptions: McpRouterOptions = 
     Promise.race([checking, deadline])
       .then(
         () => {
-          if (notReady.failures > 0) graphMcp.logger.info({ failures: notReady.failures, for_ms: Date.now() - notReady.since }, 'health check: the store is ready again');
-          notReady.failures = 0;
+          const spell = notReady.success();
+          if (spell) graphMcp.logger.info({ failures: spell.failures, for_ms: spell.forMs }, 'health check: the store is ready again');
           res.json({ ok: true });
         },
         (error: unknown) => {
-          const now = Date.now();
-          if (notReady.failures === 0) notReady.since = now;
-          notReady.failures += 1;
-          const warn = notReady.failures === 1 || now - notReady.loggedAt >= 60_000;
-          if (warn) notReady.loggedAt = now;
-          graphMcp.logger[warn ? 'warn' : 'debug']({ err: { message: messageOf(error) }, failures: notReady.failures }, 'health check: the store is not ready');
+          const { warn, failures } = notReady.failure();
+          graphMcp.logger[warn ? 'warn' : 'debug']({ err: { message: messageOf(error) }, failures }, 'health check: the store is not ready');
           res.status(500).json({ ok: false, error: 'store_unavailable' });
         },
       )

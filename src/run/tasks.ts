@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type { CallToolResult } from '@modelcontextprotocol/server';
 import type { Principal } from '../auth/principal.js';
 import { MAX_TIMER_MS } from '../config/schema.js';
+import { WarningPace } from '../warning-pace.js';
 import type { GraphTool } from '../graphs/tool.js';
 import type { Logger } from '../log.js';
 import type { RunPatch, RunRecord, Store } from '../store/store.js';
@@ -103,8 +104,8 @@ export class TaskRunner {
   private unsubscribe: (() => void) | undefined;
   private filling = false;
   /** Claims that failed in a row (the store unreachable), and when that was last logged. */
-  private claimFailures = 0;
-  private claimFailureLoggedAt = 0;
+  /** Claims are tried at every wake-up and poll: while they fail, one warning a minute. */
+  private readonly claimFailures = new WarningPace();
   private stopped = true;
 
   constructor(private readonly options: TaskRunnerOptions) {
@@ -388,17 +389,11 @@ export class TaskRunner {
         if (this.running.has(claimed.id)) continue;
         this.launch(claimed);
       }
-      if (answered && this.claimFailures > 0) {
-        this.options.logger?.info({ failures: this.claimFailures }, 'claiming tasks works again');
-        this.claimFailures = 0;
-      }
+      const spell = answered ? this.claimFailures.success() : undefined;
+      if (spell) this.options.logger?.info({ failures: spell.failures }, 'claiming tasks works again');
     } catch (error) {
-      // Tried again at every wake-up and poll: said once a minute while it goes on failing.
-      this.claimFailures += 1;
-      if (this.claimFailures === 1 || Date.now() - this.claimFailureLoggedAt >= 60_000) {
-        this.claimFailureLoggedAt = Date.now();
-        this.options.logger?.warn({ err: { message: (error as Error).message }, failures: this.claimFailures }, 'claiming tasks failed; will retry');
-      }
+      const { warn, failures } = this.claimFailures.failure();
+      this.options.logger?.[warn ? 'warn' : 'debug']({ err: { message: (error as Error).message }, failures }, 'claiming tasks failed; will retry');
     } finally {
       this.filling = false;
     }

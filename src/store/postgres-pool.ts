@@ -1,5 +1,6 @@
 import type pg from 'pg';
 import { messageOf } from '../errors.js';
+import { WarningPace } from '../warning-pace.js';
 import type { Logger } from '../log.js';
 import { BYTEA_ARRAY_OID, byteaArrayParser } from './postgres-bytea-array.js';
 
@@ -29,9 +30,6 @@ export function isConnectionError(error: unknown): boolean {
   }
   return /Connection terminated|connection timeout/i.test(messageOf(error));
 }
-
-/** At most one warning this often for connection retries (the rest at debug). */
-const RETRY_WARNING_INTERVAL_MS = 60_000;
 
 function isTimeout(error: unknown): boolean {
   const code = (error as { code?: unknown } | null)?.code;
@@ -71,8 +69,7 @@ export function createPool(pgModule: PgModule, config: pg.PoolConfig, logger: Lo
   const connectOnce = pool.connect.bind(pool) as () => Promise<pg.PoolClient>;
   // While the database is down every query retries, and an idle server's task claims query
   // every poll: one warning a minute says so, with how many retries it stands for.
-  let warnedAt = Number.NEGATIVE_INFINITY;
-  let unsaid = 0;
+  const retries = new WarningPace();
   const connect = async (): Promise<pg.PoolClient> => {
     for (let attempt = 0; ; attempt += 1) {
       try {
@@ -81,13 +78,10 @@ export function createPool(pgModule: PgModule, config: pg.PoolConfig, logger: Lo
         // A timeout has spent its wait already (connectionTimeoutMillis): more would hold the query for minutes.
         if (pool.ending || attempt >= CONNECT_RETRIES || !isConnectionError(error) || isTimeout(error)) throw error;
         const delay = backoffMs(attempt, 100, 2_000);
-        const now = Date.now();
-        if (now - warnedAt >= RETRY_WARNING_INTERVAL_MS) {
+        const { warn, unsaid } = retries.failure();
+        if (warn) {
           logger?.warn({ err: { message: messageOf(error) }, attempt: attempt + 1, retryInMs: delay, ...(unsaid > 0 ? { retriesNotLogged: unsaid } : {}) }, 'PostgreSQL: cannot connect; retrying');
-          warnedAt = now;
-          unsaid = 0;
         } else {
-          unsaid += 1;
           logger?.debug({ err: { message: messageOf(error) }, attempt: attempt + 1, retryInMs: delay }, 'PostgreSQL: cannot connect; retrying');
         }
         await new Promise((resolve) => setTimeout(resolve, delay));
