@@ -154,7 +154,8 @@ describe('2026-07-28 tasks extension', () => {
       // As after the database stood still past the lease: the claim, still this process's, has run out.
       const record = (await store.runs.get(taskId, 'rosa'))!;
       assert.ok(await store.runs.update(taskId, record.version, { leaseUntil: Date.now() - 1 }));
-      // Several of the worker's polls (50 ms) find the task claimable.
+      // Several of the worker's polls (50 ms) find the task claimable, long before its own renewal (a third of
+      // the lease, seconds away) could write a lease as fresh; without the guard the claim launched a second run.
       await until('the task to be claimed again', async () => (((await store.runs.get(taskId!, 'rosa'))?.leaseUntil ?? 0) > Date.now() ? true : undefined), 5_000);
       await new Promise((resolve) => setTimeout(resolve, 300));
     } finally {
