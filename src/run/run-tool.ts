@@ -343,17 +343,20 @@ function shapeResult(tool: GraphTool, state: unknown, options: RunOptions): Call
   } catch (error) {
     return errorResult('OUTPUT_INVALID', `Tool "${tool.name}" produced output that cannot be shaped: ${failureText(messageOf(error), options.secretsUsed?.())}`);
   }
-  const outputProblems = tool.validateOutput(output);
+  const secrets = options.secretsUsed?.() ?? [];
+  // A graph that echoes a credential it was given must not leak it; what is sent is what is
+  // checked, so a field that held one may no longer match (a URL, an enum) and is refused.
+  const scrubbed = scrubValue(output, secrets);
+  const outputProblems = tool.validateOutput(scrubbed);
   if (outputProblems.length > 0) {
+    const hadSecret = scrubbed !== output && JSON.stringify(scrubbed) !== JSON.stringify(output);
     return errorResult(
       'OUTPUT_INVALID',
       // A problem names the field at fault, and a field's name may be a credential the graph used as a key.
-      `Tool "${tool.name}" produced output that does not match its output schema:\n${outputProblems.map((p) => `- ${redact(p, options.secretsUsed?.())}`).join('\n')}`,
+      `Tool "${tool.name}" produced output that does not match its output schema${hadSecret ? ' once the credentials the run was given were removed from it' : ''}:\n${outputProblems.map((p) => `- ${redact(p, secrets)}`).join('\n')}`,
     );
   }
-  const secrets = options.secretsUsed?.() ?? [];
-  // A graph that echoes a credential it was given must not leak it.
-  output = scrubValue(output, secrets);
+  output = scrubbed;
   const shaped = shapeContent(tool.contentOf(state), output, { maxBytes: tool.maxContentBytes, secrets });
   if (!shaped.ok) return errorResult('OUTPUT_INVALID', `Tool "${tool.name}" produced content that cannot be sent: ${shaped.problem}`);
   return { content: shaped.content, structuredContent: output };

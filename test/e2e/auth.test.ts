@@ -68,6 +68,11 @@ before(async () => {
             properties: { mode: { type: 'string' }, value: { type: 'string' }, by_token: { type: 'object', additionalProperties: false } },
           },
         },
+        // Its value as the graph writes it, which the credential's redaction no longer matches.
+        leaky_pattern: {
+          path: './test/fixtures/graphs/basic.ts:leaky',
+          output_schema: { type: 'object', properties: { value: { type: 'string', pattern: '^the header is Bearer ' } } },
+        },
       },
     },
     {
@@ -103,8 +108,8 @@ async function v2(tokenValue: string) {
 describe('who sees and calls what', () => {
   test('v1 client: each user lists only the tools their scopes allow', async () => {
     for (const [tokenValue, expected] of [
-      [alice, ['admin_echo', 'leaky', 'leaky_strict', 'notes', 'whoami']],
-      [bob, ['leaky', 'leaky_strict', 'notes', 'whoami']],
+      [alice, ['admin_echo', 'leaky', 'leaky_pattern', 'leaky_strict', 'notes', 'whoami']],
+      [bob, ['leaky', 'leaky_pattern', 'leaky_strict', 'notes', 'whoami']],
     ] as const) {
       const client = await v1(tokenValue);
       const { tools } = await client.listTools();
@@ -198,6 +203,22 @@ describe('user-scoped downstream credentials', () => {
     const text = (refused.content as Array<{ text: string }>)[0]!.text;
     assert.match(text, /output schema/);
     assert.ok(!text.includes(CANARY), text);
+  });
+
+  test('output that no longer matches its schema once a credential is redacted is refused, not sent unchecked', async () => {
+    // Sent as it was checked, the result would fail the schema the client was shown: the v1
+    // client throws on a structuredContent that does not match (-32602).
+    for (const client of [await v1(alice), await v2(alice)]) {
+      const refused = await client.callTool({ name: 'leaky_pattern', arguments: { mode: 'return' } });
+      await client.close();
+      received.push(JSON.stringify(refused));
+      assert.equal(refused.isError, true);
+      assert.equal(refused.structuredContent, undefined);
+      const text = (refused.content as Array<{ text: string }>)[0]!.text;
+      assert.match(text, /does not match its output schema once the credentials the run was given were removed from it/);
+      assert.match(text, /- value: must match pattern/);
+      assert.ok(!text.includes(CANARY), text);
+    }
   });
 });
 
