@@ -82,9 +82,10 @@ function toMcpBlock(item: unknown): ContentBlock | string {
   const type = item.type;
   switch (type) {
     case 'text':
-    case 'resource':
     case 'resource_link':
       return item as unknown as ContentBlock;
+    case 'resource':
+      return resourceBlock(item);
     case 'image':
     case 'audio':
       return mediaBlock(type, item);
@@ -107,14 +108,24 @@ function mediaBlock(type: 'image' | 'audio', item: Json): ContentBlock | string 
   const mimeType = stringField(item.mimeType) ?? stringField(item.mime_type) ?? stringField(source?.media_type);
   const extra = passThrough(item);
   const data = item.data ?? (item.source_type === 'base64' ? item.base64 : undefined) ?? item.base64 ?? (source?.type === 'base64' ? source.data : undefined);
-  if (data !== undefined) {
-    const bytes = data instanceof Uint8Array ? data : bytesOfBufferJson(data);
-    const base64 = bytes !== undefined ? Buffer.from(bytes).toString('base64') : data;
-    return { type, data: base64, mimeType, ...extra } as ContentBlock;
-  }
+  if (data !== undefined) return { type, data: base64OfBytes(data) ?? data, mimeType, ...extra } as ContentBlock;
   const url = stringField(item.url) ?? (source?.type === 'url' ? stringField(source.url) : undefined);
   if (url !== undefined) return fromUrl(type, url, mimeType, item);
   return `an ${type} block needs "data" (base64 or bytes) or "url"`;
+}
+
+/** An embedded resource whose `blob` may be given as bytes, as an image's `data` may. */
+function resourceBlock(item: Json): ContentBlock {
+  const resource = item.resource;
+  if (!isPlainObject(resource) || resource.blob === undefined) return item as unknown as ContentBlock;
+  const blob = base64OfBytes(resource.blob);
+  return (blob === undefined ? item : { ...item, resource: { ...resource, blob } }) as unknown as ContentBlock;
+}
+
+/** Bytes (a Buffer or another Uint8Array, an ArrayBuffer, a stored Buffer's JSON) as base64; `undefined` for anything else. */
+function base64OfBytes(value: unknown): string | undefined {
+  const bytes = value instanceof Uint8Array ? value : value instanceof ArrayBuffer ? new Uint8Array(value) : bytesOfBufferJson(value);
+  return bytes === undefined ? undefined : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('base64');
 }
 
 /** OpenAI's `{ type: 'image_url', image_url: { url } }`, as LangChain chat models emit it. */
@@ -144,7 +155,7 @@ function fromUrl(type: 'image' | 'audio', url: string, mimeType: string | undefi
   if (!URL.canParse(url)) return `"${scrubbedPreview(url)}" is not a URL`;
   const metadata = isPlainObject(item.metadata) ? item.metadata : {};
   const name = stringField(metadata.name) ?? stringField(metadata.filename) ?? (new URL(url).pathname.split('/').pop() || url);
-  return { type: 'resource_link', uri: url, name, ...(mimeType ? { mimeType } : {}) };
+  return { type: 'resource_link', uri: url, name, ...(mimeType ? { mimeType } : {}), ...passThrough(item) } as ContentBlock;
 }
 
 /** `annotations` and `_meta` travel with a block; LangChain's own fields (`id`, `metadata`) do not. */
@@ -197,7 +208,14 @@ function checkBlock(block: ContentBlock, secrets: readonly string[] | undefined)
   const problem = specProblem(block.type, rest);
   if (problem !== undefined) return problem;
   if (payloadField !== undefined) delete rest[payloadField];
-  return payload + Buffer.byteLength(JSON.stringify(rest));
+  let text: string;
+  try {
+    text = JSON.stringify(rest);
+  } catch (error) {
+    // A BigInt or a cycle in `_meta` or an extra field: the graph's to fix, not the server's fault.
+    return `cannot be sent as JSON: ${error instanceof Error ? error.message : String(error)}`;
+  }
+  return payload + Buffer.byteLength(text);
 }
 
 const SPEC_TYPES = { text: 'TextContent', image: 'ImageContent', audio: 'AudioContent', resource: 'EmbeddedResource', resource_link: 'ResourceLink' } as const;
@@ -239,6 +257,8 @@ function checkPayload(block: ContentBlock, secrets: readonly string[] | undefine
         if (mime) return `resource.${mime}`;
       }
       if (typeof resource.text === 'string' && resource.blob === undefined) return Buffer.byteLength(resource.text);
+      // An empty file is a file; an empty image or sound is not.
+      if (resource.blob === '' && resource.text === undefined) return 0;
       if (resource.blob !== undefined && resource.text === undefined) return checkBinary(resource.blob, 'resource.blob', secrets);
       return 'a resource carries exactly one of "text" (a string) or "blob" (base64)';
     }

@@ -67,6 +67,25 @@ describe('shapeContent', () => {
   test('annotations and _meta travel with a block', () => {
     const block = { type: 'text', text: 'x', annotations: { audience: ['user'], priority: 0.5 }, _meta: { 'example/k': 1 } };
     assert.deepEqual(shaped([block]), [block]);
+    // Also when a remote image becomes a link.
+    assert.deepEqual(shaped([{ type: 'image', url: 'https://cdn.example.com/c.png', annotations: { priority: 1 }, _meta: { 'example/k': 2 } }]), [
+      { type: 'resource_link', uri: 'https://cdn.example.com/c.png', name: 'c.png', annotations: { priority: 1 }, _meta: { 'example/k': 2 } },
+    ]);
+  });
+
+  test("bytes in every form an image's data takes, also as a resource's blob; an empty file embeds", () => {
+    const base64 = PNG_BYTES.toString('base64');
+    const arrayBuffer = PNG_BYTES.buffer.slice(PNG_BYTES.byteOffset, PNG_BYTES.byteOffset + PNG_BYTES.byteLength);
+    assert.deepEqual(shaped([{ type: 'image', data: arrayBuffer, mimeType: 'image/png' }]), [{ type: 'image', data: base64, mimeType: 'image/png' }]);
+    for (const blob of [PNG_BYTES, new Uint8Array(PNG_BYTES), arrayBuffer, PNG_BYTES.toJSON()]) {
+      assert.deepEqual(shaped([{ type: 'resource', resource: { uri: 'file:///c.png', mimeType: 'image/png', blob } }]), [
+        { type: 'resource', resource: { uri: 'file:///c.png', mimeType: 'image/png', blob: base64 } },
+      ]);
+    }
+    assert.deepEqual(shaped([{ type: 'resource', resource: { uri: 'file:///empty.bin', blob: Buffer.alloc(0) } }]), [
+      { type: 'resource', resource: { uri: 'file:///empty.bin', blob: '' } },
+    ]);
+    assert.match(refused([{ type: 'image', data: Buffer.alloc(0), mimeType: 'image/png' }]), /"data" must be non-empty/);
   });
 
   test('refuses what MCP cannot carry, naming the block', () => {
@@ -80,6 +99,11 @@ describe('shapeContent', () => {
     assert.match(refused([{ type: 'resource_link', uri: 'https://example.com/a' }]), /"name" must be a non-empty string/);
     assert.match(refused([{ type: 'text', text: 'x', annotations: 'high' }]), /"annotations" must be an object/);
     assert.match(refused([42]), /expected an object/);
+    // Not JSON: a BigInt or a cycle beside the payload (JSON.stringify threw out of the check: -32603).
+    assert.match(refused([{ type: 'text', text: 'x', _meta: { n: 10n } }]), /content block 0 \(text\): cannot be sent as JSON: Do not know how to serialize a BigInt/);
+    const cycle: Record<string, unknown> = {};
+    cycle.self = cycle;
+    assert.match(refused([{ type: 'image', data: PNG_BASE64, mimeType: 'image/png', _meta: cycle }]), /content block 0 \(image\): cannot be sent as JSON: .*circular/i);
   });
 
   test('the size limit counts decoded bytes and text, and the rest of each block as JSON, across blocks', () => {
@@ -187,6 +211,7 @@ describe('bad content from a served graph', () => {
         bad_mime: './graphs/content.ts:badMime',
         bad_base64: './graphs/content.ts:badBase64',
         bad_type: './graphs/content.ts:badType',
+        bigint_meta: './graphs/content.ts:bigIntMeta',
         too_big: './graphs/content.ts:mixed',
         image: './graphs/content.ts:image',
       },
@@ -199,6 +224,7 @@ describe('bad content from a served graph', () => {
       ['bad_mime', /content block 0 \(image\): mimeType must be an image\/\* type, got "text\/html"/],
       ['bad_base64', /padded base64/],
       ['bad_type', /unsupported type "video"/],
+      ['bigint_meta', /cannot be sent as JSON/],
       ['too_big', /larger than the limit of 160 bytes/],
     ] as const) {
       const answer = await callModern(server.url, name, {});
