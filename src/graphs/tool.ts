@@ -119,8 +119,8 @@ export function buildGraphTool(spec: GraphToolSpec): GraphTool {
     name: spec.name,
     ...(spec.title ? { title: spec.title } : {}),
     description: spec.description ?? `Runs the LangGraph graph "${spec.name}".`,
-    inputSchema: inputSchema as Tool['inputSchema'],
-    outputSchema: outputSchema as NonNullable<Tool['outputSchema']>,
+    inputSchema: withPortableTuples(inputSchema) as Tool['inputSchema'],
+    outputSchema: withPortableTuples(outputSchema) as NonNullable<Tool['outputSchema']>,
     ...(spec.annotations ? { annotations: spec.annotations } : {}),
     execution: { taskSupport: TASK_SUPPORT[spec.task ?? 'optional'] },
   };
@@ -255,6 +255,43 @@ function localRefTarget(node: JsonSchema, root: JsonSchema): JsonSchema | undefi
   const name = decodeURIComponent(match[2]!).replace(/~1/g, '/').replace(/~0/g, '~');
   const target = definitions !== null && typeof definitions === 'object' ? (definitions as Record<string, unknown>)[name] : undefined;
   return target !== null && typeof target === 'object' && !Array.isArray(target) ? (target as JsonSchema) : undefined;
+}
+
+/**
+ * A 2020-12 tuple (`prefixItems`, as zod 4 writes one) as 2025-era clients
+ * read it too: they check schemas as draft-07, where `prefixItems` means
+ * nothing and `items` applies to every element, so `items: false` refused
+ * every tuple (the v1 SDK client, and MultiServerMCPClient through it, threw
+ * on each result holding one). `items: false` becomes `maxItems`, the same
+ * constraint in both drafts; a tuple's rest schema (`items` beside
+ * `prefixItems`) is left out of what is shown, since a draft-07 reader would
+ * apply it to the leading elements too. The schema graph-mcp checks with
+ * keeps both. A schema that declares an older draft is its own dialect and
+ * is left as it is.
+ */
+const VALUE_KEYWORDS = new Set(['default', 'const', 'enum', 'examples']);
+const SCHEMA_MAPS = new Set(['properties', 'patternProperties', '$defs', 'definitions', 'dependentSchemas']);
+
+export function withPortableTuples(schema: JsonSchema): JsonSchema {
+  if (typeof schema.$schema === 'string' && /json-schema\.org\/draft-0[4-7]\/schema/.test(schema.$schema)) return schema;
+  // `map`: an object of named schemas (`properties`, `$defs`), whose keys are names, not keywords.
+  const visit = (node: unknown, depth: number, map = false): unknown => {
+    if (node === null || typeof node !== 'object' || depth > 64) return node;
+    if (Array.isArray(node)) return node.map((item) => visit(item, depth + 1));
+    const out: JsonSchema = {};
+    for (const [key, value] of Object.entries(node as JsonSchema)) {
+      // Values, not schemas: a default or an example is left as it is.
+      const kept = !map && VALUE_KEYWORDS.has(key) ? value : visit(value, depth + 1, !map && SCHEMA_MAPS.has(key));
+      Object.defineProperty(out, key, { value: kept, enumerable: true, writable: true, configurable: true });
+    }
+    const prefix = (node as JsonSchema).prefixItems;
+    if (map || !Array.isArray(prefix) || !('items' in out)) return out;
+    const { items, ...rest } = out;
+    if (items !== false) return rest;
+    const max = typeof rest.maxItems === 'number' ? Math.min(rest.maxItems, prefix.length) : prefix.length;
+    return { ...rest, maxItems: max };
+  };
+  return visit(schema, 0) as JsonSchema;
 }
 
 /**

@@ -126,6 +126,31 @@ describe('schema derivation', () => {
     assert.deepEqual(tool.validateArguments({ pair: [1, 'a'] }), ['pair[0]: must be string', 'pair[1]: must be number']);
   });
 
+  test('2020-12 tuples are shown as draft-07 readers read them too; names in properties and $defs are names, values are values', async () => {
+    const pair = { type: 'array', prefixItems: [{ type: 'string' }, { type: 'number' }], items: false };
+    const schema = {
+      type: 'object',
+      properties: { items: pair, prefixItems: { type: 'string' }, default: { ...pair, maxItems: 1 }, ref: { $ref: '#/$defs/rest' } },
+      $defs: { rest: { type: 'array', prefixItems: [{ type: 'string' }], items: { type: 'number' } } },
+      default: { items: [], prefixItems: [1] },
+    };
+    const tool = (await load({ echo: { path: './graphs/basic.ts:echo', input_schema: schema } })).get('echo')!;
+    assert.deepEqual(tool.definition.inputSchema, {
+      type: 'object',
+      properties: {
+        items: { type: 'array', prefixItems: [{ type: 'string' }, { type: 'number' }], maxItems: 2 },
+        prefixItems: { type: 'string' },
+        default: { type: 'array', prefixItems: [{ type: 'string' }, { type: 'number' }], maxItems: 1 },
+        ref: { $ref: '#/$defs/rest' },
+      },
+      $defs: { rest: { type: 'array', prefixItems: [{ type: 'string' }] } },
+      default: { items: [], prefixItems: [1] },
+    });
+    // What is checked is the schema as given.
+    assert.deepEqual(tool.validateArguments({ ref: ['a', 'b'] }), ['ref[1]: must be number']);
+    assert.deepEqual(tool.validateArguments({ items: ['a', 1, 2] }), ['items: must NOT have more than 2 items']);
+  });
+
   test('a zod 4 state with a Date: that field is left open, the others keep their types', async () => {
     const tool = (await load({ dated: './graphs/basic.ts:dated' })).get('dated')!;
     const input = tool.definition.inputSchema.properties as Record<string, { type?: string }>;
