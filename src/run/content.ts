@@ -6,7 +6,7 @@ import { isPlainObject } from '../plain-object.js';
 /**
  * How a graph returns more than JSON: MCP content blocks (images, audio,
  * embedded resources, resource links, text) in a `content_blocks` state
- * channel, and the image and audio parts of the final AI message of a
+ * channel, and the image, audio and file parts of the final AI message of a
  * graph with a `messages` channel (LangChain's own multimodal content).
  * Both become the tool result's `content`, in that order, validated here;
  * the JSON part of the state stays `structuredContent`.
@@ -91,8 +91,11 @@ function toMcpBlock(item: unknown): ContentBlock | string {
       return mediaBlock(type, item);
     case 'image_url':
       return imageUrlBlock(item);
+    case 'file':
+    case 'document':
+      return fileBlock(item);
     default:
-      return `unsupported type ${JSON.stringify(type)}: use text, image, audio, resource or resource_link`;
+      return `unsupported type ${JSON.stringify(type)}: use text, image, audio, file, resource or resource_link`;
   }
 }
 
@@ -112,6 +115,50 @@ function mediaBlock(type: 'image' | 'audio', item: Json): ContentBlock | string 
   const url = stringField(item.url) ?? (source?.type === 'url' ? stringField(source.url) : undefined);
   if (url !== undefined) return fromUrl(type, url, mimeType, item);
   return `an ${type} block needs "data" (base64 or bytes) or "url"`;
+}
+
+/**
+ * A file, as LangChain's blocks (`{ type: 'file', data | url, mimeType }`,
+ * the older `source_type` form, text included), OpenAI's (`{ type: 'file',
+ * file: { file_data, filename } }`) and Anthropic's (`{ type: 'document',
+ * source }`) carry one: its bytes or text become an embedded resource named
+ * `file:///<its file name>`, a remote URL a resource link. One known only by
+ * a provider's file id cannot be sent.
+ */
+function fileBlock(item: Json): ContentBlock | string {
+  const openAi = isPlainObject(item.file) ? item.file : undefined;
+  const source = isPlainObject(item.source) ? item.source : undefined;
+  const metadata = isPlainObject(item.metadata) ? item.metadata : {};
+  const fileName = stringField(metadata.filename) ?? stringField(metadata.name) ?? stringField(openAi?.filename) ?? stringField(item.title) ?? stringField(metadata.title);
+  const mimeType = stringField(item.mimeType) ?? stringField(item.mime_type) ?? stringField(source?.media_type);
+  const extra = passThrough(item);
+  const embedded = (content: { text: string } | { blob: string }, type: string | undefined): ContentBlock =>
+    ({ type: 'resource', resource: { uri: `file:///${encodeURIComponent(fileName ?? 'file')}`, ...(type ? { mimeType: type } : {}), ...content }, ...extra }) as ContentBlock;
+
+  const text = item.source_type === 'text' ? item.text : source?.type === 'text' ? source.data : undefined;
+  if (text !== undefined) return typeof text === 'string' ? embedded({ text }, mimeType ?? 'text/plain') : 'a text file block needs its text as a string';
+  const data = item.data ?? item.base64 ?? (source?.type === 'base64' ? source.data : undefined);
+  if (data !== undefined) return embedded({ blob: base64OfBytes(data) ?? (data as string) }, mimeType);
+  const url = stringField(item.url) ?? stringField(openAi?.file_data) ?? (source?.type === 'url' ? stringField(source.url) : undefined);
+  if (url !== undefined) {
+    const inline = dataUrl(url);
+    if (typeof inline === 'string') return inline;
+    if (inline !== undefined) return embedded({ blob: inline.base64 }, inline.mimeType || mimeType);
+    if (!URL.canParse(url)) return `"${scrubbedPreview(url)}" is not a URL`;
+    return { type: 'resource_link', uri: url, name: fileName ?? linkName(url), ...(mimeType ? { mimeType } : {}), ...extra } as ContentBlock;
+  }
+  if (isProviderFile(item)) return "a file known only by its provider's file id cannot be sent: give its bytes, its text or a URL";
+  return 'a file block needs "data" (base64 or bytes), "url" or its text';
+}
+
+/** A file part that names only a file stored with a model provider (nothing to send). */
+function isProviderFile(item: Json): boolean {
+  const openAi = isPlainObject(item.file) ? item.file : undefined;
+  const source = isPlainObject(item.source) ? item.source : undefined;
+  return (
+    item.fileId !== undefined || item.file_id !== undefined || item.source_type === 'id' || source?.type === 'file' ||
+    (openAi !== undefined && openAi.file_data === undefined && openAi.file_id !== undefined)
+  );
 }
 
 /** An embedded resource whose `blob` may be given as bytes, as an image's `data` may. */
@@ -137,25 +184,35 @@ function imageUrlBlock(item: Json): ContentBlock | string {
 }
 
 function fromUrl(type: 'image' | 'audio', url: string, mimeType: string | undefined, item: Json): ContentBlock | string {
-  const dataUrl = /^data:([^;,]*)((?:;[^;,]*)*),(.*)$/s.exec(url);
-  if (dataUrl) {
-    const [, mediaType, parameters, payload] = dataUrl as unknown as [string, string, string, string];
-    // Base64 as it is; otherwise percent-encoded text (an SVG written inline), carried as base64.
-    let data: string;
-    if (/;base64$/i.test(parameters)) data = payload;
-    else {
-      try {
-        data = Buffer.from(decodeURIComponent(payload), 'utf8').toString('base64');
-      } catch {
-        return 'a data: URL whose text is not validly percent-encoded';
-      }
-    }
-    return { type, mimeType: mediaType || mimeType || 'text/plain', data, ...passThrough(item) } as ContentBlock;
-  }
+  const inline = dataUrl(url);
+  if (typeof inline === 'string') return inline;
+  if (inline !== undefined) return { type, mimeType: inline.mimeType || mimeType || 'text/plain', data: inline.base64, ...passThrough(item) } as ContentBlock;
   if (!URL.canParse(url)) return `"${scrubbedPreview(url)}" is not a URL`;
   const metadata = isPlainObject(item.metadata) ? item.metadata : {};
-  const name = stringField(metadata.name) ?? stringField(metadata.filename) ?? (new URL(url).pathname.split('/').pop() || url);
+  const name = stringField(metadata.name) ?? stringField(metadata.filename) ?? linkName(url);
   return { type: 'resource_link', uri: url, name, ...(mimeType ? { mimeType } : {}), ...passThrough(item) } as ContentBlock;
+}
+
+/**
+ * A `data:` URL's payload as base64 (percent-encoded text, an SVG written
+ * inline, is encoded) and its media type (empty when it names none);
+ * `undefined` for any other URL, or why it cannot be read.
+ */
+function dataUrl(url: string): { mimeType: string; base64: string } | string | undefined {
+  const match = /^data:([^;,]*)((?:;[^;,]*)*),(.*)$/s.exec(url);
+  if (!match) return undefined;
+  const [, mimeType, parameters, payload] = match as unknown as [string, string, string, string];
+  if (/;base64$/i.test(parameters)) return { mimeType, base64: payload };
+  try {
+    return { mimeType, base64: Buffer.from(decodeURIComponent(payload), 'utf8').toString('base64') };
+  } catch {
+    return 'a data: URL whose text is not validly percent-encoded';
+  }
+}
+
+/** A link's name when none is given: the last segment of its path, or the URL itself. */
+function linkName(url: string): string {
+  return new URL(url).pathname.split('/').pop() || url;
 }
 
 /** `annotations` and `_meta` travel with a block; LangChain's own fields (`id`, `metadata`) do not. */
@@ -309,7 +366,7 @@ function scrubBlock(block: ContentBlock, secrets: readonly string[] | undefined)
   return (data === undefined ? scrubbed : { ...scrubbed, data }) as unknown as ContentBlock;
 }
 
-/** Image and audio parts of the last AI message (its text is the `message` field already). */
+/** Image, audio and file parts of the last AI message (its text is the `message` field already). */
 function finalAiMedia(messages: unknown): unknown[] {
   if (!Array.isArray(messages)) return [];
   for (let i = messages.length - 1; i >= 0; i -= 1) {
@@ -322,5 +379,8 @@ function finalAiMedia(messages: unknown): unknown[] {
 }
 
 function isMediaPart(part: unknown): boolean {
-  return isPlainObject(part) && (part.type === 'image' || part.type === 'audio' || part.type === 'image_url');
+  if (!isPlainObject(part)) return false;
+  if (part.type === 'image' || part.type === 'audio' || part.type === 'image_url') return true;
+  // A file the provider keeps (a file id) has nothing to send: left out, as the message's other parts are.
+  return (part.type === 'file' || part.type === 'document') && !(isProviderFile(part) && typeof fileBlock(part) === 'string');
 }

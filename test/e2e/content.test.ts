@@ -8,7 +8,7 @@ import { MultiServerMCPClient } from '@langchain/mcp-adapters';
 import type { ToolMessage } from '@langchain/core/messages';
 import { PNG } from 'pngjs';
 import { EXAMPLES_CONFIG, startServer, type TestServer } from '../helpers/server.js';
-import { PNG_BASE64, WAV_BASE64 } from '../fixtures/graphs/content.js';
+import { PDF_BASE64, PNG_BASE64, WAV_BASE64 } from '../fixtures/graphs/content.js';
 
 type Block = Record<string, any>;
 
@@ -67,6 +67,7 @@ function checkMcpResult(name: string, result: Record<string, unknown>) {
       break;
     case 'agent':
       assert.deepEqual(content[0], { type: 'image', data: PNG_BASE64, mimeType: 'image/png' }, "the final AI message's image");
+      assert.deepEqual(content[1], { type: 'resource', resource: { uri: 'file:///chart.pdf', mimeType: 'application/pdf', blob: PDF_BASE64 } }, 'and its file');
       assert.deepEqual(result.structuredContent, { message: 'Here is your chart.' });
       break;
     default:
@@ -136,6 +137,8 @@ describe('content blocks, MultiServerMCPClient', () => {
 
       const agent = await call('agent');
       assert.equal((agent.content as Block[])[0]?.type, 'image');
+      const pdf = (agent.artifact as Block[]).find((item) => item.type === 'file');
+      assert.equal(pdf?.data, PDF_BASE64, "the AI message's file arrives as a file artifact");
     } finally {
       await client.close();
     }

@@ -64,6 +64,36 @@ describe('shapeContent', () => {
     ]);
   });
 
+  test("files in LangChain's, OpenAI's and Anthropic's forms: embedded by their bytes or text, linked by their URL", () => {
+    const pdf = Buffer.from('%PDF-1.4 tiny').toString('base64');
+    const embeddedPdf = { type: 'resource', resource: { uri: 'file:///q3%20report.pdf', mimeType: 'application/pdf', blob: pdf } };
+    for (const block of [
+      { type: 'file', data: pdf, mimeType: 'application/pdf', metadata: { filename: 'q3 report.pdf' } }, // LangChain v1
+      { type: 'file', data: Buffer.from(pdf, 'base64'), mimeType: 'application/pdf', metadata: { name: 'q3 report.pdf' } },
+      { type: 'file', source_type: 'base64', data: pdf, mime_type: 'application/pdf', metadata: { filename: 'q3 report.pdf' } }, // LangChain v0
+      { type: 'file', file: { file_data: `data:application/pdf;base64,${pdf}`, filename: 'q3 report.pdf' } }, // OpenAI
+      { type: 'document', source: { type: 'base64', media_type: 'application/pdf', data: pdf }, title: 'q3 report.pdf' }, // Anthropic
+    ]) {
+      assert.deepEqual(shaped([block]), [embeddedPdf], JSON.stringify(block).slice(0, 80));
+    }
+    assert.deepEqual(shaped([{ type: 'file', source_type: 'text', text: 'a,b\n1,2', mime_type: 'text/csv' }]), [
+      { type: 'resource', resource: { uri: 'file:///file', mimeType: 'text/csv', text: 'a,b\n1,2' } },
+    ]);
+    assert.deepEqual(shaped([{ type: 'document', source: { type: 'text', media_type: 'text/plain', data: 'notes' }, title: 'notes.txt' }]), [
+      { type: 'resource', resource: { uri: 'file:///notes.txt', mimeType: 'text/plain', text: 'notes' } },
+    ]);
+    assert.deepEqual(shaped([{ type: 'file', url: 'https://files.example.com/a/q3.csv', mimeType: 'text/csv' }]), [
+      { type: 'resource_link', uri: 'https://files.example.com/a/q3.csv', name: 'q3.csv', mimeType: 'text/csv' },
+    ]);
+    assert.deepEqual(shaped([{ type: 'document', source: { type: 'url', url: 'https://files.example.com/b.pdf' }, title: 'B' }]), [
+      { type: 'resource_link', uri: 'https://files.example.com/b.pdf', name: 'B' },
+    ]);
+    assert.match(refused([{ type: 'file', fileId: 'file-abc', mimeType: 'application/pdf' }]), /content block 0: a file known only by its provider's file id cannot be sent/);
+    assert.match(refused([{ type: 'file', file: { file_id: 'file-abc' } }]), /provider's file id/);
+    assert.match(refused([{ type: 'file', mimeType: 'application/pdf' }]), /a file block needs "data"/);
+    assert.match(refused([{ type: 'file', data: 'not base64!' }]), /resource\.blob" must be non-empty, padded base64/);
+  });
+
   test('annotations and _meta travel with a block', () => {
     const block = { type: 'text', text: 'x', annotations: { audience: ['user'], priority: 0.5 }, _meta: { 'example/k': 1 } };
     assert.deepEqual(shaped([block]), [block]);
@@ -197,6 +227,10 @@ describe('collectContent', () => {
       { type: 'image', data: PNG_BASE64, mimeType: 'image/png' },
     ]);
     assert.deepEqual(collectContent(state, false), [{ type: 'text', text: 'from the channel' }]);
+    // A file part is content too, unless the provider keeps it (a file id: nothing to send).
+    const pdf = { type: 'file', data: 'JVBERg==', mimeType: 'application/pdf' };
+    const withFiles = { messages: [new AIMessage({ content: [{ type: 'text', text: 'here' }, pdf, { type: 'file', fileId: 'file-abc' }] })] };
+    assert.deepEqual(collectContent(withFiles, true), [pdf]);
     assert.deepEqual(collectContent({ content_blocks: 'one' }, false), ['one']);
     assert.deepEqual(collectContent(null, true), []);
   });
