@@ -14,8 +14,10 @@ export class RunAbort {
   private readonly timer: NodeJS.Timeout;
   private readonly unlisten: Array<() => void> = [];
   private expired = false;
+  private readonly deadline: number;
 
   constructor(timeoutMs: number, sources: ReadonlyArray<AbortSignal | undefined>) {
+    this.deadline = performance.now() + timeoutMs;
     this.timer = setTimeout(() => {
       this.expired = true;
       this.controller.abort(new DOMException(`The run timed out after ${timeoutMs} ms`, 'TimeoutError'));
@@ -40,6 +42,15 @@ export class RunAbort {
   /** The run's time limit passed (rather than a source aborting). */
   get timedOut(): boolean {
     return this.expired;
+  }
+
+  /**
+   * The time limit has passed, whether or not its timer could fire: a node
+   * that keeps the process busy (synchronous work) holds the timer back, and
+   * LangGraph runs the steps after it without giving timers a turn.
+   */
+  get overdue(): boolean {
+    return this.expired || performance.now() >= this.deadline;
   }
 
   /** Lets go of the sources and the timer; the signal stays as it is. */

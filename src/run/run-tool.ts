@@ -258,6 +258,11 @@ async function runGraph(tool: GraphTool, args: unknown, options: RunOptions, abo
     graphFailures.set(failed, error);
     return done(failed);
   }
+  // Finished, or paused, only after its time limit: a node kept the process busy past it, so the
+  // timer never had its turn to stop the run. Past the limit is past it, however the run got there.
+  if (abort.overdue) {
+    return done(errorResult('RUN_TIMEOUT', `Tool "${tool.name}" timed out after ${tool.timeoutMs} ms: a node kept the process busy past the limit, so the run could not be stopped in time; its result is not sent.`));
+  }
   if (interrupts.length > 0) {
     if (thread === undefined) return done(interruptUnsupported(tool));
     return { kind: 'interrupted', interrupts };

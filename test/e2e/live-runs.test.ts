@@ -16,6 +16,7 @@ before(async () => {
       slow: './graphs/basic.ts:slow',
       slow_limited: { path: './graphs/basic.ts:slow', timeout_ms: 300 },
       hangs: { path: './graphs/basic.ts:hangs', timeout_ms: 200 },
+      busy: { path: './graphs/basic.ts:busy', timeout_ms: 200 },
       loop: { path: './graphs/basic.ts:loop', recursion_limit: 5 },
       echo: './graphs/basic.ts:echo',
     },
@@ -245,6 +246,24 @@ describe('time limits', () => {
   test('a node that ignores its abort signal still times out', async () => {
     const answer = await callModern(server.url, 'hangs', {});
     assert.match(answer.messages[0]?.result?.content[0].text, /timed out after 200 ms/);
+    await assertHealthy();
+  });
+
+  test('a run that kept the process busy past its limit is answered as timed out, not as a success (both eras)', async () => {
+    // The limit's timer cannot fire while a node runs synchronously, and LangGraph goes on to the
+    // next node without giving timers a turn: the run ends, late, and must not pass for in time.
+    for (const [era, call] of [['2026', callModern], ['2025', callLegacy]] as const) {
+      const answer = await call(server.url, 'busy', { label: `busy-${era}`, ms: 400 });
+      const result = answer.messages.at(-1)?.result;
+      assert.equal(result?.isError, true, `${era}: ${JSON.stringify(result)}`);
+      assert.equal(result._meta?.['graph-mcp/error']?.code, 'RUN_TIMEOUT');
+      assert.match(result.content[0].text, /timed out after 200 ms: a node kept the process busy past the limit/);
+      assert.equal(result.structuredContent, undefined, 'no result of a late run');
+      assert.deepEqual(finished(`busy-${era}`), ['spin', 'after'], 'it did run to its end');
+    }
+    // In time, the same graph answers.
+    const quick = await callModern(server.url, 'busy', { label: 'busy-quick', ms: 1 });
+    assert.deepEqual(quick.messages[0]?.result?.structuredContent?.steps, ['spin', 'after']);
     await assertHealthy();
   });
 
