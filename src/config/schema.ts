@@ -60,6 +60,9 @@ export const taskModeSchema = z.enum(['never', 'optional', 'required']);
 
 export { MAX_TIMER_MS };
 const TIMER_LIMIT = 'at most 2147483647 ms (about 24.8 days): a longer timer would fire at once';
+/** How long anything may be kept: a hundred years, far past any use, and well inside what a Date can hold. */
+export const MAX_TTL_MS = 100 * 365 * 86_400_000;
+const TTL_LIMIT = `at most ${MAX_TTL_MS} ms (100 years)`;
 
 export const graphEntrySchema = z
   .object({
@@ -263,6 +266,7 @@ export const runDefaultsSchema = z
       .number()
       .int()
       .positive()
+      .max(MAX_TTL_MS, TTL_LIMIT)
       .default(86_400_000)
       .describe('How long a run paused at interrupt() waits for its answer before it is deleted (default one day).'),
     task: taskModeSchema.default('optional').describe('Whether calls may run as background tasks; see graphs.<tool>.task.'),
@@ -270,6 +274,7 @@ export const runDefaultsSchema = z
       .number()
       .int()
       .positive()
+      .max(MAX_TTL_MS, TTL_LIMIT)
       .default(3_600_000)
       .describe('How long a task (and its result) is kept after it was created (default one hour).'),
     max_wait_ms: z

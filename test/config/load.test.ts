@@ -239,6 +239,20 @@ describe('resolveConfig', () => {
     assert.equal(resolveConfig({ graphs: { a: './a.ts:g' }, defaults: { task_ttl_ms: big } }, { baseDir: '/x' }).defaults.task_ttl_ms, big);
   });
 
+  test('a ttl longer than a hundred years is refused: its expiry would be past the last date there is', () => {
+    // Number.MAX_SAFE_INTEGER passed the check, and every paused-run result and run handle
+    // then failed (-32603: new Date(expiresAt).toISOString() threw an Invalid time value).
+    for (const field of ['task_ttl_ms', 'paused_run_ttl_ms'] as const) {
+      assert.throws(
+        () => resolveConfig({ graphs: { a: './a.ts:g' }, defaults: { [field]: Number.MAX_SAFE_INTEGER } }, { baseDir: '/x' }),
+        rejectsWith('CONFIG_INVALID', new RegExp(`defaults\\.${field}: at most 3153600000000 ms \\(100 years\\)`)),
+      );
+      const hundredYears = 100 * 365 * 86_400_000;
+      assert.equal(resolveConfig({ graphs: { a: './a.ts:g' }, defaults: { [field]: hundredYears } }, { baseDir: '/x' }).defaults[field], hundredYears);
+      assert.ok(Number.isFinite(new Date(Date.now() + hundredYears).getTime()));
+    }
+  });
+
   test('a bad field inside a graph entry (a string-or-object choice) is named by its full path', () => {
     const source = { baseDir: '/x', source: 'agent.config.json' };
     assert.throws(
