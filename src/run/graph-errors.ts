@@ -31,12 +31,16 @@ export function isDrained(error: unknown): boolean {
  * What a graph that threw says of itself. A node that throws a string (or a
  * number) reaches us as LangGraph's own TypeError, raised when it tries to
  * tag the value with its task (`Cannot create property 'pregelTaskId' on
- * string '...'`): the value it threw, said as such.
+ * string '...'`): the value it threw, said as such. So are `null` and
+ * `undefined`, which it cannot tag at all.
  */
 export function graphFailureMessage(error: unknown): string {
   if (error instanceof TypeError) {
-    const tagged = /^Cannot create property 'pregelTaskId' on (string|number|boolean) '([\s\S]*)'$/.exec(error.message);
+    const tagged = /^Cannot create property 'pregelTaskId' on (string|number|boolean|bigint|symbol) '([\s\S]*)'$/.exec(error.message);
     if (tagged) return `the graph threw a ${tagged[1]}, not an Error: ${tagged[2]}`;
+    // `throw null` and `throw undefined`, which LangGraph cannot tag at all.
+    const nothing = /^Cannot set properties of (null|undefined) \(setting 'pregelTaskId'\)$/.exec(error.message);
+    if (nothing) return `the graph threw ${nothing[1]}, not an Error`;
   }
   return messageOf(error);
 }

@@ -25,6 +25,7 @@ before(async () => {
       throws: './graphs/basic.ts:throws',
       throws_object: './graphs/basic.ts:throwsObject',
       throws_string: './graphs/basic.ts:throwsString',
+      throws_nothing: './graphs/basic.ts:throwsNothing',
       throws_carelessly: './graphs/basic.ts:throwsCarelessly',
       slow: './graphs/basic.ts:slow',
       asks_human: './graphs/basic.ts:asksHuman',
@@ -327,6 +328,13 @@ describe('tool-level errors', () => {
       // A string thrown is its own message, said as such (LangGraph's TypeError about it is not).
       const thrownString = (await call(server.url, 'throws_string', { value: 'x' })).messages[0]?.result;
       assert.equal(thrownString.content[0].text, 'Tool "throws_string" failed: the graph threw a string, not an Error: out of widgets');
+      // Nor is LangGraph's TypeError about null, undefined or a symbol shown (it was "Cannot set properties of null (setting 'pregelTaskId')").
+      for (const [value, said] of [['null', 'null'], ['undefined', 'undefined'], ['symbol', 'a symbol']]) {
+        const thrown = (await call(server.url, 'throws_nothing', { value })).messages[0]?.result;
+        assert.equal(thrown?.isError, true);
+        assert.match(thrown.content[0].text, new RegExp(`^Tool "throws_nothing" failed: the graph threw ${said}, not an Error`));
+        assert.doesNotMatch(thrown.content[0].text, /pregelTaskId/);
+      }
       // A node's own TypeError about a string (a property set on it) is not taken for one.
       assert.equal(graphFailureMessage(new TypeError("Cannot create property 'count' on string 'alice'")), "Cannot create property 'count' on string 'alice'");
       await assertStillServing();
