@@ -128,6 +128,15 @@ export async function loadGraphMcp(options: LoadGraphMcpOptions = {}): Promise<G
     logger.warn({ ignored: config.ignoredKeys }, `langgraph.json keys for what graph-mcp does not serve are ignored: ${config.ignoredKeys.join(', ')}`);
   }
   const tools = await loadGraphTools(config);
+  for (const tool of tools.tools) {
+    // LangGraph's in-memory saver: what a run keeps there is this process's alone, and gone with it.
+    if (tool.ownCheckpointer?.constructor.name === 'MemorySaver') {
+      logger.warn(
+        { graph: tool.name },
+        `graph "${tool.name}" was compiled with its own MemorySaver: a run of it that pauses, or a task of it, can be resumed only by this process, and not after a restart; compile it without a checkpointer to keep them in graph-mcp's store`,
+      );
+    }
+  }
   const paramHeaders = paramHeadersOf(tools.tools);
   const runs = new RunTracker();
   const resourceMetadata = config.auth?.resource_metadata

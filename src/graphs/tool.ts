@@ -13,14 +13,19 @@ import { isMessage, messageText, messageType, toPlainJson } from './to-json.js';
 import { collectContent, CONTENT_CHANNEL, DEFAULT_MAX_CONTENT_BYTES } from '../run/content.js';
 import { compileValidator, type Validator } from './validator.js';
 
+/** A checkpointer a graph was compiled with: LangGraph's savers all delete a thread (a custom one may not). */
+export interface OwnCheckpointer {
+  deleteThread?(threadId: string): Promise<void>;
+}
+
 /** A graph ready to serve as one MCP tool; built once at start-up. */
 export interface GraphTool {
   readonly name: string;
   /** Exactly what `tools/list` shows. */
   readonly definition: Tool;
   readonly graph: RunnableGraph;
-  /** The graph was compiled with a checkpointer of its own: it keeps its checkpoints there, not in graph-mcp's store. */
-  readonly ownCheckpointer: boolean;
+  /** The checkpointer the graph was compiled with, if any: it keeps its checkpoints there, not in graph-mcp's store. */
+  readonly ownCheckpointer: OwnCheckpointer | undefined;
   readonly timeoutMs: number;
   readonly recursionLimit: number;
   /** Whether a call may run as a background task. */
@@ -129,7 +134,7 @@ export function buildGraphTool(spec: GraphToolSpec): GraphTool {
     name: spec.name,
     definition,
     graph: spec.graph,
-    ownCheckpointer: hasOwnCheckpointer(spec.graph),
+    ownCheckpointer: ownCheckpointerOf(spec.graph),
     timeoutMs: spec.timeoutMs,
     recursionLimit: spec.recursionLimit,
     task: spec.task ?? 'optional',
@@ -206,9 +211,9 @@ function taskStartsAt(spec: GraphToolSpec, what: string): readonly string[] | un
   return nodes;
 }
 
-function hasOwnCheckpointer(graph: RunnableGraph): boolean {
+function ownCheckpointerOf(graph: RunnableGraph): OwnCheckpointer | undefined {
   const checkpointer = (graph as { checkpointer?: unknown }).checkpointer;
-  return checkpointer !== undefined && checkpointer !== null && typeof checkpointer === 'object';
+  return checkpointer !== undefined && checkpointer !== null && typeof checkpointer === 'object' ? (checkpointer as OwnCheckpointer) : undefined;
 }
 
 function withoutField(schema: JsonSchema, field: string): JsonSchema {

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { CallToolResult } from '@modelcontextprotocol/server';
-import type { GraphTool } from '../graphs/tool.js';
+import type { GraphTool, OwnCheckpointer } from '../graphs/tool.js';
 import type { Logger } from '../log.js';
 import { RunCheckpointer } from '../store/run-checkpointer.js';
 import type { RunRecord, Store } from '../store/store.js';
@@ -169,7 +169,11 @@ export class Runs {
       await task.settle(outcome);
       return outcome.kind === 'done' ? outcome : { kind: 'paused', run: task.run, interrupts: outcome.interrupts };
     }
-    if (outcome.kind === 'done') return outcome;
+    if (outcome.kind === 'done') {
+      // What a graph with its own checkpointer wrote there under this run's thread, which no one can name again.
+      if (tool.ownCheckpointer) this.forgetThread(id, tool);
+      return outcome;
+    }
     return this.keepPaused(id, tool, owner, checkpointer, outcome.interrupts, describe, options.secretsUsed?.());
   }
 
@@ -317,7 +321,7 @@ export class Runs {
         });
         if (finished === undefined && (await wasCancelled())) return 'cancelled';
         // Not recorded (another answer holds the run now): its checkpoints are that run's.
-        if (finished && !tool.ownCheckpointer) this.forgetThread(run.id);
+        if (finished) this.forgetThread(run.id, tool);
         return { ...step, ...(finished ? { run: finished } : {}) };
       }
       const stored = await checkpointer?.persist().then(
@@ -331,7 +335,7 @@ export class Runs {
       if (stored !== undefined) {
         // It cannot wait for an answer: it ends here, with the error, like a run whose graph failed.
         const ended = await this.store.runs.update(run.id, claimed.version, { status: 'completed', data: finalData(stored), leaseOwner: null, leaseUntil: null });
-        if (ended && !tool.ownCheckpointer) this.forgetThread(run.id);
+        if (ended) this.forgetThread(run.id, tool);
         return { kind: 'done', result: stored, ...(ended ? { run: ended } : {}) };
       }
       const paused = await this.store.runs.update(run.id, claimed.version, {
@@ -433,14 +437,20 @@ export class Runs {
       .catch(() => undefined);
   }
 
-  private forgetThread(id: string): void {
-    this.store.checkpointer.deleteThread(id).catch((error: unknown) => {
-      this.options.logger?.warn({ err: { message: (error as Error).message }, run: id }, "deleting a run's checkpoints failed");
-    });
+  /** Deletes a finished run's checkpoints: in the store, or in the checkpointer its graph was compiled with. */
+  private forgetThread(id: string, tool?: GraphTool): void {
+    forgetThread(tool?.ownCheckpointer ?? this.store.checkpointer, id, this.options.logger);
   }
 }
 
 /** Stores a run's held checkpoints; a graph with its own checkpointer keeps them there, as it always does. */
 function persistOf(checkpointer: RunCheckpointer | undefined): () => Promise<void> {
   return () => checkpointer?.persist() ?? Promise.resolve();
+}
+
+/** Deletes a thread's checkpoints, in the background; a failure is logged, not thrown. */
+export function forgetThread(checkpointer: OwnCheckpointer, id: string, logger: Logger | undefined): void {
+  checkpointer.deleteThread?.(id).catch((error: unknown) => {
+    logger?.warn({ err: { message: (error as Error).message }, run: id }, "deleting a run's checkpoints failed");
+  });
 }

@@ -10,7 +10,7 @@ import type { RunStep } from './runs.js';
 import type { ProgressReporter, ProgressUpdate } from './progress.js';
 import { taskProgress, watchTaskProgress } from './task-progress.js';
 import { executeRun, graphFailureCause, RunAbortedError, type GraphProtocolError, type PendingInterrupt, type RunContext, type RunOptions } from './run-tool.js';
-import { cancelChannel, Runs } from './runs.js';
+import { cancelChannel, forgetThread, Runs } from './runs.js';
 import { scrubText } from './scrub.js';
 
 /** What a task keeps in its run record, besides what the protocol layer adds. */
@@ -202,7 +202,7 @@ export class TaskRunner {
             ? finalPatch(data, outcome)
             : { status: 'input_required' as const, data: { ...data, ...this.options.describePause(outcome.interrupts, record, secretsUsed?.()) } };
         await leased({ ...patch, ...statusHeldBack(progress, secretsUsed?.()), leaseOwner: null, leaseUntil: null });
-        if (outcome.kind === 'done' && !tool.ownCheckpointer) store.checkpointer.deleteThread(id).catch(() => undefined);
+        if (outcome.kind === 'done') forgetThread(tool.ownCheckpointer ?? store.checkpointer, id, this.options.logger);
         for (const wake of this.waiters.get(id) ?? []) wake();
       },
     };
@@ -465,7 +465,7 @@ export class TaskRunner {
         if (recorded) this.options.logger?.info({ task: claimed.id, tool: tool.name, status: recorded.status, claims: data.attempt }, 'task finished');
         // Its checkpoints are the holder's to delete: a worker that lost its claim (it blocked past
         // its lease) would take from the process now running the task the place it continues from.
-        if (recorded && !tool.ownCheckpointer) store.checkpointer.deleteThread(claimed.id).catch(() => undefined);
+        if (recorded) forgetThread(tool.ownCheckpointer ?? store.checkpointer, claimed.id, this.options.logger);
       } else if (outcome.kind === 'interrupted') {
         const paused = { ...claimed, data: rest } as RunRecord;
         const described = this.options.describePause(outcome.interrupts, paused, context.secretsUsed?.());
@@ -481,7 +481,7 @@ export class TaskRunner {
       else if (entry.reason !== 'lease-lost') await leased({ leaseOwner: null, leaseUntil: null });
       // The cancel deleted its checkpoints as it was marked; the step under way here may have
       // written one since (seen in 39 of 285 cancels on a shared SQLite file). Deleted again.
-      if (entry.reason === 'cancelled' && !tool.ownCheckpointer) await store.checkpointer.deleteThread(claimed.id).catch(() => undefined);
+      if (entry.reason === 'cancelled') await (tool.ownCheckpointer ?? store.checkpointer).deleteThread?.(claimed.id).catch(() => undefined);
     } finally {
       letGo();
     }

@@ -1,0 +1,68 @@
+// A graph compiled with its own checkpointer keeps using it; what a run wrote there under the
+// thread graph-mcp gave it is deleted once the run ends, as it is from graph-mcp's own store.
+import assert from 'node:assert/strict';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { after, before, test } from 'node:test';
+import { Client as V1Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StreamableHTTPClientTransport as V1Transport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import { threadsLeft } from '../fixtures/graphs/own-saver.js';
+import { startServer, type TestServer } from '../helpers/server.js';
+import { callModern, taskRequest } from '../helpers/raw.js';
+
+let server: TestServer;
+before(async () => {
+  server = await startServer({ graphs: { echo_own: './graphs/own-saver.ts:echoOwn', ask_own: './graphs/own-saver.ts:askOwn' } });
+});
+after(() => server.close(0));
+
+/** The deletes run in the background, after the answer. */
+async function noThreadsLeft(): Promise<void> {
+  for (let i = 0; i < 100 && threadsLeft().length > 0; i += 1) await sleep(20);
+  assert.deepEqual(threadsLeft(), [], 'every run ended, so no thread is left in the graph\'s own saver');
+}
+
+test('start-up warns that a graph with its own MemorySaver keeps its pauses in this process only', () => {
+  for (const name of ['echo_own', 'ask_own']) {
+    assert.ok(
+      server.logs.lines.some((line) => line.includes(`graph \\"${name}\\" was compiled with its own MemorySaver`)),
+      `a warning names ${name}:\n${server.logs.text()}`,
+    );
+  }
+});
+
+test('calls that never pause leave nothing behind in it (each call had kept its thread for ever)', async () => {
+  for (let i = 0; i < 5; i += 1) {
+    const answer = await callModern(server.url, 'echo_own', { value: `v${i}` });
+    assert.deepEqual(answer.messages[0]?.result?.structuredContent, { value: `echo v${i}` });
+  }
+  await noThreadsLeft();
+});
+
+test('a run that paused keeps its thread there until it is answered, then leaves nothing', async () => {
+  const client = new V1Client({ name: 'own-saver', version: '1.0.0' });
+  await client.connect(new V1Transport(new URL(server.url)));
+  try {
+    const paused = await client.callTool({ name: 'ask_own', arguments: { value: 'refund' } });
+    const run = paused._meta?.['graph-mcp/run'] as { id: string; status: string };
+    assert.equal(run.status, 'input_required');
+    assert.deepEqual(threadsLeft(), [run.id], 'the paused run is in the graph\'s own saver');
+    const done = await client.callTool({ name: 'resume_run', arguments: { run_id: run.id, answer: 'yes' } });
+    assert.deepEqual(done.structuredContent, { value: 'refund: yes' });
+  } finally {
+    await client.close();
+  }
+  await noThreadsLeft();
+});
+
+test('a task leaves nothing behind in it either', async () => {
+  const created = await taskRequest(server.url, 'tools/call', { name: 'echo_own', arguments: { value: 'task' } });
+  const taskId = created.result?.taskId as string;
+  assert.ok(taskId, JSON.stringify(created));
+  let status = created.result.status as string;
+  for (let i = 0; i < 200 && status === 'working'; i += 1) {
+    await sleep(20);
+    status = (await taskRequest(server.url, 'tasks/get', { taskId })).result?.status;
+  }
+  assert.equal(status, 'completed');
+  await noThreadsLeft();
+});
