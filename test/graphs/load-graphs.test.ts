@@ -126,6 +126,14 @@ describe('schema derivation', () => {
     assert.deepEqual(tool.validateArguments({ pair: [1, 'a'] }), ['pair[0]: must be string', 'pair[1]: must be number']);
   });
 
+  test('a graph compiled with breakpoints is refused, naming them: a run stopped there answered its partial state as done', async () => {
+    await assert.rejects(
+      load({ g: './graphs/not-graphs.ts:breakBefore' }),
+      failsWith('GRAPH_INVALID', /graph "g": the graph was compiled with interruptBefore \(\["act"\]\): .* call interrupt\(\) in the node that needs a person/),
+    );
+    await assert.rejects(load({ g: './graphs/not-graphs.ts:breakAfterAll' }), failsWith('GRAPH_INVALID', /compiled with interruptAfter \("\*"\)/));
+  });
+
   test('2020-12 tuples are shown as draft-07 readers read them too; names in properties and $defs are names, values are values', async () => {
     const pair = { type: 'array', prefixItems: [{ type: 'string' }, { type: 'number' }], items: false };
     const schema = {
@@ -338,6 +346,10 @@ describe('start-up errors name the graph', () => {
 
   test('an export that is not a graph', async () => {
     await assert.rejects(load({ g: './graphs/basic.ts:notAGraph' }), failsWith('GRAPH_INVALID', /graph "g": the export is not a LangGraph graph/));
+    // invoke() and stream() do not make a graph: each call of these failed ("promptValue.toChatMessages is not a function").
+    await assert.rejects(load({ g: './graphs/not-graphs.ts:chatModel' }), failsWith('GRAPH_INVALID', /graph "g": the export is not a LangGraph graph \(got a LangChain FakeListChatModel, which has invoke\(\) but no nodes\)/));
+    await assert.rejects(load({ g: './graphs/not-graphs.ts:lambda' }), failsWith('GRAPH_INVALID', /got a LangChain RunnableLambda/));
+    await assert.rejects(load({ g: './graphs/not-graphs.ts:duck' }), failsWith('GRAPH_INVALID', /got an object with keys invoke, stream, which has invoke\(\) but no nodes/));
     await assert.rejects(load({ g: './graphs/basic.ts:factoryOfNumber' }), failsWith('GRAPH_INVALID', /got a function returning number\)/));
   });
 
