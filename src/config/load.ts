@@ -103,7 +103,7 @@ export function resolveConfig(raw: unknown, options: { baseDir: string; source?:
     const at = `graphs.${name}`;
     return {
       name,
-      module: parseModuleRef(object.path, baseDir, `${source}: ${at}.path`),
+      module: parseModuleRef(object.path, baseDir, `${source}: ${at}.path`, { defaultExport: true }),
       title: 'title' in object ? object.title : undefined,
       description: 'description' in object ? object.description : undefined,
       inputSchema: schemaSource('input_schema' in object ? object.input_schema : undefined, baseDir, `${source}: ${at}.input_schema`),

@@ -10,9 +10,16 @@ export interface ModuleRef {
   exportName: string;
 }
 
-export function parseModuleRef(spec: string, baseDir: string, where: string): ModuleRef {
+/**
+ * `defaultExport`: a spec with no export after a colon names the module's
+ * default export (how LangGraph reads a graph's); otherwise an export is
+ * required.
+ */
+export function parseModuleRef(spec: string, baseDir: string, where: string, options: { defaultExport?: boolean } = {}): ModuleRef {
   const colon = spec.lastIndexOf(':');
-  // A Windows drive letter ("C:\...") is not an export separator.
+  // A Windows drive letter ("C:\...") is not an export separator, nor is a colon in a directory's name.
+  const named = colon > 1 && /^[A-Za-z_$][\w$]*$/.test(spec.slice(colon + 1));
+  if (!named && options.defaultExport && spec.length > 0 && !spec.endsWith(':')) return { spec, file: path.resolve(baseDir, spec), exportName: 'default' };
   if (colon <= 1 || colon === spec.length - 1) {
     throw new GraphMcpError('CONFIG_INVALID', `${where}: expected "./path/to/module.ts:exportName", got ${JSON.stringify(spec)}`);
   }

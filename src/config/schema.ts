@@ -16,6 +16,12 @@ export const moduleRefSchema = z
   .regex(/^.+:[A-Za-z_$][\w$]*$/, 'a module reference of the form "./path/to/module.ts:exportName"')
   .describe('A module path relative to the config file, a colon, and the name of an export: "./graphs/triage.ts:graph".');
 
+/** A graph's module: its export named after a colon, or, as LangGraph reads one without, its default export. */
+export const graphModuleRefSchema = z
+  .string()
+  .regex(/^[^:].*[^:]$|^[^:]$/, 'a module path, and an export after a colon: "./path/to/module.ts:exportName" (without one, the default export)')
+  .describe('A module path relative to the config file, a colon, and the name of an export: "./graphs/triage.ts:graph". Without the colon and name, the module\'s default export.');
+
 const jsonSchemaObject = z
   .record(z.string(), z.unknown())
   .describe('An inline JSON Schema (draft 2020-12) describing an object.');
@@ -66,7 +72,7 @@ const TTL_LIMIT = `at most ${MAX_TTL_MS} ms (100 years)`;
 
 export const graphEntrySchema = z
   .object({
-    path: moduleRefSchema,
+    path: graphModuleRefSchema,
     title: z.string().min(1).optional().describe('Human-readable tool title.'),
     description: z.string().min(1).optional().describe('Tool description shown to the caller\'s model.'),
     input_schema: schemaSource
@@ -362,7 +368,7 @@ export const agentConfigSchema = z
     graphs: z
       .record(
         toolNameKey,
-        z.union([moduleRefSchema, graphEntrySchema], { error: 'expected "./module.ts:export" or an object with a "path"' }),
+        z.union([graphModuleRefSchema, graphEntrySchema], { error: 'expected "./module.ts:export" or an object with a "path"' }),
       )
       .refine((graphs) => Object.keys(graphs).length > 0, { message: 'list at least one graph' }),
     http: httpSchema.default(httpSchema.parse({})),

@@ -55,8 +55,15 @@ function commonJsExports(namespace: Record<string, unknown>): Record<string, unk
 }
 
 function exportOf(namespace: Record<string, unknown>, name: string): unknown {
+  if (name === 'default') {
+    // `export default` compiled to CommonJS (a `.ts` file in a CommonJS package, tsc's output):
+    // the namespace's default is the whole `module.exports`, marked `__esModule`, and the
+    // module's own default export is its `default`.
+    const exports = namespace.default as { __esModule?: unknown; default?: unknown } | null | undefined;
+    if (exports !== null && typeof exports === 'object' && exports.__esModule === true && exports.default !== undefined) return exports.default;
+    return namespace.default;
+  }
   if (name in namespace && namespace[name] !== undefined) return namespace[name];
-  if (name === 'default') return undefined;
   const exports = commonJsExports(namespace);
   return exports !== undefined && Object.hasOwn(exports, name) ? exports[name] : undefined;
 }

@@ -192,12 +192,26 @@ describe('resolveConfig', () => {
     assert.deepEqual(resolveConfig({ $schema: './s.json', name: 'n', graphs: { a: './a.ts:g' }, log_level: 'warn' }, { baseDir: '/x' }).unknownKeys, []);
   });
 
+  test("a graph's module without an export names its default export, as langgraph.json reads one; a colon in a directory is no export", () => {
+    const graphs = resolveConfig({ graphs: { a: './a.ts', b: { path: 'graphs/b.mjs' }, c: './my:dir/c.ts', d: './my:dir/d.ts:graph' } }, { baseDir: '/x' }).graphs;
+    assert.deepEqual(
+      graphs.map((entry) => [entry.name, entry.module.file, entry.module.exportName]),
+      [['a', '/x/a.ts', 'default'], ['b', '/x/graphs/b.mjs', 'default'], ['c', '/x/my:dir/c.ts', 'default'], ['d', '/x/my:dir/d.ts', 'graph']],
+    );
+    // Other module references still name their export.
+    assert.throws(
+      () => resolveConfig({ graphs: { a: { path: './a.ts:g', input_schema: './schemas.ts' } } }, { baseDir: '/x' }),
+      rejectsWith('CONFIG_INVALID', /graphs\.a\.input_schema/),
+    );
+  });
+
   test('a bad field names the JSON path and what was expected', () => {
     assert.throws(
       () => resolveConfig({ graphs: { a: { path: './a.ts:graph', timeout_ms: 'soon' } } }, { baseDir: '/x', source: 'agent.config.json' }),
       rejectsWith('CONFIG_INVALID', /agent\.config\.json: invalid config\n.*graphs\.a/s),
     );
-    assert.throws(() => resolveConfig({ graphs: { a: 'no-colon.ts' } }, { baseDir: '/x' }), rejectsWith('CONFIG_INVALID', /graphs\.a.*module reference/s));
+    assert.throws(() => resolveConfig({ graphs: { a: './a.ts:' } }, { baseDir: '/x' }), rejectsWith('CONFIG_INVALID', /graphs\.a.*a module path, and an export after a colon/s));
+    assert.throws(() => resolveConfig({ graphs: { a: ':graph' } }, { baseDir: '/x' }), rejectsWith('CONFIG_INVALID', /graphs\.a.*a module path/s));
     assert.throws(() => resolveConfig({ graphs: {} }, { baseDir: '/x' }), rejectsWith('CONFIG_INVALID', /graphs: list at least one graph/));
     assert.throws(() => resolveConfig({}, { baseDir: '/x' }), rejectsWith('CONFIG_INVALID', /graphs: required \(record\)/));
     // A misspelt "graphs": the unknown key is named beside the error, as the likely cause.

@@ -275,6 +275,7 @@ export const graph = new StateGraph({ state: State, input: Input, output: Output
   .addEdge(START, 'greet')
   .addEdge('greet', END)
   .compile();
+export default graph;
 `,
       );
       // Plain CommonJS JavaScript: exports Node cannot see from the source.
@@ -303,6 +304,14 @@ Object.assign(module.exports, {
       const registry = await load({ hello: './graphs/hello.ts:graph' }, project);
       assert.deepEqual(await registry.get('hello')!.graph.invoke({ name: 'Ada' }), { greeting: 'Hello, Ada!' });
       assert.deepEqual(registry.get('hello')!.definition.inputSchema.required, ['name']);
+    });
+
+    test("a TypeScript module's default export, named :default or by the module alone (as langgraph.json may)", async () => {
+      // Compiled to CommonJS, its namespace's default is the whole module.exports ({ __esModule, default, graph }).
+      const registry = await load({ named: './graphs/hello.ts:default', bare: './graphs/hello.ts' }, project);
+      for (const name of ['named', 'bare']) {
+        assert.deepEqual(await registry.get(name)!.graph.invoke({ name: 'Ada' }), { greeting: 'Hello, Ada!' }, name);
+      }
     });
 
     test("a CommonJS module's exports are found, and named when one is missing", async () => {
