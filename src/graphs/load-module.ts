@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { ModuleRef } from '../config/module-ref.js';
@@ -15,17 +16,37 @@ let tsLoader: Promise<void> | undefined;
  * CommonJS loader, which without tsx's hook there cannot load a file written
  * with `import`/`export`.
  */
-function ensureTypeScriptLoader(): Promise<void> {
+function ensureTypeScriptLoader(moduleFile: string): Promise<void> {
   tsLoader ??= Promise.all([import('tsx/esm/api'), import('tsx/cjs/api')]).then(([esm, cjs]) => {
-    esm.register();
-    cjs.register();
+    // The project's tsconfig (its `paths` aliases), found from the graph's own directory: tsx
+    // would look in the working directory, which a service manager or a container sets
+    // elsewhere. TSX_TSCONFIG_PATH, if set, wins. tsx's CommonJS hook reads only that
+    // variable, as it registers: set for that moment, so that no child process inherits it.
+    const given = process.env.TSX_TSCONFIG_PATH;
+    const tsconfig = given ?? nearestTsconfig(path.dirname(moduleFile));
+    esm.register(tsconfig === undefined ? {} : { tsconfig });
+    if (tsconfig !== undefined) process.env.TSX_TSCONFIG_PATH = tsconfig;
+    try {
+      cjs.register();
+    } finally {
+      if (given === undefined) delete process.env.TSX_TSCONFIG_PATH;
+    }
   });
   return tsLoader;
 }
 
+/** The `tsconfig.json` in `dir` or the nearest directory above it. */
+function nearestTsconfig(dir: string): string | undefined {
+  for (let at = dir; ; at = path.dirname(at)) {
+    const candidate = path.join(at, 'tsconfig.json');
+    if (existsSync(candidate)) return candidate;
+    if (path.dirname(at) === at) return undefined;
+  }
+}
+
 /** Imports `ref.file` and returns its export `ref.exportName`. `what` names the owner in errors. */
 export async function importExport(ref: ModuleRef, what: string): Promise<unknown> {
-  if (TS_EXTENSIONS.has(path.extname(ref.file))) await ensureTypeScriptLoader();
+  if (TS_EXTENSIONS.has(path.extname(ref.file))) await ensureTypeScriptLoader(ref.file);
   let namespace: Record<string, unknown>;
   try {
     namespace = (await import(pathToFileURL(ref.file).href)) as Record<string, unknown>;

@@ -300,6 +300,26 @@ Object.assign(module.exports, {
       assert.match(check.stdout, /^hello\(name\)/m);
     });
 
+    test("its tsconfig's path aliases resolve whatever the working directory (tsx looked only there)", async () => {
+      await mkdir(path.join(project, 'graphs/lib'), { recursive: true });
+      await writeFile(path.join(project, 'tsconfig.json'), JSON.stringify({ compilerOptions: { baseUrl: '.', paths: { '@lib/*': ['graphs/lib/*'] } } }));
+      await writeFile(path.join(project, 'graphs/lib/shout.ts'), `export const shout = (text: string): string => text.toUpperCase();\n`);
+      await writeFile(
+        path.join(project, 'graphs/aliased.ts'),
+        `import { Annotation, END, START, StateGraph } from '@langchain/langgraph';
+import { shout } from '@lib/shout';
+const State = Annotation.Root({ text: Annotation<string>, loud: Annotation<string> });
+export const graph = new StateGraph(State).addNode('shout', (s) => ({ loud: shout(s.text) })).addEdge(START, 'shout').addEdge('shout', END).compile();
+`,
+      );
+      const config = path.join(project, 'aliased.config.json');
+      await writeFile(config, JSON.stringify({ graphs: { aliased: './graphs/aliased.ts:graph' }, store: { type: 'none' } }));
+      // tsx's ESM hooks by their full URL: a bare 'tsx/esm' would be looked up from the working directory.
+      const check = spawnSync(process.execPath, ['--import', import.meta.resolve('tsx/esm'), CLI, 'check', '--config', config], { cwd: tmpdir(), encoding: 'utf8', timeout: 60_000 });
+      assert.equal(check.status, 0, check.stderr);
+      assert.match(check.stdout, /^aliased\(text, loud\)/m);
+    });
+
     test('a TypeScript graph written with import/export loads, and so does its import', async () => {
       const registry = await load({ hello: './graphs/hello.ts:graph' }, project);
       assert.deepEqual(await registry.get('hello')!.graph.invoke({ name: 'Ada' }), { greeting: 'Hello, Ada!' });
