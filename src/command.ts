@@ -76,7 +76,8 @@ async function main(argv: string[]): Promise<number> {
     const { describeStore } = await import('./store/open-store.js');
     // Its warnings (keys set aside, an env file missing, ...) as lines a person reads, on stderr.
     const warnings = { write: (line: string) => void process.stderr.write(`warning: ${(JSON.parse(line) as { msg?: string }).msg ?? line}\n`) };
-    const graphMcp = await loadGraphMcp({ config, logger: createLogger({ level: 'warn', destination: warnings }) });
+    // Claims no task and deletes nothing: a check on a shared store must not run what serving processes would.
+    const graphMcp = await loadGraphMcp({ config, logger: createLogger({ level: 'warn', destination: warnings }), background: false });
     // What serve says when it mounts the endpoint, which check does not.
     if (graphMcp.authenticate === undefined && !graphMcp.config.http.disable_mcp) {
       const { noAuthenticationWarning } = await import('./http/router.js');

@@ -55,6 +55,15 @@ export interface LoadGraphMcpOptions {
    * (a graph that calls `interrupt()` then fails). Closed by `close()`.
    */
   store?: Store | null;
+  /**
+   * Whether this process takes part in the store's background work: claims
+   * and runs tasks (its own, and those another process left), and deletes
+   * expired runs. `false` for a process that only looks (`graph-mcp check`):
+   * it runs no graph that no caller of its own asked for, and no task at all,
+   * not even one its own callers create (another process must run those).
+   * @default true
+   */
+  background?: boolean;
 }
 
 /** graph-mcp loaded and ready to serve: knows nothing of Express. */
@@ -154,8 +163,10 @@ export async function loadGraphMcp(options: LoadGraphMcpOptions = {}): Promise<G
     return { configurable: { ...identityConfigurable(principal), [CREDENTIALS_KEY]: credentials }, secretsUsed, beforeContinuing: handAll };
   };
   const pauses = store ? await pauseServing(store, config, tools, runContextFor, logger, runs.closingSignal) : undefined;
-  pauses?.runs.startSweeping();
-  await pauses?.tasks?.start();
+  if (options.background !== false) {
+    pauses?.runs.startSweeping();
+    await pauses?.tasks?.start();
+  }
   const stopListening = pauses ? await listenForCancels(pauses.signals, runs) : undefined;
 
   const factory = createServerFactory({

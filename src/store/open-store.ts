@@ -24,7 +24,7 @@ export function describeStore(store: ResolvedConfig['store']): string {
 export async function openStore(config: Pick<ResolvedConfig, 'store'>, options: OpenStoreOptions = {}): Promise<Store | undefined> {
   switch (config.store.type) {
     case 'sqlite':
-      return SqliteStore.open({ path: config.store.path });
+      return SqliteStore.open({ path: config.store.path, logger: options.logger });
     case 'postgres': {
       const variable = config.store.url_env;
       const connectionString = (options.env ?? process.env)[variable];

@@ -5,6 +5,7 @@ import type BetterSqlite3 from 'better-sqlite3';
 import { SqliteSaver } from '@langchain/langgraph-checkpoint-sqlite';
 import type { BaseCheckpointSaver } from '@langchain/langgraph-checkpoint';
 import { GraphMcpError } from '../errors.js';
+import type { Logger } from '../log.js';
 import { ChannelListeners } from './channel-listeners.js';
 import { changesMoreThanLease } from './memory-store.js';
 import { rowToRecord, type RunRow } from './run-row.js';
@@ -17,6 +18,8 @@ export interface SqliteStoreOptions {
   path: string;
   /** How often a process with listeners looks for new signals, in ms. @default 50 */
   signalPollMs?: number;
+  /** Told of a migration (at info). */
+  logger?: Logger | undefined;
 }
 
 /**
@@ -24,7 +27,7 @@ export interface SqliteStoreOptions {
  * `BEGIN IMMEDIATE` transaction, so several processes starting at once
  * migrate it exactly once.
  */
-const MIGRATIONS: readonly string[] = [
+export const MIGRATIONS: readonly string[] = [
   `CREATE TABLE graph_mcp_runs (
      id TEXT PRIMARY KEY,
      owner TEXT NOT NULL,
@@ -93,7 +96,7 @@ export class SqliteStore implements Store {
     } catch (cause) {
       throw new GraphMcpError('STORE_UNAVAILABLE', 'the SQLite store needs better-sqlite3, which is not installed (npm install better-sqlite3)', { cause });
     }
-    let db: BetterSqlite3.Database;
+    let db: BetterSqlite3.Database | undefined;
     try {
       if (options.path !== ':memory:') {
         // The file holds graph state (what the caller's runs hold, their paused questions) and the
@@ -110,8 +113,11 @@ export class SqliteStore implements Store {
       // The WAL grows while readers hold back its checkpoints (busy processes sharing the file);
       // once it starts over, it is cut back to this instead of keeping its peak size on disk.
       db.pragma(`journal_size_limit = ${WAL_SIZE_LIMIT_BYTES}`);
-      migrate(db);
+      const from = migrate(db, options.path);
+      if (from !== undefined) options.logger?.info({ store: options.path, from, to: MIGRATIONS.length }, `SQLite store migrated from schema version ${from} to ${MIGRATIONS.length}`);
     } catch (cause) {
+      if (db?.open) db.close();
+      if (cause instanceof GraphMcpError) throw cause;
       throw new GraphMcpError('STORE_UNAVAILABLE', `SQLite store ${options.path} cannot be opened: ${sqliteOpenProblem(cause, 'choose another store ("postgres", or "memory" for one process)')}`, { cause });
     }
     const opened = options.path === ':memory:' ? undefined : statSync(options.path);
@@ -144,6 +150,7 @@ export class SqliteStore implements Store {
       }
     }
     const version = this.db.pragma('user_version', { simple: true }) as number;
+    if (version > MIGRATIONS.length) throw newerSchema(this.file?.path ?? ':memory:', version);
     if (version !== MIGRATIONS.length) {
       throw new GraphMcpError('STORE_UNAVAILABLE', `SQLite store schema is at version ${version}, expected ${MIGRATIONS.length}`);
     }
@@ -157,13 +164,21 @@ export class SqliteStore implements Store {
   }
 }
 
-function migrate(db: BetterSqlite3.Database): void {
+/** Brings the schema up to date; the version it was at, if it was older. A newer one is refused: its rows may mean what this graph-mcp does not know. */
+function migrate(db: BetterSqlite3.Database, file: string): number | undefined {
   const run = db.transaction(() => {
     const current = db.pragma('user_version', { simple: true }) as number;
+    if (current > MIGRATIONS.length) throw newerSchema(file, current);
     for (let i = current; i < MIGRATIONS.length; i += 1) db.exec(MIGRATIONS[i]!);
     if (current < MIGRATIONS.length) db.pragma(`user_version = ${MIGRATIONS.length}`);
+    // A new file starts at 0: created, not migrated.
+    return current > 0 && current < MIGRATIONS.length ? current : undefined;
   });
-  run.immediate();
+  return run.immediate();
+}
+
+function newerSchema(file: string, version: number): GraphMcpError {
+  return new GraphMcpError('STORE_UNAVAILABLE', `SQLite store ${file}: its schema is at version ${version}, newer than this graph-mcp knows (${MIGRATIONS.length}): upgrade graph-mcp`);
 }
 
 type SqliteRunRow = RunRow & { data: string };

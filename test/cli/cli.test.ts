@@ -8,8 +8,9 @@ import path from 'node:path';
 import { after, afterEach, before, describe, test } from 'node:test';
 import { VERSION } from '../../src/index.js';
 import { runCli, startServeProcess, type ServingProcess } from '../helpers/cli.js';
-import { FIXTURES, ROOT } from '../helpers/server.js';
-import { callModern, legacyHeaders, post } from '../helpers/raw.js';
+import { FIXTURES, ROOT, startServer } from '../helpers/server.js';
+import { SqliteStore } from '../../src/store/sqlite-store.js';
+import { callModern, legacyHeaders, post, taskRequest } from '../helpers/raw.js';
 
 let dir: string;
 before(async () => {
@@ -58,6 +59,36 @@ describe('graph-mcp check', () => {
     assert.match(result.out, /^chart\(values, color\)/m);
     assert.match(result.out, /^store: sqlite \(.*state\.sqlite\), reachable and migrated$/m);
     assert.match(result.out, /ok: 5 tool\(s\)/);
+  });
+
+  test("claims no task: a task another process left to be continued is still waiting after a check (check had run its graph)", async () => {
+    const storePath = path.join(dir, 'left-tasks.sqlite');
+    const file = await configFile('left-tasks.json', { graphs: { slow: path.join(FIXTURES, 'graphs/basic.ts:slow') }, store: { type: 'sqlite', path: storePath } });
+    // A server starts a task and stops while it runs: its claim is given back, for another process to continue.
+    const server = await startServer(file, { configStore: true });
+    const created = await taskRequest(server.url, 'tools/call', { name: 'slow', arguments: { label: 'left-by-check', ms: 2_000 } });
+    const taskId = created.result?.taskId as string;
+    assert.ok(taskId, JSON.stringify(created));
+    await server.close(0);
+    const read = async () => {
+      const store = await SqliteStore.open({ path: storePath });
+      try {
+        return await store.runs.get(taskId, '');
+      } finally {
+        await store.close();
+      }
+    };
+    const before = await read();
+    assert.equal(before?.status, 'working');
+    assert.equal(before?.leaseOwner, null, 'given back');
+
+    const result = runCli(['check', '--config', file]);
+    assert.equal(result.code, 0, result.err);
+    assert.match(result.out, /reachable and migrated/);
+    assert.doesNotMatch(result.err, /grace period|stopping the tasks/);
+    const after = await read();
+    assert.equal(after?.version, before?.version, 'the task was not claimed, nor changed');
+    assert.equal(after?.leaseOwner, null);
   });
 
   test('says what serve says of an endpoint with no authentication, graphs that need scopes no caller has named', async () => {

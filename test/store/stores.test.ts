@@ -1,13 +1,14 @@
 // The store contract, run against every implementation in this package.
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { mkdtemp, rm, stat } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, stat } from 'node:fs/promises';
 import { promisify } from 'node:util';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, test } from 'node:test';
 import { MemoryStore } from '../../src/store/memory-store.js';
-import { SqliteStore, WAL_SIZE_LIMIT_BYTES } from '../../src/store/sqlite-store.js';
+import { MIGRATIONS, SqliteStore, WAL_SIZE_LIMIT_BYTES } from '../../src/store/sqlite-store.js';
+import { captureLogs } from '../helpers/server.js';
 import Database from 'better-sqlite3';
 import { sqliteOpenProblem } from '../../src/store/sqlite-native.js';
 import { storeContract } from './store-contract.js';
@@ -76,6 +77,45 @@ test('a SQLite WAL that grew while a reader held back its checkpoints is cut bac
   } finally {
     reader.close();
     await store.close();
+  }
+});
+
+test('a SQLite store of an older schema is migrated, and says so; one newer than this graph-mcp is refused, not served', async () => {
+  const own = path.join(dir, 'versions', 'state.sqlite');
+  await mkdir(path.dirname(own), { recursive: true });
+  // As the first schema left a file.
+  const old = new Database(own);
+  old.exec(MIGRATIONS[0]!);
+  old.pragma('user_version = 1');
+  old.close();
+  const logs = captureLogs();
+  const store = await SqliteStore.open({ path: own, logger: logs.logger });
+  await store.check();
+  await store.close();
+  assert.match(logs.text(), new RegExp(`SQLite store migrated from schema version 1 to ${MIGRATIONS.length}`));
+  const quiet = captureLogs();
+  await (await SqliteStore.open({ path: own, logger: quiet.logger })).close();
+  assert.doesNotMatch(quiet.text(), /migrated/, 'once only');
+
+  // A later graph-mcp's store (it was served anyway: an older graph-mcp read rows it does not know).
+  const newer = new Database(own);
+  newer.pragma(`user_version = ${MIGRATIONS.length + 1}`);
+  newer.close();
+  const refusal = (error: Error & { code?: string }) =>
+    error.code === 'STORE_UNAVAILABLE' && error.message === `SQLite store ${own}: its schema is at version ${MIGRATIONS.length + 1}, newer than this graph-mcp knows (${MIGRATIONS.length}): upgrade graph-mcp`;
+  await assert.rejects(SqliteStore.open({ path: own }), refusal);
+  // And by check(), once another process moved it on under an open store.
+  const reset = new Database(own);
+  reset.pragma(`user_version = ${MIGRATIONS.length}`);
+  reset.close();
+  const open = await SqliteStore.open({ path: own });
+  try {
+    const later = new Database(own);
+    later.pragma(`user_version = ${MIGRATIONS.length + 1}`);
+    later.close();
+    await assert.rejects(open.check(), refusal);
+  } finally {
+    await open.close();
   }
 });
 
