@@ -77,7 +77,10 @@ async function main(argv: string[]): Promise<number> {
     // Its warnings (keys set aside, an env file missing, ...) as lines a person reads, on stderr.
     const warnings = { write: (line: string) => void process.stderr.write(`warning: ${(JSON.parse(line) as { msg?: string }).msg ?? line}\n`) };
     // Claims no task and deletes nothing: a check on a shared store must not run what serving processes would.
+    const readAlready = SERVE_VARIABLES.map((name) => [name, process.env[name]] as const);
     const graphMcp = await loadGraphMcp({ config, logger: createLogger({ level: 'warn', destination: warnings }), background: false });
+    const setLate = variablesSetLate(readAlready);
+    if (setLate.length > 0) process.stderr.write(`warning: ${setLateWarning(setLate)}\n`);
     // What serve says when it mounts the endpoint, which check does not.
     if (graphMcp.authenticate === undefined && !graphMcp.config.http.disable_mcp) {
       const { noAuthenticationWarning } = await import('./http/router.js');
@@ -138,13 +141,8 @@ async function main(argv: string[]): Promise<number> {
     const graphMcp = await loadGraphMcp({ config });
     // The config's env file is loaded with the config, after serve read these: say so, or a PORT there is silently not used.
     // Under --workers every worker loads the config; the first one says it, once.
-    const setLate = readAlready.filter(([name, before]) => process.env[name] !== before).map(([name]) => name);
-    if (setLate.length > 0 && (cluster.worker === undefined || cluster.worker.id === 1)) {
-      graphMcp.logger.warn(
-        { variables: setLate },
-        `${setLate.join(', ')} ${setLate.length === 1 ? 'was' : 'were'} set while the config loaded (by its env, or a graph module), after serve read ${setLate.length === 1 ? 'it' : 'them'}: not used; set ${setLate.length === 1 ? 'it' : 'them'} in the environment serve starts in`,
-      );
-    }
+    const setLate = variablesSetLate(readAlready);
+    if (setLate.length > 0 && (cluster.worker === undefined || cluster.worker.id === 1)) graphMcp.logger.warn({ variables: setLate }, setLateWarning(setLate));
     // Before listening: a worker's listen() asks its primary for the port over that channel.
     if (cluster.isWorker) process.channel?.ref();
     const running = await serve(graphMcp, { port, host });
@@ -286,3 +284,13 @@ main(process.argv.slice(2)).finally(() => {
     if (cluster.isWorker) cluster.worker?.disconnect();
   },
 );
+
+/** The variables `serve` reads before it loads the config that a config's env (or a graph module) then set or changed. */
+function variablesSetLate(readAlready: ReadonlyArray<readonly [string, string | undefined]>): string[] {
+  return readAlready.filter(([name, before]) => process.env[name] !== before).map(([name]) => name);
+}
+
+function setLateWarning(names: string[]): string {
+  const [verb, them] = names.length === 1 ? ['was', 'it'] : ['were', 'them'];
+  return `${names.join(', ')} ${verb} set while the config loaded (by its env, or a graph module), after serve read ${them}: not used; set ${them} in the environment serve starts in`;
+}

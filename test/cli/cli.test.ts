@@ -219,6 +219,13 @@ describe('graph-mcp serve', () => {
     }
   });
 
+  test('check names it too, as what serve would warn about', async () => {
+    const config = await configFile('late-env-check.json', { graphs: { triage: TRIAGE }, store: { type: 'none' }, env: { PORT: '19999', LOG_LEVEL: 'debug' } });
+    const result = runCli(['check', '--config', config], { env: { PORT: undefined, LOG_LEVEL: undefined } });
+    assert.equal(result.code, 0, result.err);
+    assert.match(result.err, /^warning: PORT, LOG_LEVEL were set while the config loaded \(by its env, or a graph module\), after serve read them: not used; set them in the environment serve starts in$/m);
+  });
+
   test('an empty HOST is unset (127.0.0.1, Host checked), not every interface; an empty --host is refused', async () => {
     const server = await startServe(['--config', 'agent.config.json', '--port', String(await freePort())], { env: { HOST: '' } });
     try {
