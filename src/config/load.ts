@@ -88,6 +88,12 @@ export async function loadConfigFile(configPath: string): Promise<ResolvedConfig
 export function resolveConfig(raw: unknown, options: { baseDir: string; source?: string }): ResolvedConfig {
   const source = options.source ?? 'config';
   const { config: own, ignored, unknown, problems } = setAsideLangGraphKeys(raw, OWN_KEYS);
+  // JSON makes "__proto__" an own key; copied into an object it would set the prototype, and the
+  // graph would vanish without a word.
+  const graphsIn = (own as { graphs?: unknown } | null | undefined)?.graphs;
+  if (graphsIn !== null && typeof graphsIn === 'object' && Object.hasOwn(graphsIn, '__proto__')) {
+    problems.push('graphs.__proto__: not a name a graph may have; rename it');
+  }
   if (problems.length > 0) throw new GraphMcpError('CONFIG_INVALID', `${source}: invalid config\n${problems.map((problem) => `  ${problem}`).join('\n')}`);
   const parsed = agentConfigSchema.safeParse(own);
   if (!parsed.success) {

@@ -205,6 +205,12 @@ describe('resolveConfig', () => {
     );
   });
 
+  test('a graph named __proto__ is refused by name (it vanished: JSON makes it an own key, a copy made it the prototype)', () => {
+    for (const text of ['{"graphs":{"__proto__":"./a.ts:g","b":"./b.ts:g"}}', '{"graphs":{"__proto__":"./a.ts:g"}}']) {
+      assert.throws(() => resolveConfig(JSON.parse(text), { baseDir: '/x' }), rejectsWith('CONFIG_INVALID', /graphs\.__proto__: not a name a graph may have; rename it/));
+    }
+  });
+
   test('a bad field names the JSON path and what was expected', () => {
     assert.throws(
       () => resolveConfig({ graphs: { a: { path: './a.ts:graph', timeout_ms: 'soon' } } }, { baseDir: '/x', source: 'agent.config.json' }),
