@@ -136,7 +136,10 @@ export async function loadGraphMcp(options: LoadGraphMcpOptions = {}): Promise<G
   if (config.ignoredKeys.length > 0) {
     logger.warn({ ignored: config.ignoredKeys }, `langgraph.json keys for what graph-mcp does not serve are ignored: ${config.ignoredKeys.join(', ')}`);
   }
-  const tools = await loadGraphTools(config);
+  const tools = await loadGraphTools(config, {
+    onSlowLoad: (graph, spec, ms) =>
+      logger.warn({ graph, module: spec }, `graph "${graph}" has not finished loading after ${ms / 1000} s (${spec}): start-up waits for its module's top-level code, which may be awaiting what never comes (a connection)`),
+  });
   for (const tool of tools.tools) {
     // LangGraph's in-memory saver: what a run keeps there is this process's alone, and gone with it.
     if (tool.ownCheckpointer?.constructor.name === 'MemorySaver') {

@@ -26,10 +26,27 @@ export function createToolRegistry(tools: readonly GraphTool[]): ToolRegistry {
   };
 }
 
-/** Imports, compiles and describes every graph in the config. Fails on the first bad graph, naming it. */
-export async function loadGraphTools(config: Pick<ResolvedConfig, 'graphs'>): Promise<ToolRegistry> {
+/** How long a graph may take to load before a warning says which one start-up waits for. */
+export const SLOW_LOAD_WARNING_MS = 10_000;
+
+/**
+ * Imports, compiles and describes every graph in the config. Fails on the
+ * first bad graph, naming it. One whose module has not finished loading
+ * after `SLOW_LOAD_WARNING_MS` is named in a warning (start-up goes on
+ * waiting): its top-level code may await what never comes, with a timer
+ * (a client's reconnect loop) keeping the process from ever noticing.
+ */
+export async function loadGraphTools(config: Pick<ResolvedConfig, 'graphs'>, options: { onSlowLoad?: (graph: string, spec: string, ms: number) => void; slowLoadMs?: number } = {}): Promise<ToolRegistry> {
   const tools: GraphTool[] = [];
-  for (const entry of config.graphs) tools.push(await loadGraphTool(entry));
+  for (const entry of config.graphs) {
+    const ms = options.slowLoadMs ?? SLOW_LOAD_WARNING_MS;
+    const slow = options.onSlowLoad && setTimeout(() => options.onSlowLoad!(entry.name, entry.module.spec, ms), ms).unref();
+    try {
+      tools.push(await loadGraphTool(entry));
+    } finally {
+      clearTimeout(slow);
+    }
+  }
   return createToolRegistry(tools);
 }
 

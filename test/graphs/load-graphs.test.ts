@@ -341,6 +341,21 @@ export const graph = new StateGraph(State).addNode('shout', (s) => ({ loud: shou
     });
   });
 
+  test('a graph whose module is slow to load is named while start-up waits for it, and loads when it is done', async () => {
+    const slow: Array<[string, string, number]> = [];
+    const loading = loadGraphTools(resolveConfig({ graphs: { quick: './graphs/basic.ts:echo', late: './graphs/slow-module.ts:graph' } }, { baseDir: FIXTURES }), {
+      slowLoadMs: 50,
+      onSlowLoad: (graph, spec, ms) => slow.push([graph, spec, ms]),
+    });
+    const gate = globalThis as { releaseSlowModule?: () => void };
+    for (let i = 0; i < 200 && (slow.length === 0 || gate.releaseSlowModule === undefined); i += 1) await new Promise((resolve) => setTimeout(resolve, 10));
+    assert.deepEqual(slow, [['late', './graphs/slow-module.ts:graph', 50]], 'only the graph still loading is named');
+    gate.releaseSlowModule!();
+    const registry = await loading;
+    assert.deepEqual(registry.tools.map((tool) => tool.name), ['quick', 'late']);
+    assert.equal(slow.length, 1, 'named once');
+  });
+
   test('lookups return the tools built at start-up', async () => {
     const registry = await load({ a: './graphs/basic.ts:echo', b: './graphs/basic.ts:throws' });
     assert.equal(registry.get('a'), registry.tools[0]);
