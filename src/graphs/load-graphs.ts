@@ -1,7 +1,7 @@
 import type { Tool } from '@modelcontextprotocol/server';
 import type { ResolvedConfig, ResolvedGraphEntry, SchemaSource } from '../config/load.js';
 import { loadAccessRule } from '../auth/access.js';
-import { importExport } from './load-module.js';
+import { importExport, prepareTypeScript } from './load-module.js';
 import { GraphMcpError } from '../errors.js';
 
 import { resolveGraph } from './resolve-graph.js';
@@ -38,6 +38,10 @@ export const SLOW_LOAD_WARNING_MS = 10_000;
  */
 export async function loadGraphTools(config: Pick<ResolvedConfig, 'graphs'>, options: { onSlowLoad?: (graph: string, spec: string, ms: number) => void; slowLoadMs?: number } = {}): Promise<ToolRegistry> {
   const tools: GraphTool[] = [];
+  const schemaFiles = (source: SchemaSource | undefined) => (source?.kind === 'module' ? [source.ref.file] : []);
+  await prepareTypeScript(
+    config.graphs.flatMap((entry) => [entry.module.file, ...schemaFiles(entry.inputSchema), ...schemaFiles(entry.outputSchema), ...(entry.access.rule ? [entry.access.rule.file] : [])]),
+  );
   for (const entry of config.graphs) {
     const ms = options.slowLoadMs ?? SLOW_LOAD_WARNING_MS;
     const slow = options.onSlowLoad && setTimeout(() => options.onSlowLoad!(entry.name, entry.module.spec, ms), ms).unref();

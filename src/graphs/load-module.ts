@@ -44,6 +44,17 @@ function nearestTsconfig(dir: string): string | undefined {
   }
 }
 
+/**
+ * Registers the TypeScript loader before any of `files` is imported, if one
+ * of them is TypeScript: a JavaScript module among them that imports a `.ts`
+ * file then loads whatever their order (it failed when listed before the
+ * first `.ts` module, and loaded after it).
+ */
+export async function prepareTypeScript(files: readonly string[]): Promise<void> {
+  const first = files.find((file) => TS_EXTENSIONS.has(path.extname(file)));
+  if (first !== undefined) await ensureTypeScriptLoader(first);
+}
+
 /** Imports `ref.file` and returns its export `ref.exportName`. `what` names the owner in errors. */
 export async function importExport(ref: ModuleRef, what: string): Promise<unknown> {
   if (TS_EXTENSIONS.has(path.extname(ref.file))) await ensureTypeScriptLoader(ref.file);

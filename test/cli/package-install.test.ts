@@ -125,6 +125,18 @@ export const graph = new StateGraph({ state: State, input: Input, output: Output
   .compile();
 `,
   );
+  // A JavaScript graph that imports TypeScript, listed before the first TypeScript graph: it
+  // loads only if TypeScript's loader is in place before any graph is imported.
+  await writeFile(path.join(project, 'graphs/shout.ts'), `export const shout = (text: string): string => text.toUpperCase();\n`);
+  await writeFile(
+    path.join(project, 'graphs/loud.mjs'),
+    `import { Annotation, END, START, StateGraph } from '@langchain/langgraph';
+import { shout } from './shout.ts';
+
+const State = Annotation.Root({ text: Annotation(), loud: Annotation() });
+export const graph = new StateGraph(State).addNode('shout', (s) => ({ loud: shout(s.text) })).addEdge(START, 'shout').addEdge('shout', END).compile();
+`,
+  );
   await writeFile(
     path.join(project, 'agent.config.json'),
     JSON.stringify({
@@ -146,6 +158,10 @@ export const graph = new StateGraph({ state: State, input: Input, output: Output
   const check = await exec('npx', ['--no-install', 'graph-mcp', 'check'], { cwd: project });
   assert.match(check.stdout, /^hello\(name\)\s+Greets someone$/m);
   assert.match(check.stdout, /^ok: 1 tool\(s\) from .*agent\.config\.json$/m);
+  await writeFile(path.join(project, 'ts-import.config.json'), JSON.stringify({ graphs: { loud: './graphs/loud.mjs:graph', hello: './graphs/hello.ts:graph' }, store: { type: 'memory' } }));
+  const tsImport = await exec('npx', ['--no-install', 'graph-mcp', 'check', '--config', 'ts-import.config.json'], { cwd: project });
+  assert.match(tsImport.stdout, /^loud\(text, loud\)/m);
+  assert.match(tsImport.stdout, /^ok: 2 tool\(s\)/m);
 
   // As a user runs it: `npx graph-mcp serve`, stopped as a terminal stops it (the signal goes to
   // the whole process group). npx runs the bin under `sh -c`, and dash neither execs nor forwards
