@@ -155,7 +155,7 @@ describe('transport-level errors', () => {
     );
     assert.equal(legacy.status, 200);
     const byId = new Map(legacy.messages.map((m) => [m.id, m]));
-    assert.equal(byId.get(1)?.result?.tools?.length, 11, 'eight graphs, resume_run, get_run and cancel_run');
+    assert.equal(byId.get(1)?.result?.tools?.length, 12, 'nine graphs, resume_run, get_run and cancel_run');
     assert.deepEqual(byId.get(2)?.result?.structuredContent, { echoed: 'b' });
   });
 
