@@ -60,34 +60,35 @@ export async function resolveGraph(exported: unknown, what: string): Promise<Run
 }
 
 /**
- * A graph graph-mcp can serve: LangGraph's (its nodes), or a `RemoteGraph`
- * (a deployed graph, by its id). Any other runnable (a chat model, a
- * `RunnableLambda`) has `invoke` too, but takes no state: every call failed.
- * Breakpoints compiled into the graph (`interruptBefore`, `interruptAfter`)
- * stop a run with nothing to ask; graph-mcp resumes only `interrupt()`, so
- * such a run answered its partial state as if it had finished.
+ * Refuses what graph-mcp can take for a graph but not serve. A chat model or
+ * an LLM has `invoke()` too, but takes no state: every call of it failed. (Any
+ * other runnable, a chain or a `RunnableLambda`, is served as before: its
+ * output is the result.) Breakpoints compiled into a graph (`interruptBefore`,
+ * `interruptAfter`) stop a run with nothing to ask; graph-mcp resumes only
+ * `interrupt()`, so such a run answered its partial state as if it had
+ * finished. Looked for through an agent's wrapper (`createAgent`'s
+ * `agent.graph`) and a binding (`.withRetry()`, `.withConfig()`).
  */
 function servable(graph: RunnableGraph, what: string): RunnableGraph {
-  type Candidate = RunnableGraph & { graph?: unknown; graphId?: unknown; interruptBefore?: unknown; interruptAfter?: unknown; lc_namespace?: unknown };
-  const hasNodes = (value: Candidate | undefined) => value?.nodes !== null && typeof value?.nodes === 'object';
-  // An agent of `createAgent` wraps its compiled graph (`agent.graph`).
-  const inner = (graph as Candidate).graph;
-  const candidate = (!hasNodes(graph) && inner !== null && typeof inner === 'object' ? inner : graph) as Candidate;
-  const isGraph = hasNodes(candidate) || typeof candidate.graphId === 'string';
-  if (!isGraph) {
-    const kind = Array.isArray(candidate.lc_namespace) ? `a LangChain ${(graph as object).constructor.name}` : describe(graph);
+  type Candidate = { graph?: unknown; bound?: unknown; interruptBefore?: unknown; interruptAfter?: unknown; lc_namespace?: unknown; _llmType?: unknown };
+  const candidate = graph as unknown as Candidate;
+  const namespace = Array.isArray(candidate.lc_namespace) ? (candidate.lc_namespace as unknown[]) : [];
+  if (namespace.includes('chat_models') || namespace.includes('llms') || typeof candidate._llmType === 'function') {
     throw new GraphMcpError(
       'GRAPH_INVALID',
-      `${what}: the export is not a LangGraph graph (got ${kind}, which has invoke() but no nodes); call it from a node of a StateGraph, or build an agent with createAgent`,
+      `${what}: the export is a model (${(graph as object).constructor.name}), not a graph: it takes messages, not a state; call it from a node of a StateGraph, or build an agent with createAgent`,
     );
   }
-  for (const key of ['interruptBefore', 'interruptAfter'] as const) {
-    const breakpoints = candidate[key];
-    if (breakpoints === '*' || (Array.isArray(breakpoints) && breakpoints.length > 0)) {
-      throw new GraphMcpError(
-        'GRAPH_INVALID',
-        `${what}: the graph was compiled with ${key} (${JSON.stringify(breakpoints)}): a breakpoint stops a run with no question to ask, and graph-mcp resumes only interrupt(); compile it without ${key}, and call interrupt() in the node that needs a person`,
-      );
+  const layers = [candidate, candidate.graph, candidate.bound].filter((layer): layer is Candidate => layer !== null && typeof layer === 'object');
+  for (const layer of layers) {
+    for (const key of ['interruptBefore', 'interruptAfter'] as const) {
+      const breakpoints = layer[key];
+      if (breakpoints === '*' || (Array.isArray(breakpoints) && breakpoints.length > 0)) {
+        throw new GraphMcpError(
+          'GRAPH_INVALID',
+          `${what}: the graph was compiled with ${key} (${JSON.stringify(breakpoints)}): a breakpoint stops a run with no question to ask, and graph-mcp resumes only interrupt(); compile it without ${key}, and call interrupt() in the node that needs a person`,
+        );
+      }
     }
   }
   return graph;

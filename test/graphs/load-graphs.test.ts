@@ -132,6 +132,8 @@ describe('schema derivation', () => {
       failsWith('GRAPH_INVALID', /graph "g": the graph was compiled with interruptBefore \(\["act"\]\): .* call interrupt\(\) in the node that needs a person/),
     );
     await assert.rejects(load({ g: './graphs/not-graphs.ts:breakAfterAll' }), failsWith('GRAPH_INVALID', /compiled with interruptAfter \("\*"\)/));
+    // Also under a binding, which calls the graph it wraps.
+    await assert.rejects(load({ g: './graphs/not-graphs.ts:breakRetried' }), failsWith('GRAPH_INVALID', /compiled with interruptBefore \(\["act"\]\)/));
   });
 
   test('2020-12 tuples are shown as draft-07 readers read them too; names in properties and $defs are names, values are values', async () => {
@@ -390,10 +392,13 @@ describe('start-up errors name the graph', () => {
 
   test('an export that is not a graph', async () => {
     await assert.rejects(load({ g: './graphs/basic.ts:notAGraph' }), failsWith('GRAPH_INVALID', /graph "g": the export is not a LangGraph graph/));
-    // invoke() and stream() do not make a graph: each call of these failed ("promptValue.toChatMessages is not a function").
-    await assert.rejects(load({ g: './graphs/not-graphs.ts:chatModel' }), failsWith('GRAPH_INVALID', /graph "g": the export is not a LangGraph graph \(got a LangChain FakeListChatModel, which has invoke\(\) but no nodes\)/));
-    await assert.rejects(load({ g: './graphs/not-graphs.ts:lambda' }), failsWith('GRAPH_INVALID', /got a LangChain RunnableLambda/));
-    await assert.rejects(load({ g: './graphs/not-graphs.ts:duck' }), failsWith('GRAPH_INVALID', /got an object with keys invoke, stream, which has invoke\(\) but no nodes/));
+    // A model has invoke() and stream() too, but every call of it failed ("promptValue.toChatMessages is not a function").
+    await assert.rejects(load({ g: './graphs/not-graphs.ts:chatModel' }), failsWith('GRAPH_INVALID', /graph "g": the export is a model \(FakeListChatModel\), not a graph: it takes messages, not a state/));
+  });
+
+  test('a runnable that is not a graph (a RunnableLambda, a chain) still loads as a tool, as before', async () => {
+    const registry = await load({ lambda: './graphs/not-graphs.ts:lambda' });
+    assert.deepEqual(await registry.get('lambda')!.graph.invoke({ text: 'hi' }), { text: 'HI' });
     await assert.rejects(load({ g: './graphs/basic.ts:factoryOfNumber' }), failsWith('GRAPH_INVALID', /got a function returning number\)/));
   });
 
