@@ -381,6 +381,7 @@ function finalAiMedia(messages: unknown): unknown[] {
 function isMediaPart(part: unknown): boolean {
   if (!isPlainObject(part)) return false;
   if (part.type === 'image' || part.type === 'audio' || part.type === 'image_url') return true;
-  // A file the provider keeps (a file id) has nothing to send: left out, as the message's other parts are.
-  return (part.type === 'file' || part.type === 'document') && !(isProviderFile(part) && typeof fileBlock(part) === 'string');
+  // A file part that cannot be sent (one the provider keeps, by its file id; a form not known here)
+  // is left out, as the message's other parts are, rather than failing the whole answer.
+  return (part.type === 'file' || part.type === 'document') && typeof fileBlock(part) !== 'string';
 }

@@ -156,6 +156,8 @@ export class Runs {
       // A task that took the run over and was cancelled: nobody waits for this call.
       const adopted = adoption();
       if (adopted !== undefined) await (await adopted).settle(undefined);
+      // Cancelled by its caller, or failed under the store: it ends here, and so does its thread.
+      else if (tool.ownCheckpointer) this.forgetThread(id, tool);
       throw error;
     }
     if (outcome.kind === 'boundary') return { kind: 'boundary', id, persist: persistOf(checkpointer) };
@@ -448,9 +450,14 @@ function persistOf(checkpointer: RunCheckpointer | undefined): () => Promise<voi
   return () => checkpointer?.persist() ?? Promise.resolve();
 }
 
+/** Deletes a thread's checkpoints. A graph's own checkpointer may not return a promise, or may throw: it rejects instead. */
+export function deleteThread(checkpointer: OwnCheckpointer, id: string): Promise<void> {
+  return Promise.resolve().then(() => checkpointer.deleteThread?.(id));
+}
+
 /** Deletes a thread's checkpoints, in the background; a failure is logged, not thrown. */
 export function forgetThread(checkpointer: OwnCheckpointer, id: string, logger: Logger | undefined): void {
-  checkpointer.deleteThread?.(id).catch((error: unknown) => {
-    logger?.warn({ err: { message: (error as Error).message }, run: id }, "deleting a run's checkpoints failed");
+  deleteThread(checkpointer, id).catch((error: unknown) => {
+    logger?.warn({ err: { message: (error as Error)?.message }, run: id }, "deleting a run's checkpoints failed");
   });
 }

@@ -10,7 +10,7 @@ import type { RunStep } from './runs.js';
 import type { ProgressReporter, ProgressUpdate } from './progress.js';
 import { taskProgress, watchTaskProgress } from './task-progress.js';
 import { executeRun, graphFailureCause, RunAbortedError, type GraphProtocolError, type PendingInterrupt, type RunContext, type RunOptions } from './run-tool.js';
-import { cancelChannel, forgetThread, Runs } from './runs.js';
+import { cancelChannel, deleteThread, forgetThread, Runs } from './runs.js';
 import { scrubText } from './scrub.js';
 
 /** What a task keeps in its run record, besides what the protocol layer adds. */
@@ -201,8 +201,9 @@ export class TaskRunner {
           outcome.kind === 'done'
             ? finalPatch(data, outcome)
             : { status: 'input_required' as const, data: { ...data, ...this.options.describePause(outcome.interrupts, record, secretsUsed?.()) } };
-        await leased({ ...patch, ...statusHeldBack(progress, secretsUsed?.()), leaseOwner: null, leaseUntil: null });
-        if (outcome.kind === 'done') forgetThread(tool.ownCheckpointer ?? store.checkpointer, id, this.options.logger);
+        const recorded = await leased({ ...patch, ...statusHeldBack(progress, secretsUsed?.()), leaseOwner: null, leaseUntil: null });
+        // Only while this process still held it (see run()): another one may be continuing it.
+        if (recorded && outcome.kind === 'done') forgetThread(tool.ownCheckpointer ?? store.checkpointer, id, this.options.logger);
         for (const wake of this.waiters.get(id) ?? []) wake();
       },
     };
@@ -481,7 +482,7 @@ export class TaskRunner {
       else if (entry.reason !== 'lease-lost') await leased({ leaseOwner: null, leaseUntil: null });
       // The cancel deleted its checkpoints as it was marked; the step under way here may have
       // written one since (seen in 39 of 285 cancels on a shared SQLite file). Deleted again.
-      if (entry.reason === 'cancelled') await (tool.ownCheckpointer ?? store.checkpointer).deleteThread?.(claimed.id).catch(() => undefined);
+      if (entry.reason === 'cancelled') await deleteThread(tool.ownCheckpointer ?? store.checkpointer, claimed.id).catch(() => undefined);
     } finally {
       letGo();
     }

@@ -7,11 +7,13 @@ import { Client as V1Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport as V1Transport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { threadsLeft } from '../fixtures/graphs/own-saver.js';
 import { startServer, type TestServer } from '../helpers/server.js';
-import { callModern, taskRequest } from '../helpers/raw.js';
+import { callModern, envelope, modernHeaders, post, taskRequest } from '../helpers/raw.js';
+import { captureLogs } from '../helpers/server.js';
+import { forgetThread } from '../../src/run/runs.js';
 
 let server: TestServer;
 before(async () => {
-  server = await startServer({ graphs: { echo_own: './graphs/own-saver.ts:echoOwn', ask_own: './graphs/own-saver.ts:askOwn' } });
+  server = await startServer({ graphs: { echo_own: './graphs/own-saver.ts:echoOwn', ask_own: './graphs/own-saver.ts:askOwn', slow_own: './graphs/own-saver.ts:slowOwn' } });
 });
 after(() => server.close(0));
 
@@ -22,7 +24,7 @@ async function noThreadsLeft(): Promise<void> {
 }
 
 test('start-up warns that a graph with its own MemorySaver keeps its pauses in this process only', () => {
-  for (const name of ['echo_own', 'ask_own']) {
+  for (const name of ['echo_own', 'ask_own', 'slow_own']) {
     assert.ok(
       server.logs.lines.some((line) => line.includes(`graph \\"${name}\\" was compiled with its own MemorySaver`)),
       `a warning names ${name}:\n${server.logs.text()}`,
@@ -65,4 +67,23 @@ test('a task leaves nothing behind in it either', async () => {
   }
   assert.equal(status, 'completed');
   await noThreadsLeft();
+});
+
+test('a call its caller cancels mid-run leaves nothing behind either', async () => {
+  const abort = new AbortController();
+  const body = { jsonrpc: '2.0', id: 7, method: 'tools/call', params: envelope({ name: 'slow_own', arguments: { value: 'gone' } }) };
+  const call = post(server.url, body, modernHeaders('tools/call', 'slow_own'), abort.signal).catch(() => undefined);
+  for (let i = 0; i < 200 && threadsLeft().length === 0; i += 1) await sleep(10);
+  assert.equal(threadsLeft().length, 1, 'the run is under way, its thread in the saver');
+  abort.abort();
+  await call;
+  await noThreadsLeft();
+});
+
+test("a custom checkpointer's deleteThread that throws, or returns no promise, is logged, never thrown into the run", async () => {
+  const logs = captureLogs();
+  assert.doesNotThrow(() => forgetThread({ deleteThread: () => { throw new Error('not supported'); } }, 'r1', logs.logger));
+  assert.doesNotThrow(() => forgetThread({ deleteThread: (() => undefined) as unknown as (id: string) => Promise<void> }, 'r2', logs.logger));
+  await logs.logged("deleting a run's checkpoints failed");
+  assert.match(logs.text(), /not supported/);
 });

@@ -227,9 +227,9 @@ describe('collectContent', () => {
       { type: 'image', data: PNG_BASE64, mimeType: 'image/png' },
     ]);
     assert.deepEqual(collectContent(state, false), [{ type: 'text', text: 'from the channel' }]);
-    // A file part is content too, unless the provider keeps it (a file id: nothing to send).
+    // A file part is content too, unless it cannot be sent (a provider's file id, a form not known here): left out, not failing the answer.
     const pdf = { type: 'file', data: 'JVBERg==', mimeType: 'application/pdf' };
-    const withFiles = { messages: [new AIMessage({ content: [{ type: 'text', text: 'here' }, pdf, { type: 'file', fileId: 'file-abc' }] })] };
+    const withFiles = { messages: [new AIMessage({ content: [{ type: 'text', text: 'here' }, pdf, { type: 'file', fileId: 'file-abc' }, { type: 'document', source: { type: 'content', content: [] } }] })] };
     assert.deepEqual(collectContent(withFiles, true), [pdf]);
     assert.deepEqual(collectContent({ content_blocks: 'one' }, false), ['one']);
     assert.deepEqual(collectContent(null, true), []);
