@@ -76,8 +76,8 @@ async function main(argv: string[]): Promise<number> {
     const { describeStore } = await import('./store/open-store.js');
     // Its warnings (keys set aside, an env file missing, ...) as lines a person reads, on stderr.
     const warnings = { write: (line: string) => void process.stderr.write(`warning: ${(JSON.parse(line) as { msg?: string }).msg ?? line}\n`) };
-    // Claims no task and deletes nothing: a check on a shared store must not run what serving processes would.
     const readAlready = SERVE_VARIABLES.map((name) => [name, process.env[name]] as const);
+    // Claims no task and deletes nothing: a check on a shared store must not run what serving processes would.
     const graphMcp = await loadGraphMcp({ config, logger: createLogger({ level: 'warn', destination: warnings }), background: false });
     const setLate = variablesSetLate(readAlready);
     if (setLate.length > 0) process.stderr.write(`warning: ${setLateWarning(setLate)}\n`);

@@ -1,3 +1,4 @@
+import cluster from 'node:cluster';
 import path from 'node:path';
 import { createMcpHandler, createRequestStateCodec, type AuthInfo, type McpHttpHandler } from '@modelcontextprotocol/server';
 import type { Principal } from './auth/principal.js';
@@ -140,9 +141,10 @@ export async function loadGraphMcp(options: LoadGraphMcpOptions = {}): Promise<G
     onSlowLoad: (graph, spec, ms) =>
       logger.warn({ graph, module: spec }, `graph "${graph}" has not finished loading after ${ms / 1000} s (${spec}): start-up waits for its module's top-level code, which may be awaiting what never comes (a connection)`),
   });
-  for (const tool of tools.tools) {
-    // LangGraph's in-memory saver: what a run keeps there is this process's alone, and gone with it.
-    if (tool.ownCheckpointer?.constructor.name === 'MemorySaver') {
+  // Under --workers every worker loads the graphs: the first one says it, once.
+  for (const tool of cluster.worker === undefined || cluster.worker.id === 1 ? tools.tools : []) {
+    // LangGraph's in-memory saver (or a class of its own built on it): what a run keeps there is this process's alone, and gone with it.
+    if (tool.ownCheckpointer !== undefined && classNames(tool.ownCheckpointer).includes('MemorySaver')) {
       logger.warn(
         { graph: tool.name },
         `graph "${tool.name}" was compiled with its own MemorySaver: a run of it that pauses, or a task of it, can be resumed only by this process, and not after a restart; compile it without a checkpointer to keep them in graph-mcp's store`,
@@ -347,4 +349,13 @@ export function unexpectedAuthErrorLogger(logger: Logger): (error: unknown) => v
 
 function unique<T>(items: T[]): T[] {
   return [...new Set(items)];
+}
+
+/** The names of an object's classes, its own first, then those it extends. */
+function classNames(value: object): string[] {
+  const names: string[] = [];
+  for (let proto = Object.getPrototypeOf(value) as { constructor?: { name?: unknown } } | null; proto !== null && proto !== Object.prototype; proto = Object.getPrototypeOf(proto) as typeof proto) {
+    if (typeof proto.constructor?.name === 'string') names.push(proto.constructor.name);
+  }
+  return names;
 }

@@ -24,10 +24,14 @@ function ensureTypeScriptLoader(moduleFile: string): Promise<void> {
     // variable, as it registers: set for that moment, so that no child process inherits it.
     const given = process.env.TSX_TSCONFIG_PATH;
     const tsconfig = given ?? nearestTsconfig(path.dirname(moduleFile));
-    esm.register(tsconfig === undefined ? {} : { tsconfig });
-    if (tsconfig !== undefined) process.env.TSX_TSCONFIG_PATH = tsconfig;
     try {
+      esm.register(tsconfig === undefined ? {} : { tsconfig });
+      if (tsconfig !== undefined) process.env.TSX_TSCONFIG_PATH = tsconfig;
       cjs.register();
+    } catch (cause) {
+      // A tsconfig that cannot be read (an "extends" of a package not installed): say which.
+      const which = given !== undefined ? `${tsconfig} (TSX_TSCONFIG_PATH)` : `${tsconfig}, the nearest to ${moduleFile}`;
+      throw new GraphMcpError('MODULE_LOAD_FAILED', `TypeScript modules cannot load: tsx cannot use ${which}: ${messageOf(cause)}`, { cause });
     } finally {
       if (given === undefined) delete process.env.TSX_TSCONFIG_PATH;
     }

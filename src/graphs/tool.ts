@@ -285,8 +285,9 @@ export function withPortableTuples(schema: JsonSchema): JsonSchema {
     if (Array.isArray(node)) return node.map((item) => visit(item, depth + 1));
     const out: JsonSchema = {};
     for (const [key, value] of Object.entries(node as JsonSchema)) {
-      // Values, not schemas: a default or an example is left as it is.
-      const kept = !map && VALUE_KEYWORDS.has(key) ? value : visit(value, depth + 1, !map && SCHEMA_MAPS.has(key));
+      // Values, not schemas: a default or an example is left as it is. So is a `not`: a looser
+      // schema under it would refuse more, not less.
+      const kept = !map && (VALUE_KEYWORDS.has(key) || key === 'not') ? value : visit(value, depth + 1, !map && SCHEMA_MAPS.has(key));
       Object.defineProperty(out, key, { value: kept, enumerable: true, writable: true, configurable: true });
     }
     const prefix = (node as JsonSchema).prefixItems;

@@ -13,7 +13,7 @@ import { forgetThread } from '../../src/run/runs.js';
 
 let server: TestServer;
 before(async () => {
-  server = await startServer({ graphs: { echo_own: './graphs/own-saver.ts:echoOwn', ask_own: './graphs/own-saver.ts:askOwn', slow_own: './graphs/own-saver.ts:slowOwn' } });
+  server = await startServer({ graphs: { echo_own: './graphs/own-saver.ts:echoOwn', ask_own: './graphs/own-saver.ts:askOwn', slow_own: './graphs/own-saver.ts:slowOwn', audited: './graphs/own-saver.ts:echoAudited' } });
 });
 after(() => server.close(0));
 
@@ -24,7 +24,7 @@ async function noThreadsLeft(): Promise<void> {
 }
 
 test('start-up warns that a graph with its own MemorySaver keeps its pauses in this process only', () => {
-  for (const name of ['echo_own', 'ask_own', 'slow_own']) {
+  for (const name of ['echo_own', 'ask_own', 'slow_own', 'audited']) {
     assert.ok(
       server.logs.lines.some((line) => line.includes(`graph \\"${name}\\" was compiled with its own MemorySaver`)),
       `a warning names ${name}:\n${server.logs.text()}`,

@@ -140,7 +140,7 @@ describe('schema derivation', () => {
     const pair = { type: 'array', prefixItems: [{ type: 'string' }, { type: 'number' }], items: false };
     const schema = {
       type: 'object',
-      properties: { items: pair, prefixItems: { type: 'string' }, default: { ...pair, maxItems: 1 }, ref: { $ref: '#/$defs/rest' } },
+      properties: { items: pair, prefixItems: { type: 'string' }, default: { ...pair, maxItems: 1 }, ref: { $ref: '#/$defs/rest' }, not_rest: { not: { type: 'array', prefixItems: [{ type: 'string' }], items: { type: 'number' } } } },
       $defs: { rest: { type: 'array', prefixItems: [{ type: 'string' }], items: { type: 'number' } } },
       default: { items: [], prefixItems: [1] },
     };
@@ -152,6 +152,8 @@ describe('schema derivation', () => {
         prefixItems: { type: 'string' },
         default: { type: 'array', prefixItems: [{ type: 'string' }, { type: 'number' }], maxItems: 1 },
         ref: { $ref: '#/$defs/rest' },
+        // Under `not`, as written: without its rest schema it would refuse every array starting with a string.
+        not_rest: { not: { type: 'array', prefixItems: [{ type: 'string' }], items: { type: 'number' } } },
       },
       $defs: { rest: { type: 'array', prefixItems: [{ type: 'string' }] } },
       default: { items: [], prefixItems: [1] },
@@ -320,6 +322,23 @@ export const graph = new StateGraph(State).addNode('shout', (s) => ({ loud: shou
       const check = spawnSync(process.execPath, ['--import', import.meta.resolve('tsx/esm'), CLI, 'check', '--config', config], { cwd: tmpdir(), encoding: 'utf8', timeout: 60_000 });
       assert.equal(check.status, 0, check.stderr);
       assert.match(check.stdout, /^aliased\(text, loud\)/m);
+    });
+
+    test('a tsconfig tsx cannot use is named, with the graph it was found for (the error named neither)', async () => {
+      const other = await mkdtemp(path.join(tmpdir(), 'graph-mcp-bad-tsconfig-'));
+      try {
+        await mkdir(path.join(other, 'graphs'));
+        await symlink(path.join(ROOT, 'node_modules'), path.join(other, 'node_modules'), 'dir');
+        await writeFile(path.join(other, 'graphs/tsconfig.json'), JSON.stringify({ extends: '@not-installed/base/tsconfig.json' }));
+        await writeFile(path.join(other, 'graphs/g.ts'), `export const graph = 1;\n`);
+        const config = path.join(other, 'agent.config.json');
+        await writeFile(config, JSON.stringify({ graphs: { g: './graphs/g.ts:graph' }, store: { type: 'none' } }));
+        const check = spawnSync(process.execPath, ['--import', import.meta.resolve('tsx/esm'), CLI, 'check', '--config', config], { cwd: tmpdir(), encoding: 'utf8', timeout: 60_000 });
+        assert.equal(check.status, 1);
+        assert.match(check.stderr, /TypeScript modules cannot load: tsx cannot use \S+graphs\/tsconfig\.json, the nearest to \S+graphs\/g\.ts: File '@not-installed\/base\/tsconfig\.json' not found/);
+      } finally {
+        await rm(other, { recursive: true, force: true });
+      }
     });
 
     test('a TypeScript graph written with import/export loads, and so does its import', async () => {
