@@ -25,7 +25,8 @@ function ajv(dialect: Dialect, fillDefaults: boolean): { ajv: Ajv2020 | AjvDraft
     // addUsedSchema: false - a schema's "$id" stays its own: two tools whose schemas share
     // an "$id" (copied from one file) would otherwise clash at start-up. logger: false -
     // ajv would print to the console (an unknown "format", which is then not checked).
-    const options = { allErrors: true, strict: false, validateFormats: true, useDefaults: fillDefaults, addUsedSchema: false, logger: false } as const;
+    // strictNumbers - JSON's 1e400 parses as Infinity, which ajv otherwise takes for an integer.
+    const options = { allErrors: true, strict: false, strictNumbers: true, validateFormats: true, useDefaults: fillDefaults, addUsedSchema: false, logger: false } as const;
     const created = dialect === '2020-12' ? new Ajv2020(options) : new AjvDraft7(options);
     addFormats(created);
     instance = { ajv: created, compiled: new Map() };

@@ -29,6 +29,20 @@ export function unsupportedEncodingMessage(encoding: string | null | undefined):
   return `Unsupported Media Type: Content-Encoding "${value.slice(0, 40)}" is not supported; send the body uncompressed`;
 }
 
+/**
+ * What a body sent with a transfer coding other than `chunked` (`gzip,
+ * chunked`) is told: Node passes such a body on as it came, still coded.
+ * `undefined` for none, or only `chunked`.
+ */
+export function unsupportedTransferCodingMessage(codings: string | null | undefined): string | undefined {
+  const other = codings
+    ?.split(',')
+    .map((coding) => coding.trim().toLowerCase())
+    .filter((coding) => coding !== '' && coding !== 'chunked');
+  if (other === undefined || other.length === 0) return undefined;
+  return `Unsupported Media Type: Transfer-Encoding "${other.join(', ').slice(0, 40)}" is not supported; send the body uncompressed`;
+}
+
 /** What a body over the limit is told, wherever it is read. */
 export function payloadTooLargeMessage(maxBytes: number): string {
   return `Payload Too Large: Request body must not exceed ${maxBytes} bytes`;

@@ -1,7 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { isJsonContentType, type AuthInfo, type McpHttpHandler } from '@modelcontextprotocol/server';
 import getRawBody from 'raw-body';
-import { jsonRpcError, payloadTooLargeMessage, unsupportedEncodingMessage } from './json-rpc-error.js';
+import { jsonRpcError, payloadTooLargeMessage, unsupportedEncodingMessage, unsupportedTransferCodingMessage } from './json-rpc-error.js';
 import { attachResponseFlow, WritableFlow } from './response-flow.js';
 
 export interface NodeHandlerOptions {
@@ -50,7 +50,7 @@ export function createNodeHandler(
     let body: { parsed: unknown } | { text: string } | undefined;
     if (parsedBody !== undefined) body = { parsed: parsedBody };
     else if (req.method === 'POST' && isJsonContentType(req.headers['content-type'])) {
-      const encoding = unsupportedEncodingMessage(req.headers['content-encoding']);
+      const encoding = unsupportedEncodingMessage(req.headers['content-encoding']) ?? unsupportedTransferCodingMessage(req.headers['transfer-encoding']);
       if (encoding !== undefined) {
         finished = true;
         onRefusal?.(req, encoding);
@@ -201,6 +201,9 @@ async function writeResponse(
     // them to text for Node to encode again took 3-4x the CPU for answers of a megabyte or more.
     const body = Buffer.from(await response.arrayBuffer().catch(() => new ArrayBuffer(0)));
     if (response.status >= 400 && onRefusal !== undefined) onRefusal(errorMessageIn(body) ?? `HTTP ${response.status}`);
+    // Said, not left to Node: it adds the length itself only for HTTP/1.1, and closes an
+    // HTTP/1.0 keep-alive connection after an answer without one.
+    res.setHeader('content-length', body.length);
     res.end(body);
     return;
   }

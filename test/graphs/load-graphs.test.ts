@@ -119,6 +119,14 @@ describe('schema derivation', () => {
     assert.throws(() => tool.fromGraphOutput({ x: deep }), /^Error: x: it nests deeper than 1000 levels$/);
   });
 
+  test('a number JSON cannot hold (1e400 parses as Infinity) is refused by a number or integer field; an open field keeps it', async () => {
+    const schema = { type: 'object', properties: { ms: { type: 'integer', minimum: 0 }, ratio: { type: 'number' }, anything: {} } };
+    const tool = (await load({ echo: { path: './graphs/basic.ts:echo', input_schema: schema } })).get('echo')!;
+    const { ms, ratio } = JSON.parse('{"ms":1e400,"ratio":-1e400}') as { ms: number; ratio: number };
+    assert.deepEqual(tool.validateArguments({ ms, ratio }), ['ms: must be integer', 'ratio: must be number']);
+    assert.deepEqual(tool.validateArguments({ ms: 5, ratio: 0.5, anything: ms }), []);
+  });
+
   test('a schema that declares draft-07 is checked as draft-07: a tuple\'s "items" array loads and checks each place', async () => {
     const tuple = { $schema: 'http://json-schema.org/draft-07/schema#', type: 'object', properties: { pair: { type: 'array', items: [{ type: 'string' }, { type: 'number' }], minItems: 2 } }, required: ['pair'] };
     const tool = (await load({ echo: { path: './graphs/basic.ts:echo', input_schema: tuple } })).get('echo')!;

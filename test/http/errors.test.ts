@@ -80,6 +80,44 @@ describe('transport-level errors', () => {
     await assertStillServing();
   });
 
+  test('a body with a transfer coding besides chunked (gzip, chunked) is refused with 415 saying so; the connection serves on', async () => {
+    // Node hands such a body on still coded: it was read as JSON (a -32700), or as it came when it happened to be plain.
+    const { gzipSync } = await import('node:zlib');
+    const message = JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/list', params: {} });
+    for (const body of [gzipSync(message), Buffer.from(message)]) {
+      const connection = await rawConnection(server.url);
+      const head = `POST /mcp HTTP/1.1\r\nHost: 127.0.0.1:${connection.port}\r\nContent-Type: application/json\r\nAccept: application/json, text/event-stream\r\nMCP-Protocol-Version: 2025-11-25\r\n`;
+      connection.socket.write(`${head}Transfer-Encoding: gzip, chunked\r\n\r\n${body.length.toString(16)}\r\n`);
+      connection.socket.write(body);
+      connection.socket.write('\r\n0\r\n\r\n');
+      // The same connection, a plain request after it.
+      connection.socket.write(`${head}Content-Length: ${message.length}\r\n\r\n${message}`);
+      for (let i = 0; i < 200 && !/"tools":/.test(connection.received()); i += 1) await new Promise((resolve) => setTimeout(resolve, 10));
+      connection.socket.destroy();
+      assert.match(connection.received(), /^HTTP\/1\.1 415 /);
+      assert.match(connection.received(), /Transfer-Encoding \\"gzip\\" is not supported; send the body uncompressed/);
+      assert.match(connection.received(), /"tools":/, 'the next request on the connection is served');
+    }
+    await assertStillServing();
+  });
+
+  test('HTTP/1.0 with keep-alive: each JSON answer says its length, so the connection stays open for the next', async () => {
+    const connection = await rawConnection(server.url);
+    const message = JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/list', params: {} });
+    const request = `POST /mcp HTTP/1.0\r\nHost: 127.0.0.1:${connection.port}\r\nConnection: keep-alive\r\nContent-Type: application/json\r\nAccept: application/json, text/event-stream\r\nMCP-Protocol-Version: 2025-11-25\r\nContent-Length: ${message.length}\r\n\r\n${message}`;
+    connection.socket.write(request);
+    connection.socket.write(request);
+    for (let i = 0; i < 200 && (connection.received().match(/"tools":/g) ?? []).length < 2; i += 1) await new Promise((resolve) => setTimeout(resolve, 10));
+    connection.socket.destroy();
+    const answers = connection.received().split(/(?=HTTP\/1\.1 )/);
+    assert.equal(answers.length, 2, connection.received().slice(0, 500));
+    for (const answer of answers) {
+      assert.match(answer, /^HTTP\/1\.1 200 /);
+      assert.match(answer, /\r\ncontent-length: \d+\r\n/i);
+      assert.doesNotMatch(answer, /\r\nconnection: close\r\n/i);
+    }
+  });
+
   test('a body over http.max_body_bytes is refused with 413', async () => {
     const body = JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/list', params: { pad: 'x'.repeat(MAX_BODY) } });
     const answer = await post(server.url, body, legacyHeaders());
