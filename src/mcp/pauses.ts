@@ -209,13 +209,35 @@ export async function resumeFromModel(
       still = saved;
     }
     const kept = remaining === data.questions ? '' : `\nKept: the answers to ${usable.map((question) => `"${question.key}"`).join(', ')}.`;
-    return {
-      ...errorResult('ANSWER_INVALID', `The answer cannot be used; the run is still paused.\n${problems.map((p) => `- ${p}`).join('\n')}${kept}\n\n${describeQuestions(call.tool.name, still.id, remaining)}`),
-      _meta: { 'graph-mcp/error': { code: 'ANSWER_INVALID' }, [RUN_META_KEY]: runMeta(still, remaining) },
-    };
+    return answerInvalid(call.tool, still, remaining, problems, kept);
   }
   const step = await resumeOrRefuse(serving, call, run, answers, answeredBefore);
+  // Refused by the graph itself (its responseSchema): said as an answer refused here is, the run paused as it was.
+  if (step.kind === 'refused') return answerInvalid(call.tool, step.run, (step.run.data as PauseData).questions, [step.problem], '');
   return continueRun(serving, call, step, NO_RESPONSES, () => undefined);
+}
+
+/** `resume_run` with answers that cannot be used: why, and the questions, still waiting under their keys. */
+function answerInvalid(tool: GraphTool, run: RunRecord, questions: Question[], problems: string[], kept: string): CallToolResult {
+  return {
+    ...errorResult('ANSWER_INVALID', `The answer cannot be used; the run is still paused.\n${problems.map((p) => `- ${p}`).join('\n')}${kept}\n\n${describeQuestions(tool.name, run.id, questions)}`),
+    _meta: { 'graph-mcp/error': { code: 'ANSWER_INVALID' }, [RUN_META_KEY]: runMeta(run, questions) },
+  };
+}
+
+/**
+ * A paused run's questions asked again, each under a new key, saying why:
+ * the graph refused the answers they were given (its own `responseSchema`),
+ * and which of them it refused cannot be told.
+ */
+export function askAllAgain(data: PauseData, problem: string): PauseData {
+  const usedKeys = [...(data.usedKeys ?? data.questions.map((question) => question.key))];
+  const questions = data.questions.map((question) => {
+    const key = keyForAskingAgain(question.key, usedKeys);
+    usedKeys.push(key);
+    return askedAgain(question, key, problem);
+  });
+  return { ...data, questions, answers: {}, usedKeys, answerProblems: [problem] };
 }
 
 /**
@@ -261,6 +283,12 @@ async function continueRun(
       return step.result;
     }
     if (step.kind === 'boundary') return beginTask(serving, call, step, args);
+    if (step.kind === 'refused') {
+      // The graph refused the answers (its own responseSchema): asked again, under new keys, saying why.
+      const saved = await serving.runs.setData(step.run, askAllAgain(step.run.data as PauseData, step.problem));
+      if (saved === undefined) return busyResult(call.tool);
+      step = { kind: 'paused', run: saved, interrupts: [] };
+    }
     let run = step.run;
     if (run.status === 'cancelled' || run.status === 'completed' || run.status === 'failed') return finishedAnswer(call.tool, run);
     const data = run.data as PauseData;

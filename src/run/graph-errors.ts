@@ -44,3 +44,38 @@ export function graphFailureMessage(error: unknown): string {
   }
   return messageOf(error);
 }
+
+const INVALID_RESUME = Symbol.for('langgraph.invalid_resume');
+
+/**
+ * The answer a run was resumed with did not pass the interrupt's zod
+ * `responseSchema` (a refinement, a transform that threw: what its JSON
+ * Schema could not say). LangGraph marks that error, or the error wrapping
+ * it, and the interrupt can be answered again.
+ */
+export function isInvalidResume(error: unknown): boolean {
+  let current = error;
+  for (let depth = 0; depth < 10 && current !== null && typeof current === 'object'; depth += 1) {
+    if ((current as Record<symbol, unknown>)[INVALID_RESUME] === true) return true;
+    current = (current as { cause?: unknown }).cause;
+  }
+  return false;
+}
+
+/** Why an answer was refused, as a person reads it: a zod error's issues (`path: message`), not its JSON. */
+export function invalidResumeMessage(error: unknown): string {
+  for (let current = error, depth = 0; depth < 10 && current !== null && typeof current === 'object'; depth += 1) {
+    const issues = (current as { issues?: unknown }).issues;
+    if (Array.isArray(issues) && issues.length > 0) {
+      return issues
+        .slice(0, 5)
+        .map((issue: { path?: unknown; message?: unknown }) => {
+          const at = Array.isArray(issue.path) ? issue.path.map(String).join('.') : '';
+          return `${at ? `${at}: ` : ''}${typeof issue.message === 'string' ? issue.message : 'invalid'}`;
+        })
+        .join('; ');
+    }
+    current = (current as { cause?: unknown }).cause;
+  }
+  return messageOf(error);
+}

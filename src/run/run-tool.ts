@@ -3,7 +3,7 @@ import type { BaseCheckpointSaver } from '@langchain/langgraph-checkpoint';
 import { ProtocolError, type CallToolResult } from '@modelcontextprotocol/server';
 import { GraphMcpError, isGraphMcpError, messageOf } from '../errors.js';
 import type { GraphTool } from '../graphs/tool.js';
-import { graphFailureMessage, isAbortError, isDrained, isInterruptWithoutCheckpointer, isRecursionLimitError } from './graph-errors.js';
+import { graphFailureMessage, invalidResumeMessage, isAbortError, isDrained, isInterruptWithoutCheckpointer, isInvalidResume, isRecursionLimitError } from './graph-errors.js';
 import { streamWithProgress, type ProgressReporter } from './progress.js';
 import { RunAbort } from './run-abort.js';
 import type { LogReporter } from './log.js';
@@ -122,7 +122,13 @@ export type RunOutcome =
   /** Stopped before a node of `stopBefore`, checkpointed. */
   | { kind: 'boundary' }
   /** Stopped at a step boundary because `drain` asked, checkpointed. */
-  | { kind: 'drained' };
+  | { kind: 'drained' }
+  /**
+   * Resumed with an answer the interrupt's own `responseSchema` refused (zod,
+   * in the graph: a refinement the question's JSON Schema could not carry).
+   * Nothing was kept: the run is paused where it was, to be answered again.
+   */
+  | { kind: 'refused'; problem: string };
 
 /** Why a run ended without a result the caller should see. */
 export class RunAbortedError extends Error {
@@ -232,6 +238,7 @@ async function runGraph(tool: GraphTool, args: unknown, options: RunOptions, abo
     if (isStoreFailure(error)) throw error;
     if (isStateNotStorable(error)) return done(stateNotStorable(tool, error, options.secretsUsed?.()));
     if (thread && options.drain?.drainRequested && isDrained(error)) return { kind: 'drained' };
+    if (options.resume !== undefined && isInvalidResume(error)) return { kind: 'refused', problem: failureText(invalidResumeMessage(error), options.secretsUsed?.()) };
     if (options.stopSignal?.aborted) {
       return done(errorResult('RUN_CANCELLED', `Tool "${tool.name}" was stopped: the server is shutting down. Try again.`));
     }

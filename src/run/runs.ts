@@ -35,7 +35,9 @@ export type RunStep =
    * checkpoints held by this process: `persist()` stores them. `run`: the
    * run's record, if it paused before (then claimed by this process).
    */
-  | { kind: 'boundary'; id: string; run?: RunRecord; persist(): Promise<void> };
+  | { kind: 'boundary'; id: string; run?: RunRecord; persist(): Promise<void> }
+  /** Resumed with an answer the graph's own `responseSchema` refused: paused as it was (`run`), to be asked again. */
+  | { kind: 'refused'; run: RunRecord; problem: string };
 
 /**
  * Computes what the protocol layer keeps with a paused run (the questions
@@ -162,6 +164,7 @@ export class Runs {
     }
     if (outcome.kind === 'boundary') return { kind: 'boundary', id, persist: persistOf(checkpointer) };
     if (outcome.kind === 'drained') return this.goOnDurably(id, tool, owner, options, describe, { checkpointer, adoption });
+    if (outcome.kind === 'refused') throw new Error('a run that was not resumed refused an answer');
     const adopted = adoption();
     if (adopted !== undefined) {
       // Taken over: the task's record is stored first (see keepPaused), then whatever the run
@@ -309,6 +312,13 @@ export class Runs {
       });
       if (step.kind === 'boundary') return { kind: 'boundary', id: run.id, run: claimed, persist: persistOf(checkpointer) };
       if (step.kind === 'drained') throw new Error('a resumed run was drained, which only a call taken over asks for');
+      if (step.kind === 'refused') {
+        // Nothing of the resumed run was kept (its checkpoints are written only when it pauses):
+        // it waits where it was, its questions as they were, for the caller to ask them again.
+        const back = await this.store.runs.update(run.id, claimed.version, { status: 'input_required', leaseOwner: null, leaseUntil: null });
+        if (back === undefined) return (await wasCancelled()) ? 'cancelled' : 'busy';
+        return { kind: 'refused', run: back, problem: step.problem };
+      }
       if (step.kind === 'done' && options.stopSignal?.aborted) {
         // Stopped because the server is shutting down: the run is still paused where it was.
         await this.release(claimed, run);

@@ -37,6 +37,8 @@ export interface TaskData {
   fromCheckpoint?: boolean;
   /** Answers waiting to resume the run with, by interrupt id. */
   resume?: Record<string, unknown>;
+  /** The questions those answers were given for (the protocol layer's), asked again if the graph refuses them. */
+  answeredQuestions?: unknown[];
   /** The final answer (a tool result, possibly an error result). */
   result?: CallToolResult;
   /** A protocol-level failure instead of a result (the graph threw a JSON-RPC error). */
@@ -50,6 +52,8 @@ export interface TaskRunnerOptions {
   runContextFor: (principal: Principal | undefined) => RunContext;
   /** What the protocol layer keeps with a task paused at `interrupt()` (scrubbed of `secrets`). */
   describePause: (interrupts: PendingInterrupt[], previous: RunRecord, secrets: readonly string[] | undefined) => Record<string, unknown>;
+  /** The questions a task's answers were given for (`questions` in `data`), asked again: the graph refused those answers, saying `problem`. */
+  askAgain: (data: Record<string, unknown>, problem: string) => Record<string, unknown>;
   /** How long a worker's claim lasts without renewal; renewed every third of it. @default 15000 */
   leaseMs?: number;
   /** Tasks one process runs at once. @default 4 */
@@ -360,7 +364,8 @@ export class TaskRunner {
     if (run.status !== 'input_required') return undefined;
     const updated = await this.options.store.runs.update(run.id, run.version, {
       status: 'working',
-      data: { ...run.data, ...data, resume },
+      // The questions answered stay with it: asked again if the graph refuses their answers.
+      data: { ...run.data, ...data, resume, answeredQuestions: (run.data as { questions?: unknown }).questions },
       leaseOwner: null,
       leaseUntil: null,
     });
@@ -455,7 +460,7 @@ export class TaskRunner {
         ...(data.resume ? { resume: data.resume } : checkpointed ? { fromCheckpoint: true } : {}),
       };
       const outcome = await executeRun(tool, data.args, runOptions);
-      const { resume: _used, ...rest } = data;
+      const { resume: _used, answeredQuestions, ...rest } = data;
       const last = progress.last();
       if (last !== undefined) rest.lastProgress = last;
       if (outcome.kind === 'done') {
@@ -471,6 +476,10 @@ export class TaskRunner {
         const paused = { ...claimed, data: rest } as RunRecord;
         const described = this.options.describePause(outcome.interrupts, paused, context.secretsUsed?.());
         await leased({ status: 'input_required', data: { ...rest, ...described, progressBase: progress.reached() }, ...statusHeldBack(progress, context.secretsUsed?.()), leaseOwner: null, leaseUntil: null });
+      } else if (outcome.kind === 'refused') {
+        // Nothing of the resumed run was kept (each step's checkpoint is written once it is done): it waits again.
+        const again = this.options.askAgain({ ...rest, questions: answeredQuestions ?? [] }, outcome.problem);
+        await leased({ status: 'input_required', data: again, ...statusHeldBack(progress, context.secretsUsed?.()), leaseOwner: null, leaseUntil: null });
       } else {
         throw new Error(`a task run stopped (${outcome.kind}), which only a call asks for`);
       }

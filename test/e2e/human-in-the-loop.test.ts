@@ -25,6 +25,7 @@ const GRAPHS = {
   bare_values: './graphs/hitl.ts:bareValues',
   review_twice: './graphs/hitl.ts:reviewTwice',
   twelve: './graphs/hitl.ts:twelveQuestions',
+  refined: './graphs/hitl.ts:refinedName',
 };
 
 type Form = { message: string; requestedSchema: { properties: Record<string, unknown> } };
@@ -565,6 +566,56 @@ describe('2025-era clients (v1 SDK)', () => {
       assert.deepEqual((part._meta?.['graph-mcp/run'] as { questions: Array<{ key: string }> }).questions.map((q) => q.key), ['right']);
       const rest = await client.callTool({ name: 'resume_run', arguments: { run_id: id, answer: 'd' } });
       assert.equal((rest.structuredContent as { joined: string }).joined, 'c+d', JSON.stringify(rest.content));
+    } finally {
+      await client.close();
+    }
+  });
+});
+
+describe("an answer the graph's own responseSchema refuses (a zod refinement no form can say) is asked again: the run lives on", () => {
+  // It ended the run: LangGraph's ZodError was the call's failure, and the next answer found it over.
+  const bobThenAnn = (messages: string[]): Answerer => (form) => {
+    messages.push(form.message);
+    return { name: messages.length === 1 ? 'Bob' : 'Ann' };
+  };
+
+  test('2026-07-28 client: asked again under a new key, saying why; the next answer finishes the run', async () => {
+    const messages: string[] = [];
+    const client = await v2Client('alice', bobThenAnn(messages));
+    try {
+      const result = await client.callTool({ name: 'refined', arguments: {} });
+      assert.notEqual(result.isError, true, JSON.stringify(result));
+      assert.equal((result.structuredContent as { answer: string }).answer, 'Hello, Ann!');
+      assert.equal(messages.length, 2);
+      assert.match(messages[1]!, /^The last answer could not be used \(name: must start with A\)\. Please answer again\./);
+    } finally {
+      await client.close();
+    }
+  });
+
+  test('2025-era client asked on its stream: the same', async () => {
+    const messages: string[] = [];
+    const client = await v1Client('alice', { elicitation: true, answer: bobThenAnn(messages) });
+    try {
+      const result = await client.callTool({ name: 'refined', arguments: {} });
+      assert.equal((result.structuredContent as { answer: string }).answer, 'Hello, Ann!', JSON.stringify(result));
+      assert.match(messages[1]!, /name: must start with A/);
+    } finally {
+      await client.close();
+    }
+  });
+
+  test('resume_run: ANSWER_INVALID saying why, the run still paused under the same key; a good answer then finishes it', async () => {
+    const client = await v1Client('alice', { elicitation: false });
+    try {
+      const paused = await client.callTool({ name: 'refined', arguments: {} });
+      const run = paused._meta?.['graph-mcp/run'] as { id: string; questions: Array<{ key: string }> };
+      const refused = await client.callTool({ name: 'resume_run', arguments: { run_id: run.id, answer: { name: 'Bob' } } });
+      assert.equal((refused._meta?.['graph-mcp/error'] as { code: string }).code, 'ANSWER_INVALID');
+      assert.match((refused.content as Array<{ text: string }>)[0]!.text, /^The answer cannot be used; the run is still paused\.\n- name: must start with A\n/);
+      assert.deepEqual((refused._meta?.['graph-mcp/run'] as { questions: Array<{ key: string }> }).questions.map((q) => q.key), run.questions.map((q) => q.key));
+      const done = await client.callTool({ name: 'resume_run', arguments: { run_id: run.id, answer: { name: 'Ann' } } });
+      assert.equal((done.structuredContent as { answer: string }).answer, 'Hello, Ann!', JSON.stringify(done));
     } finally {
       await client.close();
     }

@@ -3,6 +3,7 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { Client as V1Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport as V1Transport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { CallToolResultSchema, ElicitRequestSchema } from '@modelcontextprotocol/sdk/types.js';
@@ -34,6 +35,7 @@ before(async () => {
         unstorable_credential: './graphs/hitl.ts:unstorableCredential',
         gated: './graphs/gated.ts:gated',
         throws: './graphs/basic.ts:throws',
+        refined: './graphs/hitl.ts:refinedName',
       },
       defaults: { poll_interval_ms: 50 },
       // Never contacted: the reporting graph only reads its credential.
@@ -796,4 +798,38 @@ test('a task of a tool the caller may no longer call is gone from tasks/list too
     await without.close();
     await scoped.close(0);
   }
+});
+
+test("a task whose answer the graph's own responseSchema refuses goes back to input_required, asked again under a new key saying why", async () => {
+  // It failed the task: LangGraph's ZodError (a refinement no form can say) was the run's failure.
+  const created = (await rpc('alice', 'tools/call', { name: 'refined', arguments: {}, task: { ttl: 60_000 } })).message.result;
+  const taskId = created.taskId as string;
+  assert.ok(taskId, JSON.stringify(created));
+  const waiting = async (notKey?: string) => {
+    for (let i = 0; i < 300; i += 1) {
+      const task = (await rpc('alice', 'tasks/get', { taskId })).message.result;
+      const keys = Object.keys(task.inputRequests ?? {});
+      if (task.status === 'input_required' && keys.length > 0 && !keys.includes(notKey ?? '')) return task;
+      assert.notEqual(task.status, 'completed', JSON.stringify(task));
+      await sleep(20);
+    }
+    throw new Error('the task never asked');
+  };
+  const first = await waiting();
+  const [key] = Object.keys(first.inputRequests);
+  await rpc('alice', 'tasks/update', { taskId, inputResponses: { [key!]: { action: 'accept', content: { name: 'Bob' } } } });
+  const again = await waiting(key);
+  const [newKey] = Object.keys(again.inputRequests);
+  assert.notEqual(newKey, key, 'a key is never reused');
+  assert.match(JSON.stringify(again.inputRequests), /The last answer could not be used \(name: must start with A\)/);
+  await rpc('alice', 'tasks/update', { taskId, inputResponses: { [newKey!]: { action: 'accept', content: { name: 'Ann' } } } });
+  for (let i = 0; i < 300; i += 1) {
+    const task = (await rpc('alice', 'tasks/get', { taskId })).message.result;
+    if (task.status === 'completed') {
+      assert.equal(task.result?.structuredContent?.answer, 'Hello, Ann!', JSON.stringify(task));
+      return;
+    }
+    await sleep(20);
+  }
+  assert.fail('the task never completed');
 });
