@@ -156,13 +156,37 @@ function textQuestion(message: string): Omit<Question, 'key' | 'interruptId'> {
 }
 
 function typedQuestion(message: string, responseSchema: Json): Omit<Question, 'key' | 'interruptId'> {
-  const { $schema: _ignored, ...schema } = responseSchema;
+  // A field with a default need not be given (zod 4 writes its output shape, where it is
+  // required): the check fills it in, as zod would.
+  const given = withDefaultsOptional(responseSchema);
+  const { $schema: _dialect, ...schema } = given;
   const form = toForm(schema);
+  // The answer is checked in the schema's own dialect (zod 3's converter writes draft-07, whose
+  // tuples differ), and only if it is a schema: one that does not compile takes any answer,
+  // which the graph then checks itself, rather than failing every answer as the server's fault.
+  const checked = compiles(given) ? given : {};
   return {
     request: { method: 'elicitation/create', params: { message, requestedSchema: form.requestedSchema } },
-    decoder: { kind: 'typed', schema, jsonFields: form.jsonFields, ...(form.unwrap ? { unwrap: form.unwrap } : {}) },
+    decoder: { kind: 'typed', schema: checked, jsonFields: form.jsonFields, ...(form.unwrap ? { unwrap: form.unwrap } : {}) },
     text: message,
   };
+}
+
+function compiles(schema: Json): boolean {
+  try {
+    compileValidator(schema, 'interrupt responseSchema');
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** `schema` with the properties that have a `default` left out of its `required`. */
+function withDefaultsOptional(schema: Json): Json {
+  const properties = isPlainObject(schema.properties) ? schema.properties : undefined;
+  if (properties === undefined || !Array.isArray(schema.required)) return schema;
+  const required = (schema.required as unknown[]).filter((name) => !(typeof name === 'string' && isPlainObject(properties[name]) && 'default' in properties[name]));
+  return required.length === schema.required.length ? schema : { ...schema, required };
 }
 
 interface HumanInterruptValue {
@@ -323,8 +347,10 @@ function toPrimitive(schema: Json): Json | undefined {
     case 'number':
     case 'integer': {
       const out: Json = { ...common, type: schema.type, ...defaultOf(schema, 'number') };
-      if (typeof schema.minimum === 'number' && Number.isSafeInteger(schema.minimum)) out.minimum = schema.minimum;
-      if (typeof schema.maximum === 'number' && Number.isSafeInteger(schema.maximum)) out.maximum = schema.maximum;
+      // Any bound a form can show: a fraction for a number, a safe integer for an integer (zod's own ±2^53 are noise).
+      const bound = (value: unknown) => typeof value === 'number' && (schema.type === 'number' ? Number.isFinite(value) && Math.abs(value) < Number.MAX_SAFE_INTEGER : Number.isSafeInteger(value) && Math.abs(value) < Number.MAX_SAFE_INTEGER);
+      if (bound(schema.minimum)) out.minimum = schema.minimum;
+      if (bound(schema.maximum)) out.maximum = schema.maximum;
       return out;
     }
     case 'boolean':
@@ -414,7 +440,7 @@ function decodeTyped(decoder: Extract<Decoder, { kind: 'typed' }>, content: Json
     }
   }
   const value = decoder.unwrap ? values[decoder.unwrap] : values;
-  const problems = compileValidator(decoder.schema, 'interrupt responseSchema')(value);
+  const problems = compileValidator(decoder.schema, 'interrupt responseSchema', { fillDefaults: true })(value);
   if (problems.length === 0) return { ok: true, value };
   // The schema is the field's own: its root is the answer, not a place in it.
   return invalid((decoder.unwrap ? problems.map((problem) => problem.replace(/^\(root\): /, '')) : problems).join('; '));
@@ -546,7 +572,10 @@ export function answerHint(question: Question): string {
       return `Answer with an object with the fields ${fields.join(', ')}.`;
     default:
       // A response schema that is not an object, asked as a one-field form: the value itself is the answer.
-      if (decoder.kind === 'typed' && decoder.unwrap) return `Answer with a JSON value that matches this JSON Schema: ${JSON.stringify(decoder.schema)}.`;
+      if (decoder.kind === 'typed' && decoder.unwrap) {
+        const { $schema: _dialect, ...shown } = decoder.schema;
+        return `Answer with a JSON value that matches this JSON Schema: ${JSON.stringify(shown)}.`;
+      }
       // The form's own JSON Schema, required fields included: a map of properties alone reads as an example.
       return `Answer with a JSON object that matches this JSON Schema: ${JSON.stringify(schema ?? { type: 'object' })}.`;
   }

@@ -1,0 +1,54 @@
+// How an interrupt's responseSchema becomes a question, and how its answers are checked.
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { decodeAnswer, questionsFor } from '../../src/mcp/questions.js';
+
+function ask(responseSchema: Record<string, unknown>) {
+  const [question] = questionsFor([{ id: 'i1', value: { question: 'Well?' }, responseSchema }], []);
+  return question!;
+}
+
+test('a field with a default need not be answered (zod 4 marks it required): the check fills it in', () => {
+  // As zod 4 writes z.object({ n: z.number().default(5), flag: z.boolean().default(false), req: z.string() }).
+  const question = ask({
+    $schema: 'https://json-schema.org/draft/2020-12/schema',
+    type: 'object',
+    properties: { n: { type: 'number', default: 5 }, flag: { type: 'boolean', default: false }, req: { type: 'string' } },
+    required: ['n', 'flag', 'req'],
+    additionalProperties: false,
+  });
+  assert.deepEqual((question.request.params as { requestedSchema: { required?: string[] } }).requestedSchema.required, ['req']);
+  assert.deepEqual(decodeAnswer(question, { action: 'accept', content: { req: 'x' } }, 'client'), { ok: true, value: { req: 'x', n: 5, flag: false } });
+  assert.deepEqual(decodeAnswer(question, { action: 'accept', content: { req: 'x', n: 7 } }, 'client'), { ok: true, value: { req: 'x', n: 7, flag: false } });
+});
+
+test("a draft-07 schema (zod 3's converter) is checked as draft-07: its tuple answers, not every answer a server error", () => {
+  const question = ask({
+    $schema: 'http://json-schema.org/draft-07/schema#',
+    type: 'object',
+    properties: { pair: { type: 'array', minItems: 2, maxItems: 2, items: [{ type: 'string' }, { type: 'number' }] }, note: { type: 'string' } },
+    required: ['pair', 'note'],
+  });
+  // compileValidator threw on every answer ("items must be object,boolean"): a -32603, the run never answered.
+  assert.deepEqual(decodeAnswer(question, { action: 'accept', content: { pair: '["a", 1]', note: 'n' } }, 'client'), { ok: true, value: { pair: ['a', 1], note: 'n' } });
+  const wrong = decodeAnswer(question, { action: 'accept', content: { pair: '[1, "a"]', note: 'n' } }, 'client');
+  assert.equal(wrong.ok, false);
+  assert.match(!wrong.ok && !wrong.declined ? wrong.problem : '', /pair\[0\]: must be string/);
+});
+
+test('a responseSchema that is no JSON Schema takes any answer for the graph to check, instead of failing every answer', () => {
+  const question = ask({ type: 'object', properties: { name: { type: 'strin' } }, required: ['name'] });
+  // Its field, of no type a form has, is asked as JSON text; compiling the schema threw on every answer (-32603).
+  assert.deepEqual(decodeAnswer(question, { action: 'accept', content: { name: '"Ada"' } }, 'client'), { ok: true, value: { name: 'Ada' } });
+});
+
+test("a number field's fractional bounds are shown in the form; an integer's noise bounds (zod's ±2^53) are not", () => {
+  const question = ask({
+    type: 'object',
+    properties: { ratio: { type: 'number', minimum: 0.5, maximum: 10.5 }, count: { type: 'integer', minimum: -9007199254740991, maximum: 9007199254740991 }, small: { type: 'integer', minimum: 1, maximum: 9 } },
+  });
+  const properties = (question.request.params as { requestedSchema: { properties: Record<string, Record<string, unknown>> } }).requestedSchema.properties;
+  assert.deepEqual([properties.ratio?.minimum, properties.ratio?.maximum], [0.5, 10.5]);
+  assert.deepEqual([properties.count?.minimum, properties.count?.maximum], [undefined, undefined]);
+  assert.deepEqual([properties.small?.minimum, properties.small?.maximum], [1, 9]);
+});
