@@ -60,7 +60,8 @@ export function createRunCredentials(
     principalId: principal?.id,
     servers,
     async headersFor(server) {
-      if (!(server in servers)) {
+      // Own keys only: "toString" is no server, whatever Object.prototype says.
+      if (!Object.hasOwn(servers, server)) {
         throw new GraphMcpError('SECRET_STORE', `unknown downstream server "${server}" (declare it under secrets.servers)`);
       }
       if (principal === undefined) {
@@ -84,6 +85,9 @@ export function createRunCredentials(
         onStoreFailure?.(new TypeError('the secret store returned credentials that are not HTTP headers (an object of header name to string value)'), { principal: principal.id, server });
         throw new GraphMcpError('SECRET_STORE', `the credentials for "${server}" could not be read: the secret store failed (the server's log says why)`);
       }
+      // As HTTP sends them: a value's surrounding whitespace is not part of it (fetch trims it), so
+      // the value scrubbed from what the run returns must not hold it either, or it never matches.
+      headers = Object.fromEntries(Object.entries(headers).map(([name, value]) => [name, value.trim()]));
       for (const [name, value] of Object.entries(headers)) {
         // A header that carries no credential (a tenant, a user name) is not scrubbed from what
         // the run returns, unless its value is long enough to be a token: scrubbing "user"

@@ -14,7 +14,7 @@ export async function userMcpClient(config: RunConfig, servers?: readonly string
   const names = servers ?? Object.keys(credentials.servers);
   const mcpServers: Record<string, { url: string; transport: 'http' | 'sse'; headers: Record<string, string> }> = {};
   for (const name of names) {
-    const server = credentials.servers[name];
+    const server = Object.hasOwn(credentials.servers, name) ? credentials.servers[name] : undefined;
     if (server === undefined) throw new Error(`unknown downstream server "${name}"`);
     mcpServers[name] = { url: server.url, transport: server.transport, headers: await credentials.headersFor(name) };
   }

@@ -13,3 +13,19 @@ test('headers named for a credential, and long values under any name, are scrubb
   const result = { user: 'bob', notes: ['tok-123456 was here', 'key k3y9'], org: '0123456789abcdef0123' };
   assert.deepEqual(scrubValue(result, secretsUsed()), { user: 'bob', notes: ['[redacted] was here', 'key [redacted]'], org: '[redacted]' });
 });
+
+test('whitespace around a stored value is no part of it, as HTTP sends it: trimmed, and the trimmed token scrubbed', async () => {
+  // fetch sent "Bearer tok-…" without the space, and the scrubber looked for the value with it: the token leaked whole.
+  const stored = { Authorization: 'Bearer sk-live-0123456789 ', 'X-Api-Key': ' carol-api-key-abcdefgh' };
+  const { credentials, secretsUsed } = createRunCredentials({ get: async () => stored }, { echo: { url: 'http://127.0.0.1:9/mcp', transport: 'http' } }, { id: 'carol', scopes: [] });
+  assert.deepEqual(await credentials.headersFor('echo'), { Authorization: 'Bearer sk-live-0123456789', 'X-Api-Key': 'carol-api-key-abcdefgh' });
+  const echoed = { authorization: 'Bearer sk-live-0123456789', 'x-api-key': 'carol-api-key-abcdefgh', error: 'invalid token: Bearer sk-live-0123456789' };
+  assert.deepEqual(scrubValue(echoed, secretsUsed()), { authorization: '[redacted]', 'x-api-key': '[redacted]', error: 'invalid token: [redacted]' });
+});
+
+test('a server named after an Object.prototype property (toString) is an unknown server, not a store lookup', async () => {
+  const { credentials } = createRunCredentials({ get: async () => ({ Authorization: 'Bearer x' }) }, { notes: { url: 'http://127.0.0.1:9/mcp', transport: 'http' } }, { id: 'bob', scopes: [] });
+  for (const name of ['toString', 'constructor', 'hasOwnProperty']) {
+    await assert.rejects(credentials.headersFor(name), new RegExp(`unknown downstream server "${name}"`));
+  }
+});

@@ -1,4 +1,4 @@
-import { listDocument, parseSecretsDocument, type SecretsDocument } from './headers-json.js';
+import { headersIn, listDocument, parseSecretsDocument, type SecretsDocument } from './headers-json.js';
 import type { SecretEntry, SecretStore } from './secret-store.js';
 
 export const DEFAULT_SECRETS_ENV = 'GRAPH_MCP_SECRETS';
@@ -16,7 +16,7 @@ export class EnvSecretStore implements SecretStore {
   }
 
   async get(principalId: string, server: string) {
-    const headers = this.document[principalId]?.[server];
+    const headers = headersIn(this.document, principalId, server);
     return headers === undefined ? undefined : { ...headers };
   }
 

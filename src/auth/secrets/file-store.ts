@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { GraphMcpError } from '../../errors.js';
-import { checkHeaders, checkIds, listDocument, parseSecretsDocument, type SecretsDocument } from './headers-json.js';
+import { checkHeaders, checkIds, headersIn, listDocument, parseSecretsDocument, type SecretsDocument } from './headers-json.js';
 import type { SecretEntry, SecretStore } from './secret-store.js';
 
 export { EnvSecretStore } from './env-store.js';
@@ -63,7 +63,7 @@ export class FileSecretStore implements SecretStore {
   }
 
   async get(principalId: string, server: string) {
-    const headers = (await this.current())[principalId]?.[server];
+    const headers = headersIn(await this.current(), principalId, server);
     return headers === undefined ? undefined : { ...headers };
   }
 
@@ -77,7 +77,7 @@ export class FileSecretStore implements SecretStore {
 
   async delete(principalId: string, server: string) {
     const current = await this.current();
-    if (current[principalId]?.[server] === undefined) return false;
+    if (headersIn(current, principalId, server) === undefined) return false;
     const { [server]: _removed, ...rest } = current[principalId]!;
     const document = { ...current, [principalId]: rest };
     if (Object.keys(rest).length === 0) delete document[principalId];

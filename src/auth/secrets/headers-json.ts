@@ -80,6 +80,12 @@ function describeIssue(issue: z.core.$ZodIssue, keyProblems: string[]): string {
   return `${at}: ${issue.message}`;
 }
 
+/** A user's headers for a server in a document, by own keys only ("toString" names no user or server). */
+export function headersIn(document: SecretsDocument, principalId: string, server: string): Record<string, string> | undefined {
+  const servers = Object.hasOwn(document, principalId) ? document[principalId] : undefined;
+  return servers !== undefined && Object.hasOwn(servers, server) ? servers[server] : undefined;
+}
+
 export function listDocument(document: SecretsDocument, principalId?: string) {
   return Object.entries(document)
     .filter(([id]) => principalId === undefined || id === principalId)

@@ -86,8 +86,11 @@ export async function secretsCommand(
           // Stored as given: no "Bearer " is added to a value without a scheme.
           headers = checkHeaders({ [options.header ?? 'Authorization']: input }, 'standard input');
         }
+        // Stored as HTTP sends it: whitespace around a value (a Windows `echo value |`) is no part of it.
+        headers = Object.fromEntries(Object.entries(headers).map(([name, value]) => [name, value.trim()]));
+        if (Object.values(headers).some((value) => value === '')) throw new GraphMcpError('OPTIONS_INVALID', 'a header value is only whitespace');
         await store.set(principalId!, server!, headers);
-        io.out(`stored ${Object.keys(headers).join(', ')} for user "${principalId}" and server "${server}"`);
+        io.out(`stored ${Object.keys(headers).join(', ')} for user ${JSON.stringify(principalId)} and server ${JSON.stringify(server)}`);
         return 0;
       }
       case 'list': {
@@ -102,9 +105,9 @@ export async function secretsCommand(
       default: {
         if (!store.delete) throw new GraphMcpError('SECRET_STORE', 'this secret store is read-only: it cannot delete');
         if (!(await store.delete(principalId!, server!))) {
-          throw new GraphMcpError('SECRET_STORE', `nothing stored for user "${principalId}" and server "${server}"`);
+          throw new GraphMcpError('SECRET_STORE', `nothing stored for user ${JSON.stringify(principalId)} and server ${JSON.stringify(server)}`);
         }
-        io.out(`deleted credentials of user "${principalId}" for server "${server}"`);
+        io.out(`deleted credentials of user ${JSON.stringify(principalId)} for server ${JSON.stringify(server)}`);
         return 0;
       }
     }

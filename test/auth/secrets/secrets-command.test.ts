@@ -65,6 +65,12 @@ test('set reads the value from stdin; list shows names, never values; delete rem
   assert.equal(json.code, 0, json.err);
   assert.match(json.out, /stored X-Api-Key, Authorization for user "bob"/);
 
+  // Whitespace around the value (a Windows `echo value |` leaves a space) is no part of it.
+  const spaced = cli(['set', 'dave', 'notes'], `  Bearer ${CANARY} \r\n`);
+  assert.equal(spaced.code, 0, spaced.err);
+  assert.deepEqual(await stored('dave', 'notes'), { Authorization: `Bearer ${CANARY}` });
+  assert.match(cli(['set', 'dave', 'notes'], '   \n').err, /only whitespace|no value/);
+
   const noScheme = cli(['set', 'carol', 'notes'], `${CANARY}\r\n`);
   assert.equal(noScheme.code, 0, noScheme.err);
   assert.deepEqual(await stored('carol', 'notes'), { Authorization: CANARY }, 'stored as given: no scheme added');

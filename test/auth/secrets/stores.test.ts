@@ -35,6 +35,10 @@ describe('FileSecretStore', () => {
     const store = await FileSecretStore.open(file);
     assert.deepEqual(await store.get('alice', 'notes'), { Authorization: `Bearer ${CANARY}` });
     assert.equal(await store.get('bob', 'notes'), undefined);
+    // Names of Object.prototype's are no user and no server (they came back as credentials: {}).
+    assert.equal(await store.get('alice', 'toString'), undefined);
+    assert.equal(await store.get('constructor', 'notes'), undefined);
+    assert.equal(await store.delete('alice', 'hasOwnProperty'), false);
     assert.deepEqual(await store.list(), [{ principalId: 'alice', server: 'notes', headers: ['Authorization'] }]);
     await store.set('bob', 'notes', { 'X-Api-Key': 'k' });
     assert.deepEqual(await (await FileSecretStore.open(file)).get('bob', 'notes'), { 'X-Api-Key': 'k' }, 'written to the file');
