@@ -1,5 +1,5 @@
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
-import { closeSync, mkdirSync, openSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync, statSync } from 'node:fs';
 import path from 'node:path';
 import type BetterSqlite3 from 'better-sqlite3';
 import { GraphMcpError } from '../../errors.js';
@@ -27,11 +27,30 @@ const TAG_BYTES = 16;
  * decrypt. Header names are kept in clear for `list`; values never are.
  */
 export class SqliteSecretStore implements SecretStore {
+  /** The file opened (device and inode), to tell when it is deleted or replaced under this process. */
+  private readonly opened: { dev: number; ino: number } | undefined;
+
   private constructor(
     private readonly db: BetterSqlite3.Database,
     private readonly key: Buffer,
     private readonly file: string,
-  ) {}
+  ) {
+    const stats = file === ':memory:' ? undefined : statSync(file, { throwIfNoEntry: false });
+    this.opened = stats && { dev: stats.dev, ino: stats.ino };
+  }
+
+  /**
+   * The file is still the one opened. Deleted or replaced (a store made anew, under another
+   * key, to rotate it), this process would go on reading the old one: a credential removed
+   * there would still be handed out, one stored there never.
+   */
+  private stillOpened(): void {
+    if (this.opened === undefined) return;
+    const now = statSync(this.file, { throwIfNoEntry: false });
+    if (now === undefined || now.dev !== this.opened.dev || now.ino !== this.opened.ino) {
+      throw new GraphMcpError('SECRET_STORE', `${this.file}: the secret store was ${now === undefined ? 'deleted' : 'replaced'} while this process had it open; restart to use the store at that path`);
+    }
+  }
 
   static async open(options: SqliteSecretStoreOptions): Promise<SqliteSecretStore> {
     const keyEnv = options.keyEnv ?? DEFAULT_SECRETS_KEY_ENV;
@@ -78,6 +97,13 @@ export class SqliteSecretStore implements SecretStore {
    * against one of its rows).
    */
   private checkKey(keyEnv: string): void {
+    // One transaction, taking the write lock first: two processes opening a new store at once
+    // under different keys would otherwise both find no check and both pass, one then writing
+    // what the other cannot read.
+    this.db.transaction(() => this.checkKeyNow(keyEnv)).immediate();
+  }
+
+  private checkKeyNow(keyEnv: string): void {
     const wrongKey = () => new GraphMcpError('SECRET_STORE', `${this.file}: the key in ${keyEnv} is not the key this secret store was written with`);
     const check = this.db.prepare("SELECT value FROM secret_store_meta WHERE name = 'key_check'").get() as { value: Buffer } | undefined;
     if (check !== undefined) {
@@ -101,6 +127,7 @@ export class SqliteSecretStore implements SecretStore {
   }
 
   async get(principalId: string, server: string) {
+    this.stillOpened();
     const row = this.db.prepare('SELECT ciphertext FROM secrets WHERE principal_id = ? AND server = ?').get(principalId, server) as
       | { ciphertext: Buffer }
       | undefined;

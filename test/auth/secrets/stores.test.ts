@@ -1,5 +1,7 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
 import { mkdtemp, readFile, readdir, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -8,6 +10,7 @@ import BetterSqlite3 from 'better-sqlite3';
 import { openFileSecretStore } from '../../../src/auth/secrets/file-store.js';
 import { openSqliteSecretStore } from '../../../src/auth/secrets/sqlite-store.js';
 import { EnvSecretStore, FileSecretStore, isGraphMcpError, openSecretStore, SqliteSecretStore } from '../../../src/index.js';
+import { ROOT } from '../../helpers/server.js';
 
 const CANARY = 'canary-secret-7f3a';
 const KEY_ENV = 'TEST_SECRETS_KEY';
@@ -27,6 +30,8 @@ function failsWithout(secret: string, pattern: RegExp) {
     return true;
   };
 }
+
+const execFileAsync = promisify(execFile);
 
 describe('FileSecretStore', () => {
   test('reads, lists names only, sets and deletes', async () => {
@@ -147,6 +152,46 @@ describe('SqliteSecretStore', () => {
     for (const name of await readdir(dir)) {
       if (!name.startsWith('round-trip.sqlite')) continue;
       assert.ok(!(await readFile(path.join(dir, name))).includes(CANARY), `${name} holds no plaintext`);
+    }
+  });
+
+  test('a store deleted or replaced under an open one is an error, not the old file read on (a removed credential still handed out)', async () => {
+    for (const how of ['deleted', 'replaced'] as const) {
+      const file = path.join(dir, `${how}.sqlite`);
+      const serving = await SqliteSecretStore.open({ path: file, keyEnv: KEY_ENV });
+      try {
+        await serving.set('alice', 'notes', { Authorization: `Bearer ${CANARY}` });
+        assert.deepEqual(await serving.get('alice', 'notes'), { Authorization: `Bearer ${CANARY}` });
+        for (const suffix of ['', '-wal', '-shm']) await rm(`${file}${suffix}`, { force: true });
+        if (how === 'replaced') {
+          // Made anew, to rotate the key: another file at the same path.
+          process.env.ROTATED_KEY = randomBytes(32).toString('base64');
+          const fresh = await SqliteSecretStore.open({ path: file, keyEnv: 'ROTATED_KEY' });
+          await fresh.set('bob', 'notes', { Authorization: 'Bearer b' });
+          fresh.close();
+        }
+        await assert.rejects(serving.get('alice', 'notes'), (error: unknown) => isGraphMcpError(error, 'SECRET_STORE') && error.message.includes(`the secret store was ${how} while this process had it open`));
+      } finally {
+        serving.close();
+      }
+    }
+  });
+
+  test('two processes opening a new store at once under different keys: one key wins, the other is refused', async () => {
+    // The check and its first write were not one transaction: both could pass, and the store held values under two keys.
+    for (let round = 0; round < 6; round += 1) {
+      const file = path.join(dir, `race-${round}.sqlite`);
+      const script = (key: string) => `process.env.RACE_KEY = ${JSON.stringify(key)};
+const { SqliteSecretStore } = await import(${JSON.stringify(path.join(ROOT, 'src/auth/secrets/sqlite-store.ts'))});
+const store = await SqliteSecretStore.open({ path: ${JSON.stringify(file)}, keyEnv: 'RACE_KEY' });
+await store.set('u', 'notes', { Authorization: 'Bearer x' });
+store.close();`;
+      const results = await Promise.allSettled(
+        [randomBytes(32), randomBytes(32)].map((key) => execFileAsync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script(key.toString('base64'))])),
+      );
+      assert.equal(results.filter((result) => result.status === 'fulfilled').length, 1, `round ${round}: ${JSON.stringify(results.map((r) => r.status))}`);
+      const refused = results.find((result) => result.status === 'rejected') as PromiseRejectedResult;
+      assert.match(String((refused.reason as { stderr?: string }).stderr), /is not the key this secret store was written with/);
     }
   });
 
