@@ -14,7 +14,9 @@ import { z } from 'zod';
 
 const calculator = tool(
   ({ a, b, op }) => {
-    const result = op === '+' ? a + b : op === '-' ? a - b : op === '*' ? a * b : b === 0 ? NaN : a / b;
+    if (op === '/' && b === 0) throw new Error('cannot divide by zero');
+    const result = op === '+' ? a + b : op === '-' ? a - b : op === '*' ? a * b : a / b;
+    if (!Number.isFinite(result)) throw new Error('the result is too large for the calculator');
     return String(result);
   },
   {
@@ -35,12 +37,17 @@ const OPERATORS: Array<[string, Op]> = [['+', '+'], ['-', '-'], ['*', '*'], ['/'
  */
 export function findArithmetic(text: string): { a: number; op: Op; b: number } | undefined {
   const isDigit = (i: number) => i < text.length && text.charCodeAt(i) >= 48 && text.charCodeAt(i) <= 57;
+  // Part of a longer token (1e3, 1,000, 1.5.5, x2): no number of its own, rather than misread.
+  const joined = (i: number) => i >= 0 && i < text.length && /[\w.,]/.test(text[i]!);
   const numberAt = (start: number): number | undefined => {
     let i = start;
+    if (joined(start - 1)) return undefined;
     if (text[i] === '-') i += 1;
     if (!isDigit(i)) return undefined;
     while (isDigit(i)) i += 1;
     if (text[i] === '.' && isDigit(i + 1)) for (i += 1; isDigit(i); ) i += 1;
+    // A sentence may end right after it ("6 times 7."), but no token goes on from it.
+    if (joined(i) && !(/[.,]/.test(text[i]!) && !isDigit(i + 1))) return undefined;
     return i;
   };
   const spaces = (start: number) => {
@@ -82,11 +89,16 @@ export class ScriptedChatModel extends FakeChatModel {
     const last = messages.at(-1);
     let reply: AIMessage;
     if (last?.getType() === 'tool') {
-      reply = new AIMessage(`The answer is ${String(last.content)}.`);
+      // A tool that failed (a bad argument, a number too large) said why: that is the reply, not an answer.
+      const failed = (last as { status?: string }).status === 'error';
+      const said = String(last.content).split('\n')[0]!.replace(/^Error: /, '');
+      reply = new AIMessage(failed ? `I could not work that out: ${said}.` : `The answer is ${said}.`);
     } else {
       const text = typeof last?.content === 'string' ? last.content : '';
       const arithmetic = findArithmetic(text);
-      if (arithmetic) {
+      if (arithmetic && !(Number.isFinite(arithmetic.a) && Number.isFinite(arithmetic.b))) {
+        reply = new AIMessage('That number is too large for the calculator: it takes numbers up to about 1.8e308.');
+      } else if (arithmetic) {
         reply = new AIMessage({
           content: '',
           tool_calls: [{ id: `call_${messages.length}`, name: 'calculator', args: arithmetic }],

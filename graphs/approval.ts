@@ -22,9 +22,9 @@ const Decision = z.object({
 });
 
 const State = Refund.extend({
-  status: z.enum(['refunded', 'rejected']).optional(),
-  approved_by: z.enum(['policy', 'person']).optional(),
-  note: z.string().optional(),
+  status: z.enum(['refunded', 'rejected']).optional().describe('Whether the refund went through'),
+  approved_by: z.enum(['policy', 'person']).optional().describe('Who approved it: the policy (up to $100) or a person asked'),
+  note: z.string().optional().describe("The approver's note for the customer, if any"),
 });
 
 /** Refunds up to this amount need nobody's approval. */

@@ -30,8 +30,8 @@ const TriageState = z.object({
 type State = z.infer<typeof TriageState>;
 
 const KEYWORDS: Array<[NonNullable<State['category']>, RegExp]> = [
-  ['billing', /\b(invoice|refund|charge[ds]?|billing|payment|card)\b/i],
-  ['bug', /\b(error|crash|broken|bug|fails?|exception|500)\b/i],
+  ['billing', /\b(invoices?|refund(s|ed)?|charge[ds]?|billing|payments?|cards?)\b/i],
+  ['bug', /\b(errors?|crash(es|ed)?|broken|bugs?|fail(s|ed)?|exceptions?|500)\b/i],
   ['account', /\b(login|password|account|sign[- ]?in|2fa|locked)\b/i],
 ];
 
@@ -59,7 +59,8 @@ function route(state: State): Partial<State> {
   const category = state.category ?? 'question';
   return {
     route_to: TEAMS[category],
-    summary: `[P${state.priority}] ${category}: ${state.title}`.slice(0, 120),
+    // 120 characters, not UTF-16 units: a cut through an emoji would leave half of it, which is no text.
+    summary: Array.from(`[P${state.priority}] ${category}: ${state.title}`).slice(0, 120).join(''),
   };
 }
 
