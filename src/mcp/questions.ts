@@ -336,8 +336,16 @@ function toPrimitive(schema: Json): Json | undefined {
   const enumValues = Array.isArray(schema.enum) ? schema.enum : undefined;
   switch (schema.type) {
     case 'string': {
-      if (enumValues) return enumValues.every((v) => typeof v === 'string') ? { ...common, type: 'string', enum: enumValues, ...defaultOf(schema, 'string') } : undefined;
-      if (Array.isArray(schema.oneOf)) return { ...common, type: 'string', oneOf: schema.oneOf };
+      if (enumValues) {
+        if (!enumValues.every((v) => typeof v === 'string')) return undefined;
+        // The older titled form (`enumNames`), which 2025-11-25 still reads.
+        const names = Array.isArray(schema.enumNames) && schema.enumNames.length === enumValues.length && schema.enumNames.every((v) => typeof v === 'string') ? { enumNames: schema.enumNames } : {};
+        return { ...common, type: 'string', enum: enumValues, ...names, ...defaultOf(schema, 'string') };
+      }
+      // Titled choices (`oneOf` or `anyOf` of `{ const, title }`), as the spec's titled single-select
+      // writes them; any other `oneOf` is no form's, and the answer is checked against it instead.
+      const choices = titledChoices(schema.oneOf) ?? titledChoices(schema.anyOf);
+      if (choices !== undefined) return { ...common, type: 'string', oneOf: choices, ...defaultOf(schema, 'string') };
       const out: Json = { ...common, type: 'string', ...defaultOf(schema, 'string') };
       if (typeof schema.minLength === 'number') out.minLength = schema.minLength;
       if (typeof schema.maxLength === 'number') out.maxLength = schema.maxLength;
@@ -360,12 +368,26 @@ function toPrimitive(schema: Json): Json | undefined {
       if (items && Array.isArray(items.enum) && items.enum.every((v) => typeof v === 'string')) {
         return { ...common, type: 'array', items: { type: 'string', enum: items.enum } };
       }
+      // The spec's titled multi-select.
+      const choices = items && (titledChoices(items.anyOf) ?? titledChoices(items.oneOf));
+      if (choices !== undefined) return { ...common, type: 'array', items: { anyOf: choices } };
       return undefined;
     }
-    default:
-      if (schema.type === undefined && enumValues?.every((v) => typeof v === 'string')) return { ...common, type: 'string', enum: enumValues };
-      return undefined;
+    default: {
+      if (schema.type !== undefined) return undefined;
+      if (enumValues?.every((v) => typeof v === 'string')) return { ...common, type: 'string', enum: enumValues };
+      // A union of string literals (zod 4 writes `anyOf` of `{ type: 'string', const }`): a choice.
+      const choices = titledChoices(schema.anyOf) ?? titledChoices(schema.oneOf);
+      return choices === undefined ? undefined : { ...common, type: 'string', oneOf: choices };
+    }
   }
+}
+
+/** `[{ const, title }]` with string consts, each titled (by its const when it has no title); `undefined` for anything else. */
+function titledChoices(options: unknown): Json[] | undefined {
+  if (!Array.isArray(options) || options.length === 0) return undefined;
+  if (!options.every((option) => isPlainObject(option) && typeof option.const === 'string' && (option.title === undefined || typeof option.title === 'string'))) return undefined;
+  return (options as Json[]).map((option) => ({ const: option.const, title: option.title ?? option.const }));
 }
 
 function defaultOf(schema: Json, type: 'string' | 'number' | 'boolean'): Json {

@@ -52,3 +52,26 @@ test("a number field's fractional bounds are shown in the form; an integer's noi
   assert.deepEqual([properties.count?.minimum, properties.count?.maximum], [undefined, undefined]);
   assert.deepEqual([properties.small?.minimum, properties.small?.maximum], [1, 9]);
 });
+
+test("choices in every form the 2025-11-25 spec gives them are shown as choices; a oneOf that is no choice is not sent", () => {
+  const question = ask({
+    type: 'object',
+    properties: {
+      color: { type: 'string', anyOf: [{ const: 'r', title: 'Red' }, { const: 'g', title: 'Green' }] },
+      size: { anyOf: [{ type: 'string', const: 's' }, { type: 'string', const: 'l' }] }, // z.union of z.literal
+      legacy: { type: 'string', enum: ['a', 'b'], enumNames: ['Apple', 'Banana'] },
+      tags: { type: 'array', items: { anyOf: [{ const: 'x', title: 'Ex' }, { const: 'y', title: 'Why' }] } },
+      contact: { type: 'string', oneOf: [{ minLength: 3 }, { format: 'email' }] },
+    },
+  });
+  const properties = (question.request.params as { requestedSchema: { properties: Record<string, Record<string, unknown>> } }).requestedSchema.properties;
+  assert.deepEqual(properties.color, { type: 'string', oneOf: [{ const: 'r', title: 'Red' }, { const: 'g', title: 'Green' }] });
+  assert.deepEqual(properties.size, { type: 'string', oneOf: [{ const: 's', title: 's' }, { const: 'l', title: 'l' }] });
+  assert.deepEqual(properties.legacy, { type: 'string', enum: ['a', 'b'], enumNames: ['Apple', 'Banana'] });
+  assert.deepEqual(properties.tags, { type: 'array', items: { anyOf: [{ const: 'x', title: 'Ex' }, { const: 'y', title: 'Why' }] } });
+  assert.equal(properties.contact?.oneOf, undefined, 'a oneOf of constraints is not a form');
+  // What is sent is still checked against the schema as written.
+  const refused = decodeAnswer(question, { action: 'accept', content: { color: 'b' } }, 'client');
+  assert.equal(refused.ok, false);
+  assert.deepEqual(decodeAnswer(question, { action: 'accept', content: { color: 'g', size: 'l', tags: ['y'] } }, 'client'), { ok: true, value: { color: 'g', size: 'l', tags: ['y'] } });
+});
