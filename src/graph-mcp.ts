@@ -27,7 +27,7 @@ import { paramHeadersOf, withParamHeaderCheck } from './mcp/param-headers.js';
 import { RunTracker } from './run/tracker.js';
 import { Runs } from './run/runs.js';
 import type { RunContext } from './run/run-tool.js';
-import { askAllAgain, describer, type PauseData, type PauseServing, type RequestStatePayload } from './mcp/pauses.js';
+import { askAgain, describer, type PauseData, type PauseServing, type RequestStatePayload } from './mcp/pauses.js';
 import { TaskRunner, type TaskRunnerOptions } from './run/tasks.js';
 import { openStore } from './store/open-store.js';
 import { checkpointFailuresMarked } from './store/store-failure.js';
@@ -277,7 +277,7 @@ async function pauseServing(
     leaseMs: config.defaults.task_lease_ms,
     pollMs: Math.min(1_000, Math.floor(config.defaults.task_lease_ms / 3)),
     describePause: (interrupts, previous, secrets) => describer({ runOptions: { secretsUsed: () => secrets ?? [] } })(interrupts, previous),
-    askAgain: (data, problem) => askAllAgain(data as PauseData, problem),
+    askAgain: (data, problem, rekey) => askAgain(data as PauseData, problem, rekey),
     logger,
   });
   return {

@@ -212,8 +212,12 @@ export async function resumeFromModel(
     return answerInvalid(call.tool, still, remaining, problems, kept);
   }
   const step = await resumeOrRefuse(serving, call, run, answers, answeredBefore);
-  // Refused by the graph itself (its responseSchema): said as an answer refused here is, the run paused as it was.
-  if (step.kind === 'refused') return answerInvalid(call.tool, step.run, (step.run.data as PauseData).questions, [step.problem], '');
+  // Refused by the graph itself (its responseSchema): said as an answer refused here is, the run paused again.
+  if (step.kind === 'refused') {
+    const again = step.asked ? step.run : await serving.runs.setData(step.run, { ...(step.run.data as PauseData), answers: {} });
+    if (again === undefined) return busyResult(call.tool);
+    return answerInvalid(call.tool, again, (again.data as PauseData).questions, [step.problem], '');
+  }
   return continueRun(serving, call, step, NO_RESPONSES, () => undefined);
 }
 
@@ -226,15 +230,16 @@ function answerInvalid(tool: GraphTool, run: RunRecord, questions: Question[], p
 }
 
 /**
- * A paused run's questions asked again, each under a new key, saying why:
- * the graph refused the answers they were given (its own `responseSchema`),
- * and which of them it refused cannot be told.
+ * A paused run's questions asked again, saying why: the graph refused an
+ * answer given to one of them (its own `responseSchema`). `rekey`: under new
+ * keys (questions as they were asked before; questions described anew from
+ * what the run still waits on have theirs already).
  */
-export function askAllAgain(data: PauseData, problem: string): PauseData {
+export function askAgain(data: PauseData, problem: string, rekey: boolean): PauseData {
   const usedKeys = [...(data.usedKeys ?? data.questions.map((question) => question.key))];
   const questions = data.questions.map((question) => {
-    const key = keyForAskingAgain(question.key, usedKeys);
-    usedKeys.push(key);
+    const key = rekey ? keyForAskingAgain(question.key, usedKeys) : question.key;
+    if (rekey) usedKeys.push(key);
     return askedAgain(question, key, problem);
   });
   return { ...data, questions, answers: {}, usedKeys, answerProblems: [problem] };
@@ -284,8 +289,8 @@ async function continueRun(
     }
     if (step.kind === 'boundary') return beginTask(serving, call, step, args);
     if (step.kind === 'refused') {
-      // The graph refused the answers (its own responseSchema): asked again, under new keys, saying why.
-      const saved = await serving.runs.setData(step.run, askAllAgain(step.run.data as PauseData, step.problem));
+      // The graph refused an answer (its own responseSchema): what still waits is asked again, under new keys, saying why.
+      const saved = await serving.runs.setData(step.run, askAgain(step.run.data as PauseData, step.problem, !step.asked));
       if (saved === undefined) return busyResult(call.tool);
       step = { kind: 'paused', run: saved, interrupts: [] };
     }

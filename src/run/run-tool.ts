@@ -128,7 +128,7 @@ export type RunOutcome =
    * in the graph: a refinement the question's JSON Schema could not carry).
    * Nothing was kept: the run is paused where it was, to be answered again.
    */
-  | { kind: 'refused'; problem: string };
+  | { kind: 'refused'; problem: string; interrupts?: PendingInterrupt[] };
 
 /** Why a run ended without a result the caller should see. */
 export class RunAbortedError extends Error {
@@ -238,7 +238,15 @@ async function runGraph(tool: GraphTool, args: unknown, options: RunOptions, abo
     if (isStoreFailure(error)) throw error;
     if (isStateNotStorable(error)) return done(stateNotStorable(tool, error, options.secretsUsed?.()));
     if (thread && options.drain?.drainRequested && isDrained(error)) return { kind: 'drained' };
-    if (options.resume !== undefined && isInvalidResume(error)) return { kind: 'refused', problem: failureText(invalidResumeMessage(error), options.secretsUsed?.()) };
+    if (options.resume !== undefined && isInvalidResume(error)) {
+      const problem = failureText(invalidResumeMessage(error), options.secretsUsed?.());
+      // A checkpointer that holds writes until asked (graph-mcp's lent one) stores them first: what the
+      // step's other tasks did is kept, and read back with the rest.
+      const held = thread?.checkpointer as { persist?: () => Promise<void> } | undefined;
+      if (thread && typeof held?.persist === 'function') await held.persist();
+      const interrupts = thread ? await stillPending(tool.graph, config) : undefined;
+      return { kind: 'refused', problem, ...(interrupts ? { interrupts } : {}) };
+    }
     if (options.stopSignal?.aborted) {
       return done(errorResult('RUN_CANCELLED', `Tool "${tool.name}" was stopped: the server is shutting down. Try again.`));
     }
@@ -328,6 +336,26 @@ function atBreakpoint(state: unknown): boolean {
   if (state === null || typeof state !== 'object') return false;
   const list = (state as Record<string, unknown>)[INTERRUPT_KEY];
   return Array.isArray(list) && list.length === 0;
+}
+
+/**
+ * The interrupts a run still waits on once a resume was refused: those of
+ * the tasks that have no result. LangGraph fails the step only after its
+ * other tasks finished, and a task whose answer was taken has its result
+ * (kept by a durable checkpointer, and by a lent one once persisted): only
+ * the rest is asked again. `undefined` when the graph cannot tell (no
+ * `getState`), or fails to.
+ */
+async function stillPending(graph: GraphTool['graph'], config: Record<string, unknown>): Promise<PendingInterrupt[] | undefined> {
+  const getState = (graph as { getState?: (config: Record<string, unknown>) => Promise<{ tasks?: Array<{ result?: unknown; interrupts?: unknown[] }> }> }).getState;
+  if (typeof getState !== 'function') return undefined;
+  try {
+    const snapshot = await getState.call(graph, { configurable: config.configurable });
+    const pending = (snapshot.tasks ?? []).filter((task) => task.result === undefined).flatMap((task) => task.interrupts ?? []);
+    return pending.length > 0 ? pending.map(toPendingInterrupt) : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 function toPendingInterrupt(raw: unknown): PendingInterrupt {

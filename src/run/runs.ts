@@ -36,8 +36,12 @@ export type RunStep =
    * run's record, if it paused before (then claimed by this process).
    */
   | { kind: 'boundary'; id: string; run?: RunRecord; persist(): Promise<void> }
-  /** Resumed with an answer the graph's own `responseSchema` refused: paused as it was (`run`), to be asked again. */
-  | { kind: 'refused'; run: RunRecord; problem: string };
+  /**
+   * Resumed with an answer the graph's own `responseSchema` refused: paused
+   * again (`run`), its record's questions those still waiting (`asked`: as
+   * described anew; otherwise the round's questions as they were).
+   */
+  | { kind: 'refused'; run: RunRecord; problem: string; asked: boolean };
 
 /**
  * Computes what the protocol layer keeps with a paused run (the questions
@@ -313,11 +317,17 @@ export class Runs {
       if (step.kind === 'boundary') return { kind: 'boundary', id: run.id, run: claimed, persist: persistOf(checkpointer) };
       if (step.kind === 'drained') throw new Error('a resumed run was drained, which only a call taken over asks for');
       if (step.kind === 'refused') {
-        // Nothing of the resumed run was kept (its checkpoints are written only when it pauses):
-        // it waits where it was, its questions as they were, for the caller to ask them again.
-        const back = await this.store.runs.update(run.id, claimed.version, { status: 'input_required', leaseOwner: null, leaseUntil: null });
+        // What the step's other tasks did with their answers is kept, as a durable checkpointer keeps
+        // it: they are done, and only what still waits is asked again.
+        if (step.interrupts !== undefined) await checkpointer?.persist();
+        const back = await this.store.runs.update(run.id, claimed.version, {
+          status: 'input_required',
+          ...(step.interrupts !== undefined ? { data: describe(step.interrupts, claimed) } : {}),
+          leaseOwner: null,
+          leaseUntil: null,
+        });
         if (back === undefined) return (await wasCancelled()) ? 'cancelled' : 'busy';
-        return { kind: 'refused', run: back, problem: step.problem };
+        return { kind: 'refused', run: back, problem: step.problem, asked: step.interrupts !== undefined };
       }
       if (step.kind === 'done' && options.stopSignal?.aborted) {
         // Stopped because the server is shutting down: the run is still paused where it was.

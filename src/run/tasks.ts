@@ -52,8 +52,8 @@ export interface TaskRunnerOptions {
   runContextFor: (principal: Principal | undefined) => RunContext;
   /** What the protocol layer keeps with a task paused at `interrupt()` (scrubbed of `secrets`). */
   describePause: (interrupts: PendingInterrupt[], previous: RunRecord, secrets: readonly string[] | undefined) => Record<string, unknown>;
-  /** The questions a task's answers were given for (`questions` in `data`), asked again: the graph refused those answers, saying `problem`. */
-  askAgain: (data: Record<string, unknown>, problem: string) => Record<string, unknown>;
+  /** A task's questions (`questions` in `data`) asked again, saying `problem`: the graph refused an answer. `rekey`: under new keys. */
+  askAgain: (data: Record<string, unknown>, problem: string, rekey: boolean) => Record<string, unknown>;
   /** How long a worker's claim lasts without renewal; renewed every third of it. @default 15000 */
   leaseMs?: number;
   /** Tasks one process runs at once. @default 4 */
@@ -477,9 +477,14 @@ export class TaskRunner {
         const described = this.options.describePause(outcome.interrupts, paused, context.secretsUsed?.());
         await leased({ status: 'input_required', data: { ...rest, ...described, progressBase: progress.reached() }, ...statusHeldBack(progress, context.secretsUsed?.()), leaseOwner: null, leaseUntil: null });
       } else if (outcome.kind === 'refused') {
-        // Nothing of the resumed run was kept (each step's checkpoint is written once it is done): it waits again.
-        const again = this.options.askAgain({ ...rest, questions: answeredQuestions ?? [] }, outcome.problem);
-        await leased({ status: 'input_required', data: again, ...statusHeldBack(progress, context.secretsUsed?.()), leaseOwner: null, leaseUntil: null });
+        // The step's other tasks are done, their answers taken (this checkpointer keeps every write):
+        // what still waits is asked again. A graph that cannot say what waits is asked the last round again.
+        const paused = { ...claimed, data: rest } as RunRecord;
+        const asked = outcome.interrupts
+          ? { ...rest, ...this.options.describePause(outcome.interrupts, paused, context.secretsUsed?.()) }
+          : { ...rest, questions: answeredQuestions ?? [] };
+        const again = this.options.askAgain(asked, outcome.problem, outcome.interrupts === undefined);
+        await leased({ status: 'input_required', data: { ...again, progressBase: progress.reached() }, ...statusHeldBack(progress, context.secretsUsed?.()), leaseOwner: null, leaseUntil: null });
       } else {
         throw new Error(`a task run stopped (${outcome.kind}), which only a call asks for`);
       }

@@ -9,6 +9,7 @@ import { ElicitRequestSchema, ListRootsRequestSchema } from '@modelcontextprotoc
 import { startServer, type TestServer } from '../helpers/server.js';
 import { envelope, legacyHeaders, modernHeaders, post } from '../helpers/raw.js';
 import { until } from '../helpers/wait.js';
+import { visits } from '../fixtures/graphs/hitl.js';
 
 const GRAPHS = {
   ask_name: './graphs/hitl.ts:askName',
@@ -26,6 +27,7 @@ const GRAPHS = {
   review_twice: './graphs/hitl.ts:reviewTwice',
   twelve: './graphs/hitl.ts:twelveQuestions',
   refined: './graphs/hitl.ts:refinedName',
+  refined_pair: './graphs/hitl.ts:refinedPair',
 };
 
 type Form = { message: string; requestedSchema: { properties: Record<string, unknown> } };
@@ -605,7 +607,7 @@ describe("an answer the graph's own responseSchema refuses (a zod refinement no 
     }
   });
 
-  test('resume_run: ANSWER_INVALID saying why, the run still paused under the same key; a good answer then finishes it', async () => {
+  test('resume_run: ANSWER_INVALID saying why, the run paused again; a good answer then finishes it', async () => {
     const client = await v1Client('alice', { elicitation: false });
     try {
       const paused = await client.callTool({ name: 'refined', arguments: {} });
@@ -613,9 +615,47 @@ describe("an answer the graph's own responseSchema refuses (a zod refinement no 
       const refused = await client.callTool({ name: 'resume_run', arguments: { run_id: run.id, answer: { name: 'Bob' } } });
       assert.equal((refused._meta?.['graph-mcp/error'] as { code: string }).code, 'ANSWER_INVALID');
       assert.match((refused.content as Array<{ text: string }>)[0]!.text, /^The answer cannot be used; the run is still paused\.\n- name: must start with A\n/);
-      assert.deepEqual((refused._meta?.['graph-mcp/run'] as { questions: Array<{ key: string }> }).questions.map((q) => q.key), run.questions.map((q) => q.key));
+      assert.equal((refused._meta?.['graph-mcp/run'] as { questions: unknown[] }).questions.length, 1);
       const done = await client.callTool({ name: 'resume_run', arguments: { run_id: run.id, answer: { name: 'Ann' } } });
       assert.equal((done.structuredContent as { answer: string }).answer, 'Hello, Ann!', JSON.stringify(done));
+    } finally {
+      await client.close();
+    }
+  });
+
+  test('two questions at once, the refused answer kept from an earlier part: only the question still waiting is asked again; the other branch is not run again', async () => {
+    // It asked again only the other question, with the refused answer still kept: refused for ever.
+    const client = await v1Client('alice', { elicitation: false });
+    try {
+      const paused = await client.callTool({ name: 'refined_pair', arguments: {} });
+      const run = paused._meta?.['graph-mcp/run'] as { id: string };
+      const part = await client.callTool({ name: 'resume_run', arguments: { run_id: run.id, answers: { left: { name: 'Bob' } } } });
+      assert.match((part.content as Array<{ text: string }>)[0]!.text, /Kept: the answers to "left"/);
+      const rightRuns = visits.filter((visit) => visit === 'refinedPair.right').length;
+      const refused = await client.callTool({ name: 'resume_run', arguments: { run_id: run.id, answers: { right: 'R1' } } });
+      assert.equal((refused._meta?.['graph-mcp/error'] as { code: string }).code, 'ANSWER_INVALID', JSON.stringify(refused));
+      const waiting = (refused._meta?.['graph-mcp/run'] as { questions: Array<{ key: string; text: string }> }).questions;
+      assert.deepEqual(waiting.map((q) => q.text), ['Left name, starting with A?'], 'the right answer was taken');
+      const done = await client.callTool({ name: 'resume_run', arguments: { run_id: run.id, answers: { [waiting[0]!.key]: { name: 'Ann' } } } });
+      assert.equal((done.structuredContent as { joined: string }).joined, 'Ann+R1', JSON.stringify(done));
+      assert.equal(visits.filter((visit) => visit === 'refinedPair.right').length, rightRuns + 1, 'the right node ran once more, with its answer, and not again');
+    } finally {
+      await client.close();
+    }
+  });
+
+  test('two questions at once over 2026-07-28: the refused one is asked again, saying why; the other is not', async () => {
+    const asked: string[] = [];
+    const client = await v2Client('alice', (form) => {
+      asked.push(form.message);
+      if (/Right\?/.test(form.message)) return { answer: 'R1' };
+      return { name: asked.filter((message) => /Left name/.test(message)).length === 1 ? 'Bob' : 'Ann' };
+    });
+    try {
+      const result = await client.callTool({ name: 'refined_pair', arguments: {} });
+      assert.equal((result.structuredContent as { joined: string }).joined, 'Ann+R1', JSON.stringify(result));
+      assert.equal(asked.filter((message) => /Right\?/.test(message)).length, 1, 'the right question was asked once');
+      assert.match(asked.at(-1)!, /^The last answer could not be used \(name: must start with A\)/);
     } finally {
       await client.close();
     }

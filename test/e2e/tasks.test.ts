@@ -36,6 +36,7 @@ before(async () => {
         gated: './graphs/gated.ts:gated',
         throws: './graphs/basic.ts:throws',
         refined: './graphs/hitl.ts:refinedName',
+        refined_pair: './graphs/hitl.ts:refinedPair',
       },
       defaults: { poll_interval_ms: 50 },
       // Never contacted: the reporting graph only reads its credential.
@@ -832,4 +833,31 @@ test("a task whose answer the graph's own responseSchema refuses goes back to in
     await sleep(20);
   }
   assert.fail('the task never completed');
+});
+
+test("a task asking two questions at once, one answer refused by the graph: only that one is asked again, and the other branch is not run again", async () => {
+  // Both were asked again (the other told its answer "could not be used"), and its new answer was dropped.
+  const created = (await rpc('alice', 'tools/call', { name: 'refined_pair', arguments: {}, task: { ttl: 60_000 } })).message.result;
+  const taskId = created.taskId as string;
+  const asking = async (count: number, notKeys: string[] = []) => {
+    for (let i = 0; i < 300; i += 1) {
+      const task = (await rpc('alice', 'tasks/get', { taskId })).message.result;
+      const keys = Object.keys(task.inputRequests ?? {});
+      if (task.status === 'input_required' && keys.length === count && !keys.some((key) => notKeys.includes(key))) return task;
+      await sleep(20);
+    }
+    throw new Error('the task never asked');
+  };
+  const first = await asking(2);
+  assert.deepEqual(Object.keys(first.inputRequests).sort(), ['left', 'right']);
+  const rightRuns = visits.filter((visit) => visit === 'refinedPair.right').length;
+  await rpc('alice', 'tasks/update', { taskId, inputResponses: { left: { action: 'accept', content: { name: 'Bob' } }, right: { action: 'accept', content: { answer: 'R1' } } } });
+  const again = await asking(1, ['left', 'right']);
+  const [key] = Object.keys(again.inputRequests);
+  assert.match(JSON.stringify(again.inputRequests), /Left name, starting with A\?/);
+  assert.match(JSON.stringify(again.inputRequests), /The last answer could not be used \(name: must start with A\)/);
+  await rpc('alice', 'tasks/update', { taskId, inputResponses: { [key!]: { action: 'accept', content: { name: 'Ann' } } } });
+  const done = await untilStatus('alice', taskId, ['completed', 'failed']);
+  assert.equal(done.result?.structuredContent?.joined, 'Ann+R1', JSON.stringify(done));
+  assert.equal(visits.filter((visit) => visit === 'refinedPair.right').length, rightRuns + 1, 'the right node ran once, with its answer');
 });
