@@ -39,10 +39,13 @@ export function findArithmetic(text: string): { a: number; op: Op; b: number } |
   const isDigit = (i: number) => i < text.length && text.charCodeAt(i) >= 48 && text.charCodeAt(i) <= 57;
   // Part of a longer token (1e3, 1,000, 1.5.5, x2): no number of its own, rather than misread.
   const joined = (i: number) => i >= 0 && i < text.length && /[\w.,]/.test(text[i]!);
-  const numberAt = (start: number): number | undefined => {
+  // `operand`: right after an operator, which may be a word ("times7").
+  const numberAt = (start: number, operand = false): number | undefined => {
     let i = start;
-    if (joined(start - 1)) return undefined;
+    if (!operand && joined(start - 1)) return undefined;
     if (text[i] === '-') i += 1;
+    // A minus inside a word ("a-1") is a hyphen, not a sign.
+    else if (!operand && text[start - 1] === '-' && joined(start - 2)) return undefined;
     if (!isDigit(i)) return undefined;
     while (isDigit(i)) i += 1;
     if (text[i] === '.' && isDigit(i + 1)) for (i += 1; isDigit(i); ) i += 1;
@@ -67,7 +70,7 @@ export function findArithmetic(text: string): { a: number; op: Op; b: number } |
     const found = OPERATORS.find(([word]) => lower.startsWith(word));
     if (found) {
       const bStart = spaces(opStart + found[0].length);
-      const bEnd = numberAt(bStart);
+      const bEnd = numberAt(bStart, true);
       if (bEnd !== undefined) return { a: Number(text.slice(i, aEnd)), op: found[1], b: Number(text.slice(bStart, bEnd)) };
     }
     i = aEnd; // never rescan a digit run

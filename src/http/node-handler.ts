@@ -193,6 +193,8 @@ async function writeResponse(
   res.statusCode = response.status;
   for (const [name, value] of response.headers) res.setHeader(name, value);
   if (response.body === null) {
+    // A 202 and the like say their (empty) length too: HTTP/1.0 keep-alive closes without it.
+    if (response.status !== 204 && response.status !== 304) res.setHeader('content-length', 0);
     res.end();
     return;
   }

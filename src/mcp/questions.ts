@@ -157,7 +157,8 @@ function textQuestion(message: string): Omit<Question, 'key' | 'interruptId'> {
 
 function typedQuestion(message: string, responseSchema: Json): Omit<Question, 'key' | 'interruptId'> {
   // A field with a default need not be given (zod 4 writes its output shape, where it is
-  // required): the check fills it in, as zod would.
+  // required). It is not filled in here: zod fills it as the graph takes the answer, a
+  // default made fresh each time (a date, an id) included, which the schema holds frozen.
   const given = withDefaultsOptional(responseSchema);
   const { $schema: _dialect, ...schema } = given;
   const form = toForm(schema);
@@ -462,7 +463,7 @@ function decodeTyped(decoder: Extract<Decoder, { kind: 'typed' }>, content: Json
     }
   }
   const value = decoder.unwrap ? values[decoder.unwrap] : values;
-  const problems = compileValidator(decoder.schema, 'interrupt responseSchema', { fillDefaults: true })(value);
+  const problems = compileValidator(decoder.schema, 'interrupt responseSchema')(value);
   if (problems.length === 0) return { ok: true, value };
   // The schema is the field's own: its root is the answer, not a place in it.
   return invalid((decoder.unwrap ? problems.map((problem) => problem.replace(/^\(root\): /, '')) : problems).join('; '));

@@ -38,6 +38,8 @@ test('a number that is part of a longer token (1e3, 1,000, 1.5.5) is not misread
   // They read "3 + 1" (4), "000 + 1" (1) and "5 + 1" (6).
   for (const message of ['1e3 + 1', 'what is 1,000 + 1?', '1.5.5 + 1']) assert.match(await reply(message), /^You said: /, message);
   assert.deepEqual(findArithmetic('is it 2 + 2.'), { a: 2, op: '+', b: 2 }, 'a sentence may end after a number');
+  assert.deepEqual(findArithmetic('6 times7'), { a: 6, op: '*', b: 7 }, 'an operand may follow an operator word');
+  assert.equal(findArithmetic('a-1 + 2'), undefined, 'a hyphen in a word is no minus sign');
 });
 
 test('findArithmetic takes the first operation, and none where there is none', () => {

@@ -111,6 +111,16 @@ describe('transport-level errors', () => {
     connection.socket.destroy();
     const answers = connection.received().split(/(?=HTTP\/1\.1 )/);
     assert.equal(answers.length, 2, connection.received().slice(0, 500));
+    // A 202 (a notification) too, then a request on the same connection.
+    const notify = await rawConnection(server.url);
+    const note = JSON.stringify({ jsonrpc: '2.0', method: 'notifications/initialized' });
+    const head = `POST /mcp HTTP/1.0\r\nHost: 127.0.0.1:${notify.port}\r\nConnection: keep-alive\r\nContent-Type: application/json\r\nAccept: application/json, text/event-stream\r\nMCP-Protocol-Version: 2025-11-25\r\n`;
+    notify.socket.write(`${head}Content-Length: ${note.length}\r\n\r\n${note}`);
+    notify.socket.write(`${head}Content-Length: ${message.length}\r\n\r\n${message}`);
+    for (let i = 0; i < 200 && !/"tools":/.test(notify.received()); i += 1) await new Promise((resolve) => setTimeout(resolve, 10));
+    notify.socket.destroy();
+    assert.match(notify.received(), /^HTTP\/1\.1 202 [^]*\r\ncontent-length: 0\r\n/i);
+    assert.match(notify.received(), /"tools":/, 'the request after the 202 is answered on the same connection');
     for (const answer of answers) {
       assert.match(answer, /^HTTP\/1\.1 200 /);
       assert.match(answer, /\r\ncontent-length: \d+\r\n/i);

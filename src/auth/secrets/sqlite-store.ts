@@ -28,7 +28,7 @@ const TAG_BYTES = 16;
  */
 export class SqliteSecretStore implements SecretStore {
   /** The file opened (device and inode), to tell when it is deleted or replaced under this process. */
-  private readonly opened: { dev: number; ino: number } | undefined;
+  private readonly opened: { dev: number; ino: number; path: string } | undefined;
 
   private constructor(
     private readonly db: BetterSqlite3.Database,
@@ -36,7 +36,7 @@ export class SqliteSecretStore implements SecretStore {
     private readonly file: string,
   ) {
     const stats = file === ':memory:' ? undefined : statSync(file, { throwIfNoEntry: false });
-    this.opened = stats && { dev: stats.dev, ino: stats.ino };
+    this.opened = stats && { dev: stats.dev, ino: stats.ino, path: path.resolve(file) };
   }
 
   /**
@@ -46,7 +46,8 @@ export class SqliteSecretStore implements SecretStore {
    */
   private stillOpened(): void {
     if (this.opened === undefined) return;
-    const now = statSync(this.file, { throwIfNoEntry: false });
+    // By the path it had when opened: the working directory may have changed since.
+    const now = statSync(this.opened.path, { throwIfNoEntry: false });
     if (now === undefined || now.dev !== this.opened.dev || now.ino !== this.opened.ino) {
       throw new GraphMcpError('SECRET_STORE', `${this.file}: the secret store was ${now === undefined ? 'deleted' : 'replaced'} while this process had it open; restart to use the store at that path`);
     }
