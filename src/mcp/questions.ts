@@ -459,7 +459,9 @@ function decodeTyped(decoder: Extract<Decoder, { kind: 'typed' }>, content: Json
     try {
       values[field] = JSON.parse(text) as unknown;
     } catch {
-      return invalid(`"${field}" must be JSON`);
+      // Not JSON: the text itself, which the field's schema may well take (a string that may
+      // also be null, or a number): a person typing "hello" there should not have to quote it.
+      // The schema says what is wrong otherwise.
     }
   }
   const value = decoder.unwrap ? values[decoder.unwrap] : values;
@@ -525,6 +527,13 @@ function parseArgs(text: unknown, fallback: Json): Json | undefined {
 /** A model's answer as form content: an object as is, a JSON object in text, or text for a one-field form. */
 function modelContent(question: Question, answer: unknown): Json | string {
   const fields = Object.keys((question.request.params.requestedSchema as { properties?: Json } | undefined)?.properties ?? {});
+  // A question whose answer is one value (a record, a list, a nullable text) asked as a one-field
+  // form: the model's answer is that value, whatever its shape, unless given as the form's field.
+  const unwrap = question.decoder.kind === 'typed' ? question.decoder.unwrap : undefined;
+  if (unwrap !== undefined) {
+    if (isPlainObject(answer) && Object.keys(answer).length === 1 && Object.hasOwn(answer, unwrap)) return answer;
+    return { [unwrap]: oneFieldValue(question, unwrap, answer === undefined ? null : answer) };
+  }
   if (isPlainObject(answer)) return answer;
   if (typeof answer === 'string') {
     const trimmed = answer.trim();

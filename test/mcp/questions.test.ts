@@ -76,3 +76,25 @@ test("choices in every form the 2025-11-25 spec gives them are shown as choices;
   assert.equal(refused.ok, false);
   assert.deepEqual(decodeAnswer(question, { action: 'accept', content: { color: 'g', size: 'l', tags: ['y'] } }, 'client'), { ok: true, value: { color: 'g', size: 'l', tags: ['y'] } });
 });
+
+test('resume_run: a one-value question (a record, a nullable text) takes the value itself, whatever its shape', () => {
+  // A record was read as the one-field form's content ({"a":"b"} -> "must be object"), and a bare null refused.
+  const record = ask({ type: 'object', propertyNames: { type: 'string' }, additionalProperties: { type: 'string' } });
+  assert.deepEqual(decodeAnswer(record, { a: 'b' }, 'model'), { ok: true, value: { a: 'b' } });
+  assert.deepEqual(decodeAnswer(record, '{"a":"b"}', 'model'), { ok: true, value: { a: 'b' } });
+  assert.deepEqual(decodeAnswer(record, { value: { a: 'b' } }, 'model'), { ok: true, value: { a: 'b' } }, 'or as the form field');
+  const nullable = ask({ type: ['string', 'null'] });
+  assert.deepEqual(decodeAnswer(nullable, 'hello', 'model'), { ok: true, value: 'hello' });
+  assert.deepEqual(decodeAnswer(nullable, null, 'model'), { ok: true, value: null });
+  const text = ask({ type: 'string' });
+  assert.deepEqual(decodeAnswer(text, '{"x":1}', 'model'), { ok: true, value: '{"x":1}' }, 'a text that looks like JSON is text');
+});
+
+test('a JSON text field takes plain text where its schema takes a string (a nullable or a union), and says what is wrong otherwise', () => {
+  const question = ask({ type: 'object', properties: { nul: { type: ['string', 'null'] }, u: { anyOf: [{ type: 'string' }, { type: 'number' }] }, obj: { type: 'object', properties: { a: { type: 'number' } } } } });
+  assert.deepEqual(decodeAnswer(question, { action: 'accept', content: { nul: 'hello', u: 'abc' } }, 'client'), { ok: true, value: { nul: 'hello', u: 'abc' } });
+  assert.deepEqual(decodeAnswer(question, { action: 'accept', content: { nul: 'null' } }, 'client'), { ok: true, value: { nul: null } });
+  const wrong = decodeAnswer(question, { action: 'accept', content: { obj: 'not json' } }, 'client');
+  assert.equal(wrong.ok, false);
+  assert.match(!wrong.ok && !wrong.declined ? wrong.problem : '', /obj: must be object/);
+});
