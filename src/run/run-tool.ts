@@ -223,7 +223,8 @@ async function runGraph(tool: GraphTool, args: unknown, options: RunOptions, abo
       : options.fromCheckpoint
         ? null
         : tool.toGraphInput((args ?? {}) as Record<string, unknown>);
-    if (options.progress || options.log) {
+    // A runnable that is no LangGraph graph (a chain) streams its own chunks, not LangGraph's modes: invoked.
+    if ((options.progress || options.log) && tool.graph.nodes !== undefined) {
       // A node that ignores its abort signal must not hold the call open.
       const streamed = await untilAborted(streamWithProgress(tool, input, config, scrubbedProgress(options.progress, options.secretsUsed), options.log), signal);
       state = streamed.state;
