@@ -16,6 +16,7 @@ import { compileValidator, type Validator } from './validator.js';
 /** A checkpointer a graph was compiled with: LangGraph's savers all delete a thread (a custom one may not). */
 export interface OwnCheckpointer {
   deleteThread?(threadId: string): Promise<void>;
+  getTuple?(config: { configurable: Record<string, unknown> }): Promise<unknown>;
 }
 
 /** A graph ready to serve as one MCP tool; built once at start-up. */

@@ -54,6 +54,10 @@ const INVALID_RESUME = Symbol.for('langgraph.invalid_resume');
  * it, and the interrupt can be answered again.
  */
 export function isInvalidResume(error: unknown): boolean {
+  // Several tasks of one step failed (two answers refused at once): LangGraph throws them
+  // together. Refused answers only, all of them: any other failure is the graph's.
+  const all = errorsOf(error);
+  if (all !== undefined) return all.length > 0 && all.every(isInvalidResume);
   let current = error;
   for (let depth = 0; depth < 10 && current !== null && typeof current === 'object'; depth += 1) {
     if ((current as Record<symbol, unknown>)[INVALID_RESUME] === true) return true;
@@ -62,8 +66,15 @@ export function isInvalidResume(error: unknown): boolean {
   return false;
 }
 
+function errorsOf(error: unknown): unknown[] | undefined {
+  const errors = (error as { errors?: unknown } | null | undefined)?.errors;
+  return Array.isArray(errors) ? errors : undefined;
+}
+
 /** Why an answer was refused, as a person reads it: a zod error's issues (`path: message`), not its JSON. */
 export function invalidResumeMessage(error: unknown): string {
+  const all = errorsOf(error);
+  if (all !== undefined) return all.map(invalidResumeMessage).join('; ');
   for (let current = error, depth = 0; depth < 10 && current !== null && typeof current === 'object'; depth += 1) {
     const issues = (current as { issues?: unknown }).issues;
     if (Array.isArray(issues) && issues.length > 0) {

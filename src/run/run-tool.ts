@@ -215,6 +215,19 @@ async function runGraph(tool: GraphTool, args: unknown, options: RunOptions, abo
     ...(thread && options.drain ? { control: options.drain } : {}),
   };
 
+  // A graph's own checkpointer that does not hold the run (one in memory, in another process): resumed
+  // here, the graph would start over and ask anew, under another interrupt, and the process that does
+  // hold it could no longer go on. Refused, the run left as it is, for an answer to reach that process.
+  if (options.resume !== undefined && thread && tool.ownCheckpointer?.getTuple) {
+    const held = await tool.ownCheckpointer.getTuple({ configurable: { thread_id: thread.id, checkpoint_ns: '' } }).catch(() => undefined);
+    if (held === undefined) {
+      return {
+        kind: 'refused',
+        problem: `this process does not hold the run: the graph's own checkpointer keeps it where it paused (another process's memory); answer again, or compile the graph without a checkpointer so that any process can`,
+      };
+    }
+  }
+
   let state: unknown;
   let interrupts: PendingInterrupt[] = [];
   try {

@@ -28,6 +28,7 @@ const GRAPHS = {
   twelve: './graphs/hitl.ts:twelveQuestions',
   refined: './graphs/hitl.ts:refinedName',
   refined_pair: './graphs/hitl.ts:refinedPair',
+  refined_both: './graphs/hitl.ts:refinedBoth',
 };
 
 type Form = { message: string; requestedSchema: { properties: Record<string, unknown> } };
@@ -656,6 +657,24 @@ describe("an answer the graph's own responseSchema refuses (a zod refinement no 
       assert.equal((result.structuredContent as { joined: string }).joined, 'Ann+R1', JSON.stringify(result));
       assert.equal(asked.filter((message) => /Right\?/.test(message)).length, 1, 'the right question was asked once');
       assert.match(asked.at(-1)!, /^The last answer could not be used \(name: must start with A\)/);
+    } finally {
+      await client.close();
+    }
+  });
+
+  test('both answers of one step refused at once: both asked again, saying why (LangGraph throws them together: GRAPH_FAILED)', async () => {
+    const client = await v1Client('alice', { elicitation: false });
+    try {
+      const paused = await client.callTool({ name: 'refined_both', arguments: {} });
+      const run = paused._meta?.['graph-mcp/run'] as { id: string };
+      const refused = await client.callTool({ name: 'resume_run', arguments: { run_id: run.id, answers: { left: { name: 'Bob' }, right: { name: 'Bo' } } } });
+      assert.equal((refused._meta?.['graph-mcp/error'] as { code: string }).code, 'ANSWER_INVALID', JSON.stringify(refused));
+      assert.match((refused.content as Array<{ text: string }>)[0]!.text, /- name: must start with A; name: must start with A\n/);
+      const waiting = (refused._meta?.['graph-mcp/run'] as { questions: Array<{ key: string; text: string }> }).questions;
+      assert.deepEqual(waiting.map((q) => q.text).sort(), ['Left A-name?', 'Right A-name?']);
+      const byText = Object.fromEntries(waiting.map((q) => [q.text, q.key]));
+      const done = await client.callTool({ name: 'resume_run', arguments: { run_id: run.id, answers: { [byText['Left A-name?']!]: { name: 'Ann' }, [byText['Right A-name?']!]: { name: 'Abe' } } } });
+      assert.equal((done.structuredContent as { joined: string }).joined, 'Ann+Abe', JSON.stringify(done));
     } finally {
       await client.close();
     }

@@ -5,7 +5,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { after, before, test } from 'node:test';
 import { Client as V1Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport as V1Transport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
-import { threadsLeft } from '../fixtures/graphs/own-saver.js';
+import { asked, saver, threadsLeft } from '../fixtures/graphs/own-saver.js';
 import { startServer, type TestServer } from '../helpers/server.js';
 import { callModern, envelope, modernHeaders, post, taskRequest } from '../helpers/raw.js';
 import { captureLogs } from '../helpers/server.js';
@@ -86,4 +86,29 @@ test("a custom checkpointer's deleteThread that throws, or returns no promise, i
   assert.doesNotThrow(() => forgetThread({ deleteThread: (() => undefined) as unknown as (id: string) => Promise<void> }, 'r2', logs.logger));
   await logs.logged("deleting a run's checkpoints failed");
   assert.match(logs.text(), /not supported/);
+});
+
+test("a resume in a process whose own checkpointer does not hold the run is refused, the run left as it was (it started over, asking anew, and the process holding it could no longer go on)", async () => {
+  const client = new V1Client({ name: 'own-saver', version: '1.0.0' });
+  await client.connect(new V1Transport(new URL(server.url)));
+  try {
+    const paused = await client.callTool({ name: 'ask_own', arguments: { value: 'elsewhere' } });
+    const run = paused._meta?.['graph-mcp/run'] as { id: string };
+    // As another process sees it: its own MemorySaver never held this run.
+    const kept = structuredClone(saver.storage[run.id]);
+    const keptWrites = Object.fromEntries(Object.entries(saver.writes).filter(([key]) => key.includes(run.id)));
+    await saver.deleteThread(run.id);
+    const startsBefore = asked.length;
+    const refused = await client.callTool({ name: 'resume_run', arguments: { run_id: run.id, answer: 'yes' } });
+    assert.equal((refused._meta?.['graph-mcp/error'] as { code: string }).code, 'ANSWER_INVALID', JSON.stringify(refused));
+    assert.match((refused.content as Array<{ text: string }>)[0]!.text, /this process does not hold the run/);
+    assert.equal(asked.length, startsBefore, 'the graph did not start over');
+    // Back in the process that holds it: the answer goes through.
+    saver.storage[run.id] = kept!;
+    Object.assign(saver.writes, keptWrites);
+    const done = await client.callTool({ name: 'resume_run', arguments: { run_id: run.id, answer: 'yes' } });
+    assert.deepEqual(done.structuredContent, { value: 'elsewhere: yes' }, JSON.stringify(done));
+  } finally {
+    await client.close();
+  }
 });
