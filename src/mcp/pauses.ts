@@ -35,6 +35,8 @@ export interface PauseData {
   usedKeys: string[];
   /** How many times the run has asked. */
   round: number;
+  /** The keys the current round asked (2026-07-28): asked again with nothing changed, it is the same round. */
+  roundKeys?: string[];
   /** The final answer, once the run has one. */
   result?: CallToolResult;
   /** Why the last answers given for a task's questions could not be used (it asks them again). */
@@ -322,10 +324,16 @@ async function continueRun(
     if (call.era === 'modern') {
       const askable = missing.filter(askableBy(call.ctx));
       if (askable.length > 0) {
-        const bumped = await serving.runs.setData(run, { ...(run.data as PauseData), round: (run.data as PauseData).round + 1 });
+        // A new round for new questions. The same questions asked again (to a retry with an earlier
+        // round's state) are the same round: a new one would void the state the rightful client
+        // holds, and its answer, when it came, would be asked for again.
+        const keys = askable.map((question) => question.key);
+        const asked = (run.data as PauseData).roundKeys;
+        const same = asked !== undefined && asked.length === keys.length && keys.every((key) => asked.includes(key));
+        const current = same ? run : ((await serving.runs.setData(run, { ...(run.data as PauseData), round: (run.data as PauseData).round + 1, roundKeys: keys })) ?? run);
         return inputRequired({
           inputRequests: Object.fromEntries(askable.map((question) => [question.key, question.request])) as InputRequiredResult['inputRequests'],
-          requestState: await serving.codec.mint(requestStatePayload(run.id, ((bumped ?? run).data as PauseData).round, boundArgs()), call.ctx),
+          requestState: await serving.codec.mint(requestStatePayload(run.id, (current.data as PauseData).round, boundArgs()), call.ctx),
         });
       }
     } else if (call.sendOnStream !== undefined) {

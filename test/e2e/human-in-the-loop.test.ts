@@ -228,6 +228,22 @@ describe('2026-07-28 over raw HTTP: requestState is signed, owner-bound, and the
     assert.equal(done.structuredContent.answer, 'Hello, Ada!');
   });
 
+  test("a replayed earlier round's state gets the questions as they stand, without voiding the state the rightful client holds", async () => {
+    // Each answer to an old state began a new round: the current state, held by the client that
+    // was about to answer, then counted as old, and its answer was asked for again.
+    const accept = (content: Record<string, unknown>) => ({ action: 'accept', content });
+    const first = (await rawCall('alice', 'refined')).messages[0]?.result;
+    const [key1] = Object.keys(first.inputRequests);
+    const second = (await rawCall('alice', 'refined', { requestState: first.requestState, inputResponses: { [key1!]: accept({ name: 'Bob' }) } })).messages[0]?.result;
+    assert.equal(second.resultType, 'input_required', JSON.stringify(second));
+    const [key2] = Object.keys(second.inputRequests);
+    // A delayed duplicate of the first round.
+    const replay = (await rawCall('alice', 'refined', { requestState: first.requestState, inputResponses: { [key1!]: accept({ name: 'Ann' }) } })).messages[0]?.result;
+    assert.deepEqual(Object.keys(replay.inputRequests), [key2], 'the questions as they stand');
+    const done = (await rawCall('alice', 'refined', { requestState: second.requestState, inputResponses: { [key2!]: accept({ name: 'Ann' }) } })).messages[0]?.result;
+    assert.equal(done.structuredContent?.answer, 'Hello, Ann!', JSON.stringify(done));
+  });
+
   test('a tampered requestState is refused with -32602', async () => {
     const first = (await rawCall('alice', 'ask_name')).messages[0]?.result;
     const [head, body, mac] = String(first.requestState).split('.');
