@@ -25,6 +25,11 @@ export interface GraphTool {
   /** Exactly what `tools/list` shows. */
   readonly definition: Tool;
   readonly graph: RunnableGraph;
+  /**
+   * A runnable that is no LangGraph graph (a chain, a `RunnableLambda`): its
+   * stream is its own chunks, not LangGraph's modes, so it is invoked.
+   */
+  readonly plainRunnable: boolean;
   /** The checkpointer the graph was compiled with, if any: it keeps its checkpoints there, not in graph-mcp's store. */
   readonly ownCheckpointer: OwnCheckpointer | undefined;
   readonly timeoutMs: number;
@@ -136,6 +141,7 @@ export function buildGraphTool(spec: GraphToolSpec): GraphTool {
     definition,
     graph: spec.graph,
     ownCheckpointer: ownCheckpointerOf(spec.graph),
+    plainRunnable: !isLangGraph(spec.graph),
     timeoutMs: spec.timeoutMs,
     recursionLimit: spec.recursionLimit,
     task: spec.task ?? 'optional',
@@ -210,6 +216,16 @@ function taskStartsAt(spec: GraphToolSpec, what: string): readonly string[] | un
     throw new GraphMcpError('CONFIG_INVALID', `${what}: graphs.${spec.name}.task_starts_at names ${unknown.map((n) => `"${n}"`).join(', ')}, not a node of the graph (its nodes: ${known.join(', ')})`);
   }
   return nodes;
+}
+
+/** LangGraph's (its nodes), also under an agent's wrapper (`createAgent`) or a binding (`.withRetry()`), or a `RemoteGraph`. */
+function isLangGraph(graph: RunnableGraph): boolean {
+  const outer = graph as { graph?: unknown; bound?: unknown; graphId?: unknown };
+  if (typeof outer.graphId === 'string') return true;
+  return [graph, outer.graph, outer.bound].some((layer) => {
+    const nodes = (layer as { nodes?: unknown } | null | undefined)?.nodes;
+    return nodes !== null && typeof nodes === 'object';
+  });
 }
 
 function ownCheckpointerOf(graph: RunnableGraph): OwnCheckpointer | undefined {

@@ -465,8 +465,12 @@ function decodeTyped(decoder: Extract<Decoder, { kind: 'typed' }>, content: Json
     }
   }
   const value = decoder.unwrap ? values[decoder.unwrap] : values;
-  const problems = compileValidator(decoder.schema, 'interrupt responseSchema')(value);
+  const check = compileValidator(decoder.schema, 'interrupt responseSchema');
+  const problems = check(value);
   if (problems.length === 0) return { ok: true, value };
+  // Read as JSON it does not fit, as typed it may: "12345" in a field that takes a text or null.
+  const typed = decoder.unwrap ? content[decoder.unwrap] : content;
+  if (typed !== value && check(typed).length === 0) return { ok: true, value: typed };
   // The schema is the field's own: its root is the answer, not a place in it.
   return invalid((decoder.unwrap ? problems.map((problem) => problem.replace(/^\(root\): /, '')) : problems).join('; '));
 }

@@ -54,20 +54,21 @@ const INVALID_RESUME = Symbol.for('langgraph.invalid_resume');
  * it, and the interrupt can be answered again.
  */
 export function isInvalidResume(error: unknown): boolean {
-  // Several tasks of one step failed (two answers refused at once): LangGraph throws them
-  // together. Refused answers only, all of them: any other failure is the graph's.
-  const all = errorsOf(error);
-  if (all !== undefined) return all.length > 0 && all.every(isInvalidResume);
   let current = error;
   for (let depth = 0; depth < 10 && current !== null && typeof current === 'object'; depth += 1) {
     if ((current as Record<symbol, unknown>)[INVALID_RESUME] === true) return true;
     current = (current as { cause?: unknown }).cause;
   }
-  return false;
+  // Several tasks of one step failed (two answers refused at once): LangGraph throws them
+  // together. Refused answers only, all of them: any other failure is the graph's.
+  const all = errorsOf(error);
+  return all !== undefined && all.length > 0 && all.every(isInvalidResume);
 }
 
+/** The errors LangGraph threw together (an AggregateError); not zod 3's `errors`, which are its issues. */
 function errorsOf(error: unknown): unknown[] | undefined {
-  const errors = (error as { errors?: unknown } | null | undefined)?.errors;
+  if (!(error instanceof Error) || error.name !== 'AggregateError') return undefined;
+  const errors = (error as { errors?: unknown }).errors;
   return Array.isArray(errors) ? errors : undefined;
 }
 

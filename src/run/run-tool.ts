@@ -219,7 +219,8 @@ async function runGraph(tool: GraphTool, args: unknown, options: RunOptions, abo
   // here, the graph would start over and ask anew, under another interrupt, and the process that does
   // hold it could no longer go on. Refused, the run left as it is, for an answer to reach that process.
   if (options.resume !== undefined && thread && tool.ownCheckpointer?.getTuple) {
-    const held = await tool.ownCheckpointer.getTuple({ configurable: { thread_id: thread.id, checkpoint_ns: '' } }).catch(() => undefined);
+    // A checkpointer that fails to answer is a store failure, not a run held elsewhere.
+    const held = await tool.ownCheckpointer.getTuple({ configurable: { thread_id: thread.id, checkpoint_ns: '' } });
     if (held === undefined) {
       return {
         kind: 'refused',
@@ -237,7 +238,7 @@ async function runGraph(tool: GraphTool, args: unknown, options: RunOptions, abo
         ? null
         : tool.toGraphInput((args ?? {}) as Record<string, unknown>);
     // A runnable that is no LangGraph graph (a chain) streams its own chunks, not LangGraph's modes: invoked.
-    if ((options.progress || options.log) && tool.graph.nodes !== undefined) {
+    if ((options.progress || options.log) && !tool.plainRunnable) {
       // A node that ignores its abort signal must not hold the call open.
       const streamed = await untilAborted(streamWithProgress(tool, input, config, scrubbedProgress(options.progress, options.secretsUsed), options.log), signal);
       state = streamed.state;
@@ -257,7 +258,14 @@ async function runGraph(tool: GraphTool, args: unknown, options: RunOptions, abo
       // A checkpointer that holds writes until asked (graph-mcp's lent one) stores them first: what the
       // step's other tasks did is kept, and read back with the rest.
       const held = thread?.checkpointer as { persist?: () => Promise<void> } | undefined;
-      if (thread && typeof held?.persist === 'function') await held.persist();
+      if (thread && typeof held?.persist === 'function') {
+        try {
+          await held.persist();
+        } catch (stored) {
+          if (isStateNotStorable(stored)) return done(stateNotStorable(tool, stored, options.secretsUsed?.()));
+          throw stored;
+        }
+      }
       const interrupts = thread ? await stillPending(tool.graph, config) : undefined;
       return { kind: 'refused', problem, ...(interrupts ? { interrupts } : {}) };
     }
@@ -354,18 +362,20 @@ function atBreakpoint(state: unknown): boolean {
 
 /**
  * The interrupts a run still waits on once a resume was refused: those of
- * the tasks that have no result. LangGraph fails the step only after its
- * other tasks finished, and a task whose answer was taken has its result
- * (kept by a durable checkpointer, and by a lent one once persisted): only
- * the rest is asked again. `undefined` when the graph cannot tell (no
+ * the tasks that failed. LangGraph fails the step only after its other
+ * tasks finished, and what they did is kept (by a durable checkpointer, and
+ * by a lent one once persisted): only the refused ones are asked again. `undefined` when the graph cannot tell (no
  * `getState`), or fails to.
  */
 async function stillPending(graph: GraphTool['graph'], config: Record<string, unknown>): Promise<PendingInterrupt[] | undefined> {
-  const getState = (graph as { getState?: (config: Record<string, unknown>) => Promise<{ tasks?: Array<{ result?: unknown; interrupts?: unknown[] }> }> }).getState;
+  const getState = (graph as { getState?: (config: Record<string, unknown>) => Promise<{ tasks?: Array<{ error?: unknown; interrupts?: unknown[] }> }> }).getState;
   if (typeof getState !== 'function') return undefined;
   try {
+    // The refused tasks are those that failed. One that finished without writing to the state (a
+    // node that answers with Command({ goto }) alone) has no result either, and is done; one that
+    // asked anew is not failed, and asks again when the run goes on.
     const snapshot = await getState.call(graph, { configurable: config.configurable });
-    const pending = (snapshot.tasks ?? []).filter((task) => task.result === undefined).flatMap((task) => task.interrupts ?? []);
+    const pending = (snapshot.tasks ?? []).filter((task) => task.error !== undefined && task.error !== null).flatMap((task) => task.interrupts ?? []);
     return pending.length > 0 ? pending.map(toPendingInterrupt) : undefined;
   } catch {
     return undefined;

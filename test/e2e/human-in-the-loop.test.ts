@@ -29,6 +29,8 @@ const GRAPHS = {
   refined: './graphs/hitl.ts:refinedName',
   refined_pair: './graphs/hitl.ts:refinedPair',
   refined_both: './graphs/hitl.ts:refinedBoth',
+  refined_v3: './graphs/hitl.ts:refinedNameV3',
+  refined_route: './graphs/hitl.ts:refinedAndRoute',
 };
 
 type Form = { message: string; requestedSchema: { properties: Record<string, unknown> } };
@@ -691,6 +693,37 @@ describe("an answer the graph's own responseSchema refuses (a zod refinement no 
       const byText = Object.fromEntries(waiting.map((q) => [q.text, q.key]));
       const done = await client.callTool({ name: 'resume_run', arguments: { run_id: run.id, answers: { [byText['Left A-name?']!]: { name: 'Ann' }, [byText['Right A-name?']!]: { name: 'Abe' } } } });
       assert.equal((done.structuredContent as { joined: string }).joined, 'Ann+Abe', JSON.stringify(done));
+    } finally {
+      await client.close();
+    }
+  });
+
+  test('a zod 3 responseSchema refusing an answer asks again too (its error has an errors list of its own: GRAPH_FAILED)', async () => {
+    const client = await v1Client('alice', { elicitation: false });
+    try {
+      const paused = await client.callTool({ name: 'refined_v3', arguments: {} });
+      const run = paused._meta?.['graph-mcp/run'] as { id: string };
+      const refused = await client.callTool({ name: 'resume_run', arguments: { run_id: run.id, answer: { name: 'Bob' } } });
+      assert.equal((refused._meta?.['graph-mcp/error'] as { code: string }).code, 'ANSWER_INVALID', JSON.stringify(refused));
+      assert.match((refused.content as Array<{ text: string }>)[0]!.text, /- name: must start with A\n/);
+      const done = await client.callTool({ name: 'resume_run', arguments: { run_id: run.id, answer: { name: 'Ann' } } });
+      assert.equal((done.structuredContent as { answer: string }).answer, 'Hello, Ann!', JSON.stringify(done));
+    } finally {
+      await client.close();
+    }
+  });
+
+  test('beside a refused answer, a node that took its answer and wrote nothing (Command({ goto }) alone) is done: its question is not asked again', async () => {
+    // It has no result in the graph's state either: taken for waiting, it was asked again and its new answer dropped.
+    const client = await v1Client('alice', { elicitation: false });
+    try {
+      const paused = await client.callTool({ name: 'refined_route', arguments: {} });
+      const run = paused._meta?.['graph-mcp/run'] as { id: string };
+      const refused = await client.callTool({ name: 'resume_run', arguments: { run_id: run.id, answers: { left: { name: 'Bob' }, right: 'yes' } } });
+      const waiting = (refused._meta?.['graph-mcp/run'] as { questions: Array<{ key: string; text: string }> }).questions;
+      assert.deepEqual(waiting.map((q) => q.text), ['Left A-name?'], JSON.stringify(refused));
+      const done = await client.callTool({ name: 'resume_run', arguments: { run_id: run.id, answers: { [waiting[0]!.key]: { name: 'Ann' } } } });
+      assert.deepEqual(done.structuredContent, { left: 'Ann', right: 'approved' }, JSON.stringify(done));
     } finally {
       await client.close();
     }

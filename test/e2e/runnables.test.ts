@@ -6,7 +6,7 @@ import { callLegacy, callModern } from '../helpers/raw.js';
 
 let server: TestServer;
 before(async () => {
-  server = await startServer({ graphs: { lambda: './graphs/not-graphs.ts:lambda' } });
+  server = await startServer({ graphs: { lambda: './graphs/not-graphs.ts:lambda', agent: './graphs/agents.ts:reportingAgent' } });
 });
 after(() => server.close(0));
 
@@ -18,4 +18,10 @@ test('its output is the result in both eras, with or without a progress token (a
   assert.deepEqual(legacy.messages.at(-1)?.result?.structuredContent, { text: 'HI' });
   const withProgress = await callModern(server.url, 'lambda', { text: 'ho' }, 2, { progressToken: 'p1' });
   assert.deepEqual(withProgress.messages.at(-1)?.result?.structuredContent, { text: 'HO' });
+});
+
+test('an agent of createAgent (a wrapper with no nodes of its own) still streams its progress', async () => {
+  const answer = await callModern(server.url, 'agent', { message: 'weather in Paris?' }, 3, { progressToken: 'p-agent' });
+  assert.notEqual(answer.messages.at(-1)?.result?.isError, true, JSON.stringify(answer.messages.at(-1)));
+  assert.ok(answer.messages.some((message) => message.method === 'notifications/progress'), 'progress was sent');
 });

@@ -94,6 +94,8 @@ test('a JSON text field takes plain text where its schema takes a string (a null
   const question = ask({ type: 'object', properties: { nul: { type: ['string', 'null'] }, u: { anyOf: [{ type: 'string' }, { type: 'number' }] }, obj: { type: 'object', properties: { a: { type: 'number' } } } } });
   assert.deepEqual(decodeAnswer(question, { action: 'accept', content: { nul: 'hello', u: 'abc' } }, 'client'), { ok: true, value: { nul: 'hello', u: 'abc' } });
   assert.deepEqual(decodeAnswer(question, { action: 'accept', content: { nul: 'null' } }, 'client'), { ok: true, value: { nul: null } });
+  // JSON that does not fit, text that does: the text ("12345" read as a number was refused).
+  assert.deepEqual(decodeAnswer(question, { action: 'accept', content: { nul: '12345' } }, 'client'), { ok: true, value: { nul: '12345' } });
   const wrong = decodeAnswer(question, { action: 'accept', content: { obj: 'not json' } }, 'client');
   assert.equal(wrong.ok, false);
   assert.match(!wrong.ok && !wrong.declined ? wrong.problem : '', /obj: must be object/);
