@@ -368,14 +368,44 @@ function atBreakpoint(state: unknown): boolean {
  * `getState`), or fails to.
  */
 async function stillPending(graph: GraphTool['graph'], config: Record<string, unknown>): Promise<PendingInterrupt[] | undefined> {
-  const getState = (graph as { getState?: (config: Record<string, unknown>) => Promise<{ tasks?: Array<{ error?: unknown; interrupts?: unknown[] }> }> }).getState;
+  type Task = { id?: string; name?: string; error?: unknown; interrupts?: unknown[] };
+  const getState = (graph as { getState?: (config: Record<string, unknown>) => Promise<{ tasks?: Task[] }> }).getState;
   if (typeof getState !== 'function') return undefined;
+  const configurable = config.configurable as Record<string, unknown>;
+  // The refused tasks are those that failed. One that finished without writing to the state (a
+  // node that answers with Command({ goto }) alone) has no result either, and is done; one that
+  // asked anew is not failed, and asks again when the run goes on. A subgraph fails as one task:
+  // its own tasks, in its checkpoint namespace, tell which of its questions were refused.
+  const saver = (configurable.__pregel_checkpointer ?? (graph as { checkpointer?: unknown }).checkpointer) as
+    | { getTuple?: (config: Record<string, unknown>) => Promise<{ pendingWrites?: Array<[string, string, unknown]> } | undefined> }
+    | undefined;
+  // A subgraph's failed tasks, from its checkpoint's writes: its snapshot has none when the
+  // checkpointer was lent to the run rather than compiled into the graph.
+  const failedByWrites = async (namespace: string): Promise<Task[]> => {
+    const tuple = await saver?.getTuple?.({ configurable: { thread_id: configurable.thread_id, checkpoint_ns: namespace } });
+    const writes = tuple?.pendingWrites ?? [];
+    const failedIds = new Set(writes.filter(([, channel]) => channel === '__error__').map(([taskId]) => taskId));
+    return [...failedIds].map((id) => ({
+      id,
+      error: true,
+      interrupts: writes.filter(([taskId, channel]) => taskId === id && channel === '__interrupt__').flatMap(([, , value]) => (Array.isArray(value) ? value : [value])),
+    }));
+  };
+  const refusedIn = async (namespace: string | undefined, depth: number): Promise<unknown[]> => {
+    const snapshot = await getState.call(graph, { configurable: namespace === undefined ? configurable : { ...configurable, checkpoint_ns: namespace } });
+    let failed = (snapshot.tasks ?? []).filter((task) => task.error !== undefined && task.error !== null);
+    if (failed.length === 0 && namespace !== undefined) failed = await failedByWrites(namespace);
+    const found: unknown[] = [];
+    for (const task of failed) {
+      const inner = depth < 5 && task.name !== undefined && task.id !== undefined
+        ? await refusedIn(`${namespace === undefined ? '' : `${namespace}|`}${task.name}:${task.id}`, depth + 1).catch(() => [])
+        : [];
+      found.push(...(inner.length > 0 ? inner : (task.interrupts ?? [])));
+    }
+    return found;
+  };
   try {
-    // The refused tasks are those that failed. One that finished without writing to the state (a
-    // node that answers with Command({ goto }) alone) has no result either, and is done; one that
-    // asked anew is not failed, and asks again when the run goes on.
-    const snapshot = await getState.call(graph, { configurable: config.configurable });
-    const pending = (snapshot.tasks ?? []).filter((task) => task.error !== undefined && task.error !== null).flatMap((task) => task.interrupts ?? []);
+    const pending = await refusedIn(undefined, 0);
     return pending.length > 0 ? pending.map(toPendingInterrupt) : undefined;
   } catch {
     return undefined;

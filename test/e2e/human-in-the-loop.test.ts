@@ -31,6 +31,7 @@ const GRAPHS = {
   refined_both: './graphs/hitl.ts:refinedBoth',
   refined_v3: './graphs/hitl.ts:refinedNameV3',
   refined_route: './graphs/hitl.ts:refinedAndRoute',
+  refined_sub: './graphs/hitl.ts:refinedInSubgraph',
 };
 
 type Form = { message: string; requestedSchema: { properties: Record<string, unknown> } };
@@ -724,6 +725,23 @@ describe("an answer the graph's own responseSchema refuses (a zod refinement no 
       assert.deepEqual(waiting.map((q) => q.text), ['Left A-name?'], JSON.stringify(refused));
       const done = await client.callTool({ name: 'resume_run', arguments: { run_id: run.id, answers: { [waiting[0]!.key]: { name: 'Ann' } } } });
       assert.deepEqual(done.structuredContent, { left: 'Ann', right: 'approved' }, JSON.stringify(done));
+    } finally {
+      await client.close();
+    }
+  });
+
+  test('inside a subgraph, of two questions asked at once only the refused one is asked again (the subgraph failed as one task: both were)', async () => {
+    const client = await v1Client('alice', { elicitation: false });
+    try {
+      const paused = await client.callTool({ name: 'refined_sub', arguments: {} });
+      const run = paused._meta?.['graph-mcp/run'] as { id: string };
+      const rightRuns = visits.filter((visit) => visit === 'refinedInSubgraph.right').length;
+      const refused = await client.callTool({ name: 'resume_run', arguments: { run_id: run.id, answers: { left: { name: 'Bob' }, right: 'R1' } } });
+      const waiting = (refused._meta?.['graph-mcp/run'] as { questions: Array<{ key: string; text: string }> }).questions;
+      assert.deepEqual(waiting.map((q) => q.text), ['Inner left A-name?'], JSON.stringify(refused));
+      const done = await client.callTool({ name: 'resume_run', arguments: { run_id: run.id, answers: { [waiting[0]!.key]: { name: 'Ann' } } } });
+      assert.deepEqual([...(done.structuredContent as { said: string[] }).said].sort(), ['L:Ann', 'R:R1'], JSON.stringify(done));
+      assert.equal(visits.filter((visit) => visit === 'refinedInSubgraph.right').length, rightRuns + 1, 'the right node ran once, with its answer');
     } finally {
       await client.close();
     }

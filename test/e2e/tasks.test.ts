@@ -37,6 +37,7 @@ before(async () => {
         throws: './graphs/basic.ts:throws',
         refined: './graphs/hitl.ts:refinedName',
         refined_pair: './graphs/hitl.ts:refinedPair',
+        refined_sub: './graphs/hitl.ts:refinedInSubgraph',
       },
       defaults: { poll_interval_ms: 50 },
       // Never contacted: the reporting graph only reads its credential.
@@ -860,4 +861,26 @@ test("a task asking two questions at once, one answer refused by the graph: only
   const done = await untilStatus('alice', taskId, ['completed', 'failed']);
   assert.equal(done.result?.structuredContent?.joined, 'Ann+R1', JSON.stringify(done));
   assert.equal(visits.filter((visit) => visit === 'refinedPair.right').length, rightRuns + 1, 'the right node ran once, with its answer');
+});
+
+test('a task whose subgraph asked two questions at once, one answer refused: only that one is asked again', async () => {
+  const created = (await rpc('alice', 'tools/call', { name: 'refined_sub', arguments: {}, task: { ttl: 60_000 } })).message.result;
+  const taskId = created.taskId as string;
+  const asking = async (count: number, notKeys: string[] = []) => {
+    for (let i = 0; i < 300; i += 1) {
+      const task = (await rpc('alice', 'tasks/get', { taskId })).message.result;
+      const keys = Object.keys(task.inputRequests ?? {});
+      if (task.status === 'input_required' && keys.length === count && !keys.some((key) => notKeys.includes(key))) return task;
+      await sleep(20);
+    }
+    throw new Error('the task never asked');
+  };
+  await asking(2);
+  await rpc('alice', 'tasks/update', { taskId, inputResponses: { left: { action: 'accept', content: { name: 'Bob' } }, right: { action: 'accept', content: { answer: 'R1' } } } });
+  const again = await asking(1, ['left', 'right']);
+  assert.match(JSON.stringify(again.inputRequests), /Inner left A-name\?/);
+  const [key] = Object.keys(again.inputRequests);
+  await rpc('alice', 'tasks/update', { taskId, inputResponses: { [key!]: { action: 'accept', content: { name: 'Ann' } } } });
+  const done = await untilStatus('alice', taskId, ['completed', 'failed']);
+  assert.deepEqual([...(done.result?.structuredContent?.said ?? [])].sort(), ['L:Ann', 'R:R1'], JSON.stringify(done));
 });
