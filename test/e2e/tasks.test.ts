@@ -82,6 +82,18 @@ async function untilStatus(user: string, taskId: string, statuses: string[]) {
   throw new Error(`task ${taskId} never reached ${statuses.join('/')}`);
 }
 
+/** The task once it waits on questions none of whose keys is in `notKeys` (`count` of them, when given). */
+async function askedAnew(taskId: string, notKeys: string[] = [], count?: number) {
+  for (let i = 0; i < 300; i += 1) {
+    const task = (await rpc('alice', 'tasks/get', { taskId })).message.result;
+    const keys = Object.keys(task.inputRequests ?? {});
+    if (task.status === 'input_required' && keys.length > 0 && (count === undefined || keys.length === count) && !keys.some((key) => notKeys.includes(key))) return task;
+    assert.notEqual(task.status, 'completed', JSON.stringify(task));
+    await sleep(20);
+  }
+  throw new Error('the task never asked');
+}
+
 describe('2026-07-28 tasks extension', () => {
   test('server/discover advertises the extension', async () => {
     const { message } = await rpc('alice', 'server/discover', {});
@@ -807,53 +819,28 @@ test("a task whose answer the graph's own responseSchema refuses goes back to in
   const created = (await rpc('alice', 'tools/call', { name: 'refined', arguments: {}, task: { ttl: 60_000 } })).message.result;
   const taskId = created.taskId as string;
   assert.ok(taskId, JSON.stringify(created));
-  const waiting = async (notKey?: string) => {
-    for (let i = 0; i < 300; i += 1) {
-      const task = (await rpc('alice', 'tasks/get', { taskId })).message.result;
-      const keys = Object.keys(task.inputRequests ?? {});
-      if (task.status === 'input_required' && keys.length > 0 && !keys.includes(notKey ?? '')) return task;
-      assert.notEqual(task.status, 'completed', JSON.stringify(task));
-      await sleep(20);
-    }
-    throw new Error('the task never asked');
-  };
-  const first = await waiting();
+  const first = await askedAnew(taskId);
   const [key] = Object.keys(first.inputRequests);
   await rpc('alice', 'tasks/update', { taskId, inputResponses: { [key!]: { action: 'accept', content: { name: 'Bob' } } } });
-  const again = await waiting(key);
+  const again = await askedAnew(taskId, [key!]);
   const [newKey] = Object.keys(again.inputRequests);
   assert.notEqual(newKey, key, 'a key is never reused');
   assert.match(JSON.stringify(again.inputRequests), /The last answer could not be used \(name: must start with A\)/);
   await rpc('alice', 'tasks/update', { taskId, inputResponses: { [newKey!]: { action: 'accept', content: { name: 'Ann' } } } });
-  for (let i = 0; i < 300; i += 1) {
-    const task = (await rpc('alice', 'tasks/get', { taskId })).message.result;
-    if (task.status === 'completed') {
-      assert.equal(task.result?.structuredContent?.answer, 'Hello, Ann!', JSON.stringify(task));
-      return;
-    }
-    await sleep(20);
-  }
-  assert.fail('the task never completed');
+  const done = await untilStatus('alice', taskId, ['completed', 'failed']);
+  assert.equal(done.status, 'completed', JSON.stringify(done));
+  assert.equal(done.result?.structuredContent?.answer, 'Hello, Ann!', JSON.stringify(done));
 });
 
 test("a task asking two questions at once, one answer refused by the graph: only that one is asked again, and the other branch is not run again", async () => {
   // Both were asked again (the other told its answer "could not be used"), and its new answer was dropped.
   const created = (await rpc('alice', 'tools/call', { name: 'refined_pair', arguments: {}, task: { ttl: 60_000 } })).message.result;
   const taskId = created.taskId as string;
-  const asking = async (count: number, notKeys: string[] = []) => {
-    for (let i = 0; i < 300; i += 1) {
-      const task = (await rpc('alice', 'tasks/get', { taskId })).message.result;
-      const keys = Object.keys(task.inputRequests ?? {});
-      if (task.status === 'input_required' && keys.length === count && !keys.some((key) => notKeys.includes(key))) return task;
-      await sleep(20);
-    }
-    throw new Error('the task never asked');
-  };
-  const first = await asking(2);
+  const first = await askedAnew(taskId, [], 2);
   assert.deepEqual(Object.keys(first.inputRequests).sort(), ['left', 'right']);
   const rightRuns = visits.filter((visit) => visit === 'refinedPair.right').length;
   await rpc('alice', 'tasks/update', { taskId, inputResponses: { left: { action: 'accept', content: { name: 'Bob' } }, right: { action: 'accept', content: { answer: 'R1' } } } });
-  const again = await asking(1, ['left', 'right']);
+  const again = await askedAnew(taskId, ['left', 'right'], 1);
   const [key] = Object.keys(again.inputRequests);
   assert.match(JSON.stringify(again.inputRequests), /Left name, starting with A\?/);
   assert.match(JSON.stringify(again.inputRequests), /The last answer could not be used \(name: must start with A\)/);
@@ -866,18 +853,9 @@ test("a task asking two questions at once, one answer refused by the graph: only
 test('a task whose subgraph asked two questions at once, one answer refused: only that one is asked again', async () => {
   const created = (await rpc('alice', 'tools/call', { name: 'refined_sub', arguments: {}, task: { ttl: 60_000 } })).message.result;
   const taskId = created.taskId as string;
-  const asking = async (count: number, notKeys: string[] = []) => {
-    for (let i = 0; i < 300; i += 1) {
-      const task = (await rpc('alice', 'tasks/get', { taskId })).message.result;
-      const keys = Object.keys(task.inputRequests ?? {});
-      if (task.status === 'input_required' && keys.length === count && !keys.some((key) => notKeys.includes(key))) return task;
-      await sleep(20);
-    }
-    throw new Error('the task never asked');
-  };
-  await asking(2);
+  await askedAnew(taskId, [], 2);
   await rpc('alice', 'tasks/update', { taskId, inputResponses: { left: { action: 'accept', content: { name: 'Bob' } }, right: { action: 'accept', content: { answer: 'R1' } } } });
-  const again = await asking(1, ['left', 'right']);
+  const again = await askedAnew(taskId, ['left', 'right'], 1);
   assert.match(JSON.stringify(again.inputRequests), /Inner left A-name\?/);
   const [key] = Object.keys(again.inputRequests);
   await rpc('alice', 'tasks/update', { taskId, inputResponses: { [key!]: { action: 'accept', content: { name: 'Ann' } } } });
