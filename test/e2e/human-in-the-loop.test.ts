@@ -627,41 +627,47 @@ describe("an answer the graph's own responseSchema refuses (a zod refinement no 
     }
   });
 
-  test('resume_run: ANSWER_INVALID saying why, the run paused again; a good answer then finishes it', async () => {
+  type Result = Awaited<ReturnType<V1Client['callTool']>>;
+  /** Starts `tool` as a caller that cannot be asked (v1, no elicitation) and hands `use` a `resume_run` for its run. */
+  async function throughResumeRun(tool: string, use: (resume: (answer: Record<string, unknown>) => Promise<Result>) => Promise<void>) {
     const client = await v1Client('alice', { elicitation: false });
     try {
-      const paused = await client.callTool({ name: 'refined', arguments: {} });
-      const run = paused._meta?.['graph-mcp/run'] as { id: string; questions: Array<{ key: string }> };
-      const refused = await client.callTool({ name: 'resume_run', arguments: { run_id: run.id, answer: { name: 'Bob' } } });
-      assert.equal((refused._meta?.['graph-mcp/error'] as { code: string }).code, 'ANSWER_INVALID');
-      assert.match((refused.content as Array<{ text: string }>)[0]!.text, /^The answer cannot be used; the run is still paused\.\n- name: must start with A\n/);
-      assert.equal((refused._meta?.['graph-mcp/run'] as { questions: unknown[] }).questions.length, 1);
-      const done = await client.callTool({ name: 'resume_run', arguments: { run_id: run.id, answer: { name: 'Ann' } } });
-      assert.equal((done.structuredContent as { answer: string }).answer, 'Hello, Ann!', JSON.stringify(done));
+      const paused = await client.callTool({ name: tool, arguments: {} });
+      const run = paused._meta?.['graph-mcp/run'] as { id: string };
+      await use((answer) => client.callTool({ name: 'resume_run', arguments: { run_id: run.id, ...answer } }));
     } finally {
       await client.close();
     }
+  }
+  const errorCode = (result: Result) => (result._meta?.['graph-mcp/error'] as { code: string } | undefined)?.code;
+  const firstText = (result: Result) => (result.content as Array<{ text: string }>)[0]!.text;
+  const waitingOn = (result: Result) => (result._meta?.['graph-mcp/run'] as { questions: Array<{ key: string; text: string }> }).questions;
+
+  test('resume_run: ANSWER_INVALID saying why, the run paused again; a good answer then finishes it', async () => {
+    await throughResumeRun('refined', async (resume) => {
+      const refused = await resume({ answer: { name: 'Bob' } });
+      assert.equal(errorCode(refused), 'ANSWER_INVALID');
+      assert.match(firstText(refused), /^The answer cannot be used; the run is still paused\.\n- name: must start with A\n/);
+      assert.equal(waitingOn(refused).length, 1);
+      const done = await resume({ answer: { name: 'Ann' } });
+      assert.equal((done.structuredContent as { answer: string }).answer, 'Hello, Ann!', JSON.stringify(done));
+    });
   });
 
   test('two questions at once, the refused answer kept from an earlier part: only the question still waiting is asked again; the other branch is not run again', async () => {
     // It asked again only the other question, with the refused answer still kept: refused for ever.
-    const client = await v1Client('alice', { elicitation: false });
-    try {
-      const paused = await client.callTool({ name: 'refined_pair', arguments: {} });
-      const run = paused._meta?.['graph-mcp/run'] as { id: string };
-      const part = await client.callTool({ name: 'resume_run', arguments: { run_id: run.id, answers: { left: { name: 'Bob' } } } });
-      assert.match((part.content as Array<{ text: string }>)[0]!.text, /Kept: the answers to "left"/);
+    await throughResumeRun('refined_pair', async (resume) => {
+      const part = await resume({ answers: { left: { name: 'Bob' } } });
+      assert.match(firstText(part), /Kept: the answers to "left"/);
       const rightRuns = visits.filter((visit) => visit === 'refinedPair.right').length;
-      const refused = await client.callTool({ name: 'resume_run', arguments: { run_id: run.id, answers: { right: 'R1' } } });
-      assert.equal((refused._meta?.['graph-mcp/error'] as { code: string }).code, 'ANSWER_INVALID', JSON.stringify(refused));
-      const waiting = (refused._meta?.['graph-mcp/run'] as { questions: Array<{ key: string; text: string }> }).questions;
+      const refused = await resume({ answers: { right: 'R1' } });
+      assert.equal(errorCode(refused), 'ANSWER_INVALID', JSON.stringify(refused));
+      const waiting = waitingOn(refused);
       assert.deepEqual(waiting.map((q) => q.text), ['Left name, starting with A?'], 'the right answer was taken');
-      const done = await client.callTool({ name: 'resume_run', arguments: { run_id: run.id, answers: { [waiting[0]!.key]: { name: 'Ann' } } } });
+      const done = await resume({ answers: { [waiting[0]!.key]: { name: 'Ann' } } });
       assert.equal((done.structuredContent as { joined: string }).joined, 'Ann+R1', JSON.stringify(done));
       assert.equal(visits.filter((visit) => visit === 'refinedPair.right').length, rightRuns + 1, 'the right node ran once more, with its answer, and not again');
-    } finally {
-      await client.close();
-    }
+    });
   });
 
   test('two questions at once over 2026-07-28: the refused one is asked again, saying why; the other is not', async () => {
@@ -682,68 +688,47 @@ describe("an answer the graph's own responseSchema refuses (a zod refinement no 
   });
 
   test('both answers of one step refused at once: both asked again, saying why (LangGraph throws them together: GRAPH_FAILED)', async () => {
-    const client = await v1Client('alice', { elicitation: false });
-    try {
-      const paused = await client.callTool({ name: 'refined_both', arguments: {} });
-      const run = paused._meta?.['graph-mcp/run'] as { id: string };
-      const refused = await client.callTool({ name: 'resume_run', arguments: { run_id: run.id, answers: { left: { name: 'Bob' }, right: { name: 'Bo' } } } });
-      assert.equal((refused._meta?.['graph-mcp/error'] as { code: string }).code, 'ANSWER_INVALID', JSON.stringify(refused));
-      assert.match((refused.content as Array<{ text: string }>)[0]!.text, /- name: must start with A; name: must start with A\n/);
-      const waiting = (refused._meta?.['graph-mcp/run'] as { questions: Array<{ key: string; text: string }> }).questions;
+    await throughResumeRun('refined_both', async (resume) => {
+      const refused = await resume({ answers: { left: { name: 'Bob' }, right: { name: 'Bo' } } });
+      assert.equal(errorCode(refused), 'ANSWER_INVALID', JSON.stringify(refused));
+      assert.match(firstText(refused), /- name: must start with A; name: must start with A\n/);
+      const waiting = waitingOn(refused);
       assert.deepEqual(waiting.map((q) => q.text).sort(), ['Left A-name?', 'Right A-name?']);
       const byText = Object.fromEntries(waiting.map((q) => [q.text, q.key]));
-      const done = await client.callTool({ name: 'resume_run', arguments: { run_id: run.id, answers: { [byText['Left A-name?']!]: { name: 'Ann' }, [byText['Right A-name?']!]: { name: 'Abe' } } } });
+      const done = await resume({ answers: { [byText['Left A-name?']!]: { name: 'Ann' }, [byText['Right A-name?']!]: { name: 'Abe' } } });
       assert.equal((done.structuredContent as { joined: string }).joined, 'Ann+Abe', JSON.stringify(done));
-    } finally {
-      await client.close();
-    }
+    });
   });
 
   test('a zod 3 responseSchema refusing an answer asks again too (its error has an errors list of its own: GRAPH_FAILED)', async () => {
-    const client = await v1Client('alice', { elicitation: false });
-    try {
-      const paused = await client.callTool({ name: 'refined_v3', arguments: {} });
-      const run = paused._meta?.['graph-mcp/run'] as { id: string };
-      const refused = await client.callTool({ name: 'resume_run', arguments: { run_id: run.id, answer: { name: 'Bob' } } });
-      assert.equal((refused._meta?.['graph-mcp/error'] as { code: string }).code, 'ANSWER_INVALID', JSON.stringify(refused));
-      assert.match((refused.content as Array<{ text: string }>)[0]!.text, /- name: must start with A\n/);
-      const done = await client.callTool({ name: 'resume_run', arguments: { run_id: run.id, answer: { name: 'Ann' } } });
+    await throughResumeRun('refined_v3', async (resume) => {
+      const refused = await resume({ answer: { name: 'Bob' } });
+      assert.equal(errorCode(refused), 'ANSWER_INVALID', JSON.stringify(refused));
+      assert.match(firstText(refused), /- name: must start with A\n/);
+      const done = await resume({ answer: { name: 'Ann' } });
       assert.equal((done.structuredContent as { answer: string }).answer, 'Hello, Ann!', JSON.stringify(done));
-    } finally {
-      await client.close();
-    }
+    });
   });
 
   test('beside a refused answer, a node that took its answer and wrote nothing (Command({ goto }) alone) is done: its question is not asked again', async () => {
     // It has no result in the graph's state either: taken for waiting, it was asked again and its new answer dropped.
-    const client = await v1Client('alice', { elicitation: false });
-    try {
-      const paused = await client.callTool({ name: 'refined_route', arguments: {} });
-      const run = paused._meta?.['graph-mcp/run'] as { id: string };
-      const refused = await client.callTool({ name: 'resume_run', arguments: { run_id: run.id, answers: { left: { name: 'Bob' }, right: 'yes' } } });
-      const waiting = (refused._meta?.['graph-mcp/run'] as { questions: Array<{ key: string; text: string }> }).questions;
+    await throughResumeRun('refined_route', async (resume) => {
+      const refused = await resume({ answers: { left: { name: 'Bob' }, right: 'yes' } });
+      const waiting = waitingOn(refused);
       assert.deepEqual(waiting.map((q) => q.text), ['Left A-name?'], JSON.stringify(refused));
-      const done = await client.callTool({ name: 'resume_run', arguments: { run_id: run.id, answers: { [waiting[0]!.key]: { name: 'Ann' } } } });
+      const done = await resume({ answers: { [waiting[0]!.key]: { name: 'Ann' } } });
       assert.deepEqual(done.structuredContent, { left: 'Ann', right: 'approved' }, JSON.stringify(done));
-    } finally {
-      await client.close();
-    }
+    });
   });
 
   test('inside a subgraph, of two questions asked at once only the refused one is asked again (the subgraph failed as one task: both were)', async () => {
-    const client = await v1Client('alice', { elicitation: false });
-    try {
-      const paused = await client.callTool({ name: 'refined_sub', arguments: {} });
-      const run = paused._meta?.['graph-mcp/run'] as { id: string };
+    await throughResumeRun('refined_sub', async (resume) => {
       const rightRuns = visits.filter((visit) => visit === 'refinedInSubgraph.right').length;
-      const refused = await client.callTool({ name: 'resume_run', arguments: { run_id: run.id, answers: { left: { name: 'Bob' }, right: 'R1' } } });
-      const waiting = (refused._meta?.['graph-mcp/run'] as { questions: Array<{ key: string; text: string }> }).questions;
+      const refused = await resume({ answers: { left: { name: 'Bob' }, right: 'R1' } });
+      const waiting = waitingOn(refused);
       assert.deepEqual(waiting.map((q) => q.text), ['Inner left A-name?'], JSON.stringify(refused));
-      const done = await client.callTool({ name: 'resume_run', arguments: { run_id: run.id, answers: { [waiting[0]!.key]: { name: 'Ann' } } } });
+      const done = await resume({ answers: { [waiting[0]!.key]: { name: 'Ann' } } });
       assert.deepEqual([...(done.structuredContent as { said: string[] }).said].sort(), ['L:Ann', 'R:R1'], JSON.stringify(done));
       assert.equal(visits.filter((visit) => visit === 'refinedInSubgraph.right').length, rightRuns + 1, 'the right node ran once, with its answer');
-    } finally {
-      await client.close();
-    }
-  });
-});
+    });
+  });});
