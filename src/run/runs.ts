@@ -317,9 +317,8 @@ export class Runs {
       if (step.kind === 'boundary') return { kind: 'boundary', id: run.id, run: claimed, persist: persistOf(checkpointer) };
       if (step.kind === 'drained') throw new Error('a resumed run was drained, which only a call taken over asks for');
       if (step.kind === 'refused') {
-        // What the step's other tasks did with their answers is kept, as a durable checkpointer keeps
-        // it: they are done, and only what still waits is asked again.
-        if (step.interrupts !== undefined) await checkpointer?.persist();
+        // What the step's other tasks did with their answers is already stored (executeRun persisted the
+        // lent checkpointer to read what still waits): they are done, and only that is asked again.
         const back = await this.store.runs.update(run.id, claimed.version, {
           status: 'input_required',
           ...(step.interrupts !== undefined ? { data: describe(step.interrupts, claimed) } : {}),
