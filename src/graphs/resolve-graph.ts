@@ -70,7 +70,7 @@ export async function resolveGraph(exported: unknown, what: string): Promise<Run
  * `agent.graph`) and a binding (`.withRetry()`, `.withConfig()`).
  */
 function servable(graph: RunnableGraph, what: string): RunnableGraph {
-  type Candidate = { graph?: unknown; bound?: unknown; interruptBefore?: unknown; interruptAfter?: unknown; lc_namespace?: unknown; _llmType?: unknown };
+  type Candidate = { interruptBefore?: unknown; interruptAfter?: unknown; lc_namespace?: unknown; _llmType?: unknown };
   const candidate = graph as unknown as Candidate;
   const namespace = Array.isArray(candidate.lc_namespace) ? (candidate.lc_namespace as unknown[]) : [];
   if (namespace.includes('chat_models') || namespace.includes('llms') || typeof candidate._llmType === 'function') {
@@ -79,8 +79,7 @@ function servable(graph: RunnableGraph, what: string): RunnableGraph {
       `${what}: the export is a model (${(graph as object).constructor.name}), not a graph: it takes messages, not a state; call it from a node of a StateGraph, or build an agent with createAgent`,
     );
   }
-  const layers = [candidate, candidate.graph, candidate.bound].filter((layer): layer is Candidate => layer !== null && typeof layer === 'object');
-  for (const layer of layers) {
+  for (const layer of graphLayers(graph) as Candidate[]) {
     for (const key of ['interruptBefore', 'interruptAfter'] as const) {
       const breakpoints = layer[key];
       if (breakpoints === '*' || (Array.isArray(breakpoints) && breakpoints.length > 0)) {
@@ -92,6 +91,16 @@ function servable(graph: RunnableGraph, what: string): RunnableGraph {
     }
   }
   return graph;
+}
+
+/**
+ * A graph and what it wraps: `createAgent`'s agent its compiled graph
+ * (`agent.graph`), a binding (`.withRetry()`, `.withConfig()`) the runnable
+ * it calls (`.bound`).
+ */
+export function graphLayers(graph: RunnableGraph): object[] {
+  const outer = graph as { graph?: unknown; bound?: unknown };
+  return [graph, outer.graph, outer.bound].filter((layer): layer is object => layer !== null && typeof layer === 'object');
 }
 
 function describe(value: unknown): string {

@@ -1,7 +1,7 @@
 import type { Tool, ToolAnnotations } from '@modelcontextprotocol/server';
 import { GraphMcpError, messageOf } from '../errors.js';
 import type { AccessRule } from '../auth/access.js';
-import type { RunnableGraph } from './resolve-graph.js';
+import { graphLayers, type RunnableGraph } from './resolve-graph.js';
 import {
   MESSAGE_INPUT_FIELD,
   MESSAGE_OUTPUT_FIELD,
@@ -220,10 +220,9 @@ function taskStartsAt(spec: GraphToolSpec, what: string): readonly string[] | un
 
 /** LangGraph's (its nodes), also under an agent's wrapper (`createAgent`) or a binding (`.withRetry()`), or a `RemoteGraph`. */
 function isLangGraph(graph: RunnableGraph): boolean {
-  const outer = graph as { graph?: unknown; bound?: unknown; graphId?: unknown };
-  if (typeof outer.graphId === 'string') return true;
-  return [graph, outer.graph, outer.bound].some((layer) => {
-    const nodes = (layer as { nodes?: unknown } | null | undefined)?.nodes;
+  if (typeof (graph as { graphId?: unknown }).graphId === 'string') return true;
+  return graphLayers(graph).some((layer) => {
+    const nodes = (layer as { nodes?: unknown }).nodes;
     return nodes !== null && typeof nodes === 'object';
   });
 }
