@@ -278,6 +278,40 @@ function localRefTarget(node: JsonSchema, root: JsonSchema): JsonSchema | undefi
   return target !== null && typeof target === 'object' && !Array.isArray(target) ? (target as JsonSchema) : undefined;
 }
 
+const VALUE_KEYWORDS = new Set(['default', 'const', 'enum', 'examples']);
+const SCHEMA_MAPS = new Set(['properties', 'patternProperties', '$defs', 'definitions', 'dependentSchemas']);
+
+/**
+ * A JSON Schema copied with `change` applied to each schema in it, deepest
+ * first: the keys of a map of named schemas (`properties`, `$defs`) are
+ * names, not keywords; values (`default`, `const`, `enum`, `examples`), and
+ * the keywords in `keep`, are left as they are. `property` is applied to
+ * each schema under `properties` (after `change`).
+ */
+function mapSchema(
+  schema: JsonSchema,
+  change: (node: JsonSchema) => JsonSchema,
+  options: { keep?: ReadonlySet<string>; property?: (node: unknown) => unknown } = {},
+): JsonSchema {
+  const visit = (node: unknown, depth: number, map?: string): unknown => {
+    if (node === null || typeof node !== 'object' || depth > 64) return node;
+    if (Array.isArray(node)) return node.map((item) => visit(item, depth + 1));
+    const out: JsonSchema = {};
+    for (const [key, value] of Object.entries(node as JsonSchema)) {
+      let kept: unknown;
+      if (map !== undefined) {
+        kept = visit(value, depth + 1);
+        if (map === 'properties' && options.property) kept = options.property(kept);
+      } else if (VALUE_KEYWORDS.has(key) || options.keep?.has(key)) kept = value;
+      else kept = visit(value, depth + 1, SCHEMA_MAPS.has(key) ? key : undefined);
+      // `__proto__` a name like any other, not the copy's prototype.
+      Object.defineProperty(out, key, { value: kept, enumerable: true, writable: true, configurable: true });
+    }
+    return map !== undefined ? out : change(out);
+  };
+  return visit(schema, 0) as JsonSchema;
+}
+
 /**
  * A 2020-12 tuple (`prefixItems`, as zod 4 writes one) as 2025-era clients
  * read it too: they check schemas as draft-07, where `prefixItems` means
@@ -290,30 +324,18 @@ function localRefTarget(node: JsonSchema, root: JsonSchema): JsonSchema | undefi
  * keeps both. A schema that declares an older draft is its own dialect and
  * is left as it is.
  */
-const VALUE_KEYWORDS = new Set(['default', 'const', 'enum', 'examples']);
-const SCHEMA_MAPS = new Set(['properties', 'patternProperties', '$defs', 'definitions', 'dependentSchemas']);
-
 export function withPortableTuples(schema: JsonSchema): JsonSchema {
   if (typeof schema.$schema === 'string' && /json-schema\.org\/draft-0[4-7]\/schema/.test(schema.$schema)) return schema;
-  // `map`: an object of named schemas (`properties`, `$defs`), whose keys are names, not keywords.
-  const visit = (node: unknown, depth: number, map = false): unknown => {
-    if (node === null || typeof node !== 'object' || depth > 64) return node;
-    if (Array.isArray(node)) return node.map((item) => visit(item, depth + 1));
-    const out: JsonSchema = {};
-    for (const [key, value] of Object.entries(node as JsonSchema)) {
-      // Values, not schemas: a default or an example is left as it is. So is a `not`: a looser
-      // schema under it would refuse more, not less.
-      const kept = !map && (VALUE_KEYWORDS.has(key) || key === 'not') ? value : visit(value, depth + 1, !map && SCHEMA_MAPS.has(key));
-      Object.defineProperty(out, key, { value: kept, enumerable: true, writable: true, configurable: true });
-    }
-    const prefix = (node as JsonSchema).prefixItems;
-    if (map || !Array.isArray(prefix) || !('items' in out)) return out;
-    const { items, ...rest } = out;
+  const portable = (node: JsonSchema): JsonSchema => {
+    const prefix = node.prefixItems;
+    if (!Array.isArray(prefix) || !('items' in node)) return node;
+    const { items, ...rest } = node;
     if (items !== false) return rest;
     const max = typeof rest.maxItems === 'number' ? Math.min(rest.maxItems, prefix.length) : prefix.length;
     return { ...rest, maxItems: max };
   };
-  return visit(schema, 0) as JsonSchema;
+  // A `not` stays as written: a looser schema under it would refuse more, not less.
+  return mapSchema(schema, portable, { keep: new Set(['not']) });
 }
 
 /**
@@ -323,27 +345,6 @@ export function withPortableTuples(schema: JsonSchema): JsonSchema {
  * through a `$ref`, and a caller reading the schema sees it there too.
  */
 export function withRefDefaults(schema: JsonSchema): JsonSchema {
-  const visit = (node: unknown, depth: number): unknown => {
-    if (node === null || typeof node !== 'object' || depth > 64) return node;
-    if (Array.isArray(node)) return node.map((item) => visit(item, depth + 1));
-    const out: JsonSchema = {};
-    for (const [key, value] of Object.entries(node as JsonSchema)) {
-      // Values, not schemas: a default or an example is left as it is.
-      if (key === 'default' || key === 'const' || key === 'enum' || key === 'examples') {
-        Object.defineProperty(out, key, { value, enumerable: true, writable: true, configurable: true });
-      } else if (key === 'properties' && value !== null && typeof value === 'object' && !Array.isArray(value)) {
-        const properties: JsonSchema = {};
-        for (const [name, property] of Object.entries(value as JsonSchema)) {
-          const visited = visit(property, depth + 1);
-          Object.defineProperty(properties, name, { value: withDefaultFromRef(visited), enumerable: true, writable: true, configurable: true });
-        }
-        out[key] = properties;
-      } else {
-        Object.defineProperty(out, key, { value: visit(value, depth + 1), enumerable: true, writable: true, configurable: true });
-      }
-    }
-    return out;
-  };
   const withDefaultFromRef = (property: unknown): unknown => {
     if (property === null || typeof property !== 'object' || Array.isArray(property)) return property;
     let node = property as JsonSchema;
@@ -357,7 +358,7 @@ export function withRefDefaults(schema: JsonSchema): JsonSchema {
     }
     return property;
   };
-  return visit(schema, 0) as JsonSchema;
+  return mapSchema(schema, (node) => node, { property: withDefaultFromRef });
 }
 
 function finalAiText(messages: unknown): string {
