@@ -80,15 +80,17 @@ export function createRunCredentials(
       if (headers === undefined) {
         throw new GraphMcpError('SECRET_STORE', `no credentials stored for user "${principal.id}" and server "${server}"`);
       }
-      // A store of the project's own may hand back anything: header values must be text (and so can be scrubbed).
-      if (typeof headers !== 'object' || headers === null || Object.values(headers).some((value) => typeof value !== 'string')) {
-        onStoreFailure?.(new TypeError('the secret store returned credentials that are not HTTP headers (an object of header name to string value)'), { principal: principal.id, server });
+      // A store of the project's own may hand back anything: header values must be text (and so
+      // can be scrubbed), in a plain record (an array's indexes are no header names), read once
+      // here, so that a getter which throws is the store's failure and not the node's to report.
+      let handed: Record<string, string>;
+      try {
+        handed = headerRecord(headers);
+      } catch (cause) {
+        onStoreFailure?.(cause, { principal: principal.id, server });
         throw new GraphMcpError('SECRET_STORE', `the credentials for "${server}" could not be read: the secret store failed (the server's log says why)`);
       }
-      // As HTTP sends them: a value's surrounding whitespace is not part of it (fetch trims it), so
-      // the value scrubbed from what the run returns must not hold it either, or it never matches.
-      headers = Object.fromEntries(Object.entries(headers).map(([name, value]) => [name, value.trim()]));
-      for (const [name, value] of Object.entries(headers)) {
+      for (const [name, value] of Object.entries(handed)) {
         // A header that carries no credential (a tenant, a user name) is not scrubbed from what
         // the run returns, unless its value is long enough to be a token: scrubbing "user"
         // would rewrite every "user" in the result, keys too, and break its output schema.
@@ -100,7 +102,7 @@ export function createRunCredentials(
           rememberHanded(secret);
         }
       }
-      return { ...headers };
+      return { ...handed };
     },
   };
   const handAll = async () => {
@@ -109,6 +111,26 @@ export function createRunCredentials(
     await Promise.all(Object.keys(servers).map((server) => credentials.headersFor(server).catch(() => undefined)));
   };
   return { credentials, secretsUsed: () => [...used], handAll };
+}
+
+/**
+ * What a secret store handed back, as the headers to send: an object (not
+ * an array) of string values, each read once and trimmed as HTTP sends it
+ * (fetch trims a value's surrounding whitespace, so the value scrubbed from
+ * what the run returns must not hold it either, or it never matches).
+ */
+function headerRecord(headers: unknown): Record<string, string> {
+  if (typeof headers !== 'object' || headers === null || Array.isArray(headers)) {
+    throw new TypeError('the secret store returned credentials that are not HTTP headers (an object of header name to string value)');
+  }
+  const record: Record<string, string> = {};
+  for (const [name, value] of Object.entries(headers)) {
+    if (typeof value !== 'string') {
+      throw new TypeError(`the secret store returned a header "${name}" whose value is not a string`);
+    }
+    record[name] = value.trim();
+  }
+  return record;
 }
 
 /** Reads the run's credentials from a LangGraph `RunnableConfig`. */

@@ -29,3 +29,24 @@ test('a server named after an Object.prototype property (toString) is an unknown
     await assert.rejects(credentials.headersFor(name), new RegExp(`unknown downstream server "${name}"`));
   }
 });
+
+test("a store's answer that is no header record (an array, a getter that throws) is the store's failure: logged, and the node told only that", async () => {
+  const servers = { notes: { url: 'http://127.0.0.1:9/mcp', transport: 'http' as const } };
+  const vaultAnswers: Array<[string, unknown]> = [
+    ['an array', ['Bearer vault-token-0123456789']],
+    ['a getter that throws', Object.defineProperty({}, 'Authorization', { enumerable: true, get: () => { throw new Error('vault at 10.1.2.3 said: token for bob is Bearer vault-token-0123456789'); } })],
+    ['a number value', { Authorization: 42 }],
+  ];
+  for (const [what, answer] of vaultAnswers) {
+    const failures: unknown[] = [];
+    const { credentials, secretsUsed } = createRunCredentials({ get: async () => answer as Record<string, string> }, servers, { id: 'bob', scopes: [] }, (error) => failures.push(error));
+    const refused = await credentials.headersFor('notes').then(
+      (headers) => assert.fail(`${what}: handed ${JSON.stringify(headers)}`),
+      (error: Error) => error,
+    );
+    assert.match(refused.message, /could not be read: the secret store failed/, what);
+    assert.doesNotMatch(refused.message, /vault|10\.1\.2\.3/, `${what}: the node's error says nothing of the store's words`);
+    assert.equal(failures.length, 1, `${what}: the server's log has the cause`);
+    assert.deepEqual(secretsUsed(), [], what);
+  }
+});
