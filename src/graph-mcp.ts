@@ -1,4 +1,5 @@
 import cluster from 'node:cluster';
+import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { createMcpHandler, createRequestStateCodec, type AuthInfo, type McpHttpHandler } from '@modelcontextprotocol/server';
 import type { Principal } from './auth/principal.js';
@@ -142,7 +143,8 @@ export async function loadGraphMcp(options: LoadGraphMcpOptions = {}): Promise<G
       logger.warn({ graph, module: spec }, `graph "${graph}" has not finished loading after ${ms / 1000} s (${spec}): start-up waits for its module's top-level code, which may be awaiting what never comes (a connection)`),
   });
   // Under --workers every worker loads the graphs: the first one says it, once.
-  for (const tool of cluster.worker === undefined || cluster.worker.id === 1 ? tools.tools : []) {
+  const firstWorker = cluster.worker === undefined || cluster.worker.id === 1;
+  for (const tool of firstWorker ? tools.tools : []) {
     // LangGraph's in-memory saver (or a class of its own built on it): what a run keeps there is this process's alone, and gone with it.
     if (tool.ownCheckpointer !== undefined && classNames(tool.ownCheckpointer).includes('MemorySaver')) {
       logger.warn(
@@ -159,6 +161,13 @@ export async function loadGraphMcp(options: LoadGraphMcpOptions = {}): Promise<G
     : undefined;
   const authenticate = await resolveAuthenticate(options.authenticate, config, resourceMetadata, logger);
   const secretStore = options.secretStore ?? (await openSecretStore(config));
+  if (options.secretStore === undefined && config.secrets?.file !== undefined && firstWorker) {
+    // A missing file is an empty store (so `secrets set` can create it): most likely a mistyped path.
+    const file = path.resolve(config.baseDir, config.secrets.file);
+    if (!existsSync(file)) {
+      logger.warn({ file }, `secrets.file ${file} does not exist: no caller has downstream credentials until \`graph-mcp secrets set\` writes it`);
+    }
+  }
   const servers = config.secrets?.servers ?? {};
   const store = options.store === null ? undefined : (options.store ?? (await openStore(config, { logger })));
   const runContextFor = (principal: Principal | undefined): RunContext => {

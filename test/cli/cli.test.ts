@@ -226,6 +226,18 @@ describe('graph-mcp serve', () => {
     assert.match(result.err, /^warning: PORT, LOG_LEVEL were set while the config loaded \(by its env, or a graph module\), after serve read them: not used; set them in the environment serve starts in$/m);
   });
 
+  test('a secrets.file that does not exist is named in a warning (an empty store, most likely a mistyped path); one that exists is not', async () => {
+    const missing = await configFile('secrets-missing.json', { graphs: { triage: TRIAGE }, store: { type: 'none' }, secrets: { file: 'no-such-secrets.json' } });
+    const warned = runCli(['check', '--config', missing]);
+    assert.equal(warned.code, 0, warned.err);
+    assert.match(warned.err, /^warning: secrets\.file \S+no-such-secrets\.json does not exist: no caller has downstream credentials until `graph-mcp secrets set` writes it$/m);
+    await writeFile(path.join(dir, 'secrets-present.json'), '{}');
+    const present = await configFile('secrets-there.json', { graphs: { triage: TRIAGE }, store: { type: 'none' }, secrets: { file: 'secrets-present.json' } });
+    const quiet = runCli(['check', '--config', present]);
+    assert.equal(quiet.code, 0, quiet.err);
+    assert.doesNotMatch(quiet.err, /secrets\.file/);
+  });
+
   test('an empty HOST is unset (127.0.0.1, Host checked), not every interface; an empty --host is refused', async () => {
     const server = await startServe(['--config', 'agent.config.json', '--port', String(await freePort())], { env: { HOST: '' } });
     try {
