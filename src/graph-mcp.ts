@@ -12,7 +12,7 @@ import { DEFAULT_CONFIG_FILE, loadConfigFile, resolveConfig, type ResolvedConfig
 import type { AgentConfigInput } from './config/schema.js';
 import { GraphMcpError, messageOf } from './errors.js';
 import { canCall } from './auth/access.js';
-import { createAuthenticator, type Authenticate, type AuthOutcome } from './auth/authenticate.js';
+import { createAuthenticator, readPrincipal, type Authenticate, type AuthOutcome } from './auth/authenticate.js';
 import { fromLangGraphAuth, isLangGraphAuth, langGraphAuthEvents } from './auth/langgraph-auth.js';
 import { createRunCredentials, CREDENTIALS_KEY } from './auth/credentials.js';
 import { createJwtAuthenticator } from './auth/jwt.js';
@@ -106,9 +106,11 @@ export interface GraphMcp {
  */
 export function principalFromAuthInfo(authInfo: AuthInfo | undefined): Principal | undefined {
   if (authInfo === undefined) return undefined;
+  // A principal without a string id (a LangGraph-style { identity } is read as authenticate's
+  // result is) names no caller: never the anonymous one, which every such caller would share.
   const principal = authInfo.extra?.principal;
-  if (principal !== null && typeof principal === 'object') return principal as Principal;
-  return authInfo.clientId ? { id: authInfo.clientId, scopes: [...(authInfo.scopes ?? [])] } : undefined;
+  if (principal !== undefined && principal !== null) return readPrincipal(principal);
+  return typeof authInfo.clientId === 'string' && authInfo.clientId !== '' ? { id: authInfo.clientId, scopes: [...(authInfo.scopes ?? [])] } : undefined;
 }
 
 /** The names LangGraph's own server uses, so existing graph code reads the caller unchanged. */

@@ -91,6 +91,26 @@ function normalisePrincipal(value: PrincipalLike | string | null | undefined): P
 }
 
 /**
+ * A caller an app's own middleware put in `req.auth.extra.principal`, read
+ * as `authenticate`'s result is (a bare id, `identity` for `id`, `permissions`
+ * or a space-separated string for `scopes`); `undefined` when it names no caller
+ * (no non-empty string id), which must never be served as the anonymous one.
+ * A principal graph-mcp made itself passes as it is.
+ */
+export function readPrincipal(value: unknown): Principal | undefined {
+  if (value !== null && typeof value === 'object') {
+    const { id, scopes } = value as PrincipalLike;
+    if (typeof id === 'string' && id !== '' && Array.isArray(scopes) && scopes.every((scope) => typeof scope === 'string')) return value as Principal;
+  }
+  try {
+    return normalisePrincipal(value as PrincipalLike | string | null | undefined);
+  } catch (error) {
+    if (error instanceof PrincipalShapeError) return undefined;
+    throw error;
+  }
+}
+
+/**
  * Text for a quoted parameter of the challenge: RFC 6750 allows printable
  * ASCII but `"` and `\\` there. Anything else (an em dash, a line break, which
  * Node refuses in a header, and the request would get no answer at all)

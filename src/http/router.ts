@@ -8,7 +8,7 @@ import { principalFromAuthInfo, unexpectedAuthErrorLogger, type GraphMcp } from 
 import { attachRequestLog, noteDetail, requestLogOf, type RequestLog } from '../mcp/request-log.js';
 import { INTERNAL_ERROR_MESSAGE } from '../mcp/server-factory.js';
 import type { Logger } from '../log.js';
-import { createAuthenticator, type Authenticate, type AuthOutcome } from '../auth/authenticate.js';
+import { createAuthenticator, readPrincipal, type Authenticate, type AuthOutcome } from '../auth/authenticate.js';
 import { jsonRpcError } from './json-rpc-error.js';
 import { createNodeHandler } from './node-handler.js';
 import { MAX_JSON_DEPTH, nestsDeeperThan } from './json-depth.js';
@@ -154,7 +154,7 @@ export function mcpRouter(graphMcp: GraphMcp, options: McpRouterOptions, standal
           toldUnread = true;
           logger.error(
             { path: `${req.baseUrl}${path}` },
-            'req.auth is set but names no caller (no extra.principal, no clientId): refused. Set req.auth = authInfoForPrincipal({ id, scopes }) in your middleware (a library such as express-jwt stores a token\'s claims in req.auth: map them), or configure "auth"',
+            'req.auth is set but names no caller (no extra.principal with a string id, no clientId): refused. Set req.auth = authInfoForPrincipal({ id, scopes }) in your middleware (a library such as express-jwt stores a token\'s claims in req.auth: map them), or configure "auth"',
           );
         }
         refuse(req, res, 500, -32603, INTERNAL_ERROR_MESSAGE, 'req.auth names no caller');
@@ -177,9 +177,17 @@ export function mcpRouter(graphMcp: GraphMcp, options: McpRouterOptions, standal
   return router;
 }
 
-/** The `req.auth` graph-mcp expects for an authenticated caller. The inbound token is not kept. */
+/**
+ * The `req.auth` graph-mcp expects for an authenticated caller. The inbound
+ * token is not kept. A caller without a string `id` (or `identity`) is the
+ * middleware's bug: thrown here, not served as anyone.
+ */
 export function authInfoForPrincipal(principal: { id: string; scopes: readonly string[] } & Record<string, unknown>): AuthInfo {
-  return { token: '', clientId: principal.id, scopes: [...principal.scopes], extra: { principal } };
+  const caller = readPrincipal(principal);
+  if (caller === undefined) {
+    throw new TypeError('authInfoForPrincipal: the principal has no non-empty string "id" (or "identity"): pass { id, scopes } naming the caller');
+  }
+  return { token: '', clientId: caller.id, scopes: [...caller.scopes], extra: { principal: caller } };
 }
 
 function authenticateRequest(authenticate: (request: globalThis.Request) => Promise<AuthOutcome>, logger: Logger): RequestHandler {

@@ -210,6 +210,47 @@ test("req.auth set by the app's middleware but naming no caller (a token's claim
   assert.match(told[0].msg, /authInfoForPrincipal\(\{ id, scopes \}\)/);
 });
 
+test("a caller the app's middleware names without a string id is refused, never the anonymous caller every such user would share; LangGraph's { identity } is read as authenticate's result is", async () => {
+  const logs = captureLogs();
+  const graphMcp = opened(await loadGraphMcp({ baseDir: FIXTURES, logger: logs.logger, store: null, config: { graphs: { whoami: './graphs/basic.ts:whoami' } } }));
+  const app = express();
+  // The caller's shape comes in a header, so one app serves every case.
+  const shapes: Record<string, unknown> = {
+    identity: { identity: 'alice', permissions: 'read write' },
+    bare: 'bob',
+    'no-id': { name: 'carol', scopes: [] },
+    'empty-id': { id: '', scopes: [] },
+    'number-id': { id: 7, scopes: [] },
+    'no-scopes': { id: 'dave' },
+  };
+  app.use((req, _res, next) => {
+    (req as { auth?: unknown }).auth = { token: '', scopes: [], extra: { principal: shapes[String(req.headers['x-shape'])] } };
+    next();
+  });
+  app.use(createMcpRouter(graphMcp));
+  const base = await listen(app);
+  const as = async (shape: string) =>
+    post(`${base}/mcp`, { jsonrpc: '2.0', id: 1, method: 'tools/call', params: envelope({ name: 'whoami', arguments: {} }) }, { ...modernHeaders('tools/call', 'whoami'), 'x-shape': shape });
+  const served = async (shape: string) => {
+    const answer = await as(shape);
+    assert.equal(answer.status, 200, `${shape}: ${answer.text}`);
+    return answer.messages[0]?.result?.structuredContent;
+  };
+  assert.deepEqual(await served('identity'), { user: 'alice', scopes: ['read', 'write'] });
+  assert.deepEqual(await served('bare'), { user: 'bob', scopes: [] });
+  assert.deepEqual(await served('no-scopes'), { user: 'dave', scopes: [] });
+  for (const shape of ['no-id', 'empty-id', 'number-id']) {
+    const answer = await as(shape);
+    assert.equal(answer.status, 500, `${shape}: ${answer.text}`);
+    assert.equal(answer.messages[0]?.error?.code, -32603, shape);
+    assert.equal(answer.messages[0]?.result, undefined, `${shape}: the graph did not run`);
+  }
+  assert.equal(logs.lines.filter((line) => /req\.auth is set but names no caller/.test(line)).length, 1, 'said once');
+  // authInfoForPrincipal, called from JavaScript with no id, throws in the middleware rather than name no one.
+  assert.throws(() => authInfoForPrincipal({ name: 'carol', scopes: [] } as never), /no non-empty string "id"/);
+  assert.equal(authInfoForPrincipal({ identity: 'erin', scopes: ['x'] } as never).clientId, 'erin');
+});
+
 test("a parser ahead of the router that left the body unread but set req.body = {} (Express 4's parsers, for another content type) does not hide the body", async () => {
   const graphMcp = opened(await loadGraphMcp({ baseDir: FIXTURES, store: null, config: { graphs: { echo: './graphs/basic.ts:echo' } } }));
   const app = express();
