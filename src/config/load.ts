@@ -25,6 +25,8 @@ export interface ResolvedGraphEntry {
   annotations: GraphEntryConfig['annotations'];
   timeoutMs: number;
   recursionLimit: number;
+  /** The entry names its own `recursion_limit` (else `recursionLimit` is the default's, and a limit the graph was compiled with comes first). */
+  recursionLimitSet: boolean;
   task: 'never' | 'optional' | 'required';
   /** Nodes where a 2026-07-28 task begins (`task_starts_at`); `undefined`: at once. */
   taskStartsAt: string[] | undefined;
@@ -117,6 +119,7 @@ export function resolveConfig(raw: unknown, options: { baseDir: string; source?:
       annotations: 'annotations' in object ? object.annotations : undefined,
       timeoutMs: ('timeout_ms' in object ? object.timeout_ms : undefined) ?? config.defaults.timeout_ms,
       recursionLimit: ('recursion_limit' in object ? object.recursion_limit : undefined) ?? config.defaults.recursion_limit,
+      recursionLimitSet: 'recursion_limit' in object && object.recursion_limit !== undefined,
       task: ('task' in object ? object.task : undefined) ?? config.defaults.task,
       taskStartsAt: 'task_starts_at' in object && object.task_starts_at !== undefined ? [object.task_starts_at].flat() : undefined,
       maxWaitMs: ('max_wait_ms' in object ? object.max_wait_ms : undefined) ?? config.defaults.max_wait_ms,

@@ -71,7 +71,8 @@ export async function loadGraphTool(entry: ResolvedGraphEntry): Promise<GraphToo
     annotations: entry.annotations,
     graph,
     timeoutMs: entry.timeoutMs,
-    recursionLimit: entry.recursionLimit,
+    // A limit the graph was bound to (`.withConfig({ recursionLimit })`) is the graph author's; the entry's own overrides it, the default does not.
+    recursionLimit: entry.recursionLimitSet ? entry.recursionLimit : (boundRecursionLimit(graph) ?? entry.recursionLimit),
     task: entry.task,
     taskStartsAt: entry.taskStartsAt,
     maxWaitMs: entry.maxWaitMs,
@@ -92,4 +93,10 @@ async function fromSource(source: SchemaSource | undefined, io: 'input' | 'outpu
   if (source === undefined) return undefined;
   if (source.kind === 'inline') return source.schema;
   return schemaExportToJsonSchema(await importExport(source.ref, what), io, what);
+}
+
+/** The recursion limit a graph was bound to with `.withConfig({ recursionLimit })`, which a call's own limit would override. */
+function boundRecursionLimit(graph: unknown): number | undefined {
+  const limit = (graph as { config?: { recursionLimit?: unknown } } | null)?.config?.recursionLimit;
+  return Number.isSafeInteger(limit) && (limit as number) > 0 ? (limit as number) : undefined;
 }

@@ -10,6 +10,15 @@ export function isRecursionLimitError(error: unknown): boolean {
   return error.name === 'GraphRecursionError' || code === 'GRAPH_RECURSION_LIMIT';
 }
 
+/**
+ * The limit LangGraph says was reached ("Recursion limit of 5 reached"): a subgraph a node
+ * invokes with a limit of its own stops at that one, not at the tool's.
+ */
+export function recursionLimitOf(error: unknown): number | undefined {
+  const found = error instanceof Error ? /Recursion limit of (\d+) reached/.exec(error.message) : null;
+  return found ? Number(found[1]) : undefined;
+}
+
 export function isAbortError(error: unknown): boolean {
   if (!(error instanceof Error)) return false;
   return error.name === 'AbortError' || error.name === 'TimeoutError' || /abort/i.test(error.message);

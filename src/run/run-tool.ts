@@ -3,7 +3,7 @@ import type { BaseCheckpointSaver } from '@langchain/langgraph-checkpoint';
 import { ProtocolError, type CallToolResult } from '@modelcontextprotocol/server';
 import { GraphMcpError, isGraphMcpError, messageOf } from '../errors.js';
 import type { GraphTool } from '../graphs/tool.js';
-import { graphFailureMessage, invalidResumeMessage, isAbortError, isDrained, isInterruptWithoutCheckpointer, isInvalidResume, isRecursionLimitError } from './graph-errors.js';
+import { graphFailureMessage, invalidResumeMessage, isAbortError, isDrained, isInterruptWithoutCheckpointer, isInvalidResume, isRecursionLimitError, recursionLimitOf } from './graph-errors.js';
 import { streamWithProgress, type ProgressReporter } from './progress.js';
 import { RunAbort } from './run-abort.js';
 import type { LogReporter } from './log.js';
@@ -279,7 +279,7 @@ async function runGraph(tool: GraphTool, args: unknown, options: RunOptions, abo
       return done(
         errorResult(
           'RECURSION_LIMIT',
-          `Tool "${tool.name}" stopped: the graph reached its recursion limit of ${tool.recursionLimit} steps without finishing.`,
+          `Tool "${tool.name}" stopped: the graph reached its recursion limit of ${recursionLimitOf(error) ?? tool.recursionLimit} steps without finishing.`,
         ),
       );
     }

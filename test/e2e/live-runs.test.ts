@@ -18,6 +18,10 @@ before(async () => {
       hangs: { path: './graphs/basic.ts:hangs', timeout_ms: 200 },
       busy: { path: './graphs/basic.ts:busy', timeout_ms: 200 },
       loop: { path: './graphs/basic.ts:loop', recursion_limit: 5 },
+      count_to: './graphs/basic.ts:countTo',
+      count_to_bound: './graphs/basic.ts:countToBound',
+      count_to_bound_set: { path: './graphs/basic.ts:countToBound', recursion_limit: 10 },
+      inner_limit: './graphs/basic.ts:innerLimit',
       echo: './graphs/basic.ts:echo',
     },
   });
@@ -273,5 +277,20 @@ describe('time limits', () => {
     assert.equal(result?.isError, true);
     assert.equal(result.content[0].text, 'Tool "loop" stopped: the graph reached its recursion limit of 5 steps without finishing.');
     await assertHealthy();
+  });
+
+  test("a limit the graph was bound to (withConfig) is the graph's, over the default; the entry's own limit overrides it; the message names the limit reached", async () => {
+    const outcome = async (name: string, to: number) => {
+      const result = (await callModern(server.url, name, { to })).messages[0]?.result;
+      return result?.isError ? result.content[0].text : result?.structuredContent?.n;
+    };
+    assert.equal(await outcome('count_to', 20), 20);
+    assert.equal(await outcome('count_to', 30), 'Tool "count_to" stopped: the graph reached its recursion limit of 25 steps without finishing.');
+    assert.equal(await outcome('count_to_bound', 30), 30, 'bound to 40: not cut at the default 25');
+    assert.equal(await outcome('count_to_bound', 50), 'Tool "count_to_bound" stopped: the graph reached its recursion limit of 40 steps without finishing.');
+    assert.equal(await outcome('count_to_bound_set', 30), 'Tool "count_to_bound_set" stopped: the graph reached its recursion limit of 10 steps without finishing.');
+    // A subgraph a node runs under a limit of its own stops at that one.
+    const inner = (await callLegacy(server.url, 'inner_limit', {})).messages.at(-1)?.result;
+    assert.equal(inner?.content?.[0]?.text, 'Tool "inner_limit" stopped: the graph reached its recursion limit of 3 steps without finishing.');
   });
 });
