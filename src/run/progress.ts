@@ -54,7 +54,8 @@ export async function streamWithProgress(
         await send({ progress: completed, ...totalOf(tool), message: node });
       }
     } else if (mode === 'custom') {
-      const entry = log ? logEntryOf(data) : undefined;
+      // A log message, whether or not this caller takes them (a 2026-07-28 call without a level does not): never progress.
+      const entry = logEntryOf(data);
       if (entry) {
         try {
           await log?.(entry);

@@ -47,11 +47,14 @@ describe('log messages', () => {
     assert.deepEqual(answer.messages.at(-1)?.result?.structuredContent, { done: true });
   });
 
-  test('with a progress token too, log lines and progress messages go their own ways', async () => {
+  test('with a progress token too, log lines and progress messages go their own ways, whether or not the call takes log lines', async () => {
     const answer = await callModern(server.url, 'logs', {}, 4, { [LOG_LEVEL]: 'debug', progressToken: 'p1' });
     assert.equal(logMessages(answer.messages).length, 3);
     const progress = answer.messages.filter((m) => m.method === 'notifications/progress').map((m) => m.params.message);
     assert.deepEqual(progress, ['half way', 'work']);
+    const unlogged = await callModern(server.url, 'logs', {}, 5, { progressToken: 'p2' });
+    assert.deepEqual(logMessages(unlogged.messages), []);
+    assert.deepEqual(unlogged.messages.filter((m) => m.method === 'notifications/progress').map((m) => m.params.message), ['half way', 'work'], 'a log line is no progress');
   });
 
   test('2025-11-25 (v1 client, stateless): every message arrives on the call', async () => {
