@@ -241,6 +241,8 @@ const SERVE_VARIABLES = ['PORT', 'HOST', 'LOG_LEVEL', 'GRAPH_MCP_WORKERS', 'GRAP
 
 /** A serve option from its flag, else its environment variable; a bad value is refused naming where it came from. */
 function serveOption<T>(flag: string | undefined, name: string, variable: string, parse: (value: string | undefined) => T): T {
+  // An empty variable is unset; an empty flag is a mistake (`--port $PORT` with PORT unset), not the default.
+  if (flag === '') throw new GraphMcpError('OPTIONS_INVALID', `--${name} is empty: give a value, or leave the flag out`);
   try {
     return parse(flag ?? process.env[variable]);
   } catch (error) {
@@ -277,7 +279,9 @@ main(process.argv.slice(2)).finally(() => {
     process.exitCode = code;
   },
   (error: unknown) => {
-    process.stderr.write(`graph-mcp: ${messageOf(error)}\n`);
+    // A worker's failure says which worker (the primary's next line names its pid).
+    const who = cluster.isWorker ? `graph-mcp (worker ${cluster.worker?.id}, pid ${process.pid})` : 'graph-mcp';
+    process.stderr.write(`${who}: ${messageOf(error)}\n`);
     process.exitCode = 1;
     // A worker that cannot start: its channel to the primary would keep it alive, and the
     // primary waiting for it (see main's end for why not process.disconnect()).

@@ -133,19 +133,19 @@ export async function loadGraphMcp(options: LoadGraphMcpOptions = {}): Promise<G
   const config = await toResolvedConfig(options);
   // LOG_LEVEL in the environment overrides the config's log_level.
   const logger = options.logger ?? createLogger({ level: (process.env.LOG_LEVEL as typeof config.logLevel) || config.logLevel });
-  applyConfigEnv(config, (message) => logger.warn({ env: config.env }, message));
-  if (config.unknownKeys.length > 0) {
+  // Under --workers every worker loads the config and the graphs: what they all find alike, the first one says, once.
+  const firstWorker = cluster.worker === undefined || cluster.worker.id === 1;
+  applyConfigEnv(config, (message) => firstWorker && logger.warn({ env: config.env }, message));
+  if (config.unknownKeys.length > 0 && firstWorker) {
     logger.warn({ unknown: config.unknownKeys }, `unknown top-level config keys are ignored (misspelt?): ${config.unknownKeys.join(', ')}`);
   }
-  if (config.ignoredKeys.length > 0) {
+  if (config.ignoredKeys.length > 0 && firstWorker) {
     logger.warn({ ignored: config.ignoredKeys }, `langgraph.json keys for what graph-mcp does not serve are ignored: ${config.ignoredKeys.join(', ')}`);
   }
   const tools = await loadGraphTools(config, {
     onSlowLoad: (graph, spec, ms) =>
       logger.warn({ graph, module: spec }, `graph "${graph}" has not finished loading after ${ms / 1000} s (${spec}): start-up waits for its module's top-level code, which may be awaiting what never comes (a connection)`),
   });
-  // Under --workers every worker loads the graphs: the first one says it, once.
-  const firstWorker = cluster.worker === undefined || cluster.worker.id === 1;
   for (const tool of firstWorker ? tools.tools : []) {
     // LangGraph's in-memory saver (or a class of its own built on it): what a run keeps there is this process's alone, and gone with it.
     if (tool.ownCheckpointer !== undefined && classNames(tool.ownCheckpointer).includes('MemorySaver')) {

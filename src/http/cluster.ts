@@ -82,6 +82,12 @@ export function runPrimary(workers: number, logger: Logger): Promise<number> {
     const startedAt = new Map<Worker, number>();
     const failures = new Map<number, number>(); // slot -> consecutive early deaths
     const slotOf = new Map<Worker, number>();
+    // Restarts waiting out their backoff: cleared on stop, which must not wait for them.
+    const restarts = new Set<NodeJS.Timeout>();
+    const served = new Set<Worker>();
+    if (workers > availableParallelism()) {
+      logger.warn({ workers, cores: availableParallelism() }, `${workers} workers on ${availableParallelism()} cores: each worker holds its own copy of the graphs in memory, and more workers than cores only share the same cores`);
+    }
 
     const fork = (slot: number) => {
       const worker = cluster.fork();
@@ -90,8 +96,14 @@ export function runPrimary(workers: number, logger: Logger): Promise<number> {
       worker.on('message', (message: unknown) => {
         if (!isWorkerReady(message)) return;
         graceMs = Math.max(graceMs, message.graceMs);
+        // A stop that came while it loaded found no one listening: it is told again, and serves no one.
+        if (stopping) {
+          if (worker.isConnected()) worker.send(STOP_MESSAGE);
+          return;
+        }
         everReady = true;
         ready.add(slot);
+        served.add(worker);
         if (announced) {
           logger.info({ worker: worker.process.pid, workers }, 'a worker started in place of one that died serves');
           return;
@@ -110,6 +122,7 @@ export function runPrimary(workers: number, logger: Logger): Promise<number> {
     const finish = () => {
       if (startedAt.size > 0) return;
       if (exitCode === 0) logger.info('every worker has stopped; stopped');
+      else if (everReady) logger.warn('every worker has stopped, not every one cleanly; stopped');
       resolve(exitCode);
     };
 
@@ -118,7 +131,11 @@ export function runPrimary(workers: number, logger: Logger): Promise<number> {
       const lived = Date.now() - (startedAt.get(worker) ?? Date.now());
       slotOf.delete(worker);
       startedAt.delete(worker);
+      const hadServed = served.delete(worker);
       if (stopping) {
+        // A worker that served, stopped by the overdue timer or ended by a fault while it
+        // stopped: not a clean stop. One still loading served no one, whatever ended it.
+        if (hadServed && (code !== 0 || signal !== null)) exitCode = 1;
         finish();
         return;
       }
@@ -135,9 +152,11 @@ export function runPrimary(workers: number, logger: Logger): Promise<number> {
       failures.set(slot, count);
       const wait = count === 0 ? 0 : Math.min(BACKOFF_MAX_MS, BACKOFF_FIRST_MS * 2 ** (count - 1));
       logger.warn({ worker: worker.process.pid, code, signal, restart_in_ms: wait }, 'a worker died; starting another');
-      setTimeout(() => {
+      const restart = setTimeout(() => {
+        restarts.delete(restart);
         if (!stopping) fork(slot);
       }, wait);
+      restarts.add(restart);
     });
 
     const stop = (signal: NodeJS.Signals) => {
@@ -147,6 +166,8 @@ export function runPrimary(workers: number, logger: Logger): Promise<number> {
         process.exit(1);
       }
       stopping = true;
+      for (const restart of restarts) clearTimeout(restart);
+      restarts.clear();
       logger.info({ signal, workers: startedAt.size }, 'shutting down');
       // A message, not a signal: Ctrl-C in a terminal signals the workers too, and a
       // second signal would make a worker exit at once.

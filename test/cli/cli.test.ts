@@ -204,11 +204,12 @@ describe('graph-mcp serve', () => {
   test("a variable serve reads before the config, set by the config's env, is named in a warning as not used", async () => {
     const config = path.join(dir, 'late-env.json');
     const store = { type: 'sqlite', path: path.join(dir, 'late-env.sqlite') };
-    await writeFile(config, JSON.stringify({ graphs: { triage: path.join(ROOT, 'graphs/triage.ts:graph') }, store, env: { GRAPH_MCP_HEAP_GROWTH: '25', UNRELATED_SETTING: 'x' } }));
-    // Under --workers every worker loads the config: the warning is still written once.
+    await writeFile(config, JSON.stringify({ graphs: { triage: path.join(ROOT, 'graphs/triage.ts:graph') }, store, env: { GRAPH_MCP_HEAP_GROWTH: '25', UNRELATED_SETTING: 'x' }, defualts: {} }));
+    // Under --workers every worker loads the config: the warnings are still written once.
     for (const workers of [[], ['--workers', '2']]) {
       const server = await startServe(['--config', config, '--port', String(await freePort()), ...workers], { env: { GRAPH_MCP_HEAP_GROWTH: undefined, UNRELATED_SETTING: undefined } });
       try {
+        assert.equal(server.output().match(/unknown top-level config keys are ignored/g)?.length, 1, server.output());
         const warning = server.output().split('\n').filter((line) => line.includes('"variables"')).map((line) => JSON.parse(line));
         assert.equal(warning.length, 1, server.output());
         assert.deepEqual(warning[0].variables, ['GRAPH_MCP_HEAP_GROWTH']);
@@ -328,7 +329,7 @@ describe('graph-mcp serve', () => {
     const config = await configFile('workers-bad-graph.json', { graphs: { gone: './no-such-module.ts:graph' }, store: { type: 'sqlite', path: path.join(dir, 'workers-bad.sqlite') } });
     const result = runCli(['serve', '--port', '0', '--workers', '2', '--config', config], { env: { LOG_LEVEL: 'info' } });
     assert.equal(result.code, 1, `${result.out}\n${result.err}`);
-    assert.match(result.err, /no-such-module\.ts/);
+    assert.match(result.err, /^graph-mcp \(worker \d+, pid \d+\): .*no-such-module\.ts/m);
     assert.match(result.out, /a worker could not start; stopping/);
     const refused = result.out.split('\n').find((line) => line.includes('a worker could not start'))!;
     assert.equal(typeof (JSON.parse(refused) as { worker?: unknown }).worker, 'number');

@@ -2,13 +2,15 @@
 // both, a question asked on one worker is answered on the other (the store holds the run), a
 // worker killed outright is replaced, and SIGTERM stops them all with exit code 0.
 import assert from 'node:assert/strict';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import http from 'node:http';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
-import { startServeProcess, type ServingProcess } from '../helpers/cli.js';
-import { FIXTURES } from '../helpers/server.js';
+import { CLI, runCli, startServeProcess, type ServingProcess } from '../helpers/cli.js';
+import { FIXTURES, ROOT } from '../helpers/server.js';
 import { envelope, modernHeaders, parseMessages } from '../helpers/raw.js';
 import { parseWorkers } from '../../src/http/cluster.js';
 import { DEFAULT_HEAP_GROWTH_PERCENT, parseHeapGrowth } from '../../src/http/heap-growth.js';
@@ -61,7 +63,11 @@ async function agentsOnTwoWorkers(): Promise<Map<number, http.Agent>> {
   const byPid = new Map<number, http.Agent>();
   for (let attempt = 0; attempt < 40 && byPid.size < 2; attempt += 1) {
     const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
-    const pid = await pidOf(agent);
+    const pid = await pidOf(agent).catch((error: unknown) => {
+      // No connection is left holding a worker.
+      for (const held of [agent, ...byPid.values()]) held.destroy();
+      throw error;
+    });
     if (byPid.has(pid)) agent.destroy();
     else byPid.set(pid, agent);
   }
@@ -77,11 +83,16 @@ function callAskName(agent: http.Agent, params: Record<string, unknown> = {}) {
   ).then((answer) => parseMessages(answer.text, answer.type ?? null)[0]?.result);
 }
 
-test('--workers: a positive integer or "auto"; anything else is refused', () => {
+test('--workers: a positive integer or "auto"; anything else is refused; an empty flag too, where an empty variable is unset', () => {
   assert.equal(parseWorkers(undefined), 1);
   assert.equal(parseWorkers('3'), 3);
   assert.ok(parseWorkers('auto') >= 1);
   for (const bad of ['0', '-1', '1.5', 'many', '1e1', '0x2', ' 2']) assert.throws(() => parseWorkers(bad), /workers must be a positive integer/);
+  for (const flag of ['--workers', '--port', '--heap-growth']) {
+    const refused = runCli(['serve', '--config', path.join(dir, 'agent.config.json'), `${flag}=`]);
+    assert.equal(refused.code, 1, refused.err);
+    assert.match(refused.err, new RegExp(`^graph-mcp: ${flag} is empty: give a value, or leave the flag out$`, 'm'));
+  }
 });
 
 test('--heap-growth: a percent from 0 (V8 sizing) to 300, 50 when not given', () => {
@@ -145,6 +156,56 @@ test('a worker killed with SIGKILL is replaced', async () => {
   assert.equal(died.match(/"pid":/g)?.length, 1, died);
   // The primary says when the new worker serves.
   await until('the replacement to be logged', async () => (serving.output().includes('a worker started in place of one that died serves') ? true : undefined), 10_000);
+});
+
+/** `serve --workers 2` on the ask_name config, as a child process whose output is read as it comes. */
+function spawnWorkers(extra: string[] = []) {
+  const child = spawn(process.execPath, ['--import', 'tsx', CLI, 'serve', '--config', path.join(dir, 'agent.config.json'), '--port', '0', '--workers', '2', ...extra], {
+    cwd: ROOT,
+    env: { ...process.env, LOG_LEVEL: 'info' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  child.stdout.on('data', (chunk) => (output += chunk));
+  child.stderr.on('data', (chunk) => (output += chunk));
+  const exited = once(child, 'exit') as Promise<[number | null, NodeJS.Signals | null]>;
+  return { child, output: () => output, exited };
+}
+
+/** The pids of a process's children (its workers), from /proc. */
+async function childrenOf(pid: number): Promise<number[]> {
+  const text = await readFile(`/proc/${pid}/task/${pid}/children`, 'utf8').catch(() => '');
+  return text.trim().split(/\s+/).filter(Boolean).map(Number);
+}
+
+test('a stop that comes while the workers still load: none of them serves, no URL is announced, and the primary exits 0', async () => {
+  const { child, output, exited } = spawnWorkers();
+  // The primary handles signals before it forks: once its workers exist, the stop is its to handle.
+  await until('the workers to be forked', async () => ((await childrenOf(child.pid!)).length === 2 ? true : undefined), 30_000);
+  assert.doesNotMatch(output(), /"url":"http/, 'still loading');
+  child.kill('SIGTERM');
+  const [code] = await exited;
+  assert.equal(code, 0, output());
+  assert.doesNotMatch(output(), /"url":"http|serving \d+ graph/, 'no URL named after "shutting down"');
+  assert.match(output(), /"msg":"every worker has stopped; stopped"/);
+});
+
+test('a worker that served and then ends by a signal while stopping is no clean stop: the primary says so and exits 1', async () => {
+  const { child, output, exited } = spawnWorkers();
+  await until('the workers to serve', async () => (/"url":"http/.test(output()) ? true : undefined), 60_000);
+  const [victim] = await childrenOf(child.pid!);
+  child.kill('SIGTERM');
+  await until('the primary to be stopping', async () => (output().includes('"msg":"shutting down"') ? true : undefined), 10_000);
+  try {
+    process.kill(victim!, 'SIGKILL');
+  } catch (error) {
+    // Stopped already: then its stop was clean, and this test proves nothing; say so.
+    if ((error as NodeJS.ErrnoException).code === 'ESRCH') assert.fail(`worker ${victim} stopped before it could be killed:\n${output()}`);
+    throw error;
+  }
+  const [code] = await exited;
+  assert.equal(code, 1, output());
+  assert.match(output(), /every worker has stopped, not every one cleanly; stopped/);
 });
 
 test('SIGTERM stops every worker and the primary exits 0, also when the workers get the signal too (Ctrl-C, systemd)', async () => {
