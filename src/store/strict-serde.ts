@@ -19,14 +19,85 @@ export class StrictSerializer implements SerializerProtocol {
   constructor(private readonly inner: SerializerProtocol = new JsonPlusSerializer()) {}
 
   async dumpsTyped(data: unknown): Promise<[string, Uint8Array]> {
-    const [type, bytes] = await this.inner.dumpsTyped(data);
+    const [type, bytes] = await this.inner.dumpsTyped(data instanceof Uint8Array ? data : bytesEncoded(data, new Set()));
     if (type === 'json' && isPlaceholder(bytes)) throw new GraphMcpError('STATE_NOT_STORABLE', `the run's state cannot be stored: ${whyNotJson(data)}`);
     return [type, bytes];
   }
 
-  loadsTyped(type: string, data: Uint8Array | string): Promise<unknown> {
-    return this.inner.loadsTyped(type, data);
+  async loadsTyped(type: string, data: Uint8Array | string): Promise<unknown> {
+    const loaded = await this.inner.loadsTyped(type, data);
+    return type === 'json' ? bytesDecoded(loaded, 0) : loaded;
   }
+}
+
+/**
+ * Bytes in a state (an image a node drew, a file it fetched) as one base64
+ * string. LangGraph's serializer writes a `Buffer` as its JSON form, an array
+ * of one number per byte that comes back as `{ type: 'Buffer', data }`, not a
+ * Buffer; another `Uint8Array` as that array again, which it reads back with a
+ * promise per byte. A 3 MB image took seconds to write (longer than a task's
+ * lease, so another process took the task over) and far longer to read.
+ */
+const BYTES_RECORD = 'graph-mcp:bytes';
+
+interface BytesRecord {
+  lc: 2;
+  type: typeof BYTES_RECORD;
+  buffer: boolean;
+  base64: string;
+}
+
+/** Walked: arrays and plain objects, where a state keeps what a node returned; a class's own instance serialises itself. */
+function isPlainObject(value: object): value is Record<string, unknown> {
+  const prototype = Object.getPrototypeOf(value);
+  return prototype === Object.prototype || prototype === null;
+}
+
+/** The value with its bytes as records: the same value where it holds none (the live state is never changed). */
+function bytesEncoded(value: unknown, path: Set<object>): unknown {
+  if (value === null || typeof value !== 'object') return value;
+  if (value instanceof Uint8Array) {
+    const record: BytesRecord = { lc: 2, type: BYTES_RECORD, buffer: Buffer.isBuffer(value), base64: Buffer.from(value.buffer, value.byteOffset, value.byteLength).toString('base64') };
+    return record;
+  }
+  const array = Array.isArray(value);
+  // A cycle is the serializer's to refuse (STATE_NOT_STORABLE).
+  if ((!array && !isPlainObject(value)) || path.has(value)) return value;
+  path.add(value);
+  let copy: unknown[] | Record<string, unknown> | undefined;
+  if (array) {
+    value.forEach((item, i) => {
+      const encoded = bytesEncoded(item, path);
+      if (encoded !== item) (copy ??= [...value])[i as never] = encoded as never;
+    });
+  } else {
+    for (const [key, item] of Object.entries(value)) {
+      const encoded = bytesEncoded(item, path);
+      if (encoded !== item) (copy ??= { ...value })[key as never] = encoded as never;
+    }
+  }
+  path.delete(value);
+  return copy ?? value;
+}
+
+function isBytesRecord(value: Record<string, unknown>): value is Record<string, unknown> & BytesRecord {
+  return value.lc === 2 && value.type === BYTES_RECORD && typeof value.base64 === 'string';
+}
+
+/** The loaded value with its byte records as bytes again (a Buffer where one was stored); changed in place, it is fresh. */
+function bytesDecoded(value: unknown, depth: number): unknown {
+  if (value === null || typeof value !== 'object' || depth > 512) return value;
+  if (Array.isArray(value)) {
+    for (let i = 0; i < value.length; i += 1) value[i] = bytesDecoded(value[i], depth + 1);
+    return value;
+  }
+  if (!isPlainObject(value)) return value;
+  if (isBytesRecord(value)) {
+    const bytes = Buffer.from(value.base64, 'base64');
+    return value.buffer ? bytes : new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  }
+  for (const [key, item] of Object.entries(value)) value[key] = bytesDecoded(item, depth + 1);
+  return value;
 }
 
 function isPlaceholder(bytes: Uint8Array): boolean {

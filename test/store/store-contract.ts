@@ -259,6 +259,35 @@ export function storeContract(name: string, harness: StoreHarness): void {
       await store.checkpointer.deleteThread('thread-batch');
     });
 
+    test('bytes in a state (a Buffer, a Uint8Array) come back as themselves, in a checkpoint and a write, and the live state is left alone', async () => {
+      const { emptyCheckpoint } = await import('@langchain/langgraph-checkpoint');
+      const config = { configurable: { thread_id: 'thread-bytes', checkpoint_ns: '' } };
+      // An image as a node returns it, in a content block (LangGraph's own form, a number per byte, took seconds for 3 MB).
+      const image = Buffer.alloc(300_000, 0x89);
+      const raw = new Uint8Array([0, 1, 2, 255]);
+      const blocks = [{ type: 'image', data: image, mimeType: 'image/png' }, { type: 'text', text: 'chart' }];
+      const checkpoint = { ...emptyCheckpoint(), channel_values: { content_blocks: blocks, raw, nested: { list: [raw] } }, channel_versions: { content_blocks: 1, raw: 1, nested: 1 } };
+      await store.checkpointer.put(config, checkpoint, { source: 'loop', step: 0, parents: {} }, { content_blocks: 1, raw: 1, nested: 1 });
+      await store.checkpointer.putWrites({ configurable: { ...config.configurable, checkpoint_id: checkpoint.id } }, [['content_blocks', blocks]], 'task-1');
+      assert.equal(blocks[0]!.data, image, 'the state the run holds is not rewritten');
+      for (const reader of [store, twin ?? store]) {
+        const back = await reader.checkpointer.getTuple(config);
+        const values = back?.checkpoint.channel_values as { content_blocks: Array<{ data?: unknown }>; raw: unknown; nested: { list: unknown[] } };
+        assert.ok(Buffer.isBuffer(values.content_blocks[0]!.data), 'a Buffer comes back a Buffer');
+        assert.ok(image.equals(values.content_blocks[0]!.data as Buffer));
+        assert.deepEqual(values.content_blocks[1], { type: 'text', text: 'chart' });
+        // A channel that is bytes as a whole is LangGraph's to store as such (PostgreSQL gives a Buffer back, a Uint8Array all the same).
+        assert.ok(values.raw instanceof Uint8Array);
+        assert.deepEqual([...values.raw], [0, 1, 2, 255]);
+        const nested = values.nested.list[0];
+        assert.ok(nested instanceof Uint8Array && !Buffer.isBuffer(nested), 'a Uint8Array inside comes back a Uint8Array');
+        assert.deepEqual([...nested], [0, 1, 2, 255]);
+        const written = back?.pendingWrites?.[0]?.[2] as Array<{ data?: unknown }>;
+        assert.ok(Buffer.isBuffer(written[0]!.data) && image.equals(written[0]!.data as Buffer), 'in a write too');
+      }
+      await store.checkpointer.deleteThread('thread-bytes');
+    });
+
     test('a checkpoint or write JSON cannot hold (a BigInt) is refused as STATE_NOT_STORABLE, in a batch too', async () => {
       const { emptyCheckpoint } = await import('@langchain/langgraph-checkpoint');
       const config = { configurable: { thread_id: 'thread-bigint', checkpoint_ns: '' } };
