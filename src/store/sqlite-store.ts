@@ -8,10 +8,13 @@ import { GraphMcpError } from '../errors.js';
 import type { Logger } from '../log.js';
 import { ChannelListeners } from './channel-listeners.js';
 import { changesMoreThanLease } from './memory-store.js';
-import { rowToRecord, type RunRow } from './run-row.js';
+import { SQLITE_LISTED_DATA, rowToRecord, RUN_COLUMNS_BUT_DATA, type RunRow } from './run-row.js';
 import { sqliteOpenProblem } from './sqlite-native.js';
 import type { NewRun, RunCursor, RunKind, RunPatch, RunRecord, RunStore, SignalBus, Store } from './store.js';
 import { StrictSerializer } from './strict-serde.js';
+
+/** What a listing reads: every column, `data` without a stored result's bulk. */
+const LISTED = `${RUN_COLUMNS_BUT_DATA}, ${SQLITE_LISTED_DATA}`;
 
 export interface SqliteStoreOptions {
   /** The database file; its directory is created if missing. `:memory:` for a private in-memory database. */
@@ -269,10 +272,10 @@ class SqliteRunStore implements RunStore {
     const now = Date.now();
     const rows = (
       after === undefined
-        ? this.db.prepare('SELECT * FROM graph_mcp_runs WHERE owner = ? AND kind = ? AND expires_at > ? ORDER BY created_at DESC, id DESC LIMIT ?').all(owner, kind, now, limit)
+        ? this.db.prepare(`SELECT ${LISTED} FROM graph_mcp_runs WHERE owner = ? AND kind = ? AND expires_at > ? ORDER BY created_at DESC, id DESC LIMIT ?`).all(owner, kind, now, limit)
         : this.db
             .prepare(
-              `SELECT * FROM graph_mcp_runs
+              `SELECT ${LISTED} FROM graph_mcp_runs
                WHERE owner = ? AND kind = ? AND expires_at > ? AND (created_at < ? OR (created_at = ? AND id < ?))
                ORDER BY created_at DESC, id DESC LIMIT ?`,
             )

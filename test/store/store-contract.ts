@@ -149,6 +149,22 @@ export function storeContract(name: string, harness: StoreHarness): void {
       assert.deepEqual(others.map((r) => r.owner), ['someone'], "a place in this owner's list shows another owner only their own runs");
     });
 
+    test("a listing reads a stored result's summary only (whether it is an error, and an error's first block), not its bulk", async () => {
+      const big = 'x'.repeat(1_000_000);
+      const failed = { isError: true, content: [{ type: 'text', text: 'it broke' }, { type: 'text', text: big }] };
+      const done = { content: [{ type: 'text', text: big }], structuredContent: { big } };
+      const expiresAt = Date.now() + HOUR;
+      await store.runs.create({ id: 'sum-failed', owner: 'summer', tool: 't', kind: 'task', status: 'completed', data: { ttlMs: 5, result: failed }, expiresAt });
+      await store.runs.create({ id: 'sum-done', owner: 'summer', tool: 't', kind: 'task', status: 'completed', data: { ttlMs: 6, result: done }, expiresAt });
+      await store.runs.create({ id: 'sum-asking', owner: 'summer', tool: 't', kind: 'task', status: 'input_required', data: { ttlMs: 7, questions: [{ key: 'q', text: 'why?' }] }, expiresAt });
+      const listed = Object.fromEntries((await store.runs.list('summer', 'task', 10)).map((run) => [run.id, run.data]));
+      assert.deepEqual(listed['sum-failed'], { ttlMs: 5, result: { isError: true, content: [{ type: 'text', text: 'it broke' }] } });
+      assert.deepEqual(listed['sum-done'], { ttlMs: 6, result: { isError: false } });
+      assert.deepEqual(listed['sum-asking'], { ttlMs: 7, questions: [{ key: 'q', text: 'why?' }] });
+      // The run itself keeps all of it.
+      assert.deepEqual((await store.runs.get('sum-done', 'summer'))?.data, { ttlMs: 6, result: done });
+    });
+
     test('expired runs are deleted once each, however many processes clean up at once', async () => {
       const past = Date.now() - 1;
       for (let i = 0; i < 30; i += 1) {
