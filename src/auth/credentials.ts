@@ -126,7 +126,7 @@ function headerRecord(headers: unknown): Record<string, string> {
   const record: Record<string, string> = {};
   for (const [name, value] of Object.entries(headers)) {
     if (typeof value !== 'string') {
-      throw new TypeError(`the secret store returned a header "${name}" whose value is not a string`);
+      throw new TypeError(`the secret store returned credentials that are not HTTP headers: the value of "${name}" is not a string`);
     }
     record[name] = value.trim();
   }
