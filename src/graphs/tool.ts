@@ -164,7 +164,9 @@ export function buildGraphTool(spec: GraphToolSpec): GraphTool {
       return { ...rest, messages: [{ role: 'user', content: String(message) }] };
     },
     fromGraphOutput(state) {
-      const record = state !== null && typeof state === 'object' ? (state as Record<string, unknown>) : { result: state };
+      // A graph's state is a plain record; whatever else a graph returns (an entrypoint's array, Date,
+      // Map or message) is the one `result`, as a string or a number is, not read field by field.
+      const record = isPlainRecord(state) ? state : { result: state };
       const out: Record<string, unknown> = {};
       if (messageOut) out.message = finalAiText(record.messages);
       const keys = outputKeys.length > 0 ? outputKeys : Object.keys(record);
@@ -185,6 +187,12 @@ export function buildGraphTool(spec: GraphToolSpec): GraphTool {
     },
     contentOf: (state) => collectContent(state, messageOut),
   };
+}
+
+function isPlainRecord(value: unknown): value is Record<string, unknown> {
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) return false;
+  const prototype = Object.getPrototypeOf(value);
+  return prototype === Object.prototype || prototype === null;
 }
 
 /**

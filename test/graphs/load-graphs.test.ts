@@ -119,6 +119,25 @@ describe('schema derivation', () => {
     assert.throws(() => tool.fromGraphOutput({ x: deep }), /^Error: x: it nests deeper than 1000 levels$/);
   });
 
+  test("what a graph returns that is no plain record (an entrypoint's array, Date, Map or message) is the one result, not read key by key", async () => {
+    const tool = (await load({ value: './graphs/basic.ts:returnsValue' })).get('value')!;
+    const expected: Record<string, unknown> = {
+      array: { result: [1, 'two', { three: 3 }] },
+      date: { result: '2024-01-02T03:04:05.000Z' },
+      map: { result: { a: 1 } },
+      number: { result: 42 },
+      plain: { plain: true },
+    };
+    for (const [kind, shaped] of Object.entries(expected)) {
+      const out = tool.fromGraphOutput(await tool.graph.invoke({ kind }));
+      assert.deepEqual(out, shaped, kind);
+      assert.deepEqual(tool.validateOutput(out), [], kind);
+    }
+    const message = tool.fromGraphOutput(await tool.graph.invoke({ kind: 'message' })) as { result?: { type?: string; content?: unknown } };
+    assert.equal(message.result?.type, 'ai');
+    assert.equal(message.result?.content, 'hi there');
+  });
+
   test('a number JSON cannot hold (1e400 parses as Infinity) is refused by a number or integer field; an open field keeps it', async () => {
     const schema = { type: 'object', properties: { ms: { type: 'integer', minimum: 0 }, ratio: { type: 'number' }, anything: {} } };
     const tool = (await load({ echo: { path: './graphs/basic.ts:echo', input_schema: schema } })).get('echo')!;
