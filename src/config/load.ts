@@ -27,6 +27,8 @@ export interface ResolvedGraphEntry {
   recursionLimit: number;
   /** The entry names its own `recursion_limit` (else `recursionLimit` is the default's, and a limit the graph was compiled with comes first). */
   recursionLimitSet: boolean;
+  /** `context`: LangGraph's runtime context for every run. */
+  context: Record<string, unknown> | undefined;
   task: 'never' | 'optional' | 'required';
   /** Nodes where a 2026-07-28 task begins (`task_starts_at`); `undefined`: at once. */
   taskStartsAt: string[] | undefined;
@@ -120,6 +122,7 @@ export function resolveConfig(raw: unknown, options: { baseDir: string; source?:
       timeoutMs: ('timeout_ms' in object ? object.timeout_ms : undefined) ?? config.defaults.timeout_ms,
       recursionLimit: ('recursion_limit' in object ? object.recursion_limit : undefined) ?? config.defaults.recursion_limit,
       recursionLimitSet: 'recursion_limit' in object && object.recursion_limit !== undefined,
+      context: 'context' in object ? object.context : undefined,
       task: ('task' in object ? object.task : undefined) ?? config.defaults.task,
       taskStartsAt: 'task_starts_at' in object && object.task_starts_at !== undefined ? [object.task_starts_at].flat() : undefined,
       maxWaitMs: ('max_wait_ms' in object ? object.max_wait_ms : undefined) ?? config.defaults.max_wait_ms,

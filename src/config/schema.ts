@@ -84,6 +84,10 @@ export const graphEntrySchema = z
     annotations: toolAnnotationsSchema.optional(),
     timeout_ms: z.number().int().positive().max(MAX_TIMER_MS, TIMER_LIMIT).optional().describe('Abort the run after this many milliseconds.'),
     recursion_limit: z.number().int().positive().optional().describe('LangGraph recursion limit (super-steps) for one run.'),
+    context: z
+      .record(z.string(), z.unknown())
+      .optional()
+      .describe("LangGraph's runtime context for every run of the graph (runtime.context), checked against the graph's context schema at start-up."),
     access: accessSchema.optional(),
     task: taskModeSchema.optional().describe('Whether a call may run as a background task (default: defaults.task).'),
     task_starts_at: z

@@ -4,7 +4,9 @@ import { loadAccessRule } from '../auth/access.js';
 import { importExport, prepareTypeScript } from './load-module.js';
 import { GraphMcpError } from '../errors.js';
 
-import { resolveGraph } from './resolve-graph.js';
+import { interopSafeParse, isInteropZodSchema } from '@langchain/core/utils/types';
+import { invalidResumeMessage } from '../run/graph-errors.js';
+import { graphLayers, resolveGraph, type RunnableGraph } from './resolve-graph.js';
 import { graphInputSchema, graphOutputSchema, propertiesOf, schemaExportToJsonSchema, type JsonSchema } from './schemas.js';
 import { buildGraphTool, RESERVED_TOOL_NAMES, type GraphTool } from './tool.js';
 
@@ -73,6 +75,7 @@ export async function loadGraphTool(entry: ResolvedGraphEntry): Promise<GraphToo
     timeoutMs: entry.timeoutMs,
     // A limit the graph was bound to (`.withConfig({ recursionLimit })`) is the graph author's; the entry's own overrides it, the default does not.
     recursionLimit: entry.recursionLimitSet ? entry.recursionLimit : (boundRecursionLimit(graph) ?? entry.recursionLimit),
+    context: runContext(graph, entry, what),
     task: entry.task,
     taskStartsAt: entry.taskStartsAt,
     maxWaitMs: entry.maxWaitMs,
@@ -99,4 +102,31 @@ async function fromSource(source: SchemaSource | undefined, io: 'input' | 'outpu
 function boundRecursionLimit(graph: unknown): number | undefined {
   const limit = (graph as { config?: { recursionLimit?: unknown } } | null)?.config?.recursionLimit;
   return Number.isSafeInteger(limit) && (limit as number) > 0 ? (limit as number) : undefined;
+}
+
+/**
+ * The runtime context every run is given (`runtime.context`): the entry's
+ * `context`; else, for a graph with a context schema and none bound with
+ * `.withConfig({ context })`, an empty one. Given none, LangGraph checks the
+ * run's `configurable` against that schema instead, which holds graph-mcp's
+ * own keys: a strict schema refused every call. A context the schema refuses
+ * (a required field no one gives) is a start-up error, not a failure of
+ * every call.
+ */
+function runContext(graph: RunnableGraph, entry: ResolvedGraphEntry, what: string): Record<string, unknown> | undefined {
+  const schema = graphLayers(graph)
+    .map((layer) => (layer as { builder?: { _configRuntimeSchema?: unknown } }).builder?._configRuntimeSchema)
+    .find((found) => found !== undefined);
+  const bound = (graph as { config?: { context?: unknown } }).config?.context;
+  const context = entry.context ?? (schema !== undefined && bound === undefined ? {} : undefined);
+  if (schema !== undefined && context !== undefined && isInteropZodSchema(schema)) {
+    const checked = interopSafeParse(schema, context);
+    if (!checked.success) {
+      throw new GraphMcpError(
+        'CONFIG_INVALID',
+        `${what}: its context schema refuses ${entry.context !== undefined ? `graphs.${entry.name}.context` : 'an empty context'} (${invalidResumeMessage(checked.error)}): give the runtime context every run gets in graphs.${entry.name}.context`,
+      );
+    }
+  }
+  return context;
 }

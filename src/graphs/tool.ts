@@ -34,6 +34,8 @@ export interface GraphTool {
   readonly ownCheckpointer: OwnCheckpointer | undefined;
   readonly timeoutMs: number;
   readonly recursionLimit: number;
+  /** LangGraph's runtime context for every run (a copy each), when the graph takes one. */
+  readonly context: Record<string, unknown> | undefined;
   /** Whether a call may run as a background task. */
   readonly task: 'never' | 'optional' | 'required';
   /**
@@ -73,6 +75,7 @@ export interface GraphToolSpec {
   graph: RunnableGraph;
   timeoutMs: number;
   recursionLimit: number;
+  context?: Record<string, unknown> | undefined;
   task?: 'never' | 'optional' | 'required';
   taskStartsAt?: readonly string[] | undefined;
   maxWaitMs?: number;
@@ -144,6 +147,7 @@ export function buildGraphTool(spec: GraphToolSpec): GraphTool {
     plainRunnable: !isLangGraph(spec.graph),
     timeoutMs: spec.timeoutMs,
     recursionLimit: spec.recursionLimit,
+    context: spec.context,
     task: spec.task ?? 'optional',
     taskStartsAt: taskStartsAt(spec, what),
     maxWaitMs: spec.maxWaitMs ?? 45_000,

@@ -203,6 +203,8 @@ async function runGraph(tool: GraphTool, args: unknown, options: RunOptions, abo
   const config = {
     signal,
     recursionLimit: tool.recursionLimit,
+    // A copy: what one run does to its context is not the next run's.
+    ...(tool.context !== undefined ? { context: structuredClone(tool.context) } : {}),
     configurable: {
       ...options.configurable,
       ...(thread ? { thread_id: thread.id } : {}),

@@ -22,6 +22,8 @@ before(async () => {
       count_to_bound: './graphs/basic.ts:countToBound',
       count_to_bound_set: { path: './graphs/basic.ts:countToBound', recursion_limit: 10 },
       inner_limit: './graphs/basic.ts:innerLimit',
+      strict_context: './graphs/basic.ts:strictContext',
+      strict_context_fr: { path: './graphs/basic.ts:strictContext', context: { locale: 'fr' } },
       echo: './graphs/basic.ts:echo',
     },
   });
@@ -277,6 +279,15 @@ describe('time limits', () => {
     assert.equal(result?.isError, true);
     assert.equal(result.content[0].text, 'Tool "loop" stopped: the graph reached its recursion limit of 5 steps without finishing.');
     await assertHealthy();
+  });
+
+  test("a graph with a strict context schema is served (LangGraph checked graph-mcp's configurable against it), and reads the configured context, in both eras", async () => {
+    for (const call of [callModern, callLegacy]) {
+      const plain = (await call(server.url, 'strict_context', { name: 'Ada' })).messages.at(-1)?.result;
+      assert.deepEqual(plain?.structuredContent, { name: 'Ada', greeting: 'Hello, Ada' }, JSON.stringify(plain));
+      const fr = (await call(server.url, 'strict_context_fr', { name: 'Ada' })).messages.at(-1)?.result;
+      assert.deepEqual(fr?.structuredContent, { name: 'Ada', greeting: 'Bonjour, Ada' }, JSON.stringify(fr));
+    }
   });
 
   test("a limit the graph was bound to (withConfig) is the graph's, over the default; the entry's own limit overrides it; the message names the limit reached", async () => {

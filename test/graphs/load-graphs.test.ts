@@ -119,6 +119,20 @@ describe('schema derivation', () => {
     assert.throws(() => tool.fromGraphOutput({ x: deep }), /^Error: x: it nests deeper than 1000 levels$/);
   });
 
+  test("runtime context: the entry's context, else an empty one for a graph with a context schema (not graph-mcp's configurable); one the schema refuses is a start-up error", async () => {
+    const registry = await load({
+      strict: './graphs/basic.ts:strictContext',
+      strict_fr: { path: './graphs/basic.ts:strictContext', context: { locale: 'fr' } },
+      tenant: { path: './graphs/basic.ts:requiredContext', context: { tenant: 'acme' } },
+      plain: './graphs/basic.ts:echo',
+    });
+    assert.deepEqual(registry.get('strict')!.context, {});
+    assert.deepEqual(registry.get('strict_fr')!.context, { locale: 'fr' });
+    assert.equal(registry.get('plain')!.context, undefined, 'a graph without a context schema is given none');
+    await assert.rejects(load({ tenant: './graphs/basic.ts:requiredContext' }), /graph "tenant": its context schema refuses an empty context \(tenant: .+\): give the runtime context every run gets in graphs\.tenant\.context/);
+    await assert.rejects(load({ tenant: { path: './graphs/basic.ts:requiredContext', context: { tenant: 7 } } }), /its context schema refuses graphs\.tenant\.context \(tenant: /);
+  });
+
   test("what a graph returns that is no plain record (an entrypoint's array, Date, Map or message) is the one result, not read key by key", async () => {
     const tool = (await load({ value: './graphs/basic.ts:returnsValue' })).get('value')!;
     const expected: Record<string, unknown> = {
