@@ -22,13 +22,6 @@ const ENDED_CALLS_KEPT = 20_000;
  */
 export type CancelOutcome = 'cancelled' | 'unknown' | 'ended' | 'ambiguous';
 
-/** What a call a client's `notifications/cancelled` stopped was aborted with. */
-class ClientCancel extends Error {
-  constructor() {
-    super('cancelled by the client');
-  }
-}
-
 /**
  * The runs this process is executing. Two jobs:
  * - a 2025-era client cancels with `notifications/cancelled` in a new POST,
@@ -105,14 +98,10 @@ export class RunTracker {
       if (key !== undefined && set !== undefined) {
         set.delete(controller);
         if (set.size === 0) this.runs.delete(key);
-        // A call a cancel stopped has had its one cancel: no late one can be meant for it, so it
-        // leaves no doubt over the next call under its id (which a one-shot client's cancel names).
-        if (!(controller.signal.reason instanceof ClientCancel)) {
-          const now = Date.now();
-          this.ended.delete(key);
-          this.ended.set(key, now);
-          this.forgetEnded(now);
-        }
+        const now = Date.now();
+        this.ended.delete(key);
+        this.ended.set(key, now);
+        this.forgetEnded(now);
       }
       this.count -= 1;
       if (this.count === 0) for (const wake of this.idleWaiters) wake();
@@ -134,7 +123,7 @@ export class RunTracker {
     const set = this.runs.get(key);
     if (set === undefined || set.size === 0) return endedLately ? 'ended' : 'unknown';
     if (set.size > 1 || endedLately) return 'ambiguous';
-    for (const controller of set) controller.abort(new ClientCancel());
+    for (const controller of set) controller.abort(new Error('cancelled by the client'));
     return 'cancelled';
   }
 

@@ -47,21 +47,6 @@ test("a cancel for a call that has ended does not stop another client's call wit
   }
 });
 
-test("a call a cancel stopped leaves no doubt over the next call under its id: that one's cancel stops it (one-shot clients all send id 1)", () => {
-  const tracker = new RunTracker();
-  for (const owner of [undefined, 'alice']) {
-    const first = new AbortController();
-    const untrackFirst = tracker.track(owner, 1, first);
-    assert.equal(tracker.cancel(owner, 1), 'cancelled', String(owner));
-    untrackFirst();
-    const second = new AbortController();
-    const untrackSecond = tracker.track(owner, 1, second);
-    assert.equal(tracker.cancel(owner, 1), 'cancelled', `${owner}: the cancelled call had its one cancel`);
-    assert.equal(second.signal.aborted, true);
-    untrackSecond();
-  }
-});
-
 test('one user with two calls under one id (two clients): a cancel naming the id stops neither', () => {
   const tracker = new RunTracker();
   const one = new AbortController();
