@@ -47,6 +47,18 @@ test("a cancel for a call that has ended does not stop another client's call wit
   }
 });
 
+test("a call a cancel stopped still makes a cancel naming its id ambiguous for a while: the v1 client cancels once at its timeout and again when the caller's signal fires", () => {
+  const tracker = new RunTracker();
+  const first = new AbortController();
+  const untrackFirst = tracker.track('alice', 1, first);
+  assert.equal(tracker.cancel('alice', 1), 'cancelled');
+  untrackFirst();
+  const another = new AbortController();
+  tracker.track('alice', 1, another);
+  assert.equal(tracker.cancel('alice', 1), 'ambiguous', "the first call's second cancel does not stop another client's call");
+  assert.equal(another.signal.aborted, false);
+});
+
 test('one user with two calls under one id (two clients): a cancel naming the id stops neither', () => {
   const tracker = new RunTracker();
   const one = new AbortController();
