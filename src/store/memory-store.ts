@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import { MemorySaver, type BaseCheckpointSaver } from '@langchain/langgraph-checkpoint';
-import { listedResult } from './run-row.js';
+import { listedData } from './run-row.js';
 import { TERMINAL_STATUSES, type NewRun, type RunCursor, type RunKind, type RunPatch, type RunRecord, type RunStore, type SignalBus, type Store } from './store.js';
 import { StrictSerializer } from './strict-serde.js';
 
@@ -99,10 +99,7 @@ class MemoryRunStore implements RunStore {
       .filter((r) => r.owner === owner && r.kind === kind && r.expiresAt > now && before(r))
       .sort((a, b) => b.createdAt - a.createdAt || (a.id < b.id ? 1 : -1))
       .slice(0, limit)
-      .map(({ data, ...run }) => {
-        const { result, ...rest } = data as { result?: Parameters<typeof listedResult>[0] };
-        return { ...structuredClone(run), data: structuredClone(result === undefined ? rest : { ...rest, result: listedResult(result) }) };
-      });
+      .map(({ data, ...run }) => ({ ...structuredClone(run), data: structuredClone(listedData(data)) }));
   }
 
   async expiredIds(now: number, limit: number): Promise<string[]> {

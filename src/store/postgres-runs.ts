@@ -1,10 +1,7 @@
 import type pg from 'pg';
 import { changesMoreThanLease } from './memory-store.js';
-import { POSTGRES_LISTED_DATA, rowToRecord, RUN_COLUMNS_BUT_DATA, type RunRow } from './run-row.js';
+import { listedData, rowToRecord, type RunRow } from './run-row.js';
 import type { NewRun, RunCursor, RunKind, RunPatch, RunRecord, RunStore } from './store.js';
-
-/** What a listing reads: every column, `data` without a stored result's bulk. */
-const LISTED = `${RUN_COLUMNS_BUT_DATA}, ${POSTGRES_LISTED_DATA}`;
 
 /** `data` is a JSON column: node-postgres parses it. */
 type PostgresRunRow = RunRow & { data: Record<string, unknown> };
@@ -79,16 +76,16 @@ export class PostgresRunStore implements RunStore {
     const { rows } =
       after === undefined
         ? await this.pool.query<PostgresRunRow>(
-            `SELECT ${LISTED} FROM ${this.table} WHERE owner = $1 AND kind = $2 AND expires_at > $3 ORDER BY created_at DESC, id DESC LIMIT $4`,
+            `SELECT * FROM ${this.table} WHERE owner = $1 AND kind = $2 AND expires_at > $3 ORDER BY created_at DESC, id DESC LIMIT $4`,
             [owner, kind, now, limit],
           )
         : await this.pool.query<PostgresRunRow>(
-            `SELECT ${LISTED} FROM ${this.table}
+            `SELECT * FROM ${this.table}
              WHERE owner = $1 AND kind = $2 AND expires_at > $3 AND (created_at, id) < ($5, $6)
              ORDER BY created_at DESC, id DESC LIMIT $4`,
             [owner, kind, now, limit, after.createdAt, after.id],
           );
-    return rows.map(toRecord);
+    return rows.map((row) => toRecord({ ...row, data: listedData(row.data) }));
   }
 
   async expiredIds(now: number, limit: number): Promise<string[]> {

@@ -43,25 +43,30 @@ export function rowToRecord(row: RunRow, data: Record<string, unknown>): RunReco
  * it is an error and, if so, its first content block (what a task's status
  * message says), never the rest, which may be megabytes.
  */
-export function listedResult(result: { isError?: unknown; content?: unknown[] }): { isError: boolean; content?: unknown[] } {
-  return result.isError === true ? { isError: true, content: (result.content ?? []).slice(0, 1) } : { isError: false };
+export function listedResult(result: { isError?: unknown; content?: unknown }): { isError: boolean; content?: unknown[] } {
+  return result.isError === true ? { isError: true, content: Array.isArray(result.content) ? result.content.slice(0, 1) : [] } : { isError: false };
 }
 
-/** The same in SQLite's SQL, over the `data` column. */
+/**
+ * The same in SQLite's SQL, over the `data` column, so that a page of
+ * results of megabytes each is not read into the process at all. (In
+ * PostgreSQL, whose `json` operators parse the whole text at each step and
+ * whose `jsonb` refuses a `\u0000` that `json` holds, the listing reads
+ * `data` whole and summarises it with `listedData`.)
+ */
 export const SQLITE_LISTED_DATA = `CASE WHEN json_type(data, '$.result') IS NULL THEN data
   ELSE json_set(json_remove(data, '$.result'), '$.result',
-    CASE WHEN json_extract(data, '$.result.isError') = 1
-      THEN json_object('isError', json('true'), 'content', json_array(data -> '$.result.content[0]'))
+    CASE WHEN json_type(data, '$.result.isError') = 'true'
+      THEN json_object('isError', json('true'), 'content',
+        CASE WHEN json_type(data, '$.result.content[0]') IS NULL THEN json_array() ELSE json_array(data -> '$.result.content[0]') END)
       ELSE json_object('isError', json('false')) END)
   END AS data`;
 
-/** The same in PostgreSQL's SQL, over the `data` column (JSON). */
-export const POSTGRES_LISTED_DATA = `CASE WHEN data -> 'result' IS NULL THEN data
-  ELSE (data::jsonb - 'result' || jsonb_build_object('result',
-    CASE WHEN data -> 'result' ->> 'isError' = 'true'
-      THEN jsonb_build_object('isError', true, 'content', jsonb_build_array(data -> 'result' -> 'content' -> 0))
-      ELSE jsonb_build_object('isError', false) END))::json
-  END AS data`;
+/** A run's `data` as a listing gives it: its result summarised (`listedResult`). */
+export function listedData(data: Record<string, unknown>): Record<string, unknown> {
+  const { result, ...rest } = data as { result?: unknown };
+  return result !== null && typeof result === 'object' ? { ...rest, result: listedResult(result as Parameters<typeof listedResult>[0]) } : data;
+}
 
 /** Every column of the runs table but `data`, for a listing that reads `data` its own way. */
 export const RUN_COLUMNS_BUT_DATA = 'id, owner, tool, kind, status, version, created_at, updated_at, expires_at, lease_owner, lease_until, progress';

@@ -157,10 +157,20 @@ export function storeContract(name: string, harness: StoreHarness): void {
       await store.runs.create({ id: 'sum-failed', owner: 'summer', tool: 't', kind: 'task', status: 'completed', data: { ttlMs: 5, result: failed }, expiresAt });
       await store.runs.create({ id: 'sum-done', owner: 'summer', tool: 't', kind: 'task', status: 'completed', data: { ttlMs: 6, result: done }, expiresAt });
       await store.runs.create({ id: 'sum-asking', owner: 'summer', tool: 't', kind: 'task', status: 'input_required', data: { ttlMs: 7, questions: [{ key: 'q', text: 'why?' }] }, expiresAt });
+      // Every store alike: only a boolean true is an error; an error without content has none listed;
+      // a NUL in a caller's arguments (JSON holds it, PostgreSQL's jsonb does not) lists as well.
+      await store.runs.create({ id: 'sum-empty', owner: 'summer', tool: 't', kind: 'task', status: 'completed', data: { result: { isError: true, content: [] } }, expiresAt });
+      await store.runs.create({ id: 'sum-one', owner: 'summer', tool: 't', kind: 'task', status: 'completed', data: { result: { isError: 1, content: [] } }, expiresAt });
+      await store.runs.create({ id: 'sum-text', owner: 'summer', tool: 't', kind: 'task', status: 'completed', data: { result: { isError: 'true', content: [] } }, expiresAt });
+      await store.runs.create({ id: 'sum-nul', owner: 'summer', tool: 't', kind: 'task', status: 'working', data: { args: { q: 'a\u0000b' } }, expiresAt });
       const listed = Object.fromEntries((await store.runs.list('summer', 'task', 10)).map((run) => [run.id, run.data]));
       assert.deepEqual(listed['sum-failed'], { ttlMs: 5, result: { isError: true, content: [{ type: 'text', text: 'it broke' }] } });
       assert.deepEqual(listed['sum-done'], { ttlMs: 6, result: { isError: false } });
       assert.deepEqual(listed['sum-asking'], { ttlMs: 7, questions: [{ key: 'q', text: 'why?' }] });
+      assert.deepEqual(listed['sum-empty'], { result: { isError: true, content: [] } });
+      assert.deepEqual(listed['sum-one'], { result: { isError: false } });
+      assert.deepEqual(listed['sum-text'], { result: { isError: false } });
+      assert.deepEqual(listed['sum-nul'], { args: { q: 'a\u0000b' } });
       // The run itself keeps all of it.
       assert.deepEqual((await store.runs.get('sum-done', 'summer'))?.data, { ttlMs: 6, result: done });
     });
