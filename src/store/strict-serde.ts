@@ -39,6 +39,8 @@ export class StrictSerializer implements SerializerProtocol {
  * lease, so another process took the task over) and far longer to read.
  */
 const BYTES_RECORD = 'graph-mcp:bytes';
+/** How deep bytes are looked for, written and read alike; deeper ones are left to LangGraph's own form. */
+const BYTES_DEPTH = 512;
 
 interface BytesRecord {
   lc: 2;
@@ -55,7 +57,7 @@ function isPlainObject(value: object): value is Record<string, unknown> {
 
 /** The value with its bytes as records: the same value where it holds none (the live state is never changed). */
 function bytesEncoded(value: unknown, path: Set<object>): unknown {
-  if (value === null || typeof value !== 'object') return value;
+  if (value === null || typeof value !== 'object' || path.size > BYTES_DEPTH) return value;
   if (value instanceof Uint8Array) {
     const record: BytesRecord = { lc: 2, type: BYTES_RECORD, buffer: Buffer.isBuffer(value), base64: Buffer.from(value.buffer, value.byteOffset, value.byteLength).toString('base64') };
     return record;
@@ -86,7 +88,7 @@ function isBytesRecord(value: Record<string, unknown>): value is Record<string, 
 
 /** The loaded value with its byte records as bytes again (a Buffer where one was stored); changed in place, it is fresh. */
 function bytesDecoded(value: unknown, depth: number): unknown {
-  if (value === null || typeof value !== 'object' || depth > 512) return value;
+  if (value === null || typeof value !== 'object' || depth > BYTES_DEPTH) return value;
   if (Array.isArray(value)) {
     for (let i = 0; i < value.length; i += 1) value[i] = bytesDecoded(value[i], depth + 1);
     return value;
