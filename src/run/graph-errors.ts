@@ -51,6 +51,9 @@ export function graphFailureMessage(error: unknown): string {
     const nothing = /^Cannot set properties of (null|undefined) \(setting 'pregelTaskId'\)$/.exec(error.message);
     if (nothing) return `the graph threw ${nothing[1]}, not an Error`;
   }
+  // A zod error (LangGraph's own check of the input or of a node's update against a zod state,
+  // or a node's own parse): its issues as a person reads them, not zod's JSON of them.
+  if (error instanceof Error && Array.isArray((error as { issues?: unknown }).issues)) return invalidResumeMessage(error);
   return messageOf(error);
 }
 

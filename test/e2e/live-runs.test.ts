@@ -22,6 +22,7 @@ before(async () => {
       count_to_bound: './graphs/basic.ts:countToBound',
       count_to_bound_set: { path: './graphs/basic.ts:countToBound', recursion_limit: 10 },
       inner_limit: './graphs/basic.ts:innerLimit',
+      dated: './graphs/basic.ts:datedInput',
       strict_context: './graphs/basic.ts:strictContext',
       strict_context_fr: { path: './graphs/basic.ts:strictContext', context: { locale: 'fr' } },
       echo: './graphs/basic.ts:echo',
@@ -279,6 +280,13 @@ describe('time limits', () => {
     assert.equal(result?.isError, true);
     assert.equal(result.content[0].text, 'Tool "loop" stopped: the graph reached its recursion limit of 5 steps without finishing.');
     await assertHealthy();
+  });
+
+  test("a zod error from the graph (LangGraph's check of the input against a zod state) reads as its issues, not zod's JSON", async () => {
+    const result = (await callModern(server.url, 'dated', { name: 'a', when: '2024-05-01T00:00:00Z' })).messages[0]?.result;
+    assert.equal(result?.isError, true);
+    assert.match(result.content[0].text, /^Tool "dated" failed: when: .*date/i, result.content[0].text);
+    assert.doesNotMatch(result.content[0].text, /"code"|\[\n/, 'no JSON of the issues');
   });
 
   test("a graph with a strict context schema is served (LangGraph checked graph-mcp's configurable against it), and reads the configured context, in both eras", async () => {
