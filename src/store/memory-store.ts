@@ -4,6 +4,10 @@ import { MemorySaver, type BaseCheckpointSaver } from '@langchain/langgraph-chec
 import { listedData } from './run-row.js';
 import { TERMINAL_STATUSES, type NewRun, type RunCursor, type RunKind, type RunPatch, type RunRecord, type RunStore, type SignalBus, type Store } from './store.js';
 import { StrictSerializer } from './strict-serde.js';
+import { yieldingAfterWrites } from './yielding-saver.js';
+
+/** LangGraph's in-memory saver, letting the event loop run after each write. */
+const YieldingMemorySaver = yieldingAfterWrites(MemorySaver);
 
 /**
  * Everything in this process's memory: for tests and single-process
@@ -11,7 +15,7 @@ import { StrictSerializer } from './strict-serde.js';
  */
 export class MemoryStore implements Store {
   readonly kind = 'memory';
-  readonly checkpointer = new MemorySaver(new StrictSerializer());
+  readonly checkpointer = new YieldingMemorySaver(new StrictSerializer());
   readonly runs = new MemoryRunStore();
   readonly signals = new MemorySignalBus();
   private readonly keys = new Map<string, Uint8Array>();

@@ -12,9 +12,13 @@ import { SQLITE_LISTED_DATA, rowToRecord, RUN_COLUMNS_BUT_DATA, type RunRow } fr
 import { sqliteOpenProblem } from './sqlite-native.js';
 import type { NewRun, RunCursor, RunKind, RunPatch, RunRecord, RunStore, SignalBus, Store } from './store.js';
 import { StrictSerializer } from './strict-serde.js';
+import { yieldingAfterWrites } from './yielding-saver.js';
 
 /** What a listing reads: every column, `data` without a stored result's bulk. */
 const LISTED = `${RUN_COLUMNS_BUT_DATA}, ${SQLITE_LISTED_DATA}`;
+
+/** LangGraph's SQLite saver, letting the event loop run after each write (better-sqlite3 never waits). */
+const YieldingSqliteSaver = yieldingAfterWrites(SqliteSaver);
 
 export interface SqliteStoreOptions {
   /** The database file; its directory is created if missing. `:memory:` for a private in-memory database. */
@@ -84,7 +88,7 @@ export class SqliteStore implements Store {
     /** The file opened, to tell whether its path still leads to it. */
     private readonly file: { path: string; dev: number; ino: number } | undefined,
   ) {
-    this.checkpointer = new SqliteSaver(db, new StrictSerializer());
+    this.checkpointer = new YieldingSqliteSaver(db, new StrictSerializer());
     // Its tables now, not at its first read or write: deleteThread does not make them, and the
     // clean-up deletes a run's checkpoints (none, on a new file) before its record.
     (this.checkpointer as unknown as { setup(): void }).setup();

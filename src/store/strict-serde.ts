@@ -19,7 +19,17 @@ export class StrictSerializer implements SerializerProtocol {
   constructor(private readonly inner: SerializerProtocol = new JsonPlusSerializer()) {}
 
   async dumpsTyped(data: unknown): Promise<[string, Uint8Array]> {
-    const [type, bytes] = await this.inner.dumpsTyped(data instanceof Uint8Array ? data : bytesEncoded(data, new Set()));
+    let type: string;
+    let bytes: Uint8Array;
+    try {
+      // Bytes alone too (a channel whose value is a Uint8Array), or PostgreSQL's bytea would give a Buffer back.
+      [type, bytes] = await this.inner.dumpsTyped(bytesEncoded(data, new Set()));
+    } catch (error) {
+      // A state nested deeper than the stack goes: the state's fault, never the store's (which a
+      // task would retry as an outage, running its node again and again).
+      if (error instanceof RangeError) throw new GraphMcpError('STATE_NOT_STORABLE', "the run's state cannot be stored: it nests too deeply", { cause: error });
+      throw error;
+    }
     if (type === 'json' && isPlaceholder(bytes)) throw new GraphMcpError('STATE_NOT_STORABLE', `the run's state cannot be stored: ${whyNotJson(data)}`);
     return [type, bytes];
   }

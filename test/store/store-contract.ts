@@ -302,8 +302,8 @@ export function storeContract(name: string, harness: StoreHarness): void {
         assert.ok(Buffer.isBuffer(values.content_blocks[0]!.data), 'a Buffer comes back a Buffer');
         assert.ok(image.equals(values.content_blocks[0]!.data as Buffer));
         assert.deepEqual(values.content_blocks[1], { type: 'text', text: 'chart' });
-        // A channel that is bytes as a whole is LangGraph's to store as such (PostgreSQL gives a Buffer back, a Uint8Array all the same).
-        assert.ok(values.raw instanceof Uint8Array);
+        // A channel that is bytes as a whole too (LangGraph would store it as bytea, which PostgreSQL gives back as a Buffer).
+        assert.ok(values.raw instanceof Uint8Array && !Buffer.isBuffer(values.raw), 'a channel of bytes comes back a Uint8Array');
         assert.deepEqual([...values.raw], [0, 1, 2, 255]);
         const nested = values.nested.list[0];
         assert.ok(nested instanceof Uint8Array && !Buffer.isBuffer(nested), 'a Uint8Array inside comes back a Uint8Array');
@@ -312,6 +312,35 @@ export function storeContract(name: string, harness: StoreHarness): void {
         assert.ok(Buffer.isBuffer(written[0]!.data) && image.equals(written[0]!.data as Buffer), 'in a write too');
       }
       await store.checkpointer.deleteThread('thread-bytes');
+    });
+
+    test('a state nested deeper than the stack goes is refused as STATE_NOT_STORABLE, not failed as the store (which a task retries for ever)', async () => {
+      const { emptyCheckpoint } = await import('@langchain/langgraph-checkpoint');
+      const config = { configurable: { thread_id: 'thread-deep', checkpoint_ns: '' } };
+      let deep: unknown = 'bottom';
+      for (let i = 0; i < 100_000; i += 1) deep = { next: deep };
+      const unstorable = { ...emptyCheckpoint(), channel_values: { deep }, channel_versions: { deep: 1 } };
+      await assert.rejects(store.checkpointer.put(config, unstorable, { source: 'loop', step: 0, parents: {} }, { deep: 1 }), (error: unknown) => {
+        assert.equal((error as { code?: string }).code, 'STATE_NOT_STORABLE', String(error));
+        assert.match((error as Error).message, /nests too deeply/);
+        return true;
+      });
+      await store.checkpointer.deleteThread('thread-deep');
+    });
+
+    test('a checkpoint write lets the event loop run (a task of synchronous nodes renews its lease and HTTP is served between steps)', async () => {
+      const { emptyCheckpoint } = await import('@langchain/langgraph-checkpoint');
+      const config = { configurable: { thread_id: 'thread-yield', checkpoint_ns: '' } };
+      let ran = false;
+      setImmediate(() => (ran = true));
+      const checkpoint = emptyCheckpoint();
+      await store.checkpointer.put(config, checkpoint, { source: 'input', step: -1, parents: {} }, {});
+      assert.equal(ran, true, 'after put');
+      ran = false;
+      setImmediate(() => (ran = true));
+      await store.checkpointer.putWrites({ configurable: { ...config.configurable, checkpoint_id: checkpoint.id } }, [['topic', 'x']], 'task-1');
+      assert.equal(ran, true, 'after putWrites');
+      await store.checkpointer.deleteThread('thread-yield');
     });
 
     test('a checkpoint or write JSON cannot hold (a BigInt) is refused as STATE_NOT_STORABLE, in a batch too', async () => {
