@@ -106,19 +106,24 @@ function boundRecursionLimit(graph: unknown): number | undefined {
 
 /**
  * The runtime context every run is given (`runtime.context`): the entry's
- * `context`; else, for a graph with a context schema and none bound with
- * `.withConfig({ context })`, an empty one. Given none, LangGraph checks the
- * run's `configurable` against that schema instead, which holds graph-mcp's
- * own keys: a strict schema refused every call. A context the schema refuses
- * (a required field no one gives) is a start-up error, not a failure of
- * every call.
+ * `context`; else, for a compiled graph with a context schema and no
+ * context bound with `.withConfig({ context })` (on it, or on the binding
+ * around it), an empty one. Given none, LangGraph checks the run's
+ * `configurable` against that schema instead, which holds graph-mcp's own
+ * keys: a strict schema refused every call. A wrapper whose own config is
+ * out of sight (a `createAgent` agent) is given only the entry's context:
+ * an empty one would replace what it was bound to. A context the schema
+ * refuses (a required field no one gives) is a start-up error, not a
+ * failure of every call.
  */
 function runContext(graph: RunnableGraph, entry: ResolvedGraphEntry, what: string): Record<string, unknown> | undefined {
-  const schema = graphLayers(graph)
-    .map((layer) => (layer as { builder?: { _configRuntimeSchema?: unknown } }).builder?._configRuntimeSchema)
-    .find((found) => found !== undefined);
-  const bound = (graph as { config?: { context?: unknown } }).config?.context;
-  const context = entry.context ?? (schema !== undefined && bound === undefined ? {} : undefined);
+  const layers = [graph, (graph as { bound?: unknown }).bound].filter((layer): layer is object => layer !== null && typeof layer === 'object');
+  const schemaOf = (layer: object) => (layer as { builder?: { _configRuntimeSchema?: unknown } }).builder?._configRuntimeSchema;
+  const bound = layers.some((layer) => (layer as { config?: { context?: unknown } }).config?.context !== undefined);
+  const schema = graphLayers(graph).map(schemaOf).find((found) => found !== undefined);
+  // A compiled graph (a Pregel: it has channels) shows its config; a createAgent agent also has a builder, but not that.
+  const seen = (layer: object) => typeof (layer as { channels?: unknown }).channels === 'object' && schemaOf(layer) !== undefined;
+  const context = entry.context ?? (!bound && layers.some(seen) ? {} : undefined);
   if (schema !== undefined && context !== undefined && isInteropZodSchema(schema)) {
     const checked = interopSafeParse(schema, context);
     if (!checked.success) {

@@ -168,9 +168,10 @@ export function buildGraphTool(spec: GraphToolSpec): GraphTool {
       return { ...rest, messages: [{ role: 'user', content: String(message) }] };
     },
     fromGraphOutput(state) {
-      // A graph's state is a plain record; whatever else a graph returns (an entrypoint's array, Date,
-      // Map or message) is the one `result`, as a string or a number is, not read field by field.
-      const record = isPlainRecord(state) ? state : { result: state };
+      // A graph's state is a plain record. Whatever else a graph returns (an entrypoint's array, Date,
+      // Map or message) is the one `result`, as a string or a number is, not read field by field;
+      // unless the output schema names fields to read off it (a chain's message, a class instance).
+      const record = isPlainRecord(state) || (outputKeys.length > 0 && state !== null && typeof state === 'object' && !Array.isArray(state)) ? (state as Record<string, unknown>) : { result: state };
       const out: Record<string, unknown> = {};
       if (messageOut) out.message = finalAiText(record.messages);
       const keys = outputKeys.length > 0 ? outputKeys : Object.keys(record);

@@ -53,8 +53,21 @@ export function graphFailureMessage(error: unknown): string {
   }
   // A zod error (LangGraph's own check of the input or of a node's update against a zod state,
   // or a node's own parse): its issues as a person reads them, not zod's JSON of them.
-  if (error instanceof Error && Array.isArray((error as { issues?: unknown }).issues)) return invalidResumeMessage(error);
+  if (isZodError(error)) return invalidResumeMessage(error);
   return messageOf(error);
+}
+
+/** A zod error (3 or 4): issues each with a message and a path of keys; another error with `issues` keeps its own message. */
+function isZodError(error: unknown): boolean {
+  const issues = error instanceof Error ? (error as { issues?: unknown }).issues : undefined;
+  return (
+    Array.isArray(issues) &&
+    issues.length > 0 &&
+    issues.every(
+      (issue: { message?: unknown; path?: unknown }) =>
+        issue !== null && typeof issue === 'object' && typeof issue.message === 'string' && Array.isArray(issue.path) && issue.path.every((key) => typeof key === 'string' || typeof key === 'number'),
+    )
+  );
 }
 
 const INVALID_RESUME = Symbol.for('langgraph.invalid_resume');

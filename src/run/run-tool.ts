@@ -203,8 +203,9 @@ async function runGraph(tool: GraphTool, args: unknown, options: RunOptions, abo
   const config = {
     signal,
     recursionLimit: tool.recursionLimit,
-    // A copy: what one run does to its context is not the next run's.
-    ...(tool.context !== undefined ? { context: structuredClone(tool.context) } : {}),
+    // A copy of its top level, so one run's assignments are not the next run's; what it holds
+    // (a client given in a programmatic config) is passed as it is, as LangGraph passes a bound context.
+    ...(tool.context !== undefined ? { context: { ...tool.context } } : {}),
     configurable: {
       ...options.configurable,
       ...(thread ? { thread_id: thread.id } : {}),

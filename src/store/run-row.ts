@@ -54,7 +54,7 @@ export function listedResult(result: { isError?: unknown; content?: unknown }): 
  * whose `jsonb` refuses a `\u0000` that `json` holds, the listing reads
  * `data` whole and summarises it with `listedData`.)
  */
-export const SQLITE_LISTED_DATA = `CASE WHEN json_type(data, '$.result') IS NULL THEN data
+export const SQLITE_LISTED_DATA = `CASE WHEN json_type(data, '$.result') IS NOT 'object' THEN data
   ELSE json_set(json_remove(data, '$.result'), '$.result',
     CASE WHEN json_type(data, '$.result.isError') = 'true'
       THEN json_object('isError', json('true'), 'content',
@@ -65,7 +65,7 @@ export const SQLITE_LISTED_DATA = `CASE WHEN json_type(data, '$.result') IS NULL
 /** A run's `data` as a listing gives it: its result summarised (`listedResult`). */
 export function listedData(data: Record<string, unknown>): Record<string, unknown> {
   const { result, ...rest } = data as { result?: unknown };
-  return result !== null && typeof result === 'object' ? { ...rest, result: listedResult(result as Parameters<typeof listedResult>[0]) } : data;
+  return result !== null && typeof result === 'object' && !Array.isArray(result) ? { ...rest, result: listedResult(result as Parameters<typeof listedResult>[0]) } : data;
 }
 
 /** Every column of the runs table but `data`, for a listing that reads `data` its own way. */

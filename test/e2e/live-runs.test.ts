@@ -25,6 +25,8 @@ before(async () => {
       dated: './graphs/basic.ts:datedInput',
       strict_context: './graphs/basic.ts:strictContext',
       strict_context_fr: { path: './graphs/basic.ts:strictContext', context: { locale: 'fr' } },
+      strict_context_bound: './graphs/basic.ts:strictContextBound',
+      tenant_agent: './graphs/agents.ts:tenantAgent',
       echo: './graphs/basic.ts:echo',
     },
   });
@@ -295,6 +297,11 @@ describe('time limits', () => {
       assert.deepEqual(plain?.structuredContent, { name: 'Ada', greeting: 'Hello, Ada' }, JSON.stringify(plain));
       const fr = (await call(server.url, 'strict_context_fr', { name: 'Ada' })).messages.at(-1)?.result;
       assert.deepEqual(fr?.structuredContent, { name: 'Ada', greeting: 'Bonjour, Ada' }, JSON.stringify(fr));
+      // A context the graph was bound to is kept, also inside a binding; an agent's (out of sight) too.
+      const bound = (await call(server.url, 'strict_context_bound', { name: 'Ada' })).messages.at(-1)?.result;
+      assert.deepEqual(bound?.structuredContent, { name: 'Ada', greeting: 'Bonjour, Ada' }, JSON.stringify(bound));
+      const agent = (await call(server.url, 'tenant_agent', { message: 'hi' })).messages.at(-1)?.result;
+      assert.notEqual(agent?.isError, true, JSON.stringify(agent));
     }
   });
 

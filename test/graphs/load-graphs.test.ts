@@ -150,6 +150,14 @@ describe('schema derivation', () => {
     const message = tool.fromGraphOutput(await tool.graph.invoke({ kind: 'message' })) as { result?: { type?: string; content?: unknown } };
     assert.equal(message.result?.type, 'ai');
     assert.equal(message.result?.content, 'hi there');
+    // An output schema that names fields reads them off such a value (a chain's message, a class instance).
+    const named = (await load({ chain: { path: './graphs/basic.ts:echo', output_schema: { type: 'object', properties: { content: { type: 'string' } }, required: ['content'] } } })).get('chain')!;
+    const { AIMessage } = await import('@langchain/core/messages');
+    assert.deepEqual(named.fromGraphOutput(new AIMessage('hello from chain')), { content: 'hello from chain' });
+    class Answer {
+      constructor(readonly content: string) {}
+    }
+    assert.deepEqual(named.fromGraphOutput(new Answer('a:x')), { content: 'a:x' });
   });
 
   test('a number JSON cannot hold (1e400 parses as Infinity) is refused by a number or integer field; an open field keeps it', async () => {

@@ -385,6 +385,10 @@ describe('tool-level errors', () => {
       }
       // A node's own TypeError about a string (a property set on it) is not taken for one.
       assert.equal(graphFailureMessage(new TypeError("Cannot create property 'count' on string 'alice'")), "Cannot create property 'count' on string 'alice'");
+      // A zod error reads as its issues; another error that happens to carry `issues` keeps its own words.
+      const { z } = await import('zod');
+      assert.equal(graphFailureMessage(z.object({ when: z.string() }).safeParse({ when: 1 }).error), 'when: Invalid input: expected string, received number');
+      assert.equal(graphFailureMessage(Object.assign(new Error('The upstream API refused the request'), { issues: ['quota exceeded'] })), 'The upstream API refused the request');
       await assertStillServing();
     });
 

@@ -163,6 +163,7 @@ export function storeContract(name: string, harness: StoreHarness): void {
       await store.runs.create({ id: 'sum-one', owner: 'summer', tool: 't', kind: 'task', status: 'completed', data: { result: { isError: 1, content: [] } }, expiresAt });
       await store.runs.create({ id: 'sum-text', owner: 'summer', tool: 't', kind: 'task', status: 'completed', data: { result: { isError: 'true', content: [] } }, expiresAt });
       await store.runs.create({ id: 'sum-nul', owner: 'summer', tool: 't', kind: 'task', status: 'working', data: { args: { q: 'a\u0000b' } }, expiresAt });
+      await store.runs.create({ id: 'sum-null', owner: 'summer', tool: 't', kind: 'task', status: 'completed', data: { result: null }, expiresAt });
       const listed = Object.fromEntries((await store.runs.list('summer', 'task', 10)).map((run) => [run.id, run.data]));
       assert.deepEqual(listed['sum-failed'], { ttlMs: 5, result: { isError: true, content: [{ type: 'text', text: 'it broke' }] } });
       assert.deepEqual(listed['sum-done'], { ttlMs: 6, result: { isError: false } });
@@ -171,6 +172,7 @@ export function storeContract(name: string, harness: StoreHarness): void {
       assert.deepEqual(listed['sum-one'], { result: { isError: false } });
       assert.deepEqual(listed['sum-text'], { result: { isError: false } });
       assert.deepEqual(listed['sum-nul'], { args: { q: 'a\u0000b' } });
+      assert.deepEqual(listed['sum-null'], { result: null }, 'a result that is no object is left as it is');
       // The run itself keeps all of it.
       assert.deepEqual((await store.runs.get('sum-done', 'summer'))?.data, { ttlMs: 6, result: done });
     });
