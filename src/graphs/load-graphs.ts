@@ -5,7 +5,7 @@ import { importExport, prepareTypeScript } from './load-module.js';
 import { GraphMcpError } from '../errors.js';
 
 import { interopSafeParse, isInteropZodSchema } from '@langchain/core/utils/types';
-import { invalidResumeMessage } from '../run/graph-errors.js';
+import { issuesMessage } from '../run/graph-errors.js';
 import { graphLayers, resolveGraph, type RunnableGraph } from './resolve-graph.js';
 import { graphInputSchema, graphOutputSchema, propertiesOf, schemaExportToJsonSchema, type JsonSchema } from './schemas.js';
 import { buildGraphTool, RESERVED_TOOL_NAMES, type GraphTool } from './tool.js';
@@ -129,7 +129,7 @@ function runContext(graph: RunnableGraph, entry: ResolvedGraphEntry, what: strin
     if (!checked.success) {
       throw new GraphMcpError(
         'CONFIG_INVALID',
-        `${what}: its context schema refuses ${entry.context !== undefined ? `graphs.${entry.name}.context` : 'an empty context'} (${invalidResumeMessage(checked.error)}): give the runtime context every run gets in graphs.${entry.name}.context`,
+        `${what}: its context schema refuses ${entry.context !== undefined ? `graphs.${entry.name}.context` : 'an empty context'} (${issuesMessage(checked.error)}): give the runtime context every run gets in graphs.${entry.name}.context`,
       );
     }
   }

@@ -1,5 +1,6 @@
 import type { Tool, ToolAnnotations } from '@modelcontextprotocol/server';
 import { GraphMcpError, messageOf } from '../errors.js';
+import { isPlainRecord } from '../plain-object.js';
 import type { AccessRule } from '../auth/access.js';
 import { graphLayers, type RunnableGraph } from './resolve-graph.js';
 import {
@@ -192,12 +193,6 @@ export function buildGraphTool(spec: GraphToolSpec): GraphTool {
     },
     contentOf: (state) => collectContent(state, messageOut),
   };
-}
-
-function isPlainRecord(value: unknown): value is Record<string, unknown> {
-  if (value === null || typeof value !== 'object' || Array.isArray(value)) return false;
-  const prototype = Object.getPrototypeOf(value);
-  return prototype === Object.prototype || prototype === null;
 }
 
 /**

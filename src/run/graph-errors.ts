@@ -53,7 +53,7 @@ export function graphFailureMessage(error: unknown): string {
   }
   // A zod error (LangGraph's own check of the input or of a node's update against a zod state,
   // or a node's own parse): its issues as a person reads them, not zod's JSON of them.
-  if (isZodError(error)) return invalidResumeMessage(error);
+  if (isZodError(error)) return issuesMessage(error);
   return messageOf(error);
 }
 
@@ -97,10 +97,10 @@ function errorsOf(error: unknown): unknown[] | undefined {
   return Array.isArray(errors) ? errors : undefined;
 }
 
-/** Why an answer was refused, as a person reads it: a zod error's issues (`path: message`), not its JSON. */
-export function invalidResumeMessage(error: unknown): string {
+/** A zod error as a person reads it (why an answer was refused, a context or an input): its issues (`path: message`), not its JSON. */
+export function issuesMessage(error: unknown): string {
   const all = errorsOf(error);
-  if (all !== undefined) return all.map(invalidResumeMessage).join('; ');
+  if (all !== undefined) return all.map(issuesMessage).join('; ');
   for (let current = error, depth = 0; depth < 10 && current !== null && typeof current === 'object'; depth += 1) {
     const issues = (current as { issues?: unknown }).issues;
     if (Array.isArray(issues) && issues.length > 0) {

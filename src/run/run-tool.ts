@@ -3,7 +3,7 @@ import type { BaseCheckpointSaver } from '@langchain/langgraph-checkpoint';
 import { ProtocolError, type CallToolResult } from '@modelcontextprotocol/server';
 import { GraphMcpError, isGraphMcpError, messageOf } from '../errors.js';
 import type { GraphTool } from '../graphs/tool.js';
-import { graphFailureMessage, invalidResumeMessage, isAbortError, isDrained, isInterruptWithoutCheckpointer, isInvalidResume, isRecursionLimitError, recursionLimitOf } from './graph-errors.js';
+import { graphFailureMessage, issuesMessage, isAbortError, isDrained, isInterruptWithoutCheckpointer, isInvalidResume, isRecursionLimitError, recursionLimitOf } from './graph-errors.js';
 import { streamWithProgress, type ProgressReporter } from './progress.js';
 import { RunAbort } from './run-abort.js';
 import type { LogReporter } from './log.js';
@@ -257,7 +257,7 @@ async function runGraph(tool: GraphTool, args: unknown, options: RunOptions, abo
     if (isStateNotStorable(error)) return done(stateNotStorable(tool, error, options.secretsUsed?.()));
     if (thread && options.drain?.drainRequested && isDrained(error)) return { kind: 'drained' };
     if (options.resume !== undefined && isInvalidResume(error)) {
-      const problem = failureText(invalidResumeMessage(error), options.secretsUsed?.());
+      const problem = failureText(issuesMessage(error), options.secretsUsed?.());
       // A checkpointer that holds writes until asked (graph-mcp's lent one) stores them first: what the
       // step's other tasks did is kept, and read back with the rest.
       const held = thread?.checkpointer as { persist?: () => Promise<void> } | undefined;

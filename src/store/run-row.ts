@@ -1,3 +1,4 @@
+import { isPlainObject } from '../plain-object.js';
 import type { RunKind, RunRecord } from './store.js';
 
 /**
@@ -65,7 +66,7 @@ export const SQLITE_LISTED_DATA = `CASE WHEN json_type(data, '$.result') IS NOT 
 /** A run's `data` as a listing gives it: its result summarised (`listedResult`). */
 export function listedData(data: Record<string, unknown>): Record<string, unknown> {
   const { result, ...rest } = data as { result?: unknown };
-  return result !== null && typeof result === 'object' && !Array.isArray(result) ? { ...rest, result: listedResult(result as Parameters<typeof listedResult>[0]) } : data;
+  return isPlainObject(result) ? { ...rest, result: listedResult(result as Parameters<typeof listedResult>[0]) } : data;
 }
 
 /** Every column of the runs table but `data`, for a listing that reads `data` its own way. */

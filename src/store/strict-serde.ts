@@ -1,5 +1,6 @@
 import { JsonPlusSerializer, type SerializerProtocol } from '@langchain/langgraph-checkpoint';
 import { GraphMcpError } from '../errors.js';
+import { isPlainRecord } from '../plain-object.js';
 
 /**
  * What LangGraph's serializer writes, in place of the value, for a value
@@ -59,12 +60,6 @@ interface BytesRecord {
   base64: string;
 }
 
-/** Walked: arrays and plain objects, where a state keeps what a node returned; a class's own instance serialises itself. */
-function isPlainObject(value: object): value is Record<string, unknown> {
-  const prototype = Object.getPrototypeOf(value);
-  return prototype === Object.prototype || prototype === null;
-}
-
 /** The value with its bytes as records: the same value where it holds none (the live state is never changed). */
 function bytesEncoded(value: unknown, path: Set<object>): unknown {
   if (value === null || typeof value !== 'object' || path.size > BYTES_DEPTH) return value;
@@ -73,8 +68,8 @@ function bytesEncoded(value: unknown, path: Set<object>): unknown {
     return record;
   }
   const array = Array.isArray(value);
-  // A cycle is the serializer's to refuse (STATE_NOT_STORABLE).
-  if ((!array && !isPlainObject(value)) || path.has(value)) return value;
+  // Arrays and plain records are walked (a class's instance serialises itself); a cycle is the serializer's to refuse (STATE_NOT_STORABLE).
+  if ((!array && !isPlainRecord(value)) || path.has(value)) return value;
   path.add(value);
   let copy: unknown[] | Record<string, unknown> | undefined;
   if (array) {
@@ -103,7 +98,7 @@ function bytesDecoded(value: unknown, depth: number): unknown {
     for (let i = 0; i < value.length; i += 1) value[i] = bytesDecoded(value[i], depth + 1);
     return value;
   }
-  if (!isPlainObject(value)) return value;
+  if (!isPlainRecord(value)) return value;
   if (isBytesRecord(value)) {
     const bytes = Buffer.from(value.base64, 'base64');
     return value.buffer ? bytes : new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength);
