@@ -60,3 +60,13 @@ export function messageOf(error: unknown): string {
   }
   return String(error);
 }
+
+/**
+ * An error as a log line gives it: its message, and its cause's where it
+ * has one (a store failure says only that the store failed; its cause has
+ * the database driver's words). No stack: one can name a secret.
+ */
+export function loggedError(error: unknown): { message: string; cause?: string } {
+  const cause = error instanceof Error && error.cause !== undefined ? messageOf(error.cause) : undefined;
+  return cause === undefined ? { message: messageOf(error) } : { message: messageOf(error), cause };
+}

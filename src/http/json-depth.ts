@@ -29,3 +29,26 @@ export function nestsDeeperThan(value: unknown, max: number): boolean {
   }
   return false;
 }
+
+/**
+ * What makes a caller's value unusable whatever the schema, or `undefined`:
+ * nesting deeper than `max` levels, or a number out of range. `JSON.parse`
+ * reads a literal beyond a double's range (`1e309`) as `Infinity`, which no
+ * schema of `{}` refuses and JSON writes back as `null`: the run would have
+ * used a value its caller never sent, and answered with another. One walk,
+ * iterative like `nestsDeeperThan`.
+ */
+export function valueProblem(value: unknown, max: number): 'too deep' | 'out of range' | undefined {
+  if (typeof value === 'number' && !Number.isFinite(value)) return 'out of range';
+  const stack: Array<[unknown, number]> = [[value, 1]];
+  while (stack.length > 0) {
+    const [item, depth] = stack.pop()!;
+    if (item === null || typeof item !== 'object') continue;
+    if (depth > max) return 'too deep';
+    for (const child of Array.isArray(item) ? item : Object.values(item)) {
+      if (child !== null && typeof child === 'object') stack.push([child, depth + 1]);
+      else if (typeof child === 'number' && !Number.isFinite(child)) return 'out of range';
+    }
+  }
+  return undefined;
+}

@@ -13,7 +13,7 @@ import {
 } from '@modelcontextprotocol/server';
 import type { GraphTool } from '../graphs/tool.js';
 import type { Logger } from '../log.js';
-import { argumentsTooDeep, errorResult, protocolErrorOf, RunAbortedError, type PendingInterrupt, type RunOptions } from '../run/run-tool.js';
+import { argumentsUnusable, errorResult, protocolErrorOf, RunAbortedError, type PendingInterrupt, type RunOptions } from '../run/run-tool.js';
 import type { DescribePause, RunStep, Runs } from '../run/runs.js';
 import { scrubValue } from '../run/scrub.js';
 import type { RunRecord, SignalBus } from '../store/store.js';
@@ -146,8 +146,8 @@ export async function serveCall(serving: PauseServing, call: CallContext, args: 
       throw new ProtocolError(ProtocolErrorCode.InvalidParams, `Invalid requestState: it continues a run of tool "${run.tool}", not "${call.tool.name}"; retry the same tools/call`);
     }
     // Checked before the digest below, which would run out of stack on them.
-    const tooDeep = via === 'tools/call' ? argumentsTooDeep(call.tool, args) : undefined;
-    if (tooDeep !== undefined) return tooDeep;
+    const unusable = via === 'tools/call' ? argumentsUnusable(call.tool, args) : undefined;
+    if (unusable !== undefined) return unusable;
     // Other arguments would be dropped without a word: the run goes on with those it began with.
     if (via === 'tools/call' && isPayload(state) && state.args !== undefined && state.args !== argumentsDigest(call.tool, args)) {
       throw new ProtocolError(ProtocolErrorCode.InvalidParams, `Invalid requestState: it continues a call of tool "${call.tool.name}" made with other arguments; retry with the arguments of the call that was answered with it`);

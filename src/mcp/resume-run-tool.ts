@@ -1,6 +1,6 @@
 import type { Tool } from '@modelcontextprotocol/server';
 import { compileValidator } from '../graphs/validator.js';
-import { argumentsDepthProblem } from '../run/run-tool.js';
+import { argumentsProblem } from '../run/run-tool.js';
 
 export const RESUME_RUN_TOOL = 'resume_run';
 
@@ -38,8 +38,8 @@ export interface ResumeRunArgs {
 /** The arguments, or the problems with them. */
 export function parseResumeRunArgs(args: unknown): ResumeRunArgs | string[] {
   // An answer is decoded and stored: too deep for either, it is refused here.
-  const tooDeep = argumentsDepthProblem(args);
-  if (tooDeep !== undefined) return [tooDeep];
+  const unusable = argumentsProblem(args);
+  if (unusable !== undefined) return [unusable];
   const problems = validate(args ?? {});
   if (problems.length > 0) return problems;
   const { run_id, answer, answers } = args as { run_id: string; answer?: unknown; answers?: Record<string, unknown> };

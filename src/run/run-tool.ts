@@ -8,7 +8,7 @@ import { streamWithProgress, type ProgressReporter } from './progress.js';
 import { RunAbort } from './run-abort.js';
 import type { LogReporter } from './log.js';
 import { failureData, failureText, scrubText as redact, scrubValue } from './scrub.js';
-import { MAX_VALUE_DEPTH, nestsDeeperThan } from '../http/json-depth.js';
+import { MAX_VALUE_DEPTH, valueProblem } from '../http/json-depth.js';
 import { toPlainJson } from '../graphs/to-json.js';
 import { shapeContent } from './content.js';
 import { isStoreFailure } from '../store/store-failure.js';
@@ -156,18 +156,25 @@ export async function runTool(tool: GraphTool, args: unknown, options: RunOption
 
 /** The `INVALID_ARGUMENTS` result for arguments the tool's input schema refuses; `undefined` when they are valid. */
 export function invalidArguments(tool: GraphTool, args: unknown): CallToolResult | undefined {
-  return argumentsTooDeep(tool, args) ?? argumentsRefused(tool, tool.validateArguments(args ?? {}));
+  return argumentsUnusable(tool, args) ?? argumentsRefused(tool, tool.validateArguments(args ?? {}));
 }
 
-/** The `INVALID_ARGUMENTS` result for arguments nested deeper than any use of them can take, whatever the schema. */
-export function argumentsTooDeep(tool: GraphTool, args: unknown): CallToolResult | undefined {
-  const problem = argumentsDepthProblem(args);
+/** The `INVALID_ARGUMENTS` result for arguments no use of them can take, whatever the schema (`argumentsProblem`). */
+export function argumentsUnusable(tool: GraphTool, args: unknown): CallToolResult | undefined {
+  const problem = argumentsProblem(args);
   return problem === undefined ? undefined : argumentsRefused(tool, [problem]);
 }
 
-/** Why arguments are too deep for any use of them (graph-mcp's own tools' too), or `undefined`. */
-export function argumentsDepthProblem(args: unknown): string | undefined {
-  return nestsDeeperThan(args, MAX_VALUE_DEPTH) ? `the arguments are nested more than ${MAX_VALUE_DEPTH} levels deep` : undefined;
+/** Why arguments are unusable whatever the schema (graph-mcp's own tools' too): nested too deep, or a number out of range; else `undefined`. */
+export function argumentsProblem(args: unknown): string | undefined {
+  switch (valueProblem(args, MAX_VALUE_DEPTH)) {
+    case 'too deep':
+      return `the arguments are nested more than ${MAX_VALUE_DEPTH} levels deep`;
+    case 'out of range':
+      return 'a number in the arguments is beyond the largest one this server reads (about ±1.8e308)';
+    default:
+      return undefined;
+  }
 }
 
 function argumentsRefused(tool: GraphTool, problems: readonly string[]): CallToolResult | undefined {
@@ -498,7 +505,7 @@ export function stateNotStorable(tool: GraphTool, error: unknown, secrets: reado
   // The message names where the value is: a key of the state, which may be a credential.
   return errorResult(
     'STATE_NOT_STORABLE',
-    `Tool "${tool.name}" stopped: ${failureText((error as Error).message, secrets)}. A run is stored to wait for an answer or to go on as a task, so its state must be JSON (no BigInt, no structure JSON cannot flatten); the run is ended.`,
+    `Tool "${tool.name}" stopped: ${failureText((error as Error).message, secrets)}. A run is stored to wait for an answer or to go on as a task, so its state must be JSON (no BigInt, no structure JSON cannot flatten) that reads back as it was; the run is ended.`,
   );
 }
 

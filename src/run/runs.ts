@@ -6,6 +6,7 @@ import { RunCheckpointer } from '../store/run-checkpointer.js';
 import type { RunRecord, Store } from '../store/store.js';
 import { executeRun, isStateNotStorable, RunDrain, stateNotStorable, type GraphProtocolError, type PendingInterrupt, type RunOptions } from './run-tool.js';
 import type { Adopted } from './tasks.js';
+import { loggedError } from '../errors.js';
 
 const ID_BYTES = 16;
 let idPool = Buffer.alloc(0);
@@ -217,7 +218,7 @@ export class Runs {
       // A run that cannot be resumed: expired now, so nobody finds it and the next clean-up deletes it and its checkpoints.
       await this.store.runs.update(run.id, run.version, { expiresAt: Date.now() - 1 }).catch(() => undefined);
       if (!isStateNotStorable(error)) throw error;
-      this.options.logger?.warn({ err: { message: (error as Error).message }, run: id, tool: tool.name }, 'a run paused, but its state cannot be stored: ended with an error');
+      this.options.logger?.warn({ err: loggedError(error), run: id, tool: tool.name }, 'a run paused, but its state cannot be stored: ended with an error');
       return { kind: 'done', result: stateNotStorable(tool, error, secrets) };
     }
     return { kind: 'paused', run, interrupts };
@@ -349,7 +350,7 @@ export class Runs {
         () => undefined,
         (error: unknown) => {
           if (!isStateNotStorable(error)) throw error;
-          this.options.logger?.warn({ err: { message: (error as Error).message }, run: run.id, tool: tool.name }, 'a run paused, but its state cannot be stored: ended with an error');
+          this.options.logger?.warn({ err: loggedError(error), run: run.id, tool: tool.name }, 'a run paused, but its state cannot be stored: ended with an error');
           return stateNotStorable(tool, error, options.secretsUsed?.());
         },
       );
@@ -442,7 +443,7 @@ export class Runs {
     } catch (error) {
       failure ??= error;
     }
-    if (failure !== undefined) this.options.logger?.warn({ err: { message: (failure as Error).message } }, 'clean-up of expired runs failed; will retry');
+    if (failure !== undefined) this.options.logger?.warn({ err: loggedError(failure) }, 'clean-up of expired runs failed; will retry');
     if (total > 0) this.options.logger?.debug({ runs: total }, 'expired runs deleted');
     return total;
   }
@@ -477,6 +478,6 @@ export function deleteThread(checkpointer: OwnCheckpointer, id: string): Promise
 /** Deletes a thread's checkpoints, in the background; a failure is logged, not thrown. */
 export function forgetThread(checkpointer: OwnCheckpointer, id: string, logger: Logger | undefined): void {
   deleteThread(checkpointer, id).catch((error: unknown) => {
-    logger?.warn({ err: { message: (error as Error)?.message }, run: id }, "deleting a run's checkpoints failed");
+    logger?.warn({ err: loggedError(error), run: id }, "deleting a run's checkpoints failed");
   });
 }

@@ -12,6 +12,7 @@ import { taskProgress, watchTaskProgress } from './task-progress.js';
 import { executeRun, graphFailureCause, RunAbortedError, type GraphProtocolError, type PendingInterrupt, type RunContext, type RunOptions } from './run-tool.js';
 import { cancelChannel, deleteThread, forgetThread, Runs } from './runs.js';
 import { scrubText } from './scrub.js';
+import { loggedError } from '../errors.js';
 
 /** What a task keeps in its run record, besides what the protocol layer adds. */
 export interface TaskData {
@@ -174,7 +175,7 @@ export class TaskRunner {
       leaseUntil: Date.now() + this.leaseMs,
     });
     const leased = (patch: RunPatch) => store.runs.updateLeased(id, this.processId, patch);
-    if (run.progress !== undefined) record = (await leased({ progress: scrubText(run.progress, secretsUsed?.()) })) ?? record;
+    if (run.progress !== undefined) record = (await leased({ progress: statusText(run.progress, secretsUsed?.()) })) ?? record;
     let settled!: () => void;
     const entry = { controller, done: new Promise<void>((resolve) => (settled = resolve)) } as { controller: AbortController; done: Promise<void>; reason?: StopReason };
     this.running.set(id, entry);
@@ -187,7 +188,7 @@ export class TaskRunner {
       settled();
       throw error;
     }
-    const progress = taskProgress({ taskId: id, writeStatus: (message) => void leased({ progress: scrubText(message, secretsUsed?.()) }).catch(() => undefined) });
+    const progress = taskProgress({ taskId: id, writeStatus: (message) => void leased({ progress: statusText(message, secretsUsed?.()) }).catch(() => undefined) });
     return {
       run: record,
       progress: progress.report,
@@ -235,7 +236,7 @@ export class TaskRunner {
     if (run === undefined) return undefined;
     await step.persist().catch((error: unknown) => {
       // The worker continues from the checkpoint stored before (where it paused), or from the arguments.
-      this.options.logger?.warn({ err: { message: (error as Error).message }, task: step.id }, "a task's first checkpoints could not be stored");
+      this.options.logger?.warn({ err: loggedError(error), task: step.id }, "a task's first checkpoints could not be stored");
     });
     const released = await store.runs.updateLeased(step.id, this.processId, { leaseOwner: null, leaseUntil: null });
     this.wake();
@@ -439,7 +440,7 @@ export class TaskRunner {
       if ((await leased({ data })) === undefined) return;
       const progress = taskProgress({
         taskId: claimed.id,
-        writeStatus: (message) => void leased({ progress: scrubText(message, context.secretsUsed?.()) }).catch(() => undefined),
+        writeStatus: (message) => void leased({ progress: statusText(message, context.secretsUsed?.()) }).catch(() => undefined),
         signals: data.progressToken !== undefined ? store.signals : undefined,
         base: data.progressBase,
       });
@@ -551,5 +552,20 @@ function failure(text: string): CallToolResult {
 /** The status message the progress interval held back, for the write that ends an execution. */
 function statusHeldBack(progress: { unwritten(): string | undefined }, secrets: readonly string[] | undefined): RunPatch {
   const message = progress.unwritten();
-  return message === undefined ? {} : { progress: scrubText(message, secrets) };
+  return message === undefined ? {} : { progress: statusText(message, secrets) };
+}
+
+/** A lone UTF-16 surrogate: text no UTF-8 store can hold as it is. */
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
+
+/**
+ * A task's status message as it is stored: scrubbed of the run's
+ * credentials, and text every store holds alike. PostgreSQL's `text`
+ * refuses NUL (the write failed: the status was lost, and the write that
+ * ends the task with it, so the task ran its node again on every lease
+ * until its time ran out); SQLite and PostgreSQL replace a lone surrogate
+ * each their own way. Both become U+FFFD here, on every store.
+ */
+function statusText(message: string, secrets: readonly string[] | undefined): string {
+  return scrubText(message, secrets).replace(LONE_SURROGATE, '\uFFFD').replaceAll('\u0000', '\uFFFD');
 }

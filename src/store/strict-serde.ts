@@ -24,7 +24,7 @@ export class StrictSerializer implements SerializerProtocol {
     let bytes: Uint8Array;
     try {
       // Bytes alone too (a channel whose value is a Uint8Array), or PostgreSQL's bytea would give a Buffer back.
-      [type, bytes] = await this.inner.dumpsTyped(bytesEncoded(data, new Set()));
+      [type, bytes] = await this.inner.dumpsTyped(encoded(data, new Set()));
     } catch (error) {
       // A state nested deeper than the stack goes: the state's fault, never the store's (which a
       // task would retry as an outage, running its node again and again).
@@ -36,8 +36,16 @@ export class StrictSerializer implements SerializerProtocol {
   }
 
   async loadsTyped(type: string, data: Uint8Array | string): Promise<unknown> {
-    const loaded = await this.inner.loadsTyped(type, data);
-    return type === 'json' ? bytesDecoded(loaded, 0) : loaded;
+    let loaded: unknown;
+    try {
+      loaded = await this.inner.loadsTyped(type, data);
+    } catch (error) {
+      // Reading is no I/O: what fails here fails every time (a record LangChain's reader refuses,
+      // inside a LangChain message, or written before entries records). Taken for the store's
+      // failure, a task was run again from its last checkpoint on every lease until it expired.
+      throw new GraphMcpError('STATE_NOT_STORABLE', "the run's stored state cannot be read back: it holds a record LangChain's reader refuses", { cause: error });
+    }
+    return type === 'json' ? decoded(loaded, 0) : loaded;
   }
 }
 
@@ -50,8 +58,20 @@ export class StrictSerializer implements SerializerProtocol {
  * lease, so another process took the task over) and far longer to read.
  */
 const BYTES_RECORD = 'graph-mcp:bytes';
-/** How deep bytes are looked for, written and read alike; deeper ones are left to LangGraph's own form. */
-const BYTES_DEPTH = 512;
+/**
+ * A plain record LangGraph's reader would not give back as it was, by its
+ * keys, as its entries. That reader takes any record with an `lc` key for
+ * one of LangChain's own (`{ lc: 2, type: 'undefined' }` is dropped, a
+ * `constructor` record becomes a `Set` or a LangChain message, a `secret`
+ * record fails every read), and writes keys by assignment, so a `__proto__`
+ * key became the record's prototype. A caller's arguments or answers kept in
+ * the state are such records as easily as a node's own values: a paused run
+ * or a task then went on with other values than it had, or could never be
+ * read again.
+ */
+const ENTRIES_RECORD = 'graph-mcp:entries';
+/** How deep bytes and such records are looked for, written and read alike; deeper ones are left to LangGraph's own form. */
+const WALK_DEPTH = 512;
 
 interface BytesRecord {
   lc: 2;
@@ -60,9 +80,21 @@ interface BytesRecord {
   base64: string;
 }
 
-/** The value with its bytes as records: the same value where it holds none (the live state is never changed). */
-function bytesEncoded(value: unknown, path: Set<object>): unknown {
-  if (value === null || typeof value !== 'object' || path.size > BYTES_DEPTH) return value;
+interface EntriesRecord {
+  lc: 2;
+  type: typeof ENTRIES_RECORD;
+  entries: Array<[string, unknown]>;
+}
+
+const needsEntries = (record: object): boolean => Object.hasOwn(record, 'lc') || Object.hasOwn(record, '__proto__');
+
+/**
+ * The value as it is written: its bytes as byte records and the plain
+ * records LangGraph would not read back as entries records. The same value
+ * where it holds neither (the live state is never changed).
+ */
+function encoded(value: unknown, path: Set<object>): unknown {
+  if (value === null || typeof value !== 'object' || path.size > WALK_DEPTH) return value;
   if (value instanceof Uint8Array) {
     const record: BytesRecord = { lc: 2, type: BYTES_RECORD, buffer: Buffer.isBuffer(value), base64: Buffer.from(value.buffer, value.byteOffset, value.byteLength).toString('base64') };
     return record;
@@ -74,13 +106,16 @@ function bytesEncoded(value: unknown, path: Set<object>): unknown {
   let copy: unknown[] | Record<string, unknown> | undefined;
   if (array) {
     value.forEach((item, i) => {
-      const encoded = bytesEncoded(item, path);
-      if (encoded !== item) (copy ??= [...value])[i as never] = encoded as never;
+      const written = encoded(item, path);
+      if (written !== item) (copy ??= [...value])[i as never] = written as never;
     });
+  } else if (needsEntries(value)) {
+    const record: EntriesRecord = { lc: 2, type: ENTRIES_RECORD, entries: Object.entries(value).map(([key, item]) => [key, encoded(item, path)]) };
+    copy = record as unknown as Record<string, unknown>;
   } else {
     for (const [key, item] of Object.entries(value)) {
-      const encoded = bytesEncoded(item, path);
-      if (encoded !== item) (copy ??= { ...value })[key as never] = encoded as never;
+      const written = encoded(item, path);
+      if (written !== item) (copy ??= { ...value })[key as never] = written as never;
     }
   }
   path.delete(value);
@@ -91,11 +126,15 @@ function isBytesRecord(value: Record<string, unknown>): value is Record<string, 
   return value.lc === 2 && value.type === BYTES_RECORD && typeof value.base64 === 'string';
 }
 
-/** The loaded value with its byte records as bytes again (a Buffer where one was stored); changed in place, it is fresh. */
-function bytesDecoded(value: unknown, depth: number): unknown {
-  if (value === null || typeof value !== 'object' || depth > BYTES_DEPTH) return value;
+function isEntriesRecord(value: Record<string, unknown>): value is Record<string, unknown> & EntriesRecord {
+  return value.lc === 2 && value.type === ENTRIES_RECORD && Array.isArray(value.entries);
+}
+
+/** The loaded value with its byte and entries records as what was written; changed in place, it is fresh. */
+function decoded(value: unknown, depth: number): unknown {
+  if (value === null || typeof value !== 'object' || depth > WALK_DEPTH) return value;
   if (Array.isArray(value)) {
-    for (let i = 0; i < value.length; i += 1) value[i] = bytesDecoded(value[i], depth + 1);
+    for (let i = 0; i < value.length; i += 1) value[i] = decoded(value[i], depth + 1);
     return value;
   }
   if (!isPlainRecord(value)) return value;
@@ -103,7 +142,9 @@ function bytesDecoded(value: unknown, depth: number): unknown {
     const bytes = Buffer.from(value.base64, 'base64');
     return value.buffer ? bytes : new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   }
-  for (const [key, item] of Object.entries(value)) value[key] = bytesDecoded(item, depth + 1);
+  // Own keys, `__proto__` too (Object.fromEntries defines them; assignment would set the prototype).
+  if (isEntriesRecord(value)) return Object.fromEntries(value.entries.map(([key, item]) => [key, decoded(item, depth + 1)]));
+  for (const [key, item] of Object.entries(value)) value[key] = decoded(item, depth + 1);
   return value;
 }
 

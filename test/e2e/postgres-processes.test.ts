@@ -42,6 +42,7 @@ if (ready) {
             ask_name: `${graphs}:askName`,
             parallel: `${graphs}:parallel`,
             logged: `${graphs}:logged`,
+            noted: `${graphs}:notedThenAsk`,
             // A caller that cannot poll tasks gets a run handle after half a second.
             logged_handle: { path: `${graphs}:logged`, max_wait_ms: 500 },
           },
@@ -156,6 +157,17 @@ if (ready) {
       });
       const done = await untilStatus(a.url, created.taskId, ['completed']);
       assert.equal(done.result.structuredContent.joined, 'L+R');
+    });
+
+    test("a task whose status holds NUL or a lone surrogate (PostgreSQL's text takes neither) still asks, with U+FFFD in their place", async () => {
+      const created = (await taskRpc(a.url, 'tools/call', { name: 'noted', arguments: { note: 'a\u0000b\ud800c' } })).result;
+      assert.equal(created.resultType, 'task');
+      const asking = await untilStatus(b.url, created.taskId, ['input_required']);
+      const [key] = Object.keys(asking.inputRequests);
+      const [row] = await sql<{ progress: string | null }>(`SELECT progress FROM "${schema}".graph_mcp_runs WHERE id = $1`, [created.taskId]);
+      assert.equal(row?.progress, 'noting a\ufffdb\ufffdc');
+      await taskRpc(c.url, 'tasks/update', { taskId: created.taskId, inputResponses: { [key!]: { action: 'accept', content: { answer: 'yes' } } } });
+      assert.equal((await untilStatus(a.url, created.taskId, ['completed'])).result.structuredContent.answer, 'yes');
     });
 
     test('two tasks/update at once through B and C, one answer each, are both used: the task finishes with both', async () => {

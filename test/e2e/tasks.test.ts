@@ -202,7 +202,7 @@ describe('2026-07-28 tasks extension', () => {
     assert.equal(valid.resultType, 'task', 'valid arguments still make a task');
   });
 
-  test('arguments nested thousands of levels deep are INVALID_ARGUMENTS at once, not a server error; 200 levels make a task', async () => {
+  test('arguments nested thousands of levels deep, or holding a number beyond a double (1e309), are INVALID_ARGUMENTS at once, not a server error; 200 levels make a task', async () => {
     const nested = (levels: number) => {
       let value: unknown = 'bottom';
       for (let i = 0; i < levels; i += 1) value = { down: value };
@@ -215,6 +215,11 @@ describe('2026-07-28 tasks extension', () => {
     assert.equal(deep.result?.isError, true, JSON.stringify(deep).slice(0, 300));
     assert.equal(deep.result._meta['graph-mcp/error'].code, 'INVALID_ARGUMENTS');
     assert.match(deep.result.content[0].text, /nested more than 256 levels/);
+    // A number beyond a double's range: JSON.parse reads Infinity, which JSON writes back as null.
+    const huge = (await post(server.url, JSON.stringify(request).replace('"DEEP"', '[1, -1e309]'), { ...modernHeaders('tools/call', 'slow'), 'x-user': 'alice' })).messages[0]!;
+    assert.equal(huge.result?.isError, true, JSON.stringify(huge));
+    assert.equal(huge.result._meta['graph-mcp/error'].code, 'INVALID_ARGUMENTS');
+    assert.match(huge.result.content[0].text, /a number in the arguments is beyond the largest one this server reads/);
     const fine = (await rpc('alice', 'tools/call', { name: 'slow', arguments: { step_ms: 1, extra: nested(200) } })).message.result;
     assert.equal(fine.resultType, 'task');
     assert.equal((await untilStatus('alice', fine.taskId, ['completed', 'failed'])).status, 'completed');

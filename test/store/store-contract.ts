@@ -316,6 +316,39 @@ export function storeContract(name: string, harness: StoreHarness): void {
       await store.checkpointer.deleteThread('thread-bytes');
     });
 
+    test("records LangGraph's reader would take for its own (an lc key, a __proto__ key, the bytes record's shape) come back as they were", async () => {
+      const { emptyCheckpoint } = await import('@langchain/langgraph-checkpoint');
+      const config = { configurable: { thread_id: 'thread-lookalikes', checkpoint_ns: '' } };
+      // As a caller's arguments arrive: JSON.parse makes "__proto__" an own key.
+      const text = JSON.stringify({
+        undefinedRecord: { lc: 2, type: 'undefined' },
+        set: { lc: 2, type: 'constructor', id: ['Set'], method: null, args: [[1, 2]] },
+        message: { lc: 1, type: 'constructor', id: ['langchain_core', 'messages', 'HumanMessage'], kwargs: { content: 'hi' } },
+        secret: { lc: 1, type: 'secret', id: ['HOME'] },
+        bytesShape: { lc: 2, type: 'graph-mcp:bytes', buffer: true, base64: 'aGk=' },
+        entriesShape: { lc: 2, type: 'graph-mcp:entries', entries: [['a', 1]] },
+        list: [{ lc: 'x', inner: { lc: 2, type: 'undefined' } }],
+      }).replace('{"undefinedRecord"', '{"__proto__":{"polluted":true},"undefinedRecord"');
+      const value = JSON.parse(text) as Record<string, unknown>;
+      const image = Buffer.from([1, 2, 3]);
+      const withBytes = { lc: 'kept', image };
+      const checkpoint = { ...emptyCheckpoint(), channel_values: { value, withBytes }, channel_versions: { value: 1, withBytes: 1 } };
+      await store.checkpointer.put(config, checkpoint, { source: 'loop', step: 0, parents: {} }, { value: 1, withBytes: 1 });
+      await store.checkpointer.putWrites({ configurable: { ...config.configurable, checkpoint_id: checkpoint.id } }, [['value', value]], 'task-1');
+      for (const reader of [store, twin ?? store]) {
+        const back = await reader.checkpointer.getTuple(config);
+        const values = back?.checkpoint.channel_values as { value: Record<string, unknown>; withBytes: { lc: string; image: unknown } };
+        assert.equal(JSON.stringify(values.value), text, 'the same keys and values, in order');
+        assert.equal(Object.getPrototypeOf(values.value), Object.prototype, '__proto__ stays a key, not the prototype');
+        assert.ok(Object.hasOwn(values.value, '__proto__'));
+        assert.equal((values.value as { polluted?: unknown }).polluted, undefined);
+        assert.equal(values.withBytes.lc, 'kept');
+        assert.ok(Buffer.isBuffer(values.withBytes.image) && image.equals(values.withBytes.image), 'bytes inside such a record are bytes still');
+        assert.equal(JSON.stringify(back?.pendingWrites?.[0]?.[2]), text, 'in a write too');
+      }
+      await store.checkpointer.deleteThread('thread-lookalikes');
+    });
+
     test('a state nested deeper than the stack goes is refused as STATE_NOT_STORABLE, not failed as the store (which a task retries for ever)', async () => {
       const { emptyCheckpoint } = await import('@langchain/langgraph-checkpoint');
       const config = { configurable: { thread_id: 'thread-deep', checkpoint_ns: '' } };
