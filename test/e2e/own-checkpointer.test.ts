@@ -10,6 +10,8 @@ import { startServer, type TestServer } from '../helpers/server.js';
 import { callModern, envelope, modernHeaders, post, taskRequest } from '../helpers/raw.js';
 import { captureLogs } from '../helpers/server.js';
 import { forgetThread } from '../../src/run/runs.js';
+import { storeFailure } from '../../src/store/store-failure.js';
+import { until } from '../helpers/wait.js';
 
 let server: TestServer;
 before(async () => {
@@ -86,6 +88,9 @@ test("a custom checkpointer's deleteThread that throws, or returns no promise, i
   assert.doesNotThrow(() => forgetThread({ deleteThread: (() => undefined) as unknown as (id: string) => Promise<void> }, 'r2', logs.logger));
   await logs.logged("deleting a run's checkpoints failed");
   assert.match(logs.text(), /not supported/);
+  // A store's failure says only that; its cause has the driver's words, which the log keeps.
+  assert.doesNotThrow(() => forgetThread({ deleteThread: () => Promise.reject(storeFailure(new Error('connection terminated unexpectedly'))) }, 'r3', logs.logger));
+  await until('the cause to be logged', async () => (/"cause":"connection terminated unexpectedly"/.test(logs.text()) ? true : undefined), 5_000);
 });
 
 test("a resume in a process whose own checkpointer does not hold the run is refused, the run left as it was (it started over, asking anew, and the process holding it could no longer go on)", async () => {
