@@ -34,12 +34,12 @@ const BODY_FRAMING = new Set(['content-length', 'transfer-encoding', 'content-en
 export function createNodeHandler(
   handler: Pick<McpHttpHandler, 'fetch'>,
   options: NodeHandlerOptions,
-): (req: NodeRequest, res: ServerResponse, parsedBody?: unknown) => Promise<void> {
+): (req: NodeRequest, res: ServerResponse, drained?: unknown) => Promise<void> {
   const { maxBodyBytes, onerror, onWebRequest, onRefusal } = options;
   if (!Number.isSafeInteger(maxBodyBytes) || maxBodyBytes <= 0) throw new RangeError(`maxBodyBytes must be a positive integer, got ${String(maxBodyBytes)}`);
   const drainLimit = Math.max(DRAIN_LIMIT_BYTES, 4 * maxBodyBytes);
 
-  return async (req, res, parsedBody) => {
+  return async (req, res, drained) => {
     let finished = false;
     const abort = new AbortController();
     res.once('close', () => {
@@ -48,8 +48,18 @@ export function createNodeHandler(
     if (res.destroyed) abort.abort();
 
     let body: { parsed: unknown } | { text: string } | undefined;
-    if (parsedBody !== undefined) body = { parsed: parsedBody };
-    else if (req.method === 'POST' && isJsonContentType(req.headers['content-type'])) {
+    if (drained !== undefined) {
+      // An app's parser read the body: `express.json()` leaves a value, `express.raw()` the
+      // bytes and `express.text()` the text, which are parsed here as if read from the socket.
+      const raw = typeof drained === 'string' || Buffer.isBuffer(drained) ? drained : undefined;
+      if (raw === undefined) body = { parsed: drained };
+      else if (Buffer.byteLength(raw) > maxBodyBytes) {
+        finished = true;
+        onRefusal?.(req, payloadTooLargeMessage(maxBodyBytes));
+        jsonRpcError(res, 413, -32000, payloadTooLargeMessage(maxBodyBytes));
+        return;
+      } else body = parse(withoutByteOrderMark(raw.toString('utf8')));
+    } else if (req.method === 'POST' && isJsonContentType(req.headers['content-type'])) {
       const encoding = unsupportedEncodingMessage(req.headers['content-encoding']) ?? unsupportedTransferCodingMessage(req.headers['transfer-encoding']);
       if (encoding !== undefined) {
         finished = true;
@@ -130,13 +140,17 @@ async function readBody(req: IncomingMessage, limit: number): Promise<Read> {
   try {
     // Bytes, decoded here: raw-body's own decoding goes through iconv-lite, which showed in profiles.
     const text = (await getRawBody(req, { limit, length: req.headers['content-length'] })).toString('utf8');
-    // As a TextDecoder would: a leading byte-order mark is not part of the JSON.
-    return { text: text.charCodeAt(0) === 0xfeff ? text.slice(1) : text };
+    return { text: withoutByteOrderMark(text) };
   } catch (error) {
     const { type } = error as { type?: string };
     if (type === 'entity.too.large') return { refused: 'too-large' };
     return { refused: 'unreadable', error: error instanceof Error ? error : new Error(String(error)) };
   }
+}
+
+/** As a TextDecoder would: a leading byte-order mark is not part of the JSON. */
+function withoutByteOrderMark(text: string): string {
+  return text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
 }
 
 function parse(text: string): { parsed: unknown } | { text: string } {

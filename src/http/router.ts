@@ -166,13 +166,15 @@ export function mcpRouter(graphMcp: GraphMcp, options: McpRouterOptions, standal
   router.all(path, ...steps, (req: Request, res: Response) => {
     // An app-level body parser has drained the stream already: hand over its result. Only then:
     // Express 4's parsers set `req.body = {}` for a request they leave alone (another type).
+    // A parser of bytes or text (`express.raw()`, `express.text()`) leaves them, which are parsed as they would have been read.
     const drained = (req as { _body?: boolean })._body === true || (req.complete && !req.readable);
-    const parsed = drained && req.body !== undefined ? req.body : undefined;
+    const body: unknown = drained && req.body !== undefined ? req.body : undefined;
+    const parsed = typeof body === 'string' || Buffer.isBuffer(body) ? undefined : body;
     if (parsed !== undefined && nestsDeeperThan(parsed, MAX_JSON_DEPTH)) {
       refuse(req, res, 400, -32600, `Invalid Request: JSON nested deeper than ${MAX_JSON_DEPTH} levels`);
       return;
     }
-    void serve(req as Parameters<typeof serve>[0], res, parsed);
+    void serve(req as Parameters<typeof serve>[0], res, body);
   });
   return router;
 }

@@ -264,3 +264,29 @@ test("a parser ahead of the router that left the body unread but set req.body = 
   const answer = await callModern(`${base}/mcp`, 'echo', { text: 'hi' });
   assert.deepEqual(answer.messages[0]?.result?.structuredContent, { echoed: 'hi' }, answer.text);
 });
+
+test("a parser of bytes or text ahead of the router (express.raw(), express.text(), as apps checking webhook signatures have) leaves a body graph-mcp reads as its own: served, a bad one refused in JSON-RPC's form", async () => {
+  const graphMcp = opened(await loadGraphMcp({ baseDir: FIXTURES, logger: captureLogs().logger, store: null, config: { graphs: { echo: './graphs/basic.ts:echo' }, http: { max_body_bytes: 4096 } } }));
+  for (const parser of [express.raw({ type: 'application/json', limit: '1mb' }), express.text({ type: '*/*', limit: '1mb' })]) {
+    const app = express();
+    app.use(parser);
+    app.use(createMcpRouter(graphMcp));
+    const base = await listen(app);
+    const modern = await callModern(`${base}/mcp`, 'echo', { text: 'raw' });
+    assert.deepEqual(modern.messages[0]?.result?.structuredContent, { echoed: 'raw' }, modern.text);
+    const client = new Client({ name: 'mount-test', version: '1.0.0' });
+    await client.connect(new StreamableHTTPClientTransport(new URL(`${base}/mcp`)));
+    assert.deepEqual((await client.callTool({ name: 'echo', arguments: { text: 'legacy' } })).structuredContent, { echoed: 'legacy' });
+    await client.close();
+    // With a byte-order mark, as a TextDecoder reads it.
+    const marked = await post(`${base}/mcp`, `\ufeff${JSON.stringify({ jsonrpc: '2.0', id: 2, method: 'tools/call', params: envelope({ name: 'echo', arguments: { text: 'bom' } }) })}`, modernHeaders('tools/call', 'echo'));
+    assert.deepEqual(marked.messages[0]?.result?.structuredContent, { echoed: 'bom' }, marked.text);
+    const broken = await post(`${base}/mcp`, '{"jsonrpc":"2.0",', modernHeaders('tools/call', 'echo'));
+    assert.equal(broken.status, 400, broken.text);
+    assert.equal(broken.messages[0]?.error?.code, -32700, broken.text);
+    // The app's parser took more than graph-mcp would: its own limit still holds.
+    const large = await post(`${base}/mcp`, JSON.stringify({ jsonrpc: '2.0', id: 3, method: 'tools/call', params: envelope({ name: 'echo', arguments: { text: 'x'.repeat(10_000) } }) }), modernHeaders('tools/call', 'echo'));
+    assert.equal(large.status, 413, large.text);
+    assert.equal(large.messages[0]?.error?.code, -32000, large.text);
+  }
+});
