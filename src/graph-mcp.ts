@@ -11,6 +11,7 @@ import { refusingUndeclaredTaskListens } from './mcp/tasks.js';
 import { DEFAULT_CONFIG_FILE, loadConfigFile, resolveConfig, type ResolvedConfig } from './config/load.js';
 import type { AgentConfigInput } from './config/schema.js';
 import { GraphMcpError, messageOf } from './errors.js';
+import { MAX_TIMER_MS } from './max-timer.js';
 import { canCall } from './auth/access.js';
 import { createAuthenticator, readPrincipal, type Authenticate, type AuthOutcome } from './auth/authenticate.js';
 import { fromLangGraphAuth, isLangGraphAuth, langGraphAuthEvents } from './auth/langgraph-auth.js';
@@ -98,6 +99,8 @@ export interface GraphMcp {
    * of this in order.
    */
   close(graceMs?: number): Promise<void>;
+  /** `close()` has begun: the router turns requests away (503, `Retry-After`), as `serve` does while it drains. */
+  readonly closed: boolean;
 }
 
 /**
@@ -211,12 +214,14 @@ export async function loadGraphMcp(options: LoadGraphMcpOptions = {}): Promise<G
 
   let stopping: Promise<void> | undefined;
   const stopRuns = (graceMs = config.defaults.shutdown_grace_ms) => {
+    const grace = graceOf(graceMs);
+    if (typeof grace === 'string') return Promise.reject(new GraphMcpError('OPTIONS_INVALID', grace));
     stopping ??= (async () => {
       runs.beginClosing();
       // Tasks running here go on through the grace period; new ones are left to other processes.
       const tasks = pauses?.tasks;
       tasks?.stopClaiming();
-      const [idle, tasksIdle] = await Promise.all([runs.waitIdle(graceMs), tasks?.waitIdle(graceMs) ?? true]);
+      const [idle, tasksIdle] = await Promise.all([runs.waitIdle(grace), tasks?.waitIdle(grace) ?? true]);
       if (!idle) {
         logger.warn({ runs: runs.size }, 'grace period over: stopping runs still in flight');
         runs.stopAll();
@@ -243,9 +248,15 @@ export async function loadGraphMcp(options: LoadGraphMcpOptions = {}): Promise<G
     store,
     pausedRuns: pauses?.runs,
     stopRuns,
+    get closed() {
+      return closing !== undefined;
+    },
     close(graceMs) {
+      // Refused before anything closes: a close() with a grace it can take is still to come.
+      const grace = graceMs === undefined ? undefined : graceOf(graceMs);
+      if (closing === undefined && typeof grace === 'string') return Promise.reject(new GraphMcpError('OPTIONS_INVALID', grace));
       closing ??= (async () => {
-        await stopRuns(graceMs);
+        await stopRuns(grace as number | undefined);
         // Answers of the last runs are written after their handlers return.
         await new Promise((resolve) => setTimeout(resolve, 100));
         await handler.close();
@@ -370,4 +381,17 @@ function classNames(value: object): string[] {
     if (typeof proto.constructor?.name === 'string') names.push(proto.constructor.name);
   }
   return names;
+}
+
+/**
+ * A grace period as timers take it, or why it is refused: `Infinity` is
+ * the longest a timer waits (a longer delay, or NaN, or a negative one,
+ * fires at once, and would have stopped every run in flight).
+ */
+function graceOf(graceMs: number): number | string {
+  if (graceMs === Infinity) return MAX_TIMER_MS;
+  if (typeof graceMs !== 'number' || !Number.isFinite(graceMs) || graceMs < 0) {
+    return `the grace period must be a number of milliseconds, 0 or more (or Infinity), got ${String(graceMs)}`;
+  }
+  return Math.min(graceMs, MAX_TIMER_MS);
 }

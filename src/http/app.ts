@@ -3,7 +3,7 @@ import express, { type Express } from 'express';
 import { canCall } from '../auth/access.js';
 import { messageOf } from '../errors.js';
 import { WarningPace } from '../warning-pace.js';
-import { jsonRpcError } from './json-rpc-error.js';
+import { jsonRpcError, SHUTTING_DOWN } from './json-rpc-error.js';
 import type { GraphMcp } from '../graph-mcp.js';
 import { VERSION } from '../version.js';
 import { lowerCased, mcpRouter, type McpRouterOptions } from './router.js';
@@ -11,7 +11,7 @@ import { lowerCased, mcpRouter, type McpRouterOptions } from './router.js';
 /** How long `/ok?check_db=1` waits for the store before it answers 500. */
 export const CHECK_DB_TIMEOUT_MS = 5_000;
 
-export const SHUTTING_DOWN = 'Service Unavailable: the server is shutting down; retry the request';
+export { SHUTTING_DOWN };
 
 /**
  * The standalone app: the MCP router plus `GET /ok` (health) and

@@ -18,6 +18,9 @@ export function jsonRpcError(res: ServerResponse, status: number, code: number, 
   res.end(body);
 }
 
+/** A request that came while the server (or a mounted graph-mcp) shuts down: HTTP 503, with `Retry-After`. */
+export const SHUTTING_DOWN = 'Service Unavailable: the server is shutting down; retry the request';
+
 /**
  * What a body sent with a `Content-Encoding` (gzip, ...) is told, wherever
  * it is read: graph-mcp reads bodies as they are, so a compressed one would

@@ -9,7 +9,7 @@ import { attachRequestLog, noteDetail, requestLogOf, type RequestLog } from '../
 import { INTERNAL_ERROR_MESSAGE } from '../mcp/server-factory.js';
 import type { Logger } from '../log.js';
 import { createAuthenticator, readPrincipal, type Authenticate, type AuthOutcome } from '../auth/authenticate.js';
-import { jsonRpcError } from './json-rpc-error.js';
+import { jsonRpcError, SHUTTING_DOWN } from './json-rpc-error.js';
 import { createNodeHandler } from './node-handler.js';
 import { MAX_JSON_DEPTH, nestsDeeperThan } from './json-depth.js';
 
@@ -137,6 +137,12 @@ export function mcpRouter(graphMcp: GraphMcp, options: McpRouterOptions, standal
     steps.push(logRequest(graphMcp));
     if (allowedHosts || checkOrigin) steps.push(guardHostAndOrigin(allowedHosts, checkOrigin));
   }
+  // Once graph-mcp closes (an app calling close() while its own server goes on), a request is
+  // turned away as `serve` turns it away while it drains: the handler behind is closing or closed.
+  steps.push((req: Request, res: Response, next: NextFunction) => {
+    if (!graphMcp.closed) return next();
+    refuse(req, res, 503, -32000, SHUTTING_DOWN, undefined, { 'retry-after': '1' });
+  });
   if (authenticate) steps.push(authenticateRequest(authenticate, logger));
   else if (!standalone) {
     let said = false;

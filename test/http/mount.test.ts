@@ -290,3 +290,41 @@ test("a parser of bytes or text ahead of the router (express.raw(), express.text
     assert.equal(large.messages[0]?.error?.code, -32000, large.text);
   }
 });
+
+test('after close(), a router the app still mounts turns requests away with 503 and Retry-After, as serve does while it drains, logging no error', async () => {
+  const logs = captureLogs();
+  const graphMcp = await loadGraphMcp({ baseDir: FIXTURES, logger: logs.logger, store: null, config: { graphs: { echo: './graphs/basic.ts:echo' } } });
+  const app = express();
+  app.use(createMcpRouter(graphMcp));
+  app.get('/api/health', (_req, res) => {
+    res.json({ status: 'green' });
+  });
+  const base = await listen(app);
+  assert.deepEqual((await callModern(`${base}/mcp`, 'echo', { text: 'open' })).messages[0]?.result?.structuredContent, { echoed: 'open' });
+  await graphMcp.close(0);
+  for (const answer of [await callModern(`${base}/mcp`, 'echo', { text: 'closed' }), await post(`${base}/mcp`, { jsonrpc: '2.0', id: 1, method: 'tools/list', params: {} }, legacyHeaders())]) {
+    assert.equal(answer.status, 503, answer.text);
+    assert.equal(answer.headers.get('retry-after'), '1');
+    assert.equal(answer.messages[0]?.error?.code, -32000, answer.text);
+  }
+  assert.deepEqual(await (await fetch(`${base}/api/health`)).json(), { status: 'green' }, "the app's own routes go on");
+  assert.equal(logs.lines.filter((line) => JSON.parse(line).level >= 50).length, 0, logs.text());
+});
+
+test('close() and stopRuns() refuse a grace period no timer takes (NaN, negative), still serving; Infinity waits for the run in flight', async () => {
+  const graphMcp = await loadGraphMcp({ baseDir: FIXTURES, logger: captureLogs().logger, store: null, config: { graphs: { slow: './graphs/basic.ts:slow' } } });
+  const app = express();
+  app.use(createMcpRouter(graphMcp));
+  const base = await listen(app);
+  for (const grace of [Number.NaN, -1]) {
+    await assert.rejects(graphMcp.close(grace), (error: unknown) => (error as { code?: string }).code === 'OPTIONS_INVALID' && /grace period/.test((error as Error).message));
+    await assert.rejects(graphMcp.stopRuns(grace), (error: unknown) => (error as { code?: string }).code === 'OPTIONS_INVALID');
+  }
+  assert.equal(graphMcp.closed, false);
+  // Infinity (and anything past a timer's longest delay) had fired at once: the run was stopped as the server shut down.
+  const call = callModern(`${base}/mcp`, 'slow', { label: 'grace', ms: 100 });
+  await new Promise((resolve) => setTimeout(resolve, 150));
+  await graphMcp.close(Infinity);
+  const answer = await call;
+  assert.deepEqual(answer.messages[0]?.result?.structuredContent?.steps, ['one', 'two', 'three', 'four'], answer.text);
+});
