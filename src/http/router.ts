@@ -205,7 +205,8 @@ function authenticateRequest(authenticate: (request: globalThis.Request) => Prom
       request = headersOnlyRequest(req);
     } catch {
       // No URL can be made of the Host header (a space in it): no Host check came before to refuse it.
-      refuse(req, res, 400, -32600, 'Bad Request: the Host header is not a valid host');
+      // Behind a trusted proxy (`trust proxy`) the scheme is X-Forwarded-Proto's, which can be as bad.
+      refuse(req, res, 400, -32600, 'Bad Request: no URL can be made of the Host header (or, behind a trusted proxy, X-Forwarded-Proto)');
       return;
     }
     authenticate(request).then(
