@@ -95,9 +95,7 @@ export function createRunCredentials(
         // the run returns, unless its value is long enough to be a token: scrubbing "user"
         // would rewrite every "user" in the result, keys too, and break its output schema.
         if (!CREDENTIAL_HEADER.test(name) && value.length < TOKEN_LENGTH) continue;
-        // "Bearer abc" leaks as "abc" just as well.
-        const token = /^\S+\s+(\S{4,})$/.exec(value)?.[1];
-        for (const secret of token ? [value, token] : [value]) {
+        for (const secret of secretForms(value)) {
           used.add(secret);
           rememberHanded(secret);
         }
@@ -140,4 +138,48 @@ export function credentialsFrom(config: { configurable?: Record<string, unknown>
     throw new GraphMcpError('SECRET_STORE', 'this run has no graph-mcp credentials: is the graph served by graph-mcp, and is config passed to the node?');
   }
   return credentials;
+}
+
+/** Shorter parts of a credential are not scrubbed (see `scrubText`): they would shred ordinary text. */
+const MIN_PART_LENGTH = 4;
+/** The shortest part whose encoded forms are scrubbed too. */
+const ENCODED_FORMS_LENGTH = 8;
+
+/**
+ * Every form in which a header's credential leaks, to scrub from what leaves
+ * a run. The value, and the parts that are secret by themselves: the token
+ * after a scheme (`Bearer abc` leaks as `abc`), a Basic credential decoded
+ * (`user:password`, and the password), each cookie's value (`sid=abc; k=v`).
+ * Each of those also as a URL writes it (an HTTP client's error quotes the
+ * URL it asked, `?access_token=...` percent-encoded) and as base64.
+ */
+export function secretForms(value: string): string[] {
+  const parts = new Set([value]);
+  const [, scheme, token] = /^(\S+)\s+(\S{4,})$/.exec(value) ?? [];
+  if (token !== undefined) parts.add(token);
+  if (token !== undefined && scheme!.toLowerCase() === 'basic') {
+    const decoded = Buffer.from(token, 'base64').toString('utf8');
+    const colon = decoded.indexOf(':');
+    if (colon > 0 && Buffer.from(decoded, 'utf8').toString('base64').replace(/=+$/, '') === token.replace(/=+$/, '')) {
+      parts.add(decoded);
+      parts.add(decoded.slice(colon + 1));
+    }
+  }
+  if (value.includes('=')) {
+    for (const pair of value.split(';')) {
+      const at = pair.indexOf('=');
+      if (at > 0) parts.add(pair.slice(at + 1).trim());
+    }
+  }
+  const forms = new Set<string>();
+  for (const part of parts) {
+    if (part.length < MIN_PART_LENGTH) continue;
+    forms.add(part);
+    // Not a short one's: its base64 (six characters for four) could be found in an image's.
+    if (part.length < ENCODED_FORMS_LENGTH) continue;
+    forms.add(encodeURIComponent(part));
+    forms.add(Buffer.from(part, 'utf8').toString('base64'));
+    forms.add(Buffer.from(part, 'utf8').toString('base64url'));
+  }
+  return [...forms];
 }

@@ -1,3 +1,5 @@
+import { scrubLogged } from '../run/scrub.js';
+
 /** What the MCP layer learns about a request, for the one log line the HTTP layer writes. */
 export interface RequestLog {
   method?: string;
@@ -15,7 +17,10 @@ const DETAIL_LENGTH = 300;
 /** Notes why `log`'s request went wrong, unless something closer to the cause said so first. */
 export function noteDetail(log: RequestLog | undefined, detail: string): void {
   if (log === undefined || log.detail !== undefined) return;
-  log.detail = detail.length <= DETAIL_LENGTH ? detail : `${detail.slice(0, DETAIL_LENGTH)}…`;
+  // What the caller was told was scrubbed of the credentials its run was handed; the log
+  // also keeps out those of every other run (as it does from an error it logs).
+  const scrubbed = scrubLogged(detail);
+  log.detail = scrubbed.length <= DETAIL_LENGTH ? scrubbed : `${scrubbed.slice(0, DETAIL_LENGTH)}…`;
 }
 
 /**

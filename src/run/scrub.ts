@@ -50,7 +50,9 @@ const CUT_SLACK = 512;
  * the message, and a message of megabytes helps nobody.
  */
 export function failureText(message: string, secrets: Iterable<string> | undefined): string {
-  let out = scrubText(message, secrets);
+  // Every credential handed to any run too: a graph that keeps one user's client (a cached
+  // connection, a module-level pool) fails another user's run with the first one's token.
+  let out = scrubHanded(scrubText(message, secrets));
   if (out.includes('\n')) out = out.split(/\r?\n/).filter((line) => !STACK_FRAME.test(line)).join('\n');
   const length = out.length;
   // The pattern runs on the part that is kept (with some slack), whatever the message's size.
@@ -103,8 +105,12 @@ export function scrubHanded<T>(value: T): T {
  * scrubbing, and may quote a connection string.
  */
 export function scrubLogged<T>(value: T): T {
-  return mapTexts(scrubHanded(value), (text) => withoutUrlPasswords(cutForLog(text))) as T;
+  const secrets = handed.size === 0 ? undefined : [...handed];
+  return mapTexts(value, (text) => withoutUrlPasswords(cutForLog(secrets === undefined ? text : scrubText(text, secrets))), loggedBytes) as T;
 }
+
+/** Bytes an error carries (a response body), as the log names them: not their values, one number per byte. */
+const loggedBytes = (bytes: ArrayBufferView) => `[${bytes.byteLength} bytes]`;
 
 /** The most characters of one string of a logged error (its message, its stack). */
 const MAX_LOGGED_TEXT = 16 * 1024;
@@ -130,12 +136,13 @@ function scrub(value: unknown, secrets: readonly string[]): unknown {
   return mapTexts(value, (text) => scrubText(text, secrets));
 }
 
-/** `value` with `change` applied to every string in it, keys included. */
-function mapTexts(value: unknown, change: (text: string) => string): unknown {
+/** `value` with `change` applied to every string in it, keys included (and `bytes` to bytes, when given). */
+function mapTexts(value: unknown, change: (text: string) => string, bytes?: (view: ArrayBufferView) => unknown): unknown {
   if (typeof value === 'string') return change(value);
-  if (Array.isArray(value)) return value.map((item) => mapTexts(item, change));
+  if (Array.isArray(value)) return value.map((item) => mapTexts(item, change, bytes));
+  if (bytes !== undefined && ArrayBuffer.isView(value)) return bytes(value);
   if (value !== null && typeof value === 'object') {
-    return Object.fromEntries(Object.entries(value).map(([key, item]) => [change(key), mapTexts(item, change)]));
+    return Object.fromEntries(Object.entries(value).map(([key, item]) => [change(key), mapTexts(item, change, bytes)]));
   }
   return value;
 }

@@ -54,7 +54,7 @@ before(async () => {
         required_scopes: ['mcp'],
         resource_metadata: { resource: 'https://agents.example.test/mcp', authorization_servers: [ISSUER], resource_name: 'test agents' },
       },
-      secrets: { servers: { notes: { url: notes.url } } },
+      secrets: { servers: { notes: { url: notes.url }, session: { url: notes.url }, basic: { url: notes.url }, api: { url: notes.url } } },
       graphs: {
         whoami: './test/fixtures/graphs/basic.ts:whoami',
         notes: { path: './graphs/notes.ts:graph', access: { scopes: ['notes'] } },
@@ -79,7 +79,12 @@ before(async () => {
       baseDir: ROOT,
       load: {
         secretStore: new MapSecretStore({
-          alice: { notes: { Authorization: `Bearer ${CANARY}` } },
+          alice: {
+            notes: { Authorization: `Bearer ${CANARY}` },
+            session: { Cookie: `theme=dark; sid=${CANARY}-sid` },
+            basic: { Authorization: `Basic ${Buffer.from(`alice:${CANARY}-pw`).toString('base64')}` },
+            api: { 'X-Api-Key': `${CANARY}/+=key` },
+          },
           bob: { notes: { Authorization: 'Bearer notes-token-bob' } },
         }),
       },
@@ -175,6 +180,39 @@ describe('user-scoped downstream credentials', () => {
     assert.deepEqual(output.structuredContent, { mode: 'return', value: 'the header is [redacted]' });
     assert.equal(thrown.isError, true);
     assert.match((thrown.content as Array<{ text: string }>)[0]!.text, /downstream refused \[redacted\]/);
+  });
+
+  test("a credential's parts and forms (a cookie's value, a Basic password, URL-encoded, base64, as bytes), and another caller's a graph kept, are redacted too", async () => {
+    const client = await v1(alice);
+    const texts: Record<string, string> = {};
+    for (const mode of ['cookie', 'basic', 'url', 'base64', 'bytes']) {
+      const answer = await client.callTool({ name: 'leaky', arguments: { mode } });
+      received.push(JSON.stringify(answer));
+      assert.equal(answer.isError, true, mode);
+      texts[mode] = (answer.content as Array<{ text: string }>)[0]!.text;
+    }
+    await client.close();
+    assert.match(texts.cookie!, /session \[redacted\] expired/);
+    assert.match(texts.basic!, /login \[redacted\] refused/);
+    assert.match(texts.url!, /access_token=\[redacted\] failed/);
+    assert.match(texts.base64!, /sent \[redacted\]/);
+    await until('the bytes to be logged', async () => (server.logs.text().includes('"body":"[') ? true : undefined), 5_000);
+    assert.ok(!/"body":\{"0":/.test(server.logs.text()), 'bytes are logged as their count, not a number per byte');
+    // A graph that keeps alice's token (a client cached per process) fails bob's run quoting it.
+    const first = await v1(alice);
+    await first.callTool({ name: 'leaky', arguments: { mode: 'keep' } });
+    await first.close();
+    const other = await v1(bob);
+    const cross = await other.callTool({ name: 'leaky', arguments: { mode: 'cross' } });
+    await other.close();
+    received.push(JSON.stringify(cross));
+    assert.match((cross.content as Array<{ text: string }>)[0]!.text, /cached from an earlier run: \[redacted\]/);
+    await until('the request to be logged', async () => (server.logs.text().includes('cached from an earlier run') ? true : undefined), 5_000);
+    const logs = server.logs.text();
+    for (const form of [`${CANARY}/+=key`, `${CANARY}-pw`, `${CANARY}-sid`]) {
+      assert.ok(!logs.includes(Buffer.from(form).toString('base64')) && !received.join('\n').includes(Buffer.from(form).toString('base64')), `no base64 of ${form}`);
+    }
+    // (the canary itself, in any of these, is looked for in every log line and result below)
   });
 
   test('a graph that puts a credential in a progress message (config.writer) gets it redacted', async () => {
