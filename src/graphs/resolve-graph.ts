@@ -70,7 +70,7 @@ export async function resolveGraph(exported: unknown, what: string): Promise<Run
  * `agent.graph`) and a binding (`.withRetry()`, `.withConfig()`).
  */
 function servable(graph: RunnableGraph, what: string): RunnableGraph {
-  type Candidate = { interruptBefore?: unknown; interruptAfter?: unknown; lc_namespace?: unknown; _llmType?: unknown };
+  type Candidate = { lc_namespace?: unknown; _llmType?: unknown };
   const candidate = graph as unknown as Candidate;
   const namespace = Array.isArray(candidate.lc_namespace) ? (candidate.lc_namespace as unknown[]) : [];
   if (namespace.includes('chat_models') || namespace.includes('llms') || typeof candidate._llmType === 'function') {
@@ -79,18 +79,44 @@ function servable(graph: RunnableGraph, what: string): RunnableGraph {
       `${what}: the export is a model (${(graph as object).constructor.name}), not a graph: it takes messages, not a state; call it from a node of a StateGraph, or build an agent with createAgent`,
     );
   }
-  for (const layer of graphLayers(graph) as Candidate[]) {
+  for (const [where, layer] of breakpointHolders(graph)) {
     for (const key of ['interruptBefore', 'interruptAfter'] as const) {
-      const breakpoints = layer[key];
-      if (breakpoints === '*' || (Array.isArray(breakpoints) && breakpoints.length > 0)) {
-        throw new GraphMcpError(
-          'GRAPH_INVALID',
-          `${what}: the graph was compiled with ${key} (${JSON.stringify(breakpoints)}): a breakpoint stops a run with no question to ask, and graph-mcp resumes only interrupt(); compile it without ${key}, and call interrupt() in the node that needs a person`,
-        );
+      // Compiled in, or bound by `.withConfig({ interruptBefore })` (LangGraph honours both).
+      for (const breakpoints of [layer[key], layer.config?.[key]]) {
+        if (breakpoints === '*' || (Array.isArray(breakpoints) && breakpoints.length > 0)) {
+          throw new GraphMcpError(
+            'GRAPH_INVALID',
+            `${what}: ${where} has breakpoints, ${key} (${JSON.stringify(breakpoints)}): a breakpoint stops a run with no question to ask, and graph-mcp resumes only interrupt(); remove ${key}, and call interrupt() in the node that needs a person`,
+          );
+        }
       }
     }
   }
   return graph;
+}
+
+type BreakpointHolder = { interruptBefore?: unknown; interruptAfter?: unknown; config?: { interruptBefore?: unknown; interruptAfter?: unknown } };
+
+/**
+ * Where a graph can hold breakpoints: each of its layers, and each subgraph
+ * that is a node of it, at any depth (LangGraph's `getSubgraphs`). A
+ * subgraph called from inside a node's function is not seen here; a run
+ * that stops at its breakpoint is refused as it ends (see `runGraph`).
+ */
+function breakpointHolders(graph: RunnableGraph): Array<[string, BreakpointHolder]> {
+  const holders: Array<[string, BreakpointHolder]> = [];
+  for (const layer of graphLayers(graph) as Array<BreakpointHolder & { getSubgraphs?: (namespace?: string, recurse?: boolean) => Iterable<[string, unknown]> }>) {
+    holders.push(['the graph', layer]);
+    if (typeof layer.getSubgraphs !== 'function') continue;
+    try {
+      for (const [name, subgraph] of layer.getSubgraphs(undefined, true)) {
+        for (const inner of graphLayers(subgraph as RunnableGraph)) holders.push([`its subgraph "${name}"`, inner as BreakpointHolder]);
+      }
+    } catch {
+      // A graph LangGraph cannot list the subgraphs of: its run is checked as it ends.
+    }
+  }
+  return holders;
 }
 
 /**

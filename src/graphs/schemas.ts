@@ -46,7 +46,17 @@ interface StateBuilder {
  * undefined are marked required again.
  */
 export function graphInputSchema(graph: RunnableGraph): JsonSchema | undefined {
-  return withoutFieldSchemaKeys(inputSchemaOf(graph));
+  return withoutFieldSchemaKeys(inputSchemaOf(declaring(graph)));
+}
+
+/**
+ * The graph that declares the schemas: a binding's (`.withRetry()`, which
+ * has no builder of its own) is the graph it calls; listed as the binding,
+ * its tool took any object and said nothing of its output.
+ */
+function declaring(graph: RunnableGraph): RunnableGraph {
+  const bound = (graph as { bound?: unknown }).bound;
+  return graph.builder === undefined && bound !== null && typeof bound === 'object' && (bound as RunnableGraph).builder !== undefined ? (bound as RunnableGraph) : graph;
 }
 
 function inputSchemaOf(graph: RunnableGraph): JsonSchema | undefined {
@@ -70,7 +80,8 @@ function inputSchemaOf(graph: RunnableGraph): JsonSchema | undefined {
  * separate output schema is the graph's promise, and keeps its `required`).
  */
 export function graphOutputSchema(graph: RunnableGraph): JsonSchema | undefined {
-  return withoutFieldSchemaKeys(withEveryOutputChannel(outputSchemaOf(graph), graph));
+  const declared = declaring(graph);
+  return withoutFieldSchemaKeys(withEveryOutputChannel(outputSchemaOf(declared), declared));
 }
 
 function outputSchemaOf(graph: RunnableGraph): JsonSchema | undefined {

@@ -33,6 +33,12 @@ export interface GraphTool {
   readonly plainRunnable: boolean;
   /** The checkpointer the graph was compiled with, if any: it keeps its checkpoints there, not in graph-mcp's store. */
   readonly ownCheckpointer: OwnCheckpointer | undefined;
+  /**
+   * Compiled with `checkpointer: false`: LangGraph keeps no checkpoint of it,
+   * not even in a checkpointer lent to the run, so it cannot pause (its
+   * `interrupt()` would ask a question whose answer could never be used).
+   */
+  readonly keepsNoCheckpoints: boolean;
   readonly timeoutMs: number;
   readonly recursionLimit: number;
   /** LangGraph's runtime context for every run (a copy each), when the graph takes one. */
@@ -145,6 +151,7 @@ export function buildGraphTool(spec: GraphToolSpec): GraphTool {
     definition,
     graph: spec.graph,
     ownCheckpointer: ownCheckpointerOf(spec.graph),
+    keepsNoCheckpoints: compiledCheckpointer(spec.graph) === false,
     plainRunnable: !isLangGraph(spec.graph),
     timeoutMs: spec.timeoutMs,
     recursionLimit: spec.recursionLimit,
@@ -235,9 +242,18 @@ function isLangGraph(graph: RunnableGraph): boolean {
   });
 }
 
+/** What the graph was compiled with as its `checkpointer` (a saver, or `false`), also under a binding (`.withRetry()`). */
+function compiledCheckpointer(graph: RunnableGraph): unknown {
+  for (const layer of graphLayers(graph)) {
+    const checkpointer = (layer as { checkpointer?: unknown }).checkpointer;
+    if (checkpointer !== undefined && checkpointer !== null) return checkpointer;
+  }
+  return undefined;
+}
+
 function ownCheckpointerOf(graph: RunnableGraph): OwnCheckpointer | undefined {
-  const checkpointer = (graph as { checkpointer?: unknown }).checkpointer;
-  return checkpointer !== undefined && checkpointer !== null && typeof checkpointer === 'object' ? (checkpointer as OwnCheckpointer) : undefined;
+  const checkpointer = compiledCheckpointer(graph);
+  return typeof checkpointer === 'object' ? (checkpointer as OwnCheckpointer) : undefined;
 }
 
 function withoutField(schema: JsonSchema, field: string): JsonSchema {

@@ -218,7 +218,7 @@ async function runGraph(tool: GraphTool, args: unknown, options: RunOptions, abo
       ...(thread ? { thread_id: thread.id } : {}),
       // LangGraph's key for a checkpointer lent by the caller (as a parent lends
       // one to its subgraphs); a graph compiled with its own is not lent one.
-      ...(thread?.checkpointer && !tool.ownCheckpointer ? { __pregel_checkpointer: thread.checkpointer } : {}),
+      ...(thread?.checkpointer && !tool.ownCheckpointer && !tool.keepsNoCheckpoints ? { __pregel_checkpointer: thread.checkpointer } : {}),
     },
     ...(thread?.durability ? { durability: thread.durability } : {}),
     ...(thread && options.stopBefore ? { interruptBefore: [...options.stopBefore] } : {}),
@@ -314,8 +314,30 @@ async function runGraph(tool: GraphTool, args: unknown, options: RunOptions, abo
     if (thread === undefined) return done(interruptUnsupported(tool));
     return { kind: 'interrupted', interrupts };
   }
-  if (thread && options.stopBefore && atBreakpoint(state)) return { kind: 'boundary' };
+  if (atBreakpoint(state)) {
+    if (thread && options.stopBefore && (await stoppedBefore(tool.graph, config, options.stopBefore))) return { kind: 'boundary' };
+    // A breakpoint no start-up check could see (a subgraph with breakpoints called from a node's
+    // function): the run stopped with nothing to ask, and its partial state would read as its result.
+    return done(
+      errorResult(
+        'GRAPH_INVALID',
+        `Tool "${tool.name}" stopped at a breakpoint (interruptBefore or interruptAfter, in a subgraph it calls): a breakpoint stops a run with no question to ask, and graph-mcp resumes only interrupt(); remove the breakpoint, and call interrupt() in the node that needs a person.`,
+      ),
+    );
+  }
   return done(shapeResult(tool, state, options));
+}
+
+/**
+ * Whether the run stopped before one of `nodes` (the boundary `task_starts_at`
+ * sets), not at a breakpoint of a subgraph's. A graph with no `getState`
+ * cannot tell: taken for the boundary, as it asked for one.
+ */
+async function stoppedBefore(graph: GraphTool['graph'], config: Record<string, unknown>, nodes: readonly string[]): Promise<boolean> {
+  const getState = (graph as { getState?: (config: Record<string, unknown>) => Promise<{ next?: readonly string[] }> }).getState;
+  if (typeof getState !== 'function') return true;
+  const { next = [] } = await getState.call(graph, { configurable: config.configurable });
+  return next.some((node) => nodes.includes(node));
 }
 
 /**
@@ -351,7 +373,9 @@ function done(result: CallToolResult): RunOutcome {
 function interruptUnsupported(tool: GraphTool): CallToolResult {
   return errorResult(
     'GRAPH_FAILED',
-    `Tool "${tool.name}" failed: the graph asked for human input (interrupt()), and this server has no store to keep a paused run in (store type "none").`,
+    tool.keepsNoCheckpoints
+      ? `Tool "${tool.name}" failed: the graph asked for human input (interrupt()), and it was compiled with checkpointer: false, so no run of it can be kept to go on with the answer; compile it without that option.`
+      : `Tool "${tool.name}" failed: the graph asked for human input (interrupt()), and this server has no store to keep a paused run in (store type "none").`,
   );
 }
 

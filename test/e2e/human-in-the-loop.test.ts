@@ -32,6 +32,8 @@ const GRAPHS = {
   refined_v3: './graphs/hitl.ts:refinedNameV3',
   refined_route: './graphs/hitl.ts:refinedAndRoute',
   refined_sub: './graphs/hitl.ts:refinedInSubgraph',
+  no_checkpoints: './graphs/hitl.ts:askWithoutCheckpoints',
+  subgraph_breakpoint: './graphs/not-graphs.ts:breakInNodeFunction',
 };
 
 type Form = { message: string; requestedSchema: { properties: Record<string, unknown> } };
@@ -732,3 +734,35 @@ describe("an answer the graph's own responseSchema refuses (a zod refinement no 
       assert.equal(visits.filter((visit) => visit === 'refinedInSubgraph.right').length, rightRuns + 1, 'the right node ran once, with its answer');
     });
   });});
+
+describe('graphs that cannot pause where they stop are refused when they stop, never asked or answered as done', () => {
+  test('a graph compiled with checkpointer: false: its interrupt() is an error naming that option, not a question whose answer could never be used', async () => {
+    const modern = await v2Client('alice');
+    const legacy = await v1Client('alice', { elicitation: false });
+    try {
+      for (const result of [await modern.callTool({ name: 'no_checkpoints', arguments: {} }), await legacy.callTool({ name: 'no_checkpoints', arguments: {} })]) {
+        assert.equal(result.isError, true, JSON.stringify(result));
+        assert.match((result.content as Array<{ text: string }>)[0]!.text, /compiled with checkpointer: false/);
+        assert.equal(result._meta?.['graph-mcp/run'], undefined, 'no paused run to answer');
+      }
+    } finally {
+      await modern.close();
+      await legacy.close();
+    }
+  });
+
+  test("a breakpoint in a subgraph a node calls (no start-up check sees it) is GRAPH_INVALID, not the partial state as the result", async () => {
+    const modern = await v2Client('alice');
+    const legacy = await v1Client('alice', { elicitation: true });
+    try {
+      for (const result of [await modern.callTool({ name: 'subgraph_breakpoint', arguments: { text: 'x' } }), await legacy.callTool({ name: 'subgraph_breakpoint', arguments: { text: 'x' } })]) {
+        assert.equal(result.isError, true, JSON.stringify(result));
+        assert.equal((result._meta?.['graph-mcp/error'] as { code: string }).code, 'GRAPH_INVALID');
+        assert.match((result.content as Array<{ text: string }>)[0]!.text, /stopped at a breakpoint/);
+      }
+    } finally {
+      await modern.close();
+      await legacy.close();
+    }
+  });
+});

@@ -32,6 +32,13 @@ describe('schema derivation', () => {
     assert.deepEqual(tool.definition.outputSchema?.required, ['echoed']);
   });
 
+  test("a graph under a binding (.withRetry()) is listed with the graph's own schemas, not as taking any object", async () => {
+    const registry = await load({ echo: './graphs/basic.ts:echo', retried: './graphs/basic.ts:echoRetried' });
+    assert.deepEqual(registry.get('retried')!.definition.inputSchema, registry.get('echo')!.definition.inputSchema);
+    assert.deepEqual(registry.get('retried')!.definition.outputSchema, registry.get('echo')!.definition.outputSchema);
+    assert.deepEqual(registry.get('retried')!.validateArguments({}), registry.get('echo')!.validateArguments({}));
+  });
+
   test('two tools whose inline schemas share an "$id" each keep their own schema', async () => {
     const schema = (field: string) => ({ $id: 'https://example.test/input.json', type: 'object', properties: { [field]: { type: 'string' } }, required: [field], additionalProperties: false });
     const registry = await load({
@@ -175,14 +182,18 @@ describe('schema derivation', () => {
     assert.deepEqual(tool.validateArguments({ pair: [1, 'a'] }), ['pair[0]: must be string', 'pair[1]: must be number']);
   });
 
-  test('a graph compiled with breakpoints is refused, naming them: a run stopped there answered its partial state as done', async () => {
+  test('a graph with breakpoints is refused, naming them: a run stopped there answered its partial state as done', async () => {
     await assert.rejects(
       load({ g: './graphs/not-graphs.ts:breakBefore' }),
-      failsWith('GRAPH_INVALID', /graph "g": the graph was compiled with interruptBefore \(\["act"\]\): .* call interrupt\(\) in the node that needs a person/),
+      failsWith('GRAPH_INVALID', /graph "g": the graph has breakpoints, interruptBefore \(\["act"\]\): .* call interrupt\(\) in the node that needs a person/),
     );
-    await assert.rejects(load({ g: './graphs/not-graphs.ts:breakAfterAll' }), failsWith('GRAPH_INVALID', /compiled with interruptAfter \("\*"\)/));
+    await assert.rejects(load({ g: './graphs/not-graphs.ts:breakAfterAll' }), failsWith('GRAPH_INVALID', /the graph has breakpoints, interruptAfter \("\*"\)/));
     // Also under a binding, which calls the graph it wraps.
-    await assert.rejects(load({ g: './graphs/not-graphs.ts:breakRetried' }), failsWith('GRAPH_INVALID', /compiled with interruptBefore \(\["act"\]\)/));
+    await assert.rejects(load({ g: './graphs/not-graphs.ts:breakRetried' }), failsWith('GRAPH_INVALID', /the graph has breakpoints, interruptBefore \(\["act"\]\)/));
+    // Bound by .withConfig() (under a binding too), and in a subgraph that is a node.
+    await assert.rejects(load({ g: './graphs/not-graphs.ts:breakBound' }), failsWith('GRAPH_INVALID', /the graph has breakpoints, interruptBefore \(\["act"\]\)/));
+    await assert.rejects(load({ g: './graphs/not-graphs.ts:breakBoundRetried' }), failsWith('GRAPH_INVALID', /the graph has breakpoints, interruptAfter \("\*"\)/));
+    await assert.rejects(load({ g: './graphs/not-graphs.ts:breakInSubgraph' }), failsWith('GRAPH_INVALID', /its subgraph "inner" has breakpoints, interruptBefore \(\["act"\]\)/));
   });
 
   test('2020-12 tuples are shown as draft-07 readers read them too; names in properties and $defs are names, values are values', async () => {
