@@ -26,6 +26,7 @@ import { noteDetail, requestLogOf, type RequestLog } from './request-log.js';
 import { toolPages } from './tool-pages.js';
 import { assertClientCapabilities, logReporterFor } from './call-context.js';
 import { StreamPacer } from './stream-pacer.js';
+import { contentFor, knowsElicitation, legacyRevision } from './legacy-content.js';
 import { MAX_VALUE_DEPTH, nestsDeeperThan } from '../http/json-depth.js';
 import { readableInvalidParams, withInvalidParams } from './invalid-params.js';
 import type { Principal } from '../auth/principal.js';
@@ -263,8 +264,10 @@ export function createServerFactory(options: ServerFactoryOptions): McpServerFac
       : undefined;
     // `Server` is marked for advanced use; per-request O(1) serving is one.
     const server = new GraphMcpServer({ name: options.name, version: options.version }, serverOptions[era], onAnswer, options.logger, log);
+    // A 2025-era client of a revision before 2025-06-18 knows no elicitation: it is not asked on the stream.
+    const revision = era === 'legacy' ? legacyRevision(requestInfo) : undefined;
     const streamFor = (ctx: ServerContext) =>
-      era === 'legacy' ? (message: JSONRPCRequest) => server.transport!.send(message, { relatedRequestId: ctx.mcpReq.id }) : undefined;
+      revision !== undefined && knowsElicitation(revision) ? (message: JSONRPCRequest) => server.transport!.send(message, { relatedRequestId: ctx.mcpReq.id }) : undefined;
     const surface = (): TaskSurface => ({
       serving: pauses!,
       owner,
@@ -353,7 +356,7 @@ export function createServerFactory(options: ServerFactoryOptions): McpServerFac
         // What the graph threw, stack and all (scrubbed as every logged error is), for whoever debugs it.
         const thrown = graphFailureCause(result);
         if (thrown !== undefined) options.logger?.debug({ err: thrown, tool: name }, 'the graph failed; what it threw');
-        return result;
+        return revision === undefined ? result : contentFor(revision, result);
       } catch (error) {
         if (log) log.outcome = error instanceof RunAbortedError ? 'cancelled' : 'error';
         // Cancelled by `notifications/cancelled`: the spec says no response. A

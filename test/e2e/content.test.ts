@@ -8,6 +8,7 @@ import { MultiServerMCPClient } from '@langchain/mcp-adapters';
 import type { ToolMessage } from '@langchain/core/messages';
 import { PNG } from 'pngjs';
 import { EXAMPLES_CONFIG, startServer, type TestServer } from '../helpers/server.js';
+import { post } from '../helpers/raw.js';
 import { PDF_BASE64, PNG_BASE64, WAV_BASE64 } from '../fixtures/graphs/content.js';
 
 type Block = Record<string, any>;
@@ -103,6 +104,23 @@ describe('content blocks, v1 client on 2025-11-25', () => {
     } finally {
       await client.close();
     }
+  });
+});
+
+describe('content blocks, 2025-era clients of earlier revisions', () => {
+  /** A tools/call as such a client sends it: without MCP-Protocol-Version before 2025-06-18. */
+  const call = async (name: string, revision: string | undefined) => {
+    const headers: Record<string, string> = { 'content-type': 'application/json', accept: 'application/json, text/event-stream', ...(revision ? { 'mcp-protocol-version': revision } : {}) };
+    const answer = await post(server.url, { jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name, arguments: {} } }, headers);
+    return answer.messages.at(-1)?.result as Record<string, unknown>;
+  };
+
+  test('2025-06-18 on gets resource links; 2025-03-26 (no header) gets each as a text block, which its SDK reads (it refused the whole result); before it, audio as an embedded resource', async () => {
+    checkMcpResult('link', await call('link', '2025-06-18'));
+    assert.deepEqual((await call('link', undefined)).content, [{ type: 'text', text: 'https://files.example.com/q3/report.pdf (report.pdf, Q3 report, application/pdf)' }]);
+    checkMcpResult('audio', await call('audio', undefined));
+    assert.deepEqual((await call('audio', '2024-11-05')).content, [{ type: 'resource', resource: { uri: 'urn:graph-mcp:audio:0', mimeType: 'audio/wav', blob: WAV_BASE64 } }]);
+    checkMcpResult('image', await call('image', undefined));
   });
 });
 

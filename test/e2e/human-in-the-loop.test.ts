@@ -766,3 +766,34 @@ describe('graphs that cannot pause where they stop are refused when they stop, n
     }
   });
 });
+
+test('a 2025-era client of a revision before 2025-06-18 (no MCP-Protocol-Version header), which knows no elicitation, gets the paused-run result at once, not a question it cannot answer', async () => {
+  const headers = { 'content-type': 'application/json', accept: 'application/json, text/event-stream', 'x-user': 'alice' };
+  const answer = await post(server.url, { jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name: 'ask_name', arguments: {} } }, headers);
+  assert.equal(answer.messages.filter((message) => message.method === 'elicitation/create').length, 0, answer.text);
+  const result = answer.messages.at(-1)?.result;
+  assert.equal((result?._meta?.['graph-mcp/run'] as { status?: string } | undefined)?.status, 'input_required', answer.text);
+  // The same call from a 2025-06-18 client is asked on its stream (read until the question comes, then left).
+  const abort = new AbortController();
+  const response = await fetch(server.url, {
+    method: 'POST',
+    headers: { ...headers, 'mcp-protocol-version': '2025-06-18' },
+    body: JSON.stringify({ jsonrpc: '2.0', id: 2, method: 'tools/call', params: { name: 'ask_name', arguments: {} } }),
+    signal: abort.signal,
+  });
+  let streamed = '';
+  const decoder = new TextDecoder();
+  const deadline = setTimeout(() => abort.abort(), 10_000);
+  try {
+    for await (const chunk of response.body!) {
+      streamed += decoder.decode(chunk as Uint8Array, { stream: true });
+      if (streamed.includes('elicitation/create')) break;
+    }
+  } catch {
+    // Aborted at the deadline: the assertion below says what came.
+  } finally {
+    clearTimeout(deadline);
+    abort.abort();
+  }
+  assert.match(streamed, /"method":"elicitation\/create"/, streamed);
+});
