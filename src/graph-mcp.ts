@@ -99,7 +99,10 @@ export interface GraphMcp {
    * of this in order.
    */
   close(graceMs?: number): Promise<void>;
-  /** `close()` has begun: the router turns requests away (503, `Retry-After`), as `serve` does while it drains. */
+  /**
+   * `close()` has let the runs in flight end (its grace period is over) and
+   * releases the rest: the router turns requests away (503, `Retry-After`).
+   */
   readonly closed: boolean;
 }
 
@@ -236,6 +239,7 @@ export async function loadGraphMcp(options: LoadGraphMcpOptions = {}): Promise<G
     return stopping;
   };
   let closing: Promise<void> | undefined;
+  let released = false;
   return {
     config,
     tools,
@@ -249,7 +253,7 @@ export async function loadGraphMcp(options: LoadGraphMcpOptions = {}): Promise<G
     pausedRuns: pauses?.runs,
     stopRuns,
     get closed() {
-      return closing !== undefined;
+      return released;
     },
     close(graceMs) {
       // Refused before anything closes: a close() with a grace it can take is still to come.
@@ -257,6 +261,9 @@ export async function loadGraphMcp(options: LoadGraphMcpOptions = {}): Promise<G
       if (closing === undefined && typeof grace === 'string') return Promise.reject(new GraphMcpError('OPTIONS_INVALID', grace));
       closing ??= (async () => {
         await stopRuns(grace as number | undefined);
+        // From here the handler goes: requests are turned away. Not before: through the grace
+        // period, a 2025-era client's answer to a question a run in flight asked still comes in.
+        released = true;
         // Answers of the last runs are written after their handlers return.
         await new Promise((resolve) => setTimeout(resolve, 100));
         await handler.close();

@@ -7,6 +7,7 @@ import { after, describe, test } from 'node:test';
 import express, { type Request } from 'express';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import { ElicitRequestSchema } from '@modelcontextprotocol/sdk/types.js';
 import { authInfoForPrincipal, createMcpRouter, loadGraphMcp, type AuthInfo, type GraphMcp } from '../../src/index.js';
 import { captureLogs, FIXTURES, graphToolNames } from '../helpers/server.js';
 import { callModern, envelope, legacyHeaders, modernHeaders, post } from '../helpers/raw.js';
@@ -328,4 +329,27 @@ test('close() and stopRuns() refuse a grace period no timer takes (NaN, negative
   await graphMcp.close(Infinity);
   const answer = await call;
   assert.deepEqual(answer.messages[0]?.result?.structuredContent?.steps, ['one', 'two', 'three', 'four'], answer.text);
+});
+
+test("through close()'s grace period the router still serves: a 2025-era client's answer to a question a run in flight asked reaches it, and close() ends with the run", async () => {
+  const graphMcp = await loadGraphMcp({ baseDir: FIXTURES, logger: captureLogs().logger, config: { graphs: { ask_name: './graphs/hitl.ts:askName' }, store: { type: 'memory' } } });
+  const app = express();
+  app.use(createMcpRouter(graphMcp));
+  const base = await listen(app);
+  const client = new Client({ name: 'mount-close', version: '1.0.0' }, { capabilities: { elicitation: {} } });
+  let closed: Promise<void> | undefined;
+  const started = Date.now();
+  client.setRequestHandler(ElicitRequestSchema, async () => {
+    // The app shuts down while its caller is asked; the answer comes a moment later.
+    closed = graphMcp.close(10_000);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    return { action: 'accept', content: { answer: 'Grace' } };
+  });
+  await client.connect(new StreamableHTTPClientTransport(new URL(`${base}/mcp`)));
+  const result = await client.callTool({ name: 'ask_name', arguments: {} });
+  await client.close().catch(() => undefined);
+  assert.deepEqual(result.structuredContent, { answer: 'Hello, Grace!' }, JSON.stringify(result));
+  await closed;
+  assert.ok(Date.now() - started < 8_000, 'close() ended with the run, not at the end of its grace period');
+  assert.equal(graphMcp.closed, true);
 });
