@@ -95,7 +95,7 @@ export function createRunCredentials(
         // the run returns, unless its value is long enough to be a token: scrubbing "user"
         // would rewrite every "user" in the result, keys too, and break its output schema.
         if (!CREDENTIAL_HEADER.test(name) && value.length < TOKEN_LENGTH) continue;
-        for (const secret of secretForms(value)) {
+        for (const secret of secretForms(name, value)) {
           used.add(secret);
           rememberHanded(secret);
         }
@@ -142,6 +142,8 @@ export function credentialsFrom(config: { configurable?: Record<string, unknown>
 
 /** Shorter parts of a credential are not scrubbed (see `scrubText`): they would shred ordinary text. */
 const MIN_PART_LENGTH = 4;
+/** A cookie named for a credential (`sid`, `session_id`, `auth_token`, ...), whatever its value's length. */
+const SECRET_COOKIE = /auth|token|key|secret|pass|session|sess|sid|sign|credential|jwt|bearer|csrf|xsrf/i;
 /** The shortest part whose encoded forms are scrubbed too. */
 const ENCODED_FORMS_LENGTH = 8;
 
@@ -149,11 +151,13 @@ const ENCODED_FORMS_LENGTH = 8;
  * Every form in which a header's credential leaks, to scrub from what leaves
  * a run. The value, and the parts that are secret by themselves: the token
  * after a scheme (`Bearer abc` leaks as `abc`), a Basic credential decoded
- * (`user:password`, and the password), each cookie's value (`sid=abc; k=v`).
- * Each of those also as a URL writes it (an HTTP client's error quotes the
- * URL it asked, `?access_token=...` percent-encoded) and as base64.
+ * (`user:password`, and the password), a cookie's value where the cookie
+ * is named for a credential or the value is as long as a token (`sid`'s,
+ * not `theme=dark`'s: scrubbing "dark" would rewrite ordinary words). Each
+ * of those also as a URL writes it (an HTTP client's error quotes the URL it
+ * asked, `?access_token=...` percent-encoded) and as base64.
  */
-export function secretForms(value: string): string[] {
+export function secretForms(name: string, value: string): string[] {
   const parts = new Set([value]);
   const [, scheme, token] = /^(\S+)\s+(\S{4,})$/.exec(value) ?? [];
   if (token !== undefined) parts.add(token);
@@ -165,10 +169,12 @@ export function secretForms(value: string): string[] {
       parts.add(decoded.slice(colon + 1));
     }
   }
-  if (value.includes('=')) {
+  if (/^(set-)?cookie$/i.test(name)) {
     for (const pair of value.split(';')) {
       const at = pair.indexOf('=');
-      if (at > 0) parts.add(pair.slice(at + 1).trim());
+      const cookie = pair.slice(0, at).trim();
+      const secret = pair.slice(at + 1).trim();
+      if (at > 0 && (SECRET_COOKIE.test(cookie) || secret.length >= TOKEN_LENGTH)) parts.add(secret);
     }
   }
   const forms = new Set<string>();

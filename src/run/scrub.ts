@@ -9,19 +9,97 @@ export const REDACTED = '[redacted]';
 
 /** Secrets shorter than this are not scrubbed: they would shred ordinary text. */
 const MIN_SECRET_LENGTH = 4;
+/** Up to this many forms of secrets, each is searched for in turn (see `SecretIndex`). */
+const FEW_SECRETS = 32;
 
 /** `text` with every occurrence of every secret replaced by `[redacted]`, as it is and as JSON writes it inside a string. */
 export function scrubText(text: string, secrets: Iterable<string> | undefined): string {
   if (secrets === undefined) return text;
-  let out = text;
-  for (const secret of secrets) {
-    if (secret.length < MIN_SECRET_LENGTH) continue;
-    if (out.includes(secret)) out = out.split(secret).join(REDACTED);
-    // A secret with a quote or a backslash, inside JSON text a graph made of it.
-    const escaped = JSON.stringify(secret).slice(1, -1);
-    if (escaped !== secret && out.includes(escaped)) out = out.split(escaped).join(REDACTED);
+  return new SecretIndex(secrets).scrub(text);
+}
+
+/**
+ * Secrets found in a text in one pass over it, however many there are: each
+ * is filed under its first `MIN_SECRET_LENGTH` characters, and at each place
+ * in the text only those filed under the characters there are compared (the
+ * longest that matches is replaced). A search of the text for each secret in
+ * turn took milliseconds a text with thousands of them, and a value's every
+ * string paid it. A secret with a quote or a backslash is also looked for as
+ * JSON writes it inside a string (JSON text a graph made of it).
+ */
+export class SecretIndex {
+  private readonly byPrefix = new Map<string, string[]>();
+  /** Every form while there are few (then a search for each is faster than the walk), sorted longest first when used. */
+  private few: string[] | undefined = [];
+  private fewSorted = true;
+  private count = 0;
+
+  constructor(secrets: Iterable<string> = []) {
+    for (const secret of secrets) this.add(secret);
   }
-  return out;
+
+  add(secret: string): void {
+    for (const form of inText(secret)) {
+      const key = form.slice(0, MIN_SECRET_LENGTH);
+      const filed = this.byPrefix.get(key);
+      if (filed?.includes(form)) continue;
+      if (filed === undefined) this.byPrefix.set(key, [form]);
+      else filed.push(form);
+      this.count += 1;
+      if (this.few !== undefined && this.count <= FEW_SECRETS) {
+        this.few.push(form);
+        this.fewSorted = false;
+      } else this.few = undefined;
+    }
+  }
+
+  delete(secret: string): void {
+    for (const form of inText(secret)) {
+      const key = form.slice(0, MIN_SECRET_LENGTH);
+      const filed = this.byPrefix.get(key);
+      if (filed === undefined || !filed.includes(form)) continue;
+      const rest = filed.filter((other) => other !== form);
+      if (rest.length === 0) this.byPrefix.delete(key);
+      else this.byPrefix.set(key, rest);
+      this.count -= 1;
+      this.few = this.few?.filter((other) => other !== form);
+    }
+  }
+
+  scrub(text: string): string {
+    if (this.count === 0 || text.length < MIN_SECRET_LENGTH) return text;
+    if (this.few !== undefined) {
+      if (!this.fewSorted) {
+        this.few.sort((a, b) => b.length - a.length);
+        this.fewSorted = true;
+      }
+      let out = text;
+      for (const secret of this.few) if (out.includes(secret)) out = out.split(secret).join(REDACTED);
+      return out;
+    }
+    let out = '';
+    let kept = 0;
+    for (let at = 0; at <= text.length - MIN_SECRET_LENGTH; ) {
+      const filed = this.byPrefix.get(text.slice(at, at + MIN_SECRET_LENGTH));
+      let found = 0;
+      if (filed !== undefined) for (const secret of filed) if (secret.length > found && text.startsWith(secret, at)) found = secret.length;
+      if (found === 0) {
+        at += 1;
+        continue;
+      }
+      out += text.slice(kept, at) + REDACTED;
+      at += found;
+      kept = at;
+    }
+    return kept === 0 ? text : out + text.slice(kept);
+  }
+}
+
+/** A secret as it may stand in a text: itself, and as JSON writes it inside a string. None when too short to scrub. */
+function inText(secret: string): string[] {
+  if (secret.length < MIN_SECRET_LENGTH) return [];
+  const escaped = JSON.stringify(secret).slice(1, -1);
+  return escaped === secret ? [secret] : [secret, escaped];
 }
 
 /** The most characters of a failure's message a caller is shown. */
@@ -52,7 +130,7 @@ const CUT_SLACK = 512;
 export function failureText(message: string, secrets: Iterable<string> | undefined): string {
   // Every credential handed to any run too: a graph that keeps one user's client (a cached
   // connection, a module-level pool) fails another user's run with the first one's token.
-  let out = scrubHanded(scrubText(message, secrets));
+  let out = handedIndex.scrub(scrubText(message, secrets));
   if (out.includes('\n')) out = out.split(/\r?\n/).filter((line) => !STACK_FRAME.test(line)).join('\n');
   const length = out.length;
   // The pattern runs on the part that is kept (with some slack), whatever the message's size.
@@ -72,14 +150,15 @@ export const MAX_FAILURE_DATA = 8 * 1024;
  * the graph meant. `data` is JSON-like (parsed from JSON).
  */
 export function failureData(data: unknown, secrets: Iterable<string> | undefined): unknown {
-  const list = secrets === undefined ? undefined : [...secrets];
-  const scrubbed = mapTexts(data, (text) => failureText(text, list));
+  const index = secrets === undefined ? undefined : new SecretIndex(secrets);
+  const scrubbed = mapTexts(data, (text) => failureText(index === undefined ? text : index.scrub(text), undefined));
   return JSON.stringify(scrubbed).length > MAX_FAILURE_DATA ? undefined : scrubbed;
 }
 
-/** How many credentials the process remembers for its log (the newest; see `rememberHanded`). */
-const HANDED_KEPT = 10_000;
+/** How many credentials (each of their forms counted) the process remembers (the newest; see `rememberHanded`). */
+const HANDED_KEPT = 50_000;
 const handed = new Set<string>();
+const handedIndex = new SecretIndex();
 
 /**
  * Remembers credentials handed to runs, so that the log can scrub them from
@@ -88,14 +167,22 @@ const handed = new Set<string>();
  */
 export function rememberHanded(secret: string): void {
   if (secret.length < MIN_SECRET_LENGTH) return;
-  handed.delete(secret);
+  if (handed.delete(secret)) {
+    handed.add(secret);
+    return;
+  }
   handed.add(secret);
-  if (handed.size > HANDED_KEPT) handed.delete(handed.values().next().value as string);
+  handedIndex.add(secret);
+  if (handed.size > HANDED_KEPT) {
+    const oldest = handed.values().next().value as string;
+    handed.delete(oldest);
+    handedIndex.delete(oldest);
+  }
 }
 
 /** `value` (text, or plain JSON-like data) without any credential this process has handed to a run. */
 export function scrubHanded<T>(value: T): T {
-  return handed.size === 0 ? value : scrubValue(value, [...handed]);
+  return handed.size === 0 ? value : (mapTexts(value, (text) => handedIndex.scrub(text)) as T);
 }
 
 /**
@@ -105,8 +192,7 @@ export function scrubHanded<T>(value: T): T {
  * scrubbing, and may quote a connection string.
  */
 export function scrubLogged<T>(value: T): T {
-  const secrets = handed.size === 0 ? undefined : [...handed];
-  return mapTexts(value, (text) => withoutUrlPasswords(cutForLog(secrets === undefined ? text : scrubText(text, secrets))), loggedBytes) as T;
+  return mapTexts(value, (text) => withoutUrlPasswords(cutForLog(handedIndex.scrub(text))), loggedBytes) as T;
 }
 
 /** Bytes an error carries (a response body), as the log names them: not their values, one number per byte. */
@@ -129,11 +215,8 @@ export function withoutUrlPasswords(text: string): string {
 /** A deep copy of plain JSON-like `value` with every secret scrubbed from strings and object keys. */
 export function scrubValue<T>(value: T, secrets: readonly string[] | undefined): T {
   if (secrets === undefined || secrets.length === 0) return value;
-  return scrub(value, secrets) as T;
-}
-
-function scrub(value: unknown, secrets: readonly string[]): unknown {
-  return mapTexts(value, (text) => scrubText(text, secrets));
+  const index = new SecretIndex(secrets);
+  return mapTexts(value, (text) => index.scrub(text)) as T;
 }
 
 /** `value` with `change` applied to every string in it, keys included (and `bytes` to bytes, when given). */

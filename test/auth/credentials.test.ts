@@ -1,7 +1,7 @@
 // Which of a user's stored headers count as secrets to scrub from what a run returns.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { createRunCredentials } from '../../src/auth/credentials.js';
+import { createRunCredentials, secretForms } from '../../src/auth/credentials.js';
 import { scrubValue } from '../../src/run/scrub.js';
 
 test('headers named for a credential, and long values under any name, are scrubbed; a short plain header is not', async () => {
@@ -52,4 +52,19 @@ test("a store's answer that is no header record (an array, a getter that throws)
     assert.equal(failures.length, 1, `${what}: the server's log has the cause`);
     assert.deepEqual(secretsUsed(), [], what);
   }
+});
+
+test("a credential's forms: the token after a scheme, a Basic credential decoded, a secret cookie's value (not an ordinary one's), each percent-encoded and as base64", () => {
+  const cookie = secretForms('Cookie', 'theme=dark; consent=true; sid=abcd1234; prefs=layout-compact-wide-view');
+  assert.ok(cookie.includes('abcd1234'), 'a cookie named for a session, however short its value');
+  assert.ok(cookie.includes('layout-compact-wide-view'), 'a value as long as a token');
+  assert.ok(!cookie.includes('dark') && !cookie.includes('true'), 'ordinary words stay: scrubbing them would rewrite results');
+  // Only a cookie header is read as cookies.
+  assert.deepEqual(secretForms('X-Api-Key', 'k=v1234'), ['k=v1234']);
+  const basic = secretForms('Authorization', `Basic ${Buffer.from('alice:s3cret-pass').toString('base64')}`);
+  assert.ok(basic.includes('alice:s3cret-pass') && basic.includes('s3cret-pass'));
+  const bearer = secretForms('Authorization', 'Bearer ab+/cd=efgh');
+  assert.ok(bearer.includes('ab+/cd=efgh') && bearer.includes(encodeURIComponent('ab+/cd=efgh')) && bearer.includes(Buffer.from('ab+/cd=efgh').toString('base64')));
+  // A result naming the ordinary cookie values keeps them.
+  assert.deepEqual(scrubValue({ note: 'the dark theme is on', ok: 'true', sid: 'abcd1234' }, cookie), { note: 'the dark theme is on', ok: 'true', sid: '[redacted]' });
 });

@@ -1,7 +1,7 @@
 // What a caller is shown of a graph's failure: no credentials, no URL password, no stack, not megabytes.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { failureText, MAX_FAILURE_MESSAGE } from '../../src/run/scrub.js';
+import { failureText, MAX_FAILURE_MESSAGE, SecretIndex } from '../../src/run/scrub.js';
 
 test("a URL's password is hidden, whatever it holds; URLs without one, and e-mail addresses, are left alone", () => {
   const cases: Array<[string, string]> = [
@@ -26,4 +26,19 @@ test('a long message is cut at the limit, with how much was cut; the cut cannot 
   assert.equal(long, `${'m'.repeat(MAX_FAILURE_MESSAGE)}… (100 more characters cut)`);
   const split = failureText(`${'m'.repeat(MAX_FAILURE_MESSAGE - 20)} postgres://admin:hunter2@db`, []);
   assert.doesNotMatch(split, /hunter/);
+});
+
+test('secrets are found however many there are: every one of thousands, the longest where two start alike, as JSON writes them, and none once forgotten', () => {
+  const secrets = Array.from({ length: 5_000 }, (_, i) => `tok-${i.toString(36)}-${'x'.repeat(i % 7)}-end`);
+  const index = new SecretIndex(secrets);
+  for (const secret of [secrets[0]!, secrets[1_234]!, secrets[4_999]!]) assert.equal(index.scrub(`before ${secret} after`), 'before [redacted] after');
+  assert.equal(new SecretIndex(['abcd', 'abcdef']).scrub('xabcdefx abcdx'), 'x[redacted]x [redacted]x');
+  assert.equal(new SecretIndex(['ab"cd\\ef']).scrub('{"k":"ab\\"cd\\\\ef"}'), '{"k":"[redacted]"}');
+  assert.equal(new SecretIndex(['abc']).scrub('abc'), 'abc', 'too short to scrub');
+  index.delete(secrets[1_234]!);
+  assert.equal(index.scrub(secrets[1_234]!), secrets[1_234]);
+  assert.equal(index.scrub(secrets[1_235]!), '[redacted]');
+  // The same for a few, searched for one by one.
+  const few = new SecretIndex(['abcd', 'abcdef', 'ab"cd\\ef']);
+  assert.equal(few.scrub('xabcdefx abcdx {"k":"ab\\"cd\\\\ef"}'), 'x[redacted]x [redacted]x {"k":"[redacted]"}');
 });
