@@ -99,6 +99,12 @@ function encoded(value: unknown, path: Set<object>): unknown {
     const record: BytesRecord = { lc: 2, type: BYTES_RECORD, buffer: Buffer.isBuffer(value), base64: Buffer.from(value.buffer, value.byteOffset, value.byteLength).toString('base64') };
     return record;
   }
+  // A Send's arguments are a node's input, as free as a caller's: written as LangGraph writes a Send.
+  if ((value as { lg_name?: unknown }).lg_name === 'Send') {
+    const send = value as { node: unknown; args: unknown; timeout?: unknown };
+    const args = encoded(send.args, path);
+    return args === send.args ? value : { node: send.node, args, ...(send.timeout !== undefined ? { timeout: send.timeout } : {}) };
+  }
   const array = Array.isArray(value);
   // Arrays and plain records are walked (a class's instance serialises itself); a cycle is the serializer's to refuse (STATE_NOT_STORABLE).
   if ((!array && !isPlainRecord(value)) || path.has(value)) return value;

@@ -346,6 +346,19 @@ export function storeContract(name: string, harness: StoreHarness): void {
         assert.ok(Buffer.isBuffer(values.withBytes.image) && image.equals(values.withBytes.image), 'bytes inside such a record are bytes still');
         assert.equal(JSON.stringify(back?.pendingWrites?.[0]?.[2]), text, 'in a write too');
       }
+      // A Send's arguments (a node's input, as free as a caller's), as LangGraph writes a Send.
+      const { Send } = await import('@langchain/langgraph');
+      const sendConfig = { configurable: { thread_id: 'thread-lookalikes-send', checkpoint_ns: '' } };
+      // (No __proto__ key here: LangGraph's Send, as it is made, already turns one into the prototype.)
+      const send = new Send('worker', { item: { odd: { lc: 2, type: 'undefined', kept: true }, set: { lc: 2, type: 'constructor', id: ['Set'], method: null, args: [[1, 2]] } } });
+      const given = JSON.stringify(send.args);
+      assert.match(given, /"odd":\{"lc":2,"type":"undefined","kept":true\}/);
+      const sent = { ...emptyCheckpoint(), channel_values: { branches: [send] }, channel_versions: { branches: 1 } };
+      await store.checkpointer.put(sendConfig, sent, { source: 'loop', step: 0, parents: {} }, { branches: 1 });
+      const [branch] = (await (twin ?? store).checkpointer.getTuple(sendConfig))?.checkpoint.channel_values.branches as Array<{ node: string; args: unknown }>;
+      assert.equal(branch?.node, 'worker');
+      assert.equal(JSON.stringify(branch?.args), given, "a Send's arguments come back as the node was given them");
+      await store.checkpointer.deleteThread('thread-lookalikes-send');
       await store.checkpointer.deleteThread('thread-lookalikes');
     });
 
