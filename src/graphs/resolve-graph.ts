@@ -105,19 +105,29 @@ type BreakpointHolder = { interruptBefore?: unknown; interruptAfter?: unknown; c
  */
 function breakpointHolders(graph: RunnableGraph): Array<[string, BreakpointHolder]> {
   const holders: Array<[string, BreakpointHolder]> = [];
-  for (const layer of graphLayers(graph) as Array<BreakpointHolder & { getSubgraphs?: (namespace?: string, recurse?: boolean) => Iterable<[string, unknown]> }>) {
-    holders.push(['the graph', layer]);
-    if (typeof layer.getSubgraphs !== 'function') continue;
-    try {
-      for (const [name, subgraph] of layer.getSubgraphs(undefined, true)) {
-        for (const inner of graphLayers(subgraph as RunnableGraph)) holders.push([`its subgraph "${name}"`, inner as BreakpointHolder]);
+  // One level at a time: a subgraph that cannot list its own (a RemoteGraph's listing is
+  // asynchronous) leaves the others to be looked through.
+  const walk = (layers: object[], where: string, depth: number) => {
+    for (const layer of layers as Array<BreakpointHolder & { getSubgraphs?: () => Iterable<[string, unknown]> }>) {
+      holders.push([where, layer]);
+      if (typeof layer.getSubgraphs !== 'function' || depth >= MAX_SUBGRAPH_DEPTH) continue;
+      let subgraphs: Array<[string, unknown]>;
+      try {
+        subgraphs = [...layer.getSubgraphs()];
+      } catch {
+        continue; // its runs are checked as they end
       }
-    } catch {
-      // A graph LangGraph cannot list the subgraphs of: its run is checked as it ends.
+      for (const [name, subgraph] of subgraphs) {
+        if (subgraph !== null && typeof subgraph === 'object') walk(graphLayers(subgraph as RunnableGraph), `its subgraph "${name}"`, depth + 1);
+      }
     }
-  }
+  };
+  walk(graphLayers(graph), 'the graph', 0);
   return holders;
 }
+
+/** How deep subgraphs are looked through for breakpoints; deeper ones are checked as their runs end. */
+const MAX_SUBGRAPH_DEPTH = 16;
 
 /**
  * A graph and what it wraps: `createAgent`'s agent its compiled graph

@@ -194,6 +194,8 @@ describe('schema derivation', () => {
     await assert.rejects(load({ g: './graphs/not-graphs.ts:breakBound' }), failsWith('GRAPH_INVALID', /the graph has breakpoints, interruptBefore \(\["act"\]\)/));
     await assert.rejects(load({ g: './graphs/not-graphs.ts:breakBoundRetried' }), failsWith('GRAPH_INVALID', /the graph has breakpoints, interruptAfter \("\*"\)/));
     await assert.rejects(load({ g: './graphs/not-graphs.ts:breakInSubgraph' }), failsWith('GRAPH_INVALID', /its subgraph "inner" has breakpoints, interruptBefore \(\["act"\]\)/));
+    // Beside a subgraph whose own cannot be listed (a RemoteGraph's listing is asynchronous).
+    await assert.rejects(load({ g: './graphs/not-graphs.ts:breakBesideRemote' }), failsWith('GRAPH_INVALID', /its subgraph "inner" has breakpoints/));
   });
 
   test('2020-12 tuples are shown as draft-07 readers read them too; names in properties and $defs are names, values are values', async () => {
