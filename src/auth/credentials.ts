@@ -142,8 +142,19 @@ export function credentialsFrom(config: { configurable?: Record<string, unknown>
 
 /** Shorter parts of a credential are not scrubbed (see `scrubText`): they would shred ordinary text. */
 const MIN_PART_LENGTH = 4;
-/** A cookie named for a credential (`sid`, `session_id`, `auth_token`, ...), whatever its value's length. */
-const SECRET_COOKIE = /auth|token|key|secret|pass|session|sess|sid|sign|credential|jwt|bearer|csrf|xsrf/i;
+/** The words that name a pair's value a credential (`sid`, `session_id`, `AccountKey`, `auth-token`), each a whole word. */
+const SECRET_WORDS = new Set(['sid', 'sess', 'session', 'token', 'key', 'apikey', 'secret', 'pass', 'passwd', 'password', 'pwd', 'auth', 'sig', 'signature', 'credential', 'credentials', 'jwt', 'bearer', 'csrf', 'xsrf']);
+/** The shortest value of a pair named for a credential that counts (`sid=ab12cd34`; `sessionTimeout=1800` does not). */
+const NAMED_SECRET_LENGTH = 8;
+
+/** Whether a pair's name is made of a word that names a credential: split at punctuation and where camelCase turns. */
+function namesSecret(name: string): boolean {
+  return name
+    .replace(/([a-z0-9])([A-Z])/g, '$1 $2')
+    .toLowerCase()
+    .split(/[^a-z0-9]+/)
+    .some((word) => SECRET_WORDS.has(word));
+}
 /** The shortest part whose encoded forms are scrubbed too. */
 const ENCODED_FORMS_LENGTH = 8;
 
@@ -151,9 +162,10 @@ const ENCODED_FORMS_LENGTH = 8;
  * Every form in which a header's credential leaks, to scrub from what leaves
  * a run. The value, and the parts that are secret by themselves: the token
  * after a scheme (`Bearer abc` leaks as `abc`), a Basic credential decoded
- * (`user:password`, and the password), a cookie's value where the cookie
- * is named for a credential or the value is as long as a token (`sid`'s,
- * not `theme=dark`'s: scrubbing "dark" would rewrite ordinary words). Each
+ * (`user:password`, and the password), the value of a `name=value` pair
+ * (a cookie, a connection string) named for a credential or as long as a
+ * token (`sid`'s, not `theme=dark`'s: scrubbing "dark" would rewrite
+ * ordinary words). Each
  * of those also as a URL writes it (an HTTP client's error quotes the URL it
  * asked, `?access_token=...` percent-encoded) and as base64.
  */
@@ -169,12 +181,13 @@ export function secretForms(name: string, value: string): string[] {
       parts.add(decoded.slice(colon + 1));
     }
   }
-  if (/^(set-)?cookie$/i.test(name)) {
-    for (const pair of value.split(';')) {
+  // `name=value` pairs (a cookie, a connection string's `AccountKey=...`, a signature's `Signature=...`).
+  if (value.includes('=')) {
+    for (const pair of value.split(/[;,&]/)) {
       const at = pair.indexOf('=');
-      const cookie = pair.slice(0, at).trim();
+      if (at <= 0) continue;
       const secret = pair.slice(at + 1).trim();
-      if (at > 0 && (SECRET_COOKIE.test(cookie) || secret.length >= TOKEN_LENGTH)) parts.add(secret);
+      if (secret.length >= TOKEN_LENGTH || (secret.length >= NAMED_SECRET_LENGTH && namesSecret(pair.slice(0, at).trim()))) parts.add(secret);
     }
   }
   const forms = new Set<string>();

@@ -14,25 +14,34 @@ const FEW_SECRETS = 32;
 
 /** `text` with every occurrence of every secret replaced by `[redacted]`, as it is and as JSON writes it inside a string. */
 export function scrubText(text: string, secrets: Iterable<string> | undefined): string {
-  if (secrets === undefined) return text;
-  return new SecretIndex(secrets).scrub(text);
+  if (secrets === undefined || text.length < MIN_SECRET_LENGTH) return text;
+  // One text: each secret searched for in turn (a `SecretIndex` pays off over many texts, or many secrets).
+  const places: number[] = [];
+  for (const secret of secrets) {
+    for (const form of inText(secret)) {
+      for (let at = text.indexOf(form); at !== -1; at = text.indexOf(form, at + 1)) places.push(at, at + form.length);
+    }
+  }
+  return places.length === 0 ? text : redactPlaces(text, places);
 }
 
 /**
- * Secrets found in a text in one pass over it, however many there are: each
- * is filed under its first `MIN_SECRET_LENGTH` characters, and at each place
- * in the text only those filed under the characters there are compared (the
- * longest that matches is replaced). A search of the text for each secret in
- * turn took milliseconds a text with thousands of them, and a value's every
- * string paid it. A secret with a quote or a backslash is also looked for as
- * JSON writes it inside a string (JSON text a graph made of it).
+ * Secrets found in a text however many there are. Every place any of them
+ * stands is found (one that begins inside another's too), and the places
+ * merged before they are replaced, so that no part of one is left between
+ * two replacements. A few are each searched for in turn; more are filed by
+ * their first `MIN_SECRET_LENGTH` characters and their length, and at each
+ * place in the text only the lengths filed under the characters there are
+ * looked up (tokens share their first characters: every JWT begins "eyJh").
+ * A search for each of thousands in turn took milliseconds a text. A secret
+ * with a quote or a backslash is also looked for as JSON writes it inside a
+ * string (JSON text a graph made of it).
  */
 export class SecretIndex {
-  private readonly byPrefix = new Map<string, string[]>();
-  /** Every form while there are few (then a search for each is faster than the walk), sorted longest first when used. */
-  private few: string[] | undefined = [];
-  private fewSorted = true;
-  private count = 0;
+  /** How many of the secrets added have each form (one form can be two secrets'). */
+  private readonly forms = new Map<string, number>();
+  /** Forms by their first characters, then by their length. */
+  private readonly byPrefix = new Map<string, Map<number, Set<string>>>();
 
   constructor(secrets: Iterable<string> = []) {
     for (const secret of secrets) this.add(secret);
@@ -40,59 +49,78 @@ export class SecretIndex {
 
   add(secret: string): void {
     for (const form of inText(secret)) {
+      const count = this.forms.get(form) ?? 0;
+      this.forms.set(form, count + 1);
+      if (count > 0) continue;
       const key = form.slice(0, MIN_SECRET_LENGTH);
-      const filed = this.byPrefix.get(key);
-      if (filed?.includes(form)) continue;
-      if (filed === undefined) this.byPrefix.set(key, [form]);
-      else filed.push(form);
-      this.count += 1;
-      if (this.few !== undefined && this.count <= FEW_SECRETS) {
-        this.few.push(form);
-        this.fewSorted = false;
-      } else this.few = undefined;
+      let byLength = this.byPrefix.get(key);
+      if (byLength === undefined) this.byPrefix.set(key, (byLength = new Map()));
+      let filed = byLength.get(form.length);
+      if (filed === undefined) byLength.set(form.length, (filed = new Set()));
+      filed.add(form);
     }
   }
 
   delete(secret: string): void {
     for (const form of inText(secret)) {
+      const count = this.forms.get(form);
+      if (count === undefined) continue;
+      if (count > 1) {
+        this.forms.set(form, count - 1);
+        continue;
+      }
+      this.forms.delete(form);
       const key = form.slice(0, MIN_SECRET_LENGTH);
-      const filed = this.byPrefix.get(key);
-      if (filed === undefined || !filed.includes(form)) continue;
-      const rest = filed.filter((other) => other !== form);
-      if (rest.length === 0) this.byPrefix.delete(key);
-      else this.byPrefix.set(key, rest);
-      this.count -= 1;
-      this.few = this.few?.filter((other) => other !== form);
+      const byLength = this.byPrefix.get(key);
+      const filed = byLength?.get(form.length);
+      filed?.delete(form);
+      if (filed?.size === 0) byLength!.delete(form.length);
+      if (byLength?.size === 0) this.byPrefix.delete(key);
     }
   }
 
   scrub(text: string): string {
-    if (this.count === 0 || text.length < MIN_SECRET_LENGTH) return text;
-    if (this.few !== undefined) {
-      if (!this.fewSorted) {
-        this.few.sort((a, b) => b.length - a.length);
-        this.fewSorted = true;
+    if (this.forms.size === 0 || text.length < MIN_SECRET_LENGTH) return text;
+    // Where each secret stands, as [start, end) pairs.
+    const places: number[] = [];
+    if (this.forms.size <= FEW_SECRETS) {
+      for (const form of this.forms.keys()) {
+        for (let at = text.indexOf(form); at !== -1; at = text.indexOf(form, at + 1)) places.push(at, at + form.length);
       }
-      let out = text;
-      for (const secret of this.few) if (out.includes(secret)) out = out.split(secret).join(REDACTED);
-      return out;
-    }
-    let out = '';
-    let kept = 0;
-    for (let at = 0; at <= text.length - MIN_SECRET_LENGTH; ) {
-      const filed = this.byPrefix.get(text.slice(at, at + MIN_SECRET_LENGTH));
-      let found = 0;
-      if (filed !== undefined) for (const secret of filed) if (secret.length > found && text.startsWith(secret, at)) found = secret.length;
-      if (found === 0) {
-        at += 1;
-        continue;
+    } else {
+      for (let at = 0; at <= text.length - MIN_SECRET_LENGTH; at += 1) {
+        const byLength = this.byPrefix.get(text.slice(at, at + MIN_SECRET_LENGTH));
+        if (byLength === undefined) continue;
+        for (const [length, filed] of byLength) {
+          if (at + length <= text.length && filed.has(text.slice(at, at + length))) places.push(at, at + length);
+        }
       }
-      out += text.slice(kept, at) + REDACTED;
-      at += found;
-      kept = at;
     }
-    return kept === 0 ? text : out + text.slice(kept);
+    if (places.length === 0) return text;
+    return redactPlaces(text, places);
   }
+}
+
+/** `text` with the places given (`[start, end)` pairs, in any order) replaced, those that overlap as one. */
+function redactPlaces(text: string, places: number[]): string {
+  const order = Array.from({ length: places.length / 2 }, (_, i) => i).sort((a, b) => places[2 * a]! - places[2 * b]!);
+  let out = '';
+  let kept = 0;
+  let start = places[2 * order[0]!]!;
+  let end = places[2 * order[0]! + 1]!;
+  for (const i of order.slice(1)) {
+    const from = places[2 * i]!;
+    const to = places[2 * i + 1]!;
+    if (from < end) {
+      end = Math.max(end, to);
+      continue;
+    }
+    out += text.slice(kept, start) + REDACTED;
+    kept = end;
+    start = from;
+    end = to;
+  }
+  return `${out}${text.slice(kept, start)}${REDACTED}${text.slice(end)}`;
 }
 
 /** A secret as it may stand in a text: itself, and as JSON writes it inside a string. None when too short to scrub. */

@@ -1,3 +1,4 @@
+import { Send } from '@langchain/langgraph';
 import { JsonPlusSerializer, type SerializerProtocol } from '@langchain/langgraph-checkpoint';
 import { GraphMcpError } from '../errors.js';
 import { isPlainRecord } from '../plain-object.js';
@@ -86,7 +87,8 @@ interface EntriesRecord {
   entries: Array<[string, unknown]>;
 }
 
-const needsEntries = (record: object): boolean => Object.hasOwn(record, 'lc') || Object.hasOwn(record, '__proto__');
+// (`lg_name`: LangGraph's writer takes a record with `lg_name: 'Send'` for a Send, and drops its other keys.)
+const needsEntries = (record: object): boolean => Object.hasOwn(record, 'lc') || Object.hasOwn(record, '__proto__') || Object.hasOwn(record, 'lg_name');
 
 /**
  * The value as it is written: its bytes as byte records and the plain
@@ -100,7 +102,7 @@ function encoded(value: unknown, path: Set<object>): unknown {
     return record;
   }
   // A Send's arguments are a node's input, as free as a caller's: written as LangGraph writes a Send.
-  if ((value as { lg_name?: unknown }).lg_name === 'Send') {
+  if (value instanceof Send) {
     const send = value as { node: unknown; args: unknown; timeout?: unknown };
     const args = encoded(send.args, path);
     return args === send.args ? value : { node: send.node, args, ...(send.timeout !== undefined ? { timeout: send.timeout } : {}) };

@@ -59,8 +59,13 @@ test("a credential's forms: the token after a scheme, a Basic credential decoded
   assert.ok(cookie.includes('abcd1234'), 'a cookie named for a session, however short its value');
   assert.ok(cookie.includes('layout-compact-wide-view'), 'a value as long as a token');
   assert.ok(!cookie.includes('dark') && !cookie.includes('true'), 'ordinary words stay: scrubbing them would rewrite results');
-  // Only a cookie header is read as cookies.
-  assert.deepEqual(secretForms('X-Api-Key', 'k=v1234'), ['k=v1234']);
+  for (const ordinary of ['design_mode=dark', 'considered=true', 'sessionTimeout=1800', 'keyboard=qwerty']) {
+    assert.ok(!secretForms('Cookie', ordinary).includes(ordinary.split('=')[1]!), `${ordinary}: its value is no secret by itself`);
+  }
+  // Pairs in any header: a connection string's key, a signature.
+  const connection = secretForms('X-Storage', 'DefaultEndpointsProtocol=https;AccountName=acme;AccountKey=c2VjcmV0LWtleQ==;EndpointSuffix=core');
+  assert.ok(connection.includes('c2VjcmV0LWtleQ==') && !connection.includes('acme') && !connection.includes('https'));
+  assert.ok(secretForms('X-Signed', 'Credential=AKIA/x, Signature=0a1b2c3d4e5f6a7b').includes('0a1b2c3d4e5f6a7b'));
   const basic = secretForms('Authorization', `Basic ${Buffer.from('alice:s3cret-pass').toString('base64')}`);
   assert.ok(basic.includes('alice:s3cret-pass') && basic.includes('s3cret-pass'));
   const bearer = secretForms('Authorization', 'Bearer ab+/cd=efgh');

@@ -42,3 +42,22 @@ test('secrets are found however many there are: every one of thousands, the long
   const few = new SecretIndex(['abcd', 'abcdef', 'ab"cd\\ef']);
   assert.equal(few.scrub('xabcdefx abcdx {"k":"ab\\"cd\\\\ef"}'), 'x[redacted]x [redacted]x {"k":"[redacted]"}');
 });
+
+test('a secret that begins inside another is scrubbed whole, whichever comes first and however many there are; forms two secrets share stay until both are forgotten', () => {
+  const text = 'token=pw-Xk9fQ2mZ7Lr8Tq1Wv5Ns3Hy6Pd0Jc4Gb end';
+  const pair = ['pw-Xk9', 'Xk9fQ2mZ7Lr8Tq1Wv5Ns3Hy6Pd0Jc4Gb'];
+  const others = Array.from({ length: 40 }, (_, i) => `other-secret-${i}`);
+  for (const secrets of [pair, [...pair].reverse(), [...pair, ...others], [...others, ...pair].reverse()]) {
+    assert.equal(new SecretIndex(secrets).scrub(text), 'token=[redacted] end', secrets.slice(0, 2).join(' '));
+  }
+  // Adjacent secrets are each replaced.
+  assert.equal(new SecretIndex(['abcd', 'efgh']).scrub('abcdefgh'), '[redacted][redacted]');
+  // JWTs share their first characters (and many of them their length): each found.
+  const jwts = Array.from({ length: 2_000 }, (_, i) => `eyJhbGciOiJIUzI1NiJ9.${i.toString(36).padStart(6, '0')}.sig`);
+  const index = new SecretIndex(jwts);
+  assert.equal(index.scrub(`Bearer ${jwts[1_999]} and ${jwts[7]}`), 'Bearer [redacted] and [redacted]');
+  // One's JSON-escaped form is another secret: forgetting the first keeps the second.
+  const shared = new SecretIndex(['ab"cdef', 'ab\\"cdef']);
+  shared.delete('ab"cdef');
+  assert.equal(shared.scrub('tok ab\\"cdef end'), 'tok [redacted] end');
+});

@@ -327,6 +327,7 @@ export function storeContract(name: string, harness: StoreHarness): void {
         secret: { lc: 1, type: 'secret', id: ['HOME'] },
         bytesShape: { lc: 2, type: 'graph-mcp:bytes', buffer: true, base64: 'aGk=' },
         entriesShape: { lc: 2, type: 'graph-mcp:entries', entries: [['a', 1]] },
+        sendShape: { lg_name: 'Send', node: 'n', args: { lc: 2, type: 'undefined' }, extra: 'kept' },
         list: [{ lc: 'x', inner: { lc: 2, type: 'undefined' } }],
       }).replace('{"undefinedRecord"', '{"__proto__":{"polluted":true},"undefinedRecord"');
       const value = JSON.parse(text) as Record<string, unknown>;
