@@ -353,3 +353,21 @@ test("through close()'s grace period the router still serves: a 2025-era client'
   assert.ok(Date.now() - started < 8_000, 'close() ended with the run, not at the end of its grace period');
   assert.equal(graphMcp.closed, true);
 });
+
+test("through close()'s grace period a new call is turned away (503, Retry-After) while the run in flight finishes: only runs in flight use the grace", async () => {
+  const graphMcp = await loadGraphMcp({ baseDir: FIXTURES, logger: captureLogs().logger, store: null, config: { graphs: { slow: './graphs/basic.ts:slow' } } });
+  const app = express();
+  app.use(createMcpRouter(graphMcp));
+  const base = await listen(app);
+  const inFlight = callModern(`${base}/mcp`, 'slow', { label: 'first', ms: 150 });
+  await new Promise((resolve) => setTimeout(resolve, 100));
+  const closed = graphMcp.close(10_000);
+  for (const answer of [await callModern(`${base}/mcp`, 'slow', { label: 'late', ms: 150 }), await post(`${base}/mcp`, { jsonrpc: '2.0', id: 3, method: 'tools/call', params: { name: 'slow', arguments: { label: 'late', ms: 150 } } }, legacyHeaders())]) {
+    assert.equal(answer.status, 503, answer.text);
+    assert.equal(answer.headers.get('retry-after'), '1');
+    assert.equal(answer.messages[0]?.error?.code, -32000, answer.text);
+  }
+  const first = await inFlight;
+  assert.deepEqual(first.messages[0]?.result?.structuredContent?.steps, ['one', 'two', 'three', 'four'], first.text);
+  await closed;
+});
