@@ -18,16 +18,7 @@ export const MAX_VALUE_DEPTH = 256;
 
 /** Whether `value` nests arrays and objects deeper than `max` levels. Iterative: a deep value cannot overflow it. */
 export function nestsDeeperThan(value: unknown, max: number): boolean {
-  const stack: Array<[unknown, number]> = [[value, 1]];
-  while (stack.length > 0) {
-    const [item, depth] = stack.pop()!;
-    if (item === null || typeof item !== 'object') continue;
-    if (depth > max) return true;
-    for (const child of Array.isArray(item) ? item : Object.values(item)) {
-      if (child !== null && typeof child === 'object') stack.push([child, depth + 1]);
-    }
-  }
-  return false;
+  return problemIn(value, max, false) === 'too deep';
 }
 
 /**
@@ -35,11 +26,16 @@ export function nestsDeeperThan(value: unknown, max: number): boolean {
  * nesting deeper than `max` levels, or a number out of range. `JSON.parse`
  * reads a literal beyond a double's range (`1e309`) as `Infinity`, which no
  * schema of `{}` refuses and JSON writes back as `null`: the run would have
- * used a value its caller never sent, and answered with another. One walk,
- * iterative like `nestsDeeperThan`.
+ * used a value its caller never sent, and answered with another.
  */
 export function valueProblem(value: unknown, max: number): 'too deep' | 'out of range' | undefined {
-  if (typeof value === 'number' && !Number.isFinite(value)) return 'out of range';
+  return problemIn(value, max, true);
+}
+
+/** One iterative walk for both: a deep value cannot overflow it. */
+function problemIn(value: unknown, max: number, numbers: boolean): 'too deep' | 'out of range' | undefined {
+  const outOfRange = (item: unknown) => numbers && typeof item === 'number' && !Number.isFinite(item);
+  if (outOfRange(value)) return 'out of range';
   const stack: Array<[unknown, number]> = [[value, 1]];
   while (stack.length > 0) {
     const [item, depth] = stack.pop()!;
@@ -47,7 +43,7 @@ export function valueProblem(value: unknown, max: number): 'too deep' | 'out of 
     if (depth > max) return 'too deep';
     for (const child of Array.isArray(item) ? item : Object.values(item)) {
       if (child !== null && typeof child === 'object') stack.push([child, depth + 1]);
-      else if (typeof child === 'number' && !Number.isFinite(child)) return 'out of range';
+      else if (outOfRange(child)) return 'out of range';
     }
   }
   return undefined;
