@@ -279,6 +279,9 @@ export async function loadGraphMcp(options: LoadGraphMcpOptions = {}): Promise<G
   };
 }
 
+/** How far the clocks of processes sharing a store may disagree before a `requestState` expires before its run (seconds). */
+const REQUEST_STATE_CLOCK_MARGIN_S = 600;
+
 /**
  * The store-backed half of human-in-the-loop: runs, and the `requestState`
  * codec, whose key every process sharing the store reads from it, bound to
@@ -295,7 +298,10 @@ async function pauseServing(
   const ttlMs = config.defaults.paused_run_ttl_ms;
   const codec = createRequestStateCodec<RequestStatePayload>({
     key: await store.sharedKey('request-state'),
-    ttlSeconds: Math.ceil(ttlMs / 1000),
+    // The run's record expires by the store's clock, which every process reads alike, and a state
+    // whose run is gone is refused (serveCall); the state's own expiry is read by the local clock of
+    // the process minting it and of the one reading it, so it is given room for theirs to disagree.
+    ttlSeconds: Math.ceil(ttlMs / 1000) + REQUEST_STATE_CLOCK_MARGIN_S,
     bind: (ctx) => `${principalFromAuthInfo(ctx.http?.authInfo)?.id ?? ''}`,
   });
   // A checkpoint the store fails to read or write is the server's failure, never the graph's.

@@ -16,7 +16,7 @@ import type { Logger } from '../log.js';
 import { argumentsUnusable, errorResult, protocolErrorOf, RunAbortedError, type PendingInterrupt, type RunOptions } from '../run/run-tool.js';
 import type { DescribePause, RunStep, Runs } from '../run/runs.js';
 import { scrubValue } from '../run/scrub.js';
-import type { RunRecord, SignalBus } from '../store/store.js';
+import { storeNow, type RunRecord, type SignalBus } from '../store/store.js';
 import type { Principal } from '../auth/principal.js';
 import type { TaskRunner } from '../run/tasks.js';
 import { argumentsDigest } from './arguments-digest.js';
@@ -207,7 +207,7 @@ export async function resumeFromModel(
     if (usable.length > 0 && run.status === 'input_required') {
       remaining = data.questions.filter((question) => !usable.includes(question));
       const saved = await serving.runs.setData(run, { ...data, questions: remaining, answers });
-      if (saved === undefined) return busyResult(call.tool, run);
+      if (saved === undefined) return busyResult(call.tool, run, storeNow(serving.runs.store));
       still = saved;
     }
     const kept = remaining === data.questions ? '' : `\nKept: the answers to ${usable.map((question) => `"${question.key}"`).join(', ')}.`;
@@ -389,7 +389,7 @@ async function resumeOrRefuse(
     questions: [],
     result,
   }));
-  if (outcome === 'busy') return { kind: 'done', result: busyResult(call.tool, run) };
+  if (outcome === 'busy') return { kind: 'done', result: busyResult(call.tool, run, storeNow(serving.runs.store)) };
   if (outcome === 'finished') return { kind: 'done', result: ended(call.tool, run) };
   if (outcome === 'cancelled') return { kind: 'done', result: errorResult('RUN_CANCELLED', `Tool "${call.tool.name}" was cancelled while it was resumed (cancel_run); it did not finish.`) };
   return outcome;
@@ -611,8 +611,8 @@ export function declinedResult(tool: GraphTool, action: string): CallToolResult 
  * claimed), the answer says until when: a request whose process died holds
  * it till then, and a caller told only "shortly" would retry for minutes.
  */
-function busyResult(tool: GraphTool, run?: RunRecord): CallToolResult {
-  const until = run?.status === 'working' && run.leaseUntil != null && run.leaseUntil > Date.now() ? run.leaseUntil : undefined;
+function busyResult(tool: GraphTool, run?: RunRecord, now?: number): CallToolResult {
+  const until = run?.status === 'working' && run.leaseUntil != null && now !== undefined && run.leaseUntil > now ? run.leaseUntil : undefined;
   const lapse = until === undefined ? '' : ` If that request's process has stopped, its claim lapses at ${new Date(until).toISOString()}, and the run can be answered again then.`;
   return errorResult('RUN_CONFLICT', `Tool "${tool.name}": this paused run is being resumed by another request. Try again shortly.${lapse}`);
 }

@@ -3,7 +3,7 @@ import type { CallToolResult } from '@modelcontextprotocol/server';
 import type { GraphTool, OwnCheckpointer } from '../graphs/tool.js';
 import type { Logger } from '../log.js';
 import { RunCheckpointer } from '../store/run-checkpointer.js';
-import type { RunRecord, Store } from '../store/store.js';
+import { storeNow, type RunRecord, type Store } from '../store/store.js';
 import { executeRun, isStateNotStorable, RunDrain, stateNotStorable, type GraphProtocolError, type PendingInterrupt, type RunOptions } from './run-tool.js';
 import type { Adopted } from './tasks.js';
 import { loggedError } from '../errors.js';
@@ -210,13 +210,13 @@ export class Runs {
       tool: tool.name,
       status: 'input_required',
       data: describe(interrupts, undefined),
-      expiresAt: Date.now() + this.options.ttlMs,
+      expiresAt: storeNow(this.store) + this.options.ttlMs,
     });
     try {
       await checkpointer?.persist();
     } catch (error) {
       // A run that cannot be resumed: expired now, so nobody finds it and the next clean-up deletes it and its checkpoints.
-      await this.store.runs.update(run.id, run.version, { expiresAt: Date.now() - 1 }).catch(() => undefined);
+      await this.store.runs.update(run.id, run.version, { expiresAt: storeNow(this.store) - 1 }).catch(() => undefined);
       if (!isStateNotStorable(error)) throw error;
       this.options.logger?.warn({ err: loggedError(error), run: id, tool: tool.name }, 'a run paused, but its state cannot be stored: ended with an error');
       return { kind: 'done', result: stateNotStorable(tool, error, secrets) };
@@ -271,7 +271,7 @@ export class Runs {
     describe: DescribePause,
     finalData: (result: CallToolResult) => Record<string, unknown>,
   ): Promise<RunStep | ResumeRefusal> {
-    const now = Date.now();
+    const now = storeNow(this.store);
     if (run.status === 'completed' || run.status === 'failed' || run.status === 'cancelled') return 'finished';
     if (run.status === 'working' && (run.leaseUntil ?? 0) > now) return 'busy';
     const claimed = await this.store.runs.update(run.id, run.version, {
@@ -299,7 +299,7 @@ export class Runs {
     const wasCancelled = async () => cancelled || (await this.store.runs.get(run.id, run.owner).catch(() => undefined))?.status === 'cancelled';
     // A renewal changes the lease alone, not the record's version: the updates below still match.
     const renewal = setInterval(() => {
-      this.store.runs.updateLeased(run.id, this.processId, { leaseUntil: Date.now() + this.leaseMs }).then(
+      this.store.runs.updateLeased(run.id, this.processId, { leaseUntil: storeNow(this.store) + this.leaseMs }).then(
         (current) => {
           if (current !== undefined || stopped.signal.aborted) return;
           claimLost = true;
@@ -364,7 +364,7 @@ export class Runs {
         status: 'input_required',
         data: describe(step.interrupts, claimed),
         // A new question waits its own paused_run_ttl_ms, not what the first one left.
-        expiresAt: Date.now() + this.options.ttlMs,
+        expiresAt: storeNow(this.store) + this.options.ttlMs,
         leaseOwner: null,
         leaseUntil: null,
       });
@@ -411,7 +411,7 @@ export class Runs {
    * the next pass finds again, never checkpoints that nothing names. A run
    * whose checkpoints could not be deleted keeps its record until a pass can.
    */
-  async sweep(now = Date.now()): Promise<number> {
+  async sweep(now = storeNow(this.store)): Promise<number> {
     let total = 0;
     let failure: unknown;
     // A few at a time, then the event loop's turn: SQLite's driver is synchronous, and

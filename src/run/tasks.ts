@@ -5,7 +5,7 @@ import { MAX_TIMER_MS } from '../config/schema.js';
 import { WarningPace } from '../warning-pace.js';
 import type { GraphTool } from '../graphs/tool.js';
 import type { Logger } from '../log.js';
-import type { RunPatch, RunRecord, Store } from '../store/store.js';
+import { storeNow, type RunPatch, type RunRecord, type Store } from '../store/store.js';
 import type { RunStep } from './runs.js';
 import type { ProgressReporter, ProgressUpdate } from './progress.js';
 import { taskProgress, watchTaskProgress } from './task-progress.js';
@@ -113,6 +113,11 @@ export class TaskRunner {
   private readonly claimFailures = new WarningPace();
   private stopped = true;
 
+  /** The store's clock: leases and expiry are compared with times other processes wrote. */
+  private now(): number {
+    return storeNow(this.options.store);
+  }
+
   constructor(private readonly options: TaskRunnerOptions) {
     this.processId = options.processId ?? `${process.pid}-${randomBytes(4).toString('hex')}`;
     this.leaseMs = options.leaseMs ?? 15_000;
@@ -134,7 +139,7 @@ export class TaskRunner {
       kind: 'task',
       status: 'working',
       data,
-      expiresAt: Date.now() + ttlMs,
+      expiresAt: this.now() + ttlMs,
     });
     this.wake();
     return run;
@@ -170,9 +175,9 @@ export class TaskRunner {
       kind: 'task',
       status: 'working',
       data: { args: run.args ?? {}, principal: principal ?? null, attempt: 1, ttlMs: run.ttlMs } satisfies TaskData,
-      expiresAt: Date.now() + run.ttlMs,
+      expiresAt: this.now() + run.ttlMs,
       leaseOwner: this.processId,
-      leaseUntil: Date.now() + this.leaseMs,
+      leaseUntil: this.now() + this.leaseMs,
     });
     const leased = (patch: RunPatch) => store.runs.updateLeased(id, this.processId, patch);
     if (run.progress !== undefined) record = (await leased({ progress: statusText(run.progress, secretsUsed?.()) })) ?? record;
@@ -228,7 +233,7 @@ export class TaskRunner {
   ): Promise<RunRecord | undefined> {
     const { store } = this.options;
     const data: TaskData = { ...task.data, args: task.args ?? {}, principal: task.principal ?? null, attempt: 0, fromCheckpoint: true, ttlMs: task.ttlMs };
-    const held = { kind: 'task', status: 'working', data, expiresAt: Date.now() + task.ttlMs, leaseOwner: this.processId, leaseUntil: Date.now() + this.leaseMs } as const;
+    const held = { kind: 'task', status: 'working', data, expiresAt: this.now() + task.ttlMs, leaseOwner: this.processId, leaseUntil: this.now() + this.leaseMs } as const;
     const run =
       step.run === undefined
         ? await store.runs.create({ id: step.id, owner: task.principal?.id ?? '', tool: task.tool.name, ...held })
@@ -387,7 +392,7 @@ export class TaskRunner {
     try {
       let answered = false;
       while (!this.stopped && this.running.size < this.concurrency) {
-        const now = Date.now();
+        const now = this.now();
         const claimed = await this.options.store.runs.claim(this.processId, now + this.leaseMs, now, this.served);
         answered = true;
         if (claimed === undefined) break;
@@ -516,10 +521,10 @@ export class TaskRunner {
   private async hold(id: string, leased: (patch: RunPatch) => Promise<RunRecord | undefined>, expiresAt: number): Promise<() => void> {
     const unsubscribe = await this.options.store.signals.subscribe(cancelChannel(id), () => this.stopLocal(id, 'cancelled'));
     // A timer cannot wait longer than 2^31-1 ms (24.8 days); a task meant to live longer is left to the clean-up.
-    const remaining = Math.max(0, expiresAt - Date.now());
+    const remaining = Math.max(0, expiresAt - this.now());
     const expiry = remaining <= MAX_TIMER_MS ? setTimeout(() => this.stopLocal(id, 'expired'), remaining) : undefined;
     const renewal = setInterval(() => {
-      void leased({ leaseUntil: Date.now() + this.leaseMs })
+      void leased({ leaseUntil: this.now() + this.leaseMs })
         .then((current) => {
           if (current === undefined) this.stopLocal(id, 'lease-lost');
           else if (current.status === 'cancelled') this.stopLocal(id, 'cancelled');

@@ -32,10 +32,12 @@ export class PostgresRunStore implements RunStore {
     private readonly pool: pg.Pool,
     /** The schema-qualified runs table. */
     private readonly table: string,
+    /** The store's clock (the database server's time): every time kept or compared is read from it. */
+    private readonly now: () => number = Date.now,
   ) {}
 
   async create(run: NewRun): Promise<RunRecord> {
-    const now = Date.now();
+    const now = this.now();
     const { rows } = await this.pool.query<PostgresRunRow>(
       `INSERT INTO ${this.table} (id, owner, tool, kind, status, version, data, created_at, updated_at, expires_at, lease_owner, lease_until)
        VALUES ($1, $2, $3, $4, $5, 1, $6, $7, $7, $8, $9, $10) RETURNING *`,
@@ -45,7 +47,7 @@ export class PostgresRunStore implements RunStore {
   }
 
   async get(id: string, owner: string): Promise<RunRecord | undefined> {
-    const { rows } = await this.pool.query<PostgresRunRow>(`SELECT * FROM ${this.table} WHERE id = $1 AND owner = $2 AND expires_at > $3`, [id, owner, Date.now()]);
+    const { rows } = await this.pool.query<PostgresRunRow>(`SELECT * FROM ${this.table} WHERE id = $1 AND owner = $2 AND expires_at > $3`, [id, owner, this.now()]);
     return rows[0] && toRecord(rows[0]);
   }
 
@@ -72,7 +74,7 @@ export class PostgresRunStore implements RunStore {
   }
 
   async list(owner: string, kind: RunKind, limit: number, after?: RunCursor): Promise<RunRecord[]> {
-    const now = Date.now();
+    const now = this.now();
     const { rows } =
       after === undefined
         ? await this.pool.query<PostgresRunRow>(
@@ -103,7 +105,7 @@ export class PostgresRunStore implements RunStore {
   }
 
   private async apply(patch: RunPatch, bumpVersion: boolean, where: string, whereValues: unknown[]): Promise<RunRecord | undefined> {
-    const values: unknown[] = [...whereValues, Date.now()];
+    const values: unknown[] = [...whereValues, this.now()];
     const sets = [`updated_at = $${values.length}`];
     if (bumpVersion) sets.push('version = version + 1');
     for (const [key, column] of PATCH_COLUMNS) {

@@ -3,6 +3,7 @@ import type pg from 'pg';
 import { GraphMcpError, messageOf } from '../errors.js';
 import type { Logger } from '../log.js';
 import { ChannelListeners } from './channel-listeners.js';
+import { DATABASE_NOW_MS } from './database-clock.js';
 import { backoffMs, quoteIdent, type PgModule } from './postgres-pool.js';
 import type { SignalBus } from './store.js';
 
@@ -72,7 +73,7 @@ export class PostgresSignalBus implements SignalBus {
   private heartbeat: NodeJS.Timeout | undefined;
   private failures = 0;
   private closed = false;
-  private lastPrune = 0;
+  private lastPrune = Number.NEGATIVE_INFINITY;
   /** This bus's mark on what it sends, so that it skips its own notifications when they come back. */
   private readonly sender = randomBytes(8).toString('hex');
 
@@ -104,15 +105,17 @@ export class PostgresSignalBus implements SignalBus {
       return;
     }
     // One statement, so one transaction: the row is visible to every listener when the notification arrives.
-    const now = Date.now();
+    // Its time is the database's, as is the prune's: machines whose clocks disagree would
+    // otherwise delete each other's rows before their listeners read them.
     await pool.query(
-      `WITH spilled AS (INSERT INTO ${table} (channel, payload, created_at) VALUES ($2, $3, $4) RETURNING id)
-       SELECT pg_notify($1, json_build_object('c', $2::text, 'r', id, 's', $5::text)::text) FROM spilled`,
-      [pgChannel, channel, JSON.stringify(payload ?? null), now, this.sender],
+      `WITH spilled AS (INSERT INTO ${table} (channel, payload, created_at) VALUES ($2, $3, ${DATABASE_NOW_MS}::bigint) RETURNING id)
+       SELECT pg_notify($1, json_build_object('c', $2::text, 'r', id, 's', $4::text)::text) FROM spilled`,
+      [pgChannel, channel, JSON.stringify(payload ?? null), this.sender],
     );
+    const now = performance.now();
     if (now - this.lastPrune > SPILL_RETENTION_MS) {
       this.lastPrune = now;
-      await pool.query(`DELETE FROM ${table} WHERE created_at < $1`, [now - SPILL_RETENTION_MS]);
+      await pool.query(`DELETE FROM ${table} WHERE created_at < ${DATABASE_NOW_MS}::bigint - $1`, [SPILL_RETENTION_MS]);
     }
   }
 

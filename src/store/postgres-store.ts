@@ -4,6 +4,7 @@ import type { PostgresSaver } from '@langchain/langgraph-checkpoint-postgres';
 import { POSTGRES_SCHEMA_PATTERN } from '../config/schema.js';
 import { GraphMcpError, messageOf } from '../errors.js';
 import type { Logger } from '../log.js';
+import { DATABASE_NOW_MS, DatabaseClock } from './database-clock.js';
 import { createPool, quoteIdent, type PgModule } from './postgres-pool.js';
 import { writeInOneTransaction } from './postgres-checkpoint-batch.js';
 import { PostgresRunStore } from './postgres-runs.js';
@@ -91,7 +92,13 @@ export class PostgresStore implements Store {
     private readonly pool: pg.Pool,
     private readonly schema: string,
     private readonly source: string,
+    private readonly clock: DatabaseClock,
   ) {}
+
+  /** The database server's time (see `DatabaseClock`). */
+  now(): number {
+    return this.clock.now();
+  }
 
   static async open(options: PostgresStoreOptions): Promise<PostgresStore> {
     const schema = options.schema ?? 'graph_mcp';
@@ -134,16 +141,22 @@ export class PostgresStore implements Store {
       logger: options.logger,
     });
     const checkpointer = new Saver(pool, new StrictSerializer(), { schema });
+    const clock = new DatabaseClock(async () => {
+      const { rows } = await pool.query<{ now: number }>(`SELECT ${DATABASE_NOW_MS}::float8 AS now`);
+      return rows[0]!.now;
+    }, options.logger);
     try {
       await migrate(pgModule, connection, schema, Saver);
+      await clock.start();
       await signals.start();
     } catch (cause) {
+      clock.stop();
       await signals.close();
       await pool.end().catch(() => undefined);
       if (cause instanceof GraphMcpError) throw cause;
       throw new GraphMcpError('STORE_UNAVAILABLE', `PostgreSQL store (${source}) cannot be opened: ${messageOf(cause)}`, { cause });
     }
-    return new PostgresStore(checkpointer, new PostgresRunStore(pool, `${s}.graph_mcp_runs`), signals, pool, schema, source);
+    return new PostgresStore(checkpointer, new PostgresRunStore(pool, `${s}.graph_mcp_runs`, () => clock.now()), signals, pool, schema, source, clock);
   }
 
   /** One transaction, one commit, for the whole batch (see `writeInOneTransaction`). */
@@ -182,6 +195,7 @@ export class PostgresStore implements Store {
   }
 
   async close(): Promise<void> {
+    this.clock.stop();
     await this.signals.close();
     if (!this.pool.ending) await this.pool.end();
   }

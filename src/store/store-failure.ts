@@ -80,6 +80,7 @@ export function checkpointFailuresMarked(store: Store): Store {
     checkpointer: new MarkedCheckpointer(store.checkpointer),
     runs: store.runs,
     signals: store.signals,
+    ...(store.now ? { now: () => store.now!() } : {}),
     ...(writeCheckpoints ? { writeCheckpoints: (write) => marked(writeCheckpoints.call(store, write)) } : {}),
     sharedKey: (name) => store.sharedKey(name),
     check: () => store.check(),

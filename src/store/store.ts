@@ -14,6 +14,15 @@ export interface Store {
   readonly runs: RunStore;
   readonly signals: SignalBus;
   /**
+   * Milliseconds since the epoch by the store's clock, which every process
+   * sharing the store reads alike (PostgreSQL: the database server's). Every
+   * time the store keeps or compares (`expiresAt`, `leaseUntil`, `now` given
+   * to `claim` and the clean-up) is read from it, so machines whose clocks
+   * disagree neither take over each other's live runs nor expire them early.
+   * Optional: a store without it (one process, one machine) uses `Date.now()`.
+   */
+  now?(): number;
+  /**
    * Runs `write` with a checkpointer whose writes reach the database
    * together, in one transaction where that saves commits (a run storing
    * the checkpoints it held in memory). Optional: without it, each write
@@ -31,6 +40,11 @@ export interface Store {
   /** Reachable and migrated: throws a `GraphMcpError` naming what is wrong. */
   check(): Promise<void>;
   close(): Promise<void>;
+}
+
+/** The time by `store`'s clock (see `Store.now`). */
+export function storeNow(store: Pick<Store, 'now'>): number {
+  return store.now ? store.now() : Date.now();
 }
 
 export type RunStatus = 'working' | 'input_required' | 'completed' | 'failed' | 'cancelled';
