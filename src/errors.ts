@@ -28,6 +28,7 @@ export type ErrorCode =
   | 'ANSWER_INVALID'
   | 'INPUT_DECLINED'
   | 'STATE_NOT_STORABLE'
+  | 'GRAPH_CHANGED'
   // credentials (refusals to authenticate are AuthError, with an HTTP status)
   | 'SECRET_STORE';
 

@@ -239,6 +239,21 @@ async function runGraph(tool: GraphTool, args: unknown, options: RunOptions, abo
     }
   }
 
+  // The graph changed since the run stopped (a deploy renamed or removed the node it stopped
+  // before): LangGraph finds nothing to run under that name and ends quietly, and the partial
+  // state would read as the run's result, the answer or the rest of the work dropped.
+  if (thread && (options.resume !== undefined || options.fromCheckpoint)) {
+    const gone = await nodesGone(tool.graph, config);
+    if (gone.length > 0) {
+      return done(
+        errorResult(
+          'GRAPH_CHANGED',
+          `Tool "${tool.name}" cannot go on with this run: it stopped before ${gone.map((node) => `"${node}"`).join(', ')}, which this version of the graph no longer has (the graph changed since the run began). The run is ended; call the tool again.`,
+        ),
+      );
+    }
+  }
+
   let state: unknown;
   let interrupts: PendingInterrupt[] = [];
   try {
@@ -327,6 +342,39 @@ async function runGraph(tool: GraphTool, args: unknown, options: RunOptions, abo
   }
   return done(shapeResult(tool, state, options));
 }
+
+/**
+ * The nodes a run stopped before (due in its next step) that the graph does
+ * not have. Read from the run's last checkpoint, not from `getState`, which
+ * lists only what the current graph would run: a node is due when the
+ * channel that triggers it (LangGraph's `branch:to:<node>`) changed since
+ * the node last saw it. None when the graph lists no nodes, or its
+ * checkpoint cannot be read.
+ */
+async function nodesGone(graph: GraphTool['graph'], config: Record<string, unknown>): Promise<string[]> {
+  const { nodes } = graph as { nodes?: unknown };
+  if (nodes === null || typeof nodes !== 'object') return [];
+  const configurable = config.configurable as Record<string, unknown>;
+  const saver = (configurable.__pregel_checkpointer ?? (graph as { checkpointer?: unknown }).checkpointer) as
+    | { getTuple?: (config: Record<string, unknown>) => Promise<{ checkpoint: { channel_versions?: Record<string, unknown>; versions_seen?: Record<string, Record<string, unknown>> } } | undefined> }
+    | undefined;
+  if (typeof saver?.getTuple !== 'function') return [];
+  const tuple = await saver.getTuple({ configurable: { thread_id: configurable.thread_id, checkpoint_ns: '' } });
+  const { channel_versions: versions = {}, versions_seen: seen = {} } = tuple?.checkpoint ?? {};
+  const gone: string[] = [];
+  for (const [channel, version] of Object.entries(versions)) {
+    if (!channel.startsWith(TRIGGER_PREFIX)) continue;
+    const node = channel.slice(TRIGGER_PREFIX.length);
+    // LangGraph's own (__end__) are not the graph author's nodes.
+    if (node.startsWith('__') || Object.hasOwn(nodes, node)) continue;
+    const last = seen[node]?.[channel];
+    if (last === undefined || (typeof last === typeof version && (last as number | string) < (version as number | string))) gone.push(node);
+  }
+  return gone;
+}
+
+/** The prefix of the channel that triggers a node, in LangGraph's checkpoints. */
+const TRIGGER_PREFIX = 'branch:to:';
 
 /**
  * Whether the run stopped before one of `nodes` (the boundary `task_starts_at`
