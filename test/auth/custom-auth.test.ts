@@ -133,6 +133,22 @@ describe('auth.path in agent.config.json', () => {
     }
   });
 
+  test('an access.path rule that throws denies: the tool is not listed, and calling it is answered as an unknown tool', async () => {
+    const server = await startServer({
+      auth: { path: './auth.ts:stringAuthenticate' },
+      graphs: { whoami: './graphs/basic.ts:whoami', blue_prefixed: { path: './graphs/basic.ts:echo', access: { path: './auth.ts:blueTeamPrefix' } } },
+    });
+    try {
+      // stringAuthenticate's callers have no team: the rule throws reading it.
+      assert.deepEqual(await listNames(server.url, { 'x-user': 'erin' }), ['whoami']);
+      const call = await rpc(server.url, 'tools/call', { name: 'blue_prefixed', arguments: { text: 'hi' } }, { 'x-user': 'erin' });
+      assert.equal(call.messages[0]?.error?.message, 'Unknown tool: blue_prefixed');
+      assert.equal(call.messages[0]?.result, undefined);
+    } finally {
+      await server.close(0);
+    }
+  });
+
   test('an authenticate function returning a string: that is the caller id, with no scopes', async () => {
     const server = await startServer({ auth: { path: './auth.ts:stringAuthenticate' }, graphs: { whoami: './graphs/basic.ts:whoami' } });
     try {

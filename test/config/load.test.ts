@@ -259,6 +259,14 @@ describe('resolveConfig', () => {
     assert.equal(resolveConfig({ graphs: { a: './a.ts:g' }, defaults: { task_ttl_ms: big } }, { baseDir: '/x' }).defaults.task_ttl_ms, big);
   });
 
+  test('a task lease shorter than 300 ms is refused, naming the key; 300 is taken', () => {
+    assert.throws(
+      () => resolveConfig({ graphs: { a: './a.ts:g' }, defaults: { task_lease_ms: 299 } }, { baseDir: '/x' }),
+      rejectsWith('CONFIG_INVALID', /defaults\.task_lease_ms: .*>=300/),
+    );
+    assert.equal(resolveConfig({ graphs: { a: './a.ts:g' }, defaults: { task_lease_ms: 300 } }, { baseDir: '/x' }).defaults.task_lease_ms, 300);
+  });
+
   test('a ttl longer than a hundred years is refused: its expiry would be past the last date there is', () => {
     // Number.MAX_SAFE_INTEGER passed the check, and every paused-run result and run handle
     // then failed (-32603: new Date(expiresAt).toISOString() threw an Invalid time value).
@@ -351,6 +359,13 @@ describe('loadConfigFile', () => {
     const config = await loadConfigFile(file);
     assert.equal(config.configPath, file);
     assert.equal(config.graphs[0]?.module.file, path.join(dir, 'g/a.ts'));
+  });
+
+  test("a SQLite store's path is relative to the config file's folder, and is .graph-mcp/state.sqlite there by default", async () => {
+    const given = await loadConfigFile(await writeConfig('sqlite-path.json', '{ "graphs": { "a": "./g/a.ts:graph" }, "store": { "type": "sqlite", "path": "data/runs.sqlite" } }'));
+    assert.deepEqual(given.store, { type: 'sqlite', path: path.join(dir, 'data/runs.sqlite') });
+    const unset = await loadConfigFile(await writeConfig('sqlite-default.json', '{ "graphs": { "a": "./g/a.ts:graph" } }'));
+    assert.deepEqual(unset.store, { type: 'sqlite', path: path.join(dir, '.graph-mcp/state.sqlite') });
   });
 
   test('a missing file is CONFIG_NOT_FOUND naming the path', async () => {

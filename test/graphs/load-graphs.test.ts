@@ -175,6 +175,13 @@ describe('schema derivation', () => {
     assert.deepEqual(tool.validateArguments({ ms: 5, ratio: 0.5, anything: ms }), []);
   });
 
+  test('a "format" is checked: a string that is no email address, or no date, is refused naming its field', async () => {
+    const schema = { type: 'object', properties: { email: { type: 'string', format: 'email' }, day: { type: 'string', format: 'date' } } };
+    const tool = (await load({ echo: { path: './graphs/basic.ts:echo', input_schema: schema } })).get('echo')!;
+    assert.deepEqual(tool.validateArguments({ email: 'not an address', day: '2024-13-45' }), ['email: must match format "email"', 'day: must match format "date"']);
+    assert.deepEqual(tool.validateArguments({ email: 'a@example.com', day: '2024-02-29' }), []);
+  });
+
   test('a schema that declares draft-07 is checked as draft-07: a tuple\'s "items" array loads and checks each place', async () => {
     const tuple = { $schema: 'http://json-schema.org/draft-07/schema#', type: 'object', properties: { pair: { type: 'array', items: [{ type: 'string' }, { type: 'number' }], minItems: 2 } }, required: ['pair'] };
     const tool = (await load({ echo: { path: './graphs/basic.ts:echo', input_schema: tuple } })).get('echo')!;

@@ -8,9 +8,10 @@ import express, { type Request } from 'express';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { ElicitRequestSchema } from '@modelcontextprotocol/sdk/types.js';
-import { authInfoForPrincipal, createMcpRouter, loadGraphMcp, type AuthInfo, type GraphMcp } from '../../src/index.js';
+import { authInfoForPrincipal, AuthError, createMcpRouter, loadGraphMcp, type AuthInfo, type GraphMcp } from '../../src/index.js';
 import { captureLogs, FIXTURES, graphToolNames } from '../helpers/server.js';
 import { callModern, envelope, legacyHeaders, modernHeaders, post } from '../helpers/raw.js';
+import { MAX_JSON_DEPTH } from '../../src/http/json-depth.js';
 
 const servers: Server[] = [];
 const graphMcps: GraphMcp[] = [];
@@ -93,6 +94,20 @@ for (const bodyParser of [true, false]) {
     });
   });
 }
+
+test("a message the app's express.json() parsed may nest exactly as deep as the limit; one level deeper is refused as an invalid request", async () => {
+  const { base } = await existingApp({ bodyParser: true });
+  const depth = (value: unknown): number => (value !== null && typeof value === 'object' ? 1 + Math.max(0, ...Object.values(value).map(depth)) : 0);
+  const message = (levels: number) => JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name: 'echo', arguments: { text: 'x', extra: 'NESTED' } } }).replace('"NESTED"', `${'['.repeat(levels)}${']'.repeat(levels)}`);
+  const levels = MAX_JSON_DEPTH - depth(JSON.parse(message(1))) + 1;
+  assert.equal(depth(JSON.parse(message(levels))), MAX_JSON_DEPTH);
+  const atLimit = await post(`${base}/agents/mcp`, message(levels), legacyHeaders());
+  assert.equal(atLimit.status, 200, atLimit.text);
+  assert.match(atLimit.messages[0]?.result?.content?.[0]?.text ?? '', /- extra: unknown field/, 'read, and checked against the schema');
+  const deeper = await post(`${base}/agents/mcp`, message(levels + 1), legacyHeaders());
+  assert.equal(deeper.status, 400, deeper.text);
+  assert.equal(deeper.messages[0]?.error?.message, `Invalid Request: JSON nested deeper than ${MAX_JSON_DEPTH} levels`);
+});
 
 describe('http.disable_mcp', () => {
   test('mounts nothing: the path answers the app\'s 404, other routes work, and a log line says MCP is off', async () => {
@@ -293,6 +308,20 @@ test("a parser of bytes or text ahead of the router (express.raw(), express.text
   }
 });
 
+test("a text body the app's express.text() parsed is measured in UTF-8 bytes against max_body_bytes, not in characters", async () => {
+  const graphMcp = opened(await loadGraphMcp({ baseDir: FIXTURES, logger: captureLogs().logger, store: null, config: { graphs: { echo: './graphs/basic.ts:echo' }, http: { max_body_bytes: 4096 } } }));
+  const app = express();
+  app.use(express.text({ type: '*/*', limit: '1mb' }));
+  app.use(createMcpRouter(graphMcp));
+  const base = await listen(app);
+  // 1,300 euro signs: some 1,500 characters, but over 4,000 bytes.
+  const body = JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/call', params: envelope({ name: 'echo', arguments: { text: '€'.repeat(1300) } }) });
+  assert.ok(body.length < 4096 && Buffer.byteLength(body) > 4096);
+  const answer = await post(`${base}/mcp`, body, modernHeaders('tools/call', 'echo'));
+  assert.equal(answer.status, 413, answer.text);
+  assert.equal(answer.messages[0]?.error?.code, -32000, answer.text);
+});
+
 test('after close(), a router the app still mounts turns requests away with 503 and Retry-After, as serve does while it drains, logging no error', async () => {
   const logs = captureLogs();
   const graphMcp = await loadGraphMcp({ baseDir: FIXTURES, logger: logs.logger, store: null, config: { graphs: { echo: './graphs/basic.ts:echo' } } });
@@ -311,6 +340,19 @@ test('after close(), a router the app still mounts turns requests away with 503 
   }
   assert.deepEqual(await (await fetch(`${base}/api/health`)).json(), { status: 'green' }, "the app's own routes go on");
   assert.equal(logs.lines.filter((line) => JSON.parse(line).level >= 50).length, 0, logs.text());
+});
+
+test('after close(), a router with authentication turns a request without credentials away with 503 and Retry-After, not a 401 challenge', async () => {
+  const graphMcp = await loadGraphMcp({ baseDir: FIXTURES, logger: captureLogs().logger, store: null, config: { graphs: { echo: './graphs/basic.ts:echo' } } });
+  const app = express();
+  app.use(createMcpRouter(graphMcp, { authenticate: () => { throw new AuthError(401, 'no entry'); } }));
+  const base = await listen(app);
+  assert.equal((await callModern(`${base}/mcp`, 'echo', { text: 'open' })).status, 401, 'open: the credentials are checked');
+  await graphMcp.close(0);
+  const answer = await callModern(`${base}/mcp`, 'echo', { text: 'closed' });
+  assert.equal(answer.status, 503, answer.text);
+  assert.equal(answer.headers.get('retry-after'), '1');
+  assert.equal(answer.headers.get('www-authenticate'), null);
 });
 
 test('close() and stopRuns() refuse a grace period no timer takes (NaN, negative), still serving; Infinity waits for the run in flight', async () => {

@@ -148,8 +148,18 @@ describe('x-mcp-header declarations are checked at start-up', () => {
     });
   }
 
-  test('accepts nested object properties', async () => {
-    const graphMcp = await load({ where: { type: 'object', properties: { region: { type: 'string', 'x-mcp-header': 'Region' } } } });
-    await graphMcp.close(0);
+  test('accepts a nested object property, and checks its header against the value at that path', async () => {
+    const nested = await startServer({
+      graphs: { echo: { path: './graphs/basic.ts:echo', input_schema: { type: 'object', properties: { text: { type: 'string' }, where: { type: 'object', properties: { region: { type: 'string', 'x-mcp-header': 'Region' } } } } } } },
+    });
+    try {
+      const args = { text: 'hi', where: { region: 'eu' } };
+      const ok = await call(nested.url, 'echo', args, { 'Mcp-Param-Region': 'eu' });
+      assert.deepEqual(ok.messages[0]?.result?.structuredContent, { echoed: 'hi' }, ok.text);
+      assertRefused(await call(nested.url, 'echo', args, {}, 31), 31, /the body carries where\.region but the Mcp-Param-Region header is missing/);
+      assertRefused(await call(nested.url, 'echo', args, { 'Mcp-Param-Region': 'us' }, 32), 32, /does not match where\.region/);
+    } finally {
+      await nested.close(0);
+    }
   });
 });

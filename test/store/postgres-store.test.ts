@@ -289,6 +289,19 @@ await store.close();`;
         await store.close();
       }
     });
+
+    test('a schema migrated by a newer graph-mcp than this one is refused at open, not served', async () => {
+      const name = schema('newer');
+      await (await PostgresStore.open({ connectionString: POSTGRES_URL, schema: name })).close();
+      const version = (await sql<{ version: number }>(`SELECT max(version) AS version FROM "${name}".graph_mcp_migrations`))[0]!.version;
+      await sql(`INSERT INTO "${name}".graph_mcp_migrations (version, applied_at) VALUES ($1, 0)`, [version + 1]);
+      const opening = PostgresStore.open({ connectionString: POSTGRES_URL, schema: name });
+      opening.then((store) => store.close(), () => undefined);
+      await assert.rejects(
+        opening,
+        (error: Error & { code?: string }) => error.code === 'STORE_UNAVAILABLE' && new RegExp(`at version ${version + 1}, newer than this graph-mcp knows \\(${version}\\)`).test(error.message),
+      );
+    });
   });
 }
 

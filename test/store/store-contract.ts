@@ -129,6 +129,22 @@ export function storeContract(name: string, harness: StoreHarness): void {
       assert.equal(await store.runs.claim('nobody', now + 60_000, now, []), undefined, 'serving no tool claims nothing');
     });
 
+    test('an expired task is never claimed, even with no lease on it', async () => {
+      await store.runs.create({ id: 'c-expired', owner: 'o', tool: 'expiring', kind: 'task', status: 'working', data: {}, expiresAt: Date.now() - 1 });
+      await new Promise((resolve) => setTimeout(resolve, 2));
+      await store.runs.create({ id: 'c-live', owner: 'o', tool: 'expiring', kind: 'task', status: 'working', data: {}, expiresAt: Date.now() + HOUR });
+      const claimed = await store.runs.claim('w', Date.now() + 60_000, Date.now(), ['expiring']);
+      assert.equal(claimed?.id, 'c-live', 'the live task, though the expired one is older');
+      assert.equal(await (twin ?? store).runs.claim('w2', Date.now() + 60_000, Date.now(), ['expiring']), undefined, 'the expired one is left');
+      await store.runs.update(claimed!.id, claimed!.version, { status: 'completed', leaseOwner: null, leaseUntil: null });
+    });
+
+    test('list leaves out expired runs', async () => {
+      await store.runs.create({ id: 'le-expired', owner: 'expiry-lister', tool: 't', kind: 'task', status: 'completed', data: {}, expiresAt: Date.now() - 1 });
+      await store.runs.create({ id: 'le-live', owner: 'expiry-lister', tool: 't', kind: 'task', status: 'completed', data: {}, expiresAt: Date.now() + HOUR });
+      assert.deepEqual((await store.runs.list('expiry-lister', 'task', 10)).map((r) => r.id), ['le-live']);
+    });
+
     test("list returns the owner's runs of one kind, newest first, page by page", async () => {
       for (let i = 0; i < 5; i += 1) {
         await store.runs.create({ id: `l-${i}`, owner: 'lister', tool: 't', kind: 'task', status: 'working', data: {}, expiresAt: Date.now() + HOUR });
