@@ -16,7 +16,8 @@ import { loadGraphMcp, type AgentConfigInput, type SecretStore } from '../../src
 import { startNotesServer, type NotesServer } from '../../examples/notes-server.js';
 import { FIXTURES, ROOT, startServer, type TestServer, graphToolNames } from '../helpers/server.js';
 import { until } from '../helpers/wait.js';
-import { callModern, legacyHeaders, post } from '../helpers/raw.js';
+import { ElicitRequestSchema } from '@modelcontextprotocol/sdk/types.js';
+import { callModern, envelope, legacyHeaders, modernHeaders, post, taskRequest } from '../helpers/raw.js';
 
 const CANARY = `canary-secret-${randomBytes(6).toString('hex')}`;
 const JWT_SECRET = randomBytes(32).toString('base64');
@@ -228,6 +229,48 @@ describe('user-scoped downstream credentials', () => {
     await modern.close();
     received.push(...messages);
     assert.deepEqual(messages.filter((m) => m.startsWith('calling notes')), ['calling notes with [redacted]', 'calling notes with [redacted]']);
+  });
+
+  test('a credential in a question (the interrupt value) is redacted wherever the question is asked', async () => {
+    const asked: string[] = [];
+    // 2026-07-28: inputRequests.
+    const modern = await post(
+      server.url,
+      { jsonrpc: '2.0', id: 1, method: 'tools/call', params: envelope({ name: 'leaky', arguments: { mode: 'ask' } }, { 'io.modelcontextprotocol/clientCapabilities': { elicitation: {} } }) },
+      { ...modernHeaders('tools/call', 'leaky'), ...bearer(alice) },
+    );
+    const inputRequests = modern.messages[0]?.result?.inputRequests;
+    assert.ok(inputRequests, modern.text);
+    asked.push(JSON.stringify(inputRequests));
+    // 2025 with elicitation: the elicitation/create message on the call's stream.
+    const legacy = new V1Client({ name: 'auth-v1', version: '1.0.0' }, { capabilities: { elicitation: {} } });
+    legacy.setRequestHandler(ElicitRequestSchema, async (request) => {
+      asked.push(request.params.message);
+      return { action: 'decline' };
+    });
+    await legacy.connect(new V1Transport(new URL(server.url), { requestInit: { headers: bearer(alice) } }));
+    received.push(JSON.stringify(await legacy.callTool({ name: 'leaky', arguments: { mode: 'ask' } })));
+    await legacy.close();
+    // Without elicitation: the paused-run result that tells how to answer through resume_run.
+    const paused = await v1(alice);
+    const pausedResult = await paused.callTool({ name: 'leaky', arguments: { mode: 'ask' } });
+    await paused.close();
+    asked.push(JSON.stringify(pausedResult));
+    // A task: its status message and inputRequests in tasks/get.
+    const created = (await taskRequest(server.url, 'tools/call', { name: 'leaky', arguments: { mode: 'ask' } }, bearer(alice))).result;
+    assert.equal(created?.resultType, 'task', JSON.stringify(created));
+    const waiting = await until('the task to ask', async () => {
+      const got = (await taskRequest(server.url, 'tasks/get', { taskId: created.taskId }, bearer(alice))).result;
+      return got?.status === 'input_required' ? got : undefined;
+    }, 10_000);
+    asked.push(JSON.stringify(waiting));
+    await taskRequest(server.url, 'tasks/cancel', { taskId: created.taskId }, bearer(alice));
+    received.push(...asked);
+    assert.equal(asked.length, 4);
+    for (const text of asked) {
+      assert.ok(!text.includes(CANARY), text);
+      assert.match(text, /May I call notes with \[redacted\]\?/);
+    }
   });
 
   test('a credential used as an output object key is redacted, in the result and in an output-schema error', async () => {

@@ -34,6 +34,7 @@ const GRAPHS = {
   refined_sub: './graphs/hitl.ts:refinedInSubgraph',
   no_checkpoints: './graphs/hitl.ts:askWithoutCheckpoints',
   subgraph_breakpoint: './graphs/not-graphs.ts:breakInNodeFunction',
+  scoped_ask: { path: './graphs/hitl.ts:askName', access: { scopes: ['ask'] } },
 };
 
 type Form = { message: string; requestedSchema: { properties: Record<string, unknown> } };
@@ -78,7 +79,7 @@ before(async () => {
       load: {
         authenticate: (request) => {
           const user = request.headers.get('x-user');
-          return { id: user ?? 'anonymous', scopes: [] };
+          return { id: user ?? 'anonymous', scopes: (request.headers.get('x-scopes') ?? '').split(' ').filter(Boolean) };
         },
       },
     },
@@ -97,14 +98,14 @@ async function v2Client(user: string, answer: Answerer = person) {
   return client;
 }
 
-async function v1Client(user: string, options: { elicitation: boolean; answer?: Answerer }) {
+async function v1Client(user: string, options: { elicitation: boolean; answer?: Answerer; scopes?: string }) {
   const client = new V1Client({ name: 'hitl-v1', version: '1.0.0' }, { capabilities: options.elicitation ? { elicitation: {}, roots: {} } : {} });
   if (options.elicitation) {
     const answer = options.answer ?? person;
     client.setRequestHandler(ElicitRequestSchema, async (request) => accept(answer(request.params as unknown as Form)) as never);
     client.setRequestHandler(ListRootsRequestSchema, async () => ({ roots: [{ uri: 'file:///work', name: 'work' }] }));
   }
-  await client.connect(new V1Transport(new URL(server.url), { requestInit: { headers: { 'x-user': user } } }));
+  await client.connect(new V1Transport(new URL(server.url), { requestInit: { headers: { 'x-user': user, 'x-scopes': options.scopes ?? '' } } }));
   return client;
 }
 
@@ -132,7 +133,15 @@ describe('2026-07-28 client (v2 SDK): questions come back as input_required and 
     }
   });
 
-  test('a declined question ends the run with INPUT_DECLINED; Agent Inbox maps decline to ignore', async () => {
+  test('a declined or cancelled question ends the run with INPUT_DECLINED; Agent Inbox maps decline to ignore', async () => {
+    const cancelling = await v2Client('alice', () => ({ action: 'cancel' }));
+    try {
+      const cancelled = await cancelling.callTool({ name: 'ask_name', arguments: {} });
+      assert.equal((cancelled._meta?.['graph-mcp/error'] as { code: string } | undefined)?.code, 'INPUT_DECLINED', JSON.stringify(cancelled));
+      assert.match((cancelled.content as Array<{ text: string }>)[0]!.text, /cancel/);
+    } finally {
+      await cancelling.close();
+    }
     const client = await v2Client('alice', () => ({ action: 'decline' }));
     try {
       const declined = await client.callTool({ name: 'ask_name', arguments: {} });
@@ -247,6 +256,16 @@ describe('2026-07-28 over raw HTTP: requestState is signed, owner-bound, and the
     assert.deepEqual(Object.keys(replay.inputRequests), [key2], 'the questions as they stand');
     const done = (await rawCall('alice', 'refined', { requestState: second.requestState, inputResponses: { [key2!]: accept({ name: 'Ann' }) } })).messages[0]?.result;
     assert.equal(done.structuredContent?.answer, 'Hello, Ann!', JSON.stringify(done));
+  });
+
+  test('a declined question ends the run: its requestState replayed with an accept does not resume it', async () => {
+    const first = (await rawCall('alice', 'ask_name')).messages[0]?.result;
+    const [key] = Object.keys(first.inputRequests);
+    const declined = (await rawCall('alice', 'ask_name', { requestState: first.requestState, inputResponses: { [key!]: { action: 'decline' } } })).messages[0]?.result;
+    assert.equal(declined._meta?.['graph-mcp/error']?.code, 'INPUT_DECLINED');
+    const replay = (await rawCall('alice', 'ask_name', { requestState: first.requestState, inputResponses: { [key!]: { action: 'accept', content: { answer: 'Mallory' } } } })).messages[0]?.result;
+    assert.equal(replay?._meta?.['graph-mcp/error']?.code, 'INPUT_DECLINED', JSON.stringify(replay));
+    assert.doesNotMatch(JSON.stringify(replay), /Mallory/);
   });
 
   test('a tampered requestState is refused with -32602', async () => {
@@ -563,6 +582,39 @@ describe('2025-era clients (v1 SDK)', () => {
     } finally {
       await alice.close();
       await bob.close();
+    }
+  });
+
+  test('a paused run of a tool its caller may no longer call is not found by resume_run, and is not resumed', async () => {
+    const allowed = await v1Client('alice', { elicitation: false, scopes: 'ask' });
+    const revoked = await v1Client('alice', { elicitation: false });
+    try {
+      const paused = await allowed.callTool({ name: 'scoped_ask', arguments: {} });
+      const runId = (paused._meta?.['graph-mcp/run'] as { id: string }).id;
+      const refused = await revoked.callTool({ name: 'resume_run', arguments: { run_id: runId, answer: 'Eve' } });
+      assert.equal((refused._meta?.['graph-mcp/error'] as { code: string } | undefined)?.code, 'RUN_NOT_FOUND', JSON.stringify(refused));
+      const own = await allowed.callTool({ name: 'resume_run', arguments: { run_id: runId, answer: 'Ada' } });
+      assert.equal((own.structuredContent as { answer: string }).answer, 'Hello, Ada!');
+    } finally {
+      await allowed.close();
+      await revoked.close();
+    }
+  });
+
+  test("an answer another principal posts under the id of a question on alice's stream is not taken: alice's is", async () => {
+    const client = await v1Client('alice', { elicitation: true });
+    // Alice answers after bob has posted his answer to the same question id.
+    client.setRequestHandler(ElicitRequestSchema, async (_request, extra) => {
+      const forged = await post(server.url, { jsonrpc: '2.0', id: extra.requestId, result: { action: 'accept', content: { answer: 'Mallory' } } }, legacyHeaders({ 'x-user': 'bob' }));
+      assert.ok(forged.status < 300, forged.text);
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      return accept({ answer: 'Ada' }) as never;
+    });
+    try {
+      const result = await client.callTool({ name: 'ask_name', arguments: {} });
+      assert.equal((result.structuredContent as { answer: string }).answer, 'Hello, Ada!', JSON.stringify(result));
+    } finally {
+      await client.close();
     }
   });
 

@@ -160,6 +160,31 @@ describe('stopping a run', () => {
     }
   });
 
+  test("2025-11-25: an authenticated user's notifications/cancelled stops their own call; another user's naming the same id does not", async () => {
+    // No store: a cancel not found on this process is not passed on to others, which would find the call by its owner.
+    const own = await startServer(
+      { graphs: { slow: './graphs/basic.ts:slow' } },
+      { load: { store: null, authenticate: (request) => ({ id: request.headers.get('x-user') ?? 'anonymous', scopes: [] }) } },
+    );
+    const cancel = (user: string) => post(own.url, { jsonrpc: '2.0', method: 'notifications/cancelled', params: { requestId: 7 } }, legacyHeaders({ 'x-user': user }));
+    try {
+      const call = post(own.url, { jsonrpc: '2.0', id: 7, method: 'tools/call', params: { name: 'slow', arguments: { label: 'cancel-own', ms: 250 } } }, legacyHeaders({ 'x-user': 'alice' }));
+      await firstNodeDone('cancel-own');
+      assert.equal((await cancel('bob')).status, 202);
+      const deadline = Date.now() + 10_000;
+      while (!finished('cancel-own').includes('two') && Date.now() < deadline) await sleep(10);
+      assert.deepEqual(finished('cancel-own'), ['one', 'two'], "bob's cancel did not stop alice's call");
+      assert.equal((await cancel('alice')).status, 202);
+      await call;
+      await sleep(700);
+      assert.ok(!finished('cancel-own').includes('four'), `alice's cancel stopped it: ${finished('cancel-own').join(', ')}`);
+      const outcomes = own.logs.lines.map((l) => JSON.parse(l)).filter((l) => l.msg === 'mcp request' && l.method === 'notifications/cancelled').map((l) => [l.principal, l.outcome]);
+      assert.deepEqual(outcomes, [['bob', 'not_running'], ['alice', 'cancelled']]);
+    } finally {
+      await own.close(0);
+    }
+  });
+
   test('a 2026-07-28 notifications/cancelled does not stop a 2025-era call under the same id: 2026-07-28 cancels by closing the request', async () => {
     const own = await startServer({ graphs: { slow: './graphs/basic.ts:slow' } });
     try {

@@ -8,7 +8,7 @@ import { until } from '../helpers/wait.js';
 
 let server: TestServer;
 before(async () => {
-  server = await startServer({ graphs: { quota: './graphs/protocol-errors.ts:quota', v1_quota: './graphs/protocol-errors.ts:v1Quota', leaky: './graphs/protocol-errors.ts:leaky', bulky: './graphs/protocol-errors.ts:bulky' }, defaults: { poll_interval_ms: 50 } });
+  server = await startServer({ graphs: { quota: './graphs/protocol-errors.ts:quota', v1_quota: './graphs/protocol-errors.ts:v1Quota', leaky: './graphs/protocol-errors.ts:leaky', bulky: './graphs/protocol-errors.ts:bulky', out_of_range: './graphs/protocol-errors.ts:outOfRange' }, defaults: { poll_interval_ms: 50 } });
 });
 after(() => server.close(0));
 
@@ -36,4 +36,17 @@ test("the error's data loses a URL's password, and data past 8 KiB is not sent",
   assert.deepEqual(leaky.messages[0]?.error, { code: -32045, message: 'database down', data: { dsn: 'postgres://admin:[redacted]@db.internal/app', table: 'runs' } });
   const bulky = await post(server.url, { jsonrpc: '2.0', id: 3, method: 'tools/call', params: { name: 'bulky', arguments: {} } }, legacyHeaders());
   assert.deepEqual(bulky.messages[0]?.error, { code: -32046, message: 'too much to say' });
+});
+
+test('a code outside the JSON-RPC server range (-32768 to -32000) is the graph failing: an isError GRAPH_FAILED result, in both eras', async () => {
+  for (const code of ['-40000', '-1', '-31999']) {
+    const legacy = await post(server.url, { jsonrpc: '2.0', id: 4, method: 'tools/call', params: { name: 'out_of_range', arguments: { text: code } } }, legacyHeaders());
+    const modern = await callModern(server.url, 'out_of_range', { text: code });
+    for (const answer of [legacy, modern]) {
+      const message = answer.messages.find((m) => 'result' in m || 'error' in m);
+      assert.equal(message?.error, undefined, `${code}: ${answer.text}`);
+      assert.equal(message?.result?.isError, true, answer.text);
+      assert.equal(message?.result?._meta?.['graph-mcp/error']?.code, 'GRAPH_FAILED', answer.text);
+    }
+  }
 });

@@ -20,16 +20,17 @@ before(async () => {
         prepared: { path: './graphs/gated.ts:preparedGated', max_wait_ms: 250 },
         prepared_patient: { path: './graphs/gated.ts:preparedGated', max_wait_ms: 2_000 },
         asked: './graphs/gated.ts:askedGated',
+        scoped_slow: { path: './graphs/hitl.ts:slow', max_wait_ms: 250, access: { scopes: ['slow'] } },
       },
     },
-    { load: { authenticate: (request) => ({ id: request.headers.get('x-user') ?? 'anonymous', scopes: [] }) } },
+    { load: { authenticate: (request) => ({ id: request.headers.get('x-user') ?? 'anonymous', scopes: (request.headers.get('x-scopes') ?? '').split(' ').filter(Boolean) }) } },
   );
 });
 after(() => server.close(0));
 
-async function v1(user: string) {
+async function v1(user: string, scopes = '') {
   const client = new V1Client({ name: 'handles', version: '1.0.0' });
-  await client.connect(new V1Transport(new URL(server.url), { requestInit: { headers: { 'x-user': user } } }));
+  await client.connect(new V1Transport(new URL(server.url), { requestInit: { headers: { 'x-user': user, 'x-scopes': scopes } } }));
   return client;
 }
 
@@ -161,6 +162,26 @@ test('cancel_run stops a run in the background; another caller cannot see or can
   } finally {
     await alice.close();
     await bob.close();
+  }
+});
+
+test('get_run and cancel_run do not find a run of a tool its caller may no longer call, and do not cancel it', async () => {
+  const allowed = await v1('alice', 'slow');
+  const revoked = await v1('alice');
+  try {
+    const handle = await allowed.callTool({ name: 'scoped_slow', arguments: { step_ms: 200 } });
+    const run = handle._meta?.['graph-mcp/run'] as Meta;
+    assert.equal(run.status, 'working');
+    for (const name of ['get_run', 'cancel_run']) {
+      const refused = await revoked.callTool({ name, arguments: { run_id: run.id } });
+      assert.equal((refused._meta?.['graph-mcp/error'] as { code: string } | undefined)?.code, 'RUN_NOT_FOUND', `${name}: ${JSON.stringify(refused)}`);
+    }
+    const still = await allowed.callTool({ name: 'get_run', arguments: { run_id: run.id } });
+    assert.notEqual((still._meta?.['graph-mcp/run'] as Meta).status, 'cancelled', JSON.stringify(still));
+    await allowed.callTool({ name: 'cancel_run', arguments: { run_id: run.id } });
+  } finally {
+    await allowed.close();
+    await revoked.close();
   }
 });
 

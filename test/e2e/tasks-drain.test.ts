@@ -60,12 +60,12 @@ test('a closing process leaves new tasks to others; another process on the store
   assert.equal(done.result.structuredContent.echoed, 'later');
 });
 
-/** The gated graph as a task, on a SQLite store in `dir`, with a short lease: a claim given back (or not renewed) is taken within a second. */
-function gatedTaskConfig(dir: string) {
+/** The gated graph as a task, on a SQLite store in `dir`, with a short lease by default: a claim given back (or not renewed) is taken within a second. */
+function gatedTaskConfig(dir: string, leaseMs = 600) {
   return {
     graphs: { gated: { path: './graphs/gated.ts:gated', task: 'required' as const } },
     store: { type: 'sqlite' as const, path: path.join(dir, 'store.sqlite') },
-    defaults: { task_lease_ms: 600, poll_interval_ms: 50 },
+    defaults: { task_lease_ms: leaseMs, poll_interval_ms: 50 },
   };
 }
 
@@ -105,7 +105,8 @@ test('a task running on a process that shuts down goes on through the grace peri
 test('a task still running when the grace period ends is stopped, its claim given back, and another process continues it', async () => {
   const taskDir = await mkdtemp(path.join(tmpdir(), 'graph-mcp-tasks-grace-over-'));
   try {
-    const config = gatedTaskConfig(taskDir);
+    // A lease far longer than the test: only a claim given back lets the other process in.
+    const config = gatedTaskConfig(taskDir, 120_000);
     const stopping = await startServer(config, { configStore: true });
     const gate = closeGate();
     const created = (await taskRequest(stopping.url, 'tools/call', { name: 'gated', arguments: { topic: 'over' } })).result;
@@ -119,7 +120,7 @@ test('a task still running when the grace period ends is stopped, its claim give
     const done = await until('the other process to finish the task', async () => {
       const got = (await taskRequest(other.url, 'tasks/get', { taskId: created.taskId })).result;
       return got.status === 'completed' ? got : undefined;
-    });
+    }, 15_000);
     assert.equal(done.result.structuredContent.summary, 'over after 1 step');
   } finally {
     await rm(taskDir, { recursive: true, force: true });

@@ -346,21 +346,29 @@ describe('2026-07-28 tasks extension', () => {
     assert.match(ended.result.content[0].text, /cannot be stored: .*BigInt/);
   });
 
-  test('a question of the task declined through tasks/update cancels it, and says so: INPUT_DECLINED in its status message', async () => {
-    const created = (await rpc('alice', 'tools/call', { name: 'ask_name', arguments: {} })).message.result;
-    const asking = await untilStatus('alice', created.taskId, ['input_required']);
-    const [key] = Object.keys(asking.inputRequests);
-    await rpc('alice', 'tasks/update', { taskId: created.taskId, inputResponses: { [key!]: { action: 'decline' } } });
-    const cancelled = await untilStatus('alice', created.taskId, ['cancelled']);
-    assert.match(cancelled.statusMessage, /the question was not answered \(decline\)/);
+  test('a question of the task declined (or cancelled) through tasks/update cancels it, and says so: INPUT_DECLINED in its status message', async () => {
+    for (const action of ['decline', 'cancel']) {
+      const created = (await rpc('alice', 'tools/call', { name: 'ask_name', arguments: {} })).message.result;
+      const asking = await untilStatus('alice', created.taskId, ['input_required']);
+      const [key] = Object.keys(asking.inputRequests);
+      await rpc('alice', 'tasks/update', { taskId: created.taskId, inputResponses: { [key!]: { action } } });
+      const cancelled = await untilStatus('alice', created.taskId, ['cancelled', 'completed', 'failed']);
+      assert.equal(cancelled.status, 'cancelled', `${action}: ${JSON.stringify(cancelled)}`);
+      assert.match(cancelled.statusMessage, new RegExp(`the question was not answered \\(${action}\\)`));
+    }
   });
 
-  test('tasks/cancel stops a working task; cancelling an ended task is acknowledged all the same', async () => {
+  test('tasks/cancel stops a working task: no further node runs; cancelling an ended task is acknowledged all the same', async () => {
+    const steps = () => visits.filter((visit) => visit.startsWith('slow.')).length;
+    const before = steps();
     const created = (await rpc('alice', 'tools/call', { name: 'slow', arguments: { step_ms: 300 } })).message.result;
-    await untilStatus('alice', created.taskId, ['working']);
+    await until('the first step to start', async () => (steps() > before ? true : undefined), 10_000);
     const ack = (await rpc('alice', 'tasks/cancel', { taskId: created.taskId })).message;
     assert.ok(ack.result, JSON.stringify(ack));
+    const atCancel = steps();
     assert.equal((await untilStatus('alice', created.taskId, ['cancelled', 'completed', 'failed'])).status, 'cancelled');
+    await sleep(900);
+    assert.equal(steps(), atCancel, `no step ran after the cancel: ${visits.filter((visit) => visit.startsWith('slow.')).join(', ')}`);
     assert.ok((await rpc('alice', 'tasks/cancel', { taskId: created.taskId })).message.result, 'idempotent');
   });
 
@@ -557,12 +565,15 @@ describe('2025-11-25 experimental tasks (v1 client)', () => {
     }
   });
 
-  test('a task asked to live briefly (params.task.ttl) is gone after its time to live', async () => {
+  test('a task asked to live briefly (params.task.ttl) is gone after its time to live; one asked to live past task_ttl_ms gets task_ttl_ms', async () => {
     const client = await v1('frank');
     try {
       const { CreateTaskResultSchema } = await import('@modelcontextprotocol/sdk/types.js');
       const created = await client.request({ method: 'tools/call', params: { name: 'slow', arguments: { step_ms: 1 }, task: { ttl: 400 } } }, CreateTaskResultSchema);
       assert.equal(created.task.ttl, 400);
+      // One asked to live longer than defaults.task_ttl_ms gets that long, no longer.
+      const capped = await client.request({ method: 'tools/call', params: { name: 'echo', arguments: { text: 'x' }, task: { ttl: 10 * 3_600_000 } } }, CreateTaskResultSchema);
+      assert.equal(capped.task.ttl, 3_600_000);
       assert.equal((await client.experimental.tasks.getTask(created.task.taskId)).taskId, created.task.taskId);
       await new Promise((resolve) => setTimeout(resolve, 600));
       await assert.rejects(client.experimental.tasks.getTask(created.task.taskId), /Task not found/);
@@ -732,7 +743,9 @@ describe('2025-11-25 experimental tasks (v1 client)', () => {
   });
 
   test('tasks/list refuses a cursor it never handed out with -32602', async () => {
-    for (const cursor of ['not-a-real-cursor', '']) {
+    // Not base64url JSON; and JSON of another shape than [createdAt, id].
+    const shaped = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64url');
+    for (const cursor of ['not-a-real-cursor', '', shaped(['x', 1]), shaped([1]), shaped([1.5, 'id']), shaped({ createdAt: 1, id: 'x' })]) {
       const raw = await post(server.url, { jsonrpc: '2.0', id: 3, method: 'tasks/list', params: { cursor } }, legacyHeaders({ 'x-user': 'carol' }));
       assert.equal(raw.messages[0]?.error?.code, -32602, `${JSON.stringify(cursor)}: ${raw.text}`);
     }
