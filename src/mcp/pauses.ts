@@ -122,6 +122,9 @@ export interface CallContext {
 
 export type CallAnswer = CallToolResult | InputRequiredResult;
 
+/** The `data` of a refused `requestState`, as the SDK's own refusal of one it cannot read. */
+const REQUEST_STATE_REFUSED = { reason: 'invalid_request_state' };
+
 /**
  * Serves a `tools/call` whose graph may pause at `interrupt()`, for every
  * kind of caller:
@@ -140,17 +143,17 @@ export async function serveCall(serving: PauseServing, call: CallContext, args: 
   if (state !== undefined) {
     const run = isPayload(state) ? await serving.runs.get(state.run, call.owner) : undefined;
     // A signed state whose run is gone (expired, or someone else's): refused like a bad state.
-    if (run === undefined) throw new ProtocolError(ProtocolErrorCode.InvalidParams, 'Invalid or expired requestState: the paused run is gone');
+    if (run === undefined) throw new ProtocolError(ProtocolErrorCode.InvalidParams, 'Invalid or expired requestState: the paused run is gone', REQUEST_STATE_REFUSED);
     // The caller's own run, retried through another tool: say which it belongs to.
     if (run.tool !== call.tool.name) {
-      throw new ProtocolError(ProtocolErrorCode.InvalidParams, `Invalid requestState: it continues a run of tool "${run.tool}", not "${call.tool.name}"; retry the same tools/call`);
+      throw new ProtocolError(ProtocolErrorCode.InvalidParams, `Invalid requestState: it continues a run of tool "${run.tool}", not "${call.tool.name}"; retry the same tools/call`, REQUEST_STATE_REFUSED);
     }
     // Checked before the digest below, which would run out of stack on them.
     const unusable = via === 'tools/call' ? argumentsUnusable(call.tool, args) : undefined;
     if (unusable !== undefined) return unusable;
     // Other arguments would be dropped without a word: the run goes on with those it began with.
     if (via === 'tools/call' && isPayload(state) && state.args !== undefined && state.args !== argumentsDigest(call.tool, args)) {
-      throw new ProtocolError(ProtocolErrorCode.InvalidParams, `Invalid requestState: it continues a call of tool "${call.tool.name}" made with other arguments; retry with the arguments of the call that was answered with it`);
+      throw new ProtocolError(ProtocolErrorCode.InvalidParams, `Invalid requestState: it continues a call of tool "${call.tool.name}" made with other arguments; retry with the arguments of the call that was answered with it`, REQUEST_STATE_REFUSED);
     }
     // A retry of the round that already began the task: the same task again.
     if (run.kind === 'task') return createTaskResult(run, call.era, serving.pollIntervalMs) as CallAnswer;

@@ -3,6 +3,7 @@ import type { BaseCheckpointSaver } from '@langchain/langgraph-checkpoint';
 import { ProtocolError, type CallToolResult } from '@modelcontextprotocol/server';
 import { GraphMcpError, isGraphMcpError, messageOf } from '../errors.js';
 import type { GraphTool } from '../graphs/tool.js';
+import { graphLayers } from '../graphs/resolve-graph.js';
 import { graphFailureMessage, issuesMessage, isAbortError, isDrained, isInterruptWithoutCheckpointer, isInvalidResume, isRecursionLimitError, recursionLimitOf } from './graph-errors.js';
 import { streamWithProgress, type ProgressReporter } from './progress.js';
 import { RunAbort } from './run-abort.js';
@@ -243,7 +244,7 @@ async function runGraph(tool: GraphTool, args: unknown, options: RunOptions, abo
   // before): LangGraph finds nothing to run under that name and ends quietly, and the partial
   // state would read as the run's result, the answer or the rest of the work dropped.
   if (thread && (options.resume !== undefined || options.fromCheckpoint)) {
-    const gone = await nodesGone(tool.graph, config);
+    const gone = await nodesGone(tool, config);
     if (gone.length > 0) {
       return done(
         errorResult(
@@ -346,35 +347,52 @@ async function runGraph(tool: GraphTool, args: unknown, options: RunOptions, abo
 /**
  * The nodes a run stopped before (due in its next step) that the graph does
  * not have. Read from the run's last checkpoint, not from `getState`, which
- * lists only what the current graph would run: a node is due when the
- * channel that triggers it (LangGraph's `branch:to:<node>`) changed since
- * the node last saw it. None when the graph lists no nodes, or its
- * checkpoint cannot be read.
+ * lists only what the current graph would run. A node is due as LangGraph
+ * decides it: its trigger channel (`branch:to:<node>`) holds a value that
+ * changed since the node last saw it (a node that ran has its trigger
+ * cleared), or a pending `Send` names it. The graph's nodes are looked for
+ * through the layers a tool may wrap it in (an agent's `graph`, a binding's
+ * `bound`). None when no layer lists nodes, or the checkpoint cannot be read.
+ * Only the run's top level is checked: a node renamed inside a subgraph is not seen.
  */
-async function nodesGone(graph: GraphTool['graph'], config: Record<string, unknown>): Promise<string[]> {
-  const { nodes } = graph as { nodes?: unknown };
-  if (nodes === null || typeof nodes !== 'object') return [];
+async function nodesGone(tool: GraphTool, config: Record<string, unknown>): Promise<string[]> {
+  const nodes = graphLayers(tool.graph)
+    .map((layer) => (layer as { nodes?: unknown }).nodes)
+    .find((listed): listed is object => listed !== null && typeof listed === 'object');
+  if (nodes === undefined) return [];
   const configurable = config.configurable as Record<string, unknown>;
-  const saver = (configurable.__pregel_checkpointer ?? (graph as { checkpointer?: unknown }).checkpointer) as
-    | { getTuple?: (config: Record<string, unknown>) => Promise<{ checkpoint: { channel_versions?: Record<string, unknown>; versions_seen?: Record<string, Record<string, unknown>> } } | undefined> }
+  const saver = (configurable.__pregel_checkpointer ?? tool.ownCheckpointer) as
+    | { getTuple?: (config: Record<string, unknown>) => Promise<{ checkpoint: Partial<StoredCheckpoint> } | undefined> }
     | undefined;
   if (typeof saver?.getTuple !== 'function') return [];
   const tuple = await saver.getTuple({ configurable: { thread_id: configurable.thread_id, checkpoint_ns: '' } });
-  const { channel_versions: versions = {}, versions_seen: seen = {} } = tuple?.checkpoint ?? {};
-  const gone: string[] = [];
+  const { channel_versions: versions = {}, versions_seen: seen = {}, channel_values: values = {} } = tuple?.checkpoint ?? {};
+  // LangGraph's own (__end__) are not the graph author's nodes.
+  const unknown = (node: unknown): node is string => typeof node === 'string' && !node.startsWith('__') && !Object.hasOwn(nodes, node);
+  const gone = new Set<string>();
   for (const [channel, version] of Object.entries(versions)) {
-    if (!channel.startsWith(TRIGGER_PREFIX)) continue;
+    if (!channel.startsWith(TRIGGER_PREFIX) || !Object.hasOwn(values, channel)) continue;
     const node = channel.slice(TRIGGER_PREFIX.length);
-    // LangGraph's own (__end__) are not the graph author's nodes.
-    if (node.startsWith('__') || Object.hasOwn(nodes, node)) continue;
+    if (!unknown(node)) continue;
     const last = seen[node]?.[channel];
-    if (last === undefined || (typeof last === typeof version && (last as number | string) < (version as number | string))) gone.push(node);
+    if (last === undefined || (typeof last === typeof version && (last as number | string) < (version as number | string))) gone.add(node);
   }
-  return gone;
+  const sends = values[SENDS_CHANNEL];
+  if (Array.isArray(sends)) for (const send of sends) if (unknown((send as { node?: unknown } | null)?.node)) gone.add((send as { node: string }).node);
+  return [...gone];
+}
+
+/** What `nodesGone` reads of a LangGraph checkpoint. */
+interface StoredCheckpoint {
+  channel_versions: Record<string, unknown>;
+  versions_seen: Record<string, Record<string, unknown>>;
+  channel_values: Record<string, unknown>;
 }
 
 /** The prefix of the channel that triggers a node, in LangGraph's checkpoints. */
 const TRIGGER_PREFIX = 'branch:to:';
+/** The channel holding a step's pending `Send`s. */
+const SENDS_CHANNEL = '__pregel_tasks';
 
 /**
  * Whether the run stopped before one of `nodes` (the boundary `task_starts_at`

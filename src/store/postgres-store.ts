@@ -141,9 +141,13 @@ export class PostgresStore implements Store {
       logger: options.logger,
     });
     const checkpointer = new Saver(pool, new StrictSerializer(), { schema });
+    // Timed on a connection already open: through the pool's query, connecting would count as the round trip.
     const clock = new DatabaseClock(async () => {
-      const { rows } = await pool.query<{ now: number }>(`SELECT ${DATABASE_NOW_MS}::float8 AS now`);
-      return rows[0]!.now;
+      const client = await pool.connect();
+      return {
+        query: async () => (await client.query<{ now: number }>(`SELECT ${DATABASE_NOW_MS}::float8 AS now`)).rows[0]!.now,
+        release: (error) => client.release(error),
+      };
     }, options.logger);
     try {
       await migrate(pgModule, connection, schema, Saver);

@@ -12,20 +12,19 @@ import { FIXTURES, startServer } from '../helpers/server.js';
 import { until } from '../helpers/wait.js';
 
 let dir: string;
-/** Config files by the version of `approve` they serve; all share one SQLite store. */
-const configs: Record<'before' | 'renamed' | 'same', string> = { before: '', renamed: '', same: '' };
+let configCount = 0;
 
 before(async () => {
   dir = await mkdtemp(path.join(tmpdir(), 'graph-mcp-changed-'));
-  for (const version of ['before', 'renamed', 'same'] as const) {
-    configs[version] = path.join(dir, `${version}.config.json`);
-    await writeFile(
-      configs[version],
-      JSON.stringify({ graphs: { approve: `${path.join(FIXTURES, 'graphs/changed.ts')}:${version}` }, store: { type: 'sqlite', path: path.join(dir, 'state.sqlite') } }),
-    );
-  }
 });
 after(() => rm(dir, { recursive: true, force: true }));
+
+/** A config serving `graph` (a fixture `file:export`) as tool `approve`; every config shares one SQLite store. */
+async function config(graph: string): Promise<string> {
+  const file = path.join(dir, `${(configCount += 1)}.config.json`);
+  await writeFile(file, JSON.stringify({ graphs: { approve: path.join(FIXTURES, 'graphs', graph) }, store: { type: 'sqlite', path: path.join(dir, 'state.sqlite') } }));
+  return file;
+}
 
 const approve = { action: 'accept', content: { answer: 'yes' } };
 
@@ -37,39 +36,62 @@ function call(url: string, params: Record<string, unknown>) {
   );
 }
 
-/** Pauses a call on the first version, then answers it on `version`, each served in turn. */
-async function pauseThenAnswer(version: 'renamed' | 'same'): Promise<Record<string, any>> {
-  const first = await startServer(configs.before, { configStore: true });
-  const asked = (await call(first.url, {})).messages[0]?.result;
-  await first.close(0);
+/**
+ * Pauses a call served by graph `first`, then answers every question it asks with `content`
+ * on a server of graph `then`, one server after the other: the deploy between the two.
+ */
+async function pauseThenAnswer(first: string, then: string, args: Record<string, unknown> = { item: 'refund' }, content: Record<string, unknown> = { answer: 'yes' }): Promise<Record<string, any>> {
+  const old = await startServer(await config(first), { configStore: true });
+  const asked = (await call(old.url, { arguments: args })).messages[0]?.result;
+  await old.close(0);
   assert.equal(asked?.resultType, 'input_required', JSON.stringify(asked));
-  const second = await startServer(configs[version], { configStore: true });
+  const inputResponses = Object.fromEntries(Object.keys(asked.inputRequests).map((key) => [key, { action: 'accept', content }]));
+  const deployed = await startServer(await config(then), { configStore: true });
   try {
-    return (await call(second.url, { requestState: asked.requestState, inputResponses: { approve } })).messages[0]!;
+    return (await call(deployed.url, { arguments: args, requestState: asked.requestState, inputResponses })).messages[0]!;
   } finally {
-    await second.close(0);
+    await deployed.close(0);
   }
+}
+
+function assertChanged(answered: Record<string, any>, node: string): void {
+  assert.equal(answered.result?.isError, true, JSON.stringify(answered));
+  assert.equal(answered.result._meta['graph-mcp/error'].code, 'GRAPH_CHANGED');
+  assert.match(answered.result.content[0].text, new RegExp(`stopped before "${node.replace(/[.]/g, '\\.')}", which this version of the graph no longer has`));
 }
 
 test('a paused call answered after a deploy renamed the node it stopped before: GRAPH_CHANGED, and nothing after it runs', async () => {
   changedVisits.length = 0;
-  const answered = await pauseThenAnswer('renamed');
-  assert.equal(answered.result?.isError, true, JSON.stringify(answered));
-  assert.equal(answered.result._meta['graph-mcp/error'].code, 'GRAPH_CHANGED');
-  assert.match(answered.result.content[0].text, /stopped before "ask", which this version of the graph no longer has/);
+  assertChanged(await pauseThenAnswer('changed.ts:before', 'changed.ts:renamed'), 'ask');
   assert.deepEqual(changedVisits, ['before.prep', 'before.ask'], 'neither the renamed node nor the one after it ran');
 });
 
 test('the same answer after a deploy that kept the node goes on where the run stopped', async () => {
   changedVisits.length = 0;
-  const answered = await pauseThenAnswer('same');
+  const answered = await pauseThenAnswer('changed.ts:before', 'changed.ts:same');
   assert.equal(answered.result?.structuredContent?.approved, 'yes', JSON.stringify(answered));
   assert.deepEqual(changedVisits, ['before.prep', 'before.ask', 'same.ask', 'same.finish']);
 });
 
+test('a deploy that renamed a node which ran before the pause: the run goes on where it stopped', async () => {
+  changedVisits.length = 0;
+  const answered = await pauseThenAnswer('changed.ts:before', 'changed.ts:prepRenamed');
+  assert.deepEqual(answered.result?.structuredContent, { item: 'refund', approved: 'yes', done: true }, JSON.stringify(answered));
+  assert.deepEqual(changedVisits, ['before.prep', 'before.ask', 'prepRenamed.ask', 'prepRenamed.finish']);
+});
+
+test('a deploy that renamed the node a Send went to: GRAPH_CHANGED', async () => {
+  assertChanged(await pauseThenAnswer('changed.ts:sendToWorker', 'changed.ts:sendToRenamedWorker'), 'worker');
+});
+
+test("an agent whose human-in-the-loop middleware a deploy took out: GRAPH_CHANGED", async () => {
+  const answered = await pauseThenAnswer('hitl.ts:reviewedAgent', 'changed.ts:unreviewedAgent', { message: 'email Bob' }, { decision: 'approve' });
+  assertChanged(answered, 'HumanInTheLoopMiddleware.after_model');
+});
+
 test('a task answered after a deploy renamed the node it waits in: completed with GRAPH_CHANGED', async () => {
   changedVisits.length = 0;
-  const first = await startServer(configs.before, { configStore: true });
+  const first = await startServer(await config('changed.ts:before'), { configStore: true });
   let taskId: string;
   try {
     const created = await taskRequest(first.url, 'tools/call', { name: 'approve', arguments: { item: 'refund' } });
@@ -78,7 +100,7 @@ test('a task answered after a deploy renamed the node it waits in: completed wit
   } finally {
     await first.close(0);
   }
-  const second = await startServer(configs.renamed, { configStore: true });
+  const second = await startServer(await config('changed.ts:renamed'), { configStore: true });
   try {
     await taskRequest(second.url, 'tasks/update', { taskId, inputResponses: { approve } });
     const done = await until('its end', async () => {

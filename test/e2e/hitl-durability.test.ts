@@ -101,6 +101,8 @@ test('a paused run expires after its time to live and its checkpoints are cleane
     await new Promise((resolve) => setTimeout(resolve, 1_500));
     const late = await call(server.url, 'ask_name', { requestState: paused.requestState, inputResponses: { q1: { action: 'accept', content: { answer: 'x' } } } });
     assert.equal(late.messages[0]?.error?.code, -32602, 'an expired requestState is refused');
+    // Past its run's life, whether the state's own expiry (the SDK's codec) or the run's record refuses it: alike.
+    assert.deepEqual(late.messages[0]?.error?.data, { reason: 'invalid_request_state' });
     const resumed = await post(
       server.url,
       { jsonrpc: '2.0', id: 3, method: 'tools/call', params: envelope({ name: 'resume_run', arguments: { run_id: runId, answer: 'x' } }) },

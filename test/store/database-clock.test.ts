@@ -1,16 +1,31 @@
 // The store's clock: the database's time, carried forward on the monotonic clock. The
-// database is stood in for by a function giving its time (the PostgreSQL store's reading of
-// clock_timestamp() is covered by test/e2e/clock-skew-postgres.test.ts).
+// database is stood in for by a function giving its time (the PostgreSQL store's own reading
+// is tested below, and across processes by test/e2e/clock-skew-postgres.test.ts).
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { DatabaseClock } from '../../src/store/database-clock.js';
+import { DatabaseClock, type ClockSession } from '../../src/store/database-clock.js';
+
+/** A database whose time is `time()`, and how often it was read. */
+function database(time: () => number): { connect: () => Promise<ClockSession>; reads: () => number } {
+  let reads = 0;
+  return {
+    connect: async () => ({
+      query: async () => {
+        reads += 1;
+        return time();
+      },
+      release: () => undefined,
+    }),
+    reads: () => reads,
+  };
+}
 import { PostgresStore } from '../../src/store/postgres-store.js';
 import { captureLogs } from '../helpers/server.js';
 import { dropSchema, freshSchema, POSTGRES_URL, postgresReady, sql } from '../helpers/postgres.js';
 
 test("reads the database's time, and keeps it when the machine's wall clock jumps", async (t) => {
   const databaseAhead = 45_000;
-  const clock = new DatabaseClock(async () => Date.now() + databaseAhead);
+  const clock = new DatabaseClock(database(() => Date.now() + databaseAhead).connect);
   assert.ok(Math.abs(clock.now() - Date.now()) < 50, 'before its first reading, the local clock');
   await clock.read();
   assert.ok(Math.abs(clock.now() - (Date.now() + databaseAhead)) < 50, `the database's time: ${clock.now() - Date.now()} ms from the local clock`);
@@ -23,10 +38,52 @@ test("reads the database's time, and keeps it when the machine's wall clock jump
   assert.ok(after >= before && after - before < 50, `unmoved by the wall clock: ${after - before} ms`);
 });
 
+test('connecting is not timed as the round trip, and at start-up the quickest of three readings is kept', async () => {
+  let query = 0;
+  const clock = new DatabaseClock(async () => {
+    await new Promise((resolve) => setTimeout(resolve, 400)); // a slow connection (TLS, a remote database)
+    return {
+      query: async () => {
+        query += 1;
+        // The first answer comes late, read when asked: its middle is 150 ms off.
+        const time = Date.now();
+        if (query === 1) await new Promise((resolve) => setTimeout(resolve, 300));
+        return time;
+      },
+      release: () => undefined,
+    };
+  });
+  await clock.start();
+  clock.stop();
+  assert.equal(query, 3);
+  assert.ok(Math.abs(clock.now() - Date.now()) < 50, `${clock.now() - Date.now()} ms off`);
+});
+
+test('the time is read again as soon as the wall clock and the monotonic clock part (the machine slept)', async (t) => {
+  const db = database(() => Date.now());
+  const clock = new DatabaseClock(db.connect);
+  await clock.start();
+  try {
+    const started = db.reads();
+    clock.now();
+    await new Promise((resolve) => setImmediate(resolve));
+    assert.equal(db.reads(), started, 'no reading while the clocks agree');
+    const realNow = Date.now;
+    t.mock.method(Date, 'now', () => realNow() + 5_000); // five seconds of sleep: the monotonic clock stood still
+    clock.now();
+    clock.now();
+    await new Promise((resolve) => setTimeout(resolve, 10));
+    assert.equal(db.reads(), started + 1, 'read again, once');
+    assert.ok(Math.abs(clock.now() - Date.now()) < 50, 'and the time is right again');
+  } finally {
+    clock.stop();
+  }
+});
+
 test('a machine more than a second off the database is warned about once, and told when it agrees again', async () => {
   const logs = captureLogs();
   let databaseAhead = -2_500;
-  const clock = new DatabaseClock(async () => Date.now() + databaseAhead, logs.logger);
+  const clock = new DatabaseClock(database(() => Date.now() + databaseAhead).connect, logs.logger);
   await clock.read();
   await clock.read();
   const warnings = () => logs.lines.filter((line) => line.includes('"level":40'));
@@ -45,7 +102,7 @@ test('a machine more than a second off the database is warned about once, and to
 
 test('a reading that fails leaves the last one; one that is not a time is refused', async () => {
   let answer: () => number = () => Date.now() + 10_000;
-  const clock = new DatabaseClock(async () => answer());
+  const clock = new DatabaseClock(database(() => answer()).connect);
   await clock.read();
   answer = () => {
     throw new Error('connection refused');
