@@ -19,7 +19,7 @@ import { errorResult, graphFailureCause, RunAbortedError, runTool, type RunConte
 import { answerChannel, resumeFromModel, serveCall, SERVER_REQUEST_ID_PREFIX, type CallAnswer, type PauseServing } from './pauses.js';
 import { parseResumeRunArgs, RESUME_RUN_TOOL, resumeRunDefinition } from './resume-run-tool.js';
 import { awaitRunNews, CANCEL_RUN_TOOL, cancelRunDefinition, GET_RUN_TOOL, getRunDefinition, parseRunId, runAnswer } from './run-handles.js';
-import { createTask, declaresTasksExtension, registerTaskHandlers, TASKS_EXTENSION, taskForbidden, taskRequired, type TaskSurface } from './tasks.js';
+import { createTask, declaresTasksExtension, registerTaskHandlers, TASKS_EXTENSION, taskForbidden, taskRequired, toolNotServed, type TaskSurface } from './tasks.js';
 import type { CancelOutcome, RunTracker } from '../run/tracker.js';
 import { risingProgress, type ProgressUpdate } from '../run/progress.js';
 import { noteDetail, requestLogOf, type RequestLog } from './request-log.js';
@@ -379,6 +379,12 @@ export function createServerFactory(options: ServerFactoryOptions): McpServerFac
       if (Array.isArray(parsed)) return errorResult('INVALID_ARGUMENTS', `Invalid arguments for tool "${name}":\n${parsed.map((p) => `- ${p}`).join('\n')}`);
       let run = await pauses!.runs.get(parsed, owner);
       const tool = run ? registry.get(run.tool) : undefined;
+      if (run !== undefined && tool === undefined) {
+        // A tool a deploy removed or renamed: its owner is told so, and may still cancel the run.
+        if (name !== CANCEL_RUN_TOOL) return errorResult('RUN_NOT_FOUND', toolNotServed('Run', run));
+        run = (await pauses!.tasks!.cancel(run)) ?? run;
+        return { content: [{ type: 'text', text: `The run of tool "${run.tool}" is ${run.status}.` }], _meta: { 'graph-mcp/run': { id: run.id, status: run.status, tool: run.tool } } };
+      }
       if (run === undefined || tool === undefined || !options.canCall(principal, tool)) {
         return errorResult('RUN_NOT_FOUND', `No run "${parsed}" was found for you: it may have expired, or never existed.`);
       }
@@ -401,6 +407,7 @@ export function createServerFactory(options: ServerFactoryOptions): McpServerFac
       if (Array.isArray(parsed)) return errorResult('INVALID_ARGUMENTS', `Invalid arguments for tool "${RESUME_RUN_TOOL}":\n${parsed.map((p) => `- ${p}`).join('\n')}`);
       const run = await pauses!.runs.get(parsed.runId, call.owner);
       const tool = run ? registry.get(run.tool) : undefined;
+      if (run !== undefined && tool === undefined) return errorResult('RUN_NOT_FOUND', toolNotServed('Run', run));
       // Unknown, expired, someone else's, or a tool the caller may no longer call: all answered alike.
       if (run === undefined || tool === undefined || !options.canCall(principal, tool)) {
         return errorResult('RUN_NOT_FOUND', `No paused run "${parsed.runId}" was found for you: it may have expired, finished, or never existed.`);

@@ -45,14 +45,29 @@ export interface TaskSurface {
   track?: (requestId: string | number, controller: AbortController) => () => void;
 }
 
-/** The caller's task, or the same refusal for an unknown and a foreign id. */
-async function ownTask(surface: TaskSurface, taskId: unknown): Promise<{ run: RunRecord; tool: GraphTool }> {
+/**
+ * The caller's task, or the same refusal for an unknown and a foreign id
+ * (and a task of a tool the caller may no longer call). A task of a tool
+ * this server does not serve (a deploy removed or renamed it) is refused
+ * saying so, unless `cancelling`: its owner may still cancel it.
+ */
+async function ownTask(surface: TaskSurface, taskId: unknown): Promise<{ run: RunRecord; tool: GraphTool }>;
+async function ownTask(surface: TaskSurface, taskId: unknown, cancelling: true): Promise<{ run: RunRecord; tool: GraphTool | undefined }>;
+async function ownTask(surface: TaskSurface, taskId: unknown, cancelling = false): Promise<{ run: RunRecord; tool: GraphTool | undefined }> {
   const run = typeof taskId === 'string' ? await surface.serving.runs.get(taskId, surface.owner) : undefined;
-  const tool = run?.kind === 'task' ? surface.tools.get(run.tool) : undefined;
-  if (run === undefined || tool === undefined || !surface.canCall(tool)) {
-    throw new ProtocolError(ProtocolErrorCode.InvalidParams, `Task not found: ${String(taskId)}`);
+  if (run?.kind !== 'task') throw new ProtocolError(ProtocolErrorCode.InvalidParams, `Task not found: ${String(taskId)}`);
+  const tool = surface.tools.get(run.tool);
+  if (tool === undefined) {
+    if (cancelling) return { run, tool };
+    throw new ProtocolError(ProtocolErrorCode.InvalidParams, toolNotServed('Task', run));
   }
+  if (!surface.canCall(tool)) throw new ProtocolError(ProtocolErrorCode.InvalidParams, `Task not found: ${String(taskId)}`);
   return { run, tool };
+}
+
+/** What the owner of a run or task of a tool this server does not serve is told. */
+export function toolNotServed(what: 'Task' | 'Run', run: RunRecord): string {
+  return `${what} ${run.id} is of tool "${run.tool}", which this server does not serve (a deploy removed or renamed it, or only other processes serve it): it cannot go on here, and can be cancelled`;
 }
 
 /**
@@ -138,9 +153,9 @@ export function registerTaskHandlers(
     });
     server.setRequestHandler('tasks/cancel', { params: TaskIdParams }, async (params) => {
       const s = surface();
-      const { run } = await ownTask(s, params.taskId);
+      const { run } = await ownTask(s, params.taskId, true);
       if (isTerminal(run)) throw new ProtocolError(ProtocolErrorCode.InvalidParams, `Task ${run.id} has already ended (${legacyStatus(run)})`);
-      const cancelled = (await s.serving.tasks!.cancel(run)) ?? (await ownTask(s, run.id)).run;
+      const cancelled = (await s.serving.tasks!.cancel(run)) ?? (await ownTask(s, run.id, true)).run;
       return legacyTask(cancelled, s.serving.pollIntervalMs);
     });
     server.setRequestHandler('tasks/result', { params: TaskIdParams }, async (params, ctx) => {
@@ -190,7 +205,7 @@ export function registerTaskHandlers(
   server.setRequestHandler('tasks/cancel', { params: TaskIdParams }, async (params, ctx) => {
     gate(ctx);
     const s = surface();
-    const { run } = await ownTask(s, params.taskId);
+    const { run } = await ownTask(s, params.taskId, true);
     // Cancelling a task that already ended is acknowledged all the same (2026-07-28).
     if (!isTerminal(run)) await s.serving.tasks!.cancel(run);
     return {};

@@ -19,10 +19,10 @@ before(async () => {
 });
 after(() => rm(dir, { recursive: true, force: true }));
 
-/** A config serving `graph` (a fixture `file:export`) as tool `approve`; every config shares one SQLite store. */
-async function config(graph: string): Promise<string> {
+/** A config serving `graph` (a fixture `file:export`) as tool `tool`; every config shares one SQLite store. */
+async function config(graph: string, tool = 'approve'): Promise<string> {
   const file = path.join(dir, `${(configCount += 1)}.config.json`);
-  await writeFile(file, JSON.stringify({ graphs: { approve: path.join(FIXTURES, 'graphs', graph) }, store: { type: 'sqlite', path: path.join(dir, 'state.sqlite') } }));
+  await writeFile(file, JSON.stringify({ graphs: { [tool]: path.join(FIXTURES, 'graphs', graph) }, store: { type: 'sqlite', path: path.join(dir, 'state.sqlite') } }));
   return file;
 }
 
@@ -112,5 +112,44 @@ test('a task answered after a deploy renamed the node it waits in: completed wit
     assert.ok(!changedVisits.includes('renamed.finish'));
   } finally {
     await second.close(0);
+  }
+});
+
+test('a task of a tool a deploy renamed: its owner is told so, not that it never existed, and may still cancel it', async () => {
+  const first = await startServer(await config('changed.ts:before'), { configStore: true });
+  const ids: string[] = [];
+  try {
+    for (const item of ['refund', 'credit']) {
+      const taskId = (await taskRequest(first.url, 'tools/call', { name: 'approve', arguments: { item } })).result.taskId as string;
+      await until('the question', async () => ((await taskRequest(first.url, 'tasks/get', { taskId })).result?.status === 'input_required' ? true : undefined));
+      ids.push(taskId);
+    }
+  } finally {
+    await first.close(0);
+  }
+  const [taskId, other] = ids as [string, string];
+  const notServed = new RegExp(`${taskId} is of tool "approve", which this server does not serve \\(a deploy removed or renamed it, or only other processes serve it\\)`);
+  const renamed = await startServer(await config('changed.ts:before', 'approval'), { configStore: true });
+  try {
+    const got = await taskRequest(renamed.url, 'tasks/get', { taskId });
+    assert.equal(got.error?.code, -32602, JSON.stringify(got));
+    assert.match(got.error.message, notServed);
+    for (const [tool, args] of [['get_run', { run_id: taskId }], ['resume_run', { run_id: taskId, answer: 'yes' }]] as const) {
+      const answered = (await taskRequest(renamed.url, 'tools/call', { name: tool, arguments: args })).result;
+      assert.equal(answered?._meta?.['graph-mcp/error']?.code, 'RUN_NOT_FOUND', `${tool}: ${JSON.stringify(answered)}`);
+      assert.match(answered.content[0].text, notServed);
+    }
+    const cancelled = await taskRequest(renamed.url, 'tasks/cancel', { taskId });
+    assert.ok(cancelled.result, JSON.stringify(cancelled));
+    const viaTool = (await taskRequest(renamed.url, 'tools/call', { name: 'cancel_run', arguments: { run_id: other } })).result;
+    assert.equal(viaTool?._meta?.['graph-mcp/run']?.status, 'cancelled', JSON.stringify(viaTool));
+  } finally {
+    await renamed.close(0);
+  }
+  const back = await startServer(await config('changed.ts:before'), { configStore: true });
+  try {
+    for (const id of ids) assert.equal((await taskRequest(back.url, 'tasks/get', { taskId: id })).result?.status, 'cancelled');
+  } finally {
+    await back.close(0);
   }
 });
