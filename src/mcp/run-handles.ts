@@ -178,17 +178,21 @@ export function ownToolNamed(name: string, beside: string): string {
 export function runAnswer(tool: GraphTool, run: RunRecord, pollIntervalMs: number): CallToolResult {
   switch (run.status) {
     case 'completed':
-    case 'failed': {
-      const data = run.data as TaskData;
-      return data.result ?? errorResult('GRAPH_FAILED', `Tool "${tool.name}" failed: ${data.error?.message ?? 'no result'}`);
-    }
+    case 'failed':
     case 'cancelled':
-      return (run.data as TaskData).result ?? errorResult('RUN_CANCELLED', `The run of tool "${tool.name}" was cancelled.`);
+      return endedAnswer(run);
     case 'input_required':
       return pausedResult(tool, run, (run.data as PauseData).questions ?? []);
     case 'working':
       return runHandleResult(tool.name, run, pollIntervalMs);
   }
+}
+
+/** What a run that ended answered (its tool need not be served any more). */
+export function endedAnswer(run: RunRecord): CallToolResult {
+  const data = run.data as TaskData;
+  if (run.status === 'cancelled') return data.result ?? errorResult('RUN_CANCELLED', `The run of tool "${run.tool}" was cancelled.`);
+  return data.result ?? errorResult('GRAPH_FAILED', `Tool "${run.tool}" failed: ${data.error?.message ?? 'no result'}`);
 }
 
 /** A run still going: what it is, how far it got, and how to get its result. */

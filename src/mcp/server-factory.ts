@@ -18,7 +18,7 @@ import type { GraphTool } from '../graphs/tool.js';
 import { errorResult, graphFailureCause, RunAbortedError, runTool, type RunContext, type RunOptions } from '../run/run-tool.js';
 import { answerChannel, resumeFromModel, serveCall, SERVER_REQUEST_ID_PREFIX, type CallAnswer, type PauseServing } from './pauses.js';
 import { parseResumeRunArgs, RESUME_RUN_TOOL, resumeRunDefinition } from './resume-run-tool.js';
-import { awaitRunNews, CANCEL_RUN_TOOL, cancelRunDefinition, GET_RUN_TOOL, getRunDefinition, parseRunId, runAnswer } from './run-handles.js';
+import { awaitRunNews, CANCEL_RUN_TOOL, cancelRunDefinition, endedAnswer, GET_RUN_TOOL, getRunDefinition, parseRunId, runAnswer } from './run-handles.js';
 import { createTask, declaresTasksExtension, registerTaskHandlers, TASKS_EXTENSION, taskForbidden, taskRequired, toolNotServed, type TaskSurface } from './tasks.js';
 import type { CancelOutcome, RunTracker } from '../run/tracker.js';
 import { risingProgress, type ProgressUpdate } from '../run/progress.js';
@@ -31,6 +31,7 @@ import { MAX_VALUE_DEPTH, nestsDeeperThan } from '../http/json-depth.js';
 import { readableInvalidParams, withInvalidParams } from './invalid-params.js';
 import type { Principal } from '../auth/principal.js';
 import type { Logger } from '../log.js';
+import { TERMINAL_STATUSES, type RunRecord } from '../store/store.js';
 
 export interface ServerFactoryOptions {
   name: string;
@@ -83,6 +84,10 @@ class TaskCreated extends Error {
 
 /** What a caller is told of a failure of the server itself; the log has the cause. */
 export const INTERNAL_ERROR_MESSAGE = 'Internal error: the server could not complete the request (it is logged); try again later';
+
+function isEnded(run: RunRecord): boolean {
+  return TERMINAL_STATUSES.includes(run.status);
+}
 
 function isTaskCreation(result: Result): boolean {
   return (result as { resultType?: unknown }).resultType === 'task' || ('task' in result && typeof result.task === 'object');
@@ -380,8 +385,9 @@ export function createServerFactory(options: ServerFactoryOptions): McpServerFac
       let run = await pauses!.runs.get(parsed, owner);
       const tool = run ? registry.get(run.tool) : undefined;
       if (run !== undefined && tool === undefined) {
-        // A tool a deploy removed or renamed: its owner is told so, and may still cancel the run.
-        if (name !== CANCEL_RUN_TOOL) return errorResult('RUN_NOT_FOUND', toolNotServed('Run', run));
+        // A tool a deploy removed or renamed: its owner gets what an ended run answered, or is told
+        // so, and may still cancel the run.
+        if (name !== CANCEL_RUN_TOOL) return isEnded(run) ? endedAnswer(run) : errorResult('RUN_NOT_FOUND', toolNotServed('Run', run));
         run = (await pauses!.tasks!.cancel(run)) ?? run;
         return { content: [{ type: 'text', text: `The run of tool "${run.tool}" is ${run.status}.` }], _meta: { 'graph-mcp/run': { id: run.id, status: run.status, tool: run.tool } } };
       }

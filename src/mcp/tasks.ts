@@ -49,16 +49,17 @@ export interface TaskSurface {
  * The caller's task, or the same refusal for an unknown and a foreign id
  * (and a task of a tool the caller may no longer call). A task of a tool
  * this server does not serve (a deploy removed or renamed it) is refused
- * saying so, unless `cancelling`: its owner may still cancel it.
+ * saying so, unless `unserved` lets it through: `ended`, a task that ended
+ * (what it answered is stored); `any`, every task (a cancel).
  */
 async function ownTask(surface: TaskSurface, taskId: unknown): Promise<{ run: RunRecord; tool: GraphTool }>;
-async function ownTask(surface: TaskSurface, taskId: unknown, cancelling: true): Promise<{ run: RunRecord; tool: GraphTool | undefined }>;
-async function ownTask(surface: TaskSurface, taskId: unknown, cancelling = false): Promise<{ run: RunRecord; tool: GraphTool | undefined }> {
+async function ownTask(surface: TaskSurface, taskId: unknown, unserved: 'ended' | 'any'): Promise<{ run: RunRecord; tool: GraphTool | undefined }>;
+async function ownTask(surface: TaskSurface, taskId: unknown, unserved?: 'ended' | 'any'): Promise<{ run: RunRecord; tool: GraphTool | undefined }> {
   const run = typeof taskId === 'string' ? await surface.serving.runs.get(taskId, surface.owner) : undefined;
   if (run?.kind !== 'task') throw new ProtocolError(ProtocolErrorCode.InvalidParams, `Task not found: ${String(taskId)}`);
   const tool = surface.tools.get(run.tool);
   if (tool === undefined) {
-    if (cancelling) return { run, tool };
+    if (unserved === 'any' || (unserved === 'ended' && isTerminal(run))) return { run, tool };
     throw new ProtocolError(ProtocolErrorCode.InvalidParams, toolNotServed('Task', run));
   }
   if (!surface.canCall(tool)) throw new ProtocolError(ProtocolErrorCode.InvalidParams, `Task not found: ${String(taskId)}`);
@@ -135,27 +136,28 @@ export function registerTaskHandlers(
   if (era === 'legacy') {
     server.setRequestHandler('tasks/get', { params: TaskIdParams }, async (params) => {
       const s = surface();
-      return legacyTask((await ownTask(s, params.taskId)).run, s.serving.pollIntervalMs);
+      return legacyTask((await ownTask(s, params.taskId, 'ended')).run, s.serving.pollIntervalMs);
     });
     server.setRequestHandler('tasks/list', { params: ListParams }, async (params) => {
       const s = surface();
       const after = params.cursor === undefined ? undefined : cursorPlace(params.cursor);
       const page = await s.serving.runs.store.runs.list(s.owner, 'task', PAGE + 1, after);
       const scanned = page.slice(0, PAGE);
-      // Tasks of tools the caller may no longer call are unknown to it here too, as to tasks/get.
+      // Tasks of tools the caller may no longer call are unknown to it here too, as to tasks/get;
+      // those of tools this server does not serve are listed, for their owner to read or cancel.
       const tasks = scanned
         .filter((run) => {
           const tool = s.tools.get(run.tool);
-          return tool !== undefined && s.canCall(tool);
+          return tool === undefined || s.canCall(tool);
         })
         .map((run) => legacyTask(run, s.serving.pollIntervalMs));
       return { tasks, ...(page.length > PAGE ? { nextCursor: cursorAt(scanned.at(-1)!) } : {}) };
     });
     server.setRequestHandler('tasks/cancel', { params: TaskIdParams }, async (params) => {
       const s = surface();
-      const { run } = await ownTask(s, params.taskId, true);
+      const { run } = await ownTask(s, params.taskId, 'any');
       if (isTerminal(run)) throw new ProtocolError(ProtocolErrorCode.InvalidParams, `Task ${run.id} has already ended (${legacyStatus(run)})`);
-      const cancelled = (await s.serving.tasks!.cancel(run)) ?? (await ownTask(s, run.id, true)).run;
+      const cancelled = (await s.serving.tasks!.cancel(run)) ?? (await ownTask(s, run.id, 'any')).run;
       return legacyTask(cancelled, s.serving.pollIntervalMs);
     });
     server.setRequestHandler('tasks/result', { params: TaskIdParams }, async (params, ctx) => {
@@ -181,7 +183,7 @@ export function registerTaskHandlers(
   server.setRequestHandler('tasks/get', { params: TaskIdParams }, async (params, ctx) => {
     gate(ctx);
     const s = surface();
-    return { resultType: 'complete', ...modernTask((await ownTask(s, params.taskId)).run, s.serving.pollIntervalMs, askableBy(ctx)) };
+    return { resultType: 'complete', ...modernTask((await ownTask(s, params.taskId, 'ended')).run, s.serving.pollIntervalMs, askableBy(ctx)) };
   });
   server.setRequestHandler('tasks/update', { params: UpdateParams }, async (params, ctx) => {
     gate(ctx);
@@ -205,7 +207,7 @@ export function registerTaskHandlers(
   server.setRequestHandler('tasks/cancel', { params: TaskIdParams }, async (params, ctx) => {
     gate(ctx);
     const s = surface();
-    const { run } = await ownTask(s, params.taskId, true);
+    const { run } = await ownTask(s, params.taskId, 'any');
     // Cancelling a task that already ended is acknowledged all the same (2026-07-28).
     if (!isTerminal(run)) await s.serving.tasks!.cancel(run);
     return {};
@@ -278,7 +280,7 @@ async function awaitTaskResult(
   send: ((request: JSONRPCRequest) => Promise<void>) | undefined,
 ): Promise<CallToolResult> {
   const { serving } = surface;
-  const first = await ownTask(surface, taskId);
+  const first = await ownTask(surface, taskId, 'ended');
   const progressToken = (first.run.data as TaskData).progressToken;
   // A task that has ended has no progress left to report.
   if (progressToken === undefined || isTerminal(first.run)) return awaitTaskEnd(surface, taskId, ctx, send);
@@ -299,7 +301,7 @@ async function awaitTaskResult(
   }
   // The task's last update may still be on its way when its end is seen: sent from the record, after
   // the watch stopped (so that nothing arrives after it), unless it came already.
-  const last = ((await ownTask(surface, taskId).catch(() => undefined))?.run.data as TaskData | undefined)?.lastProgress;
+  const last = ((await ownTask(surface, taskId, 'ended').catch(() => undefined))?.run.data as TaskData | undefined)?.lastProgress;
   if (last !== undefined && last.progress > (sent?.published ?? Number.NEGATIVE_INFINITY)) {
     // Numbered on from what this stream was sent, as the watch would have.
     await notify(sent === undefined ? last : { ...last, progress: last.progress + (sent.progress - sent.published) });
@@ -329,13 +331,15 @@ async function awaitTaskEnd(
   let asked = 0;
   try {
     for (;;) {
-      const { run, tool } = await ownTask(surface, taskId);
-      if (run.status === 'completed') return (run.data as TaskData).result ?? errorResult('GRAPH_FAILED', `Tool "${tool.name}" ended without a result.`);
+      const { run, tool } = await ownTask(surface, taskId, 'ended');
+      if (run.status === 'completed') return (run.data as TaskData).result ?? errorResult('GRAPH_FAILED', `Tool "${run.tool}" ended without a result.`);
       if (run.status === 'failed') {
         const error = (run.data as TaskData).error;
         throw protocolErrorOf(error ?? { code: ProtocolErrorCode.InternalError, message: 'the task failed' });
       }
-      if (run.status === 'cancelled') return (run.data as TaskData).result ?? errorResult('RUN_CANCELLED', `The task of tool "${tool.name}" was cancelled.`);
+      if (run.status === 'cancelled') return (run.data as TaskData).result ?? errorResult('RUN_CANCELLED', `The task of tool "${run.tool}" was cancelled.`);
+      // Not ended, so its tool is served (see ownTask).
+      if (tool === undefined) throw new ProtocolError(ProtocolErrorCode.InvalidParams, toolNotServed('Task', run));
       if (ctx.mcpReq.signal.aborted) throw new ProtocolError(ProtocolErrorCode.InternalError, 'the request was cancelled');
       if (closing?.aborted) throw new ProtocolError(ProtocolErrorCode.InternalError, TASK_RESULT_ON_CLOSE);
       // Neither gone nor closing: the client's notifications/cancelled (through the tracker).

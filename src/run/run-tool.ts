@@ -1,4 +1,4 @@
-import { Command } from '@langchain/langgraph';
+import { Command, END } from '@langchain/langgraph';
 import type { BaseCheckpointSaver } from '@langchain/langgraph-checkpoint';
 import { ProtocolError, type CallToolResult } from '@modelcontextprotocol/server';
 import { GraphMcpError, isGraphMcpError, messageOf } from '../errors.js';
@@ -241,15 +241,24 @@ async function runGraph(tool: GraphTool, args: unknown, options: RunOptions, abo
   }
 
   // The graph changed since the run stopped (a deploy renamed or removed the node it stopped
-  // before): LangGraph finds nothing to run under that name and ends quietly, and the partial
-  // state would read as the run's result, the answer or the rest of the work dropped.
+  // before): LangGraph would find nothing to run under that name and end quietly, and the partial
+  // state would read as the run's result, the answer or the rest of the work dropped. An answer is
+  // refused, the run left paused: during a rolling deploy another process may run the version it
+  // needs. A run going on from a checkpoint (a task taken over) ends.
   if (thread && (options.resume !== undefined || options.fromCheckpoint)) {
     const gone = await nodesGone(tool, config);
     if (gone.length > 0) {
+      const nodes = gone.map((node) => `"${node}"`).join(', ');
+      if (options.resume !== undefined) {
+        return {
+          kind: 'refused',
+          problem: `this server runs a version of tool "${tool.name}" without ${nodes}, where the run stopped (a deploy changed the graph), so the answer was not applied; the run stays paused for a server that has ${gone.length > 1 ? 'them' : 'it'}, or cancel it`,
+        };
+      }
       return done(
         errorResult(
           'GRAPH_CHANGED',
-          `Tool "${tool.name}" cannot go on with this run: it stopped before ${gone.map((node) => `"${node}"`).join(', ')}, which this version of the graph no longer has (the graph changed since the run began). The run is ended; call the tool again.`,
+          `Tool "${tool.name}" cannot go on with this run: it stopped before ${nodes}, which this version of the graph no longer has (the graph changed since the run began). The run is ended; call the tool again.`,
         ),
       );
     }
@@ -367,8 +376,8 @@ async function nodesGone(tool: GraphTool, config: Record<string, unknown>): Prom
   if (typeof saver?.getTuple !== 'function') return [];
   const tuple = await saver.getTuple({ configurable: { thread_id: configurable.thread_id, checkpoint_ns: '' } });
   const { channel_versions: versions = {}, versions_seen: seen = {}, channel_values: values = {} } = tuple?.checkpoint ?? {};
-  // LangGraph's own (__end__) are not the graph author's nodes.
-  const unknown = (node: unknown): node is string => typeof node === 'string' && !node.startsWith('__') && !Object.hasOwn(nodes, node);
+  // END is no node (START is listed among them); a graph author's node may begin with __ too.
+  const unknown = (node: unknown): node is string => typeof node === 'string' && node !== END && !Object.hasOwn(nodes, node);
   const gone = new Set<string>();
   for (const [channel, version] of Object.entries(versions)) {
     if (!channel.startsWith(TRIGGER_PREFIX) || !Object.hasOwn(values, channel)) continue;

@@ -9,6 +9,9 @@ export const CLOCK_SAMPLE_MS = 60_000;
 /** A difference from the database's clock past this is logged as a warning. */
 export const CLOCK_WARN_MS = 1_000;
 
+/** After the clocks are found parted, the soonest they are read again for it. */
+const PARTED_READ_MS = 5_000;
+
 /** A reading whose round trip took longer than this says too little about the time to be used (half of it is the error). */
 const MAX_ROUND_TRIP_MS = 2_000;
 
@@ -44,6 +47,8 @@ export class DatabaseClock {
   /** The local clock minus `performance.now()` at the last reading: if it moves, the monotonic clock stood still or the wall clock was set. */
   private localBase = 0;
   private reading: Promise<void> | undefined;
+  /** When (`performance.now()`) the clocks were last found parted and a reading started for it. */
+  private partedReadAt = Number.NEGATIVE_INFINITY;
   private timer: NodeJS.Timeout | undefined;
   /** The difference from the local clock last warned about, to warn again only when it changes. */
   private warnedOffset: number | undefined;
@@ -59,7 +64,12 @@ export class DatabaseClock {
   now(): number {
     if (this.base === undefined) return Date.now();
     const monotonic = performance.now();
-    if (this.timer !== undefined && Math.abs(Date.now() - monotonic - this.localBase) > CLOCK_WARN_MS) this.readSoon();
+    if (this.timer !== undefined && Math.abs(Date.now() - monotonic - this.localBase) > CLOCK_WARN_MS && monotonic - this.partedReadAt > PARTED_READ_MS) {
+      // The time carried forward is known wrong: read again, whatever the round trip, but not
+      // over and over while the database does not answer.
+      this.partedReadAt = monotonic;
+      this.readSoon(true);
+    }
     return Math.round(this.base + monotonic);
   }
 
@@ -68,8 +78,12 @@ export class DatabaseClock {
     return Date.now() - this.now();
   }
 
-  /** Reads the time (the best of `samples` readings on one connection). Rejects if the database cannot answer. */
-  async read(samples = 1): Promise<void> {
+  /**
+   * Reads the time (the best of `samples` readings on one connection). Rejects if the database
+   * cannot answer. A reading whose round trip is too long to tell the time by is dropped, unless
+   * `anyway` (the time carried forward is known wrong) or it is the first.
+   */
+  async read(samples = 1, anyway = false): Promise<void> {
     const session = await this.connect();
     let best: { roundTrip: number; base: number; localBase: number } | undefined;
     let failure: Error | undefined;
@@ -88,7 +102,7 @@ export class DatabaseClock {
     } finally {
       session.release(failure);
     }
-    if (best === undefined || (best.roundTrip > MAX_ROUND_TRIP_MS && this.base !== undefined)) return;
+    if (best === undefined || (best.roundTrip > MAX_ROUND_TRIP_MS && this.base !== undefined && !anyway)) return;
     this.base = best.base;
     this.localBase = best.localBase;
     this.report();
@@ -107,8 +121,8 @@ export class DatabaseClock {
   }
 
   /** One reading in the background, unless one is under way. */
-  private readSoon(): void {
-    this.reading ??= this.read()
+  private readSoon(anyway = false): void {
+    this.reading ??= this.read(1, anyway)
       .catch(() => undefined) // the database unreachable: the pool's own warnings say so
       .finally(() => (this.reading = undefined));
   }

@@ -1,13 +1,14 @@
-// A deploy between a pause and its answer (or a task's takeover) changes the graph: a run
-// that stopped before a node the new version no longer has is ended with GRAPH_CHANGED, not
-// reported complete with its answer and the rest of its work dropped.
+// A deploy between a pause and its answer (or a task's takeover) changes the graph. An answer
+// to a run that stopped before a node this server's version does not have is refused, the run
+// left paused for a server that has it (a rolling deploy); a task taken over there ends with
+// GRAPH_CHANGED. Neither is reported complete with its answer or the rest of its work dropped.
 import assert from 'node:assert/strict';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
 import { changedVisits } from '../fixtures/graphs/changed.js';
-import { envelope, modernHeaders, post, taskRequest } from '../helpers/raw.js';
+import { envelope, legacyHeaders, modernHeaders, post, taskRequest } from '../helpers/raw.js';
 import { FIXTURES, startServer } from '../helpers/server.js';
 import { until } from '../helpers/wait.js';
 
@@ -36,15 +37,20 @@ function call(url: string, params: Record<string, unknown>) {
   );
 }
 
-/**
- * Pauses a call served by graph `first`, then answers every question it asks with `content`
- * on a server of graph `then`, one server after the other: the deploy between the two.
- */
-async function pauseThenAnswer(first: string, then: string, args: Record<string, unknown> = { item: 'refund' }, content: Record<string, unknown> = { answer: 'yes' }): Promise<Record<string, any>> {
+/** Pauses a call served by graph `first`: its question, as a server of that version asked it. */
+async function pause(first: string, args: Record<string, unknown>): Promise<Record<string, any>> {
   const old = await startServer(await config(first), { configStore: true });
-  const asked = (await call(old.url, { arguments: args })).messages[0]?.result;
-  await old.close(0);
-  assert.equal(asked?.resultType, 'input_required', JSON.stringify(asked));
+  try {
+    const asked = (await call(old.url, { arguments: args })).messages[0]?.result;
+    assert.equal(asked?.resultType, 'input_required', JSON.stringify(asked));
+    return asked;
+  } finally {
+    await old.close(0);
+  }
+}
+
+/** Answers every question `asked` holds with `content`, on a server of graph `then`. */
+async function answer(then: string, asked: Record<string, any>, args: Record<string, unknown>, content: Record<string, unknown>): Promise<Record<string, any>> {
   const inputResponses = Object.fromEntries(Object.keys(asked.inputRequests).map((key) => [key, { action: 'accept', content }]));
   const deployed = await startServer(await config(then), { configStore: true });
   try {
@@ -54,16 +60,30 @@ async function pauseThenAnswer(first: string, then: string, args: Record<string,
   }
 }
 
-function assertChanged(answered: Record<string, any>, node: string): void {
-  assert.equal(answered.result?.isError, true, JSON.stringify(answered));
-  assert.equal(answered.result._meta['graph-mcp/error'].code, 'GRAPH_CHANGED');
-  assert.match(answered.result.content[0].text, new RegExp(`stopped before "${node.replace(/[.]/g, '\\.')}", which this version of the graph no longer has`));
+/** Pauses a call served by graph `first`, then answers it on a server of graph `then`: the deploy between the two. */
+async function pauseThenAnswer(first: string, then: string, args: Record<string, unknown> = { item: 'refund' }, content: Record<string, unknown> = { answer: 'yes' }): Promise<Record<string, any>> {
+  return answer(then, await pause(first, args), args, content);
 }
 
-test('a paused call answered after a deploy renamed the node it stopped before: GRAPH_CHANGED, and nothing after it runs', async () => {
+/** The answer was refused for the missing node: the run asks again, still paused. */
+function assertRefusedFor(answered: Record<string, any>, node: string): Record<string, any> {
+  assert.equal(answered.result?.resultType, 'input_required', JSON.stringify(answered));
+  const messages = Object.values(answered.result.inputRequests as Record<string, { params: { message: string } }>).map((request) => request.params.message);
+  const missing = `without "${node}", where the run stopped (a deploy changed the graph), so the answer was not applied; the run stays paused for a server that has it, or cancel it`;
+  assert.ok(messages.some((message) => message.includes(missing)), messages.join('\n'));
+  return answered.result;
+}
+
+test('an answer to a paused call through a server whose version lacks the node it stopped before is refused, the run left paused; a server with that node finishes it', async () => {
   changedVisits.length = 0;
-  assertChanged(await pauseThenAnswer('changed.ts:before', 'changed.ts:renamed'), 'ask');
+  const args = { item: 'refund' };
+  const asked = await pause('changed.ts:before', args);
+  const refused = assertRefusedFor(await answer('changed.ts:renamed', asked, args, { answer: 'yes' }), 'ask');
   assert.deepEqual(changedVisits, ['before.prep', 'before.ask'], 'neither the renamed node nor the one after it ran');
+  // A rolling deploy: the next answer reaches a server still on the version the run needs.
+  const done = await answer('changed.ts:same', refused, args, { answer: 'yes' });
+  assert.equal(done.result?.structuredContent?.approved, 'yes', JSON.stringify(done));
+  assert.deepEqual(changedVisits, ['before.prep', 'before.ask', 'same.ask', 'same.finish']);
 });
 
 test('the same answer after a deploy that kept the node goes on where the run stopped', async () => {
@@ -80,22 +100,21 @@ test('a deploy that renamed a node which ran before the pause: the run goes on w
   assert.deepEqual(changedVisits, ['before.prep', 'before.ask', 'prepRenamed.ask', 'prepRenamed.finish']);
 });
 
-test('a deploy that renamed the node a Send went to: GRAPH_CHANGED', async () => {
-  assertChanged(await pauseThenAnswer('changed.ts:sendToWorker', 'changed.ts:sendToRenamedWorker'), 'worker');
+test('an answer through a server whose version renamed the node a Send went to is refused', async () => {
+  assertRefusedFor(await pauseThenAnswer('changed.ts:sendToWorker', 'changed.ts:sendToRenamedWorker'), 'worker');
 });
 
-test("an agent whose human-in-the-loop middleware a deploy took out: GRAPH_CHANGED", async () => {
+test('an answer through a server whose version of an agent lacks its human-in-the-loop middleware is refused', async () => {
   const answered = await pauseThenAnswer('hitl.ts:reviewedAgent', 'changed.ts:unreviewedAgent', { message: 'email Bob' }, { decision: 'approve' });
-  assertChanged(answered, 'HumanInTheLoopMiddleware.after_model');
+  assertRefusedFor(answered, 'HumanInTheLoopMiddleware.after_model');
 });
 
-test('a task answered after a deploy renamed the node it waits in: completed with GRAPH_CHANGED', async () => {
+test('a task answered through a server whose version renamed the node it waits in asks again, saying why', async () => {
   changedVisits.length = 0;
   const first = await startServer(await config('changed.ts:before'), { configStore: true });
   let taskId: string;
   try {
-    const created = await taskRequest(first.url, 'tools/call', { name: 'approve', arguments: { item: 'refund' } });
-    taskId = created.result.taskId;
+    taskId = (await taskRequest(first.url, 'tools/call', { name: 'approve', arguments: { item: 'refund' } })).result.taskId;
     await until('the question', async () => ((await taskRequest(first.url, 'tasks/get', { taskId })).result?.status === 'input_required' ? true : undefined));
   } finally {
     await first.close(0);
@@ -103,13 +122,38 @@ test('a task answered after a deploy renamed the node it waits in: completed wit
   const second = await startServer(await config('changed.ts:renamed'), { configStore: true });
   try {
     await taskRequest(second.url, 'tasks/update', { taskId, inputResponses: { approve } });
+    const again = await until('the question again', async () => {
+      const task = (await taskRequest(second.url, 'tasks/get', { taskId })).result;
+      return task?.status === 'input_required' && /a deploy changed the graph/.test(task.statusMessage ?? '') ? task : undefined;
+    });
+    assert.match(again.statusMessage, /without "ask", where the run stopped/);
+    assert.ok(!changedVisits.includes('renamed.finish'));
+  } finally {
+    await second.close(0);
+  }
+});
+
+test('a task taken over by a server whose version lacks the node it was running ends with GRAPH_CHANGED', async () => {
+  changedVisits.length = 0;
+  const first = await startServer(await config('changed.ts:slowWork', 'work'), { configStore: true });
+  let taskId: string;
+  try {
+    taskId = (await taskRequest(first.url, 'tools/call', { name: 'work', arguments: { item: 'batch' } })).result.taskId;
+    await until('the node to start', async () => (changedVisits.includes('work.start') ? true : undefined));
+  } finally {
+    // Stopped mid-node: its claim is given back, and the next process goes on from the checkpoint before it.
+    await first.close(0);
+  }
+  const second = await startServer(await config('changed.ts:slowCrunch', 'work'), { configStore: true });
+  try {
     const done = await until('its end', async () => {
       const task = (await taskRequest(second.url, 'tasks/get', { taskId })).result;
       return task?.status === 'completed' ? task : undefined;
     });
     assert.equal(done.result.isError, true, JSON.stringify(done));
     assert.equal(done.result._meta['graph-mcp/error'].code, 'GRAPH_CHANGED');
-    assert.ok(!changedVisits.includes('renamed.finish'));
+    assert.match(done.result.content[0].text, /it stopped before "work", which this version of the graph no longer has/);
+    assert.deepEqual(changedVisits, ['work.start'], 'nothing ran after the takeover');
   } finally {
     await second.close(0);
   }
@@ -151,5 +195,29 @@ test('a task of a tool a deploy renamed: its owner is told so, not that it never
     for (const id of ids) assert.equal((await taskRequest(back.url, 'tasks/get', { taskId: id })).result?.status, 'cancelled');
   } finally {
     await back.close(0);
+  }
+});
+
+test('a task of a tool a deploy renamed that had ended: its owner still reads what it answered, and finds it listed', async () => {
+  changedVisits.length = 0;
+  const first = await startServer(await config('changed.ts:slowWork', 'work'), { configStore: true });
+  let taskId: string;
+  try {
+    taskId = (await taskRequest(first.url, 'tools/call', { name: 'work', arguments: { item: 'batch' } })).result.taskId;
+    await until('its end', async () => ((await taskRequest(first.url, 'tasks/get', { taskId })).result?.status === 'completed' ? true : undefined));
+  } finally {
+    await first.close(0);
+  }
+  const renamed = await startServer(await config('changed.ts:slowWork', 'crunch'), { configStore: true });
+  try {
+    const got = (await taskRequest(renamed.url, 'tasks/get', { taskId })).result;
+    assert.equal(got?.status, 'completed', JSON.stringify(got));
+    assert.equal(got.result.structuredContent.done, true);
+    const viaTool = (await taskRequest(renamed.url, 'tools/call', { name: 'get_run', arguments: { run_id: taskId } })).result;
+    assert.equal(viaTool?.structuredContent?.done, true, JSON.stringify(viaTool));
+    const listed = await post(renamed.url, { jsonrpc: '2.0', id: 5, method: 'tasks/list', params: {} }, legacyHeaders());
+    assert.ok(listed.messages[0]?.result?.tasks.some((task: { taskId: string }) => task.taskId === taskId), listed.text);
+  } finally {
+    await renamed.close(0);
   }
 });

@@ -80,6 +80,30 @@ test('the time is read again as soon as the wall clock and the monotonic clock p
   }
 });
 
+test('while the database does not answer, clocks found parted are read again once, not at every look at the time', async (t) => {
+  let connects = 0;
+  let down = false;
+  const clock = new DatabaseClock(async () => {
+    connects += 1;
+    if (down) throw new Error('connection refused');
+    return { query: async () => Date.now(), release: () => undefined };
+  });
+  await clock.start();
+  try {
+    down = true;
+    const started = connects;
+    const realNow = Date.now;
+    t.mock.method(Date, 'now', () => realNow() + 5_000);
+    for (let i = 0; i < 20; i += 1) {
+      for (let j = 0; j < 100; j += 1) clock.now();
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+    assert.equal(connects, started + 1, 'one attempt');
+  } finally {
+    clock.stop();
+  }
+});
+
 test('a machine more than a second off the database is warned about once, and told when it agrees again', async () => {
   const logs = captureLogs();
   let databaseAhead = -2_500;
