@@ -104,6 +104,10 @@ test('an answer through a server whose version renamed the node a Send went to i
   assertRefusedFor(await pauseThenAnswer('changed.ts:sendToWorker', 'changed.ts:sendToRenamedWorker'), 'worker');
 });
 
+test('a renamed node whose old name began with __ is seen as gone too', async () => {
+  assertRefusedFor(await pauseThenAnswer('changed.ts:dunderAsks', 'changed.ts:dunderRenamed'), '__review');
+});
+
 test('an answer through a server whose version of an agent lacks its human-in-the-loop middleware is refused', async () => {
   const answered = await pauseThenAnswer('hitl.ts:reviewedAgent', 'changed.ts:unreviewedAgent', { message: 'email Bob' }, { decision: 'approve' });
   assertRefusedFor(answered, 'HumanInTheLoopMiddleware.after_model');
