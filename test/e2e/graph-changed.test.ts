@@ -74,6 +74,21 @@ function assertRefusedFor(answered: Record<string, any>, node: string): Record<s
   return answered.result;
 }
 
+/** Creates a task of `tool` on a server of `graph`, waits until `ready` says so of it, and closes that server: the task's id. */
+async function taskBefore(graph: string, tool: string, args: Record<string, unknown>, ready: (task: Record<string, any>) => boolean): Promise<string> {
+  const server = await startServer(await config(graph, tool), { configStore: true });
+  try {
+    const taskId = (await taskRequest(server.url, 'tools/call', { name: tool, arguments: args })).result.taskId as string;
+    await until('the task', async () => (ready((await taskRequest(server.url, 'tasks/get', { taskId })).result ?? {}) ? true : undefined));
+    return taskId;
+  } finally {
+    // A task still running is stopped: its claim is given back, for the next server to go on from its last checkpoint.
+    await server.close(0);
+  }
+}
+
+const asking = (task: Record<string, any>) => task.status === 'input_required';
+
 test('an answer to a paused call through a server whose version lacks the node it stopped before is refused, the run left paused; a server with that node finishes it', async () => {
   changedVisits.length = 0;
   const args = { item: 'refund' };
@@ -115,14 +130,7 @@ test('an answer through a server whose version of an agent lacks its human-in-th
 
 test('a task answered through a server whose version renamed the node it waits in asks again, saying why', async () => {
   changedVisits.length = 0;
-  const first = await startServer(await config('changed.ts:before'), { configStore: true });
-  let taskId: string;
-  try {
-    taskId = (await taskRequest(first.url, 'tools/call', { name: 'approve', arguments: { item: 'refund' } })).result.taskId;
-    await until('the question', async () => ((await taskRequest(first.url, 'tasks/get', { taskId })).result?.status === 'input_required' ? true : undefined));
-  } finally {
-    await first.close(0);
-  }
+  const taskId = await taskBefore('changed.ts:before', 'approve', { item: 'refund' }, asking);
   const second = await startServer(await config('changed.ts:renamed'), { configStore: true });
   try {
     await taskRequest(second.url, 'tasks/update', { taskId, inputResponses: { approve } });
@@ -139,15 +147,7 @@ test('a task answered through a server whose version renamed the node it waits i
 
 test('a task taken over by a server whose version lacks the node it was running ends with GRAPH_CHANGED', async () => {
   changedVisits.length = 0;
-  const first = await startServer(await config('changed.ts:slowWork', 'work'), { configStore: true });
-  let taskId: string;
-  try {
-    taskId = (await taskRequest(first.url, 'tools/call', { name: 'work', arguments: { item: 'batch' } })).result.taskId;
-    await until('the node to start', async () => (changedVisits.includes('work.start') ? true : undefined));
-  } finally {
-    // Stopped mid-node: its claim is given back, and the next process goes on from the checkpoint before it.
-    await first.close(0);
-  }
+  const taskId = await taskBefore('changed.ts:slowWork', 'work', { item: 'batch' }, () => changedVisits.includes('work.start'));
   const second = await startServer(await config('changed.ts:slowCrunch', 'work'), { configStore: true });
   try {
     const done = await until('its end', async () => {
@@ -164,17 +164,7 @@ test('a task taken over by a server whose version lacks the node it was running 
 });
 
 test('a task of a tool a deploy renamed: its owner is told so, not that it never existed, and may still cancel it', async () => {
-  const first = await startServer(await config('changed.ts:before'), { configStore: true });
-  const ids: string[] = [];
-  try {
-    for (const item of ['refund', 'credit']) {
-      const taskId = (await taskRequest(first.url, 'tools/call', { name: 'approve', arguments: { item } })).result.taskId as string;
-      await until('the question', async () => ((await taskRequest(first.url, 'tasks/get', { taskId })).result?.status === 'input_required' ? true : undefined));
-      ids.push(taskId);
-    }
-  } finally {
-    await first.close(0);
-  }
+  const ids = [await taskBefore('changed.ts:before', 'approve', { item: 'refund' }, asking), await taskBefore('changed.ts:before', 'approve', { item: 'credit' }, asking)];
   const [taskId, other] = ids as [string, string];
   const notServed = new RegExp(`${taskId} is of tool "approve", which this server does not serve \\(a deploy removed or renamed it, or only other processes serve it\\)`);
   const renamed = await startServer(await config('changed.ts:before', 'approval'), { configStore: true });
@@ -204,14 +194,7 @@ test('a task of a tool a deploy renamed: its owner is told so, not that it never
 
 test('a task of a tool a deploy renamed that had ended: its owner still reads what it answered, and finds it listed', async () => {
   changedVisits.length = 0;
-  const first = await startServer(await config('changed.ts:slowWork', 'work'), { configStore: true });
-  let taskId: string;
-  try {
-    taskId = (await taskRequest(first.url, 'tools/call', { name: 'work', arguments: { item: 'batch' } })).result.taskId;
-    await until('its end', async () => ((await taskRequest(first.url, 'tasks/get', { taskId })).result?.status === 'completed' ? true : undefined));
-  } finally {
-    await first.close(0);
-  }
+  const taskId = await taskBefore('changed.ts:slowWork', 'work', { item: 'batch' }, (task) => task.status === 'completed');
   const renamed = await startServer(await config('changed.ts:slowWork', 'crunch'), { configStore: true });
   try {
     const got = (await taskRequest(renamed.url, 'tasks/get', { taskId })).result;
