@@ -47,6 +47,8 @@ export class DatabaseClock {
   /** The local clock minus `performance.now()` at the last reading: if it moves, the monotonic clock stood still or the wall clock was set. */
   private localBase = 0;
   private reading: Promise<void> | undefined;
+  /** The time carried forward is known wrong (the clocks parted): the next reading is kept whatever its round trip. */
+  private wrong = false;
   /** When (`performance.now()`) the clocks were last found parted and a reading started for it. */
   private partedReadAt = Number.NEGATIVE_INFINITY;
   private timer: NodeJS.Timeout | undefined;
@@ -81,9 +83,9 @@ export class DatabaseClock {
   /**
    * Reads the time (the best of `samples` readings on one connection). Rejects if the database
    * cannot answer. A reading whose round trip is too long to tell the time by is dropped, unless
-   * `anyway` (the time carried forward is known wrong) or it is the first.
+   * it is the first, or the time carried forward is known wrong (the clocks parted).
    */
-  async read(samples = 1, anyway = false): Promise<void> {
+  async read(samples = 1): Promise<void> {
     const session = await this.connect();
     let best: { roundTrip: number; base: number; localBase: number } | undefined;
     let failure: Error | undefined;
@@ -102,7 +104,8 @@ export class DatabaseClock {
     } finally {
       session.release(failure);
     }
-    if (best === undefined || (best.roundTrip > MAX_ROUND_TRIP_MS && this.base !== undefined && !anyway)) return;
+    if (best === undefined || (best.roundTrip > MAX_ROUND_TRIP_MS && this.base !== undefined && !this.wrong)) return;
+    this.wrong = false;
     this.base = best.base;
     this.localBase = best.localBase;
     this.report();
@@ -121,8 +124,10 @@ export class DatabaseClock {
   }
 
   /** One reading in the background, unless one is under way. */
-  private readSoon(anyway = false): void {
-    this.reading ??= this.read(1, anyway)
+  private readSoon(parted = false): void {
+    // A reading already under way when the clocks are found parted is kept, too.
+    if (parted) this.wrong = true;
+    this.reading ??= this.read()
       .catch(() => undefined) // the database unreachable: the pool's own warnings say so
       .finally(() => (this.reading = undefined));
   }

@@ -104,6 +104,36 @@ test('while the database does not answer, clocks found parted are read again onc
   }
 });
 
+test('clocks found parted while a slow reading is under way: that reading is kept, though its round trip is too long to tell the time by otherwise', async (t) => {
+  let slow = false;
+  let databaseAhead = 0;
+  const clock = new DatabaseClock(
+    async () => ({
+      query: async () => {
+        if (slow) await new Promise((resolve) => setTimeout(resolve, 2_300));
+        return Date.now() + databaseAhead;
+      },
+      release: () => undefined,
+    }),
+    undefined,
+    300,
+  );
+  await clock.start();
+  try {
+    slow = true;
+    await new Promise((resolve) => setTimeout(resolve, 350)); // a periodic reading, slow, is under way
+    // The machine slept ten seconds: its wall clock and the database moved on, its monotonic clock did not.
+    const realNow = Date.now;
+    t.mock.method(Date, 'now', () => realNow() + 10_000);
+    databaseAhead = 0;
+    clock.now();
+    await new Promise((resolve) => setTimeout(resolve, 2_600));
+    assert.ok(Math.abs(clock.now() - Date.now()) < 1_500, `off by ${clock.now() - Date.now()} ms`);
+  } finally {
+    clock.stop();
+  }
+});
+
 test('a machine more than a second off the database is warned about once, and told when it agrees again', async () => {
   const logs = captureLogs();
   let databaseAhead = -2_500;
