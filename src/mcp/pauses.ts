@@ -219,7 +219,7 @@ export async function resumeFromModel(
   const step = await resumeOrRefuse(serving, call, run, answers, answeredBefore);
   // Refused by the graph itself (its responseSchema): said as an answer refused here is, the run paused again.
   if (step.kind === 'refused') {
-    const again = step.asked ? step.run : await serving.runs.setData(step.run, { ...(step.run.data as PauseData), answers: {} });
+    const again = step.asked || step.untouched ? step.run : await serving.runs.setData(step.run, { ...(step.run.data as PauseData), answers: {} });
     if (again === undefined) return busyResult(call.tool);
     return answerInvalid(call.tool, again, (again.data as PauseData).questions, [step.problem], '');
   }
@@ -240,14 +240,14 @@ function answerInvalid(tool: GraphTool, run: RunRecord, questions: Question[], p
  * keys (questions as they were asked before; questions described anew from
  * what the run still waits on have theirs already).
  */
-export function askAgain(data: PauseData, problem: string, rekey: boolean): PauseData {
+export function askAgain(data: PauseData, problem: string, rekey: boolean, keepAnswers = false): PauseData {
   const usedKeys = [...(data.usedKeys ?? data.questions.map((question) => question.key))];
   const questions = data.questions.map((question) => {
     const key = rekey ? keyForAskingAgain(question.key, usedKeys) : question.key;
     if (rekey) usedKeys.push(key);
     return askedAgain(question, key, problem);
   });
-  return { ...data, questions, answers: {}, usedKeys, answerProblems: [problem] };
+  return { ...data, questions, answers: keepAnswers ? (data.answers ?? {}) : {}, usedKeys, answerProblems: [problem] };
 }
 
 /**
@@ -295,7 +295,8 @@ async function continueRun(
     if (step.kind === 'boundary') return beginTask(serving, call, step, args);
     if (step.kind === 'refused') {
       // The graph refused an answer (its own responseSchema): what still waits is asked again, under new keys, saying why.
-      const saved = await serving.runs.setData(step.run, askAgain(step.run.data as PauseData, step.problem, !step.asked));
+      // Not applied here (another process holds the run or has its version): the answers kept from the round still stand.
+      const saved = await serving.runs.setData(step.run, askAgain(step.run.data as PauseData, step.problem, !step.asked, step.untouched));
       if (saved === undefined) return busyResult(call.tool);
       step = { kind: 'paused', run: saved, interrupts: [] };
     }

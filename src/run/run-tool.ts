@@ -129,7 +129,12 @@ export type RunOutcome =
    * in the graph: a refinement the question's JSON Schema could not carry).
    * Nothing was kept: the run is paused where it was, to be answered again.
    */
-  | { kind: 'refused'; problem: string; interrupts?: PendingInterrupt[] };
+  /**
+   * An answer not applied. `untouched`: not by the graph (its responseSchema) but because this
+   * process cannot run it (another process holds the run, or has the version it needs): nothing
+   * of the round was used, and the answers kept from it still stand.
+   */
+  | { kind: 'refused'; problem: string; interrupts?: PendingInterrupt[]; untouched?: true };
 
 /** Why a run ended without a result the caller should see. */
 export class RunAbortedError extends Error {
@@ -235,6 +240,7 @@ async function runGraph(tool: GraphTool, args: unknown, options: RunOptions, abo
     if (held === undefined) {
       return {
         kind: 'refused',
+        untouched: true,
         problem: `this process does not hold the run: the graph's own checkpointer keeps it where it paused (another process's memory); answer again, or compile the graph without a checkpointer so that any process can`,
       };
     }
@@ -252,6 +258,7 @@ async function runGraph(tool: GraphTool, args: unknown, options: RunOptions, abo
       if (options.resume !== undefined) {
         return {
           kind: 'refused',
+          untouched: true,
           problem: `this server runs a version of tool "${tool.name}" without ${nodes}, where the run stopped (a deploy changed the graph), so the answer was not applied; the run stays paused for a server that has ${gone.length > 1 ? 'them' : 'it'}, or cancel it`,
         };
       }

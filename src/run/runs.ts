@@ -42,7 +42,7 @@ export type RunStep =
    * again (`run`), its record's questions those still waiting (`asked`: as
    * described anew; otherwise the round's questions as they were).
    */
-  | { kind: 'refused'; run: RunRecord; problem: string; asked: boolean };
+  | { kind: 'refused'; run: RunRecord; problem: string; asked: boolean; untouched: boolean };
 
 /**
  * Computes what the protocol layer keeps with a paused run (the questions
@@ -327,7 +327,7 @@ export class Runs {
           leaseUntil: null,
         });
         if (back === undefined) return (await wasCancelled()) ? 'cancelled' : 'busy';
-        return { kind: 'refused', run: back, problem: step.problem, asked: step.interrupts !== undefined };
+        return { kind: 'refused', run: back, problem: step.problem, asked: step.interrupts !== undefined, untouched: step.untouched === true };
       }
       if (step.kind === 'done' && options.stopSignal?.aborted) {
         // Stopped because the server is shutting down: the run is still paused where it was.

@@ -101,6 +101,33 @@ test('an answer to a paused call through a server whose version lacks the node i
   assert.deepEqual(changedVisits, ['before.prep', 'before.ask', 'same.ask', 'same.finish']);
 });
 
+test('an answer refused by a server without the node keeps the answers given earlier to the pause\'s other questions', async () => {
+  const args = { item: 'refund' };
+  const asked = await pause('changed.ts:twoAsk', args);
+  assert.deepEqual(Object.keys(asked.inputRequests).sort(), ['first', 'second']);
+  const accept = (answer: string) => ({ action: 'accept', content: { answer } });
+  const server = await startServer(await config('changed.ts:twoAsk'), { configStore: true });
+  try {
+    // The first answered alone, on a server of the version that paused: kept, the second asked.
+    const partly = (await call(server.url, { arguments: args, requestState: asked.requestState, inputResponses: { first: accept('one') } })).messages[0]?.result;
+    assert.deepEqual(Object.keys(partly.inputRequests), ['second']);
+    // The second reaches a server without its node: refused, and only the second asked again.
+    const renamed = await startServer(await config('changed.ts:twoAskRenamed'), { configStore: true });
+    let refused: Record<string, any>;
+    try {
+      refused = (await call(renamed.url, { arguments: args, requestState: partly.requestState, inputResponses: { second: accept('two') } })).messages[0]?.result;
+    } finally {
+      await renamed.close(0);
+    }
+    assertRefusedFor({ result: refused }, 'askSecond');
+    assert.deepEqual(Object.keys(refused.inputRequests), ['second.2'], 'the first, answered, is not asked again');
+    const done = (await call(server.url, { arguments: args, requestState: refused.requestState, inputResponses: { 'second.2': accept('two') } })).messages[0]?.result;
+    assert.deepEqual(done?.structuredContent, { item: 'refund', first: 'one', second: 'two', done: true }, JSON.stringify(done));
+  } finally {
+    await server.close(0);
+  }
+});
+
 test('the same answer after a deploy that kept the node goes on where the run stopped', async () => {
   changedVisits.length = 0;
   const answered = await pauseThenAnswer('changed.ts:before', 'changed.ts:same');
