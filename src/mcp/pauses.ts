@@ -221,7 +221,8 @@ export async function resumeFromModel(
   if (step.kind === 'refused') {
     const again = step.asked || step.untouched ? step.run : await serving.runs.setData(step.run, { ...(step.run.data as PauseData), answers: {} });
     if (again === undefined) return busyResult(call.tool);
-    return answerInvalid(call.tool, again, (again.data as PauseData).questions, [step.problem], '');
+    const keptBefore = step.untouched && Object.keys((again.data as PauseData).answers ?? {}).length > 0 ? "\nKept: the answers given earlier to the pause's other questions." : '';
+    return answerInvalid(call.tool, again, (again.data as PauseData).questions, [step.problem], keptBefore);
   }
   return continueRun(serving, call, step, NO_RESPONSES, () => undefined);
 }

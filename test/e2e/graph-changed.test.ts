@@ -7,6 +7,8 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
+import { Client as V1Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StreamableHTTPClientTransport as V1Transport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { changedVisits } from '../fixtures/graphs/changed.js';
 import { envelope, legacyHeaders, modernHeaders, post, taskRequest } from '../helpers/raw.js';
 import { FIXTURES, startServer } from '../helpers/server.js';
@@ -125,6 +127,34 @@ test('an answer refused by a server without the node keeps the answers given ear
     assert.deepEqual(done?.structuredContent, { item: 'refund', first: 'one', second: 'two', done: true }, JSON.stringify(done));
   } finally {
     await server.close(0);
+  }
+});
+
+test('resume_run: an answer refused by a server without the node keeps the answers given earlier, and says so', async () => {
+  const v1 = async (url: string) => {
+    const client = new V1Client({ name: 'graph-changed', version: '1.0.0' });
+    await client.connect(new V1Transport(new URL(url)));
+    return client;
+  };
+  const run = (result: unknown) => (result as { _meta: Record<string, any> })._meta['graph-mcp/run'];
+  const keys = (result: unknown) => run(result).questions.map((question: { key: string }) => question.key);
+  const old = await startServer(await config('changed.ts:twoAsk'), { configStore: true });
+  const renamed = await startServer(await config('changed.ts:twoAskRenamed'), { configStore: true });
+  const [onOld, onRenamed] = [await v1(old.url), await v1(renamed.url)];
+  try {
+    const paused = await onOld.callTool({ name: 'approve', arguments: { item: 'refund' } });
+    const id = run(paused).id as string;
+    assert.deepEqual(keys(paused).sort(), ['first', 'second']);
+    const partly = await onOld.callTool({ name: 'resume_run', arguments: { run_id: id, answers: { first: 'one' } } });
+    assert.deepEqual(keys(partly), ['second']);
+    const refused = await onRenamed.callTool({ name: 'resume_run', arguments: { run_id: id, answers: { second: 'two' } } });
+    assert.deepEqual(keys(refused), ['second'], 'only the refused question is asked again');
+    assert.match((refused.content as Array<{ text: string }>)[0]!.text, /without "askSecond"[\s\S]*Kept: the answers given earlier to the pause's other questions/);
+    const done = await onOld.callTool({ name: 'resume_run', arguments: { run_id: id, answers: { second: 'two' } } });
+    assert.deepEqual(done.structuredContent, { item: 'refund', first: 'one', second: 'two', done: true }, JSON.stringify(done));
+  } finally {
+    await Promise.all([onOld.close(), onRenamed.close()]);
+    await Promise.all([old.close(0), renamed.close(0)]);
   }
 });
 
