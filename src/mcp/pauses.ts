@@ -16,7 +16,7 @@ import type { Logger } from '../log.js';
 import { argumentsUnusable, errorResult, protocolErrorOf, RunAbortedError, type PendingInterrupt, type RunOptions } from '../run/run-tool.js';
 import type { DescribePause, RunStep, Runs } from '../run/runs.js';
 import { scrubValue } from '../run/scrub.js';
-import { storeNow, type RunRecord, type SignalBus } from '../store/store.js';
+import { hasEnded, storeNow, type RunRecord, type SignalBus } from '../store/store.js';
 import type { Principal } from '../auth/principal.js';
 import type { TaskRunner } from '../run/tasks.js';
 import { argumentsDigest } from './arguments-digest.js';
@@ -302,7 +302,7 @@ async function continueRun(
       step = { kind: 'paused', run: saved, interrupts: [] };
     }
     let run = step.run;
-    if (run.status === 'cancelled' || run.status === 'completed' || run.status === 'failed') return finishedAnswer(call.tool, run);
+    if (hasEnded(run)) return finishedAnswer(call.tool, run);
     const data = run.data as PauseData;
 
     // Answers this request brought apply to the questions pending when it came: those its

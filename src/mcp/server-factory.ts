@@ -31,7 +31,7 @@ import { MAX_VALUE_DEPTH, nestsDeeperThan } from '../http/json-depth.js';
 import { readableInvalidParams, withInvalidParams } from './invalid-params.js';
 import type { Principal } from '../auth/principal.js';
 import type { Logger } from '../log.js';
-import { TERMINAL_STATUSES, type RunRecord } from '../store/store.js';
+import { hasEnded } from '../store/store.js';
 
 export interface ServerFactoryOptions {
   name: string;
@@ -84,10 +84,6 @@ class TaskCreated extends Error {
 
 /** What a caller is told of a failure of the server itself; the log has the cause. */
 export const INTERNAL_ERROR_MESSAGE = 'Internal error: the server could not complete the request (it is logged); try again later';
-
-function isEnded(run: RunRecord): boolean {
-  return TERMINAL_STATUSES.includes(run.status);
-}
 
 function isTaskCreation(result: Result): boolean {
   return (result as { resultType?: unknown }).resultType === 'task' || ('task' in result && typeof result.task === 'object');
@@ -387,7 +383,7 @@ export function createServerFactory(options: ServerFactoryOptions): McpServerFac
       if (run !== undefined && tool === undefined) {
         // A tool a deploy removed or renamed: its owner gets what an ended run answered, or is told
         // so, and may still cancel the run.
-        if (name !== CANCEL_RUN_TOOL) return isEnded(run) ? endedAnswer(run) : errorResult('RUN_NOT_FOUND', toolNotServed('Run', run));
+        if (name !== CANCEL_RUN_TOOL) return hasEnded(run) ? endedAnswer(run) : errorResult('RUN_NOT_FOUND', toolNotServed('Run', run));
         run = (await pauses!.tasks!.cancel(run)) ?? run;
         return { content: [{ type: 'text', text: `The run of tool "${run.tool}" is ${run.status}.` }], _meta: { 'graph-mcp/run': { id: run.id, status: run.status, tool: run.tool } } };
       }

@@ -14,7 +14,7 @@ import type { Principal } from '../auth/principal.js';
 import type { GraphTool } from '../graphs/tool.js';
 import type { TaskData } from '../run/tasks.js';
 import type { ProgressUpdate } from '../run/progress.js';
-import type { RunCursor, RunRecord } from '../store/store.js';
+import { hasEnded, type RunCursor, type RunRecord } from '../store/store.js';
 import { answerFromClient, askableBy, askQuestionsOnStream, clientResponses, declinedResult, type ClientResponses, type PauseData, type PauseServing } from './pauses.js';
 import { createTaskResult, legacyStatus, legacyTask, modernTask } from './task-shapes.js';
 import { errorResult, invalidArguments, protocolErrorOf, RunAbortedError } from '../run/run-tool.js';
@@ -59,7 +59,7 @@ async function ownTask(surface: TaskSurface, taskId: unknown, unserved?: 'ended'
   if (run?.kind !== 'task') throw new ProtocolError(ProtocolErrorCode.InvalidParams, `Task not found: ${String(taskId)}`);
   const tool = surface.tools.get(run.tool);
   if (tool === undefined) {
-    if (unserved === 'any' || (unserved === 'ended' && isTerminal(run))) return { run, tool };
+    if (unserved === 'any' || (unserved === 'ended' && hasEnded(run))) return { run, tool };
     throw new ProtocolError(ProtocolErrorCode.InvalidParams, toolNotServed('Task', run));
   }
   if (!surface.canCall(tool)) throw new ProtocolError(ProtocolErrorCode.InvalidParams, `Task not found: ${String(taskId)}`);
@@ -156,7 +156,7 @@ export function registerTaskHandlers(
     server.setRequestHandler('tasks/cancel', { params: TaskIdParams }, async (params) => {
       const s = surface();
       const { run } = await ownTask(s, params.taskId, 'any');
-      if (isTerminal(run)) throw new ProtocolError(ProtocolErrorCode.InvalidParams, `Task ${run.id} has already ended (${legacyStatus(run)})`);
+      if (hasEnded(run)) throw new ProtocolError(ProtocolErrorCode.InvalidParams, `Task ${run.id} has already ended (${legacyStatus(run)})`);
       const cancelled = (await s.serving.tasks!.cancel(run)) ?? (await ownTask(s, run.id, 'any')).run;
       return legacyTask(cancelled, s.serving.pollIntervalMs);
     });
@@ -209,7 +209,7 @@ export function registerTaskHandlers(
     const s = surface();
     const { run } = await ownTask(s, params.taskId, 'any');
     // Cancelling a task that already ended is acknowledged all the same (2026-07-28).
-    if (!isTerminal(run)) await s.serving.tasks!.cancel(run);
+    if (!hasEnded(run)) await s.serving.tasks!.cancel(run);
     return {};
   });
 }
@@ -237,10 +237,6 @@ function cursorPlace(cursor: string): RunCursor {
     throw new ProtocolError(ProtocolErrorCode.InvalidParams, 'Invalid cursor: not one tasks/list handed out; list again from the start');
   }
   return { createdAt: place[0] as number, id: place[1] };
-}
-
-function isTerminal(run: RunRecord): boolean {
-  return run.status === 'completed' || run.status === 'failed' || run.status === 'cancelled';
 }
 
 /**
@@ -283,7 +279,7 @@ async function awaitTaskResult(
   const first = await ownTask(surface, taskId, 'ended');
   const progressToken = (first.run.data as TaskData).progressToken;
   // A task that has ended has no progress left to report.
-  if (progressToken === undefined || isTerminal(first.run)) return awaitTaskEnd(surface, taskId, ctx, send);
+  if (progressToken === undefined || hasEnded(first.run)) return awaitTaskEnd(surface, taskId, ctx, send);
   // The call's progress token is valid for the task's life (2025-11-25): its progress goes out on this stream.
   // `sent`: the last number sent; `published`: the same update as its run numbered it (see watchTaskProgress).
   let sent: { progress: number; published: number } | undefined;

@@ -3,7 +3,7 @@ import type { CallToolResult } from '@modelcontextprotocol/server';
 import type { GraphTool, OwnCheckpointer } from '../graphs/tool.js';
 import type { Logger } from '../log.js';
 import { RunCheckpointer } from '../store/run-checkpointer.js';
-import { storeNow, type RunRecord, type Store } from '../store/store.js';
+import { hasEnded, storeNow, type RunRecord, type Store } from '../store/store.js';
 import { executeRun, isStateNotStorable, RunDrain, stateNotStorable, type GraphProtocolError, type PendingInterrupt, type RunOptions } from './run-tool.js';
 import type { Adopted } from './tasks.js';
 import { loggedError } from '../errors.js';
@@ -272,7 +272,7 @@ export class Runs {
     finalData: (result: CallToolResult) => Record<string, unknown>,
   ): Promise<RunStep | ResumeRefusal> {
     const now = storeNow(this.store);
-    if (run.status === 'completed' || run.status === 'failed' || run.status === 'cancelled') return 'finished';
+    if (hasEnded(run)) return 'finished';
     if (run.status === 'working' && (run.leaseUntil ?? 0) > now) return 'busy';
     const claimed = await this.store.runs.update(run.id, run.version, {
       status: 'working',

@@ -5,7 +5,7 @@ import { MAX_TIMER_MS } from '../config/schema.js';
 import { WarningPace } from '../warning-pace.js';
 import type { GraphTool } from '../graphs/tool.js';
 import type { Logger } from '../log.js';
-import { storeNow, type RunPatch, type RunRecord, type Store } from '../store/store.js';
+import { hasEnded, storeNow, type RunPatch, type RunRecord, type Store } from '../store/store.js';
 import type { RunStep } from './runs.js';
 import type { ProgressReporter, ProgressUpdate } from './progress.js';
 import { taskProgress, watchTaskProgress } from './task-progress.js';
@@ -352,7 +352,7 @@ export class TaskRunner {
     let cancelled: RunRecord | undefined;
     // The worker may change the run meanwhile (its data, or its end): read again and retry.
     for (let attempt = 0; attempt < 5 && current !== undefined && cancelled === undefined; attempt += 1) {
-      if (current.status === 'completed' || current.status === 'failed' || current.status === 'cancelled') return current;
+      if (hasEnded(current)) return current;
       // `why`: the result its caller is told (a declined question), kept as a finished task's is.
       const patch: RunPatch = why === undefined ? { status: 'cancelled' } : { status: 'cancelled', data: { ...current.data, questions: [], result: why } };
       cancelled = await this.options.store.runs.update(current.id, current.version, patch);

@@ -51,6 +51,11 @@ export type RunStatus = 'working' | 'input_required' | 'completed' | 'failed' | 
 
 export const TERMINAL_STATUSES: readonly RunStatus[] = ['completed', 'failed', 'cancelled'];
 
+/** The run ended (completed, failed or cancelled): nothing changes it any more. */
+export function hasEnded(run: Pick<RunRecord, 'status'>): boolean {
+  return TERMINAL_STATUSES.includes(run.status);
+}
+
 /**
  * `call`: a tool call that paused and waits for its answer (resumed by a
  * request). `task`: a run executed in the background by whichever process
