@@ -50,7 +50,7 @@ export interface TaskSurface {
  * (and a task of a tool the caller may no longer call). A task of a tool
  * this server does not serve (a deploy removed or renamed it) is refused
  * saying so, unless `unserved` lets it through: `ended`, a task that ended
- * (what it answered is stored); `any`, every task (a cancel).
+ * (what it answered is stored); `any`, every task (a cancel, a status read).
  */
 async function ownTask(surface: TaskSurface, taskId: unknown): Promise<{ run: RunRecord; tool: GraphTool }>;
 async function ownTask(surface: TaskSurface, taskId: unknown, unserved: 'ended' | 'any'): Promise<{ run: RunRecord; tool: GraphTool | undefined }>;
@@ -64,6 +64,18 @@ async function ownTask(surface: TaskSurface, taskId: unknown, unserved?: 'ended'
   }
   if (!surface.canCall(tool)) throw new ProtocolError(ProtocolErrorCode.InvalidParams, `Task not found: ${String(taskId)}`);
   return { run, tool };
+}
+
+/**
+ * A task's status, as the store has it, read through a process that does
+ * not serve its tool (a rolling deploy, a tool renamed): answered, for a
+ * client polling it to read, with a word on why it may not move on; it
+ * goes on wherever the tool is served, and can be cancelled here.
+ */
+function withUnservedNote<T extends { statusMessage?: string }>(task: T, run: RunRecord, tool: GraphTool | undefined): T {
+  if (tool !== undefined || hasEnded(run)) return task;
+  const note = `This server does not serve tool "${run.tool}" (a deploy removed or renamed it, or only other processes serve it): the task goes on only on a server that serves it, until its ttl runs out; it can be cancelled here.`;
+  return { ...task, statusMessage: task.statusMessage === undefined ? note : `${task.statusMessage}\n\n${note}` };
 }
 
 /** What the owner of a run or task of a tool this server does not serve is told. */
@@ -136,7 +148,8 @@ export function registerTaskHandlers(
   if (era === 'legacy') {
     server.setRequestHandler('tasks/get', { params: TaskIdParams }, async (params) => {
       const s = surface();
-      return legacyTask((await ownTask(s, params.taskId, 'ended')).run, s.serving.pollIntervalMs);
+      const { run, tool } = await ownTask(s, params.taskId, 'any');
+      return withUnservedNote(legacyTask(run, s.serving.pollIntervalMs), run, tool);
     });
     server.setRequestHandler('tasks/list', { params: ListParams }, async (params) => {
       const s = surface();
@@ -183,7 +196,8 @@ export function registerTaskHandlers(
   server.setRequestHandler('tasks/get', { params: TaskIdParams }, async (params, ctx) => {
     gate(ctx);
     const s = surface();
-    return { resultType: 'complete', ...modernTask((await ownTask(s, params.taskId, 'ended')).run, s.serving.pollIntervalMs, askableBy(ctx)) };
+    const { run, tool } = await ownTask(s, params.taskId, 'any');
+    return { resultType: 'complete', ...withUnservedNote(modernTask(run, s.serving.pollIntervalMs, askableBy(ctx)), run, tool) };
   });
   server.setRequestHandler('tasks/update', { params: UpdateParams }, async (params, ctx) => {
     gate(ctx);

@@ -226,9 +226,19 @@ test('a task of a tool a deploy renamed: its owner is told so, not that it never
   const notServed = new RegExp(`${taskId} is of tool "approve", which this server does not serve \\(a deploy removed or renamed it, or only other processes serve it\\)`);
   const renamed = await startServer(await config('changed.ts:before', 'approval'), { configStore: true });
   try {
+    // Its status is the store's: a client polling it reads it (an error would end its polling), and why it may not move on.
+    const note = /This server does not serve tool "approve" \(a deploy removed or renamed it, or only other processes serve it\): the task goes on only on a server that serves it, until its ttl runs out; it can be cancelled here\.$/;
     const got = await taskRequest(renamed.url, 'tasks/get', { taskId });
-    assert.equal(got.error?.code, -32602, JSON.stringify(got));
-    assert.match(got.error.message, notServed);
+    assert.equal(got.result?.status, 'input_required', JSON.stringify(got));
+    assert.match(got.result.statusMessage, /^Approve refund\?/, 'the question it waits on comes first');
+    assert.match(got.result.statusMessage, note);
+    assert.ok(Object.keys(got.result.inputRequests).length > 0, 'the question is shown, for a server that serves the tool to take the answer');
+    const legacy = await post(renamed.url, { jsonrpc: '2.0', id: 4, method: 'tasks/get', params: { taskId } }, legacyHeaders());
+    assert.equal(legacy.messages[0]?.result?.status, 'input_required', legacy.text);
+    assert.match(legacy.messages[0].result.statusMessage, note);
+    const update = await taskRequest(renamed.url, 'tasks/update', { taskId, inputResponses: {} });
+    assert.equal(update.error?.code, -32602, JSON.stringify(update));
+    assert.match(update.error.message, notServed);
     for (const [tool, args] of [['get_run', { run_id: taskId }], ['resume_run', { run_id: taskId, answer: 'yes' }]] as const) {
       const answered = (await taskRequest(renamed.url, 'tools/call', { name: tool, arguments: args })).result;
       assert.equal(answered?._meta?.['graph-mcp/error']?.code, 'RUN_NOT_FOUND', `${tool}: ${JSON.stringify(answered)}`);
