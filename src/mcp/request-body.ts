@@ -9,6 +9,7 @@ import {
   type McpHttpHandler,
 } from '@modelcontextprotocol/server';
 import { payloadTooLargeMessage, unsupportedEncodingMessage } from '../http/json-rpc-error.js';
+import { noteDetail, requestLogOf } from './request-log.js';
 
 type Fetch = McpHttpHandler['fetch'];
 
@@ -79,6 +80,8 @@ async function batchAnswer(fetch: Fetch, request: Request, options: McpHandlerRe
   const valid = batch.filter(isMessage);
   if (valid.length === batch.length || batch.length === 0) return fetch(request, { ...options, parsedBody: batch });
   const errors = batch.filter((item) => !isMessage(item)).map(() => invalidMessage);
+  // Its answers come first, so it is the first problem the log line names.
+  noteDetail(requestLogOf(request), `${invalidMessage.error.code}: ${invalidMessage.error.message}`);
   if (valid.length === 0) return json(400, errors);
   const served = await fetch(request, { ...options, parsedBody: valid });
   const type = served.headers.get('content-type') ?? '';

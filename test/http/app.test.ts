@@ -183,6 +183,17 @@ test('a 2025-era batch logs one line that says it was a batch of n, not the tool
   assert.match(logged[0].detail, /title/, 'the first problem among its messages');
 });
 
+test('a 2025-era batch with an element that is no JSON-RPC message names that problem in its log line, the rest served', async () => {
+  const before = server.logs.lines.length;
+  const answer = await post(server.url, [{ jsonrpc: '2.0', id: 44, method: 'tools/list' }, 5], legacyHeaders());
+  assert.equal(answer.status, 200);
+  assert.deepEqual(answer.messages.map((message) => message.error?.code ?? (message.result?.tools ? 'tools' : undefined)), [-32600, 'tools']);
+  const logged = server.logs.lines.slice(before).map((line) => JSON.parse(line)).filter((l) => l.msg === 'mcp request');
+  assert.equal(logged.length, 1);
+  assert.equal(logged[0].batch, 2);
+  assert.equal(logged[0].detail, '-32600: Invalid Request: not a JSON-RPC 2.0 message');
+});
+
 test("idle keep-alive connections outlast a load balancer's idle timeout (72 s by default), as http.keep_alive_timeout_ms sets", async () => {
   assert.equal(server.server.keepAliveTimeout, 72_000);
   const short = await startServer({ name: 'keep-alive', graphs: { echo: './graphs/basic.ts:echo' }, http: { keep_alive_timeout_ms: 200 } });
