@@ -1,7 +1,10 @@
-import type { CallToolResult } from '@modelcontextprotocol/server';
+import type { CallToolResult, JSONRPCRequest } from '@modelcontextprotocol/server';
+import { isPlainObject } from '../plain-object.js';
 
 /** The 2025 revision that added `resource_link` content blocks and elicitation. */
 const LINKS_AND_ELICITATION = '2025-06-18';
+/** The revision that added titled and multi-select choices, defaults on every form field, and URL-mode elicitation. */
+const FORM_VOCABULARY = '2025-11-25';
 /** The revision that added `audio` content blocks. */
 const AUDIO = '2025-03-26';
 
@@ -45,4 +48,36 @@ function earlierBlock(revision: string, block: Block, index: number): Block {
     return { type: 'resource', resource: { uri: `urn:graph-mcp:audio:${index}`, mimeType: block.mimeType, blob: block.data } };
   }
   return block;
+}
+
+type Field = Record<string, unknown>;
+
+/**
+ * A question graph-mcp asks on a 2025-era stream, as a client of `revision`
+ * reads it. A 2025-06-18 form knows a choice only as `enum` (titled by
+ * `enumNames`) and a default only on a boolean: a titled choice is sent so,
+ * and another field's default is said in its description (it is still
+ * not required). A multi-select field has no earlier form and is sent as
+ * it is, for a client that cannot show it to refuse the question. A
+ * URL-mode question cannot be asked at all (`undefined`): the call then
+ * answers with its paused run, for `resume_run`.
+ */
+export function questionFor(revision: string, message: JSONRPCRequest): JSONRPCRequest | undefined {
+  if (revision >= FORM_VOCABULARY || message.method !== 'elicitation/create' || !isPlainObject(message.params)) return message;
+  const { mode, ...params } = message.params;
+  if (mode === 'url') return undefined;
+  const schema = params.requestedSchema;
+  if (!isPlainObject(schema) || !isPlainObject(schema.properties)) return { ...message, params };
+  const properties = Object.fromEntries(Object.entries(schema.properties).map(([name, field]) => [name, isPlainObject(field) ? earlierField(field) : field]));
+  return { ...message, params: { ...params, requestedSchema: { ...schema, properties } } };
+}
+
+function earlierField(field: Field): Field {
+  if (field.type === 'boolean' || field.type === 'array') return field;
+  const { default: given, oneOf, ...rest } = field;
+  const choices = Array.isArray(oneOf) && oneOf.every((choice) => isPlainObject(choice) && typeof choice.const === 'string') ? (oneOf as Field[]) : undefined;
+  const out: Field = choices ? { ...rest, enum: choices.map((choice) => choice.const), enumNames: choices.map((choice) => (typeof choice.title === 'string' ? choice.title : choice.const)) } : oneOf === undefined ? rest : { ...rest, oneOf };
+  if (given === undefined) return out;
+  const said = `Default: ${typeof given === 'string' ? given : JSON.stringify(given)}.`;
+  return { ...out, description: typeof out.description === 'string' && out.description !== '' ? `${out.description} ${said}` : said };
 }

@@ -26,7 +26,7 @@ import { noteDetail, requestLogOf, type RequestLog } from './request-log.js';
 import { toolPages } from './tool-pages.js';
 import { assertClientCapabilities, logReporterFor } from './call-context.js';
 import { StreamPacer } from './stream-pacer.js';
-import { contentFor, knowsElicitation, legacyRevision } from './legacy-content.js';
+import { contentFor, knowsElicitation, legacyRevision, questionFor } from './legacy-content.js';
 import { MAX_VALUE_DEPTH, nestsDeeperThan } from '../http/json-depth.js';
 import { readableInvalidParams, withInvalidParams } from './invalid-params.js';
 import type { Principal } from '../auth/principal.js';
@@ -268,7 +268,14 @@ export function createServerFactory(options: ServerFactoryOptions): McpServerFac
     // A 2025-era client of a revision before 2025-06-18 knows no elicitation: it is not asked on the stream.
     const revision = era === 'legacy' ? legacyRevision(requestInfo) : undefined;
     const streamFor = (ctx: ServerContext) =>
-      revision !== undefined && knowsElicitation(revision) ? (message: JSONRPCRequest) => server.transport!.send(message, { relatedRequestId: ctx.mcpReq.id }) : undefined;
+      revision !== undefined && knowsElicitation(revision)
+        ? (message: JSONRPCRequest) => {
+            // In the form its revision reads; one it cannot read at all is not sent, and the call answers with its paused run.
+            const asked = questionFor(revision, message);
+            if (asked === undefined) return Promise.reject(new Error(`a ${revision} client cannot be asked a URL-mode question`));
+            return server.transport!.send(asked, { relatedRequestId: ctx.mcpReq.id });
+          }
+        : undefined;
     const surface = (): TaskSurface => ({
       serving: pauses!,
       owner,

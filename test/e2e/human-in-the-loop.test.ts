@@ -35,6 +35,7 @@ const GRAPHS = {
   no_checkpoints: './graphs/hitl.ts:askWithoutCheckpoints',
   subgraph_breakpoint: './graphs/not-graphs.ts:breakInNodeFunction',
   scoped_ask: { path: './graphs/hitl.ts:askName', access: { scopes: ['ask'] } },
+  link_ask: './graphs/hitl.ts:askByLink',
 };
 
 type Form = { message: string; requestedSchema: { properties: Record<string, unknown> } };
@@ -817,6 +818,40 @@ describe('graphs that cannot pause where they stop are refused when they stop, n
       await legacy.close();
     }
   });
+});
+
+test('a 2025-06-18 client is asked in the form vocabulary of its revision: titled choices as enum and enumNames, defaults said in the description; a URL-mode question, which it cannot read, is not sent', async () => {
+  const forms: Array<Record<string, unknown>> = [];
+  const client = new V1Client({ name: 'hitl-2025-06-18', version: '1.0.0' }, { capabilities: { elicitation: {} } });
+  client.setRequestHandler(ElicitRequestSchema, async (request) => {
+    forms.push(request.params as Record<string, unknown>);
+    return { action: 'accept', content: { action: 'accept' } } as never;
+  });
+  const transport = new V1Transport(new URL(server.url), { requestInit: { headers: { 'x-user': 'alice' } } });
+  await client.connect(transport);
+  // Every request from here on says 2025-06-18, as a client of that revision sends them.
+  transport.setProtocolVersion('2025-06-18');
+  try {
+    const result = await client.callTool({ name: 'inbox', arguments: { to: 'bob@example.com' } });
+    assert.equal((result.structuredContent as { outcome?: string } | undefined)?.outcome, 'sent to bob@example.com', JSON.stringify(result));
+    assert.equal(forms.length, 1);
+    const { properties } = forms[0]!.requestedSchema as { properties: Record<string, Record<string, unknown>> };
+    assert.deepEqual(properties.action, {
+      type: 'string',
+      title: 'Decision',
+      enum: ['accept', 'edit', 'respond', 'ignore'],
+      enumNames: ['Accept', 'Edit the arguments', 'Respond with a message', 'Ignore'],
+    });
+    assert.equal(properties.args!.default, undefined);
+    assert.equal(properties.args!.description, 'Default: {"to":"bob@example.com","subject":"Hi"}.');
+    assert.equal(forms[0]!.mode, undefined);
+
+    const linked = await client.callTool({ name: 'link_ask', arguments: {} });
+    assert.equal(forms.length, 1, 'the URL-mode question was not sent');
+    assert.equal((linked._meta?.['graph-mcp/run'] as { status?: string } | undefined)?.status, 'input_required', JSON.stringify(linked));
+  } finally {
+    await client.close();
+  }
 });
 
 test('a 2025-era client of a revision before 2025-06-18 (no MCP-Protocol-Version header), which knows no elicitation, gets the paused-run result at once, not a question it cannot answer', async () => {
