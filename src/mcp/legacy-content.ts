@@ -75,9 +75,17 @@ export function questionFor(revision: string, message: JSONRPCRequest): JSONRPCR
 function earlierField(field: Field): Field {
   if (field.type === 'boolean' || field.type === 'array') return field;
   const { default: given, oneOf, ...rest } = field;
-  const choices = Array.isArray(oneOf) && oneOf.every((choice) => isPlainObject(choice) && typeof choice.const === 'string') ? (oneOf as Field[]) : undefined;
-  const out: Field = choices ? { ...rest, enum: choices.map((choice) => choice.const), enumNames: choices.map((choice) => (typeof choice.title === 'string' ? choice.title : choice.const)) } : oneOf === undefined ? rest : { ...rest, oneOf };
-  if (given === undefined) return out;
-  const said = `Default: ${typeof given === 'string' ? given : JSON.stringify(given)}.`;
-  return { ...out, description: typeof out.description === 'string' && out.description !== '' ? `${out.description} ${said}` : said };
+  const choices = Array.isArray(oneOf) && oneOf.length > 0 && oneOf.every((choice) => isPlainObject(choice) && typeof choice.const === 'string') ? (oneOf as Field[]) : undefined;
+  const titleOf = (choice: Field) => (typeof choice.title === 'string' ? choice.title : (choice.const as string));
+  const out: Field = choices
+    ? { ...rest, type: 'string', enum: choices.map((choice) => choice.const), enumNames: choices.map(titleOf) }
+    : oneOf === undefined
+      ? rest
+      : { ...rest, oneOf };
+  if (given === undefined || given === null || given === '') return out;
+  // A choice's default as the user sees it: its title.
+  const chosen = choices?.find((choice) => choice.const === given);
+  const said = `Default: ${chosen ? titleOf(chosen) : typeof given === 'string' ? given : JSON.stringify(given)}.`;
+  const before = typeof out.description === 'string' ? out.description.trimEnd() : '';
+  return { ...out, description: before === '' ? said : `${before}${/[.!?:;)]$/.test(before) ? '' : '.'} ${said}` };
 }

@@ -117,8 +117,17 @@ export interface CallContext {
   ctx: ServerContext;
   era: 'modern' | 'legacy';
   /** Sends a request on this call's response stream (2025 era). */
-  sendOnStream?: ((request: JSONRPCRequest) => Promise<void>) | undefined;
+  sendOnStream?: StreamSend | undefined;
 }
+
+/**
+ * Sends one of graph-mcp's requests on a 2025-era response stream;
+ * `cannotAsk`, when given, names the questions its client could not read
+ * (a URL-mode question to a 2025-06-18 client).
+ */
+export type StreamSend = ((request: JSONRPCRequest) => Promise<void>) & {
+  cannotAsk?: (question: Pick<JSONRPCRequest, 'method' | 'params'>) => boolean;
+};
 
 export type CallAnswer = CallToolResult | InputRequiredResult;
 
@@ -415,7 +424,7 @@ export async function askQuestionsOnStream(
   call: {
     owner: string;
     ctx: ServerContext;
-    sendOnStream?: ((request: JSONRPCRequest) => Promise<void>) | undefined;
+    sendOnStream?: StreamSend | undefined;
     relatedTask?: string;
     runOptions?: Pick<RunOptions, 'signal' | 'stopSignal'>;
   },
@@ -423,6 +432,11 @@ export async function askQuestionsOnStream(
   questions: Question[],
 ): Promise<Record<string, unknown> | undefined> {
   const send = call.sendOnStream!;
+  // Asked whole or not at all: a question sent and then dropped with its round would take an answer nobody waits for.
+  if (send.cannotAsk !== undefined && questions.some((question) => send.cannotAsk!(question.request))) {
+    serving.logger?.info({ run: run.id, questions: questions.map((question) => question.key) }, "a question of the round is one the caller's protocol revision cannot read (a URL-mode question before 2025-11-25): not asked on its stream");
+    return undefined;
+  }
   const related = call.relatedTask === undefined ? {} : { _meta: { 'io.modelcontextprotocol/related-task': { taskId: call.relatedTask } } };
   const waits: Array<Promise<[string, unknown] | undefined>> = [];
   const stops: Array<() => void> = [];

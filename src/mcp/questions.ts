@@ -134,7 +134,11 @@ function isMcpInputRequest(value: unknown): value is McpInputRequestValue {
 
 function mcpRequestText(value: McpInputRequestValue): string {
   const params = value.params ?? {};
-  if (value.method === 'elicitation/create') return String(params.message ?? 'The tool asks for input.');
+  if (value.method === 'elicitation/create') {
+    const message = String(params.message ?? 'The tool asks for input.');
+    // A URL-mode question is answered on a page: its address is part of the question.
+    return isUrlMode(params) ? `${message}\n\nThe page: ${params.url}` : message;
+  }
   if (value.method === 'roots/list') return 'The tool asks for the list of your workspace roots.';
   const messages = Array.isArray(params.messages) ? params.messages : [];
   const last = messages.at(-1) as { content?: { text?: unknown } } | undefined;
@@ -605,6 +609,10 @@ export function answerHint(question: Question): string {
     case 'mcp':
       if (question.request.method === 'sampling/createMessage') return 'Answer with the text of your reply.';
       if (question.request.method === 'roots/list') return 'Answer with {"roots": [{"uri": "file:///...", "name": "..."}]}.';
+      if (isUrlMode(question.request.params)) {
+        return `Send the user to ${question.request.params.url}; once they have finished there, answer {"action": "accept"} (or {"action": "decline"} if they refuse).`;
+      }
+      if (fields.length === 0) return 'Answer with {"action": "accept"} to go on, or {"action": "decline"}.';
       return `Answer with an object with the fields ${fields.join(', ')}.`;
     default:
       // A response schema that is not an object, asked as a one-field form: the value itself is the answer.
@@ -615,6 +623,11 @@ export function answerHint(question: Question): string {
       // The form's own JSON Schema, required fields included: a map of properties alone reads as an example.
       return `Answer with a JSON object that matches this JSON Schema: ${JSON.stringify(schema ?? { type: 'object' })}.`;
   }
+}
+
+/** An elicitation that sends the user to a page (2025-11-25's URL mode). */
+function isUrlMode(params: Json): params is Json & { url: string } {
+  return params.mode === 'url' && typeof params.url === 'string';
 }
 
 function messageOf(value: unknown): string {

@@ -269,12 +269,15 @@ export function createServerFactory(options: ServerFactoryOptions): McpServerFac
     const revision = era === 'legacy' ? legacyRevision(requestInfo) : undefined;
     const streamFor = (ctx: ServerContext) =>
       revision !== undefined && knowsElicitation(revision)
-        ? (message: JSONRPCRequest) => {
-            // In the form its revision reads; one it cannot read at all is not sent, and the call answers with its paused run.
-            const asked = questionFor(revision, message);
-            if (asked === undefined) return Promise.reject(new Error(`a ${revision} client cannot be asked a URL-mode question`));
-            return server.transport!.send(asked, { relatedRequestId: ctx.mcpReq.id });
-          }
+        ? Object.assign(
+            // In the form its revision reads.
+            (message: JSONRPCRequest) => {
+              const asked = questionFor(revision, message);
+              return asked === undefined ? Promise.reject(new Error(`a ${revision} client cannot read this question`)) : server.transport!.send(asked, { relatedRequestId: ctx.mcpReq.id });
+            },
+            // A round holding a question it cannot read at all is not asked on its stream: the call answers with its paused run.
+            { cannotAsk: (question: Pick<JSONRPCRequest, 'method' | 'params'>) => questionFor(revision, { jsonrpc: '2.0', id: 0, ...question }) === undefined },
+          )
         : undefined;
     const surface = (): TaskSurface => ({
       serving: pauses!,

@@ -15,7 +15,7 @@ import type { GraphTool } from '../graphs/tool.js';
 import type { TaskData } from '../run/tasks.js';
 import type { ProgressUpdate } from '../run/progress.js';
 import { hasEnded, type RunCursor, type RunRecord } from '../store/store.js';
-import { answerFromClient, askableBy, askQuestionsOnStream, clientResponses, declinedResult, type ClientResponses, type PauseData, type PauseServing } from './pauses.js';
+import { answerFromClient, askableBy, askQuestionsOnStream, clientResponses, declinedResult, type ClientResponses, type PauseData, type PauseServing, type StreamSend } from './pauses.js';
 import { createTaskResult, legacyStatus, legacyTask, modernTask } from './task-shapes.js';
 import { errorResult, invalidArguments, protocolErrorOf, RunAbortedError } from '../run/run-tool.js';
 
@@ -142,7 +142,7 @@ export function registerTaskHandlers(
   server: Server,
   surface: () => TaskSurface,
   declaresExtension: (ctx: ServerContext) => boolean,
-  sendOnStream: (ctx: ServerContext) => ((request: JSONRPCRequest) => Promise<void>) | undefined,
+  sendOnStream: (ctx: ServerContext) => StreamSend | undefined,
 ): void {
   const era = surface().era;
   if (era === 'legacy') {
@@ -197,7 +197,9 @@ export function registerTaskHandlers(
     gate(ctx);
     const s = surface();
     const { run, tool } = await ownTask(s, params.taskId, 'any');
-    return { resultType: 'complete', ...withUnservedNote(modernTask(run, s.serving.pollIntervalMs, askableBy(ctx)), run, tool) };
+    // Its questions are taken where its tool is served: none is offered here for an answer this server would refuse.
+    const askable = tool === undefined ? () => false : askableBy(ctx);
+    return { resultType: 'complete', ...withUnservedNote(modernTask(run, s.serving.pollIntervalMs, askable), run, tool) };
   });
   server.setRequestHandler('tasks/update', { params: UpdateParams }, async (params, ctx) => {
     gate(ctx);
@@ -287,7 +289,7 @@ async function awaitTaskResult(
   surface: TaskSurface,
   taskId: string,
   ctx: ServerContext,
-  send: ((request: JSONRPCRequest) => Promise<void>) | undefined,
+  send: StreamSend | undefined,
 ): Promise<CallToolResult> {
   const { serving } = surface;
   const first = await ownTask(surface, taskId, 'ended');
@@ -323,7 +325,7 @@ async function awaitTaskEnd(
   surface: TaskSurface,
   taskId: string,
   ctx: ServerContext,
-  send: ((request: JSONRPCRequest) => Promise<void>) | undefined,
+  send: StreamSend | undefined,
 ): Promise<CallToolResult> {
   const { serving } = surface;
   const closing = serving.closing;

@@ -36,6 +36,7 @@ const GRAPHS = {
   subgraph_breakpoint: './graphs/not-graphs.ts:breakInNodeFunction',
   scoped_ask: { path: './graphs/hitl.ts:askName', access: { scopes: ['ask'] } },
   link_ask: './graphs/hitl.ts:askByLink',
+  form_and_link: './graphs/hitl.ts:formAndLink',
 };
 
 type Form = { message: string; requestedSchema: { properties: Record<string, unknown> } };
@@ -822,7 +823,8 @@ describe('graphs that cannot pause where they stop are refused when they stop, n
 
 test('a 2025-06-18 client is asked in the form vocabulary of its revision: titled choices as enum and enumNames, defaults said in the description; a URL-mode question, which it cannot read, is not sent', async () => {
   const forms: Array<Record<string, unknown>> = [];
-  const client = new V1Client({ name: 'hitl-2025-06-18', version: '1.0.0' }, { capabilities: { elicitation: {} } });
+  // Both modes declared, so that the client's SDK would hand a URL-mode question to the handler too.
+  const client = new V1Client({ name: 'hitl-2025-06-18', version: '1.0.0' }, { capabilities: { elicitation: { form: {}, url: {} } } });
   client.setRequestHandler(ElicitRequestSchema, async (request) => {
     forms.push(request.params as Record<string, unknown>);
     return { action: 'accept', content: { action: 'accept' } } as never;
@@ -849,6 +851,15 @@ test('a 2025-06-18 client is asked in the form vocabulary of its revision: title
     const linked = await client.callTool({ name: 'link_ask', arguments: {} });
     assert.equal(forms.length, 1, 'the URL-mode question was not sent');
     assert.equal((linked._meta?.['graph-mcp/run'] as { status?: string } | undefined)?.status, 'input_required', JSON.stringify(linked));
+    // The paused run says where the page is, and how to answer once the user has been there.
+    const told = (linked.content as Array<{ text: string }>)[0]!.text;
+    assert.match(told, /Give consent on the page, then come back\n\nThe page: https:\/\/consent\.example\/c\/1/);
+    assert.match(told, /Send the user to https:\/\/consent\.example\/c\/1; once they have finished there, answer \{"action": "accept"\}/);
+    // A round with a form beside it is not asked either: a form sent and then dropped with its round would take an answer nobody waits for.
+    const mixed = await client.callTool({ name: 'form_and_link', arguments: {} });
+    assert.equal(forms.length, 1, 'nothing of that round was sent');
+    const questions = (mixed._meta?.['graph-mcp/run'] as { questions?: Array<{ key: string }> } | undefined)?.questions ?? [];
+    assert.equal(questions.length, 2, JSON.stringify(mixed));
   } finally {
     await client.close();
   }
