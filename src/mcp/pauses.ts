@@ -129,6 +129,18 @@ export type StreamSend = ((request: JSONRPCRequest) => Promise<void>) & {
   cannotAsk?: (question: Pick<JSONRPCRequest, 'method' | 'params'>) => boolean;
 };
 
+/** Whether every question of a round can be sent on this stream: a round is asked whole or not at all. */
+export function readableRound(send: StreamSend, questions: readonly Question[]): boolean {
+  return send.cannotAsk === undefined || !questions.some((question) => send.cannotAsk!(question.request));
+}
+
+export function logUnreadableRound(serving: Pick<PauseServing, 'logger'>, run: RunRecord, questions: readonly Question[]): void {
+  serving.logger?.info(
+    { run: run.id, questions: questions.map((question) => question.key) },
+    "a question of the round is one the caller's protocol revision cannot read (a URL-mode question before 2025-11-25): not asked on its stream",
+  );
+}
+
 export type CallAnswer = CallToolResult | InputRequiredResult;
 
 /** The `data` of a refused `requestState`, as the SDK's own refusal of one it cannot read. */
@@ -433,8 +445,8 @@ export async function askQuestionsOnStream(
 ): Promise<Record<string, unknown> | undefined> {
   const send = call.sendOnStream!;
   // Asked whole or not at all: a question sent and then dropped with its round would take an answer nobody waits for.
-  if (send.cannotAsk !== undefined && questions.some((question) => send.cannotAsk!(question.request))) {
-    serving.logger?.info({ run: run.id, questions: questions.map((question) => question.key) }, "a question of the round is one the caller's protocol revision cannot read (a URL-mode question before 2025-11-25): not asked on its stream");
+  if (!readableRound(send, questions)) {
+    logUnreadableRound(serving, run, questions);
     return undefined;
   }
   const related = call.relatedTask === undefined ? {} : { _meta: { 'io.modelcontextprotocol/related-task': { taskId: call.relatedTask } } };

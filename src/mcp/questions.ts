@@ -137,7 +137,7 @@ function mcpRequestText(value: McpInputRequestValue): string {
   if (value.method === 'elicitation/create') {
     const message = String(params.message ?? 'The tool asks for input.');
     // A URL-mode question is answered on a page: its address is part of the question.
-    return isUrlMode(params) ? `${message}\n\nThe page: ${params.url}` : message;
+    return isUrlMode(params) && !message.includes(params.url) ? `${message} (${params.url})` : message;
   }
   if (value.method === 'roots/list') return 'The tool asks for the list of your workspace roots.';
   const messages = Array.isArray(params.messages) ? params.messages : [];
@@ -410,7 +410,15 @@ function defaultOf(schema: Json, type: 'string' | 'number' | 'boolean'): Json {
  */
 export function decodeAnswer(question: Question, answer: unknown, from: 'client' | 'model'): Decoded {
   const { decoder } = question;
-  if (decoder.kind === 'mcp') return { ok: true, value: from === 'client' ? answer : modelAnswerAsResult(question, answer) };
+  if (decoder.kind === 'mcp') {
+    if (from === 'client') return { ok: true, value: answer };
+    // Nothing to fill in (a page to visit, a form of no fields): only a decision, which is never guessed.
+    if (question.request.method === 'elicitation/create' && fieldsOf(question).length === 0) {
+      const action = decisionOf(answer);
+      return action === undefined ? invalid(`answer with the user's decision: {"action": "accept"}, {"action": "decline"} or {"action": "cancel"}`) : { ok: true, value: { action } };
+    }
+    return { ok: true, value: modelAnswerAsResult(question, answer) };
+  }
 
   let content: Json;
   if (from === 'client') {
@@ -584,6 +592,30 @@ function oneFieldValue(question: Question, field: string, answer: unknown): unkn
   }
 }
 
+const DECISIONS = ['accept', 'decline', 'cancel'] as const;
+
+/** A model's decision: `{"action": ...}` (as an object, or its JSON text), or the bare word. */
+function decisionOf(answer: unknown): (typeof DECISIONS)[number] | undefined {
+  let value = answer;
+  if (typeof value === 'string') {
+    const word = value.trim().toLowerCase();
+    if ((DECISIONS as readonly string[]).includes(word)) return word as (typeof DECISIONS)[number];
+    try {
+      value = JSON.parse(value);
+    } catch {
+      return undefined;
+    }
+  }
+  const action = isPlainObject(value) ? value.action : undefined;
+  return typeof action === 'string' && (DECISIONS as readonly string[]).includes(action) ? (action as (typeof DECISIONS)[number]) : undefined;
+}
+
+/** The fields a form question asks for (none for a URL-mode question). */
+function fieldsOf(question: Question): string[] {
+  const schema = question.request.params.requestedSchema as { properties?: Json } | undefined;
+  return isPlainObject(schema?.properties) ? Object.keys(schema.properties) : [];
+}
+
 /** A model answering an MCP input request through `resume_run`: shaped as the client's result would be. */
 function modelAnswerAsResult(question: Question, answer: unknown): unknown {
   switch (question.request.method) {
@@ -602,7 +634,7 @@ function modelAnswerAsResult(question: Question, answer: unknown): unknown {
 export function answerHint(question: Question): string {
   const { decoder } = question;
   const schema = question.request.params.requestedSchema as { properties?: Json } | undefined;
-  const fields = Object.keys(schema?.properties ?? {});
+  const fields = fieldsOf(question);
   switch (decoder.kind) {
     case 'text':
       return 'Answer with plain text.';
@@ -610,7 +642,7 @@ export function answerHint(question: Question): string {
       if (question.request.method === 'sampling/createMessage') return 'Answer with the text of your reply.';
       if (question.request.method === 'roots/list') return 'Answer with {"roots": [{"uri": "file:///...", "name": "..."}]}.';
       if (isUrlMode(question.request.params)) {
-        return `Send the user to ${question.request.params.url}; once they have finished there, answer {"action": "accept"} (or {"action": "decline"} if they refuse).`;
+        return 'Send the user to that page; once they have finished there, answer {"action": "accept"} (or {"action": "decline"} if they refuse).';
       }
       if (fields.length === 0) return 'Answer with {"action": "accept"} to go on, or {"action": "decline"}.';
       return `Answer with an object with the fields ${fields.join(', ')}.`;

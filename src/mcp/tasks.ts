@@ -15,7 +15,7 @@ import type { GraphTool } from '../graphs/tool.js';
 import type { TaskData } from '../run/tasks.js';
 import type { ProgressUpdate } from '../run/progress.js';
 import { hasEnded, type RunCursor, type RunRecord } from '../store/store.js';
-import { answerFromClient, askableBy, askQuestionsOnStream, clientResponses, declinedResult, type ClientResponses, type PauseData, type PauseServing, type StreamSend } from './pauses.js';
+import { answerFromClient, askableBy, askQuestionsOnStream, clientResponses, declinedResult, type ClientResponses, type PauseData, type PauseServing, type StreamSend, logUnreadableRound, readableRound } from './pauses.js';
 import { createTaskResult, legacyStatus, legacyTask, modernTask } from './task-shapes.js';
 import { errorResult, invalidArguments, protocolErrorOf, RunAbortedError } from '../run/run-tool.js';
 
@@ -341,6 +341,8 @@ async function awaitTaskEnd(
   // Questions asked on this stream so far: a client whose answers can never be used (each
   // one is asked again, under a new key) is not asked for ever.
   let asked = 0;
+  // The round (by the run's version) whose unreadable question was last logged: said once.
+  let toldUnreadable: number | undefined;
   try {
     for (;;) {
       const { run, tool } = await ownTask(surface, taskId, 'ended');
@@ -358,7 +360,14 @@ async function awaitTaskEnd(
       if (ended.signal.aborted) throw new RunAbortedError();
       const questions = (run.data as PauseData).questions ?? [];
       if (asked >= MAX_QUESTIONS_PER_TASK_RESULT) for (const question of questions) unanswered.add(question.key);
-      if (run.status === 'input_required' && send !== undefined && questions.some((question) => !unanswered.has(question.key))) {
+      // A round holding a question this client cannot read is not asked here, nor counted as refused: what
+      // is left of it once that question is answered elsewhere (resume_run) is asked.
+      const readable = send !== undefined && readableRound(send, questions);
+      if (run.status === 'input_required' && send !== undefined && !readable && toldUnreadable !== run.version) {
+        toldUnreadable = run.version;
+        logUnreadableRound(serving, run, questions);
+      }
+      if (run.status === 'input_required' && readable && questions.some((question) => !unanswered.has(question.key))) {
         asked += questions.length;
         // The wait for the answer also ends when the task moves on without it (cancelled, answered elsewhere).
         const asking = new AbortController();

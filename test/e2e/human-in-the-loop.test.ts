@@ -853,8 +853,15 @@ test('a 2025-06-18 client is asked in the form vocabulary of its revision: title
     assert.equal((linked._meta?.['graph-mcp/run'] as { status?: string } | undefined)?.status, 'input_required', JSON.stringify(linked));
     // The paused run says where the page is, and how to answer once the user has been there.
     const told = (linked.content as Array<{ text: string }>)[0]!.text;
-    assert.match(told, /Give consent on the page, then come back\n\nThe page: https:\/\/consent\.example\/c\/1/);
-    assert.match(told, /Send the user to https:\/\/consent\.example\/c\/1; once they have finished there, answer \{"action": "accept"\}/);
+    assert.match(told, /Give consent on the page, then come back \(https:\/\/consent\.example\/c\/1\)/);
+    assert.match(told, /Send the user to that page; once they have finished there, answer \{"action": "accept"\}/);
+    // A decision is never guessed: "no" is not one, and the bare word "decline" is taken as such.
+    const runId = (linked._meta?.['graph-mcp/run'] as { id: string }).id;
+    const unclear = await client.callTool({ name: 'resume_run', arguments: { run_id: runId, answer: 'no' } });
+    assert.equal((unclear._meta?.['graph-mcp/error'] as { code?: string } | undefined)?.code, 'ANSWER_INVALID', JSON.stringify(unclear));
+    assert.match((unclear.content as Array<{ text: string }>)[0]!.text, /answer with the user's decision: \{"action": "accept"\}, \{"action": "decline"\} or \{"action": "cancel"\}/);
+    const declined = await client.callTool({ name: 'resume_run', arguments: { run_id: runId, answer: 'decline' } });
+    assert.equal((declined.structuredContent as { greeting?: string } | undefined)?.greeting, 'consent: decline', JSON.stringify(declined));
     // A round with a form beside it is not asked either: a form sent and then dropped with its round would take an answer nobody waits for.
     const mixed = await client.callTool({ name: 'form_and_link', arguments: {} });
     assert.equal(forms.length, 1, 'nothing of that round was sent');

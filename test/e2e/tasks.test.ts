@@ -38,6 +38,7 @@ before(async () => {
         refined: './graphs/hitl.ts:refinedName',
         refined_pair: './graphs/hitl.ts:refinedPair',
         refined_sub: './graphs/hitl.ts:refinedInSubgraph',
+        form_and_link: './graphs/hitl.ts:formAndLink',
       },
       defaults: { poll_interval_ms: 50 },
       // Never contacted: the reporting graph only reads its credential.
@@ -667,6 +668,35 @@ describe('2025-11-25 experimental tasks (v1 client)', () => {
     } finally {
       await other.close();
       await waiting.client?.close();
+    }
+  });
+
+  test('a 2025-06-18 client in tasks/result is not asked a round holding a URL-mode question; once that one is answered elsewhere, the rest is asked on its stream', async () => {
+    const forms: string[] = [];
+    const client = new V1Client({ name: 'tasks-2025-06-18', version: '1.0.0' }, { capabilities: { elicitation: { form: {}, url: {} } } });
+    client.setRequestHandler(ElicitRequestSchema, async (request) => {
+      forms.push(request.params.message);
+      return { action: 'accept', content: { name: 'Ada' } } as never;
+    });
+    const transport = new V1Transport(new URL(server.url), { requestInit: { headers: { 'x-user': 'vic' } } });
+    await client.connect(transport);
+    transport.setProtocolVersion('2025-06-18');
+    try {
+      const { CreateTaskResultSchema } = await import('@modelcontextprotocol/sdk/types.js');
+      const created = await client.request({ method: 'tools/call', params: { name: 'form_and_link', arguments: {}, task: {} } }, CreateTaskResultSchema);
+      const taskId = created.task.taskId;
+      const result = client.experimental.tasks.getTaskResult(taskId, CallToolResultSchema, { timeout: 120_000 });
+      await until('the round seen as one it cannot read', async () => server.logs.lines.some((line) => line.includes(taskId) && line.includes('cannot read')) || undefined);
+      assert.deepEqual(forms, [], 'nothing of the round was sent');
+      // The page visited, said through resume_run (a model, or another client): the form left is asked on the waiting stream.
+      const resumed = await client.callTool({ name: 'resume_run', arguments: { run_id: taskId, answers: { consent: 'accept' } } });
+      // Part of the round: kept, and the rest still waits (resume_run says so).
+      assert.match((resumed.content as Array<{ text: string }>)[0]!.text, /Kept: the answers to "consent"/, JSON.stringify(resumed));
+      const done = await result;
+      assert.deepEqual(forms, ['What is your name?']);
+      assert.deepEqual(done.structuredContent, { name: 'Ada', consent: 'accept' }, JSON.stringify(done));
+    } finally {
+      await client.close();
     }
   });
 
