@@ -16,6 +16,16 @@ export type Validator = (value: unknown) => string[];
 /** One ajv (and its compiled validators, by schema text) per dialect and mode: checking only, or also filling in defaults. */
 const instances = new Map<string, { ajv: Ajv2020 | AjvDraft7; compiled: Map<string, ValidateFunction> }>();
 
+/**
+ * Compiled validators kept per instance, the most recently used. Start-up
+ * schemas are held by the validators made of them; the questions runs ask
+ * are compiled as they are asked and answered, and a graph whose
+ * `responseSchema` carries the call's own data (a description naming an
+ * order) makes a new one each time: kept without a bound, each would stay
+ * for the process's life (about 5 KB each).
+ */
+const KEPT_PER_INSTANCE = 256;
+
 function ajv(dialect: Dialect, fillDefaults: boolean): { ajv: Ajv2020 | AjvDraft7; compiled: Map<string, ValidateFunction> } {
   const name = `${dialect}:${fillDefaults}`;
   let instance = instances.get(name);
@@ -54,9 +64,16 @@ export function compileValidator(schema: Record<string, unknown>, what: string, 
       validate = instance.compile(body);
     } catch (cause) {
       throw new GraphMcpError('SCHEMA_INVALID', `${what}: not a valid JSON Schema: ${messageOf(cause)}`, { cause });
+    } finally {
+      // ajv keeps what it compiles by the schema object, a new one each call: kept here by its text instead.
+      // (Not one with an "$id": ajv would drop whatever else it holds under that id too.)
+      if (body.$id === undefined) instance.removeSchema(body);
     }
-    compiled.set(key, validate);
+    if (compiled.size >= KEPT_PER_INSTANCE) compiled.delete(compiled.keys().next().value!);
+  } else {
+    compiled.delete(key);
   }
+  compiled.set(key, validate);
   const check = validate;
   return (value) => (check(value) ? [] : formatErrors(check.errors ?? []));
 }
@@ -90,4 +107,15 @@ function fieldPath(instancePath: string): string {
 
 function joinPath(base: string, key: string): string {
   return base ? `${base}.${key}` : key;
+}
+
+/** How many compiled validators are kept, in ajv's own cache and in this module's, summed over instances (for tests). */
+export function keptValidators(): { ajv: number; kept: number } {
+  let ajvCount = 0;
+  let kept = 0;
+  for (const instance of instances.values()) {
+    ajvCount += (instance.ajv as unknown as { _cache: Map<unknown, unknown> })._cache.size;
+    kept += instance.compiled.size;
+  }
+  return { ajv: ajvCount, kept };
 }
