@@ -309,6 +309,8 @@ async function continueRun(
 ): Promise<CallAnswer> {
   let step = first;
   let available = responses;
+  // Questions this call's client refused on its stream (or did not answer in time): not asked again in this call.
+  const refusedOnStream = new Set<string>();
   for (let round = 0; round < MAX_ROUNDS_PER_REQUEST; round += 1) {
     if (step.kind === 'done') {
       if (step.protocolError) throw protocolErrorOf(step.protocolError);
@@ -362,10 +364,13 @@ async function continueRun(
           requestState: await serving.codec.mint(requestStatePayload(run.id, (current.data as PauseData).round, boundArgs()), call.ctx),
         });
       }
-    } else if (call.sendOnStream !== undefined) {
-      const asked = await askQuestionsOnStream(serving, call, run, missing);
-      if (asked !== undefined) {
-        available = { responses: asked, dropped: [] };
+    } else if (call.sendOnStream !== undefined && missing.some((question) => !refusedOnStream.has(question.key))) {
+      const asked = await askQuestionsOnStream(serving, call, run, missing.filter((question) => !refusedOnStream.has(question.key)));
+      for (const key of asked?.refused ?? []) refusedOnStream.add(key);
+      // What the client answered is applied, even when it refused another question of the round
+      // (one it cannot take, such as sampling): those it refused are left for the paused run's answer.
+      if (asked !== undefined && Object.keys(asked.answers).length > 0) {
+        available = { responses: asked.answers, dropped: [] };
         step = { kind: 'paused', run: (await serving.runs.get(run.id, call.owner)) ?? run, interrupts: [] };
         continue;
       }
@@ -424,12 +429,14 @@ async function resumeOrRefuse(
 /**
  * Asks the questions as requests on the call's response stream (2025 era)
  * and waits for their answers, which the client posts separately and the
- * store's signals bring here from whichever process received them.
- * `undefined` when the client cannot answer (it refused the request, or
- * gave no answer in time), or when the server stops (`stopSignal`: its
- * grace period is over) before the answers came: the caller then gets a
- * paused-run result, and the run, already in the store, can be resumed
- * through any process.
+ * store's signals bring here from whichever process received them: the
+ * answers given, by key, and the keys of the questions the client refused
+ * (an error answer: one it cannot take) or gave no answer to in time.
+ * `undefined` when nothing could be asked (a question of the round the
+ * client cannot read, the stream gone), or when the call ends or the
+ * server stops (`stopSignal`: its grace period is over) before the
+ * answers came: the caller then gets a paused-run result, and the run,
+ * already in the store, can be resumed through any process.
  */
 export async function askQuestionsOnStream(
   serving: PauseServing,
@@ -442,7 +449,7 @@ export async function askQuestionsOnStream(
   },
   run: RunRecord,
   questions: Question[],
-): Promise<Record<string, unknown> | undefined> {
+): Promise<{ answers: Record<string, unknown>; refused: string[] } | undefined> {
   const send = call.sendOnStream!;
   // Asked whole or not at all: a question sent and then dropped with its round would take an answer nobody waits for.
   if (!readableRound(send, questions)) {
@@ -481,13 +488,12 @@ export async function askQuestionsOnStream(
     const keys = questions.map((question) => question.key);
     serving.logger?.info({ run: run.id, questions: keys, timeout_ms: serving.questionTimeoutMs }, "asked the caller on the call's response stream; waiting for the answer");
     const answers = await Promise.all(waits);
-    if (answers.some((answer) => answer === undefined)) {
-      if (!ends.some((signal) => signal.aborted)) {
-        serving.logger?.info({ run: run.id, questions: keys }, 'the caller did not answer the question on its stream (it refused it, or gave no answer in time)');
-      }
-      return undefined;
+    if (ends.some((signal) => signal.aborted)) return undefined;
+    const refused = keys.filter((_key, i) => answers[i] === undefined);
+    if (refused.length > 0) {
+      serving.logger?.info({ run: run.id, questions: refused }, 'the caller did not answer the question on its stream (it refused it, or gave no answer in time)');
     }
-    return Object.fromEntries(answers as Array<[string, unknown]>);
+    return { answers: Object.fromEntries(answers.filter((answer) => answer !== undefined)), refused };
   } catch (error) {
     serving.logger?.debug({ err: { message: (error as Error).message }, run: run.id }, 'asking on the response stream failed');
     return undefined;

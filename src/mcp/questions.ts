@@ -137,7 +137,7 @@ function mcpRequestText(value: McpInputRequestValue): string {
   if (value.method === 'elicitation/create') {
     const message = String(params.message ?? 'The tool asks for input.');
     // A URL-mode question is answered on a page: its address is part of the question.
-    return isUrlMode(params) && !message.includes(params.url) ? `${message} (${params.url})` : message;
+    return isUrlMode(params) && !namesUrl(message, params.url) ? `${message} (${params.url})` : message;
   }
   if (value.method === 'roots/list') return 'The tool asks for the list of your workspace roots.';
   const messages = Array.isArray(params.messages) ? params.messages : [];
@@ -412,11 +412,7 @@ export function decodeAnswer(question: Question, answer: unknown, from: 'client'
   const { decoder } = question;
   if (decoder.kind === 'mcp') {
     if (from === 'client') return { ok: true, value: answer };
-    // Nothing to fill in (a page to visit, a form of no fields): only a decision, which is never guessed.
-    if (question.request.method === 'elicitation/create' && fieldsOf(question).length === 0) {
-      const action = decisionOf(answer);
-      return action === undefined ? invalid(`answer with the user's decision: {"action": "accept"}, {"action": "decline"} or {"action": "cancel"}`) : { ok: true, value: { action } };
-    }
+    if (question.request.method === 'elicitation/create') return modelElicitResult(question, answer);
     return { ok: true, value: modelAnswerAsResult(question, answer) };
   }
 
@@ -594,6 +590,40 @@ function oneFieldValue(question: Question, field: string, answer: unknown): unkn
 
 const DECISIONS = ['accept', 'decline', 'cancel'] as const;
 
+const DECISION_HINT = '{"action": "accept"}, {"action": "decline"} or {"action": "cancel"}';
+
+/**
+ * A model's answer to an elicitation the graph wrote itself, as an
+ * `ElicitResult`. A decision is never guessed: an `action` must be one of
+ * the three (as an object, or its JSON text); with nothing to fill in (a
+ * page to visit, a form of no fields) the bare word counts too. A form's
+ * content is an object, or for a form of one field, that field's value.
+ */
+function modelElicitResult(question: Question, answer: unknown): Decoded {
+  const fields = fieldsOf(question);
+  if (fields.length === 0) {
+    const action = decisionOf(answer);
+    return action === undefined ? invalid(`answer with the user's decision: ${DECISION_HINT}`) : { ok: true, value: { action } };
+  }
+  let value = answer;
+  if (typeof value === 'string') {
+    try {
+      const parsed: unknown = JSON.parse(value);
+      if (isPlainObject(parsed)) value = parsed;
+    } catch {
+      // Text: a one-field form's value.
+    }
+  }
+  if (isPlainObject(value) && 'action' in value) {
+    const action = decisionOf(value);
+    if (action === undefined) return invalid(`"action" must be one of ${DECISION_HINT}`);
+    return { ok: true, value: action === 'accept' ? { action, content: isPlainObject(value.content) ? value.content : {} } : { action } };
+  }
+  if (isPlainObject(value)) return { ok: true, value: { action: 'accept', content: value } };
+  if (fields.length === 1) return { ok: true, value: { action: 'accept', content: { [fields[0]!]: value } } };
+  return invalid(`answer with an object with the fields ${fields.join(', ')}, or the user's decision: ${DECISION_HINT}`);
+}
+
 /** A model's decision: `{"action": ...}` (as an object, or its JSON text), or the bare word. */
 function decisionOf(answer: unknown): (typeof DECISIONS)[number] | undefined {
   let value = answer;
@@ -620,8 +650,7 @@ function fieldsOf(question: Question): string[] {
 function modelAnswerAsResult(question: Question, answer: unknown): unknown {
   switch (question.request.method) {
     case 'elicitation/create':
-      if (isPlainObject(answer) && typeof answer.action === 'string') return answer;
-      return { action: 'accept', content: isPlainObject(answer) ? answer : { answer } };
+      return answer;
     case 'sampling/createMessage':
       if (isPlainObject(answer) && isPlainObject(answer.content)) return answer;
       return { role: 'assistant', content: { type: 'text', text: typeof answer === 'string' ? answer : JSON.stringify(answer) }, model: 'caller', stopReason: 'endTurn' };
@@ -645,7 +674,7 @@ export function answerHint(question: Question): string {
         return 'Send the user to that page; once they have finished there, answer {"action": "accept"} (or {"action": "decline"} if they refuse).';
       }
       if (fields.length === 0) return 'Answer with {"action": "accept"} to go on, or {"action": "decline"}.';
-      return `Answer with an object with the fields ${fields.join(', ')}.`;
+      return `Answer with an object with the fields ${fields.join(', ')} (or {"action": "decline"} if the user refuses).`;
     default:
       // A response schema that is not an object, asked as a one-field form: the value itself is the answer.
       if (decoder.kind === 'typed' && decoder.unwrap) {
@@ -655,6 +684,15 @@ export function answerHint(question: Question): string {
       // The form's own JSON Schema, required fields included: a map of properties alone reads as an example.
       return `Answer with a JSON object that matches this JSON Schema: ${JSON.stringify(schema ?? { type: 'object' })}.`;
   }
+}
+
+/** Whether `text` holds `url` whole (not as the start of a longer one). */
+function namesUrl(text: string, url: string): boolean {
+  for (let at = text.indexOf(url); at !== -1; at = text.indexOf(url, at + 1)) {
+    const next = text.charAt(at + url.length);
+    if (next === '' || /[\s)>"'\]]/.test(next) || (/[.,;:!?]/.test(next) && /\s|$/.test(text.charAt(at + url.length + 1)))) return true;
+  }
+  return false;
 }
 
 /** An elicitation that sends the user to a page (2025-11-25's URL mode). */

@@ -367,8 +367,9 @@ async function awaitTaskEnd(
         toldUnreadable = run.version;
         logUnreadableRound(serving, run, questions);
       }
-      if (run.status === 'input_required' && readable && questions.some((question) => !unanswered.has(question.key))) {
-        asked += questions.length;
+      const toAsk = questions.filter((question) => !unanswered.has(question.key));
+      if (run.status === 'input_required' && readable && toAsk.length > 0) {
+        asked += toAsk.length;
         // The wait for the answer also ends when the task moves on without it (cancelled, answered elsewhere).
         const asking = new AbortController();
         const stopAsking = () => asking.abort();
@@ -379,16 +380,19 @@ async function awaitTaskEnd(
           stopAsking();
         });
         const call = { owner: surface.owner, ctx, sendOnStream: send, relatedTask: run.id, runOptions: { stopSignal: asking.signal } };
-        const responses = await askQuestionsOnStream(serving, call, run, questions);
+        const streamed = await askQuestionsOnStream(serving, call, run, toAsk);
         stopAsking();
         ended.signal.removeEventListener('abort', stopAsking);
         await watching;
         // An answer that came as the task moved on (answered or cancelled elsewhere) is for a question no longer asked.
-        if (responses !== undefined && !movedAway) {
-          await answerTask(surface, run, { responses, dropped: [] });
+        if (movedAway) continue;
+        if (streamed === undefined) {
+          if (!ended.signal.aborted) for (const question of toAsk) unanswered.add(question.key);
           continue;
         }
-        if (responses === undefined && !movedAway && !ended.signal.aborted) for (const question of questions) unanswered.add(question.key);
+        // What the client answered is applied, even when it refused another question of the round.
+        for (const key of streamed.refused) unanswered.add(key);
+        if (Object.keys(streamed.answers).length > 0) await answerTask(surface, run, { responses: streamed.answers, dropped: [] });
         continue;
       }
       await serving.tasks!.waitForChange(run.id, serving.pollIntervalMs, ended.signal);

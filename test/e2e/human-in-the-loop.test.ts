@@ -374,6 +374,23 @@ describe('2025-era clients (v1 SDK)', () => {
     });
   }
 
+  test('a round the client answers in part (a form, not the sampling it cannot take): what it answered is kept, and only the rest is left for resume_run', async () => {
+    let forms = 0;
+    const client = await v1Client('alice', { elicitation: true, answer: () => { forms += 1; return { ok: true }; } });
+    try {
+      const paused = await client.callTool({ name: 'mixed_kinds', arguments: {} });
+      const run = paused._meta?.['graph-mcp/run'] as { id: string; questions: Array<{ key: string }> };
+      assert.equal(forms, 1);
+      assert.deepEqual(run.questions.map((question) => question.key), ['summary'], JSON.stringify(paused));
+      const done = await client.callTool({ name: 'resume_run', arguments: { run_id: run.id, answer: 'A summary.' } });
+      const state = done.structuredContent as { said: string; sampled: string };
+      assert.deepEqual(JSON.parse(state.said), { action: 'accept', content: { ok: true } }, JSON.stringify(done));
+      assert.equal(JSON.parse(state.sampled).content.text, 'A summary.');
+    } finally {
+      await client.close();
+    }
+  });
+
   test('twelve questions in a row are all asked on the call\'s stream, and the call ends with the result', async () => {
     let asked = 0;
     const client = await v1Client('alice', { elicitation: true, answer: (form) => { asked += 1; return { answer: form.message.replace(/\?$/, '!') }; } });

@@ -700,6 +700,35 @@ describe('2025-11-25 experimental tasks (v1 client)', () => {
     }
   });
 
+  test('a client in tasks/result that answers a round in part (a form, not the URL-mode question it cannot take): its answer is kept, and the task ends once the rest is answered elsewhere', async () => {
+    const forms: string[] = [];
+    // Form mode only: the v1 client refuses a URL-mode question itself.
+    const client = new V1Client({ name: 'tasks-form-only', version: '1.0.0' }, { capabilities: { elicitation: { form: {} } } });
+    client.setRequestHandler(ElicitRequestSchema, async (request) => {
+      forms.push(request.params.message);
+      return { action: 'accept', content: { name: 'Ada' } } as never;
+    });
+    await client.connect(new V1Transport(new URL(server.url), { requestInit: { headers: { 'x-user': 'wes' } } }));
+    try {
+      const { CreateTaskResultSchema } = await import('@modelcontextprotocol/sdk/types.js');
+      const created = await client.request({ method: 'tools/call', params: { name: 'form_and_link', arguments: {}, task: {} } }, CreateTaskResultSchema);
+      const taskId = created.task.taskId;
+      const result = client.experimental.tasks.getTaskResult(taskId, CallToolResultSchema, { timeout: 120_000 });
+      const waiting = await until('the form answered, the page left', async () => {
+        const task = await client.experimental.tasks.getTask(taskId);
+        return task.status === 'input_required' && !/What is your name/.test(task.statusMessage ?? '') ? task : undefined;
+      });
+      assert.match(waiting.statusMessage ?? '', /Give consent on the page/);
+      assert.deepEqual(forms, ['What is your name?']);
+      await client.callTool({ name: 'resume_run', arguments: { run_id: taskId, answer: 'accept' } });
+      const done = await result;
+      assert.deepEqual(done.structuredContent, { name: 'Ada', consent: 'accept' }, JSON.stringify(done));
+      assert.deepEqual(forms, ['What is your name?'], 'the form was not asked again');
+    } finally {
+      await client.close();
+    }
+  });
+
   test('a client that refuses the question is asked once per tasks/result, not again at every poll; the wait goes on to the end', async () => {
     const client = await v1('lou'); // no elicitation handler: the v1 client refuses elicitation/create
     try {

@@ -100,3 +100,27 @@ test('a JSON text field takes plain text where its schema takes a string (a null
   assert.equal(wrong.ok, false);
   assert.match(!wrong.ok && !wrong.declined ? wrong.problem : '', /obj: must be object/);
 });
+
+/** A question the graph wrote itself as an MCP elicitation. */
+function elicit(params: Record<string, unknown>) {
+  const [question] = questionsFor([{ id: 'i2', value: { key: 'k', method: 'elicitation/create', params } }], []);
+  return question!;
+}
+
+test("a model's answer to an elicitation the graph wrote: a decision is never guessed, and a form's content is an object or a one-field form's value", () => {
+  const two = elicit({ message: 'Ship?', requestedSchema: { type: 'object', properties: { street: { type: 'string' }, city: { type: 'string' } } } });
+  assert.deepEqual(decodeAnswer(two, { street: '1 Main St', city: 'Oslo' }, 'model'), { ok: true, value: { action: 'accept', content: { street: '1 Main St', city: 'Oslo' } } });
+  assert.deepEqual(decodeAnswer(two, '{"action": "decline"}', 'model'), { ok: true, value: { action: 'decline' } });
+  assert.deepEqual(decodeAnswer(two, { action: 'accept', content: { city: 'Oslo' } }, 'model'), { ok: true, value: { action: 'accept', content: { city: 'Oslo' } } });
+  for (const unclear of ['Oslo', { action: 'yes' }, 42]) assert.equal(decodeAnswer(two, unclear, 'model').ok, false, JSON.stringify(unclear));
+
+  const one = elicit({ message: 'Name?', requestedSchema: { type: 'object', properties: { name: { type: 'string' } } } });
+  assert.deepEqual(decodeAnswer(one, 'Ada', 'model'), { ok: true, value: { action: 'accept', content: { name: 'Ada' } } });
+
+  const page = elicit({ mode: 'url', message: 'Sign in at https://idp.example/login/2 first', url: 'https://idp.example/login', elicitationId: 'e' });
+  assert.match(page.text, /first \(https:\/\/idp\.example\/login\)$/, 'a longer address in the message is not the page');
+  assert.deepEqual(decodeAnswer(page, ' Decline ', 'model'), { ok: true, value: { action: 'decline' } });
+  for (const unclear of ['no', {}, true, { action: 'ACCEPT' }]) assert.equal(decodeAnswer(page, unclear, 'model').ok, false, JSON.stringify(unclear));
+  const named = elicit({ mode: 'url', message: 'Open https://idp.example/login.', url: 'https://idp.example/login', elicitationId: 'e' });
+  assert.equal(named.text, 'Open https://idp.example/login.', 'named once');
+});
