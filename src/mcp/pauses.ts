@@ -364,8 +364,11 @@ async function continueRun(
           requestState: await serving.codec.mint(requestStatePayload(run.id, (current.data as PauseData).round, boundArgs()), call.ctx),
         });
       }
-    } else if (call.sendOnStream !== undefined && missing.some((question) => !refusedOnStream.has(question.key))) {
-      const asked = await askQuestionsOnStream(serving, call, run, missing.filter((question) => !refusedOnStream.has(question.key)));
+    } else if (call.sendOnStream !== undefined && round < MAX_ROUNDS_PER_REQUEST - 1 && missing.some((question) => !refusedOnStream.has(question.key))) {
+      // (Not on the last pass: an answer would come with no pass left to apply it.)
+      const streamed = await askQuestionsOnStream(serving, call, run, missing.filter((question) => !refusedOnStream.has(question.key)));
+      // The server's grace is over: the run is left as it is, for the paused run's answer (and nothing resumes it here).
+      const asked = call.runOptions.stopSignal?.aborted ? undefined : streamed;
       for (const key of asked?.refused ?? []) refusedOnStream.add(key);
       // What the client answered is applied, even when it refused another question of the round
       // (one it cannot take, such as sampling): those it refused are left for the paused run's answer.
@@ -378,10 +381,11 @@ async function continueRun(
       // being asked: the run is cancelled with it (nobody else holds its id), and the call
       // ends without an answer. A server stopping is not the client's doing: the run stays
       // paused, and the call answers with it.
-      if (call.runOptions.signal?.aborted) {
-        await serving.runs.cancel(run, { ...data, questions: [], result: errorResult('RUN_CANCELLED', `Tool "${call.tool.name}" was cancelled by the client.`) });
-        throw new RunAbortedError();
-      }
+    }
+    // (Checked also when nothing was asked this pass: a cancel may come as the last answers are applied.)
+    if (call.sendOnStream !== undefined && call.runOptions.signal?.aborted) {
+      await serving.runs.cancel(run, { ...(run.data as PauseData), questions: [], result: errorResult('RUN_CANCELLED', `Tool "${call.tool.name}" was cancelled by the client.`) });
+      throw new RunAbortedError();
     }
     return pausedResult(call.tool, run, missing);
   }
@@ -488,7 +492,10 @@ export async function askQuestionsOnStream(
     const keys = questions.map((question) => question.key);
     serving.logger?.info({ run: run.id, questions: keys, timeout_ms: serving.questionTimeoutMs }, "asked the caller on the call's response stream; waiting for the answer");
     const answers = await Promise.all(waits);
-    if (ends.some((signal) => signal.aborted)) return undefined;
+    // The call cancelled or gone: its run goes with it, and nothing it answered is kept.
+    if (call.ctx.mcpReq.signal.aborted || call.runOptions?.signal?.aborted) return undefined;
+    // The wait stopped (the server's grace is over, the task moved on): what was answered is kept, and nothing counts as refused.
+    if (call.runOptions?.stopSignal?.aborted) return { answers: Object.fromEntries(answers.filter((answer) => answer !== undefined)), refused: [] };
     const refused = keys.filter((_key, i) => answers[i] === undefined);
     if (refused.length > 0) {
       serving.logger?.info({ run: run.id, questions: refused }, 'the caller did not answer the question on its stream (it refused it, or gave no answer in time)');

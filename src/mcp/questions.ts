@@ -606,7 +606,7 @@ function modelElicitResult(question: Question, answer: unknown): Decoded {
     return action === undefined ? invalid(`answer with the user's decision: ${DECISION_HINT}`) : { ok: true, value: { action } };
   }
   let value = answer;
-  if (typeof value === 'string') {
+  if (typeof value === 'string' && value.trim().startsWith('{')) {
     try {
       const parsed: unknown = JSON.parse(value);
       if (isPlainObject(parsed)) value = parsed;
@@ -614,14 +614,48 @@ function modelElicitResult(question: Question, answer: unknown): Decoded {
       // Text: a one-field form's value.
     }
   }
-  if (isPlainObject(value) && 'action' in value) {
+  // A decision: `action` (and perhaps `content`) alone, where `action` is not one of the form's own fields.
+  // A decision: `action`, where it is not one of the form's own fields, with the content in `content` or beside it.
+  if (isPlainObject(value) && 'action' in value && !fields.includes('action')) {
     const action = decisionOf(value);
     if (action === undefined) return invalid(`"action" must be one of ${DECISION_HINT}`);
-    return { ok: true, value: action === 'accept' ? { action, content: isPlainObject(value.content) ? value.content : {} } : { action } };
+    if (action !== 'accept') return { ok: true, value: { action } };
+    const { action: _decision, content, ...beside } = value;
+    if (content !== undefined && !isPlainObject(content)) return invalid('"content" must be an object of the form\'s fields');
+    return checkedContent(question, { ...beside, ...(content ?? {}) });
   }
-  if (isPlainObject(value)) return { ok: true, value: { action: 'accept', content: value } };
-  if (fields.length === 1) return { ok: true, value: { action: 'accept', content: { [fields[0]!]: value } } };
+  if (isPlainObject(value)) return checkedContent(question, value);
+  if (fields.length === 1 && value !== undefined && value !== null) return checkedContent(question, { [fields[0]!]: bareFieldValue(question, fields[0]!, value) });
   return invalid(`answer with an object with the fields ${fields.join(', ')}, or the user's decision: ${DECISION_HINT}`);
+}
+
+/** A bare value for a form field: a yes/no field's `true` (or `"true"`) as a boolean, a number as a number, as given otherwise. */
+function bareFieldValue(question: Question, field: string, value: unknown): unknown {
+  const properties = (question.request.params.requestedSchema as { properties?: Record<string, { type?: unknown }> } | undefined)?.properties;
+  const primitive = PRIMITIVE_TYPES[String(properties?.[field]?.type)];
+  if (primitive === undefined || typeof value !== 'string') return value;
+  try {
+    const parsed = JSON.parse(value.trim()) as unknown;
+    return typeof parsed === primitive ? parsed : value;
+  } catch {
+    return value;
+  }
+}
+
+/** An accepted form's content, checked against the form the graph wrote (when that is a JSON Schema at all). */
+function checkedContent(question: Question, content: Json): Decoded {
+  const schema = question.request.params.requestedSchema;
+  if (isPlainObject(schema)) {
+    let check: ((value: unknown) => string[]) | undefined;
+    try {
+      check = compileValidator(schema, 'elicitation requestedSchema');
+    } catch {
+      check = undefined;
+    }
+    const problems = check?.(content) ?? [];
+    if (problems.length > 0) return invalid(`the answer does not fit the form: ${problems.join('; ')} (or answer with the user's decision: ${DECISION_HINT})`);
+  }
+  return { ok: true, value: { action: 'accept', content } };
 }
 
 /** A model's decision: `{"action": ...}` (as an object, or its JSON text), or the bare word. */
@@ -690,7 +724,8 @@ export function answerHint(question: Question): string {
 function namesUrl(text: string, url: string): boolean {
   for (let at = text.indexOf(url); at !== -1; at = text.indexOf(url, at + 1)) {
     const next = text.charAt(at + url.length);
-    if (next === '' || /[\s)>"'\]]/.test(next) || (/[.,;:!?]/.test(next) && /\s|$/.test(text.charAt(at + url.length + 1)))) return true;
+    const after = text.charAt(at + url.length + 1);
+    if (next === '' || /[\s)>"'\]]/.test(next) || (/[.,;:!?]/.test(next) && (after === '' || /\s/.test(after)))) return true;
   }
   return false;
 }

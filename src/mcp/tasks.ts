@@ -384,15 +384,18 @@ async function awaitTaskEnd(
         stopAsking();
         ended.signal.removeEventListener('abort', stopAsking);
         await watching;
-        // An answer that came as the task moved on (answered or cancelled elsewhere) is for a question no longer asked.
-        if (movedAway) continue;
         if (streamed === undefined) {
-          if (!ended.signal.aborted) for (const question of toAsk) unanswered.add(question.key);
+          if (!movedAway && !ended.signal.aborted) for (const question of toAsk) unanswered.add(question.key);
           continue;
         }
-        // What the client answered is applied, even when it refused another question of the round.
-        for (const key of streamed.refused) unanswered.add(key);
-        if (Object.keys(streamed.answers).length > 0) await answerTask(surface, run, { responses: streamed.answers, dropped: [] });
+        if (!movedAway) for (const key of streamed.refused) unanswered.add(key);
+        // What the client answered is applied, even when it refused another question of the round, to the
+        // task as it is now: another request may have answered part of the round meanwhile, or cancelled
+        // it. Answers to questions no longer pending are left out.
+        if (Object.keys(streamed.answers).length > 0) {
+          const now = await surface.serving.runs.get(run.id, surface.owner);
+          if (now?.status === 'input_required') await answerTask(surface, now, { responses: streamed.answers, dropped: [] });
+        }
         continue;
       }
       await serving.tasks!.waitForChange(run.id, serving.pollIntervalMs, ended.signal);

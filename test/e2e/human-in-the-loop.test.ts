@@ -37,6 +37,7 @@ const GRAPHS = {
   scoped_ask: { path: './graphs/hitl.ts:askName', access: { scopes: ['ask'] } },
   link_ask: './graphs/hitl.ts:askByLink',
   form_and_link: './graphs/hitl.ts:formAndLink',
+  many_numbers: './graphs/hitl.ts:manyNumbers',
 };
 
 type Form = { message: string; requestedSchema: { properties: Record<string, unknown> } };
@@ -386,6 +387,32 @@ describe('2025-era clients (v1 SDK)', () => {
       const state = done.structuredContent as { said: string; sampled: string };
       assert.deepEqual(JSON.parse(state.said), { action: 'accept', content: { ok: true } }, JSON.stringify(done));
       assert.equal(JSON.parse(state.sampled).content.text, 'A summary.');
+    } finally {
+      await client.close();
+    }
+  });
+
+  test('a call that reaches its round limit answers with the question it has not asked yet: an answer on its last round is not dropped', async () => {
+    const answered = new Set<string>();
+    let first = true;
+    const client = await v1Client('alice', {
+      elicitation: true,
+      answer: (form) => {
+        // The first answer cannot be used (asked again), which puts the asking on the other passes.
+        if (first) {
+          first = false;
+          return { n: 'one' };
+        }
+        answered.add(form.message);
+        return { n: answered.size };
+      },
+    });
+    try {
+      const paused = await client.callTool({ name: 'many_numbers', arguments: {} });
+      const run = paused._meta?.['graph-mcp/run'] as { status: string; questions: Array<{ text: string }> };
+      assert.equal(run?.status, 'input_required', JSON.stringify(paused).slice(0, 500));
+      assert.ok(answered.size >= 90, `answered ${answered.size}`);
+      assert.ok(!answered.has(run.questions[0]!.text), `asked again: ${run.questions[0]!.text}`);
     } finally {
       await client.close();
     }

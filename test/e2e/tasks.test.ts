@@ -729,6 +729,43 @@ describe('2025-11-25 experimental tasks (v1 client)', () => {
     }
   });
 
+  test('an answer given on the tasks/result stream as another request answers the rest of the round is kept, not asked for again', async () => {
+    const asked: string[] = [];
+    let answeredElsewhere: () => void = () => undefined;
+    const elsewhere = new Promise<void>((resolve) => (answeredElsewhere = resolve));
+    const client = new V1Client({ name: 'tasks-v1', version: '1.0.0' }, { capabilities: { elicitation: {} } });
+    client.setRequestHandler(ElicitRequestSchema, async (request) => {
+      asked.push(request.params.message);
+      // "Right?" is answered by another request (resume_run) while this client thinks it over.
+      if (request.params.message === 'Right?') {
+        await elsewhere;
+        return { action: 'cancel' } as never;
+      }
+      return { action: 'accept', content: { answer: 'L' } } as never;
+    });
+    await client.connect(new V1Transport(new URL(server.url), { requestInit: { headers: { 'x-user': 'yan' } } }));
+    try {
+      const { CreateTaskResultSchema } = await import('@modelcontextprotocol/sdk/types.js');
+      const created = await client.request({ method: 'tools/call', params: { name: 'parallel', arguments: {}, task: {} } }, CreateTaskResultSchema);
+      const taskId = created.task.taskId;
+      const result = client.experimental.tasks.getTaskResult(taskId, CallToolResultSchema, { timeout: 120_000 });
+      await until('both asked', async () => (asked.length >= 2 ? true : undefined));
+      const other = await v1('yan');
+      try {
+        await other.callTool({ name: 'resume_run', arguments: { run_id: taskId, answers: { right: 'R' } } });
+      } finally {
+        await other.close();
+      }
+      answeredElsewhere();
+      const done = await result;
+      assert.equal((done.structuredContent as { joined?: string } | undefined)?.joined, 'L+R', JSON.stringify(done));
+      assert.deepEqual([...asked].sort(), ['Left?', 'Right?'], 'nothing asked again');
+    } finally {
+      answeredElsewhere();
+      await client.close();
+    }
+  });
+
   test('a client that refuses the question is asked once per tasks/result, not again at every poll; the wait goes on to the end', async () => {
     const client = await v1('lou'); // no elicitation handler: the v1 client refuses elicitation/create
     try {

@@ -114,13 +114,25 @@ test("a model's answer to an elicitation the graph wrote: a decision is never gu
   assert.deepEqual(decodeAnswer(two, { action: 'accept', content: { city: 'Oslo' } }, 'model'), { ok: true, value: { action: 'accept', content: { city: 'Oslo' } } });
   for (const unclear of ['Oslo', { action: 'yes' }, 42]) assert.equal(decodeAnswer(two, unclear, 'model').ok, false, JSON.stringify(unclear));
 
+  assert.deepEqual(decodeAnswer(two, { action: 'accept', street: '1 Main St', city: 'Oslo' }, 'model'), { ok: true, value: { action: 'accept', content: { street: '1 Main St', city: 'Oslo' } } });
+  assert.equal(decodeAnswer(two, { action: 'accept', content: 'Oslo' }, 'model').ok, false);
+
   const one = elicit({ message: 'Name?', requestedSchema: { type: 'object', properties: { name: { type: 'string' } } } });
   assert.deepEqual(decodeAnswer(one, 'Ada', 'model'), { ok: true, value: { action: 'accept', content: { name: 'Ada' } } });
+  // A yes/no form: true or false (or their text), never a word the form cannot hold.
+  const yesNo = elicit({ message: 'Confirm?', requestedSchema: { type: 'object', properties: { ok: { type: 'boolean' } }, required: ['ok'] } });
+  assert.deepEqual(decodeAnswer(yesNo, 'false', 'model'), { ok: true, value: { action: 'accept', content: { ok: false } } });
+  for (const unclear of ['no', 'decline', { ok: 'yes' }, {}]) assert.equal(decodeAnswer(yesNo, unclear, 'model').ok, false, JSON.stringify(unclear));
+  // A form with a field named "action": that field, not a decision.
+  const shipping = elicit({ message: 'What now?', requestedSchema: { type: 'object', properties: { action: { type: 'string' }, note: { type: 'string' } } } });
+  assert.deepEqual(decodeAnswer(shipping, { action: 'ship', note: 'asap' }, 'model'), { ok: true, value: { action: 'accept', content: { action: 'ship', note: 'asap' } } });
 
   const page = elicit({ mode: 'url', message: 'Sign in at https://idp.example/login/2 first', url: 'https://idp.example/login', elicitationId: 'e' });
   assert.match(page.text, /first \(https:\/\/idp\.example\/login\)$/, 'a longer address in the message is not the page');
   assert.deepEqual(decodeAnswer(page, ' Decline ', 'model'), { ok: true, value: { action: 'decline' } });
   for (const unclear of ['no', {}, true, { action: 'ACCEPT' }]) assert.equal(decodeAnswer(page, unclear, 'model').ok, false, JSON.stringify(unclear));
+  const longer = elicit({ mode: 'url', message: 'Open https://idp.example/login.html to sign in', url: 'https://idp.example/login', elicitationId: 'e' });
+  assert.match(longer.text, /to sign in \(https:\/\/idp\.example\/login\)$/);
   const named = elicit({ mode: 'url', message: 'Open https://idp.example/login.', url: 'https://idp.example/login', elicitationId: 'e' });
   assert.equal(named.text, 'Open https://idp.example/login.', 'named once');
 });
