@@ -605,6 +605,11 @@ function modelElicitResult(question: Question, answer: unknown): Decoded {
     const action = decisionOf(answer);
     return action === undefined ? invalid(`answer with the user's decision: ${DECISION_HINT}`) : { ok: true, value: { action } };
   }
+  // A bare decision word, where no field could take it as a value (a form of several fields, or one named "action").
+  if ((fields.length > 1 || fields.includes('action')) && typeof answer === 'string') {
+    const word = answer.trim().toLowerCase();
+    if (word === 'decline' || word === 'cancel') return { ok: true, value: { action: word } };
+  }
   let value = answer;
   if (typeof value === 'string' && value.trim().startsWith('{')) {
     try {
@@ -626,17 +631,20 @@ function modelElicitResult(question: Question, answer: unknown): Decoded {
   }
   if (isPlainObject(value)) return checkedContent(question, value);
   if (fields.length === 1 && value !== undefined && value !== null) return checkedContent(question, { [fields[0]!]: bareFieldValue(question, fields[0]!, value) });
-  return invalid(`answer with an object with the fields ${fields.join(', ')}, or the user's decision: ${DECISION_HINT}`);
+  return invalid(`answer with an object with the fields ${fields.join(', ')}, or the user's decision: ${fields.includes('action') ? '"decline" or "cancel"' : DECISION_HINT}`);
 }
 
 /** A bare value for a form field: a yes/no field's `true` (or `"true"`) as a boolean, a number as a number, as given otherwise. */
 function bareFieldValue(question: Question, field: string, value: unknown): unknown {
   const properties = (question.request.params.requestedSchema as { properties?: Record<string, { type?: unknown }> } | undefined)?.properties;
-  const primitive = PRIMITIVE_TYPES[String(properties?.[field]?.type)];
-  if (primitive === undefined || typeof value !== 'string') return value;
+  const declared = properties?.[field]?.type;
+  const types = (Array.isArray(declared) ? declared : [declared]).map(String);
+  // The JSON text of a value the field takes (a yes/no's `true`, a number, a list of choices), as that value.
+  const takes = (parsed: unknown) => types.some((type) => (type === 'array' ? Array.isArray(parsed) : type === 'null' ? parsed === null : PRIMITIVE_TYPES[type] === typeof parsed));
+  if (typeof value !== 'string' || !types.some((type) => type === 'array' || type === 'null' || PRIMITIVE_TYPES[type] !== undefined)) return value;
   try {
     const parsed = JSON.parse(value.trim()) as unknown;
-    return typeof parsed === primitive ? parsed : value;
+    return takes(parsed) ? parsed : value;
   } catch {
     return value;
   }
@@ -708,7 +716,7 @@ export function answerHint(question: Question): string {
         return 'Send the user to that page; once they have finished there, answer {"action": "accept"} (or {"action": "decline"} if they refuse).';
       }
       if (fields.length === 0) return 'Answer with {"action": "accept"} to go on, or {"action": "decline"}.';
-      return `Answer with an object with the fields ${fields.join(', ')} (or {"action": "decline"} if the user refuses).`;
+      return `Answer with an object with the fields ${fields.join(', ')} (or ${fields.includes('action') || fields.length > 1 ? '"decline"' : '{"action": "decline"}'} if the user refuses).`;
     default:
       // A response schema that is not an object, asked as a one-field form: the value itself is the answer.
       if (decoder.kind === 'typed' && decoder.unwrap) {

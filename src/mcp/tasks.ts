@@ -392,9 +392,10 @@ async function awaitTaskEnd(
         // What the client answered is applied, even when it refused another question of the round, to the
         // task as it is now: another request may have answered part of the round meanwhile, or cancelled
         // it. Answers to questions no longer pending are left out.
-        if (Object.keys(streamed.answers).length > 0) {
+        // (Read again when another write wins the race, as tasks/update does.)
+        for (let attempt = 0; attempt < 5 && Object.keys(streamed.answers).length > 0; attempt += 1) {
           const now = await surface.serving.runs.get(run.id, surface.owner);
-          if (now?.status === 'input_required') await answerTask(surface, now, { responses: streamed.answers, dropped: [] });
+          if (now?.status !== 'input_required' || (await answerTask(surface, now, { responses: streamed.answers, dropped: [] }))) break;
         }
         continue;
       }

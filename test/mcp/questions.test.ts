@@ -1,7 +1,7 @@
 // How an interrupt's responseSchema becomes a question, and how its answers are checked.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { decodeAnswer, questionsFor } from '../../src/mcp/questions.js';
+import { answerHint, decodeAnswer, questionsFor } from '../../src/mcp/questions.js';
 
 function ask(responseSchema: Record<string, unknown>) {
   const [question] = questionsFor([{ id: 'i1', value: { question: 'Well?' }, responseSchema }], []);
@@ -123,9 +123,17 @@ test("a model's answer to an elicitation the graph wrote: a decision is never gu
   const yesNo = elicit({ message: 'Confirm?', requestedSchema: { type: 'object', properties: { ok: { type: 'boolean' } }, required: ['ok'] } });
   assert.deepEqual(decodeAnswer(yesNo, 'false', 'model'), { ok: true, value: { action: 'accept', content: { ok: false } } });
   for (const unclear of ['no', 'decline', { ok: 'yes' }, {}]) assert.equal(decodeAnswer(yesNo, unclear, 'model').ok, false, JSON.stringify(unclear));
-  // A form with a field named "action": that field, not a decision.
+  // A form with a field named "action": that field, not a decision; the bare word declines.
   const shipping = elicit({ message: 'What now?', requestedSchema: { type: 'object', properties: { action: { type: 'string' }, note: { type: 'string' } } } });
   assert.deepEqual(decodeAnswer(shipping, { action: 'ship', note: 'asap' }, 'model'), { ok: true, value: { action: 'accept', content: { action: 'ship', note: 'asap' } } });
+  assert.deepEqual(decodeAnswer(shipping, 'decline', 'model'), { ok: true, value: { action: 'decline' } });
+  assert.match(answerHint(shipping), /\(or "decline" if the user refuses\)/);
+  assert.deepEqual(decodeAnswer(two, 'Cancel', 'model'), { ok: true, value: { action: 'cancel' } });
+  // A one-field list of choices, or a nullable number, as its JSON text.
+  const tags = elicit({ message: 'Tags?', requestedSchema: { type: 'object', properties: { tags: { type: 'array', items: { enum: ['a', 'b'] } } } } });
+  assert.deepEqual(decodeAnswer(tags, '["a","b"]', 'model'), { ok: true, value: { action: 'accept', content: { tags: ['a', 'b'] } } });
+  const count = elicit({ message: 'How many?', requestedSchema: { type: 'object', properties: { n: { type: ['number', 'null'] } } } });
+  assert.deepEqual(decodeAnswer(count, '5', 'model'), { ok: true, value: { action: 'accept', content: { n: 5 } } });
 
   const page = elicit({ mode: 'url', message: 'Sign in at https://idp.example/login/2 first', url: 'https://idp.example/login', elicitationId: 'e' });
   assert.match(page.text, /first \(https:\/\/idp\.example\/login\)$/, 'a longer address in the message is not the page');
