@@ -468,6 +468,14 @@ describe('2025-11-25 experimental tasks (v1 client)', () => {
     return client;
   }
 
+  /** Starts a task of `tool` (2025-11-25's params.task) and waits for its result in tasks/result. */
+  async function taskWithResult(client: V1Client, tool: string) {
+    const { CreateTaskResultSchema } = await import('@modelcontextprotocol/sdk/types.js');
+    const created = await client.request({ method: 'tools/call', params: { name: tool, arguments: {}, task: {} } }, CreateTaskResultSchema);
+    const taskId = created.task.taskId;
+    return { taskId, result: client.experimental.tasks.getTaskResult(taskId, CallToolResultSchema, { timeout: 120_000 }) };
+  }
+
   test('callToolStream: task created, polled and finished', async () => {
     const client = await v1('carol');
     try {
@@ -682,10 +690,7 @@ describe('2025-11-25 experimental tasks (v1 client)', () => {
     await client.connect(transport);
     transport.setProtocolVersion('2025-06-18');
     try {
-      const { CreateTaskResultSchema } = await import('@modelcontextprotocol/sdk/types.js');
-      const created = await client.request({ method: 'tools/call', params: { name: 'form_and_link', arguments: {}, task: {} } }, CreateTaskResultSchema);
-      const taskId = created.task.taskId;
-      const result = client.experimental.tasks.getTaskResult(taskId, CallToolResultSchema, { timeout: 120_000 });
+      const { taskId, result } = await taskWithResult(client, 'form_and_link');
       await until('the round seen as one it cannot read', async () => server.logs.lines.some((line) => line.includes(taskId) && line.includes('cannot read')) || undefined);
       assert.deepEqual(forms, [], 'nothing of the round was sent');
       // The page visited, said through resume_run (a model, or another client): the form left is asked on the waiting stream.
@@ -710,10 +715,7 @@ describe('2025-11-25 experimental tasks (v1 client)', () => {
     });
     await client.connect(new V1Transport(new URL(server.url), { requestInit: { headers: { 'x-user': 'wes' } } }));
     try {
-      const { CreateTaskResultSchema } = await import('@modelcontextprotocol/sdk/types.js');
-      const created = await client.request({ method: 'tools/call', params: { name: 'form_and_link', arguments: {}, task: {} } }, CreateTaskResultSchema);
-      const taskId = created.task.taskId;
-      const result = client.experimental.tasks.getTaskResult(taskId, CallToolResultSchema, { timeout: 120_000 });
+      const { taskId, result } = await taskWithResult(client, 'form_and_link');
       const waiting = await until('the form answered, the page left', async () => {
         const task = await client.experimental.tasks.getTask(taskId);
         return task.status === 'input_required' && !/What is your name/.test(task.statusMessage ?? '') ? task : undefined;
@@ -745,10 +747,7 @@ describe('2025-11-25 experimental tasks (v1 client)', () => {
     });
     await client.connect(new V1Transport(new URL(server.url), { requestInit: { headers: { 'x-user': 'yan' } } }));
     try {
-      const { CreateTaskResultSchema } = await import('@modelcontextprotocol/sdk/types.js');
-      const created = await client.request({ method: 'tools/call', params: { name: 'parallel', arguments: {}, task: {} } }, CreateTaskResultSchema);
-      const taskId = created.task.taskId;
-      const result = client.experimental.tasks.getTaskResult(taskId, CallToolResultSchema, { timeout: 120_000 });
+      const { taskId, result } = await taskWithResult(client, 'parallel');
       await until('both asked', async () => (asked.length >= 2 ? true : undefined));
       const other = await v1('yan');
       try {
