@@ -605,8 +605,9 @@ function modelElicitResult(question: Question, answer: unknown): Decoded {
     const action = decisionOf(answer);
     return action === undefined ? invalid(`answer with the user's decision: ${DECISION_HINT}`) : { ok: true, value: { action } };
   }
-  // A bare decision word, where no field could take it as a value (a form of several fields, or one named "action").
-  if ((fields.length > 1 || fields.includes('action')) && typeof answer === 'string') {
+  // A bare decision word, where the form cannot take it as a value: a form of several fields, or one of a
+  // field named "action" (where {"action": ...} is that field) that does not list the word among its choices.
+  if (typeof answer === 'string' && takesBareDecision(question, fields)) {
     const word = answer.trim().toLowerCase();
     if (word === 'decline' || word === 'cancel') return { ok: true, value: { action: word } };
   }
@@ -631,7 +632,21 @@ function modelElicitResult(question: Question, answer: unknown): Decoded {
   }
   if (isPlainObject(value)) return checkedContent(question, value);
   if (fields.length === 1 && value !== undefined && value !== null) return checkedContent(question, { [fields[0]!]: bareFieldValue(question, fields[0]!, value) });
-  return invalid(`answer with an object with the fields ${fields.join(', ')}, or the user's decision: ${fields.includes('action') ? '"decline" or "cancel"' : DECISION_HINT}`);
+  return invalid(`answer with an object with the fields ${fields.join(', ')}, or the user's decision: ${decisionHint(fields)}`);
+}
+
+/** Whether a graph-written form takes the bare word `decline` or `cancel` as the user's decision. */
+function takesBareDecision(question: Question, fields: readonly string[]): boolean {
+  if (fields.length > 1) return true;
+  if (fields[0] !== 'action') return false;
+  const field = (question.request.params.requestedSchema as { properties?: Record<string, Json> } | undefined)?.properties?.action;
+  const choices = [...(Array.isArray(field?.enum) ? field.enum : []), ...(Array.isArray(field?.oneOf) ? field.oneOf.map((choice) => (isPlainObject(choice) ? choice.const : undefined)) : [])];
+  return !choices.some((choice) => choice === 'decline' || choice === 'cancel');
+}
+
+/** How a graph-written form is declined: `{"action": ...}`, or where that is the form's own field, the bare word. */
+function decisionHint(fields: readonly string[]): string {
+  return fields.includes('action') ? '"decline" or "cancel"' : DECISION_HINT;
 }
 
 /** A bare value for a form field: a yes/no field's `true` (or `"true"`) as a boolean, a number as a number, as given otherwise. */
@@ -661,7 +676,7 @@ function checkedContent(question: Question, content: Json): Decoded {
       check = undefined;
     }
     const problems = check?.(content) ?? [];
-    if (problems.length > 0) return invalid(`the answer does not fit the form: ${problems.join('; ')} (or answer with the user's decision: ${DECISION_HINT})`);
+    if (problems.length > 0) return invalid(`the answer does not fit the form: ${problems.join('; ')} (or answer with the user's decision: ${decisionHint(fieldsOf(question))})`);
   }
   return { ok: true, value: { action: 'accept', content } };
 }
@@ -716,7 +731,9 @@ export function answerHint(question: Question): string {
         return 'Send the user to that page; once they have finished there, answer {"action": "accept"} (or {"action": "decline"} if they refuse).';
       }
       if (fields.length === 0) return 'Answer with {"action": "accept"} to go on, or {"action": "decline"}.';
-      return `Answer with an object with the fields ${fields.join(', ')} (or ${fields.includes('action') || fields.length > 1 ? '"decline"' : '{"action": "decline"}'} if the user refuses).`;
+      // (A form whose own "action" field lists "decline" or "cancel" has no other way to refuse: its choices say it.)
+      if (takesBareDecision(question, fields)) return `Answer with an object with the fields ${fields.join(', ')} (or "decline" if the user refuses).`;
+      return `Answer with an object with the fields ${fields.join(', ')}${fields.includes('action') ? '' : ' (or {"action": "decline"} if the user refuses)'}.`;
     default:
       // A response schema that is not an object, asked as a one-field form: the value itself is the answer.
       if (decoder.kind === 'typed' && decoder.unwrap) {

@@ -129,6 +129,15 @@ test("a model's answer to an elicitation the graph wrote: a decision is never gu
   assert.deepEqual(decodeAnswer(shipping, 'decline', 'model'), { ok: true, value: { action: 'decline' } });
   assert.match(answerHint(shipping), /\(or "decline" if the user refuses\)/);
   assert.deepEqual(decodeAnswer(two, 'Cancel', 'model'), { ok: true, value: { action: 'cancel' } });
+  // A refusal of such a form's content says how to decline it: not with {"action": ...}, which is its field.
+  const refusedContent = decodeAnswer(shipping, { action: 5 }, 'model');
+  assert.equal(refusedContent.ok, false);
+  assert.match((refusedContent as { problem: string }).problem, /or answer with the user's decision: "decline" or "cancel"\)$/);
+  // One field named "action" whose choices include the word: the word is that choice.
+  const choice = elicit({ message: 'Next?', requestedSchema: { type: 'object', properties: { action: { type: 'string', enum: ['ship', 'hold', 'cancel'] } } } });
+  assert.deepEqual(decodeAnswer(choice, 'cancel', 'model'), { ok: true, value: { action: 'accept', content: { action: 'cancel' } } });
+  assert.equal(answerHint(choice), 'Answer with an object with the fields action.');
+  assert.match(answerHint(one), /\(or \{"action": "decline"\} if the user refuses\)\.$/);
   // A one-field list of choices, or a nullable number, as its JSON text.
   const tags = elicit({ message: 'Tags?', requestedSchema: { type: 'object', properties: { tags: { type: 'array', items: { enum: ['a', 'b'] } } } } });
   assert.deepEqual(decodeAnswer(tags, '["a","b"]', 'model'), { ok: true, value: { action: 'accept', content: { tags: ['a', 'b'] } } });
