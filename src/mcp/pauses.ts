@@ -377,12 +377,11 @@ async function continueRun(
         step = { kind: 'paused', run: (await serving.runs.get(run.id, call.owner)) ?? run, interrupts: [] };
         continue;
       }
-      // The client cancelled the call (notifications/cancelled) or went away while it was
-      // being asked: the run is cancelled with it (nobody else holds its id), and the call
-      // ends without an answer. A server stopping is not the client's doing: the run stays
-      // paused, and the call answers with it.
     }
-    // (Checked also when nothing was asked this pass: a cancel may come as the last answers are applied.)
+    // The client cancelled the call (notifications/cancelled) or went away while it was being
+    // asked, or as its last answers were applied: the run is cancelled with it, and the call ends
+    // without an answer. A server stopping is not the client's doing: the run stays paused, and
+    // the call answers with it.
     if (call.sendOnStream !== undefined && call.runOptions.signal?.aborted) {
       await serving.runs.cancel(run, { ...(run.data as PauseData), questions: [], result: errorResult('RUN_CANCELLED', `Tool "${call.tool.name}" was cancelled by the client.`) });
       throw new RunAbortedError();
@@ -436,11 +435,12 @@ async function resumeOrRefuse(
  * store's signals bring here from whichever process received them: the
  * answers given, by key, and the keys of the questions the client refused
  * (an error answer: one it cannot take) or gave no answer to in time.
+ * When the wait is stopped first (`stopSignal`: the server's grace period
+ * is over, a task moved on), the answers given so far, none refused.
  * `undefined` when nothing could be asked (a question of the round the
- * client cannot read, the stream gone), or when the call ends or the
- * server stops (`stopSignal`: its grace period is over) before the
- * answers came: the caller then gets a paused-run result, and the run,
- * already in the store, can be resumed through any process.
+ * client cannot read, the stream gone), or when the call is cancelled or
+ * its client goes away. The caller then gets a paused-run result, and the
+ * run, already in the store, can be resumed through any process.
  */
 export async function askQuestionsOnStream(
   serving: PauseServing,
