@@ -235,7 +235,9 @@ export async function resumeFromModel(
       still = saved;
     }
     const kept = remaining === data.questions ? '' : `\nKept: the answers to ${usable.map((question) => `"${question.key}"`).join(', ')}.`;
-    return answerInvalid(call.tool, still, remaining, problems, kept);
+    // Answers to part of the round, all usable: taken, and nothing was wrong with them.
+    const onlyMissing = usable.length > 0 && problems.every((problem) => problem.endsWith(': no answer given'));
+    return answerInvalid(call.tool, still, remaining, problems, kept, onlyMissing ? 'The answers given are taken; the run is still paused for the rest.' : undefined);
   }
   const step = await resumeOrRefuse(serving, call, run, answers, answeredBefore);
   // Refused by the graph itself (its responseSchema): said as an answer refused here is, the run paused again.
@@ -249,9 +251,9 @@ export async function resumeFromModel(
 }
 
 /** `resume_run` with answers that cannot be used: why, and the questions, still waiting under their keys. */
-function answerInvalid(tool: GraphTool, run: RunRecord, questions: Question[], problems: string[], kept: string): CallToolResult {
+function answerInvalid(tool: GraphTool, run: RunRecord, questions: Question[], problems: string[], kept: string, head = 'The answer cannot be used; the run is still paused.'): CallToolResult {
   return {
-    ...errorResult('ANSWER_INVALID', `The answer cannot be used; the run is still paused.\n${problems.map((p) => `- ${p}`).join('\n')}${kept}\n\n${describeQuestions(tool.name, run.id, questions)}`),
+    ...errorResult('ANSWER_INVALID', `${head}\n${problems.map((p) => `- ${p}`).join('\n')}${kept}\n\n${describeQuestions(tool.name, run.id, questions)}`),
     _meta: { 'graph-mcp/error': { code: 'ANSWER_INVALID' }, [RUN_META_KEY]: runMeta(run, questions) },
   };
 }

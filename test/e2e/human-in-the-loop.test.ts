@@ -684,7 +684,7 @@ describe('2025-era clients (v1 SDK)', () => {
       // One of the two: kept, and only the other is asked again.
       const part = await client.callTool({ name: 'resume_run', arguments: { run_id: id, answers: { left: 'c' } } });
       assert.equal((part._meta?.['graph-mcp/error'] as { code: string }).code, 'ANSWER_INVALID');
-      assert.match(text(part), /- "right": no answer given\nKept: the answers to "left"\./);
+      assert.match(text(part), /^The answers given are taken; the run is still paused for the rest\.\n- "right": no answer given\nKept: the answers to "left"\./);
       assert.deepEqual((part._meta?.['graph-mcp/run'] as { questions: Array<{ key: string }> }).questions.map((q) => q.key), ['right']);
       const rest = await client.callTool({ name: 'resume_run', arguments: { run_id: id, answer: 'd' } });
       assert.equal((rest.structuredContent as { joined: string }).joined, 'c+d', JSON.stringify(rest.content));

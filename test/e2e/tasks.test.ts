@@ -696,7 +696,8 @@ describe('2025-11-25 experimental tasks (v1 client)', () => {
       // The page visited, said through resume_run (a model, or another client): the form left is asked on the waiting stream.
       const resumed = await client.callTool({ name: 'resume_run', arguments: { run_id: taskId, answers: { consent: 'accept' } } });
       // Part of the round: kept, and the rest still waits (resume_run says so).
-      assert.match((resumed.content as Array<{ text: string }>)[0]!.text, /Kept: the answers to "consent"/, JSON.stringify(resumed));
+      const told = (resumed.content as Array<{ text: string }>)[0]!.text;
+      assert.match(told, /^The answers given are taken; the run is still paused for the rest\.\n- "q1": no answer given\nKept: the answers to "consent"\./, JSON.stringify(resumed));
       const done = await result;
       assert.deepEqual(forms, ['What is your name?']);
       assert.deepEqual(done.structuredContent, { name: 'Ada', consent: 'accept' }, JSON.stringify(done));
