@@ -62,7 +62,7 @@ type Field = Record<string, unknown>;
  * URL-mode question cannot be asked at all (`undefined`): the call then
  * answers with its paused run, for `resume_run`.
  */
-export function questionFor(revision: string, message: JSONRPCRequest): JSONRPCRequest | undefined {
+export function questionFor<T extends Pick<JSONRPCRequest, 'method' | 'params'>>(revision: string, message: T): T | undefined {
   if (revision >= FORM_VOCABULARY || message.method !== 'elicitation/create' || !isPlainObject(message.params)) return message;
   const { mode, ...params } = message.params;
   if (mode === 'url') return undefined;

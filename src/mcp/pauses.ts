@@ -134,6 +134,7 @@ export function readableRound(send: StreamSend, questions: readonly Question[]):
   return send.cannotAsk === undefined || !questions.some((question) => send.cannotAsk!(question.request));
 }
 
+/** Says in the log that a round was not asked on a stream whose client could not read one of its questions. */
 export function logUnreadableRound(serving: Pick<PauseServing, 'logger'>, run: RunRecord, questions: readonly Question[]): void {
   serving.logger?.info(
     { run: run.id, questions: questions.map((question) => question.key) },

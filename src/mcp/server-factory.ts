@@ -276,7 +276,7 @@ export function createServerFactory(options: ServerFactoryOptions): McpServerFac
               return asked === undefined ? Promise.reject(new Error(`a ${revision} client cannot read this question`)) : server.transport!.send(asked, { relatedRequestId: ctx.mcpReq.id });
             },
             // A round holding a question it cannot read at all is not asked on its stream: the call answers with its paused run.
-            { cannotAsk: (question: Pick<JSONRPCRequest, 'method' | 'params'>) => questionFor(revision, { jsonrpc: '2.0', id: 0, ...question }) === undefined },
+            { cannotAsk: (question: Pick<JSONRPCRequest, 'method' | 'params'>) => questionFor(revision, question) === undefined },
           )
         : undefined;
     const surface = (): TaskSurface => ({

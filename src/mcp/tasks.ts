@@ -211,13 +211,7 @@ export function registerTaskHandlers(
     if (responses === undefined) {
       throw new ProtocolError(ProtocolErrorCode.InvalidParams, 'tasks/update needs "inputResponses": an object of answers keyed by the task\'s input request keys');
     }
-    // Two updates at once (one answer each of two questions): the one that loses the write
-    // reads the task again and applies its answers to what the other left.
-    let current: RunRecord | undefined = run;
-    for (let attempt = 0; attempt < 5 && current?.status === 'input_required'; attempt += 1) {
-      if (await answerTask(s, current, responses)) break;
-      current = await s.serving.runs.get(run.id, s.owner);
-    }
+    await answerLatest(s, run, responses);
     return {};
   });
   server.setRequestHandler('tasks/cancel', { params: TaskIdParams }, async (params, ctx) => {
@@ -277,6 +271,19 @@ async function answerTask(surface: TaskSurface, run: RunRecord, responses: Clien
     return (await surface.serving.runs.setData(run, { ...rest, answers, questions: missing, usedKeys, ...(problems.length > 0 ? { answerProblems: problems } : {}) })) !== undefined;
   }
   return (await surface.serving.tasks!.answer(run, answers, { questions: [], answers: {}, answerProblems: undefined })) !== undefined;
+}
+
+/**
+ * Applies answers to a task waiting on questions. Two writes at once (one
+ * answer each of two questions, from two requests): the one that loses
+ * reads the task again and applies its answers to what the other left.
+ */
+async function answerLatest(surface: TaskSurface, run: RunRecord | undefined, responses: ClientResponses): Promise<void> {
+  let current = run;
+  for (let attempt = 0; attempt < 5 && current?.status === 'input_required'; attempt += 1) {
+    if (await answerTask(surface, current, responses)) return;
+    current = await surface.serving.runs.get(current.id, surface.owner);
+  }
 }
 
 /**
@@ -392,11 +399,7 @@ async function awaitTaskEnd(
         // What the client answered is applied, even when it refused another question of the round, to the
         // task as it is now: another request may have answered part of the round meanwhile, or cancelled
         // it. Answers to questions no longer pending are left out.
-        // (Read again when another write wins the race, as tasks/update does.)
-        for (let attempt = 0; attempt < 5 && Object.keys(streamed.answers).length > 0; attempt += 1) {
-          const now = await surface.serving.runs.get(run.id, surface.owner);
-          if (now?.status !== 'input_required' || (await answerTask(surface, now, { responses: streamed.answers, dropped: [] }))) break;
-        }
+        if (Object.keys(streamed.answers).length > 0) await answerLatest(surface, await surface.serving.runs.get(run.id, surface.owner), { responses: streamed.answers, dropped: [] });
         continue;
       }
       await serving.tasks!.waitForChange(run.id, serving.pollIntervalMs, ended.signal);

@@ -610,41 +610,44 @@ describe('2025-era clients (v1 SDK)', () => {
     assert.equal(cancelled.status, 'cancelled');
   });
 
-  test("a run cannot be resumed by another principal: a foreign id reads like an unknown one", async () => {
-    const alice = await v1Client('alice', { elicitation: false });
-    const bob = await v1Client('bob', { elicitation: false });
+  /**
+   * Pauses `tool` for `owner`; `other` answers it through resume_run and is told RUN_NOT_FOUND
+   * (`also` checks more, with the other's client), then the owner's answer finishes the run.
+   */
+  async function resumedOnlyByItsOwner(
+    tool: string,
+    owner: { user: string; scopes?: string },
+    other: { user: string; scopes?: string },
+    also?: (client: V1Client, runId: string, refused: Awaited<ReturnType<V1Client['callTool']>>) => Promise<void>,
+  ) {
+    const ownerClient = await v1Client(owner.user, { elicitation: false, ...(owner.scopes ? { scopes: owner.scopes } : {}) });
+    const otherClient = await v1Client(other.user, { elicitation: false, ...(other.scopes ? { scopes: other.scopes } : {}) });
     try {
-      const paused = await alice.callTool({ name: 'ask_name', arguments: {} });
+      const paused = await ownerClient.callTool({ name: tool, arguments: {} });
       const runId = (paused._meta?.['graph-mcp/run'] as { id: string }).id;
-      const foreign = await bob.callTool({ name: 'resume_run', arguments: { run_id: runId, answer: 'Mallory' } });
-      const unknown = await bob.callTool({ name: 'resume_run', arguments: { run_id: 'no-such-run', answer: 'Mallory' } });
-      assert.equal((foreign._meta?.['graph-mcp/error'] as { code: string }).code, 'RUN_NOT_FOUND');
+      const refused = await otherClient.callTool({ name: 'resume_run', arguments: { run_id: runId, answer: 'Mallory' } });
+      assert.equal((refused._meta?.['graph-mcp/error'] as { code: string } | undefined)?.code, 'RUN_NOT_FOUND', JSON.stringify(refused));
+      await also?.(otherClient, runId, refused);
+      const own = await ownerClient.callTool({ name: 'resume_run', arguments: { run_id: runId, answer: 'Ada' } });
+      assert.equal((own.structuredContent as { answer: string }).answer, 'Hello, Ada!');
+    } finally {
+      await ownerClient.close();
+      await otherClient.close();
+    }
+  }
+
+  test("a run cannot be resumed by another principal: a foreign id reads like an unknown one", async () => {
+    await resumedOnlyByItsOwner('ask_name', { user: 'alice' }, { user: 'bob' }, async (other, runId, foreign) => {
+      const unknown = await other.callTool({ name: 'resume_run', arguments: { run_id: 'no-such-run', answer: 'Mallory' } });
       assert.equal(
         (foreign.content as Array<{ text: string }>)[0]!.text.replace(runId, 'ID'),
         (unknown.content as Array<{ text: string }>)[0]!.text.replace('no-such-run', 'ID'),
       );
-      const own = await alice.callTool({ name: 'resume_run', arguments: { run_id: runId, answer: 'Ada' } });
-      assert.equal((own.structuredContent as { answer: string }).answer, 'Hello, Ada!');
-    } finally {
-      await alice.close();
-      await bob.close();
-    }
+    });
   });
 
   test('a paused run of a tool its caller may no longer call is not found by resume_run, and is not resumed', async () => {
-    const allowed = await v1Client('alice', { elicitation: false, scopes: 'ask' });
-    const revoked = await v1Client('alice', { elicitation: false });
-    try {
-      const paused = await allowed.callTool({ name: 'scoped_ask', arguments: {} });
-      const runId = (paused._meta?.['graph-mcp/run'] as { id: string }).id;
-      const refused = await revoked.callTool({ name: 'resume_run', arguments: { run_id: runId, answer: 'Eve' } });
-      assert.equal((refused._meta?.['graph-mcp/error'] as { code: string } | undefined)?.code, 'RUN_NOT_FOUND', JSON.stringify(refused));
-      const own = await allowed.callTool({ name: 'resume_run', arguments: { run_id: runId, answer: 'Ada' } });
-      assert.equal((own.structuredContent as { answer: string }).answer, 'Hello, Ada!');
-    } finally {
-      await allowed.close();
-      await revoked.close();
-    }
+    await resumedOnlyByItsOwner('scoped_ask', { user: 'alice', scopes: 'ask' }, { user: 'alice' });
   });
 
   test("an answer another principal posts under the id of a question on alice's stream is not taken: alice's is", async () => {
