@@ -129,17 +129,9 @@ export type StreamSend = ((request: JSONRPCRequest) => Promise<void>) & {
   cannotAsk?: (question: Pick<JSONRPCRequest, 'method' | 'params'>) => boolean;
 };
 
-/** Whether every question of a round can be sent on this stream: a round is asked whole or not at all. */
-export function readableRound(send: StreamSend, questions: readonly Question[]): boolean {
-  return send.cannotAsk === undefined || !questions.some((question) => send.cannotAsk!(question.request));
-}
-
-/** Says in the log that a round was not asked on a stream whose client could not read one of its questions. */
-export function logUnreadableRound(serving: Pick<PauseServing, 'logger'>, run: RunRecord, questions: readonly Question[]): void {
-  serving.logger?.info(
-    { run: run.id, questions: questions.map((question) => question.key) },
-    "a question of the round is one the caller's protocol revision cannot read (a URL-mode question before 2025-11-25): not asked on its stream",
-  );
+/** The questions of `questions` this stream's client cannot read (none when it reads every kind). */
+function unreadableOn(send: StreamSend, questions: readonly Question[]): Question[] {
+  return send.cannotAsk === undefined ? [] : questions.filter((question) => send.cannotAsk!(question.request));
 }
 
 export type CallAnswer = CallToolResult | InputRequiredResult;
@@ -437,11 +429,13 @@ async function resumeOrRefuse(
  * and waits for their answers, which the client posts separately and the
  * store's signals bring here from whichever process received them: the
  * answers given, by key, and the keys of the questions the client refused
- * (an error answer: one it cannot take) or gave no answer to in time.
+ * (an error answer: one it cannot take), gave no answer to in time, or
+ * could not be asked (one its protocol revision cannot read).
  * When the wait is stopped first (`stopSignal`: the server's grace period
- * is over, a task moved on), the answers given so far, none refused.
- * `undefined` when nothing could be asked (a question of the round the
- * client cannot read, the stream gone), or when the call is cancelled or
+ * is over, a task moved on), the answers given so far, none refused but
+ * those it could not be asked.
+ * `undefined` when nothing could be asked (no question of the round the
+ * client can read, the stream gone), or when the call is cancelled or
  * its client goes away. The caller then gets a paused-run result, and the
  * run, already in the store, can be resumed through any process.
  */
@@ -458,18 +452,24 @@ export async function askQuestionsOnStream(
   questions: Question[],
 ): Promise<{ answers: Record<string, unknown>; refused: string[] } | undefined> {
   const send = call.sendOnStream!;
-  // Asked whole or not at all: a question sent and then dropped with its round would take an answer nobody waits for.
-  if (!readableRound(send, questions)) {
-    logUnreadableRound(serving, run, questions);
-    return undefined;
+  // A question the client cannot read (a URL-mode question to a 2025-06-18 client) is not sent: it
+  // counts as refused, and is left for the paused run's answer. The rest of its round is asked.
+  const unreadable = unreadableOn(send, questions);
+  if (unreadable.length > 0) {
+    serving.logger?.info(
+      { run: run.id, questions: unreadable.map((question) => question.key) },
+      "a question is one the caller's protocol revision cannot read (a URL-mode question before 2025-11-25): not asked on its stream",
+    );
   }
+  const readable = questions.filter((question) => !unreadable.includes(question));
+  if (readable.length === 0) return undefined;
   const related = call.relatedTask === undefined ? {} : { _meta: { 'io.modelcontextprotocol/related-task': { taskId: call.relatedTask } } };
   const waits: Array<Promise<[string, unknown] | undefined>> = [];
   const stops: Array<() => void> = [];
   const ends = [call.ctx.mcpReq.signal, call.runOptions?.signal, call.runOptions?.stopSignal].filter((signal) => signal !== undefined);
   if (ends.some((signal) => signal.aborted)) return undefined;
   try {
-    for (const question of questions) {
+    for (const question of readable) {
       const id = `${SERVER_REQUEST_ID_PREFIX}${run.id}:${question.key}:${randomBytes(6).toString('hex')}`;
       const answered = new Promise<[string, unknown] | undefined>((resolve) => {
         const timer = setTimeout(() => resolve(undefined), serving.questionTimeoutMs);
@@ -492,18 +492,20 @@ export async function askQuestionsOnStream(
       await send({ jsonrpc: '2.0', id, method: question.request.method, params: { ...question.request.params, ...related } });
     }
     // A call that waits on its caller looks stuck from outside: the log says on what, and for how long at most.
-    const keys = questions.map((question) => question.key);
+    const keys = readable.map((question) => question.key);
     serving.logger?.info({ run: run.id, questions: keys, timeout_ms: serving.questionTimeoutMs }, "asked the caller on the call's response stream; waiting for the answer");
     const answers = await Promise.all(waits);
     // The call cancelled or gone: its run goes with it, and nothing it answered is kept.
     if (call.ctx.mcpReq.signal.aborted || call.runOptions?.signal?.aborted) return undefined;
     // The wait stopped (the server's grace is over, the task moved on): what was answered is kept, and nothing counts as refused.
-    if (call.runOptions?.stopSignal?.aborted) return { answers: Object.fromEntries(answers.filter((answer) => answer !== undefined)), refused: [] };
+    const given = Object.fromEntries(answers.filter((answer) => answer !== undefined));
+    const cannotRead = unreadable.map((question) => question.key);
+    if (call.runOptions?.stopSignal?.aborted) return { answers: given, refused: cannotRead };
     const refused = keys.filter((_key, i) => answers[i] === undefined);
     if (refused.length > 0) {
       serving.logger?.info({ run: run.id, questions: refused }, 'the caller did not answer the question on its stream (it refused it, or gave no answer in time)');
     }
-    return { answers: Object.fromEntries(answers.filter((answer) => answer !== undefined)), refused };
+    return { answers: given, refused: [...cannotRead, ...refused] };
   } catch (error) {
     serving.logger?.debug({ err: { message: (error as Error).message }, run: run.id }, 'asking on the response stream failed');
     return undefined;

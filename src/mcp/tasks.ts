@@ -15,7 +15,7 @@ import type { GraphTool } from '../graphs/tool.js';
 import type { TaskData } from '../run/tasks.js';
 import type { ProgressUpdate } from '../run/progress.js';
 import { hasEnded, type RunCursor, type RunRecord } from '../store/store.js';
-import { answerFromClient, askableBy, askQuestionsOnStream, clientResponses, declinedResult, type ClientResponses, type PauseData, type PauseServing, type StreamSend, logUnreadableRound, readableRound } from './pauses.js';
+import { answerFromClient, askableBy, askQuestionsOnStream, clientResponses, declinedResult, type ClientResponses, type PauseData, type PauseServing, type StreamSend } from './pauses.js';
 import { createTaskResult, legacyStatus, legacyTask, modernTask } from './task-shapes.js';
 import { errorResult, invalidArguments, protocolErrorOf, RunAbortedError } from '../run/run-tool.js';
 
@@ -348,8 +348,6 @@ async function awaitTaskEnd(
   // Questions asked on this stream so far: a client whose answers can never be used (each
   // one is asked again, under a new key) is not asked for ever.
   let asked = 0;
-  // The round (by the run's version) whose unreadable question was last logged: said once.
-  let toldUnreadable: number | undefined;
   try {
     for (;;) {
       const { run, tool } = await ownTask(surface, taskId, 'ended');
@@ -367,15 +365,10 @@ async function awaitTaskEnd(
       if (ended.signal.aborted) throw new RunAbortedError();
       const questions = (run.data as PauseData).questions ?? [];
       if (asked >= MAX_QUESTIONS_PER_TASK_RESULT) for (const question of questions) unanswered.add(question.key);
-      // A round holding a question this client cannot read is not asked here, nor counted as refused: what
-      // is left of it once that question is answered elsewhere (resume_run) is asked.
-      const readable = send !== undefined && readableRound(send, questions);
-      if (run.status === 'input_required' && send !== undefined && !readable && toldUnreadable !== run.version) {
-        toldUnreadable = run.version;
-        logUnreadableRound(serving, run, questions);
-      }
+      // A question this client cannot read (URL mode before 2025-11-25) is not sent, and counts as refused
+      // (askQuestionsOnStream): it waits for an answer given elsewhere (resume_run), and the rest is asked.
       const toAsk = questions.filter((question) => !unanswered.has(question.key));
-      if (run.status === 'input_required' && readable && toAsk.length > 0) {
+      if (run.status === 'input_required' && send !== undefined && toAsk.length > 0) {
         asked += toAsk.length;
         // The wait for the answer also ends when the task moves on without it (cancelled, answered elsewhere).
         const asking = new AbortController();

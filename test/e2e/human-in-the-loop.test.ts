@@ -868,13 +868,13 @@ describe('graphs that cannot pause where they stop are refused when they stop, n
   });
 });
 
-test('a 2025-06-18 client is asked in the form vocabulary of its revision: titled choices as enum and enumNames, defaults said in the description; a URL-mode question, which it cannot read, is not sent', async () => {
+test('a 2025-06-18 client is asked in the form vocabulary of its revision: titled choices as enum and enumNames, defaults said in the description; a URL-mode question, which it cannot read, is not sent, and the rest of its round is', async () => {
   const forms: Array<Record<string, unknown>> = [];
   // Both modes declared, so that the client's SDK would hand a URL-mode question to the handler too.
   const client = new V1Client({ name: 'hitl-2025-06-18', version: '1.0.0' }, { capabilities: { elicitation: { form: {}, url: {} } } });
   client.setRequestHandler(ElicitRequestSchema, async (request) => {
     forms.push(request.params as Record<string, unknown>);
-    return { action: 'accept', content: { action: 'accept' } } as never;
+    return { action: 'accept', content: request.params.message === 'What is your name?' ? { name: 'Ada' } : { action: 'accept' } } as never;
   });
   const transport = new V1Transport(new URL(server.url), { requestInit: { headers: { 'x-user': 'alice' } } });
   await client.connect(transport);
@@ -909,11 +909,15 @@ test('a 2025-06-18 client is asked in the form vocabulary of its revision: title
     assert.match((unclear.content as Array<{ text: string }>)[0]!.text, /answer with the user's decision: \{"action": "accept"\}, \{"action": "decline"\} or \{"action": "cancel"\}/);
     const declined = await client.callTool({ name: 'resume_run', arguments: { run_id: runId, answer: 'decline' } });
     assert.equal((declined.structuredContent as { greeting?: string } | undefined)?.greeting, 'consent: decline', JSON.stringify(declined));
-    // A round with a form beside it is not asked either: a form sent and then dropped with its round would take an answer nobody waits for.
+    // A round with a form beside it: the form is asked on the stream and its answer kept; the URL-mode question waits for resume_run.
     const mixed = await client.callTool({ name: 'form_and_link', arguments: {} });
-    assert.equal(forms.length, 1, 'nothing of that round was sent');
-    const questions = (mixed._meta?.['graph-mcp/run'] as { questions?: Array<{ key: string }> } | undefined)?.questions ?? [];
-    assert.equal(questions.length, 2, JSON.stringify(mixed));
+    assert.deepEqual(forms.slice(1).map((form) => [form.message, form.mode]), [['What is your name?', undefined]]);
+    const left = mixed._meta?.['graph-mcp/run'] as { id: string; questions?: Array<{ key: string }> } | undefined;
+    assert.deepEqual(left?.questions?.map((question) => question.key), ['consent'], JSON.stringify(mixed));
+    assert.match((mixed.content as Array<{ text: string }>)[0]!.text, /Give consent on the page \(https:\/\/consent\.example\/c\/2\)/);
+    const both = await client.callTool({ name: 'resume_run', arguments: { run_id: left!.id, answer: 'accept' } });
+    assert.deepEqual(both.structuredContent, { name: 'Ada', consent: 'accept' }, JSON.stringify(both));
+    assert.equal(forms.length, 2, 'the form was not asked again');
   } finally {
     await client.close();
   }

@@ -679,7 +679,7 @@ describe('2025-11-25 experimental tasks (v1 client)', () => {
     }
   });
 
-  test('a 2025-06-18 client in tasks/result is not asked a round holding a URL-mode question; once that one is answered elsewhere, the rest is asked on its stream', async () => {
+  test('a 2025-06-18 client in tasks/result is asked the form of a round, not its URL-mode question, which waits for an answer given elsewhere', async () => {
     const forms: string[] = [];
     const client = new V1Client({ name: 'tasks-2025-06-18', version: '1.0.0' }, { capabilities: { elicitation: { form: {}, url: {} } } });
     client.setRequestHandler(ElicitRequestSchema, async (request) => {
@@ -691,15 +691,17 @@ describe('2025-11-25 experimental tasks (v1 client)', () => {
     transport.setProtocolVersion('2025-06-18');
     try {
       const { taskId, result } = await taskWithResult(client, 'form_and_link');
-      await until('the round seen as one it cannot read', async () => server.logs.lines.some((line) => line.includes(taskId) && line.includes('cannot read')) || undefined);
-      assert.deepEqual(forms, [], 'nothing of the round was sent');
-      // The page visited, said through resume_run (a model, or another client): the form left is asked on the waiting stream.
-      const resumed = await client.callTool({ name: 'resume_run', arguments: { run_id: taskId, answers: { consent: 'accept' } } });
-      // Part of the round: kept, and the rest still waits (resume_run says so).
-      const told = (resumed.content as Array<{ text: string }>)[0]!.text;
-      assert.match(told, /^The answers given are taken; the run is still paused for the rest\.\n- "q1": no answer given\nKept: the answers to "consent"\./, JSON.stringify(resumed));
+      const waiting = await until('the form answered, the page left', async () => {
+        const task = await client.experimental.tasks.getTask(taskId);
+        return task.status === 'input_required' && !/What is your name/.test(task.statusMessage ?? '') ? task : undefined;
+      });
+      assert.match(waiting.statusMessage ?? '', /Give consent on the page/);
+      assert.deepEqual(forms, ['What is your name?'], 'the URL-mode question was not sent');
+      assert.ok(server.logs.lines.some((line) => line.includes(taskId) && line.includes('cannot read')), 'the log says why it was not sent');
+      // The page visited, said through resume_run (a model, or another client): the task ends, and the waiting stream has its result.
+      await client.callTool({ name: 'resume_run', arguments: { run_id: taskId, answers: { consent: 'accept' } } });
       const done = await result;
-      assert.deepEqual(forms, ['What is your name?']);
+      assert.deepEqual(forms, ['What is your name?'], 'the form was not asked again');
       assert.deepEqual(done.structuredContent, { name: 'Ada', consent: 'accept' }, JSON.stringify(done));
     } finally {
       await client.close();
