@@ -651,8 +651,19 @@ function decisionHint(fields: readonly string[]): string {
 
 /** A bare value for a form field: a yes/no field's `true` (or `"true"`) as a boolean, a number as a number, as given otherwise. */
 function bareFieldValue(question: Question, field: string, value: unknown): unknown {
-  const properties = (question.request.params.requestedSchema as { properties?: Record<string, { type?: unknown }> } | undefined)?.properties;
+  const properties = (question.request.params.requestedSchema as { properties?: Record<string, { type?: unknown; enum?: unknown }> } | undefined)?.properties;
   const declared = properties?.[field]?.type;
+  const choices = properties?.[field]?.enum;
+  // A field with no type but a list of choices (numbers, say): the text of one of them, as that choice.
+  if (declared === undefined && Array.isArray(choices)) {
+    if (typeof value !== 'string' || choices.includes(value)) return value;
+    try {
+      const parsed = JSON.parse(value.trim()) as unknown;
+      return choices.includes(parsed) ? parsed : value;
+    } catch {
+      return value;
+    }
+  }
   const types = (Array.isArray(declared) ? declared : [declared]).map(String);
   // The JSON text of a value the field takes (a yes/no's `true`, a number, a list of choices), as that value.
   const takes = (parsed: unknown) => types.some((type) => (type === 'array' ? Array.isArray(parsed) : type === 'null' ? parsed === null : PRIMITIVE_TYPES[type] === typeof parsed));

@@ -137,6 +137,11 @@ test("a model's answer to an elicitation the graph wrote: a decision is never gu
   const choice = elicit({ message: 'Next?', requestedSchema: { type: 'object', properties: { action: { type: 'string', enum: ['ship', 'hold', 'cancel'] } } } });
   assert.deepEqual(decodeAnswer(choice, 'cancel', 'model'), { ok: true, value: { action: 'accept', content: { action: 'cancel' } } });
   assert.equal(answerHint(choice), 'Answer with an object with the fields action.');
+  // A field of choices with no type (numbers, say): the bare text of one of them is that choice; a text choice stays text.
+  const untyped = elicit({ message: 'How many?', requestedSchema: { type: 'object', properties: { n: { enum: [1, 2, '3'] } } } });
+  assert.deepEqual(decodeAnswer(untyped, '2', 'model'), { ok: true, value: { action: 'accept', content: { n: 2 } } });
+  assert.deepEqual(decodeAnswer(untyped, '3', 'model'), { ok: true, value: { action: 'accept', content: { n: '3' } } });
+  assert.equal(decodeAnswer(untyped, '4', 'model').ok, false);
   assert.match(answerHint(one), /\(or \{"action": "decline"\} if the user refuses\)\.$/);
   // A one-field list of choices, or a nullable number, as its JSON text.
   const tags = elicit({ message: 'Tags?', requestedSchema: { type: 'object', properties: { tags: { type: 'array', items: { enum: ['a', 'b'] } } } } });
