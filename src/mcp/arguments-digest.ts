@@ -3,14 +3,33 @@ import type { GraphTool } from '../graphs/tool.js';
 
 /**
  * What identifies a `tools/call`'s arguments across the retries of a run it
- * began: SHA-256 of their JSON with keys sorted, once the input schema's
- * defaults are filled in (on a copy), so `{}` and `{"depth": "quick"}` are
- * the same call where "quick" is the default.
+ * began, two ways, each SHA-256 of JSON with keys sorted:
+ * - `args`: once the input schema's defaults are filled in (on a copy), so
+ *   `{}` and `{"depth": "quick"}` are the same call where "quick" is the
+ *   default;
+ * - `sent`: as the client sent them, so a retry of the same call is still
+ *   that call when the tool's defaults changed in between (a new version
+ *   deployed while its user answered).
+ * A retry is the same call when either matches.
  */
-export function argumentsDigest(tool: GraphTool, args: unknown): string {
+export interface ArgumentsDigests {
+  args: string;
+  sent: string;
+}
+
+export function argumentsDigests(tool: GraphTool, args: unknown): ArgumentsDigests {
   const filled = structuredClone(args ?? {});
   tool.validateArguments(filled);
-  return createHash('sha256').update(canonicalJson(filled)).digest('base64url');
+  return { args: digest(filled), sent: digest(args ?? {}) };
+}
+
+/** Whether a retry's arguments are those of the call `bound` was taken from (see `argumentsDigests`). */
+export function sameArguments(bound: Partial<ArgumentsDigests>, now: ArgumentsDigests): boolean {
+  return bound.args === now.args || (bound.sent !== undefined && bound.sent === now.sent);
+}
+
+function digest(value: unknown): string {
+  return createHash('sha256').update(canonicalJson(value)).digest('base64url');
 }
 
 /** JSON with every object's keys in order: the same value, whatever order a client sent its keys in. */

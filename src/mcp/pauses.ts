@@ -19,7 +19,7 @@ import { scrubValue } from '../run/scrub.js';
 import { hasEnded, storeNow, type RunRecord, type SignalBus } from '../store/store.js';
 import type { Principal } from '../auth/principal.js';
 import type { TaskRunner } from '../run/tasks.js';
-import { argumentsDigest } from './arguments-digest.js';
+import { argumentsDigests, sameArguments, type ArgumentsDigests } from './arguments-digest.js';
 import { ownToolNamed, runHandleResult, runWithDeadline } from './run-handles.js';
 import { createTaskResult } from './task-shapes.js';
 import { answerHint, decodeAnswer, keyForAskingAgain, questionsFor, type Decoded, type InputMethod, type Question } from './questions.js';
@@ -48,8 +48,12 @@ export interface RequestStatePayload {
   run: string;
   /** Which round asked: every round's state differs from the last. */
   round?: number;
-  /** The arguments of the `tools/call` that began the run (`argumentsDigest`): its retries must bring the same. Absent from rounds `resume_run` asked. */
+  /**
+   * The arguments of the `tools/call` that began the run (`argumentsDigests`): its retries must bring the same.
+   * Absent from rounds `resume_run` asked; `sent` absent from states minted before it was added.
+   */
   args?: string;
+  sent?: string;
 }
 
 /** The `_meta` key of a result that reports a run still going or paused. */
@@ -166,24 +170,24 @@ export async function serveCall(serving: PauseServing, call: CallContext, args: 
     const unusable = via === 'tools/call' ? argumentsUnusable(call.tool, args) : undefined;
     if (unusable !== undefined) return unusable;
     // Other arguments would be dropped without a word: the run goes on with those it began with.
-    if (via === 'tools/call' && isPayload(state) && state.args !== undefined && state.args !== argumentsDigest(call.tool, args)) {
+    if (via === 'tools/call' && isPayload(state) && state.args !== undefined && !sameArguments(state, argumentsDigests(call.tool, args))) {
       throw new ProtocolError(ProtocolErrorCode.InvalidParams, `Invalid requestState: it continues a call of tool "${call.tool.name}" made with other arguments; retry with the arguments of the call that was answered with it`, REQUEST_STATE_REFUSED);
     }
     // A retry of the round that already began the task: the same task again.
     if (run.kind === 'task') return createTaskResult(run, call.era, serving.pollIntervalMs) as CallAnswer;
     step = await stepOf(run);
   } else if (serving.tasks !== undefined && call.tool.task !== 'never' && !call.canPollTasks) {
-    const bound = () => argumentsDigest(call.tool, args);
+    const bound = () => argumentsDigests(call.tool, args);
     return runWithDeadline(serving, call, args, (first) => continueRun(serving, call, first, inputResponsesOf(call), bound), describer(call));
   } else {
     step = await serving.runs.start(call.tool, args, call.owner, call.runOptions, describer(call));
   }
   // A call without requestState begins a run: inputResponses it brings answer the questions the run asks first,
   // by key, with no round trip (as MCP's conformance suite expects of a server: keys a graph names are known ahead).
-  if (state === undefined) return continueRun(serving, call, step, inputResponsesOf(call), () => argumentsDigest(call.tool, args), args);
+  if (state === undefined) return continueRun(serving, call, step, inputResponsesOf(call), () => argumentsDigests(call.tool, args), args);
   // Answers apply to the round whose requestState they came with; an earlier round's state gets the questions asked now.
   const current = step.kind === 'paused' && isPayload(state) && (state.round === undefined || state.round === (step.run.data as PauseData).round);
-  return continueRun(serving, call, step, current ? inputResponsesOf(call) : NO_RESPONSES, () => (isPayload(state) ? state.args : undefined), args);
+  return continueRun(serving, call, step, current ? inputResponsesOf(call) : NO_RESPONSES, () => (isPayload(state) && state.args !== undefined ? boundBy(state) : undefined), args);
 }
 
 /** Continues a paused run with answers a caller's model gave `resume_run`. */
@@ -293,13 +297,13 @@ async function stepOf(run: RunRecord): Promise<RunStep> {
   return { kind: 'paused', run, interrupts: [] };
 }
 
-/** `boundArgs`: the digest of the arguments each requestState minted here binds its retry to, if any. */
+/** `boundArgs`: the digests of the arguments each requestState minted here binds its retry to, if any. */
 async function continueRun(
   serving: PauseServing,
   call: CallContext,
   first: RunStep,
   responses: ClientResponses,
-  boundArgs: () => string | undefined,
+  boundArgs: () => Partial<ArgumentsDigests> | undefined,
   args?: unknown,
 ): Promise<CallAnswer> {
   let step = first;
@@ -600,8 +604,13 @@ function inputResponsesOf(call: CallContext): ClientResponses {
   return call.era === 'modern' ? (clientResponses(call.ctx) ?? NO_RESPONSES) : NO_RESPONSES;
 }
 
-function requestStatePayload(run: string, round: number, args: string | undefined): RequestStatePayload {
-  return args === undefined ? { run, round } : { run, round, args };
+function requestStatePayload(run: string, round: number, bound: Partial<ArgumentsDigests> | undefined): RequestStatePayload {
+  return { run, round, ...(bound?.args !== undefined ? { args: bound.args } : {}), ...(bound?.sent !== undefined ? { sent: bound.sent } : {}) };
+}
+
+/** The digests a retry's state carries on to the next round's. */
+function boundBy(state: RequestStatePayload): Partial<ArgumentsDigests> {
+  return { args: state.args, ...(state.sent !== undefined ? { sent: state.sent } : {}) };
 }
 
 function isPayload(value: unknown): value is RequestStatePayload {

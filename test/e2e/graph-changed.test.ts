@@ -22,10 +22,12 @@ before(async () => {
 });
 after(() => rm(dir, { recursive: true, force: true }));
 
-/** A config serving `graph` (a fixture `file:export`) as tool `tool`; every config shares one SQLite store. */
-async function config(graph: string, tool = 'approve'): Promise<string> {
+/** A config serving `graph` (a fixture `file:export`) as tool `tool`, with `input_schema` when given; every config shares one SQLite store. */
+async function config(graph: string, tool = 'approve', inputSchema?: Record<string, unknown>): Promise<string> {
   const file = path.join(dir, `${(configCount += 1)}.config.json`);
-  await writeFile(file, JSON.stringify({ graphs: { [tool]: path.join(FIXTURES, 'graphs', graph) }, store: { type: 'sqlite', path: path.join(dir, 'state.sqlite') } }));
+  const served = path.join(FIXTURES, 'graphs', graph);
+  const graphs = { [tool]: inputSchema === undefined ? served : { path: served, input_schema: inputSchema } };
+  await writeFile(file, JSON.stringify({ graphs, store: { type: 'sqlite', path: path.join(dir, 'state.sqlite') } }));
   return file;
 }
 
@@ -39,9 +41,9 @@ function call(url: string, params: Record<string, unknown>) {
   );
 }
 
-/** Pauses a call served by graph `first`: its question, as a server of that version asked it. */
+/** Pauses a call served by graph `first` (a config file, or a fixture `file:export`): its question, as a server of that version asked it. */
 async function pause(first: string, args: Record<string, unknown>): Promise<Record<string, any>> {
-  const old = await startServer(await config(first), { configStore: true });
+  const old = await startServer(first.endsWith('.json') ? first : await config(first), { configStore: true });
   try {
     const asked = (await call(old.url, { arguments: args })).messages[0]?.result;
     assert.equal(asked?.resultType, 'input_required', JSON.stringify(asked));
@@ -51,10 +53,10 @@ async function pause(first: string, args: Record<string, unknown>): Promise<Reco
   }
 }
 
-/** Answers every question `asked` holds with `content`, on a server of graph `then`. */
+/** Answers every question `asked` holds with `content`, on a server of graph `then` (a config file, or a fixture `file:export`). */
 async function answer(then: string, asked: Record<string, any>, args: Record<string, unknown>, content: Record<string, unknown>): Promise<Record<string, any>> {
   const inputResponses = Object.fromEntries(Object.keys(asked.inputRequests).map((key) => [key, { action: 'accept', content }]));
-  const deployed = await startServer(await config(then), { configStore: true });
+  const deployed = await startServer(then.endsWith('.json') ? then : await config(then), { configStore: true });
   try {
     return (await call(deployed.url, { arguments: args, requestState: asked.requestState, inputResponses })).messages[0]!;
   } finally {
@@ -163,6 +165,16 @@ test('the same answer after a deploy that kept the node goes on where the run st
   const answered = await pauseThenAnswer('changed.ts:before', 'changed.ts:same');
   assert.equal(answered.result?.structuredContent?.approved, 'yes', JSON.stringify(answered));
   assert.deepEqual(changedVisits, ['before.prep', 'before.ask', 'same.ask', 'same.finish']);
+});
+
+test("a deploy that gave the tool's input a default: the retry with the same arguments goes on, and one with others is refused", async () => {
+  const input = (note: Record<string, unknown>) => ({ type: 'object', properties: { item: { type: 'string' }, note: { type: 'string', ...note } }, required: ['item'] });
+  const asked = await pause(await config('changed.ts:before', 'approve', input({})), { item: 'refund' });
+  const deployed = await config('changed.ts:same', 'approve', input({ default: 'none' }));
+  const other = await answer(deployed, asked, { item: 'refund', note: 'urgent' }, { answer: 'yes' });
+  assert.match(other.error?.message ?? '', /made with other arguments/, JSON.stringify(other));
+  const answered = await answer(deployed, asked, { item: 'refund' }, { answer: 'yes' });
+  assert.equal(answered.result?.structuredContent?.approved, 'yes', JSON.stringify(answered));
 });
 
 test('a deploy that renamed a node which ran before the pause: the run goes on where it stopped', async () => {
