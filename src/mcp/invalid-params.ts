@@ -1,4 +1,6 @@
-import { ProtocolError, ProtocolErrorCode, type JSONRPCRequest, type Result, type ServerContext } from '@modelcontextprotocol/server';
+import { ProtocolError, ProtocolErrorCode, type JSONRPCRequest, type McpHttpHandler, type Result, type ServerContext } from '@modelcontextprotocol/server';
+import { isPlainObject } from '../plain-object.js';
+import { isModern } from './request-body.js';
 
 type Handler = (request: JSONRPCRequest, ctx: ServerContext) => Promise<Result>;
 
@@ -49,4 +51,25 @@ export function readableIssues(dump: string): string {
   } catch {
     return 'the request does not match the method\'s schema';
   }
+}
+
+/**
+ * A 2026-07-28 request whose `inputResponses` is there but is no object of
+ * answers (`null`, a list, a string) is refused with `-32602`. The SDK lifts
+ * the field off every request and reads such a value as no answers at all:
+ * a `tasks/update` was acknowledged having delivered nothing, and a
+ * `tools/call` retry was asked its questions again, the client none the
+ * wiser. Needs the parsed body (inside `readingBodyOnce`).
+ */
+export function refusingMalformedInputResponses(fetch: McpHttpHandler['fetch']): McpHttpHandler['fetch'] {
+  return (request, options) => {
+    const body = options?.parsedBody;
+    const params = isPlainObject(body) ? body.params : undefined;
+    if (!isModern(request) || !isPlainObject(params) || !('inputResponses' in params) || isPlainObject(params.inputResponses)) return fetch(request, options);
+    const id = isPlainObject(body) && (typeof body.id === 'string' || typeof body.id === 'number') ? body.id : null;
+    const method = isPlainObject(body) && typeof body.method === 'string' ? body.method : 'the request';
+    const got = params.inputResponses === null ? 'null' : Array.isArray(params.inputResponses) ? 'a list' : typeof params.inputResponses;
+    const message = `Invalid params for ${method}: inputResponses must be an object of answers keyed by input request key, not ${got}`;
+    return Promise.resolve(Response.json({ jsonrpc: '2.0', id, error: { code: ProtocolErrorCode.InvalidParams, message } }));
+  };
 }

@@ -300,6 +300,10 @@ describe('2026-07-28 over raw HTTP: requestState is signed, owner-bound, and the
     const changed = await rawCall('alice', 'refund', { arguments: { customer: 'Ada', amount: 9999 }, requestState: first.requestState, inputResponses });
     assert.equal(changed.messages[0]?.error?.code, -32602);
     assert.match(changed.messages[0]?.error?.message, /continues a call of tool "refund" made with other arguments/);
+    // A retry whose inputResponses is no object of answers is refused too (the SDK read it as none, and the question was asked again).
+    const malformed = await rawCall('alice', 'refund', { arguments: { customer: 'Ada', amount: 250 }, requestState: first.requestState, inputResponses: null });
+    assert.equal(malformed.messages[0]?.error?.code, -32602, malformed.text);
+    assert.match(malformed.messages[0]?.error?.message, /^Invalid params for tools\/call: inputResponses must be an object of answers keyed by input request key, not null$/);
     const same = (await rawCall('alice', 'refund', { arguments: { amount: 250, customer: 'Ada' }, requestState: first.requestState, inputResponses })).messages[0]?.result;
     assert.deepEqual(same.structuredContent, { status: 'refunded', approved_by: 'person', note: 'ok' });
   });

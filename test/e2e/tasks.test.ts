@@ -326,6 +326,13 @@ describe('2026-07-28 tasks extension', () => {
     const refused = (await rpc('alice', 'tasks/update', { taskId: created.taskId })).message;
     assert.equal(refused.error?.code, -32602);
     assert.match(refused.error.message, /inputResponses/);
+    // So is one whose inputResponses is no object of answers (the SDK reads it as none: it was acknowledged).
+    for (const [wrong, named] of [[null, 'null'], [[{ action: 'accept' }], 'a list'], ['accept', 'string'], [5, 'number']] as const) {
+      const malformed = (await rpc('alice', 'tasks/update', { taskId: created.taskId, inputResponses: wrong })).message;
+      assert.equal(malformed.error?.code, -32602, JSON.stringify(malformed));
+      assert.equal(malformed.error.message, `Invalid params for tasks/update: inputResponses must be an object of answers keyed by input request key, not ${named}`);
+    }
+    assert.equal((await rpc('alice', 'tasks/get', { taskId: created.taskId })).message.result.lastUpdatedAt, third.lastUpdatedAt, 'the task is as it was');
     // An answer that is no result object at all (the SDK drops it) cannot be used either.
     await rpc('alice', 'tasks/update', { taskId: created.taskId, inputResponses: { [`${key}.3`]: 42 } });
     const fourth = (await rpc('alice', 'tasks/get', { taskId: created.taskId })).message.result;
