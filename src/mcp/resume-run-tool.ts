@@ -1,6 +1,7 @@
 import type { Tool } from '@modelcontextprotocol/server';
 import { compileValidator } from '../graphs/validator.js';
 import { argumentsProblem } from '../run/run-tool.js';
+import { RUN_ID_MAX_LENGTH } from './run-handles.js';
 
 export const RESUME_RUN_TOOL = 'resume_run';
 
@@ -17,7 +18,7 @@ export const resumeRunDefinition: Tool = {
   inputSchema: {
     type: 'object',
     properties: {
-      run_id: { type: 'string', minLength: 1, description: 'The id of the paused run, from the result that asked the question.' },
+      run_id: { type: 'string', minLength: 1, maxLength: RUN_ID_MAX_LENGTH, description: 'The id of the paused run, from the result that asked the question.' },
       answer: { description: 'The answer to the question: text, or an object with the fields the question asks for.' },
       answers: { type: 'object', description: 'When several questions were asked: the answer to each, keyed by question.' },
     },

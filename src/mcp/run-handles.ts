@@ -19,9 +19,18 @@ import { pausedResult, RUN_META_KEY } from './pauses.js';
 export const GET_RUN_TOOL = 'get_run';
 export const CANCEL_RUN_TOOL = 'cancel_run';
 
+/** The longest run (or task) id a caller may name: graph-mcp's are 22 characters. */
+export const RUN_ID_MAX_LENGTH = 64;
+
+/** A run or task id a caller named, as an answer quotes it: cut to `RUN_ID_MAX_LENGTH` (a megabyte of id is not said back). */
+export function shownId(id: unknown): string {
+  const text = String(id);
+  return text.length > RUN_ID_MAX_LENGTH ? `${text.slice(0, RUN_ID_MAX_LENGTH)}…` : text;
+}
+
 const runIdInput: Tool['inputSchema'] = {
   type: 'object',
-  properties: { run_id: { type: 'string', minLength: 1, description: 'The id of the run, from the result that handed it out.' } },
+  properties: { run_id: { type: 'string', minLength: 1, maxLength: RUN_ID_MAX_LENGTH, description: 'The id of the run, from the result that handed it out.' } },
   required: ['run_id'],
   additionalProperties: false,
 };

@@ -18,7 +18,7 @@ import type { GraphTool } from '../graphs/tool.js';
 import { errorResult, graphFailureCause, RunAbortedError, runTool, type RunContext, type RunOptions } from '../run/run-tool.js';
 import { answerChannel, resumeFromModel, serveCall, SERVER_REQUEST_ID_PREFIX, type CallAnswer, type PauseServing } from './pauses.js';
 import { parseResumeRunArgs, RESUME_RUN_TOOL, resumeRunDefinition } from './resume-run-tool.js';
-import { awaitRunNews, CANCEL_RUN_TOOL, cancelRunDefinition, endedAnswer, GET_RUN_TOOL, getRunDefinition, parseRunId, runAnswer } from './run-handles.js';
+import { awaitRunNews, CANCEL_RUN_TOOL, cancelRunDefinition, endedAnswer, GET_RUN_TOOL, getRunDefinition, parseRunId, runAnswer, shownId } from './run-handles.js';
 import { createTask, declaresTasksExtension, registerTaskHandlers, TASKS_EXTENSION, taskForbidden, taskRequired, toolNotServed, type TaskSurface } from './tasks.js';
 import type { CancelOutcome, RunTracker } from '../run/tracker.js';
 import { risingProgress, type ProgressUpdate } from '../run/progress.js';
@@ -398,7 +398,7 @@ export function createServerFactory(options: ServerFactoryOptions): McpServerFac
         return { content: [{ type: 'text', text: `The run of tool "${run.tool}" is ${run.status}.` }], _meta: { 'graph-mcp/run': { id: run.id, status: run.status, tool: run.tool } } };
       }
       if (run === undefined || tool === undefined || !options.canCall(principal, tool)) {
-        return errorResult('RUN_NOT_FOUND', `No run "${parsed}" was found for you: it may have expired, or never existed.`);
+        return errorResult('RUN_NOT_FOUND', `No run "${shownId(parsed)}" was found for you: it may have expired, or never existed.`);
       }
       if (name === CANCEL_RUN_TOOL) {
         run = (await pauses!.tasks!.cancel(run)) ?? (await pauses!.runs.get(parsed, owner)) ?? run;
@@ -406,7 +406,7 @@ export function createServerFactory(options: ServerFactoryOptions): McpServerFac
         return { content: [{ type: 'text', text: `The run of tool "${tool.name}" is cancelled.` }], _meta: { 'graph-mcp/run': { id: run.id, status: 'cancelled', tool: tool.name } } };
       }
       if (run.status === 'working') run = await awaitRunNews(pauses!, run, owner, tool.maxWaitMs, signal);
-      if (run === undefined) return errorResult('RUN_NOT_FOUND', `No run "${parsed}" was found for you: it may have expired, or never existed.`);
+      if (run === undefined) return errorResult('RUN_NOT_FOUND', `No run "${shownId(parsed)}" was found for you: it may have expired, or never existed.`);
       return runAnswer(tool, run, pauses!.pollIntervalMs);
     }
 
@@ -422,7 +422,7 @@ export function createServerFactory(options: ServerFactoryOptions): McpServerFac
       if (run !== undefined && tool === undefined) return errorResult('RUN_NOT_FOUND', toolNotServed('Run', run));
       // Unknown, expired, someone else's, or a tool the caller may no longer call: all answered alike.
       if (run === undefined || tool === undefined || !options.canCall(principal, tool)) {
-        return errorResult('RUN_NOT_FOUND', `No paused run "${parsed.runId}" was found for you: it may have expired, finished, or never existed.`);
+        return errorResult('RUN_NOT_FOUND', `No paused run "${shownId(parsed.runId)}" was found for you: it may have expired, finished, or never existed.`);
       }
       // A 2026-07-28 client retrying a round that resume_run itself asked: continue that round.
       if (call.era === 'modern' && call.ctx.mcpReq.requestState() !== undefined) return serveCall(pauses!, { ...call, tool }, undefined, 'resume_run');

@@ -17,6 +17,7 @@ import type { ProgressUpdate } from '../run/progress.js';
 import { hasEnded, type RunCursor, type RunRecord } from '../store/store.js';
 import { answerFromClient, askableBy, askQuestionsOnStream, clientResponses, declinedResult, type ClientResponses, type PauseData, type PauseServing, type StreamSend } from './pauses.js';
 import { createTaskResult, legacyStatus, legacyTask, modernTask } from './task-shapes.js';
+import { shownId } from './run-handles.js';
 import { errorResult, invalidArguments, protocolErrorOf, RunAbortedError } from '../run/run-tool.js';
 
 /** The 2026-07-28 Tasks extension's identifier, in capabilities and `server/discover`. */
@@ -56,13 +57,13 @@ async function ownTask(surface: TaskSurface, taskId: unknown): Promise<{ run: Ru
 async function ownTask(surface: TaskSurface, taskId: unknown, unserved: 'ended' | 'any'): Promise<{ run: RunRecord; tool: GraphTool | undefined }>;
 async function ownTask(surface: TaskSurface, taskId: unknown, unserved?: 'ended' | 'any'): Promise<{ run: RunRecord; tool: GraphTool | undefined }> {
   const run = typeof taskId === 'string' ? await surface.serving.runs.get(taskId, surface.owner) : undefined;
-  if (run?.kind !== 'task') throw new ProtocolError(ProtocolErrorCode.InvalidParams, `Task not found: ${String(taskId)}`);
+  if (run?.kind !== 'task') throw new ProtocolError(ProtocolErrorCode.InvalidParams, `Task not found: ${shownId(taskId)}`);
   const tool = surface.tools.get(run.tool);
   if (tool === undefined) {
     if (unserved === 'any' || (unserved === 'ended' && hasEnded(run))) return { run, tool };
     throw new ProtocolError(ProtocolErrorCode.InvalidParams, toolNotServed('Task', run));
   }
-  if (!surface.canCall(tool)) throw new ProtocolError(ProtocolErrorCode.InvalidParams, `Task not found: ${String(taskId)}`);
+  if (!surface.canCall(tool)) throw new ProtocolError(ProtocolErrorCode.InvalidParams, `Task not found: ${shownId(taskId)}`);
   return { run, tool };
 }
 

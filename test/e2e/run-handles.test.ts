@@ -165,6 +165,24 @@ test('cancel_run stops a run in the background; another caller cannot see or can
   }
 });
 
+test('a run id longer than any graph-mcp makes is refused as an argument, and a long task id is not said back whole', async () => {
+  const alice = await v1('alice');
+  try {
+    const long = 'r'.repeat(100_000);
+    for (const [name, args] of [['get_run', { run_id: long }], ['cancel_run', { run_id: long }], ['resume_run', { run_id: long, answer: 'x' }]] as const) {
+      const refused = await alice.callTool({ name, arguments: args });
+      assert.equal((refused._meta?.['graph-mcp/error'] as { code: string } | undefined)?.code, 'INVALID_ARGUMENTS', `${name}: ${JSON.stringify(refused).slice(0, 300)}`);
+      assert.ok(JSON.stringify(refused).length < 1_000, `${name}: the answer does not repeat the id`);
+    }
+    await assert.rejects(alice.experimental.tasks.getTask(long), (error: Error) => {
+      assert.match(error.message, /Task not found: r{64}…$/);
+      return true;
+    });
+  } finally {
+    await alice.close();
+  }
+});
+
 test('get_run and cancel_run do not find a run of a tool its caller may no longer call, and do not cancel it', async () => {
   const allowed = await v1('alice', 'slow');
   const revoked = await v1('alice');
