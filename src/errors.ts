@@ -29,6 +29,7 @@ export type ErrorCode =
   | 'INPUT_DECLINED'
   | 'STATE_NOT_STORABLE'
   | 'GRAPH_CHANGED'
+  | 'TOO_MANY_RUNS'
   // credentials (refusals to authenticate are AuthError, with an HTTP status)
   | 'SECRET_STORE';
 

@@ -311,6 +311,14 @@ export const runDefaultsSchema = z
       .describe(
         'How long a 2025-era call waits on its open response stream for the answer to an elicitation/create request; after that it answers with a paused-run result (resume_run).',
       ),
+    max_stored_runs_per_caller: z
+      .number()
+      .int()
+      .positive()
+      .default(1_000)
+      .describe(
+        "The most runs one caller may have stored at once (paused runs, tasks and run handles, each kept until it expires): past it, a run that pauses ends with TOO_MANY_RUNS, a task is not created, and a call is not handed a run handle (it waits for its run). Callers without an identity share one count.",
+      ),
     max_content_bytes: z
       .number()
       .int()

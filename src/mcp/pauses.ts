@@ -399,6 +399,8 @@ async function continueRun(
  */
 async function beginTask(serving: PauseServing, call: CallContext, step: Extract<RunStep, { kind: 'boundary' }>, args: unknown): Promise<CallAnswer> {
   const usedKeys = (step.run?.data as PauseData | undefined)?.usedKeys;
+  // A call that asked nothing on the way has no record yet: the task would be one more.
+  if (step.run === undefined && !(await serving.runs.hasRoomFor(call.owner))) return serving.runs.tooManyRuns(call.tool, 'the run reached the step where its task begins, and no task was created');
   const task = await serving.tasks!.handOver(step, {
     tool: call.tool,
     args,

@@ -116,6 +116,8 @@ export async function runWithDeadline(
   } finally {
     clearTimeout(timer);
   }
+  // A caller with as many runs stored as one may is not handed one more: the call waits for its run, as with no store.
+  if (!(await serving.runs.hasRoomFor(call.owner))) return continueStep(await running);
   adoption = tasks.adopt({
     id,
     tool,

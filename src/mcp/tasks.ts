@@ -100,6 +100,7 @@ export async function createTask(surface: TaskSurface, tool: GraphTool, args: un
     if (invalid !== undefined) return invalid;
   }
   const ttl = Math.min(ttlMs ?? serving.taskTtlMs, serving.taskTtlMs);
+  if (!(await serving.runs.hasRoomFor(surface.owner))) return serving.runs.tooManyRuns(tool, 'no task was created');
   const run = await serving.tasks!.create(tool, args, surface.principal, ttl, surface.era === 'legacy' ? progressToken : undefined);
   return createTaskResult(run, surface.era, serving.pollIntervalMs);
 }

@@ -4,7 +4,7 @@ import type { GraphTool, OwnCheckpointer } from '../graphs/tool.js';
 import type { Logger } from '../log.js';
 import { RunCheckpointer } from '../store/run-checkpointer.js';
 import { hasEnded, storeNow, type RunRecord, type Store } from '../store/store.js';
-import { executeRun, isStateNotStorable, RunDrain, stateNotStorable, type GraphProtocolError, type PendingInterrupt, type RunOptions } from './run-tool.js';
+import { errorResult, executeRun, isStateNotStorable, RunDrain, stateNotStorable, type GraphProtocolError, type PendingInterrupt, type RunOptions } from './run-tool.js';
 import type { Adopted } from './tasks.js';
 import { loggedError } from '../errors.js';
 
@@ -24,6 +24,12 @@ export interface RunsOptions {
    * answered again this long after the last renewal. @default 15000
    */
   leaseMs?: number;
+  /**
+   * The most unexpired runs one caller (owner) may have stored: paused runs,
+   * tasks and run handles. A run that would be stored past it is not (see
+   * `hasRoomFor`). @default no limit
+   */
+  maxStoredPerCaller?: number;
   logger?: Logger;
 }
 
@@ -188,6 +194,26 @@ export class Runs {
   }
 
   /**
+   * Whether `owner` may have one more run stored (`maxStoredPerCaller`).
+   * Counted before the run is stored, so calls storing at the same moment
+   * may pass the limit by a few: it bounds what one caller keeps, it is no
+   * exact count.
+   */
+  async hasRoomFor(owner: string): Promise<boolean> {
+    const most = this.options.maxStoredPerCaller;
+    return most === undefined || (await this.store.runs.countLive(owner, most)) < most;
+  }
+
+  /** The answer to a call whose run would be stored past its caller's limit (`hasRoomFor`): `what` the run was to become. */
+  tooManyRuns(tool: GraphTool, what: string): CallToolResult {
+    const most = this.options.maxStoredPerCaller ?? 0;
+    return errorResult(
+      'TOO_MANY_RUNS',
+      `Tool "${tool.name}": ${what}, but you have ${most} runs stored, the most one caller may have (paused runs, tasks and run handles: each is kept until it expires, answered, ended or not). Call again once some have expired.`,
+    );
+  }
+
+  /**
    * Stores a fresh run that paused: its record first, then its checkpoints.
    * In that order, a process that dies between the two leaves a record,
    * which expires and is cleaned up with whatever checkpoints it got (see
@@ -204,6 +230,12 @@ export class Runs {
     describe: DescribePause,
     secrets: readonly string[] | undefined,
   ): Promise<RunStep> {
+    // Nothing is stored yet (its checkpoints are held in memory): the run ends here.
+    if (!(await this.hasRoomFor(owner))) {
+      if (tool.ownCheckpointer) this.forgetThread(id, tool);
+      this.options.logger?.warn({ run: id, tool: tool.name }, "a run paused, but its caller has as many runs stored as one may: ended with TOO_MANY_RUNS");
+      return { kind: 'done', result: this.tooManyRuns(tool, 'the run paused to ask a question and cannot be kept to wait for the answer') };
+    }
     const run = await this.store.runs.create({
       id,
       owner,

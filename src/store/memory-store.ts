@@ -106,6 +106,16 @@ class MemoryRunStore implements RunStore {
       .map(({ data, ...run }) => ({ ...structuredClone(run), data: structuredClone(listedData(data)) }));
   }
 
+  async countLive(owner: string, atMost: number): Promise<number> {
+    const now = Date.now();
+    let count = 0;
+    for (const record of this.runs.values()) {
+      if (count >= atMost) break;
+      if (record.owner === owner && record.expiresAt > now) count += 1;
+    }
+    return count;
+  }
+
   async expiredIds(now: number, limit: number): Promise<string[]> {
     return this.expiredNow(now, limit, undefined);
   }

@@ -90,6 +90,12 @@ export class PostgresRunStore implements RunStore {
     return rows.map((row) => toRecord({ ...row, data: listedData(row.data) }));
   }
 
+  async countLive(owner: string, atMost: number): Promise<number> {
+    // By the owner index (owner, kind, created_at); no further than the quota asks.
+    const { rows } = await this.pool.query<{ n: number }>(`SELECT count(*)::int AS n FROM (SELECT 1 FROM ${this.table} WHERE owner = $1 AND expires_at > $2 LIMIT $3) AS live`, [owner, this.now(), atMost]);
+    return rows[0]!.n;
+  }
+
   async expiredIds(now: number, limit: number): Promise<string[]> {
     // A record a process holds (a paused run being resumed) is left to it until its lease lapses.
     const { rows } = await this.pool.query<{ id: string }>(`SELECT id FROM ${this.table} WHERE expires_at <= $1 AND (lease_until IS NULL OR lease_until <= $1) LIMIT $2`, [now, limit]);

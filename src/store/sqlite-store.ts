@@ -288,6 +288,12 @@ class SqliteRunStore implements RunStore {
     return rows.map(toRecord);
   }
 
+  async countLive(owner: string, atMost: number): Promise<number> {
+    // By the owner index (owner, kind, created_at); no further than the quota asks.
+    const counted = this.db.prepare('SELECT count(*) AS n FROM (SELECT 1 FROM graph_mcp_runs WHERE owner = ? AND expires_at > ? LIMIT ?)').get(owner, Date.now(), atMost) as { n: number };
+    return counted.n;
+  }
+
   private apply(patch: RunPatch, where: string, values: Record<string, unknown>, bumpVersion: boolean): RunRecord | undefined {
     const sets: string[] = ['updated_at = @now'];
     if (bumpVersion) sets.push('version = version + 1');

@@ -150,6 +150,12 @@ export interface RunStore {
    */
   list(owner: string, kind: RunKind, limit: number, after?: RunCursor): Promise<RunRecord[]>;
   /**
+   * How many unexpired runs `owner` has stored (paused runs, tasks, runs
+   * handed out, of every status), counted up to `atMost`: a quota's check
+   * need not count further.
+   */
+  countLive(owner: string, atMost: number): Promise<number>;
+  /**
    * Up to `limit` ids of runs that expired before `now` and that no process
    * holds (no lease, or a lapsed one): those the clean-up may delete, once
    * their checkpoints are gone.

@@ -139,6 +139,19 @@ export function storeContract(name: string, harness: StoreHarness): void {
       await store.runs.update(claimed!.id, claimed!.version, { status: 'completed', leaseOwner: null, leaseUntil: null });
     });
 
+    test("countLive counts the owner's unexpired runs of every kind and status, no further than asked", async () => {
+      const live = { tool: 't', data: {}, expiresAt: Date.now() + HOUR };
+      await store.runs.create({ id: 'n-paused', owner: 'counted', status: 'input_required', ...live });
+      await store.runs.create({ id: 'n-task', owner: 'counted', kind: 'task', status: 'completed', ...live });
+      await store.runs.create({ id: 'n-handle', owner: 'counted', kind: 'task', status: 'working', ...live });
+      await store.runs.create({ id: 'n-expired', owner: 'counted', status: 'input_required', tool: 't', data: {}, expiresAt: Date.now() - 1 });
+      await store.runs.create({ id: 'n-other', owner: 'someone else', status: 'input_required', ...live });
+      const reader = twin ?? store;
+      assert.equal(await reader.runs.countLive('counted', 100), 3);
+      assert.equal(await reader.runs.countLive('counted', 2), 2, 'counted up to what was asked');
+      assert.equal(await reader.runs.countLive('nobody', 100), 0);
+    });
+
     test('list leaves out expired runs', async () => {
       await store.runs.create({ id: 'le-expired', owner: 'expiry-lister', tool: 't', kind: 'task', status: 'completed', data: {}, expiresAt: Date.now() - 1 });
       await store.runs.create({ id: 'le-live', owner: 'expiry-lister', tool: 't', kind: 'task', status: 'completed', data: {}, expiresAt: Date.now() + HOUR });

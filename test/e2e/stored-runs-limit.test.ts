@@ -1,0 +1,77 @@
+// defaults.max_stored_runs_per_caller: what one caller may keep in the store (paused runs, tasks,
+// run handles). Past it nothing more is stored for that caller, in each way a run would be, and
+// every other caller goes on as before.
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import { envelope, modernHeaders, post, taskRequest } from '../helpers/raw.js';
+import { startServer, type TestServer } from '../helpers/server.js';
+
+let server: TestServer;
+before(async () => {
+  server = await startServer(
+    {
+      name: 'limit-test',
+      defaults: { max_stored_runs_per_caller: 2 },
+      graphs: {
+        ask_name: './graphs/hitl.ts:askName',
+        slow: { path: './graphs/hitl.ts:slow', max_wait_ms: 250 },
+        ask_first: { path: './graphs/hitl.ts:askThenWork', task: 'required', task_starts_at: 'work' },
+      },
+    },
+    { load: { authenticate: (request) => ({ id: request.headers.get('x-user') ?? 'anonymous', scopes: [] }) } },
+  );
+});
+after(() => server.close(0));
+
+/** A 2026-07-28 `tools/call` from a client that can answer forms but polls no tasks: its JSON-RPC result. */
+async function call(user: string, name: string, args: Record<string, unknown>): Promise<Record<string, any>> {
+  const answer = await post(
+    server.url,
+    { jsonrpc: '2.0', id: 1, method: 'tools/call', params: envelope({ name, arguments: args }, { 'io.modelcontextprotocol/clientCapabilities': { elicitation: {} } }) },
+    { ...modernHeaders('tools/call', name), 'x-user': user },
+  );
+  const result = answer.messages.find((message) => 'result' in message)?.result;
+  assert.ok(result !== undefined, answer.text);
+  return result;
+}
+
+const errorCode = (result: Record<string, any>) => result._meta?.['graph-mcp/error']?.code as string | undefined;
+
+test('a run that pauses past the limit ends with TOO_MANY_RUNS, and no task is created; other callers are not counted with it', async () => {
+  for (let i = 0; i < 2; i += 1) assert.equal((await call('alice', 'ask_name', {})).resultType, 'input_required');
+  const third = await call('alice', 'ask_name', {});
+  assert.equal(errorCode(third), 'TOO_MANY_RUNS', JSON.stringify(third));
+  assert.equal(third.isError, true);
+  assert.match(third.content[0].text, /^Tool "ask_name": the run paused to ask a question and cannot be kept to wait for the answer, but you have 2 runs stored, the most one caller may have/);
+  assert.ok(server.logs.lines.some((line) => line.includes('TOO_MANY_RUNS')), 'the log says why');
+
+  const task = (await taskRequest(server.url, 'tools/call', { name: 'slow', arguments: { step_ms: 1 } }, { 'x-user': 'alice' })).result;
+  assert.equal(errorCode(task), 'TOO_MANY_RUNS', JSON.stringify(task));
+  assert.match(task.content[0].text, /no task was created/);
+  assert.equal(await server.graphMcp.store!.runs.countLive('alice', 10), 2, 'nothing more was stored for alice');
+
+  assert.equal((await call('bob', 'ask_name', {})).resultType, 'input_required', "bob's runs are his own count");
+  assert.equal((await taskRequest(server.url, 'tools/call', { name: 'slow', arguments: { step_ms: 1 } }, { 'x-user': 'bob' })).result.resultType, 'task');
+});
+
+test('a call past the limit that outlasts max_wait_ms is not handed a run handle: it waits for its run', async () => {
+  const quickStored = await call('carol', 'slow', { step_ms: 100 });
+  assert.equal(quickStored._meta?.['graph-mcp/run']?.status, 'working', 'under the limit: a run handle');
+  assert.equal((await call('carol', 'ask_name', {})).resultType, 'input_required');
+  const waited = await call('carol', 'slow', { step_ms: 100 });
+  assert.equal(waited._meta?.['graph-mcp/run'], undefined, JSON.stringify(waited));
+  assert.equal(waited.isError, undefined, JSON.stringify(waited));
+  assert.equal(waited.structuredContent?.done, 6, 'the whole run, answered in the call');
+});
+
+test('a run that reaches the step where its task begins past the limit is no task: TOO_MANY_RUNS; one that asked on the way already has its record, and becomes its task', async () => {
+  const asked = (await taskRequest(server.url, 'tools/call', { name: 'ask_first', arguments: {} }, { 'x-user': 'dan' })).result;
+  assert.equal(asked.resultType, 'input_required');
+  assert.equal((await call('dan', 'ask_name', {})).resultType, 'input_required');
+  const direct = (await taskRequest(server.url, 'tools/call', { name: 'ask_first', arguments: { user_name: 'Lin' } }, { 'x-user': 'dan' })).result;
+  assert.equal(errorCode(direct), 'TOO_MANY_RUNS', JSON.stringify(direct));
+  assert.match(direct.content[0].text, /reached the step where its task begins, and no task was created/);
+  const answered = { name: 'ask_first', arguments: {}, requestState: asked.requestState, inputResponses: { q1: { action: 'accept', content: { name: 'Ada' } } } };
+  const task = (await taskRequest(server.url, 'tools/call', answered, { 'x-user': 'dan' })).result;
+  assert.equal(task.resultType, 'task', JSON.stringify(task));
+});
