@@ -3,6 +3,9 @@
 // every other caller goes on as before.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
+import { Client as V1Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StreamableHTTPClientTransport as V1Transport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import { CreateTaskResultSchema } from '@modelcontextprotocol/sdk/types.js';
 import { envelope, modernHeaders, post, taskRequest } from '../helpers/raw.js';
 import { startServer, type TestServer } from '../helpers/server.js';
 
@@ -49,6 +52,19 @@ test('a run that pauses past the limit ends with TOO_MANY_RUNS, and no task is c
   assert.equal(errorCode(task), 'TOO_MANY_RUNS', JSON.stringify(task));
   assert.match(task.content[0].text, /no task was created/);
   assert.equal(await server.graphMcp.store!.runs.countLive('alice', 10), 2, 'nothing more was stored for alice');
+
+  // A 2025-era task request is answered with a task or an error: a JSON-RPC error, which its client reads.
+  const legacy = new V1Client({ name: 'limit-v1', version: '1.0.0' });
+  await legacy.connect(new V1Transport(new URL(server.url), { requestInit: { headers: { 'x-user': 'alice' } } }));
+  try {
+    await assert.rejects(legacy.request({ method: 'tools/call', params: { name: 'slow', arguments: { step_ms: 1 }, task: {} } }, CreateTaskResultSchema), (error: Error & { code?: number }) => {
+      assert.equal(error.code, -32000);
+      assert.match(error.message, /you have 2 runs stored, the most one caller may have/);
+      return true;
+    });
+  } finally {
+    await legacy.close();
+  }
 
   assert.equal((await call('bob', 'ask_name', {})).resultType, 'input_required', "bob's runs are his own count");
   assert.equal((await taskRequest(server.url, 'tools/call', { name: 'slow', arguments: { step_ms: 1 } }, { 'x-user': 'bob' })).result.resultType, 'task');
