@@ -117,7 +117,8 @@ export async function runWithDeadline(
     clearTimeout(timer);
   }
   // A caller with as many runs stored as one may is not handed one more: the call waits for its run, as with no store.
-  if (!(await serving.runs.hasRoomFor(call.owner))) return continueStep(await running);
+  // The count is a store round trip, and the run may end meanwhile: it then answers this call after all.
+  if (!(await serving.runs.hasRoomFor(call.owner)) || ended) return continueStep(await running);
   adoption = tasks.adopt({
     id,
     tool,

@@ -6,7 +6,8 @@ import { after, before, test } from 'node:test';
 import { Client as V1Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport as V1Transport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { CreateTaskResultSchema } from '@modelcontextprotocol/sdk/types.js';
-import { envelope, modernHeaders, post, taskRequest } from '../helpers/raw.js';
+import { MemoryStore } from '../../src/store/memory-store.js';
+import { callModern, envelope, modernHeaders, post, taskRequest } from '../helpers/raw.js';
 import { startServer, type TestServer } from '../helpers/server.js';
 
 let server: TestServer;
@@ -90,4 +91,25 @@ test('a run that reaches the step where its task begins past the limit is no tas
   const answered = { name: 'ask_first', arguments: {}, requestState: asked.requestState, inputResponses: { q1: { action: 'accept', content: { name: 'Ada' } } } };
   const task = (await taskRequest(server.url, 'tools/call', answered, { 'x-user': 'dan' })).result;
   assert.equal(task.resultType, 'task', JSON.stringify(task));
+});
+
+test('a run that ends while its caller\'s stored runs are counted (after max_wait_ms) answers its call: it is not handed out as a run that never ends', { timeout: 60_000 }, async () => {
+  // The count, a store round trip, made slow enough for the run to end meanwhile.
+  const store = new MemoryStore();
+  const count = store.runs.countLive.bind(store.runs);
+  store.runs.countLive = async (owner, atMost) => {
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    return count(owner, atMost);
+  };
+  const racing = await startServer({ name: 'count-race', graphs: { slow: { path: './graphs/hitl.ts:slow', max_wait_ms: 250 } } }, { load: { store } });
+  try {
+    const answer = await callModern(racing.url, 'slow', { step_ms: 50 });
+    const result = answer.messages.find((message) => 'result' in message)?.result;
+    assert.equal(result?._meta?.['graph-mcp/run'], undefined, answer.text);
+    assert.equal(result?.structuredContent?.done, 6, answer.text);
+    assert.equal(await count('', 10), 0, 'nothing was stored for it');
+  } finally {
+    // A run handed out and never settled held the shutdown for ever.
+    await racing.close(2_000);
+  }
 });
