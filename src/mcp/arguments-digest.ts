@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { GraphTool } from '../graphs/tool.js';
+import { MAX_VALUE_DEPTH, nestsDeeperThan } from '../http/json-depth.js';
 
 /**
  * What identifies a `tools/call`'s arguments across the retries of a run it
@@ -18,9 +19,26 @@ export interface ArgumentsDigests {
 }
 
 export function argumentsDigests(tool: GraphTool, args: unknown): ArgumentsDigests {
+  return { args: filledDigest(tool, args), sent: digest(args ?? {}) };
+}
+
+/**
+ * `args` of `argumentsDigests`. The same for arguments a run has filled its
+ * defaults into already (a run fills them into the arguments it is given).
+ */
+export function filledDigest(tool: GraphTool, args: unknown): string {
   const filled = structuredClone(args ?? {});
   tool.validateArguments(filled);
-  return { args: digest(filled), sent: digest(args ?? {}) };
+  return digest(filled);
+}
+
+/**
+ * `sent` of `argumentsDigests`: taken before a run is given the arguments,
+ * which fills its defaults into them. `undefined` for arguments nested too
+ * deep to digest, which the run refuses unchecked (INVALID_ARGUMENTS).
+ */
+export function sentDigest(args: unknown): string | undefined {
+  return nestsDeeperThan(args, MAX_VALUE_DEPTH) ? undefined : digest(args ?? {});
 }
 
 /** Whether a retry's arguments are those of the call `bound` was taken from (see `argumentsDigests`). */

@@ -19,7 +19,7 @@ import { scrubValue } from '../run/scrub.js';
 import { hasEnded, storeNow, type RunRecord, type SignalBus } from '../store/store.js';
 import type { Principal } from '../auth/principal.js';
 import type { TaskRunner } from '../run/tasks.js';
-import { argumentsDigests, sameArguments, type ArgumentsDigests } from './arguments-digest.js';
+import { argumentsDigests, filledDigest, sameArguments, sentDigest, type ArgumentsDigests } from './arguments-digest.js';
 import { ownToolNamed, runHandleResult, runWithDeadline } from './run-handles.js';
 import { createTaskResult } from './task-shapes.js';
 import { answerHint, decodeAnswer, keyForAskingAgain, questionsFor, type Decoded, type InputMethod, type Question } from './questions.js';
@@ -157,7 +157,6 @@ const REQUEST_STATE_REFUSED = { reason: 'invalid_request_state' };
  */
 export async function serveCall(serving: PauseServing, call: CallContext, args: unknown, via: 'tools/call' | 'resume_run' = 'tools/call'): Promise<CallAnswer> {
   const state = call.era === 'modern' ? call.ctx.mcpReq.requestState<RequestStatePayload>() : undefined;
-  let step: RunStep;
   if (state !== undefined) {
     const run = isPayload(state) ? await serving.runs.get(state.run, call.owner) : undefined;
     // A signed state whose run is gone (expired, or someone else's): refused like a bad state.
@@ -175,19 +174,22 @@ export async function serveCall(serving: PauseServing, call: CallContext, args: 
     }
     // A retry of the round that already began the task: the same task again.
     if (run.kind === 'task') return createTaskResult(run, call.era, serving.pollIntervalMs) as CallAnswer;
-    step = await stepOf(run);
-  } else if (serving.tasks !== undefined && call.tool.task !== 'never' && !call.canPollTasks) {
-    const bound = () => argumentsDigests(call.tool, args);
-    return runWithDeadline(serving, call, args, (first) => continueRun(serving, call, first, inputResponsesOf(call), bound), describer(call));
-  } else {
-    step = await serving.runs.start(call.tool, args, call.owner, call.runOptions, describer(call));
+    const step = await stepOf(run);
+    // Answers apply to the round whose requestState they came with; an earlier round's state gets the questions asked now.
+    const current = step.kind === 'paused' && isPayload(state) && (state.round === undefined || state.round === (step.run.data as PauseData).round);
+    return continueRun(serving, call, step, current ? inputResponsesOf(call) : NO_RESPONSES, () => (isPayload(state) && state.args !== undefined ? boundBy(state) : undefined), args);
   }
-  // A call without requestState begins a run: inputResponses it brings answer the questions the run asks first,
-  // by key, with no round trip (as MCP's conformance suite expects of a server: keys a graph names are known ahead).
-  if (state === undefined) return continueRun(serving, call, step, inputResponsesOf(call), () => argumentsDigests(call.tool, args), args);
-  // Answers apply to the round whose requestState they came with; an earlier round's state gets the questions asked now.
-  const current = step.kind === 'paused' && isPayload(state) && (state.round === undefined || state.round === (step.run.data as PauseData).round);
-  return continueRun(serving, call, step, current ? inputResponsesOf(call) : NO_RESPONSES, () => (isPayload(state) && state.args !== undefined ? boundBy(state) : undefined), args);
+  // A call without requestState begins a run, whose requestStates (2026-07-28) bind their retries to its arguments:
+  // as sent, taken now (the run fills the schema's defaults into them), and with those defaults, once one is minted.
+  const sent = call.era === 'modern' ? sentDigest(args) : undefined;
+  const bound = () => ({ args: filledDigest(call.tool, args), ...(sent !== undefined ? { sent } : {}) });
+  if (serving.tasks !== undefined && call.tool.task !== 'never' && !call.canPollTasks) {
+    return runWithDeadline(serving, call, args, (first) => continueRun(serving, call, first, inputResponsesOf(call), bound), describer(call));
+  }
+  const step = await serving.runs.start(call.tool, args, call.owner, call.runOptions, describer(call));
+  // inputResponses the call brings answer the questions the run asks first, by key, with no round trip
+  // (as MCP's conformance suite expects of a server: keys a graph names are known ahead).
+  return continueRun(serving, call, step, inputResponsesOf(call), bound, args);
 }
 
 /** Continues a paused run with answers a caller's model gave `resume_run`. */

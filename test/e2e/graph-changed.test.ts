@@ -167,7 +167,7 @@ test('the same answer after a deploy that kept the node goes on where the run st
   assert.deepEqual(changedVisits, ['before.prep', 'before.ask', 'same.ask', 'same.finish']);
 });
 
-test("a deploy that gave the tool's input a default: the retry with the same arguments goes on, and one with others is refused", async () => {
+test("a deploy that gave the tool's input a default, or changed one: the retry with the same arguments goes on, and one with others is refused", async () => {
   const input = (note: Record<string, unknown>) => ({ type: 'object', properties: { item: { type: 'string' }, note: { type: 'string', ...note } }, required: ['item'] });
   const asked = await pause(await config('changed.ts:before', 'approve', input({})), { item: 'refund' });
   const deployed = await config('changed.ts:same', 'approve', input({ default: 'none' }));
@@ -175,6 +175,10 @@ test("a deploy that gave the tool's input a default: the retry with the same arg
   assert.match(other.error?.message ?? '', /made with other arguments/, JSON.stringify(other));
   const answered = await answer(deployed, asked, { item: 'refund' }, { answer: 'yes' });
   assert.equal(answered.result?.structuredContent?.approved, 'yes', JSON.stringify(answered));
+  // The run filled the first version's default into its arguments: what binds the retry is what the client sent.
+  const changed = await pause(await config('changed.ts:before', 'approve', input({ default: 'a' })), { item: 'refund' });
+  const again = await answer(await config('changed.ts:same', 'approve', input({ default: 'b' })), changed, { item: 'refund' }, { answer: 'yes' });
+  assert.equal(again.result?.structuredContent?.approved, 'yes', JSON.stringify(again));
 });
 
 test('a deploy that renamed a node which ran before the pause: the run goes on where it stopped', async () => {
