@@ -318,7 +318,7 @@ async function pauseServing(
     logger,
   });
   return {
-    runs: new Runs({ store: runStore, ttlMs, leaseMs: config.defaults.task_lease_ms, maxStoredPerCaller: config.defaults.max_stored_runs_per_caller, logger }),
+    runs: new Runs({ store: runStore, ttlMs, leaseMs: config.defaults.task_lease_ms, ...(config.defaults.max_stored_runs_per_caller > 0 ? { maxStoredPerCaller: config.defaults.max_stored_runs_per_caller } : {}), logger }),
     tasks,
     taskTtlMs: config.defaults.task_ttl_ms,
     pollIntervalMs: config.defaults.poll_interval_ms,

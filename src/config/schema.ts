@@ -314,10 +314,10 @@ export const runDefaultsSchema = z
     max_stored_runs_per_caller: z
       .number()
       .int()
-      .positive()
+      .min(0)
       .default(1_000)
       .describe(
-        "The most runs one caller may have stored at once (paused runs, tasks and run handles, each kept until it expires): past it, a run that pauses ends with TOO_MANY_RUNS, a task is not created, and a call is not handed a run handle (it waits for its run). Callers without an identity share one count.",
+        "The most runs one caller may have stored at once (paused runs, tasks and run handles, each kept until it expires, answered, ended or not): past it, a run that pauses ends with TOO_MANY_RUNS, a task is not created, and a call is not handed a run handle (it waits for its run). Callers without an identity share one count (on a server without authentication, every caller). 0: no limit.",
       ),
     max_content_bytes: z
       .number()

@@ -113,3 +113,22 @@ test('a run that ends while its caller\'s stored runs are counted (after max_wai
     await racing.close(2_000);
   }
 });
+
+test('0 is no limit', async () => {
+  const unlimited = await startServer(
+    { name: 'no-limit', defaults: { max_stored_runs_per_caller: 0 }, graphs: { ask_name: './graphs/hitl.ts:askName' } },
+    { load: { authenticate: () => ({ id: 'erin', scopes: [] }) } },
+  );
+  try {
+    for (let i = 0; i < 3; i += 1) {
+      const answer = await post(
+        unlimited.url,
+        { jsonrpc: '2.0', id: 1, method: 'tools/call', params: envelope({ name: 'ask_name', arguments: {} }, { 'io.modelcontextprotocol/clientCapabilities': { elicitation: {} } }) },
+        modernHeaders('tools/call', 'ask_name'),
+      );
+      assert.equal(answer.messages[0]?.result?.resultType, 'input_required', answer.text);
+    }
+  } finally {
+    await unlimited.close(0);
+  }
+});
