@@ -53,23 +53,36 @@ export function readableIssues(dump: string): string {
   }
 }
 
+/** 2026-07-28 requests whose `inputResponses` is there but is no object of answers: what it is instead. */
+const malformedAnswers = new WeakMap<object, string>();
+
 /**
- * A 2026-07-28 request whose `inputResponses` is there but is no object of
- * answers (`null`, a list, a string) is refused with `-32602`. The SDK lifts
- * the field off every request and reads such a value as no answers at all:
- * a `tasks/update` was acknowledged having delivered nothing, and a
+ * Notes a 2026-07-28 request whose `inputResponses` is there but is no
+ * object of answers (`null`, a list, a string), for the handlers that read
+ * answers to refuse (`malformedInputResponses`): the SDK lifts the field off
+ * every request and reads such a value as no answers at all, so a
+ * `tasks/update` was acknowledged having delivered nothing, and a
  * `tools/call` retry was asked its questions again, the client none the
- * wiser. Needs the parsed body (inside `readingBodyOnce`).
+ * wiser. Refused there, not here, so that the SDK's own checks of the
+ * request (its headers, its envelope, a notification, the tasks extension)
+ * come first, as for any other request. Needs the parsed body (inside
+ * `readingBodyOnce`).
  */
-export function refusingMalformedInputResponses(fetch: McpHttpHandler['fetch']): McpHttpHandler['fetch'] {
+export function notingMalformedInputResponses(fetch: McpHttpHandler['fetch']): McpHttpHandler['fetch'] {
   return (request, options) => {
     const body = options?.parsedBody;
     const params = isPlainObject(body) ? body.params : undefined;
-    if (!isModern(request) || !isPlainObject(params) || !('inputResponses' in params) || isPlainObject(params.inputResponses)) return fetch(request, options);
-    const id = isPlainObject(body) && (typeof body.id === 'string' || typeof body.id === 'number') ? body.id : null;
-    const method = isPlainObject(body) && typeof body.method === 'string' ? body.method : 'the request';
-    const got = params.inputResponses === null ? 'null' : Array.isArray(params.inputResponses) ? 'a list' : typeof params.inputResponses;
-    const message = `Invalid params for ${method}: inputResponses must be an object of answers keyed by input request key, not ${got}`;
-    return Promise.resolve(Response.json({ jsonrpc: '2.0', id, error: { code: ProtocolErrorCode.InvalidParams, message } }));
+    if (isModern(request) && isPlainObject(params) && 'inputResponses' in params && !isPlainObject(params.inputResponses)) {
+      const given = params.inputResponses;
+      malformedAnswers.set(request, given === null ? 'null' : Array.isArray(given) ? 'a list' : typeof given);
+    }
+    return fetch(request, options);
   };
+}
+
+/** The `-32602` for `request` (the web `Request`) when its `inputResponses` was no object of answers; `undefined` otherwise. */
+export function malformedInputResponses(request: object | undefined, method: string): ProtocolError | undefined {
+  const given = request === undefined ? undefined : malformedAnswers.get(request);
+  if (given === undefined) return undefined;
+  return new ProtocolError(ProtocolErrorCode.InvalidParams, `Invalid params for ${method}: inputResponses must be an object of answers keyed by input request key, not ${given}`);
 }

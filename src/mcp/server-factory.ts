@@ -28,7 +28,7 @@ import { assertClientCapabilities, logReporterFor } from './call-context.js';
 import { StreamPacer } from './stream-pacer.js';
 import { contentFor, knowsElicitation, legacyRevision, questionFor } from './legacy-content.js';
 import { MAX_VALUE_DEPTH, nestsDeeperThan } from '../http/json-depth.js';
-import { readableInvalidParams, withInvalidParams } from './invalid-params.js';
+import { malformedInputResponses, readableInvalidParams, withInvalidParams } from './invalid-params.js';
 import type { Principal } from '../auth/principal.js';
 import type { Logger } from '../log.js';
 import { hasEnded } from '../store/store.js';
@@ -287,6 +287,7 @@ export function createServerFactory(options: ServerFactoryOptions): McpServerFac
       tools: registry,
       canCall: (tool) => options.canCall(principal, tool),
       track: (requestId, controller) => tracker.track(principal?.id, requestId, controller, era === 'legacy'),
+      malformedAnswers: (method) => malformedInputResponses(requestInfo, method),
     });
     if (tasks) registerTaskHandlers(server, surface, (ctx) => canPollTasks({}, ctx, 'modern'), streamFor);
 
@@ -306,6 +307,8 @@ export function createServerFactory(options: ServerFactoryOptions): McpServerFac
         throw new ProtocolError(ProtocolErrorCode.InvalidParams, `Unknown tool: ${name}`);
       }
       if (tool !== undefined) assertClientCapabilities(tool, ctx);
+      const malformed = malformedInputResponses(requestInfo, 'tools/call');
+      if (malformed !== undefined) throw malformed;
       if (era === 'legacy' && tasks && (request.params as { task?: unknown }).task !== undefined && (ownTool || tool?.task === 'never')) taskForbidden(name);
 
       const progressToken = request.params._meta?.progressToken ?? ctx.mcpReq._meta?.progressToken;

@@ -44,6 +44,8 @@ export interface TaskSurface {
    * `controller`; call the returned function when the wait ends.
    */
   track?: (requestId: string | number, controller: AbortController) => () => void;
+  /** The request's refusal when its `inputResponses` is no object of answers (see `notingMalformedInputResponses`). */
+  malformedAnswers?: (method: string) => ProtocolError | undefined;
 }
 
 /**
@@ -211,6 +213,8 @@ export function registerTaskHandlers(
   server.setRequestHandler('tasks/update', { params: UpdateParams }, async (params, ctx) => {
     gate(ctx);
     const s = surface();
+    const malformed = s.malformedAnswers?.('tasks/update');
+    if (malformed !== undefined) throw malformed;
     const { run } = await ownTask(s, params.taskId);
     // The SDK lifts `inputResponses` off the params of every request into the context.
     const responses = params.inputResponses !== undefined ? { responses: params.inputResponses, dropped: [] } : clientResponses(ctx);

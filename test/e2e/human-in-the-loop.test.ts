@@ -304,6 +304,10 @@ describe('2026-07-28 over raw HTTP: requestState is signed, owner-bound, and the
     const malformed = await rawCall('alice', 'refund', { arguments: { customer: 'Ada', amount: 250 }, requestState: first.requestState, inputResponses: null });
     assert.equal(malformed.messages[0]?.error?.code, -32602, malformed.text);
     assert.match(malformed.messages[0]?.error?.message, /^Invalid params for tools\/call: inputResponses must be an object of answers keyed by input request key, not null$/);
+    // A notification carrying one is still a notification: accepted, never answered.
+    const notification = await post(server.url, { jsonrpc: '2.0', method: 'notifications/cancelled', params: envelope({ requestId: 7, inputResponses: null }) }, { ...modernHeaders('notifications/cancelled'), 'x-user': 'alice' });
+    assert.equal(notification.status, 202, notification.text);
+    assert.equal(notification.text, '');
     const same = (await rawCall('alice', 'refund', { arguments: { amount: 250, customer: 'Ada' }, requestState: first.requestState, inputResponses })).messages[0]?.result;
     assert.deepEqual(same.structuredContent, { status: 'refunded', approved_by: 'person', note: 'ok' });
   });

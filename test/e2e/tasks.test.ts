@@ -333,6 +333,9 @@ describe('2026-07-28 tasks extension', () => {
       assert.equal(malformed.error.message, `Invalid params for tasks/update: inputResponses must be an object of answers keyed by input request key, not ${named}`);
     }
     assert.equal((await rpc('alice', 'tasks/get', { taskId: created.taskId })).message.result.lastUpdatedAt, third.lastUpdatedAt, 'the task is as it was');
+    // The request's other faults are said first: without the tasks extension, -32021 as for any tasks/update.
+    const undeclared = (await rpc('alice', 'tasks/update', { taskId: created.taskId, inputResponses: null }, { extension: false })).message;
+    assert.equal(undeclared.error?.code, -32021, JSON.stringify(undeclared));
     // An answer that is no result object at all (the SDK drops it) cannot be used either.
     await rpc('alice', 'tasks/update', { taskId: created.taskId, inputResponses: { [`${key}.3`]: 42 } });
     const fourth = (await rpc('alice', 'tasks/get', { taskId: created.taskId })).message.result;
