@@ -471,38 +471,15 @@ export async function askQuestionsOnStream(
   }
   const readable = questions.filter((question) => !unreadable.includes(question));
   if (readable.length === 0) return undefined;
-  const related = call.relatedTask === undefined ? {} : { _meta: { 'io.modelcontextprotocol/related-task': { taskId: call.relatedTask } } };
-  const waits: Array<Promise<[string, unknown] | undefined>> = [];
-  const stops: Array<() => void> = [];
   const ends = [call.ctx.mcpReq.signal, call.runOptions?.signal, call.runOptions?.stopSignal].filter((signal) => signal !== undefined);
   if (ends.some((signal) => signal.aborted)) return undefined;
+  const asked: AskedOnStream[] = [];
   try {
-    for (const question of readable) {
-      const id = `${SERVER_REQUEST_ID_PREFIX}${run.id}:${question.key}:${randomBytes(6).toString('hex')}`;
-      const answered = new Promise<[string, unknown] | undefined>((resolve) => {
-        const timer = setTimeout(() => resolve(undefined), serving.questionTimeoutMs);
-        const onAbort = () => resolve(undefined);
-        for (const signal of ends) signal.addEventListener('abort', onAbort, { once: true });
-        stops.push(() => {
-          clearTimeout(timer);
-          for (const signal of ends) signal.removeEventListener('abort', onAbort);
-        });
-        void serving.signals
-          .subscribe(answerChannel(id), (payload) => {
-            const message = payload as { owner?: unknown; response?: { result?: unknown; error?: unknown } };
-            // An answer from anyone but the run's owner is ignored.
-            if (message.owner !== call.owner || message.response === undefined) return;
-            resolve(message.response.error === undefined ? [question.key, message.response.result] : undefined);
-          })
-          .then((unsubscribe) => stops.push(unsubscribe));
-      });
-      waits.push(answered);
-      await send({ jsonrpc: '2.0', id, method: question.request.method, params: { ...question.request.params, ...related } });
-    }
+    for (const question of readable) asked.push(await askOnStream(serving, call, run, question, ends));
     // A call that waits on its caller looks stuck from outside: the log says on what, and for how long at most.
     const keys = readable.map((question) => question.key);
     serving.logger?.info({ run: run.id, questions: keys, timeout_ms: serving.questionTimeoutMs }, "asked the caller on the call's response stream; waiting for the answer");
-    const answers = await Promise.all(waits);
+    const answers = await Promise.all(asked.map((question) => question.answer));
     // The call cancelled or gone: its run goes with it, and nothing it answered is kept.
     if (call.ctx.mcpReq.signal.aborted || call.runOptions?.signal?.aborted) return undefined;
     // The wait stopped (the server's grace is over, the task moved on): what was answered is kept, and nothing counts as refused.
@@ -518,8 +495,64 @@ export async function askQuestionsOnStream(
     serving.logger?.debug({ err: { message: (error as Error).message }, run: run.id }, 'asking on the response stream failed');
     return undefined;
   } finally {
-    for (const stop of stops) stop();
+    for (const question of asked) question.stop();
   }
+}
+
+/** One question sent on a 2025-era response stream, its answer awaited. */
+export interface AskedOnStream {
+  key: string;
+  /** `[key, result]` once answered; `undefined` when refused (an error answer), not answered in `questionTimeoutMs`, when one of the wait's `ends` aborts, or once stopped. */
+  answer: Promise<[string, unknown] | undefined>;
+  /** Stops waiting: the answer, if it comes, is dropped. */
+  stop(): void;
+}
+
+/**
+ * Sends `question` on the call's response stream (2025 era) as a request
+ * of graph-mcp's, and waits for the client's answer, which it posts
+ * separately: the store's signals bring it here from whichever process
+ * received it (only the run owner's). Rejects when it cannot be sent.
+ */
+export async function askOnStream(
+  serving: PauseServing,
+  call: { owner: string; sendOnStream?: StreamSend | undefined; relatedTask?: string },
+  run: RunRecord,
+  question: Question,
+  ends: readonly AbortSignal[],
+): Promise<AskedOnStream> {
+  const id = `${SERVER_REQUEST_ID_PREFIX}${run.id}:${question.key}:${randomBytes(6).toString('hex')}`;
+  let settle!: (answer: [string, unknown] | undefined) => void;
+  const answer = new Promise<[string, unknown] | undefined>((resolve) => (settle = resolve));
+  const timer = setTimeout(() => settle(undefined), serving.questionTimeoutMs);
+  const onAbort = () => settle(undefined);
+  for (const signal of ends) signal.addEventListener('abort', onAbort, { once: true });
+  let unsubscribe: (() => void) | undefined;
+  let stopped = false;
+  const stop = () => {
+    stopped = true;
+    clearTimeout(timer);
+    for (const signal of ends) signal.removeEventListener('abort', onAbort);
+    unsubscribe?.();
+    settle(undefined);
+  };
+  try {
+    const listening = await serving.signals.subscribe(answerChannel(id), (payload) => {
+      const message = payload as { owner?: unknown; response?: { result?: unknown; error?: unknown } };
+      // An answer from anyone but the run's owner is ignored.
+      if (message.owner !== call.owner || message.response === undefined) return;
+      settle(message.response.error === undefined ? [question.key, message.response.result] : undefined);
+    });
+    // Stopped while it subscribed: nothing is listening any more.
+    if (stopped) listening();
+    else unsubscribe = listening;
+    const related = call.relatedTask === undefined ? {} : { _meta: { 'io.modelcontextprotocol/related-task': { taskId: call.relatedTask } } };
+    await call.sendOnStream!({ jsonrpc: '2.0', id, method: question.request.method, params: { ...question.request.params, ...related } });
+  } catch (error) {
+    stop();
+    throw error;
+  }
+  return { key: question.key, answer, stop };
 }
 
 const NOT_A_RESULT = 'the answer is not a result object (an elicitation, sampling or roots result)';

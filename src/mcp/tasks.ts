@@ -15,7 +15,7 @@ import type { GraphTool } from '../graphs/tool.js';
 import type { TaskData } from '../run/tasks.js';
 import type { ProgressUpdate } from '../run/progress.js';
 import { hasEnded, type RunCursor, type RunRecord } from '../store/store.js';
-import { answerFromClient, askableBy, askQuestionsOnStream, clientResponses, declinedResult, type ClientResponses, type PauseData, type PauseServing, type StreamSend } from './pauses.js';
+import { answerFromClient, askableBy, askOnStream, clientResponses, declinedResult, type AskedOnStream, type ClientResponses, type PauseData, type PauseServing, type StreamSend } from './pauses.js';
 import { createTaskResult, legacyStatus, legacyTask, modernTask } from './task-shapes.js';
 import { shownId } from './run-handles.js';
 import { errorResult, invalidArguments, protocolErrorOf, RunAbortedError } from '../run/run-tool.js';
@@ -354,11 +354,16 @@ async function awaitTaskEnd(
   ctx.mcpReq.signal.addEventListener('abort', end, { once: true });
   closing?.addEventListener('abort', end, { once: true });
   const untrack = surface.track?.(ctx.mcpReq.id, ended);
-  // Questions this request asked that its client would not answer (it refused, or the time ran out): not asked again here.
+  // Questions this request asked that its client would not answer (it refused, or the time ran out), or that
+  // it cannot read (URL mode before 2025-11-25): not asked again here. They wait for an answer given elsewhere.
   const unanswered = new Set<string>();
   // Questions asked on this stream so far: a client whose answers can never be used (each
   // one is asked again, under a new key) is not asked for ever.
   let asked = 0;
+  // Questions out on this stream, their answers awaited, by key. One still pending when the task moves on
+  // (another request answered the rest of its round) stays out: its answer, when it comes, is applied.
+  const out = new Map<string, AskedOnStream>();
+  const ends = [ended.signal];
   try {
     for (;;) {
       const { run, tool } = await ownTask(surface, taskId, 'ended');
@@ -374,41 +379,64 @@ async function awaitTaskEnd(
       if (closing?.aborted) throw new ProtocolError(ProtocolErrorCode.InternalError, TASK_RESULT_ON_CLOSE);
       // Neither gone nor closing: the client's notifications/cancelled (through the tracker).
       if (ended.signal.aborted) throw new RunAbortedError();
-      const questions = (run.data as PauseData).questions ?? [];
-      if (asked >= MAX_QUESTIONS_PER_TASK_RESULT) for (const question of questions) unanswered.add(question.key);
-      // A question this client cannot read (URL mode before 2025-11-25) is not sent, and counts as refused
-      // (askQuestionsOnStream): it waits for an answer given elsewhere (resume_run), and the rest is asked.
-      const toAsk = questions.filter((question) => !unanswered.has(question.key));
-      if (run.status === 'input_required' && send !== undefined && toAsk.length > 0) {
-        asked += toAsk.length;
-        // The wait for the answer also ends when the task moves on without it (cancelled, answered elsewhere).
-        const asking = new AbortController();
-        const stopAsking = () => asking.abort();
-        ended.signal.addEventListener('abort', stopAsking, { once: true });
-        let movedAway = false;
-        const watching = watchForMove(surface, run, asking.signal).then((moved) => {
-          movedAway = moved;
-          stopAsking();
-        });
-        const call = { owner: surface.owner, ctx, sendOnStream: send, relatedTask: run.id, runOptions: { stopSignal: asking.signal } };
-        const streamed = await askQuestionsOnStream(serving, call, run, toAsk);
-        stopAsking();
-        ended.signal.removeEventListener('abort', stopAsking);
-        await watching;
-        if (streamed === undefined) {
-          if (!movedAway && !ended.signal.aborted) for (const question of toAsk) unanswered.add(question.key);
-          continue;
+      const pending = run.status === 'input_required' ? ((run.data as PauseData).questions ?? []) : [];
+      // An answer to a question no longer pending (answered elsewhere; the task went on) is not waited for.
+      for (const [key, question] of out) {
+        if (pending.some((still) => still.key === key)) continue;
+        question.stop();
+        out.delete(key);
+      }
+      if (asked >= MAX_QUESTIONS_PER_TASK_RESULT) for (const question of pending) unanswered.add(question.key);
+      if (send !== undefined) {
+        const sent: string[] = [];
+        for (const question of pending) {
+          if (unanswered.has(question.key) || out.has(question.key)) continue;
+          if (send.cannotAsk?.(question.request)) {
+            serving.logger?.info({ run: run.id, questions: [question.key] }, "a question is one the caller's protocol revision cannot read (a URL-mode question before 2025-11-25): not asked on its stream");
+            unanswered.add(question.key);
+            continue;
+          }
+          try {
+            out.set(question.key, await askOnStream(serving, { owner: surface.owner, sendOnStream: send, relatedTask: run.id }, run, question, ends));
+            asked += 1;
+            sent.push(question.key);
+          } catch (error) {
+            serving.logger?.debug({ err: { message: (error as Error).message }, run: run.id }, 'asking on the response stream failed');
+            unanswered.add(question.key);
+          }
         }
-        if (!movedAway) for (const key of streamed.refused) unanswered.add(key);
-        // What the client answered is applied, even when it refused another question of the round, to the
-        // task as it is now: another request may have answered part of the round meanwhile, or cancelled
-        // it. Answers to questions no longer pending are left out.
-        if (Object.keys(streamed.answers).length > 0) await answerLatest(surface, await surface.serving.runs.get(run.id, surface.owner), { responses: streamed.answers, dropped: [] });
+        // A request that waits on its caller looks stuck from outside: the log says on what, and for how long at most.
+        if (sent.length > 0) serving.logger?.info({ run: run.id, questions: sent, timeout_ms: serving.questionTimeoutMs }, "asked the caller on the call's response stream; waiting for the answer");
+      }
+      if (out.size === 0) {
+        await serving.tasks!.waitForChange(run.id, serving.pollIntervalMs, ended.signal);
         continue;
       }
-      await serving.tasks!.waitForChange(run.id, serving.pollIntervalMs, ended.signal);
+      // The first answer, or the task moving on without it (answered elsewhere, cancelled, expired).
+      const watching = new AbortController();
+      const stopWatching = () => watching.abort();
+      ended.signal.addEventListener('abort', stopWatching, { once: true });
+      const moved = watchForMove(surface, run, watching.signal);
+      const first = await Promise.race([...[...out.values()].map((question) => question.answer.then((answer) => ({ question, answer }))), moved.then(() => undefined)]);
+      stopWatching();
+      ended.signal.removeEventListener('abort', stopWatching);
+      await moved;
+      if (first === undefined) continue;
+      out.delete(first.question.key);
+      first.question.stop();
+      if (first.answer === undefined) {
+        if (!ended.signal.aborted) {
+          unanswered.add(first.question.key);
+          serving.logger?.info({ run: run.id, questions: [first.question.key] }, 'the caller did not answer the question on its stream (it refused it, or gave no answer in time)');
+        }
+        continue;
+      }
+      // Applied to the task as it is now: another request may have answered part of the round meanwhile, or
+      // cancelled it. An answer to a question no longer pending is left out.
+      await answerLatest(surface, await surface.serving.runs.get(run.id, surface.owner), { responses: Object.fromEntries([first.answer]), dropped: [] });
     }
   } finally {
+    for (const question of out.values()) question.stop();
     ctx.mcpReq.signal.removeEventListener('abort', end);
     closing?.removeEventListener('abort', end);
     untrack?.();
