@@ -13,6 +13,7 @@ import { executeRun, graphFailureCause, RunAbortedError, type GraphProtocolError
 import { cancelChannel, deleteThread, forgetThread, Runs } from './runs.js';
 import { scrubText } from './scrub.js';
 import { loggedError } from '../errors.js';
+import { everyUnlessBusy, newestOnly } from './store-writes.js';
 
 /** What a task keeps in its run record, besides what the protocol layer adds. */
 export interface TaskData {
@@ -193,7 +194,7 @@ export class TaskRunner {
       settled();
       throw error;
     }
-    const progress = taskProgress({ taskId: id, writeStatus: (message) => void leased({ progress: statusText(message, secretsUsed?.()) }).catch(() => undefined) });
+    const progress = taskProgress({ taskId: id, writeStatus: newestOnly((message) => leased({ progress: statusText(message, secretsUsed?.()) })) });
     return {
       run: record,
       progress: progress.report,
@@ -445,7 +446,7 @@ export class TaskRunner {
       if ((await leased({ data })) === undefined) return;
       const progress = taskProgress({
         taskId: claimed.id,
-        writeStatus: (message) => void leased({ progress: statusText(message, context.secretsUsed?.()) }).catch(() => undefined),
+        writeStatus: newestOnly((message) => leased({ progress: statusText(message, context.secretsUsed?.()) })),
         signals: data.progressToken !== undefined ? store.signals : undefined,
         base: data.progressBase,
       });
@@ -523,14 +524,12 @@ export class TaskRunner {
     // A timer cannot wait longer than 2^31-1 ms (24.8 days); a task meant to live longer is left to the clean-up.
     const remaining = Math.max(0, expiresAt - this.now());
     const expiry = remaining <= MAX_TIMER_MS ? setTimeout(() => this.stopLocal(id, 'expired'), remaining) : undefined;
-    const renewal = setInterval(() => {
-      void leased({ leaseUntil: this.now() + this.leaseMs })
-        .then((current) => {
-          if (current === undefined) this.stopLocal(id, 'lease-lost');
-          else if (current.status === 'cancelled') this.stopLocal(id, 'cancelled');
-        })
-        .catch(() => undefined);
-    }, Math.max(100, Math.floor(this.leaseMs / 3)));
+    const renewal = everyUnlessBusy(Math.max(100, Math.floor(this.leaseMs / 3)), () =>
+      leased({ leaseUntil: this.now() + this.leaseMs }).then((current) => {
+        if (current === undefined) this.stopLocal(id, 'lease-lost');
+        else if (current.status === 'cancelled') this.stopLocal(id, 'cancelled');
+      }),
+    );
     return () => {
       clearInterval(renewal);
       clearTimeout(expiry);

@@ -273,6 +273,35 @@ if (await postgresReady('the store failing under a running server')) {
       assert.deepEqual(runsOf, { first: 1, second: 1 });
       assert.doesNotMatch(JSON.stringify(done), databaseWords);
     });
+    test("a row lock another session holds on a running task's record keeps one claim renewal waiting, not one more each renewal period", { timeout: 60_000 }, async () => {
+      const gate = closeGate();
+      const created = await taskRequest(server.url, 'tools/call', { name: 'gated', arguments: { topic: 'locks' } });
+      const taskId = created.result?.taskId as string;
+      assert.ok(taskId, JSON.stringify(created));
+      await gate.started;
+      const holder = new pg.Client({ connectionString: POSTGRES_URL });
+      await holder.connect();
+      const waitingOnTheLock = async () =>
+        (await sql<{ n: number }>(`SELECT count(*)::int AS n FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE $1`, [`%${schema}%graph_mcp_runs%`]))[0]!.n;
+      try {
+        await holder.query('BEGIN');
+        await holder.query(`SELECT id FROM "${schema}".graph_mcp_runs WHERE id = $1 FOR UPDATE`, [taskId]);
+        await until('a renewal waits on the lock', async () => ((await waitingOnTheLock()) > 0 ? true : undefined));
+        // Six renewal periods (a third of task_lease_ms, 1 s) go by under the lock. Each renewal that piled up
+        // held a pooled connection until the statement timeout; enough of them stalled every request of the process.
+        await new Promise((resolve) => setTimeout(resolve, 2_000));
+        assert.equal(await waitingOnTheLock(), 1);
+      } finally {
+        await holder.query('ROLLBACK').catch(() => undefined);
+        await holder.end();
+      }
+      letGo();
+      const done = await until('the task completes once the lock is gone', async () => {
+        const answer = await taskRequest(server.url, 'tasks/get', { taskId });
+        return answer.result?.status === 'completed' ? answer : undefined;
+      });
+      assert.equal(done.result.result.structuredContent.summary, 'locks after 1 step', JSON.stringify(done.result));
+    });
   });
   describe('a table locked elsewhere (store.statement_timeout_ms)', () => {
     const schema = freshSchema('locked');
