@@ -5,7 +5,7 @@ import { errorResult } from '../run/run-tool.js';
 import type { ProgressReporter } from '../run/progress.js';
 import type { DescribePause, RunStep } from '../run/runs.js';
 import { TaskStopped, type Adopted, type TaskData } from '../run/tasks.js';
-import type { RunRecord } from '../store/store.js';
+import { storeNow, type RunRecord } from '../store/store.js';
 import type { CallContext, PauseData, PauseServing } from './pauses.js';
 import { pausedResult, RUN_META_KEY } from './pauses.js';
 
@@ -163,7 +163,7 @@ export async function awaitRunNews(serving: PauseServing, run: RunRecord, owner:
   if (signal.aborted || serving.closing?.aborted) end();
   let current: RunRecord | undefined = run;
   try {
-    while (current?.status === 'working' && !stop.signal.aborted && serving.tasks !== undefined) {
+    while (current?.status === 'working' && !resumeLapsed(current, storeNow(serving.runs.store)) && !stop.signal.aborted && serving.tasks !== undefined) {
       const left = deadline - Date.now();
       if (left <= 0) break;
       await serving.tasks.waitForChange(run.id, Math.min(serving.pollIntervalMs, left), stop.signal);
@@ -186,8 +186,18 @@ export function ownToolNamed(name: string, beside: string): string {
   return `"${name}" (if your tool names carry a prefix, the one with the same prefix as "${beside}")`;
 }
 
-/** What `get_run` answers for a run, by its state. */
-export function runAnswer(tool: GraphTool, run: RunRecord, pollIntervalMs: number): CallToolResult {
+/**
+ * A paused run whose answer a process took and then went away (it died, or
+ * lost the store) before it could record anything: its claim lapsed, and
+ * nothing runs it. It waits for its answer again (`Runs.resume` takes a
+ * lapsed claim), so it is answered as paused, not as a run still going.
+ */
+export function resumeLapsed(run: RunRecord, now: number): boolean {
+  return run.kind === 'call' && run.status === 'working' && run.leaseUntil !== null && run.leaseUntil <= now && ((run.data as PauseData).questions ?? []).length > 0;
+}
+
+/** What `get_run` answers for a run, by its state (`now`: the store's clock). */
+export function runAnswer(tool: GraphTool, run: RunRecord, pollIntervalMs: number, now: number): CallToolResult {
   switch (run.status) {
     case 'completed':
     case 'failed':
@@ -195,8 +205,12 @@ export function runAnswer(tool: GraphTool, run: RunRecord, pollIntervalMs: numbe
       return endedAnswer(run);
     case 'input_required':
       return pausedResult(tool, run, (run.data as PauseData).questions ?? []);
-    case 'working':
-      return runHandleResult(tool.name, run, pollIntervalMs);
+    case 'working': {
+      if (!resumeLapsed(run, now)) return runHandleResult(tool.name, run, pollIntervalMs);
+      const paused = pausedResult(tool, run, (run.data as PauseData).questions ?? []);
+      const note = `The answer given to the run of tool "${tool.name}" was not applied: the process resuming it stopped before the run went on. Answer again.`;
+      return { ...paused, content: [{ type: 'text', text: note }, ...paused.content] };
+    }
   }
 }
 

@@ -31,7 +31,7 @@ import { MAX_VALUE_DEPTH, nestsDeeperThan } from '../http/json-depth.js';
 import { malformedInputResponses, readableInvalidParams, withInvalidParams } from './invalid-params.js';
 import type { Principal } from '../auth/principal.js';
 import type { Logger } from '../log.js';
-import { hasEnded } from '../store/store.js';
+import { hasEnded, storeNow } from '../store/store.js';
 
 export interface ServerFactoryOptions {
   name: string;
@@ -405,12 +405,12 @@ export function createServerFactory(options: ServerFactoryOptions): McpServerFac
       }
       if (name === CANCEL_RUN_TOOL) {
         run = (await pauses!.tasks!.cancel(run)) ?? (await pauses!.runs.get(parsed, owner)) ?? run;
-        if (run.status !== 'cancelled') return runAnswer(tool, run, pauses!.pollIntervalMs);
+        if (run.status !== 'cancelled') return runAnswer(tool, run, pauses!.pollIntervalMs, storeNow(pauses!.runs.store));
         return { content: [{ type: 'text', text: `The run of tool "${tool.name}" is cancelled.` }], _meta: { 'graph-mcp/run': { id: run.id, status: 'cancelled', tool: tool.name } } };
       }
       if (run.status === 'working') run = await awaitRunNews(pauses!, run, owner, tool.maxWaitMs, signal);
       if (run === undefined) return errorResult('RUN_NOT_FOUND', `No run "${shownId(parsed)}" was found for you: it may have expired, or never existed.`);
-      return runAnswer(tool, run, pauses!.pollIntervalMs);
+      return runAnswer(tool, run, pauses!.pollIntervalMs, storeNow(pauses!.runs.store));
     }
 
     /** `resume_run`: the caller's own paused run, answered by its model. */

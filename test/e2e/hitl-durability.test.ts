@@ -241,6 +241,18 @@ test('a resume whose process dies holds the run only until its lease lapses (tas
     const stillHeld = await onLiving.callTool({ name: 'resume_run', arguments: { run_id: run, answer: 'tides' } });
     assert.match((stillHeld.content as Array<{ text: string }>)[0]!.text, /being resumed by another request/, 'renewed while its process lives');
     dying.child.kill('SIGKILL');
+    // Once its claim lapses, get_run says the run waits for its answer again (it said "still running" until the run expired).
+    const pausedAgain = await until(
+      'get_run to say it is paused again',
+      async () => {
+        const got = await onLiving.callTool({ name: 'get_run', arguments: { run_id: run } });
+        return (got._meta?.['graph-mcp/run'] as { status: string }).status === 'input_required' ? got : undefined;
+      },
+      30_000,
+    );
+    const told = (pausedAgain.content as Array<{ text: string }>).map((item) => item.text).join('\n');
+    assert.match(told, /^The answer given to the run of tool "ask_then_hold" was not applied: the process resuming it stopped before the run went on\. Answer again\./);
+    assert.match(told, /resume_run/);
     const done = await until(
       'the lease to lapse',
       async () => {
