@@ -196,9 +196,10 @@ export class Runs {
 
   /**
    * Whether `owner` may have one more run stored (`maxStoredPerCaller`).
-   * Counted before the run is stored, so calls storing at the same moment
-   * may pass the limit by a few: it bounds what one caller keeps, it is no
-   * exact count.
+   * Counted before the run is stored, not with it: the caller's requests
+   * storing at the same moment all pass, so the limit may be passed by as
+   * many (once, as they land; then nothing more is stored until the count
+   * falls below it).
    */
   async hasRoomFor(owner: string): Promise<boolean> {
     const most = this.options.maxStoredPerCaller;
