@@ -180,9 +180,13 @@ export async function serveCall(serving: PauseServing, call: CallContext, args: 
     return continueRun(serving, call, step, current ? inputResponsesOf(call) : NO_RESPONSES, () => (isPayload(state) && state.args !== undefined ? boundBy(state) : undefined), args);
   }
   // A call without requestState begins a run, whose requestStates (2026-07-28) bind their retries to its arguments:
-  // as sent, taken now (the run fills the schema's defaults into them), and with those defaults, once one is minted.
-  const sent = call.era === 'modern' ? sentDigest(args) : undefined;
-  const bound = () => ({ args: filledDigest(call.tool, args), ...(sent !== undefined ? { sent } : {}) });
+  // with the schema's defaults, once one is minted, and as sent. The run fills the defaults into them: as sent, they
+  // are taken now, unless there is no default to fill (then the two are one).
+  const sent = call.era === 'modern' ? sentDigest(call.tool, args) : undefined;
+  const bound = () => {
+    const filled = filledDigest(call.tool, args);
+    return { args: filled, sent: sent ?? filled };
+  };
   if (serving.tasks !== undefined && call.tool.task !== 'never' && !call.canPollTasks) {
     return runWithDeadline(serving, call, args, (first) => continueRun(serving, call, first, inputResponsesOf(call), bound), describer(call));
   }
@@ -527,6 +531,8 @@ export async function askOnStream(
   const timer = setTimeout(() => settle(undefined), serving.questionTimeoutMs);
   const onAbort = () => settle(undefined);
   for (const signal of ends) signal.addEventListener('abort', onAbort, { once: true });
+  // One that aborted already fires no listener: the wait is over before it began.
+  if (ends.some((signal) => signal.aborted)) settle(undefined);
   let unsubscribe: (() => void) | undefined;
   let stopped = false;
   const stop = () => {

@@ -187,9 +187,9 @@ export function ownToolNamed(name: string, beside: string): string {
 }
 
 /**
- * A paused run whose answer a process took and then went away (it died, or
- * lost the store) before it could record anything: its claim lapsed, and
- * nothing runs it. It waits for its answer again (`Runs.resume` takes a
+ * A paused run whose answer a process took and then stopped renewing its
+ * claim (it died, lost the store, or a node blocks its event loop): the
+ * claim lapsed, and another answer may take the run (`Runs.resume` takes a
  * lapsed claim), so it is answered as paused, not as a run still going.
  */
 export function resumeLapsed(run: RunRecord, now: number): boolean {
@@ -208,7 +208,7 @@ export function runAnswer(tool: GraphTool, run: RunRecord, pollIntervalMs: numbe
     case 'working': {
       if (!resumeLapsed(run, now)) return runHandleResult(tool.name, run, pollIntervalMs);
       const paused = pausedResult(tool, run, (run.data as PauseData).questions ?? []);
-      const note = `The answer given to the run of tool "${tool.name}" was not applied: the process resuming it stopped before the run went on. Answer again.`;
+      const note = `The answer given to the run of tool "${tool.name}" may not have been applied: the process resuming it stopped renewing its claim on the run (it stopped, or is stuck). Answer again.`;
       return { ...paused, content: [{ type: 'text', text: note }, ...paused.content] };
     }
   }

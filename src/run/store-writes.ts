@@ -1,21 +1,44 @@
 /**
  * Store writes a run repeats while it goes on (renewing its claim, saying
- * how far it got), kept to one in flight at a time. A write meeting a row
- * lock another session holds, or a slow database, waits until the
- * statement timeout; writes that kept coming meanwhile would each hold a
- * pooled connection as long, and a few of them stall every request of the
- * process.
+ * how far it got), kept few in flight. A write meeting a row lock another
+ * session holds, or a slow database, waits until the statement timeout;
+ * writes that kept coming meanwhile would each hold a pooled connection as
+ * long, and a few of them stall every request of the process.
  */
 
-/** Every `intervalMs`, `write`, unless the last one still waits on the store: that tick is skipped. Failures are the caller's to catch; uncaught ones are dropped. */
-export function everyUnlessBusy(intervalMs: number, write: () => Promise<unknown>): NodeJS.Timeout {
-  let busy = false;
+/** Renewals of one claim that may wait on the store at once: one that hangs (a dead pooled connection) is covered by the next. */
+const RENEWALS_IN_FLIGHT = 2;
+
+/**
+ * Renews a claim every `intervalMs`, with `RENEWALS_IN_FLIGHT` renewals
+ * waiting on the store at most (a tick finding that many is skipped).
+ * `lapsed()` is called, once, when renewals have failed (`renew` rejected:
+ * the store unreachable, or a statement timed out) and none has succeeded
+ * for `leaseMs`: the claim has lapsed, and another process may take the
+ * work over, so whoever holds it stops. Renewals that are only late (a
+ * node blocking the event loop) are not a lapse: the next renewal says
+ * whether the claim is still held.
+ */
+export function keepClaim(intervalMs: number, leaseMs: number, renew: () => Promise<unknown>, lapsed: () => void): NodeJS.Timeout {
+  let inFlight = 0;
+  // When the last renewal that succeeded was sent (the lease it set runs from about then), and when one last failed.
+  let renewedAt = performance.now();
+  let failedAt = -Infinity;
+  let told = false;
   return setInterval(() => {
-    if (busy) return;
-    busy = true;
-    write()
-      .catch(() => undefined)
-      .finally(() => (busy = false));
+    if (!told && failedAt > renewedAt && performance.now() - renewedAt > leaseMs) {
+      told = true;
+      lapsed();
+    }
+    if (inFlight >= RENEWALS_IN_FLIGHT) return;
+    inFlight += 1;
+    const sentAt = performance.now();
+    renew()
+      .then(
+        () => (renewedAt = Math.max(renewedAt, sentAt)),
+        () => (failedAt = performance.now()),
+      )
+      .finally(() => (inFlight -= 1));
   }, intervalMs);
 }
 
@@ -23,9 +46,11 @@ export function everyUnlessBusy(intervalMs: number, write: () => Promise<unknown
  * Writes each message given, one write at a time: one that comes while a
  * write waits on the store waits for it, and replaces any that waited
  * before it (only the newest is worth writing). Failures are dropped: the
- * next message is written all the same.
+ * next message is written all the same. `take()` hands over the message
+ * still waiting, if any, and it is not written here: for a last write that
+ * carries it (a task's end).
  */
-export function newestOnly(write: (message: string) => Promise<unknown>): (message: string) => void {
+export function newestOnly(write: (message: string) => Promise<unknown>): { write: (message: string) => void; take: () => string | undefined } {
   let busy = false;
   let waiting: string | undefined;
   const start = (message: string) => {
@@ -40,8 +65,15 @@ export function newestOnly(write: (message: string) => Promise<unknown>): (messa
         start(next);
       });
   };
-  return (message) => {
-    if (busy) waiting = message;
-    else start(message);
+  return {
+    write: (message) => {
+      if (busy) waiting = message;
+      else start(message);
+    },
+    take: () => {
+      const message = waiting;
+      waiting = undefined;
+      return message;
+    },
   };
 }

@@ -13,7 +13,7 @@ import { executeRun, graphFailureCause, RunAbortedError, type GraphProtocolError
 import { cancelChannel, deleteThread, forgetThread, Runs } from './runs.js';
 import { scrubText } from './scrub.js';
 import { loggedError } from '../errors.js';
-import { everyUnlessBusy, newestOnly } from './store-writes.js';
+import { keepClaim, newestOnly } from './store-writes.js';
 
 /** What a task keeps in its run record, besides what the protocol layer adds. */
 export interface TaskData {
@@ -194,7 +194,8 @@ export class TaskRunner {
       settled();
       throw error;
     }
-    const progress = taskProgress({ taskId: id, writeStatus: newestOnly((message) => leased({ progress: statusText(message, secretsUsed?.()) })) });
+    const status = newestOnly((message) => leased({ progress: statusText(message, secretsUsed?.()) }));
+    const progress = taskProgress({ taskId: id, writeStatus: status.write });
     return {
       run: record,
       progress: progress.report,
@@ -212,7 +213,7 @@ export class TaskRunner {
           outcome.kind === 'done'
             ? finalPatch(data, outcome)
             : { status: 'input_required' as const, data: { ...data, ...this.options.describePause(outcome.interrupts, record, secretsUsed?.()) } };
-        const recorded = await leased({ ...patch, ...statusHeldBack(progress, secretsUsed?.()), leaseOwner: null, leaseUntil: null });
+        const recorded = await leased({ ...patch, ...statusHeldBack(progress, status, secretsUsed?.()), leaseOwner: null, leaseUntil: null });
         // Only while this process still held it (see run()): another one may be continuing it.
         if (recorded && outcome.kind === 'done') forgetThread(tool.ownCheckpointer ?? store.checkpointer, id, this.options.logger);
         for (const wake of this.waiters.get(id) ?? []) wake();
@@ -444,9 +445,10 @@ export class TaskRunner {
     try {
       // Cancelled meanwhile (an ended task takes no write), or taken by another process: nothing to run here.
       if ((await leased({ data })) === undefined) return;
+      const status = newestOnly((message) => leased({ progress: statusText(message, context.secretsUsed?.()) }));
       const progress = taskProgress({
         taskId: claimed.id,
-        writeStatus: newestOnly((message) => leased({ progress: statusText(message, context.secretsUsed?.()) })),
+        writeStatus: status.write,
         signals: data.progressToken !== undefined ? store.signals : undefined,
         base: data.progressBase,
       });
@@ -473,7 +475,7 @@ export class TaskRunner {
       if (outcome.kind === 'done') {
         const thrown = graphFailureCause(outcome.result);
         if (thrown !== undefined) this.options.logger?.debug({ err: thrown, task: claimed.id, tool: tool.name }, 'the graph failed; what it threw');
-        const recorded = await leased({ ...finalPatch(rest, outcome), ...statusHeldBack(progress, context.secretsUsed?.()), leaseOwner: null, leaseUntil: null });
+        const recorded = await leased({ ...finalPatch(rest, outcome), ...statusHeldBack(progress, status, context.secretsUsed?.()), leaseOwner: null, leaseUntil: null });
         // Only the claim holder records the outcome: a task finishes once, however often it ran.
         if (recorded) this.options.logger?.info({ task: claimed.id, tool: tool.name, status: recorded.status, claims: data.attempt }, 'task finished');
         // Its checkpoints are the holder's to delete: a worker that lost its claim (it blocked past
@@ -482,7 +484,7 @@ export class TaskRunner {
       } else if (outcome.kind === 'interrupted') {
         const paused = { ...claimed, data: rest } as RunRecord;
         const described = this.options.describePause(outcome.interrupts, paused, context.secretsUsed?.());
-        await leased({ status: 'input_required', data: { ...rest, ...described, progressBase: progress.reached() }, ...statusHeldBack(progress, context.secretsUsed?.()), leaseOwner: null, leaseUntil: null });
+        await leased({ status: 'input_required', data: { ...rest, ...described, progressBase: progress.reached() }, ...statusHeldBack(progress, status, context.secretsUsed?.()), leaseOwner: null, leaseUntil: null });
       } else if (outcome.kind === 'refused') {
         // The step's other tasks are done, their answers taken (this checkpointer keeps every write):
         // what still waits is asked again. A graph that cannot say what waits is asked the last round again.
@@ -491,7 +493,7 @@ export class TaskRunner {
           ? { ...rest, ...this.options.describePause(outcome.interrupts, paused, context.secretsUsed?.()) }
           : { ...rest, questions: answeredQuestions ?? [] };
         const again = this.options.askAgain(asked, outcome.problem, outcome.interrupts === undefined);
-        await leased({ status: 'input_required', data: { ...again, progressBase: progress.reached() }, ...statusHeldBack(progress, context.secretsUsed?.()), leaseOwner: null, leaseUntil: null });
+        await leased({ status: 'input_required', data: { ...again, progressBase: progress.reached() }, ...statusHeldBack(progress, status, context.secretsUsed?.()), leaseOwner: null, leaseUntil: null });
       } else {
         throw new Error(`a task run stopped (${outcome.kind}), which only a call asks for`);
       }
@@ -515,7 +517,9 @@ export class TaskRunner {
    * the lease is renewed every third of its length; a renewal that finds
    * the claim gone (another process took the task) or the task cancelled
    * stops the run too. A renewal that fails (the store unreachable) is
-   * tried again at the next one. At `expiresAt` (the task's ttl) the run
+   * tried again at the next one; when they have failed for a whole lease,
+   * the run stops here, as another process may take the task over by then
+   * (see `keepClaim`). At `expiresAt` (the task's ttl) the run
    * stops: its record is gone for its caller, who could no longer get its
    * result nor cancel it.
    */
@@ -524,11 +528,15 @@ export class TaskRunner {
     // A timer cannot wait longer than 2^31-1 ms (24.8 days); a task meant to live longer is left to the clean-up.
     const remaining = Math.max(0, expiresAt - this.now());
     const expiry = remaining <= MAX_TIMER_MS ? setTimeout(() => this.stopLocal(id, 'expired'), remaining) : undefined;
-    const renewal = everyUnlessBusy(Math.max(100, Math.floor(this.leaseMs / 3)), () =>
-      leased({ leaseUntil: this.now() + this.leaseMs }).then((current) => {
-        if (current === undefined) this.stopLocal(id, 'lease-lost');
-        else if (current.status === 'cancelled') this.stopLocal(id, 'cancelled');
-      }),
+    const renewal = keepClaim(
+      Math.max(100, Math.floor(this.leaseMs / 3)),
+      this.leaseMs,
+      () =>
+        leased({ leaseUntil: this.now() + this.leaseMs }).then((current) => {
+          if (current === undefined) this.stopLocal(id, 'lease-lost');
+          else if (current.status === 'cancelled') this.stopLocal(id, 'cancelled');
+        }),
+      () => this.stopLocal(id, 'lease-lost'),
     );
     return () => {
       clearInterval(renewal);
@@ -553,9 +561,14 @@ function failure(text: string): CallToolResult {
   return { isError: true, content: [{ type: 'text', text }], _meta: { 'graph-mcp/error': { code: 'GRAPH_FAILED' } } };
 }
 
-/** The status message the progress interval held back, for the write that ends an execution. */
-function statusHeldBack(progress: { unwritten(): string | undefined }, secrets: readonly string[] | undefined): RunPatch {
-  const message = progress.unwritten();
+/**
+ * The newest status message not yet written, for the write that ends an
+ * execution: the one the progress interval held back, else the one waiting
+ * behind a status write still in flight (taken: it is not written after).
+ */
+function statusHeldBack(progress: { unwritten(): string | undefined }, status: { take(): string | undefined }, secrets: readonly string[] | undefined): RunPatch {
+  const queued = status.take();
+  const message = progress.unwritten() ?? queued;
   return message === undefined ? {} : { progress: statusText(message, secrets) };
 }
 

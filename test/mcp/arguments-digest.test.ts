@@ -3,15 +3,16 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { GraphTool } from '../../src/graphs/tool.js';
 import { compileValidator } from '../../src/graphs/validator.js';
-import { argumentsDigests, sameArguments } from '../../src/mcp/arguments-digest.js';
+import { argumentsDigests, sameArguments, sentDigest } from '../../src/mcp/arguments-digest.js';
 
 const schema = {
   type: 'object',
   properties: { topic: { type: 'string' }, depth: { type: 'string', enum: ['quick', 'thorough'], default: 'quick' }, tags: { type: 'object' } },
   required: ['topic'],
 };
-/** A tool with only the argument check graph-mcp compiles for every tool, which is all the digests read. */
-const toolOf = (inputSchema: Record<string, unknown>) => ({ validateArguments: compileValidator(inputSchema, 'test', { fillDefaults: true }) }) as Pick<GraphTool, 'validateArguments'> as GraphTool;
+/** A tool with only its input schema and the argument check graph-mcp compiles for every tool, which is all the digests read. */
+const toolOf = (inputSchema: Record<string, unknown>) =>
+  ({ definition: { inputSchema }, validateArguments: compileValidator(inputSchema, 'test', { fillDefaults: true }) }) as unknown as GraphTool;
 const tool = toolOf(schema);
 const same = (a: unknown, b: unknown, as = tool, then = tool) => sameArguments(argumentsDigests(as, a), argumentsDigests(then, b));
 
@@ -42,4 +43,12 @@ test('the arguments are not changed, and none at all is the empty object', () =>
   assert.deepEqual(args, { topic: 'x' });
   const open = toolOf({ type: 'object' });
   assert.deepEqual(argumentsDigests(open, undefined), argumentsDigests(open, {}));
+});
+
+test('the arguments as sent are digested ahead of the run only when the schema has a default to fill: a call of any other tool pays nothing for it', () => {
+  assert.equal(sentDigest(toolOf({ type: 'object', properties: { text: { type: 'string' } } }), { text: 'x'.repeat(100_000) }), undefined);
+  assert.equal(sentDigest(tool, { topic: 'x' }), argumentsDigests(tool, { topic: 'x' }).sent);
+  // A default under a definition the schema refers to counts too.
+  const referring = toolOf({ type: 'object', properties: { mode: { $ref: '#/$defs/mode' } }, $defs: { mode: { type: 'string', default: 'fast' } } });
+  assert.notEqual(sentDigest(referring, {}), undefined);
 });

@@ -1,13 +1,13 @@
-// Writes a run repeats while it goes on are kept to one in flight: a write stuck on a row lock
+// Writes a run repeats while it goes on are kept few in flight: a write stuck on a row lock
 // must not be joined by more, each holding a pooled connection.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { everyUnlessBusy, newestOnly } from '../../src/run/store-writes.js';
+import { keepClaim, newestOnly } from '../../src/run/store-writes.js';
 import { until } from '../helpers/wait.js';
 
-/** A write the test lets finish: each call's promise, and how many are in flight now and at most. */
+/** Writes the test lets finish (or fail) one by one: what each was given, and how many are in flight now and at most. */
 function heldWrites() {
-  const releases: Array<() => void> = [];
+  const settles: Array<(fail?: boolean) => void> = [];
   const seen: string[] = [];
   let inFlight = 0;
   let most = 0;
@@ -15,64 +15,84 @@ function heldWrites() {
     seen.push(message);
     inFlight += 1;
     most = Math.max(most, inFlight);
-    return new Promise<void>((resolve) => releases.push(() => {
-      inFlight -= 1;
-      resolve();
-    }));
+    return new Promise<void>((resolve, reject) =>
+      settles.push((fail) => {
+        inFlight -= 1;
+        if (fail) reject(new Error('the store is down'));
+        else resolve();
+      }),
+    );
   };
-  return { write, seen, releases, most: () => most };
+  return { write, seen, settles, most: () => most };
 }
 
-test('a periodic write is skipped while the last one still waits on the store, and goes on once it is done', async () => {
+const periods = (count: number, ms: number) => new Promise((resolve) => setTimeout(resolve, count * ms));
+
+test('claim renewals: two wait on the store at most (one that hangs is covered by the next), and they go on once one is done', async () => {
   const held = heldWrites();
-  const timer = everyUnlessBusy(5, () => held.write());
+  const timer = keepClaim(5, 60_000, () => held.write(), () => assert.fail('not lapsed'));
   try {
-    await until('the first write', async () => (held.seen.length === 1 ? true : undefined));
-    // Many periods go by while it waits: none more is sent.
-    await new Promise((resolve) => setTimeout(resolve, 100));
-    assert.equal(held.seen.length, 1);
-    held.releases[0]!();
-    await until('the next write, once the first is done', async () => (held.seen.length === 2 ? true : undefined));
-    assert.equal(held.most(), 1);
+    await until('two renewals out', async () => (held.seen.length === 2 ? true : undefined));
+    // Many periods go by while both wait: none more is sent.
+    await periods(20, 5);
+    assert.equal(held.seen.length, 2);
+    held.settles[0]!();
+    await until('the next renewal, once one is done', async () => (held.seen.length === 3 ? true : undefined));
+    assert.equal(held.most(), 2);
   } finally {
     clearInterval(timer);
-    for (const release of held.releases) release();
+    for (const settle of held.settles) settle();
   }
 });
 
-test('a periodic write that fails does not stop the next', async () => {
-  let calls = 0;
-  const timer = everyUnlessBusy(5, async () => {
-    calls += 1;
-    throw new Error('the store is down');
-  });
+test('claim renewals failing for a whole lease: the claim is lapsed, once; renewals only late (none failed) are not a lapse', async () => {
+  let lapses = 0;
+  const failing = keepClaim(5, 50, () => Promise.reject(new Error('the store is down')), () => (lapses += 1));
   try {
-    await until('written again after a failure', async () => (calls >= 3 ? true : undefined));
+    await until('lapsed', async () => (lapses > 0 ? true : undefined));
+    await periods(20, 5);
+    assert.equal(lapses, 1, 'said once');
   } finally {
-    clearInterval(timer);
+    clearInterval(failing);
+  }
+  // Hanging, not failing: two out, no answer, well past the lease; the next renewal will say.
+  const held = heldWrites();
+  const late = keepClaim(5, 50, () => held.write(), () => assert.fail('a late renewal is no lapse'));
+  try {
+    await periods(30, 5);
+    assert.equal(held.seen.length, 2);
+  } finally {
+    clearInterval(late);
+    for (const settle of held.settles) settle();
   }
 });
 
 test('status messages given while a write waits: only the newest is written after it, one write at a time; a failure does not stop the next', async () => {
   const held = heldWrites();
-  const say = newestOnly(held.write);
-  say('one');
-  say('two');
-  say('three');
+  const status = newestOnly(held.write);
+  status.write('one');
+  status.write('two');
+  status.write('three');
   assert.deepEqual(held.seen, ['one']);
-  held.releases[0]!();
+  held.settles[0]!();
   await until('the newest written next', async () => (held.seen.length === 2 ? true : undefined));
   assert.deepEqual(held.seen, ['one', 'three']);
-  held.releases[1]!();
-  await new Promise((resolve) => setImmediate(resolve));
-  assert.deepEqual(held.seen, ['one', 'three'], 'nothing left to write');
+  held.settles[1]!(true);
+  status.write('four');
+  await until('written after the failure', async () => (held.seen.length === 3 ? true : undefined));
+  assert.deepEqual(held.seen, ['one', 'three', 'four']);
   assert.equal(held.most(), 1);
+  held.settles[2]!();
+});
 
-  const failing = newestOnly(async (message: string) => {
-    held.seen.push(message);
-    throw new Error('the store is down');
-  });
-  failing('four');
-  failing('five');
-  await until('written after the failure', async () => (held.seen.includes('five') ? true : undefined));
+test("the message waiting behind a write is handed to a last write that carries it, and is not written after", async () => {
+  const held = heldWrites();
+  const status = newestOnly(held.write);
+  status.write('step 1');
+  status.write('step 2 (newest)');
+  assert.equal(status.take(), 'step 2 (newest)');
+  assert.equal(status.take(), undefined);
+  held.settles[0]!();
+  await new Promise((resolve) => setImmediate(resolve));
+  assert.deepEqual(held.seen, ['step 1']);
 });
