@@ -33,39 +33,13 @@ export function filledDigest(tool: GraphTool, args: unknown): string {
 }
 
 /**
- * `sent` of `argumentsDigests`, when it must be taken before a run is given
- * the arguments, which fills its defaults into them: `undefined` when the
- * tool's input schema has no default to fill (the arguments stay as sent,
- * and `filledDigest` is their digest, taken when needed), and for
- * arguments nested too deep to digest, which the run refuses unchecked
- * (INVALID_ARGUMENTS).
+ * `sent` of `argumentsDigests`, taken before a run is given the arguments:
+ * the run fills the schema's defaults into them, and a graph's node may
+ * change its input in place. `undefined` for arguments nested too deep to
+ * digest, which the run refuses unchecked (INVALID_ARGUMENTS).
  */
-export function sentDigest(tool: GraphTool, args: unknown): string | undefined {
-  if (!mayFillDefaults(tool) || nestsDeeperThan(args, MAX_VALUE_DEPTH)) return undefined;
-  return digest(args ?? {});
-}
-
-const fillsDefaults = new WeakMap<GraphTool, boolean>();
-
-/** Whether the tool's input schema names a default anywhere (or a property named "default": taken as one too). */
-function mayFillDefaults(tool: GraphTool): boolean {
-  let known = fillsDefaults.get(tool);
-  if (known === undefined) {
-    known = namesDefault(tool.definition.inputSchema);
-    fillsDefaults.set(tool, known);
-  }
-  return known;
-}
-
-function namesDefault(schema: unknown): boolean {
-  const pending: unknown[] = [schema];
-  while (pending.length > 0) {
-    const node = pending.pop();
-    if (node === null || typeof node !== 'object') continue;
-    if (!Array.isArray(node) && Object.hasOwn(node, 'default')) return true;
-    pending.push(...Object.values(node));
-  }
-  return false;
+export function sentDigest(args: unknown): string | undefined {
+  return nestsDeeperThan(args, MAX_VALUE_DEPTH) ? undefined : digest(args ?? {});
 }
 
 /** Whether a retry's arguments are those of the call `bound` was taken from (see `argumentsDigests`). */

@@ -180,13 +180,10 @@ export async function serveCall(serving: PauseServing, call: CallContext, args: 
     return continueRun(serving, call, step, current ? inputResponsesOf(call) : NO_RESPONSES, () => (isPayload(state) && state.args !== undefined ? boundBy(state) : undefined), args);
   }
   // A call without requestState begins a run, whose requestStates (2026-07-28) bind their retries to its arguments:
-  // with the schema's defaults, once one is minted, and as sent. The run fills the defaults into them: as sent, they
-  // are taken now, unless there is no default to fill (then the two are one).
-  const sent = call.era === 'modern' ? sentDigest(call.tool, args) : undefined;
-  const bound = () => {
-    const filled = filledDigest(call.tool, args);
-    return { args: filled, sent: sent ?? filled };
-  };
+  // as sent, taken now (the run fills the schema's defaults into them, and a node may change its input in place),
+  // and with those defaults, once one is minted.
+  const sent = call.era === 'modern' ? sentDigest(args) : undefined;
+  const bound = () => ({ args: filledDigest(call.tool, args), ...(sent !== undefined ? { sent } : {}) });
   if (serving.tasks !== undefined && call.tool.task !== 'never' && !call.canPollTasks) {
     return runWithDeadline(serving, call, args, (first) => continueRun(serving, call, first, inputResponsesOf(call), bound), describer(call));
   }

@@ -332,21 +332,13 @@ export class Runs {
     /** Whether the run was cancelled under this request: heard, or found (a signal can be missed). */
     const wasCancelled = async () => cancelled || (await this.store.runs.get(run.id, run.owner).catch(() => undefined))?.status === 'cancelled';
     // A renewal changes the lease alone, not the record's version: the updates below still match.
-    // A renewal that fails (the store) is tried again at the next tick; failing for a lease, and another
-    // answer may take the run: it stops here, as when the claim is found gone (see keepClaim).
-    const lose = () => {
-      if (stopped.signal.aborted) return;
-      claimLost = true;
-      stopped.abort(new Error('the claim on the run was lost'));
-    };
-    const renewal = keepClaim(
-      Math.max(100, Math.floor(this.leaseMs / 3)),
-      this.leaseMs,
-      () =>
-        this.store.runs.updateLeased(run.id, this.processId, { leaseUntil: storeNow(this.store) + this.leaseMs }).then((current) => {
-          if (current === undefined) lose();
-        }),
-      lose,
+    // A renewal that fails (the store) is tried again at the next tick; two wait on the store at most (see keepClaim).
+    const renewal = keepClaim(Math.max(100, Math.floor(this.leaseMs / 3)), () =>
+      this.store.runs.updateLeased(run.id, this.processId, { leaseUntil: storeNow(this.store) + this.leaseMs }).then((current) => {
+        if (current !== undefined || stopped.signal.aborted) return;
+        claimLost = true;
+        stopped.abort(new Error('the claim on the run was lost'));
+      }),
     ).unref();
     try {
       const step = await executeRun(tool, undefined, {

@@ -12,32 +12,16 @@ const RENEWALS_IN_FLIGHT = 2;
 /**
  * Renews a claim every `intervalMs`, with `RENEWALS_IN_FLIGHT` renewals
  * waiting on the store at most (a tick finding that many is skipped).
- * `lapsed()` is called, once, when renewals have failed (`renew` rejected:
- * the store unreachable, or a statement timed out) and none has succeeded
- * for `leaseMs`: the claim has lapsed, and another process may take the
- * work over, so whoever holds it stops. Renewals that are only late (a
- * node blocking the event loop) are not a lapse: the next renewal says
- * whether the claim is still held.
+ * Whether the claim is still held is for `renew` to tell from the store's
+ * answer: a renewal that fails is tried again at the next tick.
  */
-export function keepClaim(intervalMs: number, leaseMs: number, renew: () => Promise<unknown>, lapsed: () => void): NodeJS.Timeout {
+export function keepClaim(intervalMs: number, renew: () => Promise<unknown>): NodeJS.Timeout {
   let inFlight = 0;
-  // When the last renewal that succeeded was sent (the lease it set runs from about then), and when one last failed.
-  let renewedAt = performance.now();
-  let failedAt = -Infinity;
-  let told = false;
   return setInterval(() => {
-    if (!told && failedAt > renewedAt && performance.now() - renewedAt > leaseMs) {
-      told = true;
-      lapsed();
-    }
     if (inFlight >= RENEWALS_IN_FLIGHT) return;
     inFlight += 1;
-    const sentAt = performance.now();
     renew()
-      .then(
-        () => (renewedAt = Math.max(renewedAt, sentAt)),
-        () => (failedAt = performance.now()),
-      )
+      .catch(() => undefined)
       .finally(() => (inFlight -= 1));
   }, intervalMs);
 }

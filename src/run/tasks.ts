@@ -517,9 +517,8 @@ export class TaskRunner {
    * the lease is renewed every third of its length; a renewal that finds
    * the claim gone (another process took the task) or the task cancelled
    * stops the run too. A renewal that fails (the store unreachable) is
-   * tried again at the next one; when they have failed for a whole lease,
-   * the run stops here, as another process may take the task over by then
-   * (see `keepClaim`). At `expiresAt` (the task's ttl) the run
+   * tried again at the next one; two wait on the store at most (see
+   * `keepClaim`). At `expiresAt` (the task's ttl) the run
    * stops: its record is gone for its caller, who could no longer get its
    * result nor cancel it.
    */
@@ -528,15 +527,11 @@ export class TaskRunner {
     // A timer cannot wait longer than 2^31-1 ms (24.8 days); a task meant to live longer is left to the clean-up.
     const remaining = Math.max(0, expiresAt - this.now());
     const expiry = remaining <= MAX_TIMER_MS ? setTimeout(() => this.stopLocal(id, 'expired'), remaining) : undefined;
-    const renewal = keepClaim(
-      Math.max(100, Math.floor(this.leaseMs / 3)),
-      this.leaseMs,
-      () =>
-        leased({ leaseUntil: this.now() + this.leaseMs }).then((current) => {
-          if (current === undefined) this.stopLocal(id, 'lease-lost');
-          else if (current.status === 'cancelled') this.stopLocal(id, 'cancelled');
-        }),
-      () => this.stopLocal(id, 'lease-lost'),
+    const renewal = keepClaim(Math.max(100, Math.floor(this.leaseMs / 3)), () =>
+      leased({ leaseUntil: this.now() + this.leaseMs }).then((current) => {
+        if (current === undefined) this.stopLocal(id, 'lease-lost');
+        else if (current.status === 'cancelled') this.stopLocal(id, 'cancelled');
+      }),
     );
     return () => {
       clearInterval(renewal);

@@ -13,6 +13,7 @@ import { visits } from '../fixtures/graphs/hitl.js';
 
 const GRAPHS = {
   ask_name: './graphs/hitl.ts:askName',
+  grows_its_input: './graphs/hitl.ts:growsItsInput',
   two_rounds: './graphs/hitl.ts:twoRounds',
   parallel: './graphs/hitl.ts:parallel',
   nested: './graphs/hitl.ts:nestedAnswer',
@@ -310,6 +311,16 @@ describe('2026-07-28 over raw HTTP: requestState is signed, owner-bound, and the
     assert.equal(notification.text, '');
     const same = (await rawCall('alice', 'refund', { arguments: { amount: 250, customer: 'Ada' }, requestState: first.requestState, inputResponses })).messages[0]?.result;
     assert.deepEqual(same.structuredContent, { status: 'refunded', approved_by: 'person', note: 'ok' });
+  });
+
+  test('a retry with the arguments sent continues the run when a node changed its input in place', async () => {
+    const args = { items: ['a'] };
+    const first = (await rawCall('alice', 'grows_its_input', { arguments: args })).messages[0]?.result;
+    assert.equal(first.resultType, 'input_required', JSON.stringify(first));
+    const [key] = Object.keys(first.inputRequests);
+    const retry = await rawCall('alice', 'grows_its_input', { arguments: { items: ['a'] }, requestState: first.requestState, inputResponses: { [key!]: { action: 'accept', content: { answer: 'yes' } } } });
+    assert.equal(retry.messages[0]?.error, undefined, retry.text);
+    assert.equal(retry.messages[0]?.result?.structuredContent?.answer, 'a,seen: yes', retry.text);
   });
 
   test("a run's next question waits its own paused_run_ttl_ms, not what was left of the first's", async () => {

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { GraphTool } from '../../src/graphs/tool.js';
 import { compileValidator } from '../../src/graphs/validator.js';
-import { argumentsDigests, sameArguments, sentDigest } from '../../src/mcp/arguments-digest.js';
+import { argumentsDigests, sameArguments } from '../../src/mcp/arguments-digest.js';
 
 const schema = {
   type: 'object',
@@ -43,12 +43,4 @@ test('the arguments are not changed, and none at all is the empty object', () =>
   assert.deepEqual(args, { topic: 'x' });
   const open = toolOf({ type: 'object' });
   assert.deepEqual(argumentsDigests(open, undefined), argumentsDigests(open, {}));
-});
-
-test('the arguments as sent are digested ahead of the run only when the schema has a default to fill: a call of any other tool pays nothing for it', () => {
-  assert.equal(sentDigest(toolOf({ type: 'object', properties: { text: { type: 'string' } } }), { text: 'x'.repeat(100_000) }), undefined);
-  assert.equal(sentDigest(tool, { topic: 'x' }), argumentsDigests(tool, { topic: 'x' }).sent);
-  // A default under a definition the schema refers to counts too.
-  const referring = toolOf({ type: 'object', properties: { mode: { $ref: '#/$defs/mode' } }, $defs: { mode: { type: 'string', default: 'fast' } } });
-  assert.notEqual(sentDigest(referring, {}), undefined);
 });

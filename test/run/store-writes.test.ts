@@ -30,7 +30,7 @@ const periods = (count: number, ms: number) => new Promise((resolve) => setTimeo
 
 test('claim renewals: two wait on the store at most (one that hangs is covered by the next), and they go on once one is done', async () => {
   const held = heldWrites();
-  const timer = keepClaim(5, 60_000, () => held.write(), () => assert.fail('not lapsed'));
+  const timer = keepClaim(5, () => held.write());
   try {
     await until('two renewals out', async () => (held.seen.length === 2 ? true : undefined));
     // Many periods go by while both wait: none more is sent.
@@ -45,25 +45,16 @@ test('claim renewals: two wait on the store at most (one that hangs is covered b
   }
 });
 
-test('claim renewals failing for a whole lease: the claim is lapsed, once; renewals only late (none failed) are not a lapse', async () => {
-  let lapses = 0;
-  const failing = keepClaim(5, 50, () => Promise.reject(new Error('the store is down')), () => (lapses += 1));
+test('a claim renewal that fails does not stop the next', async () => {
+  let calls = 0;
+  const timer = keepClaim(5, async () => {
+    calls += 1;
+    throw new Error('the store is down');
+  });
   try {
-    await until('lapsed', async () => (lapses > 0 ? true : undefined));
-    await periods(20, 5);
-    assert.equal(lapses, 1, 'said once');
+    await until('renewed again after failures', async () => (calls >= 3 ? true : undefined));
   } finally {
-    clearInterval(failing);
-  }
-  // Hanging, not failing: two out, no answer, well past the lease; the next renewal will say.
-  const held = heldWrites();
-  const late = keepClaim(5, 50, () => held.write(), () => assert.fail('a late renewal is no lapse'));
-  try {
-    await periods(30, 5);
-    assert.equal(held.seen.length, 2);
-  } finally {
-    clearInterval(late);
-    for (const settle of held.settles) settle();
+    clearInterval(timer);
   }
 });
 
