@@ -744,77 +744,57 @@ describe('2025-11-25 experimental tasks (v1 client)', () => {
     }
   });
 
-  test('an answer given on the tasks/result stream as another request answers the rest of the round is kept, not asked for again', async () => {
+  /**
+   * A `parallel` task awaited in `tasks/result` by a v1 client of `user`, asked both questions on its
+   * stream. It holds the questions in `held` unanswered while another request answers "Right?" through
+   * resume_run (then `meanwhile` runs), and only then answers them: "Left?" with L, "Right?" (answered
+   * already) with a cancel. The task's result, and every question the client was asked.
+   */
+  async function rightAnsweredElsewhere(user: string, held: string[], meanwhile: (client: V1Client, taskId: string) => Promise<void> = async () => undefined) {
     const asked: string[] = [];
     let answeredElsewhere: () => void = () => undefined;
     const elsewhere = new Promise<void>((resolve) => (answeredElsewhere = resolve));
     const client = new V1Client({ name: 'tasks-v1', version: '1.0.0' }, { capabilities: { elicitation: {} } });
     client.setRequestHandler(ElicitRequestSchema, async (request) => {
       asked.push(request.params.message);
-      // "Right?" is answered by another request (resume_run) while this client thinks it over.
-      if (request.params.message === 'Right?') {
-        await elsewhere;
-        return { action: 'cancel' } as never;
-      }
-      return { action: 'accept', content: { answer: 'L' } } as never;
+      if (held.includes(request.params.message)) await elsewhere;
+      return (request.params.message === 'Left?' ? { action: 'accept', content: { answer: 'L' } } : { action: 'cancel' }) as never;
     });
-    await client.connect(new V1Transport(new URL(server.url), { requestInit: { headers: { 'x-user': 'yan' } } }));
+    await client.connect(new V1Transport(new URL(server.url), { requestInit: { headers: { 'x-user': user } } }));
     try {
       const { taskId, result } = await taskWithResult(client, 'parallel');
       await until('both asked', async () => (asked.length >= 2 ? true : undefined));
-      const other = await v1('yan');
+      const other = await v1(user);
       try {
         await other.callTool({ name: 'resume_run', arguments: { run_id: taskId, answers: { right: 'R' } } });
       } finally {
         await other.close();
       }
+      await meanwhile(client, taskId);
       answeredElsewhere();
-      const done = await result;
-      assert.equal((done.structuredContent as { joined?: string } | undefined)?.joined, 'L+R', JSON.stringify(done));
-      assert.deepEqual([...asked].sort(), ['Left?', 'Right?'], 'nothing asked again');
+      return { done: await result, asked };
     } finally {
       answeredElsewhere();
       await client.close();
     }
+  }
+
+  test('an answer given on the tasks/result stream as another request answers the rest of the round is kept, not asked for again', async () => {
+    const { done, asked } = await rightAnsweredElsewhere('yan', ['Right?']);
+    assert.equal((done.structuredContent as { joined?: string } | undefined)?.joined, 'L+R', JSON.stringify(done));
+    assert.deepEqual([...asked].sort(), ['Left?', 'Right?'], 'nothing asked again');
   });
 
   test('a question still out on the tasks/result stream when another request answers the rest of the round stays out: its answer is applied, and it is not asked again', async () => {
-    const asked: string[] = [];
-    let answeredElsewhere: () => void = () => undefined;
-    const elsewhere = new Promise<void>((resolve) => (answeredElsewhere = resolve));
-    const client = new V1Client({ name: 'tasks-v1', version: '1.0.0' }, { capabilities: { elicitation: {} } });
-    client.setRequestHandler(ElicitRequestSchema, async (request) => {
-      asked.push(request.params.message);
-      // The user is still on "Left?" when "Right?" is answered through another request; then answers it.
-      if (request.params.message === 'Left?') {
-        await elsewhere;
-        return { action: 'accept', content: { answer: 'L' } } as never;
-      }
-      await elsewhere;
-      return { action: 'cancel' } as never;
-    });
-    await client.connect(new V1Transport(new URL(server.url), { requestInit: { headers: { 'x-user': 'zed' } } }));
-    try {
-      const { taskId, result } = await taskWithResult(client, 'parallel');
-      await until('both asked', async () => (asked.length >= 2 ? true : undefined));
-      const other = await v1('zed');
-      try {
-        await other.callTool({ name: 'resume_run', arguments: { run_id: taskId, answers: { right: 'R' } } });
-      } finally {
-        await other.close();
-      }
+    // The user is still on "Left?" when "Right?" is answered through another request; then answers it.
+    const { done, asked } = await rightAnsweredElsewhere('zed', ['Left?', 'Right?'], async (client, taskId) => {
       // Only "Left?" waits now: the stream has moved on, and the question it still has out is the one waited for.
       await until('the round moved on', async () => ((await client.experimental.tasks.getTask(taskId)).statusMessage === 'Left?' ? true : undefined));
       // Several poll intervals (50 ms) go by: a stream that lost its question when the round moved on would have asked it again.
       await new Promise((resolve) => setTimeout(resolve, 500));
-      answeredElsewhere();
-      const done = await result;
-      assert.equal((done.structuredContent as { joined?: string } | undefined)?.joined, 'L+R', JSON.stringify(done));
-      assert.deepEqual([...asked].sort(), ['Left?', 'Right?'], 'nothing asked again');
-    } finally {
-      answeredElsewhere();
-      await client.close();
-    }
+    });
+    assert.equal((done.structuredContent as { joined?: string } | undefined)?.joined, 'L+R', JSON.stringify(done));
+    assert.deepEqual([...asked].sort(), ['Left?', 'Right?'], 'nothing asked again');
   });
 
   test('a client that refuses the question is asked once per tasks/result, not again at every poll; the wait goes on to the end', async () => {
