@@ -134,9 +134,24 @@ export type StreamSend = ((request: JSONRPCRequest) => Promise<void>) & {
 };
 
 /** The questions of `questions` this stream's client cannot read (none when it reads every kind). */
-function unreadableOn(send: StreamSend, questions: readonly Question[]): Question[] {
+export function unreadableOn(send: StreamSend, questions: readonly Question[]): Question[] {
   return send.cannotAsk === undefined ? [] : questions.filter((question) => send.cannotAsk!(question.request));
 }
+
+/**
+ * What the log says of questions asked on a 2025-era response stream, by
+ * key: not sent (the client cannot read them), sent (a request that waits
+ * on its caller looks stuck from outside: the log says on what, and for
+ * how long at most), or not answered.
+ */
+export const streamLog = {
+  unreadable: (serving: Pick<PauseServing, 'logger'>, run: RunRecord, keys: string[]) =>
+    serving.logger?.info({ run: run.id, questions: keys }, "a question is one the caller's protocol revision cannot read (a URL-mode question before 2025-11-25): not asked on its stream"),
+  asked: (serving: Pick<PauseServing, 'logger' | 'questionTimeoutMs'>, run: RunRecord, keys: string[]) =>
+    serving.logger?.info({ run: run.id, questions: keys, timeout_ms: serving.questionTimeoutMs }, "asked the caller on the call's response stream; waiting for the answer"),
+  unanswered: (serving: Pick<PauseServing, 'logger'>, run: RunRecord, keys: string[]) =>
+    serving.logger?.info({ run: run.id, questions: keys }, 'the caller did not answer the question on its stream (it refused it, or gave no answer in time)'),
+};
 
 export type CallAnswer = CallToolResult | InputRequiredResult;
 
@@ -464,12 +479,7 @@ export async function askQuestionsOnStream(
   // A question the client cannot read (a URL-mode question to a 2025-06-18 client) is not sent: it
   // counts as refused, and is left for the paused run's answer. The rest of its round is asked.
   const unreadable = unreadableOn(send, questions);
-  if (unreadable.length > 0) {
-    serving.logger?.info(
-      { run: run.id, questions: unreadable.map((question) => question.key) },
-      "a question is one the caller's protocol revision cannot read (a URL-mode question before 2025-11-25): not asked on its stream",
-    );
-  }
+  if (unreadable.length > 0) streamLog.unreadable(serving, run, unreadable.map((question) => question.key));
   const readable = questions.filter((question) => !unreadable.includes(question));
   if (readable.length === 0) return undefined;
   const ends = [call.ctx.mcpReq.signal, call.runOptions?.signal, call.runOptions?.stopSignal].filter((signal) => signal !== undefined);
@@ -477,9 +487,8 @@ export async function askQuestionsOnStream(
   const asked: AskedOnStream[] = [];
   try {
     for (const question of readable) asked.push(await askOnStream(serving, call, run, question, ends));
-    // A call that waits on its caller looks stuck from outside: the log says on what, and for how long at most.
     const keys = readable.map((question) => question.key);
-    serving.logger?.info({ run: run.id, questions: keys, timeout_ms: serving.questionTimeoutMs }, "asked the caller on the call's response stream; waiting for the answer");
+    streamLog.asked(serving, run, keys);
     const answers = await Promise.all(asked.map((question) => question.answer));
     // The call cancelled or gone: its run goes with it, and nothing it answered is kept.
     if (call.ctx.mcpReq.signal.aborted || call.runOptions?.signal?.aborted) return undefined;
@@ -488,9 +497,7 @@ export async function askQuestionsOnStream(
     const cannotRead = unreadable.map((question) => question.key);
     if (call.runOptions?.stopSignal?.aborted) return { answers: given, refused: cannotRead };
     const refused = keys.filter((_key, i) => answers[i] === undefined);
-    if (refused.length > 0) {
-      serving.logger?.info({ run: run.id, questions: refused }, 'the caller did not answer the question on its stream (it refused it, or gave no answer in time)');
-    }
+    if (refused.length > 0) streamLog.unanswered(serving, run, refused);
     return { answers: given, refused: [...cannotRead, ...refused] };
   } catch (error) {
     serving.logger?.debug({ err: { message: (error as Error).message }, run: run.id }, 'asking on the response stream failed');

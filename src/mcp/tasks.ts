@@ -15,7 +15,7 @@ import type { GraphTool } from '../graphs/tool.js';
 import type { TaskData } from '../run/tasks.js';
 import type { ProgressUpdate } from '../run/progress.js';
 import { hasEnded, type RunCursor, type RunRecord } from '../store/store.js';
-import { answerFromClient, askableBy, askOnStream, clientResponses, declinedResult, type AskedOnStream, type ClientResponses, type PauseData, type PauseServing, type StreamSend } from './pauses.js';
+import { answerFromClient, askableBy, askOnStream, clientResponses, declinedResult, streamLog, unreadableOn, type AskedOnStream, type ClientResponses, type PauseData, type PauseServing, type StreamSend } from './pauses.js';
 import { createTaskResult, legacyStatus, legacyTask, modernTask } from './task-shapes.js';
 import { shownId } from './run-handles.js';
 import { errorResult, invalidArguments, protocolErrorOf, RunAbortedError } from '../run/run-tool.js';
@@ -391,8 +391,8 @@ async function awaitTaskEnd(
         const sent: string[] = [];
         for (const question of pending) {
           if (unanswered.has(question.key) || out.has(question.key)) continue;
-          if (send.cannotAsk?.(question.request)) {
-            serving.logger?.info({ run: run.id, questions: [question.key] }, "a question is one the caller's protocol revision cannot read (a URL-mode question before 2025-11-25): not asked on its stream");
+          if (unreadableOn(send, [question]).length > 0) {
+            streamLog.unreadable(serving, run, [question.key]);
             unanswered.add(question.key);
             continue;
           }
@@ -405,8 +405,7 @@ async function awaitTaskEnd(
             unanswered.add(question.key);
           }
         }
-        // A request that waits on its caller looks stuck from outside: the log says on what, and for how long at most.
-        if (sent.length > 0) serving.logger?.info({ run: run.id, questions: sent, timeout_ms: serving.questionTimeoutMs }, "asked the caller on the call's response stream; waiting for the answer");
+        if (sent.length > 0) streamLog.asked(serving, run, sent);
       }
       if (out.size === 0) {
         await serving.tasks!.waitForChange(run.id, serving.pollIntervalMs, ended.signal);
@@ -427,7 +426,7 @@ async function awaitTaskEnd(
       if (first.answer === undefined) {
         if (!ended.signal.aborted) {
           unanswered.add(first.question.key);
-          serving.logger?.info({ run: run.id, questions: [first.question.key] }, 'the caller did not answer the question on its stream (it refused it, or gave no answer in time)');
+          streamLog.unanswered(serving, run, [first.question.key]);
         }
         continue;
       }
