@@ -332,14 +332,27 @@ export class Runs {
     /** Whether the run was cancelled under this request: heard, or found (a signal can be missed). */
     const wasCancelled = async () => cancelled || (await this.store.runs.get(run.id, run.owner).catch(() => undefined))?.status === 'cancelled';
     // A renewal changes the lease alone, not the record's version: the updates below still match.
-    // A renewal that fails (the store) is tried again at the next tick; two wait on the store at most (see keepClaim).
-    const renewal = keepClaim(Math.max(100, Math.floor(this.leaseMs / 3)), () =>
-      this.store.runs.updateLeased(run.id, this.processId, { leaseUntil: storeNow(this.store) + this.leaseMs }).then((current) => {
-        if (current !== undefined || stopped.signal.aborted) return;
-        claimLost = true;
-        stopped.abort(new Error('the claim on the run was lost'));
-      }),
-    ).unref();
+    // A renewal that fails (the store) is tried again; two wait on the store at most. Cut off from
+    // the store, the run stops a sixth of a lease before its claim lapses and another answer may take it (see keepClaim).
+    let lapsed = false;
+    const endRenewals = keepClaim({
+      leaseMs: this.leaseMs,
+      leaseUntil: claimed.leaseUntil ?? now + this.leaseMs,
+      now: () => storeNow(this.store),
+      renew: (leaseUntil) =>
+        this.store.runs.updateLeased(run.id, this.processId, { leaseUntil }).then((current) => {
+          if (current !== undefined || stopped.signal.aborted) return current !== undefined;
+          claimLost = true;
+          stopped.abort(new Error('the claim on the run was lost'));
+          return false;
+        }),
+      onLapse: () => {
+        if (stopped.signal.aborted) return;
+        lapsed = true;
+        this.options.logger?.warn({ run: run.id, tool: tool.name }, "the store did not confirm a renewal of a resumed run's claim in time: stopped before the claim lapses and another answer may take it over");
+        stopped.abort(new Error('the store confirmed no renewal of the claim on the run'));
+      },
+    });
     try {
       const step = await executeRun(tool, undefined, {
         ...options,
@@ -407,13 +420,16 @@ export class Runs {
       // pause or end could not be recorded): the run is not running any more. Released now,
       // so that the caller's retry goes on from what was stored instead of waiting out the
       // lease. (A process that dies here leaves the claim to its lease.)
+      // Cut off from the store: a failure of the server's (answered -32603). The run stays claimed until
+      // its lease runs out, and is answered again from its checkpoints then.
+      if (lapsed) throw new Error('the run was stopped: the store did not confirm a renewal of its claim in time (cut off from the store)');
       // Another answer holds the run now: this one is refused as busy, and the other's result is the run's.
       if (await wasCancelled()) return 'cancelled';
       if (claimLost) return 'busy';
       await this.release(claimed, run);
       throw error;
     } finally {
-      clearInterval(renewal);
+      endRenewals();
       unsubscribe();
       options.signal?.removeEventListener('abort', callerGone);
     }

@@ -9,21 +9,87 @@
 /** Renewals of one claim that may wait on the store at once: one that hangs (a dead pooled connection) is covered by the next. */
 const RENEWALS_IN_FLIGHT = 2;
 
+export interface ClaimKeeping {
+  /** The claim's length: each renewal holds it this long from when it is sent. */
+  leaseMs: number;
+  /** Until when (the store's clock) the claim is held as it was taken. */
+  leaseUntil: number;
+  /** The store's clock, which other processes compare a lease with before they take a run over. */
+  now: () => number;
+  /**
+   * Writes the claim until `leaseUntil`; resolves `true` when the store
+   * says this process holds it. Anything else (the claim gone, the run
+   * cancelled) is for `renew` to act on; a renewal that fails is tried again.
+   */
+  renew: (leaseUntil: number) => Promise<boolean>;
+  /**
+   * The store has confirmed no renewal for so long that the claim may
+   * lapse before one does: the run must stop now, before another process
+   * may take it over. Called once; renewals end with it.
+   */
+  onLapse: () => void;
+}
+
 /**
- * Renews a claim every `intervalMs`, with `RENEWALS_IN_FLIGHT` renewals
- * waiting on the store at most (a tick finding that many is skipped).
- * Whether the claim is still held is for `renew` to tell from the store's
- * answer: a renewal that fails is tried again at the next tick.
+ * Keeps a claim on a run: renews it every third of its lease, with
+ * `RENEWALS_IN_FLIGHT` renewals waiting on the store at most (a period
+ * finding that many sends none). The claim is known held until the
+ * `leaseUntil` of the newest renewal the store confirmed. A process cut off
+ * from the store (its renewals fail, or hang) cannot tell whether another
+ * has taken the run over since; it stops the run (`onLapse`) a sixth of a
+ * lease before the held claim lapses, so that a run is not run twice at
+ * once. Other processes take a run over once its lease is in the past on the
+ * store's clock, so the decision is made on that clock.
+ * An event loop that stood still (a node computing for longer than a lease)
+ * sent nothing meanwhile: the claim may have lapsed, but only the store can
+ * say whether it was taken. The renewal sent when the loop runs again
+ * decides, given one renewal period to answer: found held, the run goes on.
+ * Returns the function that ends the renewals.
  */
-export function keepClaim(intervalMs: number, renew: () => Promise<unknown>): NodeJS.Timeout {
+export function keepClaim(keeping: ClaimKeeping): () => void {
+  const { leaseMs, now, renew, onLapse } = keeping;
+  const period = Math.max(100, Math.floor(leaseMs / 3));
+  // The run stops a sixth of a lease before the claim it holds lapses, seen within a twelfth: a
+  // renewal that hangs is covered by the next, which has a sixth of a lease to answer.
+  const margin = Math.floor(leaseMs / 6);
+  const tick = Math.max(10, Math.floor(period / 4));
+  let heldUntil = keeping.leaseUntil;
   let inFlight = 0;
-  return setInterval(() => {
-    if (inFlight >= RENEWALS_IN_FLIGHT) return;
-    inFlight += 1;
-    renew()
-      .catch(() => undefined)
-      .finally(() => (inFlight -= 1));
-  }, intervalMs);
+  let lastTick = performance.now();
+  let lastSent = lastTick;
+  let waitingUntil = -Infinity;
+  let ended = false;
+  const timer = setInterval(() => {
+    const at = performance.now();
+    // A tick this late means the event loop stood still: nothing could be sent meanwhile.
+    const stood = at - lastTick > period;
+    lastTick = at;
+    if (stood) waitingUntil = at + period;
+    if (now() > heldUntil - margin && at > waitingUntil) {
+      end();
+      onLapse();
+      return;
+    }
+    if ((stood || at - lastSent >= period - tick / 2) && inFlight < RENEWALS_IN_FLIGHT) {
+      lastSent = at;
+      inFlight += 1;
+      const until = now() + leaseMs;
+      renew(until)
+        .then((held) => {
+          if (held) heldUntil = Math.max(heldUntil, until);
+        })
+        .catch(() => undefined)
+        .finally(() => (inFlight -= 1));
+    }
+  }, tick);
+  timer.unref();
+  function end() {
+    ended = true;
+    clearInterval(timer);
+  }
+  return () => {
+    if (!ended) end();
+  };
 }
 
 /**

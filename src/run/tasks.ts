@@ -187,7 +187,7 @@ export class TaskRunner {
     this.running.set(id, entry);
     let letGo: () => void;
     try {
-      letGo = await this.hold(id, leased, record.expiresAt);
+      letGo = await this.hold(id, leased, record);
     } catch (error) {
       // Not held (the store's signals failed): not running here either, or a shutdown would wait for it.
       this.running.delete(id);
@@ -440,7 +440,7 @@ export class TaskRunner {
     }
     // Listening for a cancel before the claim is written again: one published between the
     // claim and the subscription would be heard by no one, and the run would go to its end.
-    const letGo = await this.hold(claimed.id, leased, claimed.expiresAt);
+    const letGo = await this.hold(claimed.id, leased, claimed);
     // Everything after the hold is inside the try: its timers and subscription are let go, whatever fails.
     try {
       // Cancelled meanwhile (an ended task takes no write), or taken by another process: nothing to run here.
@@ -517,24 +517,37 @@ export class TaskRunner {
    * the lease is renewed every third of its length; a renewal that finds
    * the claim gone (another process took the task) or the task cancelled
    * stops the run too. A renewal that fails (the store unreachable) is
-   * tried again at the next one; two wait on the store at most (see
-   * `keepClaim`). At `expiresAt` (the task's ttl) the run
+   * tried again at the next one; two wait on the store at most. Cut off from
+   * the store, the run stops a sixth of a lease before its claim lapses and
+   * another process may run the task (see `keepClaim`); the task
+   * stays claimed until then, and is run again from its checkpoints once
+   * its lease has run out. At `expiresAt` (the task's ttl) the run
    * stops: its record is gone for its caller, who could no longer get its
    * result nor cancel it.
    */
-  private async hold(id: string, leased: (patch: RunPatch) => Promise<RunRecord | undefined>, expiresAt: number): Promise<() => void> {
+  private async hold(id: string, leased: (patch: RunPatch) => Promise<RunRecord | undefined>, claim: Pick<RunRecord, 'expiresAt' | 'leaseUntil'>): Promise<() => void> {
     const unsubscribe = await this.options.store.signals.subscribe(cancelChannel(id), () => this.stopLocal(id, 'cancelled'));
     // A timer cannot wait longer than 2^31-1 ms (24.8 days); a task meant to live longer is left to the clean-up.
-    const remaining = Math.max(0, expiresAt - this.now());
+    const remaining = Math.max(0, claim.expiresAt - this.now());
     const expiry = remaining <= MAX_TIMER_MS ? setTimeout(() => this.stopLocal(id, 'expired'), remaining) : undefined;
-    const renewal = keepClaim(Math.max(100, Math.floor(this.leaseMs / 3)), () =>
-      leased({ leaseUntil: this.now() + this.leaseMs }).then((current) => {
-        if (current === undefined) this.stopLocal(id, 'lease-lost');
-        else if (current.status === 'cancelled') this.stopLocal(id, 'cancelled');
-      }),
-    );
+    const endRenewals = keepClaim({
+      leaseMs: this.leaseMs,
+      leaseUntil: claim.leaseUntil ?? this.now() + this.leaseMs,
+      now: () => this.now(),
+      renew: (leaseUntil) =>
+        leased({ leaseUntil }).then((current) => {
+          if (current === undefined) this.stopLocal(id, 'lease-lost');
+          else if (current.status === 'cancelled') this.stopLocal(id, 'cancelled');
+          return current !== undefined;
+        }),
+      onLapse: () => {
+        if (!this.running.has(id)) return;
+        this.options.logger?.warn({ task: id }, "the store did not confirm a renewal of a running task's claim in time: stopped here before the claim lapses and another process may take it over (it goes on from its checkpoints)");
+        this.stopLocal(id, 'lease-lost');
+      },
+    });
     return () => {
-      clearInterval(renewal);
+      endRenewals();
       clearTimeout(expiry);
       unsubscribe();
     };

@@ -5,7 +5,9 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { MemoryStore } from '../../src/store/memory-store.js';
 import type { Store } from '../../src/store/store.js';
-import { closeGate, letGo, runsOf } from '../fixtures/graphs/gated.js';
+import { Client as V1Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StreamableHTTPClientTransport as V1Transport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import { closeGate, letGo, runsOf, stillRuns } from '../fixtures/graphs/gated.js';
 import { taskRequest } from '../helpers/raw.js';
 import { startServer } from '../helpers/server.js';
 import { until } from '../helpers/wait.js';
@@ -53,3 +55,111 @@ test('one claim renewal that hangs is covered by the next: no other process take
   }
 });
 
+
+test('a process cut off from the store (its renewals hang) stops its task before the claim lapses; another runs it from its checkpoint, and its steps after run once', { timeout: 30_000 }, async () => {
+  const shared = new MemoryStore();
+  let cutOff = false;
+  // Process A's view of the shared store: while cut off, its lease renewals never answer.
+  const runs = Object.create(shared.runs) as Store['runs'];
+  runs.updateLeased = (id, owner, patch) =>
+    cutOff && Object.keys(patch).length === 1 && 'leaseUntil' in patch ? new Promise(() => undefined) : shared.runs.updateLeased(id, owner, patch);
+  const storeA = Object.create(shared) as Store;
+  Object.defineProperty(storeA, 'runs', { value: runs });
+  const config = { name: 'renewals', graphs: { gated: './graphs/gated.ts:gated' }, defaults: { task_lease_ms: 600, poll_interval_ms: 50 } };
+  const a = await startServer(config, { load: { store: storeA } });
+  let b: Awaited<ReturnType<typeof startServer>> | undefined;
+  const firstBefore = runsOf.first;
+  const secondBefore = runsOf.second;
+  try {
+    const gate = closeGate();
+    const created = await taskRequest(a.url, 'tools/call', { name: 'gated', arguments: { topic: 'tides' } });
+    const taskId = created.result?.taskId as string;
+    await gate.started;
+    cutOff = true;
+    b = await startServer(config, { load: { store: shared } });
+    await a.logs.logged('stopped here before the claim lapses', 10_000);
+    cutOff = false;
+    // Its lease runs out, and a process (either) runs the task again; that run too waits at the gate.
+    await until('the task run again', async () => (runsOf.first === firstBefore + 2 ? true : undefined), 10_000);
+    letGo();
+    const done = await until('the task completes', async () => {
+      const answer = await taskRequest(b!.url, 'tasks/get', { taskId });
+      return answer.result?.status === 'completed' ? answer : undefined;
+    });
+    assert.equal(done.result.result.structuredContent.summary, 'tides after 1 step');
+    // The run A stopped did not go on once its node was let go: the step after it ran once, in the run that completed.
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    assert.equal(runsOf.second, secondBefore + 1);
+  } finally {
+    letGo();
+    await b?.close(0);
+    await a.close(0);
+  }
+});
+
+test('a node that keeps the event loop busy for longer than a lease: the claim the store confirms after it keeps the task running here, once', { timeout: 30_000 }, async () => {
+  const config = { name: 'renewals', graphs: { still: './graphs/gated.ts:standsStill' }, defaults: { task_lease_ms: 600, poll_interval_ms: 50 } };
+  const a = await startServer(config, { load: { store: new MemoryStore() } });
+  const before = stillRuns.count;
+  try {
+    const created = await taskRequest(a.url, 'tools/call', { name: 'still', arguments: { ms: 2_000 } });
+    const taskId = created.result?.taskId as string;
+    assert.ok(taskId, JSON.stringify(created));
+    const done = await until('the task completes', async () => {
+      const answer = await taskRequest(a.url, 'tasks/get', { taskId });
+      return answer.result?.status === 'completed' ? answer : undefined;
+    });
+    assert.deepEqual(done.result.result.structuredContent, { ms: 2_000, done: true });
+    assert.equal(stillRuns.count, before + 1, 'the step ran once: the run was not stopped and run again');
+    assert.ok(!a.logs.lines.some((line) => line.includes('before the claim lapses')), 'not stopped as cut off from the store');
+  } finally {
+    await a.close(0);
+  }
+});
+
+test('a resume whose process is cut off from the store stops before its claim lapses, answered -32603; once the lease has run out, the same answer resumes it', { timeout: 30_000 }, async () => {
+  const shared = new MemoryStore();
+  let cutOff = false;
+  const runs = Object.create(shared.runs) as Store['runs'];
+  runs.updateLeased = (id, owner, patch) =>
+    cutOff && Object.keys(patch).length === 1 && 'leaseUntil' in patch ? new Promise(() => undefined) : shared.runs.updateLeased(id, owner, patch);
+  const storeA = Object.create(shared) as Store;
+  Object.defineProperty(storeA, 'runs', { value: runs });
+  const config = { name: 'renewals', graphs: { asked: './graphs/gated.ts:askedGated' }, defaults: { task_lease_ms: 600 } };
+  const a = await startServer(config, { load: { store: storeA } });
+  const b = await startServer(config, { load: { store: shared } });
+  const onA = new V1Client({ name: 'renewals', version: '1.0.0' });
+  const onB = new V1Client({ name: 'renewals', version: '1.0.0' });
+  await onA.connect(new V1Transport(new URL(a.url)));
+  await onB.connect(new V1Transport(new URL(b.url)));
+  try {
+    const paused = await onA.callTool({ name: 'asked', arguments: {} });
+    const id = (paused._meta?.['graph-mcp/run'] as { id: string }).id;
+    const gate = closeGate();
+    const first = onA.callTool({ name: 'resume_run', arguments: { run_id: id, answer: 'tides' } }).then(
+      (result) => ({ result }),
+      (error: unknown) => ({ error: error as { code?: number; message: string } }),
+    );
+    await gate.started;
+    cutOff = true;
+    const stopped = await first;
+    assert.ok('error' in stopped, JSON.stringify(stopped));
+    assert.equal(stopped.error.code, -32603);
+    await a.logs.logged('stopped before the claim lapses');
+    cutOff = false;
+    // The run it stopped does not go on once let go; answered again on the other process, it runs from where it paused.
+    letGo();
+    const resumed = await until('resumed once the lease has run out', async () => {
+      const result = await onB.callTool({ name: 'resume_run', arguments: { run_id: id, answer: 'tides' } });
+      const text = (result.content as Array<{ text?: string }>)[0]?.text ?? '';
+      return /being resumed by another request/.test(text) ? undefined : result;
+    }, 10_000);
+    assert.deepEqual(resumed.structuredContent, { topic: 'tides', summary: 'about tides' }, JSON.stringify(resumed));
+  } finally {
+    letGo();
+    await onA.close();
+    await onB.close();
+    await b.close(0);
+    await a.close(0);
+  }
+});

@@ -28,33 +28,132 @@ function heldWrites() {
 
 const periods = (count: number, ms: number) => new Promise((resolve) => setTimeout(resolve, count * ms));
 
+/** Claim keeping on the local clock; `leaseUntil` defaults to a lease from now. */
+function keeping(leaseMs: number, renew: (leaseUntil: number) => Promise<boolean>, more: { leaseUntil?: number; onLapse?: () => void } = {}) {
+  return keepClaim({ leaseMs, leaseUntil: more.leaseUntil ?? Date.now() + leaseMs, now: Date.now, renew, onLapse: more.onLapse ?? (() => undefined) });
+}
+
+/** Keeps the event loop busy, as a node computing would: no timer fires meanwhile. */
+function standStill(ms: number): void {
+  const until = performance.now() + ms;
+  while (performance.now() < until) {
+    // busy
+  }
+}
+
 test('claim renewals: two wait on the store at most (one that hangs is covered by the next), and they go on once one is done', async () => {
   const held = heldWrites();
-  const timer = keepClaim(5, () => held.write());
+  // Held for an hour already: the hanging renewals do not stop the run here.
+  const end = keeping(300, () => held.write().then(() => true), { leaseUntil: Date.now() + 3_600_000 });
   try {
     await until('two renewals out', async () => (held.seen.length === 2 ? true : undefined));
-    // Many periods go by while both wait: none more is sent.
-    await periods(20, 5);
+    // Periods go by while both wait: none more is sent.
+    await periods(6, 100);
     assert.equal(held.seen.length, 2);
     held.settles[0]!();
     await until('the next renewal, once one is done', async () => (held.seen.length === 3 ? true : undefined));
     assert.equal(held.most(), 2);
   } finally {
-    clearInterval(timer);
+    end();
     for (const settle of held.settles) settle();
   }
 });
 
 test('a claim renewal that fails does not stop the next', async () => {
   let calls = 0;
-  const timer = keepClaim(5, async () => {
+  const end = keeping(300, async () => {
     calls += 1;
     throw new Error('the store is down');
-  });
+  }, { leaseUntil: Date.now() + 3_600_000 });
   try {
     await until('renewed again after failures', async () => (calls >= 3 ? true : undefined));
   } finally {
-    clearInterval(timer);
+    end();
+  }
+});
+
+for (const [cutOff, renew] of [
+  ['hang', () => new Promise<boolean>(() => undefined)],
+  ['fail', () => Promise.reject(new Error('the store is down'))],
+] as const) {
+  test(`renewals that ${cutOff} (the store cut off) stop the run once, before its claim lapses; none is sent after`, async () => {
+    const leaseMs = 3_000;
+    const leaseUntil = Date.now() + leaseMs;
+    let sent = 0;
+    let lapsedAt: number | undefined;
+    let lapses = 0;
+    const end = keeping(
+      leaseMs,
+      () => {
+        sent += 1;
+        return renew();
+      },
+      {
+        leaseUntil,
+        onLapse: () => {
+          lapses += 1;
+          lapsedAt = Date.now();
+        },
+      },
+    );
+    try {
+      await until('the run stopped', async () => (lapsedAt !== undefined ? true : undefined), 10_000);
+      assert.ok(lapsedAt! < leaseUntil, `stopped ${lapsedAt! - leaseUntil} ms after the claim lapsed`);
+      const sentThen = sent;
+      await periods(3, 1_000);
+      assert.equal(lapses, 1);
+      assert.equal(sent, sentThen, 'no renewal after the run stopped');
+    } finally {
+      end();
+    }
+  });
+}
+
+test('renewals the store confirms keep the claim for as long as the run goes on', async () => {
+  let confirmed = 0;
+  let lapsed = false;
+  const end = keeping(300, async () => {
+    confirmed += 1;
+    return true;
+  }, { onLapse: () => (lapsed = true) });
+  try {
+    await until('renewed over five leases', async () => (confirmed >= 15 ? true : undefined), 10_000);
+    assert.equal(lapsed, false);
+  } finally {
+    end();
+  }
+});
+
+test('an event loop that stood still for longer than a lease: the renewal sent after it decides, and a confirmed one keeps the run going', async () => {
+  let confirmed = 0;
+  let lapsed = false;
+  const end = keeping(300, async () => {
+    confirmed += 1;
+    return true;
+  }, { onLapse: () => (lapsed = true) });
+  try {
+    await until('renewing', async () => (confirmed >= 1 ? true : undefined));
+    // A node computing for three leases: the claim lapsed meanwhile, but nobody took it.
+    standStill(900);
+    const before = confirmed;
+    await until('renewed after it', async () => (confirmed >= before + 3 ? true : undefined), 10_000);
+    assert.equal(lapsed, false, 'a claim the store confirmed after the stand-still does not stop the run');
+  } finally {
+    end();
+  }
+});
+
+test('an event loop that stood still, then a renewal that hangs: the run stops', async () => {
+  let hang = false;
+  let lapsed = false;
+  const end = keeping(300, () => (hang ? new Promise<boolean>(() => undefined) : Promise.resolve(true)), { onLapse: () => (lapsed = true) });
+  try {
+    await periods(2, 100);
+    hang = true;
+    standStill(900);
+    await until('the run stopped', async () => (lapsed ? true : undefined), 10_000);
+  } finally {
+    end();
   }
 });
 
