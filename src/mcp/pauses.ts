@@ -488,7 +488,8 @@ export async function askQuestionsOnStream(
   try {
     for (const question of readable) asked.push(await askOnStream(serving, call, run, question, ends));
     const keys = readable.map((question) => question.key);
-    streamLog.asked(serving, run, keys);
+    const sent = asked.filter((question) => question.sent).map((question) => question.key);
+    if (sent.length > 0) streamLog.asked(serving, run, sent);
     const answers = await Promise.all(asked.map((question) => question.answer));
     // The call cancelled or gone: its run goes with it, and nothing it answered is kept.
     if (call.ctx.mcpReq.signal.aborted || call.runOptions?.signal?.aborted) return undefined;
@@ -514,6 +515,8 @@ export interface AskedOnStream {
   answer: Promise<[string, unknown] | undefined>;
   /** Stops waiting: the answer, if it comes, is dropped. */
   stop(): void;
+  /** Whether it was sent: not when the wait had ended before it could be (its answer is then `undefined`). */
+  sent: boolean;
 }
 
 /**
@@ -535,8 +538,6 @@ export async function askOnStream(
   const timer = setTimeout(() => settle(undefined), serving.questionTimeoutMs);
   const onAbort = () => settle(undefined);
   for (const signal of ends) signal.addEventListener('abort', onAbort, { once: true });
-  // One that aborted already fires no listener: the wait is over before it began.
-  if (ends.some((signal) => signal.aborted)) settle(undefined);
   let unsubscribe: (() => void) | undefined;
   let stopped = false;
   const stop = () => {
@@ -546,6 +547,12 @@ export async function askOnStream(
     unsubscribe?.();
     settle(undefined);
   };
+  // The wait over before the question could go (one that aborted already fires no listener): not sent, as nobody would read its answer.
+  const over = () => ends.some((signal) => signal.aborted);
+  if (over()) {
+    stop();
+    return { key: question.key, answer, stop, sent: false };
+  }
   try {
     const listening = await serving.signals.subscribe(answerChannel(id), (payload) => {
       const message = payload as { owner?: unknown; response?: { result?: unknown; error?: unknown } };
@@ -556,13 +563,17 @@ export async function askOnStream(
     // Stopped while it subscribed: nothing is listening any more.
     if (stopped) listening();
     else unsubscribe = listening;
+    if (stopped || over()) {
+      stop();
+      return { key: question.key, answer, stop, sent: false };
+    }
     const related = call.relatedTask === undefined ? {} : { _meta: { 'io.modelcontextprotocol/related-task': { taskId: call.relatedTask } } };
     await call.sendOnStream!({ jsonrpc: '2.0', id, method: question.request.method, params: { ...question.request.params, ...related } });
   } catch (error) {
     stop();
     throw error;
   }
-  return { key: question.key, answer, stop };
+  return { key: question.key, answer, stop, sent: true };
 }
 
 const NOT_A_RESULT = 'the answer is not a result object (an elicitation, sampling or roots result)';

@@ -397,9 +397,10 @@ async function awaitTaskEnd(
             continue;
           }
           try {
-            out.set(question.key, await askOnStream(serving, { owner: surface.owner, sendOnStream: send, relatedTask: run.id }, run, question, ends));
+            const onStream = await askOnStream(serving, { owner: surface.owner, sendOnStream: send, relatedTask: run.id }, run, question, ends);
+            out.set(question.key, onStream);
             asked += 1;
-            sent.push(question.key);
+            if (onStream.sent) sent.push(question.key);
           } catch (error) {
             serving.logger?.debug({ err: { message: (error as Error).message }, run: run.id }, 'asking on the response stream failed');
             unanswered.add(question.key);
