@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { GraphTool } from '../../src/graphs/tool.js';
 import { compileValidator } from '../../src/graphs/validator.js';
-import { argumentsDigests, sameArguments } from '../../src/mcp/arguments-digest.js';
+import { argumentsDigests, canonicalJson, sameArguments, sentDigest } from '../../src/mcp/arguments-digest.js';
 
 const schema = {
   type: 'object',
@@ -43,4 +43,34 @@ test('the arguments are not changed, and none at all is the empty object', () =>
   assert.deepEqual(args, { topic: 'x' });
   const open = toolOf({ type: 'object' });
   assert.deepEqual(argumentsDigests(open, undefined), argumentsDigests(open, {}));
+});
+
+test('the digests do not change from one version to the next: a run paused before a deploy is retried after it', () => {
+  // Taken with the version before JSON.stringify wrote the text: keys in any order, keys that look like
+  // array indices (which an object lists first, in numeric order), unicode, odd numbers and strings.
+  const samples: unknown[] = [
+    { topic: 'x', depth: 'quick', tags: { b: [1, { d: 2, c: 3 }], a: 1 } },
+    { '10': 'ten', '2': 'two', b: { '1': [], a: null } },
+    { 'é': 1, e: 2, Z: [true, false, -0, 1e21, 0.1], '': { '': '' } },
+    ['a', { y: 1, x: [{ q: '\u2028"\\' }] }],
+    'just text',
+    42,
+    null,
+  ];
+  assert.deepEqual(samples.map((sample) => sentDigest(sample)), [
+    '2DqKm87op4Mvy2sDkCz4Mx5oa2_XfFabch_OlV5xl10',
+    'SjxcW7oONDPWOdFglN6-_-JcZt5DC4b703Ztm1tQy5Y',
+    'i_iX2_ma8rKNGAf4Qfgxv-i2HZ8ynEiK2PfU_8xmhY8',
+    'PuXfKO5UyJkg6_vwLIq9zlrLJTkT6KyO7DaxL-sr7sI',
+    'LZd5ndCx83Jd0RCEMV2Le81CUOLmWarfmyfNOe4dlSE',
+    'c0dctApWjo2ooEXO0RATfhWfiQrE2og7axfcZRs6gEk',
+    'RBNvo1WzZ4oRRq0W9-hknpT7T8If536DEMBg9hyq_4o',
+  ]);
+});
+
+test('canonical JSON: every object with its keys in order, at any depth, index-like keys by their text', () => {
+  assert.equal(canonicalJson({ b: 1, a: { d: [{ f: 1, e: 2 }], c: null } }), '{"a":{"c":null,"d":[{"e":2,"f":1}]},"b":1}');
+  assert.equal(canonicalJson({ b: { '10': 1, '9': 2, x: 3 }, a: 0 }), '{"a":0,"b":{"10":1,"9":2,"x":3}}');
+  assert.equal(canonicalJson({ '1': 'a', '2': 'b' }), '{"1":"a","2":"b"}');
+  assert.equal(canonicalJson([{ '10': 1, '2': 2 }, 'x']), '[{"10":1,"2":2},"x"]');
 });
