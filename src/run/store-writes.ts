@@ -31,19 +31,25 @@ export interface ClaimKeeping {
 }
 
 /**
- * Keeps a claim on a run: renews it every third of its lease, with
- * `RENEWALS_IN_FLIGHT` renewals waiting on the store at most (a period
- * finding that many sends none). The claim is known held until the
+ * Keeps a claim on a run: renews it at once, then every third of its
+ * lease, with `RENEWALS_IN_FLIGHT` renewals waiting on the store at most (a
+ * period finding that many sends none). The claim is known held until the
  * `leaseUntil` of the newest renewal the store confirmed. A process cut off
  * from the store (its renewals fail, or hang) cannot tell whether another
  * has taken the run over since; it stops the run (`onLapse`) a sixth of a
  * lease before the held claim lapses, so that a run is not run twice at
  * once. Other processes take a run over once its lease is in the past on the
- * store's clock, so the decision is made on that clock.
- * An event loop that stood still (a node computing for longer than a lease)
- * sent nothing meanwhile: the claim may have lapsed, but only the store can
- * say whether it was taken. The renewal sent when the loop runs again
- * decides, given one renewal period to answer: found held, the run goes on.
+ * store's clock, so the decision is made on that clock, and after the
+ * event loop has read what came in meanwhile (a timer runs before the
+ * loop reads its sockets: a renewal answered while a node computed would
+ * not be seen yet).
+ * An event loop that stood still for longer than a renewal period (a node
+ * computing) sent nothing meanwhile: the claim may have lapsed, but only
+ * the store can say whether it was taken. The renewal sent when the loop
+ * runs again decides, given one renewal period to answer: found held, the
+ * run goes on. While that renewal goes unconfirmed, a later stand-still
+ * gets no more time (a node computing in long stretches, the store cut
+ * off).
  * Returns the function that ends the renewals.
  */
 export function keepClaim(keeping: ClaimKeeping): () => void {
@@ -56,33 +62,45 @@ export function keepClaim(keeping: ClaimKeeping): () => void {
   let heldUntil = keeping.leaseUntil;
   let inFlight = 0;
   let lastTick = performance.now();
-  let lastSent = lastTick;
-  let waitingUntil = -Infinity;
+  let lastSent = -Infinity;
+  /** Until when the renewal sent after a stand-still may answer; cleared by any renewal confirmed. */
+  let graceUntil: number | undefined;
   let ended = false;
+  const lapsing = () => now() > heldUntil - margin;
+  const send = (at: number) => {
+    lastSent = at;
+    inFlight += 1;
+    const until = now() + leaseMs;
+    renew(until)
+      .then((held) => {
+        if (!held) return;
+        heldUntil = Math.max(heldUntil, until);
+        graceUntil = undefined;
+      })
+      .catch(() => undefined)
+      .finally(() => (inFlight -= 1));
+  };
   const timer = setInterval(() => {
     const at = performance.now();
-    // A tick this late means the event loop stood still: nothing could be sent meanwhile.
     const stood = at - lastTick > period;
     lastTick = at;
-    if (stood) waitingUntil = at + period;
-    if (now() > heldUntil - margin && at > waitingUntil) {
-      end();
-      onLapse();
+    if (stood && graceUntil === undefined && inFlight < RENEWALS_IN_FLIGHT) {
+      graceUntil = at + period;
+      send(at);
       return;
     }
-    if ((stood || at - lastSent >= period - tick / 2) && inFlight < RENEWALS_IN_FLIGHT) {
-      lastSent = at;
-      inFlight += 1;
-      const until = now() + leaseMs;
-      renew(until)
-        .then((held) => {
-          if (held) heldUntil = Math.max(heldUntil, until);
-        })
-        .catch(() => undefined)
-        .finally(() => (inFlight -= 1));
+    if (lapsing() && (graceUntil === undefined || at > graceUntil)) {
+      setImmediate(() => {
+        if (ended || !lapsing()) return;
+        end();
+        onLapse();
+      });
     }
+    if (at - lastSent >= period - tick / 2 && inFlight < RENEWALS_IN_FLIGHT) send(at);
   }, tick);
   timer.unref();
+  // At once: the claim may have aged while the run got ready (a slow subscription to its signals).
+  send(performance.now());
   function end() {
     ended = true;
     clearInterval(timer);

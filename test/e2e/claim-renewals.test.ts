@@ -147,7 +147,7 @@ test('a resume whose process is cut off from the store stops before its claim la
     assert.equal(stopped.error.code, -32603);
     await a.logs.logged('stopped before the claim lapses');
     cutOff = false;
-    // The run it stopped does not go on once let go; answered again on the other process, it runs from where it paused.
+    // The run it stopped records nothing (its writes are version-checked); answered again on the other process, it runs from where it paused.
     letGo();
     const resumed = await until('resumed once the lease has run out', async () => {
       const result = await onB.callTool({ name: 'resume_run', arguments: { run_id: id, answer: 'tides' } });

@@ -99,6 +99,8 @@ for (const [cutOff, renew] of [
     try {
       await until('the run stopped', async () => (lapsedAt !== undefined ? true : undefined), 10_000);
       assert.ok(lapsedAt! < leaseUntil, `stopped ${lapsedAt! - leaseUntil} ms after the claim lapsed`);
+      // Not at once either: the renewals had their time to answer (a late timer only makes it later).
+      assert.ok(lapsedAt! >= leaseUntil - leaseMs / 2, `stopped ${leaseUntil - lapsedAt!} ms before the claim lapsed`);
       const sentThen = sent;
       await periods(3, 1_000);
       assert.equal(lapses, 1);
@@ -142,6 +144,30 @@ test('an event loop that stood still for longer than a lease: the renewal sent a
     end();
   }
 });
+
+for (const [cutOff, renew] of [
+  ['hang', () => new Promise<boolean>(() => undefined)],
+  ['fail', () => Promise.reject(new Error('the store is down'))],
+] as const) {
+  test(`renewals that ${cutOff}, and a node computing in stretches longer than a renewal period: each stand-still does not give more time, and the run stops`, async () => {
+    let lapsed = false;
+    let sent = 0;
+    const end = keeping(300, () => {
+      sent += 1;
+      return renew();
+    }, { onLapse: () => (lapsed = true) });
+    try {
+      const giveUp = Date.now() + 5_000;
+      while (!lapsed && Date.now() < giveUp) {
+        standStill(130);
+        await new Promise((resolve) => setImmediate(resolve));
+      }
+      assert.equal(lapsed, true, `still running after 5 s (renewals sent: ${sent})`);
+    } finally {
+      end();
+    }
+  });
+}
 
 test('an event loop that stood still, then a renewal that hangs: the run stops', async () => {
   let hang = false;
