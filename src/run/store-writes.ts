@@ -31,9 +31,10 @@ export interface ClaimKeeping {
 }
 
 /**
- * Keeps a claim on a run: renews it at once, then every third of its
- * lease, with `RENEWALS_IN_FLIGHT` renewals waiting on the store at most (a
- * period finding that many sends none). The claim is known held until the
+ * Keeps a claim on a run: renews it at once, then whenever the claim the
+ * store last confirmed is a third of a lease old (again at every check
+ * while none is confirmed), with `RENEWALS_IN_FLIGHT` renewals waiting on
+ * the store at most. The claim is known held until the
  * `leaseUntil` of the newest renewal the store confirmed. A process cut off
  * from the store (its renewals fail, or hang) cannot tell whether another
  * has taken the run over since; it stops the run (`onLapse`) a sixth of a
@@ -46,10 +47,11 @@ export interface ClaimKeeping {
  * An event loop that stood still for longer than a renewal period (a node
  * computing) sent nothing meanwhile: the claim may have lapsed, but only
  * the store can say whether it was taken. The renewal sent when the loop
- * runs again decides, given one renewal period to answer: found held, the
- * run goes on. While that renewal goes unconfirmed, a later stand-still
- * gets no more time (a node computing in long stretches, the store cut
- * off).
+ * runs again decides, given one renewal period to answer (less, if it
+ * fails): found held, the run goes on. While that renewal goes
+ * unconfirmed, a later stand-still gets no more time (a node computing in
+ * long stretches, the store cut off). A loop whose turns take most of a
+ * lease cannot keep a claim: its renewals' answers are read a turn late.
  * Returns the function that ends the renewals.
  */
 export function keepClaim(keeping: ClaimKeeping): () => void {
@@ -62,41 +64,47 @@ export function keepClaim(keeping: ClaimKeeping): () => void {
   let heldUntil = keeping.leaseUntil;
   let inFlight = 0;
   let lastTick = performance.now();
-  let lastSent = -Infinity;
-  /** Until when the renewal sent after a stand-still may answer; cleared by any renewal confirmed. */
-  let graceUntil: number | undefined;
+  /** After a stand-still: until when the renewal sent then may answer, and when it was sent. Cleared by any renewal confirmed. */
+  let grace: { until: number; sentAt: number } | undefined;
   let ended = false;
-  const lapsing = () => now() > heldUntil - margin;
   const send = (at: number) => {
-    lastSent = at;
     inFlight += 1;
     const until = now() + leaseMs;
-    renew(until)
-      .then((held) => {
-        if (!held) return;
+    const answered = (held: boolean) => {
+      if (held) {
         heldUntil = Math.max(heldUntil, until);
-        graceUntil = undefined;
-      })
-      .catch(() => undefined)
+        grace = undefined;
+      } else if (grace !== undefined && at >= grace.sentAt) {
+        // The renewal the grace waited for failed (or found the claim gone): no more waiting.
+        grace.until = -Infinity;
+      }
+    };
+    renew(until)
+      .then(answered, () => answered(false))
       .finally(() => (inFlight -= 1));
   };
   const timer = setInterval(() => {
     const at = performance.now();
     const stood = at - lastTick > period;
     lastTick = at;
-    if (stood && graceUntil === undefined && inFlight < RENEWALS_IN_FLIGHT) {
-      graceUntil = at + period;
+    if (stood && grace === undefined && inFlight < RENEWALS_IN_FLIGHT) {
+      grace = { until: at + period, sentAt: at };
       send(at);
       return;
     }
-    if (lapsing() && (graceUntil === undefined || at > graceUntil)) {
+    // Decided on the time of this tick, once the loop has read what came in before it (a renewal
+    // answered meanwhile): immediates other work queued run first, and take time of their own.
+    const decidedAt = now();
+    if (decidedAt > heldUntil - margin && (grace === undefined || at > grace.until)) {
       setImmediate(() => {
-        if (ended || !lapsing()) return;
+        if (ended || decidedAt <= heldUntil - margin) return;
         end();
         onLapse();
       });
     }
-    if (at - lastSent >= period - tick / 2 && inFlight < RENEWALS_IN_FLIGHT) send(at);
+    // Renewed once the claim confirmed is a period old, and again at every tick while none is
+    // confirmed (an answer slow to come, or to be read), two waiting at most.
+    if (heldUntil - now() < leaseMs - period && inFlight < RENEWALS_IN_FLIGHT) send(at);
   }, tick);
   timer.unref();
   // At once: the claim may have aged while the run got ready (a slow subscription to its signals).

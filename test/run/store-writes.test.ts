@@ -41,18 +41,20 @@ function standStill(ms: number): void {
   }
 }
 
-test('claim renewals: two wait on the store at most (one that hangs is covered by the next), and they go on once one is done', async () => {
+test('claim renewals: two wait on the store at most, and one that hangs is covered by the next, after which they go on', async () => {
   const held = heldWrites();
-  // Held for an hour already: the hanging renewals do not stop the run here.
-  const end = keeping(300, () => held.write().then(() => true), { leaseUntil: Date.now() + 3_600_000 });
+  let lapsed = false;
+  const end = keeping(3_000, () => held.write().then(() => true), { onLapse: () => (lapsed = true) });
   try {
     await until('two renewals out', async () => (held.seen.length === 2 ? true : undefined));
-    // Periods go by while both wait: none more is sent.
-    await periods(6, 100);
+    // Ticks go by while both wait: none more is sent.
+    await periods(2, 250);
     assert.equal(held.seen.length, 2);
-    held.settles[0]!();
+    // The second is confirmed, the first never answers: the claim is held, and renewed again a period on.
+    held.settles[1]!();
     await until('the next renewal, once one is done', async () => (held.seen.length === 3 ? true : undefined));
     assert.equal(held.most(), 2);
+    assert.equal(lapsed, false);
   } finally {
     end();
     for (const settle of held.settles) settle();
@@ -61,10 +63,10 @@ test('claim renewals: two wait on the store at most (one that hangs is covered b
 
 test('a claim renewal that fails does not stop the next', async () => {
   let calls = 0;
-  const end = keeping(300, async () => {
+  const end = keeping(3_000, async () => {
     calls += 1;
     throw new Error('the store is down');
-  }, { leaseUntil: Date.now() + 3_600_000 });
+  });
   try {
     await until('renewed again after failures', async () => (calls >= 3 ? true : undefined));
   } finally {
@@ -168,6 +170,22 @@ for (const [cutOff, renew] of [
     }
   });
 }
+
+test('an event loop that stood still, then a renewal that fails: the run stops at once, not a renewal period later', async () => {
+  let failing = false;
+  let lapsedAt: number | undefined;
+  const end = keeping(3_000, () => (failing ? Promise.reject(new Error('the store is down')) : Promise.resolve(true)), { onLapse: () => (lapsedAt = performance.now()) });
+  try {
+    await periods(1, 300);
+    failing = true;
+    standStill(3_500);
+    const resumed = performance.now();
+    await until('the run stopped', async () => (lapsedAt !== undefined ? true : undefined), 10_000);
+    assert.ok(lapsedAt! - resumed < 1_000, `stopped ${Math.round(lapsedAt! - resumed)} ms after the stand-still: the failed renewal ended the wait`);
+  } finally {
+    end();
+  }
+});
 
 test('an event loop that stood still, then a renewal that hangs: the run stops', async () => {
   let hang = false;
