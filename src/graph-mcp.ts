@@ -307,18 +307,21 @@ async function pauseServing(
   });
   // A checkpoint the store fails to read or write is the server's failure, never the graph's.
   const runStore = checkpointFailuresMarked(store);
+  // 0: no limit.
+  const maxStoredPerCaller = config.defaults.max_stored_runs_per_caller > 0 ? config.defaults.max_stored_runs_per_caller : undefined;
   const tasks = new TaskRunner({
     store: runStore,
     tools,
     runContextFor,
     leaseMs: config.defaults.task_lease_ms,
+    ...(maxStoredPerCaller !== undefined ? { maxStoredPerCaller } : {}),
     pollMs: Math.min(1_000, Math.floor(config.defaults.task_lease_ms / 3)),
     describePause: (interrupts, previous, secrets) => describer({ runOptions: { secretsUsed: () => secrets ?? [] } })(interrupts, previous),
     askAgain: (data, problem, rekey) => askAgain(data as PauseData, problem, rekey),
     logger,
   });
   return {
-    runs: new Runs({ store: runStore, ttlMs, leaseMs: config.defaults.task_lease_ms, ...(config.defaults.max_stored_runs_per_caller > 0 ? { maxStoredPerCaller: config.defaults.max_stored_runs_per_caller } : {}), logger }),
+    runs: new Runs({ store: runStore, ttlMs, leaseMs: config.defaults.task_lease_ms, ...(maxStoredPerCaller !== undefined ? { maxStoredPerCaller } : {}), logger }),
     tasks,
     taskTtlMs: config.defaults.task_ttl_ms,
     pollIntervalMs: config.defaults.poll_interval_ms,

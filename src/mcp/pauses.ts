@@ -417,8 +417,6 @@ async function continueRun(
  */
 async function beginTask(serving: PauseServing, call: CallContext, step: Extract<RunStep, { kind: 'boundary' }>, args: unknown): Promise<CallAnswer> {
   const usedKeys = (step.run?.data as PauseData | undefined)?.usedKeys;
-  // A call that asked nothing on the way has no record yet: the task would be one more.
-  if (step.run === undefined && !(await serving.runs.hasRoomFor(call.owner))) return serving.runs.tooManyRuns(call.tool, 'the run reached the step where its task begins, and no task was created');
   const task = await serving.tasks!.handOver(step, {
     tool: call.tool,
     args,
@@ -427,6 +425,7 @@ async function beginTask(serving: PauseServing, call: CallContext, step: Extract
     ...(usedKeys ? { data: { usedKeys } } : {}),
   });
   if (task === undefined) return busyResult(call.tool);
+  if (task === 'too-many-runs') return serving.runs.tooManyRuns(call.tool, 'the run reached the step where its task begins, and no task was created');
   return createTaskResult(task, call.era, serving.pollIntervalMs) as CallAnswer;
 }
 

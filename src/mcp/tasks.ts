@@ -102,13 +102,13 @@ export async function createTask(surface: TaskSurface, tool: GraphTool, args: un
     if (invalid !== undefined) return invalid;
   }
   const ttl = Math.min(ttlMs ?? serving.taskTtlMs, serving.taskTtlMs);
-  if (!(await serving.runs.hasRoomFor(surface.owner))) {
+  const run = await serving.tasks!.create(tool, args, surface.principal, ttl, surface.era === 'legacy' ? progressToken : undefined);
+  if (run === undefined) {
     const refused = serving.runs.tooManyRuns(tool, 'no task was created');
     // A 2025-era task request is answered with its task or an error: its client reads no tool result there.
     if (surface.era === 'legacy') throw new ProtocolError(-32000, (refused.content[0] as { text: string }).text, { code: 'TOO_MANY_RUNS' });
     return refused;
   }
-  const run = await serving.tasks!.create(tool, args, surface.principal, ttl, surface.era === 'legacy' ? progressToken : undefined);
   return createTaskResult(run, surface.era, serving.pollIntervalMs);
 }
 

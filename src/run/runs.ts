@@ -3,7 +3,7 @@ import type { CallToolResult } from '@modelcontextprotocol/server';
 import type { GraphTool, OwnCheckpointer } from '../graphs/tool.js';
 import type { Logger } from '../log.js';
 import { RunCheckpointer } from '../store/run-checkpointer.js';
-import { hasEnded, storeNow, type RunRecord, type Store } from '../store/store.js';
+import { createWithinLimit, hasEnded, storeNow, type RunRecord, type Store } from '../store/store.js';
 import { errorResult, executeRun, isStateNotStorable, RunDrain, stateNotStorable, type GraphProtocolError, type PendingInterrupt, type RunOptions } from './run-tool.js';
 import type { Adopted } from './tasks.js';
 import { loggedError } from '../errors.js';
@@ -27,8 +27,9 @@ export interface RunsOptions {
   leaseMs?: number;
   /**
    * The most unexpired runs one caller (owner) may have stored: paused runs,
-   * tasks and run handles. A run that would be stored past it is not (see
-   * `hasRoomFor`). @default no limit
+   * tasks and run handles. A run that would be stored past it is not: it is
+   * counted with the insert (`RunStore.createWithin`), or for a run handle
+   * just before (`hasRoomFor`). @default no limit
    */
   maxStoredPerCaller?: number;
   logger?: Logger;
@@ -196,17 +197,16 @@ export class Runs {
 
   /**
    * Whether `owner` may have one more run stored (`maxStoredPerCaller`).
-   * Counted before the run is stored, not with it: the caller's requests
-   * storing at the same moment all pass, so the limit may be passed by as
-   * many (once, as they land; then nothing more is stored until the count
-   * falls below it).
+   * Counted before the run is stored, not with it (as `createWithin`
+   * counts): the caller's requests storing at the same moment all pass. For
+   * what cannot wait for the insert to say: a call handed a run handle.
    */
   async hasRoomFor(owner: string): Promise<boolean> {
     const most = this.options.maxStoredPerCaller;
     return most === undefined || (await this.store.runs.countLive(owner, most)) < most;
   }
 
-  /** The answer to a call whose run would be stored past its caller's limit (`hasRoomFor`): `what` the run was to become. */
+  /** The answer to a call whose run would be stored past its caller's limit (`maxStoredPerCaller`): `what` the run was to become. */
   tooManyRuns(tool: GraphTool, what: string): CallToolResult {
     const most = this.options.maxStoredPerCaller ?? 0;
     return errorResult(
@@ -232,20 +232,17 @@ export class Runs {
     describe: DescribePause,
     secrets: readonly string[] | undefined,
   ): Promise<RunStep> {
-    // Nothing is stored yet (its checkpoints are held in memory): the run ends here.
-    if (!(await this.hasRoomFor(owner))) {
+    const run = await createWithinLimit(
+      this.store.runs,
+      { id, owner, tool: tool.name, status: 'input_required', data: describe(interrupts, undefined), expiresAt: storeNow(this.store) + this.options.ttlMs },
+      this.options.maxStoredPerCaller,
+    );
+    // Nothing is stored (its checkpoints are held in memory): the run ends here.
+    if (run === undefined) {
       if (tool.ownCheckpointer) this.forgetThread(id, tool);
       this.options.logger?.warn({ run: id, tool: tool.name }, "a run paused, but its caller has as many runs stored as one may: ended with TOO_MANY_RUNS");
       return { kind: 'done', result: this.tooManyRuns(tool, 'the run paused to ask a question and cannot be kept to wait for the answer') };
     }
-    const run = await this.store.runs.create({
-      id,
-      owner,
-      tool: tool.name,
-      status: 'input_required',
-      data: describe(interrupts, undefined),
-      expiresAt: storeNow(this.store) + this.options.ttlMs,
-    });
     try {
       await checkpointer?.persist();
     } catch (error) {

@@ -5,7 +5,7 @@ import { MAX_TIMER_MS } from '../config/schema.js';
 import { WarningPace } from '../warning-pace.js';
 import type { GraphTool } from '../graphs/tool.js';
 import type { Logger } from '../log.js';
-import { hasEnded, storeNow, type RunPatch, type RunRecord, type Store } from '../store/store.js';
+import { createWithinLimit, hasEnded, storeNow, type RunPatch, type RunRecord, type Store } from '../store/store.js';
 import type { RunStep } from './runs.js';
 import type { ProgressReporter, ProgressUpdate } from './progress.js';
 import { taskProgress, watchTaskProgress } from './task-progress.js';
@@ -60,6 +60,8 @@ export interface TaskRunnerOptions {
   leaseMs?: number;
   /** Tasks one process runs at once. @default 4 */
   concurrency?: number;
+  /** The most unexpired runs one caller may have stored: a task past it is not created (see `RunStore.createWithin`). @default no limit */
+  maxStoredPerCaller?: number | undefined;
   /** How often a process looks for tasks nobody holds (new, or orphaned by a crash). @default 1000 */
   pollMs?: number;
   processId?: string;
@@ -129,20 +131,17 @@ export class TaskRunner {
   /**
    * Stores a new task (durably) and wakes the workers. With a
    * `progressToken`, its executions publish their progress (see
-   * `watchProgress`).
+   * `watchProgress`). `undefined`, storing nothing, when its caller has as
+   * many runs stored as one may (`maxStoredPerCaller`).
    */
-  async create(tool: GraphTool, args: unknown, principal: Principal | undefined, ttlMs: number, progressToken?: string | number): Promise<RunRecord> {
+  async create(tool: GraphTool, args: unknown, principal: Principal | undefined, ttlMs: number, progressToken?: string | number): Promise<RunRecord | undefined> {
     const data: TaskData = { args: args ?? {}, principal: principal ?? null, attempt: 0, ttlMs, ...(progressToken !== undefined ? { progressToken } : {}) };
-    const run = await this.options.store.runs.create({
-      id: Runs.newId(),
-      owner: principal?.id ?? '',
-      tool: tool.name,
-      kind: 'task',
-      status: 'working',
-      data,
-      expiresAt: this.now() + ttlMs,
-    });
-    this.wake();
+    const run = await createWithinLimit(
+      this.options.store.runs,
+      { id: Runs.newId(), owner: principal?.id ?? '', tool: tool.name, kind: 'task', status: 'working', data, expiresAt: this.now() + ttlMs },
+      this.options.maxStoredPerCaller,
+    );
+    if (run !== undefined) this.wake();
     return run;
   }
 
@@ -227,20 +226,23 @@ export class TaskRunner {
    * the checkpoints it holds are written, then left for any worker, which
    * continues it from there. `step.run` is the call's record if it paused
    * to ask on the way (it becomes the task); `undefined` if that record
-   * changed meanwhile (another request got there first).
+   * changed meanwhile (another request got there first); `too-many-runs`,
+   * storing nothing, when there was no record and the caller has as many
+   * runs stored as one may.
    */
   async handOver(
     step: Extract<RunStep, { kind: 'boundary' }>,
     task: { tool: GraphTool; args: unknown; principal: Principal | undefined; ttlMs: number; data?: Record<string, unknown> },
-  ): Promise<RunRecord | undefined> {
+  ): Promise<RunRecord | undefined | 'too-many-runs'> {
     const { store } = this.options;
     const data: TaskData = { ...task.data, args: task.args ?? {}, principal: task.principal ?? null, attempt: 0, fromCheckpoint: true, ttlMs: task.ttlMs };
     const held = { kind: 'task', status: 'working', data, expiresAt: this.now() + task.ttlMs, leaseOwner: this.processId, leaseUntil: this.now() + this.leaseMs } as const;
+    // A call that asked nothing on the way has no record yet: the task is one more of its caller's runs.
     const run =
       step.run === undefined
-        ? await store.runs.create({ id: step.id, owner: task.principal?.id ?? '', tool: task.tool.name, ...held })
+        ? await createWithinLimit(store.runs, { id: step.id, owner: task.principal?.id ?? '', tool: task.tool.name, ...held }, this.options.maxStoredPerCaller)
         : await store.runs.update(step.id, step.run.version, held);
-    if (run === undefined) return undefined;
+    if (run === undefined) return step.run === undefined ? 'too-many-runs' : undefined;
     await step.persist().catch((error: unknown) => {
       // The worker continues from the checkpoint stored before (where it paused), or from the arguments.
       this.options.logger?.warn({ err: loggedError(error), task: step.id }, "a task's first checkpoints could not be stored");

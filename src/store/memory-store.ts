@@ -44,6 +44,12 @@ export class MemoryStore implements Store {
 class MemoryRunStore implements RunStore {
   private readonly runs = new Map<string, RunRecord>();
 
+  async createWithin(run: NewRun, atMost: number): Promise<RunRecord | undefined> {
+    // Counted and stored in one turn of the event loop: nothing comes between.
+    if (this.live(run.owner, atMost) >= atMost) return undefined;
+    return this.create(run);
+  }
+
   async create(run: NewRun): Promise<RunRecord> {
     if (this.runs.has(run.id)) throw new Error(`run ${run.id} exists`);
     const now = Date.now();
@@ -107,6 +113,10 @@ class MemoryRunStore implements RunStore {
   }
 
   async countLive(owner: string, atMost: number): Promise<number> {
+    return this.live(owner, atMost);
+  }
+
+  private live(owner: string, atMost: number): number {
     const now = Date.now();
     let count = 0;
     for (const record of this.runs.values()) {

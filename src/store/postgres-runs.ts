@@ -41,9 +41,41 @@ export class PostgresRunStore implements RunStore {
     const { rows } = await this.pool.query<PostgresRunRow>(
       `INSERT INTO ${this.table} (id, owner, tool, kind, status, version, data, created_at, updated_at, expires_at, lease_owner, lease_until)
        VALUES ($1, $2, $3, $4, $5, 1, $6, $7, $7, $8, $9, $10) RETURNING *`,
-      [run.id, run.owner, run.tool, run.kind ?? 'call', run.status, JSON.stringify(run.data), now, run.expiresAt, run.leaseOwner ?? null, run.leaseUntil ?? null],
+      this.values(run, now),
     );
     return toRecord(rows[0]!);
+  }
+
+  async createWithin(run: NewRun, atMost: number): Promise<RunRecord | undefined> {
+    // One transaction holding a lock on the owner (an advisory lock, named by the table and the
+    // owner): another create of the same owner waits for it, then counts this run. The count is
+    // a statement of its own, after the lock, so that it sees what committed while it waited.
+    const client = await this.pool.connect();
+    let broken: Error | undefined;
+    try {
+      await client.query('BEGIN');
+      await client.query('SELECT pg_advisory_xact_lock(hashtextextended($1, 0))', [`${this.table}:${run.owner}`]);
+      const now = this.now();
+      const { rows } = await client.query<PostgresRunRow>(
+        `INSERT INTO ${this.table} (id, owner, tool, kind, status, version, data, created_at, updated_at, expires_at, lease_owner, lease_until)
+         SELECT $1, $2, $3, $4, $5, 1, $6, $7, $7, $8, $9, $10
+         WHERE (SELECT count(*) FROM (SELECT 1 FROM ${this.table} WHERE owner = $2 AND expires_at > $7 LIMIT $11) AS live) < $11
+         RETURNING *`,
+        [...this.values(run, now), atMost],
+      );
+      await client.query('COMMIT');
+      return rows[0] && toRecord(rows[0]);
+    } catch (error) {
+      await client.query('ROLLBACK').catch((rollback: Error) => (broken = rollback));
+      throw error;
+    } finally {
+      // A connection that could not even roll back is not returned to the pool.
+      client.release(broken);
+    }
+  }
+
+  private values(run: NewRun, now: number): unknown[] {
+    return [run.id, run.owner, run.tool, run.kind ?? 'call', run.status, JSON.stringify(run.data), now, run.expiresAt, run.leaseOwner ?? null, run.leaseUntil ?? null];
   }
 
   async get(id: string, owner: string): Promise<RunRecord | undefined> {

@@ -196,12 +196,14 @@ function toRecord(row: SqliteRunRow): RunRecord {
 
 class SqliteRunStore implements RunStore {
   private readonly insert: BetterSqlite3.Statement;
+  private readonly counting: BetterSqlite3.Statement;
   private readonly select: BetterSqlite3.Statement;
   private readonly expired: BetterSqlite3.Statement;
   private readonly expiredOf: BetterSqlite3.Statement;
   private readonly expiredSelect: BetterSqlite3.Statement;
 
   constructor(private readonly db: BetterSqlite3.Database) {
+    this.counting = db.prepare('SELECT count(*) AS n FROM (SELECT 1 FROM graph_mcp_runs WHERE owner = ? AND expires_at > ? LIMIT ?)');
     this.insert = db.prepare(
       `INSERT INTO graph_mcp_runs (id, owner, tool, kind, status, version, data, created_at, updated_at, expires_at, lease_owner, lease_until)
        VALUES (@id, @owner, @tool, @kind, @status, 1, @data, @now, @now, @expiresAt, @leaseOwner, @leaseUntil)`,
@@ -217,6 +219,10 @@ class SqliteRunStore implements RunStore {
   }
 
   async create(run: NewRun): Promise<RunRecord> {
+    return this.insertRun(run);
+  }
+
+  private insertRun(run: NewRun): RunRecord {
     const now = Date.now();
     this.insert.run({
       id: run.id,
@@ -289,9 +295,21 @@ class SqliteRunStore implements RunStore {
   }
 
   async countLive(owner: string, atMost: number): Promise<number> {
+    return this.live(owner, atMost);
+  }
+
+  private live(owner: string, atMost: number): number {
     // By the owner index (owner, kind, created_at); no further than the quota asks.
-    const counted = this.db.prepare('SELECT count(*) AS n FROM (SELECT 1 FROM graph_mcp_runs WHERE owner = ? AND expires_at > ? LIMIT ?)').get(owner, Date.now(), atMost) as { n: number };
+    const counted = this.counting.get(owner, Date.now(), atMost) as { n: number };
     return counted.n;
+  }
+
+  async createWithin(run: NewRun, atMost: number): Promise<RunRecord | undefined> {
+    // The write lock taken before the count (an immediate transaction): another process sharing
+    // the file counts only once this insert is in, or before it began.
+    return this.db
+      .transaction(() => (this.live(run.owner, atMost) >= atMost ? undefined : this.insertRun(run)))
+      .immediate();
   }
 
   private apply(patch: RunPatch, where: string, values: Record<string, unknown>, bumpVersion: boolean): RunRecord | undefined {

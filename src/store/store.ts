@@ -42,6 +42,11 @@ export interface Store {
   close(): Promise<void>;
 }
 
+/** Stores `run` within its owner's limit of `atMost` unexpired runs (`createWithin`), or with none; `undefined` when full. */
+export function createWithinLimit(runs: RunStore, run: NewRun, atMost: number | undefined): Promise<RunRecord | undefined> {
+  return atMost === undefined ? runs.create(run) : runs.createWithin(run, atMost);
+}
+
 /** The time by `store`'s clock (see `Store.now`). */
 export function storeNow(store: Pick<Store, 'now'>): number {
   return store.now ? store.now() : Date.now();
@@ -113,6 +118,13 @@ export interface RunCursor {
 export interface RunStore {
   /** Stores a new run; rejects if the id exists. Resolves once it is durable. */
   create(run: NewRun): Promise<RunRecord>;
+  /**
+   * As `create`, unless the run's owner has `atMost` unexpired runs stored
+   * already (as `countLive` counts them): then nothing is stored, and
+   * `undefined`. Counted with the insert, so that creates of one owner at
+   * the same moment (from any process) cannot pass the limit together.
+   */
+  createWithin(run: NewRun, atMost: number): Promise<RunRecord | undefined>;
   /**
    * The run with this id, if `owner` owns it and it has not expired. A
    * foreign id and an unknown one are answered alike: `undefined`.

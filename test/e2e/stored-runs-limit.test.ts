@@ -7,6 +7,8 @@ import { Client as V1Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport as V1Transport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { CreateTaskResultSchema } from '@modelcontextprotocol/sdk/types.js';
 import { MemoryStore } from '../../src/store/memory-store.js';
+import { PostgresStore } from '../../src/store/postgres-store.js';
+import { dropSchema, freshSchema, POSTGRES_URL, postgresReady } from '../helpers/postgres.js';
 import { callModern, envelope, modernHeaders, post, taskRequest } from '../helpers/raw.js';
 import { startServer, type TestServer } from '../helpers/server.js';
 
@@ -132,3 +134,36 @@ test('0 is no limit', async () => {
     await unlimited.close(0);
   }
 });
+
+if (await postgresReady('the stored-runs limit on PostgreSQL')) {
+  test("one caller's runs pausing (or tasks created) at the same moment, on two processes sharing PostgreSQL, store no more than the limit: counted with the insert, not before it", { timeout: 60_000 }, async () => {
+    const schema = freshSchema('limit');
+    const config = { name: 'limit-pg', defaults: { max_stored_runs_per_caller: 2 }, graphs: { ask_name: './graphs/hitl.ts:askName', slow: './graphs/hitl.ts:slow' } };
+    const load = async () => ({ store: await PostgresStore.open({ connectionString: POSTGRES_URL, schema }), authenticate: (request: Request) => ({ id: request.headers.get('x-user') ?? 'anonymous', scopes: [] }) });
+    const one = await startServer(config, { load: await load() });
+    const two = await startServer(config, { load: await load() });
+    try {
+      const servers = [one, two];
+      const pausing = async (i: number) => {
+        const answer = await post(
+          servers[i % 2]!.url,
+          { jsonrpc: '2.0', id: 1, method: 'tools/call', params: envelope({ name: 'ask_name', arguments: {} }, { 'io.modelcontextprotocol/clientCapabilities': { elicitation: {} } }) },
+          { ...modernHeaders('tools/call', 'ask_name'), 'x-user': 'erin' },
+        );
+        return answer.messages.find((message) => 'result' in message)?.result as Record<string, any>;
+      };
+      const answers = await Promise.all(Array.from({ length: 16 }, (_, i) => pausing(i)));
+      const outcomes = answers.map((result) => (result?.resultType === 'input_required' ? 'input_required' : errorCode(result ?? {})));
+      assert.equal(outcomes.filter((outcome) => outcome === 'input_required').length, 2, JSON.stringify(outcomes));
+      assert.equal(outcomes.filter((outcome) => outcome === 'TOO_MANY_RUNS').length, 14, JSON.stringify(outcomes));
+      assert.equal(await one.graphMcp.store!.runs.countLive('erin', 100), 2);
+      const tasks = await Promise.all(Array.from({ length: 16 }, (_, i) => taskRequest(servers[i % 2]!.url, 'tools/call', { name: 'slow', arguments: { step_ms: 1 } }, { 'x-user': 'frank' })));
+      assert.equal(tasks.filter((answer) => errorCode(answer.result ?? {}) === 'TOO_MANY_RUNS').length, 14, JSON.stringify(tasks.map((answer) => answer.result ?? answer.text)));
+      assert.equal(await one.graphMcp.store!.runs.countLive('frank', 100), 2);
+    } finally {
+      await two.close(0);
+      await one.close(0);
+      await dropSchema(schema);
+    }
+  });
+}

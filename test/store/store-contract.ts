@@ -152,6 +152,29 @@ export function storeContract(name: string, harness: StoreHarness): void {
       assert.equal(await reader.runs.countLive('nobody', 100), 0);
     });
 
+    test("createWithin stores a run only while its owner has fewer unexpired runs than the limit, counted with the insert: creates at one moment, from two processes, do not pass it together", async () => {
+      const live = { tool: 't', data: {}, status: 'input_required', expiresAt: Date.now() + HOUR } as const;
+      await store.runs.create({ id: 'w-expired', owner: 'within', ...live, expiresAt: Date.now() - 1 });
+      await store.runs.create({ id: 'w-other', owner: 'within elsewhere', ...live });
+      const stores = [store, twin ?? store];
+      // Every pooled connection open first, so that the creates below run at once rather than as connections open.
+      await Promise.all(Array.from({ length: 24 }, (_, i) => stores[i % 2]!.runs.countLive('within', 1)));
+      const made = await Promise.all(Array.from({ length: 20 }, (_, i) => stores[i % 2]!.runs.createWithin({ id: `w-${i}`, owner: 'within', ...live }, 5)));
+      const stored = made.filter((run) => run !== undefined);
+      assert.equal(stored.length, 5);
+      assert.equal(await store.runs.countLive('within', 100), 5);
+      assert.equal(stored[0]!.owner, 'within');
+      assert.equal(stored[0]!.version, 1);
+      // Another owner's count is its own.
+      assert.ok(await store.runs.createWithin({ id: 'w-else', owner: 'within elsewhere', ...live }, 5));
+      // Full: nothing stored. Once one of them expires, there is room for one more.
+      assert.equal(await store.runs.createWithin({ id: 'w-full', owner: 'within', ...live }, 5), undefined);
+      assert.equal(await store.runs.get('w-full', 'within'), undefined);
+      await store.runs.update(stored[0]!.id, stored[0]!.version, { expiresAt: Date.now() - 1 });
+      assert.ok(await (twin ?? store).runs.createWithin({ id: 'w-after', owner: 'within', ...live }, 5));
+      assert.equal(await store.runs.countLive('within', 100), 5);
+    });
+
     test('list leaves out expired runs', async () => {
       await store.runs.create({ id: 'le-expired', owner: 'expiry-lister', tool: 't', kind: 'task', status: 'completed', data: {}, expiresAt: Date.now() - 1 });
       await store.runs.create({ id: 'le-live', owner: 'expiry-lister', tool: 't', kind: 'task', status: 'completed', data: {}, expiresAt: Date.now() + HOUR });
