@@ -82,7 +82,8 @@ function keysInOrder(_key: string, value: unknown): unknown {
   }
   if (ordered) return value;
   if (keys.some(isIndexLike)) throw INDEX_KEYS;
-  const copy: Record<string, unknown> = {};
+  // With no prototype: a "__proto__" key (an own key of what JSON.parse made) is a key like any other.
+  const copy = Object.create(null) as Record<string, unknown>;
   for (const key of keys.sort()) copy[key] = (value as Record<string, unknown>)[key];
   return copy;
 }

@@ -399,8 +399,10 @@ async function awaitTaskEnd(
           try {
             const onStream = await askOnStream(serving, { owner: surface.owner, sendOnStream: send, relatedTask: run.id }, run, question, ends);
             out.set(question.key, onStream);
-            asked += 1;
-            if (onStream.sent) sent.push(question.key);
+            if (onStream.sent) {
+              asked += 1;
+              sent.push(question.key);
+            }
           } catch (error) {
             serving.logger?.debug({ err: { message: (error as Error).message }, run: run.id }, 'asking on the response stream failed');
             unanswered.add(question.key);

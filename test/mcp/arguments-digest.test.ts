@@ -56,6 +56,10 @@ test('the digests do not change from one version to the next: a run paused befor
     'just text',
     42,
     null,
+    // "__proto__" is an own key of what JSON.parse makes (nested ones reach the digest).
+    JSON.parse('{"p":{"b":2,"__proto__":{"x":1}}}'),
+    JSON.parse('{"p":{"__proto__":1,"b":2}}'),
+    JSON.parse('{"b":1,"p":{"z":[{"__proto__":null,"a":0}]}}'),
   ];
   assert.deepEqual(samples.map((sample) => sentDigest(sample)), [
     '2DqKm87op4Mvy2sDkCz4Mx5oa2_XfFabch_OlV5xl10',
@@ -65,6 +69,9 @@ test('the digests do not change from one version to the next: a run paused befor
     'LZd5ndCx83Jd0RCEMV2Le81CUOLmWarfmyfNOe4dlSE',
     'c0dctApWjo2ooEXO0RATfhWfiQrE2og7axfcZRs6gEk',
     'RBNvo1WzZ4oRRq0W9-hknpT7T8If536DEMBg9hyq_4o',
+    'CYSEynb5YUW79Nezd5W8rniz4ZzQGv6N1laBJm1prGo',
+    'aOn4rHb15eQ_ubybJm6qYEGErXgwLxAcm0Cs_rvhVEc',
+    'd51ikY6bhzb6GyZ-7-zrruLorA44s_5ZwV2a_TrUmBA',
   ]);
 });
 
