@@ -1,7 +1,22 @@
+import { createHash } from 'node:crypto';
 import type pg from 'pg';
 import { changesMoreThanLease } from './memory-store.js';
 import { listedData, rowToRecord, type RunRow } from './run-row.js';
 import type { NewRun, RunCursor, RunKind, RunPatch, RunRecord, RunStore } from './store.js';
+
+/** How long a create waits for another process's create of the same owner (`createWithin`) before it fails. */
+const OWNER_LOCK_TIMEOUT_MS = 2_000;
+/** How long a create's transaction may stand idle (its process stalled) before the database ends it and lets go of its lock. */
+const OWNER_LOCK_IDLE_MS = 10_000;
+
+/**
+ * The advisory lock of one owner's creates in one runs table: the first
+ * 64 bits of a SHA-256 of both, as the signed integer PostgreSQL takes
+ * (a literal: no text of the owner's reaches the statement).
+ */
+export function ownerLockKey(table: string, owner: string): string {
+  return createHash('sha256').update(`${table}\0${owner}`).digest().readBigInt64BE(0).toString();
+}
 
 /** `data` is a JSON column: node-postgres parses it. */
 type PostgresRunRow = RunRow & { data: Record<string, unknown> };
@@ -47,14 +62,37 @@ export class PostgresRunStore implements RunStore {
   }
 
   async createWithin(run: NewRun, atMost: number): Promise<RunRecord | undefined> {
+    // One create of an owner at a time from this process: the others wait here, not each on a
+    // pooled connection of its own (a burst of one caller's requests would hold every connection
+    // of the pool while they wait for the lock, and stall every other query of the process).
+    const before = this.creating.get(run.owner);
+    const mine = (before ?? Promise.resolve()).then(() => this.createCounted(run, atMost));
+    const settled = mine.then(
+      () => undefined,
+      () => undefined,
+    );
+    this.creating.set(run.owner, settled);
+    void settled.then(() => {
+      if (this.creating.get(run.owner) === settled) this.creating.delete(run.owner);
+    });
+    return mine;
+  }
+
+  /** Creates of each owner under way in this process (see `createWithin`). */
+  private readonly creating = new Map<string, Promise<void>>();
+
+  private async createCounted(run: NewRun, atMost: number): Promise<RunRecord | undefined> {
     // One transaction holding a lock on the owner (an advisory lock, named by the table and the
-    // owner): another create of the same owner waits for it, then counts this run. The count is
-    // a statement of its own, after the lock, so that it sees what committed while it waited.
+    // owner): another process's create of the same owner waits for it, then counts this run. The
+    // count is a statement of its own, after the lock, so that it sees what committed while it
+    // waited. A holder that stalls (its process stopped between the lock and the commit) is not
+    // waited for long, nor kept holding it.
     const client = await this.pool.connect();
     let broken: Error | undefined;
     try {
-      await client.query('BEGIN');
-      await client.query('SELECT pg_advisory_xact_lock(hashtextextended($1, 0))', [`${this.table}:${run.owner}`]);
+      await client.query(
+        `BEGIN; SET LOCAL lock_timeout = ${OWNER_LOCK_TIMEOUT_MS}; SET LOCAL idle_in_transaction_session_timeout = ${OWNER_LOCK_IDLE_MS}; SELECT pg_advisory_xact_lock(${ownerLockKey(this.table, run.owner)})`,
+      );
       const now = this.now();
       const { rows } = await client.query<PostgresRunRow>(
         `INSERT INTO ${this.table} (id, owner, tool, kind, status, version, data, created_at, updated_at, expires_at, lease_owner, lease_until)

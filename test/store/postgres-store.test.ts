@@ -8,6 +8,7 @@ import { after, describe, test } from 'node:test';
 import pg from 'pg';
 import { openStore } from '../../src/store/open-store.js';
 import { PostgresStore } from '../../src/store/postgres-store.js';
+import { ownerLockKey } from '../../src/store/postgres-runs.js';
 import { dropSchema, freezingProxy, freshSchema, POSTGRES_URL, postgresReady, sql } from '../helpers/postgres.js';
 import { captureLogs, startServer } from '../helpers/server.js';
 import { CHECK_DB_TIMEOUT_MS } from '../../src/http/app.js';
@@ -33,6 +34,53 @@ if (ready) {
       return name;
     };
     after(() => Promise.all(schemas.map(dropSchema)));
+
+    test("one caller's runs created at once from six processes (createWithin): exactly the limit is stored", async () => {
+      const shared = schema('within');
+      const stores = await Promise.all(Array.from({ length: 6 }, () => PostgresStore.open({ connectionString: POSTGRES_URL, schema: shared, poolSize: 2 })));
+      try {
+        const live = { owner: 'ivy', tool: 't', status: 'input_required', data: {}, expiresAt: Date.now() + 3_600_000 } as const;
+        // Every pooled connection open first, so that the creates run at once rather than as connections open.
+        await Promise.all(stores.flatMap((store) => [1, 2].map(() => store.runs.countLive('ivy', 1))));
+        const made = await Promise.all(Array.from({ length: 60 }, (_, i) => stores[i % 6]!.runs.createWithin({ id: `ivy-${i}`, ...live }, 3)));
+        assert.equal(made.filter((run) => run !== undefined).length, 3);
+        assert.equal(await stores[0]!.runs.countLive('ivy', 100), 3);
+      } finally {
+        await Promise.all(stores.map((store) => store.close()));
+      }
+    });
+
+    test("one caller's creates waiting for another process's (createWithin) take one pooled connection, not the pool: other callers are served meanwhile", { timeout: 30_000 }, async () => {
+      const shared = schema('withinpool');
+      const store = await PostgresStore.open({ connectionString: POSTGRES_URL, schema: shared, poolSize: 3, statementTimeoutMs: 20_000 });
+      // Another process in the middle of a create for mallory: it holds her lock.
+      const holder = new pg.Client({ connectionString: POSTGRES_URL });
+      await holder.connect();
+      try {
+        await holder.query('BEGIN');
+        await holder.query(`SELECT pg_advisory_xact_lock(${ownerLockKey(`"${shared}".graph_mcp_runs`, 'mallory')})`);
+        const live = { tool: 't', status: 'input_required', data: {}, expiresAt: Date.now() + 3_600_000 } as const;
+        const mallory = Array.from({ length: 8 }, (_, i) =>
+          store.runs.createWithin({ id: `m-${i}`, owner: 'mallory', ...live }, 100).then(
+            (run) => (run === undefined ? 'full' : 'stored'),
+            (error: Error) => error.message,
+          ),
+        );
+        await until('a create waiting on the lock', async () =>
+          (await sql<{ n: number }>(`SELECT count(*)::int AS n FROM pg_locks WHERE locktype = 'advisory' AND NOT granted`))[0]!.n > 0 ? true : undefined,
+        );
+        // Bob's requests are served while mallory's wait (before, her creates held every connection of the pool).
+        assert.ok(await store.runs.createWithin({ id: 'bob-1', owner: 'bob', ...live }, 100));
+        assert.ok(await store.runs.create({ id: 'bob-2', owner: 'bob', ...live }));
+        assert.equal(await store.runs.countLive('bob', 10), 2);
+        await holder.query('COMMIT');
+        assert.deepEqual(await Promise.all(mallory), Array(8).fill('stored'));
+      } finally {
+        await holder.query('ROLLBACK').catch(() => undefined);
+        await holder.end();
+        await store.close();
+      }
+    });
 
     test('several processes opening a new schema at once migrate it exactly once', async () => {
       const fresh = schema('race');
