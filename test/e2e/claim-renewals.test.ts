@@ -56,15 +56,20 @@ test('one claim renewal that hangs is covered by the next: no other process take
 });
 
 
-test('a process cut off from the store (its renewals hang) stops its task before the claim lapses; another runs it from its checkpoint, and its steps after run once', { timeout: 30_000 }, async () => {
-  const shared = new MemoryStore();
-  let cutOff = false;
-  // Process A's view of the shared store: while cut off, its lease renewals never answer.
+/** A process's view of a shared store: while `cutOff.on`, its lease renewals never answer; everything else goes through. */
+function viewCutOffFrom(shared: MemoryStore): { store: Store; cutOff: { on: boolean } } {
+  const cutOff = { on: false };
   const runs = Object.create(shared.runs) as Store['runs'];
   runs.updateLeased = (id, owner, patch) =>
-    cutOff && Object.keys(patch).length === 1 && 'leaseUntil' in patch ? new Promise(() => undefined) : shared.runs.updateLeased(id, owner, patch);
-  const storeA = Object.create(shared) as Store;
-  Object.defineProperty(storeA, 'runs', { value: runs });
+    cutOff.on && Object.keys(patch).length === 1 && 'leaseUntil' in patch ? new Promise(() => undefined) : shared.runs.updateLeased(id, owner, patch);
+  const store = Object.create(shared) as Store;
+  Object.defineProperty(store, 'runs', { value: runs });
+  return { store, cutOff };
+}
+
+test('a process cut off from the store (its renewals hang) stops its task before the claim lapses; another runs it from its checkpoint, and its steps after run once', { timeout: 30_000 }, async () => {
+  const shared = new MemoryStore();
+  const { store: storeA, cutOff } = viewCutOffFrom(shared);
   const config = { name: 'renewals', graphs: { gated: './graphs/gated.ts:gated' }, defaults: { task_lease_ms: 600, poll_interval_ms: 50 } };
   const a = await startServer(config, { load: { store: storeA } });
   let b: Awaited<ReturnType<typeof startServer>> | undefined;
@@ -75,10 +80,10 @@ test('a process cut off from the store (its renewals hang) stops its task before
     const created = await taskRequest(a.url, 'tools/call', { name: 'gated', arguments: { topic: 'tides' } });
     const taskId = created.result?.taskId as string;
     await gate.started;
-    cutOff = true;
+    cutOff.on = true;
     b = await startServer(config, { load: { store: shared } });
     await a.logs.logged('stopped here before the claim lapses', 10_000);
-    cutOff = false;
+    cutOff.on = false;
     // Its lease runs out, and a process (either) runs the task again; that run too waits at the gate.
     await until('the task run again', async () => (runsOf.first === firstBefore + 2 ? true : undefined), 10_000);
     letGo();
@@ -119,12 +124,7 @@ test('a node that keeps the event loop busy for longer than a lease: the claim t
 
 test('a resume whose process is cut off from the store stops before its claim lapses, answered -32603; once the lease has run out, the same answer resumes it', { timeout: 30_000 }, async () => {
   const shared = new MemoryStore();
-  let cutOff = false;
-  const runs = Object.create(shared.runs) as Store['runs'];
-  runs.updateLeased = (id, owner, patch) =>
-    cutOff && Object.keys(patch).length === 1 && 'leaseUntil' in patch ? new Promise(() => undefined) : shared.runs.updateLeased(id, owner, patch);
-  const storeA = Object.create(shared) as Store;
-  Object.defineProperty(storeA, 'runs', { value: runs });
+  const { store: storeA, cutOff } = viewCutOffFrom(shared);
   const config = { name: 'renewals', graphs: { asked: './graphs/gated.ts:askedGated' }, defaults: { task_lease_ms: 600 } };
   const a = await startServer(config, { load: { store: storeA } });
   const b = await startServer(config, { load: { store: shared } });
@@ -141,12 +141,12 @@ test('a resume whose process is cut off from the store stops before its claim la
       (error: unknown) => ({ error: error as { code?: number; message: string } }),
     );
     await gate.started;
-    cutOff = true;
+    cutOff.on = true;
     const stopped = await first;
     assert.ok('error' in stopped, JSON.stringify(stopped));
     assert.equal(stopped.error.code, -32603);
     await a.logs.logged('stopped before the claim lapses');
-    cutOff = false;
+    cutOff.on = false;
     // The run it stopped records nothing (its writes are version-checked); answered again on the other process, it runs from where it paused.
     letGo();
     const resumed = await until('resumed once the lease has run out', async () => {

@@ -33,6 +33,12 @@ function keeping(leaseMs: number, renew: (leaseUntil: number) => Promise<boolean
   return keepClaim({ leaseMs, leaseUntil: more.leaseUntil ?? Date.now() + leaseMs, now: Date.now, renew, onLapse: more.onLapse ?? (() => undefined) });
 }
 
+/** Renewals of a process cut off from the store: ones that never answer, and ones that fail at once. */
+const CUT_OFF = [
+  ['hang', () => new Promise<boolean>(() => undefined)],
+  ['fail', () => Promise.reject(new Error('the store is down'))],
+] as const;
+
 /** Keeps the event loop busy, as a node computing would: no timer fires meanwhile. */
 function standStill(ms: number): void {
   const until = performance.now() + ms;
@@ -74,10 +80,7 @@ test('a claim renewal that fails does not stop the next', async () => {
   }
 });
 
-for (const [cutOff, renew] of [
-  ['hang', () => new Promise<boolean>(() => undefined)],
-  ['fail', () => Promise.reject(new Error('the store is down'))],
-] as const) {
+for (const [cutOff, renew] of CUT_OFF) {
   test(`renewals that ${cutOff} (the store cut off) stop the run once, before its claim lapses; none is sent after`, async () => {
     const leaseMs = 3_000;
     const leaseUntil = Date.now() + leaseMs;
@@ -113,44 +116,41 @@ for (const [cutOff, renew] of [
   });
 }
 
-test('renewals the store confirms keep the claim for as long as the run goes on', async () => {
-  let confirmed = 0;
-  let lapsed = false;
+/** A claim on a 300 ms lease whose every renewal the store confirms: how many were, and whether the run was stopped. */
+function confirmedClaim() {
+  const seen = { confirmed: 0, lapsed: false };
   const end = keeping(300, async () => {
-    confirmed += 1;
+    seen.confirmed += 1;
     return true;
-  }, { onLapse: () => (lapsed = true) });
+  }, { onLapse: () => (seen.lapsed = true) });
+  return { seen, end };
+}
+
+test('renewals the store confirms keep the claim for as long as the run goes on', async () => {
+  const { seen, end } = confirmedClaim();
   try {
-    await until('renewed over five leases', async () => (confirmed >= 15 ? true : undefined), 10_000);
-    assert.equal(lapsed, false);
+    await until('renewed over five leases', async () => (seen.confirmed >= 15 ? true : undefined), 10_000);
+    assert.equal(seen.lapsed, false);
   } finally {
     end();
   }
 });
 
 test('an event loop that stood still for longer than a lease: the renewal sent after it decides, and a confirmed one keeps the run going', async () => {
-  let confirmed = 0;
-  let lapsed = false;
-  const end = keeping(300, async () => {
-    confirmed += 1;
-    return true;
-  }, { onLapse: () => (lapsed = true) });
+  const { seen, end } = confirmedClaim();
   try {
-    await until('renewing', async () => (confirmed >= 1 ? true : undefined));
+    await until('renewing', async () => (seen.confirmed >= 1 ? true : undefined));
     // A node computing for three leases: the claim lapsed meanwhile, but nobody took it.
     standStill(900);
-    const before = confirmed;
-    await until('renewed after it', async () => (confirmed >= before + 3 ? true : undefined), 10_000);
-    assert.equal(lapsed, false, 'a claim the store confirmed after the stand-still does not stop the run');
+    const before = seen.confirmed;
+    await until('renewed after it', async () => (seen.confirmed >= before + 3 ? true : undefined), 10_000);
+    assert.equal(seen.lapsed, false, 'a claim the store confirmed after the stand-still does not stop the run');
   } finally {
     end();
   }
 });
 
-for (const [cutOff, renew] of [
-  ['hang', () => new Promise<boolean>(() => undefined)],
-  ['fail', () => Promise.reject(new Error('the store is down'))],
-] as const) {
+for (const [cutOff, renew] of CUT_OFF) {
   test(`renewals that ${cutOff}, and a node computing in stretches longer than a renewal period: each stand-still does not give more time, and the run stops`, async () => {
     let lapsed = false;
     let sent = 0;
