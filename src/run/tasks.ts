@@ -504,6 +504,7 @@ export class TaskRunner {
       // Cancelled: already marked. Shutting down: give the claim back so another process continues now.
       // Lease lost: someone else holds the task; expired: nobody can see it any more; write nothing.
       if (entry.reason === 'expired') this.options.logger?.info({ task: claimed.id, tool: tool.name }, 'task expired (its ttl) while it ran: stopped');
+      else if (entry.reason === 'cancelled') this.options.logger?.info({ task: claimed.id, tool: tool.name }, 'task cancelled while it ran: stopped');
       else if (entry.reason !== 'lease-lost') await leased({ leaseOwner: null, leaseUntil: null });
       // The cancel deleted its checkpoints as it was marked; the step under way here may have
       // written one since (seen in 39 of 285 cancels on a shared SQLite file). Deleted again.
@@ -527,7 +528,7 @@ export class TaskRunner {
    * stops: its record is gone for its caller, who could no longer get its
    * result nor cancel it.
    */
-  private async hold(id: string, leased: (patch: RunPatch) => Promise<RunRecord | undefined>, claim: Pick<RunRecord, 'expiresAt' | 'leaseUntil'>): Promise<() => void> {
+  private async hold(id: string, leased: (patch: RunPatch) => Promise<RunRecord | undefined>, claim: Pick<RunRecord, 'owner' | 'expiresAt' | 'leaseUntil'>): Promise<() => void> {
     const unsubscribe = await this.options.store.signals.subscribe(cancelChannel(id), () => this.stopLocal(id, 'cancelled'));
     // A timer cannot wait longer than 2^31-1 ms (24.8 days); a task meant to live longer is left to the clean-up.
     const remaining = Math.max(0, claim.expiresAt - this.now());
@@ -536,12 +537,14 @@ export class TaskRunner {
       leaseMs: this.leaseMs,
       leaseUntil: claim.leaseUntil ?? this.now() + this.leaseMs,
       now: () => this.now(),
-      renew: (leaseUntil) =>
-        leased({ leaseUntil }).then((current) => {
-          if (current === undefined) this.stopLocal(id, 'lease-lost');
-          else if (current.status === 'cancelled') this.stopLocal(id, 'cancelled');
-          return current !== undefined;
-        }),
+      renew: async (leaseUntil) => {
+        if ((await leased({ leaseUntil })) !== undefined) return true;
+        // Not held: another process took the task, or it ended (cancelled, a cancel signal this
+        // process missed: an ended run takes no renewal). The record says which.
+        const now = await this.options.store.runs.get(id, claim.owner).catch(() => undefined);
+        this.stopLocal(id, now?.status === 'cancelled' ? 'cancelled' : 'lease-lost');
+        return false;
+      },
       onLapse: () => {
         if (!this.running.has(id)) return;
         this.options.logger?.warn({ task: id }, "the store did not confirm a renewal of a running task's claim in time: stopped here before the claim lapses and another process may take it over (it goes on from its checkpoints)");

@@ -163,3 +163,33 @@ test('a resume whose process is cut off from the store stops before its claim la
     await a.close(0);
   }
 });
+
+test('a task cancelled through another process while its own misses the cancel signal is stopped as cancelled at its next renewal, and goes no further', { timeout: 30_000 }, async () => {
+  const shared = new MemoryStore();
+  // Process A's view of the shared store: cancel signals never reach it.
+  const signals = Object.create(shared.signals) as Store['signals'];
+  signals.subscribe = (channel, listener) => (channel.startsWith('tasks:cancel:') ? Promise.resolve(() => undefined) : shared.signals.subscribe(channel, listener));
+  const storeA = Object.create(shared) as Store;
+  Object.defineProperty(storeA, 'signals', { value: signals });
+  const config = { name: 'renewals', graphs: { gated: './graphs/gated.ts:gated' }, defaults: { task_lease_ms: 600, poll_interval_ms: 50 } };
+  const a = await startServer(config, { load: { store: storeA } });
+  const b = await startServer(config, { load: { store: shared } });
+  const secondBefore = runsOf.second;
+  try {
+    const gate = closeGate();
+    const created = await taskRequest(a.url, 'tools/call', { name: 'gated', arguments: { topic: 'tides' } });
+    const taskId = created.result?.taskId as string;
+    await gate.started;
+    const cancelled = await taskRequest(b.url, 'tasks/cancel', { taskId });
+    assert.ok(cancelled.result !== undefined, JSON.stringify(cancelled));
+    await a.logs.logged('task cancelled while it ran: stopped', 10_000);
+    letGo();
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    assert.equal(runsOf.second, secondBefore, 'the cancelled run went no further');
+    assert.equal((await taskRequest(a.url, 'tasks/get', { taskId })).result?.status, 'cancelled');
+  } finally {
+    letGo();
+    await b.close(0);
+    await a.close(0);
+  }
+});
