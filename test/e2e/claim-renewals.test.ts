@@ -56,6 +56,19 @@ test('one claim renewal that hangs is covered by the next: no other process take
 });
 
 
+/** Servers of the gated graph, on a short lease. */
+const GATED = { name: 'renewals', graphs: { gated: './graphs/gated.ts:gated' }, defaults: { task_lease_ms: 600, poll_interval_ms: 50 } };
+
+/** Creates a task of the gated graph on `url`: its id, once its first step waits at the gate. */
+async function gatedTask(url: string): Promise<string> {
+  const gate = closeGate();
+  const created = await taskRequest(url, 'tools/call', { name: 'gated', arguments: { topic: 'tides' } });
+  const taskId = created.result?.taskId as string;
+  assert.ok(taskId, JSON.stringify(created));
+  await gate.started;
+  return taskId;
+}
+
 /** A process's view of a shared store: while `cutOff.on`, its lease renewals never answer; everything else goes through. */
 function viewCutOffFrom(shared: MemoryStore): { store: Store; cutOff: { on: boolean } } {
   const cutOff = { on: false };
@@ -70,18 +83,14 @@ function viewCutOffFrom(shared: MemoryStore): { store: Store; cutOff: { on: bool
 test('a process cut off from the store (its renewals hang) stops its task before the claim lapses; another runs it from its checkpoint, and its steps after run once', { timeout: 30_000 }, async () => {
   const shared = new MemoryStore();
   const { store: storeA, cutOff } = viewCutOffFrom(shared);
-  const config = { name: 'renewals', graphs: { gated: './graphs/gated.ts:gated' }, defaults: { task_lease_ms: 600, poll_interval_ms: 50 } };
-  const a = await startServer(config, { load: { store: storeA } });
+  const a = await startServer(GATED, { load: { store: storeA } });
   let b: Awaited<ReturnType<typeof startServer>> | undefined;
   const firstBefore = runsOf.first;
   const secondBefore = runsOf.second;
   try {
-    const gate = closeGate();
-    const created = await taskRequest(a.url, 'tools/call', { name: 'gated', arguments: { topic: 'tides' } });
-    const taskId = created.result?.taskId as string;
-    await gate.started;
+    const taskId = await gatedTask(a.url);
     cutOff.on = true;
-    b = await startServer(config, { load: { store: shared } });
+    b = await startServer(GATED, { load: { store: shared } });
     await a.logs.logged('stopped here before the claim lapses', 10_000);
     cutOff.on = false;
     // Its lease runs out, and a process (either) runs the task again; that run too waits at the gate.
@@ -171,15 +180,11 @@ test('a task cancelled through another process while its own misses the cancel s
   signals.subscribe = (channel, listener) => (channel.startsWith('tasks:cancel:') ? Promise.resolve(() => undefined) : shared.signals.subscribe(channel, listener));
   const storeA = Object.create(shared) as Store;
   Object.defineProperty(storeA, 'signals', { value: signals });
-  const config = { name: 'renewals', graphs: { gated: './graphs/gated.ts:gated' }, defaults: { task_lease_ms: 600, poll_interval_ms: 50 } };
-  const a = await startServer(config, { load: { store: storeA } });
-  const b = await startServer(config, { load: { store: shared } });
+  const a = await startServer(GATED, { load: { store: storeA } });
+  const b = await startServer(GATED, { load: { store: shared } });
   const secondBefore = runsOf.second;
   try {
-    const gate = closeGate();
-    const created = await taskRequest(a.url, 'tools/call', { name: 'gated', arguments: { topic: 'tides' } });
-    const taskId = created.result?.taskId as string;
-    await gate.started;
+    const taskId = await gatedTask(a.url);
     const cancelled = await taskRequest(b.url, 'tasks/cancel', { taskId });
     assert.ok(cancelled.result !== undefined, JSON.stringify(cancelled));
     await a.logs.logged('task cancelled while it ran: stopped', 10_000);
