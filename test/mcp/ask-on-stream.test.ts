@@ -20,28 +20,24 @@ function setUp() {
   return { store, serving, sent, sendOnStream };
 }
 
-test('a question whose wait has already ended is not sent, nor listened for; its answer is none', async () => {
-  const { store, serving, sent, sendOnStream } = setUp();
-  const ended = new AbortController();
-  ended.abort();
-  const asked = await askOnStream(serving, { owner: 'ann', sendOnStream }, run, question, [ended.signal]);
-  assert.equal(asked.sent, false);
-  assert.deepEqual(sent, []);
-  assert.equal(await asked.answer, undefined);
-  store.close();
-});
-
-test('a wait that ends while the answer\'s channel is being listened on: the question is not sent', async () => {
-  const { store, serving, sent, sendOnStream } = setUp();
-  const ended = new AbortController();
-  const asking = askOnStream(serving, { owner: 'ann', sendOnStream }, run, question, [ended.signal]);
-  ended.abort();
-  const asked = await asking;
-  assert.equal(asked.sent, false);
-  assert.deepEqual(sent, []);
-  assert.equal(await asked.answer, undefined);
-  store.close();
-});
+for (const [when, endIt] of [
+  ['has already ended', async (ended: AbortController, asking: () => ReturnType<typeof askOnStream>) => (ended.abort(), asking())],
+  ["ends while the answer's channel is being listened on", async (ended: AbortController, asking: () => ReturnType<typeof askOnStream>) => {
+    const pending = asking();
+    ended.abort();
+    return pending;
+  }],
+] as const) {
+  test(`a question whose wait ${when} is not sent, nor listened for; its answer is none`, async () => {
+    const { store, serving, sent, sendOnStream } = setUp();
+    const ended = new AbortController();
+    const asked = await endIt(ended, () => askOnStream(serving, { owner: 'ann', sendOnStream }, run, question, [ended.signal]));
+    assert.equal(asked.sent, false);
+    assert.deepEqual(sent, []);
+    assert.equal(await asked.answer, undefined);
+    store.close();
+  });
+}
 
 test('a question asked while its wait goes on is sent, and the owner\'s answer, from whichever process took it, settles it', async () => {
   const { store, serving, sent, sendOnStream } = setUp();
