@@ -197,6 +197,8 @@ function toRecord(row: SqliteRunRow): RunRecord {
 class SqliteRunStore implements RunStore {
   private readonly insert: BetterSqlite3.Statement;
   private readonly counting: BetterSqlite3.Statement;
+  /** Counts the owner's live runs, and stores the run if they are fewer than the limit: one transaction, made once. */
+  private readonly countedInsert: BetterSqlite3.Transaction<(run: NewRun, atMost: number) => RunRecord | undefined>;
   private readonly select: BetterSqlite3.Statement;
   private readonly expired: BetterSqlite3.Statement;
   private readonly expiredOf: BetterSqlite3.Statement;
@@ -204,6 +206,7 @@ class SqliteRunStore implements RunStore {
 
   constructor(private readonly db: BetterSqlite3.Database) {
     this.counting = db.prepare('SELECT count(*) AS n FROM (SELECT 1 FROM graph_mcp_runs WHERE owner = ? AND expires_at > ? LIMIT ?)');
+    this.countedInsert = db.transaction((run: NewRun, atMost: number) => (this.live(run.owner, atMost) >= atMost ? undefined : this.insertRun(run)));
     this.insert = db.prepare(
       `INSERT INTO graph_mcp_runs (id, owner, tool, kind, status, version, data, created_at, updated_at, expires_at, lease_owner, lease_until)
        VALUES (@id, @owner, @tool, @kind, @status, 1, @data, @now, @now, @expiresAt, @leaseOwner, @leaseUntil)`,
@@ -307,10 +310,9 @@ class SqliteRunStore implements RunStore {
   async createWithin(run: NewRun, atMost: number): Promise<RunRecord | undefined> {
     // The write lock taken before the count (an immediate transaction): another process sharing
     // the file counts only once this insert is in, or before it began.
-    return this.db
-      .transaction(() => (this.live(run.owner, atMost) >= atMost ? undefined : this.insertRun(run)))
-      .immediate();
+    return this.countedInsert.immediate(run, atMost);
   }
+
 
   private apply(patch: RunPatch, where: string, values: Record<string, unknown>, bumpVersion: boolean): RunRecord | undefined {
     const sets: string[] = ['updated_at = @now'];
