@@ -214,7 +214,7 @@ export async function loadGraphMcp(options: LoadGraphMcpOptions = {}): Promise<G
   // The body is read once, here, and handed on parsed (see readingBodyOnce); a 2025-era
   // answer with nothing before it goes out as JSON, not as an event stream (answeringAloneAsJson);
   // a 2026-07-28 answer slow to come goes out as an event stream kept alive (keptAlive).
-  const served = answeringAloneAsJson(readingBodyOnce(notingMalformedInputResponses(refusingUndeclaredTaskListens(checked.fetch)), config.http.max_body_bytes));
+  const served = readingBodyOnce(answeringAloneAsJson(notingMalformedInputResponses(refusingUndeclaredTaskListens(checked.fetch))), config.http.max_body_bytes);
   const handler: McpHttpHandler = { ...checked, fetch: refusingNewWorkWhileClosing(keptAlive(served, config.http.stream_keep_alive_ms), () => closing !== undefined) };
 
   let stopping: Promise<void> | undefined;

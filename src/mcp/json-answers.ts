@@ -21,14 +21,16 @@ type Fetch = McpHttpHandler['fetch'];
  *   moment on.
  * So nothing a call sends before its answer is held back, and a call that
  * runs long without sending anything starts its stream at the SDK's first
- * keep-alive, as before.
+ * keep-alive, as before. The answer to a batch (of one request, and
+ * notifications) is an array, as JSON-RPC 2.0 answers every batch: the
+ * batch is known from `parsedBody`, so this goes after the body is read.
  */
 export function answeringAloneAsJson(fetch: Fetch): Fetch {
   return async (request, options) => {
     const response = await fetch(request, options);
     if (request.method !== 'POST' || isModern(request) || response.body === null) return response;
     if (!response.headers.get('content-type')?.startsWith('text/event-stream')) return response;
-    return collapsed(response, response.body);
+    return collapsed(response, response.body, Array.isArray(options?.parsedBody));
   };
 }
 
@@ -42,7 +44,7 @@ const MOST_BYTES_COLLAPSED = 64 * 1024;
 /** Headers of the event stream that do not describe a JSON answer. */
 const STREAM_ONLY = new Set(['content-type', 'cache-control', 'x-accel-buffering', 'connection', 'content-length', 'transfer-encoding']);
 
-async function collapsed(response: Response, body: ReadableStream<Uint8Array>): Promise<Response> {
+async function collapsed(response: Response, body: ReadableStream<Uint8Array>, batch: boolean): Promise<Response> {
   const reader = body.getReader();
   const decoder = new TextDecoder();
   const read: Uint8Array[] = [];
@@ -81,7 +83,7 @@ async function collapsed(response: Response, body: ReadableStream<Uint8Array>): 
   }
   const headers = new Headers({ 'content-type': 'application/json' });
   for (const [name, value] of response.headers) if (!STREAM_ONLY.has(name)) headers.set(name, value);
-  return new Response(answer, { status: response.status, headers });
+  return new Response(batch ? `[${answer}]` : answer, { status: response.status, headers });
 }
 
 /** Where the first blank line in `text` ends (an event's end), or -1 when there is none. */

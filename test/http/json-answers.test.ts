@@ -80,6 +80,28 @@ test('2025 era: a batch keeps its event stream, one answer per request', async (
   assert.deepEqual(batch.messages.map((m) => m.id), [1, 2]);
 });
 
+test('2025 era: a batch whose one answer is all it sends is answered as a JSON array, as JSON-RPC answers every batch', async () => {
+  for (const body of [
+    [{ jsonrpc: '2.0', id: 1, method: 'ping' }],
+    [{ jsonrpc: '2.0', id: 2, method: 'tools/call', params: { name: 'echo', arguments: { text: 'one' } } }, { jsonrpc: '2.0', method: 'notifications/initialized' }],
+    // With an element that is not a message: its error and the answer, in one array.
+    [{ jsonrpc: '2.0', id: 3, method: 'ping' }, { not: 'a message' }],
+  ]) {
+    const response = await fetch(server.url, { method: 'POST', headers: legacyHeaders(), body: JSON.stringify(body) });
+    const text = await response.text();
+    assert.equal(response.status, 200, text);
+    assert.equal(response.headers.get('content-type'), 'application/json', text);
+    const answers = JSON.parse(text) as Array<{ id: unknown; result?: Record<string, any>; error?: { code: number } }>;
+    assert.ok(Array.isArray(answers), text);
+    const id = (body[0] as { id: number }).id;
+    assert.deepEqual(answers.filter((answer) => answer.id === id).map((answer) => 'result' in answer), [true], text);
+    assert.equal(answers.length, body.length === 2 && 'not' in body[1]! ? 2 : 1, text);
+  }
+  // A single request is still answered as the object it asks for.
+  const single = await fetch(server.url, { method: 'POST', headers: legacyHeaders(), body: JSON.stringify({ jsonrpc: '2.0', id: 4, method: 'ping' }) });
+  assert.equal(Array.isArray(await single.json()), false);
+});
+
 test('the v1 SDK client reads the JSON answers, and the streamed ones', async () => {
   const client = new Client({ name: 'v1', version: '1' });
   await client.connect(new StreamableHTTPClientTransport(new URL(server.url)));
