@@ -36,6 +36,26 @@ test('credentials are redacted wherever a field is named for one', () => {
   assert.match(line, /\[redacted\]/);
 });
 
+test("a logged error's fields named for a credential are not written, at any depth (a library's error carries the request it failed on)", () => {
+  const logs = captureLogs();
+  const failed = Object.assign(new Error('Request failed with status code 401'), {
+    config: { url: 'https://api.example/v1', headers: { Authorization: 'Bearer env-key-AAAA', 'X-Api-Key': 'k-BBBB', Accept: 'application/json' } },
+    response: { headers: { 'set-cookie': ['sid=CCCC; HttpOnly'] }, status: 401 },
+  });
+  logs.logger.error({ err: failed }, 'an error');
+  logs.logger.debug({ err: { stack: 'at /srv/app.js:1', headers: { cookie: 'session=DDDD' }, nested: [{ access_token: 'EEEE', tokens: 12 }] } }, 'a thrown object');
+  const [error, thrown] = logs.lines.map((line) => JSON.parse(line));
+  assert.doesNotMatch(logs.lines.join('\n'), /AAAA|BBBB|CCCC|DDDD|EEEE/);
+  assert.equal(error.err.config.headers.Authorization, '[redacted]');
+  assert.deepEqual(error.err.response.headers['set-cookie'], ['[redacted]']);
+  // What names no credential is written as it was.
+  assert.equal(error.err.config.headers.Accept, 'application/json');
+  assert.equal(error.err.config.url, 'https://api.example/v1');
+  assert.equal(error.err.response.status, 401);
+  assert.equal(thrown.err.headers.cookie, '[redacted]');
+  assert.deepEqual(thrown.err.nested, [{ access_token: '[redacted]', tokens: 12 }]);
+});
+
 test('a credential handed to a run is never written, even in an error no run owns any more (a graph promise rejected later)', async () => {
   const secretStore = { get: async () => ({ Authorization: 'Bearer tok-"quoted"-AAAA1111' }) };
   const { credentials } = createRunCredentials(secretStore, { notes: { url: 'http://127.0.0.1:9/mcp', transport: 'http' } }, { id: 'alice', scopes: [] });

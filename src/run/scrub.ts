@@ -220,8 +220,17 @@ export function scrubHanded<T>(value: T): T {
  * scrubbing, and may quote a connection string.
  */
 export function scrubLogged<T>(value: T): T {
-  return mapTexts(value, (text) => withoutUrlPasswords(cutForLog(handedIndex.scrub(text))), loggedBytes) as T;
+  return mapTexts(value, (text) => withoutUrlPasswords(cutForLog(handedIndex.scrub(text))), loggedBytes, CREDENTIAL_FIELD) as T;
 }
+
+/**
+ * Fields named for a credential, at any depth of a logged error: a library's
+ * error carries the request it failed on (`config.headers.Authorization`,
+ * `headers.cookie`), whose values may be credentials no run was handed (an
+ * API key from the environment). Their text values are not logged.
+ */
+const CREDENTIAL_FIELD =
+  /^(?:(?:proxy-)?authorization|(?:set-)?cookie|x-api-key|api[-_]?key|x-auth-token|(?:access|refresh|id|auth|bearer)[-_]?token|token|password|passwd|secret|client[-_]?secret|private[-_]?key|session(?:[-_]?id)?)$/i;
 
 /** Bytes an error carries (a response body), as the log names them: not their values, one number per byte. */
 const loggedBytes = (bytes: ArrayBufferView) => `[${bytes.byteLength} bytes]`;
@@ -247,13 +256,22 @@ export function scrubValue<T>(value: T, secrets: readonly string[] | undefined):
   return mapTexts(value, (text) => index.scrub(text)) as T;
 }
 
-/** `value` with `change` applied to every string in it, keys included (and `bytes` to bytes, when given). */
-function mapTexts(value: unknown, change: (text: string) => string, bytes?: (view: ArrayBufferView) => unknown): unknown {
+/**
+ * `value` with `change` applied to every string in it, keys included (and
+ * `bytes` to bytes, when given); the text under a key `hidden` matches (a
+ * string, or strings in an array) is `[redacted]` instead.
+ */
+function mapTexts(value: unknown, change: (text: string) => string, bytes?: (view: ArrayBufferView) => unknown, hidden?: RegExp): unknown {
   if (typeof value === 'string') return change(value);
-  if (Array.isArray(value)) return value.map((item) => mapTexts(item, change, bytes));
+  if (Array.isArray(value)) return value.map((item) => mapTexts(item, change, bytes, hidden));
   if (bytes !== undefined && ArrayBuffer.isView(value)) return bytes(value);
   if (value !== null && typeof value === 'object') {
-    return Object.fromEntries(Object.entries(value).map(([key, item]) => [change(key), mapTexts(item, change, bytes)]));
+    return Object.fromEntries(
+      Object.entries(value).map(([key, item]) => [change(key), hidden?.test(key) && isText(item) ? hiddenText(item) : mapTexts(item, change, bytes, hidden)]),
+    );
   }
   return value;
 }
+
+const isText = (value: unknown): value is string | string[] => typeof value === 'string' || (Array.isArray(value) && value.every((item) => typeof item === 'string'));
+const hiddenText = (value: string | string[]) => (typeof value === 'string' ? REDACTED : value.map(() => REDACTED));
