@@ -177,12 +177,19 @@ class GraphMcpServer extends Server {
     };
   }
 
+  /**
+   * A response posted to a stateless server answers one of graph-mcp's
+   * questions, or nothing: this per-request server has sent no request of
+   * its own that it could answer. Those are dropped here, not handed to the
+   * SDK, which writes the whole response into an error (a deeply nested one
+   * overflowed the stack, and was answered -32700 with the fault's text).
+   */
   protected override _onresponse(response: JSONRPCResponse | JSONRPCErrorResponse): void {
-    if (this.onAnswer && typeof response.id === 'string' && response.id.startsWith(SERVER_REQUEST_ID_PREFIX)) {
+    if (typeof response.id === 'string' && response.id.startsWith(SERVER_REQUEST_ID_PREFIX) && this.onAnswer) {
       this.onAnswer(response);
       return;
     }
-    super._onresponse(response);
+    this.logger?.debug({ id: String(response.id).slice(0, 200) }, 'a response that answers no question asked here was dropped');
   }
 }
 

@@ -238,6 +238,18 @@ describe('transport-level errors', () => {
     await assertStillServing();
   });
 
+  test("a 2025-era response that answers no question of graph-mcp's is taken (202) and dropped, however deeply it nests: no parse error, no internal text", async () => {
+    // Written out: JSON.stringify itself overflows on it.
+    const deep = `${'['.repeat(20_000)}${']'.repeat(20_000)}`;
+    for (const id of [5, 'graph-mcp:not-a-run:q:0']) {
+      const answer = await post(server.url, `{"jsonrpc":"2.0","id":${JSON.stringify(id)},"result":{"x":${deep}}}`, legacyHeaders());
+      assert.equal(answer.status, 202, answer.text);
+      assert.equal(answer.text, '');
+    }
+    assert.doesNotMatch(server.logs.text(), /RangeError|Maximum call stack/);
+    await assertStillServing();
+  });
+
   test('a client that drops while sending its body is logged below error level', async () => {
     const { hostname, port } = new URL(server.url);
     const socket = net.connect(Number(port), hostname);
