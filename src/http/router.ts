@@ -301,6 +301,11 @@ function guardHostAndOrigin(allowedHosts: string[] | undefined, checkOrigin: Ori
   const checkHost = allowedHosts ? remembered((host) => validateHostHeader(host, allowedHosts)) : undefined;
   return (req: Request, res: Response, next: NextFunction) => {
     if (checkHost) {
+      // Node reads the first of two, where a proxy in front may have checked or routed on the other (RFC 9112 §3.2: 400).
+      if (hostHeaders(req.rawHeaders) > 1) {
+        refuse(req, res, 400, -32600, 'Invalid Request: more than one Host header');
+        return;
+      }
       const host = checkHost(req.headers.host);
       if (!host.ok) {
         refuse(req, res, 403, -32000, `Forbidden: ${host.message}`);
@@ -316,6 +321,16 @@ function guardHostAndOrigin(allowedHosts: string[] | undefined, checkOrigin: Ori
     }
     next();
   };
+}
+
+/** How many Host headers a request carries. */
+function hostHeaders(raw: string[]): number {
+  let count = 0;
+  for (let i = 0; i < raw.length; i += 2) {
+    const name = raw[i]!;
+    if (name.length === 4 && name.toLowerCase() === 'host') count += 1;
+  }
+  return count;
 }
 
 /** Refuses a request as JSON-RPC, and notes why in its log line (`also`: what the caller is not told, such as the value refused). */

@@ -297,6 +297,23 @@ describe('DNS-rebinding protection on a loopback server', () => {
     assert.match(JSON.parse(answer.body).error.message, /Invalid Host/);
   });
 
+  test('a request with two Host headers is refused with 400 (RFC 9112 §3.2): Node reads the first, a proxy in front may have read the other', async () => {
+    for (const second of ['evil.example', '127.0.0.1']) {
+      const connection = await rawConnection(server.url);
+      const body = JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/list' });
+      const headers = Object.entries(legacyHeaders()).map(([name, value]) => `${name}: ${value}\r\n`).join('');
+      connection.socket.write(`POST /mcp HTTP/1.1\r\nHost: 127.0.0.1:${connection.port}\r\nHost: ${second}\r\n${headers}Connection: close\r\nContent-Length: ${body.length}\r\n\r\n${body}`);
+      await connection.closed;
+      const received = connection.received();
+      assert.match(received, /^HTTP\/1\.1 400 /, received);
+      const answer = JSON.parse(received.slice(received.indexOf('\r\n\r\n') + 4)) as { error: { code: number; message: string } };
+      assert.equal(answer.error.code, -32600);
+      assert.match(answer.error.message, /more than one Host header/);
+      assert.doesNotMatch(received, /"tools"/);
+    }
+    await assertStillServing();
+  });
+
   test("each request that goes wrong says why in its log line, as its caller was told", async () => {
     const { gzipSync } = await import('node:zlib');
     const logged = async (send: () => Promise<unknown>) => {
