@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import { closeSync, mkdirSync, openSync, statSync } from 'node:fs';
+import { closeSync, openSync, statSync } from 'node:fs';
+import { makePrivateDirectory } from '../private-directory.js';
 import path from 'node:path';
 import type BetterSqlite3 from 'better-sqlite3';
 import { SqliteSaver } from '@langchain/langgraph-checkpoint-sqlite';
@@ -109,7 +110,7 @@ export class SqliteStore implements Store {
         // The file holds graph state (what the caller's runs hold, their paused questions) and the
         // key that signs requestState: readable by this user only, when graph-mcp creates it.
         // SQLite gives its -wal and -shm files the database file's mode.
-        mkdirSync(path.dirname(options.path), { recursive: true, mode: 0o700 });
+        makePrivateDirectory(path.dirname(options.path));
         closeSync(openSync(options.path, 'a', 0o600));
       }
       db = new Database(options.path);

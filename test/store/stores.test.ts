@@ -1,7 +1,7 @@
 // The store contract, run against every implementation in this package.
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { mkdir, mkdtemp, rm, stat } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
 import { promisify } from 'node:util';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -141,6 +141,26 @@ test('a SQLite file that cannot be opened is STORE_UNAVAILABLE with SQLite\'s re
     assert.match(error.message, new RegExp(`^SQLite store ${dir.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} cannot be opened: .+`));
     return true;
   });
+});
+
+test("a SQLite path whose folder cannot be made says why, at once: a parent that is a file, a folder under a pseudo-filesystem", async () => {
+  const file = path.join(dir, 'not-a-folder.json');
+  await writeFile(file, '{}');
+  for (const under of [path.join(file, 'state.sqlite'), path.join(file, 'deeper', 'state.sqlite')]) {
+    await assert.rejects(SqliteStore.open({ path: under }), (error: Error & { code?: string }) => {
+      assert.equal(error.code, 'STORE_UNAVAILABLE');
+      assert.match(error.message, new RegExp(`cannot be opened: ${file.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} exists and is not a directory$`));
+      return true;
+    });
+  }
+  // Node 20's recursive mkdir spun here for ever, at 100% CPU, with nothing said.
+  if ((await stat('/proc/self').catch(() => undefined)) !== undefined) {
+    await assert.rejects(SqliteStore.open({ path: '/proc/graph-mcp-nope/store/state.sqlite' }), (error: Error & { code?: string }) => {
+      assert.equal(error.code, 'STORE_UNAVAILABLE');
+      assert.match(error.message, /cannot be opened: ENOENT: .*mkdir '\/proc\/graph-mcp-nope'/);
+      return true;
+    });
+  }
 });
 
 test('better-sqlite3 without its native module: what to do, not the paths it searched', () => {

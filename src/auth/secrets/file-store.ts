@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import { mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { makePrivateDirectory } from '../../private-directory.js';
 import path from 'node:path';
 import { GraphMcpError } from '../../errors.js';
 import { checkHeaders, checkIds, headersIn, listDocument, parseSecretsDocument, type SecretsDocument } from './headers-json.js';
@@ -95,7 +96,7 @@ export class FileSecretStore implements SecretStore {
       const document = this.document;
       const temp = `${this.file}.${randomBytes(6).toString('hex')}.tmp`;
       try {
-        await mkdir(path.dirname(this.file), { recursive: true, mode: 0o700 });
+        makePrivateDirectory(path.dirname(this.file));
         await writeFile(temp, `${JSON.stringify(document, null, 2)}\n`, { mode: 0o600 });
         await rename(temp, this.file);
         // What it wrote is what it holds: not read back.

@@ -1,5 +1,6 @@
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
-import { closeSync, mkdirSync, openSync, statSync } from 'node:fs';
+import { closeSync, openSync, statSync } from 'node:fs';
+import { makePrivateDirectory } from '../../private-directory.js';
 import path from 'node:path';
 import type BetterSqlite3 from 'better-sqlite3';
 import { GraphMcpError } from '../../errors.js';
@@ -203,7 +204,7 @@ function aad(principalId: string, server: string): Buffer {
 function createPrivate(file: string): void {
   if (file === '' || file === ':memory:' || file.startsWith('file:')) return; // not a plain file path
   // Its folder too, as the run store makes its own (private: it holds credentials).
-  mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
+  makePrivateDirectory(path.dirname(file));
   try {
     closeSync(openSync(file, 'wx', 0o600));
   } catch (cause) {
