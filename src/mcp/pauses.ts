@@ -41,6 +41,13 @@ export interface PauseData {
   result?: CallToolResult;
   /** Why the last answers given for a task's questions could not be used (it asks them again). */
   answerProblems?: string[];
+  /**
+   * The `inputResponses` (2026-07-28) that resumed the run to its end: the
+   * round whose `requestState` they came with, and a digest of each answer
+   * by its key. A retry of that round with other answers is told they were
+   * not applied; the same answers again are a retry.
+   */
+  answeredWith?: { round: number; digests: Record<string, string> };
 }
 
 /** The signed `requestState` of a 2026-07-28 round: the run it continues. */
@@ -190,6 +197,8 @@ export async function serveCall(serving: PauseServing, call: CallContext, args: 
     // A retry of the round that already began the task: the same task again.
     if (run.kind === 'task') return createTaskResult(run, call.era, serving.pollIntervalMs) as CallAnswer;
     const step = await stepOf(run);
+    // Other answers to the round that ended the run: its result, saying that these were not applied.
+    if (step.kind === 'done' && isPayload(state) && otherAnswersThanApplied(run, state, inputResponsesOf(call))) return answeredBefore(call.tool, run);
     // Answers apply to the round whose requestState they came with; an earlier round's state gets the questions asked now.
     const current = step.kind === 'paused' && isPayload(state) && (state.round === undefined || state.round === (step.run.data as PauseData).round);
     return continueRun(serving, call, step, current ? inputResponsesOf(call) : NO_RESPONSES, () => (isPayload(state) && state.args !== undefined ? boundBy(state) : undefined), args);
@@ -349,6 +358,7 @@ async function continueRun(
     // requestState's round asked (or a first call's first round, or, in the 2025 era, those it
     // asked on its stream), never to a later round's.
     const { answers, missing, declined, usedKeys } = answerFromClient(data, available);
+    const given = available;
     available = NO_RESPONSES;
     if (declined !== undefined) {
       await serving.runs.cancel(run, { ...data, questions: [], result: declinedResult(call.tool, declined) });
@@ -356,7 +366,7 @@ async function continueRun(
     }
 
     if (missing.length === 0) {
-      step = await resumeOrRefuse(serving, call, run, answers);
+      step = await resumeOrRefuse(serving, call, run, answers, finishedAnswer, answeredWith(data, given));
       continue;
     }
     if (missing.length < data.questions.length || usedKeys.length > (data.usedKeys?.length ?? 0)) {
@@ -435,11 +445,13 @@ async function resumeOrRefuse(
   run: RunRecord,
   answers: Record<string, unknown>,
   ended: (tool: GraphTool, run: RunRecord) => CallToolResult = finishedAnswer,
+  answered?: PauseData['answeredWith'],
 ): Promise<RunStep> {
   const outcome = await serving.runs.resume(run, call.tool, answers, call.runOptions, describer(call), (result) => ({
     ...(run.data as PauseData),
     questions: [],
     result,
+    ...(answered !== undefined ? { answeredWith: answered } : {}),
   }));
   if (outcome === 'busy') return { kind: 'done', result: busyResult(call.tool, run, storeNow(serving.runs.store)) };
   if (outcome === 'finished') return { kind: 'done', result: ended(call.tool, run) };
@@ -656,6 +668,27 @@ export interface ClientResponses {
 }
 
 const NO_RESPONSES: ClientResponses = { responses: {}, dropped: [] };
+
+/** What `answeredWith` keeps of the `inputResponses` that answer every question of `data`'s round; none for answers given another way. */
+function answeredWith(data: PauseData, given: ClientResponses): PauseData['answeredWith'] {
+  const digests: Record<string, string> = {};
+  for (const { key } of data.questions) {
+    const digest = Object.hasOwn(given.responses, key) ? sentDigest(given.responses[key]) : undefined;
+    if (digest !== undefined) digests[key] = digest;
+  }
+  return Object.keys(digests).length === 0 ? undefined : { round: data.round, digests };
+}
+
+/**
+ * Whether a retry brings answers to the round that ended `run` other than
+ * those that ended it. A retry that answers none of that round's questions
+ * (or of another round) says nothing about them.
+ */
+function otherAnswersThanApplied(run: RunRecord, state: RequestStatePayload, retry: ClientResponses): boolean {
+  const applied = (run.data as PauseData).answeredWith;
+  if (applied === undefined || state.round !== applied.round) return false;
+  return Object.entries(applied.digests).some(([key, digest]) => Object.hasOwn(retry.responses, key) && sentDigest(retry.responses[key]) !== digest);
+}
 
 function inputResponsesOf(call: CallContext): ClientResponses {
   return call.era === 'modern' ? (clientResponses(call.ctx) ?? NO_RESPONSES) : NO_RESPONSES;

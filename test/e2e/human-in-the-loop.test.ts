@@ -188,9 +188,20 @@ describe('2026-07-28 over raw HTTP: requestState is signed, owner-bound, and the
       ?.result;
     assert.equal(done.structuredContent.answer, 'Ada likes blue');
     // The same state again after the run finished: the same answer, the graph does not run again.
+    // A retry with the same answer (its answer lost on the way) is a retry: the result as it was.
+    const retried = (await rawCall('alice', 'two_rounds', { requestState: second.requestState, inputResponses: { step2: { action: 'accept', content: { answer: 'blue' } } } })).messages[0]
+      ?.result;
+    assert.deepEqual(retried, done);
+    // Another answer (a second client, a model that changed its mind) is told it was not applied.
     const replay = (await rawCall('alice', 'two_rounds', { requestState: second.requestState, inputResponses: { step2: { action: 'accept', content: { answer: 'red' } } } })).messages[0]
       ?.result;
     assert.equal(replay.structuredContent.answer, 'Ada likes blue');
+    assert.match(replay.content[0].text, /had already been answered, and had ended, when this answer came: this answer was not applied/);
+    assert.deepEqual(replay.content.slice(1), done.content);
+    // A late retry of the round before, with the answer applied in its time: the result, as it is.
+    const earlier = (await rawCall('alice', 'two_rounds', { requestState: again.requestState, inputResponses: { step1: { action: 'accept', content: { answer: 'Ada' } } } })).messages[0]
+      ?.result;
+    assert.deepEqual(earlier, done);
   });
 
   test("answers sent with a first call answer its run's first questions at once; a later round's are asked, though sent ahead", async () => {
