@@ -56,6 +56,39 @@ test("a logged error's fields named for a credential are not written, at any dep
   assert.deepEqual(thrown.err.nested, [{ access_token: '[redacted]', tokens: 12 }]);
 });
 
+test("a logged error's credential fields are found by the names vendors give them, whatever their value; only those", () => {
+  const logs = captureLogs();
+  const named = ['x-goog-api-key', 'apiToken', 'x-access-token', 'private-token', 'ocp-apim-subscription-key', 'x-amz-security-token', 'aws_secret_access_key', 'secretAccessKey', 'sessionToken', 'credentials', 'x-api-secret', 'AccountKey', 'client_secret', 'dbPassword'];
+  const kept = { tokens: 12, secretary: 'Ann', passwordHint: 'a pet', max_tokens: 100, tokenCount: 3, status: 401 };
+  const values = { password: 123456789, cookie: { sid: 'SIDVALUE' }, 'set-cookie': ['a=AAA', 42], secret: null };
+  logs.logger.error({ err: Object.assign(new Error('failed'), { headers: { ...Object.fromEntries(named.map((name, i) => [name, `value-${i}-QQQ`])), ...kept, ...values } }) }, 'an error');
+  const headers = JSON.parse(logs.lines[0]!).err.headers as Record<string, unknown>;
+  assert.doesNotMatch(logs.lines[0]!, /QQQ|123456789|SIDVALUE|AAA/);
+  for (const name of named) assert.equal(headers[name], '[redacted]', name);
+  for (const [name, value] of Object.entries(kept)) assert.equal(headers[name], value, name);
+  assert.equal(headers.password, '[redacted]');
+  assert.equal(headers.cookie, '[redacted]');
+  assert.deepEqual(headers['set-cookie'], ['[redacted]', '[redacted]']);
+  assert.equal(headers.secret, null);
+});
+
+test('an error that holds itself (a library error carrying its live request) is logged, its loops written as [Circular]; the process goes on', () => {
+  const logs = captureLogs();
+  const request: Record<string, unknown> = { method: 'GET', path: '/v1' };
+  request.socket = { request, parser: { request } };
+  const error = Object.assign(new Error('connect ECONNREFUSED'), { request });
+  logs.logger.error({ err: error }, 'a circular error');
+  let deep: Record<string, unknown> = { end: 'here' };
+  for (let i = 0; i < 10_000; i += 1) deep = { deep };
+  logs.logger.error({ err: Object.assign(new Error('deep'), { deep }) }, 'a deep error');
+  const [circular, deepLine] = logs.lines.map((line) => JSON.parse(line));
+  assert.equal(circular.err.message, 'connect ECONNREFUSED');
+  assert.equal(circular.err.request.method, 'GET');
+  assert.equal(circular.err.request.socket.request, '[Circular]');
+  assert.equal(deepLine.err.message, 'deep');
+  assert.match(JSON.stringify(deepLine.err.deep), /\[…\]/);
+});
+
 test('a credential handed to a run is never written, even in an error no run owns any more (a graph promise rejected later)', async () => {
   const secretStore = { get: async () => ({ Authorization: 'Bearer tok-"quoted"-AAAA1111' }) };
   const { credentials } = createRunCredentials(secretStore, { notes: { url: 'http://127.0.0.1:9/mcp', transport: 'http' } }, { id: 'alice', scopes: [] });

@@ -220,7 +220,7 @@ export function scrubHanded<T>(value: T): T {
  * scrubbing, and may quote a connection string.
  */
 export function scrubLogged<T>(value: T): T {
-  return mapTexts(value, (text) => withoutUrlPasswords(cutForLog(handedIndex.scrub(text))), loggedBytes, CREDENTIAL_FIELD) as T;
+  return mapTexts(value, (text) => withoutUrlPasswords(cutForLog(handedIndex.scrub(text))), loggedBytes, CREDENTIAL_FIELD, MAX_LOGGED_DEPTH) as T;
 }
 
 /**
@@ -230,7 +230,7 @@ export function scrubLogged<T>(value: T): T {
  * API key from the environment). Their text values are not logged.
  */
 const CREDENTIAL_FIELD =
-  /^(?:(?:proxy-)?authorization|(?:set-)?cookie|x-api-key|api[-_]?key|x-auth-token|(?:access|refresh|id|auth|bearer)[-_]?token|token|password|passwd|secret|client[-_]?secret|private[-_]?key|session(?:[-_]?id)?)$/i;
+  /^(?:(?:proxy-)?authorization|(?:set-)?cookie|credentials?|session(?:[-_]?id)?|token|password|passwd|secret)$|(?:api|subscription|access|private|secret|account)[-_]?key$|(?:^|[-_]|(?<=[a-z]))(?:api|access|refresh|id|auth|bearer|session|security|private)[-_]?token$|(?:^|[-_]|(?<=[a-z]))(?:secret|password|passwd)$|^x-(?:api|auth)-(?:key|token|secret)$/i;
 
 /** Bytes an error carries (a response body), as the log names them: not their values, one number per byte. */
 const loggedBytes = (bytes: ArrayBufferView) => `[${bytes.byteLength} bytes]`;
@@ -261,17 +261,33 @@ export function scrubValue<T>(value: T, secrets: readonly string[] | undefined):
  * `bytes` to bytes, when given); the text under a key `hidden` matches (a
  * string, or strings in an array) is `[redacted]` instead.
  */
-function mapTexts(value: unknown, change: (text: string) => string, bytes?: (view: ArrayBufferView) => unknown, hidden?: RegExp): unknown {
-  if (typeof value === 'string') return change(value);
-  if (Array.isArray(value)) return value.map((item) => mapTexts(item, change, bytes, hidden));
-  if (bytes !== undefined && ArrayBuffer.isView(value)) return bytes(value);
-  if (value !== null && typeof value === 'object') {
-    return Object.fromEntries(
-      Object.entries(value).map(([key, item]) => [change(key), hidden?.test(key) && isText(item) ? hiddenText(item) : mapTexts(item, change, bytes, hidden)]),
-    );
-  }
-  return value;
+function mapTexts(value: unknown, change: (text: string) => string, bytes?: (view: ArrayBufferView) => unknown, hidden?: RegExp, maxDepth = Infinity): unknown {
+  return mapWithin(value, change, bytes, hidden, new WeakSet(), maxDepth);
 }
 
-const isText = (value: unknown): value is string | string[] => typeof value === 'string' || (Array.isArray(value) && value.every((item) => typeof item === 'string'));
-const hiddenText = (value: string | string[]) => (typeof value === 'string' ? REDACTED : value.map(() => REDACTED));
+/** How deep the log goes into an error's fields; deeper is written as `[…]` (a library's error may hold a whole request). */
+const MAX_LOGGED_DEPTH = 64;
+
+/** `mapTexts`, on `value` inside the objects in `within` (a value that holds itself is written as `[Circular]`), `depthLeft` levels at most. */
+function mapWithin(value: unknown, change: (text: string) => string, bytes: ((view: ArrayBufferView) => unknown) | undefined, hidden: RegExp | undefined, within: WeakSet<object>, depthLeft: number): unknown {
+  if (typeof value === 'string') return change(value);
+  if (value === null || typeof value !== 'object') return value;
+  if (bytes !== undefined && ArrayBuffer.isView(value)) return bytes(value);
+  if (within.has(value)) return '[Circular]';
+  if (depthLeft <= 0) return '[…]';
+  within.add(value);
+  try {
+    const inner = (item: unknown) => mapWithin(item, change, bytes, hidden, within, depthLeft - 1);
+    if (Array.isArray(value)) return value.map(inner);
+    return Object.fromEntries(Object.entries(value).map(([key, item]) => [change(key), hidden?.test(key) && item !== null && item !== undefined ? hiddenValue(item) : inner(item)]));
+  } finally {
+    within.delete(value);
+  }
+}
+
+/** What is written for a value under a key named for a credential: every text and number in it, `[redacted]`. */
+function hiddenValue(value: unknown): unknown {
+  if (typeof value === 'string' || typeof value === 'number' || typeof value === 'bigint') return REDACTED;
+  if (Array.isArray(value)) return value.map((item) => (item === null || item === undefined ? item : hiddenValue(item)));
+  return value !== null && typeof value === 'object' ? REDACTED : value;
+}
