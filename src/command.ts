@@ -272,11 +272,20 @@ process.once('beforeExit', () => {
   process.exitCode = 1;
 });
 
+/**
+ * Once the command is over, however it ended: what a graph module opened at
+ * import and never closed (a pool, a client, a timer) must not keep the
+ * process alive, a CI job running `check` or a process manager waiting to
+ * restart a server that could not start.
+ */
+const exitSoon = () => setTimeout(() => process.exit(), LINGER_AFTER_STOP_MS).unref();
+
 main(process.argv.slice(2)).finally(() => {
   settled = true;
 }).then(
   (code) => {
     process.exitCode = code;
+    exitSoon();
   },
   (error: unknown) => {
     // A worker's failure says which worker (the primary's next line names its pid).
@@ -286,6 +295,7 @@ main(process.argv.slice(2)).finally(() => {
     // A worker that cannot start: its channel to the primary would keep it alive, and the
     // primary waiting for it (see main's end for why not process.disconnect()).
     if (cluster.isWorker) cluster.worker?.disconnect();
+    exitSoon();
   },
 );
 

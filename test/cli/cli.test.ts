@@ -325,6 +325,21 @@ describe('graph-mcp serve', () => {
     }
   });
 
+  test('a graph module that holds the process open (a timer, a pool) does not keep check or a failed start-up from exiting', async () => {
+    const holdsOpen = `${path.join(FIXTURES, 'graphs/holds-open.ts')}:graph`;
+    const fine = await configFile('holds-open.json', { graphs: { open: holdsOpen }, store: { type: 'memory' } });
+    const checked = runCli(['check', '--config', fine]);
+    assert.equal(checked.code, 0, `${checked.out}\n${checked.err}`);
+    assert.match(checked.out, /^ok: 1 tool\(s\)/m);
+    // Another graph of the config does not load: the error, and exit 1, for a process manager to see.
+    const broken = await configFile('holds-open-broken.json', { graphs: { open: holdsOpen, gone: `${path.join(FIXTURES, 'graphs/holds-open.ts')}:nope` }, store: { type: 'sqlite', path: path.join(dir, 'holds-open.sqlite') } });
+    for (const args of [['check', '--config', broken], ['serve', '--port', '0', '--config', broken], ['serve', '--port', '0', '--workers', '2', '--config', broken]]) {
+      const result = runCli(args);
+      assert.equal(result.code, 1, `${args.join(' ')}: ${result.out}\n${result.err}`);
+      assert.match(result.err, /has no export "nope"/);
+    }
+  });
+
   test('with --workers 2, workers whose graphs do not load: serve exits 1, saying why, instead of waiting on them', async () => {
     const config = await configFile('workers-bad-graph.json', { graphs: { gone: './no-such-module.ts:graph' }, store: { type: 'sqlite', path: path.join(dir, 'workers-bad.sqlite') } });
     const result = runCli(['serve', '--port', '0', '--workers', '2', '--config', config], { env: { LOG_LEVEL: 'info' } });
