@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import type pg from 'pg';
 import { changesMoreThanLease } from './memory-store.js';
-import { listedData, rowToRecord, type RunRow } from './run-row.js';
+import { listedFrom, POSTGRES_LISTED_JOIN, POSTGRES_LISTED_PARTS, rowToRecord, RUN_COLUMNS_BUT_DATA, type ListedParts, type RunRow } from './run-row.js';
 import type { NewRun, RunCursor, RunKind, RunPatch, RunRecord, RunStore } from './store.js';
 
 /** How long a create waits for another process's create of the same owner (`createWithin`) before it fails. */
@@ -20,6 +20,9 @@ export function ownerLockKey(table: string, owner: string): string {
 
 /** `data` is a JSON column: node-postgres parses it. */
 type PostgresRunRow = RunRow & { data: Record<string, unknown> };
+
+/** A listing's columns: every one but `data`, and the parts of `data` it shows (see `POSTGRES_LISTED_PARTS`). */
+const LISTED = `${RUN_COLUMNS_BUT_DATA}, ${POSTGRES_LISTED_PARTS}`;
 
 function toRecord(row: PostgresRunRow): RunRecord {
   return rowToRecord(row, row.data);
@@ -147,17 +150,18 @@ export class PostgresRunStore implements RunStore {
     const now = this.now();
     const { rows } =
       after === undefined
-        ? await this.pool.query<PostgresRunRow>(
-            `SELECT * FROM ${this.table} WHERE owner = $1 AND kind = $2 AND expires_at > $3 ORDER BY created_at DESC, id DESC LIMIT $4`,
+        ? await this.pool.query<RunRow & ListedParts>(
+            `SELECT ${LISTED} FROM ${this.table} ${POSTGRES_LISTED_JOIN} WHERE owner = $1 AND kind = $2 AND expires_at > $3 ORDER BY created_at DESC, id DESC LIMIT $4`,
             [owner, kind, now, limit],
           )
-        : await this.pool.query<PostgresRunRow>(
-            `SELECT * FROM ${this.table}
+        : await this.pool.query<RunRow & ListedParts>(
+            `SELECT ${LISTED} FROM ${this.table} ${POSTGRES_LISTED_JOIN}
              WHERE owner = $1 AND kind = $2 AND expires_at > $3 AND (created_at, id) < ($5, $6)
              ORDER BY created_at DESC, id DESC LIMIT $4`,
             [owner, kind, now, limit, after.createdAt, after.id],
           );
-    return rows.map((row) => toRecord({ ...row, data: listedData(row.data) }));
+    // Each part arrives as the driver parses JSON.
+    return rows.map((row) => rowToRecord(row, listedFrom(row, (part) => part)));
   }
 
   async countLive(owner: string, atMost: number): Promise<number> {

@@ -9,14 +9,14 @@ import { GraphMcpError } from '../errors.js';
 import type { Logger } from '../log.js';
 import { ChannelListeners } from './channel-listeners.js';
 import { changesMoreThanLease } from './memory-store.js';
-import { SQLITE_LISTED_DATA, rowToRecord, RUN_COLUMNS_BUT_DATA, type RunRow } from './run-row.js';
+import { listedFrom, rowToRecord, RUN_COLUMNS_BUT_DATA, SQLITE_LISTED_PARTS, type ListedParts, type RunRow } from './run-row.js';
 import { sqliteOpenProblem } from './sqlite-native.js';
 import type { NewRun, RunCursor, RunKind, RunPatch, RunRecord, RunStore, SignalBus, Store } from './store.js';
 import { StrictSerializer } from './strict-serde.js';
 import { yieldingAfterWrites } from './yielding-saver.js';
 
 /** What a listing reads: every column, `data` without a stored result's bulk. */
-const LISTED = `${RUN_COLUMNS_BUT_DATA}, ${SQLITE_LISTED_DATA}`;
+const LISTED = `${RUN_COLUMNS_BUT_DATA}, ${SQLITE_LISTED_PARTS}`;
 
 /** LangGraph's SQLite saver, letting the event loop run after each write (better-sqlite3 never waits). */
 const YieldingSqliteSaver = yieldingAfterWrites(SqliteSaver);
@@ -294,8 +294,8 @@ class SqliteRunStore implements RunStore {
                ORDER BY created_at DESC, id DESC LIMIT ?`,
             )
             .all(owner, kind, now, after.createdAt, after.createdAt, after.id, limit)
-    ) as SqliteRunRow[];
-    return rows.map(toRecord);
+    ) as Array<RunRow & ListedParts>;
+    return rows.map((row) => rowToRecord(row, listedFrom(row, (part) => JSON.parse(part as string))));
   }
 
   async countLive(owner: string, atMost: number): Promise<number> {

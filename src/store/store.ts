@@ -156,9 +156,10 @@ export interface RunStore {
   /**
    * The owner's unexpired runs of `kind`, newest first, `limit` at most,
    * after `after` (the place of the last run of the page before, which
-   * need not exist any more). A listing needs no result: `data.result` may
-   * be given as its summary alone (`listedResult`), so that a page of tasks
-   * with results of megabytes each is not read whole.
+   * need not exist any more). Its `data` is what a listing shows
+   * (`ListedData`: the ttl, questions, answer problems, error, and a
+   * summary of the result), read without the rest, so that a page of tasks
+   * with arguments or results of megabytes each is not read whole.
    */
   list(owner: string, kind: RunKind, limit: number, after?: RunCursor): Promise<RunRecord[]>;
   /**

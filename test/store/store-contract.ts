@@ -201,7 +201,7 @@ export function storeContract(name: string, harness: StoreHarness): void {
       assert.deepEqual(others.map((r) => r.owner), ['someone'], "a place in this owner's list shows another owner only their own runs");
     });
 
-    test("a listing reads a stored result's summary only (whether it is an error, and an error's first block), not its bulk", async () => {
+    test("a listing reads what a task's entry shows and a stored result's summary only (whether it is an error, and an error's first block), not the bulk of its arguments or result", async () => {
       const big = 'x'.repeat(1_000_000);
       const failed = { isError: true, content: [{ type: 'text', text: 'it broke' }, { type: 'text', text: big }] };
       const done = { content: [{ type: 'text', text: big }], structuredContent: { big } };
@@ -215,6 +215,8 @@ export function storeContract(name: string, harness: StoreHarness): void {
       await store.runs.create({ id: 'sum-one', owner: 'summer', tool: 't', kind: 'task', status: 'completed', data: { result: { isError: 1, content: [] } }, expiresAt });
       await store.runs.create({ id: 'sum-text', owner: 'summer', tool: 't', kind: 'task', status: 'completed', data: { result: { isError: 'true', content: [] } }, expiresAt });
       await store.runs.create({ id: 'sum-nul', owner: 'summer', tool: 't', kind: 'task', status: 'working', data: { args: { q: 'a\u0000b' } }, expiresAt });
+      const asking = { ttlMs: 8, args: { big }, principal: { id: 'summer' }, resume: { i: big }, questions: [{ key: 'q2', text: 'who?' }], answerProblems: ['"q": no'], error: { message: 'm' } };
+      await store.runs.create({ id: 'sum-shown', owner: 'summer', tool: 't', kind: 'task', status: 'input_required', data: asking, expiresAt });
       await store.runs.create({ id: 'sum-null', owner: 'summer', tool: 't', kind: 'task', status: 'completed', data: { result: null }, expiresAt });
       const listed = Object.fromEntries((await store.runs.list('summer', 'task', 10)).map((run) => [run.id, run.data]));
       assert.deepEqual(listed['sum-failed'], { ttlMs: 5, result: { isError: true, content: [{ type: 'text', text: 'it broke' }] } });
@@ -223,8 +225,9 @@ export function storeContract(name: string, harness: StoreHarness): void {
       assert.deepEqual(listed['sum-empty'], { result: { isError: true, content: [] } });
       assert.deepEqual(listed['sum-one'], { result: { isError: false } });
       assert.deepEqual(listed['sum-text'], { result: { isError: false } });
-      assert.deepEqual(listed['sum-nul'], { args: { q: 'a\u0000b' } });
-      assert.deepEqual(listed['sum-null'], { result: null }, 'a result that is no object is left as it is');
+      assert.deepEqual(listed['sum-nul'], {}, 'the arguments are not listed');
+      assert.deepEqual(listed['sum-null'], {}, 'a result that is no object has no summary');
+      assert.deepEqual(listed['sum-shown'], { ttlMs: 8, questions: [{ key: 'q2', text: 'who?' }], answerProblems: ['"q": no'], error: { message: 'm' } });
       // The run itself keeps all of it.
       assert.deepEqual((await store.runs.get('sum-done', 'summer'))?.data, { ttlMs: 6, result: done });
     });
