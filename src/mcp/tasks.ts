@@ -86,6 +86,9 @@ export function toolNotServed(what: 'Task' | 'Run', run: RunRecord): string {
   return `${what} ${run.id} is of tool "${run.tool}", which this server does not serve (a deploy removed or renamed it, or only other processes serve it): it cannot go on here, and can be cancelled`;
 }
 
+/** The least ttl a 2025-era caller's `params.task.ttl` is given (the receiver may change it); `defaults.task_ttl_ms` caps it. */
+export const MIN_ASKED_TTL_MS = 1_000;
+
 /**
  * Starts a task for `tools/call`; the answer is the era's CreateTaskResult.
  * A 2025-era call's progress token stays valid for the task's life: its
@@ -101,7 +104,8 @@ export async function createTask(surface: TaskSurface, tool: GraphTool, args: un
     const invalid = invalidArguments(tool, args);
     if (invalid !== undefined) return invalid;
   }
-  const ttl = Math.min(ttlMs ?? serving.taskTtlMs, serving.taskTtlMs);
+  // A whole number of milliseconds, and at least one poll's worth: a task gone before its caller could look is no task.
+  const ttl = Math.min(ttlMs === undefined ? serving.taskTtlMs : Math.max(Math.ceil(ttlMs), MIN_ASKED_TTL_MS, serving.pollIntervalMs), serving.taskTtlMs);
   const run = await serving.tasks!.create(tool, args, surface.principal, ttl, surface.era === 'legacy' ? progressToken : undefined);
   if (run === undefined) {
     const refused = serving.runs.tooManyRuns(tool, 'no task was created');

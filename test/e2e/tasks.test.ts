@@ -537,6 +537,18 @@ describe('2025-11-25 experimental tasks (v1 client)', () => {
     }
   });
 
+  test('a ttl asked below a second, or not a whole number, is made a whole second at least: the task is there to poll, on every store', async () => {
+    const headers = { 'content-type': 'application/json', ...legacyHeaders({ 'x-user': 'dora' }) };
+    const rpc = async (body: Record<string, unknown>) => (await (await fetch(server.url, { method: 'POST', headers, body: JSON.stringify({ jsonrpc: '2.0', ...body }) })).json()) as Record<string, any>;
+    for (const [asked, given] of [[0.5, 1_000], [1e-300, 1_000], [1.7, 1_000], [1_500.25, 1_501]] as const) {
+      const created = await rpc({ id: 1, method: 'tools/call', params: { name: 'slow', arguments: { step_ms: 1 }, task: { ttl: asked } } });
+      assert.equal(created.error, undefined, JSON.stringify(created));
+      assert.equal(created.result.task.ttl, given, `ttl ${asked}`);
+      const got = await rpc({ id: 2, method: 'tasks/get', params: { taskId: created.result.task.taskId } });
+      assert.equal(got.result?.ttl, given, JSON.stringify(got));
+    }
+  });
+
   test('notifications/cancelled for a waiting tasks/result ends its stream without a response; the task goes on', async () => {
     const headers = { 'content-type': 'application/json', ...legacyHeaders({ 'x-user': 'carol' }) };
     const rpc = (body: Record<string, unknown>) => fetch(server.url, { method: 'POST', headers, body: JSON.stringify({ jsonrpc: '2.0', ...body }) });
