@@ -10,7 +10,9 @@ import path from 'node:path';
  */
 export function makePrivateDirectory(dir: string): void {
   const missing: string[] = [];
-  for (let at = path.resolve(dir); ; ) {
+  // The path as given, its parent taken by text: `current/../shared` is where the kernel goes
+  // (after following `current`), which path.resolve would not keep.
+  for (let at = dir; ; ) {
     let isDirectory: boolean;
     try {
       isDirectory = statSync(at).isDirectory();
@@ -30,7 +32,7 @@ export function makePrivateDirectory(dir: string): void {
     try {
       mkdirSync(level, { mode: 0o700 });
     } catch (error) {
-      // Made meanwhile by another process starting beside this one.
+      // Or a level that names one already there (`x/..`), or made meanwhile by another process starting beside this one.
       if ((error as NodeJS.ErrnoException).code !== 'EEXIST' || !statSync(level).isDirectory()) throw error;
     }
   }

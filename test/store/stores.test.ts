@@ -1,7 +1,7 @@
 // The store contract, run against every implementation in this package.
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { mkdir, mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, stat, symlink, writeFile } from 'node:fs/promises';
 import { promisify } from 'node:util';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -153,6 +153,12 @@ test("a SQLite path whose folder cannot be made says why, at once: a parent that
       return true;
     });
   }
+  // `..` after a link is where the kernel goes, not where the text would: the folder is made there.
+  await mkdir(path.join(dir, 'releases', 'v1'), { recursive: true });
+  await symlink(path.join(dir, 'releases', 'v1'), path.join(dir, 'current'));
+  const linked = await SqliteStore.open({ path: `${dir}/current/../shared/state.sqlite` });
+  await linked.close();
+  assert.ok((await stat(path.join(dir, 'releases', 'shared', 'state.sqlite'))).isFile());
   // Node 20's recursive mkdir spun here for ever, at 100% CPU, with nothing said.
   if ((await stat('/proc/self').catch(() => undefined)) !== undefined) {
     await assert.rejects(SqliteStore.open({ path: '/proc/graph-mcp-nope/store/state.sqlite' }), (error: Error & { code?: string }) => {
