@@ -302,14 +302,25 @@ function guardHostAndOrigin(allowedHosts: string[] | undefined, checkOrigin: Ori
   return (req: Request, res: Response, next: NextFunction) => {
     if (checkHost) {
       // Node reads the first of two, where a proxy in front may have checked or routed on the other (RFC 9112 §3.2: 400).
+      // Past so many fields Node keeps none of the rest (about a thousand by default, fewer under a
+      // lower maxHeadersCount), which the count cannot then see: such a request is refused whole.
+      const configured = (req.socket as { server?: { maxHeadersCount?: number | null } }).server?.maxHeadersCount;
+      const most = typeof configured === 'number' && configured > 0 ? Math.min(configured, MOST_HEADER_FIELDS) : MOST_HEADER_FIELDS;
+      if (req.rawHeaders.length / 2 >= most) {
+        refuse(req, res, 431, -32600, 'Invalid Request: too many header fields');
+        return;
+      }
       if (hostHeaders(req.rawHeaders) > 1) {
         refuse(req, res, 400, -32600, 'Invalid Request: more than one Host header');
         return;
       }
-      const host = checkHost(req.headers.host);
-      if (!host.ok) {
-        refuse(req, res, 403, -32000, `Forbidden: ${host.message}`);
-        return;
+      // A request line in absolute form (`POST http://host/mcp`) names the host the request is for (RFC 9112 §3.2.2): checked too.
+      for (const named of [req.headers.host, ...(req.url?.startsWith('/') === false ? [authorityOf(req.url)] : [])]) {
+        const host = checkHost(named);
+        if (!host.ok) {
+          refuse(req, res, 403, -32000, `Forbidden: ${host.message}`);
+          return;
+        }
       }
     }
     if (checkOrigin) {
@@ -321,6 +332,18 @@ function guardHostAndOrigin(allowedHosts: string[] | undefined, checkOrigin: Ori
     }
     next();
   };
+}
+
+/** The most header fields a request may carry where Hosts are counted: Node 20 keeps 1,023 of a longer list. */
+const MOST_HEADER_FIELDS = 1000;
+
+/** The host and port a request target in absolute form names (`undefined`, refused by the check, for one that is no URL). */
+function authorityOf(target: string): string | undefined {
+  try {
+    return new URL(target).host;
+  } catch {
+    return undefined;
+  }
 }
 
 /** How many Host headers a request carries. */

@@ -297,7 +297,7 @@ describe('DNS-rebinding protection on a loopback server', () => {
     assert.match(JSON.parse(answer.body).error.message, /Invalid Host/);
   });
 
-  test('a request with two Host headers is refused with 400 (RFC 9112 §3.2): Node reads the first, a proxy in front may have read the other', async () => {
+  test('a request with two Host headers is refused with 400 (RFC 9112 §3.2): Node reads the first, a proxy in front may have read the other; an absolute-form target is checked as Host is', async () => {
     for (const second of ['evil.example', '127.0.0.1']) {
       const connection = await rawConnection(server.url);
       const body = JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/list' });
@@ -311,6 +311,24 @@ describe('DNS-rebinding protection on a loopback server', () => {
       assert.match(answer.error.message, /more than one Host header/);
       assert.doesNotMatch(received, /"tools"/);
     }
+    const rawRequest = async (line: string, extra = '') => {
+      const connection = await rawConnection(server.url);
+      const body = JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/list' });
+      const headers = Object.entries(legacyHeaders()).map(([name, value]) => `${name}: ${value}\r\n`).join('');
+      connection.socket.write(`${line.replace('PORT', connection.port)}\r\nHost: 127.0.0.1:${connection.port}\r\n${headers}${extra}Connection: close\r\nContent-Length: ${body.length}\r\n\r\n${body}`);
+      await connection.closed;
+      return connection.received();
+    };
+    // A second Host past the headers Node keeps (maxHeadersCount, 2000) cannot be counted: refused whole.
+    const hidden = await rawRequest('POST /mcp HTTP/1.1', `${'a:1\r\n'.repeat(2000)}Host: evil.example\r\n`);
+    assert.match(hidden, /^HTTP\/1\.1 431 /, hidden.slice(0, 300));
+    // A request line in absolute form names its host too (RFC 9112 §3.2.2): checked as the Host header is.
+    const absolute = await rawRequest('POST http://evil.example/mcp HTTP/1.1');
+    assert.match(absolute, /^HTTP\/1\.1 403 /, absolute.slice(0, 300));
+    assert.match(absolute, /Invalid Host/);
+    const allowed = await rawRequest('POST http://127.0.0.1:PORT/mcp HTTP/1.1');
+    assert.match(allowed, /^HTTP\/1\.1 200 /, allowed.slice(0, 300));
+    assert.match(allowed, /"tools"/);
     await assertStillServing();
   });
 
