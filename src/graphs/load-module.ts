@@ -3,6 +3,7 @@ import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { ModuleRef } from '../config/module-ref.js';
 import { GraphMcpError, messageOf } from '../errors.js';
+import { isPlainRecord } from '../plain-object.js';
 import { withoutUrlPasswords } from '../run/scrub.js';
 
 const TS_EXTENSIONS = new Set(['.ts', '.mts', '.cts', '.tsx']);
@@ -84,10 +85,13 @@ export async function importExport(ref: ModuleRef, what: string): Promise<unknow
  * A CommonJS module's exports are `module.exports`, its namespace's
  * `default`; Node lifts a name onto the namespace only where it can tell
  * from the source, which it cannot for a TypeScript file compiled on load.
+ * An ES module's default export that is no plain object (a compiled graph,
+ * a class's instance) is not `module.exports`: its fields are no exports.
  */
 function commonJsExports(namespace: Record<string, unknown>): Record<string, unknown> | undefined {
-  const exports = namespace['module.exports'] ?? namespace.default;
-  return typeof exports === 'object' && exports !== null ? (exports as Record<string, unknown>) : undefined;
+  const exports = namespace['module.exports'];
+  if (typeof exports === 'object' && exports !== null) return exports as Record<string, unknown>;
+  return isPlainRecord(namespace.default) ? namespace.default : undefined;
 }
 
 function exportOf(namespace: Record<string, unknown>, name: string): unknown {

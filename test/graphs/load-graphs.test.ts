@@ -474,6 +474,14 @@ describe('start-up errors name the graph', () => {
     });
   });
 
+  test("an ES module's default export is no module.exports: a graph's own fields are not exports, nor listed as such", async () => {
+    const registry = await load({ whole: './graphs/default-graph.ts:default', named: './graphs/default-graph.ts:named' });
+    assert.deepEqual(await registry.get('whole')!.graph.invoke({ text: 'hi' }), { text: 'hi!' });
+    for (const field of ['builder', 'checkpointer', 'nodes']) {
+      await assert.rejects(load({ g: `./graphs/default-graph.ts:${field}` }), failsWith('EXPORT_NOT_FOUND', new RegExp(`has no export "${field}" \\(exports: named\\)$`)));
+    }
+  });
+
   test('a missing export lists what the module exports', async () => {
     await assert.rejects(load({ g: './graphs/basic.ts:nothing' }), failsWith('EXPORT_NOT_FOUND', /graph "g": .*basic\.ts has no export "nothing" \(exports: .*echo/));
   });
