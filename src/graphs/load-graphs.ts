@@ -69,7 +69,7 @@ export async function loadGraphTool(entry: ResolvedGraphEntry): Promise<GraphToo
   return buildGraphTool({
     name: entry.name,
     title: entry.title,
-    description: entry.description,
+    description: entry.description ?? graphDescription(graph),
     annotations: entry.annotations,
     graph,
     timeoutMs: entry.timeoutMs,
@@ -96,6 +96,15 @@ async function fromSource(source: SchemaSource | undefined, io: 'input' | 'outpu
   if (source === undefined) return undefined;
   if (source.kind === 'inline') return source.schema;
   return schemaExportToJsonSchema(await importExport(source.ref, what), io, what);
+}
+
+/** The description the graph was compiled with (`.compile({ description })`, on it or the binding around it), if any. */
+function graphDescription(graph: unknown): string | undefined {
+  for (const layer of [graph, (graph as { bound?: unknown } | null)?.bound]) {
+    const description = (layer as { description?: unknown } | null | undefined)?.description;
+    if (typeof description === 'string' && description.trim() !== '') return description;
+  }
+  return undefined;
 }
 
 /** The recursion limit a graph was bound to with `.withConfig({ recursionLimit })`, which a call's own limit would override. */

@@ -477,6 +477,8 @@ describe('start-up errors name the graph', () => {
   test("an ES module's default export is no module.exports: a graph's own fields are not exports, nor listed as such", async () => {
     const registry = await load({ whole: './graphs/default-graph.ts:default', named: './graphs/default-graph.ts:named' });
     assert.deepEqual(await registry.get('whole')!.graph.invoke({ text: 'hi' }), { text: 'hi!' });
+    // The description it was compiled with is its tool's, where the config gives none.
+    assert.equal(registry.get('whole')!.definition.description, 'Adds an exclamation mark to the text.');
     for (const field of ['builder', 'checkpointer', 'nodes']) {
       await assert.rejects(load({ g: `./graphs/default-graph.ts:${field}` }), failsWith('EXPORT_NOT_FOUND', new RegExp(`has no export "${field}" \\(exports: named\\)$`)));
     }
