@@ -5,6 +5,7 @@ import cluster from 'node:cluster';
 import { parseArgs } from 'node:util';
 import { DEFAULT_CONFIG_FILE, loadConfigFile } from './config/load.js';
 import { GraphMcpError, messageOf } from './errors.js';
+import { loadingNow } from './graphs/loading-now.js';
 import { integerOption } from './integer-option.js';
 import { createLogger } from './log.js';
 import { isStopMessage, parseWorkers, runPrimary, STOP_SLACK_MS, whenStopOverdue, type WorkerReady } from './http/cluster.js';
@@ -268,7 +269,9 @@ let settled = false;
 // module's top-level await, a graph factory) can never settle. Node would exit 0.
 process.once('beforeExit', () => {
   if (settled) return;
-  process.stderr.write('graph-mcp: start-up never finished: a graph module or factory awaits something that can never settle\n');
+  const graph = loadingNow();
+  const which = graph === undefined ? 'a graph module or factory' : `graph "${graph.name}" (${graph.spec}): its module or factory`;
+  process.stderr.write(`graph-mcp: start-up never finished: ${which} awaits something that can never settle\n`);
   process.exitCode = 1;
 });
 

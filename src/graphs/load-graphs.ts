@@ -2,6 +2,7 @@ import type { Tool } from '@modelcontextprotocol/server';
 import type { ResolvedConfig, ResolvedGraphEntry, SchemaSource } from '../config/load.js';
 import { loadAccessRule } from '../auth/access.js';
 import { importExport, prepareTypeScript } from './load-module.js';
+import { setLoadingNow } from './loading-now.js';
 import { GraphMcpError } from '../errors.js';
 
 import { interopSafeParse, isInteropZodSchema } from '@langchain/core/utils/types';
@@ -47,10 +48,12 @@ export async function loadGraphTools(config: Pick<ResolvedConfig, 'graphs'>, opt
   for (const entry of config.graphs) {
     const ms = options.slowLoadMs ?? SLOW_LOAD_WARNING_MS;
     const slow = options.onSlowLoad && setTimeout(() => options.onSlowLoad!(entry.name, entry.module.spec, ms), ms).unref();
+    setLoadingNow({ name: entry.name, spec: entry.module.spec });
     try {
       tools.push(await loadGraphTool(entry));
     } finally {
       clearTimeout(slow);
+      setLoadingNow(undefined);
     }
   }
   return createToolRegistry(tools);
