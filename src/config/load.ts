@@ -191,6 +191,8 @@ function explain(issue: z.core.$ZodIssue, prefix: PropertyKey[]): Array<{ path: 
     const best = [...issue.errors].sort((a, b) => depth(b) - depth(a))[0]!;
     if (depth(best) > 0) return best.flatMap((inner) => explain(inner, path));
   }
+  // A record's key refused (a tool name): what is wrong with it, not only that it is.
+  if (issue.code === 'invalid_key' && issue.issues.length > 0) return issue.issues.map((inner) => ({ path, message: inner.message }));
   if (issue.code === 'unrecognized_keys') {
     const hints = issue.keys.map((key) => KEY_HINTS[[...path, key].join('.')]).filter((hint) => hint !== undefined);
     if (hints.length > 0) return [{ path, message: `${issue.message} (${hints.join('; ')})` }];

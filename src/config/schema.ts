@@ -30,8 +30,22 @@ const schemaSource = z.union([jsonSchemaObject, moduleRefSchema], {
   error: 'expected an inline JSON Schema object or a "./module.ts:Export" reference to a zod schema',
 });
 
-/** MCP tool names: `[A-Za-z0-9_.-]{1,128}` (checked again, with the graph named, at load). */
-const toolNameKey = z.string();
+/** Names of graph-mcp's own tools (`resume_run`, and the task tools); a graph may not take them. */
+export const RESERVED_TOOL_NAMES: readonly string[] = ['resume_run', 'get_run', 'cancel_run'];
+
+/** What an MCP tool name may be. */
+export const TOOL_NAME_PATTERN = /^[A-Za-z0-9_.-]{1,128}$/;
+
+/**
+ * MCP tool names: `[A-Za-z0-9_.-]{1,128}`, and none of graph-mcp's own:
+ * every bad name said with the config's other problems, before any graph
+ * is imported (checked again, with the graph named, at load, for a config
+ * given as a value).
+ */
+const toolNameKey = z
+  .string()
+  .regex(TOOL_NAME_PATTERN, 'not a valid MCP tool name (1 to 128 of A-Z a-z 0-9 _ . -): rename the graph')
+  .refine((name) => !RESERVED_TOOL_NAMES.includes(name), "the name of one of graph-mcp's own tools: rename the graph");
 
 export const toolAnnotationsSchema = z
   .object({

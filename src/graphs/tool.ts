@@ -1,6 +1,7 @@
 import type { Tool, ToolAnnotations } from '@modelcontextprotocol/server';
 import { GraphMcpError, messageOf } from '../errors.js';
 import { isPlainRecord } from '../plain-object.js';
+import { TOOL_NAME_PATTERN } from '../config/schema.js';
 import type { AccessRule } from '../auth/access.js';
 import { graphLayers, type RunnableGraph } from './resolve-graph.js';
 import {
@@ -101,10 +102,7 @@ export interface GraphToolSpec {
   graphOutputFields: readonly string[];
 }
 
-export const TOOL_NAME_PATTERN = /^[A-Za-z0-9_.-]{1,128}$/;
-
-/** Names of graph-mcp's own tools (`resume_run`, and the task tools); a graph may not take them. */
-export const RESERVED_TOOL_NAMES: readonly string[] = ['resume_run', 'get_run', 'cancel_run'];
+export { RESERVED_TOOL_NAMES, TOOL_NAME_PATTERN } from '../config/schema.js';
 
 const ANY_OBJECT: JsonSchema = { type: 'object' };
 

@@ -115,7 +115,7 @@ describe('graph-mcp check', () => {
 
   const broken: Array<[string, string | object, RegExp]> = [
     ['invalid JSON', '{"graphs": {', /invalid-json\.json: not valid JSON at line 1/],
-    ['a bad tool name', { graphs: { 'bad name!': TRIAGE } }, /graph "bad name!": "bad name!" is not a valid MCP tool name/],
+    ['a bad tool name', { graphs: { 'bad name!': TRIAGE } }, /a-bad-tool-name\.json: invalid config\n {2}graphs\.bad name!: not a valid MCP tool name/],
     ['a field of the wrong type', { graphs: { t: { path: TRIAGE, timeout_ms: 'soon' } } }, /a-field-of-the-wrong-type\.json: invalid config\n\s+graphs\.t/],
     ['a defaults field of the wrong type', { defaults: { timeout_ms: 'soon' }, graphs: { t: TRIAGE } }, /a-defaults-field-of-the-wrong-type\.json: invalid config\n\s+defaults\.timeout_ms: /],
     ['a module that does not exist', { graphs: { ghost: './nowhere.ts:graph' } }, /graph "ghost": cannot load \.\/nowhere\.ts:graph/],

@@ -205,6 +205,18 @@ describe('resolveConfig', () => {
     );
   });
 
+  test("every graph name that is no MCP tool name, or one of graph-mcp's own, is refused with the config's problems, before any module is imported", () => {
+    const graphs = { 'my tool': './missing.ts:g', resume_run: './missing.ts:g', ['x'.repeat(129)]: './missing.ts:g', fine: './missing.ts:g' };
+    assert.throws(() => resolveConfig({ graphs }, { baseDir: '/x' }), (error: Error & { code?: string }) => {
+      assert.equal(error.code, 'CONFIG_INVALID');
+      assert.match(error.message, /graphs\.my tool: not a valid MCP tool name \(1 to 128 of A-Z a-z 0-9 _ \. -\): rename the graph/);
+      assert.match(error.message, /graphs\.resume_run: the name of one of graph-mcp's own tools: rename the graph/);
+      assert.match(error.message, /graphs\.x{129}: not a valid MCP tool name/);
+      assert.doesNotMatch(error.message, /graphs\.fine/);
+      return true;
+    });
+  });
+
   test('a graph named __proto__ is refused by name (it vanished: JSON makes it an own key, a copy made it the prototype)', () => {
     for (const text of ['{"graphs":{"__proto__":"./a.ts:g","b":"./b.ts:g"}}', '{"graphs":{"__proto__":"./a.ts:g"}}']) {
       assert.throws(() => resolveConfig(JSON.parse(text), { baseDir: '/x' }), rejectsWith('CONFIG_INVALID', /graphs\.__proto__: not a name a graph may have; rename it/));

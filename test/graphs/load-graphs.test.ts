@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { resolveConfig, isGraphMcpError } from '../../src/index.js';
-import { loadGraphTools } from '../../src/graphs/load-graphs.js';
+import { loadGraphTool, loadGraphTools } from '../../src/graphs/load-graphs.js';
 import { CLI } from '../helpers/cli.js';
 import { FIXTURES, ROOT } from '../helpers/server.js';
 
@@ -456,8 +456,12 @@ export const graph = new StateGraph(State).addNode('shout', (s) => ({ loud: shou
 
 describe('start-up errors name the graph', () => {
   test('an invalid tool name', async () => {
-    await assert.rejects(load({ 'bad name!': './graphs/basic.ts:echo' }), failsWith('TOOL_NAME_INVALID', /graph "bad name!": .*not a valid MCP tool name/));
-    await assert.rejects(load({ ['x'.repeat(129)]: './graphs/basic.ts:echo' }), failsWith('TOOL_NAME_INVALID', /not a valid MCP tool name/));
+    // The config refuses them first (see load.test.ts); an entry made some other way is refused at load.
+    await assert.rejects(async () => load({ 'bad name!': './graphs/basic.ts:echo' }), failsWith('CONFIG_INVALID', /graphs\.bad name!: not a valid MCP tool name/));
+    const [entry] = resolveConfig({ graphs: { fine: './graphs/basic.ts:echo' } }, { baseDir: FIXTURES }).graphs;
+    await assert.rejects(loadGraphTool({ ...entry!, name: 'bad name!' }), failsWith('TOOL_NAME_INVALID', /graph "bad name!": .*not a valid MCP tool name/));
+    await assert.rejects(loadGraphTool({ ...entry!, name: 'x'.repeat(129) }), failsWith('TOOL_NAME_INVALID', /not a valid MCP tool name/));
+    await assert.rejects(loadGraphTool({ ...entry!, name: 'resume_run' }), failsWith('TOOL_NAME_INVALID', /graph "resume_run": .*graph-mcp's own tools/));
   });
 
   test('a module that does not exist', async () => {
