@@ -155,6 +155,7 @@ export async function loadGraphMcp(options: LoadGraphMcpOptions = {}): Promise<G
       logger.warn({ graph, module: spec }, `graph "${graph}" has not finished loading after ${ms / 1000} s (${spec}): start-up waits for its module's top-level code, which may be awaiting what never comes (a connection)`),
   });
   for (const tool of firstWorker ? tools.tools : []) {
+    for (const mismatch of tool.schemaMismatches) logger.warn({ graph: tool.name }, `graph "${tool.name}": ${mismatch}`);
     // LangGraph's in-memory saver (or a class of its own built on it): what a run keeps there is this process's alone, and gone with it.
     if (tool.ownCheckpointer !== undefined && classNames(tool.ownCheckpointer).includes('MemorySaver')) {
       logger.warn(

@@ -64,6 +64,14 @@ export interface GraphTool {
   readonly requiredClientCapabilities: Record<string, Record<string, unknown>> | undefined;
   /** Largest content (decoded binary plus text) one result may carry. */
   readonly maxContentBytes: number;
+  /**
+   * What the config's `input_schema` / `output_schema` ask that the graph's
+   * own channels cannot give (warned about at start-up): a field the
+   * graph's input has no channel for, which LangGraph drops; an output
+   * field required that the graph's output has none for, which fails every
+   * call. Empty when the schemas are the graph's own, or it declares none.
+   */
+  readonly schemaMismatches: readonly string[];
   /** Checks a call's arguments, setting in them the defaults the input schema declares for missing properties. */
   validateArguments: Validator;
   validateOutput: Validator;
@@ -108,6 +116,28 @@ const ANY_OBJECT: JsonSchema = { type: 'object' };
 
 /** `execution.taskSupport` in tools/list, by the graph's task mode. */
 const TASK_SUPPORT = { never: 'forbidden', optional: 'optional', required: 'required' } as const;
+
+/** See `GraphTool.schemaMismatches`. */
+function schemaMismatches(spec: GraphToolSpec, inputSchema: JsonSchema, outputSchema: JsonSchema, messageIn: boolean, messageOut: boolean): string[] {
+  const said: string[] = [];
+  const named = (fields: readonly string[]) => fields.map((field) => `"${field}"`).join(', ');
+  if (spec.inputSource === 'config' && spec.graphInputFields.length > 0) {
+    const channels = new Set([...spec.graphInputFields, ...(messageIn ? [MESSAGE_INPUT_FIELD] : [])]);
+    const foreign = Object.keys(propertiesOf(inputSchema) ?? {}).filter((field) => !channels.has(field));
+    if (foreign.length > 0) {
+      said.push(`its input_schema names ${named(foreign)}, which the graph's input has no channel for (it has ${named(spec.graphInputFields)}): LangGraph drops such a field, and the graph never sees it`);
+    }
+  }
+  if (spec.outputSource === 'config' && spec.graphOutputFields.length > 0) {
+    const channels = new Set([...spec.graphOutputFields, ...(messageOut ? [MESSAGE_OUTPUT_FIELD] : [])]);
+    const required = Array.isArray(outputSchema.required) ? (outputSchema.required as unknown[]).filter((field): field is string => typeof field === 'string') : [];
+    const missing = required.filter((field) => !channels.has(field));
+    if (missing.length > 0) {
+      said.push(`its output_schema requires ${named(missing)}, which the graph's output has no channel for (it has ${named(spec.graphOutputFields)}): every call would fail with OUTPUT_INVALID`);
+    }
+  }
+  return said;
+}
 
 export function buildGraphTool(spec: GraphToolSpec): GraphTool {
   const what = `graph "${spec.name}"`;
@@ -197,6 +227,7 @@ export function buildGraphTool(spec: GraphToolSpec): GraphTool {
       return out;
     },
     contentOf: (state) => collectContent(state, messageOut),
+    schemaMismatches: schemaMismatches(spec, inputSchema, outputSchema, messageIn, messageOut),
   };
 }
 

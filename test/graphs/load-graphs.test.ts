@@ -50,6 +50,23 @@ describe('schema derivation', () => {
     assert.match(registry.get('b')!.validateArguments({ text: 'x' }).join('\n'), /topic: required/);
   });
 
+  test("a config schema that asks what the graph's channels cannot give is named: an input field it has no channel for, an output field required that it cannot return", async () => {
+    const registry = await load({
+      fits: { path: './graphs/basic.ts:echo', input_schema: { type: 'object', properties: { text: { type: 'string' } } }, output_schema: { type: 'object', properties: { echoed: { type: 'string' } }, required: ['echoed'] } },
+      foreign: { path: './graphs/basic.ts:echo', input_schema: { type: 'object', properties: { query: { type: 'string' }, text: { type: 'string' } }, required: ['query'] } },
+      unreturned: { path: './graphs/basic.ts:echo', output_schema: { type: 'object', properties: { result: { type: 'string' }, echoed: {} }, required: ['result', 'echoed'] } },
+      own: './graphs/basic.ts:echo',
+    });
+    assert.deepEqual(registry.get('fits')!.schemaMismatches, []);
+    assert.deepEqual(registry.get('own')!.schemaMismatches, []);
+    assert.deepEqual(registry.get('foreign')!.schemaMismatches, [
+      `its input_schema names "query", which the graph's input has no channel for (it has "text", "times"): LangGraph drops such a field, and the graph never sees it`,
+    ]);
+    assert.deepEqual(registry.get('unreturned')!.schemaMismatches, [
+      `its output_schema requires "result", which the graph's output has no channel for (it has "echoed"): every call would fail with OUTPUT_INVALID`,
+    ]);
+  });
+
   test('a schema whose root is a "$ref" into its own "$defs" (zod 4 .meta({ id })) is the object it names', async () => {
     const refTo = (name: string, properties: Record<string, unknown>) => ({ $ref: `#/$defs/${name}`, $defs: { [name]: { type: 'object', properties, required: Object.keys(properties), additionalProperties: false } } });
     const registry = await load({ echo: { path: './graphs/basic.ts:echo', input_schema: refTo('In', { text: { type: 'string' } }), output_schema: refTo('Out', { echoed: { type: 'string' } }) } });
