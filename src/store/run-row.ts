@@ -118,9 +118,11 @@ export const SQLITE_LISTED_PARTS = `data -> '$.ttlMs' AS l_ttl, data -> '$.quest
  * each step (eight of them took 14 s over 51 runs of 3.5 MB arguments): the
  * row's `data` is taken apart once (`json_to_record`, as `l`), and the
  * result, which is small beside arguments, read from its own text. Its
- * operators refuse a text holding `\u0000` anywhere (`json` holds it;
- * a caller's arguments may): such a row is read with each `\u0000` as
- * `\ufffd`, which the listing shows for it.
+ * operators refuse a text holding an escaped NUL (`\u0000`) or a lone
+ * surrogate (`\ud800`) anywhere, which `json` holds (a caller's arguments
+ * may): in a row holding any `\u` escape, each of those (one not itself
+ * escaped: an even run of backslashes before it) is read as `\ufffd`,
+ * which the listing shows for it.
  */
 export const POSTGRES_LISTED_PARTS = `l."ttlMs" AS l_ttl, l.questions AS l_questions, l."answerProblems" AS l_problems, l.error AS l_error,
   json_typeof(l.result) AS l_result_type,
@@ -128,7 +130,9 @@ export const POSTGRES_LISTED_PARTS = `l."ttlMs" AS l_ttl, l.questions AS l_quest
   CASE WHEN json_typeof(l.result) = 'object' THEN l.result -> 'content' -> 0 END AS l_first`;
 
 /** What the PostgreSQL listing joins its rows with: `data` taken apart once. */
-export const POSTGRES_LISTED_JOIN = `CROSS JOIN LATERAL json_to_record(CASE WHEN strpos(data::text, '\\u0000') > 0 THEN replace(data::text, '\\u0000', '\\ufffd')::json ELSE data END)
+export const POSTGRES_LISTED_JOIN = `CROSS JOIN LATERAL json_to_record(CASE WHEN strpos(data::text, '\\u') > 0
+    THEN regexp_replace(data::text, '(?<!\\\\)((?:\\\\\\\\)*)\\\\u(0000|[dD][89a-fA-F][0-9a-fA-F]{2})', '\\1\\\\ufffd', 'g')::json
+    ELSE data END)
   AS l("ttlMs" json, questions json, "answerProblems" json, error json, result json)`;
 
 /** Every column of the runs table but `data`, for a listing that reads `data` its own way. */

@@ -217,8 +217,11 @@ export function storeContract(name: string, harness: StoreHarness): void {
       await store.runs.create({ id: 'sum-nul', owner: 'summer', tool: 't', kind: 'task', status: 'working', data: { args: { q: 'a\u0000b' } }, expiresAt });
       const asking = { ttlMs: 8, args: { big }, principal: { id: 'summer' }, resume: { i: big }, questions: [{ key: 'q2', text: 'who?' }], answerProblems: ['"q": no'], error: { message: 'm' } };
       await store.runs.create({ id: 'sum-shown', owner: 'summer', tool: 't', kind: 'task', status: 'input_required', data: asking, expiresAt });
+      // A lone surrogate in a caller's arguments (JSON writes it escaped; PostgreSQL's json operators refuse it), and a question quoting an escape as text.
+      await store.runs.create({ id: 'sum-surrogate', owner: 'summer', tool: 't', kind: 'task', status: 'working', data: { ttlMs: 9, args: { q: 'x\ud800y', r: '\udc00' } }, expiresAt });
+      await store.runs.create({ id: 'sum-quoted', owner: 'summer', tool: 't', kind: 'task', status: 'input_required', data: { args: { q: '\u0000' }, questions: [{ key: 'q3', text: 'type \\u0000 or \\\\u0000' }] }, expiresAt });
       await store.runs.create({ id: 'sum-null', owner: 'summer', tool: 't', kind: 'task', status: 'completed', data: { result: null }, expiresAt });
-      const listed = Object.fromEntries((await store.runs.list('summer', 'task', 10)).map((run) => [run.id, run.data]));
+      const listed = Object.fromEntries((await store.runs.list('summer', 'task', 20)).map((run) => [run.id, run.data]));
       assert.deepEqual(listed['sum-failed'], { ttlMs: 5, result: { isError: true, content: [{ type: 'text', text: 'it broke' }] } });
       assert.deepEqual(listed['sum-done'], { ttlMs: 6, result: { isError: false } });
       assert.deepEqual(listed['sum-asking'], { ttlMs: 7, questions: [{ key: 'q', text: 'why?' }] });
@@ -227,6 +230,8 @@ export function storeContract(name: string, harness: StoreHarness): void {
       assert.deepEqual(listed['sum-text'], { result: { isError: false } });
       assert.deepEqual(listed['sum-nul'], {}, 'the arguments are not listed');
       assert.deepEqual(listed['sum-null'], {}, 'a result that is no object has no summary');
+      assert.deepEqual(listed['sum-surrogate'], { ttlMs: 9 });
+      assert.deepEqual(listed['sum-quoted'], { questions: [{ key: 'q3', text: 'type \\u0000 or \\\\u0000' }] }, 'an escape quoted as text is listed as it was written');
       assert.deepEqual(listed['sum-shown'], { ttlMs: 8, questions: [{ key: 'q2', text: 'who?' }], answerProblems: ['"q": no'], error: { message: 'm' } });
       // The run itself keeps all of it.
       assert.deepEqual((await store.runs.get('sum-done', 'summer'))?.data, { ttlMs: 6, result: done });
