@@ -3,7 +3,6 @@ import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { ModuleRef } from '../config/module-ref.js';
 import { GraphMcpError, messageOf } from '../errors.js';
-import { isPlainRecord } from '../plain-object.js';
 import { withoutUrlPasswords } from '../run/scrub.js';
 
 const TS_EXTENSIONS = new Set(['.ts', '.mts', '.cts', '.tsx']);
@@ -85,13 +84,16 @@ export async function importExport(ref: ModuleRef, what: string): Promise<unknow
  * A CommonJS module's exports are `module.exports`, its namespace's
  * `default`; Node lifts a name onto the namespace only where it can tell
  * from the source, which it cannot for a TypeScript file compiled on load.
- * An ES module's default export that is no plain object (a compiled graph,
- * a class's instance) is not `module.exports`: its fields are no exports.
+ * A default export that is itself a runnable (an ES module's compiled
+ * graph, its `export default graph`) is not `module.exports`: its fields
+ * (`builder`, `nodes`, ...) are no exports. (Node 20's namespace does not
+ * say which kind of module it is; `module.exports = new Registry()`, a
+ * class's instance holding graphs, is still read.)
  */
 function commonJsExports(namespace: Record<string, unknown>): Record<string, unknown> | undefined {
-  const exports = namespace['module.exports'];
-  if (typeof exports === 'object' && exports !== null) return exports as Record<string, unknown>;
-  return isPlainRecord(namespace.default) ? namespace.default : undefined;
+  const exports = namespace['module.exports'] ?? namespace.default;
+  if (typeof exports !== 'object' || exports === null) return undefined;
+  return typeof (exports as { invoke?: unknown }).invoke === 'function' ? undefined : (exports as Record<string, unknown>);
 }
 
 function exportOf(namespace: Record<string, unknown>, name: string): unknown {

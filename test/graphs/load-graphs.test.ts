@@ -500,6 +500,9 @@ describe('start-up errors name the graph', () => {
     assert.deepEqual(await registry.get('whole')!.graph.invoke({ text: 'hi' }), { text: 'hi!' });
     // The description it was compiled with is its tool's, where the config gives none.
     assert.equal(registry.get('whole')!.definition.description, 'Adds an exclamation mark to the text.');
+    // A CommonJS module.exports that is a class's instance (a registry of graphs) is still read.
+    const fromRegistry = await load({ r: './graphs/registry.cjs:graph' });
+    assert.deepEqual(await fromRegistry.get('r')!.graph.invoke({ text: 'hi' }), { text: 'hi!' });
     for (const field of ['builder', 'checkpointer', 'nodes']) {
       await assert.rejects(load({ g: `./graphs/default-graph.ts:${field}` }), failsWith('EXPORT_NOT_FOUND', new RegExp(`has no export "${field}" \\(exports: named\\)$`)));
     }
