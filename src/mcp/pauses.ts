@@ -42,12 +42,13 @@ export interface PauseData {
   /** Why the last answers given for a task's questions could not be used (it asks them again). */
   answerProblems?: string[];
   /**
-   * The `inputResponses` (2026-07-28) that resumed the run to its end: the
-   * round whose `requestState` they came with, and a digest of each answer
-   * by its key. A retry of that round with other answers is told they were
-   * not applied; the same answers again are a retry.
+   * A digest of each answer given in `inputResponses` (2026-07-28) that was
+   * applied, by its key, over the run's rounds (keys are never used twice
+   * in a run). A retry once the run has ended that brings another answer
+   * under one of them is told it was not applied; the same answers again
+   * are a retry.
    */
-  answeredWith?: { round: number; digests: Record<string, string> };
+  answeredDigests?: Record<string, string>;
 }
 
 /** The signed `requestState` of a 2026-07-28 round: the run it continues. */
@@ -198,7 +199,7 @@ export async function serveCall(serving: PauseServing, call: CallContext, args: 
     if (run.kind === 'task') return createTaskResult(run, call.era, serving.pollIntervalMs) as CallAnswer;
     const step = await stepOf(run);
     // Other answers to the round that ended the run: its result, saying that these were not applied.
-    if (step.kind === 'done' && isPayload(state) && otherAnswersThanApplied(run, state, inputResponsesOf(call))) return answeredBefore(call.tool, run);
+    if (step.kind === 'done' && otherAnswersThanApplied(run, inputResponsesOf(call))) return answeredBefore(call.tool, run);
     // Answers apply to the round whose requestState they came with; an earlier round's state gets the questions asked now.
     const current = step.kind === 'paused' && isPayload(state) && (state.round === undefined || state.round === (step.run.data as PauseData).round);
     return continueRun(serving, call, step, current ? inputResponsesOf(call) : NO_RESPONSES, () => (isPayload(state) && state.args !== undefined ? boundBy(state) : undefined), args);
@@ -365,13 +366,14 @@ async function continueRun(
       return declinedResult(call.tool, declined);
     }
 
+    const answeredDigests = appliedDigests(data, given, answers);
     if (missing.length === 0) {
-      step = await resumeOrRefuse(serving, call, run, answers, finishedAnswer, answeredWith(data, given));
+      step = await resumeOrRefuse(serving, call, run, answers, finishedAnswer, answeredDigests);
       continue;
     }
     if (missing.length < data.questions.length || usedKeys.length > (data.usedKeys?.length ?? 0)) {
       // Part of the round is answered, or an answer could not be used: keep the answers, ask the rest.
-      const saved = await serving.runs.setData(run, { ...data, questions: missing, answers, usedKeys });
+      const saved = await serving.runs.setData(run, { ...data, questions: missing, answers, usedKeys, ...(answeredDigests ? { answeredDigests } : {}) });
       if (saved === undefined) return busyResult(call.tool);
       run = saved;
     }
@@ -445,13 +447,13 @@ async function resumeOrRefuse(
   run: RunRecord,
   answers: Record<string, unknown>,
   ended: (tool: GraphTool, run: RunRecord) => CallToolResult = finishedAnswer,
-  answered?: PauseData['answeredWith'],
+  answered?: PauseData['answeredDigests'],
 ): Promise<RunStep> {
-  const outcome = await serving.runs.resume(run, call.tool, answers, call.runOptions, describer(call), (result) => ({
+  const outcome = await serving.runs.resume(run, call.tool, answers, call.runOptions, describer(call, answered), (result) => ({
     ...(run.data as PauseData),
     questions: [],
     result,
-    ...(answered !== undefined ? { answeredWith: answered } : {}),
+    ...(answered !== undefined ? { answeredDigests: answered } : {}),
   }));
   if (outcome === 'busy') return { kind: 'done', result: busyResult(call.tool, run, storeNow(serving.runs.store)) };
   if (outcome === 'finished') return { kind: 'done', result: ended(call.tool, run) };
@@ -640,13 +642,15 @@ export function answerChannel(requestId: string): string {
   return `answer:${requestId}`;
 }
 
-export function describer(call: Pick<CallContext, 'runOptions'>): DescribePause {
+/** `answered`: the digests of the answers that resumed the run (`PauseData.answeredDigests`), kept with its next questions. */
+export function describer(call: Pick<CallContext, 'runOptions'>, answered?: PauseData['answeredDigests']): DescribePause {
   return (interrupts: PendingInterrupt[], previous: RunRecord | undefined): PauseData => {
     const before = previous?.data as PauseData | undefined;
     const usedKeys = before?.usedKeys ?? [];
     // Questions leave the run: scrub the credentials it was handed, like every other way out.
     const questions = scrubValue(questionsFor(interrupts, usedKeys), call.runOptions.secretsUsed?.());
-    return { questions, answers: {}, usedKeys: [...usedKeys, ...questions.map((q) => q.key)], round: before?.round ?? 0 };
+    const answeredDigests = answered ?? before?.answeredDigests;
+    return { questions, answers: {}, usedKeys: [...usedKeys, ...questions.map((q) => q.key)], round: before?.round ?? 0, ...(answeredDigests ? { answeredDigests } : {}) };
   };
 }
 
@@ -669,25 +673,31 @@ export interface ClientResponses {
 
 const NO_RESPONSES: ClientResponses = { responses: {}, dropped: [] };
 
-/** What `answeredWith` keeps of the `inputResponses` that answer every question of `data`'s round; none for answers given another way. */
-function answeredWith(data: PauseData, given: ClientResponses): PauseData['answeredWith'] {
-  const digests: Record<string, string> = {};
-  for (const { key } of data.questions) {
-    const digest = Object.hasOwn(given.responses, key) ? sentDigest(given.responses[key]) : undefined;
-    if (digest !== undefined) digests[key] = digest;
+/**
+ * `data.answeredDigests`, and a digest of each answer in `given` that
+ * `answers` took (by its question's interrupt id) for a question of
+ * `data`'s round; none for answers given another way (`resume_run`, a
+ * 2025-era stream).
+ */
+function appliedDigests(data: PauseData, given: ClientResponses, answers: Record<string, unknown>): PauseData['answeredDigests'] {
+  const digests: Record<string, string> = { ...data.answeredDigests };
+  for (const question of data.questions) {
+    if (!Object.hasOwn(given.responses, question.key) || !Object.hasOwn(answers, question.interruptId)) continue;
+    const digest = sentDigest(given.responses[question.key]);
+    if (digest !== undefined) digests[question.key] = digest;
   }
-  return Object.keys(digests).length === 0 ? undefined : { round: data.round, digests };
+  return Object.keys(digests).length === 0 ? undefined : digests;
 }
 
 /**
- * Whether a retry brings answers to the round that ended `run` other than
- * those that ended it. A retry that answers none of that round's questions
- * (or of another round) says nothing about them.
+ * Whether a retry brings, for a question the ended `run` applied an answer
+ * to, another answer than that one. A retry that answers none of them says
+ * nothing about them.
  */
-function otherAnswersThanApplied(run: RunRecord, state: RequestStatePayload, retry: ClientResponses): boolean {
-  const applied = (run.data as PauseData).answeredWith;
-  if (applied === undefined || state.round !== applied.round) return false;
-  return Object.entries(applied.digests).some(([key, digest]) => Object.hasOwn(retry.responses, key) && sentDigest(retry.responses[key]) !== digest);
+function otherAnswersThanApplied(run: RunRecord, retry: ClientResponses): boolean {
+  const applied = (run.data as PauseData).answeredDigests;
+  if (applied === undefined) return false;
+  return Object.entries(retry.responses).some(([key, response]) => Object.hasOwn(applied, key) && sentDigest(response) !== applied[key]);
 }
 
 function inputResponsesOf(call: CallContext): ClientResponses {

@@ -204,6 +204,21 @@ describe('2026-07-28 over raw HTTP: requestState is signed, owner-bound, and the
     assert.deepEqual(earlier, done);
   });
 
+  test("a round answered in parts: once the run has ended, a late retry of the first part's state with other answers is told they were not applied; with the answer applied, it gets the result as it is", async () => {
+    const accept = (answer: string) => ({ action: 'accept', content: { answer } });
+    const first = (await rawCall('alice', 'parallel')).messages[0]?.result;
+    assert.deepEqual(Object.keys(first.inputRequests).sort(), ['left', 'right'], JSON.stringify(first));
+    const part = (await rawCall('alice', 'parallel', { requestState: first.requestState, inputResponses: { left: accept('L') } })).messages[0]?.result;
+    assert.deepEqual(Object.keys(part.inputRequests), ['right'], JSON.stringify(part));
+    const done = (await rawCall('alice', 'parallel', { requestState: part.requestState, inputResponses: { right: accept('R') } })).messages[0]?.result;
+    assert.equal(done.structuredContent?.joined, 'L+R', JSON.stringify(done));
+    const other = (await rawCall('alice', 'parallel', { requestState: first.requestState, inputResponses: { left: accept('X'), right: accept('Y') } })).messages[0]?.result;
+    assert.match(other.content[0].text, /this answer was not applied/);
+    assert.equal(other.structuredContent?.joined, 'L+R');
+    const same = (await rawCall('alice', 'parallel', { requestState: first.requestState, inputResponses: { left: accept('L') } })).messages[0]?.result;
+    assert.deepEqual(same, done);
+  });
+
   test("answers sent with a first call answer its run's first questions at once; a later round's are asked, though sent ahead", async () => {
     const inputResponses = { user_name: { action: 'accept', content: { name: 'Ada' } }, client_roots: { roots: [{ uri: 'file:///a' }] }, extra: { action: 'accept', content: {} } };
     const capabilities = { elicitation: {}, roots: {} };
