@@ -42,13 +42,14 @@ export interface PauseData {
   /** Why the last answers given for a task's questions could not be used (it asks them again). */
   answerProblems?: string[];
   /**
-   * A digest of each answer given in `inputResponses` (2026-07-28) that was
-   * applied, by its key, over the run's rounds (keys are never used twice
-   * in a run). A retry once the run has ended that brings another answer
-   * under one of them is told it was not applied; the same answers again
-   * are a retry.
+   * Each answer given in `inputResponses` (2026-07-28), by its key (keys are
+   * never used twice in a run), over the run's rounds: a digest of the
+   * answer the run took, with the round whose `requestState` brought it;
+   * the digest is empty for one it refused (asked again). A retry of that
+   * round once the run has ended that brings another answer under that key
+   * is told it was not applied; the same answers again are a retry.
    */
-  answeredDigests?: Record<string, string>;
+  answeredDigests?: Record<string, { digest: string; round: number }>;
 }
 
 /** The signed `requestState` of a 2026-07-28 round: the run it continues. */
@@ -199,7 +200,7 @@ export async function serveCall(serving: PauseServing, call: CallContext, args: 
     if (run.kind === 'task') return createTaskResult(run, call.era, serving.pollIntervalMs) as CallAnswer;
     const step = await stepOf(run);
     // Other answers to the round that ended the run: its result, saying that these were not applied.
-    if (step.kind === 'done' && otherAnswersThanApplied(run, inputResponsesOf(call))) return answeredBefore(call.tool, run);
+    if (step.kind === 'done' && isPayload(state) && otherAnswersThanApplied(run, state, inputResponsesOf(call))) return answeredBefore(call.tool, run);
     // Answers apply to the round whose requestState they came with; an earlier round's state gets the questions asked now.
     const current = step.kind === 'paused' && isPayload(state) && (state.round === undefined || state.round === (step.run.data as PauseData).round);
     return continueRun(serving, call, step, current ? inputResponsesOf(call) : NO_RESPONSES, () => (isPayload(state) && state.args !== undefined ? boundBy(state) : undefined), args);
@@ -296,7 +297,9 @@ export function askAgain(data: PauseData, problem: string, rekey: boolean, keepA
     if (rekey) usedKeys.push(key);
     return askedAgain(question, key, problem);
   });
-  return { ...data, questions, answers: keepAnswers ? (data.answers ?? {}) : {}, usedKeys, answerProblems: [problem] };
+  // The answers under the keys asked again were not taken: a retry bringing one is told so.
+  const refused = Object.fromEntries(data.questions.map((question) => [question.key, { digest: '', round: data.round }]));
+  return { ...data, questions, answers: keepAnswers ? (data.answers ?? {}) : {}, usedKeys, answerProblems: [problem], answeredDigests: { ...data.answeredDigests, ...refused } };
 }
 
 /**
@@ -455,6 +458,15 @@ async function resumeOrRefuse(
     result,
     ...(answered !== undefined ? { answeredDigests: answered } : {}),
   }));
+  // The graph refused an answer, and asks its question again (under a new key): the answer under the old key was not taken.
+  if (typeof outcome === 'object' && outcome.kind === 'refused' && answered !== undefined) {
+    const before = run.data as PauseData;
+    const askedAgain = new Set(((outcome.run.data as PauseData).questions ?? []).map((question) => question.interruptId));
+    const refusedKeys = before.questions.filter((question) => askedAgain.has(question.interruptId)).map((question) => question.key);
+    const data = outcome.run.data as PauseData;
+    const marked = Object.fromEntries(refusedKeys.map((key) => [key, { digest: '', round: before.round }]));
+    return { ...outcome, run: { ...outcome.run, data: { ...data, answeredDigests: { ...data.answeredDigests, ...marked } } } };
+  }
   if (outcome === 'busy') return { kind: 'done', result: busyResult(call.tool, run, storeNow(serving.runs.store)) };
   if (outcome === 'finished') return { kind: 'done', result: ended(call.tool, run) };
   if (outcome === 'cancelled') return { kind: 'done', result: errorResult('RUN_CANCELLED', `Tool "${call.tool.name}" was cancelled while it was resumed (cancel_run); it did not finish.`) };
@@ -680,24 +692,28 @@ const NO_RESPONSES: ClientResponses = { responses: {}, dropped: [] };
  * 2025-era stream).
  */
 function appliedDigests(data: PauseData, given: ClientResponses, answers: Record<string, unknown>): PauseData['answeredDigests'] {
-  const digests: Record<string, string> = { ...data.answeredDigests };
+  const digests: NonNullable<PauseData['answeredDigests']> = { ...data.answeredDigests };
   for (const question of data.questions) {
     if (!Object.hasOwn(given.responses, question.key) || !Object.hasOwn(answers, question.interruptId)) continue;
     const digest = sentDigest(given.responses[question.key]);
-    if (digest !== undefined) digests[question.key] = digest;
+    if (digest !== undefined) digests[question.key] = { digest, round: data.round };
   }
   return Object.keys(digests).length === 0 ? undefined : digests;
 }
 
 /**
- * Whether a retry brings, for a question the ended `run` applied an answer
- * to, another answer than that one. A retry that answers none of them says
- * nothing about them.
+ * Whether a retry of `state`'s round brings, for a question the ended `run`
+ * took (or refused) an answer to in that round, another answer than the
+ * one it took. Answers to other rounds' questions, which that round
+ * ignored when it came, say nothing.
  */
-function otherAnswersThanApplied(run: RunRecord, retry: ClientResponses): boolean {
+function otherAnswersThanApplied(run: RunRecord, state: RequestStatePayload, retry: ClientResponses): boolean {
   const applied = (run.data as PauseData).answeredDigests;
-  if (applied === undefined) return false;
-  return Object.entries(retry.responses).some(([key, response]) => Object.hasOwn(applied, key) && sentDigest(response) !== applied[key]);
+  if (applied === undefined || state.round === undefined) return false;
+  return Object.entries(retry.responses).some(([key, response]) => {
+    const taken = Object.hasOwn(applied, key) ? applied[key] : undefined;
+    return taken !== undefined && taken.round === state.round && sentDigest(response) !== taken.digest;
+  });
 }
 
 function inputResponsesOf(call: CallContext): ClientResponses {

@@ -192,6 +192,11 @@ describe('2026-07-28 over raw HTTP: requestState is signed, owner-bound, and the
     const retried = (await rawCall('alice', 'two_rounds', { requestState: second.requestState, inputResponses: { step2: { action: 'accept', content: { answer: 'blue' } } } })).messages[0]
       ?.result;
     assert.deepEqual(retried, done);
+    // So is one that also carried an answer to an earlier round's question, which its round ignored.
+    const withEarlier = (
+      await rawCall('alice', 'two_rounds', { requestState: second.requestState, inputResponses: { step2: { action: 'accept', content: { answer: 'blue' } }, step1: { action: 'accept', content: { answer: 'Zed' } } } })
+    ).messages[0]?.result;
+    assert.deepEqual(withEarlier, done);
     // Another answer (a second client, a model that changed its mind) is told it was not applied.
     const replay = (await rawCall('alice', 'two_rounds', { requestState: second.requestState, inputResponses: { step2: { action: 'accept', content: { answer: 'red' } } } })).messages[0]
       ?.result;
@@ -217,6 +222,20 @@ describe('2026-07-28 over raw HTTP: requestState is signed, owner-bound, and the
     assert.equal(other.structuredContent?.joined, 'L+R');
     const same = (await rawCall('alice', 'parallel', { requestState: first.requestState, inputResponses: { left: accept('L') } })).messages[0]?.result;
     assert.deepEqual(same, done);
+  });
+
+  test("an answer the graph refused (asked again under a new key), sent again once the run has ended, is told it was not applied", async () => {
+    const first = (await rawCall('alice', 'refined')).messages[0]?.result;
+    const [key1] = Object.keys(first.inputRequests);
+    const refusal = { requestState: first.requestState, inputResponses: { [key1!]: { action: 'accept', content: { name: 'Bob' } } } };
+    const again = (await rawCall('alice', 'refined', refusal)).messages[0]?.result;
+    const [key2] = Object.keys(again.inputRequests);
+    assert.notEqual(key2, key1);
+    const done = (await rawCall('alice', 'refined', { requestState: again.requestState, inputResponses: { [key2!]: { action: 'accept', content: { name: 'Ada' } } } })).messages[0]?.result;
+    assert.equal(done.structuredContent?.answer, 'Hello, Ada!', JSON.stringify(done));
+    const resent = (await rawCall('alice', 'refined', refusal)).messages[0]?.result;
+    assert.match(resent.content[0].text, /this answer was not applied/);
+    assert.equal(resent.structuredContent?.answer, 'Hello, Ada!');
   });
 
   test("answers sent with a first call answer its run's first questions at once; a later round's are asked, though sent ahead", async () => {
