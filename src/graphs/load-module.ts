@@ -84,8 +84,8 @@ export async function importExport(ref: ModuleRef, what: string): Promise<unknow
  * A CommonJS module's exports are `module.exports`, its namespace's
  * `default`; Node lifts a name onto the namespace only where it can tell
  * from the source, which it cannot for a TypeScript file compiled on load.
- * A default export that is itself a runnable (an ES module's compiled
- * graph, its `export default graph`) is not `module.exports`: its fields
+ * A default export that is itself a graph (an ES module's compiled or
+ * uncompiled graph, its `export default graph`) is not `module.exports`: its fields
  * (`builder`, `nodes`, ...) are no exports. (Node 20's namespace does not
  * say which kind of module it is; `module.exports = new Registry()`, a
  * class's instance holding graphs, is still read.)
@@ -93,7 +93,8 @@ export async function importExport(ref: ModuleRef, what: string): Promise<unknow
 function commonJsExports(namespace: Record<string, unknown>): Record<string, unknown> | undefined {
   const exports = namespace['module.exports'] ?? namespace.default;
   if (typeof exports !== 'object' || exports === null) return undefined;
-  return typeof (exports as { invoke?: unknown }).invoke === 'function' ? undefined : (exports as Record<string, unknown>);
+  const graphLike = exports as { invoke?: unknown; compile?: unknown };
+  return typeof graphLike.invoke === 'function' || typeof graphLike.compile === 'function' ? undefined : (exports as Record<string, unknown>);
 }
 
 function exportOf(namespace: Record<string, unknown>, name: string): unknown {

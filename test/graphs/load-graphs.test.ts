@@ -500,6 +500,12 @@ describe('start-up errors name the graph', () => {
     assert.deepEqual(await registry.get('whole')!.graph.invoke({ text: 'hi' }), { text: 'hi!' });
     // The description it was compiled with is its tool's, where the config gives none.
     assert.equal(registry.get('whole')!.definition.description, 'Adds an exclamation mark to the text.');
+    // An uncompiled one too: its builder's fields (nodes, channels) are no exports.
+    const uncompiled = await load({ b: './graphs/default-builder.ts' });
+    assert.deepEqual(await uncompiled.get('b')!.graph.invoke({ text: 'hi' }), { text: 'hi!' });
+    for (const field of ['nodes', 'channels', 'missing']) {
+      await assert.rejects(load({ g: `./graphs/default-builder.ts:${field}` }), failsWith('EXPORT_NOT_FOUND', new RegExp(`has no export "${field}" \\(exports: note\\)$`)));
+    }
     // A CommonJS module.exports that is a class's instance (a registry of graphs) is still read.
     const fromRegistry = await load({ r: './graphs/registry.cjs:graph' });
     assert.deepEqual(await fromRegistry.get('r')!.graph.invoke({ text: 'hi' }), { text: 'hi!' });
