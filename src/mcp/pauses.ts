@@ -199,7 +199,7 @@ export async function serveCall(serving: PauseServing, call: CallContext, args: 
     // A retry of the round that already began the task: the same task again.
     if (run.kind === 'task') return createTaskResult(run, call.era, serving.pollIntervalMs) as CallAnswer;
     const step = await stepOf(run);
-    // Other answers to the round that ended the run: its result, saying that these were not applied.
+    // Other answers than the run took in the retried round: its result, saying that these were not applied.
     if (step.kind === 'done' && isPayload(state) && otherAnswersThanApplied(run, state, inputResponsesOf(call))) return answeredBefore(call.tool, run);
     // Answers apply to the round whose requestState they came with; an earlier round's state gets the questions asked now.
     const current = step.kind === 'paused' && isPayload(state) && (state.round === undefined || state.round === (step.run.data as PauseData).round);
@@ -369,7 +369,8 @@ async function continueRun(
       return declinedResult(call.tool, declined);
     }
 
-    const answeredDigests = appliedDigests(data, given, answers);
+    // Only a 2026-07-28 client's inputResponses can come again with a round's requestState.
+    const answeredDigests = call.era === 'modern' ? appliedDigests(data, given, answers) : data.answeredDigests;
     if (missing.length === 0) {
       step = await resumeOrRefuse(serving, call, run, answers, finishedAnswer, answeredDigests);
       continue;
@@ -688,8 +689,7 @@ const NO_RESPONSES: ClientResponses = { responses: {}, dropped: [] };
 /**
  * `data.answeredDigests`, and a digest of each answer in `given` that
  * `answers` took (by its question's interrupt id) for a question of
- * `data`'s round; none for answers given another way (`resume_run`, a
- * 2025-era stream).
+ * `data`'s round (a 2026-07-28 request's `inputResponses`).
  */
 function appliedDigests(data: PauseData, given: ClientResponses, answers: Record<string, unknown>): PauseData['answeredDigests'] {
   const digests: NonNullable<PauseData['answeredDigests']> = { ...data.answeredDigests };
