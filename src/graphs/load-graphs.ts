@@ -9,7 +9,8 @@ import { interopSafeParse, isInteropZodSchema } from '@langchain/core/utils/type
 import { issuesMessage } from '../run/graph-errors.js';
 import { graphLayers, resolveGraph, type RunnableGraph } from './resolve-graph.js';
 import { graphInputSchema, graphOutputSchema, propertiesOf, schemaExportToJsonSchema, type JsonSchema } from './schemas.js';
-import { buildGraphTool, RESERVED_TOOL_NAMES, type GraphTool } from './tool.js';
+import { RESERVED_TOOL_NAMES } from '../config/schema.js';
+import { buildGraphTool, type GraphTool } from './tool.js';
 
 /** Every tool, computed once at start-up; lookups are O(1). */
 export interface ToolRegistry {
@@ -101,10 +102,10 @@ async function fromSource(source: SchemaSource | undefined, io: 'input' | 'outpu
   return schemaExportToJsonSchema(await importExport(source.ref, what), io, what);
 }
 
-/** The description the graph was compiled with (`.compile({ description })`, on it or the binding around it), if any. */
-function graphDescription(graph: unknown): string | undefined {
-  for (const layer of [graph, (graph as { bound?: unknown } | null)?.bound]) {
-    const description = (layer as { description?: unknown } | null | undefined)?.description;
+/** The description the graph was compiled with (`.compile({ description })`, on it or a layer it wraps), if any. */
+function graphDescription(graph: RunnableGraph): string | undefined {
+  for (const layer of graphLayers(graph)) {
+    const description = (layer as { description?: unknown }).description;
     if (typeof description === 'string' && description.trim() !== '') return description;
   }
   return undefined;

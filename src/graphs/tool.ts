@@ -110,7 +110,6 @@ export interface GraphToolSpec {
   graphOutputFields: readonly string[];
 }
 
-export { RESERVED_TOOL_NAMES, TOOL_NAME_PATTERN } from '../config/schema.js';
 
 const ANY_OBJECT: JsonSchema = { type: 'object' };
 
