@@ -61,9 +61,13 @@ export function createPool(pgModule: PgModule, config: pg.PoolConfig, logger: Lo
   // checkpoints) whose server ends it (a restart, pg_terminate_backend) emits `error` with no
   // listener, which would end the process. Its holder's next statement fails instead, and the
   // connection, no longer queryable, is dropped when it is released.
+  // The connections checked out now: an idle one's error is the pool's (logged above), said once.
+  const inUse = new WeakSet<pg.PoolClient>();
+  pool.on('acquire', (client) => inUse.add(client));
+  pool.on('release', (_error, client) => inUse.delete(client));
   pool.on('connect', (client) => {
     client.on('error', (error) => {
-      logger?.warn({ err: { message: messageOf(error) } }, 'PostgreSQL: a pooled connection in use failed; the request using it fails');
+      if (inUse.has(client)) logger?.warn({ err: { message: messageOf(error) } }, 'PostgreSQL: a pooled connection in use failed; the request using it fails');
     });
   });
   const connectOnce = pool.connect.bind(pool) as () => Promise<pg.PoolClient>;
