@@ -66,7 +66,7 @@ export interface LoadGraphMcpOptions {
    * expired runs. `false` for a process that only looks (`graph-mcp check`):
    * it runs no graph that no caller of its own asked for, and no task at all,
    * not even one its own callers create (another process must run those).
-   * @default true
+   * @default true, or false when `http.disable_mcp` switches the endpoint off
    */
   background?: boolean;
 }
@@ -188,7 +188,9 @@ export async function loadGraphMcp(options: LoadGraphMcpOptions = {}): Promise<G
     return { configurable: { ...identityConfigurable(principal), [CREDENTIALS_KEY]: credentials }, secretsUsed, beforeContinuing: handAll };
   };
   const pauses = store ? await pauseServing(store, config, tools, runContextFor, logger, runs.closingSignal) : undefined;
-  if (options.background !== false) {
+  // With the endpoint off, no background work either, unless asked: a process that serves no MCP
+  // would otherwise run other processes' tasks from a shared store.
+  if (options.background ?? !config.http.disable_mcp) {
     pauses?.runs.startSweeping();
     await pauses?.tasks?.start();
   }

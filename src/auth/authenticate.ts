@@ -15,7 +15,8 @@ import type { Principal } from './principal.js';
  */
 export type Authenticate = (request: Request) => PrincipalLike | Promise<PrincipalLike>;
 
-export type PrincipalLike = { id?: unknown; identity?: unknown; scopes?: unknown; permissions?: unknown } & Record<string, unknown>;
+// No index signature: a project's own \`interface User\` (which has none) is returned as it is.
+export type PrincipalLike = { id?: unknown; identity?: unknown; scopes?: unknown; permissions?: unknown };
 
 export type AuthOutcome =
   | { ok: true; principal: Principal }

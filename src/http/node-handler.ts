@@ -52,8 +52,17 @@ export function createNodeHandler(
       // An app's parser read the body: `express.json()` leaves a value, `express.raw()` the
       // bytes and `express.text()` the text, which are parsed here as if read from the socket.
       const raw = typeof drained === 'string' || Buffer.isBuffer(drained) ? drained : undefined;
-      if (raw === undefined) body = { parsed: drained };
-      else if (Buffer.byteLength(raw) > maxBodyBytes) {
+      if (raw === undefined) {
+        // The app's parser has its own limit (express.json()'s 100 kB, or one a route raised):
+        // graph-mcp's applies as well, or a larger one there would let larger bodies in here.
+        if (parsedBodyBytes(req, drained) > maxBodyBytes) {
+          finished = true;
+          onRefusal?.(req, payloadTooLargeMessage(maxBodyBytes));
+          jsonRpcError(res, 413, -32000, payloadTooLargeMessage(maxBodyBytes));
+          return;
+        }
+        body = { parsed: drained };
+      } else if (Buffer.byteLength(raw) > maxBodyBytes) {
         finished = true;
         onRefusal?.(req, payloadTooLargeMessage(maxBodyBytes));
         jsonRpcError(res, 413, -32000, payloadTooLargeMessage(maxBodyBytes));
@@ -236,4 +245,22 @@ async function writeResponse(
     // The stream failed or the client left: end what was sent.
   }
   res.end();
+}
+
+/**
+ * The size of a body an app's parser has read: its `Content-Length`, when it
+ * gives the bytes as they were parsed; else (chunked, or compressed, which the
+ * parser inflated) the parsed value written back as JSON, which is no larger
+ * than what was parsed but for escapes.
+ */
+function parsedBodyBytes(req: NodeRequest, parsed: unknown): number {
+  const length = req.headers['content-length'];
+  const encoding = req.headers['content-encoding'];
+  if (length !== undefined && /^\d+$/.test(length) && (encoding === undefined || encoding.trim().toLowerCase() === 'identity')) return Number(length);
+  try {
+    return Buffer.byteLength(JSON.stringify(parsed) ?? '');
+  } catch {
+    // Not JSON (an app's own value with a cycle, a BigInt): the handler answers it as it is.
+    return 0;
+  }
 }

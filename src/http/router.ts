@@ -190,7 +190,7 @@ export function mcpRouter(graphMcp: GraphMcp, options: McpRouterOptions, standal
  * token is not kept. A caller without a string `id` (or `identity`) is the
  * middleware's bug: thrown here, not served as anyone.
  */
-export function authInfoForPrincipal(principal: { id: string; scopes: readonly string[] } & Record<string, unknown>): AuthInfo {
+export function authInfoForPrincipal<P extends { id: string; scopes: readonly string[] }>(principal: P): AuthInfo {
   const caller = readPrincipal(principal);
   if (caller === undefined) {
     throw new TypeError('authInfoForPrincipal: the principal has no non-empty string "id" (or "identity"): pass { id, scopes } naming the caller');

@@ -8,9 +8,12 @@ import express, { type Request } from 'express';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { ElicitRequestSchema } from '@modelcontextprotocol/sdk/types.js';
-import { authInfoForPrincipal, AuthError, createMcpRouter, loadGraphMcp, type AuthInfo, type GraphMcp } from '../../src/index.js';
+import { authInfoForPrincipal, AuthError, createMcpRouter, loadGraphMcp, type Authenticate, type AuthInfo, type GraphMcp } from '../../src/index.js';
 import { captureLogs, FIXTURES, graphToolNames } from '../helpers/server.js';
-import { callModern, envelope, legacyHeaders, modernHeaders, post } from '../helpers/raw.js';
+import { callModern, envelope, legacyHeaders, modernHeaders, post, taskRequest } from '../helpers/raw.js';
+import { until } from '../helpers/wait.js';
+import { runsOf } from '../fixtures/graphs/gated.js';
+import { MemoryStore } from '../../src/store/memory-store.js';
 import { MAX_JSON_DEPTH } from '../../src/http/json-depth.js';
 
 const servers: Server[] = [];
@@ -109,6 +112,66 @@ test("a message the app's express.json() parsed may nest exactly as deep as the 
   assert.equal(deeper.messages[0]?.error?.message, `Invalid Request: JSON nested deeper than ${MAX_JSON_DEPTH} levels`);
 });
 
+test("behind the app's express.json() with a higher limit of its own, http.max_body_bytes still applies: by Content-Length, and to a body sent in chunks", async () => {
+  const graphMcp = opened(await loadGraphMcp({ baseDir: FIXTURES, logger: captureLogs().logger, store: null, config: { graphs: { echo: './graphs/basic.ts:echo' }, http: { max_body_bytes: 2_000 } } }));
+  const app = express();
+  app.use(express.json({ limit: '10mb' }));
+  app.use(createMcpRouter(graphMcp));
+  const base = await listen(app);
+  const message = (text: string) => JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name: 'echo', arguments: { text } } });
+  const small = await post(`${base}/mcp`, message('fits'), legacyHeaders());
+  assert.deepEqual(small.messages[0]?.result?.structuredContent, { echoed: 'fits' }, small.text);
+  const large = await post(`${base}/mcp`, message('x'.repeat(5_000)), legacyHeaders());
+  assert.equal(large.status, 413, large.text);
+  assert.equal(large.messages[0]?.error?.code, -32000);
+  assert.match(large.messages[0]?.error?.message ?? '', /2000 bytes/);
+  // No Content-Length: the parsed value is measured.
+  const body = message('y'.repeat(5_000));
+  const chunked = await fetch(`${base}/mcp`, {
+    method: 'POST',
+    headers: legacyHeaders(),
+    body: new ReadableStream({
+      start(controller) {
+        controller.enqueue(new TextEncoder().encode(body));
+        controller.close();
+      },
+    }),
+    duplex: 'half',
+  } as RequestInit);
+  assert.equal(chunked.status, 413, await chunked.clone().text());
+  assert.equal(((await chunked.json()) as { error?: { code?: number } }).error?.code, -32000);
+});
+
+test("a project's own interface for its users (no index signature) is what authInfoForPrincipal and an Authenticate function take and return as they are", async () => {
+  // Checked by the type check: an interface is not assignable to Record<string, unknown>.
+  interface AppUser {
+    id: string;
+    scopes: string[];
+    displayName: string;
+  }
+  const users: Record<string, AppUser> = { 'token-ann': { id: 'ann', scopes: ['read'], displayName: 'Ann' } };
+  const authenticate: Authenticate = async (request) => {
+    const user = users[request.headers.get('x-token') ?? ''];
+    if (user === undefined) throw new AuthError(401, 'who are you?');
+    return user;
+  };
+  for (const appMiddleware of [false, true]) {
+    const graphMcp = opened(await loadGraphMcp({ baseDir: FIXTURES, logger: captureLogs().logger, store: null, config: { graphs: { whoami: './graphs/basic.ts:whoami' } } }));
+    const app = express();
+    if (appMiddleware) {
+      app.use((req, _res, next) => {
+        const user: AppUser = users['token-ann']!;
+        (req as Request & { auth?: AuthInfo }).auth = authInfoForPrincipal(user);
+        next();
+      });
+    }
+    app.use(createMcpRouter(graphMcp, appMiddleware ? {} : { authenticate }));
+    const base = await listen(app);
+    const answer = await post(`${base}/mcp`, { jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name: 'whoami', arguments: {} } }, { ...legacyHeaders(), 'x-token': 'token-ann' });
+    assert.deepEqual(answer.messages[0]?.result?.structuredContent, { user: 'ann', scopes: ['read'] }, answer.text);
+  }
+});
+
 describe('http.disable_mcp', () => {
   test('mounts nothing: the path answers the app\'s 404, other routes work, and a log line says MCP is off', async () => {
     const { base, logs } = await existingApp({ bodyParser: true, disableMcp: true });
@@ -118,6 +181,34 @@ describe('http.disable_mcp', () => {
     assert.equal((await fetch(`${base}/api/health`)).status, 200);
     const line = logs.lines.map((l) => JSON.parse(l)).find((l) => l.mcp === false);
     assert.match(line?.msg, /MCP is off/);
+  });
+
+  test('runs no task of a store it shares with processes that serve, unless asked to (background: true)', { timeout: 30_000 }, async () => {
+    const shared = new MemoryStore();
+    const config = (disable_mcp: boolean) => ({ graphs: { gated: './graphs/gated.ts:gated' }, http: { disable_mcp }, defaults: { poll_interval_ms: 50 } });
+    // Off, as a host app configures it to switch MCP off: were it claiming, it would claim within a poll.
+    const off = opened(await loadGraphMcp({ baseDir: FIXTURES, logger: captureLogs().logger, store: shared, config: config(true) }));
+    // The process that serves, and runs no task itself.
+    const serving = opened(await loadGraphMcp({ baseDir: FIXTURES, logger: captureLogs().logger, store: shared, background: false, config: config(false) }));
+    const app = express();
+    app.use(createMcpRouter(serving));
+    const url = `${await listen(app)}/mcp`;
+    const before = runsOf.first;
+    const created = await taskRequest(url, 'tools/call', { name: 'gated', arguments: { topic: 'tides' } });
+    const taskId = created.result?.taskId as string;
+    assert.ok(taskId, JSON.stringify(created));
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    assert.equal(runsOf.first, before, 'no process ran the task: the one with MCP off claims none');
+    assert.equal((await taskRequest(url, 'tasks/get', { taskId })).result?.status, 'working');
+    await off.close(0);
+    // Asked to, with MCP off all the same, a process runs it.
+    opened(await loadGraphMcp({ baseDir: FIXTURES, logger: captureLogs().logger, store: shared, background: true, config: config(true) }));
+    const done = await until('the task completes', async () => {
+      const answer = await taskRequest(url, 'tasks/get', { taskId });
+      return answer.result?.status === 'completed' ? answer : undefined;
+    });
+    assert.equal(done.result.result.structuredContent.summary, 'tides after 1 step');
+    assert.equal(runsOf.first, before + 1);
   });
 });
 
