@@ -52,15 +52,25 @@ export function isGraphMcpError(value: unknown, code?: ErrorCode): value is Grap
 
 /** The message of anything thrown, without its stack. */
 export function messageOf(error: unknown): string {
-  if (error instanceof Error) return error.message || error.name;
+  if (error instanceof Error) return textOf(error, 'message') || textOf(error, 'name') || 'an Error with no message was thrown';
   if (typeof error === 'string') return error;
   // Not the object itself: a library's thrown response or request may carry headers, a
   // stack or a body that must not reach a caller. Its own message, if it has one.
   if (error !== null && typeof error === 'object') {
-    const message = (error as { message?: unknown }).message;
-    return typeof message === 'string' && message !== '' ? message : 'an object that is not an Error was thrown';
+    return textOf(error, 'message') || 'an object that is not an Error was thrown';
   }
-  return String(error);
+  // Not a function's source text.
+  return typeof error === 'function' ? 'a function was thrown' : String(error);
+}
+
+/** A property of a thrown value meant to be text, read without trusting it: one that is not text, or whose getter throws, is none. */
+function textOf(error: object, key: 'message' | 'name'): string | undefined {
+  try {
+    const text = (error as Record<string, unknown>)[key];
+    return typeof text === 'string' ? text : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 /**

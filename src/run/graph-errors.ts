@@ -116,3 +116,47 @@ export function issuesMessage(error: unknown): string {
   }
   return messageOf(error);
 }
+
+/** The properties of a thrown value that graph-mcp reads to tell what failed; those named for text must be text. */
+const READ_KEYS = ['name', 'message', 'code', 'data', 'issues', 'lc_error_code', 'stack'] as const;
+const TEXT_KEYS = new Set<string>(['name', 'message']);
+
+/**
+ * What a graph threw, made safe to read. A value every property of which
+ * that graph-mcp reads (its name, message, code, data, zod issues, cause and
+ * the errors it holds) reads without throwing, with its name and message
+ * text where it has them, is returned as it is. Anything else (a getter
+ * that throws, a Proxy, a Symbol for a message, a function, whose text is
+ * its source) is a plain Error saying so, with its message where that was
+ * text: read as it was, it failed the server's own code, and the call was
+ * answered as the server's fault, a task run again on every lease.
+ */
+export function readableFailure(thrown: unknown): unknown {
+  if (typeof thrown === 'function') return new Error('the graph threw a function, not an Error');
+  try {
+    if (readable(thrown, 0)) return thrown;
+  } catch {
+    // A Proxy whose traps throw (instanceof asks for its prototype).
+  }
+  let message: unknown;
+  try {
+    message = (thrown as { message?: unknown }).message;
+  } catch {
+    message = undefined;
+  }
+  return new Error(typeof message === 'string' && message !== '' ? message : 'the graph threw an error graph-mcp cannot read (its message is not text, or reading it failed)');
+}
+
+function readable(value: unknown, depth: number): boolean {
+  if (value === null || typeof value !== 'object') return typeof value !== 'function';
+  if (depth > 10) return true;
+  for (const key of READ_KEYS) {
+    const read = (value as Record<string, unknown>)[key];
+    if (TEXT_KEYS.has(key) && read !== undefined && typeof read !== 'string') return false;
+  }
+  void (value as Record<symbol, unknown>)[INVALID_RESUME];
+  void (value instanceof Error);
+  const errors = (value as { errors?: unknown }).errors;
+  if (Array.isArray(errors) && !errors.every((inner) => readable(inner, depth + 1))) return false;
+  return readable((value as { cause?: unknown }).cause, depth + 1);
+}

@@ -4,7 +4,7 @@ import { ProtocolError, type CallToolResult } from '@modelcontextprotocol/server
 import { GraphMcpError, isGraphMcpError, messageOf } from '../errors.js';
 import type { GraphTool } from '../graphs/tool.js';
 import { graphLayers } from '../graphs/resolve-graph.js';
-import { graphFailureMessage, issuesMessage, isAbortError, isDrained, isInterruptWithoutCheckpointer, isInvalidResume, isRecursionLimitError, recursionLimitOf } from './graph-errors.js';
+import { graphFailureMessage, issuesMessage, isAbortError, isDrained, isInterruptWithoutCheckpointer, isInvalidResume, isRecursionLimitError, readableFailure, recursionLimitOf } from './graph-errors.js';
 import { streamWithProgress, type ProgressReporter } from './progress.js';
 import { RunAbort } from './run-abort.js';
 import type { LogReporter } from './log.js';
@@ -12,7 +12,7 @@ import { failureData, failureText, scrubText as redact, scrubValue } from './scr
 import { MAX_VALUE_DEPTH, valueProblem } from '../http/json-depth.js';
 import { toPlainJson } from '../graphs/to-json.js';
 import { shapeContent } from './content.js';
-import { isStoreFailure } from '../store/store-failure.js';
+import { isStoreFailure, storeFailure } from '../store/store-failure.js';
 
 export interface RunOptions {
   /** Aborts the run: the client disconnected or cancelled. No result is sent. */
@@ -236,7 +236,9 @@ async function runGraph(tool: GraphTool, args: unknown, options: RunOptions, abo
   // hold it could no longer go on. Refused, the run left as it is, for an answer to reach that process.
   if (options.resume !== undefined && thread && tool.ownCheckpointer?.getTuple) {
     // A checkpointer that fails to answer is a store failure, not a run held elsewhere.
-    const held = await tool.ownCheckpointer.getTuple({ configurable: { thread_id: thread.id, checkpoint_ns: '' } });
+    const held = await tool.ownCheckpointer.getTuple({ configurable: { thread_id: thread.id, checkpoint_ns: '' } }).catch((error: unknown) => {
+      throw storeFailure(error);
+    });
     if (held === undefined) {
       return {
         kind: 'refused',
@@ -289,7 +291,8 @@ async function runGraph(tool: GraphTool, args: unknown, options: RunOptions, abo
       state = await untilAborted(tool.graph.invoke(input, config), signal);
       interrupts = interruptsOf(state);
     }
-  } catch (error) {
+  } catch (thrown) {
+    const error = readableFailure(thrown);
     if (options.signal?.aborted) throw new RunAbortedError();
     // The store failed under the run (a checkpoint): the server's failure, not the graph's.
     if (isStoreFailure(error)) throw error;
@@ -381,7 +384,10 @@ async function nodesGone(tool: GraphTool, config: Record<string, unknown>): Prom
     | { getTuple?: (config: Record<string, unknown>) => Promise<{ checkpoint: Partial<StoredCheckpoint> } | undefined> }
     | undefined;
   if (typeof saver?.getTuple !== 'function') return [];
-  const tuple = await saver.getTuple({ configurable: { thread_id: configurable.thread_id, checkpoint_ns: '' } });
+  // A checkpointer that fails to answer (the graph's own, whose failures are not marked yet) is a store failure.
+  const tuple = await saver.getTuple({ configurable: { thread_id: configurable.thread_id, checkpoint_ns: '' } }).catch((error: unknown) => {
+    throw storeFailure(error);
+  });
   const { channel_versions: versions = {}, versions_seen: seen = {}, channel_values: values = {} } = tuple?.checkpoint ?? {};
   // END is no node (START is listed among them); a graph author's node may begin with __ too.
   const unknown = (node: unknown): node is string => typeof node === 'string' && node !== END && !Object.hasOwn(nodes, node);
@@ -418,7 +424,10 @@ const SENDS_CHANNEL = '__pregel_tasks';
 async function stoppedBefore(graph: GraphTool['graph'], config: Record<string, unknown>, nodes: readonly string[]): Promise<boolean> {
   const getState = (graph as { getState?: (config: Record<string, unknown>) => Promise<{ next?: readonly string[] }> }).getState;
   if (typeof getState !== 'function') return true;
-  const { next = [] } = await getState.call(graph, { configurable: config.configurable });
+  // Read from its checkpointer: a failure is the store's.
+  const { next = [] } = await getState.call(graph, { configurable: config.configurable }).catch((error: unknown) => {
+    throw storeFailure(error);
+  });
   return next.some((node) => nodes.includes(node));
 }
 
@@ -432,7 +441,7 @@ function jsonRpcErrorOf(error: unknown): GraphProtocolError | undefined {
   const code = (error as { code?: unknown }).code;
   if (typeof code !== 'number' || !Number.isInteger(code) || code > -32000 || code < -32768) return undefined;
   if (error.name !== 'ProtocolError' && error.name !== 'McpError') return undefined;
-  const message = error.message.replace(/^MCP error -?\d+: /, '');
+  const message = messageOf(error).replace(/^MCP error -?\d+: /, '');
   // Only data that JSON carries as it is (it may be stored with a task).
   const data = jsonData((error as { data?: unknown }).data);
   return data === undefined ? { code, message } : { code, message, data };

@@ -13,6 +13,7 @@ import { executeRun, graphFailureCause, RunAbortedError, type GraphProtocolError
 import { cancelChannel, deleteThread, forgetThread, Runs } from './runs.js';
 import { scrubText } from './scrub.js';
 import { loggedError } from '../errors.js';
+import { isStoreFailure } from '../store/store-failure.js';
 import { keepClaim, newestOnly } from './store-writes.js';
 
 /** What a task keeps in its run record, besides what the protocol layer adds. */
@@ -470,7 +471,17 @@ export class TaskRunner {
         thread: { id: claimed.id, checkpointer: store.checkpointer, durability: 'sync' },
         ...(data.resume ? { resume: data.resume } : checkpointed ? { fromCheckpoint: true } : {}),
       };
-      const outcome = await executeRun(tool, data.args, runOptions);
+      let outcome: Awaited<ReturnType<typeof executeRun>>;
+      try {
+        outcome = await executeRun(tool, data.args, runOptions);
+      } catch (error) {
+        // A store failure is run again from the last checkpoint, once the store is back. Anything
+        // else is a failure of the server's own code under the run: run again, it fails again, on
+        // every lease until the task's ttl, its caller seeing "working" all the while. It ends.
+        if (error instanceof RunAbortedError || isStoreFailure(error)) throw error;
+        this.options.logger?.error({ err: error, task: claimed.id, tool: tool.name }, 'the task failed on the server: it is ended');
+        outcome = { kind: 'done', result: failure(`Tool "${tool.name}" failed on the server (it is logged); the task is ended. Call the tool again.`) };
+      }
       const { resume: _used, answeredQuestions, ...rest } = data;
       const last = progress.last();
       if (last !== undefined) rest.lastProgress = last;

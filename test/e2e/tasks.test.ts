@@ -35,6 +35,7 @@ before(async () => {
         unstorable_credential: './graphs/hitl.ts:unstorableCredential',
         gated: './graphs/gated.ts:gated',
         throws: './graphs/basic.ts:throws',
+        throws_unreadable: './graphs/basic.ts:throwsUnreadable',
         refined: './graphs/hitl.ts:refinedName',
         refined_pair: './graphs/hitl.ts:refinedPair',
         refined_sub: './graphs/hitl.ts:refinedInSubgraph',
@@ -191,6 +192,16 @@ describe('2026-07-28 tasks extension', () => {
     assert.ok(thrown, 'logged');
     assert.equal(thrown.level, 20);
     assert.match(thrown.err.stack, /^Error: the widget exploded\n\s+at /);
+  });
+
+  test('a task whose graph throws an Error with a Symbol for a message ends with GRAPH_FAILED, run once: not run again on every lease', async () => {
+    const created = (await rpc('sam', 'tools/call', { name: 'throws_unreadable', arguments: { value: 'symbol-message' } })).message.result;
+    const ended = await untilStatus('sam', created.taskId, ['completed', 'failed']);
+    assert.equal(ended.result._meta['graph-mcp/error'].code, 'GRAPH_FAILED');
+    assert.equal(ended.result.content[0].text, 'Tool "throws_unreadable" failed: the graph threw an error graph-mcp cannot read (its message is not text, or reading it failed)');
+    const lines = server.logs.lines.map((line) => JSON.parse(line)).filter((line) => line.task === created.taskId);
+    assert.deepEqual(lines.filter((line) => line.level >= 50), [], 'no failure of the server');
+    assert.equal(lines.filter((line) => line.msg === 'task finished').length, 1);
   });
 
   test('arguments the tool refuses are answered at once with INVALID_ARGUMENTS, not with a task that fails when polled', async () => {

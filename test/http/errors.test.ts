@@ -27,6 +27,7 @@ before(async () => {
       throws_string: './graphs/basic.ts:throwsString',
       throws_nothing: './graphs/basic.ts:throwsNothing',
       throws_carelessly: './graphs/basic.ts:throwsCarelessly',
+      throws_unreadable: './graphs/basic.ts:throwsUnreadable',
       slow: './graphs/basic.ts:slow',
       asks_human: './graphs/basic.ts:asksHuman',
       bad_output: {
@@ -203,7 +204,7 @@ describe('transport-level errors', () => {
     );
     assert.equal(legacy.status, 200);
     const byId = new Map(legacy.messages.map((m) => [m.id, m]));
-    assert.equal(byId.get(1)?.result?.tools?.length, 12, 'nine graphs, resume_run, get_run and cancel_run');
+    assert.equal(byId.get(1)?.result?.tools?.length, 13, 'ten graphs, resume_run, get_run and cancel_run');
     assert.deepEqual(byId.get(2)?.result?.structuredContent, { echoed: 'b' });
   });
 
@@ -436,6 +437,27 @@ describe('tool-level errors', () => {
       const { z } = await import('zod');
       assert.equal(graphFailureMessage(z.object({ when: z.string() }).safeParse({ when: 1 }).error), 'when: Invalid input: expected string, received number');
       assert.equal(graphFailureMessage(Object.assign(new Error('The upstream API refused the request'), { issues: ['quota exceeded'] })), 'The upstream API refused the request');
+      await assertStillServing();
+    });
+
+    test(`${era}: a graph that throws what cannot be read as it is (a Symbol for a message, throwing getters, a function) is an isError result, not the server's fault`, async () => {
+      const said = {
+        'symbol-message': 'the graph threw an error graph-mcp cannot read (its message is not text, or reading it failed)',
+        'object-message': 'the graph threw an error graph-mcp cannot read (its message is not text, or reading it failed)',
+        // Its message was text: kept; the rest is not read (nor, below, the ProtocolError it claims to be: its data cannot be).
+        'throwing-getters': 'readable part',
+        'data-getter': 'readable part',
+        function: 'the graph threw a function, not an Error',
+      };
+      for (const [value, text] of Object.entries(said)) {
+        const answer = await call(server.url, 'throws_unreadable', { value });
+        assert.equal(answer.status, 200, answer.text);
+        const result = answer.messages[0]?.result;
+        assert.equal(result?.isError, true, `${value}: ${answer.text.slice(0, 300)}`);
+        assert.equal(result._meta?.['graph-mcp/error']?.code, 'GRAPH_FAILED', value);
+        assert.equal(result.content[0].text, `Tool "throws_unreadable" failed: ${text}`, value);
+        assert.doesNotMatch(answer.text, /hunter2|secretSource/);
+      }
       await assertStillServing();
     });
 
