@@ -9,7 +9,11 @@ import {
   type PendingWrite,
 } from '@langchain/langgraph-checkpoint';
 import { GraphMcpError, isGraphMcpError } from '../errors.js';
+import { scrubStoredFailure } from '../run/scrub.js';
 import type { Store } from './store.js';
+
+/** The channel LangGraph writes a failed node's error to (its `ERROR`). */
+const ERROR_CHANNEL = '__error__';
 
 /**
  * The store's checkpointer is lent to the graph, so a checkpoint the store
@@ -57,7 +61,11 @@ class MarkedCheckpointer extends BaseCheckpointSaver {
   }
 
   putWrites(config: RunnableConfig, writes: PendingWrite[], taskId: string, taskPath?: string): Promise<void> {
-    return marked(this.inner.putWrites(config, writes, taskId, taskPath));
+    // A failed node's error, as LangGraph stores it: without the credentials handed to runs.
+    const stored = writes.some(([channel]) => channel === ERROR_CHANNEL)
+      ? writes.map(([channel, value]): PendingWrite => [channel, channel === ERROR_CHANNEL ? scrubStoredFailure(value) : value])
+      : writes;
+    return marked(this.inner.putWrites(config, stored, taskId, taskPath));
   }
 
   deleteThread(threadId: string): Promise<void> {

@@ -1,0 +1,60 @@
+// A caller's downstream credential, quoted in an error a node throws, is not written to the
+// store: LangGraph stores a failed node's message with the run's checkpoints, and SQLite keeps
+// deleted rows' bytes in its files (the write-ahead log, free pages) after the run is gone.
+import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { after, before, test } from 'node:test';
+import { ROOT, startServer, type TestServer } from '../helpers/server.js';
+import { taskRequest } from '../helpers/raw.js';
+import { until } from '../helpers/wait.js';
+
+const CANARY = `canary-${randomBytes(8).toString('hex')}`;
+let dir: string;
+let file: string;
+let server: TestServer | undefined;
+
+before(async () => {
+  dir = await mkdtemp(path.join(tmpdir(), 'graph-mcp-at-rest-'));
+  file = path.join(dir, 'state.sqlite');
+});
+after(async () => {
+  await server?.close(0);
+  await rm(dir, { recursive: true, force: true });
+});
+
+test("a task whose node throws with the caller's credential in its message stores none of it, in the store's files either", async () => {
+  server = await startServer(
+    {
+      name: 'at-rest',
+      graphs: { leaky: './test/fixtures/graphs/basic.ts:leaky' },
+      // Never contacted: the graph only reads its credential.
+      secrets: { servers: { notes: { url: 'http://127.0.0.1:9/mcp' } } },
+      store: { type: 'sqlite', path: file },
+      defaults: { poll_interval_ms: 50 },
+    },
+    {
+      baseDir: ROOT,
+      configStore: true,
+      load: {
+        authenticate: () => ({ id: 'ivy', scopes: [] }),
+        secretStore: { get: async (user, name) => (user === 'ivy' && name === 'notes' ? { Authorization: `Bearer ${CANARY}` } : undefined) },
+      },
+    },
+  );
+  const created = (await taskRequest(server.url, 'tools/call', { name: 'leaky', arguments: { mode: 'throw' } })).result;
+  assert.equal(created?.resultType, 'task', JSON.stringify(created));
+  const ended = await until('the task ends', async () => {
+    const got = (await taskRequest(server!.url, 'tasks/get', { taskId: created.taskId })).result;
+    return got?.status === 'completed' || got?.status === 'failed' ? got : undefined;
+  });
+  assert.equal(ended.result.content[0].text, 'Tool "leaky" failed: downstream refused [redacted]');
+  await server.close(0);
+  server = undefined;
+  const files = [file, `${file}-wal`].filter((name) => existsSync(name));
+  assert.ok(files.length >= 1);
+  for (const name of files) assert.equal((await readFile(name)).includes(CANARY), false, `${path.basename(name)} holds the credential`);
+});
