@@ -1,7 +1,7 @@
 import type { MultiServerMCPClient } from '@langchain/mcp-adapters';
 import { credentialsFrom } from './credentials.js';
 
-type RunConfig = { configurable?: Record<string, unknown> } | undefined;
+type RunConfig = { configurable?: Record<string, unknown>; signal?: AbortSignal } | undefined;
 
 /**
  * A `MultiServerMCPClient` for the named downstream servers (default: all
@@ -22,12 +22,23 @@ export async function userMcpClient(config: RunConfig, servers?: readonly string
   return new MultiServerMCPClient({ mcpServers, throwOnLoadError: true, useStandardContentBlocks: true });
 }
 
-/** Opens a client for the caller, runs `fn` with it and closes it, however `fn` ends. */
+/**
+ * Opens a client for the caller, runs `fn` with it and closes it, however
+ * `fn` ends. When the run is stopped (its caller cancelled, or it timed
+ * out: `config.signal`), the client is closed at once, which ends its calls
+ * in flight: a downstream call does not go on, holding its connections, for
+ * a run no one waits for.
+ */
 export async function withUserMcpClient<T>(config: RunConfig, servers: readonly string[] | undefined, fn: (client: MultiServerMCPClient) => Promise<T>): Promise<T> {
   const client = await userMcpClient(config, servers);
+  const signal = config?.signal;
+  const closeNow = () => void client.close().catch(() => undefined);
   try {
+    signal?.throwIfAborted();
+    signal?.addEventListener('abort', closeNow, { once: true });
     return await fn(client);
   } finally {
+    signal?.removeEventListener('abort', closeNow);
     await client.close();
   }
 }
