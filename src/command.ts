@@ -7,7 +7,7 @@ import { DEFAULT_CONFIG_FILE, loadConfigFile } from './config/load.js';
 import { GraphMcpError, messageOf } from './errors.js';
 import { loadingNow } from './graphs/loading-now.js';
 import { integerOption } from './integer-option.js';
-import { createLogger } from './log.js';
+import { checkedLevel, createLogger } from './log.js';
 import { isStopMessage, parseWorkers, runPrimary, STOP_SLACK_MS, whenStopOverdue, type WorkerReady } from './http/cluster.js';
 import { applyHeapGrowth, DEFAULT_HEAP_GROWTH_PERCENT, parseHeapGrowth } from './http/heap-growth.js';
 import { DEFAULT_HOST, DEFAULT_PORT } from './http/defaults.js';
@@ -66,6 +66,15 @@ async function main(argv: string[]): Promise<number> {
     process.stdout.write(HELP);
     return command === undefined && !values.help ? 1 : 0;
   }
+  // A flag another command takes is a mistake here (`check --port 8080` checks nothing of the port).
+  const takes = COMMAND_OPTIONS[command];
+  if (takes !== undefined) {
+    const stray = Object.keys(values).find((name) => !takes.includes(name) && name !== 'help' && name !== 'version');
+    if (stray !== undefined) {
+      const owner = Object.entries(COMMAND_OPTIONS).find(([, options]) => options.includes(stray))?.[0];
+      throw new GraphMcpError('OPTIONS_INVALID', `${command}: --${stray} is not an option of "${command}"${owner ? ` (it is one of "${owner}")` : ''}`);
+    }
+  }
   const config = values.config ?? DEFAULT_CONFIG_FILE;
   // `check my.json` would check agent.config.json and say nothing of my.json.
   if ((command === 'check' || command === 'serve') && positionals.length > 1) {
@@ -77,9 +86,21 @@ async function main(argv: string[]): Promise<number> {
     const { describeStore } = await import('./store/open-store.js');
     // Its warnings (keys set aside, an env file missing, ...) as lines a person reads, on stderr.
     const warnings = { write: (line: string) => void process.stderr.write(`warning: ${(JSON.parse(line) as { msg?: string }).msg ?? line}\n`) };
+    // What serve reads from the environment before the config, and would refuse at start-up.
+    serveOption(undefined, 'port', 'PORT', parsePort);
+    const workers = serveOption(undefined, 'workers', 'GRAPH_MCP_WORKERS', parseWorkers);
+    serveOption(undefined, 'heap-growth', 'GRAPH_MCP_HEAP_GROWTH', parseHeapGrowth);
+    if (workers > 1) await refuseMemoryStoreWithWorkers(config, `GRAPH_MCP_WORKERS=${process.env.GRAPH_MCP_WORKERS ?? workers}`);
     const readAlready = SERVE_VARIABLES.map((name) => [name, process.env[name]] as const);
     // Claims no task and deletes nothing: a check on a shared store must not run what serving processes would.
     const graphMcp = await loadGraphMcp({ config, logger: createLogger({ level: 'warn', destination: warnings }), background: false });
+    try {
+      // Serve's logger takes LOG_LEVEL, once the config's env file is applied, else log_level.
+      checkedLevel(process.env.LOG_LEVEL || graphMcp.config.logLevel || 'info');
+    } catch (error) {
+      await graphMcp.close(0);
+      throw error;
+    }
     const setLate = variablesSetLate(readAlready);
     if (setLate.length > 0) process.stderr.write(`warning: ${setLateWarning(setLate)}\n`);
     // What serve says when it mounts the endpoint, which check does not.
@@ -118,16 +139,12 @@ async function main(argv: string[]): Promise<number> {
     // HOST set but empty (a compose file's HOST=${HOST}) is unset, as PORT is; Node would
     // bind an empty host on every interface. An empty --host is refused by serve().
     const host = values.host ?? (process.env.HOST || undefined) ?? DEFAULT_HOST;
-    if (host.trim() === '') throw new GraphMcpError('OPTIONS_INVALID', '--host is empty: give the address to bind (127.0.0.1, the default; 0.0.0.0 or :: for every interface)');
+    if (host.trim() === '') throw new GraphMcpError('OPTIONS_INVALID', `${values.host !== undefined ? '--host' : 'HOST'} is empty: give the address to bind (127.0.0.1, the default; 0.0.0.0 or :: for every interface)`);
     const workers = serveOption(values.workers, 'workers', 'GRAPH_MCP_WORKERS', parseWorkers);
     // Before the graphs load: each worker (the same command) sets its own.
     applyHeapGrowth(serveOption(values['heap-growth'], 'heap-growth', 'GRAPH_MCP_HEAP_GROWTH', parseHeapGrowth));
     if (workers > 1 && cluster.isPrimary) {
-      // Paused runs and tasks in one worker's memory would be invisible to the others.
-      if ((await loadConfigFile(config)).store.type === 'memory') {
-        const given = values.workers !== undefined ? `--workers ${values.workers}` : `GRAPH_MCP_WORKERS=${process.env.GRAPH_MCP_WORKERS ?? workers}`;
-        throw new GraphMcpError('OPTIONS_INVALID', `${given}: the "memory" store lives in one process; use "sqlite" (the default) or "postgres" with several workers`);
-      }
+      await refuseMemoryStoreWithWorkers(config, values.workers !== undefined ? `--workers ${values.workers}` : `GRAPH_MCP_WORKERS=${process.env.GRAPH_MCP_WORKERS ?? workers}`);
       // A handful of lines, each of which says why the service stopped or started: written at once.
       return runPrimary(workers, createLogger({ sync: true }));
     }
@@ -235,6 +252,20 @@ async function readStdin(): Promise<string> {
   const chunks: Buffer[] = [];
   for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
   return Buffer.concat(chunks).toString('utf8');
+}
+
+/** The options each command takes (`--help` and `--version` go with any). */
+const COMMAND_OPTIONS: Record<string, readonly string[]> = {
+  serve: ['config', 'port', 'host', 'workers', 'heap-growth'],
+  check: ['config'],
+  secrets: ['config', 'header', 'json'],
+};
+
+/** Paused runs and tasks in one worker's memory would be invisible to the others. */
+async function refuseMemoryStoreWithWorkers(config: string, given: string): Promise<void> {
+  if ((await loadConfigFile(config)).store.type === 'memory') {
+    throw new GraphMcpError('OPTIONS_INVALID', `${given}: the "memory" store lives in one process; use "sqlite" (the default) or "postgres" with several workers`);
+  }
 }
 
 /** What `serve` reads from the environment before it loads the config (and so before the config's env file). */

@@ -19,17 +19,22 @@ export interface LoggerOptions {
 /** The levels a logger may be set to: pino's six, and `silent`. */
 const LEVELS: readonly string[] = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
 
+/** `level`, if a logger may be set to it; else a refusal naming where levels come from and which there are. */
+export function checkedLevel(level: string): LevelWithSilent {
+  // Pino's own refusal names neither the variable nor the levels it knows.
+  if (!LEVELS.includes(level)) {
+    throw new GraphMcpError('OPTIONS_INVALID', `LOG_LEVEL (or the config's log_level) must be one of ${LEVELS.join(', ')}, got ${JSON.stringify(level)}`);
+  }
+  return level as LevelWithSilent;
+}
+
 /**
  * Structured JSON logs, one object per line. Field names that could carry a
  * credential are redacted wherever they appear, as a second line of defence:
  * graph-mcp itself never logs a token.
  */
 export function createLogger(options: LoggerOptions = {}): Logger {
-  const level = options.level ?? (process.env.LOG_LEVEL as LevelWithSilent | undefined) ?? 'info';
-  // Pino's own refusal names neither the variable nor the levels it knows.
-  if (!LEVELS.includes(level)) {
-    throw new GraphMcpError('OPTIONS_INVALID', `LOG_LEVEL (or the config's log_level) must be one of ${LEVELS.join(', ')}, got ${JSON.stringify(level)}`);
-  }
+  const level = checkedLevel(options.level ?? (process.env.LOG_LEVEL as LevelWithSilent | undefined) ?? 'info');
   return pino(
     {
       level,

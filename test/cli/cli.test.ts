@@ -147,6 +147,39 @@ describe('graph-mcp check', () => {
     assert.match(result.err, /^graph-mcp: check: unexpected argument "my\.config\.json" \(give the config file with --config\)$/m);
   });
 
+  test('refuses what serve would refuse at start-up: a LOG_LEVEL, PORT, GRAPH_MCP_WORKERS or GRAPH_MCP_HEAP_GROWTH it cannot take, a memory store with several workers', async () => {
+    const memory = await configFile('check-memory.json', { graphs: { triage: TRIAGE }, store: { type: 'memory' } });
+    const refusals: Array<[NodeJS.ProcessEnv, RegExp]> = [
+      [{ LOG_LEVEL: 'bogus' }, /^graph-mcp: LOG_LEVEL \(or the config's log_level\) must be one of fatal, error, warn, info, debug, trace, silent, got "bogus"$/m],
+      [{ PORT: 'abc' }, /^graph-mcp: PORT: port must be an integer from 0 to 65535, got "abc"$/m],
+      [{ GRAPH_MCP_WORKERS: '0' }, /^graph-mcp: GRAPH_MCP_WORKERS: /m],
+      [{ GRAPH_MCP_HEAP_GROWTH: 'lots' }, /^graph-mcp: GRAPH_MCP_HEAP_GROWTH: /m],
+      [{ GRAPH_MCP_WORKERS: '2' }, /^graph-mcp: GRAPH_MCP_WORKERS=2: the "memory" store lives in one process/m],
+    ];
+    for (const [env, said] of refusals) {
+      const checked = runCli(['check', '--config', memory], { env });
+      assert.equal(checked.code, 1, `${JSON.stringify(env)}: ${checked.out}${checked.err}`);
+      assert.match(checked.err, said);
+      assert.doesNotMatch(checked.out, /^ok:/m);
+    }
+    const fine = runCli(['check', '--config', memory], { env: { LOG_LEVEL: 'debug', PORT: '8080', GRAPH_MCP_WORKERS: '1' } });
+    assert.equal(fine.code, 0, fine.err);
+  });
+
+  test("a flag of another command is refused, naming whose it is, not silently ignored", () => {
+    const cases: Array<[string[], string]> = [
+      [['check', '--port', '8080'], 'graph-mcp: check: --port is not an option of "check" (it is one of "serve")'],
+      [['check', '--workers', '2'], 'graph-mcp: check: --workers is not an option of "check" (it is one of "serve")'],
+      [['secrets', 'list', '--port', '3'], 'graph-mcp: secrets: --port is not an option of "secrets" (it is one of "serve")'],
+      [['serve', '--json', '--port', '0'], 'graph-mcp: serve: --json is not an option of "serve" (it is one of "secrets")'],
+    ];
+    for (const [args, said] of cases) {
+      const result = runCli(args);
+      assert.equal(result.code, 1, `${args.join(' ')}: ${result.out}`);
+      assert.equal(result.err.trim(), said);
+    }
+  });
+
   test('a missing config file is named', () => {
     const result = runCli(['check', '--config', path.join(dir, 'missing.json')]);
     assert.equal(result.code, 1);
@@ -258,6 +291,10 @@ describe('graph-mcp serve', () => {
     const refused = runCli(['serve', '--config', 'agent.config.json', '--port', '0', '--host', '']);
     assert.equal(refused.code, 1);
     assert.match(refused.err, /^graph-mcp: --host is empty: give the address to bind/m);
+    // Only spaces in HOST: refused, naming the variable, not a flag that was never given.
+    const spaces = runCli(['serve', '--config', 'agent.config.json', '--port', '0'], { env: { HOST: '  ' } });
+    assert.equal(spaces.code, 1);
+    assert.match(spaces.err, /^graph-mcp: HOST is empty: give the address to bind/m);
   });
 
   test('SIGHUP (the terminal closed) stops it gracefully and says so, as SIGTERM does; Node would exit at once, silently', async () => {
