@@ -171,13 +171,22 @@ export async function loadGraphMcp(options: LoadGraphMcpOptions = {}): Promise<G
       protectedResourceMetadata(config.auth.resource_metadata, unique([...(config.auth.required_scopes ?? []), ...tools.tools.flatMap((tool) => tool.requiredScopes)]))
     : undefined;
   const authenticate = await resolveAuthenticate(options.authenticate, config, resourceMetadata, logger);
+  // A missing file is an empty store (so `secrets set` can create it): most likely a mistyped path.
+  // Looked for before the store opens: SQLite creates its file as it opens.
+  const storeFile = options.secretStore === undefined ? (config.secrets?.file ?? config.secrets?.sqlite?.path) : undefined;
+  const missingStoreFile = storeFile !== undefined && !existsSync(path.resolve(config.baseDir, storeFile));
   const secretStore = options.secretStore ?? (await openSecretStore(config));
-  if (options.secretStore === undefined && config.secrets?.file !== undefined && firstWorker) {
-    // A missing file is an empty store (so `secrets set` can create it): most likely a mistyped path.
-    const file = path.resolve(config.baseDir, config.secrets.file);
-    if (!existsSync(file)) {
-      logger.warn({ file }, `secrets.file ${file} does not exist: no caller has downstream credentials until \`graph-mcp secrets set\` writes it`);
-    }
+  if (missingStoreFile && firstWorker) {
+    const file = path.resolve(config.baseDir, storeFile);
+    const field = config.secrets?.file !== undefined ? 'secrets.file' : 'secrets.sqlite.path';
+    logger.warn({ file }, `${field} ${file} ${field === 'secrets.file' ? 'does not exist' : 'did not exist (it was created, empty)'}: no caller has downstream credentials until \`graph-mcp secrets set\` writes it`);
+  }
+  const declared = Object.keys(config.secrets?.servers ?? {});
+  if (secretStore === undefined && declared.length > 0 && firstWorker) {
+    logger.warn(
+      { servers: declared },
+      `secrets.servers declares ${declared.join(', ')}, but no secret store is configured (secrets.sqlite, secrets.file, secrets.path, or the GRAPH_MCP_SECRETS variable): no caller has downstream credentials`,
+    );
   }
   const servers = config.secrets?.servers ?? {};
   const store = options.store === null ? undefined : (options.store ?? (await openStore(config, { logger })));

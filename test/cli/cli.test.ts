@@ -272,6 +272,24 @@ describe('graph-mcp serve', () => {
     assert.doesNotMatch(quiet.err, /secrets\.file/);
   });
 
+  test('a secrets.sqlite.path that did not exist is named in a warning once (it is created, empty); servers declared with no secret store at all are too', async () => {
+    const typo = await configFile('secrets-sqlite-missing.json', { graphs: { triage: TRIAGE }, store: { type: 'none' }, secrets: { sqlite: { path: 'no-such-dir/secrets.sqlite' } } });
+    const env = { GRAPH_MCP_SECRETS_KEY: Buffer.alloc(32, 7).toString('base64'), GRAPH_MCP_SECRETS: undefined };
+    const first = runCli(['check', '--config', typo], { env });
+    assert.equal(first.code, 0, first.err);
+    assert.match(first.err, /^warning: secrets\.sqlite\.path \S+no-such-dir\/secrets\.sqlite did not exist \(it was created, empty\): no caller has downstream credentials until `graph-mcp secrets set` writes it$/m);
+    const again = runCli(['check', '--config', typo], { env });
+    assert.equal(again.code, 0, again.err);
+    assert.doesNotMatch(again.err, /secrets\.sqlite/);
+    const storeless = await configFile('secrets-no-store.json', { graphs: { triage: TRIAGE }, store: { type: 'none' }, secrets: { servers: { notes: { url: 'http://127.0.0.1:9/mcp' } } } });
+    const warned = runCli(['check', '--config', storeless], { env: { GRAPH_MCP_SECRETS: undefined } });
+    assert.equal(warned.code, 0, warned.err);
+    assert.match(warned.err, /^warning: secrets\.servers declares notes, but no secret store is configured \(secrets\.sqlite, secrets\.file, secrets\.path, or the GRAPH_MCP_SECRETS variable\): no caller has downstream credentials$/m);
+    const fromVariable = runCli(['check', '--config', storeless], { env: { GRAPH_MCP_SECRETS: '{}' } });
+    assert.equal(fromVariable.code, 0, fromVariable.err);
+    assert.doesNotMatch(fromVariable.err, /no secret store/);
+  });
+
   test('an empty HOST is unset (127.0.0.1, Host checked), not every interface; an empty --host is refused', async () => {
     const server = await startServe(['--config', 'agent.config.json', '--port', String(await freePort())], { env: { HOST: '' } });
     try {

@@ -1,7 +1,10 @@
+import { existsSync } from 'node:fs';
+import path from 'node:path';
 import { applyConfigEnv } from '../../config/env.js';
 import { loadConfigFile } from '../../config/load.js';
 import { GraphMcpError } from '../../errors.js';
 import { checkHeaders, checkIds } from './headers-json.js';
+import { DEFAULT_SECRETS_ENV, EnvSecretStore } from './env-store.js';
 import { openSecretStore } from './open-store.js';
 
 export interface SecretsCommandIO {
@@ -60,14 +63,30 @@ export async function secretsCommand(
       );
     }
   }
+  // Listing or deleting in a store that does not exist yet would create it, empty (SQLite creates its file
+  // as it opens), and say "(none)": at a mistyped path, most likely. Only `set` makes a store.
+  const sqlitePath = config.secrets?.sqlite?.path;
+  if (action !== 'set' && sqlitePath !== undefined && !existsSync(path.resolve(config.baseDir, sqlitePath))) {
+    throw new GraphMcpError('SECRET_STORE', `secrets.sqlite.path ${path.resolve(config.baseDir, sqlitePath)} does not exist: nothing is stored yet (\`graph-mcp secrets set\` creates it)`);
+  }
   const store = await openSecretStore(config);
   if (store === undefined) {
-    throw new GraphMcpError('SECRET_STORE', `${config.configPath ?? options.config}: no secret store configured (set "secrets.sqlite" or "secrets.file")`);
+    throw new GraphMcpError(
+      'SECRET_STORE',
+      `${config.configPath ?? options.config}: no secret store configured (set "secrets.sqlite" or "secrets.file"; the GRAPH_MCP_SECRETS variable, when set, is one that can only be read)`,
+    );
   }
   try {
     switch (action) {
       case 'set': {
-        if (!store.set) throw new GraphMcpError('SECRET_STORE', 'this secret store is read-only: it cannot set');
+        if (!store.set) {
+          throw new GraphMcpError(
+            'SECRET_STORE',
+            store instanceof EnvSecretStore
+              ? `the secret store here is the ${DEFAULT_SECRETS_ENV} variable, which can only be read: configure "secrets.sqlite" or "secrets.file" to set credentials`
+              : 'this secret store is read-only: it cannot set',
+          );
+        }
         checkIds(principalId!, server!);
         // One trailing newline (from echo or a here-string) is not part of the value.
         const input = (await io.stdin()).replace(/\r?\n$/, '');

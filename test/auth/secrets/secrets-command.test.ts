@@ -1,6 +1,7 @@
 // `graph-mcp secrets` as a user runs it: a real child process, the value on stdin.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -162,7 +163,22 @@ test('a file store is managed the same way; an environment store is read-only; n
   assert.match(cli(['list'], '', { config: bare, env: envStore }).out, /^erin\tnotes\tAuthorization$/m);
   const readOnly = cli(['set', 'erin', 'notes'], CANARY, { config: bare, env: envStore });
   assert.equal(readOnly.code, 1);
-  assert.match(readOnly.err, /read-only/);
+  assert.match(readOnly.err, /the secret store here is the GRAPH_MCP_SECRETS variable, which can only be read: configure "secrets\.sqlite" or "secrets\.file" to set credentials/);
+  assert.match(none.err, /the GRAPH_MCP_SECRETS variable, when set, is one that can only be read/);
+});
+
+test('list and delete in a SQLite store that does not exist yet (a mistyped path) are refused, and create nothing; set creates it', async () => {
+  const sub = await mkdtemp(path.join(dir, 'typo-'));
+  const typo = path.join(sub, 'agent.config.json');
+  await writeFile(typo, JSON.stringify({ graphs: { t: './none.ts:graph' }, secrets: { sqlite: { path: './typo/secrets.sqlite' } } }));
+  for (const args of [['list'], ['delete', 'alice', 'notes']]) {
+    const refused = cli(args, '', { config: typo });
+    assert.equal(refused.code, 1, refused.out);
+    assert.match(refused.err, /secrets\.sqlite\.path \S+typo\/secrets\.sqlite does not exist: nothing is stored yet \(`graph-mcp secrets set` creates it\)/);
+  }
+  assert.equal(existsSync(path.join(sub, 'typo')), false, 'nothing created');
+  assert.equal(cli(['set', 'alice', 'notes'], CANARY, { config: typo }).code, 0);
+  assert.match(cli(['list'], '', { config: typo }).out, /^alice\tnotes\tAuthorization\t/m);
 });
 
 test('list keeps one entry to a line when a user id holds a tab or a line break', async () => {
