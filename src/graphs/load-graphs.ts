@@ -3,7 +3,7 @@ import type { ResolvedConfig, ResolvedGraphEntry, SchemaSource } from '../config
 import { loadAccessRule } from '../auth/access.js';
 import { importExport, prepareTypeScript } from './load-module.js';
 import { setLoadingNow } from './loading-now.js';
-import { GraphMcpError } from '../errors.js';
+import { GraphMcpError, isGraphMcpError } from '../errors.js';
 
 import { interopSafeParse, isInteropZodSchema } from '@langchain/core/utils/types';
 import { issuesMessage } from '../run/graph-errors.js';
@@ -34,8 +34,8 @@ export function createToolRegistry(tools: readonly GraphTool[]): ToolRegistry {
 export const SLOW_LOAD_WARNING_MS = 10_000;
 
 /**
- * Imports, compiles and describes every graph in the config. Fails on the
- * first bad graph, naming it. One whose module has not finished loading
+ * Imports, compiles and describes every graph in the config. Fails once
+ * every graph was tried, naming each bad one (the first one's code). One whose module has not finished loading
  * after `SLOW_LOAD_WARNING_MS` is named in a warning (start-up goes on
  * waiting): its top-level code may await what never comes, with a timer
  * (a client's reconnect loop) keeping the process from ever noticing.
@@ -46,16 +46,29 @@ export async function loadGraphTools(config: Pick<ResolvedConfig, 'graphs'>, opt
   await prepareTypeScript(
     config.graphs.flatMap((entry) => [entry.module.file, ...schemaFiles(entry.inputSchema), ...schemaFiles(entry.outputSchema), ...(entry.access.rule ? [entry.access.rule.file] : [])]),
   );
+  // Every graph is tried: a config with several mistakes is told of all of them at once, as
+  // the config's own are, not one per start-up.
+  const failures: GraphMcpError[] = [];
   for (const entry of config.graphs) {
     const ms = options.slowLoadMs ?? SLOW_LOAD_WARNING_MS;
     const slow = options.onSlowLoad && setTimeout(() => options.onSlowLoad!(entry.name, entry.module.spec, ms), ms).unref();
     setLoadingNow({ name: entry.name, spec: entry.module.spec });
     try {
       tools.push(await loadGraphTool(entry));
+    } catch (error) {
+      if (!isGraphMcpError(error)) throw error;
+      failures.push(error);
     } finally {
       clearTimeout(slow);
       setLoadingNow(undefined);
     }
+  }
+  if (failures.length === 1) throw failures[0];
+  if (failures.length > 1) {
+    throw new GraphMcpError(failures[0]!.code, `${failures.length} graphs failed to load:\n${failures.map((failure) => `- ${failure.message}`).join('\n')}`, {
+      cause: failures[0],
+      details: { failures: failures.map((failure) => ({ code: failure.code, message: failure.message })) },
+    });
   }
   return createToolRegistry(tools);
 }

@@ -487,6 +487,24 @@ describe('start-up errors name the graph', () => {
     await assert.rejects(load({ ghost: './graphs/nope.ts:graph' }), (error: Error) => !/load-module|imported from/.test(error.message));
   });
 
+  test('several graphs that do not load are all named at once, in config order, the good ones among them passed over', async () => {
+    await assert.rejects(
+      load({ ghost: './graphs/nope.ts:graph', fine: './graphs/basic.ts:echo', unnamed: './graphs/basic.ts:noSuchExport', plain: './graphs/basic.ts:notAGraph' }),
+      (error: unknown) => {
+        assert.ok(isGraphMcpError(error), String(error));
+        assert.equal(error.code, 'MODULE_LOAD_FAILED', 'the first failure\'s code');
+        const lines = error.message.split('\n');
+        assert.equal(lines[0], '3 graphs failed to load:');
+        assert.deepEqual(lines.slice(1).map((line) => /^- graph "([^"]+)": /.exec(line)?.[1]), ['ghost', 'unnamed', 'plain']);
+        assert.match(lines[2]!, /has no export "noSuchExport"/);
+        assert.deepEqual((error.details?.failures as Array<{ code: string }>).map((failure) => failure.code), ['MODULE_LOAD_FAILED', 'EXPORT_NOT_FOUND', 'GRAPH_INVALID']);
+        return true;
+      },
+    );
+    // One alone is said as it was.
+    await assert.rejects(load({ ghost: './graphs/nope.ts:graph', fine: './graphs/basic.ts:echo' }), failsWith('MODULE_LOAD_FAILED', /^graph "ghost": cannot load/));
+  });
+
   test("a factory's error loses any URL's password at start-up, as a run's does", async () => {
     await assert.rejects(load({ f: './graphs/basic.ts:failingFactory' }), (error: Error) => {
       assert.match(error.message, /the graph factory threw: factory could not reach postgres:\/\/app:\[redacted\]@db\.internal\/app/);
