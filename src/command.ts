@@ -148,6 +148,14 @@ async function main(argv: string[]): Promise<number> {
       // A handful of lines, each of which says why the service stopped or started: written at once.
       return runPrimary(workers, createLogger({ sync: true }));
     }
+    // A signal while the graphs load: Node's default would end the process at once, saying
+    // nothing (exit 143). Stopped as asked, and said. (A worker is its primary's to stop.)
+    const beforeServing = (signal: NodeJS.Signals) => {
+      process.stderr.write(`graph-mcp: ${signal} before start-up finished: stopped\n`);
+      process.exit(0);
+    };
+    const startUpSignals = ['SIGTERM', 'SIGINT', 'SIGHUP'] as const;
+    if (!cluster.isWorker) for (const signal of startUpSignals) process.on(signal, beforeServing);
     // A worker's channel to its primary would keep it alive through a start-up that can
     // never finish (a graph module awaiting what never settles): without it, the process
     // runs out of work and the beforeExit guard below reports it, as a single process does.
@@ -177,6 +185,7 @@ async function main(argv: string[]): Promise<number> {
       };
       process.send?.(ready);
     }
+    for (const signal of startUpSignals) process.off(signal, beforeServing);
     const exitCode = await new Promise<number>((resolve) => {
       let stopping = false;
       let code = 0;

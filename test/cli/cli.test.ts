@@ -1,5 +1,8 @@
 // The command line from source: check, serve, help, and start-up errors a user can act on.
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { existsSync } from 'node:fs';
 import http from 'node:http';
 import { mkdir, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
@@ -7,7 +10,8 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, afterEach, before, describe, test } from 'node:test';
 import { VERSION } from '../../src/index.js';
-import { runCli, startServeProcess, type ServingProcess } from '../helpers/cli.js';
+import { CLI, runCli, startServeProcess, type ServingProcess } from '../helpers/cli.js';
+import { until } from '../helpers/wait.js';
 import { FIXTURES, ROOT, startServer } from '../helpers/server.js';
 import { SqliteStore } from '../../src/store/sqlite-store.js';
 import { callModern, legacyHeaders, post, taskRequest } from '../helpers/raw.js';
@@ -377,6 +381,27 @@ describe('graph-mcp serve', () => {
       const result = runCli(args);
       assert.equal(result.code, 1, `${args[0]}: ${result.out}\n${result.err}`);
       assert.match(result.err, /start-up never finished: graph "never" \(\S+never\.ts:never\): its module or factory awaits something that can never settle/);
+    }
+  });
+
+  test('a signal while the graphs still load stops serve, saying so, with exit 0 (Node would end it silently, 143)', async () => {
+    const config = await configFile('slow-start.json', { graphs: { slow: `${path.join(FIXTURES, 'graphs/slow-start.ts')}:graph` }, store: { type: 'memory' } });
+    for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+      const marker = path.join(dir, `slow-start-${signal}.marker`);
+      const child = spawn(process.execPath, ['--import', 'tsx', CLI, 'serve', '--port', '0', '--config', config], { cwd: ROOT, env: { ...process.env, SLOW_START_MARKER: marker }, stdio: ['ignore', 'pipe', 'pipe'] });
+      let err = '';
+      child.stderr!.on('data', (chunk) => (err += chunk));
+      child.stdout!.resume();
+      const exited = once(child, 'exit') as Promise<[number | null, NodeJS.Signals | null]>;
+      try {
+        await until('the graph module to begin loading', async () => (existsSync(marker) ? true : undefined), 30_000);
+        child.kill(signal);
+        const [code, killedBy] = await exited;
+        assert.deepEqual([code, killedBy], [0, null], err);
+        assert.match(err, new RegExp(`^graph-mcp: ${signal} before start-up finished: stopped$`, 'm'));
+      } finally {
+        if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+      }
     }
   });
 
