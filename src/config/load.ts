@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { z } from 'zod';
@@ -63,6 +64,13 @@ export interface ResolvedConfig {
 
 export const DEFAULT_CONFIG_FILE = 'agent.config.json';
 
+/** For a missing agent.config.json: a langgraph.json beside it is likely the project's config. */
+function langGraphBeside(absolute: string): string {
+  if (path.basename(absolute) !== DEFAULT_CONFIG_FILE) return '';
+  const beside = path.join(path.dirname(absolute), 'langgraph.json');
+  return existsSync(beside) ? ` (${beside} is there: give it with --config ${path.relative(process.cwd(), beside) || 'langgraph.json'})` : '';
+}
+
 /**
  * Reads, validates and resolves a config file. Every failure is a
  * `GraphMcpError` whose message names the file, the JSON path of the bad
@@ -77,7 +85,7 @@ export async function loadConfigFile(configPath: string): Promise<ResolvedConfig
     const code = (cause as NodeJS.ErrnoException).code;
     throw new GraphMcpError(
       code === 'ENOENT' ? 'CONFIG_NOT_FOUND' : 'CONFIG_INVALID',
-      code === 'ENOENT' ? `${absolute}: config file not found` : `${absolute}: cannot read config file (${code ?? 'error'})`,
+      code === 'ENOENT' ? `${absolute}: config file not found${langGraphBeside(absolute)}` : `${absolute}: cannot read config file (${code ?? 'error'})`,
       { cause },
     );
   }

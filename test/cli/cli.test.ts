@@ -189,6 +189,18 @@ describe('graph-mcp check', () => {
     assert.equal(result.code, 1);
     assert.match(result.err, /missing\.json: config file not found/);
   });
+
+  test('with no agent.config.json but a langgraph.json in the directory, the error says to give that one', async () => {
+    const project = path.join(dir, 'only-langgraph');
+    await mkdir(project);
+    await writeFile(path.join(project, 'langgraph.json'), JSON.stringify({ graphs: { triage: TRIAGE } }));
+    // (Run from the repository, where tsx resolves: the default file is looked for the same way.)
+    const result = runCli(['check', '--config', path.join(project, 'agent.config.json')]);
+    assert.equal(result.code, 1);
+    const suggested = path.relative(ROOT, path.join(project, 'langgraph.json'));
+    assert.ok(result.err.includes(`agent.config.json: config file not found (${path.join(project, 'langgraph.json')} is there: give it with --config ${suggested})`), result.err);
+    assert.equal(runCli(['check', '--config', suggested]).code, 0);
+  });
 });
 
 describe('help and version', () => {
