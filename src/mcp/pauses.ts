@@ -21,7 +21,7 @@ import type { Principal } from '../auth/principal.js';
 import type { TaskRunner } from '../run/tasks.js';
 import { argumentsDigests, filledDigest, sameArguments, sentDigest, type ArgumentsDigests } from './arguments-digest.js';
 import { ownToolNamed, runHandleResult, runWithDeadline } from './run-handles.js';
-import { createTaskResult } from './task-shapes.js';
+import { createTaskResult, TASKS_EXTENSION, tasksExtensionRequired } from './task-shapes.js';
 import { answerHint, decodeAnswer, keyForAskingAgain, questionsFor, type Decoded, type InputMethod, type Question } from './questions.js';
 
 /** What graph-mcp keeps with a paused run (`RunRecord.data`). */
@@ -196,8 +196,16 @@ export async function serveCall(serving: PauseServing, call: CallContext, args: 
     if (via === 'tools/call' && isPayload(state) && state.args !== undefined && !sameArguments(state, argumentsDigests(call.tool, args))) {
       throw new ProtocolError(ProtocolErrorCode.InvalidParams, `Invalid requestState: it continues a call of tool "${call.tool.name}" made with other arguments; retry with the arguments of the call that was answered with it`, REQUEST_STATE_REFUSED);
     }
-    // A retry of the round that already began the task: the same task again.
-    if (run.kind === 'task') return createTaskResult(run, call.era, serving.pollIntervalMs) as CallAnswer;
+    // A retry of the round that already began the task: the same task again, to a caller that can poll it
+    // (a server must not hand a task to a client that did not declare the tasks extension in that request).
+    if (run.kind === 'task') {
+      if (!call.canPollTasks) {
+        throw tasksExtensionRequired(
+          `Tool "${call.tool.name}": this requestState continues a run that has become a task (its answer began it): declare the ${TASKS_EXTENSION} extension to be handed the task, and poll it`,
+        );
+      }
+      return createTaskResult(run, call.era, serving.pollIntervalMs) as CallAnswer;
+    }
     const step = await stepOf(run);
     // Other answers than the run took in the retried round: its result, saying that these were not applied.
     if (step.kind === 'done' && isPayload(state) && otherAnswersThanApplied(run, state, inputResponsesOf(call))) return answeredBefore(call.tool, run);

@@ -19,7 +19,8 @@ import { errorResult, graphFailureCause, RunAbortedError, runTool, type RunConte
 import { answerChannel, resumeFromModel, serveCall, SERVER_REQUEST_ID_PREFIX, type CallAnswer, type PauseServing } from './pauses.js';
 import { parseResumeRunArgs, RESUME_RUN_TOOL, resumeRunDefinition } from './resume-run-tool.js';
 import { awaitRunNews, CANCEL_RUN_TOOL, cancelRunDefinition, endedAnswer, GET_RUN_TOOL, getRunDefinition, parseRunId, runAnswer, shownId } from './run-handles.js';
-import { createTask, declaresTasksExtension, registerTaskHandlers, TASKS_EXTENSION, taskForbidden, taskRequired, toolNotServed, type TaskSurface } from './tasks.js';
+import { createTask, declaresTasksExtension, registerTaskHandlers, taskForbidden, taskRequired, toolNotServed, type TaskSurface } from './tasks.js';
+import { TASKS_EXTENSION } from './task-shapes.js';
 import type { CancelOutcome, RunTracker } from '../run/tracker.js';
 import { risingProgress, type ProgressUpdate } from '../run/progress.js';
 import { noteDetail, requestLogOf, type RequestLog } from './request-log.js';

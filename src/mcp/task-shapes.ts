@@ -1,8 +1,16 @@
-import { ProtocolErrorCode, type CallToolResult } from '@modelcontextprotocol/server';
+import { MissingRequiredClientCapabilityError, ProtocolErrorCode, type CallToolResult } from '@modelcontextprotocol/server';
 import type { TaskData } from '../run/tasks.js';
 import type { RunRecord } from '../store/store.js';
 import type { PauseData } from './pauses.js';
 import type { Question } from './questions.js';
+
+/** The 2026-07-28 Tasks extension's identifier, in capabilities and `server/discover`. */
+export const TASKS_EXTENSION = 'io.modelcontextprotocol/tasks';
+
+/** The refusal of a 2026-07-28 request that needs the tasks extension and did not declare it (-32021). */
+export function tasksExtensionRequired(message?: string): MissingRequiredClientCapabilityError {
+  return new MissingRequiredClientCapabilityError({ requiredCapabilities: { extensions: { [TASKS_EXTENSION]: {} } } }, message);
+}
 
 /**
  * How a task looks on the wire in each era: 2025-11-25's experimental
@@ -29,10 +37,16 @@ function statusMessage(run: RunRecord): string | undefined {
 /** The status message of a task no process has begun yet. */
 export const QUEUED_MESSAGE = 'Queued: waiting for a free slot to start (each process runs a few tasks at a time)';
 
+/** When the task was created: when its call became a task, for one that began further in (task_starts_at). */
+function createdAtOf(run: RunRecord): number {
+  const handedOver = (run.data as TaskData).taskCreatedAt;
+  return typeof handedOver === 'number' ? handedOver : run.createdAt;
+}
+
 /** The ttl the task was given (older records: from its times). */
 function ttlOf(run: RunRecord): number {
   const given = (run.data as TaskData).ttlMs;
-  return typeof given === 'number' ? given : run.expiresAt - run.createdAt;
+  return typeof given === 'number' ? given : run.expiresAt - createdAtOf(run);
 }
 
 function textOf(result: CallToolResult | undefined): string | undefined {
@@ -49,7 +63,7 @@ export function legacyTask(run: RunRecord, pollIntervalMs: number) {
     taskId: run.id,
     status: legacyStatus(run),
     ttl: ttlOf(run),
-    createdAt: iso(run.createdAt),
+    createdAt: iso(createdAtOf(run)),
     lastUpdatedAt: iso(run.updatedAt),
     pollInterval: pollIntervalMs,
     ...(message !== undefined ? { statusMessage: message } : {}),
@@ -77,7 +91,7 @@ export function modernTask(run: RunRecord, pollIntervalMs: number, askable: (que
     status: run.status,
     ttlMs: ttlOf(run),
     pollIntervalMs,
-    createdAt: iso(run.createdAt),
+    createdAt: iso(createdAtOf(run)),
     lastUpdatedAt: iso(run.updatedAt),
     ...(message !== undefined ? { statusMessage: message } : {}),
   };

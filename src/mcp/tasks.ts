@@ -1,6 +1,5 @@
 import {
   CLIENT_CAPABILITIES_META_KEY,
-  MissingRequiredClientCapabilityError,
   ProtocolError,
   ProtocolErrorCode,
   type CallToolResult,
@@ -16,12 +15,10 @@ import type { TaskData } from '../run/tasks.js';
 import type { ProgressUpdate } from '../run/progress.js';
 import { hasEnded, type RunCursor, type RunRecord } from '../store/store.js';
 import { answerFromClient, askableBy, askOnStream, clientResponses, declinedResult, streamLog, unreadableOn, type AskedOnStream, type ClientResponses, type PauseData, type PauseServing, type StreamSend } from './pauses.js';
-import { createTaskResult, legacyStatus, legacyTask, modernTask } from './task-shapes.js';
+import { createTaskResult, legacyStatus, legacyTask, modernTask, TASKS_EXTENSION, tasksExtensionRequired } from './task-shapes.js';
 import { shownId } from './run-handles.js';
 import { errorResult, invalidArguments, protocolErrorOf, RunAbortedError } from '../run/run-tool.js';
 
-/** The 2026-07-28 Tasks extension's identifier, in capabilities and `server/discover`. */
-export const TASKS_EXTENSION = 'io.modelcontextprotocol/tasks';
 /** Whether a 2026-07-28 request's `_meta` declares the tasks extension in its client capabilities. */
 export function declaresTasksExtension(meta: Record<string, unknown> | undefined): boolean {
   const capabilities = meta?.[CLIENT_CAPABILITIES_META_KEY] as { extensions?: Record<string, unknown> } | undefined;
@@ -118,12 +115,7 @@ export async function createTask(surface: TaskSurface, tool: GraphTool, args: un
 
 /** A `tools/call` of a task-only graph from a caller that cannot take a task. */
 export function taskRequired(tool: GraphTool, era: 'modern' | 'legacy'): never {
-  if (era === 'modern') {
-    throw new MissingRequiredClientCapabilityError(
-      { requiredCapabilities: { extensions: { [TASKS_EXTENSION]: {} } } },
-      `Tool "${tool.name}" runs only as a task: declare the ${TASKS_EXTENSION} extension`,
-    );
-  }
+  if (era === 'modern') throw tasksExtensionRequired(`Tool "${tool.name}" runs only as a task: declare the ${TASKS_EXTENSION} extension`);
   // 2025-11-25 (tools, `execution.taskSupport`): "required" called without a task is -32601.
   throw new ProtocolError(ProtocolErrorCode.MethodNotFound, `Tool "${tool.name}" runs only as a task: call it with params.task`);
 }
@@ -203,7 +195,7 @@ export function registerTaskHandlers(
   }
   const gate = (ctx: ServerContext) => {
     if (!declaresExtension(ctx)) {
-      throw new MissingRequiredClientCapabilityError({ requiredCapabilities: { extensions: { [TASKS_EXTENSION]: {} } } });
+      throw tasksExtensionRequired();
     }
   };
   server.setRequestHandler('tasks/get', { params: TaskIdParams }, async (params, ctx) => {
@@ -485,7 +477,7 @@ export function refusingUndeclaredTaskListens(fetch: McpHttpHandler['fetch']): M
     const body = options?.parsedBody as { id?: unknown; method?: unknown; params?: { notifications?: { taskIds?: unknown }; _meta?: Record<string, unknown> } } | undefined;
     if (body?.method !== 'subscriptions/listen' || body.params?.notifications?.taskIds === undefined) return fetch(request, options);
     if (declaresTasksExtension(body.params._meta)) return fetch(request, options);
-    const refusal = new MissingRequiredClientCapabilityError({ requiredCapabilities: { extensions: { [TASKS_EXTENSION]: {} } } }, `Task notifications need the ${TASKS_EXTENSION} extension: declare it in the request's client capabilities`);
+    const refusal = tasksExtensionRequired(`Task notifications need the ${TASKS_EXTENSION} extension: declare it in the request's client capabilities`);
     const id = typeof body.id === 'string' || typeof body.id === 'number' ? body.id : null;
     return Promise.resolve(Response.json({ jsonrpc: '2.0', id, error: { code: refusal.code, message: refusal.message, data: refusal.data } }, { status: 400 }));
   };

@@ -27,6 +27,11 @@ export interface TaskData {
   attempt: number;
   /** The ttl it was given, as the caller is told it (its record's times are read from the clock apart). */
   ttlMs?: number;
+  /**
+   * When a call became this task (`task_starts_at`), which its caller is told as its `createdAt`:
+   * its ttl counts from then, and the record's own `createdAt` is the call's, maybe hours before.
+   */
+  taskCreatedAt?: number;
   /** The progress token of the call that created it (2025 era): progress is published for a caller waiting on it. */
   progressToken?: string | number;
   /** Where the run's progress got to before it paused: the next execution counts on from here. */
@@ -236,8 +241,9 @@ export class TaskRunner {
     task: { tool: GraphTool; args: unknown; principal: Principal | undefined; ttlMs: number; data?: Record<string, unknown> },
   ): Promise<RunRecord | undefined | 'too-many-runs'> {
     const { store } = this.options;
-    const data: TaskData = { ...task.data, args: task.args ?? {}, principal: task.principal ?? null, attempt: 0, fromCheckpoint: true, ttlMs: task.ttlMs };
-    const held = { kind: 'task', status: 'working', data, expiresAt: this.now() + task.ttlMs, leaseOwner: this.processId, leaseUntil: this.now() + this.leaseMs } as const;
+    const now = this.now();
+    const data: TaskData = { ...task.data, args: task.args ?? {}, principal: task.principal ?? null, attempt: 0, fromCheckpoint: true, ttlMs: task.ttlMs, taskCreatedAt: now };
+    const held = { kind: 'task', status: 'working', data, expiresAt: now + task.ttlMs, leaseOwner: this.processId, leaseUntil: now + this.leaseMs } as const;
     // A call that asked nothing on the way has no record yet: the task is one more of its caller's runs.
     const run =
       step.run === undefined

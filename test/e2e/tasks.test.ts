@@ -29,6 +29,7 @@ before(async () => {
         never_task: { path: './graphs/basic.ts:echo', task: 'never' },
         echo: './graphs/basic.ts:echo',
         ask_first: { path: './graphs/hitl.ts:askThenWork', task: 'required', task_starts_at: 'work' },
+        ask_first_optional: { path: './graphs/hitl.ts:askThenWork', task: 'optional', task_starts_at: 'work' },
         reporting: './graphs/hitl.ts:reporting',
         keeps_credential: './graphs/hitl.ts:keepsCredential',
         unstorable: './graphs/hitl.ts:unstorableState',
@@ -444,6 +445,35 @@ describe('2026-07-28: a task that begins further in (task_starts_at)', () => {
     assert.equal(visits.filter((v) => v === 'askThenWork.work').length - before, 1, 'the task continued from where the call stopped: work ran once');
     const foreign = await rpc('hank', 'tasks/get', { taskId: created.taskId });
     assert.equal(foreign.message.error?.code, -32602, 'the task is its caller\'s alone');
+  });
+
+  test('the task says it was created when the answer began it (createdAt + ttlMs is when it expires), not when the call asked', async () => {
+    const askedAt = Date.now();
+    const asked = (await rpc('gina', 'tools/call', { name: 'ask_first', arguments: {} })).message.result;
+    await sleep(300);
+    const answeredAt = Date.now();
+    const created = (await rpc('gina', 'tools/call', { name: 'ask_first', arguments: {}, requestState: asked.requestState, inputResponses: { q1: accept({ name: 'Ada' }) } })).message.result;
+    assert.equal(created.resultType, 'task');
+    assert.ok(Date.parse(created.createdAt) >= answeredAt, `created ${created.createdAt}, answered at ${new Date(answeredAt).toISOString()} (asked at ${new Date(askedAt).toISOString()})`);
+    const got = (await rpc('gina', 'tasks/get', { taskId: created.taskId })).message.result;
+    assert.equal(got.createdAt, created.createdAt);
+    assert.equal(got.ttlMs, 3_600_000);
+    await untilStatus('gina', created.taskId, ['completed']);
+  });
+
+  test("a retry, without the tasks extension, of the round whose answer began a task is refused (-32021): the task is not handed to a client that cannot poll it", async () => {
+    const asked = (await rpc('gina', 'tools/call', { name: 'ask_first_optional', arguments: {} })).message.result;
+    assert.equal(asked.resultType, 'input_required');
+    const params = { name: 'ask_first_optional', arguments: {}, requestState: asked.requestState, inputResponses: { q1: accept({ name: 'Ada' }) } };
+    const created = (await rpc('gina', 'tools/call', params)).message.result;
+    assert.equal(created.resultType, 'task');
+    const without = await rpc('gina', 'tools/call', params, { extension: false });
+    assert.equal(without.status, 400);
+    assert.equal(without.message.error?.code, -32021, JSON.stringify(without.message));
+    assert.deepEqual(without.message.error?.data?.requiredCapabilities, { extensions: { [EXT]: {} } });
+    assert.match(without.message.error?.message, /continues a run that has become a task/);
+    assert.equal((await rpc('gina', 'tools/call', params)).message.result.taskId, created.taskId, 'with the extension, the same task');
+    await untilStatus('gina', created.taskId, ['completed']);
   });
 
   test('a run with nothing to ask is a task at once; a question inside the task gets a key the call did not use', async () => {
