@@ -89,7 +89,8 @@ export function checkpointFailuresMarked(store: Store): Store {
     runs: store.runs,
     signals: store.signals,
     ...(store.now ? { now: () => store.now!() } : {}),
-    ...(writeCheckpoints ? { writeCheckpoints: (write) => marked(writeCheckpoints.call(store, write)) } : {}),
+    // The batch's saver too: a paused call's held writes go through it (a node's error among them, scrubbed).
+    ...(writeCheckpoints ? { writeCheckpoints: (write) => marked(writeCheckpoints.call(store, (saver) => write(new MarkedCheckpointer(saver)))) } : {}),
     sharedKey: (name) => store.sharedKey(name),
     check: () => store.check(),
     close: () => store.close(),

@@ -9,29 +9,28 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
 import { ROOT, startServer, type TestServer } from '../helpers/server.js';
-import { taskRequest } from '../helpers/raw.js';
+import { callModern, taskRequest } from '../helpers/raw.js';
 import { until } from '../helpers/wait.js';
 
 const CANARY = `canary-${randomBytes(8).toString('hex')}`;
 let dir: string;
-let file: string;
 let server: TestServer | undefined;
 
 before(async () => {
   dir = await mkdtemp(path.join(tmpdir(), 'graph-mcp-at-rest-'));
-  file = path.join(dir, 'state.sqlite');
 });
 after(async () => {
   await server?.close(0);
   await rm(dir, { recursive: true, force: true });
 });
 
-test("a task whose node throws with the caller's credential in its message stores none of it, in the store's files either", async () => {
+/** A server on its own SQLite file, whose one caller has CANARY as the credential for "notes". */
+async function serveOn(file: string, graphs: Record<string, string>): Promise<TestServer> {
   server = await startServer(
     {
       name: 'at-rest',
-      graphs: { leaky: './test/fixtures/graphs/basic.ts:leaky' },
-      // Never contacted: the graph only reads its credential.
+      graphs,
+      // Never contacted: the graphs only read their credential.
       secrets: { servers: { notes: { url: 'http://127.0.0.1:9/mcp' } } },
       store: { type: 'sqlite', path: file },
       defaults: { poll_interval_ms: 50 },
@@ -45,16 +44,37 @@ test("a task whose node throws with the caller's credential in its message store
       },
     },
   );
-  const created = (await taskRequest(server.url, 'tools/call', { name: 'leaky', arguments: { mode: 'throw' } })).result;
-  assert.equal(created?.resultType, 'task', JSON.stringify(created));
-  const ended = await until('the task ends', async () => {
-    const got = (await taskRequest(server!.url, 'tasks/get', { taskId: created.taskId })).result;
-    return got?.status === 'completed' || got?.status === 'failed' ? got : undefined;
-  });
-  assert.equal(ended.result.content[0].text, 'Tool "leaky" failed: downstream refused [redacted]');
-  await server.close(0);
+  return server;
+}
+
+/** Stops the server, then looks for the credential in every file of the store. */
+async function assertNotStored(file: string): Promise<void> {
+  await server?.close(0);
   server = undefined;
   const files = [file, `${file}-wal`].filter((name) => existsSync(name));
   assert.ok(files.length >= 1);
   for (const name of files) assert.equal((await readFile(name)).includes(CANARY), false, `${path.basename(name)} holds the credential`);
+}
+
+test("a task whose node throws with the caller's credential in its message stores none of it, in the store's files either", async () => {
+  const file = path.join(dir, 'task.sqlite');
+  const running = await serveOn(file, { leaky: './test/fixtures/graphs/basic.ts:leaky' });
+  const created = (await taskRequest(running.url, 'tools/call', { name: 'leaky', arguments: { mode: 'throw' } })).result;
+  assert.equal(created?.resultType, 'task', JSON.stringify(created));
+  const ended = await until('the task ends', async () => {
+    const got = (await taskRequest(running.url, 'tasks/get', { taskId: created.taskId })).result;
+    return got?.status === 'completed' || got?.status === 'failed' ? got : undefined;
+  });
+  assert.equal(ended.result.content[0].text, 'Tool "leaky" failed: downstream refused [redacted]');
+  await assertNotStored(file);
+});
+
+test("a call that pauses after a node failed with the caller's credential in its message (its error handler asks) stores none of it", async () => {
+  const file = path.join(dir, 'paused.sqlite');
+  const running = await serveOn(file, { fails_then_asks: './test/fixtures/graphs/basic.ts:failsThenAsks' });
+  // It declares no elicitation: answered with a paused-run result, the run stored (its writes held until then, in one batch).
+  const paused = await callModern(running.url, 'fails_then_asks', {});
+  assert.equal(paused.messages[0]?.result?._meta?.['graph-mcp/run']?.status, 'input_required', paused.text);
+  assert.ok(!paused.text.includes(CANARY));
+  await assertNotStored(file);
 });
