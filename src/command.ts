@@ -95,8 +95,9 @@ async function main(argv: string[]): Promise<number> {
     // Claims no task and deletes nothing: a check on a shared store must not run what serving processes would.
     const graphMcp = await loadGraphMcp({ config, logger: createLogger({ level: 'warn', destination: warnings }), background: false });
     try {
-      // Serve's logger takes LOG_LEVEL, once the config's env file is applied, else log_level.
-      checkedLevel(process.env.LOG_LEVEL || graphMcp.config.logLevel || 'info');
+      // Serve's logger takes LOG_LEVEL as the environment had it before the config loaded (its env
+      // sets it too late, as said below), else log_level.
+      checkedLevel(readAlready.find(([name]) => name === 'LOG_LEVEL')?.[1] || graphMcp.config.logLevel || 'info');
     } catch (error) {
       await graphMcp.close(0);
       throw error;

@@ -168,6 +168,11 @@ describe('graph-mcp check', () => {
     }
     const fine = runCli(['check', '--config', memory], { env: { LOG_LEVEL: 'debug', PORT: '8080', GRAPH_MCP_WORKERS: '1' } });
     assert.equal(fine.code, 0, fine.err);
+    // A LOG_LEVEL the config's env sets comes too late for serve, which ignores it (and says so): so does check.
+    const late = await configFile('check-late-level.json', { graphs: { triage: TRIAGE }, store: { type: 'none' }, env: { LOG_LEVEL: 'verbose' } });
+    const ignored = runCli(['check', '--config', late], { env: { LOG_LEVEL: undefined } });
+    assert.equal(ignored.code, 0, ignored.err);
+    assert.match(ignored.err, /^warning: LOG_LEVEL was set while the config loaded/m);
   });
 
   test("a flag of another command is refused, naming whose it is, not silently ignored", () => {
