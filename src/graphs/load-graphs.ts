@@ -53,13 +53,30 @@ export async function loadGraphTools(config: Pick<ResolvedConfig, 'graphs'>, opt
     const ms = options.slowLoadMs ?? SLOW_LOAD_WARNING_MS;
     const slow = options.onSlowLoad && setTimeout(() => options.onSlowLoad!(entry.name, entry.module.spec, ms), ms).unref();
     setLoadingNow({ name: entry.name, spec: entry.module.spec });
+    // Once one has failed, start-up will fail: a later module slow to load (or that never does)
+    // does not hold back what is known past the slow-load warning's time; it is named as still loading.
+    let stillLoading: ReturnType<typeof setTimeout> | undefined;
+    const loading = loadGraphTool(entry);
+    const givenUp =
+      failures.length === 0
+        ? undefined
+        : new Promise<undefined>((resolve) => {
+            stillLoading = setTimeout(() => resolve(undefined), ms);
+          });
     try {
-      tools.push(await loadGraphTool(entry));
+      const tool = givenUp === undefined ? await loading : await Promise.race([loading, givenUp]);
+      if (tool === undefined) {
+        loading.catch(() => undefined);
+        failures.push(new GraphMcpError('MODULE_LOAD_FAILED', `graph "${entry.name}": still loading after ${ms / 1000} s (${entry.module.spec}); not waited for, as start-up fails anyway`));
+        break;
+      }
+      tools.push(tool);
     } catch (error) {
       if (!isGraphMcpError(error)) throw error;
       failures.push(error);
     } finally {
       clearTimeout(slow);
+      clearTimeout(stillLoading);
       setLoadingNow(undefined);
     }
   }
