@@ -68,7 +68,7 @@ export const DEFAULT_CONFIG_FILE = 'agent.config.json';
 function langGraphBeside(absolute: string): string {
   if (path.basename(absolute) !== DEFAULT_CONFIG_FILE) return '';
   const beside = path.join(path.dirname(absolute), 'langgraph.json');
-  return existsSync(beside) ? ` (${beside} is there: give it with --config ${path.relative(process.cwd(), beside) || 'langgraph.json'})` : '';
+  return existsSync(beside) ? ` (${beside} is there: give that file as the config, --config ${path.relative(process.cwd(), beside) || 'langgraph.json'})` : '';
 }
 
 /**

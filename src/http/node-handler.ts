@@ -250,8 +250,9 @@ async function writeResponse(
 /**
  * The size of a body an app's parser has read: its `Content-Length`, when it
  * gives the bytes as they were parsed; else (chunked, or compressed, which the
- * parser inflated) the parsed value written back as JSON, which is no larger
- * than what was parsed but for escapes.
+ * parser inflated) the parsed value written back as JSON: about what was
+ * parsed, less its whitespace, more where JSON writes a value out longer
+ * than it was sent (an escape, a number such as 1e20 in full).
  */
 function parsedBodyBytes(req: NodeRequest, parsed: unknown): number {
   const length = req.headers['content-length'];

@@ -147,12 +147,17 @@ export function readableFailure(thrown: unknown): unknown {
   return new Error(typeof message === 'string' && message !== '' ? message : 'the graph threw an error graph-mcp cannot read (its message is not text, or reading it failed)');
 }
 
+/**
+ * Whether every property graph-mcp reads of `value` reads without throwing, and, of the value
+ * thrown itself (whose message is matched against patterns), its name and message are text.
+ * Inside it (its cause, the errors it holds) only `messageOf` reads them, which takes anything.
+ */
 function readable(value: unknown, depth: number): boolean {
-  if (value === null || typeof value !== 'object') return typeof value !== 'function';
+  if (value === null || typeof value !== 'object') return depth > 0 || typeof value !== 'function';
   if (depth > 10) return true;
   for (const key of READ_KEYS) {
     const read = (value as Record<string, unknown>)[key];
-    if (TEXT_KEYS.has(key) && read !== undefined && typeof read !== 'string') return false;
+    if (depth === 0 && TEXT_KEYS.has(key) && read !== undefined && typeof read !== 'string') return false;
   }
   void (value as Record<symbol, unknown>)[INVALID_RESUME];
   void (value instanceof Error);

@@ -203,7 +203,7 @@ describe('graph-mcp check', () => {
     const result = runCli(['check', '--config', path.join(project, 'agent.config.json')]);
     assert.equal(result.code, 1);
     const suggested = path.relative(ROOT, path.join(project, 'langgraph.json'));
-    assert.ok(result.err.includes(`agent.config.json: config file not found (${path.join(project, 'langgraph.json')} is there: give it with --config ${suggested})`), result.err);
+    assert.ok(result.err.includes(`agent.config.json: config file not found (${path.join(project, 'langgraph.json')} is there: give that file as the config, --config ${suggested})`), result.err);
     assert.equal(runCli(['check', '--config', suggested]).code, 0);
   });
 });

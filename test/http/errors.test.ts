@@ -9,7 +9,7 @@ import { after, before, describe, test } from 'node:test';
 import { ran } from '../fixtures/graphs/basic.js';
 import { FIXTURES, startServer, type TestServer } from '../helpers/server.js';
 import { startServeProcess } from '../helpers/cli.js';
-import { graphFailureMessage } from '../../src/run/graph-errors.js';
+import { graphFailureMessage, readableFailure } from '../../src/run/graph-errors.js';
 import { until } from '../helpers/wait.js';
 import { callLegacy, callModern, envelope, legacyHeaders, modernHeaders, post, rawConnection } from '../helpers/raw.js';
 
@@ -505,4 +505,15 @@ describe('tool-level errors', () => {
     assert.equal(answer.messages[0]?.error?.code, -32602);
     await assertStillServing();
   });
+});
+
+test('what a graph threw is kept as it is when only its cause or the errors it holds have no text for a message (only the value thrown is matched against patterns)', () => {
+  const causedOdd = new Error('outer', { cause: { message: { nested: true } } });
+  const holdsOdd = Object.assign(new Error('outer'), { errors: [{ message: { field: 'x' } }] });
+  const protocol = Object.assign(new Error('refused'), { name: 'ProtocolError', code: -32050, data: { why: 'x' } });
+  for (const thrown of [causedOdd, holdsOdd, protocol, new RangeError('plain')]) assert.equal(readableFailure(thrown), thrown);
+  const oddItself = Object.defineProperty(new Error('x'), 'message', { value: Symbol('no text') });
+  const replaced = readableFailure(oddItself);
+  assert.notEqual(replaced, oddItself);
+  assert.match((replaced as Error).message, /cannot read/);
 });
