@@ -112,7 +112,8 @@ export class TaskRunner {
   private readonly concurrency: number;
   /** The tools whose tasks this process claims: those it serves. */
   private readonly served: readonly string[];
-  private readonly running = new Map<string, { controller: AbortController; done: Promise<void>; reason?: StopReason }>();
+  /** The tasks running here, each with the attempt it runs as (its claims so far, this one counted). */
+  private readonly running = new Map<string, { controller: AbortController; done: Promise<void>; attempt: number; reason?: StopReason }>();
   private readonly waiters = new Map<string, Set<() => void>>();
   private timer: NodeJS.Timeout | undefined;
   private unsubscribe: (() => void) | undefined;
@@ -188,7 +189,7 @@ export class TaskRunner {
     const leased = (patch: RunPatch) => store.runs.updateLeased(id, this.processId, patch);
     if (run.progress !== undefined) record = (await leased({ progress: statusText(run.progress, secretsUsed?.()) })) ?? record;
     let settled!: () => void;
-    const entry = { controller, done: new Promise<void>((resolve) => (settled = resolve)) } as { controller: AbortController; done: Promise<void>; reason?: StopReason };
+    const entry = { controller, done: new Promise<void>((resolve) => (settled = resolve)), attempt: 1 } as { controller: AbortController; done: Promise<void>; attempt: number; reason?: StopReason };
     this.running.set(id, entry);
     let letGo: () => void;
     try {
@@ -407,9 +408,22 @@ export class TaskRunner {
         const claimed = await this.options.store.runs.claim(this.processId, now + this.leaseMs, now, this.served);
         answered = true;
         if (claimed === undefined) break;
-        // Its own task, whose lease ran out while it ran here (the store stood still): the claim
-        // renewed the lease of the run under way, which goes on. A second run would run every node again.
-        if (this.running.has(claimed.id)) continue;
+        const local = this.running.get(claimed.id);
+        if (local !== undefined) {
+          // Its own task, whose lease ran out while it ran here and no other process ran it since (the
+          // store stood still): the claim renewed the lease of the run under way, which goes on. A
+          // second run would run every node again.
+          if (((claimed.data as TaskData).attempt ?? 0) <= local.attempt) continue;
+          // Another process ran it since (this one was paused past its lease), and gave it back or died:
+          // the run here is out of date, and would record its outcome over what that process did.
+          // Stopped; once it has, the claim is given back and the task goes on from its checkpoints.
+          this.options.logger?.warn({ task: claimed.id }, 'a task another process ran meanwhile came back to this one, whose run of it was out of date (the process was paused past its lease): stopped here; the task goes on from its checkpoints');
+          this.stopLocal(claimed.id, 'lease-lost');
+          void local.done
+            .then(() => this.options.store.runs.updateLeased(claimed.id, this.processId, { leaseOwner: null, leaseUntil: null }))
+            .then(() => this.wake(), () => undefined);
+          continue;
+        }
         this.launch(claimed);
       }
       const spell = answered ? this.claimFailures.success() : undefined;
@@ -424,7 +438,11 @@ export class TaskRunner {
 
   private launch(claimed: RunRecord): void {
     const controller = new AbortController();
-    const entry: { controller: AbortController; done: Promise<void>; reason?: StopReason } = { controller, done: Promise.resolve() };
+    const entry: { controller: AbortController; done: Promise<void>; attempt: number; reason?: StopReason } = {
+      controller,
+      done: Promise.resolve(),
+      attempt: ((claimed.data as TaskData).attempt ?? 0) + 1,
+    };
     this.running.set(claimed.id, entry);
     entry.done = this.execute(claimed, controller, entry)
       .catch((error: unknown) => {

@@ -190,6 +190,56 @@ export function describeCrashes(name: string, options: CrashOptions): void {
       );
     });
 
+    test('a worker paused past its lease (SIGSTOP), whose task another took over and died with: resumed, it does not record its out-of-date run; the task goes on from the checkpoints', { timeout: 120_000 }, async () => {
+      const created = await rpc(pool[0]!.url, 'tools/call', { name: 'logged', arguments: { label: 'paused', log_path: logPath, step_ms: 1_500 } });
+      await until('node s2 to start', async () => ((await steps()).includes('paused s2 start') ? true : undefined));
+      // A: the process running it (any process may have claimed it).
+      const [holder] = await store.probe.holders(created.taskId);
+      const aSlot = pool.findIndex((serving) => serving.child.pid === holder);
+      assert.ok(aSlot >= 0, 'a serving process holds the task');
+      const a = pool[aSlot]!;
+      a.child.kill('SIGSTOP');
+      const stopped: ServingProcess[] = [a];
+      try {
+        // Another process takes the task over once A's lease has run out, and gets as far as s3.
+        const [takerPid] = await until('another process to take the task', async () => {
+          const holders = await store.probe.holders(created.taskId);
+          return holders.length === 1 && holders[0] !== a.child.pid ? holders : undefined;
+        });
+        const takerSlot = pool.findIndex((serving) => serving.child.pid === takerPid);
+        assert.ok(takerSlot >= 0 && takerSlot !== aSlot);
+        await until('the taker to start s3', async () => ((await steps()).includes('paused s3 start') ? true : undefined));
+        // No other process may take it: A, resumed, finds the task (its lease run out) and may claim it.
+        for (const [slot, serving] of pool.entries()) {
+          if (slot !== aSlot && slot !== takerSlot) {
+            serving.child.kill('SIGSTOP');
+            stopped.push(serving);
+          }
+        }
+        await kill(pool[takerSlot]!);
+        await new Promise((resolve) => setTimeout(resolve, 1_500));
+        a.child.kill('SIGCONT');
+        stopped.splice(0, 1);
+        const done = await until(
+          'completion on A',
+          async () => {
+            const task = await rpc(a.url, 'tasks/get', { taskId: created.taskId });
+            return task.status === 'completed' ? task : undefined;
+          },
+          60_000,
+        );
+        assert.equal(done.result.structuredContent.done, 4);
+        const finishes = (await store.probe.finishes()).filter((finish) => finish.id === created.taskId);
+        assert.equal(finishes.length, 1, 'recorded once');
+        const trace = (await steps()).filter((line) => line.startsWith('paused ')).join(' / ');
+        assert.ok(finishes[0]!.attempt >= 3, `recorded by a run begun after the takeover (attempt ${finishes[0]!.attempt}), not by A's first run, out of date since: ${trace}`);
+        assert.equal((await steps()).filter((line) => line === 'paused s4').length, 1, `s4 ran once: ${trace}`);
+        pool[takerSlot] = await start();
+      } finally {
+        for (const serving of stopped) serving.child.kill('SIGCONT');
+      }
+    });
+
     test('a call handed out as a run handle by max_wait_ms, its process killed: another continues it from its last checkpoint, and get_run returns the result', async () => {
       /** A MultiServerMCPClient on one process, and its tools by name. */
       const adapterOn = async (url: string) => {
