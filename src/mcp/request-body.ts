@@ -46,6 +46,11 @@ export function readingBodyOnce(fetch: Fetch, maxBytes: number): Fetch {
       if (body === undefined) return fetch(new Request(request, { body: read.text }), options);
     }
     if (Array.isArray(body) && !isModern(request)) return batchAnswer(fetch, request, options, body);
+    // 2026-07-28 has the server send no requests, so a client sends no responses (the SDK's 2025-era
+    // leg took one and answered that 2026-07-28 is no version it knows).
+    if (isModern(request) && (isJSONRPCResultResponse(body) || isJSONRPCErrorResponse(body))) {
+      return errorResponse(400, -32600, 'Invalid Request: a 2026-07-28 client sends no JSON-RPC responses (the server sends it no requests); answers to questions go in inputResponses');
+    }
     return fetch(request, { ...options, parsedBody: body });
   };
 }

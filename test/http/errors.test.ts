@@ -208,6 +208,16 @@ describe('transport-level errors', () => {
     assert.deepEqual(byId.get(2)?.result?.structuredContent, { echoed: 'b' });
   });
 
+  test('a JSON-RPC response posted under 2026-07-28 is an invalid request (-32600), not "unsupported protocol version"', async () => {
+    for (const message of [{ jsonrpc: '2.0', id: 1, result: {} }, { jsonrpc: '2.0', id: 1, error: { code: -1, message: 'no' } }]) {
+      const answer = await post(server.url, message, { ...modernHeaders('tools/list'), 'mcp-method': 'tools/list' });
+      assert.equal(answer.status, 400, answer.text);
+      assert.equal(answer.messages[0]?.error?.code, -32600);
+      assert.match(answer.messages[0]?.error?.message, /a 2026-07-28 client sends no JSON-RPC responses/);
+    }
+    await assertStillServing();
+  });
+
   test('a 2025 batch that uses one request id twice is refused whole with -32600; nothing runs', async () => {
     const call = (label: string) => ({ jsonrpc: '2.0', id: 7, method: 'tools/call', params: { name: 'slow', arguments: { label, ms: 1 } } });
     const answer = await post(server.url, [call('dup-a'), call('dup-b'), call('dup-c')], legacyHeaders());
