@@ -106,14 +106,27 @@ export class TaskStopped extends Error {
  * continues the task from its last checkpoint. So a node may run again
  * after a crash, and a task completes once.
  */
+/** A task running in this process. */
+interface RunningTask {
+  controller: AbortController;
+  done: Promise<void>;
+  /** The attempt it runs as: its claims so far, this one counted. */
+  attempt: number;
+  /** The lease owner of the claim it runs under (see `claimOwner`). */
+  owner: string;
+  reason?: StopReason;
+}
+
 export class TaskRunner {
   readonly processId: string;
   private readonly leaseMs: number;
   private readonly concurrency: number;
   /** The tools whose tasks this process claims: those it serves. */
   private readonly served: readonly string[];
-  /** The tasks running here, each with the attempt it runs as (its claims so far, this one counted). */
-  private readonly running = new Map<string, { controller: AbortController; done: Promise<void>; attempt: number; reason?: StopReason }>();
+  /** The tasks running here. */
+  private readonly running = new Map<string, RunningTask>();
+  /** Claims made, for each its own lease owner: see `claimOwner`. */
+  private claims = 0;
   private readonly waiters = new Map<string, Set<() => void>>();
   private timer: NodeJS.Timeout | undefined;
   private unsubscribe: (() => void) | undefined;
@@ -122,6 +135,17 @@ export class TaskRunner {
   /** Claims are tried at every wake-up and poll: while they fail, one warning a minute. */
   private readonly claimFailures = new WarningPace();
   private stopped = true;
+
+  /**
+   * The lease owner of a new claim: this process's id and the claim's number. A claim of its
+   * own (a run whose lease ran out here, taken back) is a new owner, so the writes of a run
+   * that lost its claim and got it back after another process ran the task fail in the store,
+   * wherever they are on their way when the claim is taken back.
+   */
+  private claimOwner(): string {
+    this.claims += 1;
+    return `${this.processId}.${this.claims.toString(36)}`;
+  }
 
   /** The store's clock: leases and expiry are compared with times other processes wrote. */
   private now(): number {
@@ -175,6 +199,8 @@ export class TaskRunner {
   }): Promise<Adopted> {
     const { store } = this.options;
     const { id, tool, principal, secretsUsed, controller } = run;
+    let settled!: () => void;
+    const entry: RunningTask = { controller, done: new Promise<void>((resolve) => (settled = resolve)), attempt: 1, owner: this.claimOwner() };
     let record = await store.runs.create({
       id,
       owner: principal?.id ?? '',
@@ -183,13 +209,11 @@ export class TaskRunner {
       status: 'working',
       data: { args: run.args ?? {}, principal: principal ?? null, attempt: 1, ttlMs: run.ttlMs } satisfies TaskData,
       expiresAt: this.now() + run.ttlMs,
-      leaseOwner: this.processId,
+      leaseOwner: entry.owner,
       leaseUntil: this.now() + this.leaseMs,
     });
-    const leased = (patch: RunPatch) => store.runs.updateLeased(id, this.processId, patch);
+    const leased = (patch: RunPatch) => store.runs.updateLeased(id, entry.owner, patch);
     if (run.progress !== undefined) record = (await leased({ progress: statusText(run.progress, secretsUsed?.()) })) ?? record;
-    let settled!: () => void;
-    const entry = { controller, done: new Promise<void>((resolve) => (settled = resolve)), attempt: 1 } as { controller: AbortController; done: Promise<void>; attempt: number; reason?: StopReason };
     this.running.set(id, entry);
     let letGo: () => void;
     try {
@@ -244,7 +268,8 @@ export class TaskRunner {
     const { store } = this.options;
     const now = this.now();
     const data: TaskData = { ...task.data, args: task.args ?? {}, principal: task.principal ?? null, attempt: 0, fromCheckpoint: true, ttlMs: task.ttlMs, taskCreatedAt: now };
-    const held = { kind: 'task', status: 'working', data, expiresAt: now + task.ttlMs, leaseOwner: this.processId, leaseUntil: now + this.leaseMs } as const;
+    const owner = this.claimOwner();
+    const held = { kind: 'task', status: 'working', data, expiresAt: now + task.ttlMs, leaseOwner: owner, leaseUntil: now + this.leaseMs } as const;
     // A call that asked nothing on the way has no record yet: the task is one more of its caller's runs.
     const run =
       step.run === undefined
@@ -255,7 +280,7 @@ export class TaskRunner {
       // The worker continues from the checkpoint stored before (where it paused), or from the arguments.
       this.options.logger?.warn({ err: loggedError(error), task: step.id }, "a task's first checkpoints could not be stored");
     });
-    const released = await store.runs.updateLeased(step.id, this.processId, { leaseOwner: null, leaseUntil: null });
+    const released = await store.runs.updateLeased(step.id, owner, { leaseOwner: null, leaseUntil: null });
     this.wake();
     return released ?? run;
   }
@@ -405,7 +430,8 @@ export class TaskRunner {
       let answered = false;
       while (!this.stopped && this.running.size < this.concurrency) {
         const now = this.now();
-        const claimed = await this.options.store.runs.claim(this.processId, now + this.leaseMs, now, this.served);
+        const owner = this.claimOwner();
+        const claimed = await this.options.store.runs.claim(owner, now + this.leaseMs, now, this.served);
         answered = true;
         if (claimed === undefined) break;
         const local = this.running.get(claimed.id);
@@ -413,18 +439,21 @@ export class TaskRunner {
           // Its own task, whose lease ran out while it ran here and no other process ran it since (the
           // store stood still): the claim renewed the lease of the run under way, which goes on. A
           // second run would run every node again.
-          if (((claimed.data as TaskData).attempt ?? 0) <= local.attempt) continue;
+          if (((claimed.data as TaskData).attempt ?? 0) <= local.attempt) {
+            local.owner = owner;
+            continue;
+          }
           // Another process ran it since (this one was paused past its lease), and gave it back or died:
           // the run here is out of date, and would record its outcome over what that process did.
           // Stopped; once it has, the claim is given back and the task goes on from its checkpoints.
           this.options.logger?.warn({ task: claimed.id }, 'a task another process ran meanwhile came back to this one, whose run of it was out of date (the process was paused past its lease): stopped here; the task goes on from its checkpoints');
           this.stopLocal(claimed.id, 'lease-lost');
           void local.done
-            .then(() => this.options.store.runs.updateLeased(claimed.id, this.processId, { leaseOwner: null, leaseUntil: null }))
+            .then(() => this.options.store.runs.updateLeased(claimed.id, owner, { leaseOwner: null, leaseUntil: null }))
             .then(() => this.wake(), () => undefined);
           continue;
         }
-        this.launch(claimed);
+        this.launch(claimed, owner);
       }
       const spell = answered ? this.claimFailures.success() : undefined;
       if (spell) this.options.logger?.info({ failures: spell.failures }, 'claiming tasks works again');
@@ -436,13 +465,9 @@ export class TaskRunner {
     }
   }
 
-  private launch(claimed: RunRecord): void {
+  private launch(claimed: RunRecord, owner: string): void {
     const controller = new AbortController();
-    const entry: { controller: AbortController; done: Promise<void>; attempt: number; reason?: StopReason } = {
-      controller,
-      done: Promise.resolve(),
-      attempt: ((claimed.data as TaskData).attempt ?? 0) + 1,
-    };
+    const entry: RunningTask = { controller, done: Promise.resolve(), attempt: ((claimed.data as TaskData).attempt ?? 0) + 1, owner };
     this.running.set(claimed.id, entry);
     entry.done = this.execute(claimed, controller, entry)
       .catch((error: unknown) => {
@@ -456,9 +481,10 @@ export class TaskRunner {
       });
   }
 
-  private async execute(claimed: RunRecord, controller: AbortController, entry: { reason?: StopReason }): Promise<void> {
+  private async execute(claimed: RunRecord, controller: AbortController, entry: RunningTask): Promise<void> {
     const { store } = this.options;
-    const leased = (patch: RunPatch) => store.runs.updateLeased(claimed.id, this.processId, patch);
+    // The claim's owner as it is now: a claim this process took again for the run keeps it going.
+    const leased = (patch: RunPatch) => store.runs.updateLeased(claimed.id, entry.owner, patch);
     const data = { ...(claimed.data as TaskData), attempt: ((claimed.data as TaskData).attempt ?? 0) + 1 };
     const tool = this.options.tools.get(claimed.tool);
     if (tool === undefined) {

@@ -198,3 +198,41 @@ test('a task cancelled through another process while its own misses the cancel s
     await a.close(0);
   }
 });
+
+test("a run whose task another process ran meanwhile (this one paused past its lease), taken back by this process just before the run's last write: that write fails in the store, and a fresh run records the outcome", { timeout: 30_000 }, async () => {
+  const shared = new MemoryStore();
+  // A's view: the first write that ends a task waits, before it reaches the store, for what a pause past
+  // the lease lets happen: B takes the task over (its attempt counted), then gives it back; A's next claim takes it.
+  let held: { id: string; owner: string } | undefined;
+  const runs = Object.create(shared.runs) as Store['runs'];
+  runs.updateLeased = async (id, owner, patch) => {
+    if (held === undefined && patch.status === 'completed') {
+      held = { id, owner };
+      let record = (await shared.runs.get(id, ''))!;
+      record = (await shared.runs.update(id, record.version, { leaseOwner: 'B', data: { ...(record.data as object), attempt: 2 } }))!;
+      await shared.runs.update(id, record.version, { leaseOwner: null, leaseUntil: null });
+      await until('A to claim the task back', async () => ((await shared.runs.get(id, ''))?.leaseOwner?.startsWith(owner.split('.')[0]!) ? true : undefined), 10_000);
+    }
+    return shared.runs.updateLeased(id, owner, patch);
+  };
+  const storeA = Object.create(shared) as Store;
+  Object.defineProperty(storeA, 'runs', { value: runs });
+  const a = await startServer(GATED, { load: { store: storeA } });
+  const firstBefore = runsOf.first;
+  try {
+    const taskId = await gatedTask(a.url);
+    letGo();
+    const done = await until('the task completes', async () => {
+      const answer = await taskRequest(a.url, 'tasks/get', { taskId });
+      return answer.result?.status === 'completed' ? answer : undefined;
+    });
+    assert.ok(held, 'the first run reached its last write');
+    const record = (await shared.runs.get(taskId, ''))!;
+    assert.equal((record.data as { attempt?: number }).attempt, 3, 'recorded by the run begun after the task came back, not by the first (attempt 1)');
+    assert.equal(runsOf.first, firstBefore + 1, 'the fresh run went on from the checkpoint after the first step');
+    assert.equal(done.result.result.structuredContent.summary, 'tides after 1 step');
+  } finally {
+    letGo();
+    await a.close(0);
+  }
+});
