@@ -51,7 +51,8 @@ export async function loadGraphTools(config: Pick<ResolvedConfig, 'graphs'>, opt
   const failures: GraphMcpError[] = [];
   for (const entry of config.graphs) {
     const ms = options.slowLoadMs ?? SLOW_LOAD_WARNING_MS;
-    const slow = options.onSlowLoad && setTimeout(() => options.onSlowLoad!(entry.name, entry.module.spec, ms), ms).unref();
+    // Said while start-up waits; once a graph has failed, it waits no longer than that (below).
+    const slow = failures.length === 0 && options.onSlowLoad ? setTimeout(() => options.onSlowLoad!(entry.name, entry.module.spec, ms), ms).unref() : undefined;
     setLoadingNow({ name: entry.name, spec: entry.module.spec });
     // Once one has failed, start-up will fail: a later module slow to load (or that never does)
     // does not hold back what is known past the slow-load warning's time; it is named as still loading.
@@ -67,7 +68,13 @@ export async function loadGraphTools(config: Pick<ResolvedConfig, 'graphs'>, opt
       const tool = givenUp === undefined ? await loading : await Promise.race([loading, givenUp]);
       if (tool === undefined) {
         loading.catch(() => undefined);
-        failures.push(new GraphMcpError('MODULE_LOAD_FAILED', `graph "${entry.name}": still loading after ${ms / 1000} s (${entry.module.spec}); not waited for, as start-up fails anyway`));
+        const untried = config.graphs.slice(config.graphs.indexOf(entry) + 1).map((later) => `"${later.name}"`);
+        failures.push(
+          new GraphMcpError(
+            'MODULE_LOAD_FAILED',
+            `graph "${entry.name}": still loading after ${ms / 1000} s (${entry.module.spec}); not waited for, as start-up fails anyway${untried.length > 0 ? ` (not tried after it: ${untried.join(', ')})` : ''}`,
+          ),
+        );
         break;
       }
       tools.push(tool);

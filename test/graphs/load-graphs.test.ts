@@ -506,13 +506,18 @@ describe('start-up errors name the graph', () => {
   });
 
   test('after a graph failed, a later one that does not finish loading is not waited for past the slow-load time: named as still loading', { timeout: 30_000 }, async () => {
-    const failed = await loadGraphTools(resolveConfig({ graphs: { ghost: './graphs/nope.ts:graph', stuck: './graphs/never.ts:never', fine: './graphs/basic.ts:echo' } }, { baseDir: FIXTURES }), { slowLoadMs: 100 }).then(
+    const slow: string[] = [];
+    const failed = await loadGraphTools(resolveConfig({ graphs: { ghost: './graphs/nope.ts:graph', stuck: './graphs/never.ts:never', fine: './graphs/basic.ts:echo' } }, { baseDir: FIXTURES }), {
+      slowLoadMs: 100,
+      onSlowLoad: (graph) => slow.push(graph),
+    }).then(
       () => undefined,
       (error: unknown) => error,
     );
     assert.ok(isGraphMcpError(failed), String(failed));
+    assert.deepEqual(slow, [], 'not said to be waited for: it is not');
     assert.deepEqual(failed.message.split('\n').slice(0, 1), ['2 graphs failed to load:']);
-    assert.match(failed.message, /^- graph "stuck": still loading after 0\.1 s \(\.\/graphs\/never\.ts:never\); not waited for, as start-up fails anyway$/m);
+    assert.match(failed.message, /^- graph "stuck": still loading after 0\.1 s \(\.\/graphs\/never\.ts:never\); not waited for, as start-up fails anyway \(not tried after it: "fine"\)$/m);
   });
 
   test("a factory's error loses any URL's password at start-up, as a run's does", async () => {
