@@ -445,7 +445,8 @@ export class TaskRunner {
           }
           // Another process ran it since (this one was paused past its lease), and gave it back or died:
           // the run here is out of date, and would record its outcome over what that process did.
-          // Stopped; once it has, the claim is given back and the task goes on from its checkpoints.
+          // Stopped; once the run has let go of it (a node that ignores its abort signal may still be
+          // running, as after any claim lost), the claim is given back and the task goes on from its checkpoints.
           this.options.logger?.warn({ task: claimed.id }, 'a task another process ran meanwhile came back to this one, whose run of it was out of date (the process was paused past its lease): stopped here; the task goes on from its checkpoints');
           this.stopLocal(claimed.id, 'lease-lost');
           void local.done
