@@ -97,15 +97,6 @@ export class TaskStopped extends Error {
   }
 }
 
-/**
- * Runs executed in the background, durably. A task is stored before its
- * creator answers; every serving process is a worker that claims tasks
- * nobody holds, checkpoints every super-step (`durability: "sync"`), renews
- * its claim while it runs, and records the outcome only while it still
- * holds the claim. If a worker dies, its claim runs out and another worker
- * continues the task from its last checkpoint. So a node may run again
- * after a crash, and a task completes once.
- */
 /** A task running in this process. */
 interface RunningTask {
   controller: AbortController;
@@ -117,6 +108,15 @@ interface RunningTask {
   reason?: StopReason;
 }
 
+/**
+ * Runs executed in the background, durably. A task is stored before its
+ * creator answers; every serving process is a worker that claims tasks
+ * nobody holds, checkpoints every super-step (`durability: "sync"`), renews
+ * its claim while it runs, and records the outcome only while it still
+ * holds the claim. If a worker dies, its claim runs out and another worker
+ * continues the task from its last checkpoint. So a node may run again
+ * after a crash, and a task completes once.
+ */
 export class TaskRunner {
   readonly processId: string;
   private readonly leaseMs: number;
