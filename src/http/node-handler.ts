@@ -52,22 +52,15 @@ export function createNodeHandler(
       // An app's parser read the body: `express.json()` leaves a value, `express.raw()` the
       // bytes and `express.text()` the text, which are parsed here as if read from the socket.
       const raw = typeof drained === 'string' || Buffer.isBuffer(drained) ? drained : undefined;
-      if (raw === undefined) {
-        // The app's parser has its own limit (express.json()'s 100 kB, or one a route raised):
-        // graph-mcp's applies as well, or a larger one there would let larger bodies in here.
-        if (parsedBodyBytes(req, drained) > maxBodyBytes) {
-          finished = true;
-          onRefusal?.(req, payloadTooLargeMessage(maxBodyBytes));
-          jsonRpcError(res, 413, -32000, payloadTooLargeMessage(maxBodyBytes));
-          return;
-        }
-        body = { parsed: drained };
-      } else if (Buffer.byteLength(raw) > maxBodyBytes) {
+      // The app's parser has its own limit (express.json()'s 100 kB, or one a route raised):
+      // graph-mcp's applies as well, or a larger one there would let larger bodies in here.
+      if ((raw === undefined ? parsedBodyBytes(req, drained) : Buffer.byteLength(raw)) > maxBodyBytes) {
         finished = true;
         onRefusal?.(req, payloadTooLargeMessage(maxBodyBytes));
         jsonRpcError(res, 413, -32000, payloadTooLargeMessage(maxBodyBytes));
         return;
-      } else body = parse(withoutByteOrderMark(raw.toString('utf8')));
+      }
+      body = raw === undefined ? { parsed: drained } : parse(withoutByteOrderMark(raw.toString('utf8')));
     } else if (req.method === 'POST' && isJsonContentType(req.headers['content-type'])) {
       const encoding = unsupportedEncodingMessage(req.headers['content-encoding']) ?? unsupportedTransferCodingMessage(req.headers['transfer-encoding']);
       if (encoding !== undefined) {

@@ -214,17 +214,6 @@ export function scrubHanded<T>(value: T): T {
 }
 
 /**
- * What a run's failure is stored as (LangGraph writes a failed node's
- * message and name with its checkpoints, as `__error__`): without any
- * credential this process has handed to a run. A node's error quoting the
- * caller's token would otherwise be written to the store's tables, and
- * linger in its files after the run's rows are deleted.
- */
-export function scrubStoredFailure<T>(value: T): T {
-  return scrubHanded(value);
-}
-
-/**
  * What the log is given of an error: the credentials handed to runs and any
  * URL's password removed from every string in it (its stack, its cause's).
  * An error raised outside any run (a node's stray timer) passes no run's

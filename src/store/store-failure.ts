@@ -9,7 +9,7 @@ import {
   type PendingWrite,
 } from '@langchain/langgraph-checkpoint';
 import { GraphMcpError, isGraphMcpError } from '../errors.js';
-import { scrubStoredFailure } from '../run/scrub.js';
+import { scrubHanded } from '../run/scrub.js';
 import type { Store } from './store.js';
 
 /** The channel LangGraph writes a failed node's error to (its `ERROR`). */
@@ -61,9 +61,10 @@ class MarkedCheckpointer extends BaseCheckpointSaver {
   }
 
   putWrites(config: RunnableConfig, writes: PendingWrite[], taskId: string, taskPath?: string): Promise<void> {
-    // A failed node's error, as LangGraph stores it: without the credentials handed to runs.
+    // A failed node's error, as LangGraph stores it (a node's error may quote the caller's token, which
+    // would linger in the store's files after the run is deleted): without the credentials handed to runs.
     const stored = writes.some(([channel]) => channel === ERROR_CHANNEL)
-      ? writes.map(([channel, value]): PendingWrite => [channel, channel === ERROR_CHANNEL ? scrubStoredFailure(value) : value])
+      ? writes.map(([channel, value]): PendingWrite => [channel, channel === ERROR_CHANNEL ? scrubHanded(value) : value])
       : writes;
     return marked(this.inner.putWrites(config, stored, taskId, taskPath));
   }
