@@ -6,13 +6,13 @@ import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import http from 'node:http';
-import { tmpdir } from 'node:os';
+import { availableParallelism, tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
 import { CLI, runCli, startServeProcess, type ServingProcess } from '../helpers/cli.js';
 import { FIXTURES, ROOT } from '../helpers/server.js';
 import { envelope, modernHeaders, parseMessages } from '../helpers/raw.js';
-import { parseWorkers } from '../../src/http/cluster.js';
+import { parseWorkers, workerExecArgv } from '../../src/http/cluster.js';
 import { DEFAULT_HEAP_GROWTH_PERCENT, parseHeapGrowth } from '../../src/http/heap-growth.js';
 import { until } from '../helpers/wait.js';
 
@@ -130,6 +130,26 @@ test('a question asked on one worker is answered on the other', async () => {
   const done = await callAskName(answerer, { requestState: asked.requestState, inputResponses: { [key!]: { action: 'accept', content: { answer: 'Ada' } } } });
   assert.equal(done.structuredContent.answer, 'Hello, Ada!');
   for (const agent of agents.values()) agent.destroy();
+});
+
+test('workers that fill the cores share them out for V8\'s own threads; an operator\'s --v8-pool-size is kept', async () => {
+  assert.deepEqual(workerExecArgv(2, 2, ['--enable-source-maps'], undefined), ['--enable-source-maps', '--v8-pool-size=1']);
+  assert.deepEqual(workerExecArgv(3, 8, [], ''), ['--v8-pool-size=2']);
+  assert.deepEqual(workerExecArgv(4, 2, [], undefined), ['--v8-pool-size=1']);
+  // One worker, or cores enough for Node's own pool of 4 in every worker: as they are.
+  assert.deepEqual(workerExecArgv(1, 2, [], undefined), []);
+  assert.deepEqual(workerExecArgv(2, 8, [], undefined), []);
+  assert.deepEqual(workerExecArgv(2, 2, ['--v8-pool-size=3'], undefined), ['--v8-pool-size=3']);
+  assert.deepEqual(workerExecArgv(2, 2, [], '--max-old-space-size=512 --v8_pool_size=2'), []);
+  // The workers serving here were started so (Linux: /proc).
+  if (process.platform !== 'linux') return;
+  const expected = workerExecArgv(2, availableParallelism(), [], process.env.NODE_OPTIONS).find((arg) => arg.startsWith('--v8-pool-size'));
+  const workers = await childrenOf(serving.child.pid!);
+  assert.equal(workers.length, 2);
+  for (const pid of workers) {
+    const args = (await readFile(`/proc/${pid}/cmdline`, 'utf8')).split('\0');
+    assert.equal(args.find((arg) => arg.startsWith('--v8-pool-size')), expected, args.join(' '));
+  }
 });
 
 test('a worker killed with SIGKILL is replaced', async () => {
