@@ -59,18 +59,18 @@ export function parseWorkers(value: string | undefined): number {
 const NODE_V8_POOL_SIZE = 4;
 
 /**
- * The node options each worker is started with: the primary's own, and, when
- * the workers fill the cores, a V8 thread pool that shares the cores out
- * instead of claiming them all in every worker. V8 runs its garbage
- * collector's concurrent and parallel work and its optimising compiler on
- * that pool, 4 threads in every process; one worker alone
- * keeps 1.15 cores busy that way. Two workers on two cores, each with its
- * own pool, ran their helper threads against the other worker's main thread:
- * with the cores shared out (one pool thread each) they served 1.19x and 1.20x as many calls (570
- * against 476, 611 against 501 calls/s, wrk at c=20, trivial graph) at 16%
- * less CPU per call, where one worker was no faster or slower with one pool
- * thread than with Node's. A `--v8-pool-size` the operator gave
- * (`NODE_OPTIONS` or node's own flags) is left as it is.
+ * The node options each worker is started with: the primary's own, and, for
+ * two or more workers, a V8 thread pool of each one's share of the cores
+ * where Node's own (4 threads in every process) is more than that share.
+ * V8 runs its garbage collector's concurrent and parallel work and its
+ * optimising compiler on that pool; one worker alone keeps 1.15 cores busy
+ * that way. Two workers on two cores, each with Node's pool, ran their
+ * helper threads against the other worker's main thread: with one pool
+ * thread each they served 1.19x and 1.20x as many calls (570 against 476,
+ * 611 against 501 calls/s, wrk at c=20, trivial graph) at 16% less CPU per
+ * call, where one worker was no faster or slower with one pool thread than
+ * with Node's. A `--v8-pool-size` the operator gave (`NODE_OPTIONS` or
+ * node's own flags) is left as it is.
  */
 export function workerExecArgv(workers: number, cores: number, execArgv: readonly string[], nodeOptions: string | undefined): string[] {
   const given = (arg: string) => /^--v8[-_]pool[-_]size\b/.test(arg);
