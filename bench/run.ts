@@ -16,6 +16,7 @@ import { tasksSection } from './tasks.js';
 import { storeSection } from './store.js';
 import { soakSection } from './soak.js';
 import { stateSection } from './state.js';
+import { againstSection } from './against.js';
 
 const started = performance.now();
 console.log(`graph-mcp benchmarks, ${process.platform} ${process.arch}, Node ${process.version}`);
@@ -38,9 +39,10 @@ const SECTIONS = {
   store: storeSection,
   state: stateSection,
   soak: soakSection,
+  against: againstSection,
 };
 const named = process.argv.slice(2).filter((arg): arg is keyof typeof SECTIONS => arg in SECTIONS);
-// The soak runs for minutes: only when named.
-const everyDefault = Object.entries(SECTIONS).filter(([name]) => name !== 'soak').map(([, section]) => section);
+// The soak runs for minutes, and against needs another build: only when named.
+const everyDefault = Object.entries(SECTIONS).filter(([name]) => name !== 'soak' && name !== 'against').map(([, section]) => section);
 for (const section of named.length > 0 ? named.map((name) => SECTIONS[name]) : everyDefault) await section();
 console.log(`\ndone in ${((performance.now() - started) / 1000).toFixed(0)} s`);
