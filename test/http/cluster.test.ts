@@ -132,7 +132,7 @@ test('a question asked on one worker is answered on the other', async () => {
   for (const agent of agents.values()) agent.destroy();
 });
 
-test('workers that fill the cores share them out for V8\'s own threads; an operator\'s --v8-pool-size is kept', async () => {
+test('two or more workers each get a V8 thread pool of their share of the cores; an operator\'s --v8-pool-size is kept', async () => {
   assert.deepEqual(workerExecArgv(2, 2, ['--enable-source-maps'], undefined), ['--enable-source-maps', '--v8-pool-size=1']);
   assert.deepEqual(workerExecArgv(3, 8, [], ''), ['--v8-pool-size=2']);
   assert.deepEqual(workerExecArgv(4, 2, [], undefined), ['--v8-pool-size=1']);
