@@ -20,7 +20,7 @@ import { hasEnded, storeNow, type RunRecord, type SignalBus } from '../store/sto
 import type { Principal } from '../auth/principal.js';
 import type { TaskRunner } from '../run/tasks.js';
 import { argumentsDigests, filledDigest, sameArguments, sentDigest, type ArgumentsDigests } from './arguments-digest.js';
-import { ownToolNamed, runHandleResult, runWithDeadline } from './run-handles.js';
+import { awaitRunNews, ownToolNamed, runAnswer, runHandleResult, runWithDeadline } from './run-handles.js';
 import { createTaskResult, TASKS_EXTENSION, tasksExtensionRequired } from './task-shapes.js';
 import { answerHint, decodeAnswer, keyForAskingAgain, questionsFor, type Decoded, type InputMethod, type Question } from './questions.js';
 
@@ -233,6 +233,7 @@ export async function resumeFromModel(
   call: CallContext,
   run: RunRecord,
   answer: { one?: unknown; byKey?: Record<string, unknown> },
+  attempt = 0,
 ): Promise<CallAnswer> {
   if (run.status !== 'input_required' && run.status !== 'working') return answeredBefore(call.tool, run);
   const data = run.data as PauseData;
@@ -273,6 +274,7 @@ export async function resumeFromModel(
     const onlyMissing = usable.length > 0 && problems.every((problem) => problem.endsWith(': no answer given'));
     return answerInvalid(call.tool, still, remaining, problems, kept, onlyMissing ? 'The answers given are taken; the run is still paused for the rest.' : undefined);
   }
+  if (run.kind === 'task' && serving.tasks !== undefined) return answerTaskFromModel(serving, call, run, answers, answer, attempt);
   const step = await resumeOrRefuse(serving, call, run, answers, answeredBefore);
   // Refused by the graph itself (its responseSchema): said as an answer refused here is, the run paused again.
   if (step.kind === 'refused') {
@@ -282,6 +284,36 @@ export async function resumeFromModel(
     return answerInvalid(call.tool, again, (again.data as PauseData).questions, [step.problem], keptBefore);
   }
   return continueRun(serving, call, step, NO_RESPONSES, () => undefined);
+}
+
+/**
+ * `resume_run` answering a task (created as one, or a call handed out as a
+ * run handle by `max_wait_ms`): the answers go to the task as `tasks/update`'s
+ * do, and a worker continues it, checkpointing every step, taken over by
+ * another process if this one dies, its status kept current. This request
+ * only waits for its news, as `get_run` does: the result, the next question,
+ * or, after `max_wait_ms`, the run handle.
+ */
+async function answerTaskFromModel(
+  serving: PauseServing,
+  call: CallContext,
+  run: RunRecord,
+  answers: Record<string, unknown>,
+  answer: { one?: unknown; byKey?: Record<string, unknown> },
+  attempt: number,
+): Promise<CallAnswer> {
+  const answered = await serving.tasks!.answer(run, answers, { questions: [], answers: {}, answerProblems: undefined });
+  if (answered === undefined) {
+    // The task changed since it was read (answered in part or whole elsewhere, cancelled, ended): read again.
+    const current = await serving.runs.get(run.id, call.owner);
+    if (current === undefined) return errorResult('RUN_NOT_FOUND', `No paused run "${run.id}" was found for you: it may have expired, finished, or never existed.`);
+    return attempt < 3 ? resumeFromModel(serving, call, current, answer, attempt + 1) : busyResult(call.tool, current, storeNow(serving.runs.store));
+  }
+  const news = (await awaitRunNews(serving, answered, call.owner, call.tool.maxWaitMs, call.ctx.mcpReq.signal)) ?? answered;
+  const data = news.data as PauseData;
+  // The graph refused the answer (its own responseSchema) and asks again: said as resume_run says it of a call.
+  if (news.status === 'input_required' && data.answerProblems?.length) return answerInvalid(call.tool, news, data.questions ?? [], data.answerProblems, '');
+  return runAnswer(call.tool, news, serving.pollIntervalMs, storeNow(serving.runs.store));
 }
 
 /** `resume_run` with answers that cannot be used: why, and the questions, still waiting under their keys. */

@@ -31,6 +31,7 @@ before(async () => {
         ask_first: { path: './graphs/hitl.ts:askThenWork', task: 'required', task_starts_at: 'work' },
         ask_first_optional: { path: './graphs/hitl.ts:askThenWork', task: 'optional', task_starts_at: 'work' },
         reporting: './graphs/hitl.ts:reporting',
+        reporting_short_wait: { path: './graphs/hitl.ts:reporting', max_wait_ms: 150 },
         keeps_credential: './graphs/hitl.ts:keepsCredential',
         unstorable: './graphs/hitl.ts:unstorableState',
         unstorable_credential: './graphs/hitl.ts:unstorableCredential',
@@ -57,7 +58,7 @@ before(async () => {
 after(() => server.close(0));
 
 /** A raw 2026-07-28 request from `user`, declaring the tasks extension unless told otherwise. */
-async function rpc(user: string, method: string, params: Record<string, unknown>, options: { extension?: boolean; name?: string; elicitation?: boolean } = {}) {
+async function rpc(user: string, method: string, params: Record<string, unknown>, options: { extension?: boolean; name?: string; elicitation?: boolean; signal?: AbortSignal } = {}) {
   const asks = options.elicitation === false ? {} : { elicitation: {} };
   const capabilities = options.extension === false ? asks : { ...asks, extensions: { [EXT]: {} } };
   const name = options.name ?? (typeof params.name === 'string' ? params.name : typeof params.taskId === 'string' ? params.taskId : undefined);
@@ -72,6 +73,7 @@ async function rpc(user: string, method: string, params: Record<string, unknown>
       ...(name ? { 'mcp-name': name } : {}),
       'x-user': user,
     },
+    options.signal,
   );
   return { status: answer.status, message: answer.messages.find((m) => 'result' in m || 'error' in m)! };
 }
@@ -278,6 +280,37 @@ describe('2026-07-28 tasks extension', () => {
     await rpc('alice', 'tasks/update', { taskId: created.taskId, inputResponses: { right: { action: 'accept', content: { answer: 'R' } } } });
     const done = await untilStatus('alice', created.taskId, ['completed']);
     assert.equal(done.result.structuredContent.joined, 'L+R');
+  });
+
+  test('resume_run answering a task hands the answer to the task: a worker runs the rest, and the answer holds when the request goes away', async () => {
+    const created = (await rpc('ivy', 'tools/call', { name: 'reporting', arguments: { step_ms: 150 } })).message.result;
+    await untilStatus('ivy', created.taskId, ['input_required']);
+    const gone = new AbortController();
+    const resumed = rpc('ivy', 'tools/call', { name: 'resume_run', arguments: { run_id: created.taskId, answer: 'onwards' } }, { extension: false, signal: gone.signal }).catch(() => undefined);
+    await untilStatus('ivy', created.taskId, ['working']);
+    // The caller leaves while the three steps after the question run.
+    gone.abort();
+    await resumed;
+    const ended = await untilStatus('ivy', created.taskId, ['completed', 'input_required', 'failed', 'cancelled']);
+    assert.equal(ended.status, 'completed', JSON.stringify(ended));
+    assert.equal(ended.result.structuredContent.answer, 'onwards');
+    assert.equal(ended.result.structuredContent.done, 3);
+    assert.equal(ended.statusMessage, 'publish', "the status message followed the task's steps after the answer");
+  });
+
+  test("resume_run answering a task whose rest outlasts the tool's max_wait_ms answers with the run handle; get_run then has the result", async () => {
+    const created = (await rpc('ivy', 'tools/call', { name: 'reporting_short_wait', arguments: { step_ms: 200 } })).message.result;
+    await untilStatus('ivy', created.taskId, ['input_required']);
+    const answered = (await rpc('ivy', 'tools/call', { name: 'resume_run', arguments: { run_id: created.taskId, answer: 'later' } }, { extension: false })).message.result;
+    assert.equal(answered.isError, true, JSON.stringify(answered));
+    assert.equal(answered._meta['graph-mcp/run'].status, 'working', JSON.stringify(answered));
+    assert.match(answered.content[0].text, /still running in the background; it has not failed/);
+    const task = (await rpc('ivy', 'tasks/get', { taskId: created.taskId })).message.result;
+    assert.equal(task.status, 'working', 'the task runs on in a worker, not in the request that answered');
+    const finished = await untilStatus('ivy', created.taskId, ['completed']);
+    assert.equal(finished.result.structuredContent.answer, 'later');
+    const got = (await rpc('ivy', 'tools/call', { name: 'get_run', arguments: { run_id: created.taskId } }, { extension: false })).message.result;
+    assert.deepEqual(got.structuredContent, finished.result.structuredContent);
   });
 
   test('a credential a node kept in the state before the pause is scrubbed from what the resumed run returns', async () => {
