@@ -227,6 +227,15 @@ async function main(argv: string[]): Promise<number> {
       process.on('message', (message) => {
         if (isStopMessage(message) && !stopping) stop('SIGTERM');
       });
+      // Its primary died (SIGKILL, the OOM killer): Node's cluster would end the worker at once
+      // (exit 0), cutting every run in flight and saying nothing. No new connection reaches it
+      // now; it stops as on SIGTERM, the runs in flight getting their grace period.
+      cluster.worker?.on('disconnect', () => {
+        cluster.worker!.exitedAfterDisconnect = true;
+        if (stopping) return;
+        graphMcp.logger.warn('the --workers primary is gone: stopping');
+        stop('SIGTERM');
+      });
       // Graph code that lets a promise reject unawaited (or a library it calls) must not
       // take the process down, and every run in flight on it, as Node would by default.
       process.on('unhandledRejection', (reason) => {

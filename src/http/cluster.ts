@@ -26,10 +26,25 @@ export interface WorkerReady {
 /** The primary asks a worker to stop gracefully (as SIGTERM would). */
 export const STOP_MESSAGE = { type: 'graph-mcp:stop' } as const;
 
+/** The signals that stop graph-mcp gracefully. */
+const STOP_SIGNALS = ['SIGTERM', 'SIGINT', 'SIGHUP'] as const satisfies readonly NodeJS.Signals[];
+const isStopSignal = (signal: string | null): signal is (typeof STOP_SIGNALS)[number] => (STOP_SIGNALS as readonly string[]).includes(signal ?? '');
+
 const BACKOFF_FIRST_MS = 100;
 const BACKOFF_MAX_MS = 10_000;
 /** A worker that served this long is healthy: the next death starts the backoff afresh. */
 const HEALTHY_AFTER_MS = 10_000;
+
+/**
+ * After a worker of a slot died: that slot's count of early deaths, and how
+ * long to wait before starting another. `servedMs`: how long the worker
+ * served, undefined if it never did (one that took long to load and then
+ * failed is no healthy worker, however long it lived).
+ */
+export function nextRestart(servedMs: number | undefined, deathsBefore: number): { deaths: number; waitMs: number } {
+  const deaths = servedMs !== undefined && servedMs >= HEALTHY_AFTER_MS ? 0 : deathsBefore + 1;
+  return { deaths, waitMs: deaths === 0 ? 0 : Math.min(BACKOFF_MAX_MS, BACKOFF_FIRST_MS * 2 ** (deaths - 1)) };
+}
 /**
  * How long past the grace period stopping may take before the process is
  * ended regardless: runs stopped at its end get 5 s to finish, answers 1 s
@@ -108,27 +123,36 @@ export function runPrimary(workers: number, logger: Logger): Promise<number> {
     const slotOf = new Map<Worker, number>();
     // Restarts waiting out their backoff: cleared on stop, which must not wait for them.
     const restarts = new Set<NodeJS.Timeout>();
-    const served = new Set<Worker>();
+    const served = new Map<Worker, number>(); // worker -> when it began serving
     if (workers > availableParallelism()) {
       logger.warn({ workers, cores: availableParallelism() }, `${workers} workers on ${availableParallelism()} cores: each worker holds its own copy of the graphs in memory, and more workers than cores only share the same cores`);
     }
 
     cluster.setupPrimary({ execArgv: workerExecArgv(workers, availableParallelism(), process.execArgv, process.env.NODE_OPTIONS) });
+    // A worker may be gone before the primary has read that its channel closed (a stop signalled
+    // to the whole process group kills a worker that still loads, which has no handler yet): the
+    // failed write is that death, which its 'exit' counts, not the primary's to throw.
+    const tellToStop = (worker: Worker) => {
+      if (worker.isConnected()) worker.send(STOP_MESSAGE, (error: Error | null) => {
+        if (error) logger.debug({ worker: worker.process.pid, err: error }, 'a worker could not be told to stop: its channel is closed');
+      });
+    };
     const fork = (slot: number) => {
       const worker = cluster.fork();
       slotOf.set(worker, slot);
       startedAt.set(worker, Date.now());
+      worker.on('error', (error: Error) => logger.debug({ worker: worker.process.pid, err: error }, "a worker's channel failed"));
       worker.on('message', (message: unknown) => {
         if (!isWorkerReady(message)) return;
         graceMs = Math.max(graceMs, message.graceMs);
         // A stop that came while it loaded found no one listening: it is told again, and serves no one.
         if (stopping) {
-          if (worker.isConnected()) worker.send(STOP_MESSAGE);
+          tellToStop(worker);
           return;
         }
         everReady = true;
         ready.add(slot);
-        served.add(worker);
+        served.set(worker, Date.now());
         if (announced) {
           logger.info({ worker: worker.process.pid, workers }, 'a worker started in place of one that died serves');
           return;
@@ -153,7 +177,7 @@ export function runPrimary(workers: number, logger: Logger): Promise<number> {
 
     cluster.on('exit', (worker, code, signal) => {
       const slot = slotOf.get(worker) ?? 0;
-      const lived = Date.now() - (startedAt.get(worker) ?? Date.now());
+      const servingSince = served.get(worker);
       slotOf.delete(worker);
       startedAt.delete(worker);
       const hadServed = served.delete(worker);
@@ -162,6 +186,14 @@ export function runPrimary(workers: number, logger: Logger): Promise<number> {
         // stopped: not a clean stop. One still loading served no one, whatever ended it.
         if (hadServed && (code !== 0 || signal !== null)) exitCode = 1;
         finish();
+        return;
+      }
+      if (!everReady && isStopSignal(signal)) {
+        // A stop signalled to the whole process group (Ctrl-C, systemd's default KillMode) ends a
+        // loading worker at once (it has no handler yet), maybe before the primary has taken the
+        // signal itself: that stop, not a worker that could not start.
+        logger.info({ worker: worker.process.pid, signal }, 'a worker was ended by a stop signal while it loaded');
+        stop(signal, 'worker');
         return;
       }
       if (!everReady) {
@@ -173,9 +205,8 @@ export function runPrimary(workers: number, logger: Logger): Promise<number> {
         finish();
         return;
       }
-      const count = lived >= HEALTHY_AFTER_MS ? 0 : (failures.get(slot) ?? 0) + 1;
-      failures.set(slot, count);
-      const wait = count === 0 ? 0 : Math.min(BACKOFF_MAX_MS, BACKOFF_FIRST_MS * 2 ** (count - 1));
+      const { deaths, waitMs: wait } = nextRestart(servingSince === undefined ? undefined : Date.now() - servingSince, failures.get(slot) ?? 0);
+      failures.set(slot, deaths);
       logger.warn({ worker: worker.process.pid, code, signal, restart_in_ms: wait }, 'a worker died; starting another');
       const restart = setTimeout(() => {
         restarts.delete(restart);
@@ -184,29 +215,34 @@ export function runPrimary(workers: number, logger: Logger): Promise<number> {
       restarts.add(restart);
     });
 
-    const stop = (signal: NodeJS.Signals) => {
+    // Whether the primary itself has taken a stop signal: a stop begun otherwise (a worker ended by
+    // the signal the whole group got, workers that could not start) takes its first as the same stop.
+    let signalled = false;
+    const stop = (signal: NodeJS.Signals, from: 'signal' | 'worker' = 'signal') => {
       if (stopping) {
+        if (from === 'worker') return;
+        if (!signalled) {
+          signalled = true;
+          return;
+        }
         logger.warn({ signal }, 'second signal: exiting now');
         for (const worker of [...startedAt.keys()]) worker.process.kill('SIGKILL');
         process.exit(1);
       }
       stopping = true;
+      if (from === 'signal') signalled = true;
       for (const restart of restarts) clearTimeout(restart);
       restarts.clear();
       logger.info({ signal, workers: startedAt.size }, 'shutting down');
       // A message, not a signal: Ctrl-C in a terminal signals the workers too, and a
       // second signal would make a worker exit at once.
-      for (const worker of [...startedAt.keys()]) {
-        if (worker.isConnected()) worker.send(STOP_MESSAGE);
-      }
+      for (const worker of [...startedAt.keys()]) tellToStop(worker);
       whenStopOverdue(graceMs, () => {
         for (const worker of [...startedAt.keys()]) worker.process.kill('SIGKILL');
       });
       finish();
     };
-    process.on('SIGTERM', stop);
-    process.on('SIGINT', stop);
-    process.on('SIGHUP', stop);
+    for (const signal of STOP_SIGNALS) process.on(signal, () => stop(signal));
 
     for (let slot = 0; slot < workers; slot += 1) fork(slot);
   });
