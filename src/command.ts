@@ -117,7 +117,10 @@ async function main(argv: string[]): Promise<number> {
     try {
       // Reachable and migrated: a store that cannot serve fails the check.
       await graphMcp.store?.check();
-      process.stdout.write(`store: ${graphMcp.store ? `${describeStore(graphMcp.config.store)}, reachable and migrated` : 'none (a graph that calls interrupt() fails)'}\n`);
+      const unopened = graphMcp.config.http.disable_mcp && graphMcp.config.store.type !== 'none';
+      process.stdout.write(
+        `store: ${graphMcp.store ? `${describeStore(graphMcp.config.store)}, reachable and migrated` : unopened ? `${describeStore(graphMcp.config.store)}, not opened: MCP is off` : 'none (a graph that calls interrupt() fails)'}\n`,
+      );
     } finally {
       await graphMcp.close(0);
     }

@@ -53,11 +53,18 @@ export interface LoadGraphMcpOptions {
    * open endpoint (or when the app's own middleware sets `req.auth`).
    */
   authenticate?: Authenticate;
-  /** Where callers' downstream credentials come from; overrides the config's `secrets`. */
+  /**
+   * Where callers' downstream credentials come from; overrides the config's
+   * `secrets`. Closed by `close()`, or, shared with another instance
+   * (`other.secretStore`), by the `close()` of the last one using it.
+   */
   secretStore?: SecretStore;
   /**
    * Where paused runs live; overrides the config's `store`. `null` for none
-   * (a graph that calls `interrupt()` then fails). Closed by `close()`.
+   * (a graph that calls `interrupt()` then fails). Closed by `close()`, or,
+   * shared with another instance (`other.store`), by the `close()` of the
+   * last one using it. With `http.disable_mcp` and no background work, the
+   * config's store is not opened at all.
    */
   store?: Store | null;
   /**
@@ -90,9 +97,16 @@ export interface GraphMcp {
   /** Paused runs of every process sharing the store. */
   readonly pausedRuns: Runs | undefined;
   /**
-   * Lets in-flight runs finish for up to `graceMs` (default: the config's
-   * `defaults.shutdown_grace_ms`), then stops the rest; each stopped run
-   * answers its caller with an error result. Serving goes on.
+   * Drains this process: the first half of `close()`, which a server that
+   * stops accepting first (`serve()` does) runs before it. In-flight runs
+   * get up to `graceMs` (default: the config's `defaults.shutdown_grace_ms`)
+   * to finish, then are stopped, each answering its caller with an error
+   * result. Meanwhile requests are still answered (a 2025-era client's
+   * answer to a question a run asked, task reads), this process claims no
+   * more tasks (other processes sharing the store run them), and a call
+   * begun once the grace period is over is stopped at once (`RUN_CANCELLED`,
+   * "shutting down"). It cannot be undone: `close()` comes next. Called
+   * again, it returns the same drain.
    */
   stopRuns(graceMs?: number): Promise<void>;
   /**
@@ -175,7 +189,7 @@ export async function loadGraphMcp(options: LoadGraphMcpOptions = {}): Promise<G
   // Looked for before the store opens: SQLite creates its file as it opens.
   const storeFile = options.secretStore === undefined ? (config.secrets?.file ?? config.secrets?.sqlite?.path) : undefined;
   const missingStoreFile = storeFile !== undefined && !existsSync(path.resolve(config.baseDir, storeFile));
-  const secretStore = options.secretStore ?? (await openSecretStore(config));
+  const secretStore = used(options.secretStore ?? (await openSecretStore(config)));
   if (missingStoreFile && firstWorker) {
     const file = path.resolve(config.baseDir, storeFile);
     const field = config.secrets?.file !== undefined ? 'secrets.file' : 'secrets.sqlite.path';
@@ -189,7 +203,12 @@ export async function loadGraphMcp(options: LoadGraphMcpOptions = {}): Promise<G
     );
   }
   const servers = config.secrets?.servers ?? {};
-  const store = options.store === null ? undefined : (options.store ?? (await openStore(config, { logger })));
+  // With the endpoint off and no background work asked for, nothing of this process uses the store:
+  // not opened (a PostgreSQL store would hold a pool and a listening connection, and the process open).
+  const background = options.background ?? !config.http.disable_mcp;
+  const unused = config.http.disable_mcp && !background;
+  const store =
+    options.store === null ? undefined : used(options.store ?? (unused ? undefined : await openStore(config, { logger })));
   const runContextFor = (principal: Principal | undefined): RunContext => {
     const { credentials, secretsUsed, handAll } = createRunCredentials(secretStore, servers, principal, (error, context) =>
       logger.error({ err: error, ...context }, 'the secret store failed to read credentials'),
@@ -199,7 +218,7 @@ export async function loadGraphMcp(options: LoadGraphMcpOptions = {}): Promise<G
   const pauses = store ? await pauseServing(store, config, tools, runContextFor, logger, runs.closingSignal) : undefined;
   // With the endpoint off, no background work either, unless asked: a process that serves no MCP
   // would otherwise run other processes' tasks from a shared store.
-  if (options.background ?? !config.http.disable_mcp) {
+  if (background) {
     pauses?.runs.startSweeping();
     await pauses?.tasks?.start();
   }
@@ -284,12 +303,36 @@ export async function loadGraphMcp(options: LoadGraphMcpOptions = {}): Promise<G
         pauses?.runs.stop();
         stopListening?.();
         await pauses?.tasks?.stop();
-        await store?.close();
-        await secretStore?.close?.();
+        await release(store);
+        await release(secretStore);
       })();
       return closing;
     },
   };
+}
+
+/**
+ * The stores and secret stores instances use, by how many: one shared by two
+ * instances (`store: first.store`, or one store the app passes to both) is
+ * closed by the `close()` of the last of them, whichever closes first.
+ */
+const users = new WeakMap<object, { count: number }>();
+
+function used<T extends object | undefined>(resource: T): T {
+  if (resource === undefined) return resource;
+  const held = users.get(resource);
+  if (held === undefined) users.set(resource, { count: 1 });
+  else held.count += 1;
+  return resource;
+}
+
+async function release(resource: { close?(): unknown } | undefined): Promise<void> {
+  const held = resource === undefined ? undefined : users.get(resource);
+  if (held === undefined) return;
+  held.count -= 1;
+  if (held.count > 0) return;
+  users.delete(resource!);
+  await resource!.close?.();
 }
 
 /** How far the clocks of processes sharing a store may disagree before a `requestState` expires before its run (seconds). */

@@ -169,11 +169,25 @@ export function mcpRouter(graphMcp: GraphMcp, options: McpRouterOptions, standal
       next();
     });
   }
+  let toldBodyTaken = false;
   router.all(path, ...steps, (req: Request, res: Response) => {
     // An app-level body parser has drained the stream already: hand over its result. Only then:
     // Express 4's parsers set `req.body = {}` for a request they leave alone (another type).
     // A parser of bytes or text (`express.raw()`, `express.text()`) leaves them, which are parsed as they would have been read.
     const drained = (req as { _body?: boolean })._body === true || (req.complete && !req.readable);
+    if (drained && req.body === undefined && req.method === 'POST') {
+      // Middleware before the router read the body and kept it elsewhere (a webhook's req.rawBody):
+      // the app's setup, not the client's JSON. Said once in the log; the caller gets a 500.
+      if (!toldBodyTaken) {
+        toldBodyTaken = true;
+        logger.error(
+          { path: `${req.baseUrl}${path}` },
+          'the request body was read before the MCP router, and req.body left unset: mount the router before that middleware, or let it set req.body (the bytes, the text or the parsed JSON)',
+        );
+      }
+      refuse(req, res, 500, -32603, INTERNAL_ERROR_MESSAGE, 'the body was read by middleware before the router, req.body unset');
+      return;
+    }
     const body: unknown = drained && req.body !== undefined ? req.body : undefined;
     const parsed = typeof body === 'string' || Buffer.isBuffer(body) ? undefined : body;
     if (parsed !== undefined && nestsDeeperThan(parsed, MAX_JSON_DEPTH)) {

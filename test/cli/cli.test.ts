@@ -108,6 +108,12 @@ describe('graph-mcp check', () => {
     assert.equal(off.code, 0, off.err);
     assert.match(off.out, /^mcp: off \(http\.disable_mcp\): serve mounts no MCP endpoint\nok: 1 tool\(s\)/m);
     assert.doesNotMatch(runCli(['check']).out, /^mcp:/m);
+    // A store serve would not open with MCP off: named, not opened (nor created).
+    const stored = await configFile('mcp-off-stored.json', { graphs: { triage: TRIAGE }, store: { type: 'sqlite', path: './off-state.sqlite' }, http: { disable_mcp: true } });
+    const unopened = runCli(['check', '--config', stored]);
+    assert.equal(unopened.code, 0, unopened.err);
+    assert.match(unopened.out, /^store: sqlite .*, not opened: MCP is off$/m);
+    assert.equal(existsSync(path.join(path.dirname(stored), 'off-state.sqlite')), false);
   });
 
   test('fails when the store cannot be opened', async () => {

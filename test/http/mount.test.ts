@@ -15,6 +15,11 @@ import { until } from '../helpers/wait.js';
 import { runsOf } from '../fixtures/graphs/gated.js';
 import { MemoryStore } from '../../src/store/memory-store.js';
 import { MAX_JSON_DEPTH } from '../../src/http/json-depth.js';
+import { randomBytes } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 
 const servers: Server[] = [];
 const graphMcps: GraphMcp[] = [];
@@ -181,6 +186,22 @@ describe('http.disable_mcp', () => {
     assert.equal((await fetch(`${base}/api/health`)).status, 200);
     const line = logs.lines.map((l) => JSON.parse(l)).find((l) => l.mcp === false);
     assert.match(line?.msg, /MCP is off/);
+  });
+
+  test('opens no store when it runs no background work either: no file, no pool, nothing to keep the process open', async () => {
+    const dir = await mkdtemp(path.join(tmpdir(), 'graph-mcp-off-'));
+    try {
+      const file = path.join(dir, 'state.sqlite');
+      const off = opened(await loadGraphMcp({ baseDir: FIXTURES, logger: captureLogs().logger, config: { graphs: { echo: './graphs/basic.ts:echo' }, http: { disable_mcp: true }, store: { type: 'sqlite', path: file } } }));
+      assert.equal(off.store, undefined);
+      assert.equal(existsSync(file), false, 'the SQLite file was not created');
+      // Asked for background work, with MCP off all the same: the store is opened for it.
+      const working = opened(await loadGraphMcp({ baseDir: FIXTURES, logger: captureLogs().logger, background: true, config: { graphs: { echo: './graphs/basic.ts:echo' }, http: { disable_mcp: true }, store: { type: 'sqlite', path: file } } }));
+      assert.equal(working.store?.kind, 'sqlite');
+      await working.close(0);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 
   test('runs no task of a store it shares with processes that serve, unless asked to (background: true)', { timeout: 30_000 }, async () => {
@@ -399,6 +420,28 @@ test("a parser of bytes or text ahead of the router (express.raw(), express.text
   }
 });
 
+test('middleware that reads the body into req.rawBody and leaves req.body unset: a 500 in JSON-RPC form and one log line saying how to mount, not a parse error blamed on the client', async () => {
+  const logs = captureLogs();
+  const graphMcp = opened(await loadGraphMcp({ baseDir: FIXTURES, logger: logs.logger, store: null, config: { graphs: { echo: './graphs/basic.ts:echo' } } }));
+  const app = express();
+  app.use(async (req, _res, next) => {
+    const chunks: Buffer[] = [];
+    for await (const chunk of req) chunks.push(chunk as Buffer);
+    (req as Request & { rawBody?: Buffer }).rawBody = Buffer.concat(chunks);
+    next();
+  });
+  app.use(createMcpRouter(graphMcp));
+  const base = await listen(app);
+  for (let i = 0; i < 2; i += 1) {
+    const answer = await callModern(`${base}/mcp`, 'echo', { text: 'raw' });
+    assert.equal(answer.status, 500, answer.text);
+    assert.equal(answer.messages[0]?.error?.code, -32603, answer.text);
+  }
+  const told = logs.lines.filter((line) => line.includes('read before the MCP router'));
+  assert.equal(told.length, 1, logs.lines.join('\n'));
+  assert.match(told[0]!, /mount the router before that middleware/);
+});
+
 test("a text body the app's express.text() parsed is measured in UTF-8 bytes against max_body_bytes, not in characters", async () => {
   const graphMcp = opened(await loadGraphMcp({ baseDir: FIXTURES, logger: captureLogs().logger, store: null, config: { graphs: { echo: './graphs/basic.ts:echo' }, http: { max_body_bytes: 4096 } } }));
   const app = express();
@@ -503,4 +546,35 @@ test("through close()'s grace period a new call is turned away (503, Retry-After
   const first = await inFlight;
   assert.deepEqual(first.messages[0]?.result?.structuredContent?.steps, ['one', 'two', 'three', 'four'], first.text);
   await closed;
+});
+
+test("an instance's close() leaves the stores it shares with another (store: other.store) to the last one using them, whichever closes first", async () => {
+  const dir = await mkdtemp(path.join(tmpdir(), 'graph-mcp-shared-'));
+  try {
+    process.env.MOUNT_TEST_SECRETS_KEY = randomBytes(32).toString('base64');
+    const config = {
+      graphs: { echo: './graphs/basic.ts:echo' },
+      store: { type: 'sqlite' as const, path: path.join(dir, 'state.sqlite') },
+      secrets: { sqlite: { path: path.join(dir, 'secrets.sqlite'), key_env: 'MOUNT_TEST_SECRETS_KEY' } },
+    };
+    const first = await loadGraphMcp({ baseDir: FIXTURES, logger: captureLogs().logger, config });
+    const second = await loadGraphMcp({ baseDir: FIXTURES, logger: captureLogs().logger, config, store: first.store, secretStore: first.secretStore! });
+    await first.close(0);
+    // Still open for the second instance.
+    await second.store!.check();
+    assert.equal(await second.secretStore!.get('ann', 'notes'), undefined);
+    await second.close(0);
+    await assert.rejects(second.store!.check(), 'closed with the last instance');
+    await assert.rejects(second.secretStore!.get('ann', 'notes'));
+
+    // The other order: the instance that opened them closes last.
+    const third = await loadGraphMcp({ baseDir: FIXTURES, logger: captureLogs().logger, config });
+    const fourth = await loadGraphMcp({ baseDir: FIXTURES, logger: captureLogs().logger, config, store: third.store });
+    await fourth.close(0);
+    await third.store!.check();
+    await third.close(0);
+    await assert.rejects(third.store!.check());
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
 });
