@@ -1064,6 +1064,19 @@ test("a task whose answer the graph's own responseSchema refuses goes back to in
   assert.equal(done.result?.structuredContent?.answer, 'Hello, Ann!', JSON.stringify(done));
 });
 
+test("resume_run answering a task with an answer the graph's own responseSchema refuses: ANSWER_INVALID, saying why, the task asking again; a good answer then completes it", async () => {
+  const created = (await rpc('alice', 'tools/call', { name: 'refined', arguments: {}, task: { ttl: 60_000 } })).message.result;
+  const taskId = created.taskId as string;
+  await askedAnew(taskId);
+  const refused = (await rpc('alice', 'tools/call', { name: 'resume_run', arguments: { run_id: taskId, answer: { name: 'Bob' } } }, { extension: false })).message.result;
+  assert.equal(refused._meta?.['graph-mcp/error']?.code, 'ANSWER_INVALID', JSON.stringify(refused));
+  assert.match(refused.content[0].text, /must start with A/);
+  assert.equal(refused._meta['graph-mcp/run'].status, 'input_required');
+  const done = (await rpc('alice', 'tools/call', { name: 'resume_run', arguments: { run_id: taskId, answer: { name: 'Ann' } } }, { extension: false })).message.result;
+  assert.equal(done.structuredContent?.answer, 'Hello, Ann!', JSON.stringify(done));
+  assert.equal((await untilStatus('alice', taskId, ['completed'])).result.structuredContent.answer, 'Hello, Ann!');
+});
+
 test("a task asking two questions at once, one answer refused by the graph: only that one is asked again, and the other branch is not run again", async () => {
   // Both were asked again (the other told its answer "could not be used"), and its new answer was dropped.
   const created = (await rpc('alice', 'tools/call', { name: 'refined_pair', arguments: {}, task: { ttl: 60_000 } })).message.result;
