@@ -247,7 +247,7 @@ export async function resumeFromModel(
     problems.push(`${data.questions.length} questions are asked: give "answers", one for each question by its key`);
   }
   for (const question of data.questions) {
-    const given = answer.byKey?.[question.key] ?? (data.questions.length === 1 ? answer.one : undefined);
+    const given = (answer.byKey !== undefined && Object.hasOwn(answer.byKey, question.key) ? answer.byKey[question.key] : undefined) ?? (data.questions.length === 1 ? answer.one : undefined);
     if (given === undefined) {
       problems.push(`"${question.key}": no answer given`);
       continue;
@@ -660,7 +660,8 @@ export function answerFromClient(
   const usedKeys = [...(data.usedKeys ?? data.questions.map((question) => question.key))];
   let declined: string | undefined;
   for (const question of data.questions) {
-    const response = responses[question.key];
+    // Own keys only: a question keyed "constructor" or "toString" is not answered by Object's own.
+    const response = Object.hasOwn(responses, question.key) ? responses[question.key] : undefined;
     if (response === undefined && !dropped.includes(question.key)) {
       missing.push(question);
       continue;

@@ -176,6 +176,8 @@ export function registerTaskHandlers(
       const { run } = await ownTask(s, params.taskId, 'any');
       if (hasEnded(run)) throw new ProtocolError(ProtocolErrorCode.InvalidParams, `Task ${run.id} has already ended (${legacyStatus(run)})`);
       const cancelled = (await s.serving.tasks!.cancel(run)) ?? (await ownTask(s, run.id, 'any')).run;
+      // It ended between the read above and the cancel: refused as an ended task is, not reported as cancelled.
+      if (hasEnded(cancelled) && cancelled.status !== 'cancelled') throw new ProtocolError(ProtocolErrorCode.InvalidParams, `Task ${run.id} has already ended (${legacyStatus(cancelled)})`);
       return legacyTask(cancelled, s.serving.pollIntervalMs);
     });
     server.setRequestHandler('tasks/result', { params: TaskIdParams }, async (params, ctx) => {

@@ -25,6 +25,7 @@ before(async () => {
         slow: './graphs/hitl.ts:slow',
         ask_name: './graphs/hitl.ts:askName',
         parallel: './graphs/hitl.ts:parallel',
+        builtin_keys: './graphs/hitl.ts:builtinKeys',
         only_task: { path: './graphs/hitl.ts:slow', task: 'required' },
         never_task: { path: './graphs/basic.ts:echo', task: 'never' },
         echo: './graphs/basic.ts:echo',
@@ -280,6 +281,23 @@ describe('2026-07-28 tasks extension', () => {
     await rpc('alice', 'tasks/update', { taskId: created.taskId, inputResponses: { right: { action: 'accept', content: { answer: 'R' } } } });
     const done = await untilStatus('alice', created.taskId, ['completed']);
     assert.equal(done.result.structuredContent.joined, 'L+R');
+  });
+
+  test('questions keyed "constructor" and "toString" are answered only by what the client sends under those keys', async () => {
+    // Read through Object's prototype, an answer to one alone made the other "answered" with a built-in, refused and asked again.
+    const accept = (answer: string) => ({ action: 'accept', content: { answer } });
+    const created = (await rpc('alice', 'tools/call', { name: 'builtin_keys', arguments: {} })).message.result;
+    const asking = await askedAnew(created.taskId, [], 2);
+    assert.deepEqual(Object.keys(asking.inputRequests).sort(), ['constructor', 'toString']);
+    await rpc('alice', 'tasks/update', { taskId: created.taskId, inputResponses: { toString: accept('T') } });
+    const still = (await rpc('alice', 'tasks/get', { taskId: created.taskId })).message.result;
+    assert.deepEqual(Object.keys(still.inputRequests ?? {}), ['constructor'], JSON.stringify(still));
+    assert.doesNotMatch(JSON.stringify(still), /could not be used/);
+    // Through resume_run: an answer to one of them leaves the other unanswered, not answered by Object's own.
+    const partial = (await rpc('alice', 'tools/call', { name: 'resume_run', arguments: { run_id: created.taskId, answers: {} } }, { extension: false })).message.result;
+    assert.match(partial.content[0].text, /"constructor": no answer given/, JSON.stringify(partial));
+    await rpc('alice', 'tasks/update', { taskId: created.taskId, inputResponses: { constructor: accept('C') } });
+    assert.equal((await untilStatus('alice', created.taskId, ['completed'])).result.structuredContent.joined, 'C+T');
   });
 
   test('resume_run answering a task hands the answer to the task: a worker runs the rest, and the answer holds when the request goes away', async () => {
