@@ -81,7 +81,7 @@ class MemoryRunStore implements RunStore {
   async update(id: string, version: number, patch: RunPatch, keepVersion = false): Promise<RunRecord | undefined> {
     const record = this.runs.get(id);
     if (record === undefined || record.version !== version) return undefined;
-    const next: RunRecord = { ...record, ...structuredClone(patch), version: keepVersion ? version : version + 1, updatedAt: Date.now() };
+    const next: RunRecord = { ...record, ...structuredClone(patch), version: keepVersion ? version : version + 1, updatedAt: renewsLeaseOnly(patch) ? record.updatedAt : Date.now() };
     this.runs.set(id, next);
     return structuredClone(next);
   }
@@ -152,6 +152,11 @@ class MemoryRunStore implements RunStore {
 /** A lease renewal or progress report: not a change others must notice by version. */
 export function changesMoreThanLease(patch: RunPatch): boolean {
   return Object.keys(patch).some((key) => key !== 'leaseUntil' && key !== 'progress');
+}
+
+/** A lease renewal alone: nothing a reader sees changed, so the record's update time stays (a task's `lastUpdatedAt`). */
+export function renewsLeaseOnly(patch: RunPatch): boolean {
+  return patch.leaseUntil !== undefined && Object.entries(patch).every(([key, value]) => key === 'leaseUntil' || value === undefined);
 }
 
 class MemorySignalBus implements SignalBus {

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type pg from 'pg';
-import { changesMoreThanLease } from './memory-store.js';
+import { changesMoreThanLease, renewsLeaseOnly } from './memory-store.js';
 import { listedFrom, POSTGRES_LISTED_JOIN, POSTGRES_LISTED_PARTS, rowToRecord, RUN_COLUMNS_BUT_DATA, type ListedParts, type RunRow } from './run-row.js';
 import type { NewRun, RunCursor, RunKind, RunPatch, RunRecord, RunStore } from './store.js';
 
@@ -185,8 +185,12 @@ export class PostgresRunStore implements RunStore {
   }
 
   private async apply(patch: RunPatch, bumpVersion: boolean, where: string, whereValues: unknown[]): Promise<RunRecord | undefined> {
-    const values: unknown[] = [...whereValues, this.now()];
-    const sets = [`updated_at = $${values.length}`];
+    const values: unknown[] = [...whereValues];
+    const sets: string[] = [];
+    if (!renewsLeaseOnly(patch)) {
+      values.push(this.now());
+      sets.push(`updated_at = $${values.length}`);
+    }
     if (bumpVersion) sets.push('version = version + 1');
     for (const [key, column] of PATCH_COLUMNS) {
       const value = patch[key];

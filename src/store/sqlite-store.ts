@@ -8,7 +8,7 @@ import type { BaseCheckpointSaver } from '@langchain/langgraph-checkpoint';
 import { GraphMcpError } from '../errors.js';
 import type { Logger } from '../log.js';
 import { ChannelListeners } from './channel-listeners.js';
-import { changesMoreThanLease } from './memory-store.js';
+import { changesMoreThanLease, renewsLeaseOnly } from './memory-store.js';
 import { listedFrom, rowToRecord, RUN_COLUMNS_BUT_DATA, SQLITE_LISTED_PARTS, type ListedParts, type RunRow } from './run-row.js';
 import { sqliteOpenProblem } from './sqlite-native.js';
 import type { NewRun, RunCursor, RunKind, RunPatch, RunRecord, RunStore, SignalBus, Store } from './store.js';
@@ -316,7 +316,7 @@ class SqliteRunStore implements RunStore {
 
 
   private apply(patch: RunPatch, where: string, values: Record<string, unknown>, bumpVersion: boolean): RunRecord | undefined {
-    const sets: string[] = ['updated_at = @now'];
+    const sets: string[] = renewsLeaseOnly(patch) ? [] : ['updated_at = @now'];
     if (bumpVersion) sets.push('version = version + 1');
     const params: Record<string, unknown> = { ...values, now: Date.now() };
     const columns: Array<[keyof RunPatch, string]> = [

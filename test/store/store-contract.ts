@@ -95,9 +95,14 @@ export function storeContract(name: string, harness: StoreHarness): void {
       assert.ok(first.leaseOwner?.startsWith('w'));
 
       // The lease holder renews and reports progress without changing the version; a stranger cannot.
+      await new Promise((resolve) => setTimeout(resolve, 5));
+      const leaseOnly = await store.runs.updateLeased('t-0', first.leaseOwner!, { leaseUntil: Date.now() + 90_000 });
+      assert.equal(leaseOnly?.updatedAt, first.updatedAt, 'a lease renewal alone is no update a reader sees (lastUpdatedAt)');
+      await new Promise((resolve) => setTimeout(resolve, 5));
       const renewed = await store.runs.updateLeased('t-0', first.leaseOwner!, { leaseUntil: Date.now() + 120_000, progress: 'step 2' });
       assert.equal(renewed?.progress, 'step 2');
       assert.equal(renewed?.version, first.version, 'a renewal is not a change');
+      assert.ok(renewed!.updatedAt > first.updatedAt, 'progress is: the status message changed');
       assert.equal(await store.runs.updateLeased('t-0', 'stranger', { status: 'completed' }), undefined);
       // Cancelled while it ran: the worker's report no longer changes it.
       const t5 = claims.find((c) => c?.id === 't-5')!;
