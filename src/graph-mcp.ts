@@ -35,7 +35,7 @@ import { askAgain, describer, type PauseData, type PauseServing, type RequestSta
 import { TaskRunner, type TaskRunnerOptions } from './run/tasks.js';
 import { openStore } from './store/open-store.js';
 import { checkpointFailuresMarked } from './store/store-failure.js';
-import type { Store } from './store/store.js';
+import { storeNow, type Store } from './store/store.js';
 import { VERSION } from './version.js';
 
 export interface LoadGraphMcpOptions {
@@ -222,7 +222,7 @@ export async function loadGraphMcp(options: LoadGraphMcpOptions = {}): Promise<G
     pauses?.runs.startSweeping();
     await pauses?.tasks?.start();
   }
-  const stopListening = pauses ? await listenForCancels(pauses.signals, runs) : undefined;
+  const stopListening = pauses ? await listenForCancels(pauses.signals, runs, () => storeNow(pauses.runs.store)) : undefined;
 
   const factory = createServerFactory({
     name: config.name,

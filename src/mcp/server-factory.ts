@@ -65,12 +65,34 @@ export interface ServerFactoryOptions {
  */
 export const CALL_CANCEL_CHANNEL = 'calls:cancel';
 
-/** Stops calls on this process that a cancel received by another process names. */
-export function listenForCancels(signals: PauseServing['signals'], tracker: RunTracker): Promise<() => void> {
+/** A cancel passed on to the other processes: whose, naming what, from which tracker, and when it came (the store's clock). */
+interface PassedCancel {
+  owner?: string | null;
+  requestId?: string | number;
+  origin?: string;
+  at?: number;
+}
+
+/**
+ * Stops calls on this process that a cancel received by another process
+ * names. Its own, coming back, it ignores: it found no such call when the
+ * cancel came, and one begun since (the id used again) is not the one named.
+ * Nor, for the same reason, a call here that began after the cancel came
+ * (`now`: the store's clock, which every process reads alike).
+ */
+export function listenForCancels(signals: PauseServing['signals'], tracker: RunTracker, now: () => number = Date.now): Promise<() => void> {
   return signals.subscribe(CALL_CANCEL_CHANNEL, (payload) => {
-    const { owner, requestId } = (payload ?? {}) as { owner?: string | null; requestId?: string | number };
-    if (requestId !== undefined) tracker.cancel(owner ?? undefined, requestId);
+    const { owner, requestId, origin, at } = (payload ?? {}) as PassedCancel;
+    if (requestId === undefined || origin === tracker.origin) return;
+    // The store's time of the cancel, on this process's clock.
+    const receivedAt = typeof at === 'number' ? at - (now() - Date.now()) : undefined;
+    tracker.cancel(owner ?? undefined, requestId, Date.now(), receivedAt);
   });
+}
+
+/** What `listenForCancels` on the other processes reads of a cancel this process could not apply. */
+function passedCancel(tracker: RunTracker, owner: string | undefined, requestId: string | number, at: number): PassedCancel {
+  return { owner: owner ?? null, requestId, origin: tracker.origin, at };
 }
 
 /** What the request log says a 2025-era `notifications/cancelled` did. */
@@ -458,7 +480,7 @@ export function createServerFactory(options: ServerFactoryOptions): McpServerFac
       if (log) log.outcome = CANCEL_OUTCOMES[outcome];
       // Not known here: the call may be running on another process sharing the store.
       if (outcome === 'unknown' && pauses) {
-        void pauses.signals.publish(CALL_CANCEL_CHANNEL, { owner: principal?.id ?? null, requestId }).catch(() => undefined);
+        void pauses.signals.publish(CALL_CANCEL_CHANNEL, passedCancel(tracker, principal?.id, requestId, storeNow(pauses.runs.store))).catch(() => undefined);
       }
     });
 

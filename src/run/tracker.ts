@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { setMaxListeners } from 'node:events';
 
 /**
@@ -34,7 +35,10 @@ export type CancelOutcome = 'cancelled' | 'unknown' | 'ended' | 'ambiguous';
  * of per-process state; nothing a later request needs is kept here.
  */
 export class RunTracker {
-  private readonly runs = new Map<string, Set<AbortController>>();
+  /** Names this tracker in the cancels it passes to other processes, so that it ignores its own coming back. */
+  readonly origin = randomUUID();
+  /** Runs by key, each with when it was tracked. */
+  private readonly runs = new Map<string, Map<AbortController, number>>();
   /** Calls that ended lately, by key, with when: ordered oldest first. */
   private readonly ended = new Map<string, number>();
   private readonly stopController = new AbortController();
@@ -83,14 +87,14 @@ export class RunTracker {
     this.count += 1;
     let done = false;
     const key = byId ? runKey(principalId, requestId) : undefined;
-    let set: Set<AbortController> | undefined;
+    let set: Map<AbortController, number> | undefined;
     if (key !== undefined) {
       set = this.runs.get(key);
       if (set === undefined) {
-        set = new Set();
+        set = new Map();
         this.runs.set(key, set);
       }
-      set.add(controller);
+      set.set(controller, Date.now());
     }
     return () => {
       if (done) return;
@@ -115,15 +119,18 @@ export class RunTracker {
    * from 0. A cancel that matches several running calls, or a running call
    * and one that ended within `ENDED_CALL_MEMORY_MS`, may be meant for
    * another call than the one it would stop, and cancels nothing.
+   * `receivedAt`: when the cancel reached another process (this process's
+   * clock), which passed it on; a call that began after that is not the
+   * one it named (a client reusing the id), and is left alone.
    */
-  cancel(principalId: string | undefined, requestId: string | number, now = Date.now()): CancelOutcome {
+  cancel(principalId: string | undefined, requestId: string | number, now = Date.now(), receivedAt?: number): CancelOutcome {
     const key = runKey(principalId, requestId);
     const endedAt = this.ended.get(key);
     const endedLately = endedAt !== undefined && now - endedAt < ENDED_CALL_MEMORY_MS;
-    const set = this.runs.get(key);
-    if (set === undefined || set.size === 0) return endedLately ? 'ended' : 'unknown';
-    if (set.size > 1 || endedLately) return 'ambiguous';
-    for (const controller of set) controller.abort(new Error('cancelled by the client'));
+    const named = [...(this.runs.get(key) ?? new Map<AbortController, number>())].filter(([, tracked]) => receivedAt === undefined || tracked <= receivedAt);
+    if (named.length === 0) return endedLately ? 'ended' : 'unknown';
+    if (named.length > 1 || endedLately) return 'ambiguous';
+    named[0]![0].abort(new Error('cancelled by the client'));
     return 'cancelled';
   }
 

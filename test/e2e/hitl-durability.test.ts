@@ -10,7 +10,7 @@ import { Client as V1Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport as V1Transport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { ElicitRequestSchema } from '@modelcontextprotocol/sdk/types.js';
 import { FIXTURES, startServer } from '../helpers/server.js';
-import { answersTo, cancelsTo, envelope, modernHeaders, post } from '../helpers/raw.js';
+import { answersTo, cancelsTo, envelope, legacyHeaders, modernHeaders, post } from '../helpers/raw.js';
 import { visits } from '../fixtures/graphs/hitl.js';
 import { until } from '../helpers/wait.js';
 import { startServeProcess } from '../helpers/cli.js';
@@ -167,6 +167,26 @@ test('a 2025 notifications/cancelled received by another process stops the call 
     assert.ok(visits.filter((v) => v.startsWith('slow.')).length - before < 6, 'it did not run to its end');
   } finally {
     await client.close();
+    await a.close(0);
+    await b.close(0);
+  }
+});
+
+test('a 2025 cancel naming no call is no cancel of a call begun after it with the same id, on this process or on another sharing the store', async () => {
+  // Passed on to every process sharing the store, the cancel came back to its own within a poll, and
+  // stopped a call begun meanwhile under that id (another client of the same user, counting from 0).
+  const a = await startServer(configPath, { configStore: true });
+  const b = await startServer(configPath, { configStore: true });
+  try {
+    for (const [at, runsOn] of [[a, a], [b, a]] as const) {
+      const id = `fresh-${at === a ? 'here' : 'there'}`;
+      const cancel = await post(at.url, { jsonrpc: '2.0', method: 'notifications/cancelled', params: { requestId: id } }, legacyHeaders());
+      assert.equal(cancel.status, 202);
+      const answer = await post(runsOn.url, { jsonrpc: '2.0', id, method: 'tools/call', params: { name: 'slow', arguments: { step_ms: 60 } } }, legacyHeaders());
+      const result = answer.messages.find((message) => message.id === id)?.result;
+      assert.equal(result?.structuredContent?.done, 6, `${id}: ${answer.text}`);
+    }
+  } finally {
     await a.close(0);
     await b.close(0);
   }
