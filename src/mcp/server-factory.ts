@@ -382,7 +382,10 @@ export function createServerFactory(options: ServerFactoryOptions): McpServerFac
           if (tool !== undefined && tasks && tool.task === 'required' && !polls) taskRequired(tool, era);
           // A 2026-07-28 task that begins further in (`task_starts_at`): the run starts in the call, asking there first.
           const startsInCall = tool !== undefined && tasks !== undefined && polls && era === 'modern' && tool.task !== 'never' && tool.taskStartsAt !== undefined;
-          if (tool !== undefined && tasks && tool.task !== 'never' && polls && !startsInCall) {
+          // A retry bringing a requestState continues the paused run it names (its answers applied), task or not:
+          // a task begun anew would ask again from the start, the answers dropped and the paused run left stored.
+          const continuing = era === 'modern' && ctx.mcpReq.requestState() !== undefined;
+          if (tool !== undefined && tasks && tool.task !== 'never' && polls && !startsInCall && !continuing) {
             const ttl = (request.params as { task?: { ttl?: unknown } }).task?.ttl;
             result = (await createTask(surface(), tool, request.params.arguments, typeof ttl === 'number' && ttl > 0 ? ttl : undefined, progressToken)) as CallAnswer;
           } else if (tool !== undefined) {

@@ -283,6 +283,17 @@ describe('2026-07-28 tasks extension', () => {
     assert.equal(done.result.structuredContent.joined, 'L+R');
   });
 
+  test('a retry with requestState and inputResponses that now declares the tasks extension continues the paused run with its answer, not a task begun anew', async () => {
+    const asked = (await rpc('alice', 'tools/call', { name: 'ask_name', arguments: {} }, { extension: false })).message.result;
+    assert.equal(asked.resultType, 'input_required', JSON.stringify(asked));
+    const [key] = Object.keys(asked.inputRequests);
+    const asks = visits.filter((visit) => visit === 'askName.ask').length;
+    const retried = (await rpc('alice', 'tools/call', { name: 'ask_name', arguments: {}, requestState: asked.requestState, inputResponses: { [key!]: { action: 'accept', content: { answer: 'Ada' } } } })).message.result;
+    assert.notEqual(retried.resultType, 'task', JSON.stringify(retried));
+    assert.equal(retried.structuredContent?.answer, 'Hello, Ada!', JSON.stringify(retried));
+    assert.equal(visits.filter((visit) => visit === 'askName.ask').length, asks + 1, 'resumed once, not begun again');
+  });
+
   test('questions keyed "constructor" and "toString" are answered only by what the client sends under those keys', async () => {
     // Read through Object's prototype, an answer to one alone made the other "answered" with a built-in, refused and asked again.
     const accept = (answer: string) => ({ action: 'accept', content: { answer } });
