@@ -16,6 +16,7 @@ import type { Logger } from '../log.js';
 import { argumentsUnusable, errorResult, protocolErrorOf, RunAbortedError, type PendingInterrupt, type RunOptions } from '../run/run-tool.js';
 import type { DescribePause, RunStep, Runs } from '../run/runs.js';
 import { scrubValue } from '../run/scrub.js';
+import type { ProgressUpdate } from '../run/progress.js';
 import { hasEnded, storeNow, type RunRecord, type SignalBus } from '../store/store.js';
 import type { Principal } from '../auth/principal.js';
 import type { TaskRunner } from '../run/tasks.js';
@@ -275,6 +276,13 @@ export async function resumeFromModel(
     return answerInvalid(call.tool, still, remaining, problems, kept, onlyMissing ? 'The answers given are taken; the run is still paused for the rest.' : undefined);
   }
   if (run.kind === 'task' && serving.tasks !== undefined) return answerTaskFromModel(serving, call, run, answers, answer, attempt);
+  // A caller that cannot poll tasks waits for the rest no longer than for a first call (max_wait_ms).
+  if (serving.tasks !== undefined && call.tool.task !== 'never' && !call.canPollTasks) return resumeWithDeadline(serving, call, run, answers);
+  return resumeInCall(serving, call, run, answers);
+}
+
+/** Resumes a paused run with the answers a model gave, in this request: its result, its next question, or why the answer was refused. */
+async function resumeInCall(serving: PauseServing, call: CallContext, run: RunRecord, answers: Record<string, unknown>): Promise<CallAnswer> {
   const step = await resumeOrRefuse(serving, call, run, answers, answeredBefore);
   // Refused by the graph itself (its responseSchema): said as an answer refused here is, the run paused again.
   if (step.kind === 'refused') {
@@ -285,6 +293,54 @@ export async function resumeFromModel(
   }
   return continueRun(serving, call, step, NO_RESPONSES, () => undefined);
 }
+
+/**
+ * `resume_run` from a caller that cannot poll tasks (a model behind
+ * `MultiServerMCPClient`): the rest of the run is resumed in this request,
+ * as a first call runs, but still going after the tool's `max_wait_ms` it is
+ * let go of, and the caller gets the run handle. The run goes on, its claim
+ * renewed, no longer stopped when the request ends; what it comes to (its
+ * result, its next question) is recorded on the run, for `get_run`. A
+ * client whose timeout is shorter than the rest of the run would otherwise
+ * cancel it on every answer, and the answer would never be applied.
+ */
+async function resumeWithDeadline(serving: PauseServing, call: CallContext, run: RunRecord, answers: Record<string, unknown>): Promise<CallAnswer> {
+  const detached = new AbortController();
+  const requestSignal = call.runOptions.signal;
+  let handedOut = false;
+  const onAbort = () => {
+    if (!handedOut) detached.abort(requestSignal?.reason);
+  };
+  if (requestSignal?.aborted) onAbort();
+  else requestSignal?.addEventListener('abort', onAbort, { once: true });
+  const { progress, log } = call.runOptions;
+  const runOptions: RunOptions = {
+    ...call.runOptions,
+    signal: detached.signal,
+    // Once let go of, nothing more goes to a request that has its answer.
+    ...(progress ? { progress: (update: ProgressUpdate) => (handedOut ? undefined : progress(update)) } : {}),
+    ...(log ? { log: (...entry: Parameters<typeof log>) => (handedOut ? undefined : log(...entry)) } : {}),
+  };
+  // Questions the run asks next are recorded on it, not asked on a stream that may have ended by then.
+  const answering = resumeInCall(serving, { ...call, runOptions, sendOnStream: undefined }, run, answers);
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<typeof HANDED_OUT>((resolve) => {
+    timer = setTimeout(() => resolve(HANDED_OUT), call.tool.maxWaitMs);
+  });
+  try {
+    const first = await Promise.race([answering, deadline]);
+    if (first !== HANDED_OUT) return first;
+  } finally {
+    clearTimeout(timer);
+  }
+  handedOut = true;
+  requestSignal?.removeEventListener('abort', onAbort);
+  answering.catch((error: unknown) => serving.logger?.warn({ err: { message: error instanceof Error ? error.message : String(error) }, run: run.id }, 'a resumed run, let go of after max_wait_ms, failed'));
+  const current = (await serving.runs.get(run.id, call.owner)) ?? run;
+  return runAnswer(call.tool, current, serving.pollIntervalMs, storeNow(serving.runs.store));
+}
+
+const HANDED_OUT = Symbol('handed out');
 
 /**
  * `resume_run` answering a task (created as one, or a call handed out as a

@@ -21,6 +21,7 @@ before(async () => {
         prepared_patient: { path: './graphs/gated.ts:preparedGated', max_wait_ms: 2_000 },
         asked: './graphs/gated.ts:askedGated',
         scoped_slow: { path: './graphs/hitl.ts:slow', max_wait_ms: 250, access: { scopes: ['slow'] } },
+        ask_then_work: { path: './graphs/hitl.ts:askThenWork', max_wait_ms: 250 },
       },
     },
     { load: { authenticate: (request) => ({ id: request.headers.get('x-user') ?? 'anonymous', scopes: (request.headers.get('x-scopes') ?? '').split(' ').filter(Boolean) }) } },
@@ -74,6 +75,32 @@ test('a call that outlasts max_wait_ms answers with a run handle; get_run return
   }
 });
 
+
+test('resume_run waits for the rest of a paused run no longer than max_wait_ms: a long rest answers the run handle, and the run goes on to its result', async () => {
+  // It ran the rest in the request, however long: a client whose timeout was shorter cancelled it on every answer.
+  const client = await v1('erin');
+  try {
+    const paused = await client.callTool({ name: 'ask_then_work', arguments: { step_ms: 1_500 } });
+    const run = paused._meta?.['graph-mcp/run'] as Meta;
+    assert.equal(run.status, 'input_required', JSON.stringify(paused));
+    const started = Date.now();
+    const answered = await client.callTool({ name: 'resume_run', arguments: { run_id: run.id, answer: { name: 'Ada' } } });
+    assert.ok(Date.now() - started < 1_200, `answered after ${Date.now() - started} ms`);
+    assert.equal((answered._meta?.['graph-mcp/run'] as Meta).status, 'working', JSON.stringify(answered));
+    assert.match((answered.content as Array<{ text: string }>)[0]!.text, /still running in the background; it has not failed/);
+    const finished = await until(
+      () => client.callTool({ name: 'get_run', arguments: { run_id: run.id } }),
+      (r) => r.structuredContent !== undefined,
+    );
+    assert.equal((finished.structuredContent as { greeting: string }).greeting, 'Hello, Ada!');
+    // A short rest is answered in the request, as before.
+    const again = await client.callTool({ name: 'ask_then_work', arguments: { step_ms: 10 } });
+    const quick = await client.callTool({ name: 'resume_run', arguments: { run_id: (again._meta?.['graph-mcp/run'] as Meta).id, answer: { name: 'Bo' } } });
+    assert.equal((quick.structuredContent as { greeting: string }).greeting, 'Hello, Bo!', JSON.stringify(quick));
+  } finally {
+    await client.close();
+  }
+});
 
 test("a run taken over after max_wait_ms keeps its time limit: timeout_ms counts from the call, not from the take-over", async () => {
   const client = await v1('alice');
