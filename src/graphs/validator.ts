@@ -1,6 +1,7 @@
 import { Ajv2020, type ErrorObject, type ValidateFunction } from 'ajv/dist/2020.js';
 import { Ajv as AjvDraft7 } from 'ajv';
 import addFormatsModule from 'ajv-formats';
+import { randomUUID } from 'node:crypto';
 import { GraphMcpError, messageOf } from '../errors.js';
 
 // ajv-formats is CommonJS; its default export arrives wrapped under ESM.
@@ -60,14 +61,17 @@ export function compileValidator(schema: Record<string, unknown>, what: string, 
   const { ajv: instance, compiled } = ajv(dialect, options.fillDefaults === true);
   let validate = compiled.get(key);
   if (validate === undefined) {
+    // With no "$id" of its own, a schema is given one no other can have: ajv resolves "#" (a tree's
+    // items that are the whole schema again, as zod writes a recursive schema) only through a root's id.
+    const named = body.$id === undefined ? { ...body, $id: `urn:graph-mcp:schema:${randomUUID()}` } : body;
     try {
-      validate = instance.compile(body);
+      validate = instance.compile(named);
     } catch (cause) {
       throw new GraphMcpError('SCHEMA_INVALID', `${what}: not a valid JSON Schema: ${messageOf(cause)}`, { cause });
     } finally {
       // ajv keeps what it compiles by the schema object, a new one each call: kept here by its text instead.
-      // (Not one with an "$id": ajv would drop whatever else it holds under that id too.)
-      if (body.$id === undefined) instance.removeSchema(body);
+      // (Not one with an "$id" of its own: ajv would drop whatever else it holds under that id too.)
+      if (named !== body) instance.removeSchema(named);
     }
     if (compiled.size >= KEPT_PER_INSTANCE) compiled.delete(compiled.keys().next().value!);
   } else {

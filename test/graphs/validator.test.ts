@@ -37,3 +37,22 @@ test('a schema that does not compile is refused each time, and leaves nothing be
   }
   assert.deepEqual(keptValidators(), before);
 });
+
+test('a schema whose items are the whole schema again ("$ref": "#", as zod writes a recursive one) compiles and checks, in both dialects, leaving nothing in ajv', () => {
+  const tree = (id: number) => ({ type: 'object', description: `tree ${id}`, properties: { name: { type: 'string' }, children: { type: 'array', items: { $ref: '#' } } }, required: ['name'] });
+  const draft07 = (id: number) => ({ $schema: 'http://json-schema.org/draft-07/schema#', ...tree(id) });
+  // The first compile of each dialect loads its meta-schemas.
+  compileValidator(tree(-1), 'input schema');
+  compileValidator(draft07(-1), 'input schema');
+  const before = keptValidators();
+  for (let id = 0; id < 300; id += 1) {
+    for (const schema of [tree(id), draft07(id)]) {
+      const check = compileValidator(schema, 'input schema');
+      assert.deepEqual(check({ name: 'a', children: [{ name: 'b', children: [{ name: 'c' }] }] }), []);
+      const problems = check({ name: 'a', children: [{ name: 'b', children: [{ children: [] }] }] });
+      assert.equal(problems.length, 1, problems.join('; '));
+      assert.match(problems[0]!, /name: required/);
+    }
+  }
+  assert.ok(keptValidators().ajv - before.ajv <= 0, `ajv's own cache grew by ${keptValidators().ajv - before.ajv}`);
+});
