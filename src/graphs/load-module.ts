@@ -61,6 +61,10 @@ export async function prepareTypeScript(files: readonly string[]): Promise<void>
 
 /** Imports `ref.file` and returns its export `ref.exportName`. `what` names the owner in errors. */
 export async function importExport(ref: ModuleRef, what: string): Promise<unknown> {
+  // A langgraph.json may name Python graphs too: said plainly, not in the words of Node's loader.
+  if (path.extname(ref.file) === '.py') {
+    throw new GraphMcpError('MODULE_LOAD_FAILED', `${what}: ${ref.spec} is a Python module: graph-mcp serves LangGraph.js graphs (JavaScript or TypeScript modules) only`);
+  }
   if (TS_EXTENSIONS.has(path.extname(ref.file))) await ensureTypeScriptLoader(ref.file);
   let namespace: Record<string, unknown>;
   try {

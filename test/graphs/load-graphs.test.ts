@@ -483,6 +483,11 @@ describe('start-up errors name the graph', () => {
 
   test('a module that does not exist', async () => {
     await assert.rejects(load({ ghost: './graphs/nope.ts:graph' }), failsWith('MODULE_LOAD_FAILED', /graph "ghost": cannot load \.\/graphs\/nope\.ts:graph/));
+    // A langgraph.json's Python graph, there or not: said to be one, not in the words of Node's loader.
+    await assert.rejects(
+      load({ py: './graphs/agent.py:graph' }),
+      failsWith('MODULE_LOAD_FAILED', /^graph "py": \.\/graphs\/agent\.py:graph is a Python module: graph-mcp serves LangGraph\.js graphs \(JavaScript or TypeScript modules\) only$/),
+    );
     // Not where inside graph-mcp the import was made.
     await assert.rejects(load({ ghost: './graphs/nope.ts:graph' }), (error: Error) => !/load-module|imported from/.test(error.message));
   });
