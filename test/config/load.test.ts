@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { isGraphMcpError, loadConfigFile, resolveConfig } from '../../src/index.js';
+import { FIXTURES } from '../helpers/server.js';
 
 let dir: string;
 before(async () => {
@@ -203,6 +204,16 @@ describe('resolveConfig', () => {
       () => resolveConfig({ graphs: { a: { path: './a.ts:g', input_schema: './schemas.ts' } } }, { baseDir: '/x' }),
       rejectsWith('CONFIG_INVALID', /graphs\.a\.input_schema/),
     );
+  });
+
+  test('an export name that cannot be one (a dash, a trailing space) after a module that exists is refused naming it, not read as a file called "g.ts:my-graph"', () => {
+    for (const [spec, shown] of [['./graphs/basic.ts:my-graph', '"my-graph"'], ['./graphs/basic.ts:echo ', '"echo "']] as const) {
+      assert.throws(
+        () => resolveConfig({ graphs: { a: spec } }, { baseDir: FIXTURES }),
+        rejectsWith('CONFIG_INVALID', new RegExp(`graphs\\.a\\.path: ${shown.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} after the colon in .* is no export name`)),
+      );
+    }
+    assert.equal(resolveConfig({ graphs: { a: './graphs/basic.ts:echo' } }, { baseDir: FIXTURES }).graphs[0]!.module.exportName, 'echo');
   });
 
   test("every graph name that is no MCP tool name, or one of graph-mcp's own, is refused with the config's problems, before any module is imported", () => {
