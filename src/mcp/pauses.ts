@@ -21,7 +21,7 @@ import { hasEnded, storeNow, type RunRecord, type SignalBus } from '../store/sto
 import type { Principal } from '../auth/principal.js';
 import type { TaskRunner } from '../run/tasks.js';
 import { argumentsDigests, filledDigest, sameArguments, sentDigest, type ArgumentsDigests } from './arguments-digest.js';
-import { awaitRunNews, ownToolNamed, runAnswer, runHandleResult, runWithDeadline } from './run-handles.js';
+import { awaitRunNews, detachable, ownToolNamed, runAnswer, runHandleResult, runWithDeadline, WAITED, withinWait } from './run-handles.js';
 import { createTaskResult, TASKS_EXTENSION, tasksExtensionRequired } from './task-shapes.js';
 import { answerHint, decodeAnswer, keyForAskingAgain, questionsFor, type Decoded, type InputMethod, type Question } from './questions.js';
 
@@ -305,42 +305,26 @@ async function resumeInCall(serving: PauseServing, call: CallContext, run: RunRe
  * cancel it on every answer, and the answer would never be applied.
  */
 async function resumeWithDeadline(serving: PauseServing, call: CallContext, run: RunRecord, answers: Record<string, unknown>): Promise<CallAnswer> {
-  const detached = new AbortController();
-  const requestSignal = call.runOptions.signal;
+  const detach = detachable(call.runOptions.signal);
   let handedOut = false;
-  const onAbort = () => {
-    if (!handedOut) detached.abort(requestSignal?.reason);
-  };
-  if (requestSignal?.aborted) onAbort();
-  else requestSignal?.addEventListener('abort', onAbort, { once: true });
   const { progress, log } = call.runOptions;
   const runOptions: RunOptions = {
     ...call.runOptions,
-    signal: detached.signal,
+    signal: detach.controller.signal,
     // Once let go of, nothing more goes to a request that has its answer.
     ...(progress ? { progress: (update: ProgressUpdate) => (handedOut ? undefined : progress(update)) } : {}),
     ...(log ? { log: (...entry: Parameters<typeof log>) => (handedOut ? undefined : log(...entry)) } : {}),
   };
   // Questions the run asks next are recorded on it, not asked on a stream that may have ended by then.
   const answering = resumeInCall(serving, { ...call, runOptions, sendOnStream: undefined }, run, answers);
-  let timer: NodeJS.Timeout | undefined;
-  const deadline = new Promise<typeof HANDED_OUT>((resolve) => {
-    timer = setTimeout(() => resolve(HANDED_OUT), call.tool.maxWaitMs);
-  });
-  try {
-    const first = await Promise.race([answering, deadline]);
-    if (first !== HANDED_OUT) return first;
-  } finally {
-    clearTimeout(timer);
-  }
+  const first = await withinWait(answering, call.tool.maxWaitMs);
+  if (first !== WAITED) return first;
   handedOut = true;
-  requestSignal?.removeEventListener('abort', onAbort);
+  detach.letGo();
   answering.catch((error: unknown) => serving.logger?.warn({ err: { message: error instanceof Error ? error.message : String(error) }, run: run.id }, 'a resumed run, let go of after max_wait_ms, failed'));
   const current = (await serving.runs.get(run.id, call.owner)) ?? run;
   return runAnswer(call.tool, current, serving.pollIntervalMs, storeNow(serving.runs.store));
 }
-
-const HANDED_OUT = Symbol('handed out');
 
 /**
  * `resume_run` answering a task (created as one, or a call handed out as a

@@ -60,7 +60,39 @@ export function parseRunId(args: unknown): string | string[] {
   return problems.length > 0 ? problems : (args as { run_id: string }).run_id;
 }
 
-const DEADLINE = Symbol('deadline');
+/** What `withinWait` gives when the wait ran out first. */
+export const WAITED = Symbol('waited');
+
+/** `running`'s value, or `WAITED` if `ms` pass first. */
+export async function withinWait<T>(running: Promise<T>, ms: number): Promise<T | typeof WAITED> {
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    return await Promise.race([running, new Promise<typeof WAITED>((resolve) => (timer = setTimeout(() => resolve(WAITED), ms)))]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/**
+ * An abort controller that follows the request's signal until `letGo()`:
+ * for a run that stops with its request only until it is handed out.
+ */
+export function detachable(request: AbortSignal | undefined): { controller: AbortController; letGo(): void } {
+  const controller = new AbortController();
+  let held = true;
+  const follow = () => {
+    if (held) controller.abort(request?.reason);
+  };
+  if (request?.aborted) follow();
+  else request?.addEventListener('abort', follow, { once: true });
+  return {
+    controller,
+    letGo: () => {
+      held = false;
+      request?.removeEventListener('abort', follow);
+    },
+  };
+}
 
 /**
  * Runs a call in this request, but answers with a run handle if it is still
@@ -77,13 +109,9 @@ export async function runWithDeadline(
   const tasks = serving.tasks!;
   const { tool } = call;
   // The run's own abort: the request's abort stops it only until it is adopted.
-  const detached = new AbortController();
-  const requestSignal = call.runOptions.signal;
+  const detach = detachable(call.runOptions.signal);
+  const detached = detach.controller;
   let adoption: Promise<Adopted> | undefined;
-  const onAbort = () => {
-    if (adoption === undefined) detached.abort(requestSignal?.reason);
-  };
-  requestSignal?.addEventListener('abort', onAbort, { once: true });
   // Once taken over, how far the run got is its task's status (the handle's `progress`), no longer the request's.
   // Only a run streamed anyway reports progress: a call is not streamed for this alone.
   let adopted: Adopted | undefined;
@@ -104,18 +132,10 @@ export async function runWithDeadline(
   });
   const { id, step: running } = started;
 
-  let timer: NodeJS.Timeout | undefined;
-  const deadline = new Promise<typeof DEADLINE>((resolve) => {
-    timer = setTimeout(() => resolve(DEADLINE), tool.maxWaitMs);
-  });
-  try {
-    const first = await Promise.race([running, deadline]);
-    if (first !== DEADLINE) return continueStep(first);
-    // The deadline came while the run was recording how it ended: it answers this call after all.
-    if (ended) return continueStep(await running);
-  } finally {
-    clearTimeout(timer);
-  }
+  const first = await withinWait(running, tool.maxWaitMs);
+  if (first !== WAITED) return continueStep(first);
+  // The deadline came while the run was recording how it ended: it answers this call after all.
+  if (ended) return continueStep(await running);
   // A caller with as many runs stored as one may is not handed one more: the call waits for its run, as with no store.
   // The count is a store round trip, and the run may end meanwhile: it then answers this call after all.
   if (!(await serving.runs.hasRoomFor(call.owner)) || ended) return continueStep(await running);
@@ -129,9 +149,9 @@ export async function runWithDeadline(
     controller: detached,
     progress: lastMessage,
   });
+  detach.letGo();
   // From its next step boundary on, the run stores its checkpoints as a task does.
   started.makeDurable();
-  requestSignal?.removeEventListener('abort', onAbort);
   // The run goes on; what it comes to is recorded by the adoption.
   running.catch((error: unknown) => {
     // Stopped here (the task cancelled, the server shutting down): said by what stopped it, not by the run's own abort error.

@@ -90,11 +90,6 @@ export function listenForCancels(signals: PauseServing['signals'], tracker: RunT
   });
 }
 
-/** What `listenForCancels` on the other processes reads of a cancel this process could not apply. */
-function passedCancel(tracker: RunTracker, owner: string | undefined, requestId: string | number, at: number): PassedCancel {
-  return { owner: owner ?? null, requestId, origin: tracker.origin, at };
-}
-
 /** What the request log says a 2025-era `notifications/cancelled` did. */
 const CANCEL_OUTCOMES: Record<CancelOutcome, string> = { cancelled: 'cancelled', unknown: 'not_running', ended: 'already_ended', ambiguous: 'ambiguous' };
 
@@ -483,7 +478,8 @@ export function createServerFactory(options: ServerFactoryOptions): McpServerFac
       if (log) log.outcome = CANCEL_OUTCOMES[outcome];
       // Not known here: the call may be running on another process sharing the store.
       if (outcome === 'unknown' && pauses) {
-        void pauses.signals.publish(CALL_CANCEL_CHANNEL, passedCancel(tracker, principal?.id, requestId, storeNow(pauses.runs.store))).catch(() => undefined);
+        const passed: PassedCancel = { owner: principal?.id ?? null, requestId, origin: tracker.origin, at: storeNow(pauses.runs.store) };
+        void pauses.signals.publish(CALL_CANCEL_CHANNEL, passed).catch(() => undefined);
       }
     });
 
