@@ -149,17 +149,18 @@ export function buildGraphTool(spec: GraphToolSpec): GraphTool {
 
   // A graph's `messages` channel is offered to callers as a plain `message`
   // string. A schema from config opts in by naming `message` (not `messages`).
+  // A graph with a `message` channel of its own keeps both as they are.
   const inputFromGraph = spec.inputSource === 'graph';
   let inputSchema = withRefDefaults(objectRoot(spec.inputSchema ?? ANY_OBJECT, `${what}: input schema`));
   // Content blocks are the graph's to return, not the caller's to send or read as JSON.
   if (inputFromGraph) inputSchema = withoutField(inputSchema, CONTENT_CHANNEL);
-  const messageIn = spec.graphInputFields.includes('messages') && (inputFromGraph || namesMessageNotMessages(inputSchema));
+  const messageIn = spec.graphInputFields.includes('messages') && !spec.graphInputFields.includes('message') && (inputFromGraph || namesMessageNotMessages(inputSchema));
   if (messageIn && inputFromGraph) inputSchema = withMessageField(inputSchema, MESSAGE_INPUT_FIELD, true);
 
   const outputFromGraph = spec.outputSource === 'graph';
   let outputSchema = objectRoot(spec.outputSchema ?? ANY_OBJECT, `${what}: output schema`);
   if (outputFromGraph) outputSchema = withoutField(outputSchema, CONTENT_CHANNEL);
-  const messageOut = spec.graphOutputFields.includes('messages') && (outputFromGraph || namesMessageNotMessages(outputSchema));
+  const messageOut = spec.graphOutputFields.includes('messages') && !spec.graphOutputFields.includes('message') && (outputFromGraph || namesMessageNotMessages(outputSchema));
   if (messageOut && outputFromGraph) outputSchema = withMessageField(outputSchema, MESSAGE_OUTPUT_FIELD, true);
 
   const outputKeys = Object.keys(propertiesOf(outputSchema) ?? {});

@@ -284,6 +284,19 @@ describe('schema derivation', () => {
     assert.deepEqual(Object.keys(tool.definition.outputSchema?.properties ?? {}), ['message']);
   });
 
+  test("a state with a `message` of its own beside `messages` keeps its own: neither field is replaced by graph-mcp's message string", async () => {
+    const tool = (await load({ own: './graphs/basic.ts:ownMessage' })).get('own')!;
+    assert.deepEqual(Object.keys(tool.definition.inputSchema.properties ?? {}).sort(), ['message', 'messages', 'seen']);
+    assert.notEqual((tool.definition.inputSchema.properties as any).message.type, 'string', "the graph's own field, not graph-mcp's");
+    const args = { message: { subject: 'invoice' }, messages: [{ role: 'user', content: 'hi' }] };
+    assert.deepEqual(tool.toGraphInput(args), args);
+    const state = await tool.graph.invoke(tool.toGraphInput(args));
+    const out = tool.fromGraphOutput(state) as Record<string, unknown>;
+    assert.deepEqual(out.message, { subject: 'invoice' });
+    assert.equal(out.seen, 'invoice; 1 messages');
+    assert.deepEqual(tool.validateOutput(out), []);
+  });
+
   test('config schemas win over the graph\'s own; a zod export can be referenced', async () => {
     const registry = await load({
       inline: { path: './graphs/basic.ts:echo', input_schema: { type: 'object', properties: { text: { type: 'string', maxLength: 3 } }, required: ['text'] } },
