@@ -65,6 +65,14 @@ export async function importExport(ref: ModuleRef, what: string): Promise<unknow
   if (path.extname(ref.file) === '.py') {
     throw new GraphMcpError('MODULE_LOAD_FAILED', `${what}: ${ref.spec} is a Python module: graph-mcp serves LangGraph.js graphs (JavaScript or TypeScript modules) only`);
   }
+  // A Windows path in a config read elsewhere: a backslash is no separator there, and Node's loader
+  // refuses it in words of URL encoding (it imports no file whose name holds one).
+  if (path.sep === '/' && ref.spec.includes('\\')) {
+    throw new GraphMcpError(
+      'MODULE_LOAD_FAILED',
+      `${what}: ${ref.spec} is written with backslashes: write a module path with forward slashes (${ref.spec.replaceAll('\\', '/')}), which every system reads`,
+    );
+  }
   if (TS_EXTENSIONS.has(path.extname(ref.file))) await ensureTypeScriptLoader(ref.file);
   let namespace: Record<string, unknown>;
   try {

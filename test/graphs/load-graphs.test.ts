@@ -505,6 +505,13 @@ describe('start-up errors name the graph', () => {
     await assert.rejects(load({ ghost: './graphs/nope.ts:graph' }), (error: Error) => !/load-module|imported from/.test(error.message));
   });
 
+  test('a module path written with backslashes (a Windows path) is refused saying to use forward slashes, not in the words of Node\'s loader', { skip: process.platform === 'win32' }, async () => {
+    await assert.rejects(
+      load({ win: '.\\graphs\\basic.ts:echo' }),
+      failsWith('MODULE_LOAD_FAILED', /^graph "win": \.\\graphs\\basic\.ts:echo is written with backslashes: write a module path with forward slashes \(\.\/graphs\/basic\.ts:echo\), which every system reads$/),
+    );
+  });
+
   test('several graphs that do not load are all named at once, in config order, the good ones among them passed over', async () => {
     await assert.rejects(
       load({ ghost: './graphs/nope.ts:graph', fine: './graphs/basic.ts:echo', unnamed: './graphs/basic.ts:noSuchExport', plain: './graphs/basic.ts:notAGraph' }),
