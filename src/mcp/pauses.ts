@@ -267,7 +267,7 @@ export async function resumeFromModel(
     if (usable.length > 0 && run.status === 'input_required') {
       remaining = data.questions.filter((question) => !usable.includes(question));
       const saved = await serving.runs.setData(run, { ...data, questions: remaining, answers });
-      if (saved === undefined) return busyResult(call.tool, run, storeNow(serving.runs.store));
+      if (saved === undefined) return busyResult(serving, call, run.id);
       still = saved;
     }
     const kept = remaining === data.questions ? '' : `\nKept: the answers to ${usable.map((question) => `"${question.key}"`).join(', ')}.`;
@@ -287,7 +287,7 @@ async function resumeInCall(serving: PauseServing, call: CallContext, run: RunRe
   // Refused by the graph itself (its responseSchema): said as an answer refused here is, the run paused again.
   if (step.kind === 'refused') {
     const again = step.asked || step.untouched ? step.run : await serving.runs.setData(step.run, { ...(step.run.data as PauseData), answers: {} });
-    if (again === undefined) return busyResult(call.tool);
+    if (again === undefined) return busyResult(serving, call, step.run.id);
     const keptBefore = step.untouched && Object.keys((again.data as PauseData).answers ?? {}).length > 0 ? "\nKept: the answers given earlier to the pause's other questions." : '';
     return answerInvalid(call.tool, again, (again.data as PauseData).questions, [step.problem], keptBefore);
   }
@@ -347,7 +347,7 @@ async function answerTaskFromModel(
     // The task changed since it was read (answered in part or whole elsewhere, cancelled, ended): read again.
     const current = await serving.runs.get(run.id, call.owner);
     if (current === undefined) return errorResult('RUN_NOT_FOUND', `No paused run "${run.id}" was found for you: it may have expired, finished, or never existed.`);
-    return attempt < 3 ? resumeFromModel(serving, call, current, answer, attempt + 1) : busyResult(call.tool, current, storeNow(serving.runs.store));
+    return attempt < 3 ? resumeFromModel(serving, call, current, answer, attempt + 1) : busyResult(serving, call, run.id);
   }
   const news = (await awaitRunNews(serving, answered, call.owner, call.tool.maxWaitMs, call.ctx.mcpReq.signal)) ?? answered;
   const data = news.data as PauseData;
@@ -431,7 +431,7 @@ async function continueRun(
       // The graph refused an answer (its own responseSchema): what still waits is asked again, under new keys, saying why.
       // Not applied here (another process holds the run or has its version): the answers kept from the round still stand.
       const saved = await serving.runs.setData(step.run, askAgain(step.run.data as PauseData, step.problem, !step.asked, step.untouched));
-      if (saved === undefined) return busyResult(call.tool);
+      if (saved === undefined) return busyResult(serving, call, step.run.id);
       step = { kind: 'paused', run: saved, interrupts: [] };
     }
     let run = step.run;
@@ -458,7 +458,7 @@ async function continueRun(
     if (missing.length < data.questions.length || usedKeys.length > (data.usedKeys?.length ?? 0)) {
       // Part of the round is answered, or an answer could not be used: keep the answers, ask the rest.
       const saved = await serving.runs.setData(run, { ...data, questions: missing, answers, usedKeys, ...(answeredDigests ? { answeredDigests } : {}) });
-      if (saved === undefined) return busyResult(call.tool);
+      if (saved === undefined) return busyResult(serving, call, run.id);
       run = saved;
     }
 
@@ -520,7 +520,7 @@ async function beginTask(serving: PauseServing, call: CallContext, step: Extract
     ttlMs: serving.taskTtlMs,
     ...(usedKeys ? { data: { usedKeys } } : {}),
   });
-  if (task === undefined) return busyResult(call.tool);
+  if (task === undefined) return busyResult(serving, call, step.run?.id);
   if (task === 'too-many-runs') return serving.runs.tooManyRuns(call.tool, 'the run reached the step where its task begins, and no task was created');
   return createTaskResult(task, call.era, serving.pollIntervalMs) as CallAnswer;
 }
@@ -548,7 +548,7 @@ async function resumeOrRefuse(
     const marked = Object.fromEntries(refusedKeys.map((key) => [key, { digest: '', round: before.round }]));
     return { ...outcome, run: { ...outcome.run, data: { ...data, answeredDigests: { ...data.answeredDigests, ...marked } } } };
   }
-  if (outcome === 'busy') return { kind: 'done', result: busyResult(call.tool, run, storeNow(serving.runs.store)) };
+  if (outcome === 'busy') return { kind: 'done', result: await busyResult(serving, call, run.id) };
   if (outcome === 'finished') return { kind: 'done', result: ended(call.tool, run) };
   if (outcome === 'cancelled') return { kind: 'done', result: errorResult('RUN_CANCELLED', `Tool "${call.tool.name}" was cancelled while it was resumed (cancel_run); it did not finish.`) };
   return outcome;
@@ -862,12 +862,20 @@ export function declinedResult(tool: GraphTool, action: string): CallToolResult 
 }
 
 /**
- * Another request holds the run. When its claim is known (`run` read as
- * claimed), the answer says until when: a request whose process died holds
- * it till then, and a caller told only "shortly" would retry for minutes.
+ * Another request holds the run. The answer says until when its claim
+ * holds, read as the run is now (one read, on a conflict only): a request
+ * whose process died holds it till then, and a caller told only "shortly"
+ * would retry for minutes.
  */
-function busyResult(tool: GraphTool, run?: RunRecord, now?: number): CallToolResult {
-  const until = run?.status === 'working' && run.leaseUntil != null && now !== undefined && run.leaseUntil > now ? run.leaseUntil : undefined;
+async function busyResult(serving: PauseServing, call: CallContext, id: string | undefined): Promise<CallToolResult> {
+  let run: RunRecord | undefined;
+  try {
+    run = id === undefined ? undefined : await serving.runs.get(id, call.owner);
+  } catch {
+    // The store failed this read: the conflict is said without the time.
+  }
+  const now = storeNow(serving.runs.store);
+  const until = run?.status === 'working' && run.leaseUntil != null && run.leaseUntil > now ? run.leaseUntil : undefined;
   const lapse = until === undefined ? '' : ` If that request's process has stopped, its claim lapses at ${new Date(until).toISOString()}, and the run can be answered again then.`;
-  return errorResult('RUN_CONFLICT', `Tool "${tool.name}": this paused run is being resumed by another request. Try again shortly.${lapse}`);
+  return errorResult('RUN_CONFLICT', `Tool "${call.tool.name}": this paused run is being resumed by another request. Try again shortly.${lapse}`);
 }
