@@ -4,6 +4,7 @@ import path from 'node:path';
 import { createMcpHandler, createRequestStateCodec, type AuthInfo, type McpHttpHandler } from '@modelcontextprotocol/server';
 import type { Principal } from './auth/principal.js';
 import { applyConfigEnv } from './config/env.js';
+import { answeringInAcceptedForm } from './mcp/accept.js';
 import { readingBodyOnce } from './mcp/request-body.js';
 import { answeringAloneAsJson } from './mcp/json-answers.js';
 import { keptAlive } from './mcp/kept-alive.js';
@@ -244,9 +245,10 @@ export async function loadGraphMcp(options: LoadGraphMcpOptions = {}): Promise<G
   const checked = withParamHeaderCheck(mcpHandler, paramHeaders, config.http.max_body_bytes);
   // The body is read once, here, and handed on parsed (see readingBodyOnce); a 2025-era
   // answer with nothing before it goes out as JSON, not as an event stream (answeringAloneAsJson);
-  // a 2026-07-28 answer slow to come goes out as an event stream kept alive (keptAlive).
+  // a 2026-07-28 answer slow to come goes out as an event stream kept alive (keptAlive); each answer
+  // in a form the request's Accept header takes (answeringInAcceptedForm).
   const served = readingBodyOnce(answeringAloneAsJson(notingMalformedInputResponses(refusingUndeclaredTaskListens(checked.fetch))), config.http.max_body_bytes);
-  const handler: McpHttpHandler = { ...checked, fetch: refusingNewWorkWhileClosing(keptAlive(served, config.http.stream_keep_alive_ms), () => closing !== undefined) };
+  const handler: McpHttpHandler = { ...checked, fetch: refusingNewWorkWhileClosing(answeringInAcceptedForm(keptAlive(served, config.http.stream_keep_alive_ms)), () => closing !== undefined) };
 
   let stopping: Promise<void> | undefined;
   const stopRuns = (graceMs = config.defaults.shutdown_grace_ms) => {

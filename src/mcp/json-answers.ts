@@ -1,4 +1,5 @@
 import type { McpHttpHandler } from '@modelcontextprotocol/server';
+import { acceptedBy } from './accept.js';
 import { isModern } from './request-body.js';
 
 type Fetch = McpHttpHandler['fetch'];
@@ -24,11 +25,12 @@ type Fetch = McpHttpHandler['fetch'];
  * keep-alive, as before. The answer to a batch (of one request, and
  * notifications) is an array, as JSON-RPC 2.0 answers every batch: the
  * batch is known from `parsedBody`, so this goes after the body is read.
+ * A client whose `Accept` takes an event stream only keeps its stream.
  */
 export function answeringAloneAsJson(fetch: Fetch): Fetch {
   return async (request, options) => {
     const response = await fetch(request, options);
-    if (request.method !== 'POST' || isModern(request) || response.body === null) return response;
+    if (request.method !== 'POST' || isModern(request) || response.body === null || !acceptedBy(request).json) return response;
     if (!response.headers.get('content-type')?.startsWith('text/event-stream')) return response;
     return collapsed(response, response.body, Array.isArray(options?.parsedBody));
   };

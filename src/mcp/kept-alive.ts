@@ -1,12 +1,13 @@
 import type { McpHttpHandler } from '@modelcontextprotocol/server';
 import { MAX_TIMER_MS } from '../config/schema.js';
 import { isPlainObject } from '../plain-object.js';
+import { acceptedBy } from './accept.js';
 import { isModern } from './request-body.js';
 
 type Fetch = McpHttpHandler['fetch'];
 
 /** The event stream's headers, as the SDK sends them on its own streams. */
-const STREAM_HEADERS = { 'content-type': 'text/event-stream', 'cache-control': 'no-cache, no-transform', 'x-accel-buffering': 'no' };
+export const STREAM_HEADERS = { 'content-type': 'text/event-stream', 'cache-control': 'no-cache, no-transform', 'x-accel-buffering': 'no' };
 
 /**
  * Keeps a slow 2026-07-28 answer from looking idle to a proxy.
@@ -30,7 +31,7 @@ export function keptAlive(fetch: Fetch, intervalMs: number): Fetch {
   const interval = Math.min(intervalMs, MAX_TIMER_MS);
   return async (request, options) => {
     const pending = fetch(request, options);
-    if (request.method !== 'POST' || !isModern(request) || !request.headers.get('accept')?.includes('text/event-stream')) return pending;
+    if (request.method !== 'POST' || !isModern(request) || !acceptedBy(request).stream) return pending;
     const body = options?.parsedBody;
     // A notification is answered 202 at once: nothing to keep alive.
     if (isPlainObject(body) && !('id' in body)) return pending;
@@ -53,7 +54,8 @@ function idOf(body: unknown): string | number | null {
 const encoder = new TextEncoder();
 const KEEP_ALIVE = encoder.encode(': keepalive\n\n');
 
-const messageEvent = (json: string) => encoder.encode(`event: message\n${json.split(/\r\n|\n|\r/).map((line) => `data: ${line}`).join('\n')}\n\n`);
+/** A JSON-RPC message (as JSON text) as one `message` event: each of its lines a `data:` line. */
+export const messageEvent = (json: string) => encoder.encode(`event: message\n${json.split(/\r\n|\n|\r/).map((line) => `data: ${line}`).join('\n')}\n\n`);
 
 /**
  * The event stream sent while the answer is awaited: keep-alives from a

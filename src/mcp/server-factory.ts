@@ -27,6 +27,7 @@ import { noteDetail, requestLogOf, type RequestLog } from './request-log.js';
 import { toolPages } from './tool-pages.js';
 import { assertClientCapabilities, logReporterFor } from './call-context.js';
 import { StreamPacer } from './stream-pacer.js';
+import { acceptedBy } from './accept.js';
 import { contentFor, knowsElicitation, legacyRevision, questionFor } from './legacy-content.js';
 import { MAX_VALUE_DEPTH, nestsDeeperThan } from '../http/json-depth.js';
 import { malformedInputResponses, readableInvalidParams, withInvalidParams } from './invalid-params.js';
@@ -336,11 +337,13 @@ export function createServerFactory(options: ServerFactoryOptions): McpServerFac
       if (malformed !== undefined) throw malformed;
       if (era === 'legacy' && tasks && (request.params as { task?: unknown }).task !== undefined && (ownTool || tool?.task === 'never')) taskForbidden(name);
 
-      const progressToken = request.params._meta?.progressToken ?? ctx.mcpReq._meta?.progressToken;
+      // A 2026-07-28 client whose Accept takes JSON only is answered with JSON: nothing is streamed before it.
+      const streams = era === 'legacy' || requestInfo === undefined || acceptedBy(requestInfo).stream;
+      const progressToken = streams ? (request.params._meta?.progressToken ?? ctx.mcpReq._meta?.progressToken) : undefined;
       // Rising across the executions of one call: a run resumed after a question counts its nodes again.
       const rising = risingProgress();
       const runContext = options.runContextFor(principal);
-      const logReporter = logReporterFor(ctx, runContext.secretsUsed);
+      const logReporter = streams ? logReporterFor(ctx, runContext.secretsUsed) : undefined;
       // Held back while the client does not keep up with its stream: see stream-pacer.ts. A call that streams nothing needs none.
       const pacer =
         progressToken === undefined && logReporter === undefined

@@ -70,11 +70,18 @@ test('2026-07-28: a quick call is still answered as JSON with its length, and so
 });
 
 test('2026-07-28: a client that does not accept an event stream gets its JSON answer, late', async () => {
-  const headers = { ...modernHeaders('tools/call', 'slow'), accept: 'application/json' };
-  const response = await fetch(server.url, { method: 'POST', headers, body: modernCall('slow', { label: 'json-only', ms: 100 }) });
-  const text = await response.text();
-  assert.equal(response.headers.get('content-type'), 'application/json', text);
-  assert.deepEqual(JSON.parse(text).result.structuredContent.steps, ['one', 'two', 'three', 'four']);
+  // Nor does one whose Accept refuses it in other words; and one that takes it in other words is kept alive.
+  for (const accept of ['application/json', 'application/json, text/event-stream;q=0']) {
+    const headers = { ...modernHeaders('tools/call', 'slow'), accept };
+    const response = await fetch(server.url, { method: 'POST', headers, body: modernCall('slow', { label: 'json-only', ms: 100 }) });
+    const text = await response.text();
+    assert.equal(response.headers.get('content-type'), 'application/json', `${accept}: ${text}`);
+    assert.deepEqual(JSON.parse(text).result.structuredContent.steps, ['one', 'two', 'three', 'four']);
+  }
+  const wildcard = await fetch(server.url, { method: 'POST', headers: { ...modernHeaders('tools/call', 'slow'), accept: '*/*' }, body: modernCall('slow', { label: 'wildcard', ms: 100 }) });
+  const text = await wildcard.text();
+  assert.equal(wildcard.headers.get('content-type'), 'text/event-stream', text);
+  assert.match(text, /^: keepalive\n\n/);
 });
 
 test('the v2 client reads an answer that came after keep-alives', async () => {
