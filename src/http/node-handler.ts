@@ -1,3 +1,4 @@
+import { isUtf8 } from 'node:buffer';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { isJsonContentType, type AuthInfo, type McpHttpHandler } from '@modelcontextprotocol/server';
 import getRawBody from 'raw-body';
@@ -60,6 +61,12 @@ export function createNodeHandler(
         jsonRpcError(res, 413, -32000, payloadTooLargeMessage(maxBodyBytes));
         return;
       }
+      if (Buffer.isBuffer(raw) && !isUtf8(raw)) {
+        finished = true;
+        onRefusal?.(req, NOT_UTF8);
+        jsonRpcError(res, 400, -32700, NOT_UTF8);
+        return;
+      }
       body = raw === undefined ? { parsed: drained } : parse(withoutByteOrderMark(raw.toString('utf8')));
     } else if (req.method === 'POST' && isJsonContentType(req.headers['content-type'])) {
       const encoding = unsupportedEncodingMessage(req.headers['content-encoding']) ?? unsupportedTransferCodingMessage(req.headers['transfer-encoding']);
@@ -75,6 +82,9 @@ export function createNodeHandler(
         if (read.refused === 'too-large') {
           onRefusal?.(req, payloadTooLargeMessage(maxBodyBytes));
           refuseUnreadBody(req, res, 413, payloadTooLargeMessage(maxBodyBytes), drainLimit);
+        } else if (read.refused === 'not-utf8') {
+          onRefusal?.(req, NOT_UTF8);
+          jsonRpcError(res, 400, -32700, NOT_UTF8);
         } else {
           onerror(read.error);
           onRefusal?.(req, 'Parse error: the request body could not be read');
@@ -136,13 +146,21 @@ function refuseUnreadBody(req: IncomingMessage, res: ServerResponse, status: num
   jsonRpcError(res, status, -32000, message);
 }
 
-type Read = { text: string } | { refused: 'too-large' } | { refused: 'unreadable'; error: Error };
+type Read = { text: string } | { refused: 'too-large' } | { refused: 'not-utf8' } | { refused: 'unreadable'; error: Error };
+
+/**
+ * JSON is sent as UTF-8 (RFC 8259 §8.1). Bytes that are not (a Latin-1
+ * body, whatever its `charset` says) are refused, not decoded with U+FFFD
+ * in place of each, which would hand the graph text the client never sent.
+ */
+const NOT_UTF8 = 'Parse error: the request body is not valid UTF-8; JSON is sent as UTF-8';
 
 async function readBody(req: IncomingMessage, limit: number): Promise<Read> {
   try {
     // Bytes, decoded here: raw-body's own decoding goes through iconv-lite, which showed in profiles.
-    const text = (await getRawBody(req, { limit, length: req.headers['content-length'] })).toString('utf8');
-    return { text: withoutByteOrderMark(text) };
+    const bytes = await getRawBody(req, { limit, length: req.headers['content-length'] });
+    if (!isUtf8(bytes)) return { refused: 'not-utf8' };
+    return { text: withoutByteOrderMark(bytes.toString('utf8')) };
   } catch (error) {
     const { type } = error as { type?: string };
     if (type === 'entity.too.large') return { refused: 'too-large' };

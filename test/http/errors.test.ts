@@ -47,6 +47,18 @@ async function assertStillServing() {
 }
 
 describe('transport-level errors', () => {
+  test('a body that is not UTF-8 (Latin-1, whatever its charset says) is a -32700 parse error, not text with U+FFFD where the client sent a letter', async () => {
+    const json = JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/call', params: envelope({ name: 'echo', arguments: { text: 'café' } }) });
+    for (const contentType of ['application/json', 'application/json; charset=iso-8859-1']) {
+      const response = await fetch(server.url, { method: 'POST', headers: { ...modernHeaders('tools/call', 'echo'), 'content-type': contentType }, body: Buffer.from(json, 'latin1') });
+      const text = await response.text();
+      assert.equal(response.status, 400, text);
+      assert.deepEqual(JSON.parse(text), { jsonrpc: '2.0', error: { code: -32700, message: 'Parse error: the request body is not valid UTF-8; JSON is sent as UTF-8' }, id: null });
+    }
+    const utf8 = await post(server.url, json, modernHeaders('tools/call', 'echo'));
+    assert.deepEqual(utf8.messages[0]?.result?.structuredContent, { echoed: 'café' });
+  });
+
   test('malformed JSON is a -32700 parse error', async () => {
     const answer = await post(server.url, '{"jsonrpc": "2.0", "id": 1,', legacyHeaders());
     assert.equal(answer.status, 400);

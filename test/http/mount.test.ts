@@ -396,7 +396,8 @@ test("a parser ahead of the router that left the body unread but set req.body = 
 
 test("a parser of bytes or text ahead of the router (express.raw(), express.text(), as apps checking webhook signatures have) leaves a body graph-mcp reads as its own: served, a bad one refused in JSON-RPC's form", async () => {
   const graphMcp = opened(await loadGraphMcp({ baseDir: FIXTURES, logger: captureLogs().logger, store: null, config: { graphs: { echo: './graphs/basic.ts:echo' }, http: { max_body_bytes: 4096 } } }));
-  for (const parser of [express.raw({ type: 'application/json', limit: '1mb' }), express.text({ type: '*/*', limit: '1mb' })]) {
+  const raw = express.raw({ type: 'application/json', limit: '1mb' });
+  for (const parser of [raw, express.text({ type: '*/*', limit: '1mb' })]) {
     const app = express();
     app.use(parser);
     app.use(createMcpRouter(graphMcp));
@@ -413,6 +414,13 @@ test("a parser of bytes or text ahead of the router (express.raw(), express.text
     const broken = await post(`${base}/mcp`, '{"jsonrpc":"2.0",', modernHeaders('tools/call', 'echo'));
     assert.equal(broken.status, 400, broken.text);
     assert.equal(broken.messages[0]?.error?.code, -32700, broken.text);
+    if (parser === raw) {
+      // Bytes that are not UTF-8 are refused as graph-mcp refuses them read from the socket.
+      const latin1 = Buffer.from(JSON.stringify({ jsonrpc: '2.0', id: 4, method: 'tools/call', params: envelope({ name: 'echo', arguments: { text: 'café' } }) }), 'latin1');
+      const refused = await fetch(`${base}/mcp`, { method: 'POST', headers: modernHeaders('tools/call', 'echo'), body: latin1 });
+      assert.equal(refused.status, 400);
+      assert.equal(((await refused.json()) as { error: { code: number } }).error.code, -32700);
+    }
     // The app's parser took more than graph-mcp would: its own limit still holds.
     const large = await post(`${base}/mcp`, JSON.stringify({ jsonrpc: '2.0', id: 3, method: 'tools/call', params: envelope({ name: 'echo', arguments: { text: 'x'.repeat(10_000) } }) }), modernHeaders('tools/call', 'echo'));
     assert.equal(large.status, 413, large.text);
