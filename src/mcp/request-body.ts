@@ -95,6 +95,8 @@ async function batchAnswer(fetch: Fetch, request: Request, options: McpHandlerRe
   if (type.includes('text/event-stream')) return prependEvents(served, errors);
   if (type.includes('application/json')) {
     const answered = (await served.json()) as unknown;
+    // The SDK refused the batch whole (one error, no id: a 2026-07-28 message in it, say): so is the batch.
+    if (served.status >= 400 && !Array.isArray(answered)) return json(served.status, answered);
     return json(served.status, [...errors, ...(Array.isArray(answered) ? answered : [answered])]);
   }
   return served;

@@ -258,6 +258,16 @@ describe('transport-level errors', () => {
     const empty = await post(server.url, [], legacyHeaders());
     assert.equal(empty.status, 400);
     assert.equal(empty.messages[0]?.error?.code, -32600);
+
+    // A batch the SDK refuses whole (it holds a 2026-07-28 message) is refused whole, once, as without the bad element.
+    const modernInside = { jsonrpc: '2.0', id: 9, method: 'tools/list', params: envelope() };
+    const headers = { 'content-type': 'application/json', accept: 'application/json, text/event-stream' };
+    const alone = await post(server.url, [modernInside], headers);
+    const withBad = await post(server.url, [modernInside, 5], headers);
+    assert.equal(alone.status, 400, alone.text);
+    assert.equal(withBad.status, alone.status, withBad.text);
+    assert.deepEqual(withBad.messages, alone.messages);
+    assert.equal(withBad.messages.length, 1);
     await assertStillServing();
   });
 
