@@ -460,6 +460,10 @@ function declinedOrDefault(question: Question, action: string): Decoded {
 
 function decodeTyped(decoder: Extract<Decoder, { kind: 'typed' }>, content: Json): Decoded {
   const values: Json = { ...content };
+  // A field the form did not ask for is left out, as zod's object leaves it (its JSON Schema says
+  // `additionalProperties: false`, which no elicitation form carries): a client may well send one.
+  const asked = isPlainObject(decoder.schema.properties) && decoder.schema.additionalProperties === false && !decoder.unwrap ? decoder.schema.properties : undefined;
+  if (asked !== undefined) for (const key of Object.keys(values)) if (!Object.hasOwn(asked, key)) delete values[key];
   for (const field of decoder.jsonFields) {
     const text = values[field];
     if (text === undefined) continue;

@@ -23,6 +23,22 @@ test('a field with a default need not be answered (zod 4 marks it required); zod
   assert.equal(decodeAnswer(question, { action: 'accept', content: { n: 7 } }, 'client').ok, false, 'what has no default is still required');
 });
 
+test("a field the form did not ask for is left out of the answer, as zod's object leaves it, not refused: the form cannot say that extras are refused", () => {
+  // As zod 4 writes z.object({ approved: z.boolean() }): additionalProperties false, which no elicitation form carries.
+  const question = ask({ type: 'object', properties: { approved: { type: 'boolean' } }, required: ['approved'], additionalProperties: false });
+  assert.equal((question.request.params as { requestedSchema: Record<string, unknown> }).requestedSchema.additionalProperties, undefined);
+  for (const from of ['client', 'model'] as const) {
+    const answer = from === 'client' ? { action: 'accept', content: { approved: true, note: 'ok' } } : { approved: true, note: 'ok' };
+    assert.deepEqual(decodeAnswer(question, answer, from), { ok: true, value: { approved: true } }, from);
+  }
+  // A schema that takes other fields keeps them.
+  const open = ask({ type: 'object', properties: { approved: { type: 'boolean' } }, required: ['approved'] });
+  assert.deepEqual(decodeAnswer(open, { action: 'accept', content: { approved: true, note: 'ok' } }, 'client'), { ok: true, value: { approved: true, note: 'ok' } });
+  // What is wrong with the fields asked for is still said.
+  const wrong = decodeAnswer(question, { action: 'accept', content: { approved: 'yes', note: 'ok' } }, 'client');
+  assert.match(!wrong.ok && !wrong.declined ? wrong.problem : '', /^approved: /);
+});
+
 test("a draft-07 schema (zod 3's converter) is checked as draft-07: its tuple answers, not every answer a server error", () => {
   const question = ask({
     $schema: 'http://json-schema.org/draft-07/schema#',
