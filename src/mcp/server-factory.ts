@@ -385,7 +385,7 @@ export function createServerFactory(options: ServerFactoryOptions): McpServerFac
           const continuing = era === 'modern' && ctx.mcpReq.requestState() !== undefined;
           if (tool !== undefined && tasks && tool.task !== 'never' && polls && !startsInCall && !continuing) {
             const ttl = (request.params as { task?: { ttl?: unknown } }).task?.ttl;
-            result = (await createTask(surface(), tool, request.params.arguments, typeof ttl === 'number' && ttl > 0 ? ttl : undefined, progressToken)) as CallAnswer;
+            result = (await createTask(surface(), tool, request.params.arguments, typeof ttl === 'number' ? ttl : undefined, progressToken)) as CallAnswer;
           } else if (tool !== undefined) {
             const bounded = startsInCall ? { ...call, runOptions: { ...runOptions, stopBefore: tool.taskStartsAt } } : call;
             result = await serveCall(pauses, { ...bounded, tool }, request.params.arguments);

@@ -1002,6 +1002,13 @@ describe('2025-11-25 experimental tasks (v1 client)', () => {
     }
   });
 
+  test("a ttl of zero or below is a smaller ttl, raised to the least one (a second), not taken for none (the hour's default)", async () => {
+    for (const ttl of [0, -5, 1.5]) {
+      const raw = await post(server.url, { jsonrpc: '2.0', id: 6, method: 'tools/call', params: { name: 'slow', arguments: { step_ms: 1 }, task: { ttl } } }, legacyHeaders({ 'x-user': 'carol' }));
+      assert.equal(raw.messages[0]?.result?.task?.ttl, 1000, `${ttl}: ${raw.text}`);
+    }
+  });
+
   test('a task still running at the end of its time to live is stopped', async () => {
     visits.length = 0;
     const raw = await post(server.url, { jsonrpc: '2.0', id: 5, method: 'tools/call', params: { name: 'slow', arguments: { step_ms: 300 }, task: { ttl: 500 } } }, legacyHeaders({ 'x-user': 'carol' }));
