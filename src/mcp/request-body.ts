@@ -4,7 +4,9 @@ import {
   isJSONRPCNotification,
   isJSONRPCRequest,
   isJSONRPCResultResponse,
+  PROTOCOL_VERSION_META_KEY,
   readRequestBody,
+  SUPPORTED_PROTOCOL_VERSIONS,
   type McpHandlerRequestOptions,
   type McpHttpHandler,
 } from '@modelcontextprotocol/server';
@@ -13,6 +15,8 @@ import { noteDetail, requestLogOf } from './request-log.js';
 import { isPlainObject } from '../plain-object.js';
 
 type Fetch = McpHttpHandler['fetch'];
+
+const MODERN_VERSION = '2026-07-28';
 
 /**
  * Reads a POST body once (unless it comes parsed already, from the Node
@@ -46,6 +50,8 @@ export function readingBodyOnce(fetch: Fetch, maxBytes: number): Fetch {
       }
       if (body === undefined) return fetch(new Request(request, { body: read.text }), options);
     }
+    const unknownVersion = unsupportedVersionAnswer(request, body);
+    if (unknownVersion !== undefined) return unknownVersion;
     if (Array.isArray(body) && !isModern(request)) return batchAnswer(fetch, request, options, body);
     // 2026-07-28 has the server send no requests, so a client sends no responses (the SDK's 2025-era
     // leg took one and answered that 2026-07-28 is no version it knows).
@@ -63,6 +69,24 @@ export function readingBodyOnce(fetch: Fetch, maxBytes: number): Fetch {
  */
 export function isModern(request: Request): boolean {
   return (request.headers.get('mcp-protocol-version') ?? '') >= '2026';
+}
+
+/** The revisions served: 2026-07-28, and the 2025 era's that the SDK negotiates. */
+const SERVED_VERSIONS: readonly string[] = [MODERN_VERSION, ...SUPPORTED_PROTOCOL_VERSIONS];
+
+/**
+ * A request whose `MCP-Protocol-Version` names no revision served (a later
+ * one, or no date at all) and whose body carries no 2026-07-28 envelope to
+ * negotiate with: 400, naming the revisions served, as the SDK answers a 2025
+ * client's. Read as text, such a header sorts among 2026-07-28's, and the SDK
+ * asked the request for that revision's `_meta` instead.
+ */
+function unsupportedVersionAnswer(request: Request, body: unknown): Response | undefined {
+  const version = request.headers.get('mcp-protocol-version');
+  if (version === null || SERVED_VERSIONS.includes(version)) return undefined;
+  const meta = isPlainObject(body) && isPlainObject(body.params) ? body.params._meta : undefined;
+  if (isPlainObject(meta) && meta[PROTOCOL_VERSION_META_KEY] !== undefined) return undefined;
+  return errorResponse(400, -32000, `Bad Request: Unsupported protocol version: ${version.slice(0, 40)} (supported versions: ${SERVED_VERSIONS.join(', ')})`);
 }
 
 const isMessage = (item: unknown) =>

@@ -39,3 +39,23 @@ test('2026-07-28: tools/list is cacheable for five minutes, privately (lists dif
   assert.equal(result?.ttlMs, 300_000);
   assert.equal(result?.cacheScope, 'private');
 });
+
+test('an MCP-Protocol-Version naming no revision served (a later date, no date at all) is 400 naming those served, not a request for 2026-07-28 envelope keys', async () => {
+  for (const version of ['2099-01-01', 'garbage', '2026-13-99']) {
+    for (const body of [
+      { jsonrpc: '2.0', id: 1, method: 'tools/list' },
+      { jsonrpc: '2.0', id: 2, method: 'initialize', params: { protocolVersion: '2025-11-25', capabilities: {}, clientInfo: { name: 'old', version: '1' } } },
+    ]) {
+      const answer = await post(server.url, body, { ...ACCEPT, 'mcp-protocol-version': version });
+      assert.equal(answer.status, 400, `${version} ${body.method}: ${answer.text}`);
+      assert.deepEqual(answer.messages[0]?.error, {
+        code: -32000,
+        message: `Bad Request: Unsupported protocol version: ${version} (supported versions: 2026-07-28, 2025-11-25, 2025-06-18, 2025-03-26, 2024-11-05, 2024-10-07)`,
+      });
+    }
+  }
+  // A 2026-07-28 envelope negotiates its own way, as the SDK answers it.
+  const enveloped = await post(server.url, { jsonrpc: '2.0', id: 3, method: 'tools/list', params: envelope() }, { ...modernHeaders('tools/list'), 'mcp-protocol-version': '2099-01-01' });
+  assert.equal(enveloped.status, 400, enveloped.text);
+  assert.equal(enveloped.messages[0]?.error?.code, -32020, 'the header and the envelope disagree');
+});
