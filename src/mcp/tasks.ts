@@ -299,7 +299,8 @@ async function answerLatest(surface: TaskSurface, run: RunRecord | undefined, re
  * `tasks/result` (2025): waits until the task ends. While it waits on a
  * question, the question goes out on this request's stream, and the answer
  * resumes the task; while it runs, its progress goes out there too, if the
- * call that created it asked for progress.
+ * call that created it asked for progress (under that call's token, and this
+ * request's own).
  */
 async function awaitTaskResult(
   surface: TaskSurface,
@@ -313,10 +314,18 @@ async function awaitTaskResult(
   // A task that has ended has no progress left to report.
   if (progressToken === undefined || hasEnded(first.run)) return awaitTaskEnd(surface, taskId, ctx, send);
   // The call's progress token is valid for the task's life (2025-11-25): its progress goes out on this stream.
+  // Under this request's own token too, if it has one: a client that resets its timeout on a request's
+  // progress (the v1 SDK's resetTimeoutOnProgress) otherwise gives up on a long task while it runs.
+  const own = ctx.mcpReq._meta?.progressToken;
+  const tokens = own === undefined || own === progressToken ? [progressToken] : [progressToken, own];
   // `sent`: the last number sent; `published`: the same update as its run numbered it (see watchTaskProgress).
   let sent: { progress: number; published: number } | undefined;
   const notify = (update: ProgressUpdate) =>
-    ctx.mcpReq.notify({ method: 'notifications/progress', params: { progressToken, ...update, _meta: { [RELATED_TASK]: { taskId } } } }).catch(() => undefined);
+    Promise.all(
+      tokens.map((token) =>
+        ctx.mcpReq.notify({ method: 'notifications/progress', params: { progressToken: token, ...update, _meta: { [RELATED_TASK]: { taskId } } } }).catch(() => undefined),
+      ),
+    );
   const stopWatching = await serving.tasks!.watchProgress(taskId, (update, published) => {
     sent = { progress: update.progress, published };
     void notify(update);

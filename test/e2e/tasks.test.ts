@@ -589,6 +589,22 @@ describe('2025-11-25 experimental tasks (v1 client)', () => {
     return { taskId, result: client.experimental.tasks.getTaskResult(taskId, CallToolResultSchema, { timeout: 120_000 }) };
   }
 
+  test("tasks/result with a progress token of its own gets the task's progress under it too: a client that resets its timeout on progress waits out a long task", async () => {
+    const client = await v1('carol');
+    try {
+      const { CreateTaskResultSchema } = await import('@modelcontextprotocol/sdk/types.js');
+      const created = await client.request({ method: 'tools/call', params: { name: 'slow', arguments: { step_ms: 300 }, task: {} } }, CreateTaskResultSchema, { onprogress: () => undefined });
+      const seen: number[] = [];
+      // Six steps of 300 ms against a timeout of 1 s, reset by each step's progress.
+      const result = await client.experimental.tasks.getTaskResult(created.task.taskId, CallToolResultSchema, { timeout: 1000, resetTimeoutOnProgress: true, onprogress: (update) => seen.push(update.progress) });
+      assert.equal((result.structuredContent as { done: number }).done, 6);
+      assert.ok(seen.length >= 3, `progress on tasks/result's own token: ${seen.join(', ')}`);
+      assert.deepEqual(seen, [...seen].sort((a, b) => a - b), 'rising');
+    } finally {
+      await client.close();
+    }
+  });
+
   test('callToolStream: task created, polled and finished', async () => {
     const client = await v1('carol');
     try {
@@ -1004,7 +1020,7 @@ describe('2025-11-25 experimental tasks (v1 client)', () => {
 
   test("a ttl of zero or below is a smaller ttl, raised to the least one (a second), not taken for none (the hour's default)", async () => {
     for (const ttl of [0, -5, 1.5]) {
-      const raw = await post(server.url, { jsonrpc: '2.0', id: 6, method: 'tools/call', params: { name: 'slow', arguments: { step_ms: 1 }, task: { ttl } } }, legacyHeaders({ 'x-user': 'carol' }));
+      const raw = await post(server.url, { jsonrpc: '2.0', id: 6, method: 'tools/call', params: { name: 'echo', arguments: { text: 'ttl' }, task: { ttl } } }, legacyHeaders({ 'x-user': 'carol' }));
       assert.equal(raw.messages[0]?.result?.task?.ttl, 1000, `${ttl}: ${raw.text}`);
     }
   });
