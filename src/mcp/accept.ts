@@ -1,7 +1,7 @@
 import type { McpHttpHandler } from '@modelcontextprotocol/server';
 import Negotiator from 'negotiator';
 import { messageEvent, STREAM_HEADERS } from './kept-alive.js';
-import { isModern } from './request-body.js';
+import { errorResponse, isModern } from './request-body.js';
 
 type Fetch = McpHttpHandler['fetch'];
 
@@ -56,10 +56,10 @@ export function answeringInAcceptedForm(fetch: Fetch): Fetch {
     if (request.method !== 'POST') return fetch(request, options);
     const accepted = acceptedBy(request);
     if (!accepted.json && !accepted.stream) {
-      return jsonError(406, `Not Acceptable: the Accept header takes neither ${JSON_TYPE} nor ${STREAM_TYPE}, the two forms an MCP answer comes in`);
+      return errorResponse(406, -32000, `Not Acceptable: the Accept header takes neither ${JSON_TYPE} nor ${STREAM_TYPE}, the two forms an MCP answer comes in`);
     }
     if (!isModern(request)) {
-      if (!accepted.stream) return jsonError(406, `Not Acceptable: a client of a 2025 revision must accept ${STREAM_TYPE} (and ${JSON_TYPE}): the server may answer a call with a stream`);
+      if (!accepted.stream) return errorResponse(406, -32000, `Not Acceptable: a client of a 2025 revision must accept ${STREAM_TYPE} (and ${JSON_TYPE}): the server may answer a call with a stream`);
       const header = request.headers.get('accept');
       if (header === null || !USUAL.has(header)) request.headers.set('accept', `${JSON_TYPE}, ${STREAM_TYPE}`);
       return fetch(request, options);
@@ -76,8 +76,4 @@ async function asOneEvent(response: Response): Promise<Response> {
   headers.delete('content-length');
   for (const [name, value] of Object.entries(STREAM_HEADERS)) headers.set(name, value);
   return new Response(messageEvent(await response.text()), { status: 200, headers });
-}
-
-function jsonError(status: number, message: string): Response {
-  return new Response(JSON.stringify({ jsonrpc: '2.0', error: { code: -32000, message }, id: null }), { status, headers: { 'content-type': JSON_TYPE } });
 }

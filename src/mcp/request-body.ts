@@ -132,7 +132,8 @@ function json(status: number, value: unknown, headers: Record<string, string> = 
   return new Response(JSON.stringify(value), { status, headers: { 'content-type': 'application/json', ...headers } });
 }
 
-function errorResponse(status: number, code: number, message: string, headers: Record<string, string> = {}): Response {
+/** A JSON-RPC error with no id, as the answer to a whole request refused. */
+export function errorResponse(status: number, code: number, message: string, headers: Record<string, string> = {}): Response {
   return json(status, { jsonrpc: '2.0', error: { code, message }, id: null }, headers);
 }
 
