@@ -1,11 +1,11 @@
 import { createPrivateKey, createPublicKey, type KeyObject } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { createRemoteJWKSet, errors as joseErrors, jwtVerify, type JWTPayload, type JWTVerifyOptions } from 'jose';
+import { createLocalJWKSet, createRemoteJWKSet, errors as joseErrors, jwtVerify, type JWTPayload, type JWTVerifyOptions } from 'jose';
 import type { AgentConfig } from '../config/schema.js';
 import { GraphMcpError } from '../errors.js';
 import { isLoopback } from '../loopback.js';
-import { AuthError } from './auth-error.js';
+import { AuthError, DEFAULT_RETRY_AFTER_S } from './auth-error.js';
 import { bearerToken } from './bearer.js';
 import type { Authenticate } from './authenticate.js';
 import type { Principal } from './principal.js';
@@ -19,6 +19,8 @@ export interface JwtAuthenticatorOptions {
   onKeySetFailure?: (error: unknown) => void;
   /** Least time between two fetches of the key set for tokens naming unknown keys. @default 30000 */
   jwksCooldownMs?: number;
+  /** After a fetch of the key set failed, how long tokens are checked against the keys held only, without fetching. @default 5000 */
+  jwksRetryAfterMs?: number;
 }
 
 /**
@@ -90,7 +92,8 @@ function verifyOptionsOf(config: JwtConfig): JWTVerifyOptions {
  * Verification against the authorization server's published keys (its
  * `jwks_uri`), with jose: the set is fetched on first use and cached, and
  * fetched again (at most every 30 s) when a token names a key it does not
- * hold, so keys the server rotates in are picked up without a restart.
+ * hold, so keys the server rotates in are picked up without a restart;
+ * after a fetch that failed, not for `jwksRetryAfterMs`.
  * The algorithms stay pinned by the config.
  */
 function createJwksAuthenticator(config: JwtConfig, jwksUrl: string, options: JwtAuthenticatorOptions): Authenticate {
@@ -100,16 +103,28 @@ function createJwksAuthenticator(config: JwtConfig, jwksUrl: string, options: Jw
   }
   const keySet = createRemoteJWKSet(url, options.jwksCooldownMs === undefined ? {} : { cooldownDuration: options.jwksCooldownMs });
   const verifyOptions = verifyOptionsOf(config);
+  const retryAfterMs = options.jwksRetryAfterMs ?? DEFAULT_RETRY_AFTER_S * 1000;
+  // jose waits its cooldown only after a fetch that succeeded: while the authorization server is
+  // down, each token naming a key not held would fetch again (and be logged). So after a failed
+  // fetch, for `retryAfterMs`, tokens are checked against the keys held (while they are fresh)
+  // and nothing is fetched: one fetch, and one log line, per interval, whatever the callers send.
+  let failed: { at: number; held: ReturnType<typeof createLocalJWKSet> | undefined } | undefined;
+  // The token may well be good: a 401 would send the client to sign in again, to no avail.
+  const unavailable = () => new AuthError(503, 'token cannot be verified now: the signing keys could not be fetched; try again shortly');
   return async (request) => {
     const token = bearerToken(request.headers.get('authorization'));
+    const waiting = failed !== undefined && Date.now() - failed.at < retryAfterMs ? failed : undefined;
+    if (waiting !== undefined && waiting.held === undefined) throw unavailable();
     let claims: JWTPayload;
     try {
-      claims = (await jwtVerify(token, keySet, verifyOptions)).payload;
+      claims = (await jwtVerify(token, waiting?.held ?? keySet, verifyOptions)).payload;
     } catch (error) {
-      if (isKeySetFailure(error)) {
+      if (waiting !== undefined && error instanceof joseErrors.JWKSNoMatchingKey) throw unavailable();
+      if (waiting === undefined && isKeySetFailure(error)) {
+        const jwks = keySet.fresh ? keySet.jwks() : undefined;
+        failed = { at: Date.now(), held: jwks === undefined ? undefined : createLocalJWKSet(jwks) };
         options.onKeySetFailure?.(error);
-        // The token may well be good: a 401 would send the client to sign in again, to no avail.
-        throw new AuthError(503, 'token cannot be verified now: the signing keys could not be fetched; try again shortly');
+        throw unavailable();
       }
       throw new AuthError(401, describeJoseError(error), { error: 'invalid_token' });
     }

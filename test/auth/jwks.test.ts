@@ -11,6 +11,7 @@ import { createJwtAuthenticator } from '../../src/auth/jwt.js';
 import { jwtSchema } from '../../src/config/schema.js';
 import { loadGraphMcp, type AgentConfigInput } from '../../src/index.js';
 import { FIXTURES, startServer, type TestServer } from '../helpers/server.js';
+import { until } from '../helpers/wait.js';
 
 const ISSUER = 'https://login.example.test';
 const AUDIENCE = 'https://agents.example.test/mcp';
@@ -128,10 +129,46 @@ test('when the key set cannot be fetched, callers are refused 503 with Retry-Aft
     await server.logs.logged('auth.jwt.jwks_url: the signing keys could not be fetched');
     assert.equal((await fetch(`${new URL(server.url).origin}/ok`)).status, 200, 'the server keeps serving');
     down = false;
-    const served = await callWhoami(server.url, token);
-    assert.equal(served.status, 200);
+    // Fetched again once the 5 s after the failed fetch have passed (Retry-After says as much).
+    await until('the caller is served once the keys can be fetched', async () => ((await callWhoami(server.url, token)).status === 200 ? true : undefined), 15_000);
   } finally {
     await server.close(0);
+    await new Promise((resolve) => jwks.close(resolve));
+  }
+});
+
+test('while the key set cannot be fetched, tokens naming a key not held fetch it once per interval, not once each, and are logged once; a key held still verifies', async () => {
+  const held = await keyPair('k1');
+  let down = false;
+  let fetches = 0;
+  const jwks = createServer((_req, res) => {
+    fetches += 1;
+    if (down) res.writeHead(500).end();
+    else res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ keys: [held.jwk] }));
+  });
+  await new Promise<void>((resolve) => jwks.listen(0, '127.0.0.1', resolve));
+  try {
+    const config = jwtSchema.parse({ jwks_url: `http://127.0.0.1:${(jwks.address() as AddressInfo).port}/jwks.json`, algorithms: ['RS256'], issuer: ISSUER, audience: AUDIENCE });
+    const failures: unknown[] = [];
+    // No cooldown after a good fetch, so that only the interval after a failed one holds fetches back.
+    const authenticate = createJwtAuthenticator(config, FIXTURES, { jwksCooldownMs: 0, jwksRetryAfterMs: 400, onKeySetFailure: (error) => failures.push(error) });
+    const asking = async (token: string) => authenticate(new Request('http://127.0.0.1/mcp', { headers: { authorization: `Bearer ${token}` } }));
+    const status = (token: string) => asking(token).then(() => 200, (error: { status?: number }) => error.status);
+    assert.equal(await status(await sign(held)), 200);
+    assert.equal(fetches, 1);
+    down = true;
+    const unknown = await sign(await keyPair('nope'));
+    const statuses = [];
+    for (let i = 0; i < 50; i += 1) statuses.push(await status(unknown));
+    assert.deepEqual(new Set(statuses), new Set([503]));
+    assert.equal(fetches, 2, 'one fetch for fifty tokens');
+    assert.equal(failures.length, 1, 'logged once');
+    assert.equal(await status(await sign(held)), 200, 'a key held still verifies');
+    await new Promise((resolve) => setTimeout(resolve, 450));
+    assert.equal(await status(unknown), 503);
+    assert.equal(fetches, 3, 'fetched again after the interval');
+    assert.equal(failures.length, 2);
+  } finally {
     await new Promise((resolve) => jwks.close(resolve));
   }
 });
