@@ -121,9 +121,12 @@ function createJwksAuthenticator(config: JwtConfig, jwksUrl: string, options: Jw
     } catch (error) {
       if (waiting !== undefined && error instanceof joseErrors.JWKSNoMatchingKey) throw unavailable();
       if (waiting === undefined && isKeySetFailure(error)) {
-        const jwks = keySet.fresh ? keySet.jwks() : undefined;
-        failed = { at: Date.now(), held: jwks === undefined ? undefined : createLocalJWKSet(jwks) };
-        options.onKeySetFailure?.(error);
+        // Tokens that waited on the same fetch (jose shares one) fail together: told once.
+        if (failed === undefined || Date.now() - failed.at >= retryAfterMs) {
+          const jwks = keySet.fresh ? keySet.jwks() : undefined;
+          failed = { at: Date.now(), held: jwks === undefined ? undefined : createLocalJWKSet(jwks) };
+          options.onKeySetFailure?.(error);
+        }
         throw unavailable();
       }
       throw new AuthError(401, describeJoseError(error), { error: 'invalid_token' });
