@@ -412,6 +412,12 @@ async function resolveAuthenticate(
 ): Promise<GraphMcp['authenticate']> {
   let authenticate = given;
   if (authenticate === undefined && config.auth?.jwt) {
+    if (config.auth.jwt.audience === undefined && (cluster.worker === undefined || cluster.worker.id === 1)) {
+      const resource = config.auth.resource_metadata?.resource;
+      logger.warn(
+        `auth.jwt.audience is not set: a token the authorization server issued for any other API is accepted here. Set it to the audience your tokens carry for this server${resource === undefined ? '.' : ` (as the MCP authorization spec has it, this server's resource, ${resource}).`}`,
+      );
+    }
     authenticate = createJwtAuthenticator(config.auth.jwt, config.baseDir, {
       onKeySetFailure: (error) => logger.warn({ err: { message: messageOf(error) } }, 'auth.jwt.jwks_url: the signing keys could not be fetched; callers are refused until they can'),
     });

@@ -14,7 +14,7 @@ import { MultiServerMCPClient } from '@langchain/mcp-adapters';
 import type { ToolMessage } from '@langchain/core/messages';
 import { loadGraphMcp, type AgentConfigInput, type SecretStore } from '../../src/index.js';
 import { startNotesServer, type NotesServer } from '../../examples/notes-server.js';
-import { FIXTURES, ROOT, startServer, type TestServer, graphToolNames } from '../helpers/server.js';
+import { captureLogs, FIXTURES, ROOT, startServer, type TestServer, graphToolNames } from '../helpers/server.js';
 import { until } from '../helpers/wait.js';
 import { ElicitRequestSchema } from '@modelcontextprotocol/sdk/types.js';
 import { callModern, envelope, legacyHeaders, modernHeaders, post, taskRequest } from '../helpers/raw.js';
@@ -470,6 +470,28 @@ test('a public_key_path that is not a public key, is a private key, or one no pi
     await fine.close(0);
   } finally {
     await rm(dir, { recursive: true, force: true });
+  }
+});
+
+test('auth.jwt without an audience warns at start-up that tokens issued for any other API are accepted, naming the resource when there is one; with one, nothing is said', async () => {
+  for (const [jwt, resource, said] of [
+    [{}, 'https://agents.example.test/mcp', /auth\.jwt\.audience is not set: a token the authorization server issued for any other API is accepted here\. Set it to the audience your tokens carry for this server \(as the MCP authorization spec has it, this server's resource, https:\/\/agents\.example\.test\/mcp\)/],
+    [{}, undefined, /auth\.jwt\.audience is not set: a token the authorization server issued for any other API is accepted here\. Set it to the audience your tokens carry for this server\./],
+    [{ audience: AUDIENCE }, 'https://agents.example.test/mcp', undefined],
+  ] as const) {
+    const logs = captureLogs();
+    const auth = {
+      jwt: { secret_env: 'TEST_JWT_SECRET', algorithms: ['HS256'], issuer: ISSUER, ...jwt },
+      ...(resource ? { resource_metadata: { resource, authorization_servers: [ISSUER] } } : {}),
+    };
+    const graphMcp = await loadGraphMcp({ baseDir: FIXTURES, store: null, logger: logs.logger, config: { auth, graphs: { whoami: './graphs/basic.ts:whoami' } } as AgentConfigInput });
+    await graphMcp.close(0);
+    const warned = logs.lines.filter((line) => line.includes('auth.jwt.audience'));
+    if (said === undefined) assert.deepEqual(warned, []);
+    else {
+      assert.equal(warned.length, 1, logs.lines.join('\n'));
+      assert.match(warned[0]!, said);
+    }
   }
 });
 
