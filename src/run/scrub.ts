@@ -208,9 +208,20 @@ export function rememberHanded(secret: string): void {
   }
 }
 
-/** `value` (text, or plain JSON-like data) without any credential this process has handed to a run. */
+/**
+ * `value` (text, or plain JSON-like data) without any credential this
+ * process has handed to a run; `value` itself, untouched, when it quotes
+ * none (a class instance in it stays one).
+ */
 export function scrubHanded<T>(value: T): T {
-  return handed.size === 0 ? value : (mapTexts(value, (text) => handedIndex.scrub(text)) as T);
+  if (handed.size === 0) return value;
+  let quoted = false;
+  const scrubbed = mapTexts(value, (text) => {
+    const without = handedIndex.scrub(text);
+    if (without !== text) quoted = true;
+    return without;
+  });
+  return quoted ? (scrubbed as T) : value;
 }
 
 /**

@@ -12,8 +12,14 @@ import { GraphMcpError, isGraphMcpError } from '../errors.js';
 import { scrubHanded } from '../run/scrub.js';
 import type { Store } from './store.js';
 
-/** The channel LangGraph writes a failed node's error to (its `ERROR`). */
-const ERROR_CHANNEL = '__error__';
+/**
+ * The channels whose writes are stored without the credentials handed to runs:
+ * a failed node's error (LangGraph's `ERROR`) and a question asked (its
+ * `INTERRUPT`), either of which may quote the caller's token, and would
+ * linger in the store's files after the run is deleted. Callers are shown
+ * both scrubbed already; a question is asked anew when its node runs again.
+ */
+const SCRUBBED_CHANNELS = new Set(['__error__', '__interrupt__']);
 
 /**
  * The store's checkpointer is lent to the graph, so a checkpoint the store
@@ -61,10 +67,8 @@ class MarkedCheckpointer extends BaseCheckpointSaver {
   }
 
   putWrites(config: RunnableConfig, writes: PendingWrite[], taskId: string, taskPath?: string): Promise<void> {
-    // A failed node's error, as LangGraph stores it (a node's error may quote the caller's token, which
-    // would linger in the store's files after the run is deleted): without the credentials handed to runs.
-    const stored = writes.some(([channel]) => channel === ERROR_CHANNEL)
-      ? writes.map(([channel, value]): PendingWrite => [channel, channel === ERROR_CHANNEL ? scrubHanded(value) : value])
+    const stored = writes.some(([channel]) => SCRUBBED_CHANNELS.has(channel))
+      ? writes.map(([channel, value]): PendingWrite => [channel, SCRUBBED_CHANNELS.has(channel) ? scrubHanded(value) : value])
       : writes;
     return marked(this.inner.putWrites(config, stored, taskId, taskPath));
   }
@@ -90,7 +94,7 @@ export function checkpointFailuresMarked(store: Store): Store {
     runs: store.runs,
     signals: store.signals,
     ...(store.now ? { now: () => store.now!() } : {}),
-    // The batch's saver too: a paused call's held writes go through it (a node's error among them, scrubbed).
+    // The batch's saver too: a paused call's held writes go through it (a node's error and questions among them, scrubbed).
     ...(writeCheckpoints ? { writeCheckpoints: (write) => marked(writeCheckpoints.call(store, (saver) => write(new MarkedCheckpointer(saver)))) } : {}),
     sharedKey: (name) => store.sharedKey(name),
     check: () => store.check(),

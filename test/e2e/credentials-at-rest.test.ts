@@ -78,3 +78,16 @@ test("a call that pauses after a node failed with the caller's credential in its
   assert.ok(!paused.text.includes(CANARY));
   await assertNotStored(file);
 });
+
+test("a call that pauses on a question quoting the caller's credential stores none of it: the question as stored is scrubbed, as the caller is shown it", async () => {
+  const file = path.join(dir, 'asked.sqlite');
+  const running = await serveOn(file, { leaky: './test/fixtures/graphs/basic.ts:leaky' });
+  const paused = await callModern(running.url, 'leaky', { mode: 'ask' });
+  const run = paused.messages[0]?.result?._meta?.['graph-mcp/run'];
+  assert.equal(run?.status, 'input_required', paused.text);
+  assert.match(run.questions[0].text, /^May I call notes with \[redacted\]\?$/);
+  // Read back from the store, the question is the same.
+  const got = await callModern(running.url, 'get_run', { run_id: run.id });
+  assert.match(got.messages[0]?.result?._meta?.['graph-mcp/run']?.questions?.[0]?.text ?? '', /^May I call notes with \[redacted\]\?$/, got.text);
+  await assertNotStored(file);
+});
