@@ -240,7 +240,7 @@ export function scrubLogged<T>(value: T): T {
  * `headers.cookie`), whose values may be credentials no run was handed (an
  * API key from the environment). Their text values are not logged.
  */
-const CREDENTIAL_FIELD =
+export const CREDENTIAL_FIELD =
   /^(?:(?:proxy-)?authorization|(?:set-)?cookie|credentials?|session(?:[-_]?id)?|token|password|passwd|secret)$|(?:api|subscription|access|private|secret|account)[-_]?key$|(?:^|[-_]|(?<=[a-z]))(?:api|access|refresh|id|auth|bearer|session|security|private)[-_]?token$|(?:^|[-_]|(?<=[a-z]))(?:secret|password|passwd)$|^x-(?:api|auth)-(?:key|token|secret)$/i;
 
 /** Bytes an error carries (a response body), as the log names them: not their values, one number per byte. */

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { CallToolResult } from '@modelcontextprotocol/server';
-import type { Principal } from '../auth/principal.js';
+import { storablePrincipal, type Principal } from '../auth/principal.js';
 import { MAX_TIMER_MS } from '../config/schema.js';
 import { WarningPace } from '../warning-pace.js';
 import type { GraphTool } from '../graphs/tool.js';
@@ -166,7 +166,7 @@ export class TaskRunner {
    * many runs stored as one may (`maxStoredPerCaller`).
    */
   async create(tool: GraphTool, args: unknown, principal: Principal | undefined, ttlMs: number, progressToken?: string | number): Promise<RunRecord | undefined> {
-    const data: TaskData = { args: args ?? {}, principal: principal ?? null, attempt: 0, ttlMs, ...(progressToken !== undefined ? { progressToken } : {}) };
+    const data: TaskData = { args: args ?? {}, principal: storablePrincipal(principal), attempt: 0, ttlMs, ...(progressToken !== undefined ? { progressToken } : {}) };
     const run = await createWithinLimit(
       this.options.store.runs,
       { id: Runs.newId(), owner: principal?.id ?? '', tool: tool.name, kind: 'task', status: 'working', data, expiresAt: this.now() + ttlMs },
@@ -207,7 +207,7 @@ export class TaskRunner {
       tool: tool.name,
       kind: 'task',
       status: 'working',
-      data: { args: run.args ?? {}, principal: principal ?? null, attempt: 1, ttlMs: run.ttlMs } satisfies TaskData,
+      data: { args: run.args ?? {}, principal: storablePrincipal(principal), attempt: 1, ttlMs: run.ttlMs } satisfies TaskData,
       expiresAt: this.now() + run.ttlMs,
       leaseOwner: entry.owner,
       leaseUntil: this.now() + this.leaseMs,
@@ -267,7 +267,7 @@ export class TaskRunner {
   ): Promise<RunRecord | undefined | 'too-many-runs'> {
     const { store } = this.options;
     const now = this.now();
-    const data: TaskData = { ...task.data, args: task.args ?? {}, principal: task.principal ?? null, attempt: 0, fromCheckpoint: true, ttlMs: task.ttlMs, taskCreatedAt: now };
+    const data: TaskData = { ...task.data, args: task.args ?? {}, principal: storablePrincipal(task.principal), attempt: 0, fromCheckpoint: true, ttlMs: task.ttlMs, taskCreatedAt: now };
     const owner = this.claimOwner();
     const held = { kind: 'task', status: 'working', data, expiresAt: now + task.ttlMs, leaseOwner: owner, leaseUntil: now + this.leaseMs } as const;
     // A call that asked nothing on the way has no record yet: the task is one more of its caller's runs.

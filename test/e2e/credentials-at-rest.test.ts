@@ -24,6 +24,9 @@ after(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
+/** What an authenticate function may return beside who the caller is: the inbound token, a refresh token. */
+const INBOUND = `inbound-${randomBytes(8).toString('hex')}`;
+
 /** A server on its own SQLite file, whose one caller has CANARY as the credential for "notes". */
 async function serveOn(file: string, graphs: Record<string, string>): Promise<TestServer> {
   server = await startServer(
@@ -39,7 +42,7 @@ async function serveOn(file: string, graphs: Record<string, string>): Promise<Te
       baseDir: ROOT,
       configStore: true,
       load: {
-        authenticate: () => ({ id: 'ivy', scopes: [] }),
+        authenticate: () => ({ id: 'ivy', scopes: ['notes'], name: 'Ivy', accessToken: INBOUND, oauth: { refresh_token: INBOUND, issued: 1 } }),
         secretStore: { get: async (user, name) => (user === 'ivy' && name === 'notes' ? { Authorization: `Bearer ${CANARY}` } : undefined) },
       },
     },
@@ -53,7 +56,10 @@ async function assertNotStored(file: string): Promise<void> {
   server = undefined;
   const files = [file, `${file}-wal`].filter((name) => existsSync(name));
   assert.ok(files.length >= 1);
-  for (const name of files) assert.equal((await readFile(name)).includes(CANARY), false, `${path.basename(name)} holds the credential`);
+  for (const name of files) {
+    assert.equal((await readFile(name)).includes(CANARY), false, `${path.basename(name)} holds the credential`);
+    assert.equal((await readFile(name)).includes(INBOUND), false, `${path.basename(name)} holds the inbound token`);
+  }
 }
 
 test("a task whose node throws with the caller's credential in its message stores none of it, in the store's files either", async () => {
@@ -89,5 +95,19 @@ test("a call that pauses on a question quoting the caller's credential stores no
   // Read back from the store, the question is the same.
   const got = await callModern(running.url, 'get_run', { run_id: run.id });
   assert.match(got.messages[0]?.result?._meta?.['graph-mcp/run']?.questions?.[0]?.text ?? '', /^May I call notes with \[redacted\]\?$/, got.text);
+  await assertNotStored(file);
+});
+
+test("a task stores its caller without the fields of the principal named for a credential (an inbound or refresh token), and runs as that caller", async () => {
+  const file = path.join(dir, 'principal.sqlite');
+  const running = await serveOn(file, { whoami: './test/fixtures/graphs/basic.ts:whoami' });
+  const created = (await taskRequest(running.url, 'tools/call', { name: 'whoami', arguments: {} })).result;
+  const ended = await until('the task ends', async () => {
+    const got = (await taskRequest(running.url, 'tasks/get', { taskId: created.taskId })).result;
+    return got?.status === 'completed' ? got : undefined;
+  });
+  assert.deepEqual(ended.result.structuredContent, { user: 'ivy', scopes: ['notes'] });
+  const stored = await running.graphMcp.store!.runs.get(created.taskId, 'ivy');
+  assert.deepEqual((stored?.data as { principal?: unknown }).principal, { id: 'ivy', scopes: ['notes'], name: 'Ivy', oauth: { issued: 1 } });
   await assertNotStored(file);
 });
