@@ -183,15 +183,28 @@ export class PostgresStore implements Store {
 
   async check(): Promise<void> {
     let version: number;
+    let missing: string[];
     try {
       const { rows } = await this.pool.query<{ version: number | null }>(`SELECT max(version) AS version FROM ${quoteIdent(this.schema)}.graph_mcp_migrations`);
       version = rows[0]?.version ?? 0;
-      await this.pool.query(`SELECT 1 FROM ${quoteIdent(this.schema)}.checkpoints LIMIT 1`);
+      // Every table, not only the version recorded: a table dropped by hand, or left out of a restore,
+      // fails every run that needs it, and migrating again trusts the version and does not bring it back.
+      const tables = await this.pool.query<{ name: string }>('SELECT name FROM unnest($1::text[]) AS name WHERE to_regclass($2 || name) IS NULL', [
+        TABLES,
+        `${quoteIdent(this.schema)}.`,
+      ]);
+      missing = tables.rows.map((row) => row.name);
     } catch (cause) {
       throw new GraphMcpError('STORE_UNAVAILABLE', `PostgreSQL store (${this.source}, schema ${this.schema}): ${messageOf(cause)}`, { cause });
     }
     if (version !== MIGRATIONS.length) {
       throw new GraphMcpError('STORE_UNAVAILABLE', `PostgreSQL store schema ${this.schema} is at version ${version}, expected ${MIGRATIONS.length}`);
+    }
+    if (missing.length > 0) {
+      throw new GraphMcpError(
+        'STORE_UNAVAILABLE',
+        `PostgreSQL store schema ${this.schema} lacks ${missing.join(', ')}, though its recorded version is current: restore them, or drop the schema (losing its runs and tasks) and let graph-mcp create it anew`,
+      );
     }
     if (!this.signals.listening) {
       throw new GraphMcpError('STORE_UNAVAILABLE', `PostgreSQL store (${this.source}): the signal connection (LISTEN) is down; reconnecting`);
@@ -226,6 +239,9 @@ async function loadDriver(): Promise<{ pgModule: PgModule; Saver: typeof Postgre
  * That setup gets a pool of its own, without the serving pool's statement
  * timeout: a migration may build an index on a large table.
  */
+/** The tables of a migrated schema: graph-mcp's own, and LangGraph's checkpointer's. */
+const TABLES = ['graph_mcp_migrations', 'graph_mcp_runs', 'graph_mcp_keys', 'graph_mcp_signals', 'checkpoint_migrations', 'checkpoints', 'checkpoint_blobs', 'checkpoint_writes'];
+
 async function migrate(pgModule: PgModule, connection: pg.ClientConfig, schema: string, Saver: typeof PostgresSaver): Promise<void> {
   const client = new pgModule.Client(connection);
   client.on('error', () => undefined);

@@ -101,6 +101,21 @@ await store.close();`;
       );
     });
 
+    test("check() names a table dropped from a schema whose recorded version is current, and says how to mend it", async () => {
+      const damaged = schema('damaged');
+      const store = await PostgresStore.open({ connectionString: POSTGRES_URL, schema: damaged });
+      try {
+        await store.check();
+        await sql(`DROP TABLE "${damaged}".graph_mcp_runs; DROP TABLE "${damaged}".checkpoint_blobs`);
+        await assert.rejects(store.check(), (error: Error) => {
+          assert.match(error.message, new RegExp(`^PostgreSQL store schema ${damaged} lacks graph_mcp_runs, checkpoint_blobs, though its recorded version is current: restore them, or drop the schema`));
+          return true;
+        });
+      } finally {
+        await store.close();
+      }
+    });
+
     test("opening is not bound by statement_timeout_ms: the checkpointer's migrations wait for a lock as long as it is held", async () => {
       const fresh = schema('setuplock');
       await (await PostgresStore.open({ connectionString: POSTGRES_URL, schema: fresh })).close();
