@@ -150,7 +150,7 @@ export class PostgresStore implements Store {
       };
     }, options.logger);
     try {
-      await migrate(pgModule, connection, schema, Saver);
+      await migrate(pgModule, connection, schema, Saver, options.logger);
       await clock.start();
       await signals.start();
     } catch (cause) {
@@ -242,13 +242,16 @@ async function loadDriver(): Promise<{ pgModule: PgModule; Saver: typeof Postgre
 /** The tables of a migrated schema: graph-mcp's own, and LangGraph's checkpointer's. */
 const TABLES = ['graph_mcp_migrations', 'graph_mcp_runs', 'graph_mcp_keys', 'graph_mcp_signals', 'checkpoint_migrations', 'checkpoints', 'checkpoint_blobs', 'checkpoint_writes'];
 
-async function migrate(pgModule: PgModule, connection: pg.ClientConfig, schema: string, Saver: typeof PostgresSaver): Promise<void> {
+/** How often a process waiting on another's migration says it still waits. */
+const MIGRATION_WAIT_NOTICE_MS = 30_000;
+
+async function migrate(pgModule: PgModule, connection: pg.ClientConfig, schema: string, Saver: typeof PostgresSaver, logger: Logger | undefined): Promise<void> {
   const client = new pgModule.Client(connection);
   client.on('error', () => undefined);
   await client.connect();
   const s = quoteIdent(schema);
   try {
-    await client.query('SELECT pg_advisory_lock(hashtextextended($1, 0))', [`graph-mcp migrate ${schema}`]);
+    await migrationLock(client, schema, logger);
     try {
       await client.query('BEGIN');
       await client.query(`CREATE SCHEMA IF NOT EXISTS ${s}`);
@@ -279,5 +282,27 @@ async function migrate(pgModule: PgModule, connection: pg.ClientConfig, schema: 
   } finally {
     // Ending the session releases the lock too, so a failed unlock cannot keep others waiting.
     await client.end().catch(() => undefined);
+  }
+}
+
+/**
+ * Takes the schema's migration lock, waiting as long as another process
+ * holds it (a migration may build an index on a large table), and saying
+ * so: start-up that waits without a word on a process stuck migrating looks
+ * like a hang.
+ */
+async function migrationLock(client: pg.Client, schema: string, logger: Logger | undefined): Promise<void> {
+  const key = `graph-mcp migrate ${schema}`;
+  const { rows } = await client.query<{ locked: boolean }>('SELECT pg_try_advisory_lock(hashtextextended($1, 0)) AS locked', [key]);
+  if (rows[0]?.locked === true) return;
+  const began = Date.now();
+  const say = () =>
+    logger?.warn({ schema }, `waiting for another process's migration of PostgreSQL schema ${schema} (it holds the migration lock, ${Math.round((Date.now() - began) / 1000)} s so far): start-up goes on once it finishes`);
+  say();
+  const notices = setInterval(say, MIGRATION_WAIT_NOTICE_MS);
+  try {
+    await client.query('SELECT pg_advisory_lock(hashtextextended($1, 0))', [key]);
+  } finally {
+    clearInterval(notices);
   }
 }

@@ -116,6 +116,29 @@ await store.close();`;
       }
     });
 
+    test("opening while another process holds the schema's migration lock says it waits, then opens once the lock is let go", async () => {
+      const waiting = schema('migratewait');
+      const holder = new pg.Client({ connectionString: POSTGRES_URL });
+      await holder.connect();
+      const logs = captureLogs();
+      try {
+        await holder.query('SELECT pg_advisory_lock(hashtextextended($1, 0))', [`graph-mcp migrate ${waiting}`]);
+        let opened = false;
+        const opening = PostgresStore.open({ connectionString: POSTGRES_URL, schema: waiting, logger: logs.logger }).then((store) => {
+          opened = true;
+          return store;
+        });
+        await logs.logged(`waiting for another process's migration of PostgreSQL schema ${waiting} (it holds the migration lock, 0 s so far): start-up goes on once it finishes`);
+        assert.equal(opened, false);
+        await holder.query('SELECT pg_advisory_unlock_all()');
+        const store = await opening;
+        await store.check();
+        await store.close();
+      } finally {
+        await holder.end();
+      }
+    });
+
     test("opening is not bound by statement_timeout_ms: the checkpointer's migrations wait for a lock as long as it is held", async () => {
       const fresh = schema('setuplock');
       await (await PostgresStore.open({ connectionString: POSTGRES_URL, schema: fresh })).close();
