@@ -159,7 +159,10 @@ export function buildGraphTool(spec: GraphToolSpec): GraphTool {
 
   const outputFromGraph = spec.outputSource === 'graph';
   let outputSchema = objectRoot(spec.outputSchema ?? ANY_OBJECT, `${what}: output schema`);
-  if (outputFromGraph) outputSchema = withoutField(outputSchema, CONTENT_CHANNEL);
+  // The channel goes out as the result's content blocks, never in its structured output: a config's
+  // schema naming it (and requiring it) would fail every call, so it is left out, and said to be.
+  const configNamesBlocks = !outputFromGraph && propertiesOf(outputSchema)?.[CONTENT_CHANNEL] !== undefined;
+  outputSchema = withoutField(outputSchema, CONTENT_CHANNEL);
   const messageOut = spec.graphOutputFields.includes('messages') && !spec.graphOutputFields.includes('message') && (outputFromGraph || namesMessageNotMessages(outputSchema));
   if (messageOut && outputFromGraph) outputSchema = withMessageField(outputSchema, MESSAGE_OUTPUT_FIELD, true);
 
@@ -227,7 +230,10 @@ export function buildGraphTool(spec: GraphToolSpec): GraphTool {
       return out;
     },
     contentOf: (state) => collectContent(state, messageOut),
-    schemaMismatches: schemaMismatches(spec, inputSchema, outputSchema, messageIn, messageOut),
+    schemaMismatches: [
+      ...schemaMismatches(spec, inputSchema, outputSchema, messageIn, messageOut),
+      ...(configNamesBlocks ? [`its output_schema names "${CONTENT_CHANNEL}", which graph-mcp sends as the content blocks of the result, never in its structured output: it is left out of the schema`] : []),
+    ],
   };
 }
 

@@ -114,6 +114,7 @@ function mediaBlock(type: 'image' | 'audio', item: Json): ContentBlock | string 
   if (data !== undefined) return { type, data: base64OfBytes(data) ?? data, mimeType, ...extra } as ContentBlock;
   const url = stringField(item.url) ?? (source?.type === 'url' ? stringField(source.url) : undefined);
   if (url !== undefined) return fromUrl(type, url, mimeType, item);
+  if (isProviderFile(item)) return `an ${type} known only by its provider's file id cannot be sent: give its bytes or a URL`;
   return `an ${type} block needs "data" (base64 or bytes) or "url"`;
 }
 
@@ -144,8 +145,9 @@ function fileBlock(item: Json): ContentBlock | string {
     const inline = dataUrl(url);
     if (typeof inline === 'string') return inline;
     if (inline !== undefined) return embedded({ blob: inline.base64 }, inline.mimeType || mimeType);
-    if (!URL.canParse(url)) return `"${scrubbedPreview(url)}" is not a URL`;
-    return { type: 'resource_link', uri: url, name: fileName ?? linkName(url), ...(mimeType ? { mimeType } : {}), ...extra } as ContentBlock;
+    const parsed = parsedUrl(url);
+    if (parsed === null) return `"${scrubbedPreview(url)}" is not a URL`;
+    return { type: 'resource_link', uri: parsed.href, name: fileName ?? linkName(parsed), ...(mimeType ? { mimeType } : {}), ...extra } as ContentBlock;
   }
   if (isProviderFile(item)) return "a file known only by its provider's file id cannot be sent: give its bytes, its text or a URL";
   return 'a file block needs "data" (base64 or bytes), "url" or its text';
@@ -186,11 +188,16 @@ function imageUrlBlock(item: Json): ContentBlock | string {
 function fromUrl(type: 'image' | 'audio', url: string, mimeType: string | undefined, item: Json): ContentBlock | string {
   const inline = dataUrl(url);
   if (typeof inline === 'string') return inline;
-  if (inline !== undefined) return { type, mimeType: inline.mimeType || mimeType || 'text/plain', data: inline.base64, ...passThrough(item) } as ContentBlock;
-  if (!URL.canParse(url)) return `"${scrubbedPreview(url)}" is not a URL`;
+  if (inline !== undefined) {
+    const given = inline.mimeType || mimeType;
+    if (!given) return 'the data: URL names no media type, and the block gives no mimeType';
+    return { type, mimeType: given, data: inline.base64, ...passThrough(item) } as ContentBlock;
+  }
+  const parsed = parsedUrl(url);
+  if (parsed === null) return `"${scrubbedPreview(url)}" is not a URL`;
   const metadata = isPlainObject(item.metadata) ? item.metadata : {};
-  const name = stringField(metadata.name) ?? stringField(metadata.filename) ?? linkName(url);
-  return { type: 'resource_link', uri: url, name, ...(mimeType ? { mimeType } : {}), ...passThrough(item) } as ContentBlock;
+  const name = stringField(metadata.name) ?? stringField(metadata.filename) ?? linkName(parsed);
+  return { type: 'resource_link', uri: parsed.href, name, ...(mimeType ? { mimeType } : {}), ...passThrough(item) } as ContentBlock;
 }
 
 /**
@@ -199,7 +206,8 @@ function fromUrl(type: 'image' | 'audio', url: string, mimeType: string | undefi
  * `undefined` for any other URL, or why it cannot be read.
  */
 function dataUrl(url: string): { mimeType: string; base64: string } | string | undefined {
-  const match = /^data:([^;,]*)((?:;[^;,]*)*),(.*)$/s.exec(url);
+  // The scheme in any case, after any leading space, as a URL parser reads it.
+  const match = /^\s*data:([^;,]*)((?:;[^;,]*)*),(.*)$/is.exec(url);
   if (!match) return undefined;
   const [, mimeType, parameters, payload] = match as unknown as [string, string, string, string];
   if (/;base64$/i.test(parameters)) return { mimeType, base64: payload };
@@ -210,9 +218,14 @@ function dataUrl(url: string): { mimeType: string; base64: string } | string | u
   }
 }
 
+/** `url` as a URL parser reads it, or null (URL.parse, from Node 20.18 only). */
+function parsedUrl(url: string): URL | null {
+  return URL.canParse(url) ? new URL(url) : null;
+}
+
 /** A link's name when none is given: the last segment of its path, or the URL itself. */
-function linkName(url: string): string {
-  return new URL(url).pathname.split('/').pop() || url;
+function linkName(url: URL): string {
+  return url.pathname.split('/').pop() || url.href;
 }
 
 /** `annotations` and `_meta` travel with a block; LangChain's own fields (`id`, `metadata`) do not. */
@@ -298,7 +311,8 @@ function checkPayload(block: ContentBlock, secrets: readonly string[] | undefine
   if (item._meta !== undefined && !isPlainObject(item._meta)) return '"_meta" must be an object';
   switch (block.type) {
     case 'text':
-      return typeof item.text === 'string' ? Buffer.byteLength(item.text) : '"text" must be a string';
+      // As sent: escaped in the JSON (a control character, a lone surrogate: six bytes there).
+      return typeof item.text === 'string' ? Buffer.byteLength(JSON.stringify(item.text)) - 2 : '"text" must be a string';
     case 'image':
     case 'audio': {
       const mime = checkMimeType(item.mimeType, block.type);
@@ -378,10 +392,10 @@ function finalAiMedia(messages: unknown): unknown[] {
   return [];
 }
 
+const MEDIA_PARTS = new Set<unknown>(['image', 'audio', 'image_url', 'file', 'document']);
+
 function isMediaPart(part: unknown): boolean {
-  if (!isPlainObject(part)) return false;
-  if (part.type === 'image' || part.type === 'audio' || part.type === 'image_url') return true;
-  // A file part that cannot be sent (one the provider keeps, by its file id; a form not known here)
+  // A part that cannot be sent (one the provider keeps, by its file id; a form not known here)
   // is left out, as the message's other parts are, rather than failing the whole answer.
-  return (part.type === 'file' || part.type === 'document') && typeof fileBlock(part) !== 'string';
+  return isPlainObject(part) && MEDIA_PARTS.has(part.type) && typeof toMcpBlock(part) !== 'string';
 }

@@ -297,6 +297,21 @@ describe('schema derivation', () => {
     assert.deepEqual(tool.validateOutput(out), []);
   });
 
+  test("a config output_schema naming content_blocks is told that channel goes out as content blocks, and the tool is listed and checked without it", async () => {
+    const tool = (
+      await load({
+        blocks: {
+          path: './graphs/basic.ts:withBlocks',
+          output_schema: { type: 'object', properties: { x: { type: 'number' }, content_blocks: { type: 'array' } }, required: ['x', 'content_blocks'] },
+        },
+      })
+    ).get('blocks')!;
+    assert.deepEqual(Object.keys(tool.definition.outputSchema?.properties ?? {}), ['x']);
+    assert.deepEqual(tool.definition.outputSchema?.required, ['x']);
+    assert.deepEqual(tool.validateOutput({ x: 1 }), []);
+    assert.deepEqual(tool.schemaMismatches, ['its output_schema names "content_blocks", which graph-mcp sends as the content blocks of the result, never in its structured output: it is left out of the schema']);
+  });
+
   test('config schemas win over the graph\'s own; a zod export can be referenced', async () => {
     const registry = await load({
       inline: { path: './graphs/basic.ts:echo', input_schema: { type: 'object', properties: { text: { type: 'string', maxLength: 3 } }, required: ['text'] } },

@@ -52,6 +52,17 @@ describe('shapeContent', () => {
       { type: 'image', data: Buffer.from(svg).toString('base64'), mimeType: 'image/svg+xml' },
     ]);
     assert.match(refused([{ type: 'image_url', image_url: 'data:image/svg+xml,%E0%A4%A' }]), /not validly percent-encoded/);
+    // A data: URL in capitals, or after a space, is one still (it went out as a link named by its payload).
+    for (const url of [`DATA:image/png;base64,${PNG_BASE64}`, `Data:image/png;BASE64,${PNG_BASE64}`, ` data:image/png;base64,${PNG_BASE64}`]) {
+      assert.deepEqual(shaped([{ type: 'image', url }]), [{ type: 'image', data: PNG_BASE64, mimeType: 'image/png' }], url);
+    }
+    // A remote URL goes out as a URL parser reads it, not as written (spaces, a line break).
+    assert.deepEqual(shaped([{ type: 'image', url: ' https://cdn.example.com/a b.png\n' }]), [{ type: 'resource_link', uri: 'https://cdn.example.com/a%20b.png', name: 'a%20b.png' }]);
+    // One that names no media type, on a block that gives none, is said to, not to be text/plain.
+    assert.match(refused([{ type: 'image', url: `data:;base64,${PNG_BASE64}` }]), /the data: URL names no media type, and the block gives no mimeType/);
+    assert.deepEqual(shaped([{ type: 'image', url: `data:;base64,${PNG_BASE64}`, mimeType: 'image/png' }]), [{ type: 'image', data: PNG_BASE64, mimeType: 'image/png' }]);
+    // Sent as a block of its own, a part known only by its provider's file id is refused saying so.
+    assert.match(refused([{ type: 'image', fileId: 'file-abc' }]), /an image known only by its provider's file id cannot be sent/);
     // Anthropic's message form (ChatAnthropic's answers): it failed the whole answer, needing "data" or "url".
     assert.deepEqual(shaped([{ type: 'image', source: { type: 'base64', media_type: 'image/png', data: PNG_BASE64 } }]), [
       { type: 'image', data: PNG_BASE64, mimeType: 'image/png' },
@@ -145,6 +156,9 @@ describe('shapeContent', () => {
       refused([{ type: 'image', data: kib, mimeType: 'image/png' }, 'x'], { maxBytes: 639 }),
       /larger than the limit of 639 bytes \(defaults\.max_content_bytes\)/,
     );
+    // Text counts as it is sent, escaped in the JSON: a control character is six bytes there, not one.
+    assert.equal(shaped([{ type: 'text', text: '\u0001'.repeat(100) }], {}, { maxBytes: 620 }).length, 1);
+    assert.match(refused([{ type: 'text', text: '\u0001'.repeat(200) }], { maxBytes: 1024 }), /larger than the limit of 1024 bytes/);
     // A link's URI, and any block's annotations and _meta, are no longer free.
     const longUri = `https://example.com/${'a'.repeat(2000)}`;
     assert.match(refused([{ type: 'resource_link', uri: longUri, name: 'a' }]), /larger than the limit of 1024 bytes/);
@@ -231,6 +245,10 @@ describe('collectContent', () => {
     const pdf = { type: 'file', data: 'JVBERg==', mimeType: 'application/pdf' };
     const withFiles = { messages: [new AIMessage({ content: [{ type: 'text', text: 'here' }, pdf, { type: 'file', fileId: 'file-abc' }, { type: 'document', source: { type: 'content', content: [] } }] })] };
     assert.deepEqual(collectContent(withFiles, true), [pdf]);
+    // So is an image or audio part known only by its provider's file id: it failed the whole answer.
+    const image = { type: 'image', data: PNG_BASE64, mimeType: 'image/png' };
+    const withImages = { messages: [new AIMessage({ content: [image, { type: 'image', fileId: 'file-abc' }, { type: 'image', source_type: 'id', id: 'file-def' }, { type: 'audio', file_id: 'file-ghi' }] })] };
+    assert.deepEqual(collectContent(withImages, true), [image]);
     assert.deepEqual(collectContent({ content_blocks: 'one' }, false), ['one']);
     assert.deepEqual(collectContent(null, true), []);
   });
