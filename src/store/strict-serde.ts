@@ -108,8 +108,11 @@ function encoded(value: unknown, path: Set<object>): unknown {
     return args === send.args ? value : { node: send.node, args, ...(send.timeout !== undefined ? { timeout: send.timeout } : {}) };
   }
   const array = Array.isArray(value);
-  // Arrays and plain records are walked (a class's instance serialises itself); a cycle is the serializer's to refuse (STATE_NOT_STORABLE).
-  if ((!array && !isPlainRecord(value)) || path.has(value)) return value;
+  // Arrays and plain records are walked (a class's instance serialises itself).
+  if (!array && !isPlainRecord(value)) return value;
+  // One that holds itself: LangGraph's serializer writes "[Circular]" in its place and says nothing, so a
+  // run resumed from it read a string where it had left the value (one that did not pause dropped it).
+  if (path.has(value)) throw new GraphMcpError('STATE_NOT_STORABLE', `the run's state cannot be stored: ${whereCycle(path)}`);
   path.add(value);
   let copy: unknown[] | Record<string, unknown> | undefined;
   if (array) {
@@ -173,6 +176,20 @@ function whyNotJson(data: unknown): string {
   const at = found?.[0] === 'channel_values' ? found.slice(1) : found;
   if (at !== undefined) return `JSON cannot hold a BigInt${at.length > 0 ? ` (at ${at.map((key) => JSON.stringify(key.slice(0, 40))).join('.')})` : ''}`;
   return 'it holds a value JSON cannot (a structure it cannot flatten, or a toJSON that throws)';
+}
+
+/** Where a value holds itself, in words: the keys from the state's channel down to the value held again. */
+function whereCycle(ancestors: Set<object>): string {
+  const chain = [...ancestors];
+  const keys: string[] = [];
+  for (let i = 0; i + 1 < chain.length; i += 1) {
+    const parent = chain[i] as Record<string, unknown>;
+    const key = Object.keys(parent).find((name) => parent[name] === chain[i + 1]);
+    keys.push(key ?? '?');
+  }
+  // A checkpoint's values are under channel_values: the state's keys are what the graph's author knows.
+  const at = keys[0] === 'channel_values' ? keys.slice(1) : keys;
+  return `it holds a value that contains itself, which JSON cannot${at.length > 0 ? ` (inside ${at.map((key) => JSON.stringify(key.slice(0, 40))).join('.')})` : ''}`;
 }
 
 function bigIntPath(value: unknown, path: string[], seen: Set<object>, depth: number): string[] | undefined {

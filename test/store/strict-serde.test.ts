@@ -24,3 +24,21 @@ test('the same value written by graph-mcp comes back as it was sent', async () =
   const [type, bytes] = await serde.dumpsTyped({ channel_values: { value } });
   assert.deepEqual(await serde.loadsTyped(type, bytes), { channel_values: { value } });
 });
+
+test('a state value that contains itself is refused as STATE_NOT_STORABLE naming where, not written with "[Circular]" in its place; a value held twice is no cycle', async () => {
+  const serde = new StrictSerializer();
+  const v: Record<string, unknown> = { name: 'a' };
+  v.self = v;
+  await assert.rejects(serde.dumpsTyped({ channel_values: { record: v } }), (error: unknown) => {
+    assert.equal((error as { code?: string }).code, 'STATE_NOT_STORABLE', String(error));
+    assert.equal((error as Error).message, 'the run\'s state cannot be stored: it holds a value that contains itself, which JSON cannot (inside "record")');
+    return true;
+  });
+  const list: unknown[] = [];
+  list.push({ back: list });
+  await assert.rejects(serde.dumpsTyped({ channel_values: { items: list } }), /contains itself, which JSON cannot \(inside "items"\."0"\)/);
+  // The same value twice, side by side, is written twice and read back equal.
+  const shared = { n: 1 };
+  const [type, bytes] = await serde.dumpsTyped({ channel_values: { a: shared, b: [shared, shared] } });
+  assert.deepEqual(await serde.loadsTyped(type, bytes), { channel_values: { a: { n: 1 }, b: [{ n: 1 }, { n: 1 }] } });
+});
