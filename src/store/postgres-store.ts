@@ -231,6 +231,12 @@ async function loadDriver(): Promise<{ pgModule: PgModule; Saver: typeof Postgre
   }
 }
 
+/** The tables of a migrated schema: graph-mcp's own, and LangGraph's checkpointer's. */
+const TABLES = ['graph_mcp_migrations', 'graph_mcp_runs', 'graph_mcp_keys', 'graph_mcp_signals', 'checkpoint_migrations', 'checkpoints', 'checkpoint_blobs', 'checkpoint_writes'];
+
+/** How often a process waiting on another's migration says it still waits. */
+const MIGRATION_WAIT_NOTICE_MS = 30_000;
+
 /**
  * Creates the schema and migrates graph-mcp's tables and the checkpointer's,
  * holding an advisory lock (keyed by the schema) on a connection of its own
@@ -239,12 +245,6 @@ async function loadDriver(): Promise<{ pgModule: PgModule; Saver: typeof Postgre
  * That setup gets a pool of its own, without the serving pool's statement
  * timeout: a migration may build an index on a large table.
  */
-/** The tables of a migrated schema: graph-mcp's own, and LangGraph's checkpointer's. */
-const TABLES = ['graph_mcp_migrations', 'graph_mcp_runs', 'graph_mcp_keys', 'graph_mcp_signals', 'checkpoint_migrations', 'checkpoints', 'checkpoint_blobs', 'checkpoint_writes'];
-
-/** How often a process waiting on another's migration says it still waits. */
-const MIGRATION_WAIT_NOTICE_MS = 30_000;
-
 async function migrate(pgModule: PgModule, connection: pg.ClientConfig, schema: string, Saver: typeof PostgresSaver, logger: Logger | undefined): Promise<void> {
   const client = new pgModule.Client(connection);
   client.on('error', () => undefined);
