@@ -5,13 +5,15 @@
 // Given the server's pid, also the CPU the server spent per measured call.
 // Prints Figures as JSON.
 import autocannon from 'autocannon';
+import { failedAnswer } from './answer-check.js';
 import type { Figures } from './load.js';
 import { cpuMsUsed } from './processes.js';
 import type { McpRequest } from './requests.js';
 
 const [url, requestJson, connections, warmupS, seconds, pid] = process.argv.slice(2);
 const { headers, body } = JSON.parse(requestJson!) as McpRequest;
-const load = (duration: number) => autocannon({ url: url!, method: 'POST', headers, body, connections: Number(connections), duration });
+const load = (duration: number) =>
+  autocannon({ url: url!, method: 'POST', headers, body, connections: Number(connections), duration, verifyBody: (answer) => !failedAnswer(String(answer ?? '')) });
 
 await load(Number(warmupS));
 const server = pid === undefined ? undefined : Number(pid);
@@ -22,7 +24,7 @@ const figures: Figures = {
   calls: r.requests.total,
   p50: r.latency.p50,
   p99: r.latency.p99,
-  errors: r.errors + r.timeouts + r.non2xx,
+  errors: r.errors + r.timeouts + r.non2xx + r.mismatches,
 };
 if (server !== undefined) figures.cpuMs = ((await cpuMsUsed(server)) - before) / Math.max(1, r.requests.total);
 console.log(JSON.stringify(figures));

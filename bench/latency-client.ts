@@ -3,6 +3,7 @@
 // records whole milliseconds). Run in its own process; prints Figures as JSON,
 // with the server's CPU per call when given its pid.
 import http from 'node:http';
+import { failedAnswer } from './answer-check.js';
 import { inProcessLoad, warmUp, type Figures } from './load.js';
 import { cpuMsUsed } from './processes.js';
 
@@ -13,8 +14,10 @@ const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
 function call(): Promise<void> {
   return new Promise((resolve, reject) => {
     const req = http.request(url, { method: 'POST', agent, headers: { ...headers, 'content-length': String(Buffer.byteLength(body)) } }, (res) => {
-      res.resume();
-      res.on('end', () => (res.statusCode === 200 ? resolve() : reject(new Error(`status ${res.statusCode}`))));
+      let answer = '';
+      res.setEncoding('utf8');
+      res.on('data', (chunk: string) => (answer += chunk));
+      res.on('end', () => (res.statusCode === 200 && !failedAnswer(answer) ? resolve() : reject(new Error(`status ${res.statusCode}: ${answer.slice(0, 200)}`))));
     });
     req.on('error', reject);
     req.end(body);

@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { DURATION_S, FIRST_WARMUP_S, WARMUP_S, type Figures, type Measure } from './load.js';
+import { FAILED_ANSWER_MARKS } from './answer-check.js';
 import { cpuMsUsed } from './processes.js';
 import type { McpRequest } from './requests.js';
 
@@ -36,9 +37,21 @@ export async function wrkLoadAt(url: string, request: McpRequest, connections: n
     while (text.includes(`]${level}]`)) level += '=';
     return `[${level}[${text}]${level}]`;
   };
+  // Failures answered with HTTP 200 (see answer-check.ts) are counted, and said at the end.
+  const failed = FAILED_ANSWER_MARKS.map((mark) => `string.find(body, ${long(mark)}, 1, true)`).join(' or ');
   await writeFile(
     script,
-    [`wrk.method = "POST"`, `wrk.body = ${long(request.body)}`, ...Object.entries(request.headers).map(([name, value]) => `wrk.headers[ ${long(name)} ] = ${long(value)}`)].join('\n'),
+    [
+      `wrk.method = "POST"`,
+      `wrk.body = ${long(request.body)}`,
+      ...Object.entries(request.headers).map(([name, value]) => `wrk.headers[ ${long(name)} ] = ${long(value)}`),
+      // Each thread counts in a Lua state of its own; done() runs in another, and asks them.
+      `failures = 0`,
+      `threads = {}`,
+      `function setup(thread) table.insert(threads, thread) end`,
+      `function response(status, headers, body) if ${failed} then failures = failures + 1 end end`,
+      `function done(summary, latency, requests) local n = 0 for _, t in ipairs(threads) do n = n + t:get("failures") end io.write("Failed answers: " .. n .. "\\n") end`,
+    ].join('\n'),
   );
   const run = async (seconds: number) =>
     (await exec('wrk', ['--latency', '-t1', `-c${connections}`, `-d${seconds}s`, '-s', script, url], { maxBuffer: 1024 * 1024 })).stdout;
@@ -63,7 +76,7 @@ export function parseWrk(text: string): Figures {
     return Number(match[1]) * { us: 0.001, ms: 1, s: 1000 }[match[2] as 'us' | 'ms' | 's'];
   };
   const socket = /Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)/.exec(text);
-  const errors = (socket ? socket.slice(1).reduce((sum, n) => sum + Number(n), 0) : 0) + (number(/Non-2xx or 3xx responses: (\d+)/) || 0);
+  const errors = (socket ? socket.slice(1).reduce((sum, n) => sum + Number(n), 0) : 0) + (number(/Non-2xx or 3xx responses: (\d+)/) || 0) + (number(/Failed answers: (\d+)/) || 0);
   const figures: Figures = { rps: number(/Requests\/sec:\s+([\d.]+)/), calls: number(/(\d+) requests in /), p50: ms(50), p99: ms(99), errors };
   if (![figures.rps, figures.calls!, figures.p50, figures.p99].every(Number.isFinite)) throw new Error(`wrk: cannot read its report:\n${text}`);
   return figures;
