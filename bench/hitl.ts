@@ -8,8 +8,9 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { loadAt } from './four-ways.js';
-import { DURATION_S as SECONDS, median, ROUNDS } from './load.js';
+import { DURATION_S as SECONDS, interleaved, ROUNDS, type Measure } from './load.js';
 import { BENCH_DIR, ROOT, runClient, serveConfig, type ServerProcess } from './processes.js';
+import { printTable, ratio, SPREAD_NOTE } from './report.js';
 import { modern } from './requests.js';
 
 const ROUND_TRIPS = Number(process.env.BENCH_ROUND_TRIPS ?? 200);
@@ -41,25 +42,23 @@ export async function hitlSection(): Promise<void> {
   const servers = {} as Record<StoreName, ServerProcess>;
   try {
     for (const store of Object.keys(STORES) as StoreName[]) servers[store] = await serveWith(dir, store);
-    const samples = new Map<StoreName, number[]>();
-    for (let round = 0; round < ROUNDS; round += 1) {
-      for (const store of Object.keys(STORES) as StoreName[]) {
-        const figures = await loadAt(servers[store].url, TRIVIAL_CALL, 10)(round === 0);
-        if (figures.errors > 0) throw new Error(`${store}: ${figures.errors} errors under load`);
-        samples.set(store, [...(samples.get(store) ?? []), figures.rps]);
-      }
+    // Rounds taken in turn, each store's order rotating; ratios round by round (see report.ts).
+    const figures = await interleaved(Object.fromEntries((Object.keys(STORES) as StoreName[]).map((store) => [store, loadAt(servers[store].url, TRIVIAL_CALL, 10)])) as Record<StoreName, Measure>);
+    for (const store of Object.keys(STORES) as StoreName[]) {
+      if (figures[store].errors > 0) throw new Error(`${store}: ${figures[store].errors} errors under load`);
     }
-    const rps = Object.fromEntries([...samples].map(([store, values]) => [store, median(values)])) as Record<StoreName, number>;
     const trips = { memory: await roundTrips(servers.memory.url), sqlite: await roundTrips(servers.sqlite.url) };
-    console.log(`${'setup'.padEnd(52)} ${'value'.padStart(10)}`);
-    console.log(`${'trivial tools/call, store "none" (req/s)'.padEnd(52)} ${rps.none.toFixed(0).padStart(10)}`);
-    console.log(`${'trivial tools/call, store "memory" (req/s)'.padEnd(52)} ${rps.memory.toFixed(0).padStart(10)}`);
-    console.log(`${'trivial tools/call, store "sqlite" (req/s)'.padEnd(52)} ${rps.sqlite.toFixed(0).padStart(10)}`);
-    console.log(`${'interrupt round trip p50 / p99, memory (ms)'.padEnd(52)} ${`${trips.memory.p50.toFixed(2)} / ${trips.memory.p99.toFixed(2)}`.padStart(10)}`);
+    printTable([
+      ['trivial tools/call, store "none"', figures.none],
+      ['trivial tools/call, store "memory"', figures.memory],
+      ['trivial tools/call, store "sqlite"', figures.sqlite],
+    ]);
+    console.log(`\n${'interrupt round trip p50 / p99, memory (ms)'.padEnd(52)} ${`${trips.memory.p50.toFixed(2)} / ${trips.memory.p99.toFixed(2)}`.padStart(10)}`);
     console.log(`${'interrupt round trip p50 / p99, sqlite (ms)'.padEnd(52)} ${`${trips.sqlite.p50.toFixed(2)} / ${trips.sqlite.p99.toFixed(2)}`.padStart(10)}`);
-    console.log('\nratios of requests/s:');
-    console.log(`  store sqlite / store none (a run that never pauses)   ${(rps.sqlite / rps.none).toFixed(2)}`);
-    console.log(`  store memory / store none                             ${(rps.memory / rps.none).toFixed(2)}`);
+    console.log(`  (${ROUND_TRIPS} round trips one at a time, once per store: no spread)`);
+    console.log(`\n${SPREAD_NOTE}`);
+    console.log(ratio('store sqlite / store none (a run that never pauses)', figures.sqlite, figures.none));
+    console.log(ratio('store memory / store none', figures.memory, figures.none));
   } finally {
     for (const served of Object.values(servers)) served.child.kill('SIGTERM');
     await rm(dir, { recursive: true, force: true });
