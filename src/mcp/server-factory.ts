@@ -21,7 +21,7 @@ import { parseResumeRunArgs, RESUME_RUN_TOOL, resumeRunDefinition } from './resu
 import { awaitRunNews, CANCEL_RUN_TOOL, cancelRunDefinition, endedAnswer, GET_RUN_TOOL, getRunDefinition, parseRunId, runAnswer, shownId } from './run-handles.js';
 import { createTask, declaresTasksExtension, registerTaskHandlers, taskForbidden, taskRequired, toolNotServed, type TaskSurface } from './tasks.js';
 import { TASKS_EXTENSION } from './task-shapes.js';
-import type { CancelOutcome, RunTracker } from '../run/tracker.js';
+import { idCancellable, type CancelOutcome, type RunTracker } from '../run/tracker.js';
 import { risingProgress, type ProgressUpdate } from '../run/progress.js';
 import { noteDetail, requestLogOf, type RequestLog } from './request-log.js';
 import { toolPages } from './tool-pages.js';
@@ -479,8 +479,9 @@ export function createServerFactory(options: ServerFactoryOptions): McpServerFac
       }
       const outcome = tracker.cancel(principal?.id, requestId);
       if (log) log.outcome = CANCEL_OUTCOMES[outcome];
-      // Not known here: the call may be running on another process sharing the store.
-      if (outcome === 'unknown' && pauses) {
+      // Not known here: the call may be running on another process sharing the store (an id
+      // too long to name a call is passed to none: see MAX_CANCELLABLE_ID_LENGTH).
+      if (outcome === 'unknown' && pauses && idCancellable(requestId)) {
         const passed: PassedCancel = { owner: principal?.id ?? null, requestId, origin: tracker.origin, at: storeNow(pauses.runs.store) };
         void pauses.signals.publish(CALL_CANCEL_CHANNEL, passed).catch(() => undefined);
       }

@@ -16,6 +16,21 @@ export const ENDED_CALL_MEMORY_MS = 60_000;
 const ENDED_CALLS_KEPT = 20_000;
 
 /**
+ * The longest request id a 2025-era cancel may name. JSON-RPC sets no
+ * limit short of the body's (4 MiB): remembered by id, calls with ids of a
+ * megabyte each held gigabytes after they ended, and cancels naming them,
+ * passed to the other processes through the store, filled its file.
+ * Clients send numbers or UUIDs; a call with a longer id runs, and is
+ * cancelled by closing its request only.
+ */
+export const MAX_CANCELLABLE_ID_LENGTH = 256;
+
+/** Whether calls under this request id are tracked for (and cancels naming it acted on): see MAX_CANCELLABLE_ID_LENGTH. */
+export function idCancellable(requestId: string | number): boolean {
+  return typeof requestId === 'number' || requestId.length <= MAX_CANCELLABLE_ID_LENGTH;
+}
+
+/**
  * What a cancel did: stopped the one run it names; named no call here;
  * named only a call that ended lately (a cancel that came late: nothing to
  * stop); or named more than one call (several running, or one running and
@@ -86,7 +101,7 @@ export class RunTracker {
   track(principalId: string | undefined, requestId: string | number, controller: AbortController, byId = true): () => void {
     this.count += 1;
     let done = false;
-    const key = byId ? runKey(principalId, requestId) : undefined;
+    const key = byId && idCancellable(requestId) ? runKey(principalId, requestId) : undefined;
     let set: Map<AbortController, number> | undefined;
     if (key !== undefined) {
       set = this.runs.get(key);
@@ -124,6 +139,7 @@ export class RunTracker {
    * one it named (a client reusing the id), and is left alone.
    */
   cancel(principalId: string | undefined, requestId: string | number, now = Date.now(), receivedAt?: number): CancelOutcome {
+    if (!idCancellable(requestId)) return 'unknown';
     const key = runKey(principalId, requestId);
     const endedAt = this.ended.get(key);
     const endedLately = endedAt !== undefined && now - endedAt < ENDED_CALL_MEMORY_MS;

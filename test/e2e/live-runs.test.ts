@@ -7,6 +7,7 @@ import { Client as V1Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport as V1Transport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { ran } from '../fixtures/graphs/basic.js';
 import { startServer, type TestServer } from '../helpers/server.js';
+import { CALL_CANCEL_CHANNEL } from '../../src/mcp/server-factory.js';
 import { until } from '../helpers/wait.js';
 import { callLegacy, callModern, envelope, legacyHeaders, modernHeaders, parseMessages, post } from '../helpers/raw.js';
 
@@ -155,6 +156,22 @@ describe('stopping a run', () => {
     const line = await until('the call to be logged', async () => server.logs.lines.map((l) => JSON.parse(l)).find((l) => l.msg === 'mcp request' && l.tool === 'flood'), 20_000);
     assert.equal(line.outcome, 'cancelled');
     await assertHealthy();
+  });
+
+  test('a 2025-era cancel naming an id no client would send (over 256 characters) is not passed to the other processes through the store; one naming an unknown short id is', async () => {
+    const passed: unknown[] = [];
+    const stop = await server.graphMcp.store!.signals.subscribe(CALL_CANCEL_CHANNEL, (payload) => passed.push(payload));
+    try {
+      for (const requestId of ['x'.repeat(100_000), 'nobody-runs-this']) {
+        const answer = await post(server.url, { jsonrpc: '2.0', method: 'notifications/cancelled', params: { requestId, reason: 'probe' } }, legacyHeaders());
+        assert.equal(answer.status, 202);
+      }
+      await until('the short one to be passed on', async () => (passed.length > 0 ? true : undefined), 5_000);
+      await sleep(200);
+      assert.deepEqual(passed.map((payload) => (payload as { requestId: unknown }).requestId), ['nobody-runs-this']);
+    } finally {
+      stop();
+    }
   });
 
   test('2025-11-25: notifications/cancelled (sent in a new POST) finds and stops the run', async () => {

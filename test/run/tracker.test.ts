@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { ENDED_CALL_MEMORY_MS, RunTracker } from '../../src/run/tracker.js';
+import { ENDED_CALL_MEMORY_MS, idCancellable, MAX_CANCELLABLE_ID_LENGTH, RunTracker } from '../../src/run/tracker.js';
 
 test('cancel finds a run by principal and request id, and only that run', () => {
   const tracker = new RunTracker();
@@ -94,4 +94,24 @@ test('stopAll aborts the stop signal every run listens to', () => {
   assert.equal(tracker.stopSignal.aborted, false);
   tracker.stopAll();
   assert.equal(tracker.stopSignal.aborted, true);
+});
+
+test('a request id longer than a client would send (up to the body limit) is not kept: such a call is not cancelled by id, and its end is not remembered', () => {
+  const tracker = new RunTracker();
+  const long = 'x'.repeat(MAX_CANCELLABLE_ID_LENGTH + 1);
+  const run = new AbortController();
+  const end = tracker.track('alice', long, run);
+  assert.equal(tracker.cancel('alice', long), 'unknown');
+  assert.equal(run.signal.aborted, false);
+  end();
+  assert.equal(tracker.cancel('alice', long), 'unknown', 'its end is not remembered either');
+  assert.equal(tracker.size, 0);
+  // At the limit, as before.
+  const atLimit = 'y'.repeat(MAX_CANCELLABLE_ID_LENGTH);
+  const other = new AbortController();
+  tracker.track('alice', atLimit, other);
+  assert.equal(tracker.cancel('alice', atLimit), 'cancelled');
+  assert.equal(idCancellable(long), false);
+  assert.equal(idCancellable(atLimit), true);
+  assert.equal(idCancellable(Number.MAX_SAFE_INTEGER), true);
 });
