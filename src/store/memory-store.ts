@@ -93,13 +93,20 @@ class MemoryRunStore implements RunStore {
   }
 
   async claim(leaseOwner: string, leaseUntil: number, now: number, tools: readonly string[]): Promise<RunRecord | undefined> {
-    let oldest: RunRecord | undefined;
+    // Fair across callers (see the interface): how many tasks each has running, then the pick.
+    const running = new Map<string, number>();
+    for (const record of this.runs.values()) {
+      if (record.kind === 'task' && record.status === 'working' && record.leaseUntil !== null && record.leaseUntil > now) running.set(record.owner, (running.get(record.owner) ?? 0) + 1);
+    }
+    let next: RunRecord | undefined;
+    let nextRunning = 0;
     for (const record of this.runs.values()) {
       if (record.kind !== 'task' || record.status !== 'working' || record.expiresAt <= now || !tools.includes(record.tool)) continue;
       if (record.leaseUntil !== null && record.leaseUntil > now) continue;
-      if (oldest === undefined || record.createdAt < oldest.createdAt) oldest = record;
+      const owners = running.get(record.owner) ?? 0;
+      if (next === undefined || owners < nextRunning || (owners === nextRunning && record.createdAt < next.createdAt)) [next, nextRunning] = [record, owners];
     }
-    return oldest && this.update(oldest.id, oldest.version, { leaseOwner, leaseUntil });
+    return next && this.update(next.id, next.version, { leaseOwner, leaseUntil });
   }
 
   async list(owner: string, kind: RunKind, limit: number, after?: RunCursor): Promise<RunRecord[]> {

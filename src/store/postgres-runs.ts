@@ -135,11 +135,12 @@ export class PostgresRunStore implements RunStore {
 
   async claim(leaseOwner: string, leaseUntil: number, now: number, tools: readonly string[]): Promise<RunRecord | undefined> {
     const { rows } = await this.pool.query<PostgresRunRow>(
-      `UPDATE ${this.table} SET lease_owner = $1, lease_until = $2, version = version + 1, updated_at = $3
-       WHERE id = (SELECT id FROM ${this.table}
-                   WHERE kind = 'task' AND status = 'working' AND expires_at > $3 AND (lease_until IS NULL OR lease_until <= $3)
-                     AND tool = ANY($4::text[])
-                   ORDER BY created_at LIMIT 1 FOR UPDATE SKIP LOCKED)
+      `WITH running AS (SELECT owner, count(*) AS n FROM ${this.table} WHERE kind = 'task' AND status = 'working' AND lease_until > $3 GROUP BY owner)
+       UPDATE ${this.table} SET lease_owner = $1, lease_until = $2, version = version + 1, updated_at = $3
+       WHERE id = (SELECT r.id FROM ${this.table} r LEFT JOIN running ON running.owner = r.owner
+                   WHERE r.kind = 'task' AND r.status = 'working' AND r.expires_at > $3 AND (r.lease_until IS NULL OR r.lease_until <= $3)
+                     AND r.tool = ANY($4::text[])
+                   ORDER BY coalesce(running.n, 0), r.created_at LIMIT 1 FOR UPDATE OF r SKIP LOCKED)
        RETURNING *`,
       [leaseOwner, leaseUntil, now, tools],
     );

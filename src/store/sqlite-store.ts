@@ -271,11 +271,12 @@ class SqliteRunStore implements RunStore {
     // One statement: SQLite runs it under the database's write lock, so two processes never claim the same task.
     const row = this.db
       .prepare(
-        `UPDATE graph_mcp_runs SET lease_owner = @owner, lease_until = @until, version = version + 1, updated_at = @now
-         WHERE id = (SELECT id FROM graph_mcp_runs
-                     WHERE kind = 'task' AND status = 'working' AND expires_at > @now AND (lease_until IS NULL OR lease_until <= @now)
-                       AND tool IN (SELECT value FROM json_each(@tools))
-                     ORDER BY created_at LIMIT 1)
+        `WITH running AS (SELECT owner, count(*) AS n FROM graph_mcp_runs WHERE kind = 'task' AND status = 'working' AND lease_until > @now GROUP BY owner)
+         UPDATE graph_mcp_runs SET lease_owner = @owner, lease_until = @until, version = version + 1, updated_at = @now
+         WHERE id = (SELECT r.id FROM graph_mcp_runs r LEFT JOIN running ON running.owner = r.owner
+                     WHERE r.kind = 'task' AND r.status = 'working' AND r.expires_at > @now AND (r.lease_until IS NULL OR r.lease_until <= @now)
+                       AND r.tool IN (SELECT value FROM json_each(@tools))
+                     ORDER BY coalesce(running.n, 0), r.created_at LIMIT 1)
          RETURNING *`,
       )
       .get({ owner: leaseOwner, until: leaseUntil, now, tools: JSON.stringify(tools) }) as SqliteRunRow | undefined;

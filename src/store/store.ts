@@ -148,8 +148,10 @@ export interface RunStore {
    * Claims one task of one of `tools` (the tools this process serves) that
    * is `working` and held by nobody (never claimed, or its lease ran out
    * before `now`): sets the lease to `leaseOwner` until `leaseUntil`. Of
-   * several processes claiming at once, each task goes to one. Oldest
-   * first. A task of another tool is left to a process that serves it (a
+   * several processes claiming at once, each task goes to one. Fair across
+   * callers: the oldest task of the caller (owner) with the fewest tasks
+   * running (held under an unexpired lease), so that one caller's queue
+   * does not hold every other caller's tasks back. A task of another tool is left to a process that serves it (a
    * rolling deploy adding a tool, or deployments sharing a schema).
    */
   claim(leaseOwner: string, leaseUntil: number, now: number, tools: readonly string[]): Promise<RunRecord | undefined>;

@@ -123,6 +123,29 @@ export function storeContract(name: string, harness: StoreHarness): void {
       assert.equal(await store.runs.updateLeased('t-1', t1.leaseOwner!, { status: 'completed' }), undefined, 'the dead worker lost its lease');
     });
 
+    test("tasks are claimed fairly across their callers: the oldest of the caller with the fewest running, so one caller's queue does not hold everyone else's back", async () => {
+      const now = Date.now();
+      for (let i = 0; i < 4; i += 1) {
+        await store.runs.create({ id: `fair-m${i}`, owner: 'fair-mallory', tool: 'fair', kind: 'task', status: 'working', data: {}, expiresAt: now + HOUR });
+        await new Promise((resolve) => setTimeout(resolve, 2));
+      }
+      await store.runs.create({ id: 'fair-a0', owner: 'fair-alice', tool: 'fair', kind: 'task', status: 'working', data: {}, expiresAt: now + HOUR });
+      await new Promise((resolve) => setTimeout(resolve, 2));
+      await store.runs.create({ id: 'fair-b0', owner: 'fair-bob', tool: 'fair', kind: 'task', status: 'working', data: {}, expiresAt: now + HOUR });
+      const other = twin ?? store;
+      const order: string[] = [];
+      for (let i = 0; i < 6; i += 1) {
+        const claimed = await (i % 2 === 0 ? store : other).runs.claim(`fair-w${i}`, Date.now() + 60_000, Date.now(), ['fair']);
+        order.push(claimed!.id);
+      }
+      // Mallory's oldest first (nobody runs anything), then alice's and bob's, then hers again.
+      assert.deepEqual(order, ['fair-m0', 'fair-a0', 'fair-b0', 'fair-m1', 'fair-m2', 'fair-m3']);
+      for (const id of order) {
+        const run = await store.runs.get(id, id.startsWith('fair-m') ? 'fair-mallory' : id === 'fair-a0' ? 'fair-alice' : 'fair-bob');
+        await store.runs.update(id, run!.version, { status: 'completed', leaseOwner: null, leaseUntil: null });
+      }
+    });
+
     test('a process claims only tasks of the tools it serves; another tool\'s wait for a process that serves it', async () => {
       const now = Date.now();
       await store.runs.create({ id: 'new-tool-task', owner: 'o', tool: 'added_later', kind: 'task', status: 'working', data: {}, expiresAt: now + HOUR });
