@@ -20,6 +20,7 @@ import pg from 'pg';
 import { PostgresStore } from '../src/store/postgres-store.js';
 import { SqliteStore } from '../src/store/sqlite-store.js';
 import type { Store } from '../src/store/store.js';
+import { median, ROUNDS } from './load.js';
 import { percentile, ROOT, runClient, serveConfig } from './processes.js';
 import { answer, modern } from './requests.js';
 
@@ -189,6 +190,7 @@ export async function storeSection(): Promise<void> {
   const unreachable = await postgresReachable();
   const schemas: string[] = [];
   const rows: Array<[string, Figures]> = [];
+  const rounds = new Map<string, Figures[]>();
   const signals: Array<[string, { p50: number; p99: number }]> = [];
   try {
     signals.push(['sqlite (polled)', await runClient(path.basename(HERE), ['signals-sqlite', path.join(dir, 'signals.sqlite')])]);
@@ -197,15 +199,32 @@ export async function storeSection(): Promise<void> {
       schemas.push(schema);
       signals.push(['postgres (LISTEN/NOTIFY)', await runClient(path.basename(HERE), ['signals-postgres', schema])]);
     }
+    // The servers inherit this process's environment: the connection string reaches them there, as in production.
+    process.env.GRAPH_MCP_BENCH_DATABASE_URL = DATABASE_URL;
+    const setups: Array<[string, (round: number) => Promise<Figures>]> = [];
     for (const processes of [1, 3]) {
-      rows.push([`sqlite, ${processes} process${processes > 1 ? 'es' : ''}`, await measure(dir, `sqlite${processes}`, { type: 'sqlite', path: path.join(dir, `state${processes}.sqlite`) }, processes)]);
+      const servers = `${processes} process${processes > 1 ? 'es' : ''}`;
+      setups.push([`sqlite, ${servers}`, (round) => measure(dir, `sqlite${processes}-${round}`, { type: 'sqlite', path: path.join(dir, `state${processes}-${round}.sqlite`) }, processes)]);
       if (unreachable !== undefined) continue;
-      const schema = `bench_${randomBytes(4).toString('hex')}`;
-      schemas.push(schema);
-      // The servers inherit this process's environment: the connection string reaches them there, as in production.
-      process.env.GRAPH_MCP_BENCH_DATABASE_URL = DATABASE_URL;
-      const store = { type: 'postgres', url_env: 'GRAPH_MCP_BENCH_DATABASE_URL', schema };
-      rows.push([`postgres, ${processes} process${processes > 1 ? 'es' : ''}`, await measure(dir, `postgres${processes}`, store, processes)]);
+      setups.push([
+        `postgres, ${servers}`,
+        (round) => {
+          const schema = `bench_${randomBytes(4).toString('hex')}`;
+          schemas.push(schema);
+          return measure(dir, `postgres${processes}-${round}`, { type: 'postgres', url_env: 'GRAPH_MCP_BENCH_DATABASE_URL', schema }, processes);
+        },
+      ]);
+    }
+    // Interleaved rounds, each on a fresh store, the order rotating; medians shown, ratios taken round by round.
+    for (let round = 0; round < ROUNDS; round += 1) {
+      for (let i = 0; i < setups.length; i += 1) {
+        const [label, run] = setups[(i + round) % setups.length]!;
+        rounds.set(label, [...(rounds.get(label) ?? []), await run(round)]);
+      }
+    }
+    for (const [label] of setups) {
+      const list = rounds.get(label)!;
+      rows.push([label, { p50: median(list.map((f) => f.p50)), p99: median(list.map((f) => f.p99)), perSecond: median(list.map((f) => f.perSecond)), created: median(list.map((f) => f.created)), getP50: median(list.map((f) => f.getP50)) }]);
     }
   } finally {
     await rm(dir, { recursive: true, force: true });
@@ -223,7 +242,7 @@ export async function storeSection(): Promise<void> {
   if (unreachable !== undefined) console.log(`\n  PostgreSQL rows skipped: ${unreachable}`);
   console.log(`\n${`signal, publish to delivery (${SIGNALS}, one at a time)`.padEnd(50)}${'p50 ms'.padStart(9)}${'p99 ms'.padStart(9)}`);
   for (const [label, d] of signals) console.log(`${label.padEnd(50)}${d.p50.toFixed(2).padStart(9)}${d.p99.toFixed(2).padStart(9)}`);
-  const figure = (label: string) => rows.find(([l]) => l === label)?.[1];
+  const byRound = (label: string) => rounds.get(label);
   const ratios: Array<[string, string, string, (f: Figures) => number]> = [];
   for (const processes of ['1 process', '3 processes']) {
     ratios.push([`postgres / sqlite, trip p50, ${processes}`, `postgres, ${processes}`, `sqlite, ${processes}`, (f) => f.p50]);
@@ -234,10 +253,12 @@ export async function storeSection(): Promise<void> {
     ratios.push([`3 processes / 1, trip p50, ${store}`, `${store}, 3 processes`, `${store}, 1 process`, (f) => f.p50]);
     ratios.push([`3 processes / 1, tasks created/s, ${store}`, `${store}, 3 processes`, `${store}, 1 process`, (f) => f.created]);
   }
-  console.log('\nratios:');
+  console.log(`\n(medians of ${ROUNDS} interleaved rounds, each on a fresh store)\nratios: the median of the rounds' own ratios, then the lowest and highest round`);
   for (const [text, a, b, of] of ratios) {
-    const [x, y] = [figure(a), figure(b)];
-    if (x && y) console.log(`  ${text.padEnd(50)} ${(of(x) / of(y)).toFixed(2)}`);
+    const [x, y] = [byRound(a), byRound(b)];
+    if (x === undefined || y === undefined) continue;
+    const each = x.map((f, i) => of(f) / of(y[i]!));
+    console.log(`  ${text.padEnd(50)} ${median(each).toFixed(2)} ${Math.min(...each).toFixed(2)}-${Math.max(...each).toFixed(2)}`);
   }
 }
 
