@@ -11,7 +11,7 @@ import path from 'node:path';
 import type { BenchGraphName } from './graphs.js';
 import { DURATION_S, FIRST_WARMUP_S, interleaved, WARMUP_S, type Figures, type Measure } from './load.js';
 import { BENCH_DIR, rssMb, runClient, serveConfig, startScript, stopProcess, type ServerProcess } from './processes.js';
-import { cpuRatio, printTable, ratio } from './report.js';
+import { cpuRatio, p50Difference, printTable, ratio } from './report.js';
 import { answer, expect, legacy, modern, type McpRequest } from './requests.js';
 
 const INPUT = { text: 'hi' };
@@ -147,8 +147,8 @@ export async function oneGraphFourWays(): Promise<void> {
     console.log(cpuRatio('bare Express + graph.invoke / graph-mcp 2026-07-28', r.modern, r.bareGraph));
     console.log(cpuRatio('bare Express + graph.invoke / graph-mcp 2025-11-25', r.legacy, r.bareGraph));
     console.log(cpuRatio('v1 server / graph-mcp 2025-11-25', r.legacy, r.v1));
-    console.log('\nwhat one call adds, p50 at c=1 minus graph.invoke p50 (target: <= 0.5 ms):');
-    const added = (f: Figures) => `${(f.p50 - r.inProcess.p50).toFixed(3)} ms`;
+    console.log('\nwhat one call adds, p50 at c=1 minus graph.invoke p50, round by round (target: <= 0.5 ms):');
+    const added = (f: Figures) => p50Difference(f, r.inProcess);
     console.log(`  graph-mcp 2026-07-28   ${added(r.modern1)}`);
     console.log(`  graph-mcp 2025-11-25   ${added(r.legacy1)}`);
     console.log(`  hand-written v1 server ${added(r.v1One)}`);
@@ -156,7 +156,7 @@ export async function oneGraphFourWays(): Promise<void> {
     console.log(`  bare Express (no graph: one HTTP round trip, the floor) ${r.bareOne.p50.toFixed(3)} ms`);
     console.log(`  bare Express + graph.invoke (no MCP)  ${added(r.bareGraphOne)}`);
     // What MCP adds over the least any HTTP server of this graph pays (bare Express calling graph.invoke).
-    const own = (f: Figures) => `${(f.p50 - r.bareGraphOne.p50).toFixed(3)} ms`;
+    const own = (f: Figures) => p50Difference(f, r.bareGraphOne);
     console.log(`  graph-mcp's own share beyond bare Express + graph.invoke: 2026-07-28 ${own(r.modern1)}, 2025-11-25 ${own(r.legacy1)}`);
   } finally {
     await Promise.all(children.map((child) => stopProcess(child.child)));

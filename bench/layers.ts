@@ -10,7 +10,7 @@ import path from 'node:path';
 import { oneAtATime, serveTrivial } from './four-ways.js';
 import { interleaved, type CpuFigures, type Figures, type Measure } from './load.js';
 import { BENCH_DIR, runClient, startScript, stopProcess } from './processes.js';
-import { printTable } from './report.js';
+import { p50Difference, printTable } from './report.js';
 import { answer, expect, legacy, modern } from './requests.js';
 
 /** A layer measured in-process by layers-client.ts, in a new process every round. */
@@ -54,11 +54,11 @@ export async function layersSection(): Promise<void> {
       ['bare Express + graph.invoke', r.bareGraph],
     ]);
     const ms = (value: number) => `${value.toFixed(3)} ms`.padStart(10);
-    console.log('\nwhat each layer adds to one call (differences of p50):');
-    console.log(`  the MCP layer (SDK + graph-mcp's handler) over graph.invoke   2026-07-28 ${ms(r.callModern.p50 - r.invoke.p50)}, 2025-11-25 ${ms(r.callLegacy.p50 - r.invoke.p50)}`);
-    console.log(`  of which a request with no graph at all (tools/list)         ${ms(r.listModern.p50)}`);
-    console.log(`  HTTP (Node, Express, graph-mcp's router and checks, the client) 2026-07-28 ${ms(r.servedModern.p50 - r.callModern.p50)}, 2025-11-25 ${ms(r.servedLegacy.p50 - r.callLegacy.p50)}`);
-    console.log(`  HTTP for bare Express + graph.invoke                          ${ms(r.bareGraph.p50 - r.invoke.p50)}`);
+    console.log('\nwhat each layer adds to one call (differences of p50, round by round: median, then lowest to highest round):');
+    console.log(`  the MCP layer (SDK + graph-mcp's handler) over graph.invoke   2026-07-28 ${p50Difference(r.callModern, r.invoke)}, 2025-11-25 ${p50Difference(r.callLegacy, r.invoke)}`);
+    console.log(`  for scale, a request with no graph at all (tools/list)       ${ms(r.listModern.p50)}`);
+    console.log(`  HTTP (Node, Express, graph-mcp's router and checks, the client) 2026-07-28 ${p50Difference(r.servedModern, r.callModern)}, 2025-11-25 ${p50Difference(r.servedLegacy, r.callLegacy)}`);
+    console.log(`  HTTP for bare Express + graph.invoke                          ${p50Difference(r.bareGraph, r.invoke)}`);
     // CPU per call counts every thread (garbage collection's helpers too), and no waiting.
     const cpu = (a: Figures, b: Figures) => (a.cpuMs === undefined || b.cpuMs === undefined ? '         -' : ms(a.cpuMs - b.cpuMs));
     console.log('\nthe same by CPU per call (the serving process only; the client is not counted):');

@@ -18,7 +18,7 @@ export interface Figures {
    */
   cpuMs?: number;
   /**
-   * Each round's own requests/s and CPU per call, in round order, and which
+   * Each round's own requests/s, p50 and CPU per call, in round order, and which
    * `interleaved` call measured them: a ratio of two setups of one call is
    * taken round by round, between figures measured a minute or two apart,
    * not between medians that may come from rounds far apart on a machine
@@ -27,7 +27,7 @@ export interface Figures {
   rounds?: { run: number; each: Array<RoundFigures> };
 }
 
-export type RoundFigures = { rps: number; cpuMs?: number | undefined };
+export type RoundFigures = { rps: number; p50: number; cpuMs?: number | undefined };
 
 let interleavedRuns = 0;
 
@@ -125,7 +125,7 @@ export async function interleaved<K extends string>(measures: Record<K, Measure>
       p99: median(list.map((f) => f.p99)),
       errors: list.reduce((sum, f) => sum + f.errors, 0),
       ...(list.every((f) => f.cpuMs !== undefined) ? { cpuMs: median(list.map((f) => f.cpuMs!)) } : {}),
-      rounds: { run, each: list.map((f) => ({ rps: f.rps, cpuMs: f.cpuMs })) },
+      rounds: { run, each: list.map((f) => ({ rps: f.rps, p50: f.p50, cpuMs: f.cpuMs })) },
     };
   }
   return result;

@@ -41,6 +41,18 @@ export function cpuRatio(label: string, a: Figures, b: Figures, note = ''): stri
 }
 
 /**
+ * `a`'s p50 less `b`'s in ms, round by round like a ratio: the median, then
+ * the lowest and highest round (of the medians, for figures not measured
+ * in one `interleaved` call).
+ */
+export function p50Difference(a: Figures, b: Figures): string {
+  const values = byRound(a, b, (x, y) => x.p50 - y.p50);
+  if (values.length === 0) return '-';
+  const range = values.length > 1 ? ` (${Math.min(...values).toFixed(3)} to ${Math.max(...values).toFixed(3)})` : '';
+  return `${median(values).toFixed(3)} ms${range}`;
+}
+
+/**
  * `of(a, b)` in each round, where one `interleaved` call measured both; else
  * of their medians (figures measured once, or in separate calls).
  */
