@@ -58,10 +58,9 @@ for (const era of ['2026-07-28', '2025-11-25'] as const) {
     assert.equal(last.result?.isError, undefined, JSON.stringify(last).slice(0, 300));
     const progress = messages.filter((m) => m.method === 'notifications/progress').map((m) => m.params.progress as number);
     const logs = messages.filter((m) => m.method === 'notifications/message');
-    // What the sockets' buffers took before the server held back, then the latest update: not all of it.
-    // (How much the kernel takes first varies with the machine's load: up to 88 MB of these 131 MB in one run here.)
+    // What the socket's buffers took before the server held back, then the latest update: far from all of it.
     const sent = 2 * COUNT * SIZE;
-    assert.ok(text.length < sent, `the client was sent ${text.length} of the ${sent} bytes the run wrote`);
+    assert.ok(text.length < sent / 2, `the client was sent ${text.length} of the ${sent} bytes the run wrote`);
     assert.ok(progress.length > 0 && progress.length < COUNT, `${progress.length} of ${COUNT} progress notifications`);
     assert.ok(progress.every((value, i) => i === 0 || value > progress[i - 1]!), 'progress rises');
     assert.equal(progress.at(-1), 2, "the last update sent is the run's last (both nodes done), held until the answer");
