@@ -39,18 +39,7 @@ export async function streamWithProgress(
       // The run's own signal decides whether the run goes on.
     }
   };
-  const signal = (config as { signal?: AbortSignal }).signal;
-  let turnAt = performance.now() + TURN_MS;
   for await (const chunk of stream) {
-    // A node that writes in a tight loop (thousands of messages) queues its chunks, and they come
-    // through promises alone: read without a pause, the event loop never turned, so a client that
-    // left, a time limit or a shutdown was heard only at the end. It gets a turn every few ms, and
-    // an aborted run's stream is let go (which stops the run).
-    if (performance.now() >= turnAt) {
-      await new Promise((resolve) => setImmediate(resolve));
-      turnAt = performance.now() + TURN_MS;
-    }
-    if (signal?.aborted) break;
     if (!Array.isArray(chunk) || chunk.length !== 2) continue;
     const [mode, data] = chunk as [string, unknown];
     if (mode === 'values') {
@@ -84,9 +73,6 @@ export async function streamWithProgress(
   }
   return { state: finalState, interrupts };
 }
-
-/** Longest the stream is read without giving the event loop a turn. */
-const TURN_MS = 10;
 
 /**
  * Renumbers a sequence of updates that may start again (a run resumed after

@@ -30,7 +30,6 @@ before(async () => {
       strict_context_bound: './graphs/basic.ts:strictContextBound',
       tenant_agent: './graphs/agents.ts:tenantAgent',
       echo: './graphs/basic.ts:echo',
-      flood: './graphs/basic.ts:flood',
     },
   });
 });
@@ -138,23 +137,6 @@ describe('stopping a run', () => {
     const line = server.logs.lines.map((l) => JSON.parse(l)).find((l) => l.msg === 'mcp request' && l.tool === 'slow' && l.outcome !== 'ok');
     assert.equal(line?.outcome, 'cancelled', 'the request log says the client went away');
     assert.equal(line.http.status, undefined, 'no status: nothing was answered');
-    await assertHealthy();
-  });
-
-  test('a client that leaves a run flooding its stream with messages stops it: reading the flood gives the event loop its turns', async () => {
-    const controller = new AbortController();
-    const response = await fetch(server.url, {
-      method: 'POST',
-      headers: modernHeaders('tools/call', 'flood'),
-      body: JSON.stringify({ jsonrpc: '2.0', id: 'flood', method: 'tools/call', params: envelope({ name: 'flood', arguments: { n: 50_000 } }, { progressToken: 'f' }) }),
-      signal: controller.signal,
-    });
-    const reader = response.body!.getReader();
-    assert.match(new TextDecoder().decode((await reader.read()).value), /notifications\/progress/);
-    controller.abort();
-    // Before, the abort was heard only once all 50,000 messages had been read (seconds), and the call logged "ok".
-    const line = await until('the call to be logged', async () => server.logs.lines.map((l) => JSON.parse(l)).find((l) => l.msg === 'mcp request' && l.tool === 'flood'), 20_000);
-    assert.equal(line.outcome, 'cancelled');
     await assertHealthy();
   });
 
